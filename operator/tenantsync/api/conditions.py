@@ -1,0 +1,68 @@
+"""`metav1.Condition` as cert-manager and Flux use it: lastTransitionTime moves only when status flips."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class ConditionType(StrEnum):
+    # Tenant
+    READY = "Ready"
+    CREDENTIALS_VALID = "CredentialsValid"
+    ADMIN_CONSENT_GRANTED = "AdminConsentGranted"
+    USER_AUTHENTICATED = "UserAuthenticated"
+    # SyncRun
+    AUTHENTICATED = "Authenticated"
+    BACKED_UP = "BackedUp"
+    PLANNED = "Planned"
+    APPROVED = "Approved"
+    DENIED = "Denied"
+    DEPLOYED = "Deployed"
+    COMPLETE = "Complete"
+    FAILED = "Failed"
+
+
+ConditionStatus = Literal["True", "False", "Unknown"]
+
+
+class Condition(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    type: str = Field(max_length=316)
+    status: ConditionStatus
+    reason: str = Field(max_length=1024, pattern=r"^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$")
+    message: str = Field(default="", max_length=32768)
+    lastTransitionTime: datetime
+    observedGeneration: int | None = Field(default=None, ge=0)
+
+
+def set_condition(
+    conditions: list[Condition],
+    type_: ConditionType,
+    status: ConditionStatus,
+    reason: str,
+    message: str,
+    *,
+    generation: int | None,
+    now: datetime,
+) -> list[Condition]:
+    """Return the list with `type_` set; the transition time is kept when the status did not change."""
+    previous = next((c for c in conditions if c.type == type_), None)
+    transition = previous.lastTransitionTime if previous and previous.status == status else now
+    updated = Condition(
+        type=type_,
+        status=status,
+        reason=reason,
+        message=message,
+        lastTransitionTime=transition,
+        observedGeneration=generation,
+    )
+    return [c for c in conditions if c.type != type_] + [updated]
+
+
+def find_condition(conditions: list[Condition], type_: ConditionType) -> Condition | None:
+    return next((c for c in conditions if c.type == type_), None)

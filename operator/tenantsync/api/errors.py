@@ -1,0 +1,33 @@
+"""Stable error codes: the one place that names every failure a person may have to act on.
+
+Each code has a troubleshooting page `docs/troubleshooting/<code>.md`; status carries its URL.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel
+
+
+class ErrorCode(StrEnum):
+    INVALID_SCHEDULE = "InvalidSchedule"
+    TENANT_RESOURCE_NOT_FOUND = "TenantResourceNotFound"
+    STEP_NOT_IMPLEMENTED = "StepNotImplemented"
+    TENANT_NOT_FOUND = "TenantNotFound"
+    CREDENTIALS_SECRET_NOT_FOUND = "CredentialsSecretNotFound"
+    CREDENTIALS_SECRET_INCOMPLETE = "CredentialsSecretIncomplete"
+    CERTIFICATE_MALFORMED = "CertificateMalformed"
+    CERTIFICATE_EXPIRED = "CertificateExpired"
+
+
+class RunError(BaseModel):
+    """What stopped a run, as status shows it: a code to search for, words for people, a page to read."""
+
+    code: ErrorCode
+    message: str
+    troubleshootingUrl: str
+
+
+def troubleshooting_url(docs_base_url: str, code: ErrorCode) -> str:
+    return f"{docs_base_url.rstrip('/')}/{code.value}.md"

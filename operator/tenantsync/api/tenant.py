@@ -1,0 +1,196 @@
+"""The Tenant resource: one Microsoft 365 tenant whose configuration tenantsync keeps in Git.
+
+These models are the single source of the CRD (see `crd.py`): field docstrings become `kubectl explain`
+text, and `x-kubernetes-validations` carry the CEL rules whose messages tell a person what to fix.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from tenantsync.api.conditions import Condition
+from tenantsync.api.errors import RunError
+from tenantsync.api.phases import TenantPhase
+from tenantsync.api.resources import ResourceType
+
+GUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+DOMAIN_PATTERN = r"^([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.)+[a-zA-Z]{2,63}$"
+
+
+def _rule(rule: str, message: str) -> dict[str, object]:
+    return {"x-kubernetes-validations": [{"rule": rule, "message": message}]}
+
+
+class Model(BaseModel):
+    """Base of every API model: field docstrings are the schema's descriptions."""
+
+    model_config = ConfigDict(use_attribute_docstrings=True, populate_by_name=True)
+
+
+class Cloud(StrEnum):
+    PUBLIC = "Public"
+    US_GOVERNMENT = "USGovernment"
+    CHINA = "China"
+
+
+class Mode(StrEnum):
+    MANAGED = "Managed"
+    BACKUP_ONLY = "BackupOnly"
+
+
+class Approval(StrEnum):
+    MANUAL = "Manual"
+    AUTOMATIC = "Automatic"
+
+
+class SecretReference(Model):
+    name: str = Field(min_length=1, max_length=253)
+    """Name of a Secret in the Tenant's namespace."""
+
+
+HttpsUrl = Annotated[
+    str,
+    Field(max_length=2048, json_schema_extra=_rule("self.startsWith('https://')", "must be an https:// URL")),
+]
+
+
+class Endpoints(Model):
+    authority: HttpsUrl | None = None
+    """Identity platform base URL (default from `cloud`, e.g. https://login.microsoftonline.com)."""
+    graph: HttpsUrl | None = None
+    """Microsoft Graph base URL (default from `cloud`, e.g. https://graph.microsoft.com)."""
+    caBundleSecretRef: SecretReference | None = None
+    """Secret whose `ca.crt` holds extra CA certificates to trust (the simulator, TLS-inspecting proxies)."""
+
+
+class ServicePrincipal(Model):
+    clientId: str = Field(
+        max_length=36,
+        json_schema_extra=_rule(
+            f"self.matches(r'{GUID_PATTERN}')",
+            "clientId must be the application (client) ID GUID of the Entra app registration",
+        ),
+    )
+    """Application (client) ID of the Entra app registration the operator signs in as."""
+    credentialsSecretRef: SecretReference
+    """Secret with `clientSecret`, or `tls.crt` and `tls.key` for certificate credentials."""
+
+
+class UserAuthentication(Model):
+    clientId: str = Field(
+        max_length=36,
+        json_schema_extra=_rule(
+            f"self.matches(r'{GUID_PATTERN}')",
+            "userAuthentication.clientId must be the client ID GUID of a public client application",
+        ),
+    )
+    """Client ID of the public client application used for the device code sign-in."""
+    tokenSecretRef: SecretReference
+    """Secret in which the operator keeps the signed-in user's MSAL token cache."""
+    timeoutSeconds: int = Field(
+        default=180,
+        json_schema_extra=_rule(
+            "self >= 30 && self <= 3600", "timeoutSeconds must be between 30 and 3600 seconds"
+        ),
+    )
+    """How long a run waits in PendingAuthentication for the user to sign in."""
+
+
+class Repository(Model):
+    url: str = Field(min_length=1, max_length=2048)
+    """Git remote (https://...) or a local path to a repository."""
+    branch: str = Field(default="main", min_length=1, max_length=255)
+    """Branch that holds the desired state; people change it by pull request."""
+    path: str = Field(default="", max_length=1024)
+    """Folder inside the repository for this tenant (default: `tenants/<Tenant name>`)."""
+    backupBranch: str = Field(default="tenantsync/backup", min_length=1, max_length=255)
+    """Branch holding the tenant's backup history; only the operator writes it."""
+    secretRef: SecretReference | None = None
+    """Secret with `username` and `password` (or token) for an HTTPS remote."""
+
+
+CRON_FIELDS_RULE = "self == '' || self.split(' ').filter(f, f != '').size() in [5, 6]"
+
+
+class TenantSpec(Model):
+    tenantId: str = Field(
+        max_length=253,
+        json_schema_extra=_rule(
+            f"self.matches(r'{GUID_PATTERN}') || self.matches(r'{DOMAIN_PATTERN}')",
+            "tenantId must be the directory (tenant) ID GUID or a verified domain such as"
+            " contoso.onmicrosoft.com",
+        ),
+    )
+    """Directory (tenant) ID GUID or a verified domain."""
+    cloud: Cloud = Cloud.PUBLIC
+    """National cloud; sets the default authority and Graph hosts."""
+    endpoints: Endpoints | None = None
+    """Overrides of the cloud's endpoints."""
+    servicePrincipal: ServicePrincipal
+    """The application the operator signs in as."""
+    userAuthentication: UserAuthentication | None = None
+    """Optional delegated sign-in for configuration types that need a user."""
+    mode: Mode = Mode.MANAGED
+    """Managed deploys approved changes; BackupOnly never writes to the tenant."""
+    resources: list[ResourceType] | None = Field(
+        default=None, json_schema_extra={"x-kubernetes-list-type": "set"}
+    )
+    """Configuration types to sync (default: every supported type)."""
+    repository: Repository
+    """Where desired state and backup history live."""
+    schedule: str = Field(
+        default="",
+        max_length=128,
+        json_schema_extra=_rule(CRON_FIELDS_RULE, "schedule must be a cron expression with 5 fields (or 6 with seconds), or empty for manual syncs only"),
+    )
+    """Cron schedule of syncs (UTC); empty means manual syncs only."""
+    approval: Approval = Approval.MANUAL
+    """Manual waits in PendingApproval for a person; Automatic deploys the plan straight away."""
+    suspend: bool = False
+    """Stops new scheduled syncs; a run under way continues."""
+    successfulRunsHistoryLimit: int = Field(
+        default=3, json_schema_extra=_rule("self >= 0", "successfulRunsHistoryLimit must not be negative")
+    )
+    """How many finished successful SyncRuns to keep."""
+    failedRunsHistoryLimit: int = Field(
+        default=3, json_schema_extra=_rule("self >= 0", "failedRunsHistoryLimit must not be negative")
+    )
+    """How many failed or partially successful SyncRuns to keep."""
+
+
+class CredentialsStatus(Model):
+    kind: str | None = None
+    """ClientSecret or Certificate."""
+    expiresAt: datetime | None = None
+    """When the secret or certificate expires, when known."""
+
+
+class TenantStatus(Model):
+    phase: TenantPhase | None = None
+    """Sync status: NotRun, Starting, InProgress, Pending*, PartiallySuccessful, NewError or Idle."""
+    message: str | None = None
+    """What the phase means right now, for people."""
+    observedGeneration: int | None = None
+    conditions: list[Condition] = Field(
+        default_factory=list,
+        json_schema_extra={"x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["type"]},
+    )
+    error: RunError | None = None
+    """The error that keeps the Tenant itself from syncing (e.g. an invalid schedule)."""
+    lastSyncRun: str | None = None
+    """Name of the newest SyncRun."""
+    lastSyncTime: datetime | None = None
+    """When the newest SyncRun started."""
+    lastSuccessfulSyncTime: datetime | None = None
+    """When a SyncRun last finished successfully."""
+    lastScheduleTime: datetime | None = None
+    """The newest schedule tick that was handled (started a run or was skipped)."""
+    lastSkippedScheduleTime: datetime | None = None
+    """The newest schedule tick skipped because a run was still active."""
+    lastHandledSyncRequest: str | None = None
+    """The value of the `tenantsync.io/sync-requested-at` annotation that last started a run."""
+    credentials: CredentialsStatus | None = None

@@ -1,0 +1,1 @@
+"""Command-line entry points: `tenantsync` (operator, CRDs, demo) and `kubectl-tenantsync`."""

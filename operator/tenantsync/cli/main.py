@@ -1,0 +1,57 @@
+"""`tenantsync`: run the operator, print the CRDs, or run the demo."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from tenantsync.api import crds_yaml
+from tenantsync.settings import OperatorSettings
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="tenantsync", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    commands.add_parser("crds", help="print the CustomResourceDefinitions as YAML")
+
+    run = commands.add_parser("run", help="run the operator against the current kubeconfig or in-cluster")
+    run.add_argument(
+        "--namespace",
+        action="append",
+        default=[],
+        help="watch only this namespace (repeatable; default: every namespace)",
+    )
+    run.add_argument("--metrics-port", type=int, default=int(os.environ.get("TENANTSYNC_METRICS_PORT", "8080")))
+    run.add_argument(
+        "--scheduler-interval",
+        type=float,
+        default=float(os.environ.get("TENANTSYNC_SCHEDULER_INTERVAL", "10")),
+        help="seconds between reconciliations of each Tenant's schedule and history",
+    )
+    run.add_argument("--liveness", default="http://0.0.0.0:8081/healthz", help="kopf liveness endpoint")
+    run.add_argument("--verbose", action="store_true")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "crds":
+        sys.stdout.write(crds_yaml())
+        return 0
+    if args.command == "run":
+        from tenantsync.controllers import run_operator
+
+        settings = OperatorSettings(
+            namespaces=args.namespace,
+            metrics_port=args.metrics_port,
+            scheduler_interval_seconds=args.scheduler_interval,
+        )
+        run_operator(settings, liveness_endpoint=args.liveness, verbose=args.verbose)
+        return 0
+    raise AssertionError(args.command)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,5 @@
+"""The Kubernetes API as the operator uses it, below kopf: resources, status writes, Secrets."""
+
+from tenantsync.kube.client import KubeClient, NotFoundError
+
+__all__ = ["KubeClient", "NotFoundError"]

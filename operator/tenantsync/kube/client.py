@@ -1,0 +1,112 @@
+"""A small async facade over the official `kubernetes` client for what kopf does not do for us.
+
+kopf watches and dispatches; writing status from a long-running pipeline, creating and pruning
+SyncRuns and reading Secrets go through here. The official client is synchronous, so each call runs in
+a worker thread; every call is one short HTTP request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+from typing import Any
+
+from kubernetes import client, config
+from kubernetes.client.exceptions import ApiException
+
+from tenantsync.api import GROUP, VERSION
+
+Body = dict[str, Any]
+
+
+class NotFoundError(LookupError):
+    """The named object does not exist."""
+
+
+class ConflictError(RuntimeError):
+    """An object with that name exists already."""
+
+
+def _translate(error: ApiException) -> Exception:
+    if error.status == 404:
+        return NotFoundError(error.reason)
+    if error.status == 409:
+        return ConflictError(error.reason)
+    return error
+
+
+class KubeClient:
+    def __init__(self, api_client: client.ApiClient) -> None:
+        self._custom = client.CustomObjectsApi(api_client)
+        self._core = client.CoreV1Api(api_client)
+
+    @classmethod
+    def from_environment(cls) -> KubeClient:
+        """In-cluster service account when there is one, else the kubeconfig (KUBECONFIG)."""
+        try:
+            config.load_incluster_config()
+        except config.ConfigException:
+            config.load_kube_config()
+        return cls(client.ApiClient())
+
+    async def _call(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return await asyncio.to_thread(fn, *args, **kwargs)
+        except ApiException as error:
+            raise _translate(error) from error
+
+    async def get(self, plural: str, namespace: str, name: str) -> Body:
+        result: Body = await self._call(
+            self._custom.get_namespaced_custom_object, GROUP, VERSION, namespace, plural, name
+        )
+        return result
+
+    async def list(self, plural: str, namespace: str, label_selector: str = "") -> list[Body]:
+        result = await self._call(
+            self._custom.list_namespaced_custom_object,
+            GROUP,
+            VERSION,
+            namespace,
+            plural,
+            label_selector=label_selector,
+        )
+        items: list[Body] = result["items"]
+        return items
+
+    async def create(self, plural: str, namespace: str, body: Body) -> Body:
+        result: Body = await self._call(
+            self._custom.create_namespaced_custom_object, GROUP, VERSION, namespace, plural, body
+        )
+        return result
+
+    async def delete(self, plural: str, namespace: str, name: str) -> None:
+        try:
+            await self._call(
+                self._custom.delete_namespaced_custom_object,
+                GROUP,
+                VERSION,
+                namespace,
+                plural,
+                name,
+                body=client.V1DeleteOptions(propagation_policy="Background"),
+            )
+        except NotFoundError:
+            return
+
+    async def patch_status(self, plural: str, namespace: str, name: str, status: Body) -> Body:
+        """JSON merge patch of the status subresource: fields not named are left as they are."""
+        result: Body = await self._call(
+            self._custom.patch_namespaced_custom_object_status,
+            GROUP,
+            VERSION,
+            namespace,
+            plural,
+            name,
+            {"status": status},
+        )
+        return result
+
+    async def read_secret(self, namespace: str, name: str) -> dict[str, bytes]:
+        """The Secret's data, decoded. Values are credentials: callers must never log them."""
+        secret = await self._call(self._core.read_namespaced_secret, name, namespace)
+        return {key: base64.b64decode(value) for key, value in (secret.data or {}).items()}

@@ -1,0 +1,6 @@
+"""When to start a sync and which finished runs to forget: CronJob's rules, without kopf."""
+
+from tenantsync.scheduling.cron import InvalidScheduleError, Schedule
+from tenantsync.scheduling.history import RunRecord, runs_to_prune
+
+__all__ = ["InvalidScheduleError", "RunRecord", "Schedule", "runs_to_prune"]

@@ -1,0 +1,26 @@
+"""Operator settings: one explicit object, built once from flags and the environment, passed down."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class OperatorSettings(BaseModel):
+    model_config = ConfigDict(arbitrary_types_allowed=True, frozen=True)
+
+    namespaces: list[str] = Field(default_factory=list)
+    """Namespaces to watch; empty means cluster-wide."""
+    docs_base_url: str = "https://github.com/tenantsync/tenantsync/blob/main/docs/troubleshooting"
+    """Where the troubleshooting pages of error codes are published."""
+    scheduler_interval_seconds: float = 10.0
+    """How often each Tenant's schedule, sync requests and run history are reconciled."""
+    metrics_port: int = 8080
+    clock: Callable[[], datetime] = utc_now
+    """Injectable so tests can move time without sleeping."""

@@ -1,0 +1,136 @@
+"""The pipeline: each step reads the run's status, does its work and says where the run goes next.
+
+Its position (`status.step`) and everything a later step needs live in the SyncRun's status, which the
+caller persists after every transition. A restarted operator therefore resumes at the step it stopped
+in, and steps are written so that running one again after a crash repeats nothing already done.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+from tenantsync.api import (
+    ConditionType,
+    ErrorCode,
+    RunError,
+    RunPhase,
+    RunStep,
+    SyncRunStatus,
+    TenantSpec,
+    set_condition,
+    troubleshooting_url,
+)
+from tenantsync.api.conditions import ConditionStatus
+from tenantsync.api.tenant import CredentialsStatus
+
+
+class SecretReader(Protocol):
+    async def read_secret(self, namespace: str, name: str) -> dict[str, bytes]: ...
+
+
+@dataclass
+class TenantObservations:
+    """What a run learned about its Tenant that the Tenant's own status shows (not only the run's)."""
+
+    credentials: CredentialsStatus | None = None
+    credentials_valid: tuple[ConditionStatus, str, str] | None = None  # status, reason, message
+
+
+@dataclass
+class RunContext:
+    namespace: str
+    run_name: str
+    tenant_name: str
+    tenant: TenantSpec
+    status: SyncRunStatus
+    generation: int | None
+    now: datetime
+    docs_base_url: str
+    secrets: SecretReader
+    observations: TenantObservations = field(default_factory=TenantObservations)
+
+    def condition(self, type_: ConditionType, status: ConditionStatus, reason: str, message: str) -> None:
+        self.status.conditions = set_condition(
+            self.status.conditions, type_, status, reason, message, generation=self.generation, now=self.now
+        )
+
+    def error(self, code: ErrorCode, message: str) -> RunError:
+        return RunError(code=code, message=message, troubleshootingUrl=troubleshooting_url(self.docs_base_url, code))
+
+
+@dataclass(frozen=True)
+class Advance:
+    """Go on to `step` now."""
+
+    step: RunStep
+    phase: RunPhase
+    message: str
+
+
+@dataclass(frozen=True)
+class Wait:
+    """Stay in this step and try it again after `seconds` (or sooner, when the run changes)."""
+
+    seconds: float
+    phase: RunPhase
+    message: str
+
+
+@dataclass(frozen=True)
+class Finish:
+    phase: RunPhase
+    message: str
+    error: RunError | None = None
+
+
+Transition = Advance | Wait | Finish
+Step = Callable[[RunContext], Awaitable[Transition]]
+
+
+class Pipeline:
+    def __init__(self, steps: dict[RunStep, Step]) -> None:
+        self._steps = steps
+
+    async def advance(self, ctx: RunContext) -> Transition:
+        """Run the current step once and record its transition in `ctx.status`."""
+        status = ctx.status
+        if status.step is None:
+            status.step = RunStep.PREFLIGHT
+            status.phase = RunPhase.STARTING
+            status.startTime = ctx.now
+        step = self._steps.get(status.step)
+        transition = await step(ctx) if step else self._not_implemented(ctx, status.step)
+        self._record(ctx, transition)
+        return transition
+
+    @staticmethod
+    def _not_implemented(ctx: RunContext, step: RunStep) -> Transition:
+        return Finish(
+            RunPhase.NEW_ERROR,
+            f"This version of tenantsync cannot run the {step} step yet; the run stopped after the steps"
+            " before it and changed nothing in the tenant or the repository.",
+            ctx.error(
+                ErrorCode.STEP_NOT_IMPLEMENTED,
+                f"The {step} step is not implemented in this version of tenantsync.",
+            ),
+        )
+
+    @staticmethod
+    def _record(ctx: RunContext, transition: Transition) -> None:
+        status = ctx.status
+        status.phase = transition.phase
+        status.message = transition.message
+        status.observedGeneration = ctx.generation
+        if isinstance(transition, Advance):
+            status.step = transition.step
+        elif isinstance(transition, Finish):
+            status.step = RunStep.DONE
+            status.completionTime = ctx.now
+            status.error = transition.error
+            if transition.error is None:
+                ctx.condition(ConditionType.COMPLETE, "True", transition.phase.value, transition.message)
+            else:
+                ctx.condition(ConditionType.FAILED, "True", transition.error.code.value, transition.message)
