@@ -145,7 +145,10 @@ class TenantSpec(Model):
     schedule: str = Field(
         default="",
         max_length=128,
-        json_schema_extra=_rule(CRON_FIELDS_RULE, "schedule must be a cron expression with 5 fields (or 6 with seconds), or empty for manual syncs only"),
+        json_schema_extra=_rule(
+            CRON_FIELDS_RULE,
+            "schedule must be a cron expression with 5 fields (or 6 with seconds), or empty for manual syncs only",
+        ),
     )
     """Cron schedule of syncs (UTC); empty means manual syncs only."""
     approval: Approval = Approval.MANUAL

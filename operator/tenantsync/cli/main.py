@@ -23,7 +23,9 @@ def _parser() -> argparse.ArgumentParser:
         default=[],
         help="watch only this namespace (repeatable; default: every namespace)",
     )
-    run.add_argument("--metrics-port", type=int, default=int(os.environ.get("TENANTSYNC_METRICS_PORT", "8080")))
+    run.add_argument(
+        "--metrics-port", type=int, default=int(os.environ.get("TENANTSYNC_METRICS_PORT", "8080"))
+    )
     run.add_argument(
         "--scheduler-interval",
         type=float,

@@ -58,7 +58,9 @@ class RunContext:
         )
 
     def error(self, code: ErrorCode, message: str) -> RunError:
-        return RunError(code=code, message=message, troubleshootingUrl=troubleshooting_url(self.docs_base_url, code))
+        return RunError(
+            code=code, message=message, troubleshootingUrl=troubleshooting_url(self.docs_base_url, code)
+        )
 
 
 @dataclass(frozen=True)

@@ -40,7 +40,11 @@ async def preflight(ctx: RunContext) -> Transition:
             f" ({expires_at:%Y-%m-%d}); rotate it before then.",
         )
     else:
-        ctx.observations.credentials_valid = ("True", "Valid", f"Secret {secret_name} holds a usable {credential.kind.lower()}.")
+        ctx.observations.credentials_valid = (
+            "True",
+            "Valid",
+            f"Secret {secret_name} holds a usable {credential.kind.lower()}.",
+        )
     return Advance(RunStep.AUTHENTICATE, RunPhase.IN_PROGRESS, "Preflight passed; authenticating.")
 
 

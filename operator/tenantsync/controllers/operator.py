@@ -1,0 +1,58 @@
+"""Wiring: one registry with every handler, kopf's settings under our prefix, and the run loop."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import kopf
+
+from tenantsync.api import RunStep
+from tenantsync.controllers import syncruns, tenants
+from tenantsync.controllers.constants import ANNOTATION_PREFIX, FINALIZER
+from tenantsync.controllers.status import StatusWriter
+from tenantsync.kube import KubeClient
+from tenantsync.settings import OperatorSettings
+from tenantsync.sync import Pipeline
+from tenantsync.sync.preflight import preflight
+
+
+def build_pipeline() -> Pipeline:
+    return Pipeline({RunStep.PREFLIGHT: preflight})
+
+
+def build_registry(settings: OperatorSettings, kube: KubeClient) -> kopf.OperatorRegistry:
+    registry = kopf.OperatorRegistry()
+    writer = StatusWriter(kube)
+
+    @kopf.on.startup(registry=registry)
+    def configure(settings: kopf.OperatorSettings, **_: Any) -> None:
+        # Everything kopf keeps on our objects lives under tenantsync.io/, not kopf.zalando.org/.
+        settings.persistence.progress_storage = kopf.AnnotationsProgressStorage(prefix=ANNOTATION_PREFIX)
+        settings.persistence.diffbase_storage = kopf.AnnotationsDiffBaseStorage(
+            prefix=ANNOTATION_PREFIX, key="last-handled-configuration"
+        )
+        settings.persistence.finalizer = FINALIZER
+        settings.posting.level = logging.WARNING
+        settings.watching.server_timeout = 300
+
+    @kopf.on.login(registry=registry)
+    def login(**kwargs: Any) -> kopf.ConnectionInfo | None:
+        return kopf.login_with_service_account(**kwargs) or kopf.login_with_kubeconfig(**kwargs)
+
+    tenants.register(registry, settings, tenants.TenantController(settings, kube, writer))
+    syncruns.register(registry, syncruns.RunExecutor(settings, kube, writer, build_pipeline()), kube)
+    return registry
+
+
+def run_operator(settings: OperatorSettings, *, liveness_endpoint: str | None, verbose: bool) -> None:
+    kopf.configure(verbose=verbose, log_format=kopf.LogFormat.PLAIN)
+    kube = KubeClient.from_environment()
+    registry = build_registry(settings, kube)
+    kopf.run(
+        registry=registry,
+        standalone=True,
+        clusterwide=not settings.namespaces,
+        namespaces=settings.namespaces,
+        liveness_endpoint=liveness_endpoint,
+    )

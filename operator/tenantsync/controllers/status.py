@@ -1,0 +1,134 @@
+"""The one place that writes status: SyncRun status from the pipeline, Tenant status mirroring it.
+
+Patches are JSON merge patches of the status subresource; a field set to None is removed.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from tenantsync.api import (
+    ConditionType,
+    RunError,
+    RunPhase,
+    SyncRunStatus,
+    TenantPhase,
+    TenantSpec,
+    TenantStatus,
+    set_condition,
+)
+from tenantsync.kube import KubeClient
+from tenantsync.sync import TenantObservations
+
+# Two writers share a Tenant's status, each patching only the fields it owns, so neither can put back
+# a value the other has just changed.
+SCHEDULE_FIELDS = frozenset(
+    {"lastScheduleTime", "lastSkippedScheduleTime", "lastHandledSyncRequest", "observedGeneration"}
+)
+RUN_MIRROR_FIELDS = frozenset(
+    {
+        "phase", "message", "error", "conditions", "lastSyncRun", "lastSyncTime", "lastSuccessfulSyncTime",
+        "credentials", "observedGeneration",
+    }
+)  # fmt: skip
+
+
+def initial_tenant_status(spec: TenantSpec, generation: int | None, now: datetime) -> TenantStatus:
+    status = TenantStatus(phase=TenantPhase.NOT_RUN, message="Never synced.", observedGeneration=generation)
+    unknown = [
+        (ConditionType.READY, "False", TenantPhase.NOT_RUN.value, "The tenant has never been synced."),
+        (ConditionType.CREDENTIALS_VALID, "Unknown", "NotChecked", "Checked at the next sync."),
+        (ConditionType.ADMIN_CONSENT_GRANTED, "Unknown", "NotChecked", "Checked at the next sync."),
+    ]
+    if spec.userAuthentication is None:
+        unknown.append(
+            (ConditionType.USER_AUTHENTICATED, "True", "NotRequired", "No delegated user is configured.")
+        )
+    else:
+        unknown.append(
+            (ConditionType.USER_AUTHENTICATED, "Unknown", "NotChecked", "Checked at the next sync.")
+        )
+    for type_, cond_status, reason, message in unknown:
+        status.conditions = set_condition(
+            status.conditions,
+            type_,
+            cond_status,
+            reason,
+            message,
+            generation=generation,
+            now=now,  # type: ignore[arg-type]
+        )
+    return status
+
+
+def tenant_error_status(
+    current: TenantStatus, error: RunError, generation: int | None, now: datetime
+) -> TenantStatus:
+    """A problem of the Tenant itself (not of one run), e.g. a schedule that cannot be parsed."""
+    status = current.model_copy(deep=True)
+    status.phase = TenantPhase.NEW_ERROR
+    status.message = error.message
+    status.error = error
+    status.observedGeneration = generation
+    status.conditions = set_condition(
+        status.conditions, ConditionType.READY, "False", TenantPhase.NEW_ERROR.value, error.message,
+        generation=generation, now=now,
+    )  # fmt: skip
+    return status
+
+
+def tenant_status_for_run(
+    current: TenantStatus,
+    run_name: str,
+    run: SyncRunStatus,
+    observations: TenantObservations,
+    generation: int | None,
+    now: datetime,
+) -> TenantStatus:
+    """The Tenant mirrors its newest run: phase, message, times and the Ready condition."""
+    status = current.model_copy(deep=True)
+    phase = (run.phase or RunPhase.STARTING).tenant_phase()
+    status.phase = phase
+    status.message = run.message
+    status.error = run.error
+    status.lastSyncRun = run_name
+    status.lastSyncTime = run.startTime
+    status.observedGeneration = generation
+    if run.phase == RunPhase.SUCCEEDED:
+        status.lastSuccessfulSyncTime = run.completionTime
+    ready = run.phase == RunPhase.SUCCEEDED
+    status.conditions = set_condition(
+        status.conditions,
+        ConditionType.READY,
+        "True" if ready else "False",
+        "Succeeded" if ready else phase.value,
+        run.message or "",
+        generation=generation,
+        now=now,
+    )
+    if observations.credentials is not None:
+        status.credentials = observations.credentials
+    if observations.credentials_valid is not None:
+        cond_status, reason, message = observations.credentials_valid
+        status.conditions = set_condition(
+            status.conditions, ConditionType.CREDENTIALS_VALID, cond_status, reason, message,
+            generation=generation, now=now,
+        )  # fmt: skip
+    return status
+
+
+class StatusWriter:
+    def __init__(self, kube: KubeClient) -> None:
+        self._kube = kube
+
+    async def tenant(
+        self, namespace: str, name: str, status: TenantStatus, fields: frozenset[str] | None = None
+    ) -> None:
+        """Patch `fields` of the Tenant's status (all of them when None, for a new Tenant)."""
+        patch: dict[str, Any] = status.model_dump(mode="json", include=set(fields) if fields else None)
+        await self._kube.patch_status("tenants", namespace, name, patch)
+
+    async def run(self, namespace: str, name: str, status: SyncRunStatus) -> None:
+        """The run's status has a single writer (its pipeline), so it is written whole."""
+        await self._kube.patch_status("syncruns", namespace, name, status.model_dump(mode="json"))

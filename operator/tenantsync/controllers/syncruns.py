@@ -1,0 +1,217 @@
+"""SyncRun handlers: adopt hand-made runs, index runs by Tenant, and drive each run's pipeline.
+
+The pipeline runs in a kopf daemon, one per unfinished SyncRun. kopf starts the daemons again for every
+unfinished run when the operator restarts, and the pipeline resumes from `status.step`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+import kopf
+
+from tenantsync.api import (
+    GROUP,
+    VERSION,
+    ConditionType,
+    ErrorCode,
+    RunError,
+    RunPhase,
+    RunStep,
+    SyncRunStatus,
+    TenantSpec,
+    TenantStatus,
+    set_condition,
+    troubleshooting_url,
+)
+from tenantsync.controllers.constants import TENANT_LABEL
+from tenantsync.controllers.status import RUN_MIRROR_FIELDS, StatusWriter, tenant_status_for_run
+from tenantsync.controllers.tenants import owner_reference
+from tenantsync.kube import KubeClient, NotFoundError
+from tenantsync.scheduling import RunRecord
+from tenantsync.settings import OperatorSettings
+from tenantsync.sync import Finish, Pipeline, RunContext, Wait
+
+QUEUE_POLL_SECONDS = 2.0
+
+
+def _phase(status: dict[str, Any] | kopf.Status | None) -> RunPhase | None:
+    value = (status or {}).get("phase")
+    return RunPhase(value) if value else None
+
+
+def run_record(name: str, meta: kopf.Meta, status: kopf.Status) -> RunRecord:
+    phase = _phase(status)
+    return RunRecord(
+        name=name,
+        created=datetime.fromisoformat(meta["creationTimestamp"]),
+        finished=bool(phase and phase.finished),
+        failed=bool(phase and phase.failed),
+    )
+
+
+class RunExecutor:
+    def __init__(
+        self, settings: OperatorSettings, kube: KubeClient, writer: StatusWriter, pipeline: Pipeline
+    ) -> None:
+        self._settings = settings
+        self._kube = kube
+        self._writer = writer
+        self._pipeline = pipeline
+
+    async def execute(
+        self, body: kopf.Body, stopped: kopf.DaemonStopped, runs: Callable[[], list[RunRecord]]
+    ) -> None:
+        name, namespace = body.metadata.name, body.metadata.namespace
+        assert name is not None and namespace is not None
+        tenant_name = body.spec["tenantRef"]["name"]
+        status = SyncRunStatus.model_validate(dict(body.status or {}))
+        while not stopped and not (status.phase and status.phase.finished):
+            now = self._settings.clock()
+            try:
+                tenant = await self._kube.get("tenants", namespace, tenant_name)
+            except NotFoundError:
+                await self._finish_orphan(body, status, now)
+                return
+            if status.step in (None, RunStep.PREFLIGHT) and (
+                blocker := self._older_active_run(name, body, runs())
+            ):
+                await self._wait_in_queue(body, status, blocker, now)
+                await stopped.wait(QUEUE_POLL_SECONDS)
+                continue
+            ctx = RunContext(
+                namespace=namespace,
+                run_name=name,
+                tenant_name=tenant_name,
+                tenant=TenantSpec.model_validate(tenant["spec"]),
+                status=status,
+                generation=body.metadata.get("generation"),
+                now=now,
+                docs_base_url=self._settings.docs_base_url,
+                secrets=self._kube,
+            )
+            previous_phase = status.phase
+            transition = await self._pipeline.advance(ctx)
+            # The Tenant first: once the run's status says finished, kopf stops this daemon.
+            await self._mirror(name, ctx)
+            await self._writer.run(namespace, name, status)
+            if status.phase != previous_phase or isinstance(transition, Finish):
+                self._announce(body, tenant_name, status)
+            if isinstance(transition, Finish):
+                return
+            if isinstance(transition, Wait):
+                await stopped.wait(transition.seconds)
+
+    @staticmethod
+    def _older_active_run(name: str, body: kopf.Body, runs: list[RunRecord]) -> str | None:
+        """Never two active runs for one Tenant: a newer run waits for the older one to finish."""
+        mine = datetime.fromisoformat(body.metadata["creationTimestamp"])
+        older = [r for r in runs if r.name != name and not r.finished and (r.created, r.name) < (mine, name)]
+        return older[0].name if older else None
+
+    async def _wait_in_queue(
+        self, body: kopf.Body, status: SyncRunStatus, blocker: str, now: datetime
+    ) -> None:
+        message = f"Waiting for SyncRun {blocker} of the same tenant to finish."
+        if status.message != message:
+            status.phase, status.message = RunPhase.STARTING, message
+            status.startTime = status.startTime or now
+            await self._writer.run(body.metadata.namespace or "", body.metadata.name or "", status)
+
+    async def _finish_orphan(self, body: kopf.Body, status: SyncRunStatus, now: datetime) -> None:
+        tenant_name = body.spec["tenantRef"]["name"]
+        message = (
+            f"Tenant {tenant_name} named by spec.tenantRef does not exist in namespace"
+            f" {body.metadata.namespace}. Create the Tenant or fix spec.tenantRef in a new SyncRun."
+        )
+        code = ErrorCode.TENANT_RESOURCE_NOT_FOUND
+        status.startTime = status.startTime or now
+        status.step, status.phase, status.message, status.completionTime = (
+            RunStep.DONE,
+            RunPhase.NEW_ERROR,
+            message,
+            now,
+        )
+        status.error = RunError(
+            code=code,
+            message=message,
+            troubleshootingUrl=troubleshooting_url(self._settings.docs_base_url, code),
+        )
+        status.conditions = set_condition(
+            status.conditions, ConditionType.FAILED, "True", code.value, message,
+            generation=body.metadata.get("generation"), now=now,
+        )  # fmt: skip
+        await self._writer.run(body.metadata.namespace or "", body.metadata.name or "", status)
+        self._announce(body, tenant_name, status)
+
+    async def _mirror(self, run_name: str, ctx: RunContext) -> None:
+        """Update the Tenant, unless a newer run has started since (the Tenant shows its newest run)."""
+        try:
+            tenant = await self._kube.get("tenants", ctx.namespace, ctx.tenant_name)
+        except NotFoundError:
+            return
+        current = TenantStatus.model_validate(tenant.get("status") or {})
+        started = ctx.status.startTime
+        newer_run_shown = current.lastSyncRun not in (None, run_name)
+        if newer_run_shown and current.lastSyncTime and started and current.lastSyncTime > started:
+            return
+        updated = tenant_status_for_run(
+            current, run_name, ctx.status, ctx.observations, tenant["metadata"].get("generation"), ctx.now
+        )
+        await self._writer.tenant(ctx.namespace, ctx.tenant_name, updated, RUN_MIRROR_FIELDS)
+
+    @staticmethod
+    def _announce(body: kopf.Body, tenant_name: str, status: SyncRunStatus) -> None:
+        """One event per phase change, naming the Tenant and the SyncRun."""
+        text = f"Tenant {tenant_name}, SyncRun {body.metadata.name}: {status.message}"
+        if status.error is not None:
+            kopf.warn(
+                body, reason=status.error.code.value, message=f"{text} See {status.error.troubleshootingUrl}"
+            )
+        else:
+            kopf.info(body, reason=(status.phase or RunPhase.STARTING).value, message=text)
+
+
+def register(registry: kopf.OperatorRegistry, executor: RunExecutor, kube: KubeClient) -> None:
+    @kopf.index(GROUP, VERSION, "syncruns", registry=registry, id="runs_by_tenant")
+    def runs_by_tenant(
+        name: str, namespace: str, spec: kopf.Spec, meta: kopf.Meta, status: kopf.Status, **_: Any
+    ) -> dict[tuple[str, str], RunRecord]:
+        return {(namespace, spec["tenantRef"]["name"]): run_record(name, meta, status)}
+
+    @kopf.on.create(GROUP, VERSION, "syncruns", registry=registry, id="adopt")
+    async def adopt(body: kopf.Body, patch: kopf.Patch, **_: Any) -> None:
+        """Runs made by hand get the label and owner a scheduled run has, so they are pruned and collected."""
+        tenant_name = body.spec["tenantRef"]["name"]
+        if body.metadata.labels.get(TENANT_LABEL) != tenant_name:
+            patch.metadata.setdefault("labels", {})[TENANT_LABEL] = tenant_name
+        if not body.metadata.get("ownerReferences"):
+            try:
+                tenant = await kube.get("tenants", body.metadata.namespace or "", tenant_name)
+            except NotFoundError:
+                return
+            patch.metadata["ownerReferences"] = [owner_reference(tenant)]
+
+    def unfinished(status: kopf.Status, **_: Any) -> bool:
+        phase = _phase(status)
+        return not (phase and phase.finished)
+
+    @kopf.daemon(
+        GROUP,
+        VERSION,
+        "syncruns",
+        registry=registry,
+        id="execute",
+        when=unfinished,
+        cancellation_timeout=10.0,
+    )
+    async def execute(
+        body: kopf.Body,
+        stopped: kopf.DaemonStopped,
+        runs_by_tenant: kopf.Index[tuple[str, str], RunRecord],
+        **_: Any,
+    ) -> None:
+        key = (body.metadata.namespace, body.spec["tenantRef"]["name"])
+        await executor.execute(body, stopped, lambda: list(runs_by_tenant.get(key, [])))

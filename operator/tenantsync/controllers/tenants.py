@@ -1,0 +1,216 @@
+"""Tenant handlers: initial status, the schedule, "Sync now" requests and run history.
+
+One reconcile function serves creation, resumption, spec or annotation changes and a periodic timer;
+a per-Tenant lock (kopf's memo) keeps two of them from starting a run at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+from typing import Any
+
+import kopf
+
+from tenantsync.api import (
+    GROUP,
+    VERSION,
+    ErrorCode,
+    RunError,
+    SyncRunStatus,
+    TenantPhase,
+    TenantSpec,
+    TenantStatus,
+    Trigger,
+    troubleshooting_url,
+)
+from tenantsync.controllers.constants import SYNC_REQUESTED_AT, TENANT_LABEL, TRIGGER_LABEL
+from tenantsync.controllers.status import (
+    RUN_MIRROR_FIELDS,
+    SCHEDULE_FIELDS,
+    StatusWriter,
+    initial_tenant_status,
+    tenant_error_status,
+    tenant_status_for_run,
+)
+from tenantsync.kube import KubeClient
+from tenantsync.kube.client import ConflictError
+from tenantsync.scheduling import InvalidScheduleError, RunRecord, Schedule, runs_to_prune
+from tenantsync.settings import OperatorSettings
+from tenantsync.sync import TenantObservations
+
+
+def run_manifest(tenant: kopf.Body, trigger: Trigger, now: datetime, suffix: str = "") -> dict[str, Any]:
+    """A SyncRun owned by its Tenant, so deleting the Tenant garbage-collects its runs."""
+    name = f"{tenant.metadata.name}-{now:%Y%m%d-%H%M%S}{suffix}"
+    return {
+        "apiVersion": f"{GROUP}/{VERSION}",
+        "kind": "SyncRun",
+        "metadata": {
+            "name": name,
+            "namespace": tenant.metadata.namespace,
+            "labels": {TENANT_LABEL: tenant.metadata.name, TRIGGER_LABEL: trigger.value.lower()},
+            "ownerReferences": [owner_reference(tenant)],
+        },
+        "spec": {"tenantRef": {"name": tenant.metadata.name}, "trigger": trigger.value},
+    }
+
+
+def owner_reference(tenant: kopf.Body | dict[str, Any]) -> dict[str, Any]:
+    return {
+        "apiVersion": f"{GROUP}/{VERSION}",
+        "kind": "Tenant",
+        "name": tenant["metadata"]["name"],
+        "uid": tenant["metadata"]["uid"],
+        "controller": True,
+        "blockOwnerDeletion": True,
+    }
+
+
+class TenantController:
+    def __init__(self, settings: OperatorSettings, kube: KubeClient, writer: StatusWriter) -> None:
+        self._settings = settings
+        self._kube = kube
+        self._writer = writer
+
+    async def reconcile(self, body: kopf.Body, memo: kopf.Memo, runs: list[RunRecord]) -> None:
+        lock: asyncio.Lock = memo.setdefault("reconcile_lock", asyncio.Lock())
+        async with lock:
+            await self._reconcile(body, memo, runs)
+
+    async def _reconcile(self, body: kopf.Body, memo: kopf.Memo, runs: list[RunRecord]) -> None:
+        now = self._settings.clock()
+        name, namespace = body.metadata.name, body.metadata.namespace
+        assert name is not None and namespace is not None
+        generation = body.metadata.get("generation")
+        spec = TenantSpec.model_validate(dict(body.spec))
+        before = TenantStatus.model_validate(dict(body.status)) if body.status else None
+        status = before.model_copy(deep=True) if before else initial_tenant_status(spec, generation, now)
+        status.observedGeneration = generation
+
+        # Runs we created whose watch event has not reached the index yet still count as active.
+        created: set[str] = memo.setdefault("created_runs", set())
+        created -= {run.name for run in runs}
+        active = [run.name for run in runs if not run.finished] + sorted(created)
+
+        schedule: Schedule | None = None
+        if spec.schedule:
+            try:
+                schedule = Schedule.parse(spec.schedule)
+            except InvalidScheduleError as problem:
+                error = RunError(
+                    code=ErrorCode.INVALID_SCHEDULE,
+                    message=f"{problem} Fix spec.schedule.",
+                    troubleshootingUrl=troubleshooting_url(
+                        self._settings.docs_base_url, ErrorCode.INVALID_SCHEDULE
+                    ),
+                )
+                if before is None or before.error != error:
+                    kopf.warn(body, reason="InvalidSchedule", message=f"Tenant {name}: {error.message}")
+                await self._writer.tenant(
+                    namespace, name, tenant_error_status(status, error, generation, now)
+                )
+                return
+        recovered: frozenset[str] = frozenset()
+        if status.error is not None and status.error.code == ErrorCode.INVALID_SCHEDULE:
+            status = await self._recover_from_tenant_error(namespace, status, generation, now)
+            recovered = RUN_MIRROR_FIELDS
+
+        requested = body.metadata.annotations.get(SYNC_REQUESTED_AT)
+        # A request that arrives while a run is active stays unhandled until that run has finished.
+        if requested and requested != status.lastHandledSyncRequest and not active:
+            run_name = await self._start_run(body, Trigger.SYNC_REQUEST, now)
+            created.add(run_name)
+            active.append(run_name)
+            status.lastHandledSyncRequest = requested
+            kopf.info(
+                body,
+                reason="SyncRequested",
+                message=f"Tenant {name}: sync requested ({requested}); started SyncRun {run_name}.",
+            )
+
+        if schedule is not None and not spec.suspend:
+            last = status.lastScheduleTime or datetime.fromisoformat(body.metadata.creation_timestamp)
+            tick = schedule.due_tick(last, now)
+            if tick is not None:
+                status.lastScheduleTime = tick
+                if active:
+                    status.lastSkippedScheduleTime = tick
+                    kopf.info(
+                        body,
+                        reason="ScheduleSkipped",
+                        message=f"Tenant {name}: skipped the {tick:%Y-%m-%dT%H:%M:%SZ} sync because SyncRun"
+                        f" {active[0]} is still running.",
+                    )
+                else:
+                    run_name = await self._start_run(body, Trigger.SCHEDULE, now)
+                    created.add(run_name)
+                    kopf.info(
+                        body,
+                        reason="SyncScheduled",
+                        message=f"Tenant {name}: started scheduled SyncRun {run_name}.",
+                    )
+
+        for stale in runs_to_prune(runs, spec.successfulRunsHistoryLimit, spec.failedRunsHistoryLimit):
+            await self._kube.delete("syncruns", namespace, stale)
+
+        if before is None:
+            await self._writer.tenant(namespace, name, status)
+        elif status != before:
+            await self._writer.tenant(namespace, name, status, SCHEDULE_FIELDS | recovered)
+
+    async def _start_run(self, body: kopf.Body, trigger: Trigger, now: datetime) -> str:
+        namespace = body.metadata.namespace
+        assert namespace is not None
+        for suffix in ("", "-1", "-2", "-3"):
+            manifest = run_manifest(body, trigger, now, suffix)
+            try:
+                await self._kube.create("syncruns", namespace, manifest)
+            except ConflictError:
+                continue
+            return str(manifest["metadata"]["name"])
+        raise kopf.TemporaryError("could not find a free SyncRun name; retrying", delay=1)
+
+    async def _recover_from_tenant_error(
+        self, namespace: str, status: TenantStatus, generation: int | None, now: datetime
+    ) -> TenantStatus:
+        """The Tenant's own error is fixed: show its newest run again, or NotRun if it has none."""
+        status.error = None
+        if status.lastSyncRun:
+            run = await self._kube.get("syncruns", namespace, status.lastSyncRun)
+            run_status = SyncRunStatus.model_validate(run.get("status") or {})
+            return tenant_status_for_run(
+                status, status.lastSyncRun, run_status, TenantObservations(), generation, now
+            )
+        status.phase = TenantPhase.NOT_RUN
+        status.message = "Never synced."
+        return status
+
+
+def register(
+    registry: kopf.OperatorRegistry, settings: OperatorSettings, controller: TenantController
+) -> None:
+    def runs_of(body: kopf.Body, index: kopf.Index[tuple[str, str], RunRecord]) -> list[RunRecord]:
+        return list(index.get((body.metadata.namespace, body.metadata.name), []))
+
+    @kopf.on.resume(GROUP, VERSION, "tenants", registry=registry, id="reconcile")
+    @kopf.on.create(GROUP, VERSION, "tenants", registry=registry, id="reconcile")
+    @kopf.on.update(GROUP, VERSION, "tenants", registry=registry, id="reconcile")
+    async def tenant_changed(
+        body: kopf.Body, memo: kopf.Memo, runs_by_tenant: kopf.Index[tuple[str, str], RunRecord], **_: Any
+    ) -> None:
+        await controller.reconcile(body, memo, runs_of(body, runs_by_tenant))
+
+    @kopf.timer(
+        GROUP,
+        VERSION,
+        "tenants",
+        registry=registry,
+        id="schedule",
+        interval=settings.scheduler_interval_seconds,
+        idle=None,
+    )
+    async def tenant_tick(
+        body: kopf.Body, memo: kopf.Memo, runs_by_tenant: kopf.Index[tuple[str, str], RunRecord], **_: Any
+    ) -> None:
+        await controller.reconcile(body, memo, runs_of(body, runs_by_tenant))
