@@ -11,6 +11,7 @@ from enum import StrEnum
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic.config import JsonDict
 
 from tenantsync.api.conditions import Condition
 from tenantsync.api.errors import RunError
@@ -21,7 +22,7 @@ GUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0
 DOMAIN_PATTERN = r"^([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.)+[a-zA-Z]{2,63}$"
 
 
-def _rule(rule: str, message: str) -> dict[str, object]:
+def _rule(rule: str, message: str) -> JsonDict:
     return {"x-kubernetes-validations": [{"rule": rule, "message": message}]}
 
 

@@ -8,7 +8,7 @@ from typing import Any
 import kopf
 
 from tenantsync.api import RunStep
-from tenantsync.controllers import syncruns, tenants
+from tenantsync.controllers import runs_index, syncruns, tenants
 from tenantsync.controllers.constants import ANNOTATION_PREFIX, FINALIZER
 from tenantsync.controllers.status import StatusWriter
 from tenantsync.kube import KubeClient
@@ -40,6 +40,7 @@ def build_registry(settings: OperatorSettings, kube: KubeClient) -> kopf.Operato
     def login(**kwargs: Any) -> kopf.ConnectionInfo | None:
         return kopf.login_with_service_account(**kwargs) or kopf.login_with_kubeconfig(**kwargs)
 
+    runs_index.register(registry)
     tenants.register(registry, settings, tenants.TenantController(settings, kube, writer))
     syncruns.register(registry, syncruns.RunExecutor(settings, kube, writer, build_pipeline()), kube)
     return registry

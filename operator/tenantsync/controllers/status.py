@@ -18,6 +18,7 @@ from tenantsync.api import (
     TenantStatus,
     set_condition,
 )
+from tenantsync.api.conditions import ConditionStatus
 from tenantsync.kube import KubeClient
 from tenantsync.sync import TenantObservations
 
@@ -36,7 +37,7 @@ RUN_MIRROR_FIELDS = frozenset(
 
 def initial_tenant_status(spec: TenantSpec, generation: int | None, now: datetime) -> TenantStatus:
     status = TenantStatus(phase=TenantPhase.NOT_RUN, message="Never synced.", observedGeneration=generation)
-    unknown = [
+    unknown: list[tuple[ConditionType, ConditionStatus, str, str]] = [
         (ConditionType.READY, "False", TenantPhase.NOT_RUN.value, "The tenant has never been synced."),
         (ConditionType.CREDENTIALS_VALID, "Unknown", "NotChecked", "Checked at the next sync."),
         (ConditionType.ADMIN_CONSENT_GRANTED, "Unknown", "NotChecked", "Checked at the next sync."),
@@ -57,7 +58,7 @@ def initial_tenant_status(spec: TenantSpec, generation: int | None, now: datetim
             reason,
             message,
             generation=generation,
-            now=now,  # type: ignore[arg-type]
+            now=now,
         )
     return status
 

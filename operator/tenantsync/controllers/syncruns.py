@@ -27,6 +27,7 @@ from tenantsync.api import (
     troubleshooting_url,
 )
 from tenantsync.controllers.constants import TENANT_LABEL
+from tenantsync.controllers.runs_index import run_phase, runs_of
 from tenantsync.controllers.status import RUN_MIRROR_FIELDS, StatusWriter, tenant_status_for_run
 from tenantsync.controllers.tenants import owner_reference
 from tenantsync.kube import KubeClient, NotFoundError
@@ -35,21 +36,6 @@ from tenantsync.settings import OperatorSettings
 from tenantsync.sync import Finish, Pipeline, RunContext, Wait
 
 QUEUE_POLL_SECONDS = 2.0
-
-
-def _phase(status: dict[str, Any] | kopf.Status | None) -> RunPhase | None:
-    value = (status or {}).get("phase")
-    return RunPhase(value) if value else None
-
-
-def run_record(name: str, meta: kopf.Meta, status: kopf.Status) -> RunRecord:
-    phase = _phase(status)
-    return RunRecord(
-        name=name,
-        created=datetime.fromisoformat(meta["creationTimestamp"]),
-        finished=bool(phase and phase.finished),
-        failed=bool(phase and phase.failed),
-    )
 
 
 class RunExecutor:
@@ -175,12 +161,6 @@ class RunExecutor:
 
 
 def register(registry: kopf.OperatorRegistry, executor: RunExecutor, kube: KubeClient) -> None:
-    @kopf.index(GROUP, VERSION, "syncruns", registry=registry, id="runs_by_tenant")
-    def runs_by_tenant(
-        name: str, namespace: str, spec: kopf.Spec, meta: kopf.Meta, status: kopf.Status, **_: Any
-    ) -> dict[tuple[str, str], RunRecord]:
-        return {(namespace, spec["tenantRef"]["name"]): run_record(name, meta, status)}
-
     @kopf.on.create(GROUP, VERSION, "syncruns", registry=registry, id="adopt")
     async def adopt(body: kopf.Body, patch: kopf.Patch, **_: Any) -> None:
         """Runs made by hand get the label and owner a scheduled run has, so they are pruned and collected."""
@@ -195,7 +175,7 @@ def register(registry: kopf.OperatorRegistry, executor: RunExecutor, kube: KubeC
             patch.metadata["ownerReferences"] = [owner_reference(tenant)]
 
     def unfinished(status: kopf.Status, **_: Any) -> bool:
-        phase = _phase(status)
+        phase = run_phase(status)
         return not (phase and phase.finished)
 
     @kopf.daemon(
@@ -208,10 +188,7 @@ def register(registry: kopf.OperatorRegistry, executor: RunExecutor, kube: KubeC
         cancellation_timeout=10.0,
     )
     async def execute(
-        body: kopf.Body,
-        stopped: kopf.DaemonStopped,
-        runs_by_tenant: kopf.Index[tuple[str, str], RunRecord],
-        **_: Any,
+        body: kopf.Body, stopped: kopf.DaemonStopped, namespace: str | None, **kwargs: Any
     ) -> None:
-        key = (body.metadata.namespace, body.spec["tenantRef"]["name"])
-        await executor.execute(body, stopped, lambda: list(runs_by_tenant.get(key, [])))
+        tenant = body.spec["tenantRef"]["name"]
+        await executor.execute(body, stopped, lambda: runs_of(kwargs, namespace, tenant))

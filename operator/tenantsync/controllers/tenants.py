@@ -25,6 +25,7 @@ from tenantsync.api import (
     troubleshooting_url,
 )
 from tenantsync.controllers.constants import SYNC_REQUESTED_AT, TENANT_LABEL, TRIGGER_LABEL
+from tenantsync.controllers.runs_index import runs_of
 from tenantsync.controllers.status import (
     RUN_MIRROR_FIELDS,
     SCHEDULE_FIELDS,
@@ -130,7 +131,7 @@ class TenantController:
             )
 
         if schedule is not None and not spec.suspend:
-            last = status.lastScheduleTime or datetime.fromisoformat(body.metadata.creation_timestamp)
+            last = status.lastScheduleTime or datetime.fromisoformat(body.metadata["creationTimestamp"])
             tick = schedule.due_tick(last, now)
             if tick is not None:
                 status.lastScheduleTime = tick
@@ -190,16 +191,13 @@ class TenantController:
 def register(
     registry: kopf.OperatorRegistry, settings: OperatorSettings, controller: TenantController
 ) -> None:
-    def runs_of(body: kopf.Body, index: kopf.Index[tuple[str, str], RunRecord]) -> list[RunRecord]:
-        return list(index.get((body.metadata.namespace, body.metadata.name), []))
-
     @kopf.on.resume(GROUP, VERSION, "tenants", registry=registry, id="reconcile")
     @kopf.on.create(GROUP, VERSION, "tenants", registry=registry, id="reconcile")
     @kopf.on.update(GROUP, VERSION, "tenants", registry=registry, id="reconcile")
     async def tenant_changed(
-        body: kopf.Body, memo: kopf.Memo, runs_by_tenant: kopf.Index[tuple[str, str], RunRecord], **_: Any
+        body: kopf.Body, memo: kopf.Memo, name: str, namespace: str | None, **kwargs: Any
     ) -> None:
-        await controller.reconcile(body, memo, runs_of(body, runs_by_tenant))
+        await controller.reconcile(body, memo, runs_of(kwargs, namespace, name))
 
     @kopf.timer(
         GROUP,
@@ -208,9 +206,8 @@ def register(
         registry=registry,
         id="schedule",
         interval=settings.scheduler_interval_seconds,
-        idle=None,
     )
     async def tenant_tick(
-        body: kopf.Body, memo: kopf.Memo, runs_by_tenant: kopf.Index[tuple[str, str], RunRecord], **_: Any
+        body: kopf.Body, memo: kopf.Memo, name: str, namespace: str | None, **kwargs: Any
     ) -> None:
-        await controller.reconcile(body, memo, runs_of(body, runs_by_tenant))
+        await controller.reconcile(body, memo, runs_of(kwargs, namespace, name))

@@ -44,9 +44,9 @@ class KubeClient:
     def from_environment(cls) -> KubeClient:
         """In-cluster service account when there is one, else the kubeconfig (KUBECONFIG)."""
         try:
-            config.load_incluster_config()
+            config.load_incluster_config()  # type: ignore[no-untyped-call]
         except config.ConfigException:
-            config.load_kube_config()
+            config.load_kube_config()  # type: ignore[no-untyped-call]
         return cls(client.ApiClient())
 
     async def _call(self, fn: Any, *args: Any, **kwargs: Any) -> Any:

@@ -1,0 +1,1 @@
+"""Microsoft Graph v1.0 and beta, for the configuration types tenantsync manages."""

@@ -1,0 +1,59 @@
+"""aiohttp glue: turns ``/v1.0/...`` and ``/beta/...`` requests into :class:`GraphRequest` objects."""
+
+from __future__ import annotations
+
+import json
+
+from aiohttp import web
+
+from tenantsync_sim.graph.batch import run_batch
+from tenantsync_sim.graph.errors import GraphError
+from tenantsync_sim.graph.service import GraphRequest, GraphResponse, GraphService
+from tenantsync_sim.runtime import note_caller, origin
+
+CONTENT_TYPE = (
+    "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8"
+)
+GRAPH_SERVICE = web.AppKey("graph_service", GraphService)
+
+
+def to_http(response: GraphResponse) -> web.Response:
+    headers = dict(response.headers)
+    if response.body is None:
+        return web.Response(status=response.status, headers=headers)
+    headers["Content-Type"] = CONTENT_TYPE
+    return web.Response(status=response.status, body=json.dumps(response.body).encode(), headers=headers)
+
+
+async def graph_handler(request: web.Request) -> web.Response:
+    service = request.app[GRAPH_SERVICE]
+    body = None
+    if request.can_read_body:
+        raw = await request.read()
+        if raw.strip():
+            try:
+                body = json.loads(raw)
+            except ValueError:
+                error = GraphError(400, "BadRequest", "Unable to read JSON request payload.")
+                return to_http(GraphResponse(400, error.body("", request.headers.get("client-request-id"))))
+    graph_request = GraphRequest(
+        method=request.method,
+        version=request.match_info["version"],
+        path=request.match_info["path"],
+        query=dict(request.query),
+        headers={k.lower(): v for k, v in request.headers.items()},
+        body=body,
+        base=origin(request),
+    )
+    if graph_request.path == "$batch" and request.method == "POST":
+        try:
+            response = await run_batch(service, graph_request)
+        except GraphError as exc:
+            response = GraphResponse(
+                exc.status, exc.body("", request.headers.get("client-request-id")), exc.headers
+            )
+    else:
+        response = await service.handle(graph_request)
+    if graph_request.caller:
+        note_caller(request, *graph_request.caller)
+    return to_http(response)

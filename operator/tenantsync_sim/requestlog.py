@@ -1,0 +1,46 @@
+"""Per-tenant request log and counters, read by tests through the control API."""
+
+from __future__ import annotations
+
+from collections import Counter, deque
+from dataclasses import dataclass, field
+
+from pydantic import BaseModel
+
+
+class LoggedRequest(BaseModel):
+    time: float
+    method: str
+    path: str
+    status: int
+    app_id: str | None
+    duration_ms: float
+
+
+@dataclass
+class RequestLog:
+    """Bounded memory: the newest entries per tenant, plus counters that never drop."""
+
+    max_entries: int = 5000
+    _entries: dict[str, deque[LoggedRequest]] = field(default_factory=dict)
+    _counters: dict[str, Counter[str]] = field(default_factory=dict)
+
+    def record(self, tenant_id: str, entry: LoggedRequest) -> None:
+        self._entries.setdefault(tenant_id, deque(maxlen=self.max_entries)).append(entry)
+        counters = self._counters.setdefault(tenant_id, Counter())
+        counters["requests"] += 1
+        counters[f"status:{entry.status}"] += 1
+        counters[f"method:{entry.method}"] += 1
+        if entry.status == 429:
+            counters["throttled"] += 1
+
+    def entries(self, tenant_id: str, limit: int | None = None) -> list[LoggedRequest]:
+        items = list(self._entries.get(tenant_id, ()))
+        return items[-limit:] if limit else items
+
+    def counters(self, tenant_id: str) -> dict[str, int]:
+        return dict(self._counters.get(tenant_id, Counter()))
+
+    def clear(self, tenant_id: str) -> None:
+        self._entries.pop(tenant_id, None)
+        self._counters.pop(tenant_id, None)

@@ -1,0 +1,141 @@
+"""Assembles the aiohttp application: identity, Graph, admin API, control API, faults and logging.
+
+One HTTPS host serves everything with the real services' paths (``/{tenant}/oauth2/v2.0/token``,
+``/v1.0/...``, ``/beta/...``, ``/api/...``), so clients change only their base URLs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+import time
+
+from aiohttp import web
+
+from tenantsync_sim import adminapi, control
+from tenantsync_sim.graph import errors as graph_errors
+from tenantsync_sim.graph.auth import authenticate
+from tenantsync_sim.graph.routes import GRAPH_SERVICE, graph_handler, to_http
+from tenantsync_sim.graph.service import GraphResponse, GraphService
+from tenantsync_sim.identity import consent, device_code, discovery, token_endpoint
+from tenantsync_sim.identity import errors as entra_errors
+from tenantsync_sim.identity.scopes import GRAPH_AUDIENCES
+from tenantsync_sim.requestlog import LoggedRequest
+from tenantsync_sim.runtime import SIMULATOR, Simulator, note_caller
+from tenantsync_sim.tls import TlsFiles
+
+_FAULT_CODES = {
+    429: "TooManyRequests",
+    500: "InternalServerError",
+    502: "BadGateway",
+    503: "ServiceUnavailable",
+    504: "GatewayTimeout",
+}
+
+
+def _is_graph(path: str) -> bool:
+    return path.startswith(("/v1.0/", "/beta/"))
+
+
+def _attribute_unhandled(request: web.Request, sim: Simulator) -> None:
+    """Name the tenant of a request the fault injector answered before any handler saw it."""
+    if _is_graph(request.path):
+        try:
+            principal = authenticate(
+                request.headers.get("Authorization"), sim.signer, sim.state, GRAPH_AUDIENCES, sim.clock()
+            )
+        except graph_errors.GraphError:
+            return
+        note_caller(request, principal.tenant.id, principal.app_id)
+        return
+    first = request.path.strip("/").split("/")[0]
+    tenant = sim.state.find_tenant(first) if first else None
+    if tenant:
+        note_caller(request, tenant.id, None)
+
+
+def _fault_response(request: web.Request, status: int, retry_after: int | None) -> web.Response:
+    headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
+    if _is_graph(request.path):
+        error = graph_errors.GraphError(
+            status, _FAULT_CODES.get(status, "UnknownError"), "Injected fault.", headers
+        )
+        return to_http(
+            GraphResponse(status, error.body("", request.headers.get("client-request-id")), headers)
+        )
+    fault = entra_errors.EntraError(
+        status, "temporarily_unavailable", 90033, "A transient error has occurred. Please try again."
+    )
+    response = fault.response(request)
+    response.headers.update(headers)
+    return response
+
+
+@web.middleware
+async def faults_and_log(request: web.Request, handler: control.Handler) -> web.StreamResponse:
+    """Injects configured latency and errors, then records the request in its tenant's log."""
+    if request.path.startswith("/_sim"):
+        return await handler(request)
+    sim = request.app[SIMULATOR]
+    started = time.perf_counter()
+    decision = sim.faults.decide(request.method, request.path)
+    response: web.StreamResponse
+    if decision and decision.latency_ms:
+        await asyncio.sleep(decision.latency_ms / 1000)
+    if decision and decision.status:
+        _attribute_unhandled(request, sim)
+        response = _fault_response(request, decision.status, decision.retry_after_seconds)
+    else:
+        try:
+            response = await handler(request)
+        except web.HTTPException as exc:
+            response = exc
+    tenant_id = request.get("sim_tenant")
+    if tenant_id:
+        sim.requests.record(
+            tenant_id,
+            LoggedRequest(
+                time=time.time(),
+                method=request.method,
+                path=request.path_qs,
+                status=response.status,
+                app_id=request.get("sim_app"),
+                duration_ms=round((time.perf_counter() - started) * 1000, 3),
+            ),
+        )
+    if isinstance(response, web.HTTPException):
+        raise response
+    return response
+
+
+def create_app(sim: Simulator) -> web.Application:
+    app = web.Application(
+        middlewares=[control.control_errors, faults_and_log], client_max_size=16 * 1024 * 1024
+    )
+    app[SIMULATOR] = sim
+    app[GRAPH_SERVICE] = GraphService(sim)
+    control.add_routes(app)
+    graph = r"/{version:v1\.0|beta}/{path:.*}"
+    app.add_routes(
+        [
+            web.route("*", graph, graph_handler),
+            web.route("*", "/api/{setting:.*}", adminapi.admin_setting),
+            web.get("/devicelogin", device_code.device_login_page),
+            web.post("/devicelogin", device_code.device_login_submit),
+            web.get("/{tenant}/v2.0/.well-known/openid-configuration", discovery.openid_configuration),
+            web.get("/{tenant}/discovery/v2.0/keys", discovery.keys),
+            web.post("/{tenant}/oauth2/v2.0/token", token_endpoint.token),
+            web.post("/{tenant}/oauth2/v2.0/devicecode", device_code.device_authorization),
+            web.get("/{tenant}/adminconsent", consent.admin_consent_page),
+            web.post("/{tenant}/adminconsent", consent.admin_consent_submit),
+            web.get("/{tenant}/v2.0/adminconsent", consent.admin_consent_page),
+            web.post("/{tenant}/v2.0/adminconsent", consent.admin_consent_submit),
+        ]
+    )
+    return app
+
+
+def ssl_context(files: TlsFiles) -> ssl.SSLContext:
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(files.server_cert, files.server_key)
+    return context
