@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections import Counter, deque
 from dataclasses import dataclass, field
 
-from pydantic import BaseModel
+from tenantsync_sim.state import SimModel
 
 
-class LoggedRequest(BaseModel):
+class LoggedRequest(SimModel):
     time: float
     method: str
     path: str

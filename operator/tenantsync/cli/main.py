@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from pathlib import Path
 
 from tenantsync.api import crds_yaml
 from tenantsync.settings import OperatorSettings
@@ -34,6 +35,19 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--liveness", default="http://0.0.0.0:8081/healthz", help="kopf liveness endpoint")
     run.add_argument("--verbose", action="store_true")
+
+    demo = commands.add_parser("demo", help="narrated lifecycle on the local control plane and the simulator")
+    demo.add_argument(
+        "--kubeconfig",
+        type=Path,
+        default=Path(os.environ.get("KUBECONFIG", ".cache/local-cluster/kubeconfig")),
+    )
+    demo.add_argument(
+        "--kubectl", default=None, help="kubectl to use (default: PATH, then the local cluster's)"
+    )
+    demo.add_argument(
+        "--workdir", type=Path, default=Path(".cache/demo"), help="logs and the demo's Git repository"
+    )
     return parser
 
 
@@ -52,6 +66,10 @@ def main(argv: list[str] | None = None) -> int:
         )
         run_operator(settings, liveness_endpoint=args.liveness, verbose=args.verbose)
         return 0
+    if args.command == "demo":
+        from tenantsync.cli.demo import run_demo
+
+        return run_demo(args.kubeconfig, args.kubectl, args.workdir)
     raise AssertionError(args.command)
 
 

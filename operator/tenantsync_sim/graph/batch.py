@@ -7,6 +7,7 @@ must match them by ``id`` as they must with Graph.
 from __future__ import annotations
 
 import asyncio
+import copy
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -86,7 +87,8 @@ async def run_batch(service: GraphService, outer: GraphRequest) -> GraphResponse
         item: JsonObject = {"id": rid, "status": response.status, "headers": dict(response.headers)}
         if response.body is not None:
             item["headers"]["Content-Type"] = _JSON
-            item["body"] = response.body
+            # Later requests of the batch may change the state this body still refers to.
+            item["body"] = copy.deepcopy(response.body)
         responses.append(item)
 
     await asyncio.gather(*(run(entry) for entry in requests))

@@ -133,15 +133,23 @@ class GraphService:
     # -- rendering -----------------------------------------------------------------------------
 
     def _render(self, resource: ResourceType, item: JsonObject, expand: set[str]) -> JsonObject:
+        """The object as Graph shows it. Nested values are shared with the state, not copied: a
+        response is serialized before anything can change the state (``$batch`` copies its own)."""
         out = {k: v for k, v in item.items() if k not in resource.navigation or k in expand}
         if resource.key == "configurationPolicies":
             out["settingCount"] = len(item.get("settings") or [])
             out["isAssigned"] = bool(item.get("assignments"))
-        return copy.deepcopy(out)
+        return out
 
     def _list_response(
-        self, req: GraphRequest, tenant: Tenant, items: list[JsonObject], fragment: str
+        self,
+        req: GraphRequest,
+        tenant: Tenant,
+        items: list[JsonObject],
+        fragment: str,
+        resource: ResourceType | None = None,
     ) -> GraphResponse:
+        """Filter, count and cut a page first, then render only the page (copies are costly)."""
         if "$filter" in req.query:
             keep = compile_filter(req.query["$filter"])
             items = [item for item in items if keep(item)]
@@ -152,7 +160,9 @@ class GraphService:
             body["@odata.count"] = len(items)
         if page.next_link:
             body["@odata.nextLink"] = page.next_link
-        body["value"] = [select(item, fields) for item in page.items]
+        expand = _expand(req)
+        rendered = (self._render(resource, item, expand) if resource else item for item in page.items)
+        body["value"] = [select(item, fields) for item in rendered]
         return GraphResponse(200, body)
 
     def _entity_response(
@@ -178,9 +188,7 @@ class GraphService:
         collection = tenant.collection(resource.key)
         if not rest:
             if method == "GET":
-                expand = _expand(req)
-                items = [self._render(resource, item, expand) for item in collection.values()]
-                return self._list_response(req, tenant, items, resource.path)
+                return self._list_response(req, tenant, list(collection.values()), resource.path, resource)
             if method == "POST":
                 return self._create(req, resource, collection)
             raise errors.method_not_allowed()
@@ -318,7 +326,7 @@ class GraphService:
         fragment = f"{resource.path}('{item['id']}')/{nav}"
         if not rest:
             if method == "GET":
-                return self._list_response(req, tenant, copy.deepcopy(children), fragment)
+                return self._list_response(req, tenant, children, fragment)
             if method == "POST" and nav == "assignments":
                 assignment = self._assignment(resource, item, self._require_body(req, resource))
                 children.append(assignment)

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
+
+_VERIFIED_MAX = 4096
 
 
 def b64url(data: bytes) -> str:
@@ -33,6 +36,7 @@ class TokenSigner:
 
     key: rsa.RSAPrivateKey
     certificate: x509.Certificate
+    _verified: dict[tuple[str, tuple[str, ...]], dict[str, Any]] = field(default_factory=dict, compare=False)
 
     @property
     def kid(self) -> str:
@@ -43,7 +47,15 @@ class TokenSigner:
         return jwt.encode(claims, self.key, algorithm="RS256", headers={"kid": self.kid, "x5t": self.kid})
 
     def verify(self, token: str, audiences: list[str]) -> dict[str, Any]:
-        """Decode a token this simulator issued; raises :class:`jwt.InvalidTokenError`."""
+        """Decode a token this simulator issued; raises :class:`jwt.InvalidTokenError`.
+
+        The RSA check dominates the cost of a Graph request, so a token verified once is remembered
+        until it expires.
+        """
+        key = (token, tuple(audiences))
+        cached = self._verified.get(key)
+        if cached is not None and cached["exp"] > time.time():
+            return cached
         claims: dict[str, Any] = jwt.decode(
             token,
             self.key.public_key(),
@@ -52,6 +64,9 @@ class TokenSigner:
             options={"require": ["exp", "iat", "tid"]},
             leeway=0,
         )
+        if len(self._verified) >= _VERIFIED_MAX:
+            self._verified.clear()
+        self._verified[key] = claims
         return claims
 
     def jwks(self, issuer: str) -> dict[str, Any]:

@@ -1,0 +1,48 @@
+# Two commands matter: `make demo` and `make test`. Everything they need is installed by `make setup`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: demo test setup system-packages lint unit integration crds cluster-up cluster-down clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+system-packages:
+	hack/install-system-packages
+
+setup: system-packages $(VENV)/.installed
+	hack/local-cluster build
+
+demo: setup
+	hack/local-cluster up
+	$(BIN)/tenantsync demo --kubeconfig .cache/local-cluster/kubeconfig
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check operator tests benchmarks
+	$(BIN)/ruff format --check operator tests benchmarks
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+unit: $(VENV)/.installed
+	$(BIN)/pytest tests/unit
+
+test: setup lint
+	$(BIN)/pytest tests
+
+crds: $(VENV)/.installed
+	$(BIN)/tenantsync crds > crds/tenantsync.io_crds.yaml
+	cp crds/tenantsync.io_crds.yaml charts/tenantsync/crds/tenantsync.io_crds.yaml
+
+cluster-up:
+	hack/local-cluster up
+
+cluster-down:
+	hack/local-cluster down
+
+clean: cluster-down
+	rm -rf $(VENV) .cache

@@ -1,0 +1,73 @@
+"""Fixtures: one real ``tenantsync-sim`` subprocess per session, a fresh tenant per test."""
+
+from __future__ import annotations
+
+import os
+import ssl
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tenantsync_sim.client import SimulatorClient
+from tests.integration.sim.simtest_support import (
+    PASSWORD,
+    READ_WRITE_PERMISSIONS,
+    SimEndpoint,
+    SimTenant,
+    start_simulator,
+    stop_simulator,
+    trust_bundle,
+)
+
+
+@pytest.fixture(scope="session")
+def sim_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimEndpoint]:
+    state_dir = tmp_path_factory.mktemp("sim-state")
+    process, endpoint = start_simulator(state_dir, "--seed", "demo")
+    # requests lets REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE override a session's verify=, so where the
+    # environment sets them (as many CI images do) they must also trust the simulator's CA.
+    bundle = trust_bundle(Path(endpoint.ca), state_dir / "trust.pem")
+    with pytest.MonkeyPatch.context() as patch:
+        for variable in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):
+            if os.environ.get(variable):
+                patch.setenv(variable, str(bundle))
+        yield endpoint
+    stop_simulator(process)
+
+
+@pytest.fixture(scope="session")
+def sim(sim_endpoint: SimEndpoint) -> Iterator[SimulatorClient]:
+    with SimulatorClient(sim_endpoint.url, sim_endpoint.ca) as client:
+        yield client
+
+
+@pytest.fixture
+def tenant(sim: SimulatorClient, sim_endpoint: SimEndpoint) -> Iterator[SimTenant]:
+    tenant_id = str(uuid.uuid4())
+    domain = f"t{tenant_id[:8]}.onmicrosoft.com"
+    sim.create_tenant(tenant_id, [domain], display_name=f"Tenant {tenant_id[:8]}")
+    client_id, public_id, secret = str(uuid.uuid4()), str(uuid.uuid4()), f"s8Q~{uuid.uuid4().hex}"
+    sim.create_app(tenant_id, client_id, application_permissions=READ_WRITE_PERMISSIONS, secret=secret)
+    sim.create_app(
+        tenant_id,
+        public_id,
+        display_name="tenantsync sign-in",
+        public_client=True,
+        delegated_permissions=["Policy.Read.All", "user_impersonation"],
+    )
+    admin = f"admin@{domain}"
+    sim.create_user(tenant_id, admin, PASSWORD, is_global_admin=True)
+    sim.update_settings(tenant_id, deviceCodeIntervalSeconds=1)
+    yield SimTenant(tenant_id, domain, client_id, secret, public_id, admin, sim_endpoint.url, sim_endpoint.ca)
+    sim.delete_tenant(tenant_id)
+
+
+@pytest.fixture
+def http(sim_endpoint: SimEndpoint) -> Iterator[httpx.Client]:
+    with httpx.Client(
+        base_url=sim_endpoint.url, verify=ssl.create_default_context(cafile=sim_endpoint.ca), timeout=15
+    ) as client:
+        yield client

@@ -1,0 +1,118 @@
+"""Bad manifests are refused by the real API server, with a message that names what to fix."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from kubernetes.client.exceptions import ApiException
+
+from tests.support.resources import CLIENT_ID, Resources, syncrun_manifest, tenant_manifest
+
+pytestmark = pytest.mark.integration
+
+
+def _message(error: ApiException) -> str:
+    """The API server's message, as kubectl prints it."""
+    message: str = json.loads(error.body)["message"]
+    return message
+
+
+def _without(path: str) -> dict[str, Any]:
+    manifest = tenant_manifest("bad")
+    *parents, leaf = path.split(".")
+    node = manifest["spec"]
+    for key in parents:
+        node = node[key]
+    del node[leaf]
+    return manifest
+
+
+def _user(**overrides: Any) -> dict[str, Any]:
+    return {"clientId": CLIENT_ID, "tokenSecretRef": {"name": "user-token"}, **overrides}
+
+
+BAD_TENANTS: list[tuple[str, dict[str, Any], list[str]]] = [
+    ("missing tenantId", _without("tenantId"), ["spec.tenantId", "Required value"]),
+    ("missing clientId", _without("servicePrincipal.clientId"), ["spec.servicePrincipal.clientId", "Required value"]),
+    ("missing credentialsSecretRef", _without("servicePrincipal.credentialsSecretRef"), ["spec.servicePrincipal.credentialsSecretRef", "Required value"]),
+    ("missing servicePrincipal", _without("servicePrincipal"), ["spec.servicePrincipal", "Required value"]),
+    ("missing repository", _without("repository"), ["spec.repository", "Required value"]),
+    ("repository without url", tenant_manifest("bad", repository={"branch": "main"}), ["spec.repository.url", "Required value"]),
+    ("tenantId neither GUID nor domain", tenant_manifest("bad", tenantId="not a tenant"), ["spec.tenantId", "GUID or a verified domain"]),
+    ("tenantId almost a GUID", tenant_manifest("bad", tenantId="7c3a0000-0000-0000-0000-00000000000g"), ["spec.tenantId", "GUID or a verified domain"]),
+    ("tenantId bare word", tenant_manifest("bad", tenantId="contoso"), ["spec.tenantId", "GUID or a verified domain"]),
+    ("clientId not a GUID", tenant_manifest("bad", servicePrincipal={"clientId": "my-app", "credentialsSecretRef": {"name": "s"}}), ["spec.servicePrincipal.clientId", "application (client) ID GUID"]),
+    ("empty secret name", tenant_manifest("bad", servicePrincipal={"clientId": CLIENT_ID, "credentialsSecretRef": {"name": ""}}), ["spec.servicePrincipal.credentialsSecretRef.name"]),
+    ("unknown cloud", tenant_manifest("bad", cloud="Mars"), ["spec.cloud", "Unsupported value", '"Public"']),
+    ("unknown mode", tenant_manifest("bad", mode="ReadWrite"), ["spec.mode", "Unsupported value", '"BackupOnly"']),
+    ("unknown approval", tenant_manifest("bad", approval="Sometimes"), ["spec.approval", "Unsupported value", '"Automatic"']),
+    ("unknown resource type", tenant_manifest("bad", resources=["conditionalAccessPolicies", "printers"]), ["spec.resources[1]", "Unsupported value", '"namedLocations"']),
+    ("duplicate resource type", tenant_manifest("bad", resources=["namedLocations", "namedLocations"]), ["spec.resources[1]", "Duplicate value"]),
+    ("negative successful history", tenant_manifest("bad", successfulRunsHistoryLimit=-1), ["spec.successfulRunsHistoryLimit", "must not be negative"]),
+    ("negative failed history", tenant_manifest("bad", failedRunsHistoryLimit=-5), ["spec.failedRunsHistoryLimit", "must not be negative"]),
+    ("timeout too short", tenant_manifest("bad", userAuthentication=_user(timeoutSeconds=10)), ["spec.userAuthentication.timeoutSeconds", "between 30 and 3600"]),
+    ("timeout too long", tenant_manifest("bad", userAuthentication=_user(timeoutSeconds=7200)), ["spec.userAuthentication.timeoutSeconds", "between 30 and 3600"]),
+    ("user without token secret", tenant_manifest("bad", userAuthentication={"clientId": CLIENT_ID}), ["spec.userAuthentication.tokenSecretRef", "Required value"]),
+    ("user clientId not a GUID", tenant_manifest("bad", userAuthentication=_user(clientId="public-app")), ["spec.userAuthentication.clientId", "public client application"]),
+    ("schedule with three fields", tenant_manifest("bad", schedule="0 6 *"), ["spec.schedule", "cron expression with 5 fields"]),
+    ("http authority", tenant_manifest("bad", endpoints={"authority": "http://login.example"}), ["spec.endpoints.authority", "https://"]),
+    ("suspend not a boolean", tenant_manifest("bad", suspend="yes"), ["spec.suspend", "boolean"]),
+    ("history limit not a number", tenant_manifest("bad", successfulRunsHistoryLimit="three"), ["spec.successfulRunsHistoryLimit", "integer"]),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("case", "manifest", "expected"), BAD_TENANTS, ids=[c[0] for c in BAD_TENANTS])
+def test_bad_tenant_is_refused_naming_the_field(
+    namespace: str, case: str, manifest: dict[str, Any], expected: list[str]
+) -> None:
+    with pytest.raises(ApiException) as refused:
+        Resources(namespace).create("tenants", manifest)
+    assert refused.value.status == 422, refused.value.body
+    message = _message(refused.value)
+    for words in expected:
+        assert words in message, f"{case}: {words!r} not in {message}"
+
+
+def test_good_tenant_is_accepted_with_defaults(namespace: str) -> None:
+    created = Resources(namespace).create(
+        "tenants", tenant_manifest("good", tenantId="7c3a9f2e-1b4d-4e8a-9c6f-0d2e5b7a1c3f")
+    )
+    spec = created["spec"]
+    assert (spec["cloud"], spec["mode"], spec["approval"], spec["suspend"]) == (
+        "Public",
+        "Managed",
+        "Manual",
+        False,
+    )
+    assert spec["repository"]["backupBranch"] == "tenantsync/backup"
+    assert (spec["successfulRunsHistoryLimit"], spec["failedRunsHistoryLimit"]) == (3, 3)
+
+
+def test_syncrun_without_tenant_ref_is_refused(namespace: str) -> None:
+    manifest = syncrun_manifest("r1", "contoso")
+    manifest["spec"] = {}
+    with pytest.raises(ApiException) as refused:
+        Resources(namespace).create("syncruns", manifest)
+    assert refused.value.status == 422
+    assert "spec.tenantRef: Required value" in _message(refused.value)
+
+
+def test_syncrun_without_spec_is_refused(namespace: str) -> None:
+    manifest = syncrun_manifest("r1", "contoso")
+    del manifest["spec"]
+    with pytest.raises(ApiException) as refused:
+        Resources(namespace).create("syncruns", manifest)
+    assert refused.value.status == 422
+    assert "spec: Required value" in _message(refused.value)
+
+
+def test_syncrun_spec_is_immutable(namespace: str) -> None:
+    resources = Resources(namespace)
+    resources.create("syncruns", syncrun_manifest("r1", "contoso"))
+    with pytest.raises(ApiException) as refused:
+        resources.patch("syncruns", "r1", {"spec": {"tenantRef": {"name": "fabrikam"}}})
+    assert refused.value.status == 422
+    assert "spec is immutable" in _message(refused.value)
+    assert resources.get("syncruns", "r1")["spec"]["tenantRef"]["name"] == "contoso"
