@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -22,5 +24,11 @@ class OperatorSettings(BaseModel):
     scheduler_interval_seconds: float = 10.0
     """How often each Tenant's schedule, sync requests and run history are reconciled."""
     metrics_port: int = 8080
+    workdir: Path = Path(tempfile.gettempdir()) / "tenantsync"
+    """Local clones of the tenants' repositories (an emptyDir in the cluster)."""
+    admin_consent_poll_seconds: float = 30.0
+    """How often a run in PendingAdminConsent asks for a fresh token to see whether consent was granted."""
+    deletion_guard_ratio: float = 0.2
+    """A plan deleting more than this share of the tenant's objects is refused (NewError)."""
     clock: Callable[[], datetime] = utc_now
     """Injectable so tests can move time without sleeping."""

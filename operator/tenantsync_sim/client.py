@@ -216,6 +216,9 @@ class SimulatorClient:
         result: JsonObject = self._call("PATCH", f"/tenants/{tenant}/users/{user}", changes)
         return result
 
+    def delete_user(self, tenant: str, user: str) -> None:
+        self._call("DELETE", f"/tenants/{tenant}/users/{user}")
+
     def pending_device_codes(self, tenant: str) -> list[JsonObject]:
         result: list[JsonObject] = self._call("GET", f"/tenants/{tenant}/device-codes")
         return result

@@ -61,7 +61,7 @@ def _fault_response(request: web.Request, status: int, retry_after: int | None) 
             status, _FAULT_CODES.get(status, "UnknownError"), "Injected fault.", headers
         )
         return to_http(
-            GraphResponse(status, error.body("", request.headers.get("client-request-id")), headers)
+            GraphResponse(status, error.body(None, request.headers.get("client-request-id")), headers)
         )
     fault = entra_errors.EntraError(
         status, "temporarily_unavailable", 90033, "A transient error has occurred. Please try again."

@@ -187,10 +187,6 @@ class Tenant(SimModel):
     settings: TenantSettings = Field(default_factory=TenantSettings)
     throttling: ThrottleSettings = Field(default_factory=ThrottleSettings)
 
-    @property
-    def default_domain(self) -> str:
-        return self.domains[0] if self.domains else f"{self.id}.onmicrosoft.com"
-
     def collection(self, key: str) -> dict[str, JsonObject]:
         return self.collections.setdefault(key, {})
 

@@ -19,6 +19,16 @@ class ErrorCode(StrEnum):
     CREDENTIALS_SECRET_INCOMPLETE = "CredentialsSecretIncomplete"
     CERTIFICATE_MALFORMED = "CertificateMalformed"
     CERTIFICATE_EXPIRED = "CertificateExpired"
+    INVALID_CLIENT_SECRET = "InvalidClientSecret"
+    CLIENT_SECRET_EXPIRED = "ClientSecretExpired"
+    APPLICATION_NOT_FOUND = "ApplicationNotFound"
+    AUTHENTICATION_FAILED = "AuthenticationFailed"
+    ADMIN_CONSENT_REQUIRED = "AdminConsentRequired"
+    GRAPH_REQUEST_FAILED = "GraphRequestFailed"
+    REPOSITORY_UNREACHABLE = "RepositoryUnreachable"
+    PUSH_REJECTED = "PushRejected"
+    REFERENCED_OBJECT_MISSING = "ReferencedObjectMissing"
+    DELETION_GUARD = "DeletionGuard"
 
 
 class RunError(BaseModel):

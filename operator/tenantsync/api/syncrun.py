@@ -99,8 +99,10 @@ class ChangeResult(Model):
     type: str
     action: str
     result: str
-    """Applied, Failed, Conflict or Skipped."""
+    """Applied, Failed or Conflict."""
     message: str | None = None
+    createdId: str | None = None
+    """The id the tenant gave a created object (its file is renamed to it in the repository)."""
 
 
 class DeployStatus(Model):

@@ -14,11 +14,28 @@ from tenantsync.controllers.status import StatusWriter
 from tenantsync.kube import KubeClient
 from tenantsync.settings import OperatorSettings
 from tenantsync.sync import Pipeline
-from tenantsync.sync.preflight import preflight
+from tenantsync.sync.approval import AwaitApproval
+from tenantsync.sync.authenticate import Authenticate
+from tenantsync.sync.backup import Backup
+from tenantsync.sync.connections import TenantConnections
+from tenantsync.sync.deploy import Deploy
+from tenantsync.sync.plan import Plan
+from tenantsync.sync.preflight import Preflight
+from tenantsync.sync.verify import Verify
 
 
-def build_pipeline() -> Pipeline:
-    return Pipeline({RunStep.PREFLIGHT: preflight})
+def build_pipeline(connections: TenantConnections, settings: OperatorSettings) -> Pipeline:
+    return Pipeline(
+        {
+            RunStep.PREFLIGHT: Preflight(connections),
+            RunStep.AUTHENTICATE: Authenticate(connections, settings.admin_consent_poll_seconds),
+            RunStep.BACKUP: Backup(connections),
+            RunStep.PLAN: Plan(connections, settings.deletion_guard_ratio),
+            RunStep.APPROVAL: AwaitApproval(connections),
+            RunStep.DEPLOY: Deploy(connections),
+            RunStep.VERIFY: Verify(connections),
+        }
+    )
 
 
 def build_registry(settings: OperatorSettings, kube: KubeClient) -> kopf.OperatorRegistry:
@@ -42,7 +59,13 @@ def build_registry(settings: OperatorSettings, kube: KubeClient) -> kopf.Operato
 
     runs_index.register(registry)
     tenants.register(registry, settings, tenants.TenantController(settings, kube, writer))
-    syncruns.register(registry, syncruns.RunExecutor(settings, kube, writer, build_pipeline()), kube)
+    syncruns.register(
+        registry,
+        syncruns.RunExecutor(
+            settings, kube, writer, build_pipeline(TenantConnections(settings.workdir), settings)
+        ),
+        kube,
+    )
     return registry
 
 

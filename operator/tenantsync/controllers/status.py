@@ -110,12 +110,17 @@ def tenant_status_for_run(
     )
     if observations.credentials is not None:
         status.credentials = observations.credentials
-    if observations.credentials_valid is not None:
-        cond_status, reason, message = observations.credentials_valid
-        status.conditions = set_condition(
-            status.conditions, ConditionType.CREDENTIALS_VALID, cond_status, reason, message,
-            generation=generation, now=now,
-        )  # fmt: skip
+    observed = [
+        (ConditionType.CREDENTIALS_VALID, observations.credentials_valid),
+        (ConditionType.ADMIN_CONSENT_GRANTED, observations.admin_consent),
+        (ConditionType.USER_AUTHENTICATED, observations.user_authenticated),
+    ]
+    for type_, observation in observed:
+        if observation is not None:
+            cond_status, reason, message = observation
+            status.conditions = set_condition(
+                status.conditions, type_, cond_status, reason, message, generation=generation, now=now
+            )
     return status
 
 

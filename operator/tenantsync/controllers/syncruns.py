@@ -77,6 +77,8 @@ class RunExecutor:
                 now=now,
                 docs_base_url=self._settings.docs_base_url,
                 secrets=self._kube,
+                annotations=dict(body.metadata.annotations),
+                checkpoint=lambda: self._writer.run(namespace, name, status),
             )
             previous_phase = status.phase
             transition = await self._pipeline.advance(ctx)

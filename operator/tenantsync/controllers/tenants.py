@@ -24,7 +24,8 @@ from tenantsync.api import (
     Trigger,
     troubleshooting_url,
 )
-from tenantsync.controllers.constants import SYNC_REQUESTED_AT, TENANT_LABEL, TRIGGER_LABEL
+from tenantsync.api.annotations import SYNC_REQUESTED_AT
+from tenantsync.controllers.constants import TENANT_LABEL, TRIGGER_LABEL
 from tenantsync.controllers.runs_index import runs_of
 from tenantsync.controllers.status import (
     RUN_MIRROR_FIELDS,

@@ -7,7 +7,7 @@ in, and steps are written so that running one again after a crash repeats nothin
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
@@ -37,6 +37,8 @@ class TenantObservations:
 
     credentials: CredentialsStatus | None = None
     credentials_valid: tuple[ConditionStatus, str, str] | None = None  # status, reason, message
+    admin_consent: tuple[ConditionStatus, str, str] | None = None
+    user_authenticated: tuple[ConditionStatus, str, str] | None = None
 
 
 @dataclass
@@ -50,12 +52,23 @@ class RunContext:
     now: datetime
     docs_base_url: str
     secrets: SecretReader
+    annotations: Mapping[str, str] = field(default_factory=dict)
+    checkpoint: Callable[[], Awaitable[None]] | None = None
+    """Persists the run's status mid-step, so a long step (deploy) resumes without repeating work."""
     observations: TenantObservations = field(default_factory=TenantObservations)
 
     def condition(self, type_: ConditionType, status: ConditionStatus, reason: str, message: str) -> None:
         self.status.conditions = set_condition(
             self.status.conditions, type_, status, reason, message, generation=self.generation, now=self.now
         )
+
+    @property
+    def repository_path(self) -> str:
+        return self.tenant.repository.path.strip("/") or f"tenants/{self.tenant_name}"
+
+    async def save(self) -> None:
+        if self.checkpoint is not None:
+            await self.checkpoint()
 
     def error(self, code: ErrorCode, message: str) -> RunError:
         return RunError(

@@ -8,12 +8,32 @@ from tenantsync.api import ConditionType, ErrorCode, RunPhase, RunStep
 from tenantsync.api.tenant import CredentialsStatus
 from tenantsync.auth import CredentialsError, credential_from_secret
 from tenantsync.kube import NotFoundError
+from tenantsync.repository import RepositoryError
+from tenantsync.sync.connections import TenantConnections
 from tenantsync.sync.pipeline import Advance, Finish, RunContext, Transition
 
 EXPIRY_WARNING = timedelta(days=30)
 
 
-async def preflight(ctx: RunContext) -> Transition:
+class Preflight:
+    """Credentials Secret present and well-formed, certificate not expired, repository reachable."""
+
+    def __init__(self, connections: TenantConnections) -> None:
+        self._connections = connections
+
+    async def __call__(self, ctx: RunContext) -> Transition:
+        transition = await check_credentials(ctx)
+        if not isinstance(transition, Advance):
+            return transition
+        try:
+            repository = await self._connections.repository(ctx)
+            await repository.check_reachable()
+        except RepositoryError as error:
+            return Finish(RunPhase.NEW_ERROR, error.message, ctx.error(error.code, error.message))
+        return transition
+
+
+async def check_credentials(ctx: RunContext) -> Transition:
     secret_name = ctx.tenant.servicePrincipal.credentialsSecretRef.name
     try:
         data = await ctx.secrets.read_secret(ctx.namespace, secret_name)

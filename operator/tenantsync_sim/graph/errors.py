@@ -23,7 +23,8 @@ class GraphError(Exception):
     message: str
     headers: dict[str, str] = field(default_factory=dict)
 
-    def body(self, request_id: str, client_request_id: str | None) -> dict[str, Any]:
+    def body(self, request_id: str | None, client_request_id: str | None) -> dict[str, Any]:
+        request_id = request_id or str(uuid.uuid4())
         return {
             "error": {
                 "code": self.code,

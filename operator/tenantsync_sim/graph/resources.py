@@ -225,5 +225,4 @@ RESOURCES: tuple[ResourceType, ...] = (
     ),
 )
 
-BY_PATH = {r.path: r for r in RESOURCES}
 BY_KEY = {r.key: r for r in RESOURCES}

@@ -35,7 +35,7 @@ async def graph_handler(request: web.Request) -> web.Response:
                 body = json.loads(raw)
             except ValueError:
                 error = GraphError(400, "BadRequest", "Unable to read JSON request payload.")
-                return to_http(GraphResponse(400, error.body("", request.headers.get("client-request-id"))))
+                return to_http(GraphResponse(400, error.body(None, request.headers.get("client-request-id"))))
     graph_request = GraphRequest(
         method=request.method,
         version=request.match_info["version"],
@@ -50,7 +50,7 @@ async def graph_handler(request: web.Request) -> web.Response:
             response = await run_batch(service, graph_request)
         except GraphError as exc:
             response = GraphResponse(
-                exc.status, exc.body("", request.headers.get("client-request-id")), exc.headers
+                exc.status, exc.body(None, request.headers.get("client-request-id")), exc.headers
             )
     else:
         response = await service.handle(graph_request)

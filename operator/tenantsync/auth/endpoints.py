@@ -1,0 +1,67 @@
+"""Where a tenant's identity platform and Graph live: the national cloud's hosts, or explicit overrides."""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import certifi
+
+from tenantsync.api import TenantSpec
+from tenantsync.api.tenant import Cloud
+
+# (authority host, Graph host): Graph's resource identifier is its public host in each cloud.
+_CLOUDS = {
+    Cloud.PUBLIC: ("https://login.microsoftonline.com", "https://graph.microsoft.com"),
+    Cloud.US_GOVERNMENT: ("https://login.microsoftonline.us", "https://graph.microsoft.us"),
+    Cloud.CHINA: ("https://login.chinacloudapi.cn", "https://microsoftgraph.chinacloudapi.cn"),
+}
+
+
+@dataclass(frozen=True)
+class TenantEndpoints:
+    authority_host: str
+    """Identity platform base URL, without the tenant."""
+    graph_url: str
+    """Where Graph requests go (the cloud's host, the simulator, or a proxy)."""
+    graph_resource: str
+    """The resource tokens are issued for: always the cloud's Graph, whatever host serves it."""
+    public_cloud_authority: bool
+    """Only the public cloud's own authority supports MSAL's instance discovery."""
+
+    def authority(self, tenant_id: str) -> str:
+        return f"{self.authority_host}/{tenant_id}"
+
+    def admin_consent_url(self, tenant_id: str, client_id: str) -> str:
+        return f"{self.authority(tenant_id)}/adminconsent?client_id={client_id}"
+
+
+def endpoints_for(spec: TenantSpec) -> TenantEndpoints:
+    authority, graph = _CLOUDS[spec.cloud]
+    overrides = spec.endpoints
+    authority_host = ((overrides.authority if overrides else None) or authority).rstrip("/")
+    return TenantEndpoints(
+        authority_host=authority_host,
+        graph_url=((overrides.graph if overrides else None) or graph).rstrip("/"),
+        graph_resource=graph,
+        public_cloud_authority=authority_host == authority and spec.cloud == Cloud.PUBLIC,
+    )
+
+
+def ca_bundle_file(extra_pem: bytes | None) -> str | bool:
+    """A CA bundle with the public roots plus `extra_pem`, written once per content; True for the defaults.
+
+    MSAL (requests) and httpx both take a bundle path; keeping the public roots means a TLS-inspecting
+    proxy's CA is added to, not substituted for, what is trusted.
+    """
+    if not extra_pem:
+        return True
+    digest = hashlib.sha256(extra_pem).hexdigest()[:16]
+    path = Path(tempfile.gettempdir()) / f"tenantsync-ca-{digest}.pem"
+    if not path.exists():
+        staging = path.with_suffix(".tmp")
+        staging.write_bytes(Path(certifi.where()).read_bytes() + b"\n" + extra_pem)
+        staging.replace(path)
+    return str(path)

@@ -1,0 +1,199 @@
+"""The service principal's sign-in with MSAL's confidential client, and what its token allows.
+
+MSAL is synchronous, so calls run in a worker thread. Applications are kept per credential: MSAL's
+token cache then spares a token request per step, and a rotated secret (a new credential) simply gets
+a new application at the next sync.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import msal
+import requests
+from pydantic import BaseModel, ConfigDict, SecretStr
+
+from tenantsync.api import ErrorCode
+from tenantsync.auth.credentials import CertificateCredential, ClientSecretCredential, Credential
+from tenantsync.auth.endpoints import TenantEndpoints
+
+# AADSTS codes a person must act on, with what to do. Anything else is AuthenticationFailed.
+_AADSTS: dict[int, tuple[ErrorCode, str]] = {
+    7000215: (
+        ErrorCode.INVALID_CLIENT_SECRET,
+        "The client secret in Secret {secret} is not a valid secret of application {client_id}. Copy the"
+        " secret's Value (not its ID) from the app registration into the Secret's clientSecret key.",
+    ),
+    7000222: (
+        ErrorCode.CLIENT_SECRET_EXPIRED,
+        "The client secret of application {client_id} in Secret {secret} has expired. Create a new client"
+        " secret in the app registration and update the Secret's clientSecret key.",
+    ),
+    90002: (
+        ErrorCode.TENANT_NOT_FOUND,
+        "Tenant {tenant} was not found by the identity platform. Check spec.tenantId (a tenant GUID or a"
+        " verified domain) and spec.cloud.",
+    ),
+    700016: (
+        ErrorCode.APPLICATION_NOT_FOUND,
+        "Application {client_id} does not exist in tenant {tenant}. Check spec.servicePrincipal.clientId, or"
+        " grant admin consent so the application gets a service principal in this tenant.",
+    ),
+}
+
+
+class _VerifyingSession(requests.Session):
+    """A session whose CA bundle wins over REQUESTS_CA_BUNDLE.
+
+    requests lets that variable override a session's `verify` (psf/requests#3829), which would make the
+    configured caBundleSecretRef silently ineffective; a per-request `verify` does take precedence.
+    """
+
+    def __init__(self, verify: str | bool) -> None:
+        super().__init__()
+        self._tenantsync_verify = verify
+
+    def request(self, *args: Any, **kwargs: Any) -> requests.Response:
+        kwargs.setdefault("verify", self._tenantsync_verify)
+        return super().request(*args, **kwargs)
+
+
+class SignInError(Exception):
+    """The identity platform refused the sign-in; the message says what to fix and holds no secret."""
+
+    def __init__(self, code: ErrorCode, message: str, aadsts: int | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.aadsts = aadsts
+
+
+class AccessToken(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    value: SecretStr
+    roles: frozenset[str]
+    expires_at: datetime
+
+
+def token_claims(token: str) -> dict[str, Any]:
+    """The JWT's payload, unverified: we only read what Entra granted us, the resource verifies it."""
+    payload = token.split(".")[1]
+    claims: dict[str, Any] = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    return claims
+
+
+class ServicePrincipal:
+    def __init__(
+        self,
+        endpoints: TenantEndpoints,
+        tenant_id: str,
+        client_id: str,
+        credential: Credential,
+        *,
+        secret_name: str,
+        verify: str | bool,
+    ) -> None:
+        self._endpoints = endpoints
+        self._tenant_id = tenant_id
+        self._client_id = client_id
+        self._credential = credential
+        self._secret_name = secret_name
+        self._verify = verify
+        self._app: msal.ConfidentialClientApplication | None = None
+
+    def _words(self, template: str) -> str:
+        return template.format(secret=self._secret_name, client_id=self._client_id, tenant=self._tenant_id)
+
+    def _client_credential(self) -> Any:
+        if isinstance(self._credential, ClientSecretCredential):
+            return self._credential.client_secret.get_secret_value()
+        assert isinstance(self._credential, CertificateCredential)
+        return {
+            "private_key": self._credential.private_key_pem.get_secret_value(),
+            "thumbprint": self._credential.thumbprint_sha1,
+            "public_certificate": self._credential.certificate_pem,
+        }
+
+    def _application(self) -> msal.ConfidentialClientApplication:
+        if self._app is None:
+            try:
+                self._app = msal.ConfidentialClientApplication(
+                    self._client_id,
+                    client_credential=self._client_credential(),
+                    authority=self._endpoints.authority(self._tenant_id),
+                    instance_discovery=self._endpoints.public_cloud_authority,
+                    http_client=_VerifyingSession(self._verify),
+                    timeout=30,
+                )
+            except ValueError:  # MSAL reads the tenant's OpenID configuration here, and hides why it failed
+                raise self._discovery_error() from None
+            except OSError as error:
+                raise SignInError(
+                    ErrorCode.AUTHENTICATION_FAILED,
+                    f"Cannot reach the identity platform at {self._endpoints.authority_host}: {type(error).__name__}."
+                    " Check spec.endpoints.authority, the network path and spec.endpoints.caBundleSecretRef.",
+                ) from None
+        return self._app
+
+    def _discovery_error(self) -> SignInError:
+        """Ask the discovery endpoint ourselves: its AADSTS code tells an unknown tenant from an outage."""
+        url = f"{self._endpoints.authority(self._tenant_id)}/v2.0/.well-known/openid-configuration"
+        try:
+            response = _VerifyingSession(self._verify).get(url, timeout=30)
+            body = response.json() if response.content else {}
+        except (OSError, ValueError) as error:
+            return SignInError(
+                ErrorCode.AUTHENTICATION_FAILED,
+                f"Cannot read the OpenID configuration of tenant {self._tenant_id} from"
+                f" {self._endpoints.authority_host}: {type(error).__name__}.",
+            )
+        if 90002 in body.get("error_codes", []):
+            code, template = _AADSTS[90002]
+            return SignInError(code, f"{self._words(template)} (AADSTS90002)", 90002)
+        return SignInError(
+            ErrorCode.AUTHENTICATION_FAILED,
+            f"The OpenID configuration of tenant {self._tenant_id} at {url} answered HTTP {response.status_code}.",
+        )
+
+    async def acquire(self, *, fresh: bool = False) -> AccessToken:
+        """An app-only token for Graph; `fresh` skips MSAL's cache, to see newly consented roles."""
+        if fresh:
+            self._app = None
+        return await asyncio.to_thread(self._acquire)
+
+    def _acquire(self) -> AccessToken:
+        application = self._application()
+        try:
+            result = application.acquire_token_for_client([f"{self._endpoints.graph_resource}/.default"])
+        except OSError as error:
+            raise SignInError(
+                ErrorCode.AUTHENTICATION_FAILED,
+                f"Cannot reach the identity platform at {self._endpoints.authority_host}: {type(error).__name__}.",
+            ) from None
+        if "access_token" not in result:
+            raise self._error(result)
+        claims = token_claims(result["access_token"])
+        return AccessToken(
+            value=SecretStr(result["access_token"]),
+            roles=frozenset(claims.get("roles", [])),
+            expires_at=datetime.fromtimestamp(int(claims.get("exp", 0)), UTC),
+        )
+
+    def _error(self, result: dict[str, Any]) -> SignInError:
+        codes = [int(c) for c in result.get("error_codes", [])]
+        for aadsts in codes:
+            if aadsts in _AADSTS:
+                code, template = _AADSTS[aadsts]
+                return SignInError(code, f"{self._words(template)} (AADSTS{aadsts})", aadsts)
+        description = str(result.get("error_description", "")).split("\r\n")[0].split(" Trace ID:")[0]
+        return SignInError(
+            ErrorCode.AUTHENTICATION_FAILED,
+            f"The identity platform refused the sign-in of application {self._client_id}:"
+            f" {result.get('error', 'unknown_error')}: {description}",
+            codes[0] if codes else None,
+        )

@@ -1,0 +1,28 @@
+"""The configuration types tenantsync keeps: where each lives in Graph, what it needs, how it is normalised."""
+
+from tenantsync.catalog._normalise import normalise, serialise
+from tenantsync.catalog._types import (
+    ADMIN_API_RESOURCE,
+    ADMIN_API_SCOPE,
+    ADMIN_API_URL,
+    ApiVersion,
+    ConfigurationType,
+    SubResource,
+    catalog,
+    deploy_order,
+    required_permissions,
+)
+
+__all__ = [
+    "ADMIN_API_RESOURCE",
+    "ADMIN_API_SCOPE",
+    "ADMIN_API_URL",
+    "ApiVersion",
+    "ConfigurationType",
+    "SubResource",
+    "catalog",
+    "deploy_order",
+    "normalise",
+    "required_permissions",
+    "serialise",
+]

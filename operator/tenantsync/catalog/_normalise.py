@@ -1,0 +1,56 @@
+"""Normalisation and canonical JSON, so that an unchanged tenant yields a byte-identical backup."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from tenantsync.api import ResourceType
+from tenantsync.catalog._types import ConfigurationType, catalog
+
+_KEPT_ANNOTATION = "@odata.type"
+
+
+def _is_volatile_annotation(key: str) -> bool:
+    """``@odata.context``, ``@odata.etag``, ``assignments@odata.context``...: response metadata, not state."""
+    return "@odata." in key and key != _KEPT_ANNOTATION
+
+
+def _canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def _clean(value: Any, unordered: frozenset[str], drop: frozenset[str], key: str | None = None) -> Any:
+    if isinstance(value, Mapping):
+        return {
+            k: _clean(v, unordered, drop, k)
+            for k, v in sorted(value.items())
+            if k not in drop and not _is_volatile_annotation(k)
+        }
+    if isinstance(value, list):
+        items = [_clean(item, unordered, drop) for item in value]
+        return sorted(items, key=_canonical) if key in unordered else items
+    return value
+
+
+def normalise(kind: ConfigurationType | ResourceType, obj: Mapping[str, Any]) -> dict[str, Any]:
+    """The object as it is kept in Git: read-only and volatile fields dropped, stable order everywhere.
+
+    A collection object keeps its ``id``: the plan matches desired and live objects by it.
+    """
+    entry = catalog()[kind] if isinstance(kind, ResourceType) else kind
+    top_drop = entry.read_only_fields - {entry.identity_field or ""}
+    out: dict[str, Any] = {}
+    for key, value in sorted(obj.items()):
+        if key in top_drop or _is_volatile_annotation(key):
+            continue
+        sub = next((s for s in entry.sub_resources if s.name == key), None)
+        drop = sub.read_only_fields if sub else frozenset()
+        out[key] = _clean(value, entry.unordered_lists, drop, key)
+    return out
+
+
+def serialise(obj: Mapping[str, Any]) -> bytes:
+    """Canonical JSON: sorted keys, two-space indent, UTF-8 and a trailing newline."""
+    return (json.dumps(obj, sort_keys=True, indent=2, ensure_ascii=False) + "\n").encode()

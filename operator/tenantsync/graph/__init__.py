@@ -1,0 +1,25 @@
+"""Microsoft Graph over HTTP: one async client with paging, batching, throttling and typed errors."""
+
+from tenantsync.graph._client import BatchRequest, BatchResponse, GraphClient, GraphStats, TokenProvider
+from tenantsync.graph._errors import (
+    GraphError,
+    GraphNotFound,
+    GraphPermissionDenied,
+    GraphThrottled,
+    GraphUnauthorized,
+    GraphValidationError,
+)
+
+__all__ = [
+    "BatchRequest",
+    "BatchResponse",
+    "GraphClient",
+    "GraphError",
+    "GraphNotFound",
+    "GraphPermissionDenied",
+    "GraphStats",
+    "GraphThrottled",
+    "GraphUnauthorized",
+    "GraphValidationError",
+    "TokenProvider",
+]

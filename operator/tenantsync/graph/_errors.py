@@ -1,0 +1,93 @@
+"""Typed Graph errors: one class per failure a caller handles differently.
+
+Messages come from the response body only, never from request headers, so no access token can leak
+into a status, an event or a log line.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+
+# Permission names as Graph spells them: Policy.Read.All, DeviceManagementConfiguration.ReadWrite.All.
+_PERMISSION = re.compile(r"\b[A-Z][A-Za-z]*(?:\.[A-Z][A-Za-z]*)+\b")
+
+
+class GraphError(Exception):
+    """A Graph request that failed; ``request_id`` is what Microsoft support asks for."""
+
+    def __init__(self, status: int, code: str, message: str, request_id: str | None = None) -> None:
+        super().__init__(
+            f"Graph {status} {code}: {message}" + (f" (request-id {request_id})" if request_id else "")
+        )
+        self.status = status
+        self.code = code
+        self.message = message
+        self.request_id = request_id
+
+
+class GraphValidationError(GraphError):
+    """400: the request body or query was refused; retrying it unchanged cannot help."""
+
+
+class GraphUnauthorized(GraphError):
+    """401: the token is missing, expired or for another audience."""
+
+
+class GraphPermissionDenied(GraphError):
+    """403: the principal lacks a permission; ``permissions`` names the ones Graph said would do."""
+
+    def __init__(self, status: int, code: str, message: str, request_id: str | None = None) -> None:
+        super().__init__(status, code, message, request_id)
+        self.permissions = sorted(set(_PERMISSION.findall(message)))
+
+
+class GraphNotFound(GraphError):
+    """404: the object does not exist (deleted behind our back, or a wrong id)."""
+
+
+class GraphThrottled(GraphError):
+    """429 after every retry: the tenant or app budget stayed exhausted."""
+
+
+_BY_STATUS: dict[int, type[GraphError]] = {
+    400: GraphValidationError,
+    401: GraphUnauthorized,
+    403: GraphPermissionDenied,
+    404: GraphNotFound,
+    429: GraphThrottled,
+}
+
+
+def _readable(message: str) -> str:
+    """Intune wraps its message in a JSON string; keep only the human part."""
+    if message.startswith("{"):
+        try:
+            inner = json.loads(message)
+        except ValueError:
+            return message
+        text = inner.get("Message") if isinstance(inner, dict) else None
+        if isinstance(text, str):
+            return text
+    return message
+
+
+def error_from(status: int, body: Any, headers: Mapping[str, str]) -> GraphError:
+    """Build the typed error from a Graph (or admin API) error response."""
+    code, message, request_id = f"HTTP{status}", "", headers.get("request-id")
+    if isinstance(body, Mapping):
+        error = body.get("error")
+        if isinstance(error, Mapping):
+            code = str(error.get("code") or code)
+            message = str(error.get("message") or "")
+            inner = error.get("innerError")
+            if isinstance(inner, Mapping) and not request_id:
+                request_id = inner.get("request-id")
+        elif isinstance(body.get("message"), str):
+            message = body["message"]
+    elif isinstance(body, str):
+        message = body[:500]
+    cls = _BY_STATUS.get(status, GraphError)
+    return cls(status, code, _readable(message) or f"HTTP {status}", request_id)

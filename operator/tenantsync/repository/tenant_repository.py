@@ -1,0 +1,367 @@
+"""A tenant's folder in a Git repository: read from a remote branch, replaced by one atomic push.
+
+The local clone in `workdir` is a bare cache of the remote and nothing more: commits are built from
+the fetched remote head with `git fast-import` (no working tree, no index), so a process that crashed
+half-way leaves nothing that the next call could pick up by mistake, and the remote only ever sees a
+whole folder, because a single ref update is the only thing a push changes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import time
+from pathlib import Path, PurePosixPath
+
+from tenantsync.api import ErrorCode
+from tenantsync.repository.git import (
+    Git,
+    GitAuthor,
+    GitCredentials,
+    GitFailed,
+    GitResult,
+    git_environment,
+    scrub_url,
+)
+
+logger = logging.getLogger(__name__)
+
+PUSH_ATTEMPTS = 5
+"""Non-fast-forward pushes are retried on top of the new head this many times in all."""
+
+_PENDING_REF = "refs/tenantsync/pending"
+_RETRYABLE_REJECTIONS = ("non-fast-forward", "fetch first", "failed to update ref", "failed to lock")
+
+
+class RepositoryError(Exception):
+    """The repository cannot be used; the message says what to fix and never contains a secret."""
+
+    def __init__(self, code: ErrorCode, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+class TenantRepository:
+    """One Git repository (an http(s) remote or a local path) seen through the folders the operator owns.
+
+    Calls on one instance are serialised; one workdir must belong to one instance.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        workdir: Path,
+        *,
+        author: GitAuthor,
+        credentials: GitCredentials | None = None,
+        ca_bundle: Path | None = None,
+        timeout: float = 120.0,
+    ) -> None:
+        self._is_local = not url.startswith(("https://", "http://"))
+        self._url = str(Path(url).expanduser().absolute()) if self._is_local else url
+        self._display_url = scrub_url(self._url)
+        self._workdir = workdir
+        self._author = author
+        secrets = [credentials.password.get_secret_value()] if credentials is not None else []
+        self._git = Git(workdir, git_environment(os.environ, credentials, ca_bundle), secrets, timeout)
+        self._local_env = git_environment(os.environ, None, None)
+        self._timeout = timeout
+        self._lock = asyncio.Lock()
+        self._configured = False
+
+    async def check_reachable(self) -> None:
+        """Preflight: the remote answers and accepts the credentials."""
+        async with self._lock:
+            await self._prepare()
+            await self._remote("ls-remote", "origin", "HEAD")
+
+    async def head(self, branch: str) -> str | None:
+        """The remote branch's commit, or None when the branch does not exist."""
+        async with self._lock:
+            await self._prepare()
+            result = await self._remote("ls-remote", "origin", f"refs/heads/{branch}")
+            for line in result.stdout.decode().splitlines():
+                sha, _, ref = line.partition("\t")
+                if ref == f"refs/heads/{branch}":
+                    return sha
+            return None
+
+    async def read_folder(self, branch: str, path: str) -> dict[str, bytes] | None:
+        """The files under `path` on the remote branch, by path relative to it.
+
+        None when the branch does not exist; an empty dict when the folder is empty or missing.
+        """
+        folder = _folder(path)
+        async with self._lock:
+            await self._prepare()
+            await self._fetch()
+            commit = await self._tracking_head(branch)
+            if commit is None:
+                return None
+            return await self._files(commit, folder)
+
+    async def write_folder(self, branch: str, path: str, files: dict[str, bytes], message: str) -> str | None:
+        """Make `path` on the remote branch hold exactly `files` in one commit; the new commit's sha.
+
+        None when the folder already holds exactly these files: no empty commit, and a missing branch is
+        not created for nothing. A missing branch starts from the remote's default branch, or as a root
+        commit in an empty repository. When someone else pushed meanwhile, the folder is written again on
+        top of their commit, so their work stays; the rest of the branch is never touched.
+        """
+        folder = _folder(path)
+        for relative in files:
+            _relative_path(relative)
+        async with self._lock:
+            await self._prepare()
+            for attempt in range(1, PUSH_ATTEMPTS + 1):
+                await self._fetch()
+                parent = await self._tracking_head(branch) or await self._default_head(branch)
+                if parent is None and not files:
+                    return None
+                commit = await self._commit(parent, folder, files, message)
+                if parent is not None and await self._same_tree(commit, parent):
+                    return None
+                if await self._push(commit, branch):
+                    return commit
+                logger.info(
+                    "Branch %s of %s moved while writing %s (attempt %d of %d); writing again on its new head",
+                    branch,
+                    self._display_url,
+                    folder or "/",
+                    attempt,
+                    PUSH_ATTEMPTS,
+                )
+        raise RepositoryError(
+            ErrorCode.PUSH_REJECTED,
+            f"Branch {branch} of {self._display_url} kept moving: {PUSH_ATTEMPTS} pushes in a row were"
+            " overtaken by other pushes. Retry the sync when the branch is quieter.",
+        )
+
+    async def _prepare(self) -> None:
+        """Make sure the remote (when local) and the bare cache exist, and clear what a crash left."""
+        if self._is_local and _needs_bare_repository(Path(self._url)):
+            try:
+                await Git(Path(self._url), self._local_env, [], self._timeout).run(
+                    "init", "--quiet", "--bare", "--initial-branch=main"
+                )
+            except GitFailed as error:
+                raise RepositoryError(
+                    ErrorCode.REPOSITORY_UNREACHABLE,
+                    f"Cannot create a Git repository at {self._url}: {error.stderr}",
+                ) from None
+        _clear_stale_locks(self._workdir)
+        if self._configured and _is_bare_repository(self._workdir):
+            return
+        await self._git.run("init", "--quiet", "--bare")
+        await self._git.run("config", "remote.origin.url", self._url)
+        await self._git.run(
+            "config", "--replace-all", "remote.origin.fetch", "+refs/heads/*:refs/remotes/origin/*"
+        )
+        self._configured = True
+
+    async def _remote(self, *args: str) -> GitResult:
+        """A command that talks to the remote; any failure means it cannot be reached or read."""
+        try:
+            return await self._git.run(*args)
+        except GitFailed as error:
+            raise RepositoryError(ErrorCode.REPOSITORY_UNREACHABLE, self._unreachable(error)) from None
+
+    def _unreachable(self, error: GitFailed) -> str:
+        return f"Cannot read the Git repository {self._display_url}: {error.stderr or 'git failed'}. {unreachable_hint(error)}"
+
+    async def _fetch(self) -> None:
+        await self._remote("fetch", "--quiet", "--prune", "--no-tags", "origin")
+
+    async def _tracking_head(self, branch: str) -> str | None:
+        result = await self._git.run(
+            "rev-parse", "--verify", "--quiet", f"refs/remotes/origin/{branch}^{{commit}}", check=False
+        )
+        return result.stdout.decode().strip() if result.returncode == 0 else None
+
+    async def _default_head(self, branch: str) -> str | None:
+        """Where a new branch starts: the remote's default branch, unless that is the branch itself."""
+        result = await self._remote("ls-remote", "--symref", "origin", "HEAD")
+        for line in result.stdout.decode().splitlines():
+            target, _, name = line.partition("\t")
+            if name == "HEAD" and target.startswith("ref: refs/heads/"):
+                default = target.removeprefix("ref: refs/heads/")
+                return None if default == branch else await self._tracking_head(default)
+        return None
+
+    async def _files(self, commit: str, folder: str) -> dict[str, bytes]:
+        pathspec = ["--", f"{folder}/"] if folder else []
+        listing = await self._git.run("ls-tree", "-r", "-z", "--full-tree", commit, *pathspec)
+        blobs: dict[str, str] = {}
+        for entry in listing.stdout.split(b"\0"):
+            if not entry:
+                continue
+            info, _, name = entry.partition(b"\t")
+            _mode, kind, sha = info.decode().split(" ")
+            if kind == "blob":
+                full = name.decode("utf-8", "surrogateescape")
+                blobs[full.removeprefix(f"{folder}/") if folder else full] = sha
+        if not blobs:
+            return {}
+        batch = await self._git.run(
+            "cat-file", "--batch", stdin="".join(f"{sha}\n" for sha in blobs.values()).encode()
+        )
+        return dict(zip(blobs, _batch_contents(batch.stdout), strict=True))
+
+    async def _commit(self, parent: str | None, folder: str, files: dict[str, bytes], message: str) -> str:
+        """A commit of `parent` with the folder replaced by `files`, built without a working tree."""
+        ident = f"{self._author.name} <{self._author.email}> {int(time.time())} +0000".encode()
+        stream = [b"commit " + _PENDING_REF.encode() + b"\n"]
+        stream += [b"author " + ident + b"\n", b"committer " + ident + b"\n"]
+        stream.append(_data(message.encode() if message.endswith("\n") else f"{message}\n".encode()))
+        if parent is not None:
+            stream.append(f"from {parent}\n".encode())
+        stream.append(b"D " + _quote(folder) + b"\n" if folder else b"deleteall\n")
+        for relative, content in sorted(files.items()):
+            stream.append(
+                b"M 100644 inline " + _quote(f"{folder}/{relative}" if folder else relative) + b"\n"
+            )
+            stream.append(_data(content))
+        stream.append(b"done\n")
+        # --force: the pending ref is scratch space and may still point at an unrelated, abandoned commit.
+        await self._git.run("fast-import", "--quiet", "--done", "--force", stdin=b"".join(stream))
+        result = await self._git.run("rev-parse", "--verify", f"{_PENDING_REF}^{{commit}}")
+        return result.stdout.decode().strip()
+
+    async def _same_tree(self, commit: str, other: str) -> bool:
+        result = await self._git.run("rev-parse", f"{commit}^{{tree}}", f"{other}^{{tree}}")
+        first, second = result.stdout.decode().split()
+        return first == second
+
+    async def _push(self, commit: str, branch: str) -> bool:
+        """Push; False when the branch moved meanwhile (worth another attempt), else pushed or raise."""
+        try:
+            result = await self._git.run(
+                "push", "--porcelain", "origin", f"{commit}:refs/heads/{branch}", check=False
+            )
+        except GitFailed as error:
+            raise RepositoryError(ErrorCode.REPOSITORY_UNREACHABLE, self._unreachable(error)) from None
+        if result.returncode == 0:
+            return True
+        rejection = _rejection(result.stdout.decode("utf-8", "replace"), branch)
+        if rejection is not None and any(reason in rejection for reason in _RETRYABLE_REJECTIONS):
+            return False
+        # What the server said (hook output arrives as "remote:" lines) explains the refusal best.
+        reasons = [
+            line.strip() for line in result.stderr.splitlines() if line.startswith(("remote:", "fatal:"))
+        ]
+        details = (
+            "; ".join([rejection, *reasons] if rejection else reasons) or result.stderr or "no reason given"
+        )
+        raise RepositoryError(
+            ErrorCode.PUSH_REJECTED,
+            f"The Git server refused the push to branch {branch} of {self._display_url}: {details}. Give the"
+            " operator's credentials write access to the branch, and exempt it from branch protection and"
+            " server hooks that refuse its commits.",
+        )
+
+
+def unreachable_hint(error: GitFailed) -> str:
+    """What to check, from what git said."""
+    text = error.stderr.lower()
+    if error.timed_out:
+        return "Check that the operator can reach the Git server (network policy, proxy, firewall)."
+    if (
+        "authentication failed" in text
+        or "could not read username" in text
+        or " 401" in text
+        or " 403" in text
+    ):
+        return (
+            "The server refused the credentials: check the username and password or token in the Secret"
+            " named by spec.repository.secretRef, and that they may read this repository."
+        )
+    if "certificate" in text or "ssl" in text:
+        return (
+            "The server's TLS certificate is not trusted: add the CA that signed it to the CA bundle given"
+            " to the operator."
+        )
+    if "not found" in text or " 404" in text or "does not appear to be a git repository" in text:
+        return "Check spec.repository.url: no Git repository answers there."
+    return "Check spec.repository.url and that the operator can reach the Git server."
+
+
+def _folder(path: str) -> str:
+    """The folder as git names it: no leading or trailing slash, "" for the repository root."""
+    stripped = path.strip("/")
+    return _relative_path(stripped) if stripped else ""
+
+
+def _relative_path(path: str) -> str:
+    parts = PurePosixPath(path).parts
+    if not path or path.startswith("/") or any(part in ("", ".", "..", ".git") for part in path.split("/")):
+        raise ValueError(f"{path!r} is not a plain relative path inside the repository")
+    return "/".join(parts)
+
+
+def _needs_bare_repository(remote: Path) -> bool:
+    """The embedded default: a missing path or an empty directory becomes a bare repository."""
+    if _is_bare_repository(remote) or (remote / ".git").exists():
+        return False
+    if remote.exists() and (not remote.is_dir() or any(remote.iterdir())):
+        raise RepositoryError(
+            ErrorCode.REPOSITORY_UNREACHABLE,
+            f"{remote} is neither a Git repository nor an empty directory. Point spec.repository.url"
+            " at a Git repository, or at a path that does not exist yet to have one created there.",
+        )
+    remote.mkdir(parents=True, exist_ok=True)
+    return True
+
+
+def _clear_stale_locks(workdir: Path) -> None:
+    """Remove the lock files of git processes killed mid-way (crash, timeout, cancellation).
+
+    Calls are serialised and the workdir belongs to one instance, so any lock found here is stale.
+    """
+    workdir.mkdir(parents=True, exist_ok=True)
+    for lock in [*workdir.glob("*.lock"), *workdir.joinpath("refs").rglob("*.lock")]:
+        lock.unlink(missing_ok=True)
+
+
+def _is_bare_repository(path: Path) -> bool:
+    return (path / "HEAD").is_file() and (path / "objects").is_dir() and (path / "refs").is_dir()
+
+
+def _data(content: bytes) -> bytes:
+    return b"data %d\n" % len(content) + content + b"\n"
+
+
+def _quote(path: str) -> bytes:
+    """A C-style quoted path, which fast-import accepts for any file name."""
+    escaped = bytearray(b'"')
+    for byte in path.encode("utf-8", "surrogateescape"):
+        if byte in b'"\\':
+            escaped += b"\\" + bytes([byte])
+        elif byte < 0x20 or byte == 0x7F:
+            escaped += b"\\%03o" % byte
+        else:
+            escaped.append(byte)
+    return bytes(escaped + b'"')
+
+
+def _batch_contents(output: bytes) -> list[bytes]:
+    """The objects in `git cat-file --batch` output, in order: a header line, the content, a newline."""
+    contents: list[bytes] = []
+    position = 0
+    while position < len(output):
+        header_end = output.index(b"\n", position)
+        size = int(output[position:header_end].split(b" ")[2])
+        contents.append(output[header_end + 1 : header_end + 1 + size])
+        position = header_end + 1 + size + 1
+    return contents
+
+
+def _rejection(porcelain: str, branch: str) -> str | None:
+    """The summary `git push --porcelain` gives for a refused ref, e.g. "[rejected] (fetch first)"."""
+    for line in porcelain.splitlines():
+        flag, _, rest = line.partition("\t")
+        refs, _, summary = rest.partition("\t")
+        if flag == "!" and refs.endswith(f":refs/heads/{branch}"):
+            return summary
+    return None

@@ -1,0 +1,74 @@
+"""Authenticate: sign the service principal in and check that its token carries every permission the
+configured types need; when some are missing, wait in PendingAdminConsent and look again."""
+
+from __future__ import annotations
+
+from tenantsync.api import ConditionType, ErrorCode, ResourceType, RunPhase, RunStep
+from tenantsync.api.syncrun import AuthenticationStatus
+from tenantsync.auth import CredentialsError
+from tenantsync.auth.service_principal import SignInError
+from tenantsync.catalog import required_permissions
+from tenantsync.sync.connections import TenantConnections
+from tenantsync.sync.pipeline import Advance, Finish, RunContext, Transition, Wait
+
+ADMIN_CONSENT_POLL_SECONDS = 30.0
+CREDENTIAL_ERRORS = {ErrorCode.INVALID_CLIENT_SECRET, ErrorCode.CLIENT_SECRET_EXPIRED}
+
+
+class Authenticate:
+    def __init__(
+        self, connections: TenantConnections, consent_poll_seconds: float = ADMIN_CONSENT_POLL_SECONDS
+    ) -> None:
+        self._connections = connections
+        self._consent_poll_seconds = consent_poll_seconds
+
+    async def __call__(self, ctx: RunContext) -> Transition:
+        waiting_for_consent = ctx.status.phase == RunPhase.PENDING_ADMIN_CONSENT
+        try:
+            principal = await self._connections.service_principal(ctx)
+            token = await principal.acquire(fresh=waiting_for_consent)
+        except (CredentialsError, SignInError) as error:
+            if error.code in CREDENTIAL_ERRORS or isinstance(error, CredentialsError):
+                ctx.observations.credentials_valid = ("False", error.code.value, error.message)
+            ctx.condition(ConditionType.AUTHENTICATED, "False", error.code.value, error.message)
+            return Finish(RunPhase.NEW_ERROR, error.message, ctx.error(error.code, error.message))
+
+        spec = ctx.tenant
+        required = required_permissions(spec.resources or list(ResourceType), spec.mode)
+        missing = sorted(set(required) - token.roles)
+        endpoints = self._connections.endpoints(spec)
+        consent_url = endpoints.admin_consent_url(spec.tenantId, spec.servicePrincipal.clientId)
+        ctx.status.authentication = AuthenticationStatus(
+            servicePrincipal="Authenticated",
+            grantedPermissions=sorted(token.roles & set(required)),
+            missingPermissions=missing,
+            adminConsentUrl=consent_url if missing else None,
+            user=ctx.status.authentication.user if ctx.status.authentication else None,
+        )
+        ctx.condition(
+            ConditionType.AUTHENTICATED,
+            "True",
+            "ServicePrincipalSignedIn",
+            "The service principal signed in.",
+        )
+        if ctx.observations.credentials_valid is None or ctx.observations.credentials_valid[0] != "True":
+            ctx.observations.credentials_valid = (
+                "True",
+                "Valid",
+                "The service principal signed in with its credentials.",
+            )
+        if missing:
+            message = (
+                f"Waiting for admin consent: application {spec.servicePrincipal.clientId} lacks the application"
+                f" permission{'s' if len(missing) > 1 else ''} {', '.join(missing)} that the configured types"
+                f" need in {spec.mode} mode. A Global Administrator can grant them at {consent_url};"
+                " the sync resumes by itself once consent is granted."
+            )
+            ctx.observations.admin_consent = ("False", ErrorCode.ADMIN_CONSENT_REQUIRED.value, message)
+            return Wait(self._consent_poll_seconds, RunPhase.PENDING_ADMIN_CONSENT, message)
+        ctx.observations.admin_consent = (
+            "True",
+            "Granted",
+            f"The application holds all {len(required)} permissions it needs.",
+        )
+        return Advance(RunStep.BACKUP, RunPhase.IN_PROGRESS, "Signed in; backing up the tenant.")
