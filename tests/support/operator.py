@@ -21,8 +21,15 @@ def free_port() -> int:
 
 
 class OperatorProcess:
-    def __init__(self, namespace: str, log_path: Path, scheduler_interval: float = 1.0) -> None:
+    def __init__(
+        self,
+        namespace: str,
+        log_path: Path,
+        scheduler_interval: float = 1.0,
+        extra_args: tuple[str, ...] = (),
+    ) -> None:
         self.namespace = namespace
+        self.extra_args = extra_args
         self.log_path = log_path
         self.scheduler_interval = scheduler_interval
         self._process: subprocess.Popen[bytes] | None = None
@@ -37,7 +44,9 @@ class OperatorProcess:
             "--scheduler-interval", str(self.scheduler_interval),
             "--metrics-port", str(self.metrics_port),
             "--liveness", f"http://127.0.0.1:{self.liveness_port}/healthz",
+            "--workdir", str(self.log_path.parent / "operator-workdir"),
             "--verbose",
+            *self.extra_args,
         ]  # fmt: skip
         env = {**os.environ, "KUBECONFIG": str(KUBECONFIG)}
         with self.log_path.open("ab") as log:

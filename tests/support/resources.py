@@ -12,6 +12,7 @@ from tests.support.cluster import api_client
 
 GROUP, VERSION = "tenantsync.io", "v1alpha1"
 CLIENT_ID = "1f0e2c4a-7a7b-4a57-9a3e-0c9d3c1f2b11"
+CLOSED_PORT = "https://127.0.0.1:9"
 
 
 def tenant_manifest(name: str = "contoso", **spec: Any) -> dict[str, Any]:
@@ -19,6 +20,8 @@ def tenant_manifest(name: str = "contoso", **spec: Any) -> dict[str, Any]:
         "tenantId": "contoso.onmicrosoft.com",
         "servicePrincipal": {"clientId": CLIENT_ID, "credentialsSecretRef": {"name": f"{name}-sp"}},
         "repository": {"url": "/tmp/tenantsync-repo"},
+        # A closed loopback port: runs that get past preflight fail to sign in without leaving the machine.
+        "endpoints": {"authority": CLOSED_PORT, "graph": CLOSED_PORT},
     }
     base.update(spec)
     return {"apiVersion": f"{GROUP}/{VERSION}", "kind": "Tenant", "metadata": {"name": name}, "spec": base}

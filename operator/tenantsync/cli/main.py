@@ -33,6 +33,18 @@ def _parser() -> argparse.ArgumentParser:
         default=float(os.environ.get("TENANTSYNC_SCHEDULER_INTERVAL", "10")),
         help="seconds between reconciliations of each Tenant's schedule and history",
     )
+    run.add_argument(
+        "--admin-consent-poll",
+        type=float,
+        default=float(os.environ.get("TENANTSYNC_ADMIN_CONSENT_POLL_SECONDS", "30")),
+        help="seconds between checks for admin consent while a run is PendingAdminConsent",
+    )
+    run.add_argument(
+        "--workdir",
+        type=Path,
+        default=Path(os.environ.get("TENANTSYNC_WORKDIR", OperatorSettings.model_fields["workdir"].default)),
+        help="where the operator keeps its clones of the tenants' repositories",
+    )
     run.add_argument("--liveness", default="http://0.0.0.0:8081/healthz", help="kopf liveness endpoint")
     run.add_argument("--verbose", action="store_true")
 
@@ -63,6 +75,8 @@ def main(argv: list[str] | None = None) -> int:
             namespaces=args.namespace,
             metrics_port=args.metrics_port,
             scheduler_interval_seconds=args.scheduler_interval,
+            admin_consent_poll_seconds=args.admin_consent_poll,
+            workdir=args.workdir,
         )
         run_operator(settings, liveness_endpoint=args.liveness, verbose=args.verbose)
         return 0

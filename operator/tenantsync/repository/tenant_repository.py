@@ -13,6 +13,7 @@ import logging
 import os
 import time
 from pathlib import Path, PurePosixPath
+from urllib.parse import urlsplit
 
 from tenantsync.api import ErrorCode
 from tenantsync.repository.git import (
@@ -65,8 +66,8 @@ class TenantRepository:
         self._workdir = workdir
         self._author = author
         secrets = [credentials.password.get_secret_value()] if credentials is not None else []
-        self._git = Git(workdir, git_environment(os.environ, credentials, ca_bundle), secrets, timeout)
-        self._local_env = git_environment(os.environ, None, None)
+        self._env = git_environment(os.environ, credentials, ca_bundle)
+        self._git = Git(workdir, self._env, secrets, timeout)
         self._timeout = timeout
         self._lock = asyncio.Lock()
         self._configured = False
@@ -141,9 +142,16 @@ class TenantRepository:
 
     async def _prepare(self) -> None:
         """Make sure the remote (when local) and the bare cache exist, and clear what a crash left."""
+        if urlsplit(self._url).password is not None:
+            raise RepositoryError(
+                ErrorCode.REPOSITORY_UNREACHABLE,
+                f"The repository URL {self._display_url} carries a password in it. Remove it from"
+                " spec.repository.url and put the username and password or token in the Secret named by"
+                " spec.repository.secretRef.",
+            )
         if self._is_local and _needs_bare_repository(Path(self._url)):
             try:
-                await Git(Path(self._url), self._local_env, [], self._timeout).run(
+                await Git(Path(self._url), self._env, [], self._timeout).run(
                     "init", "--quiet", "--bare", "--initial-branch=main"
                 )
             except GitFailed as error:
@@ -169,7 +177,8 @@ class TenantRepository:
             raise RepositoryError(ErrorCode.REPOSITORY_UNREACHABLE, self._unreachable(error)) from None
 
     def _unreachable(self, error: GitFailed) -> str:
-        return f"Cannot read the Git repository {self._display_url}: {error.stderr or 'git failed'}. {unreachable_hint(error)}"
+        reason = error.stderr or "git failed"
+        return f"Cannot reach the Git repository {self._display_url}: {reason}. {unreachable_hint(error)}"
 
     async def _fetch(self) -> None:
         await self._remote("fetch", "--quiet", "--prune", "--no-tags", "origin")

@@ -15,6 +15,15 @@ ADMIN_CONSENT_POLL_SECONDS = 30.0
 CREDENTIAL_ERRORS = {ErrorCode.INVALID_CLIENT_SECRET, ErrorCode.CLIENT_SECRET_EXPIRED}
 
 
+def missing_permissions(required: list[str], granted: frozenset[str]) -> list[str]:
+    """Required permissions the token lacks; a ReadWrite permission grants its Read twin, as in Entra."""
+    return sorted(
+        name
+        for name in required
+        if name not in granted and name.replace(".Read.", ".ReadWrite.") not in granted
+    )
+
+
 class Authenticate:
     def __init__(
         self, connections: TenantConnections, consent_poll_seconds: float = ADMIN_CONSENT_POLL_SECONDS
@@ -35,12 +44,12 @@ class Authenticate:
 
         spec = ctx.tenant
         required = required_permissions(spec.resources or list(ResourceType), spec.mode)
-        missing = sorted(set(required) - token.roles)
+        missing = missing_permissions(required, token.roles)
         endpoints = self._connections.endpoints(spec)
         consent_url = endpoints.admin_consent_url(spec.tenantId, spec.servicePrincipal.clientId)
         ctx.status.authentication = AuthenticationStatus(
             servicePrincipal="Authenticated",
-            grantedPermissions=sorted(token.roles & set(required)),
+            grantedPermissions=sorted(set(required) - set(missing)),
             missingPermissions=missing,
             adminConsentUrl=consent_url if missing else None,
             user=ctx.status.authentication.user if ctx.status.authentication else None,

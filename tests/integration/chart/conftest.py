@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+
 from tests.integration.chart.kube_support import Kubectl
 from tests.unit.chart.chart_support import CHART, ROOT, build_helm
 

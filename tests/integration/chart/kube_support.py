@@ -38,10 +38,12 @@ class Kubectl:
         namespace: str | None = None,
         subresource: str | None = None,
     ) -> bool:
-        """`kubectl auth can-i` as `user` (impersonated); True for yes, False for no, error otherwise."""
+        """`kubectl auth can-i` as `user` (impersonated); True for yes, False for no, error otherwise.
+
+        Without a namespace the question is cluster-wide: all namespaces, or a cluster-scoped resource.
+        """
         args = ["auth", "can-i", verb, resource, f"--as={user}", "--quiet"]
-        if namespace is not None:
-            args.append(f"--namespace={namespace}")
+        args.append(f"--namespace={namespace}" if namespace is not None else "--all-namespaces")
         if subresource is not None:
             args.append(f"--subresource={subresource}")
         result = self.run(*args, check=False)

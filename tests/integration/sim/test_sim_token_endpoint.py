@@ -127,3 +127,24 @@ def test_correlation_id_is_echoed(http: httpx.Client, tenant: SimTenant) -> None
     body = response.json()
     assert body["correlation_id"] == "11111111-2222-3333-4444-555555555555"
     assert "Correlation ID: 11111111-2222-3333-4444-555555555555" in body["error_description"]
+
+
+def test_injected_fault_on_the_token_endpoint_is_entra_shaped(
+    http: httpx.Client, sim: SimulatorClient, tenant: SimTenant
+) -> None:
+    sim.clear_requests(tenant.id)
+    sim.add_fault(f"/{tenant.id}/oauth2/v2.0/token", status=503, count=1)
+    try:
+        failed = _client_credentials(
+            http, tenant.id, scope=GRAPH_DEFAULT, client_id=tenant.client_id, client_secret=tenant.secret
+        )
+        recovered = _client_credentials(
+            http, tenant.id, scope=GRAPH_DEFAULT, client_id=tenant.client_id, client_secret=tenant.secret
+        )
+    finally:
+        sim.clear_faults()
+    assert failed.status_code == 503
+    assert failed.json()["error"] == "temporarily_unavailable"
+    assert failed.json()["error_description"].startswith("AADSTS90033: ")
+    assert recovered.status_code == 200
+    assert [entry["status"] for entry in sim.requests(tenant.id)] == [503, 200]

@@ -3,7 +3,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from tests.support.certificates import certificate_pair
 
 from tenantsync.api import ErrorCode
 from tenantsync.auth import (
@@ -12,6 +11,7 @@ from tenantsync.auth import (
     CredentialsError,
     credential_from_secret,
 )
+from tests.support.certificates import certificate_pair
 
 NOW = datetime.now(UTC)
 

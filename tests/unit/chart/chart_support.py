@@ -7,7 +7,7 @@ tests fail with the build's own error: a chart that cannot be rendered is not a 
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -41,8 +41,12 @@ def build_helm() -> Path:
     return helm
 
 
-def helm_run(helm: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run([str(helm), *args], capture_output=True, text=True, timeout=120, check=False)
+def helm_run(
+    helm: Path, *args: str, check: bool = True, env: Mapping[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run(
+        [str(helm), *args], capture_output=True, text=True, timeout=120, check=False, env=env
+    )
     if check and result.returncode != 0:
         raise AssertionError(f"helm {' '.join(args)} failed (exit {result.returncode}):\n{result.stderr}")
     return result

@@ -177,3 +177,14 @@ def test_signing_key_is_reused_from_the_state_dir(tmp_path: Path) -> None:
     assert second.verify(token, ["x"])["tid"] == "t"
     [jwk] = second.jwks("iss")["keys"]
     assert jwk["kid"] == first.kid and jwk["kty"] == "RSA"
+
+
+def test_assertion_with_expired_certificate_is_refused() -> None:
+    key, cert = _certificate()
+    pem = cert.public_bytes(serialization.Encoding.PEM).decode()
+    registered = ClientCertificate.from_pem(pem)
+    registered.end_date_time = utcnow() - dt.timedelta(seconds=1)
+    app = Application(app_id="app-1", certificates=[registered])
+    with pytest.raises(errors.EntraError) as raised:
+        authenticate(app, _assertion(key, cert), [TOKEN_URL])
+    assert raised.value.code == 700027 and "expired" in raised.value.message

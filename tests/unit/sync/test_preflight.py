@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from tests.support.certificates import certificate_pair
 
 from tenantsync.api import (
     ConditionType,
@@ -18,7 +17,8 @@ from tenantsync.api import (
 )
 from tenantsync.kube import NotFoundError
 from tenantsync.sync import Advance, Finish, Pipeline, RunContext
-from tenantsync.sync.preflight import preflight
+from tenantsync.sync.preflight import check_credentials
+from tests.support.certificates import certificate_pair
 
 NOW = datetime.now(UTC)
 SPEC = TenantSpec.model_validate(
@@ -52,7 +52,7 @@ def _ctx(data: dict[str, bytes] | None) -> RunContext:
 
 async def test_missing_secret_ends_the_run_with_a_stable_code_and_page() -> None:
     ctx = _ctx(None)
-    transition = await Pipeline({RunStep.PREFLIGHT: preflight}).advance(ctx)
+    transition = await Pipeline({RunStep.PREFLIGHT: check_credentials}).advance(ctx)
     assert isinstance(transition, Finish)
     assert ctx.status.phase == RunPhase.NEW_ERROR
     assert ctx.status.step == RunStep.DONE
@@ -71,7 +71,7 @@ async def test_missing_secret_ends_the_run_with_a_stable_code_and_page() -> None
 
 async def test_valid_secret_moves_on_to_authentication() -> None:
     ctx = _ctx({"clientSecret": b"value"})
-    transition = await Pipeline({RunStep.PREFLIGHT: preflight}).advance(ctx)
+    transition = await Pipeline({RunStep.PREFLIGHT: check_credentials}).advance(ctx)
     assert isinstance(transition, Advance)
     assert ctx.status.step == RunStep.AUTHENTICATE
     assert ctx.status.phase == RunPhase.IN_PROGRESS
@@ -82,7 +82,7 @@ async def test_valid_secret_moves_on_to_authentication() -> None:
 async def test_certificate_expiry_warns_thirty_days_ahead(days: int, reason: str) -> None:
     cert, key = certificate_pair(NOW + timedelta(days=days))
     ctx = _ctx({"tls.crt": cert, "tls.key": key})
-    await preflight(ctx)
+    await check_credentials(ctx)
     assert ctx.observations.credentials_valid is not None
     assert ctx.observations.credentials_valid[:2] == ("True", reason)
     assert ctx.observations.credentials is not None

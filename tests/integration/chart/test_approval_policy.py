@@ -1,0 +1,159 @@
+"""The optional approval policy on the real API server, with impersonated users.
+
+alice is bound to the chart's approver ClusterRole (verb `approve` on syncruns); bob may patch SyncRuns
+but not approve. The policy's binding is limited to this test's namespace, so other sessions sharing the
+control plane are unaffected.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.integration.chart.kube_support import Kubectl, eventually
+from tests.unit.chart.chart_support import render
+
+pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("tenantsync_crds")]
+
+APPROVAL = "tenantsync.io/approval"
+
+
+@pytest.fixture
+def policy_namespace(
+    helm: Path, kubectl: Kubectl, make_namespace: Callable[[str], str]
+) -> Iterator[tuple[str, str]]:
+    namespace = make_namespace("ts-approval")
+    release = f"ts-vap-{uuid.uuid4().hex[:6]}"
+    docs = render(
+        helm,
+        release=release,
+        namespace=namespace,
+        values={
+            "approvalPolicy.enabled": "true",
+            "approvalPolicy.namespaceSelector.matchLabels.kubernetes\\.io/metadata\\.name": namespace,
+        },
+    )
+    wanted = {"ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding"}
+    cluster_docs = [
+        d
+        for d in docs
+        if d["kind"] in wanted or (d["kind"] == "ClusterRole" and d["metadata"]["name"].endswith("-approver"))
+    ]
+    assert len(cluster_docs) == 3
+    approver_role = f"{release}-tenantsync-approver"
+    kubectl.run("apply", "-f", "-", stdin=yaml.safe_dump_all(cluster_docs))
+    try:
+        kubectl.run(
+            "create",
+            "rolebinding",
+            "approvers",
+            f"--clusterrole={approver_role}",
+            "--user=alice",
+            "-n",
+            namespace,
+        )
+        kubectl.run(
+            "create",
+            "role",
+            "syncrun-editor",
+            "--verb=get,list,patch,update",
+            "--resource=syncruns",
+            "-n",
+            namespace,
+        )
+        kubectl.run(
+            "create", "rolebinding", "editors", "--role=syncrun-editor", "--user=bob", "-n", namespace
+        )
+        yield namespace, release
+    finally:
+        kubectl.run(
+            "delete", "--ignore-not-found", "-f", "-", stdin=yaml.safe_dump_all(cluster_docs), check=False
+        )
+
+
+def _syncrun(kubectl: Kubectl, namespace: str, name: str, annotations: dict[str, str] | None = None) -> None:
+    body = {
+        "apiVersion": "tenantsync.io/v1alpha1",
+        "kind": "SyncRun",
+        "metadata": {"name": name, "namespace": namespace, "annotations": annotations or {}},
+        "spec": {"tenantRef": {"name": "contoso"}},
+    }
+    kubectl.run("create", "-f", "-", stdin=json.dumps(body))
+
+
+def _annotate(
+    kubectl: Kubectl, user: str, namespace: str, name: str, value: str, *extra: str
+) -> subprocess.CompletedProcess[str]:
+    return kubectl.run(
+        "annotate",
+        "--overwrite",
+        f"--as={user}",
+        "-n",
+        namespace,
+        f"syncrun/{name}",
+        f"{APPROVAL}={value}",
+        *extra,
+        check=False,
+    )
+
+
+def _policy_active(kubectl: Kubectl, namespace: str) -> bool:
+    """Policies take effect a moment after creation: probe with a server-side dry run as bob."""
+    result = _annotate(kubectl, "bob", namespace, "probe", "approve", "--dry-run=server")
+    return result.returncode != 0 and "may not decide" in result.stderr
+
+
+def test_only_approvers_may_decide(kubectl: Kubectl, policy_namespace: tuple[str, str]) -> None:
+    namespace, release = policy_namespace
+    _syncrun(kubectl, namespace, "probe")
+    assert eventually(lambda: _policy_active(kubectl, namespace), timeout=30), "the policy never took effect"
+
+    _syncrun(kubectl, namespace, "run-1")
+    refused = _annotate(kubectl, "bob", namespace, "run-1", "approve")
+    assert refused.returncode != 0
+    assert (
+        f"bob may not decide on SyncRun {namespace}/run-1: setting tenantsync.io/approval needs the RBAC "
+        f'verb "approve" on syncruns.tenantsync.io (bind the ClusterRole {release}-tenantsync-approver'
+    ) in refused.stderr
+
+    approved = _annotate(kubectl, "alice", namespace, "run-1", "approve")
+    assert approved.returncode == 0, approved.stderr
+    stored = kubectl.run("get", "syncrun", "run-1", "-n", namespace, "-o", "json").stdout
+    assert json.loads(stored)["metadata"]["annotations"][APPROVAL] == "approve"
+
+    # bob may not change or remove alice's decision either, but may edit anything else.
+    assert _annotate(kubectl, "bob", namespace, "run-1", "reject").returncode != 0
+    removed = kubectl.run(
+        "annotate", "--as=bob", "-n", namespace, "syncrun/run-1", f"{APPROVAL}-", check=False
+    )
+    assert removed.returncode != 0 and "may not decide" in removed.stderr
+    other = kubectl.run(
+        "annotate", "--as=bob", "-n", namespace, "syncrun/run-1", "example.com/note=hi", check=False
+    )
+    assert other.returncode == 0, other.stderr
+
+
+def test_a_syncrun_cannot_be_created_pre_approved_by_a_non_approver(
+    kubectl: Kubectl, policy_namespace: tuple[str, str]
+) -> None:
+    namespace, _ = policy_namespace
+    _syncrun(kubectl, namespace, "probe")
+    assert eventually(lambda: _policy_active(kubectl, namespace), timeout=30), "the policy never took effect"
+    kubectl.run("create", "role", "syncrun-creator", "--verb=create", "--resource=syncruns", "-n", namespace)
+    kubectl.run("create", "rolebinding", "creators", "--role=syncrun-creator", "--user=bob", "-n", namespace)
+    body = {
+        "apiVersion": "tenantsync.io/v1alpha1",
+        "kind": "SyncRun",
+        "metadata": {"name": "sneaky", "namespace": namespace, "annotations": {APPROVAL: "approve"}},
+        "spec": {"tenantRef": {"name": "contoso"}},
+    }
+    refused = kubectl.run("create", "--as=bob", "-f", "-", stdin=json.dumps(body), check=False)
+    assert refused.returncode != 0 and "may not decide" in refused.stderr
+    plain = {**body, "metadata": {"name": "sneaky", "namespace": namespace}}
+    assert kubectl.run("create", "--as=bob", "-f", "-", stdin=json.dumps(plain), check=False).returncode == 0

@@ -1,0 +1,179 @@
+"""TenantRepository against a local bare repository, with the real git CLI."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tenantsync.api import ErrorCode
+from tenantsync.repository import RepositoryError, TenantRepository
+from tests.integration.repository.repository_support import AUTHOR, git, push_from_another_clone, tree
+
+pytestmark = pytest.mark.integration
+
+FOLDER = "tenants/contoso"
+FILES = {
+    "conditionalAccessPolicies/block-legacy.json": b'{"id": "1"}\n',
+    "namedLocations/office.json": b'{"id": "2"}\n',
+}
+
+
+async def test_write_then_read_back(repository: TenantRepository, remote: Path) -> None:
+    sha = await repository.write_folder("main", FOLDER, FILES, "Backup of contoso by sync-1")
+
+    assert sha is not None
+    assert await repository.head("main") == sha
+    assert await repository.read_folder("main", FOLDER) == FILES
+    assert git("--git-dir", str(remote), "log", "-1", "--format=%an <%ae>|%s", "main") == (
+        f"{AUTHOR.name} <{AUTHOR.email}>|Backup of contoso by sync-1"
+    )
+    # An empty repository gets a root commit.
+    assert git("--git-dir", str(remote), "rev-list", "--count", "main") == "1"
+
+
+async def test_unchanged_folder_makes_no_commit(repository: TenantRepository) -> None:
+    first = await repository.write_folder("main", FOLDER, FILES, "first")
+
+    assert await repository.write_folder("main", FOLDER, dict(FILES), "second") is None
+    assert await repository.head("main") == first
+
+
+async def test_modifications_and_deletions(repository: TenantRepository, remote: Path) -> None:
+    await repository.write_folder("main", FOLDER, FILES, "first")
+    changed = {"namedLocations/office.json": b'{"id": "2", "name": "HQ"}\n', "new.json": b"{}\n"}
+
+    await repository.write_folder("main", FOLDER, changed, "second")
+
+    assert await repository.read_folder("main", FOLDER) == changed
+    assert sorted(tree(remote, "main")) == [f"{FOLDER}/namedLocations/office.json", f"{FOLDER}/new.json"]
+
+
+async def test_emptying_the_folder_removes_it(repository: TenantRepository, remote: Path) -> None:
+    await repository.write_folder("main", FOLDER, FILES, "first")
+
+    assert await repository.write_folder("main", FOLDER, {}, "tenant is empty") is not None
+    assert await repository.read_folder("main", FOLDER) == {}
+    assert tree(remote, "main") == {}
+
+
+async def test_other_folders_and_their_history_are_untouched(
+    repository: TenantRepository, remote: Path, tmp_path: Path
+) -> None:
+    await repository.write_folder("main", FOLDER, FILES, "first")
+    theirs = push_from_another_clone(
+        remote, "main", {"tenants/fabrikam/a.json": "{}", "README.md": "hello"}, tmp_path
+    )
+
+    sha = await repository.write_folder("main", FOLDER, {"only.json": b"1"}, "second")
+
+    files = tree(remote, "main")
+    assert files["tenants/fabrikam/a.json"] == "{}"
+    assert files["README.md"] == "hello"
+    assert git("--git-dir", str(remote), "rev-parse", f"{sha}^") == theirs
+    assert await repository.read_folder("main", "tenants/fabrikam") == {"a.json": b"{}"}
+
+
+async def test_missing_branch_and_folder(repository: TenantRepository) -> None:
+    assert await repository.read_folder("main", FOLDER) is None
+    assert await repository.head("main") is None
+
+    await repository.write_folder("main", "tenants/other", {"x.json": b"1"}, "first")
+
+    assert await repository.read_folder("main", FOLDER) == {}
+    assert await repository.read_folder("tenantsync/backup", FOLDER) is None
+
+
+async def test_new_branch_starts_from_the_default_branch(
+    repository: TenantRepository, remote: Path, tmp_path: Path
+) -> None:
+    main = push_from_another_clone(remote, "main", {"README.md": "desired state"}, tmp_path)
+
+    sha = await repository.write_folder("tenantsync/backup", FOLDER, FILES, "Backup by sync-1")
+
+    assert git("--git-dir", str(remote), "rev-parse", f"{sha}^") == main
+    assert await repository.head("tenantsync/backup") == sha
+    assert await repository.head("main") == main
+    assert await repository.read_folder("tenantsync/backup", FOLDER) == FILES
+
+
+async def test_nothing_to_write_creates_no_branch(repository: TenantRepository) -> None:
+    assert await repository.write_folder("tenantsync/backup", FOLDER, {}, "empty tenant") is None
+    assert await repository.head("tenantsync/backup") is None
+
+
+async def test_missing_local_path_becomes_a_bare_repository(tmp_path: Path) -> None:
+    path = tmp_path / "does" / "not" / "exist.git"
+    repository = TenantRepository(str(path), tmp_path / "workdir", author=AUTHOR)
+
+    await repository.check_reachable()
+    sha = await repository.write_folder("main", FOLDER, FILES, "first")
+
+    assert git("--git-dir", str(path), "rev-parse", "--is-bare-repository") == "true"
+    assert git("--git-dir", str(path), "symbolic-ref", "HEAD") == "refs/heads/main"
+    assert git("--git-dir", str(path), "rev-parse", "main") == sha
+
+
+async def test_empty_directory_becomes_a_bare_repository(tmp_path: Path) -> None:
+    path = tmp_path / "volume"
+    path.mkdir()
+
+    await TenantRepository(str(path), tmp_path / "workdir", author=AUTHOR).check_reachable()
+
+    assert git("--git-dir", str(path), "rev-parse", "--is-bare-repository") == "true"
+
+
+async def test_directory_with_other_content_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "photos"
+    path.mkdir()
+    (path / "cat.jpg").write_bytes(b"meow")
+    repository = TenantRepository(str(path), tmp_path / "workdir", author=AUTHOR)
+
+    with pytest.raises(RepositoryError) as caught:
+        await repository.check_reachable()
+
+    assert caught.value.code is ErrorCode.REPOSITORY_UNREACHABLE
+    assert "neither a Git repository nor an empty directory" in caught.value.message
+
+
+async def test_write_after_a_crash_is_clean(remote: Path, tmp_path: Path) -> None:
+    """A crashed process may leave locks, a stray commit and a lying tracking ref; none of it is pushed."""
+    workdir = tmp_path / "workdir"
+    first = await TenantRepository(str(remote), workdir, author=AUTHOR).write_folder(
+        "main", FOLDER, FILES, "one"
+    )
+    assert first is not None
+    junk = git(
+        "--git-dir",
+        str(workdir),
+        "commit-tree",
+        "-p",
+        first,
+        "-m",
+        "half-written",
+        git("--git-dir", str(workdir), "mktree", "--missing"),
+    )
+    git("--git-dir", str(workdir), "update-ref", "refs/remotes/origin/main", junk)
+    git("--git-dir", str(workdir), "update-ref", "refs/tenantsync/pending", junk)
+    for lock in ("refs/remotes/origin/main.lock", "packed-refs.lock", "config.lock", "index.lock"):
+        (workdir / lock).write_text("stale")
+    (workdir / "stray-file.json").write_text("junk")
+
+    restarted = TenantRepository(str(remote), workdir, author=AUTHOR)
+    assert await restarted.read_folder("main", FOLDER) == FILES
+    sha = await restarted.write_folder("main", FOLDER, {"only.json": b"1"}, "two")
+
+    assert git("--git-dir", str(remote), "rev-parse", f"{sha}^") == first
+    assert tree(remote, "main") == {f"{FOLDER}/only.json": "1"}
+
+
+async def test_repository_root_as_folder(repository: TenantRepository, remote: Path) -> None:
+    await repository.write_folder("main", "", {"a.json": b"1", "b/c.json": b"2"}, "root")
+
+    assert await repository.read_folder("main", "/") == {"a.json": b"1", "b/c.json": b"2"}
+    assert sorted(tree(remote, "main")) == ["a.json", "b/c.json"]
+
+
+async def test_paths_outside_the_folder_are_refused(repository: TenantRepository) -> None:
+    with pytest.raises(ValueError, match="relative path"):
+        await repository.write_folder("main", FOLDER, {"../escape.json": b"1"}, "nope")

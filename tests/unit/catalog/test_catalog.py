@@ -1,0 +1,113 @@
+"""The catalogue: one entry per ResourceType, the permissions each mode needs, and stable file names."""
+
+from __future__ import annotations
+
+import pytest
+
+from tenantsync.api import Mode, ResourceType
+from tenantsync.catalog import ADMIN_API_SCOPE, catalog, deploy_order, required_permissions
+
+USER_ONLY = {
+    ResourceType.PASSWORD_RESET_POLICY,
+    ResourceType.B2B_POLICY,
+    ResourceType.ENTERPRISE_STATE_ROAMING,
+}
+
+
+def test_every_resource_type_has_exactly_one_entry() -> None:
+    entries = catalog()
+    assert list(entries) == list(ResourceType)
+    assert all(entry.name == kind for kind, entry in entries.items())
+
+
+def test_paths_versions_and_singletons_follow_graph() -> None:
+    entries = catalog()
+    assert entries[ResourceType.CONDITIONAL_ACCESS_POLICIES].path == "identity/conditionalAccess/policies"
+    settings_catalog = entries[ResourceType.SETTINGS_CATALOG_POLICIES]
+    assert (settings_catalog.path, settings_catalog.api_version) == (
+        "deviceManagement/configurationPolicies",
+        "beta",
+    )
+    assert entries[ResourceType.CROSS_TENANT_ACCESS_POLICY].path == "policies/crossTenantAccessPolicy/default"
+    assert (
+        entries[ResourceType.SECURITY_DEFAULTS].path == "policies/identitySecurityDefaultsEnforcementPolicy"
+    )
+    singletons = {kind for kind, entry in entries.items() if entry.singleton}
+    assert singletons == USER_ONLY | {
+        ResourceType.AUTHENTICATION_METHODS_POLICY,
+        ResourceType.AUTHORIZATION_POLICY,
+        ResourceType.CROSS_TENANT_ACCESS_POLICY,
+        ResourceType.SECURITY_DEFAULTS,
+    }
+
+
+def test_user_only_types_live_in_the_admin_api_with_no_application_permission() -> None:
+    for kind in USER_ONLY:
+        entry = catalog()[kind]
+        assert entry.requires_user
+        assert entry.api_version == "api"
+        assert entry.delegated_scopes == (ADMIN_API_SCOPE,)
+        assert entry.read_permissions == entry.write_permissions == ()
+    assert not any(entry.requires_user for kind, entry in catalog().items() if kind not in USER_ONLY)
+
+
+def test_intune_types_carry_their_sub_resources() -> None:
+    entries = catalog()
+    for kind in (ResourceType.DEVICE_CONFIGURATIONS, ResourceType.DEVICE_COMPLIANCE_POLICIES):
+        assert entries[kind].sub_resources[0].expand == "assignments"
+    subs = {sub.name: sub.expand for sub in entries[ResourceType.SETTINGS_CATALOG_POLICIES].sub_resources}
+    assert subs == {"assignments": "assignments", "settings": None}
+
+
+def test_backup_only_needs_read_permissions() -> None:
+    assert required_permissions(list(ResourceType), Mode.BACKUP_ONLY) == [
+        "DeviceManagementConfiguration.Read.All",
+        "Policy.Read.All",
+    ]
+
+
+def test_managed_needs_write_permissions_sorted_and_unique() -> None:
+    assert required_permissions(list(ResourceType), Mode.MANAGED) == [
+        "DeviceManagementConfiguration.ReadWrite.All",
+        "Policy.Read.All",
+        "Policy.ReadWrite.AuthenticationMethod",
+        "Policy.ReadWrite.Authorization",
+        "Policy.ReadWrite.ConditionalAccess",
+        "Policy.ReadWrite.CrossTenantAccess",
+        "Policy.ReadWrite.SecurityDefaults",
+    ]
+    assert required_permissions([ResourceType.NAMED_LOCATIONS], Mode.MANAGED) == [
+        "Policy.Read.All",
+        "Policy.ReadWrite.ConditionalAccess",
+    ]
+
+
+def test_user_only_types_need_no_application_permission() -> None:
+    assert required_permissions(sorted(USER_ONLY), Mode.MANAGED) == []
+
+
+def test_conditional_access_is_deployed_after_what_it_references() -> None:
+    order = deploy_order(
+        [
+            ResourceType.CONDITIONAL_ACCESS_POLICIES,
+            ResourceType.AUTHENTICATION_STRENGTH_POLICIES,
+            ResourceType.NAMED_LOCATIONS,
+        ]
+    )
+    assert order.index(ResourceType.CONDITIONAL_ACCESS_POLICIES) == 2
+    assert deploy_order([ResourceType.CONDITIONAL_ACCESS_POLICIES]) == [
+        ResourceType.CONDITIONAL_ACCESS_POLICIES
+    ]
+
+
+def test_file_names_are_the_id_for_collections_and_the_type_for_singletons() -> None:
+    entries = catalog()
+    policy = {"id": "0b1c2d3e-0000-4000-8000-000000000001", "displayName": "CA001"}
+    assert entries[ResourceType.CONDITIONAL_ACCESS_POLICIES].file_name(policy) == f"{policy['id']}.json"
+    assert entries[ResourceType.AUTHORIZATION_POLICY].file_name({"id": "x"}) == "authorizationPolicy.json"
+
+
+@pytest.mark.parametrize("object_id", ["", "../escape", "a/b", ".hidden"])
+def test_an_id_that_would_leave_the_folder_is_refused(object_id: str) -> None:
+    with pytest.raises(ValueError, match="file name"):
+        catalog()[ResourceType.NAMED_LOCATIONS].file_name({"id": object_id})
