@@ -139,7 +139,9 @@ def test_valid_certificate_passes_preflight_and_is_shown_on_the_tenant(
     resources.create("tenants", tenant_manifest("contoso"))
     resources.create("syncruns", syncrun_manifest("run-1", "contoso"))
     run = _finished_run(resources, "run-1")
-    assert run["status"]["error"]["code"] == "AuthenticationFailed"  # preflight passed; the authority is closed
+    assert (
+        run["status"]["error"]["code"] == "AuthenticationFailed"
+    )  # preflight passed; the authority is closed
     tenant = wait_for(
         lambda: (t := resources.get("tenants", "contoso"))["status"].get("credentials") and t,
         "credentials status",
@@ -223,7 +225,9 @@ def test_run_for_a_missing_tenant_says_so(operator: OperatorProcess, namespace: 
     assert "Tenant nobody" in run["status"]["message"]
 
 
-def test_restarted_operator_resumes_a_run_at_its_stored_step(operator: OperatorProcess, namespace: str) -> None:
+def test_restarted_operator_resumes_a_run_at_its_stored_step(
+    operator: OperatorProcess, namespace: str
+) -> None:
     """A run whose status says preflight is done continues at Authenticate after a crash.
 
     The Tenant's repository is unreachable: if preflight ran again the run would fail with
@@ -231,11 +235,15 @@ def test_restarted_operator_resumes_a_run_at_its_stored_step(operator: OperatorP
     """
     resources = Resources(namespace)
     resources.secret("contoso-sp", {"clientSecret": b"value"})
-    resources.create("tenants", tenant_manifest("contoso", repository={"url": "http://127.0.0.1:9/tenants.git"}))
+    resources.create(
+        "tenants", tenant_manifest("contoso", repository={"url": "http://127.0.0.1:9/tenants.git"})
+    )
     operator.kill()
     resources.create("syncruns", syncrun_manifest("run-1", "contoso"))
     now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    resources.patch_status("syncruns", "run-1", {"phase": "InProgress", "step": "Authenticate", "startTime": now})
+    resources.patch_status(
+        "syncruns", "run-1", {"phase": "InProgress", "step": "Authenticate", "startTime": now}
+    )
     operator.start()
     run = _finished_run(resources, "run-1")
     assert run["status"]["error"]["code"] == "AuthenticationFailed"
@@ -246,7 +254,9 @@ def test_restarted_operator_resumes_a_run_at_its_stored_step(operator: OperatorP
 def test_preflight_refuses_an_unreachable_repository(operator: OperatorProcess, namespace: str) -> None:
     resources = Resources(namespace)
     resources.secret("contoso-sp", {"clientSecret": b"value"})
-    resources.create("tenants", tenant_manifest("contoso", repository={"url": "http://127.0.0.1:9/tenants.git"}))
+    resources.create(
+        "tenants", tenant_manifest("contoso", repository={"url": "http://127.0.0.1:9/tenants.git"})
+    )
     resources.create("syncruns", syncrun_manifest("run-1", "contoso"))
     run = _finished_run(resources, "run-1")
     assert run["status"]["error"]["code"] == "RepositoryUnreachable"

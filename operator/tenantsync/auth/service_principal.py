@@ -46,7 +46,7 @@ _AADSTS: dict[int, tuple[ErrorCode, str]] = {
 }
 
 
-class _VerifyingSession(requests.Session):
+class VerifyingSession(requests.Session):
     """A session whose CA bundle wins over REQUESTS_CA_BUNDLE.
 
     requests lets that variable override a session's `verify` (psf/requests#3829), which would make the
@@ -127,7 +127,7 @@ class ServicePrincipal:
                     client_credential=self._client_credential(),
                     authority=self._endpoints.authority(self._tenant_id),
                     instance_discovery=self._endpoints.public_cloud_authority,
-                    http_client=_VerifyingSession(self._verify),
+                    http_client=VerifyingSession(self._verify),
                     timeout=30,
                 )
             except ValueError:  # MSAL reads the tenant's OpenID configuration here, and hides why it failed
@@ -144,7 +144,7 @@ class ServicePrincipal:
         """Ask the discovery endpoint ourselves: its AADSTS code tells an unknown tenant from an outage."""
         url = f"{self._endpoints.authority(self._tenant_id)}/v2.0/.well-known/openid-configuration"
         try:
-            response = _VerifyingSession(self._verify).get(url, timeout=30)
+            response = VerifyingSession(self._verify).get(url, timeout=30)
             body = response.json() if response.content else {}
         except (OSError, ValueError) as error:
             return SignInError(

@@ -159,7 +159,7 @@ class RunExecutor:
                 body, reason=status.error.code.value, message=f"{text} See {status.error.troubleshootingUrl}"
             )
         else:
-            kopf.info(body, reason=(status.phase or RunPhase.STARTING).value, message=text)
+            kopf.event(body, type="Normal", reason=(status.phase or RunPhase.STARTING).value, message=text)
 
 
 def register(registry: kopf.OperatorRegistry, executor: RunExecutor, kube: KubeClient) -> None:

@@ -125,8 +125,9 @@ class TenantController:
             created.add(run_name)
             active.append(run_name)
             status.lastHandledSyncRequest = requested
-            kopf.info(
+            kopf.event(
                 body,
+                type="Normal",
                 reason="SyncRequested",
                 message=f"Tenant {name}: sync requested ({requested}); started SyncRun {run_name}.",
             )
@@ -138,8 +139,9 @@ class TenantController:
                 status.lastScheduleTime = tick
                 if active:
                     status.lastSkippedScheduleTime = tick
-                    kopf.info(
+                    kopf.event(
                         body,
+                        type="Normal",
                         reason="ScheduleSkipped",
                         message=f"Tenant {name}: skipped the {tick:%Y-%m-%dT%H:%M:%SZ} sync because SyncRun"
                         f" {active[0]} is still running.",
@@ -147,8 +149,9 @@ class TenantController:
                 else:
                     run_name = await self._start_run(body, Trigger.SCHEDULE, now)
                     created.add(run_name)
-                    kopf.info(
+                    kopf.event(
                         body,
+                        type="Normal",
                         reason="SyncScheduled",
                         message=f"Tenant {name}: started scheduled SyncRun {run_name}.",
                     )

@@ -106,6 +106,19 @@ class KubeClient:
         )
         return result
 
+    async def write_secret(self, namespace: str, name: str, data: dict[str, bytes | None]) -> None:
+        """Create the Secret or set the given keys (None removes one; others stay). Never logged."""
+        encoded = {
+            key: base64.b64encode(value).decode() if value is not None else None
+            for key, value in data.items()
+        }
+        try:
+            await self._call(self._core.patch_namespaced_secret, name, namespace, {"data": encoded})
+        except NotFoundError:
+            present = {key: value for key, value in encoded.items() if value is not None}
+            body = client.V1Secret(metadata=client.V1ObjectMeta(name=name), data=present, type="Opaque")
+            await self._call(self._core.create_namespaced_secret, namespace, body)
+
     async def read_secret(self, namespace: str, name: str) -> dict[str, bytes]:
         """The Secret's data, decoded. Values are credentials: callers must never log them."""
         secret = await self._call(self._core.read_namespaced_secret, name, namespace)

@@ -10,6 +10,7 @@ from tenantsync.auth.service_principal import SignInError
 from tenantsync.catalog import required_permissions
 from tenantsync.sync.connections import TenantConnections
 from tenantsync.sync.pipeline import Advance, Finish, RunContext, Transition, Wait
+from tenantsync.sync.user_signin import UserSignInStep
 
 ADMIN_CONSENT_POLL_SECONDS = 30.0
 CREDENTIAL_ERRORS = {ErrorCode.INVALID_CLIENT_SECRET, ErrorCode.CLIENT_SECRET_EXPIRED}
@@ -30,6 +31,7 @@ class Authenticate:
     ) -> None:
         self._connections = connections
         self._consent_poll_seconds = consent_poll_seconds
+        self._user_sign_in = UserSignInStep(connections)
 
     async def __call__(self, ctx: RunContext) -> Transition:
         waiting_for_consent = ctx.status.phase == RunPhase.PENDING_ADMIN_CONSENT
@@ -80,4 +82,7 @@ class Authenticate:
             "Granted",
             f"The application holds all {len(required)} permissions it needs.",
         )
+        waiting = await self._user_sign_in(ctx)
+        if waiting is not None:
+            return waiting
         return Advance(RunStep.BACKUP, RunPhase.IN_PROGRESS, "Signed in; backing up the tenant.")

@@ -26,6 +26,11 @@ def graph_failure(ctx: RunContext, error: GraphError, doing: str) -> Finish:
     return Finish(RunPhase.NEW_ERROR, message, ctx.error(code, message))
 
 
+def _user_signed_in(ctx: RunContext) -> bool:
+    user = ctx.status.authentication.user if ctx.status.authentication else None
+    return user is not None and user.state in ("SignedIn", "SignedInByDeviceCode")
+
+
 class Backup:
     def __init__(self, connections: TenantConnections) -> None:
         self._connections = connections
@@ -34,8 +39,13 @@ class Backup:
         spec = ctx.tenant
         types = [catalog()[name] for name in (spec.resources or list(ResourceType))]
         try:
-            async with await self._connections.graph(ctx) as graph:
-                snapshot = await take_snapshot(graph, types)
+            admin_api = await self._connections.admin_api(ctx) if _user_signed_in(ctx) else None
+            try:
+                async with await self._connections.graph(ctx) as graph:
+                    snapshot = await take_snapshot(graph, types, admin_api=admin_api)
+            finally:
+                if admin_api is not None:
+                    await admin_api.aclose()
         except GraphError as error:
             finish = graph_failure(ctx, error, "reading the tenant's configuration")
             ctx.condition(

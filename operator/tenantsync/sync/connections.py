@@ -14,6 +14,8 @@ from tenantsync.api import ErrorCode, TenantSpec
 from tenantsync.auth import ClientSecretCredential, Credential, CredentialsError, credential_from_secret
 from tenantsync.auth.endpoints import TenantEndpoints, ca_bundle_file, endpoints_for
 from tenantsync.auth.service_principal import ServicePrincipal
+from tenantsync.auth.user import DelegatedUser
+from tenantsync.catalog import ADMIN_API_SCOPE, ADMIN_API_URL
 from tenantsync.graph import GraphClient
 from tenantsync.kube import NotFoundError
 from tenantsync.repository import GitAuthor, GitCredentials, RepositoryError, TenantRepository
@@ -86,6 +88,47 @@ class TenantConnections:
                 verify=verify,
             )
         return self._principals[key]
+
+    async def delegated_user(self, ctx: RunContext) -> DelegatedUser:
+        """The Tenant's user sign-in, from the token cache Secret (empty when it does not exist yet)."""
+        settings = ctx.tenant.userAuthentication
+        assert settings is not None
+        try:
+            data = await ctx.secrets.read_secret(ctx.namespace, settings.tokenSecretRef.name)
+        except NotFoundError:
+            data = {}
+        return DelegatedUser(
+            endpoints_for(ctx.tenant),
+            ctx.tenant.tenantId,
+            settings.clientId,
+            data,
+            verify=await self.verify(ctx),
+        )
+
+    async def admin_api(self, ctx: RunContext) -> GraphClient | None:
+        """A client for the portal's admin API as the signed-in user, or None without a usable sign-in.
+
+        With Graph overridden (the simulator, a proxy) the admin API is served from the same place.
+        """
+        settings = ctx.tenant.userAuthentication
+        if settings is None:
+            return None
+        user = await self.delegated_user(ctx)
+        token = await user.silent_token([ADMIN_API_SCOPE])
+        if user.changed:
+            await ctx.secrets.write_secret(ctx.namespace, settings.tokenSecretRef.name, user.secret_data())
+        if token is None:
+            return None
+        endpoints = endpoints_for(ctx.tenant)
+        base = endpoints.graph_url if endpoints.graph_url != endpoints.graph_resource else ADMIN_API_URL
+        verify = await self.verify(ctx)
+        context = ssl.create_default_context(cafile=verify) if isinstance(verify, str) else verify
+
+        async def delegated_token() -> str:
+            refreshed = await user.silent_token([ADMIN_API_SCOPE])
+            return refreshed or token
+
+        return GraphClient(base, delegated_token, verify=context)
 
     async def graph(self, ctx: RunContext) -> GraphClient:
         """A Graph client signed in as the service principal; the caller closes it."""

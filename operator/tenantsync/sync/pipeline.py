@@ -26,9 +26,13 @@ from tenantsync.api import (
 from tenantsync.api.conditions import ConditionStatus
 from tenantsync.api.tenant import CredentialsStatus
 
+USER_SIGN_IN_FAILED = frozenset({"TimedOut", "Blocked", "Failed"})
+
 
 class SecretReader(Protocol):
     async def read_secret(self, namespace: str, name: str) -> dict[str, bytes]: ...
+
+    async def write_secret(self, namespace: str, name: str, data: dict[str, bytes | None]) -> None: ...
 
 
 @dataclass
@@ -118,7 +122,21 @@ class Pipeline:
             status.startTime = ctx.now
         step = self._steps.get(status.step)
         transition = await step(ctx) if step else self._not_implemented(ctx, status.step)
+        transition = self._with_user_outcome(ctx, transition)
         self._record(ctx, transition)
+        return transition
+
+    @staticmethod
+    def _with_user_outcome(ctx: RunContext, transition: Transition) -> Transition:
+        """A run whose user sign-in failed is at best PartiallySuccessful: it backed up less than asked."""
+        user = ctx.status.authentication.user if ctx.status.authentication else None
+        if (
+            isinstance(transition, Finish)
+            and transition.phase == RunPhase.SUCCEEDED
+            and user is not None
+            and user.state in USER_SIGN_IN_FAILED
+        ):
+            return Finish(RunPhase.PARTIALLY_SUCCESSFUL, f"{user.message} {transition.message}")
         return transition
 
     @staticmethod

@@ -1,0 +1,141 @@
+"""The delegated user: MSAL's public client, its token cache kept in a Secret, and the device code flow.
+
+Each call does one short exchange and returns, so a run waiting for a person never blocks the operator:
+the run polls once per step, and the pending flow itself lives in the Secret, not in memory, so a
+restarted operator keeps polling the same code.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import msal
+
+from tenantsync.auth.endpoints import TenantEndpoints
+from tenantsync.auth.service_principal import VerifyingSession
+
+CACHE_KEY = "msal_token_cache.json"
+FLOW_KEY = "device_flow.json"
+BLOCKING_CODES = {53003: "ConditionalAccess", 50076: "MfaRequired", 50079: "MfaRequired"}
+
+
+@dataclass(frozen=True)
+class DeviceCodeChallenge:
+    """What a person needs to sign in: the code, where to enter it, and until when."""
+
+    user_code: str
+    verification_uri: str
+    expires_at: datetime
+    interval: float
+    message: str
+
+
+@dataclass(frozen=True)
+class PollOutcome:
+    signed_in: bool = False
+    pending: bool = False
+    slow_down: bool = False
+    blocked_by: str | None = None
+    """ConditionalAccess or MfaRequired when Entra refused the user."""
+    error: str | None = None
+    """Another terminal error: declined, expired or invalid."""
+
+
+class DelegatedUser:
+    """One Tenant's user sign-in, from the Secret data holding its token cache and pending flow."""
+
+    def __init__(
+        self,
+        endpoints: TenantEndpoints,
+        tenant_id: str,
+        client_id: str,
+        secret_data: dict[str, bytes],
+        *,
+        verify: str | bool,
+    ) -> None:
+        self._cache = msal.SerializableTokenCache()
+        if secret_data.get(CACHE_KEY):
+            self._cache.deserialize(secret_data[CACHE_KEY].decode())
+        raw_flow = secret_data.get(FLOW_KEY)
+        self._flow: dict[str, Any] | None = json.loads(raw_flow) if raw_flow else None
+        self._app = msal.PublicClientApplication(
+            client_id,
+            authority=endpoints.authority(tenant_id),
+            token_cache=self._cache,
+            instance_discovery=endpoints.public_cloud_authority,
+            http_client=VerifyingSession(verify),
+            timeout=30,
+        )
+        self._flow_changed = False
+
+    def secret_data(self) -> dict[str, bytes | None]:
+        """What to write back to the Secret: the cache, and the device flow while one is pending."""
+        return {
+            CACHE_KEY: self._cache.serialize().encode(),
+            FLOW_KEY: json.dumps(self._flow).encode() if self._flow is not None else None,
+        }
+
+    @property
+    def changed(self) -> bool:
+        return bool(self._cache.has_state_changed) or self._flow_changed
+
+    async def silent_token(self, scopes: list[str]) -> str | None:
+        """A token from the cache, refreshed with the refresh token when needed; None if a sign-in is due."""
+
+        def acquire() -> str | None:
+            for account in self._app.get_accounts():
+                result = self._app.acquire_token_silent(scopes, account=account)
+                if result and "access_token" in result:
+                    return str(result["access_token"])
+            return None
+
+        return await asyncio.to_thread(acquire)
+
+    @property
+    def pending_flow(self) -> bool:
+        return self._flow is not None
+
+    async def start_device_flow(self, scopes: list[str]) -> DeviceCodeChallenge:
+        flow: dict[str, Any] = await asyncio.to_thread(self._app.initiate_device_flow, scopes)
+        if "user_code" not in flow:
+            raise RuntimeError(
+                f"the identity platform refused the device code request: {flow.get('error_description', flow.get('error'))}"
+            )
+        self._flow, self._flow_changed = flow, True
+        return self.challenge()
+
+    def challenge(self) -> DeviceCodeChallenge:
+        assert self._flow is not None
+        return DeviceCodeChallenge(
+            user_code=str(self._flow["user_code"]),
+            verification_uri=str(self._flow["verification_uri"]),
+            expires_at=datetime.fromtimestamp(float(self._flow["expires_at"]), UTC),
+            interval=float(self._flow.get("interval", 5)),
+            message=str(self._flow.get("message", "")),
+        )
+
+    async def poll(self) -> PollOutcome:
+        """Ask the token endpoint once whether the person has signed in."""
+        assert self._flow is not None
+        flow = self._flow
+        result: dict[str, Any] = await asyncio.to_thread(
+            self._app.acquire_token_by_device_flow, flow, exit_condition=lambda _: True
+        )
+        if "access_token" in result:
+            self.forget_flow()
+            return PollOutcome(signed_in=True)
+        error = str(result.get("error", ""))
+        if error in ("authorization_pending", "slow_down"):
+            return PollOutcome(pending=True, slow_down=error == "slow_down")
+        self.forget_flow()
+        for code in result.get("error_codes", []):
+            if int(code) in BLOCKING_CODES:
+                return PollOutcome(blocked_by=BLOCKING_CODES[int(code)])
+        return PollOutcome(error=error or "unknown_error")
+
+    def forget_flow(self) -> None:
+        self._flow, self._flow_changed = None, True

@@ -1,0 +1,165 @@
+"""The API server as `kubectl tenantsync` sees it: kubectl's way of finding it, and the few calls it makes.
+
+The plugin is a short-lived synchronous process, so it talks to the official client directly rather
+than through the operator's async `tenantsync.kube.KubeClient`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from kubernetes import client, config
+from kubernetes.client.exceptions import ApiException
+
+from tenantsync.api import GROUP, VERSION
+
+Body = dict[str, Any]
+
+IN_CLUSTER_NAMESPACE = Path("/var/run/secrets/kubernetes.io/serviceaccount/namespace")
+
+
+class PluginError(Exception):
+    """Something the user must fix or know: printed as `error: <message>`, exit code 1."""
+
+
+class ObjectNotFound(PluginError):
+    """The named object does not exist (404)."""
+
+
+class ObjectChanged(PluginError):
+    """The object changed since it was read (409 on a write conditional on its resourceVersion)."""
+
+
+@dataclass(frozen=True)
+class Connection:
+    api_client: Any
+    namespace: str
+
+
+def connect(kubeconfig: str | None, context: str | None, namespace: str | None) -> Connection:
+    """kubectl's order: --kubeconfig, then $KUBECONFIG (or ~/.kube/config), then the in-cluster account.
+
+    The namespace is --namespace, else the context's namespace, else `default`, as kubectl does.
+    """
+    default_file = os.environ.get("KUBECONFIG") or str(Path("~/.kube/config").expanduser())
+    use_file = kubeconfig is not None or any(Path(p).exists() for p in default_file.split(os.pathsep) if p)
+    try:
+        if use_file:
+            api_client = config.new_client_from_config(  # type: ignore[no-untyped-call]
+                config_file=kubeconfig, context=context
+            )
+            if namespace is None:
+                contexts, active = config.list_kube_config_contexts(  # type: ignore[no-untyped-call]
+                    config_file=kubeconfig
+                )
+                chosen = next((c for c in contexts if c["name"] == context), None) if context else active
+                namespace = ((chosen or {}).get("context") or {}).get("namespace") or "default"
+        else:
+            config.load_incluster_config()  # type: ignore[no-untyped-call]
+            api_client = client.ApiClient()
+            if namespace is None:
+                namespace = (
+                    IN_CLUSTER_NAMESPACE.read_text().strip() if IN_CLUSTER_NAMESPACE.exists() else "default"
+                )
+    except (config.ConfigException, OSError) as problem:
+        raise PluginError(
+            f"cannot load a Kubernetes configuration ({problem}); pass --kubeconfig or set KUBECONFIG"
+        ) from problem
+    return Connection(api_client, namespace)
+
+
+def _describe(error: ApiException) -> str:
+    try:
+        message = json.loads(error.body or "{}").get("message")
+    except (ValueError, AttributeError):
+        message = None
+    return str(message or f"{error.status} {error.reason}")
+
+
+class Cluster:
+    """Tenants, SyncRuns and their Events in the API server, with errors a person can read."""
+
+    def __init__(self, connection: Connection) -> None:
+        self.namespace = connection.namespace
+        self._custom = client.CustomObjectsApi(connection.api_client)
+        self._core = client.CoreV1Api(connection.api_client)
+
+    def _call(self, what: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except ApiException as error:
+            if error.status == 404:
+                raise ObjectNotFound(f"{what} not found in namespace {self.namespace!r}") from error
+            if error.status == 409:
+                raise ObjectChanged(f"{what} changed while being updated: {_describe(error)}") from error
+            raise PluginError(f"{what}: {_describe(error)}") from error
+        except Exception as error:
+            # urllib3 connection errors: the API server is down or the kubeconfig points elsewhere.
+            if type(error).__module__.startswith("urllib3"):
+                raise PluginError(f"cannot reach the Kubernetes API server: {error}") from error
+            raise
+
+    def get(self, kind: str, plural: str, name: str) -> Body:
+        result: Body = self._call(
+            f'{kind} "{name}"',
+            self._custom.get_namespaced_custom_object,
+            GROUP,
+            VERSION,
+            self.namespace,
+            plural,
+            name,
+        )
+        return result
+
+    def list_all(self, plural: str, all_namespaces: bool = False) -> list[Body]:
+        if all_namespaces:
+            result = self._call(plural, self._custom.list_cluster_custom_object, GROUP, VERSION, plural)
+        else:
+            result = self._call(
+                plural, self._custom.list_namespaced_custom_object, GROUP, VERSION, self.namespace, plural
+            )
+        items: list[Body] = result["items"]
+        return items
+
+    def annotate(
+        self, kind: str, plural: str, name: str, annotations: dict[str, str], resource_version: str | None
+    ) -> Body:
+        """Merge-patch annotations; with `resource_version`, only if the object is still as it was read."""
+        metadata: Body = {"annotations": annotations}
+        if resource_version is not None:
+            metadata["resourceVersion"] = resource_version
+        result: Body = self._call(
+            f'{kind} "{name}"',
+            self._custom.patch_namespaced_custom_object,
+            GROUP,
+            VERSION,
+            self.namespace,
+            plural,
+            name,
+            {"metadata": metadata},
+        )
+        return result
+
+    def runs_of(self, tenant: str) -> list[Body]:
+        """The Tenant's SyncRuns, oldest first (by spec.tenantRef: runs made by hand count too)."""
+        runs = [
+            run
+            for run in self.list_all("syncruns")
+            if ((run.get("spec") or {}).get("tenantRef") or {}).get("name") == tenant
+        ]
+        return sorted(runs, key=lambda r: (r["metadata"].get("creationTimestamp", ""), r["metadata"]["name"]))
+
+    def events_of(self, kind: str, name: str, uid: str | None) -> list[Body]:
+        result = self._call(
+            "events",
+            self._core.list_namespaced_event,
+            self.namespace,
+            field_selector=f"involvedObject.kind={kind},involvedObject.name={name}",
+        )
+        events: list[Body] = [self._core.api_client.sanitize_for_serialization(e) for e in result.items]
+        # An older object of the same name may have left events behind.
+        return [e for e in events if uid is None or (e.get("involvedObject") or {}).get("uid") in (None, uid)]

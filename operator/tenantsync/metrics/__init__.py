@@ -1,0 +1,22 @@
+"""Prometheus metrics of the operator (SPEC §4): what each Tenant is doing, how its syncs go, and when
+its credentials expire. Every name is documented in docs/metrics.md; the chart's alerts and dashboard
+query them.
+"""
+
+from tenantsync.metrics._operator_metrics import (
+    APPROVAL_WAIT_BUCKETS,
+    CREDENTIAL_KINDS,
+    DEPLOY_RESULTS,
+    PLAN_ACTIONS,
+    RUN_DURATION_BUCKETS,
+    OperatorMetrics,
+)
+
+__all__ = [
+    "APPROVAL_WAIT_BUCKETS",
+    "CREDENTIAL_KINDS",
+    "DEPLOY_RESULTS",
+    "PLAN_ACTIONS",
+    "RUN_DURATION_BUCKETS",
+    "OperatorMetrics",
+]

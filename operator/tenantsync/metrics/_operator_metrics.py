@@ -1,0 +1,199 @@
+"""The operator's metrics, behind methods the controllers call with what they already know.
+
+Label values are checked against closed sets (phases, error codes, configuration types, actions,
+results, credential kinds) so that no secret, object id or free text can ever become a label.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from wsgiref.simple_server import WSGIServer
+
+from prometheus_client import (
+    CollectorRegistry,
+    Gauge,
+    Histogram,
+    PlatformCollector,
+    ProcessCollector,
+    start_http_server,
+)
+
+from tenantsync.api import ErrorCode, ResourceType, RunPhase, TenantPhase
+from tenantsync.metrics._tenant_series import TenantSeriesCollector, TenantSnapshot
+
+PLAN_ACTIONS = ("create", "update", "delete")
+DEPLOY_RESULTS = ("Applied", "Failed", "Conflict")
+CREDENTIAL_KINDS = ("ClientSecret", "Certificate")
+_RUN_RESULTS = tuple(phase.value for phase in RunPhase if phase.finished)
+
+_HOUR = 3600.0
+RUN_DURATION_BUCKETS = (1.0, 5.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0, _HOUR, 6 * _HOUR, 24 * _HOUR)
+"""Seconds; a run that waits for approval or a sign-in lasts hours, one that does not lasts seconds."""
+APPROVAL_WAIT_BUCKETS = (
+    60.0,
+    300.0,
+    900.0,
+    _HOUR,
+    4 * _HOUR,
+    12 * _HOUR,
+    24 * _HOUR,
+    72 * _HOUR,
+    168 * _HOUR,
+)
+"""Seconds, from a minute (someone was watching) to a week (a plan nobody reviewed)."""
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _one_of(value: str, allowed: tuple[str, ...], label: str) -> str:
+    if value not in allowed:
+        raise ValueError(f"{label} must be one of {', '.join(allowed)}, not {value!r}")
+    return value
+
+
+class OperatorMetrics:
+    """Every tenantsync metric, in a registry of its own that :meth:`serve` exposes on /metrics."""
+
+    def __init__(
+        self,
+        registry: CollectorRegistry | None = None,
+        *,
+        version: str | None = None,
+        clock: Callable[[], datetime] = _utc_now,
+    ) -> None:
+        """``registry`` must be fresh (tests inject one to scrape it); ``version`` defaults to the
+        installed distribution's; ``clock`` stamps reconciliations (OperatorSettings.clock fits)."""
+        self.registry = registry if registry is not None else CollectorRegistry()
+        self._clock = clock
+        ProcessCollector(registry=self.registry)
+        PlatformCollector(registry=self.registry)
+        Gauge(
+            "tenantsync_up", "1 while the operator runs; alerts use its absence.", registry=self.registry
+        ).set(1)
+        Gauge(
+            "tenantsync_build_info",
+            "Always 1; the operator's version is in the label.",
+            ["version"],
+            registry=self.registry,
+        ).labels(version or importlib.metadata.version("tenantsync")).set(1)
+        self._last_reconcile = Gauge(
+            "tenantsync_last_reconcile_timestamp_seconds",
+            "When the operator last reconciled any Tenant (Unix time); 0 before the first.",
+            registry=self.registry,
+        )
+        self._run_duration = Histogram(
+            "tenantsync_run_duration_seconds",
+            "Duration of finished SyncRuns, start to completion, by final phase.",
+            ["result"],
+            buckets=RUN_DURATION_BUCKETS,
+            registry=self.registry,
+        )
+        for result in _RUN_RESULTS:
+            self._run_duration.labels(result)
+        self._tenants = TenantSeriesCollector(APPROVAL_WAIT_BUCKETS)
+        self.registry.register(self._tenants)
+
+    def observe_tenant_phase(
+        self,
+        namespace: str,
+        tenant: str,
+        phase: TenantPhase,
+        *,
+        created: datetime,
+        schedule_active: bool,
+        last_success: datetime | None = None,
+        pending_approval_since: datetime | None = None,
+        credentials_expiry: datetime | None = None,
+        credential_kind: str | None = None,
+    ) -> None:
+        """Record the Tenant as its status now stands, replacing what was recorded before.
+
+        Call it on every reconciliation of the Tenant, not only when something changed: it also stamps
+        ``tenantsync_last_reconcile_timestamp_seconds``, which tells a stuck operator from an idle one.
+        ``pending_approval_since`` is given only while the Tenant is PendingApproval; the credentials
+        series needs both the expiry and its kind (ClientSecret or Certificate).
+        """
+        credentials = None
+        if credentials_expiry is not None:
+            if credential_kind is None:
+                raise ValueError("credential_kind is needed with credentials_expiry")
+            kind = _one_of(credential_kind, CREDENTIAL_KINDS, "credential_kind")
+            credentials = (kind, credentials_expiry.timestamp())
+        snapshot = TenantSnapshot(
+            phase=TenantPhase(phase),
+            created=created.timestamp(),
+            schedule_active=schedule_active,
+            last_success=None if last_success is None else last_success.timestamp(),
+            pending_approval_since=(
+                None if pending_approval_since is None else pending_approval_since.timestamp()
+            ),
+            credentials=credentials,
+        )
+        with self._tenants.edit(namespace, tenant) as series:
+            series.snapshot = snapshot
+        self._last_reconcile.set(self._clock().timestamp())
+
+    def observe_run_finished(
+        self,
+        namespace: str,
+        tenant: str,
+        phase: RunPhase,
+        error_code: ErrorCode | None,
+        duration_seconds: float,
+    ) -> None:
+        """Count a SyncRun that reached a final phase; call it once per run, when it finishes."""
+        result = RunPhase(phase)
+        if not result.finished:
+            raise ValueError(f"a run in {result.value} has not finished")
+        code = "" if error_code is None else ErrorCode(error_code).value
+        with self._tenants.edit(namespace, tenant) as series:
+            series.runs[(result.value, code)] += 1
+        self._run_duration.labels(result.value).observe(duration_seconds)
+
+    def observe_backup(self, namespace: str, tenant: str, objects_by_type: Mapping[str, int]) -> None:
+        """Record the latest backup's object count per configuration type; types left out disappear."""
+        counts = {ResourceType(name).value: count for name, count in objects_by_type.items()}
+        with self._tenants.edit(namespace, tenant) as series:
+            series.backup_objects = counts
+
+    def observe_plan(self, namespace: str, tenant: str, counts_by_action: Mapping[str, int]) -> None:
+        """Add a new plan's changes by action (create, update, delete); call it once per plan."""
+        counts = {
+            _one_of(action, PLAN_ACTIONS, "action"): count for action, count in counts_by_action.items()
+        }
+        if any(count < 0 for count in counts.values()):
+            raise ValueError("change counts cannot be negative")
+        with self._tenants.edit(namespace, tenant) as series:
+            series.changes_planned.update(counts)
+
+    def observe_deploy_result(self, namespace: str, tenant: str, action: str, result: str) -> None:
+        """Count one deployed change by its action and result (Applied, Failed, Conflict)."""
+        key = (_one_of(action, PLAN_ACTIONS, "action"), _one_of(result, DEPLOY_RESULTS, "result"))
+        with self._tenants.edit(namespace, tenant) as series:
+            series.changes_deployed[key] += 1
+
+    def observe_graph(self, namespace: str, tenant: str, requests: int, throttled: int) -> None:
+        """Add Graph requests and throttled requests made since the last call (deltas of GraphStats)."""
+        if requests < 0 or throttled < 0:
+            raise ValueError("Graph request counts only grow: pass the increase since the last call")
+        with self._tenants.edit(namespace, tenant) as series:
+            series.graph_requests += requests
+            series.graph_throttled += throttled
+
+    def observe_approval_wait(self, namespace: str, tenant: str, seconds: float) -> None:
+        """Record how long a plan waited in PendingApproval; call it once, when the decision comes."""
+        with self._tenants.edit(namespace, tenant) as series:
+            series.approval_wait.observe(seconds)
+
+    def forget_tenant(self, namespace: str, tenant: str) -> None:
+        """Drop every series of a deleted Tenant, so dashboards and alerts stop showing it."""
+        self._tenants.forget(namespace, tenant)
+
+    def serve(self, port: int, host: str = "0.0.0.0") -> WSGIServer:
+        """Serve /metrics from a daemon thread; ``shutdown()`` on the returned server stops it."""
+        server, _ = start_http_server(port, addr=host, registry=self.registry)
+        return server

@@ -1,0 +1,275 @@
+"""OperatorMetrics, scraped through the Prometheus text format as a real Prometheus would see it."""
+
+from __future__ import annotations
+
+import ast
+import urllib.request
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from prometheus_client import CollectorRegistry, generate_latest
+
+from tenantsync.api import ErrorCode, RunPhase, TenantPhase
+from tenantsync.metrics import APPROVAL_WAIT_BUCKETS, OperatorMetrics
+from tests.unit.metrics.scrape import NOW, new_metrics, populate, scrape, tenant_series, value
+
+PACKAGE = Path(__file__).resolve().parents[3] / "operator" / "tenantsync" / "metrics"
+CREATED = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def test_up_build_info_and_no_global_registry() -> None:
+    metrics = new_metrics()
+    series = scrape(metrics)
+    assert value(series, "tenantsync_up") == 1
+    assert value(series, "tenantsync_build_info", version="1.2.3") == 1
+    assert value(series, "tenantsync_last_reconcile_timestamp_seconds") == 0
+    # A second instance has its own registry: nothing is registered globally.
+    assert scrape(new_metrics()).keys() == series.keys()
+
+
+def test_tenant_phase_is_one_for_the_current_phase_and_zero_for_the_other_eight() -> None:
+    metrics = new_metrics()
+    metrics.observe_tenant_phase(
+        "m365", "contoso", TenantPhase.NEW_ERROR, created=CREATED, schedule_active=True
+    )
+    series = scrape(metrics)
+    phases = {
+        phase: value(series, "tenantsync_tenant_phase", namespace="m365", tenant="contoso", phase=phase.value)
+        for phase in TenantPhase
+    }
+    assert len(phases) == 9
+    assert {phase for phase, v in phases.items() if v == 1} == {TenantPhase.NEW_ERROR}
+    assert sum(phases.values()) == 1
+
+    metrics.observe_tenant_phase("m365", "contoso", TenantPhase.IDLE, created=CREATED, schedule_active=True)
+    series = scrape(metrics)
+    assert value(series, "tenantsync_tenant_phase", namespace="m365", tenant="contoso", phase="Idle") == 1
+    assert value(series, "tenantsync_tenant_phase", namespace="m365", tenant="contoso", phase="NewError") == 0
+
+
+def test_tenant_snapshot_times_and_reconcile_heartbeat() -> None:
+    metrics = new_metrics()
+    populate(metrics)
+    series = scrape(metrics)
+    tenant = {"namespace": "m365", "tenant": "contoso"}
+    assert value(series, "tenantsync_tenant_created_timestamp_seconds", **tenant) == CREATED.timestamp()
+    assert value(series, "tenantsync_tenant_schedule_active", **tenant) == 1
+    assert (
+        value(series, "tenantsync_tenant_last_success_timestamp_seconds", **tenant)
+        == datetime(2026, 11, 22, tzinfo=UTC).timestamp()
+    )
+    assert (
+        value(series, "tenantsync_tenant_pending_approval_since_timestamp_seconds", **tenant)
+        == datetime(2026, 11, 23, 5, tzinfo=UTC).timestamp()
+    )
+    assert (
+        value(series, "tenantsync_credentials_expiry_timestamp_seconds", kind="ClientSecret", **tenant)
+        == datetime(2026, 12, 1, tzinfo=UTC).timestamp()
+    )
+    assert value(series, "tenantsync_last_reconcile_timestamp_seconds") == NOW.timestamp()
+
+
+def test_a_new_snapshot_replaces_the_old_one() -> None:
+    """Approval decided, credentials renewed as a certificate: no series of the old state remains."""
+    metrics = new_metrics()
+    populate(metrics)
+    metrics.observe_tenant_phase(
+        "m365",
+        "contoso",
+        TenantPhase.IDLE,
+        created=CREATED,
+        schedule_active=False,
+        credentials_expiry=datetime(2027, 6, 1, tzinfo=UTC),
+        credential_kind="Certificate",
+    )
+    names = tenant_series(scrape(metrics), "m365", "contoso")
+    assert "tenantsync_tenant_pending_approval_since_timestamp_seconds" not in names
+    assert "tenantsync_tenant_last_success_timestamp_seconds" not in names
+    expiry = [
+        labels
+        for name, labels in scrape(metrics)
+        if name == "tenantsync_credentials_expiry_timestamp_seconds"
+    ]
+    assert [dict(labels)["kind"] for labels in expiry] == ["Certificate"]
+    assert (
+        value(scrape(metrics), "tenantsync_tenant_schedule_active", namespace="m365", tenant="contoso") == 0
+    )
+
+
+def test_runs_by_result_and_error_code_and_duration_by_result() -> None:
+    metrics = new_metrics()
+    metrics.observe_run_finished("m365", "contoso", RunPhase.NEW_ERROR, ErrorCode.CLIENT_SECRET_EXPIRED, 3.0)
+    metrics.observe_run_finished("m365", "contoso", RunPhase.NEW_ERROR, ErrorCode.CLIENT_SECRET_EXPIRED, 4.0)
+    metrics.observe_run_finished("m365", "contoso", RunPhase.SUCCEEDED, None, 90.0)
+    series = scrape(metrics)
+    runs = {"namespace": "m365", "tenant": "contoso"}
+    assert (
+        value(series, "tenantsync_runs_total", result="NewError", error_code="ClientSecretExpired", **runs)
+        == 2
+    )
+    assert value(series, "tenantsync_runs_total", result="Succeeded", error_code="", **runs) == 1
+    assert value(series, "tenantsync_run_duration_seconds_count", result="NewError") == 2
+    assert value(series, "tenantsync_run_duration_seconds_sum", result="NewError") == 7.0
+    assert value(series, "tenantsync_run_duration_seconds_bucket", result="Succeeded", le="60.0") == 0
+    assert value(series, "tenantsync_run_duration_seconds_bucket", result="Succeeded", le="120.0") == 1
+    # Every final phase has a duration series from the start, so rates see the first run.
+    for result in ("Succeeded", "Rejected", "PartiallySuccessful"):
+        assert value(series, "tenantsync_run_duration_seconds_count", result=result) >= 0
+
+
+def test_a_run_that_has_not_finished_is_refused() -> None:
+    with pytest.raises(ValueError, match="has not finished"):
+        new_metrics().observe_run_finished("m365", "contoso", RunPhase.PENDING_APPROVAL, None, 1.0)
+
+
+def test_backup_objects_per_type_follow_the_latest_backup() -> None:
+    metrics = new_metrics()
+    metrics.observe_backup("m365", "contoso", {"conditionalAccessPolicies": 12, "namedLocations": 3})
+    metrics.observe_backup("m365", "contoso", {"conditionalAccessPolicies": 13})
+    series = scrape(metrics)
+    tenant = {"namespace": "m365", "tenant": "contoso"}
+    assert value(series, "tenantsync_backup_objects", type="conditionalAccessPolicies", **tenant) == 13
+    assert (
+        "tenantsync_backup_objects",
+        frozenset({**tenant, "type": "namedLocations"}.items()),
+    ) not in series
+
+
+def test_plan_and_deploy_counters() -> None:
+    metrics = new_metrics()
+    metrics.observe_plan("m365", "contoso", {"create": 1, "update": 2})
+    metrics.observe_plan("m365", "contoso", {"update": 1, "delete": 1})
+    metrics.observe_deploy_result("m365", "contoso", "update", "Applied")
+    metrics.observe_deploy_result("m365", "contoso", "update", "Applied")
+    metrics.observe_deploy_result("m365", "contoso", "delete", "Failed")
+    metrics.observe_deploy_result("m365", "contoso", "create", "Conflict")
+    series = scrape(metrics)
+    tenant = {"namespace": "m365", "tenant": "contoso"}
+    planned = {
+        a: value(series, "tenantsync_changes_planned_total", action=a, **tenant)
+        for a in ("create", "update", "delete")
+    }
+    assert planned == {"create": 1, "update": 3, "delete": 1}
+    assert (
+        value(series, "tenantsync_changes_deployed_total", action="update", result="Applied", **tenant) == 2
+    )
+    assert value(series, "tenantsync_changes_deployed_total", action="delete", result="Failed", **tenant) == 1
+    assert (
+        value(series, "tenantsync_changes_deployed_total", action="create", result="Conflict", **tenant) == 1
+    )
+
+
+def test_graph_counters_add_deltas() -> None:
+    metrics = new_metrics()
+    metrics.observe_graph("m365", "contoso", requests=10, throttled=1)
+    metrics.observe_graph("m365", "contoso", requests=5, throttled=0)
+    series = scrape(metrics)
+    assert value(series, "tenantsync_graph_requests_total", namespace="m365", tenant="contoso") == 15
+    assert value(series, "tenantsync_graph_throttled_requests_total", namespace="m365", tenant="contoso") == 1
+    with pytest.raises(ValueError, match="increase since the last call"):
+        metrics.observe_graph("m365", "contoso", requests=-1, throttled=0)
+
+
+def test_approval_wait_histogram() -> None:
+    metrics = new_metrics()
+    metrics.observe_approval_wait("m365", "contoso", 120.0)
+    metrics.observe_approval_wait("m365", "contoso", 7200.0)
+    series = scrape(metrics)
+    tenant = {"namespace": "m365", "tenant": "contoso"}
+    assert value(series, "tenantsync_approval_wait_seconds_count", **tenant) == 2
+    assert value(series, "tenantsync_approval_wait_seconds_sum", **tenant) == 7320.0
+    assert value(series, "tenantsync_approval_wait_seconds_bucket", le="60.0", **tenant) == 0
+    assert value(series, "tenantsync_approval_wait_seconds_bucket", le="300.0", **tenant) == 1
+    assert value(series, "tenantsync_approval_wait_seconds_bucket", le="14400.0", **tenant) == 2
+    assert value(series, "tenantsync_approval_wait_seconds_bucket", le="+Inf", **tenant) == 2
+    buckets = [labels for name, labels in series if name == "tenantsync_approval_wait_seconds_bucket"]
+    assert len(buckets) == len(APPROVAL_WAIT_BUCKETS) + 1
+
+
+def test_forget_tenant_removes_every_series_of_that_tenant_only() -> None:
+    metrics = new_metrics()
+    populate(metrics, "m365", "contoso")
+    populate(metrics, "m365", "fabrikam")
+    before = scrape(metrics)
+    assert len(tenant_series(before, "m365", "contoso")) > 20
+
+    metrics.forget_tenant("m365", "contoso")
+    after = scrape(metrics)
+    assert tenant_series(after, "m365", "contoso") == []
+    assert tenant_series(after, "m365", "fabrikam") == tenant_series(before, "m365", "fabrikam")
+    assert not any(("tenant", "contoso") in labels for _, labels in after)
+    metrics.forget_tenant("m365", "contoso")  # forgetting twice is harmless (a retried delete handler)
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda m: m.observe_plan("ns", "t", {"patch": 1}), "action must be one of"),
+        (lambda m: m.observe_plan("ns", "t", {"create": -1}), "cannot be negative"),
+        (lambda m: m.observe_deploy_result("ns", "t", "update", "Skipped"), "result must be one of"),
+        (lambda m: m.observe_backup("ns", "t", {"00000000-guid-of-a-policy": 1}), "is not a valid ResourceType"),
+        (
+            lambda m: m.observe_tenant_phase(
+                "ns", "t", TenantPhase.IDLE, created=CREATED, schedule_active=True,
+                credentials_expiry=NOW, credential_kind="s3cr3t-value",
+            ),
+            "credential_kind must be one of",
+        ),
+        (
+            lambda m: m.observe_tenant_phase(
+                "ns", "t", TenantPhase.IDLE, created=CREATED, schedule_active=True, credentials_expiry=NOW
+            ),
+            "credential_kind is needed",
+        ),
+    ],
+)  # fmt: skip
+def test_label_values_outside_their_closed_sets_are_refused(
+    call: Callable[[OperatorMetrics], None], message: str
+) -> None:
+    """Only bounded values reach a label: anything else is a programming error, caught here."""
+    metrics = new_metrics()
+    with pytest.raises(ValueError, match=message):
+        call(metrics)
+    assert tenant_series(scrape(metrics), "ns", "t") == []
+
+
+def test_registry_is_injectable_and_refuses_a_second_set_of_the_same_metrics() -> None:
+    registry = CollectorRegistry()
+    OperatorMetrics(registry, version="1")
+    with pytest.raises(ValueError, match="Duplicated timeseries"):
+        OperatorMetrics(registry, version="1")
+
+
+def test_version_defaults_to_the_installed_distribution() -> None:
+    metrics = OperatorMetrics(CollectorRegistry())
+    assert b'tenantsync_build_info{version="' in generate_latest(metrics.registry)
+
+
+def test_serve_exposes_this_registry_on_http() -> None:
+    metrics = new_metrics()
+    populate(metrics)
+    server = metrics.serve(0, host="127.0.0.1")
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{server.server_port}/metrics", timeout=10) as response:
+            body = response.read().decode()
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert "tenantsync_up 1.0" in body
+    assert 'tenantsync_tenant_phase{namespace="m365",phase="PendingApproval",tenant="contoso"} 1.0' in body
+
+
+def test_metrics_package_imports_only_the_api_layer_and_never_kopf() -> None:
+    """tenantsync.metrics sits beside auth, graph and kube: above api, below sync and controllers."""
+    imported: set[str] = set()
+    for path in PACKAGE.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                imported.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                imported.add(node.module)
+    ours = {name for name in imported if name.split(".")[0] == "tenantsync"}
+    assert {name for name in ours if not name.startswith(("tenantsync.api", "tenantsync.metrics"))} == set()
+    assert not any(name.split(".")[0] == "kopf" for name in imported)

@@ -1,0 +1,266 @@
+"""The words `kubectl tenantsync` shows, from objects alone: phase names, ages, plan diff, error, permissions."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from tenantsync.api import Mode, ResourceType, RunPhase, TenantPhase
+from tenantsync.catalog import ADMIN_API_SCOPE, required_permissions
+from tenantsync.cli.plugin_format import (
+    age,
+    error_text,
+    human_duration,
+    human_phase,
+    parse_resources,
+    permission_report,
+    plan_lines,
+    tenant_sync_status,
+    timeline,
+)
+
+NOW = datetime(2026, 11, 23, 6, 0, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("phase", "words"),
+    [
+        ("NotRun", "Not run"),
+        ("Idle", "Idle"),
+        ("Starting", "Starting"),
+        ("InProgress", "In progress"),
+        ("NewError", "New error"),
+        ("PendingAuthentication", "Pending authentication"),
+        ("PendingApproval", "Pending approval"),
+        ("PartiallySuccessful", "Partially successful"),
+        ("PendingAdminConsent", "Pending admin consent"),
+        ("Succeeded", "Succeeded"),
+        ("Rejected", "Rejected"),
+    ],
+)
+def test_every_phase_has_its_human_name(phase: str, words: str) -> None:
+    assert human_phase(phase) == words
+
+
+def test_every_tenant_and_run_phase_is_named() -> None:
+    for phase in [*TenantPhase, *RunPhase]:
+        assert human_phase(phase) != phase.value or phase.value in (
+            "Idle",
+            "Starting",
+            "Succeeded",
+            "Rejected",
+        )
+
+
+def test_missing_and_unknown_phases() -> None:
+    assert human_phase(None) == "Unknown"
+    assert human_phase("") == "Unknown"
+    assert human_phase("SomethingNew") == "SomethingNew"
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [(-5, "<invalid>"), (0, "0s"), (59, "59s"), (119, "119s"), (150, "2m30s"), (600, "10m"),
+     (179 * 60, "179m"), (3 * 3600 + 5 * 60, "3h5m"), (8 * 3600, "8h"), (47 * 3600, "47h"),
+     (50 * 3600, "2d2h"), (30 * 86400, "30d"), (3 * 365 * 86400, "3y")],
+)  # fmt: skip
+def test_ages_read_like_kubectl(seconds: int, text: str) -> None:
+    assert human_duration(seconds) == text
+
+
+def test_age_of_a_timestamp() -> None:
+    assert age("2026-11-23T05:55:00Z", NOW) == "5m ago"
+    assert age(None, NOW) == "never"
+
+
+def test_tenant_row_uses_status_and_human_phase() -> None:
+    tenant = {
+        "metadata": {"name": "contoso", "namespace": "m365"},
+        "status": {
+            "phase": "PendingApproval",
+            "message": "3 changes wait for approval.",
+            "lastSyncRun": "contoso-20261123-060000",
+            "lastSyncTime": "2026-11-23T06:00:00Z",
+        },
+    }
+    row = tenant_sync_status(tenant)
+    assert row.status == "Pending approval"
+    assert row.as_dict()["lastSyncRun"] == "contoso-20261123-060000"
+    assert row.last_successful_sync_time is None
+    assert tenant_sync_status({"metadata": {"name": "new"}}).status == "Unknown"
+
+
+def _run(**status: Any) -> dict[str, Any]:
+    return {
+        "metadata": {"name": "contoso-1", "namespace": "m365"},
+        "spec": {"tenantRef": {"name": "contoso"}},
+        "status": status,
+    }
+
+
+PLAN = {
+    "digest": "sha256:abc123",
+    "changeCount": 3,
+    "changes": [
+        {"action": "create", "type": "namedLocations", "id": "loc-1", "displayName": "Head office",
+         "changedFields": []},
+        {"action": "update", "type": "conditionalAccessPolicies", "id": "ca-1", "displayName": "Require MFA",
+         "changedFields": ["state", "conditions.users.excludeGroups"]},
+        {"action": "delete", "type": "deviceConfigurations", "id": "dc-9", "changedFields": []},
+    ],
+}  # fmt: skip
+
+
+def test_plan_is_a_diff_of_every_change_with_the_digest() -> None:
+    text = "\n".join(line.text for line in plan_lines(_run(phase="PendingApproval", plan=PLAN)))
+    assert text.splitlines()[0] == "SyncRun contoso-1 (Tenant contoso) — Pending approval"
+    assert '+ create namedLocations "Head office"' in text
+    assert "    id: loc-1" in text
+    assert '~ update conditionalAccessPolicies "Require MFA"' in text
+    assert "      ~ state\n      ~ conditions.users.excludeGroups" in text
+    assert '- delete deviceConfigurations "(no display name)"' in text
+    assert "    id: dc-9" in text
+    assert "Plan: 3 changes (1 to create, 1 to update, 1 to delete)" in text
+    assert text.splitlines()[-1] == "Digest: sha256:abc123"
+    # Order is the plan's own (the deploy order), not re-sorted.
+    assert text.index("Head office") < text.index("Require MFA") < text.index("dc-9")
+
+
+def test_plan_styles_actions() -> None:
+    styles = {line.text.split('"')[0].strip(): line.style for line in plan_lines(_run(plan=PLAN))}
+    assert "green" in styles["+ create namedLocations"]
+    assert "yellow" in styles["~ update conditionalAccessPolicies"]
+    assert "red" in styles["- delete deviceConfigurations"]
+
+
+def test_plan_shows_deploy_results_once_deployed() -> None:
+    run = _run(
+        phase="PartiallySuccessful",
+        plan=PLAN,
+        deploy={"results": [
+            {"id": "loc-1", "type": "namedLocations", "action": "create", "result": "Applied", "createdId": "new-7"},
+            {"id": "ca-1", "type": "conditionalAccessPolicies", "action": "update", "result": "Conflict",
+             "message": "changed in the tenant since the plan"},
+        ]},
+    )  # fmt: skip
+    text = "\n".join(line.text for line in plan_lines(run))
+    assert "deploy result: Applied (created id new-7)" in text
+    assert "deploy result: Conflict — changed in the tenant since the plan" in text
+
+
+def test_empty_plan_and_no_plan() -> None:
+    empty = "\n".join(
+        line.text for line in plan_lines(_run(phase="Succeeded", plan={"digest": "d", "changes": []}))
+    )
+    assert "No changes: the tenant matches the desired state." in empty
+    assert "Plan: 0 changes" in empty
+    none = "\n".join(line.text for line in plan_lines(_run(phase="InProgress", step="Backup")))
+    assert "No plan yet: the run is at step Backup." in none
+
+
+def test_error_text_is_the_whole_error_plain() -> None:
+    run = _run(
+        phase="NewError",
+        message="The client secret expired.",
+        error={
+            "code": "ClientSecretExpired",
+            "message": "The client secret of app 1f0e expired on 2026-11-01. Create a new secret.",
+            "troubleshootingUrl": "https://example.com/docs/troubleshooting/ClientSecretExpired.md",
+        },
+    )
+    assert error_text("SyncRun", run) == (
+        "SyncRun m365/contoso-1: New error (Tenant contoso)\n"
+        "Code: ClientSecretExpired\n"
+        "Message: The client secret of app 1f0e expired on 2026-11-01. Create a new secret.\n"
+        "Troubleshooting: https://example.com/docs/troubleshooting/ClientSecretExpired.md\n"
+    )
+
+
+def test_error_text_carries_consent_sign_in_and_failed_changes() -> None:
+    run = _run(
+        phase="PartiallySuccessful",
+        message="2 of 3 changes deployed.",
+        authentication={
+            "missingPermissions": ["Policy.ReadWrite.ConditionalAccess"],
+            "adminConsentUrl": "https://login.example/adminconsent?client_id=1f0e",
+            "user": {"state": "TimedOut", "message": "User authentication failed - timed out."},
+        },
+        deploy={"results": [
+            {"id": "a", "type": "namedLocations", "action": "create", "result": "Applied"},
+            {"id": "b", "type": "conditionalAccessPolicies", "action": "update", "result": "Failed",
+             "message": "400 Bad Request"},
+        ]},
+    )  # fmt: skip
+    text = error_text("SyncRun", run)
+    assert "Message: 2 of 3 changes deployed." in text
+    assert "Missing permissions: Policy.ReadWrite.ConditionalAccess" in text
+    assert "Admin consent URL: https://login.example/adminconsent?client_id=1f0e" in text
+    assert "User sign-in (TimedOut): User authentication failed - timed out." in text
+    assert "Change Failed: update conditionalAccessPolicies b: 400 Bad Request" in text
+    assert "namedLocations a" not in text
+
+
+def test_timeline_merges_events_and_conditions_in_time_order() -> None:
+    run = _run(
+        conditions=[
+            {"type": "BackedUp", "status": "True", "reason": "BackedUp", "message": "12 objects",
+             "lastTransitionTime": "2026-11-23T06:00:05Z"},
+            {"type": "Authenticated", "status": "True", "reason": "SignedIn", "message": "",
+             "lastTransitionTime": "2026-11-23T06:00:02Z"},
+        ]
+    )  # fmt: skip
+    events = [
+        {"type": "Normal", "reason": "PendingApproval", "message": "waiting",
+         "lastTimestamp": "2026-11-23T06:00:09Z", "count": 2},
+        {"type": "Normal", "reason": "Starting", "message": "preflight",
+         "eventTime": "2026-11-23T06:00:00.123456Z"},
+    ]  # fmt: skip
+    entries = timeline(run, events)
+    assert [e.reason for e in entries] == ["Starting", "SignedIn", "BackedUp", "PendingApproval"]
+    assert entries[1].source == "Condition"
+    assert entries[1].type == "Authenticated=True"
+    assert entries[3].count == 2
+
+
+def test_permissions_for_managed_match_the_operator_preflight() -> None:
+    types = list(ResourceType)
+    report = permission_report(types, Mode.MANAGED)
+    assert [p.name for p in report.application] == required_permissions(types, Mode.MANAGED)
+    by_name = {p.name: p.needed_by for p in report.application}
+    assert by_name["Policy.ReadWrite.ConditionalAccess"] == (
+        "conditionalAccessPolicies",
+        "namedLocations",
+        "authenticationStrengthPolicies",
+    )
+    assert by_name["Policy.ReadWrite.AuthenticationMethod"] == ("authenticationMethodsPolicy",)
+    assert "Policy.ReadWrite.SecurityDefaults" in by_name
+    assert [(p.name, p.needed_by) for p in report.delegated] == [
+        (ADMIN_API_SCOPE, ("passwordResetPolicy", "b2bPolicy", "enterpriseStateRoaming"))
+    ]
+
+
+def test_permissions_for_backup_only_are_read_only() -> None:
+    report = permission_report(
+        [ResourceType.NAMED_LOCATIONS, ResourceType.DEVICE_CONFIGURATIONS], Mode.BACKUP_ONLY
+    )
+    assert [(p.name, p.needed_by) for p in report.application] == [
+        ("DeviceManagementConfiguration.Read.All", ("deviceConfigurations",)),
+        ("Policy.Read.All", ("namedLocations",)),
+    ]
+    assert report.delegated == ()
+    assert not any(
+        "ReadWrite" in p.name for p in permission_report(list(ResourceType), Mode.BACKUP_ONLY).application
+    )
+
+
+def test_parse_resources() -> None:
+    assert parse_resources("namedLocations, b2bPolicy") == [
+        ResourceType.NAMED_LOCATIONS,
+        ResourceType.B2B_POLICY,
+    ]
+    with pytest.raises(
+        ValueError, match="unknown resource type\\(s\\): nope; valid: conditionalAccessPolicies"
+    ):
+        parse_resources("namedLocations,nope")
