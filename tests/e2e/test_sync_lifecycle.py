@@ -349,3 +349,96 @@ def test_rotated_secret_is_used_by_the_next_sync(
     assert [r["status"] for r in token_requests] == [200]
     tenant = workspace.resources.get("tenants", "contoso")
     assert condition(tenant, "CredentialsValid")["status"] == "True"  # type: ignore[index]
+
+
+def test_bad_or_early_decisions_are_refused_with_an_event(
+    fast_operator: OperatorProcess, workspace: Workspace, tmp_path: Path
+) -> None:
+    first_sync(workspace)
+    edit_desired(workspace, tmp_path, rename_policy)
+    run = sync(workspace, "d1")
+    wait_phase(workspace, run, {"PendingApproval"})
+    workspace.resources.patch(
+        "syncruns", run, {"metadata": {"annotations": {"tenantsync.io/approval": "yes please"}}}
+    )
+    refused = wait_for(
+        lambda: [e for e in workspace.resources.events() if e.reason == "InvalidApproval"], "an event"
+    )
+    assert refused[0].type == "Warning"
+    assert "'yes please' is not one of approve, reject, reject-and-revert" in refused[0].message
+    assert f"SyncRun {run}" in refused[0].message
+    assert workspace.resources.get("syncruns", run)["status"]["phase"] == "PendingApproval"
+
+    workspace.resources.patch(
+        "syncruns", run, {"metadata": {"annotations": {"tenantsync.io/approval": "reject"}}}
+    )
+    wait_phase(workspace, run, {"Rejected"})
+    workspace.resources.patch(
+        "syncruns", run, {"metadata": {"annotations": {"tenantsync.io/approval": "approve"}}}
+    )
+    ignored = wait_for(
+        lambda: [e for e in workspace.resources.events() if e.reason == "DecisionIgnored"], "an event"
+    )
+    assert "ignored because the run is Rejected" in ignored[0].message
+    assert workspace.resources.get("syncruns", run)["status"]["phase"] == "Rejected"
+    assert (
+        workspace.sim.object(workspace.tenant_id, "conditionalAccessPolicies", ca_id(workspace))[
+            "displayName"
+        ]
+        != "Require MFA (reviewed)"
+    )
+
+
+def ca_id(ws: Workspace) -> str:
+    return str(sorted(p["id"] for p in ws.sim.objects(ws.tenant_id, "conditionalAccessPolicies"))[0])
+
+
+def test_a_scheduled_tick_during_an_active_run_is_skipped_and_recorded(
+    fast_operator: OperatorProcess, workspace: Workspace, tmp_path: Path
+) -> None:
+    first_sync(workspace)
+    edit_desired(workspace, tmp_path, rename_policy)
+    run = sync(workspace, "s1")
+    wait_phase(workspace, run, {"PendingApproval"})
+    workspace.resources.patch("tenants", "contoso", {"spec": {"schedule": "* * * * * *"}})
+    tenant = wait_for(
+        lambda: (
+            (t := workspace.resources.get("tenants", "contoso"))["status"].get("lastSkippedScheduleTime")
+            and t
+        ),
+        "a skipped tick",
+    )
+    assert tenant["status"]["lastSyncRun"] == run
+    active = [r for r in workspace.resources.list("syncruns") if r["status"].get("phase") not in FINISHED]
+    assert [r["metadata"]["name"] for r in active] == [run]
+    skipped = wait_for(
+        lambda: [e for e in workspace.resources.events() if e.reason == "ScheduleSkipped"], "an event"
+    )
+    assert f"SyncRun {run} is still running" in skipped[0].message
+
+
+def test_a_hand_made_run_waits_for_the_active_one(
+    fast_operator: OperatorProcess, workspace: Workspace, tmp_path: Path
+) -> None:
+    first_sync(workspace)
+    edit_desired(workspace, tmp_path, rename_policy)
+    run = sync(workspace, "q1")
+    wait_phase(workspace, run, {"PendingApproval"})
+    workspace.resources.create("syncruns", {"apiVersion": "tenantsync.io/v1alpha1", "kind": "SyncRun",
+                                            "metadata": {"name": "by-hand"}, "spec": {"tenantRef": {"name": "contoso"}}})  # fmt: skip
+    queued = wait_for(
+        lambda: (
+            (r := workspace.resources.get("syncruns", "by-hand"))
+            .get("status", {})
+            .get("message", "")
+            .startswith("Waiting for SyncRun")
+            and r
+        ),
+        "the second run to queue",
+    )
+    assert queued["status"]["phase"] == "Starting"
+    assert run in queued["status"]["message"]
+    workspace.resources.patch(
+        "syncruns", run, {"metadata": {"annotations": {"tenantsync.io/approval": "reject"}}}
+    )
+    wait_phase(workspace, "by-hand", {"PendingApproval"})

@@ -9,7 +9,7 @@ import kopf
 
 from tenantsync.api import RunStep
 from tenantsync.controllers import runs_index, syncruns, tenants
-from tenantsync.controllers.constants import ANNOTATION_PREFIX, FINALIZER
+from tenantsync.controllers.constants import KOPF_ANNOTATION_PREFIX, FINALIZER
 from tenantsync.controllers.status import StatusWriter
 from tenantsync.kube import KubeClient
 from tenantsync.settings import OperatorSettings
@@ -44,10 +44,10 @@ def build_registry(settings: OperatorSettings, kube: KubeClient) -> kopf.Operato
 
     @kopf.on.startup(registry=registry)
     def configure(settings: kopf.OperatorSettings, **_: Any) -> None:
-        # Everything kopf keeps on our objects lives under tenantsync.io/, not kopf.zalando.org/.
-        settings.persistence.progress_storage = kopf.AnnotationsProgressStorage(prefix=ANNOTATION_PREFIX)
+        # Everything kopf keeps on our objects lives under our domain, not kopf.zalando.org/.
+        settings.persistence.progress_storage = kopf.AnnotationsProgressStorage(prefix=KOPF_ANNOTATION_PREFIX)
         settings.persistence.diffbase_storage = kopf.AnnotationsDiffBaseStorage(
-            prefix=ANNOTATION_PREFIX, key="last-handled-configuration"
+            prefix=KOPF_ANNOTATION_PREFIX, key="last-handled-configuration"
         )
         settings.persistence.finalizer = FINALIZER
         settings.posting.level = logging.WARNING

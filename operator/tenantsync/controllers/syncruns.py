@@ -26,6 +26,7 @@ from tenantsync.api import (
     set_condition,
     troubleshooting_url,
 )
+from tenantsync.api.annotations import APPROVAL, Decision
 from tenantsync.controllers.constants import TENANT_LABEL
 from tenantsync.controllers.runs_index import run_phase, runs_of
 from tenantsync.controllers.status import RUN_MIRROR_FIELDS, StatusWriter, tenant_status_for_run
@@ -80,11 +81,12 @@ class RunExecutor:
                 annotations=dict(body.metadata.annotations),
                 checkpoint=lambda: self._writer.run(namespace, name, status),
             )
-            previous_phase = status.phase
+            previous_phase, before = status.phase, status.model_copy(deep=True)
             transition = await self._pipeline.advance(ctx)
-            # The Tenant first: once the run's status says finished, kopf stops this daemon.
-            await self._mirror(name, ctx)
-            await self._writer.run(namespace, name, status)
+            if status != before:  # a run waiting for a person polls often and mostly changes nothing
+                # The Tenant first: once the run's status says finished, kopf stops this daemon.
+                await self._mirror(name, ctx)
+                await self._writer.run(namespace, name, status)
             if status.phase != previous_phase or isinstance(transition, Finish):
                 self._announce(body, tenant_name, status)
             if isinstance(transition, Finish):
@@ -175,6 +177,39 @@ def register(registry: kopf.OperatorRegistry, executor: RunExecutor, kube: KubeC
             except NotFoundError:
                 return
             patch.metadata["ownerReferences"] = [owner_reference(tenant)]
+
+    @kopf.on.field(
+        GROUP,
+        VERSION,
+        "syncruns",
+        registry=registry,
+        id="decision",
+        field=("metadata", "annotations", APPROVAL),
+    )
+    async def decision(body: kopf.Body, old: Any, new: Any, patch: kopf.Patch, **_: Any) -> None:
+        """Refuse, with an event a person sees in `kubectl describe`, decisions the run will not act on."""
+        if new is None or new == old:
+            return
+        name, tenant = body.metadata.name, body.spec["tenantRef"]["name"]
+        phase = run_phase(body.status)
+        choices = ", ".join(d.value for d in Decision)
+        if new not in {d.value for d in Decision}:
+            kopf.warn(
+                body,
+                reason="InvalidApproval",
+                message=f"Tenant {tenant}, SyncRun {name}: {APPROVAL}={new!r} is not one of {choices}; the run"
+                " keeps waiting. Set one of those values.",
+            )
+        elif phase != RunPhase.PENDING_APPROVAL:
+            kopf.warn(
+                body,
+                reason="DecisionIgnored",
+                message=f"Tenant {tenant}, SyncRun {name}: the decision {new!r} was ignored because the run is"
+                f" {phase or 'Starting'}, not PendingApproval.",
+            )
+            if not (phase and phase.finished):
+                # Taken off, so the run cannot act on it later when it does reach PendingApproval.
+                patch.metadata.setdefault("annotations", {})[APPROVAL] = None
 
     def unfinished(status: kopf.Status, **_: Any) -> bool:
         phase = run_phase(status)
