@@ -178,6 +178,8 @@ class TenantStatus(Model):
     """Sync status: NotRun, Starting, InProgress, Pending*, PartiallySuccessful, NewError or Idle."""
     message: str | None = None
     """What the phase means right now, for people."""
+    phaseTransitionTime: datetime | None = None
+    """Since when the Tenant has been in this phase."""
     observedGeneration: int | None = None
     conditions: list[Condition] = Field(
         default_factory=list,

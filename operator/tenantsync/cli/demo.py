@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import ssl
 import subprocess
 import sys
 import time
@@ -17,10 +18,63 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 from tenantsync.api import crds_yaml
 
 NAMESPACE = "tenantsync-demo"
 TENANT = "contoso"
+FINISHED = {"Succeeded", "Rejected", "PartiallySuccessful", "NewError"}
+# The simulator's `--seed demo` tenant, as docs/simulator.md publishes it (fixed, not secret).
+DEMO_TENANT_ID = "3f2b9c4e-5a6d-4e7f-8a9b-0c1d2e3f4a5b"
+DEMO_CLIENT_ID = "5b7c9d1e-2f3a-4b4c-8d5e-6f7a8b9c0d1e"
+DEMO_CLIENT_SECRET = "Sim8Q~tenantsync-demo-secret-not-for-production"
+DEMO_PUBLIC_CLIENT_ID = "8a1b2c3d-4e5f-4a6b-9c7d-8e9f0a1b2c3d"
+DEMO_ADMIN = "admin@contoso.onmicrosoft.com"
+
+
+class Simulator:
+    """`tenantsync-sim` as its own process, driven through its HTTP control API (never imported)."""
+
+    def __init__(self, process: subprocess.Popen[str], url: str, ca: str) -> None:
+        self.process, self.url, self.ca = process, url, ca
+        self.http = httpx.Client(
+            base_url=f"{url}/_sim", verify=ssl.create_default_context(cafile=ca), timeout=30
+        )
+
+    @classmethod
+    def start(cls, state_dir: Path) -> Simulator:
+        shutil.rmtree(state_dir, ignore_errors=True)
+        command = [str(Path(sys.executable).parent / "tenantsync-sim"), "--port", "0", "--seed", "demo",
+                   "--state-dir", str(state_dir)]  # fmt: skip
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        assert process.stdout is not None
+        for line in process.stdout:
+            if line.startswith("TENANTSYNC_SIM_READY"):
+                fields = dict(part.split("=", 1) for part in line.split()[1:])
+                return cls(process, fields["url"], fields["ca"])
+        raise SystemExit("tenantsync-sim exited before it was ready")
+
+    def sign_in(self, user_code: str, user: str) -> None:
+        self.http.post(
+            f"/device-codes/{user_code}/sign-in", json={"userPrincipalName": user}
+        ).raise_for_status()
+
+    def object(self, kind: str, object_id: str) -> dict[str, Any]:
+        response = self.http.get(f"/tenants/{DEMO_TENANT_ID}/objects/{kind}/{object_id}")
+        response.raise_for_status()
+        document: dict[str, Any] = response.json()
+        return document
+
+    def drift(self, kind: str, object_id: str, changes: dict[str, Any]) -> None:
+        self.http.patch(
+            f"/tenants/{DEMO_TENANT_ID}/objects/{kind}/{object_id}", json=changes
+        ).raise_for_status()
+
+    def stop(self) -> None:
+        self.http.close()
+        self.process.terminate()
+        self.process.wait(timeout=30)
 
 
 class Demo:
@@ -30,6 +84,8 @@ class Demo:
         self.workdir = workdir
         self.env = {**os.environ, "KUBECONFIG": str(kubeconfig)}
         self.operator: subprocess.Popen[bytes] | None = None
+        self.sim: Simulator | None = None
+        self.repository = workdir / "tenants.git"
 
     def say(self, text: str) -> None:
         print(f"\n\033[1m== {text}\033[0m" if sys.stdout.isatty() else f"\n== {text}", flush=True)
@@ -55,6 +111,9 @@ class Demo:
     def wait(self, what: str, probe: Callable[[], bool], timeout: float = 120) -> None:
         deadline = time.monotonic() + timeout
         while not probe():
+            if self.operator is not None and self.operator.poll() is not None:
+                log = (self.workdir / "operator.log").read_text(errors="replace")[-3000:]
+                raise SystemExit(f"the operator exited while waiting for {what}:\n{log}")
             if time.monotonic() > deadline:
                 raise SystemExit(
                     f"timed out waiting for {what}; operator log: {self.workdir / 'operator.log'}"
@@ -64,14 +123,17 @@ class Demo:
     def start_operator(self) -> None:
         log = (self.workdir / "operator.log").open("ab")
         command = [str(Path(sys.executable).parent / "tenantsync"), "run", "--namespace", NAMESPACE,
-                   "--scheduler-interval", "2", "--liveness", "http://127.0.0.1:0/healthz"]  # fmt: skip
+                   "--scheduler-interval", "2", "--liveness", "http://127.0.0.1:0/healthz",
+                   "--workdir", str(self.workdir / "operator")]  # fmt: skip
         self.operator = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=self.env)
         print(f"operator started (pid {self.operator.pid}); its log is {self.workdir / 'operator.log'}")
 
-    def stop_operator(self) -> None:
+    def stop(self) -> None:
         if self.operator and self.operator.poll() is None:
             self.operator.terminate()
             self.operator.wait(timeout=30)
+        if self.sim is not None:
+            self.sim.stop()
 
     def run(self) -> None:
         self.say("Install the CustomResourceDefinitions (generated from the API models)")
@@ -81,20 +143,24 @@ class Demo:
         )
 
         self.say(f"A namespace for the demo: {NAMESPACE} (recreated from scratch)")
-        self.kubectl("delete", "namespace", NAMESPACE, "--ignore-not-found", "--wait=true", show=False)
+        self.clear_previous_run()
         self.kubectl("create", "namespace", NAMESPACE)
+
+        self.say("Start the tenant simulator (Entra ID and Graph, seeded with the Contoso demo tenant)")
+        self.sim = Simulator.start(self.workdir / "sim")
+        print(f"simulator at {self.sim.url}; its CA bundle is {self.sim.ca}")
 
         self.say("Start the operator")
         self.start_operator()
 
         self.say("An invalid Tenant is refused by the API server with what to fix")
-        bad = tenant_manifest(tenant_id="not a tenant id", schedule="0 6 *")
+        bad = tenant_manifest(self.sim.url, self.repository, tenant_id="not a tenant id", schedule="0 6 *")
         result = subprocess.run(
             [self.kubectl_path, "apply", "-f", "-"], input=bad, capture_output=True, text=True, env=self.env
         )
         print(f"$ kubectl apply -f bad-tenant.yaml\n{result.stderr.strip()}")
 
-        self.say("The Tenant, its service principal's Secret, and the first status")
+        self.say("The Tenant: a service principal with a client secret, a delegated user, a Git repository")
         self.kubectl(
             "create",
             "secret",
@@ -102,40 +168,149 @@ class Demo:
             f"{TENANT}-sp",
             "-n",
             NAMESPACE,
-            "--from-literal=clientSecret=demo-secret",
+            f"--from-literal=clientSecret={DEMO_CLIENT_SECRET}",
         )
-        self.kubectl("apply", "-f", "-", stdin=tenant_manifest())
-        self.wait(
-            "the Tenant's first status",
-            lambda: self.get("tenant", TENANT).get("status", {}).get("phase") == "NotRun",
+        self.kubectl(
+            "create",
+            "secret",
+            "generic",
+            "simulator-ca",
+            "-n",
+            NAMESPACE,
+            f"--from-file=ca.crt={self.sim.ca}",
         )
+        self.kubectl("apply", "-f", "-", stdin=tenant_manifest(self.sim.url, self.repository))
+        self.wait_tenant({"NotRun"})
         self.kubectl("get", "tenants", "-n", NAMESPACE)
 
-        self.say("Sync now: annotate the Tenant")
-        self.kubectl("annotate", "tenant", TENANT, "-n", NAMESPACE, "--overwrite",
-                     f"tenantsync.io/sync-requested-at={datetime.now(UTC):%Y-%m-%dT%H:%M:%SZ}")  # fmt: skip
-        self.wait(
-            "the run to finish",
-            lambda: (
-                self.get("tenant", TENANT).get("status", {}).get("phase")
-                not in (None, "NotRun", "Starting", "InProgress")
-            ),
-        )
-        self.kubectl("get", "syncruns", "-n", NAMESPACE, "-o", "wide")
+        self.say("Sync now: the run waits for the delegated user to sign in with a device code")
+        run = self.sync_now()
+        self.wait_run(run, {"PendingAuthentication"})
         self.kubectl("get", "tenants", "-n", NAMESPACE)
-        run_name = self.get("tenant", TENANT)["status"]["lastSyncRun"]
-        print(json.dumps(self.get("syncrun", run_name)["status"].get("error"), indent=2))
+        user = self.get("syncrun", run)["status"]["authentication"]["user"]
+        print(f"user code {user['userCode']} at {user['verificationUri']}")
+
+        self.say(f"{DEMO_ADMIN} signs in through the simulator's device login")
+        self.sim.sign_in(user["userCode"], DEMO_ADMIN)
+        self.wait_run(run, FINISHED)
+        self.kubectl("get", "syncruns", "-n", NAMESPACE, "-o", "wide")
+        self.git("log", "--oneline", "--all")
+        print(self.git("ls-tree", "-d", "--name-only", "main:tenants/contoso", show=False))
+
+        self.say("A person changes the desired state (a pull request merged into main)")
+        policy = self.edit_desired()
+        run = self.sync_now()
+        self.wait_run(run, {"PendingApproval"})
+        self.kubectl("get", "tenants", "-n", NAMESPACE)
+        self.kubectl("get", "syncrun", run, "-n", NAMESPACE, "-o", "jsonpath={.status.plan}")
+        print()
+
+        self.say("Approve: the plan is deployed to the tenant and verified")
+        self.kubectl("annotate", "syncrun", run, "-n", NAMESPACE, "tenantsync.io/approval=approve")
+        self.wait_run(run, FINISHED)
+        self.kubectl("get", "syncrun", run, "-n", NAMESPACE, "-o", "jsonpath={.status.deploy.results}")
+        print()
+        self.kubectl("get", "tenants", "-n", NAMESPACE)
+        print(f"the tenant now says: {self.sim.object('conditionalAccessPolicies', policy)['displayName']!r}")
+
+        self.say("Someone changes the tenant behind our back (drift), then the next sync plans to undo it")
+        self.sim.drift("conditionalAccessPolicies", policy, {"displayName": "Changed in the portal"})
+        run = self.sync_now()
+        self.wait_run(run, {"PendingApproval"})
+        self.kubectl("get", "syncrun", run, "-n", NAMESPACE, "-o", "jsonpath={.status.plan.changes}")
+        print()
+
+        self.say("Reject and revert: nothing is deployed; the tenant's state becomes the desired state")
+        self.kubectl("annotate", "syncrun", run, "-n", NAMESPACE, "tenantsync.io/approval=reject-and-revert")
+        self.wait_run(run, FINISHED)
+        self.git("log", "--oneline", "-3", "main")
+        self.kubectl("get", "tenants", "-n", NAMESPACE)
 
         self.say("Events name the Tenant and the SyncRun")
-        self.kubectl("get", "events", "-n", NAMESPACE, "--field-selector", "type=Warning")
-        self.stop_operator()
+        self.kubectl("get", "events", "-n", NAMESPACE, "--sort-by=.lastTimestamp")
         self.say(
-            'Done. The cluster keeps running: `eval "$(hack/local-cluster env)"` and explore with kubectl;'
+            'Done. The control plane keeps running: `eval "$(hack/local-cluster env)"` and explore with kubectl;'
             " `hack/local-cluster down` stops it."
         )
 
+    def clear_previous_run(self) -> None:
+        """Delete the last demo's namespace. Its objects carry the operator's finalizer and no operator
+        runs yet, so the finalizers are removed first, as an administrator does for a removed operator."""
+        existing = subprocess.run(
+            [self.kubectl_path, "get", "namespace", NAMESPACE], capture_output=True, env=self.env
+        )
+        if existing.returncode != 0:
+            return
+        for kind in ("syncruns", "tenants"):
+            names = self.kubectl("get", kind, "-n", NAMESPACE, "-o", "name", show=False).split()
+            for name in names:
+                self.kubectl(
+                    "patch",
+                    name,
+                    "-n",
+                    NAMESPACE,
+                    "--type=merge",
+                    "-p",
+                    '{"metadata":{"finalizers":null}}',
+                    show=False,
+                )
+        self.kubectl("delete", "namespace", NAMESPACE, "--wait=true", "--timeout=120s", show=False)
 
-def tenant_manifest(tenant_id: str = "contoso.onmicrosoft.com", schedule: str = "0 */6 * * *") -> str:
+    def sync_now(self) -> str:
+        before = self.get("tenant", TENANT).get("status", {}).get("lastSyncRun")
+        self.kubectl("annotate", "tenant", TENANT, "-n", NAMESPACE, "--overwrite",
+                     f"tenantsync.io/sync-requested-at={datetime.now(UTC):%Y-%m-%dT%H:%M:%S.%fZ}")  # fmt: skip
+        self.wait(
+            "the run to start",
+            lambda: self.get("tenant", TENANT).get("status", {}).get("lastSyncRun") != before,
+        )
+        run: str = self.get("tenant", TENANT)["status"]["lastSyncRun"]
+        return run
+
+    def wait_tenant(self, phases: set[str]) -> None:
+        self.wait(
+            f"the Tenant to be {sorted(phases)}",
+            lambda: self.get("tenant", TENANT).get("status", {}).get("phase") in phases,
+        )
+
+    def wait_run(self, run: str, phases: set[str]) -> None:
+        self.wait(
+            f"SyncRun {run} to be {sorted(phases)}",
+            lambda: self.get("syncrun", run).get("status", {}).get("phase") in phases,
+        )
+
+    def git(self, *args: str, show: bool = True) -> str:
+        if show:
+            print(f"$ git -C {self.repository} {' '.join(args)}", flush=True)
+        output = subprocess.run(
+            ["git", "-C", str(self.repository), *args], capture_output=True, text=True, check=True
+        ).stdout
+        if show:
+            print(output.rstrip(), flush=True)
+        return output
+
+    def edit_desired(self) -> str:
+        """Clone, rename the first Conditional Access policy, push: what a merged pull request does."""
+        clone = self.workdir / "person"
+        shutil.rmtree(clone, ignore_errors=True)
+        subprocess.run(["git", "clone", "-q", str(self.repository), str(clone)], check=True)
+        path = sorted((clone / "tenants" / TENANT / "conditionalAccessPolicies").iterdir())[0]
+        document = json.loads(path.read_text())
+        print(f"renaming {document['displayName']!r} to 'Require MFA for admins (reviewed)' in {path.name}")
+        document["displayName"] = "Require MFA for admins (reviewed)"
+        path.write_text(json.dumps(document, indent=2) + "\n")
+        identity = ["-c", "user.name=A Person", "-c", "user.email=person@contoso.com"]
+        subprocess.run(
+            ["git", "-C", str(clone), *identity, "commit", "-qam", "Rename a Conditional Access policy"],
+            check=True,
+        )
+        subprocess.run(["git", "-C", str(clone), "push", "-q", "origin", "main"], check=True)
+        return path.stem
+
+
+def tenant_manifest(
+    sim_url: str, repository: Path, tenant_id: str = DEMO_TENANT_ID, schedule: str = "0 */6 * * *"
+) -> str:
     return json.dumps(
         {
             "apiVersion": "tenantsync.io/v1alpha1",
@@ -143,11 +318,21 @@ def tenant_manifest(tenant_id: str = "contoso.onmicrosoft.com", schedule: str = 
             "metadata": {"name": TENANT, "namespace": NAMESPACE},
             "spec": {
                 "tenantId": tenant_id,
+                "endpoints": {
+                    "authority": sim_url,
+                    "graph": sim_url,
+                    "caBundleSecretRef": {"name": "simulator-ca"},
+                },
                 "servicePrincipal": {
-                    "clientId": "1f0e2c4a-7a7b-4a57-9a3e-0c9d3c1f2b11",
+                    "clientId": DEMO_CLIENT_ID,
                     "credentialsSecretRef": {"name": f"{TENANT}-sp"},
                 },
-                "repository": {"url": "/tmp/tenantsync-demo-repo"},
+                "userAuthentication": {
+                    "clientId": DEMO_PUBLIC_CLIENT_ID,
+                    "tokenSecretRef": {"name": f"{TENANT}-user-token"},
+                    "timeoutSeconds": 300,
+                },
+                "repository": {"url": str(repository), "path": f"tenants/{TENANT}"},
                 "schedule": schedule,
             },
         }
@@ -156,10 +341,11 @@ def tenant_manifest(tenant_id: str = "contoso.onmicrosoft.com", schedule: str = 
 
 def run_demo(kubeconfig: Path, kubectl: str | None, workdir: Path) -> int:
     kubectl = kubectl or shutil.which("kubectl") or str(kubeconfig.parent / "bin" / "kubectl")
-    workdir.mkdir(parents=True, exist_ok=True)
-    demo = Demo(kubeconfig, kubectl, workdir)
+    shutil.rmtree(workdir, ignore_errors=True)
+    workdir.mkdir(parents=True)
+    demo = Demo(kubeconfig, kubectl, workdir.absolute())
     try:
         demo.run()
     finally:
-        demo.stop_operator()
+        demo.stop()
     return 0

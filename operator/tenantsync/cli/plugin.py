@@ -99,10 +99,23 @@ def emit(data: Any, output: str) -> None:
         sys.stdout.write(yaml.safe_dump(data, sort_keys=False, default_flow_style=False))
 
 
-def _table(*headers: str) -> Table:
+WRAPPING_COLUMNS = frozenset({"MESSAGE", "NEEDED BY"})
+
+
+Cell = str | Text
+
+
+def _table(headers: Sequence[str], rows: Sequence[Sequence[Cell]]) -> Table:
+    """kubectl's borderless columns. On a narrow terminal only the prose wraps; names and times stay whole."""
     table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold", padding=(0, 2, 0, 0))
-    for header in headers:
-        table.add_column(header, overflow="fold")
+    for index, header in enumerate(headers):
+        if header in WRAPPING_COLUMNS:
+            table.add_column(header, overflow="fold", ratio=1)
+        else:
+            width = max([len(header), *(len(str(row[index])) for row in rows)])
+            table.add_column(header, no_wrap=True, min_width=width)
+    for row in rows:
+        table.add_row(*row)
     return table
 
 
@@ -156,9 +169,9 @@ def cmd_status(args: argparse.Namespace, cluster: Cluster, ui: Terminal) -> int:
         return 0
     now = _now()
     headers = ["TENANT", "SYNC STATUS", "MESSAGE", "LAST SYNC", "LAST SUCCESS", "LAST RUN"]
-    table = _table(*(["NAMESPACE", *headers] if args.all_namespaces else headers))
+    table_rows: list[list[Cell]] = []
     for row in rows:
-        cells: list[str | Text] = [
+        cells: list[Cell] = [
             row.name,
             Text(row.status, style=phase_style(row.phase)),
             row.message,
@@ -166,7 +179,8 @@ def cmd_status(args: argparse.Namespace, cluster: Cluster, ui: Terminal) -> int:
             age(row.last_successful_sync_time, now),
             row.last_sync_run or "-",
         ]
-        table.add_row(*([row.namespace, *cells] if args.all_namespaces else cells))
+        table_rows.append([row.namespace, *cells] if args.all_namespaces else cells)
+    table = _table(["NAMESPACE", *headers] if args.all_namespaces else headers, table_rows)
     ui.table(table)
     return 0
 
@@ -375,7 +389,9 @@ def cmd_login(args: argparse.Namespace, cluster: Cluster, ui: Terminal) -> int:
             f" {_hint(cluster, 'sync')} {args.tenant}"
         )
         return 0
-    run = runs[-1]
+    # One run is active per Tenant; it is the newest, but creation times have one-second resolution.
+    pending = [r for r in runs if _phase(r) == RunPhase.PENDING_AUTHENTICATION]
+    run = (pending or runs)[-1]
     name = run["metadata"]["name"]
     if _phase(run) != RunPhase.PENDING_AUTHENTICATION:
         ui.out.print(
@@ -507,11 +523,12 @@ def cmd_logs(args: argparse.Namespace, cluster: Cluster, ui: Terminal) -> int:
     if not entries:
         ui.out.print("No events or conditions recorded yet.")
         return 0
-    table = _table("TIME", "SOURCE", "TYPE", "REASON", "MESSAGE")
+    table_rows: list[list[Cell]] = []
     for entry in entries:
         style = "yellow" if entry.type == "Warning" else ("red" if entry.type.endswith("=False") else "")
         message = entry.message + (f" (x{entry.count})" if entry.count > 1 else "")
-        table.add_row(entry.time, entry.source, Text(entry.type, style=style), entry.reason, message)
+        table_rows.append([entry.time, entry.source, Text(entry.type, style=style), entry.reason, message])
+    table = _table(["TIME", "SOURCE", "TYPE", "REASON", "MESSAGE"], table_rows)
     ui.table(table)
     return 0
 
@@ -562,9 +579,10 @@ def cmd_permissions(args: argparse.Namespace, cluster_factory: Callable[[], Clus
         " grant admin consent:"
     )
     if report.application:
-        table = _table("PERMISSION", "NEEDED BY")
-        for need in report.application:
-            table.add_row(Text(need.name, style="bold"), ", ".join(need.needed_by))
+        table = _table(
+            ["PERMISSION", "NEEDED BY"],
+            [[Text(need.name, style="bold"), ", ".join(need.needed_by)] for need in report.application],
+        )
         ui.table(table)
     else:
         ui.out.print("  none")
@@ -574,9 +592,10 @@ def cmd_permissions(args: argparse.Namespace, cluster_factory: Callable[[], Clus
         return 0
     where = f", public client {user_client_id}" if user_client_id else ""
     ui.out.print(f"Delegated permissions for the signed-in user (spec.userAuthentication{where}):")
-    table = _table("SCOPE", "NEEDED BY")
-    for need in report.delegated:
-        table.add_row(Text(need.name, style="bold"), ", ".join(need.needed_by))
+    table = _table(
+        ["SCOPE", "NEEDED BY"],
+        [[Text(need.name, style="bold"), ", ".join(need.needed_by)] for need in report.delegated],
+    )
     ui.table(table)
     if args.tenant and user_auth is None:
         ui.out.print(

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import logging
+from importlib.metadata import version
 from typing import Any
 
 import kopf
 
 from tenantsync.api import RunStep
 from tenantsync.controllers import runs_index, syncruns, tenants
-from tenantsync.controllers.constants import KOPF_ANNOTATION_PREFIX, FINALIZER
+from tenantsync.controllers.constants import FINALIZER, KOPF_ANNOTATION_PREFIX
 from tenantsync.controllers.status import StatusWriter
 from tenantsync.kube import KubeClient
+from tenantsync.metrics import OperatorMetrics
 from tenantsync.settings import OperatorSettings
 from tenantsync.sync import Pipeline
 from tenantsync.sync.approval import AwaitApproval
@@ -38,9 +40,12 @@ def build_pipeline(connections: TenantConnections, settings: OperatorSettings) -
     )
 
 
-def build_registry(settings: OperatorSettings, kube: KubeClient) -> kopf.OperatorRegistry:
+def build_registry(
+    settings: OperatorSettings, kube: KubeClient, metrics: OperatorMetrics
+) -> kopf.OperatorRegistry:
     registry = kopf.OperatorRegistry()
     writer = StatusWriter(kube)
+    connections = TenantConnections(settings.workdir)
 
     @kopf.on.startup(registry=registry)
     def configure(settings: kopf.OperatorSettings, **_: Any) -> None:
@@ -58,21 +63,20 @@ def build_registry(settings: OperatorSettings, kube: KubeClient) -> kopf.Operato
         return kopf.login_with_service_account(**kwargs) or kopf.login_with_kubeconfig(**kwargs)
 
     runs_index.register(registry)
-    tenants.register(registry, settings, tenants.TenantController(settings, kube, writer))
-    syncruns.register(
-        registry,
-        syncruns.RunExecutor(
-            settings, kube, writer, build_pipeline(TenantConnections(settings.workdir), settings)
-        ),
-        kube,
+    tenants.register(registry, settings, tenants.TenantController(settings, kube, writer, metrics))
+    executor = syncruns.RunExecutor(
+        settings, kube, writer, build_pipeline(connections, settings), connections, metrics
     )
+    syncruns.register(registry, executor, kube)
     return registry
 
 
 def run_operator(settings: OperatorSettings, *, liveness_endpoint: str | None, verbose: bool) -> None:
     kopf.configure(verbose=verbose, log_format=kopf.LogFormat.PLAIN)
     kube = KubeClient.from_environment()
-    registry = build_registry(settings, kube)
+    metrics = OperatorMetrics(version=version("tenantsync"), clock=settings.clock)
+    server = metrics.serve(settings.metrics_port)
+    registry = build_registry(settings, kube, metrics)
     kopf.run(
         registry=registry,
         standalone=True,
@@ -80,3 +84,4 @@ def run_operator(settings: OperatorSettings, *, liveness_endpoint: str | None, v
         namespaces=settings.namespaces,
         liveness_endpoint=liveness_endpoint,
     )
+    server.shutdown()

@@ -29,14 +29,19 @@ SCHEDULE_FIELDS = frozenset(
 )
 RUN_MIRROR_FIELDS = frozenset(
     {
-        "phase", "message", "error", "conditions", "lastSyncRun", "lastSyncTime", "lastSuccessfulSyncTime",
-        "credentials", "observedGeneration",
+        "phase", "phaseTransitionTime", "message", "error", "conditions", "lastSyncRun", "lastSyncTime",
+        "lastSuccessfulSyncTime", "credentials", "observedGeneration",
     }
 )  # fmt: skip
 
 
 def initial_tenant_status(spec: TenantSpec, generation: int | None, now: datetime) -> TenantStatus:
-    status = TenantStatus(phase=TenantPhase.NOT_RUN, message="Never synced.", observedGeneration=generation)
+    status = TenantStatus(
+        phase=TenantPhase.NOT_RUN,
+        phaseTransitionTime=now,
+        message="Never synced.",
+        observedGeneration=generation,
+    )
     unknown: list[tuple[ConditionType, ConditionStatus, str, str]] = [
         (ConditionType.READY, "False", TenantPhase.NOT_RUN.value, "The tenant has never been synced."),
         (ConditionType.CREDENTIALS_VALID, "Unknown", "NotChecked", "Checked at the next sync."),
@@ -68,6 +73,8 @@ def tenant_error_status(
 ) -> TenantStatus:
     """A problem of the Tenant itself (not of one run), e.g. a schedule that cannot be parsed."""
     status = current.model_copy(deep=True)
+    if status.phase != TenantPhase.NEW_ERROR:
+        status.phaseTransitionTime = now
     status.phase = TenantPhase.NEW_ERROR
     status.message = error.message
     status.error = error
@@ -90,6 +97,8 @@ def tenant_status_for_run(
     """The Tenant mirrors its newest run: phase, message, times and the Ready condition."""
     status = current.model_copy(deep=True)
     phase = (run.phase or RunPhase.STARTING).tenant_phase()
+    if status.phase != phase:
+        status.phaseTransitionTime = now
     status.phase = phase
     status.message = run.message
     status.error = run.error

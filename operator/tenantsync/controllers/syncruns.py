@@ -23,6 +23,7 @@ from tenantsync.api import (
     SyncRunStatus,
     TenantSpec,
     TenantStatus,
+    find_condition,
     set_condition,
     troubleshooting_url,
 )
@@ -32,21 +33,31 @@ from tenantsync.controllers.runs_index import run_phase, runs_of
 from tenantsync.controllers.status import RUN_MIRROR_FIELDS, StatusWriter, tenant_status_for_run
 from tenantsync.controllers.tenants import owner_reference
 from tenantsync.kube import KubeClient, NotFoundError
+from tenantsync.metrics import OperatorMetrics
 from tenantsync.scheduling import RunRecord
 from tenantsync.settings import OperatorSettings
-from tenantsync.sync import Finish, Pipeline, RunContext, Wait
+from tenantsync.sync import Finish, Pipeline, RunContext, Transition, Wait
+from tenantsync.sync.connections import TenantConnections
 
 QUEUE_POLL_SECONDS = 2.0
 
 
 class RunExecutor:
     def __init__(
-        self, settings: OperatorSettings, kube: KubeClient, writer: StatusWriter, pipeline: Pipeline
+        self,
+        settings: OperatorSettings,
+        kube: KubeClient,
+        writer: StatusWriter,
+        pipeline: Pipeline,
+        connections: TenantConnections,
+        metrics: OperatorMetrics,
     ) -> None:
         self._settings = settings
         self._kube = kube
         self._writer = writer
         self._pipeline = pipeline
+        self._connections = connections
+        self._metrics = metrics
 
     async def execute(
         self, body: kopf.Body, stopped: kopf.DaemonStopped, runs: Callable[[], list[RunRecord]]
@@ -83,6 +94,7 @@ class RunExecutor:
             )
             previous_phase, before = status.phase, status.model_copy(deep=True)
             transition = await self._pipeline.advance(ctx)
+            self._observe(namespace, tenant_name, before, status, transition, now)
             if status != before:  # a run waiting for a person polls often and mostly changes nothing
                 # The Tenant first: once the run's status says finished, kopf stops this daemon.
                 await self._mirror(name, ctx)
@@ -93,6 +105,46 @@ class RunExecutor:
                 return
             if isinstance(transition, Wait):
                 await stopped.wait(transition.seconds)
+
+    def _observe(
+        self,
+        namespace: str,
+        tenant: str,
+        before: SyncRunStatus,
+        after: SyncRunStatus,
+        transition: Transition,
+        now: datetime,
+    ) -> None:
+        """What one step did, as metrics count it: each fact once, when the step that made it ends."""
+        metrics, step = self._metrics, before.step
+        requests, throttled = self._connections.take_graph_counts(namespace, tenant)
+        if requests:
+            metrics.observe_graph(namespace, tenant, requests, throttled)
+        if step == RunStep.BACKUP and after.backup is not None:
+            metrics.observe_backup(namespace, tenant, after.backup.objectsByType)
+        if step == RunStep.PLAN and after.plan is not None and after.plan.changes:
+            counts: dict[str, int] = {}
+            for change in after.plan.changes:
+                counts[change.action] = counts.get(change.action, 0) + 1
+            metrics.observe_plan(namespace, tenant, counts)
+        if step == RunStep.APPROVAL and not isinstance(transition, Wait):
+            planned = find_condition(after.conditions, ConditionType.PLANNED)
+            if planned is not None:
+                metrics.observe_approval_wait(
+                    namespace, tenant, (now - planned.lastTransitionTime).total_seconds()
+                )
+        done = len(before.deploy.results) if before.deploy else 0
+        for result in (after.deploy.results if after.deploy else [])[done:]:
+            metrics.observe_deploy_result(namespace, tenant, result.action, result.result)
+        if isinstance(transition, Finish) and after.phase is not None:
+            started = after.startTime or now
+            metrics.observe_run_finished(
+                namespace,
+                tenant,
+                after.phase,
+                after.error.code if after.error else None,
+                (now - started).total_seconds(),
+            )
 
     @staticmethod
     def _older_active_run(name: str, body: kopf.Body, runs: list[RunRecord]) -> str | None:

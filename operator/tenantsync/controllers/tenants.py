@@ -37,6 +37,7 @@ from tenantsync.controllers.status import (
 )
 from tenantsync.kube import KubeClient
 from tenantsync.kube.client import ConflictError
+from tenantsync.metrics import OperatorMetrics
 from tenantsync.scheduling import InvalidScheduleError, RunRecord, Schedule, runs_to_prune
 from tenantsync.settings import OperatorSettings
 from tenantsync.sync import TenantObservations
@@ -70,10 +71,13 @@ def owner_reference(tenant: kopf.Body | dict[str, Any]) -> dict[str, Any]:
 
 
 class TenantController:
-    def __init__(self, settings: OperatorSettings, kube: KubeClient, writer: StatusWriter) -> None:
+    def __init__(
+        self, settings: OperatorSettings, kube: KubeClient, writer: StatusWriter, metrics: OperatorMetrics
+    ) -> None:
         self._settings = settings
         self._kube = kube
         self._writer = writer
+        self._metrics = metrics
 
     async def reconcile(self, body: kopf.Body, memo: kopf.Memo, runs: list[RunRecord]) -> None:
         lock: asyncio.Lock = memo.setdefault("reconcile_lock", asyncio.Lock())
@@ -163,6 +167,29 @@ class TenantController:
             await self._writer.tenant(namespace, name, status)
         elif status != before:
             await self._writer.tenant(namespace, name, status, SCHEDULE_FIELDS | recovered)
+        self._observe(body, spec, status)
+
+    def _observe(self, body: kopf.Body, spec: TenantSpec, status: TenantStatus) -> None:
+        """The Tenant as metrics show it, on every pass, so a stuck operator shows as one."""
+        phase = status.phase or TenantPhase.NOT_RUN
+        credentials = status.credentials
+        self._metrics.observe_tenant_phase(
+            body.metadata.namespace or "",
+            body.metadata.name or "",
+            phase,
+            created=datetime.fromisoformat(body.metadata["creationTimestamp"]),
+            schedule_active=bool(spec.schedule) and not spec.suspend,
+            last_success=status.lastSuccessfulSyncTime,
+            pending_approval_since=status.phaseTransitionTime
+            if phase == TenantPhase.PENDING_APPROVAL
+            else None,
+            credentials_expiry=credentials.expiresAt if credentials and credentials.kind else None,
+            credential_kind=credentials.kind if credentials else None,
+        )
+
+    def forget(self, namespace: str, name: str) -> None:
+        """A deleted Tenant's series disappear from /metrics."""
+        self._metrics.forget_tenant(namespace, name)
 
     async def _start_run(self, body: kopf.Body, trigger: Trigger, now: datetime) -> str:
         namespace = body.metadata.namespace
@@ -188,6 +215,7 @@ class TenantController:
                 status, status.lastSyncRun, run_status, TenantObservations(), generation, now
             )
         status.phase = TenantPhase.NOT_RUN
+        status.phaseTransitionTime = now
         status.message = "Never synced."
         return status
 
@@ -202,6 +230,10 @@ def register(
         body: kopf.Body, memo: kopf.Memo, name: str, namespace: str | None, **kwargs: Any
     ) -> None:
         await controller.reconcile(body, memo, runs_of(kwargs, namespace, name))
+
+    @kopf.on.delete(GROUP, VERSION, "tenants", registry=registry, id="forget", optional=True)
+    def tenant_deleted(name: str, namespace: str | None, **_: Any) -> None:
+        controller.forget(namespace or "", name)
 
     @kopf.timer(
         GROUP,

@@ -27,6 +27,7 @@ class TenantConnections:
         self._workdir = workdir
         self._principals: dict[str, ServicePrincipal] = {}
         self._repositories: dict[str, TenantRepository] = {}
+        self._graph_clients: dict[tuple[str, str], list[GraphClient]] = {}
 
     async def credential(self, ctx: RunContext) -> Credential:
         name = ctx.tenant.servicePrincipal.credentialsSecretRef.name
@@ -139,7 +140,14 @@ class TenantConnections:
             return (await principal.acquire()).value.get_secret_value()
 
         context = ssl.create_default_context(cafile=verify) if isinstance(verify, str) else verify
-        return GraphClient(endpoints_for(ctx.tenant).graph_url, token, verify=context)
+        client = GraphClient(endpoints_for(ctx.tenant).graph_url, token, verify=context)
+        self._graph_clients.setdefault((ctx.namespace, ctx.tenant_name), []).append(client)
+        return client
+
+    def take_graph_counts(self, namespace: str, tenant: str) -> tuple[int, int]:
+        """Graph requests and throttled responses since the last call, for the Tenant's metrics."""
+        clients = self._graph_clients.pop((namespace, tenant), [])
+        return sum(c.stats.requests for c in clients), sum(c.stats.throttled for c in clients)
 
     async def repository(self, ctx: RunContext) -> TenantRepository:
         """The Tenant's repository, one local clone per Tenant, reused across runs."""

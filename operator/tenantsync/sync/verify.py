@@ -42,5 +42,6 @@ class Verify:
                 f" {len(remaining)} objects after deploying; see the backup commit {ctx.status.backup.commit if ctx.status.backup else ''}.",
             )
         return Finish(
-            RunPhase.SUCCEEDED, f"Deployed {len(results)} changes; the tenant matches the desired state."
+            RunPhase.SUCCEEDED,
+            f"Deployed {len(results)} change{'s' if len(results) != 1 else ''}; the tenant matches the desired state.",
         )

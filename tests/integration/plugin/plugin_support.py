@@ -113,6 +113,6 @@ def make_run(
     return resources.get("syncruns", name)
 
 
-def annotations(resources: Resources, plural: str, name: str) -> dict[str, str]:
+def annotations_of(resources: Resources, plural: str, name: str) -> dict[str, str]:
     found: dict[str, str] = resources.get(plural, name)["metadata"].get("annotations") or {}
     return found
