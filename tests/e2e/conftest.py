@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import uuid
 from collections.abc import Iterator
@@ -17,9 +16,7 @@ from tests.integration.sim.simtest_support import (
     PASSWORD,
     READ_WRITE_PERMISSIONS,
     SimEndpoint,
-    start_simulator,
-    stop_simulator,
-    trust_bundle,
+    running_simulator,
 )
 from tests.support.cluster import kubectl
 from tests.support.operator import OperatorProcess
@@ -28,15 +25,8 @@ from tests.support.resources import Resources
 
 @pytest.fixture(scope="session")
 def simulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimEndpoint]:
-    state_dir = tmp_path_factory.mktemp("e2e-sim")
-    process, endpoint = start_simulator(state_dir, "--seed", "empty")
-    bundle = trust_bundle(Path(endpoint.ca), state_dir / "trust.pem")
-    with pytest.MonkeyPatch.context() as patch:
-        for variable in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):
-            if os.environ.get(variable):
-                patch.setenv(variable, str(bundle))
+    with running_simulator(tmp_path_factory.mktemp("e2e-sim"), "empty") as endpoint:
         yield endpoint
-    stop_simulator(process)
 
 
 @pytest.fixture(scope="session")

@@ -442,3 +442,87 @@ def test_a_hand_made_run_waits_for_the_active_one(
         "syncruns", run, {"metadata": {"annotations": {"tenantsync.io/approval": "reject"}}}
     )
     wait_phase(workspace, "by-hand", {"PendingApproval"})
+
+
+def test_policy_naming_a_missing_group_or_location_stops_the_plan(
+    fast_operator: OperatorProcess, workspace: Workspace, tmp_path: Path
+) -> None:
+    first_sync(workspace)
+
+    def point_at_missing_objects(folder: Path) -> None:
+        path = ca_policy_file(folder)
+        document = json.loads(path.read_text())
+        document["conditions"]["users"]["excludeGroups"] = ["99999999-9999-4999-8999-999999999999"]
+        document["conditions"]["locations"]["excludeLocations"] = ["88888888-8888-4888-8888-888888888888"]
+        path.write_text(json.dumps(document, indent=2))
+
+    edit_desired(workspace, tmp_path, point_at_missing_objects)
+    refused = wait_phase(workspace, sync(workspace, "refs"), FINISHED)
+    assert refused["status"]["phase"] == "NewError"
+    assert refused["status"]["error"]["code"] == "ReferencedObjectMissing"
+    message = refused["status"]["message"]
+    assert "group 99999999-9999-4999-8999-999999999999" in message
+    assert "named location 88888888-8888-4888-8888-888888888888" in message
+    writes = [
+        r for r in workspace.sim.requests(workspace.tenant_id) if r["method"] in {"PATCH", "PUT", "DELETE"}
+    ]
+    assert writes == []
+
+
+def test_operator_killed_mid_deploy_resumes_without_applying_anything_twice(
+    fast_operator: OperatorProcess, workspace: Workspace, tmp_path: Path
+) -> None:
+    first_sync(workspace)
+
+    def rename_all(folder: Path) -> None:
+        for path in (folder / "conditionalAccessPolicies").iterdir():
+            document = json.loads(path.read_text())
+            document["displayName"] += " (reviewed)"
+            path.write_text(json.dumps(document, indent=2))
+        location = next((folder / "namedLocations").iterdir())
+        document = json.loads(location.read_text())
+        document["displayName"] = "Head office (reviewed)"
+        location.write_text(json.dumps(document, indent=2))
+
+    edit_desired(workspace, tmp_path, rename_all)
+    run = sync(workspace, "crash")
+    wait_phase(workspace, run, {"PendingApproval"})
+    workspace.sim.clear_requests(workspace.tenant_id)
+    slow = workspace.sim.add_fault(
+        "/v1.0/identity/conditionalAccess/policies/", latency_ms=3000, method="PATCH"
+    )
+    try:
+        workspace.resources.patch(
+            "syncruns", run, {"metadata": {"annotations": {"tenantsync.io/approval": "approve"}}}
+        )
+        wait_for(
+            lambda: (
+                len(
+                    (workspace.resources.get("syncruns", run)["status"].get("deploy") or {}).get(
+                        "results", []
+                    )
+                )
+                >= 1
+            ),
+            "the first change to be recorded",
+        )
+        fast_operator.kill()
+    finally:
+        workspace.sim.clear_faults()
+    assert slow["id"]
+    fast_operator.start()
+    done = wait_phase(workspace, run, FINISHED)
+    assert done["status"]["phase"] == "Succeeded", done["status"]
+    results = done["status"]["deploy"]["results"]
+    assert [r["type"] for r in results] == [
+        "namedLocations",
+        "conditionalAccessPolicies",
+        "conditionalAccessPolicies",
+    ]
+    writes = [
+        (r["method"], r["path"])
+        for r in workspace.sim.requests(workspace.tenant_id)
+        if r["method"] == "PATCH" and r["status"] < 300
+    ]
+    assert len(writes) == 3, writes
+    assert len(set(writes)) == 3, writes

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import ssl
 from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 
 import msal
 import pytest
@@ -16,7 +14,7 @@ from tenantsync.catalog import ADMIN_API_SCOPE, catalog
 from tenantsync.graph import GraphClient
 from tenantsync.sync.snapshot import BackupSnapshot, take_snapshot
 from tenantsync_sim.client import SimulatorClient
-from tests.integration.sim.simtest_support import SimEndpoint, start_simulator, stop_simulator, trust_bundle
+from tests.integration.sim.simtest_support import SimEndpoint, running_simulator
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 
@@ -48,16 +46,8 @@ USER_ONLY = [
 
 @pytest.fixture(scope="module")
 def endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimEndpoint]:
-    state_dir = tmp_path_factory.mktemp("snapshot-sim")
-    process, sim_endpoint = start_simulator(state_dir, "--seed", "demo")
-    # MSAL uses requests, which lets these variables override verify=; make them trust the simulator.
-    bundle = trust_bundle(Path(sim_endpoint.ca), state_dir / "trust.pem")
-    with pytest.MonkeyPatch.context() as patch:
-        for variable in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):
-            if os.environ.get(variable):
-                patch.setenv(variable, str(bundle))
-        yield sim_endpoint
-    stop_simulator(process)
+    with running_simulator(tmp_path_factory.mktemp("snapshot-sim"), "demo") as endpoint:
+        yield endpoint
 
 
 @pytest.fixture(scope="module")

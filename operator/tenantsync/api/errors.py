@@ -13,7 +13,6 @@ from pydantic import BaseModel
 class ErrorCode(StrEnum):
     INVALID_SCHEDULE = "InvalidSchedule"
     TENANT_RESOURCE_NOT_FOUND = "TenantResourceNotFound"
-    STEP_NOT_IMPLEMENTED = "StepNotImplemented"
     TENANT_NOT_FOUND = "TenantNotFound"
     CREDENTIALS_SECRET_NOT_FOUND = "CredentialsSecretNotFound"
     CREDENTIALS_SECRET_INCOMPLETE = "CredentialsSecretIncomplete"
@@ -29,6 +28,7 @@ class ErrorCode(StrEnum):
     PUSH_REJECTED = "PushRejected"
     REFERENCED_OBJECT_MISSING = "ReferencedObjectMissing"
     DELETION_GUARD = "DeletionGuard"
+    PLAN_OUTDATED = "PlanOutdated"
 
 
 class RunError(BaseModel):

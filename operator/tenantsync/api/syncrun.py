@@ -99,7 +99,7 @@ class ChangeResult(Model):
     type: str
     action: str
     result: str
-    """Applied, Failed or Conflict."""
+    """Applied, Failed or Conflict; Applying while the change is being sent."""
     message: str | None = None
     createdId: str | None = None
     """The id the tenant gave a created object (its file is renamed to it in the repository)."""

@@ -117,7 +117,8 @@ def _build() -> dict[ResourceType, ConfigurationType]:
             ResourceType.CONDITIONAL_ACCESS_POLICIES,
             "identity/conditionalAccess/policies",
             read_permissions=(_POLICY_READ,),
-            write_permissions=(_POLICY_READ, _CA_WRITE),
+            # Group.Read.All: before deploying, the plan checks that the groups a policy names exist.
+            write_permissions=(_POLICY_READ, _CA_WRITE, "Group.Read.All"),
             depends_on=(ResourceType.NAMED_LOCATIONS, ResourceType.AUTHENTICATION_STRENGTH_POLICIES),
             unordered_lists=_CA_LISTS,
         ),

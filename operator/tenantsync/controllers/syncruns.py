@@ -33,7 +33,7 @@ from tenantsync.controllers.runs_index import run_phase, runs_of
 from tenantsync.controllers.status import RUN_MIRROR_FIELDS, StatusWriter, tenant_status_for_run
 from tenantsync.controllers.tenants import owner_reference
 from tenantsync.kube import KubeClient, NotFoundError
-from tenantsync.metrics import OperatorMetrics
+from tenantsync.metrics import DEPLOY_RESULTS, OperatorMetrics
 from tenantsync.scheduling import RunRecord
 from tenantsync.settings import OperatorSettings
 from tenantsync.sync import Finish, Pipeline, RunContext, Transition, Wait
@@ -135,7 +135,8 @@ class RunExecutor:
                 )
         done = len(before.deploy.results) if before.deploy else 0
         for result in (after.deploy.results if after.deploy else [])[done:]:
-            metrics.observe_deploy_result(namespace, tenant, result.action, result.result)
+            if result.result in DEPLOY_RESULTS:
+                metrics.observe_deploy_result(namespace, tenant, result.action, result.result)
         if isinstance(transition, Finish) and after.phase is not None:
             started = after.startTime or now
             metrics.observe_run_finished(

@@ -21,6 +21,8 @@ from tenantsync.sync.plan import plan_changes, plan_digest
 
 JsonObject = dict[str, Any]
 APPLIED, FAILED, CONFLICT = "Applied", "Failed", "Conflict"
+APPLYING = "Applying"
+"""Saved before a change is sent: after a crash it marks the one change whose fate must be read back."""
 
 
 def ordered(changes: list[PlanChange]) -> list[PlanChange]:
@@ -74,17 +76,26 @@ class Deploy:
                 "The desired state or the backup changed after the plan was made, so the approved plan no longer"
                 " describes what would be deployed; nothing more was applied. Sync again to plan anew."
             )
-            return Finish(RunPhase.NEW_ERROR, message, ctx.error(ErrorCode.GRAPH_REQUEST_FAILED, message))
+            return Finish(RunPhase.NEW_ERROR, message, ctx.error(ErrorCode.PLAN_OUTDATED, message))
 
         deploy = ctx.status.deploy = ctx.status.deploy or DeployStatus()
-        done = {(r.type, r.id) for r in deploy.results}
+        recorded = {(r.type, r.id): i for i, r in enumerate(deploy.results)}
         created_ids = {r.id: r.createdId for r in deploy.results if r.createdId}
         async with await self._connections.graph(ctx) as graph:
             for change in ordered(plan.changes):
-                if (change.type, change.id) in done:
+                index = recorded.get((change.type, change.id))
+                in_doubt = index is not None and deploy.results[index].result == APPLYING
+                if index is not None and not in_doubt:
                     continue
-                result = await self._apply(graph, change, desired, live, created_ids)
-                deploy.results.append(result)
+                if index is None:
+                    index = len(deploy.results)
+                    deploy.results.append(
+                        ChangeResult(id=change.id, type=change.type, action=change.action, result=APPLYING)
+                    )
+                    await ctx.save()
+                deploy.results[index] = await self._apply(
+                    graph, change, desired, live, created_ids, in_doubt=in_doubt
+                )
                 await ctx.save()
         if created_ids:
             try:
@@ -110,7 +121,10 @@ class Deploy:
         desired: dict[str, bytes],
         live: dict[str, bytes],
         created_ids: dict[str, str],
+        *,
+        in_doubt: bool,
     ) -> ChangeResult:
+        """Apply one change. `in_doubt`: it may have been sent before a crash, so first look whether it was."""
         entry = catalog()[ResourceType(change.type)]
         file = f"{change.type}/{change.id}.json"
 
@@ -125,14 +139,24 @@ class Deploy:
             )
 
         try:
+            document = _resolve(json.loads(desired[file]), created_ids) if change.action != "delete" else {}
+            wanted = _without_id(normalise(entry, document)) if document else None
+            if change.action == "create" and in_doubt:
+                for existing in await graph.list(entry.path, version=entry.api_version):
+                    if _without_id(normalise(entry, existing)) == wanted:
+                        created_ids[change.id] = str(existing["id"])
+                        return result(APPLIED, f"Created with id {existing['id']}.", str(existing["id"]))
             if change.action != "create":
                 current = await read_live(graph, entry, change.id)
+                if change.action == "delete" and current is None and in_doubt:
+                    return result(APPLIED)
+                if current is not None and wanted is not None and _without_id(current) == wanted:
+                    return result(APPLIED, "The tenant already had the desired state.")
                 if current is None or serialise(current) != live.get(file):
                     return result(
                         CONFLICT,
                         "The object changed in the tenant after the plan was made; it was left as it is.",
                     )
-            document = _resolve(json.loads(desired[file]), created_ids) if change.action != "delete" else {}
             path = _object_path(entry, change.id)
             if change.action == "delete":
                 await graph.delete(path, version=entry.api_version)
@@ -193,6 +217,10 @@ class Deploy:
                 await graph.replace(
                     path, {**_writable(entry, document), sub.name: items}, version=entry.api_version
                 )
+
+
+def _without_id(document: JsonObject) -> JsonObject:
+    return {k: v for k, v in document.items() if k != "id"}
 
 
 def _resolve(document: JsonObject, created_ids: dict[str, str]) -> JsonObject:

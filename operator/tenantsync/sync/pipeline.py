@@ -120,8 +120,7 @@ class Pipeline:
             status.step = RunStep.PREFLIGHT
             status.phase = RunPhase.STARTING
             status.startTime = ctx.now
-        step = self._steps.get(status.step)
-        transition = await step(ctx) if step else self._not_implemented(ctx, status.step)
+        transition = await self._steps[status.step](ctx)
         transition = self._with_user_outcome(ctx, transition)
         self._record(ctx, transition)
         return transition
@@ -138,18 +137,6 @@ class Pipeline:
         ):
             return Finish(RunPhase.PARTIALLY_SUCCESSFUL, f"{user.message} {transition.message}")
         return transition
-
-    @staticmethod
-    def _not_implemented(ctx: RunContext, step: RunStep) -> Transition:
-        return Finish(
-            RunPhase.NEW_ERROR,
-            f"This version of tenantsync cannot run the {step} step yet; the run stopped after the steps"
-            " before it and changed nothing in the tenant or the repository.",
-            ctx.error(
-                ErrorCode.STEP_NOT_IMPLEMENTED,
-                f"The {step} step is not implemented in this version of tenantsync.",
-            ),
-        )
 
     @staticmethod
     def _record(ctx: RunContext, transition: Transition) -> None:

@@ -11,10 +11,12 @@ import hashlib
 import json
 from typing import Any
 
-from tenantsync.api import ConditionType, ErrorCode, Mode, RunPhase, RunStep
+from tenantsync.api import ConditionType, ErrorCode, Mode, ResourceType, RunPhase, RunStep
 from tenantsync.api.syncrun import PlanChange, PlanStatus
 from tenantsync.api.tenant import Approval
+from tenantsync.graph import GraphClient, GraphError, GraphNotFound
 from tenantsync.repository import RepositoryError
+from tenantsync.sync.backup import graph_failure
 from tenantsync.sync.connections import TenantConnections
 from tenantsync.sync.pipeline import Advance, Finish, RunContext, Transition
 
@@ -86,6 +88,41 @@ def plan_digest(changes: list[PlanChange], desired: Files) -> str:
     return hasher.hexdigest()
 
 
+SPECIAL_LOCATIONS = frozenset({"All", "AllTrusted"})
+
+
+async def missing_references(graph: GraphClient, desired: Files, changes: list[PlanChange]) -> list[str]:
+    """Named locations and groups that the Conditional Access policies to deploy point at but do not exist.
+
+    Deploying such a policy would fail half-way (or, worse, apply to nobody), so the plan stops first.
+    """
+    locations = {
+        file.partition("/")[2].removesuffix(".json") for file in desired if file.startswith("namedLocations/")
+    }
+    missing: list[str] = []
+    checked_groups: dict[str, bool] = {}
+    for change in changes:
+        if change.type != ResourceType.CONDITIONAL_ACCESS_POLICIES or change.action == "delete":
+            continue
+        conditions = _document(desired[f"{change.type}/{change.id}.json"]).get("conditions") or {}
+        where = f"Conditional Access policy {change.displayName or change.id!r}"
+        place = conditions.get("locations") or {}
+        for location in (place.get("includeLocations") or []) + (place.get("excludeLocations") or []):
+            if location not in SPECIAL_LOCATIONS and location not in locations:
+                missing.append(f"named location {location} (in {where})")
+        users = conditions.get("users") or {}
+        for group in (users.get("includeGroups") or []) + (users.get("excludeGroups") or []):
+            if group not in checked_groups:
+                try:
+                    await graph.get(f"groups/{group}", params={"$select": "id"})
+                    checked_groups[group] = True
+                except GraphNotFound:
+                    checked_groups[group] = False
+            if not checked_groups[group]:
+                missing.append(f"group {group} (in {where})")
+    return missing
+
+
 class Plan:
     def __init__(self, connections: TenantConnections, deletion_guard_ratio: float = 0.2) -> None:
         self._connections = connections
@@ -127,6 +164,20 @@ class Plan:
             message = f"Drift: the tenant differs from the desired state in {summary}; BackupOnly never writes to the tenant."
             ctx.condition(ConditionType.PLANNED, "True", "DriftDetected", message)
             return Finish(RunPhase.SUCCEEDED, message)
+        try:
+            async with await self._connections.graph(ctx) as graph:
+                missing = await missing_references(graph, desired, changes)
+        except GraphError as error:
+            return graph_failure(ctx, error, "checking the groups the plan refers to")
+        if missing:
+            message = (
+                f"The desired state refers to objects that do not exist in the tenant: {'; '.join(missing)}."
+                f" Fix the references in {path} (or create the objects first); nothing was applied."
+            )
+            ctx.condition(ConditionType.PLANNED, "False", ErrorCode.REFERENCED_OBJECT_MISSING.value, message)
+            return Finish(
+                RunPhase.NEW_ERROR, message, ctx.error(ErrorCode.REFERENCED_OBJECT_MISSING, message)
+            )
         deletions = sum(1 for c in changes if c.action == "delete")
         if live and deletions > 1 and deletions / len(live) > self._deletion_guard_ratio:
             message = (

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import os
 import ssl
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
@@ -17,25 +15,14 @@ from tests.integration.sim.simtest_support import (
     READ_WRITE_PERMISSIONS,
     SimEndpoint,
     SimTenant,
-    start_simulator,
-    stop_simulator,
-    trust_bundle,
+    running_simulator,
 )
 
 
 @pytest.fixture(scope="session")
 def sim_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimEndpoint]:
-    state_dir = tmp_path_factory.mktemp("sim-state")
-    process, endpoint = start_simulator(state_dir, "--seed", "demo")
-    # requests lets REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE override a session's verify=, so where the
-    # environment sets them (as many CI images do) they must also trust the simulator's CA.
-    bundle = trust_bundle(Path(endpoint.ca), state_dir / "trust.pem")
-    with pytest.MonkeyPatch.context() as patch:
-        for variable in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):
-            if os.environ.get(variable):
-                patch.setenv(variable, str(bundle))
+    with running_simulator(tmp_path_factory.mktemp("sim-state"), "demo") as endpoint:
         yield endpoint
-    stop_simulator(process)
 
 
 @pytest.fixture(scope="session")

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import ssl
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -91,6 +95,25 @@ def stop_simulator(process: subprocess.Popen[str]) -> None:
         process.wait(timeout=10)
     except subprocess.TimeoutExpired:
         process.kill()
+
+
+@contextmanager
+def running_simulator(state_dir: Path, seed: str) -> Iterator[SimEndpoint]:
+    """A simulator process for the block, trusted by clients configured by environment too.
+
+    requests lets REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE override a session's verify=, so where the
+    environment sets them (as many CI images do) they must also trust the simulator's CA.
+    """
+    process, endpoint = start_simulator(state_dir, "--seed", seed)
+    bundle = trust_bundle(Path(endpoint.ca), state_dir / "trust.pem")
+    try:
+        with pytest.MonkeyPatch.context() as patch:
+            for variable in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):
+                if os.environ.get(variable):
+                    patch.setenv(variable, str(bundle))
+            yield endpoint
+    finally:
+        stop_simulator(process)
 
 
 def app_token(http_client: httpx.Client, tenant: SimTenant, scope: str = GRAPH_DEFAULT) -> str:

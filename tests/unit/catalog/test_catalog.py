@@ -69,6 +69,7 @@ def test_backup_only_needs_read_permissions() -> None:
 def test_managed_needs_write_permissions_sorted_and_unique() -> None:
     assert required_permissions(list(ResourceType), Mode.MANAGED) == [
         "DeviceManagementConfiguration.ReadWrite.All",
+        "Group.Read.All",
         "Policy.Read.All",
         "Policy.ReadWrite.AuthenticationMethod",
         "Policy.ReadWrite.Authorization",

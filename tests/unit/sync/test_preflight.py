@@ -87,12 +87,3 @@ async def test_certificate_expiry_warns_thirty_days_ahead(days: int, reason: str
     assert ctx.observations.credentials_valid[:2] == ("True", reason)
     assert ctx.observations.credentials is not None
     assert ctx.observations.credentials.kind == "Certificate"
-
-
-async def test_a_step_this_version_lacks_stops_the_run_visibly() -> None:
-    ctx = _ctx({"clientSecret": b"value"})
-    ctx.status.step = RunStep.AUTHENTICATE
-    transition = await Pipeline({}).advance(ctx)
-    assert isinstance(transition, Finish)
-    assert ctx.status.error is not None
-    assert ctx.status.error.code == ErrorCode.STEP_NOT_IMPLEMENTED

@@ -1,0 +1,26 @@
+"""Every error code a status can carry has its troubleshooting page, listed in the index."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tenantsync.api import ErrorCode, troubleshooting_url
+
+DOCS = Path(__file__).resolve().parents[3] / "docs" / "troubleshooting"
+
+
+@pytest.mark.parametrize("code", list(ErrorCode))
+def test_each_code_has_a_page_in_the_index(code: ErrorCode) -> None:
+    page = DOCS / f"{code.value}.md"
+    assert page.exists(), f"docs/troubleshooting/{code.value}.md is missing"
+    assert page.read_text().startswith(f"# {code.value}")
+    assert f"]({code.value}.md)" in (DOCS / "README.md").read_text()
+
+
+def test_status_links_to_the_page() -> None:
+    assert (
+        troubleshooting_url("https://docs.example/t/", ErrorCode.DELETION_GUARD)
+        == "https://docs.example/t/DeletionGuard.md"
+    )
