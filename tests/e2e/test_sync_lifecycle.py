@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -526,3 +527,25 @@ def test_operator_killed_mid_deploy_resumes_without_applying_anything_twice(
     ]
     assert len(writes) == 3, writes
     assert len(set(writes)) == 3, writes
+
+
+def test_client_secret_expiry_is_read_from_graph_and_warned_30_days_ahead(
+    fast_operator: OperatorProcess, workspace: Workspace
+) -> None:
+    expires = (datetime.now(UTC) + timedelta(days=12)).replace(microsecond=0)
+    added = workspace.sim.add_secret(
+        workspace.tenant_id, workspace.client_id, expires=expires, replace_existing=True
+    )
+    secret = added["secretText"]
+    workspace.resources.core.patch_namespaced_secret(
+        "contoso-sp", workspace.namespace, {"stringData": {"clientSecret": secret}}
+    )
+    first_sync(workspace)
+    tenant = workspace.resources.get("tenants", "contoso")
+    assert tenant["status"]["credentials"]["kind"] == "ClientSecret"
+    assert datetime.fromisoformat(tenant["status"]["credentials"]["expiresAt"]) == expires
+    valid = condition(tenant, "CredentialsValid")
+    assert valid is not None
+    assert (valid["status"], valid["reason"]) == ("True", "ExpiringSoon")
+    assert "expires in 11 days" in valid["message"] or "expires in 12 days" in valid["message"]
+    assert secret not in json.dumps(tenant)

@@ -3,13 +3,19 @@ configured types need; when some are missing, wait in PendingAdminConsent and lo
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
 from tenantsync.api import ConditionType, ErrorCode, ResourceType, RunPhase, RunStep
 from tenantsync.api.syncrun import AuthenticationStatus
-from tenantsync.auth import CredentialsError
+from tenantsync.api.tenant import CredentialsStatus
+from tenantsync.auth import ClientSecretCredential, CredentialsError
 from tenantsync.auth.service_principal import SignInError
 from tenantsync.catalog import required_permissions
+from tenantsync.graph import GraphError
 from tenantsync.sync.connections import TenantConnections
 from tenantsync.sync.pipeline import Advance, Finish, RunContext, Transition, Wait
+from tenantsync.sync.preflight import EXPIRY_WARNING
 from tenantsync.sync.user_signin import UserSignInStep
 
 ADMIN_CONSENT_POLL_SECONDS = 30.0
@@ -23,6 +29,17 @@ def missing_permissions(required: list[str], granted: frozenset[str]) -> list[st
         for name in required
         if name not in granted and name.replace(".Read.", ".ReadWrite.") not in granted
     )
+
+
+def secret_end(credentials: list[dict[str, Any]], secret: str) -> datetime | None:
+    """The end of the app's password credential that is ours: Entra keeps each secret's first three
+    characters as its `hint`; the latest-ending match wins when hints collide."""
+    ends = [
+        datetime.fromisoformat(c["endDateTime"].replace("Z", "+00:00"))
+        for c in credentials
+        if c.get("hint") and secret.startswith(c["hint"]) and c.get("endDateTime")
+    ]
+    return max(ends, default=None)
 
 
 class Authenticate:
@@ -68,6 +85,8 @@ class Authenticate:
                 "Valid",
                 "The service principal signed in with its credentials.",
             )
+        if token.roles & {"Application.Read.All", "Application.ReadWrite.All"}:
+            await self._secret_expiry(ctx)
         if missing:
             message = (
                 f"Waiting for admin consent: application {spec.servicePrincipal.clientId} lacks the application"
@@ -86,3 +105,31 @@ class Authenticate:
         if waiting is not None:
             return waiting
         return Advance(RunStep.BACKUP, RunPhase.IN_PROGRESS, "Signed in; backing up the tenant.")
+
+    async def _secret_expiry(self, ctx: RunContext) -> None:
+        """Show when the client secret expires, read from Graph when the app may read itself."""
+        credential = await self._connections.credential(ctx)
+        if not isinstance(credential, ClientSecretCredential):
+            return
+        client_id = ctx.tenant.servicePrincipal.clientId
+        try:
+            async with await self._connections.graph(ctx) as graph:
+                application = await graph.get(
+                    f"applications(appId='{client_id}')", params={"$select": "passwordCredentials"}
+                )
+        except GraphError:
+            return  # the expiry is information; not knowing it must not stop a sync
+        end = secret_end(
+            application.get("passwordCredentials") or [], credential.client_secret.get_secret_value()
+        )
+        if end is None:
+            return
+        ctx.observations.credentials = CredentialsStatus(kind=credential.kind, expiresAt=end)
+        secret_name = ctx.tenant.servicePrincipal.credentialsSecretRef.name
+        if end - ctx.now <= EXPIRY_WARNING:
+            ctx.observations.credentials_valid = (
+                "True",
+                "ExpiringSoon",
+                f"The client secret in Secret {secret_name} expires in {(end - ctx.now).days} days"
+                f" ({end:%Y-%m-%d}); create a new one in the app registration and update the Secret.",
+            )

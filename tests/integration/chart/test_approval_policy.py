@@ -36,16 +36,22 @@ def policy_namespace(
         namespace=namespace,
         values={
             "approvalPolicy.enabled": "true",
+            "approvalPolicy.recordApprover": "true",
             "approvalPolicy.namespaceSelector.matchLabels.kubernetes\\.io/metadata\\.name": namespace,
         },
     )
-    wanted = {"ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding"}
+    wanted = {
+        "ValidatingAdmissionPolicy",
+        "ValidatingAdmissionPolicyBinding",
+        "MutatingAdmissionPolicy",
+        "MutatingAdmissionPolicyBinding",
+    }
     cluster_docs = [
         d
         for d in docs
         if d["kind"] in wanted or (d["kind"] == "ClusterRole" and d["metadata"]["name"].endswith("-approver"))
     ]
-    assert len(cluster_docs) == 3
+    assert len(cluster_docs) == 5
     approver_role = f"{release}-tenantsync-approver"
     kubectl.run("apply", "-f", "-", stdin=yaml.safe_dump_all(cluster_docs))
     try:
@@ -125,7 +131,16 @@ def test_only_approvers_may_decide(kubectl: Kubectl, policy_namespace: tuple[str
     approved = _annotate(kubectl, "alice", namespace, "run-1", "approve")
     assert approved.returncode == 0, approved.stderr
     stored = kubectl.run("get", "syncrun", "run-1", "-n", namespace, "-o", "json").stdout
-    assert json.loads(stored)["metadata"]["annotations"][APPROVAL] == "approve"
+    annotations = json.loads(stored)["metadata"]["annotations"]
+    assert annotations[APPROVAL] == "approve"
+    # The MutatingAdmissionPolicy recorded who decided, and nobody can rewrite that record alone.
+    assert annotations[f"{APPROVAL}-by"] == "alice"
+    forged = kubectl.run(
+        "annotate", "--overwrite", "--as=alice", "-n", namespace, "syncrun/run-1", f"{APPROVAL}-by=mallory",
+        check=False,
+    )  # fmt: skip
+    assert forged.returncode != 0
+    assert "cannot be edited on its own" in forged.stderr
 
     # bob may not change or remove alice's decision either, but may edit anything else.
     assert _annotate(kubectl, "bob", namespace, "run-1", "reject").returncode != 0
