@@ -7,7 +7,7 @@ from typing import Any
 
 import kopf
 
-from tenantsync.api import GROUP, VERSION, RunPhase
+from tenantsync.api import GROUP, VERSION, RunPhase, RunStep
 from tenantsync.scheduling import RunRecord
 
 INDEX_ID = "runs_by_tenant"
@@ -37,5 +37,6 @@ def register(registry: kopf.OperatorRegistry) -> None:
             created=datetime.fromisoformat(meta["creationTimestamp"]),
             finished=bool(phase and phase.finished),
             failed=bool(phase and phase.failed),
+            advanced=status.get("step") not in (None, RunStep.PREFLIGHT.value),
         )
         return {(namespace or "", spec["tenantRef"]["name"]): record}

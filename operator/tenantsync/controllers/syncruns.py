@@ -149,10 +149,14 @@ class RunExecutor:
 
     @staticmethod
     def _older_active_run(name: str, body: kopf.Body, runs: list[RunRecord]) -> str | None:
-        """Never two active runs for one Tenant: a newer run waits for the older one to finish."""
+        """Never two active runs for one Tenant: a run waits for any that has started working, and for
+        older ones still queued (creation times have one-second resolution, so the name breaks ties)."""
         mine = datetime.fromisoformat(body.metadata["creationTimestamp"])
-        older = [r for r in runs if r.name != name and not r.finished and (r.created, r.name) < (mine, name)]
-        return older[0].name if older else None
+        blockers = [
+            r for r in runs
+            if r.name != name and not r.finished and (r.advanced or (r.created, r.name) < (mine, name))
+        ]  # fmt: skip
+        return blockers[0].name if blockers else None
 
     async def _wait_in_queue(
         self, body: kopf.Body, status: SyncRunStatus, blocker: str, now: datetime

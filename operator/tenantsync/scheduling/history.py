@@ -12,6 +12,8 @@ class RunRecord:
     created: datetime
     finished: bool
     failed: bool
+    advanced: bool = False
+    """Past preflight: a run that has started working, which a newer run must not overtake."""
 
 
 def runs_to_prune(runs: list[RunRecord], successful_limit: int, failed_limit: int) -> list[str]:
