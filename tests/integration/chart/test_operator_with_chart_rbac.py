@@ -21,7 +21,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tenantsync_sim.client import SimulatorClient
 from tests.integration.chart.kube_support import Kubectl, eventually
+from tests.integration.sim.simtest_support import PASSWORD, READ_WRITE_PERMISSIONS, running_simulator
 from tests.unit.chart.chart_support import render
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("tenantsync_crds")]
@@ -88,6 +90,38 @@ def chart_identity(
         )
 
 
+def _start_operator(
+    kubectl: Kubectl, kubeconfig: Path, namespace: str, log_path: Path
+) -> subprocess.Popen[bytes]:
+    """`tenantsync run` with a kubeconfig that holds only the chart ServiceAccount's token."""
+    env = {**kubectl.env, "KUBECONFIG": str(kubeconfig)}
+    tenantsync = str(Path(sys.executable).with_name("tenantsync"))
+    with log_path.open("w") as log:
+        return subprocess.Popen(
+            [
+                tenantsync,
+                "run",
+                f"--namespace={namespace}",
+                f"--metrics-port={_free_port()}",
+                f"--liveness=http://127.0.0.1:{_free_port()}/healthz",
+                "--scheduler-interval=1",
+                f"--workdir={log_path.parent / 'operator-workdir'}",
+            ],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+
+
+def _stop_operator(operator: subprocess.Popen[bytes]) -> None:
+    operator.terminate()
+    try:
+        operator.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        operator.kill()
+        operator.wait()
+
+
 def _status(kubectl: Kubectl, namespace: str, kind: str, name: str) -> dict[str, object]:
     result = kubectl.run("get", kind, name, "-n", namespace, "-o", "json", check=False)
     if result.returncode != 0:
@@ -101,22 +135,7 @@ def test_operator_runs_with_exactly_the_chart_permissions(
 ) -> None:
     namespace, kubeconfig = chart_identity
     log_path = tmp_path / "operator.log"
-    env = {**kubectl.env, "KUBECONFIG": str(kubeconfig)}
-    tenantsync = str(Path(sys.executable).with_name("tenantsync"))
-    with log_path.open("w") as log:
-        operator = subprocess.Popen(
-            [
-                tenantsync,
-                "run",
-                f"--namespace={namespace}",
-                f"--metrics-port={_free_port()}",
-                f"--liveness=http://127.0.0.1:{_free_port()}/healthz",
-                "--scheduler-interval=1",
-            ],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+    operator = _start_operator(kubectl, kubeconfig, namespace, log_path)
     try:
         tenant = {
             "apiVersion": "tenantsync.io/v1alpha1",
@@ -162,12 +181,7 @@ def test_operator_runs_with_exactly_the_chart_permissions(
         )
         assert operator.poll() is None, f"the operator exited:\n{log_path.read_text()[-3000:]}"
     finally:
-        operator.terminate()
-        try:
-            operator.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            operator.kill()
-            operator.wait()
+        _stop_operator(operator)
         # Let the finalizer go: delete the Tenant while nothing else holds the namespace.
         kubectl.run(
             "delete", "tenant", "contoso", "-n", namespace, "--wait=false", "--ignore-not-found", check=False
@@ -186,3 +200,74 @@ def test_operator_runs_with_exactly_the_chart_permissions(
 
     log = log_path.read_text()
     assert "Forbidden" not in log and "403" not in log, log[-3000:]
+
+
+def test_a_full_sync_with_a_delegated_user_needs_nothing_more(
+    kubectl: Kubectl, chart_identity: tuple[str, Path], tmp_path: Path
+) -> None:
+    """Sign-in (service principal and device code), the token cache Secret, backup to Git, plan, Idle:
+    everything a sync touches in Kubernetes, as the chart's ServiceAccount, against the simulator."""
+    namespace, kubeconfig = chart_identity
+    with (
+        running_simulator(tmp_path / "sim", "empty") as endpoint,
+        SimulatorClient(endpoint.url, endpoint.ca) as sim,
+    ):
+        tenant_id, client_id, public_id = str(uuid.uuid4()), str(uuid.uuid4()), str(uuid.uuid4())
+        secret, admin = f"s8Q~{uuid.uuid4().hex}", f"admin@t{tenant_id[:8]}.onmicrosoft.com"
+        sim.create_tenant(tenant_id, [admin.split("@")[1]])
+        sim.create_app(tenant_id, client_id, application_permissions=READ_WRITE_PERMISSIONS, secret=secret)
+        sim.create_app(tenant_id, public_id, public_client=True, delegated_permissions=["user_impersonation"])
+        sim.create_user(tenant_id, admin, PASSWORD, is_global_admin=True)
+        sim.update_settings(tenant_id, deviceCodeIntervalSeconds=1)
+        kubectl.run(
+            "create", "secret", "generic", "sp", "-n", namespace, f"--from-literal=clientSecret={secret}"
+        )
+        kubectl.run(
+            "create", "secret", "generic", "sim-ca", "-n", namespace, f"--from-file=ca.crt={endpoint.ca}"
+        )
+        tenant = {
+            "apiVersion": "tenantsync.io/v1alpha1",
+            "kind": "Tenant",
+            "metadata": {"name": "fabrikam", "namespace": namespace},
+            "spec": {
+                "tenantId": tenant_id,
+                "endpoints": {
+                    "authority": endpoint.url,
+                    "graph": endpoint.url,
+                    "caBundleSecretRef": {"name": "sim-ca"},
+                },
+                "servicePrincipal": {"clientId": client_id, "credentialsSecretRef": {"name": "sp"}},
+                "userAuthentication": {"clientId": public_id, "tokenSecretRef": {"name": "user-token"}},
+                "resources": ["namedLocations", "passwordResetPolicy"],
+                "repository": {"url": str(tmp_path / "tenants.git")},
+            },
+        }
+        log_path = tmp_path / "operator.log"
+        operator = _start_operator(kubectl, kubeconfig, namespace, log_path)
+        try:
+            kubectl.run("apply", "-f", "-", stdin=json.dumps(tenant))
+            kubectl.run(
+                "annotate", "tenant", "fabrikam", "-n", namespace, "tenantsync.io/sync-requested-at=full"
+            )
+            assert eventually(
+                lambda: (
+                    _status(kubectl, namespace, "tenant", "fabrikam").get("phase") == "PendingAuthentication"
+                ),
+                timeout=90,
+            ), log_path.read_text()[-3000:]
+            codes = sim.pending_device_codes(tenant_id)
+            sim.sign_in(codes[0]["userCode"], admin)
+            assert eventually(
+                lambda: _status(kubectl, namespace, "tenant", "fabrikam").get("phase") == "Idle", timeout=90
+            ), log_path.read_text()[-3000:]
+            cache = json.loads(
+                kubectl.run("get", "secret", "user-token", "-n", namespace, "-o", "json").stdout
+            )
+            assert "msal_token_cache.json" in cache["data"]
+        finally:
+            _stop_operator(operator)
+            kubectl.run("delete", "tenant", "fabrikam", "-n", namespace, "--wait=false", check=False)
+            kubectl.run("patch", "tenant", "fabrikam", "-n", namespace, "--type=merge", "-p",
+                        '{"metadata":{"finalizers":null}}', check=False)  # fmt: skip
+    log = log_path.read_text()
+    assert "Forbidden" not in log and " 403 " not in log, log[-3000:]
