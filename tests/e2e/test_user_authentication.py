@@ -79,6 +79,11 @@ def test_device_code_sign_in_then_silent_refresh(
     assert second["status"]["phase"] == "Succeeded"
     assert second["status"]["authentication"]["user"]["state"] == "SignedIn"
     assert workspace.sim.pending_device_codes(workspace.tenant_id) == []
+    # Nothing that grants access reaches the operator's log, even at debug level.
+    log = fast_operator.log_path.read_text(errors="replace")
+    assert workspace.secret not in log
+    assert '"device_code": "' not in log
+    assert "eyJ" not in log  # the start of every JWT
 
 
 def test_sign_in_blocked_by_conditional_access_is_partially_successful(

@@ -73,6 +73,8 @@ def build_registry(
 
 def run_operator(settings: OperatorSettings, *, liveness_endpoint: str | None, verbose: bool) -> None:
     kopf.configure(verbose=verbose, log_format=kopf.LogFormat.PLAIN)
+    # MSAL's debug log prints token-endpoint responses, device codes included: never below WARNING.
+    logging.getLogger("msal").setLevel(logging.WARNING)
     kube = KubeClient.from_environment()
     metrics = OperatorMetrics(version=version("tenantsync"), clock=settings.clock)
     server = metrics.serve(settings.metrics_port)
