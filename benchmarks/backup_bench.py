@@ -40,7 +40,7 @@ MIX = {
     "conditionalAccessPolicies": 0.15,
     "deviceConfigurations": 0.35,
     "deviceCompliancePolicies": 0.15,
-    "settingsCatalogPolicies": 0.25,
+    "configurationPolicies": 0.25,  # the simulator's name for the settings catalog
 }
 PERMISSIONS = ["Policy.Read.All", "DeviceManagementConfiguration.Read.All"]
 
