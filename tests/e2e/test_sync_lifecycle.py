@@ -549,3 +549,20 @@ def test_client_secret_expiry_is_read_from_graph_and_warned_30_days_ahead(
     assert (valid["status"], valid["reason"]) == ("True", "ExpiringSoon")
     assert "expires in 11 days" in valid["message"] or "expires in 12 days" in valid["message"]
     assert secret not in json.dumps(tenant)
+
+
+def test_graph_refusing_a_read_waits_for_consent_and_resumes(
+    fast_operator: OperatorProcess, workspace: Workspace
+) -> None:
+    workspace.resources.create("tenants", workspace.tenant())
+    workspace.sim.add_fault("/v1.0/identity/conditionalAccess/namedLocations", status=403)
+    try:
+        run = sync(workspace, "forbidden")
+        waiting = wait_phase(workspace, run, {"PendingAdminConsent"})
+        assert "Graph refused to read the tenant's configuration" in waiting["status"]["message"]
+        assert waiting["status"]["step"] == "Authenticate"
+        assert workspace.resources.get("tenants", "contoso")["status"]["phase"] == "PendingAdminConsent"
+    finally:
+        workspace.sim.clear_faults()
+    done = wait_phase(workspace, run, FINISHED)
+    assert done["status"]["phase"] == "Succeeded", done["status"]

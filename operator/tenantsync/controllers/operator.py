@@ -31,7 +31,7 @@ def build_pipeline(connections: TenantConnections, settings: OperatorSettings) -
         {
             RunStep.PREFLIGHT: Preflight(connections),
             RunStep.AUTHENTICATE: Authenticate(connections, settings.admin_consent_poll_seconds),
-            RunStep.BACKUP: Backup(connections),
+            RunStep.BACKUP: Backup(connections, settings.admin_consent_poll_seconds),
             RunStep.PLAN: Plan(connections, settings.deletion_guard_ratio),
             RunStep.APPROVAL: AwaitApproval(connections),
             RunStep.DEPLOY: Deploy(connections),

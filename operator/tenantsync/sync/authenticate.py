@@ -63,6 +63,9 @@ class Authenticate:
 
         spec = ctx.tenant
         required = required_permissions(spec.resources or list(ResourceType), spec.mode)
+        if waiting_for_consent and ctx.status.authentication:
+            # Permissions Graph itself asked for (a 403 during backup) count until a token carries them.
+            required = sorted(set(required) | set(ctx.status.authentication.missingPermissions))
         missing = missing_permissions(required, token.roles)
         endpoints = self._connections.endpoints(spec)
         consent_url = endpoints.admin_consent_url(spec.tenantId, spec.servicePrincipal.clientId)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from tenantsync.api import ConditionType, ErrorCode, ResourceType, RunPhase, RunStep
-from tenantsync.api.syncrun import BackupStatus
+from tenantsync.api.syncrun import AuthenticationStatus, BackupStatus
 from tenantsync.catalog import catalog
 from tenantsync.graph import GraphError, GraphPermissionDenied
 from tenantsync.repository import RepositoryError
 from tenantsync.sync.connections import TenantConnections
-from tenantsync.sync.pipeline import Advance, Finish, RunContext, Transition
+from tenantsync.sync.pipeline import Advance, Finish, RunContext, Transition, Wait
 from tenantsync.sync.snapshot import take_snapshot
 
 
@@ -32,8 +32,32 @@ def _user_signed_in(ctx: RunContext) -> bool:
 
 
 class Backup:
-    def __init__(self, connections: TenantConnections) -> None:
+    def __init__(self, connections: TenantConnections, consent_poll_seconds: float = 30.0) -> None:
         self._connections = connections
+        self._consent_poll_seconds = consent_poll_seconds
+
+    def _consent_needed(self, ctx: RunContext, error: GraphPermissionDenied) -> Transition:
+        """Graph refused a permission the token was thought to carry: wait for consent, then sign in
+        afresh (Authenticate asks for a new token while PendingAdminConsent) and read again."""
+        spec = ctx.tenant
+        auth = ctx.status.authentication = ctx.status.authentication or AuthenticationStatus()
+        auth.missingPermissions = error.permissions
+        auth.adminConsentUrl = self._connections.endpoints(spec).admin_consent_url(
+            spec.tenantId, spec.servicePrincipal.clientId
+        )
+        needed = ", ".join(error.permissions) or "a permission it did not name"
+        message = (
+            f"Waiting for admin consent: Graph refused to read the tenant's configuration ({error.code}: needs"
+            f" {needed}). A Global Administrator can grant it at {auth.adminConsentUrl}; the sync resumes by"
+            " itself once consent is granted."
+        )
+        ctx.observations.admin_consent = ("False", ErrorCode.ADMIN_CONSENT_REQUIRED.value, message)
+        return Wait(
+            self._consent_poll_seconds,
+            RunPhase.PENDING_ADMIN_CONSENT,
+            message,
+            resume_at=RunStep.AUTHENTICATE,
+        )
 
     async def __call__(self, ctx: RunContext) -> Transition:
         spec = ctx.tenant
@@ -46,6 +70,8 @@ class Backup:
             finally:
                 if admin_api is not None:
                     await admin_api.aclose()
+        except GraphPermissionDenied as error:
+            return self._consent_needed(ctx, error)
         except GraphError as error:
             finish = graph_failure(ctx, error, "reading the tenant's configuration")
             ctx.condition(

@@ -91,11 +91,12 @@ class Advance:
 
 @dataclass(frozen=True)
 class Wait:
-    """Stay in this step and try it again after `seconds` (or sooner, when the run changes)."""
+    """Try again after `seconds`: this step, or `resume_at` when an earlier step must run again."""
 
     seconds: float
     phase: RunPhase
     message: str
+    resume_at: RunStep | None = None
 
 
 @dataclass(frozen=True)
@@ -146,6 +147,8 @@ class Pipeline:
         status.observedGeneration = ctx.generation
         if isinstance(transition, Advance):
             status.step = transition.step
+        elif isinstance(transition, Wait) and transition.resume_at is not None:
+            status.step = transition.resume_at
         elif isinstance(transition, Finish):
             status.step = RunStep.DONE
             status.completionTime = ctx.now

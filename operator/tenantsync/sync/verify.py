@@ -6,7 +6,7 @@ from tenantsync.api import RunPhase
 from tenantsync.repository import RepositoryError
 from tenantsync.sync.backup import Backup
 from tenantsync.sync.connections import TenantConnections
-from tenantsync.sync.pipeline import Advance, Finish, RunContext, Transition
+from tenantsync.sync.pipeline import Advance, Finish, RunContext, Transition, Wait
 from tenantsync.sync.plan import plan_changes
 
 
@@ -17,6 +17,11 @@ class Verify:
 
     async def __call__(self, ctx: RunContext) -> Transition:
         transition = await self._backup(ctx)
+        if isinstance(transition, Wait):  # Graph refused a read: the deploy stands, unverified
+            return Finish(
+                RunPhase.PARTIALLY_SUCCESSFUL,
+                f"The changes were deployed, but the verifying backup could not read the tenant: {transition.message}",
+            )
         if not isinstance(transition, Advance):
             return transition
         spec = ctx.tenant
