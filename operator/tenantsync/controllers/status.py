@@ -138,11 +138,18 @@ class StatusWriter:
         self._kube = kube
 
     async def tenant(
-        self, namespace: str, name: str, status: TenantStatus, fields: frozenset[str] | None = None
+        self,
+        namespace: str,
+        name: str,
+        status: TenantStatus,
+        fields: frozenset[str] | None = None,
+        *,
+        resource_version: str | None = None,
     ) -> None:
-        """Patch `fields` of the Tenant's status (all of them when None, for a new Tenant)."""
+        """Patch `fields` of the Tenant's status (all of them when None, for a new Tenant, and then only
+        at `resource_version`, so a run that has already reported is never overwritten with NotRun)."""
         patch: dict[str, Any] = status.model_dump(mode="json", include=set(fields) if fields else None)
-        await self._kube.patch_status("tenants", namespace, name, patch)
+        await self._kube.patch_status("tenants", namespace, name, patch, resource_version=resource_version)
 
     async def run(self, namespace: str, name: str, status: SyncRunStatus) -> None:
         """The run's status has a single writer (its pipeline), so it is written whole."""

@@ -164,7 +164,12 @@ class TenantController:
             await self._kube.delete("syncruns", namespace, stale)
 
         if before is None:
-            await self._writer.tenant(namespace, name, status)
+            try:
+                await self._writer.tenant(
+                    namespace, name, status, resource_version=body.metadata.get("resourceVersion")
+                )
+            except ConflictError:
+                return  # a run reported first; the next pass starts from the Tenant as it is now
         elif status != before:
             await self._writer.tenant(namespace, name, status, SCHEDULE_FIELDS | recovered)
         self._observe(body, spec, status)

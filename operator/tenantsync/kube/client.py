@@ -93,16 +93,19 @@ class KubeClient:
         except NotFoundError:
             return
 
-    async def patch_status(self, plural: str, namespace: str, name: str, status: Body) -> Body:
-        """JSON merge patch of the status subresource: fields not named are left as they are."""
+    async def patch_status(
+        self, plural: str, namespace: str, name: str, status: Body, *, resource_version: str | None = None
+    ) -> Body:
+        """JSON merge patch of the status subresource: fields not named are left as they are.
+
+        With `resource_version` the patch applies only to that version of the object (ConflictError
+        otherwise), for writes that must not overwrite what another writer has just put there.
+        """
+        body: Body = {"status": status}
+        if resource_version is not None:
+            body["metadata"] = {"resourceVersion": resource_version}
         result: Body = await self._call(
-            self._custom.patch_namespaced_custom_object_status,
-            GROUP,
-            VERSION,
-            namespace,
-            plural,
-            name,
-            {"status": status},
+            self._custom.patch_namespaced_custom_object_status, GROUP, VERSION, namespace, plural, name, body
         )
         return result
 
