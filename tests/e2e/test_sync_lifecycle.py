@@ -52,6 +52,11 @@ def git(repo: Path, *args: str) -> str:
     return subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, text=True).stdout
 
 
+def tenant_writes(ws: Workspace) -> list[dict[str, Any]]:
+    """Requests that changed the simulated tenant, from its request log."""
+    return [r for r in ws.sim.requests(ws.tenant_id) if r["method"] in {"PATCH", "PUT", "DELETE"}]
+
+
 def first_sync(ws: Workspace, tenant: str = "contoso", **spec: Any) -> dict[str, Any]:
     ws.resources.create("tenants", ws.tenant(tenant, **spec))
     run = sync(ws, "first", tenant)
@@ -229,10 +234,7 @@ def test_drift_in_backup_only_mode_is_reported_and_nothing_is_written(
     assert drift["status"]["plan"]["changes"][0]["changedFields"] == ["state"]
     methods = {r["method"] for r in workspace.sim.requests(workspace.tenant_id)}
     assert methods <= {"GET", "POST"}  # POST only for the token and $batch reads
-    writes = [
-        r for r in workspace.sim.requests(workspace.tenant_id) if r["method"] in {"PATCH", "PUT", "DELETE"}
-    ]
-    assert writes == []
+    assert tenant_writes(workspace) == []
 
 
 def test_conflicting_change_in_the_tenant_is_not_overwritten(
@@ -464,10 +466,7 @@ def test_policy_naming_a_missing_group_or_location_stops_the_plan(
     message = refused["status"]["message"]
     assert "group 99999999-9999-4999-8999-999999999999" in message
     assert "named location 88888888-8888-4888-8888-888888888888" in message
-    writes = [
-        r for r in workspace.sim.requests(workspace.tenant_id) if r["method"] in {"PATCH", "PUT", "DELETE"}
-    ]
-    assert writes == []
+    assert tenant_writes(workspace) == []
 
 
 def test_operator_killed_mid_deploy_resumes_without_applying_anything_twice(
