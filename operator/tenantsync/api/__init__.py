@@ -1,31 +1,82 @@
 """The public API: resource models, phases, conditions and error codes, and the CRDs made from them."""
 
-from tenantsync.api.conditions import Condition, ConditionType, find_condition, set_condition
+from tenantsync.api.annotations import APPROVAL, APPROVAL_BY, SYNC_REQUESTED_AT, Decision
+from tenantsync.api.conditions import (
+    Condition,
+    ConditionStatus,
+    ConditionType,
+    find_condition,
+    set_condition,
+)
 from tenantsync.api.crd import GROUP, VERSION, all_crds, crds_yaml
-from tenantsync.api.errors import ErrorCode, RunError, troubleshooting_url
+from tenantsync.api.errors import CREDENTIAL_ERRORS, CodedError, ErrorCode, RunError, troubleshooting_url
 from tenantsync.api.phases import RunPhase, RunStep, TenantPhase
 from tenantsync.api.resources import ResourceType
-from tenantsync.api.syncrun import SyncRunSpec, SyncRunStatus, Trigger
-from tenantsync.api.tenant import Approval, Mode, TenantSpec, TenantStatus
+from tenantsync.api.syncrun import (
+    ApprovalStatus,
+    AuthenticationStatus,
+    BackupStatus,
+    ChangeAction,
+    ChangeOutcome,
+    ChangeResult,
+    DeployStatus,
+    PlanChange,
+    PlanStatus,
+    SignInState,
+    SyncRunSpec,
+    SyncRunStatus,
+    Trigger,
+    UserSignIn,
+)
+from tenantsync.api.tenant import (
+    Approval,
+    Cloud,
+    CredentialKind,
+    CredentialsStatus,
+    Mode,
+    TenantSpec,
+    TenantStatus,
+)
 
 __all__ = [
+    "APPROVAL",
+    "APPROVAL_BY",
+    "CREDENTIAL_ERRORS",
     "GROUP",
+    "SYNC_REQUESTED_AT",
     "VERSION",
     "Approval",
+    "ApprovalStatus",
+    "AuthenticationStatus",
+    "BackupStatus",
+    "ChangeAction",
+    "ChangeOutcome",
+    "ChangeResult",
+    "Cloud",
+    "CodedError",
     "Condition",
+    "ConditionStatus",
     "ConditionType",
+    "CredentialKind",
+    "CredentialsStatus",
+    "Decision",
+    "DeployStatus",
     "ErrorCode",
     "Mode",
+    "PlanChange",
+    "PlanStatus",
     "ResourceType",
     "RunError",
     "RunPhase",
     "RunStep",
+    "SignInState",
     "SyncRunSpec",
     "SyncRunStatus",
     "TenantPhase",
     "TenantSpec",
     "TenantStatus",
     "Trigger",
+    "UserSignIn",
     "all_crds",
     "crds_yaml",
     "find_condition",

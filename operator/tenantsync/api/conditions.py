@@ -50,7 +50,8 @@ def set_condition(
     generation: int | None,
     now: datetime,
 ) -> list[Condition]:
-    """Return the list with `type_` set; the transition time is kept when the status did not change."""
+    """Return the list with `type_` set in its place (appended when new); the transition time is kept
+    when the status did not change, so re-setting an unchanged condition changes nothing."""
     previous = next((c for c in conditions if c.type == type_), None)
     transition = previous.lastTransitionTime if previous and previous.status == status else now
     updated = Condition(
@@ -61,7 +62,9 @@ def set_condition(
         lastTransitionTime=transition,
         observedGeneration=generation,
     )
-    return [c for c in conditions if c.type != type_] + [updated]
+    if previous is None:
+        return [*conditions, updated]
+    return [updated if c.type == type_ else c for c in conditions]
 
 
 def find_condition(conditions: list[Condition], type_: ConditionType) -> Condition | None:

@@ -29,6 +29,34 @@ class ErrorCode(StrEnum):
     REFERENCED_OBJECT_MISSING = "ReferencedObjectMissing"
     DELETION_GUARD = "DeletionGuard"
     PLAN_OUTDATED = "PlanOutdated"
+    INVALID_DESIRED_STATE = "InvalidDesiredState"
+    UNEXPECTED_ERROR = "UnexpectedError"
+
+
+CREDENTIAL_ERRORS = frozenset(
+    {
+        ErrorCode.CREDENTIALS_SECRET_NOT_FOUND,
+        ErrorCode.CREDENTIALS_SECRET_INCOMPLETE,
+        ErrorCode.CERTIFICATE_MALFORMED,
+        ErrorCode.CERTIFICATE_EXPIRED,
+        ErrorCode.INVALID_CLIENT_SECRET,
+        ErrorCode.CLIENT_SECRET_EXPIRED,
+    }
+)
+"""Codes that mean the service principal's credentials are unusable: the Tenant's CredentialsValid is False."""
+
+
+class CodedError(Exception):
+    """A failure a person must act on: a stable code and a message that says what to fix.
+
+    Layers below the pipeline raise subclasses; the pipeline alone turns them into a finished run.
+    The message never holds a secret value.
+    """
+
+    def __init__(self, code: ErrorCode, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
 
 
 class RunError(BaseModel):

@@ -56,6 +56,7 @@ class RunStep(StrEnum):
 
     PREFLIGHT = "Preflight"
     AUTHENTICATE = "Authenticate"
+    USER_SIGN_IN = "UserSignIn"
     BACKUP = "Backup"
     PLAN = "Plan"
     APPROVAL = "Approval"

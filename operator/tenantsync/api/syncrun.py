@@ -7,9 +7,11 @@ from enum import StrEnum
 
 from pydantic import Field
 
+from tenantsync.api.annotations import Decision
 from tenantsync.api.conditions import Condition
 from tenantsync.api.errors import RunError
 from tenantsync.api.phases import RunPhase, RunStep
+from tenantsync.api.resources import ResourceType
 from tenantsync.api.tenant import Model
 
 
@@ -17,6 +19,44 @@ class Trigger(StrEnum):
     MANUAL = "Manual"
     SCHEDULE = "Schedule"
     SYNC_REQUEST = "SyncRequest"
+
+
+class SignInState(StrEnum):
+    """Where the delegated user's sign-in stands within one run."""
+
+    PENDING = "Pending"
+    SIGNED_IN = "SignedIn"
+    SIGNED_IN_BY_DEVICE_CODE = "SignedInByDeviceCode"
+    TIMED_OUT = "TimedOut"
+    BLOCKED = "Blocked"
+    FAILED = "Failed"
+
+    @property
+    def signed_in(self) -> bool:
+        return self in (SignInState.SIGNED_IN, SignInState.SIGNED_IN_BY_DEVICE_CODE)
+
+    @property
+    def failed(self) -> bool:
+        """Failed for this run: it goes on with the service principal alone and ends PartiallySuccessful."""
+        return self in (SignInState.TIMED_OUT, SignInState.BLOCKED, SignInState.FAILED)
+
+    @property
+    def settled(self) -> bool:
+        return self.signed_in or self.failed
+
+
+class ChangeAction(StrEnum):
+    CREATE = "create"
+    UPDATE = "update"
+    DELETE = "delete"
+
+
+class ChangeOutcome(StrEnum):
+    APPLIED = "Applied"
+    FAILED = "Failed"
+    CONFLICT = "Conflict"
+    APPLYING = "Applying"
+    """Saved before a change is sent: after a crash it marks the one change whose fate must be read back."""
 
 
 class TenantReference(Model):
@@ -43,8 +83,8 @@ class SyncRunSpec(Model):
 
 
 class UserSignIn(Model):
-    state: str | None = None
-    """NotConfigured, SignedIn (silently), Pending, SignedInByDeviceCode, TimedOut or Blocked."""
+    state: SignInState | None = None
+    """Pending, SignedIn (silently), SignedInByDeviceCode, TimedOut, Blocked or Failed (declined)."""
     userCode: str | None = None
     """The code to enter at the verification URL while the sign-in is pending."""
     verificationUri: str | None = None
@@ -71,9 +111,10 @@ class BackupStatus(Model):
 
 
 class PlanChange(Model):
-    action: str
+    action: ChangeAction
     """create, update or delete."""
-    type: str
+    type: ResourceType
+    """The configuration type, as named in spec.resources."""
     id: str
     displayName: str | None = None
     changedFields: list[str] = Field(default_factory=list)
@@ -88,7 +129,7 @@ class PlanStatus(Model):
 
 
 class ApprovalStatus(Model):
-    decision: str | None = None
+    decision: Decision | None = None
     """approve, reject or reject-and-revert."""
     decidedAt: datetime | None = None
     decidedBy: str | None = None
@@ -96,9 +137,9 @@ class ApprovalStatus(Model):
 
 class ChangeResult(Model):
     id: str
-    type: str
-    action: str
-    result: str
+    type: ResourceType
+    action: ChangeAction
+    result: ChangeOutcome
     """Applied, Failed or Conflict; Applying while the change is being sent."""
     message: str | None = None
     createdId: str | None = None

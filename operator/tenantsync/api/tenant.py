@@ -166,8 +166,13 @@ class TenantSpec(Model):
     """How many failed or partially successful SyncRuns to keep."""
 
 
+class CredentialKind(StrEnum):
+    CLIENT_SECRET = "ClientSecret"
+    CERTIFICATE = "Certificate"
+
+
 class CredentialsStatus(Model):
-    kind: str | None = None
+    kind: CredentialKind | None = None
     """ClientSecret or Certificate."""
     expiresAt: datetime | None = None
     """When the secret or certificate expires, when known."""

@@ -7,6 +7,7 @@ Secret, as cert-manager writes it). Values never leave this module except as MSA
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 
 from cryptography import x509
@@ -14,16 +15,11 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from pydantic import BaseModel, ConfigDict, SecretStr
 
-from tenantsync.api import ErrorCode
+from tenantsync.api import CodedError, CredentialKind, ErrorCode
 
 
-class CredentialsError(Exception):
+class CredentialsError(CodedError):
     """The Secret cannot be used; the message says what to fix and never contains its values."""
-
-    def __init__(self, code: ErrorCode, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
 
 
 class ClientSecretCredential(BaseModel):
@@ -32,8 +28,8 @@ class ClientSecretCredential(BaseModel):
     client_secret: SecretStr
 
     @property
-    def kind(self) -> str:
-        return "ClientSecret"
+    def kind(self) -> CredentialKind:
+        return CredentialKind.CLIENT_SECRET
 
     @property
     def expires_at(self) -> datetime | None:
@@ -50,8 +46,8 @@ class CertificateCredential(BaseModel):
     not_after: datetime
 
     @property
-    def kind(self) -> str:
-        return "Certificate"
+    def kind(self) -> CredentialKind:
+        return CredentialKind.CERTIFICATE
 
     @property
     def expires_at(self) -> datetime | None:
@@ -59,6 +55,16 @@ class CertificateCredential(BaseModel):
 
 
 Credential = ClientSecretCredential | CertificateCredential
+
+
+def credential_fingerprint(credential: Credential) -> str:
+    """Tells credential versions apart without holding the secret: a rotated secret is a new credential."""
+    secret = (
+        credential.client_secret.get_secret_value()
+        if isinstance(credential, ClientSecretCredential)
+        else credential.private_key_pem.get_secret_value() + credential.certificate_pem
+    )
+    return hashlib.sha256(secret.encode()).hexdigest()
 
 
 def credential_from_secret(secret_name: str, data: dict[str, bytes], now: datetime) -> Credential:

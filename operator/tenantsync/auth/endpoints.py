@@ -9,8 +9,7 @@ from pathlib import Path
 
 import certifi
 
-from tenantsync.api import TenantSpec
-from tenantsync.api.tenant import Cloud
+from tenantsync.api import Cloud, TenantSpec
 
 # (authority host, Graph host): Graph's resource identifier is its public host in each cloud.
 _CLOUDS = {

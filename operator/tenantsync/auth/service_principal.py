@@ -1,8 +1,9 @@
 """The service principal's sign-in with MSAL's confidential client, and what its token allows.
 
-MSAL is synchronous, so calls run in a worker thread. Applications are kept per credential: MSAL's
-token cache then spares a token request per step, and a rotated secret (a new credential) simply gets
-a new application at the next sync.
+MSAL is synchronous, so calls run in a worker thread. One instance lives per Tenant and credential
+version: its MSAL application reads the tenant's OpenID configuration once, and its token is reused
+across steps and runs until it nears expiry. Concurrent first requests wait for one sign-in instead
+of each asking the identity platform.
 """
 
 from __future__ import annotations
@@ -10,14 +11,16 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
-from datetime import UTC, datetime
+import random
+import time
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import msal
 import requests
 from pydantic import BaseModel, ConfigDict, SecretStr
 
-from tenantsync.api import ErrorCode
+from tenantsync.api import CodedError, ErrorCode
 from tenantsync.auth.credentials import CertificateCredential, ClientSecretCredential, Credential
 from tenantsync.auth.endpoints import TenantEndpoints
 
@@ -62,14 +65,18 @@ class VerifyingSession(requests.Session):
         return super().request(*args, **kwargs)
 
 
-class SignInError(Exception):
+class SignInError(CodedError):
     """The identity platform refused the sign-in; the message says what to fix and holds no secret."""
 
     def __init__(self, code: ErrorCode, message: str, aadsts: int | None = None) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+        super().__init__(code, message)
         self.aadsts = aadsts
+
+
+TOKEN_REUSE_MARGIN = timedelta(minutes=5)
+"""A token is reused until this close to its expiry, so no request starts with a token about to lapse."""
+TRANSIENT_ATTEMPTS = 3
+TRANSIENT_OAUTH_ERRORS = frozenset({"temporarily_unavailable", "server_error"})
 
 
 class AccessToken(BaseModel):
@@ -105,6 +112,9 @@ class ServicePrincipal:
         self._secret_name = secret_name
         self._verify = verify
         self._app: msal.ConfidentialClientApplication | None = None
+        self._cache = msal.TokenCache()
+        self._token: AccessToken | None = None
+        self._lock = asyncio.Lock()
 
     def _words(self, template: str) -> str:
         return template.format(secret=self._secret_name, client_id=self._client_id, tenant=self._tenant_id)
@@ -120,25 +130,30 @@ class ServicePrincipal:
         }
 
     def _application(self) -> msal.ConfidentialClientApplication:
+        """Built once; a transient failure (OSError, MsalServiceError) is left to the caller's retry."""
         if self._app is None:
             try:
                 self._app = msal.ConfidentialClientApplication(
                     self._client_id,
                     client_credential=self._client_credential(),
                     authority=self._endpoints.authority(self._tenant_id),
+                    token_cache=self._cache,
                     instance_discovery=self._endpoints.public_cloud_authority,
                     http_client=VerifyingSession(self._verify),
                     timeout=30,
                 )
             except ValueError:  # MSAL reads the tenant's OpenID configuration here, and hides why it failed
                 raise self._discovery_error() from None
-            except OSError as error:
-                raise SignInError(
-                    ErrorCode.AUTHENTICATION_FAILED,
-                    f"Cannot reach the identity platform at {self._endpoints.authority_host}: {type(error).__name__}."
-                    " Check spec.endpoints.authority, the network path and spec.endpoints.caBundleSecretRef.",
-                ) from None
         return self._app
+
+    def _unreachable(self, error: Exception) -> SignInError:
+        what = str(error) if isinstance(error, msal.exceptions.MsalServiceError) else type(error).__name__
+        return SignInError(
+            ErrorCode.AUTHENTICATION_FAILED,
+            f"Cannot reach the identity platform at {self._endpoints.authority_host}: {what}."
+            " Check spec.endpoints.authority, the network path and spec.endpoints.caBundleSecretRef;"
+            " the next sync tries again.",
+        )
 
     def _discovery_error(self) -> SignInError:
         """Ask the discovery endpoint ourselves: its AADSTS code tells an unknown tenant from an outage."""
@@ -161,22 +176,33 @@ class ServicePrincipal:
         )
 
     async def acquire(self, *, fresh: bool = False) -> AccessToken:
-        """An app-only token for Graph; `fresh` skips MSAL's cache, to see newly consented roles."""
-        if fresh:
-            self._app = None
-        return await asyncio.to_thread(self._acquire)
+        """An app-only token for Graph; `fresh` asks for a new one, to see newly consented roles."""
+        async with self._lock:
+            if fresh:
+                self._token = None
+                for item in self._cache.search(msal.TokenCache.CredentialType.ACCESS_TOKEN):
+                    self._cache.remove_at(item)
+            token = self._token
+            if token is None or token.expires_at - datetime.now(UTC) <= TOKEN_REUSE_MARGIN:
+                token = self._token = await asyncio.to_thread(self._acquire)
+            return token
 
     def _acquire(self) -> AccessToken:
-        application = self._application()
-        try:
-            result = application.acquire_token_for_client([f"{self._endpoints.graph_resource}/.default"])
-        except OSError as error:
-            raise SignInError(
-                ErrorCode.AUTHENTICATION_FAILED,
-                f"Cannot reach the identity platform at {self._endpoints.authority_host}: {type(error).__name__}.",
-            ) from None
-        if "access_token" not in result:
-            raise self._error(result)
+        """Ask MSAL (its cache first), retrying briefly when the identity platform fails transiently."""
+        for attempt in range(1, TRANSIENT_ATTEMPTS + 1):
+            try:
+                result = self._application().acquire_token_for_client(
+                    [f"{self._endpoints.graph_resource}/.default"]
+                )
+            except (OSError, msal.exceptions.MsalServiceError) as error:
+                if attempt == TRANSIENT_ATTEMPTS:
+                    raise self._unreachable(error) from None
+            else:
+                if "access_token" in result:
+                    break
+                if result.get("error") not in TRANSIENT_OAUTH_ERRORS or attempt == TRANSIENT_ATTEMPTS:
+                    raise self._error(result)
+            time.sleep(random.uniform(0.5, 1.0) * 2**attempt)
         claims = token_claims(result["access_token"])
         return AccessToken(
             value=SecretStr(result["access_token"]),

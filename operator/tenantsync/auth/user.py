@@ -2,7 +2,8 @@
 
 Each call does one short exchange and returns, so a run waiting for a person never blocks the operator:
 the run polls once per step, and the pending flow itself lives in the Secret, not in memory, so a
-restarted operator keeps polling the same code.
+restarted operator keeps polling the same code. One instance lives per Tenant (its MSAL application
+reads the OpenID configuration once); `load` brings in the Secret's current content before each use.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ from typing import Any
 
 import msal
 
+from tenantsync.api import ErrorCode
 from tenantsync.auth.endpoints import TenantEndpoints
-from tenantsync.auth.service_principal import VerifyingSession
+from tenantsync.auth.service_principal import SignInError, VerifyingSession
 
 CACHE_KEY = "msal_token_cache.json"
 FLOW_KEY = "device_flow.json"
@@ -53,15 +55,13 @@ class DelegatedUser:
         endpoints: TenantEndpoints,
         tenant_id: str,
         client_id: str,
-        secret_data: dict[str, bytes],
         *,
         verify: str | bool,
     ) -> None:
+        self._endpoints = endpoints
         self._cache = msal.SerializableTokenCache()
-        if secret_data.get(CACHE_KEY):
-            self._cache.deserialize(secret_data[CACHE_KEY].decode())
-        raw_flow = secret_data.get(FLOW_KEY)
-        self._flow: dict[str, Any] | None = json.loads(raw_flow) if raw_flow else None
+        self._flow: dict[str, Any] | None = None
+        self._loaded: dict[str, bytes] | None = None
         self._app = msal.PublicClientApplication(
             client_id,
             authority=endpoints.authority(tenant_id),
@@ -72,12 +72,43 @@ class DelegatedUser:
         )
         self._flow_changed = False
 
+    def load(self, secret_data: dict[str, bytes]) -> None:
+        """Take the token cache and pending flow from the Secret, unless this instance wrote them."""
+        self._flow_changed = False
+        if secret_data == self._loaded:
+            return
+        self._cache.deserialize(secret_data[CACHE_KEY].decode() if secret_data.get(CACHE_KEY) else None)
+        raw_flow = secret_data.get(FLOW_KEY)
+        self._flow = json.loads(raw_flow) if raw_flow else None
+        self._loaded = dict(secret_data)
+
     def secret_data(self) -> dict[str, bytes | None]:
-        """What to write back to the Secret: the cache, and the device flow while one is pending."""
-        return {
+        """What to write back to the Secret: the cache, and the device flow while one is pending.
+
+        Calling it marks the state as saved: the next `load` of the same content keeps this instance.
+        """
+        data = {
             CACHE_KEY: self._cache.serialize().encode(),
             FLOW_KEY: json.dumps(self._flow).encode() if self._flow is not None else None,
         }
+        self._loaded = {key: value for key, value in data.items() if value is not None}
+        self._cache.has_state_changed = False
+        self._flow_changed = False
+        return data
+
+    def _unreachable(self, error: Exception) -> SignInError:
+        return SignInError(
+            ErrorCode.AUTHENTICATION_FAILED,
+            f"Cannot reach the identity platform at {self._endpoints.authority_host} for the user's sign-in:"
+            f" {error if isinstance(error, msal.exceptions.MsalServiceError) else type(error).__name__}."
+            " The next sync tries again.",
+        )
+
+    async def _call(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return await asyncio.to_thread(fn, *args, **kwargs)
+        except (OSError, msal.exceptions.MsalServiceError) as error:
+            raise self._unreachable(error) from None
 
     @property
     def changed(self) -> bool:
@@ -93,17 +124,20 @@ class DelegatedUser:
                     return str(result["access_token"])
             return None
 
-        return await asyncio.to_thread(acquire)
+        token: str | None = await self._call(acquire)
+        return token
 
     @property
     def pending_flow(self) -> bool:
         return self._flow is not None
 
     async def start_device_flow(self, scopes: list[str]) -> DeviceCodeChallenge:
-        flow: dict[str, Any] = await asyncio.to_thread(self._app.initiate_device_flow, scopes)
+        flow: dict[str, Any] = await self._call(self._app.initiate_device_flow, scopes)
         if "user_code" not in flow:
-            raise RuntimeError(
-                f"the identity platform refused the device code request: {flow.get('error_description', flow.get('error'))}"
+            description = str(flow.get("error_description") or flow.get("error")).split("\r\n")[0]
+            raise SignInError(
+                ErrorCode.AUTHENTICATION_FAILED,
+                f"The identity platform refused to start the user's device code sign-in: {description}",
             )
         self._flow, self._flow_changed = flow, True
         return self.challenge()
@@ -122,7 +156,7 @@ class DelegatedUser:
         """Ask the token endpoint once whether the person has signed in."""
         assert self._flow is not None
         flow = self._flow
-        result: dict[str, Any] = await asyncio.to_thread(
+        result: dict[str, Any] = await self._call(
             self._app.acquire_token_by_device_flow, flow, exit_condition=lambda _: True
         )
         if "access_token" in result:

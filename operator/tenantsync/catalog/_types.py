@@ -1,10 +1,15 @@
-"""The first catalogue of configuration types (SPEC §3): where each lives, what it needs, what it depends on."""
+"""The catalogue of configuration types (SPEC §3): where each lives, what it needs, what it refers to.
+
+Everything that differs between types is data here, so that a new type is a row, not a branch in the
+pipeline: its sub-resources and how each is written, the fields that point at other objects (checked
+before any write and used to order the deploy), its read-only fields and its permissions.
+"""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from types import MappingProxyType
 from typing import Any, Literal
 
@@ -22,8 +27,14 @@ _CA_WRITE = "Policy.ReadWrite.ConditionalAccess"
 _INTUNE_READ = "DeviceManagementConfiguration.Read.All"
 _INTUNE_WRITE = "DeviceManagementConfiguration.ReadWrite.All"
 
-# A file name must never leave its type's folder, whatever id the service hands back.
-_SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+class SubResourceWrite(StrEnum):
+    """How a deploy writes a sub-resource, as Graph accepts it for that navigation property."""
+
+    ASSIGN = "assign"
+    """POST the whole list to the parent's ``assign`` action (Intune assignments)."""
+    REPLACE_PARENT = "replaceParent"
+    """PUT the parent with the list inside it (settings catalog settings)."""
 
 
 @dataclass(frozen=True)
@@ -36,10 +47,50 @@ class SubResource:
 
     name: str
     expand: str | None
+    write: SubResourceWrite
     read_only_fields: frozenset[str] = frozenset()
 
 
-_ASSIGNMENTS = SubResource("assignments", "assignments", frozenset({"id", "source", "sourceId"}))
+@dataclass(frozen=True)
+class DirectoryKind:
+    """Directory objects that configuration points at but tenantsync does not keep (groups)."""
+
+    name: str
+    path: str
+    """Graph collection: an object exists when ``GET <path>/<id>`` finds it."""
+    read_permission: str
+    """What the plan needs to check that a referenced object exists (Managed mode only)."""
+
+
+GROUPS = DirectoryKind("group", "groups", "Group.Read.All")
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A field that holds the id of another object, which must exist before the referring one is written.
+
+    ``field`` is a dotted path; ``[]`` walks every item of a list (``assignments[].target.groupId``).
+    ``special`` values are keywords Graph accepts in place of an id (``All``, ``AllTrusted``).
+    """
+
+    field: str
+    target: ResourceType | DirectoryKind
+    special: frozenset[str] = frozenset()
+
+    def values(self, document: Mapping[str, Any]) -> list[str]:
+        """The ids this field holds in ``document``, keywords left out."""
+        found: list[Any] = [document]
+        for part in self.field.split("."):
+            key, many = part.removesuffix("[]"), part.endswith("[]")
+            step = [item.get(key) for item in found if isinstance(item, Mapping)]
+            found = [v for value in step if isinstance(value, list) for v in value] if many else step
+        return [str(v) for v in found if isinstance(v, str) and v and v not in self.special]
+
+
+_ASSIGNMENTS = SubResource(
+    "assignments", "assignments", SubResourceWrite.ASSIGN, frozenset({"id", "source", "sourceId"})
+)
+_ASSIGNED_GROUPS = (Reference("assignments[].target.groupId", GROUPS),)
 
 
 @dataclass(frozen=True)
@@ -52,6 +103,8 @@ class ConfigurationType:
 
     name: ResourceType
     path: str
+    noun: str
+    """One object of the type, as a sentence names it ("named location")."""
     api_version: ApiVersion = "v1.0"
     singleton: bool = False
     read_permissions: tuple[str, ...] = ()
@@ -60,7 +113,7 @@ class ConfigurationType:
     delegated_scopes: tuple[str, ...] = ()
     read_only_fields: frozenset[str] = frozenset({"id", "createdDateTime", "modifiedDateTime"})
     sub_resources: tuple[SubResource, ...] = ()
-    depends_on: tuple[ResourceType, ...] = ()
+    references: tuple[Reference, ...] = ()
     unordered_lists: frozenset[str] = frozenset()
     params: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
@@ -69,14 +122,14 @@ class ConfigurationType:
         """Collections are matched by id (never by display name); a singleton is its own identity."""
         return None if self.singleton else "id"
 
-    def file_name(self, obj: Mapping[str, Any]) -> str:
-        """The object's stable file name inside the type's folder."""
-        if self.singleton:
-            return f"{self.name}.json"
-        object_id = str(obj.get("id", ""))
-        if not _SAFE_NAME.match(object_id):
-            raise ValueError(f"{self.name}: object id {object_id!r} cannot be used as a file name")
-        return f"{object_id}.json"
+    @property
+    def depends_on(self) -> tuple[ResourceType, ...]:
+        """Types whose objects this type's objects point at: they are deployed first."""
+        return tuple(dict.fromkeys(r.target for r in self.references if isinstance(r.target, ResourceType)))
+
+    @property
+    def directory_references(self) -> frozenset[DirectoryKind]:
+        return frozenset(r.target for r in self.references if isinstance(r.target, DirectoryKind))
 
 
 _CA_LISTS = frozenset(
@@ -107,6 +160,7 @@ _CA_LISTS = frozenset(
         "termsOfUse",
     }
 )
+_LOCATION_KEYWORDS = frozenset({"All", "AllTrusted"})
 _INTUNE_READ_ONLY = frozenset({"id", "createdDateTime", "lastModifiedDateTime", "version"})
 _INTUNE_LISTS = frozenset({"roleScopeTagIds", "assignments"})
 
@@ -116,15 +170,32 @@ def _build() -> dict[ResourceType, ConfigurationType]:
         ConfigurationType(
             ResourceType.CONDITIONAL_ACCESS_POLICIES,
             "identity/conditionalAccess/policies",
+            noun="Conditional Access policy",
             read_permissions=(_POLICY_READ,),
-            # Group.Read.All: before deploying, the plan checks that the groups a policy names exist.
-            write_permissions=(_POLICY_READ, _CA_WRITE, "Group.Read.All"),
-            depends_on=(ResourceType.NAMED_LOCATIONS, ResourceType.AUTHENTICATION_STRENGTH_POLICIES),
+            write_permissions=(_POLICY_READ, _CA_WRITE),
+            references=(
+                Reference("conditions.users.includeGroups[]", GROUPS),
+                Reference("conditions.users.excludeGroups[]", GROUPS),
+                Reference(
+                    "conditions.locations.includeLocations[]",
+                    ResourceType.NAMED_LOCATIONS,
+                    _LOCATION_KEYWORDS,
+                ),
+                Reference(
+                    "conditions.locations.excludeLocations[]",
+                    ResourceType.NAMED_LOCATIONS,
+                    _LOCATION_KEYWORDS,
+                ),
+                Reference(
+                    "grantControls.authenticationStrength.id", ResourceType.AUTHENTICATION_STRENGTH_POLICIES
+                ),
+            ),
             unordered_lists=_CA_LISTS,
         ),
         ConfigurationType(
             ResourceType.NAMED_LOCATIONS,
             "identity/conditionalAccess/namedLocations",
+            noun="named location",
             read_permissions=(_POLICY_READ,),
             write_permissions=(_POLICY_READ, _CA_WRITE),
             unordered_lists=frozenset({"ipRanges", "countriesAndRegions"}),
@@ -132,6 +203,7 @@ def _build() -> dict[ResourceType, ConfigurationType]:
         ConfigurationType(
             ResourceType.AUTHENTICATION_STRENGTH_POLICIES,
             "policies/authenticationStrengthPolicies",
+            noun="authentication strength",
             read_permissions=(_POLICY_READ,),
             write_permissions=(_POLICY_READ, _CA_WRITE),
             read_only_fields=frozenset(
@@ -142,6 +214,7 @@ def _build() -> dict[ResourceType, ConfigurationType]:
         ConfigurationType(
             ResourceType.AUTHENTICATION_METHODS_POLICY,
             "policies/authenticationMethodsPolicy",
+            noun="authentication methods policy",
             singleton=True,
             read_permissions=(_POLICY_READ,),
             write_permissions=("Policy.ReadWrite.AuthenticationMethod",),
@@ -153,6 +226,7 @@ def _build() -> dict[ResourceType, ConfigurationType]:
         ConfigurationType(
             ResourceType.AUTHORIZATION_POLICY,
             "policies/authorizationPolicy",
+            noun="authorization policy",
             singleton=True,
             read_permissions=(_POLICY_READ,),
             write_permissions=("Policy.ReadWrite.Authorization",),
@@ -162,6 +236,7 @@ def _build() -> dict[ResourceType, ConfigurationType]:
         ConfigurationType(
             ResourceType.CROSS_TENANT_ACCESS_POLICY,
             "policies/crossTenantAccessPolicy/default",
+            noun="cross-tenant access default",
             singleton=True,
             read_permissions=(_POLICY_READ,),
             write_permissions=("Policy.ReadWrite.CrossTenantAccess",),
@@ -171,6 +246,7 @@ def _build() -> dict[ResourceType, ConfigurationType]:
         ConfigurationType(
             ResourceType.SECURITY_DEFAULTS,
             "policies/identitySecurityDefaultsEnforcementPolicy",
+            noun="security defaults policy",
             singleton=True,
             read_permissions=(_POLICY_READ,),
             write_permissions=("Policy.ReadWrite.SecurityDefaults",),
@@ -179,15 +255,18 @@ def _build() -> dict[ResourceType, ConfigurationType]:
         ConfigurationType(
             ResourceType.DEVICE_CONFIGURATIONS,
             "deviceManagement/deviceConfigurations",
+            noun="device configuration",
             read_permissions=(_INTUNE_READ,),
             write_permissions=(_INTUNE_WRITE,),
             read_only_fields=_INTUNE_READ_ONLY,
             sub_resources=(_ASSIGNMENTS,),
+            references=_ASSIGNED_GROUPS,
             unordered_lists=_INTUNE_LISTS,
         ),
         ConfigurationType(
             ResourceType.DEVICE_COMPLIANCE_POLICIES,
             "deviceManagement/deviceCompliancePolicies",
+            noun="compliance policy",
             read_permissions=(_INTUNE_READ,),
             write_permissions=(_INTUNE_WRITE,),
             read_only_fields=_INTUNE_READ_ONLY,
@@ -196,14 +275,17 @@ def _build() -> dict[ResourceType, ConfigurationType]:
                 SubResource(
                     "scheduledActionsForRule",
                     "scheduledActionsForRule($expand=scheduledActionConfigurations)",
+                    SubResourceWrite.REPLACE_PARENT,
                     frozenset({"id"}),
                 ),
             ),
+            references=_ASSIGNED_GROUPS,
             unordered_lists=_INTUNE_LISTS | {"notificationMessageCCList"},
         ),
         ConfigurationType(
             ResourceType.SETTINGS_CATALOG_POLICIES,
             "deviceManagement/configurationPolicies",
+            noun="settings catalog policy",
             api_version="beta",
             read_permissions=(_INTUNE_READ,),
             write_permissions=(_INTUNE_WRITE,),
@@ -217,12 +299,17 @@ def _build() -> dict[ResourceType, ConfigurationType]:
                     "creationSource",
                 }
             ),
-            sub_resources=(_ASSIGNMENTS, SubResource("settings", None, frozenset({"id"}))),
+            sub_resources=(
+                _ASSIGNMENTS,
+                SubResource("settings", None, SubResourceWrite.REPLACE_PARENT, frozenset({"id"})),
+            ),
+            references=_ASSIGNED_GROUPS,
             unordered_lists=_INTUNE_LISTS | {"settings"},
         ),
         ConfigurationType(
             ResourceType.PASSWORD_RESET_POLICY,
             "PasswordReset/PasswordResetPolicies",
+            noun="password reset policy",
             api_version="api",
             singleton=True,
             requires_user=True,
@@ -233,6 +320,7 @@ def _build() -> dict[ResourceType, ConfigurationType]:
         ConfigurationType(
             ResourceType.B2B_POLICY,
             "B2B/b2bPolicy",
+            noun="B2B policy",
             api_version="api",
             singleton=True,
             requires_user=True,
@@ -249,6 +337,7 @@ def _build() -> dict[ResourceType, ConfigurationType]:
         ConfigurationType(
             ResourceType.ENTERPRISE_STATE_ROAMING,
             "RoamingSettings",
+            noun="enterprise state roaming setting",
             api_version="api",
             singleton=True,
             requires_user=True,
@@ -278,8 +367,14 @@ def required_permissions(types: Iterable[ResourceType], mode: Mode) -> list[str]
     needed: set[str] = set()
     for name in types:
         entry = _CATALOG[name]
-        if not entry.requires_user:
-            needed.update(entry.write_permissions if mode == Mode.MANAGED else entry.read_permissions)
+        if entry.requires_user:
+            continue
+        if mode == Mode.MANAGED:
+            needed.update(entry.write_permissions)
+            # Before deploying, the plan checks that the groups (etc.) the objects name exist.
+            needed.update(kind.read_permission for kind in entry.directory_references)
+        else:
+            needed.update(entry.read_permissions)
     return sorted(needed)
 
 

@@ -8,36 +8,13 @@ from typing import Any
 
 import kopf
 
-from tenantsync.api import RunStep
 from tenantsync.controllers import runs_index, syncruns, tenants
 from tenantsync.controllers.constants import FINALIZER, KOPF_ANNOTATION_PREFIX
 from tenantsync.controllers.status import StatusWriter
 from tenantsync.kube import KubeClient
 from tenantsync.metrics import OperatorMetrics
 from tenantsync.settings import OperatorSettings
-from tenantsync.sync import Pipeline
-from tenantsync.sync.approval import AwaitApproval
-from tenantsync.sync.authenticate import Authenticate
-from tenantsync.sync.backup import Backup
-from tenantsync.sync.connections import TenantConnections
-from tenantsync.sync.deploy import Deploy
-from tenantsync.sync.plan import Plan
-from tenantsync.sync.preflight import Preflight
-from tenantsync.sync.verify import Verify
-
-
-def build_pipeline(connections: TenantConnections, settings: OperatorSettings) -> Pipeline:
-    return Pipeline(
-        {
-            RunStep.PREFLIGHT: Preflight(connections),
-            RunStep.AUTHENTICATE: Authenticate(connections, settings.admin_consent_poll_seconds),
-            RunStep.BACKUP: Backup(connections, settings.admin_consent_poll_seconds),
-            RunStep.PLAN: Plan(connections, settings.deletion_guard_ratio),
-            RunStep.APPROVAL: AwaitApproval(connections),
-            RunStep.DEPLOY: Deploy(connections),
-            RunStep.VERIFY: Verify(connections),
-        }
-    )
+from tenantsync.sync import TenantCache, build_pipeline
 
 
 def build_registry(
@@ -45,7 +22,7 @@ def build_registry(
 ) -> kopf.OperatorRegistry:
     registry = kopf.OperatorRegistry()
     writer = StatusWriter(kube)
-    connections = TenantConnections(settings.workdir)
+    cache = TenantCache(settings.workdir)
 
     @kopf.on.startup(registry=registry)
     def configure(settings: kopf.OperatorSettings, **_: Any) -> None:
@@ -56,6 +33,7 @@ def build_registry(
         )
         settings.persistence.finalizer = FINALIZER
         settings.posting.level = logging.WARNING
+        settings.posting.reporting_component = "tenantsync"
         settings.watching.server_timeout = 300
 
     @kopf.on.login(registry=registry)
@@ -63,10 +41,13 @@ def build_registry(
         return kopf.login_with_service_account(**kwargs) or kopf.login_with_kubeconfig(**kwargs)
 
     runs_index.register(registry)
-    tenants.register(registry, settings, tenants.TenantController(settings, kube, writer, metrics))
-    executor = syncruns.RunExecutor(
-        settings, kube, writer, build_pipeline(connections, settings), connections, metrics
+    tenants.register(registry, settings, tenants.TenantController(settings, kube, writer, metrics, cache))
+    pipeline = build_pipeline(
+        cache,
+        consent_poll_seconds=settings.admin_consent_poll_seconds,
+        deletion_guard_ratio=settings.deletion_guard_ratio,
     )
+    executor = syncruns.RunExecutor(settings, kube, writer, pipeline, cache, metrics)
     syncruns.register(registry, executor, kube)
     return registry
 

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from tenantsync.api import (
+    ConditionStatus,
     ConditionType,
     RunError,
     RunPhase,
@@ -18,7 +19,6 @@ from tenantsync.api import (
     TenantStatus,
     set_condition,
 )
-from tenantsync.api.conditions import ConditionStatus
 from tenantsync.kube import KubeClient
 from tenantsync.sync import TenantObservations
 

@@ -13,9 +13,10 @@ from typing import Any
 import kopf
 
 from tenantsync.api import (
+    APPROVAL,
     GROUP,
     VERSION,
-    ConditionType,
+    Decision,
     ErrorCode,
     RunError,
     RunPhase,
@@ -23,21 +24,17 @@ from tenantsync.api import (
     SyncRunStatus,
     TenantSpec,
     TenantStatus,
-    find_condition,
-    set_condition,
     troubleshooting_url,
 )
-from tenantsync.api.annotations import APPROVAL, Decision
 from tenantsync.controllers.constants import TENANT_LABEL
 from tenantsync.controllers.runs_index import run_phase, runs_of
 from tenantsync.controllers.status import RUN_MIRROR_FIELDS, StatusWriter, tenant_status_for_run
 from tenantsync.controllers.tenants import owner_reference
 from tenantsync.kube import KubeClient, NotFoundError
-from tenantsync.metrics import DEPLOY_RESULTS, OperatorMetrics
+from tenantsync.metrics import OperatorMetrics, observe_step
 from tenantsync.scheduling import RunRecord
 from tenantsync.settings import OperatorSettings
-from tenantsync.sync import Finish, Pipeline, RunContext, Transition, Wait
-from tenantsync.sync.connections import TenantConnections
+from tenantsync.sync import Finish, Pipeline, RunContext, Session, TenantCache, Wait, record_transition
 
 QUEUE_POLL_SECONDS = 2.0
 
@@ -48,15 +45,15 @@ class RunExecutor:
         settings: OperatorSettings,
         kube: KubeClient,
         writer: StatusWriter,
-        pipeline: Pipeline,
-        connections: TenantConnections,
+        pipeline: Pipeline[Session],
+        cache: TenantCache,
         metrics: OperatorMetrics,
     ) -> None:
         self._settings = settings
         self._kube = kube
         self._writer = writer
         self._pipeline = pipeline
-        self._connections = connections
+        self._cache = cache
         self._metrics = metrics
 
     async def execute(
@@ -94,13 +91,15 @@ class RunExecutor:
             )
             previous_phase, before = status.phase, status.model_copy(deep=True)
             transition = await self._pipeline.advance(ctx)
-            self._observe(namespace, tenant_name, before, status, transition, now)
+            self._observe(namespace, tenant_name, before, status, isinstance(transition, Wait), now)
+            if status.phase != previous_phase or isinstance(transition, Finish):
+                # Before the status write: once the status says finished, kopf cancels this daemon,
+                # possibly while the write's response is still on its way, and the event would be lost.
+                self._announce(body, tenant_name, status)
             if status != before:  # a run waiting for a person polls often and mostly changes nothing
                 # The Tenant first: once the run's status says finished, kopf stops this daemon.
                 await self._mirror(name, ctx)
                 await self._writer.run(namespace, name, status)
-            if status.phase != previous_phase or isinstance(transition, Finish):
-                self._announce(body, tenant_name, status)
             if isinstance(transition, Finish):
                 return
             if isinstance(transition, Wait):
@@ -112,40 +111,13 @@ class RunExecutor:
         tenant: str,
         before: SyncRunStatus,
         after: SyncRunStatus,
-        transition: Transition,
+        waiting: bool,
         now: datetime,
     ) -> None:
-        """What one step did, as metrics count it: each fact once, when the step that made it ends."""
-        metrics, step = self._metrics, before.step
-        requests, throttled = self._connections.take_graph_counts(namespace, tenant)
+        requests, throttled = self._cache.take_graph_counts(namespace, tenant)
         if requests:
-            metrics.observe_graph(namespace, tenant, requests, throttled)
-        if step == RunStep.BACKUP and after.backup is not None:
-            metrics.observe_backup(namespace, tenant, after.backup.objectsByType)
-        if step == RunStep.PLAN and after.plan is not None and after.plan.changes:
-            counts: dict[str, int] = {}
-            for change in after.plan.changes:
-                counts[change.action] = counts.get(change.action, 0) + 1
-            metrics.observe_plan(namespace, tenant, counts)
-        if step == RunStep.APPROVAL and not isinstance(transition, Wait):
-            planned = find_condition(after.conditions, ConditionType.PLANNED)
-            if planned is not None:
-                metrics.observe_approval_wait(
-                    namespace, tenant, (now - planned.lastTransitionTime).total_seconds()
-                )
-        done = len(before.deploy.results) if before.deploy else 0
-        for result in (after.deploy.results if after.deploy else [])[done:]:
-            if result.result in DEPLOY_RESULTS:
-                metrics.observe_deploy_result(namespace, tenant, result.action, result.result)
-        if isinstance(transition, Finish) and after.phase is not None:
-            started = after.startTime or now
-            metrics.observe_run_finished(
-                namespace,
-                tenant,
-                after.phase,
-                after.error.code if after.error else None,
-                (now - started).total_seconds(),
-            )
+            self._metrics.observe_graph(namespace, tenant, requests, throttled)
+        observe_step(self._metrics, namespace, tenant, before, after, waiting=waiting, now=now)
 
     @staticmethod
     def _older_active_run(name: str, body: kopf.Body, runs: list[RunRecord]) -> str | None:
@@ -174,24 +146,19 @@ class RunExecutor:
             f" {body.metadata.namespace}. Create the Tenant or fix spec.tenantRef in a new SyncRun."
         )
         code = ErrorCode.TENANT_RESOURCE_NOT_FOUND
-        status.startTime = status.startTime or now
-        status.step, status.phase, status.message, status.completionTime = (
-            RunStep.DONE,
-            RunPhase.NEW_ERROR,
-            message,
-            now,
-        )
-        status.error = RunError(
+        error = RunError(
             code=code,
             message=message,
             troubleshootingUrl=troubleshooting_url(self._settings.docs_base_url, code),
         )
-        status.conditions = set_condition(
-            status.conditions, ConditionType.FAILED, "True", code.value, message,
-            generation=body.metadata.get("generation"), now=now,
-        )  # fmt: skip
-        await self._writer.run(body.metadata.namespace or "", body.metadata.name or "", status)
+        record_transition(
+            status,
+            Finish(RunPhase.NEW_ERROR, message, error),
+            generation=body.metadata.get("generation"),
+            now=now,
+        )
         self._announce(body, tenant_name, status)
+        await self._writer.run(body.metadata.namespace or "", body.metadata.name or "", status)
 
     async def _mirror(self, run_name: str, ctx: RunContext) -> None:
         """Update the Tenant, unless a newer run has started since (the Tenant shows its newest run)."""
@@ -250,7 +217,7 @@ def register(registry: kopf.OperatorRegistry, executor: RunExecutor, kube: KubeC
         name, tenant = body.metadata.name, body.spec["tenantRef"]["name"]
         phase = run_phase(body.status)
         choices = ", ".join(d.value for d in Decision)
-        if new not in {d.value for d in Decision}:
+        if new not in Decision.__members__.values():
             kopf.warn(
                 body,
                 reason="InvalidApproval",

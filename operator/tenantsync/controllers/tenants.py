@@ -14,6 +14,7 @@ import kopf
 
 from tenantsync.api import (
     GROUP,
+    SYNC_REQUESTED_AT,
     VERSION,
     ErrorCode,
     RunError,
@@ -24,8 +25,8 @@ from tenantsync.api import (
     Trigger,
     troubleshooting_url,
 )
-from tenantsync.api.annotations import SYNC_REQUESTED_AT
 from tenantsync.controllers.constants import TENANT_LABEL, TRIGGER_LABEL
+from tenantsync.controllers.reconcile import TenantPass, decide
 from tenantsync.controllers.runs_index import runs_of
 from tenantsync.controllers.status import (
     RUN_MIRROR_FIELDS,
@@ -35,12 +36,11 @@ from tenantsync.controllers.status import (
     tenant_error_status,
     tenant_status_for_run,
 )
-from tenantsync.kube import KubeClient
-from tenantsync.kube.client import ConflictError
+from tenantsync.kube import ConflictError, KubeClient
 from tenantsync.metrics import OperatorMetrics
-from tenantsync.scheduling import InvalidScheduleError, RunRecord, Schedule, runs_to_prune
+from tenantsync.scheduling import InvalidScheduleError, RunRecord, Schedule
 from tenantsync.settings import OperatorSettings
-from tenantsync.sync import TenantObservations
+from tenantsync.sync import TenantCache, TenantObservations
 
 
 def run_manifest(tenant: kopf.Body, trigger: Trigger, now: datetime, suffix: str = "") -> dict[str, Any]:
@@ -72,12 +72,18 @@ def owner_reference(tenant: kopf.Body | dict[str, Any]) -> dict[str, Any]:
 
 class TenantController:
     def __init__(
-        self, settings: OperatorSettings, kube: KubeClient, writer: StatusWriter, metrics: OperatorMetrics
+        self,
+        settings: OperatorSettings,
+        kube: KubeClient,
+        writer: StatusWriter,
+        metrics: OperatorMetrics,
+        cache: TenantCache,
     ) -> None:
         self._settings = settings
         self._kube = kube
         self._writer = writer
         self._metrics = metrics
+        self._cache = cache
 
     async def reconcile(self, body: kopf.Body, memo: kopf.Memo, runs: list[RunRecord]) -> None:
         lock: asyncio.Lock = memo.setdefault("reconcile_lock", asyncio.Lock())
@@ -122,45 +128,50 @@ class TenantController:
             status = await self._recover_from_tenant_error(namespace, status, generation, now)
             recovered = RUN_MIRROR_FIELDS
 
-        requested = body.metadata.annotations.get(SYNC_REQUESTED_AT)
-        # A request that arrives while a run is active stays unhandled until that run has finished.
-        if requested and requested != status.lastHandledSyncRequest and not active:
-            run_name = await self._start_run(body, Trigger.SYNC_REQUEST, now)
+        decision = decide(
+            TenantPass(
+                spec=spec,
+                status=status,
+                schedule=schedule,
+                created=datetime.fromisoformat(body.metadata["creationTimestamp"]),
+                now=now,
+                runs=runs,
+                active=active,
+                sync_requested=body.metadata.annotations.get(SYNC_REQUESTED_AT),
+            )
+        )
+        if decision.start is not None:
+            run_name = await self._start_run(body, decision.start, now)
             created.add(run_name)
             active.append(run_name)
-            status.lastHandledSyncRequest = requested
+            if decision.start == Trigger.SYNC_REQUEST:
+                kopf.event(
+                    body,
+                    type="Normal",
+                    reason="SyncRequested",
+                    message=f"Tenant {name}: sync requested ({decision.handled_request}); started SyncRun {run_name}.",
+                )
+            else:
+                kopf.event(
+                    body,
+                    type="Normal",
+                    reason="SyncScheduled",
+                    message=f"Tenant {name}: started scheduled SyncRun {run_name}.",
+                )
+        if decision.handled_request is not None:
+            status.lastHandledSyncRequest = decision.handled_request
+        if decision.tick is not None:
+            status.lastScheduleTime = decision.tick
+        if decision.skipped_tick and decision.tick is not None:
+            status.lastSkippedScheduleTime = decision.tick
             kopf.event(
                 body,
                 type="Normal",
-                reason="SyncRequested",
-                message=f"Tenant {name}: sync requested ({requested}); started SyncRun {run_name}.",
+                reason="ScheduleSkipped",
+                message=f"Tenant {name}: skipped the {decision.tick:%Y-%m-%dT%H:%M:%SZ} sync because SyncRun"
+                f" {active[0]} is still running.",
             )
-
-        if schedule is not None and not spec.suspend:
-            last = status.lastScheduleTime or datetime.fromisoformat(body.metadata["creationTimestamp"])
-            tick = schedule.due_tick(last, now)
-            if tick is not None:
-                status.lastScheduleTime = tick
-                if active:
-                    status.lastSkippedScheduleTime = tick
-                    kopf.event(
-                        body,
-                        type="Normal",
-                        reason="ScheduleSkipped",
-                        message=f"Tenant {name}: skipped the {tick:%Y-%m-%dT%H:%M:%SZ} sync because SyncRun"
-                        f" {active[0]} is still running.",
-                    )
-                else:
-                    run_name = await self._start_run(body, Trigger.SCHEDULE, now)
-                    created.add(run_name)
-                    kopf.event(
-                        body,
-                        type="Normal",
-                        reason="SyncScheduled",
-                        message=f"Tenant {name}: started scheduled SyncRun {run_name}.",
-                    )
-
-        for stale in runs_to_prune(runs, spec.successfulRunsHistoryLimit, spec.failedRunsHistoryLimit):
+        for stale in decision.prune:
             await self._kube.delete("syncruns", namespace, stale)
 
         if before is None:
@@ -193,8 +204,9 @@ class TenantController:
         )
 
     def forget(self, namespace: str, name: str) -> None:
-        """A deleted Tenant's series disappear from /metrics."""
+        """A deleted Tenant's series disappear from /metrics, and its sign-ins and clone are dropped."""
         self._metrics.forget_tenant(namespace, name)
+        self._cache.forget(namespace, name)
 
     async def _start_run(self, body: kopf.Body, trigger: Trigger, now: datetime) -> str:
         namespace = body.metadata.namespace

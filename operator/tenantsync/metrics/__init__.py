@@ -11,6 +11,7 @@ from tenantsync.metrics._operator_metrics import (
     RUN_DURATION_BUCKETS,
     OperatorMetrics,
 )
+from tenantsync.metrics._run_steps import observe_step
 
 __all__ = [
     "APPROVAL_WAIT_BUCKETS",
@@ -19,4 +20,5 @@ __all__ = [
     "PLAN_ACTIONS",
     "RUN_DURATION_BUCKETS",
     "OperatorMetrics",
+    "observe_step",
 ]

@@ -20,12 +20,21 @@ from prometheus_client import (
     start_http_server,
 )
 
-from tenantsync.api import ErrorCode, ResourceType, RunPhase, TenantPhase
+from tenantsync.api import (
+    ChangeAction,
+    ChangeOutcome,
+    CredentialKind,
+    ErrorCode,
+    ResourceType,
+    RunPhase,
+    TenantPhase,
+)
 from tenantsync.metrics._tenant_series import TenantSeriesCollector, TenantSnapshot
 
-PLAN_ACTIONS = ("create", "update", "delete")
-DEPLOY_RESULTS = ("Applied", "Failed", "Conflict")
-CREDENTIAL_KINDS = ("ClientSecret", "Certificate")
+PLAN_ACTIONS = tuple(action.value for action in ChangeAction)
+DEPLOY_RESULTS = tuple(outcome.value for outcome in ChangeOutcome if outcome != ChangeOutcome.APPLYING)
+"""A change's final results; Applying is a change in flight, never counted."""
+CREDENTIAL_KINDS = tuple(kind.value for kind in CredentialKind)
 _RUN_RESULTS = tuple(phase.value for phase in RunPhase if phase.finished)
 
 _HOUR = 3600.0

@@ -15,7 +15,7 @@ import time
 from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
 
-from tenantsync.api import ErrorCode
+from tenantsync.api import CodedError, ErrorCode
 from tenantsync.repository.git import (
     Git,
     GitAuthor,
@@ -35,13 +35,8 @@ _PENDING_REF = "refs/tenantsync/pending"
 _RETRYABLE_REJECTIONS = ("non-fast-forward", "fetch first", "failed to update ref", "failed to lock")
 
 
-class RepositoryError(Exception):
+class RepositoryError(CodedError):
     """The repository cannot be used; the message says what to fix and never contains a secret."""
-
-    def __init__(self, code: ErrorCode, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
 
 
 class TenantRepository:

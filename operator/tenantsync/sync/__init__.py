@@ -9,15 +9,25 @@ from tenantsync.sync.pipeline import (
     TenantObservations,
     Transition,
     Wait,
+    record_transition,
 )
+from tenantsync.sync.session import Folders, Principal, Session, TenantCache, TenantSession
+from tenantsync.sync.steps import build_pipeline
 
 __all__ = [
     "Advance",
     "Finish",
+    "Folders",
     "Pipeline",
+    "Principal",
     "RunContext",
     "SecretReader",
+    "Session",
+    "TenantCache",
     "TenantObservations",
+    "TenantSession",
     "Transition",
     "Wait",
+    "build_pipeline",
+    "record_transition",
 ]

@@ -3,17 +3,27 @@
 Its position (`status.step`) and everything a later step needs live in the SyncRun's status, which the
 caller persists after every transition. A restarted operator therefore resumes at the step it stopped
 in, and steps are written so that running one again after a crash repeats nothing already done.
+
+This is the one place that turns a failure into an outcome: a step raises a `CodedError` or a
+`GraphError` and the pipeline finishes the run NewError with the step's condition set False, so no run
+is left to kopf's retries with a status that still says it is working.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable, Mapping
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import ClassVar, Generic, Protocol, TypeVar
 
 from tenantsync.api import (
+    CREDENTIAL_ERRORS,
+    CodedError,
+    ConditionStatus,
     ConditionType,
+    CredentialsStatus,
     ErrorCode,
     RunError,
     RunPhase,
@@ -23,10 +33,13 @@ from tenantsync.api import (
     set_condition,
     troubleshooting_url,
 )
-from tenantsync.api.conditions import ConditionStatus
-from tenantsync.api.tenant import CredentialsStatus
+from tenantsync.graph import GraphError, GraphPermissionDenied
 
-USER_SIGN_IN_FAILED = frozenset({"TimedOut", "Blocked", "Failed"})
+log = logging.getLogger(__name__)
+
+DATA_ERRORS = (ValueError, TypeError, KeyError, LookupError, UnicodeError)
+"""Input the code did not expect: deterministic, so retrying would wedge the run. Anything else (the
+API server or the network failing) is left to the caller, which retries the step."""
 
 
 class SecretReader(Protocol):
@@ -35,14 +48,18 @@ class SecretReader(Protocol):
     async def write_secret(self, namespace: str, name: str, data: dict[str, bytes | None]) -> None: ...
 
 
+Observation = tuple[ConditionStatus, str, str]
+"""A Tenant condition as a run observed it: status, reason, message."""
+
+
 @dataclass
 class TenantObservations:
     """What a run learned about its Tenant that the Tenant's own status shows (not only the run's)."""
 
     credentials: CredentialsStatus | None = None
-    credentials_valid: tuple[ConditionStatus, str, str] | None = None  # status, reason, message
-    admin_consent: tuple[ConditionStatus, str, str] | None = None
-    user_authenticated: tuple[ConditionStatus, str, str] | None = None
+    credentials_valid: Observation | None = None
+    admin_consent: Observation | None = None
+    user_authenticated: Observation | None = None
 
 
 @dataclass
@@ -79,6 +96,9 @@ class RunContext:
             code=code, message=message, troubleshootingUrl=troubleshooting_url(self.docs_base_url, code)
         )
 
+    def fail(self, code: ErrorCode, message: str) -> Finish:
+        return Finish(RunPhase.NEW_ERROR, message, self.error(code, message))
+
 
 @dataclass(frozen=True)
 class Advance:
@@ -107,12 +127,44 @@ class Finish:
 
 
 Transition = Advance | Wait | Finish
-Step = Callable[[RunContext], Awaitable[Transition]]
+
+SessionT = TypeVar("SessionT")
+SessionT_contra = TypeVar("SessionT_contra", contravariant=True)
 
 
-class Pipeline:
-    def __init__(self, steps: dict[RunStep, Step]) -> None:
+class Step(Protocol[SessionT_contra]):
+    """One step of the pipeline: what it does, given the run and a session open for this step alone."""
+
+    condition: ClassVar[ConditionType | None]
+    """The condition a failure in this step sets False."""
+    activity: ClassVar[str]
+    """What the step was doing, for error messages ("reading the tenant's configuration")."""
+
+    async def __call__(self, ctx: RunContext, session: SessionT_contra) -> Transition: ...
+
+
+def graph_failure(ctx: RunContext, error: GraphError, doing: str) -> Finish:
+    """A Graph error stops the run with what happened; a 403 names the permission to consent."""
+    if isinstance(error, GraphPermissionDenied):
+        return ctx.fail(
+            ErrorCode.ADMIN_CONSENT_REQUIRED,
+            f"Graph refused {doing} with 403 {error.code}: {error.message} Grant the application the"
+            " permission and admin consent, then sync again.",
+        )
+    return ctx.fail(
+        ErrorCode.GRAPH_REQUEST_FAILED,
+        f"Graph answered {error.status} {error.code} while {doing}: {error.message}",
+    )
+
+
+class Pipeline(Generic[SessionT]):
+    def __init__(
+        self,
+        steps: Mapping[RunStep, Step[SessionT]],
+        open_session: Callable[[RunContext], AbstractAsyncContextManager[SessionT]],
+    ) -> None:
         self._steps = steps
+        self._open_session = open_session
 
     async def advance(self, ctx: RunContext) -> Transition:
         """Run the current step once and record its transition in `ctx.status`."""
@@ -121,10 +173,35 @@ class Pipeline:
             status.step = RunStep.PREFLIGHT
             status.phase = RunPhase.STARTING
             status.startTime = ctx.now
-        transition = await self._steps[status.step](ctx)
+        step = self._steps[status.step]
+        try:
+            async with self._open_session(ctx) as session:
+                transition = await step(ctx, session)
+        except CodedError as error:
+            transition = self._failed(ctx, step, ctx.fail(error.code, error.message))
+        except GraphError as error:
+            transition = self._failed(ctx, step, graph_failure(ctx, error, step.activity))
+        except DATA_ERRORS as error:
+            log.exception("SyncRun %s/%s failed in step %s", ctx.namespace, ctx.run_name, status.step)
+            message = (
+                f"tenantsync could not complete step {status.step} ({step.activity}):"
+                f" {type(error).__name__}: {str(error)[:300]}. The operator's log has the details."
+            )
+            transition = self._failed(ctx, step, ctx.fail(ErrorCode.UNEXPECTED_ERROR, message))
         transition = self._with_user_outcome(ctx, transition)
-        self._record(ctx, transition)
+        record_transition(status, transition, generation=ctx.generation, now=ctx.now)
         return transition
+
+    @staticmethod
+    def _failed(ctx: RunContext, step: Step[SessionT], finish: Finish) -> Finish:
+        assert finish.error is not None
+        code = finish.error.code
+        if step.condition is not None:
+            ctx.condition(step.condition, "False", code.value, finish.message)
+        if code in CREDENTIAL_ERRORS:
+            ctx.observations.credentials_valid = ("False", code.value, finish.message)
+            ctx.condition(ConditionType.AUTHENTICATED, "False", code.value, finish.message)
+        return finish
 
     @staticmethod
     def _with_user_outcome(ctx: RunContext, transition: Transition) -> Transition:
@@ -134,26 +211,34 @@ class Pipeline:
             isinstance(transition, Finish)
             and transition.phase == RunPhase.SUCCEEDED
             and user is not None
-            and user.state in USER_SIGN_IN_FAILED
+            and user.state is not None
+            and user.state.failed
         ):
             return Finish(RunPhase.PARTIALLY_SUCCESSFUL, f"{user.message} {transition.message}")
         return transition
 
-    @staticmethod
-    def _record(ctx: RunContext, transition: Transition) -> None:
-        status = ctx.status
-        status.phase = transition.phase
-        status.message = transition.message
-        status.observedGeneration = ctx.generation
-        if isinstance(transition, Advance):
-            status.step = transition.step
-        elif isinstance(transition, Wait) and transition.resume_at is not None:
-            status.step = transition.resume_at
-        elif isinstance(transition, Finish):
-            status.step = RunStep.DONE
-            status.completionTime = ctx.now
-            status.error = transition.error
-            if transition.error is None:
-                ctx.condition(ConditionType.COMPLETE, "True", transition.phase.value, transition.message)
-            else:
-                ctx.condition(ConditionType.FAILED, "True", transition.error.code.value, transition.message)
+
+def record_transition(
+    status: SyncRunStatus, transition: Transition, *, generation: int | None, now: datetime
+) -> None:
+    """Write a transition into the run's status; a Finish sets Complete or Failed (as a Job's do)."""
+    status.phase = transition.phase
+    status.message = transition.message
+    status.observedGeneration = generation
+    if isinstance(transition, Advance):
+        status.step = transition.step
+    elif isinstance(transition, Wait) and transition.resume_at is not None:
+        status.step = transition.resume_at
+    elif isinstance(transition, Finish):
+        status.step = RunStep.DONE
+        status.startTime = status.startTime or now
+        status.completionTime = now
+        status.error = transition.error
+        ended = (
+            (ConditionType.COMPLETE, transition.phase.value)
+            if transition.error is None
+            else (ConditionType.FAILED, transition.error.code.value)
+        )
+        status.conditions = set_condition(
+            status.conditions, ended[0], "True", ended[1], transition.message, generation=generation, now=now
+        )

@@ -15,6 +15,7 @@ from typing import Any
 from tenantsync.api import ResourceType
 from tenantsync.catalog import ConfigurationType, catalog, normalise, serialise
 from tenantsync.graph import BatchRequest, GraphClient
+from tenantsync.sync.layout import file_for
 
 JsonObject = dict[str, Any]
 
@@ -27,10 +28,10 @@ class BackupSnapshot:
     skipped: list[ResourceType] = field(default_factory=list)
 
     def files(self) -> dict[str, bytes]:
-        """Repository-relative paths (``<typeName>/<file name>``) to their canonical bytes."""
+        """Repository-relative paths (see `layout`) to their canonical bytes."""
         entries = catalog()
         return {
-            f"{kind}/{entries[kind].file_name(obj)}": serialise(obj)
+            file_for(entries[kind], obj): serialise(obj)
             for kind, items in self.objects.items()
             for obj in items
         }

@@ -32,3 +32,16 @@ def test_one_condition_per_type() -> None:
     )
     conditions = set_condition(conditions, ConditionType.READY, "True", "B", "", generation=1, now=T0)
     assert sorted(c.type for c in conditions) == ["CredentialsValid", "Ready"]
+
+
+def test_an_unchanged_condition_keeps_its_place_and_equals_the_old_list() -> None:
+    conditions = set_condition([], ConditionType.READY, "False", "A", "m", generation=1, now=T0)
+    conditions = set_condition(
+        conditions, ConditionType.CREDENTIALS_VALID, "True", "Valid", "", generation=1, now=T0
+    )
+    again = set_condition(
+        conditions, ConditionType.READY, "False", "A", "m", generation=1, now=T0 + timedelta(minutes=5)
+    )
+    assert again == conditions, "re-setting an unchanged condition must not reorder or rewrite the list"
+    changed = set_condition(conditions, ConditionType.READY, "True", "B", "", generation=1, now=T0)
+    assert [c.type for c in changed] == ["Ready", "CredentialsValid"]

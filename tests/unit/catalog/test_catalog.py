@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 from tenantsync.api import Mode, ResourceType
 from tenantsync.catalog import ADMIN_API_SCOPE, catalog, deploy_order, required_permissions
 
@@ -101,14 +99,24 @@ def test_conditional_access_is_deployed_after_what_it_references() -> None:
     ]
 
 
-def test_file_names_are_the_id_for_collections_and_the_type_for_singletons() -> None:
-    entries = catalog()
-    policy = {"id": "0b1c2d3e-0000-4000-8000-000000000001", "displayName": "CA001"}
-    assert entries[ResourceType.CONDITIONAL_ACCESS_POLICIES].file_name(policy) == f"{policy['id']}.json"
-    assert entries[ResourceType.AUTHORIZATION_POLICY].file_name({"id": "x"}) == "authorizationPolicy.json"
+def test_references_are_found_in_lists_and_nested_fields_keywords_left_out() -> None:
+    [locations] = [
+        r
+        for r in catalog()[ResourceType.CONDITIONAL_ACCESS_POLICIES].references
+        if r.field == "conditions.locations.includeLocations[]"
+    ]
+    policy = {"conditions": {"locations": {"includeLocations": ["All", "loc-1", "loc-2"]}}}
+    assert locations.values(policy) == ["loc-1", "loc-2"]
+    [groups] = catalog()[ResourceType.DEVICE_CONFIGURATIONS].references
+    configuration = {
+        "assignments": [{"target": {"groupId": "g1"}}, {"target": {"@odata.type": "allDevices"}}]
+    }
+    assert groups.values(configuration) == ["g1"]
+    assert groups.values({}) == []
 
 
-@pytest.mark.parametrize("object_id", ["", "../escape", "a/b", ".hidden"])
-def test_an_id_that_would_leave_the_folder_is_refused(object_id: str) -> None:
-    with pytest.raises(ValueError, match="file name"):
-        catalog()[ResourceType.NAMED_LOCATIONS].file_name({"id": object_id})
+def test_deploy_order_follows_the_declared_references() -> None:
+    assert catalog()[ResourceType.CONDITIONAL_ACCESS_POLICIES].depends_on == (
+        ResourceType.NAMED_LOCATIONS,
+        ResourceType.AUTHENTICATION_STRENGTH_POLICIES,
+    )

@@ -1,8 +1,23 @@
+"""Preflight and Authenticate: credentials checked first, permissions compared with what the types need."""
+
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import subprocess
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
-from tenantsync.sync.authenticate import missing_permissions, secret_end
+import pytest
+
+from tenantsync.api import CodedError, ErrorCode, Mode, ResourceType, RunPhase, RunStep
+from tenantsync.auth import secret_end
+from tenantsync.sync import RunContext, TenantCache
+from tenantsync.sync.pipeline import Advance, Wait
+from tenantsync.sync.steps.authenticate import Authenticate, missing_permissions
+from tenantsync.sync.steps.preflight import Preflight
+from tests.support.certificates import certificate_pair
+from tests.unit.sync.fakes import NOW, FakeSession, Secrets, context, spec
+
+ONLY_LOCATIONS = spec(resources=[ResourceType.NAMED_LOCATIONS], mode=Mode.BACKUP_ONLY)
 
 
 def test_readwrite_grants_its_read_twin_but_not_other_permissions() -> None:
@@ -23,3 +38,72 @@ def test_our_secret_is_found_by_its_hint() -> None:
     ]
     assert secret_end(credentials, "s8Q~rest-of-the-secret") == datetime(2026, 12, 24, 10, tzinfo=UTC)
     assert secret_end(credentials, "zzz") is None
+
+
+async def test_missing_permissions_wait_for_admin_consent_with_the_url() -> None:
+    ctx = context(ONLY_LOCATIONS)
+    transition = await Authenticate()(ctx, FakeSession(roles=frozenset()))
+    assert isinstance(transition, Wait)
+    assert transition.phase == RunPhase.PENDING_ADMIN_CONSENT
+    assert "lacks the application permission Policy.Read.All" in transition.message
+    assert ctx.status.authentication is not None
+    assert ctx.status.authentication.adminConsentUrl == (
+        "https://login.microsoftonline.com/contoso.onmicrosoft.com/adminconsent"
+        "?client_id=1f0e2c4a-7a7b-4a57-9a3e-0c9d3c1f2b11"
+    )
+
+
+async def test_while_waiting_for_consent_each_look_asks_for_a_fresh_token() -> None:
+    ctx = context(ONLY_LOCATIONS)
+    ctx.status.phase = RunPhase.PENDING_ADMIN_CONSENT
+    session = FakeSession(roles=frozenset({"Policy.Read.All"}))
+    transition = await Authenticate()(ctx, session)
+    assert isinstance(transition, Advance)
+    assert transition.step == RunStep.BACKUP
+    assert session.principal.fresh_requests == 1
+
+
+async def test_a_configured_user_signs_in_in_a_step_of_its_own() -> None:
+    tenant = spec(
+        resources=[ResourceType.NAMED_LOCATIONS],
+        mode=Mode.BACKUP_ONLY,
+        userAuthentication={
+            "clientId": "04b07795-8ddb-461a-bbee-02f9e1bf7b46",
+            "tokenSecretRef": {"name": "user"},
+        },
+    )
+    transition = await Authenticate()(context(tenant), FakeSession(roles=frozenset({"Policy.Read.All"})))
+    assert isinstance(transition, Advance)
+    assert transition.step == RunStep.USER_SIGN_IN
+
+
+def real_session_context(tmp_path: Path, secrets: Secrets) -> RunContext:
+    """A run whose session is the real TenantSession over a real (local, bare) Git repository."""
+    remote = tmp_path / "tenants.git"
+    subprocess.run(["git", "init", "--quiet", "--bare", str(remote)], check=True)
+    return context(spec(repository={"url": str(remote)}), secrets=secrets)
+
+
+async def test_a_deleted_credentials_secret_is_refused_by_name(tmp_path: Path) -> None:
+    ctx = real_session_context(tmp_path, Secrets({}))
+    async with TenantCache(tmp_path / "work").session(ctx) as session:
+        with pytest.raises(CodedError) as refused:
+            await Preflight()(ctx, session)
+    assert refused.value.code == ErrorCode.CREDENTIALS_SECRET_NOT_FOUND
+    assert refused.value.message.startswith("Secret sp named by spec.servicePrincipal.credentialsSecretRef")
+
+
+@pytest.mark.parametrize(("days", "reason"), [(10, "ExpiringSoon"), (200, "Valid")])
+async def test_certificate_expiry_warns_thirty_days_ahead(tmp_path: Path, days: int, reason: str) -> None:
+    cert, key = certificate_pair(NOW + timedelta(days=days))
+    secrets = Secrets({"sp": {"tls.crt": cert, "tls.key": key}})
+    ctx = real_session_context(tmp_path, secrets)
+    async with TenantCache(tmp_path / "work").session(ctx) as session:
+        transition = await Preflight()(ctx, session)
+    assert isinstance(transition, Advance)
+    assert transition.step == RunStep.AUTHENTICATE
+    assert ctx.observations.credentials_valid is not None
+    assert ctx.observations.credentials_valid[:2] == ("True", reason)
+    assert ctx.observations.credentials is not None
+    assert ctx.observations.credentials.kind == "Certificate"
+    assert secrets.reads == ["sp"], "each Secret is read once per step"

@@ -1,20 +1,21 @@
-"""The delegated user's sign-in, part of Authenticate: silent refresh first, else the device code flow.
+"""The delegated user's sign-in: silent refresh first, else the device code flow.
 
-While a person has to act the run waits in PendingAuthentication, with the code in its status, the
-Tenant's message and an event. After `timeoutSeconds`, or when Entra blocks the user, the run goes on
-with the service principal alone and ends PartiallySuccessful with the words of the spec.
+Its own step, so a run waiting for a person polls only the token endpoint, once per interval. While a
+person has to act the run waits in PendingAuthentication, with the code in its status, the Tenant's
+message and an event. After `timeoutSeconds`, or when Entra blocks or the person declines, the run goes
+on with the service principal alone and ends PartiallySuccessful with the words of the spec.
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import ClassVar
 
-from tenantsync.api import ConditionType, RunPhase
-from tenantsync.api.syncrun import AuthenticationStatus, UserSignIn
-from tenantsync.auth.user import DelegatedUser
+from tenantsync.api import AuthenticationStatus, ConditionType, RunPhase, RunStep, SignInState, UserSignIn
+from tenantsync.auth import DelegatedUser
 from tenantsync.catalog import ADMIN_API_SCOPE
-from tenantsync.sync.connections import TenantConnections
-from tenantsync.sync.pipeline import RunContext, Transition, Wait
+from tenantsync.sync.pipeline import Advance, RunContext, Transition, Wait
+from tenantsync.sync.session import Session
 
 TIMEOUT_MESSAGE = (
     "User authentication failed - Authentication timed out waiting for delegated authentication to complete."
@@ -31,45 +32,42 @@ DECLINED_MESSAGE = (
     " complete the steps for authentication. Configurations requiring user account authentication will not be"
     " backed up until the Sync authenticates successfully."
 )
-SETTLED = frozenset({"SignedIn", "SignedInByDeviceCode", "TimedOut", "Blocked", "Failed"})
 SCOPES = [ADMIN_API_SCOPE]
+ON_TO_BACKUP = "Backing up the tenant."
 
 
 class UserSignInStep:
-    def __init__(self, connections: TenantConnections) -> None:
-        self._connections = connections
+    condition: ClassVar[ConditionType | None] = ConditionType.AUTHENTICATED
+    activity: ClassVar[str] = "signing the delegated user in"
 
-    async def __call__(self, ctx: RunContext) -> Transition | None:
-        """None when the run may go on (signed in, not configured, or failed for good); else a Wait."""
+    async def __call__(self, ctx: RunContext, session: Session) -> Transition:
         settings = ctx.tenant.userAuthentication
         auth = ctx.status.authentication = ctx.status.authentication or AuthenticationStatus()
         if settings is None:
             ctx.observations.user_authenticated = ("True", "NotRequired", "No delegated user is configured.")
-            return None
+            return Advance(RunStep.BACKUP, RunPhase.IN_PROGRESS, ON_TO_BACKUP)
         state = auth.user = auth.user or UserSignIn()
-        if state.state in SETTLED:
-            return None
-        user = await self._connections.delegated_user(ctx)
+        if state.state is not None and state.state.settled:
+            return Advance(RunStep.BACKUP, RunPhase.IN_PROGRESS, ON_TO_BACKUP)
+        user = await session.delegated_user()
         try:
             return await self._advance(ctx, user, state, settings.timeoutSeconds)
         finally:
-            if user.changed:
-                await ctx.secrets.write_secret(
-                    ctx.namespace, settings.tokenSecretRef.name, user.secret_data()
-                )
+            await session.save_user(user)
 
     async def _advance(
         self, ctx: RunContext, user: DelegatedUser, state: UserSignIn, sign_in_seconds: int
-    ) -> Transition | None:
+    ) -> Transition:
         if state.state is None:
             if user.pending_flow:
                 user.forget_flow()  # left by an earlier run: its code is not this run's
             if await user.silent_token(SCOPES):
-                self._signed_in(ctx, state, "SignedIn", "The user's sign-in was refreshed silently.")
-                return None
+                return self._signed_in(
+                    ctx, state, SignInState.SIGNED_IN, "The user's sign-in was refreshed silently."
+                )
             challenge = await user.start_device_flow(SCOPES)
             state.state, state.userCode, state.verificationUri = (
-                "Pending",
+                SignInState.PENDING,
                 challenge.user_code,
                 challenge.verification_uri,
             )
@@ -83,24 +81,23 @@ class UserSignInStep:
 
         outcome = await user.poll() if user.pending_flow else None
         if outcome is not None and outcome.signed_in:
-            self._signed_in(ctx, state, "SignedInByDeviceCode", "The user signed in with the device code.")
-            return None
+            return self._signed_in(
+                ctx, state, SignInState.SIGNED_IN_BY_DEVICE_CODE, "The user signed in with the device code."
+            )
         if outcome is not None and outcome.pending and state.expiresAt and ctx.now < state.expiresAt:
             interval = user.challenge().interval * (2 if outcome.slow_down else 1)
             return Wait(
                 interval, RunPhase.PENDING_AUTHENTICATION, state.message or "Waiting for a user to sign in."
             )
         if outcome is not None and outcome.blocked_by:
-            self._failed(ctx, state, "Blocked", outcome.blocked_by, BLOCKED_MESSAGE)
-        elif outcome is not None and outcome.error and outcome.error != "expired_token":
-            self._failed(ctx, state, "Failed", "SignInDeclined", DECLINED_MESSAGE)
-        else:
-            user.forget_flow()
-            self._failed(ctx, state, "TimedOut", "AuthenticationTimedOut", TIMEOUT_MESSAGE)
-        return None
+            return self._failed(ctx, state, SignInState.BLOCKED, outcome.blocked_by, BLOCKED_MESSAGE)
+        if outcome is not None and outcome.error and outcome.error != "expired_token":
+            return self._failed(ctx, state, SignInState.FAILED, "SignInDeclined", DECLINED_MESSAGE)
+        user.forget_flow()
+        return self._failed(ctx, state, SignInState.TIMED_OUT, "AuthenticationTimedOut", TIMEOUT_MESSAGE)
 
     @staticmethod
-    def _signed_in(ctx: RunContext, state: UserSignIn, how: str, message: str) -> None:
+    def _signed_in(ctx: RunContext, state: UserSignIn, how: SignInState, message: str) -> Transition:
         state.state, state.message, state.userCode, state.verificationUri, state.expiresAt = (
             how,
             message,
@@ -109,9 +106,13 @@ class UserSignInStep:
             None,
         )
         ctx.condition(ConditionType.AUTHENTICATED, "True", "UserSignedIn", message)
-        ctx.observations.user_authenticated = ("True", how, message)
+        ctx.observations.user_authenticated = ("True", how.value, message)
+        return Advance(RunStep.BACKUP, RunPhase.IN_PROGRESS, f"The user signed in. {ON_TO_BACKUP}")
 
     @staticmethod
-    def _failed(ctx: RunContext, state: UserSignIn, how: str, reason: str, message: str) -> None:
+    def _failed(
+        ctx: RunContext, state: UserSignIn, how: SignInState, reason: str, message: str
+    ) -> Transition:
         state.state, state.message, state.userCode, state.verificationUri = how, message, None, None
         ctx.observations.user_authenticated = ("False", reason, message)
+        return Advance(RunStep.BACKUP, RunPhase.IN_PROGRESS, f"{message} {ON_TO_BACKUP}")

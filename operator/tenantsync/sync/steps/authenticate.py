@@ -3,23 +3,25 @@ configured types need; when some are missing, wait in PendingAdminConsent and lo
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
+from typing import ClassVar
 
-from tenantsync.api import ConditionType, ErrorCode, ResourceType, RunPhase, RunStep
-from tenantsync.api.syncrun import AuthenticationStatus
-from tenantsync.api.tenant import CredentialsStatus
-from tenantsync.auth import ClientSecretCredential, CredentialsError
-from tenantsync.auth.service_principal import SignInError
+from tenantsync.api import (
+    AuthenticationStatus,
+    ConditionType,
+    CredentialsStatus,
+    ErrorCode,
+    ResourceType,
+    RunPhase,
+    RunStep,
+)
+from tenantsync.auth import ClientSecretCredential, expiry_warning, secret_end
 from tenantsync.catalog import required_permissions
 from tenantsync.graph import GraphError
-from tenantsync.sync.connections import TenantConnections
-from tenantsync.sync.pipeline import Advance, Finish, RunContext, Transition, Wait
-from tenantsync.sync.preflight import EXPIRY_WARNING
-from tenantsync.sync.user_signin import UserSignInStep
+from tenantsync.sync.pipeline import Advance, RunContext, Transition, Wait
+from tenantsync.sync.session import Session
 
 ADMIN_CONSENT_POLL_SECONDS = 30.0
-CREDENTIAL_ERRORS = {ErrorCode.INVALID_CLIENT_SECRET, ErrorCode.CLIENT_SECRET_EXPIRED}
+APPLICATION_READERS = frozenset({"Application.Read.All", "Application.ReadWrite.All"})
 
 
 def missing_permissions(required: list[str], granted: frozenset[str]) -> list[str]:
@@ -31,35 +33,17 @@ def missing_permissions(required: list[str], granted: frozenset[str]) -> list[st
     )
 
 
-def secret_end(credentials: list[dict[str, Any]], secret: str) -> datetime | None:
-    """The end of the app's password credential that is ours: Entra keeps each secret's first three
-    characters as its `hint`; the latest-ending match wins when hints collide."""
-    ends = [
-        datetime.fromisoformat(c["endDateTime"].replace("Z", "+00:00"))
-        for c in credentials
-        if c.get("hint") and secret.startswith(c["hint"]) and c.get("endDateTime")
-    ]
-    return max(ends, default=None)
-
-
 class Authenticate:
-    def __init__(
-        self, connections: TenantConnections, consent_poll_seconds: float = ADMIN_CONSENT_POLL_SECONDS
-    ) -> None:
-        self._connections = connections
-        self._consent_poll_seconds = consent_poll_seconds
-        self._user_sign_in = UserSignInStep(connections)
+    condition: ClassVar[ConditionType | None] = ConditionType.AUTHENTICATED
+    activity: ClassVar[str] = "signing the service principal in"
 
-    async def __call__(self, ctx: RunContext) -> Transition:
+    def __init__(self, consent_poll_seconds: float = ADMIN_CONSENT_POLL_SECONDS) -> None:
+        self._consent_poll_seconds = consent_poll_seconds
+
+    async def __call__(self, ctx: RunContext, session: Session) -> Transition:
         waiting_for_consent = ctx.status.phase == RunPhase.PENDING_ADMIN_CONSENT
-        try:
-            principal = await self._connections.service_principal(ctx)
-            token = await principal.acquire(fresh=waiting_for_consent)
-        except (CredentialsError, SignInError) as error:
-            if error.code in CREDENTIAL_ERRORS or isinstance(error, CredentialsError):
-                ctx.observations.credentials_valid = ("False", error.code.value, error.message)
-            ctx.condition(ConditionType.AUTHENTICATED, "False", error.code.value, error.message)
-            return Finish(RunPhase.NEW_ERROR, error.message, ctx.error(error.code, error.message))
+        principal = await session.service_principal()
+        token = await principal.acquire(fresh=waiting_for_consent)
 
         spec = ctx.tenant
         required = required_permissions(spec.resources or list(ResourceType), spec.mode)
@@ -67,8 +51,7 @@ class Authenticate:
             # Permissions Graph itself asked for (a 403 during backup) count until a token carries them.
             required = sorted(set(required) | set(ctx.status.authentication.missingPermissions))
         missing = missing_permissions(required, token.roles)
-        endpoints = self._connections.endpoints(spec)
-        consent_url = endpoints.admin_consent_url(spec.tenantId, spec.servicePrincipal.clientId)
+        consent_url = session.endpoints.admin_consent_url(spec.tenantId, spec.servicePrincipal.clientId)
         ctx.status.authentication = AuthenticationStatus(
             servicePrincipal="Authenticated",
             grantedPermissions=sorted(set(required) - set(missing)),
@@ -88,8 +71,8 @@ class Authenticate:
                 "Valid",
                 "The service principal signed in with its credentials.",
             )
-        if token.roles & {"Application.Read.All", "Application.ReadWrite.All"}:
-            await self._secret_expiry(ctx)
+        if token.roles & APPLICATION_READERS:
+            await self._secret_expiry(ctx, session)
         if missing:
             message = (
                 f"Waiting for admin consent: application {spec.servicePrincipal.clientId} lacks the application"
@@ -104,22 +87,25 @@ class Authenticate:
             "Granted",
             f"The application holds all {len(required)} permissions it needs.",
         )
-        waiting = await self._user_sign_in(ctx)
-        if waiting is not None:
-            return waiting
-        return Advance(RunStep.BACKUP, RunPhase.IN_PROGRESS, "Signed in; backing up the tenant.")
+        if spec.userAuthentication is None:
+            ctx.observations.user_authenticated = ("True", "NotRequired", "No delegated user is configured.")
+            return Advance(RunStep.BACKUP, RunPhase.IN_PROGRESS, "Signed in; backing up the tenant.")
+        return Advance(
+            RunStep.USER_SIGN_IN, RunPhase.IN_PROGRESS, "Signed in; signing the delegated user in."
+        )
 
-    async def _secret_expiry(self, ctx: RunContext) -> None:
+    @staticmethod
+    async def _secret_expiry(ctx: RunContext, session: Session) -> None:
         """Show when the client secret expires, read from Graph when the app may read itself."""
-        credential = await self._connections.credential(ctx)
+        credential = await session.credential()
         if not isinstance(credential, ClientSecretCredential):
             return
         client_id = ctx.tenant.servicePrincipal.clientId
         try:
-            async with await self._connections.graph(ctx) as graph:
-                application = await graph.get(
-                    f"applications(appId='{client_id}')", params={"$select": "passwordCredentials"}
-                )
+            graph = await session.graph()
+            application = await graph.get(
+                f"applications(appId='{client_id}')", params={"$select": "passwordCredentials"}
+            )
         except GraphError:
             return  # the expiry is information; not knowing it must not stop a sync
         end = secret_end(
@@ -128,11 +114,8 @@ class Authenticate:
         if end is None:
             return
         ctx.observations.credentials = CredentialsStatus(kind=credential.kind, expiresAt=end)
-        secret_name = ctx.tenant.servicePrincipal.credentialsSecretRef.name
-        if end - ctx.now <= EXPIRY_WARNING:
-            ctx.observations.credentials_valid = (
-                "True",
-                "ExpiringSoon",
-                f"The client secret in Secret {secret_name} expires in {(end - ctx.now).days} days"
-                f" ({end:%Y-%m-%d}); create a new one in the app registration and update the Secret.",
-            )
+        warning = expiry_warning(
+            credential.kind, ctx.tenant.servicePrincipal.credentialsSecretRef.name, end, ctx.now
+        )
+        if warning:
+            ctx.observations.credentials_valid = ("True", "ExpiringSoon", warning)

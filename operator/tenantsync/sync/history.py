@@ -1,0 +1,40 @@
+"""The backup history: read the tenant and commit what it holds to the backup branch.
+
+Backup and Verify both record the tenant this way; they differ only in what a refusal means.
+"""
+
+from __future__ import annotations
+
+from tenantsync.api import BackupStatus, ResourceType
+from tenantsync.catalog import catalog
+from tenantsync.sync.pipeline import RunContext
+from tenantsync.sync.session import Session
+from tenantsync.sync.snapshot import take_snapshot
+
+
+async def record_backup(ctx: RunContext, session: Session) -> tuple[BackupStatus, str]:
+    """Back the tenant up; the status and a sentence for people (which commit, what was skipped)."""
+    spec = ctx.tenant
+    types = [catalog()[name] for name in (spec.resources or list(ResourceType))]
+    user = ctx.status.authentication.user if ctx.status.authentication else None
+    admin_api = await session.admin_api() if user and user.state and user.state.signed_in else None
+    snapshot = await take_snapshot(await session.graph(), types, admin_api=admin_api)
+    repository = await session.repository()
+    commit = await repository.write_folder(
+        spec.repository.backupBranch,
+        ctx.repository_path,
+        snapshot.files(),
+        f"Backup of Tenant {ctx.namespace}/{ctx.tenant_name}\n\nSyncRun: {ctx.run_name}",
+    )
+    by_type = {str(name): len(objects) for name, objects in snapshot.objects.items()}
+    status = BackupStatus(
+        commit=commit or await repository.head(spec.repository.backupBranch),
+        objects=sum(by_type.values()),
+        objectsByType=by_type,
+        skippedTypes=[str(name) for name in snapshot.skipped],
+    )
+    changed = f"committed {commit[:12]}" if commit else "unchanged since the last backup"
+    message = f"Backed up {status.objects} objects ({changed})."
+    if snapshot.skipped:
+        message += f" Skipped (need a signed-in user): {', '.join(status.skippedTypes)}."
+    return status, message

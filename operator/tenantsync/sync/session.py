@@ -1,0 +1,341 @@
+"""What one step of a run talks to, built from the Tenant's spec and Secrets: sign-in, Graph and Git.
+
+A `TenantSession` lives for one step: each Secret is read once, the endpoints and TLS context are
+worked out once, and the Graph clients it opens are closed when the step ends. What is worth keeping
+between steps and runs lives in the `TenantCache`, per Tenant: the MSAL applications (and so their
+tokens, reused until they near expiry) and the Git clone. A new credential version (a rotated secret
+or Git token) replaces what was built from the old one; deleting the Tenant forgets all of it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ssl
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from tenantsync.api import CodedError, ErrorCode
+from tenantsync.auth import (
+    AccessToken,
+    Credential,
+    CredentialsError,
+    DelegatedUser,
+    ServicePrincipal,
+    TenantEndpoints,
+    ca_bundle_file,
+    credential_fingerprint,
+    credential_from_secret,
+    endpoints_for,
+)
+from tenantsync.catalog import ADMIN_API_SCOPE, ADMIN_API_URL
+from tenantsync.graph import GraphClient, TokenProvider
+from tenantsync.kube import NotFoundError
+from tenantsync.repository import GitAuthor, GitCredentials, RepositoryError, TenantRepository
+from tenantsync.sync.pipeline import RunContext
+
+TenantKey = tuple[str, str]
+"""(namespace, Tenant name)."""
+
+
+class Folders(Protocol):
+    """The repository as steps use it: a `TenantRepository`, or an in-memory one in unit tests."""
+
+    async def check_reachable(self) -> None: ...
+
+    async def head(self, branch: str) -> str | None: ...
+
+    async def read_folder(self, branch: str, path: str) -> dict[str, bytes] | None: ...
+
+    async def write_folder(
+        self, branch: str, path: str, files: dict[str, bytes], message: str
+    ) -> str | None: ...
+
+
+class Principal(Protocol):
+    async def acquire(self, *, fresh: bool = False) -> AccessToken: ...
+
+
+class Session(Protocol):
+    """What a step may use; `TenantSession` is the real one."""
+
+    @property
+    def endpoints(self) -> TenantEndpoints: ...
+
+    async def credential(self) -> Credential: ...
+
+    async def service_principal(self) -> Principal: ...
+
+    async def graph(self) -> GraphClient: ...
+
+    async def admin_api(self) -> GraphClient | None: ...
+
+    async def delegated_user(self) -> DelegatedUser: ...
+
+    async def save_user(self, user: DelegatedUser) -> None: ...
+
+    async def repository(self) -> Folders: ...
+
+
+@dataclass
+class _Kept:
+    """What one Tenant keeps between steps, each with the fingerprint of what it was built from."""
+
+    principal: tuple[str, ServicePrincipal] | None = None
+    user: tuple[str, DelegatedUser] | None = None
+    repository: tuple[str, TenantRepository] | None = None
+    graph_counts: list[int] = field(default_factory=lambda: [0, 0])
+    """Graph requests and throttled responses not yet taken by the metrics."""
+
+
+class TenantCache:
+    """Per-Tenant state that outlives a step; one instance per operator."""
+
+    def __init__(self, workdir: Path) -> None:
+        self._workdir = workdir
+        self._tenants: dict[TenantKey, _Kept] = {}
+        self._ssl_contexts: dict[str, ssl.SSLContext] = {}
+
+    @asynccontextmanager
+    async def session(self, ctx: RunContext) -> AsyncIterator[TenantSession]:
+        kept = self._tenants.setdefault((ctx.namespace, ctx.tenant_name), _Kept())
+        session = TenantSession(self, kept, ctx)
+        try:
+            yield session
+        finally:
+            await session.aclose()
+
+    def forget(self, namespace: str, tenant: str) -> None:
+        """The Tenant is gone: drop its applications, tokens and clone."""
+        self._tenants.pop((namespace, tenant), None)
+
+    def take_graph_counts(self, namespace: str, tenant: str) -> tuple[int, int]:
+        """Graph requests and throttled responses since the last call, for the Tenant's metrics."""
+        kept = self._tenants.get((namespace, tenant))
+        if kept is None:
+            return 0, 0
+        requests, throttled = kept.graph_counts
+        kept.graph_counts = [0, 0]
+        return requests, throttled
+
+    def ssl_context(self, bundle: str | bool) -> ssl.SSLContext | bool:
+        """One TLS context per CA bundle: building one costs milliseconds of CPU, each time."""
+        if not isinstance(bundle, str):
+            return bundle
+        if bundle not in self._ssl_contexts:
+            self._ssl_contexts[bundle] = ssl.create_default_context(cafile=bundle)
+        return self._ssl_contexts[bundle]
+
+    def repository_workdir(self, namespace: str, tenant: str) -> Path:
+        return self._workdir / "repositories" / namespace / tenant
+
+
+class TenantSession:
+    """One step's view of a Tenant. Secrets are read on first use and at most once."""
+
+    def __init__(self, cache: TenantCache, kept: _Kept, ctx: RunContext) -> None:
+        self._cache = cache
+        self._kept = kept
+        self._ctx = ctx
+        self._endpoints = endpoints_for(ctx.tenant)
+        self._secrets: dict[str, dict[str, bytes] | None] = {}
+        self._ca_bundle: str | bool | None = None
+        self._graph: GraphClient | None = None
+        self._admin_api: GraphClient | None = None
+        self._clients: list[GraphClient] = []
+
+    @property
+    def endpoints(self) -> TenantEndpoints:
+        return self._endpoints
+
+    async def secret(self, name: str) -> dict[str, bytes] | None:
+        """A Secret's data, or None when it does not exist."""
+        if name not in self._secrets:
+            try:
+                self._secrets[name] = await self._ctx.secrets.read_secret(self._ctx.namespace, name)
+            except NotFoundError:
+                self._secrets[name] = None
+        return self._secrets[name]
+
+    async def credential(self) -> Credential:
+        ctx = self._ctx
+        name = ctx.tenant.servicePrincipal.credentialsSecretRef.name
+        data = await self.secret(name)
+        if data is None:
+            raise CredentialsError(
+                ErrorCode.CREDENTIALS_SECRET_NOT_FOUND,
+                f"Secret {name} named by spec.servicePrincipal.credentialsSecretRef does not exist in"
+                f" namespace {ctx.namespace}. Create it with the app registration's clientSecret (or tls.crt"
+                " and tls.key).",
+            )
+        return credential_from_secret(name, data, ctx.now)
+
+    async def ca_bundle(self) -> str | bool:
+        """The CA bundle to trust for this tenant's endpoints (public roots plus caBundleSecretRef)."""
+        if self._ca_bundle is None:
+            self._ca_bundle = await self._read_ca_bundle()
+        return self._ca_bundle
+
+    async def _read_ca_bundle(self) -> str | bool:
+        ctx = self._ctx
+        reference = ctx.tenant.endpoints.caBundleSecretRef if ctx.tenant.endpoints else None
+        if reference is None:
+            return True
+        data = await self.secret(reference.name)
+        if data is None:
+            raise CredentialsError(
+                ErrorCode.CREDENTIALS_SECRET_NOT_FOUND,
+                f"Secret {reference.name} named by spec.endpoints.caBundleSecretRef does not exist in namespace"
+                f" {ctx.namespace}. Create it with the CA certificates (PEM) under the key ca.crt.",
+            )
+        if not data.get("ca.crt"):
+            raise CredentialsError(
+                ErrorCode.CREDENTIALS_SECRET_INCOMPLETE,
+                f"Secret {reference.name} named by spec.endpoints.caBundleSecretRef has no ca.crt key.",
+            )
+        return ca_bundle_file(data["ca.crt"])
+
+    async def service_principal(self) -> ServicePrincipal:
+        """The Tenant's service principal, rebuilt only when the credential or the endpoints change."""
+        credential = await self.credential()
+        bundle = await self.ca_bundle()
+        spec = self._ctx.tenant
+        fingerprint = _fingerprint(
+            spec.tenantId,
+            spec.servicePrincipal.clientId,
+            repr(self.endpoints),
+            str(bundle),
+            credential_fingerprint(credential),
+        )
+        if self._kept.principal is None or self._kept.principal[0] != fingerprint:
+            principal = ServicePrincipal(
+                self.endpoints,
+                spec.tenantId,
+                spec.servicePrincipal.clientId,
+                credential,
+                secret_name=spec.servicePrincipal.credentialsSecretRef.name,
+                verify=bundle,
+            )
+            self._kept.principal = (fingerprint, principal)
+        return self._kept.principal[1]
+
+    async def graph(self) -> GraphClient:
+        """A Graph client signed in as the service principal, open until the step ends."""
+        if self._graph is None:
+            principal = await self.service_principal()
+
+            async def token() -> str:
+                return (await principal.acquire()).value.get_secret_value()
+
+            self._graph = self._open(self.endpoints.graph_url, token, await self.ca_bundle())
+        return self._graph
+
+    def _open(self, base_url: str, token: TokenProvider, bundle: str | bool) -> GraphClient:
+        client = GraphClient(base_url, token, verify=self._cache.ssl_context(bundle))
+        self._clients.append(client)
+        return client
+
+    async def delegated_user(self) -> DelegatedUser:
+        """The Tenant's user sign-in with the token cache from its Secret (empty when there is none)."""
+        settings = self._ctx.tenant.userAuthentication
+        assert settings is not None
+        bundle = await self.ca_bundle()
+        fingerprint = _fingerprint(
+            self._ctx.tenant.tenantId, settings.clientId, repr(self.endpoints), str(bundle)
+        )
+        if self._kept.user is None or self._kept.user[0] != fingerprint:
+            user = DelegatedUser(self.endpoints, self._ctx.tenant.tenantId, settings.clientId, verify=bundle)
+            self._kept.user = (fingerprint, user)
+        user = self._kept.user[1]
+        user.load(await self.secret(settings.tokenSecretRef.name) or {})
+        return user
+
+    async def save_user(self, user: DelegatedUser) -> None:
+        """Write the token cache (and pending flow) back to its Secret when they changed."""
+        settings = self._ctx.tenant.userAuthentication
+        if settings is not None and user.changed:
+            data = user.secret_data()
+            await self._ctx.secrets.write_secret(self._ctx.namespace, settings.tokenSecretRef.name, data)
+            self._secrets[settings.tokenSecretRef.name] = {k: v for k, v in data.items() if v is not None}
+
+    async def admin_api(self) -> GraphClient | None:
+        """A client for the portal's admin API as the signed-in user, or None without a usable sign-in.
+
+        With Graph overridden (the simulator, a proxy) the admin API is served from the same place.
+        """
+        if self._ctx.tenant.userAuthentication is None:
+            return None
+        if self._admin_api is None:
+            user = await self.delegated_user()
+            token = await user.silent_token([ADMIN_API_SCOPE])
+            await self.save_user(user)
+            if token is None:
+                return None
+            first = token
+
+            async def delegated_token() -> str:
+                return await user.silent_token([ADMIN_API_SCOPE]) or first
+
+            endpoints = self.endpoints
+            base = endpoints.graph_url if endpoints.graph_url != endpoints.graph_resource else ADMIN_API_URL
+            self._admin_api = self._open(base, delegated_token, await self.ca_bundle())
+        return self._admin_api
+
+    async def repository(self) -> TenantRepository:
+        """The Tenant's repository: one local clone per Tenant, kept across runs, new for new credentials."""
+        ctx = self._ctx
+        spec = ctx.tenant.repository
+        credentials = None
+        if spec.secretRef is not None:
+            data = await self.secret(spec.secretRef.name)
+            if data is None:
+                raise RepositoryError(
+                    ErrorCode.REPOSITORY_UNREACHABLE,
+                    f"Secret {spec.secretRef.name} named by spec.repository.secretRef does not exist in namespace"
+                    f" {ctx.namespace}. Create it with username and password (or a token as password).",
+                )
+            credentials = _git_credentials(spec.secretRef.name, data)
+        bundle = await self.ca_bundle()
+        fingerprint = _fingerprint(
+            spec.url,
+            str(bundle),
+            credentials.username if credentials else "",
+            credentials.password.get_secret_value() if credentials else "",
+        )
+        if self._kept.repository is None or self._kept.repository[0] != fingerprint:
+            repository = TenantRepository(
+                spec.url,
+                self._cache.repository_workdir(ctx.namespace, ctx.tenant_name),
+                author=GitAuthor(),
+                credentials=credentials,
+                ca_bundle=Path(bundle) if isinstance(bundle, str) else None,
+            )
+            self._kept.repository = (fingerprint, repository)
+        return self._kept.repository[1]
+
+    async def aclose(self) -> None:
+        counts = self._kept.graph_counts
+        for client in self._clients:
+            counts[0] += client.stats.requests
+            counts[1] += client.stats.throttled
+            await client.aclose()
+        self._clients.clear()
+
+
+def _git_credentials(secret_name: str, data: dict[str, bytes]) -> GitCredentials:
+    try:
+        username = data.get("username", b"git").decode() or "git"
+        password = data.get("password", b"").decode()
+    except UnicodeDecodeError:
+        raise CodedError(
+            ErrorCode.REPOSITORY_UNREACHABLE,
+            f"Secret {secret_name} named by spec.repository.secretRef: username and password must be UTF-8 text.",
+        ) from None
+    return GitCredentials.model_validate({"username": username, "password": password})
+
+
+def _fingerprint(*parts: str) -> str:
+    """Names a combination of inputs (secrets among them) without keeping any of them."""
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()

@@ -1,0 +1,33 @@
+"""The steps of a sync (SPEC §3), in the order a run takes them, and the pipeline made of them."""
+
+from __future__ import annotations
+
+from tenantsync.api import RunStep
+from tenantsync.sync.pipeline import Pipeline, Step
+from tenantsync.sync.session import Session, TenantCache
+from tenantsync.sync.steps.approval import AwaitApproval
+from tenantsync.sync.steps.authenticate import Authenticate
+from tenantsync.sync.steps.backup import Backup
+from tenantsync.sync.steps.deploy import Deploy
+from tenantsync.sync.steps.plan import Plan
+from tenantsync.sync.steps.preflight import Preflight
+from tenantsync.sync.steps.user_signin import UserSignInStep
+from tenantsync.sync.steps.verify import Verify
+
+__all__ = ["build_pipeline"]
+
+
+def build_pipeline(
+    cache: TenantCache, *, consent_poll_seconds: float, deletion_guard_ratio: float
+) -> Pipeline[Session]:
+    steps: dict[RunStep, Step[Session]] = {
+        RunStep.PREFLIGHT: Preflight(),
+        RunStep.AUTHENTICATE: Authenticate(consent_poll_seconds),
+        RunStep.USER_SIGN_IN: UserSignInStep(),
+        RunStep.BACKUP: Backup(consent_poll_seconds),
+        RunStep.PLAN: Plan(deletion_guard_ratio),
+        RunStep.APPROVAL: AwaitApproval(),
+        RunStep.DEPLOY: Deploy(),
+        RunStep.VERIFY: Verify(),
+    }
+    return Pipeline(steps, cache.session)

@@ -1,0 +1,50 @@
+"""Back up: read every configured type from Graph and commit the tenant's state to the backup history."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from tenantsync.api import AuthenticationStatus, ConditionType, ErrorCode, RunPhase, RunStep
+from tenantsync.graph import GraphPermissionDenied
+from tenantsync.sync.history import record_backup
+from tenantsync.sync.pipeline import Advance, RunContext, Transition, Wait
+from tenantsync.sync.session import Session
+
+
+class Backup:
+    condition: ClassVar[ConditionType | None] = ConditionType.BACKED_UP
+    activity: ClassVar[str] = "reading the tenant's configuration"
+
+    def __init__(self, consent_poll_seconds: float = 30.0) -> None:
+        self._consent_poll_seconds = consent_poll_seconds
+
+    async def __call__(self, ctx: RunContext, session: Session) -> Transition:
+        try:
+            ctx.status.backup, message = await record_backup(ctx, session)
+        except GraphPermissionDenied as error:
+            return self._consent_needed(ctx, session, error)
+        ctx.condition(ConditionType.BACKED_UP, "True", "BackedUp", message)
+        return Advance(RunStep.PLAN, RunPhase.IN_PROGRESS, message + " Planning.")
+
+    def _consent_needed(self, ctx: RunContext, session: Session, error: GraphPermissionDenied) -> Transition:
+        """Graph refused a permission the token was thought to carry: wait for consent, then sign in
+        afresh (Authenticate asks for a new token while PendingAdminConsent) and read again."""
+        spec = ctx.tenant
+        auth = ctx.status.authentication = ctx.status.authentication or AuthenticationStatus()
+        auth.missingPermissions = error.permissions
+        auth.adminConsentUrl = session.endpoints.admin_consent_url(
+            spec.tenantId, spec.servicePrincipal.clientId
+        )
+        needed = ", ".join(error.permissions) or "a permission it did not name"
+        message = (
+            f"Waiting for admin consent: Graph refused to read the tenant's configuration ({error.code}: needs"
+            f" {needed}). A Global Administrator can grant it at {auth.adminConsentUrl}; the sync resumes by"
+            " itself once consent is granted."
+        )
+        ctx.observations.admin_consent = ("False", ErrorCode.ADMIN_CONSENT_REQUIRED.value, message)
+        return Wait(
+            self._consent_poll_seconds,
+            RunPhase.PENDING_ADMIN_CONSENT,
+            message,
+            resume_at=RunStep.AUTHENTICATE,
+        )

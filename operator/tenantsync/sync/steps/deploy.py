@@ -1,0 +1,247 @@
+"""Deploy: apply the approved plan in dependency order, one recorded change at a time.
+
+Before each change the live object is read again; if it no longer matches what the plan saw, the
+change is recorded as a Conflict rather than overwriting someone's newer change. Each result is saved
+in status as soon as it is known, so a restarted operator skips what it already applied.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, ClassVar
+
+from tenantsync.api import (
+    ChangeAction,
+    ChangeOutcome,
+    ChangeResult,
+    CodedError,
+    ConditionType,
+    DeployStatus,
+    ErrorCode,
+    PlanChange,
+    RunPhase,
+    RunStep,
+)
+from tenantsync.catalog import (
+    ConfigurationType,
+    SubResourceWrite,
+    catalog,
+    deploy_order,
+    normalise,
+    serialise,
+)
+from tenantsync.graph import GraphClient, GraphError, GraphNotFound
+from tenantsync.sync.diff import Files, document, plan_changes, plan_digest
+from tenantsync.sync.layout import object_file, parse_file
+from tenantsync.sync.pipeline import Advance, RunContext, Transition
+from tenantsync.sync.session import Folders, Session
+from tenantsync.sync.states import read_states
+
+JsonObject = dict[str, Any]
+
+
+def ordered(changes: list[PlanChange]) -> list[PlanChange]:
+    """Creates and updates in dependency order, then deletes in reverse (a policy before its location)."""
+    rank = {name: i for i, name in enumerate(deploy_order(c.type for c in changes))}
+    writes = sorted((c for c in changes if c.action != ChangeAction.DELETE), key=lambda c: rank[c.type])
+    deletes = sorted((c for c in changes if c.action == ChangeAction.DELETE), key=lambda c: -rank[c.type])
+    return writes + deletes
+
+
+def _object_path(entry: ConfigurationType, object_id: str) -> str:
+    return entry.path if entry.singleton else f"{entry.path}/{object_id}"
+
+
+def _writable(entry: ConfigurationType, document: JsonObject) -> JsonObject:
+    """The fields a create or update may send: no read-only fields, no sub-resources."""
+    skip = entry.read_only_fields | {sub.name for sub in entry.sub_resources}
+    return {k: v for k, v in document.items() if k not in skip}
+
+
+async def read_live(graph: GraphClient, entry: ConfigurationType, object_id: str) -> JsonObject | None:
+    """One object as the backup would record it, or None when it no longer exists."""
+    path = _object_path(entry, object_id)
+    expand = ",".join(sub.expand for sub in entry.sub_resources if sub.expand)
+    try:
+        obj = await graph.get(path, version=entry.api_version, params={"$expand": expand} if expand else None)
+        for sub in entry.sub_resources:
+            if not sub.expand:
+                obj[sub.name] = await graph.list(f"{path}/{sub.name}", version=entry.api_version)
+    except GraphNotFound:
+        return None
+    return normalise(entry, obj)
+
+
+class Deploy:
+    condition: ClassVar[ConditionType | None] = ConditionType.DEPLOYED
+    activity: ClassVar[str] = "deploying the approved plan"
+
+    async def __call__(self, ctx: RunContext, session: Session) -> Transition:
+        states = await read_states(ctx, session)
+        desired, live = states.desired, states.live
+        plan = ctx.status.plan
+        assert plan is not None
+        if plan_digest(plan_changes(desired, live, where=states.where), desired) != plan.digest:
+            raise CodedError(
+                ErrorCode.PLAN_OUTDATED,
+                "The desired state or the backup changed after the plan was made, so the approved plan no longer"
+                " describes what would be deployed; nothing more was applied. Sync again to plan anew.",
+            )
+
+        deploy = ctx.status.deploy = ctx.status.deploy or DeployStatus()
+        recorded = {(r.type, r.id): i for i, r in enumerate(deploy.results)}
+        created_ids = {r.id: r.createdId for r in deploy.results if r.createdId}
+        graph = await session.graph()
+        for change in ordered(plan.changes):
+            index = recorded.get((change.type, change.id))
+            in_doubt = index is not None and deploy.results[index].result == ChangeOutcome.APPLYING
+            if index is not None and not in_doubt:
+                continue
+            if index is None:
+                index = len(deploy.results)
+                deploy.results.append(
+                    ChangeResult(
+                        id=change.id, type=change.type, action=change.action, result=ChangeOutcome.APPLYING
+                    )
+                )
+                await ctx.save()
+            deploy.results[index] = await self._apply(
+                graph, change, desired, live, created_ids, in_doubt=in_doubt
+            )
+            await ctx.save()
+        if created_ids:
+            await self._record_created_ids(ctx, await session.repository(), desired, created_ids)
+        failed = [r for r in deploy.results if r.result != ChangeOutcome.APPLIED]
+        summary = f"{len(deploy.results) - len(failed)} of {len(deploy.results)} changes applied"
+        if failed:
+            summary += f"; {len(failed)} not applied ({', '.join(sorted({r.result for r in failed}))})"
+        ctx.condition(
+            ConditionType.DEPLOYED,
+            "False" if failed else "True",
+            "PartiallyDeployed" if failed else "Deployed",
+            summary + ".",
+        )
+        return Advance(RunStep.VERIFY, RunPhase.IN_PROGRESS, summary + "; verifying the tenant.")
+
+    async def _apply(
+        self,
+        graph: GraphClient,
+        change: PlanChange,
+        desired: Files,
+        live: Files,
+        created_ids: dict[str, str],
+        *,
+        in_doubt: bool,
+    ) -> ChangeResult:
+        """Apply one change. `in_doubt`: it may have been sent before a crash, so first look whether it was."""
+        entry = catalog()[change.type]
+        file = object_file(change.type, change.id)
+
+        def result(
+            outcome: ChangeOutcome, message: str | None = None, created_id: str | None = None
+        ) -> ChangeResult:
+            return ChangeResult(
+                id=change.id,
+                type=change.type,
+                action=change.action,
+                result=outcome,
+                message=message,
+                createdId=created_id,
+            )
+
+        try:
+            document_ = (
+                _resolve(document(desired[file], file, where="desired state"), created_ids)
+                if change.action != ChangeAction.DELETE
+                else {}
+            )
+            wanted = _without_id(normalise(entry, document_)) if document_ else None
+            if change.action == ChangeAction.CREATE and in_doubt:
+                for existing in await graph.list(entry.path, version=entry.api_version):
+                    if _without_id(normalise(entry, existing)) == wanted:
+                        created_ids[change.id] = str(existing["id"])
+                        return result(
+                            ChangeOutcome.APPLIED, f"Created with id {existing['id']}.", str(existing["id"])
+                        )
+            if change.action != ChangeAction.CREATE:
+                current = await read_live(graph, entry, change.id)
+                if change.action == ChangeAction.DELETE and current is None and in_doubt:
+                    return result(ChangeOutcome.APPLIED)
+                if current is not None and wanted is not None and _without_id(current) == wanted:
+                    return result(ChangeOutcome.APPLIED, "The tenant already had the desired state.")
+                if current is None or serialise(current) != live.get(file):
+                    return result(
+                        ChangeOutcome.CONFLICT,
+                        "The object changed in the tenant after the plan was made; it was left as it is.",
+                    )
+            path = _object_path(entry, change.id)
+            if change.action == ChangeAction.DELETE:
+                await graph.delete(path, version=entry.api_version)
+                return result(ChangeOutcome.APPLIED)
+            body = _writable(entry, document_)
+            if change.action == ChangeAction.CREATE:
+                created = await graph.create(entry.path, body, version=entry.api_version)
+                new_id = str(created["id"])
+                created_ids[change.id] = new_id
+                await _write_sub_resources(graph, entry, _object_path(entry, new_id), document_)
+                return result(ChangeOutcome.APPLIED, f"Created with id {new_id}.", new_id)
+            sub_names = tuple(sub.name for sub in entry.sub_resources)
+            if any(not field.startswith(sub_names) for field in change.changedFields):
+                await graph.update(path, body, version=entry.api_version)
+            await _write_sub_resources(graph, entry, path, document_)
+            return result(ChangeOutcome.APPLIED)
+        except GraphError as error:
+            return result(
+                ChangeOutcome.FAILED, f"Graph answered {error.status} {error.code}: {error.message}"
+            )
+
+    @staticmethod
+    async def _record_created_ids(
+        ctx: RunContext, repository: Folders, desired: Files, created_ids: dict[str, str]
+    ) -> None:
+        """Rename created objects' files to their new ids and point references at them, in one commit."""
+        files: Files = {}
+        for file, content in desired.items():
+            type_, object_id = parse_file(file, where="desired state")
+            doc = _resolve(document(content, file, where="desired state"), created_ids)
+            if object_id in created_ids:
+                object_id = created_ids[object_id]
+                doc["id"] = object_id
+            files[object_file(type_, object_id)] = serialise(doc)
+        await repository.write_folder(
+            ctx.tenant.repository.branch,
+            ctx.repository_path,
+            files,
+            f"Record the ids of objects created in Tenant {ctx.namespace}/{ctx.tenant_name}\n\nSyncRun: {ctx.run_name}",
+        )
+
+
+async def _write_sub_resources(
+    graph: GraphClient, entry: ConfigurationType, path: str, document: JsonObject
+) -> None:
+    """Each sub-resource the way its catalogue entry says Graph takes it."""
+    for sub in entry.sub_resources:
+        if sub.name not in document:
+            continue
+        items = [
+            {k: v for k, v in item.items() if k not in sub.read_only_fields} for item in document[sub.name]
+        ]
+        if sub.write == SubResourceWrite.ASSIGN:
+            await graph.action(f"{path}/assign", {"assignments": items}, version=entry.api_version)
+        else:
+            await graph.replace(
+                path, {**_writable(entry, document), sub.name: items}, version=entry.api_version
+            )
+
+
+def _without_id(document: JsonObject) -> JsonObject:
+    return {k: v for k, v in document.items() if k != "id"}
+
+
+def _resolve(document: JsonObject, created_ids: dict[str, str]) -> JsonObject:
+    """Point references to objects created earlier in this deploy at their new ids."""
+    text = json.dumps(document)
+    for placeholder, new_id in created_ids.items():
+        text = text.replace(f'"{placeholder}"', f'"{new_id}"')
+    resolved: JsonObject = json.loads(text)
+    return resolved

@@ -1,0 +1,85 @@
+"""Plan: the desired state (repository) against the tenant (the backup just taken), file by file.
+
+Objects are matched by their file, named after the object's id (or the type, for singletons), never by
+display name. A first sync into an empty desired folder initialises it from the backup and plans
+nothing; reject-and-revert makes the same move on purpose.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from tenantsync.api import (
+    ChangeAction,
+    CodedError,
+    ConditionType,
+    ErrorCode,
+    Mode,
+    PlanStatus,
+    ResourceType,
+    RunPhase,
+    RunStep,
+)
+from tenantsync.sync.diff import plan_changes, plan_digest, summary
+from tenantsync.sync.pipeline import Advance, Finish, RunContext, Transition
+from tenantsync.sync.references import missing_references
+from tenantsync.sync.session import Session
+from tenantsync.sync.states import read_states
+
+
+class Plan:
+    condition: ClassVar[ConditionType | None] = ConditionType.PLANNED
+    activity: ClassVar[str] = "planning the changes"
+
+    def __init__(self, deletion_guard_ratio: float = 0.2) -> None:
+        self._deletion_guard_ratio = deletion_guard_ratio
+
+    async def __call__(self, ctx: RunContext, session: Session) -> Transition:
+        spec = ctx.tenant
+        path = ctx.repository_path
+        states = await read_states(ctx, session)
+        desired, live, where = states.desired, states.live, states.where
+        if not states.initialised:
+            commit = await (await session.repository()).write_folder(
+                spec.repository.branch, path, live,
+                f"Initialise the desired state of Tenant {ctx.namespace}/{ctx.tenant_name} from its backup\n\nSyncRun: {ctx.run_name}",
+            )  # fmt: skip
+            message = (
+                f"Initialised the desired state in {path} on branch {spec.repository.branch} from the backup"
+                f" ({len(live)} objects{', commit ' + commit[:12] if commit else ''}); nothing to deploy."
+            )
+            ctx.status.plan = PlanStatus(digest=plan_digest([], live), changeCount=0)
+            ctx.condition(ConditionType.PLANNED, "True", "Initialised", message)
+            return Finish(RunPhase.SUCCEEDED, message)
+
+        changes = plan_changes(desired, live, where=where)
+        ctx.status.plan = PlanStatus(
+            digest=plan_digest(changes, desired), changeCount=len(changes), changes=changes
+        )
+        if not changes:
+            message = "The tenant matches the desired state; nothing to deploy."
+            ctx.condition(ConditionType.PLANNED, "True", "NoChanges", message)
+            return Finish(RunPhase.SUCCEEDED, message)
+        planned = summary(changes)
+        if spec.mode == Mode.BACKUP_ONLY:
+            message = f"Drift: the tenant differs from the desired state in {planned}; BackupOnly never writes to the tenant."
+            ctx.condition(ConditionType.PLANNED, "True", "DriftDetected", message)
+            return Finish(RunPhase.SUCCEEDED, message)
+        synced = set(spec.resources or ResourceType)
+        missing = await missing_references(await session.graph(), desired, changes, synced, where=where)
+        if missing:
+            raise CodedError(
+                ErrorCode.REFERENCED_OBJECT_MISSING,
+                f"The desired state refers to objects that do not exist in the tenant: {'; '.join(missing)}."
+                f" Fix the references in {path} (or create the objects first); nothing was applied.",
+            )
+        deletions = sum(1 for c in changes if c.action == ChangeAction.DELETE)
+        if live and deletions > 1 and deletions / len(live) > self._deletion_guard_ratio:
+            raise CodedError(
+                ErrorCode.DELETION_GUARD,
+                f"The plan would delete {deletions} of the tenant's {len(live)} objects, more than the"
+                f" {self._deletion_guard_ratio:.0%} the deletion guard allows; nothing was applied. If the deletions"
+                f" are intended, delete the objects in smaller steps; if not, restore the files in {path}.",
+            )
+        ctx.condition(ConditionType.PLANNED, "True", "ChangesPlanned", f"Planned {planned}.")
+        return Advance(RunStep.APPROVAL, RunPhase.IN_PROGRESS, f"Planned {planned}.")

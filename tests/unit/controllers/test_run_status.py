@@ -1,0 +1,84 @@
+"""How a run shows on its Tenant, and the queue that keeps two runs of one Tenant from overlapping."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import kopf
+
+from tenantsync.api import RunPhase, SyncRunStatus, TenantPhase, TenantStatus, find_condition
+from tenantsync.controllers.status import tenant_status_for_run
+from tenantsync.controllers.syncruns import RunExecutor
+from tenantsync.scheduling import RunRecord
+from tenantsync.sync import TenantObservations
+
+NOW = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
+
+
+def test_a_succeeded_run_makes_the_tenant_idle_and_ready() -> None:
+    run = SyncRunStatus(
+        phase=RunPhase.SUCCEEDED, message="Deployed 1 change.", startTime=NOW, completionTime=NOW
+    )
+    status = tenant_status_for_run(TenantStatus(), "contoso-1", run, TenantObservations(), 3, NOW)
+    assert (status.phase, status.lastSyncRun, status.lastSuccessfulSyncTime) == (
+        TenantPhase.IDLE,
+        "contoso-1",
+        NOW,
+    )
+    ready = find_condition(status.conditions, "Ready")  # type: ignore[arg-type]
+    assert ready is not None
+    assert (ready.status, ready.reason) == ("True", "Succeeded")
+
+
+def test_a_failed_run_shows_its_phase_and_keeps_the_last_success() -> None:
+    earlier = NOW - timedelta(days=1)
+    run = SyncRunStatus(phase=RunPhase.NEW_ERROR, message="Secret sp does not exist.", startTime=NOW)
+    status = tenant_status_for_run(
+        TenantStatus(lastSuccessfulSyncTime=earlier),
+        "contoso-2",
+        run,
+        TenantObservations(
+            credentials_valid=("False", "CredentialsSecretNotFound", "Secret sp does not exist.")
+        ),
+        3,
+        NOW,
+    )
+    assert (status.phase, status.lastSuccessfulSyncTime, status.message) == (
+        TenantPhase.NEW_ERROR,
+        earlier,
+        "Secret sp does not exist.",
+    )
+    valid = find_condition(status.conditions, "CredentialsValid")  # type: ignore[arg-type]
+    assert valid is not None
+    assert (valid.status, valid.reason) == ("False", "CredentialsSecretNotFound")
+
+
+def body(name: str, created: datetime) -> kopf.Body:
+    raw: dict[str, Any] = {"metadata": {"name": name, "creationTimestamp": created.isoformat()}}
+    return kopf.Body(raw)
+
+
+def record(name: str, created: datetime, *, advanced: bool = False, finished: bool = False) -> RunRecord:
+    return RunRecord(name=name, created=created, finished=finished, failed=False, advanced=advanced)
+
+
+def test_a_run_waits_for_an_older_queued_run_and_for_any_started_one() -> None:
+    older, mine = record("contoso-a", NOW), record("contoso-b", NOW + timedelta(seconds=5))
+    assert (
+        RunExecutor._older_active_run("contoso-b", body("contoso-b", mine.created), [older, mine])
+        == "contoso-a"
+    )
+    assert RunExecutor._older_active_run("contoso-a", body("contoso-a", older.created), [older, mine]) is None
+    started_later = record("by-hand", NOW + timedelta(seconds=9), advanced=True)
+    assert (
+        RunExecutor._older_active_run("contoso-a", body("contoso-a", NOW), [older, started_later])
+        == "by-hand"
+    )
+
+
+def test_finished_runs_block_nothing_and_ties_break_by_name() -> None:
+    done = record("contoso-0", NOW - timedelta(hours=1), finished=True, advanced=True)
+    a, b = record("contoso-a", NOW), record("contoso-b", NOW)
+    assert RunExecutor._older_active_run("contoso-a", body("contoso-a", NOW), [done, a, b]) is None
+    assert RunExecutor._older_active_run("contoso-b", body("contoso-b", NOW), [done, a, b]) == "contoso-a"

@@ -1,0 +1,239 @@
+"""Unit-test stand-ins for what a step talks to: an in-memory Graph (httpx.MockTransport, so the real
+GraphClient runs), an in-memory repository, a principal with a fixed token, and a Secret store."""
+
+from __future__ import annotations
+
+import copy
+import json
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+from pydantic import SecretStr
+
+from tenantsync.api import SyncRunStatus, TenantSpec
+from tenantsync.auth import (
+    AccessToken,
+    ClientSecretCredential,
+    Credential,
+    DelegatedUser,
+    TenantEndpoints,
+    endpoints_for,
+)
+from tenantsync.catalog import serialise
+from tenantsync.graph import GraphClient
+from tenantsync.kube import NotFoundError
+from tenantsync.sync import RunContext
+
+NOW = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
+GRAPH = "https://graph.microsoft.com"
+SPEC: dict[str, Any] = {
+    "tenantId": "contoso.onmicrosoft.com",
+    "servicePrincipal": {
+        "clientId": "1f0e2c4a-7a7b-4a57-9a3e-0c9d3c1f2b11",
+        "credentialsSecretRef": {"name": "sp"},
+    },
+    "repository": {"url": "/unused"},
+}
+JsonObject = dict[str, Any]
+
+
+def spec(**overrides: Any) -> TenantSpec:
+    return TenantSpec.model_validate({**SPEC, **overrides})
+
+
+class Secrets:
+    """The SecretReader protocol over a dict; a missing name is NotFound, as from the API server."""
+
+    def __init__(self, secrets: dict[str, dict[str, bytes]] | None = None) -> None:
+        self.secrets = secrets if secrets is not None else {"sp": {"clientSecret": b"s8Q~secret"}}
+        self.reads: list[str] = []
+
+    async def read_secret(self, namespace: str, name: str) -> dict[str, bytes]:
+        self.reads.append(name)
+        if name not in self.secrets:
+            raise NotFoundError(name)
+        return dict(self.secrets[name])
+
+    async def write_secret(self, namespace: str, name: str, data: dict[str, bytes | None]) -> None:
+        self.secrets[name] = {k: v for k, v in data.items() if v is not None}
+
+
+def context(
+    tenant: TenantSpec | None = None,
+    *,
+    status: SyncRunStatus | None = None,
+    annotations: dict[str, str] | None = None,
+    secrets: Secrets | None = None,
+) -> RunContext:
+    return RunContext(
+        namespace="m365",
+        run_name="contoso-20261128-090000",
+        tenant_name="contoso",
+        tenant=tenant or spec(),
+        status=status or SyncRunStatus(),
+        generation=1,
+        now=NOW,
+        docs_base_url="https://docs.example/troubleshooting",
+        secrets=secrets or Secrets(),
+        annotations=annotations or {},
+    )
+
+
+@dataclass
+class FakeGraph:
+    """Collections by path ("identity/conditionalAccess/namedLocations" -> {id: object}); every request
+    is logged, and `fail` can answer a request with an error before the collections do."""
+
+    collections: dict[str, dict[str, JsonObject]] = field(default_factory=dict)
+    requests: list[tuple[str, str]] = field(default_factory=list)
+    fail: Callable[[httpx.Request], httpx.Response | None] = lambda _: None
+
+    def add(self, path: str, *objects: JsonObject) -> None:
+        collection = self.collections.setdefault(path, {})
+        for obj in objects:
+            collection[str(obj.get("id", path))] = copy.deepcopy(obj)
+
+    def handler(self, request: httpx.Request) -> httpx.Response:
+        path = request.url.path.split("/", 2)[2]  # drop the version
+        self.requests.append((request.method, path))
+        failure = self.fail(request)
+        if failure is not None:
+            return failure
+        body = json.loads(request.content) if request.content else {}
+        if path in self.collections:  # a collection, or a singleton stored under its own path
+            collection = self.collections[path]
+            if request.method == "GET":
+                if list(collection) == [path]:
+                    return httpx.Response(200, json=collection[path])
+                return httpx.Response(200, json={"value": list(collection.values())})
+            if request.method == "POST":
+                created = {**body, "id": str(uuid.uuid4())}
+                collection[created["id"]] = created
+                return httpx.Response(201, json=created)
+            if request.method == "PATCH":
+                collection[path] = {**collection[path], **body}
+                return httpx.Response(204)
+        parent, _, last = path.rpartition("/")
+        if last == "assign" and parent.rpartition("/")[0] in self.collections:
+            owner, _, object_id = parent.rpartition("/")
+            self.collections[owner][object_id]["assignments"] = body["assignments"]
+            return httpx.Response(200, json={"value": body["assignments"]})
+        if parent in self.collections and last in self.collections[parent]:
+            obj = self.collections[parent][last]
+            if request.method == "GET":
+                return httpx.Response(200, json=obj)
+            if request.method == "PATCH":
+                obj.update(body)
+                return httpx.Response(204)
+            if request.method == "DELETE":
+                del self.collections[parent][last]
+                return httpx.Response(204)
+        return httpx.Response(
+            404, json={"error": {"code": "ResourceNotFound", "message": f"{path} not found"}}
+        )
+
+    def writes(self) -> list[tuple[str, str]]:
+        return [r for r in self.requests if r[0] != "GET"]
+
+
+class MemoryFolders:
+    """The Folders protocol in memory: branch -> {path: bytes}; commits are counted, not kept."""
+
+    def __init__(self) -> None:
+        self.branches: dict[str, dict[str, bytes]] = {}
+        self.commits = 0
+
+    async def check_reachable(self) -> None:
+        return None
+
+    async def head(self, branch: str) -> str | None:
+        return f"commit-{self.commits}" if branch in self.branches else None
+
+    async def read_folder(self, branch: str, path: str) -> dict[str, bytes] | None:
+        prefix = f"{path}/"
+        files = {
+            k.removeprefix(prefix): v
+            for k, v in self.branches.get(branch, {}).items()
+            if k.startswith(prefix)
+        }
+        return files or None
+
+    async def write_folder(self, branch: str, path: str, files: dict[str, bytes], message: str) -> str | None:
+        prefix = f"{path}/"
+        current = self.branches.setdefault(branch, {})
+        kept = {k: v for k, v in current.items() if not k.startswith(prefix)}
+        new = {**kept, **{prefix + k: v for k, v in files.items()}}
+        if new == current:
+            return None
+        self.branches[branch] = new
+        self.commits += 1
+        return f"{self.commits:040d}"
+
+    def put(self, branch: str, path: str, files: dict[str, JsonObject | bytes]) -> None:
+        """Write objects as the backup would (canonical JSON), or raw bytes as a person might."""
+        self.branches.setdefault(branch, {}).update(
+            {f"{path}/{k}": v if isinstance(v, bytes) else serialise(v) for k, v in files.items()}
+        )
+
+
+class FixedPrincipal:
+    def __init__(self, roles: frozenset[str]) -> None:
+        self.roles = roles
+        self.fresh_requests = 0
+
+    async def acquire(self, *, fresh: bool = False) -> AccessToken:
+        self.fresh_requests += fresh
+        return AccessToken(value=SecretStr("token"), roles=self.roles, expires_at=NOW + timedelta(hours=1))
+
+
+class FakeSession:
+    """The Session protocol over the fakes above; the Graph client is the real one."""
+
+    def __init__(
+        self,
+        tenant: TenantSpec | None = None,
+        *,
+        graph: FakeGraph | None = None,
+        folders: MemoryFolders | None = None,
+        roles: frozenset[str] = frozenset(),
+    ) -> None:
+        self.fake_graph = graph or FakeGraph()
+        self.folders = folders or MemoryFolders()
+        self.principal = FixedPrincipal(roles)
+        self._endpoints = endpoints_for(tenant or spec())
+        self._client: GraphClient | None = None
+
+    @property
+    def endpoints(self) -> TenantEndpoints:
+        return self._endpoints
+
+    async def credential(self) -> Credential:
+        return ClientSecretCredential(client_secret=SecretStr("s8Q~secret"))
+
+    async def service_principal(self) -> FixedPrincipal:
+        return self.principal
+
+    async def graph(self) -> GraphClient:
+        async def token() -> str:
+            return "token"
+
+        if self._client is None:
+            transport = httpx.MockTransport(self.fake_graph.handler)
+            self._client = GraphClient(GRAPH, token, transport=transport, max_retries=0)
+        return self._client
+
+    async def admin_api(self) -> GraphClient | None:
+        return None
+
+    async def delegated_user(self) -> DelegatedUser:
+        raise AssertionError("these tests configure no delegated user")
+
+    async def save_user(self, user: DelegatedUser) -> None:
+        raise AssertionError("these tests configure no delegated user")
+
+    async def repository(self) -> MemoryFolders:
+        return self.folders

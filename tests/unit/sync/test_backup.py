@@ -1,0 +1,99 @@
+"""Backup and Verify: every configured type read and committed; a Graph 403 waits for consent."""
+
+from __future__ import annotations
+
+import httpx
+
+from tenantsync.api import (
+    ChangeAction,
+    ChangeOutcome,
+    ChangeResult,
+    DeployStatus,
+    ResourceType,
+    RunPhase,
+    RunStep,
+)
+from tenantsync.sync.pipeline import Advance, Finish, Wait
+from tenantsync.sync.steps.backup import Backup
+from tenantsync.sync.steps.verify import Verify
+from tests.unit.sync.fakes import FakeGraph, FakeSession, MemoryFolders, context, spec
+
+LOCATIONS = "identity/conditionalAccess/namedLocations"
+LOCATION = {"id": "11111111-1111-4111-8111-111111111111", "displayName": "HQ"}
+ONLY_LOCATIONS = spec(resources=[ResourceType.NAMED_LOCATIONS])
+
+
+def tenant() -> FakeGraph:
+    graph = FakeGraph()
+    graph.add(LOCATIONS, LOCATION)
+    return graph
+
+
+async def test_the_backup_commits_one_file_per_object() -> None:
+    session = FakeSession(graph=tenant())
+    ctx = context(ONLY_LOCATIONS)
+    transition = await Backup()(ctx, session)
+    assert isinstance(transition, Advance)
+    assert transition.step == RunStep.PLAN
+    files = await session.folders.read_folder("tenantsync/backup", "tenants/contoso")
+    assert files is not None
+    assert list(files) == [f"namedLocations/{LOCATION['id']}.json"]
+    assert ctx.status.backup is not None
+    assert (ctx.status.backup.objects, ctx.status.backup.objectsByType) == (1, {"namedLocations": 1})
+
+
+async def test_an_unchanged_tenant_backed_up_twice_makes_one_commit() -> None:
+    session = FakeSession(graph=tenant())
+    await Backup()(context(ONLY_LOCATIONS), session)
+    ctx = context(ONLY_LOCATIONS)
+    transition = await Backup()(ctx, session)
+    assert session.folders.commits == 1
+    assert "unchanged since the last backup" in transition.message
+
+
+async def test_a_graph_403_waits_for_consent_and_signs_in_again() -> None:
+    graph = FakeGraph(
+        fail=lambda _: httpx.Response(
+            403,
+            json={"error": {"code": "Forbidden", "message": "Missing role Policy.Read.All."}},
+        )
+    )
+    ctx = context(ONLY_LOCATIONS)
+    transition = await Backup()(ctx, FakeSession(graph=graph))
+    assert isinstance(transition, Wait)
+    assert (transition.phase, transition.resume_at) == (RunPhase.PENDING_ADMIN_CONSENT, RunStep.AUTHENTICATE)
+    assert ctx.status.authentication is not None
+    assert ctx.status.authentication.adminConsentUrl is not None
+
+
+async def test_verify_succeeds_when_the_tenant_matches_the_desired_state() -> None:
+    folders = MemoryFolders()
+    folders.put("main", "tenants/contoso", {f"namedLocations/{LOCATION['id']}.json": LOCATION})
+    ctx = context(ONLY_LOCATIONS)
+    ctx.status.deploy = DeployStatus(
+        results=[
+            ChangeResult(
+                id=LOCATION["id"],
+                type=ResourceType.NAMED_LOCATIONS,
+                action=ChangeAction.UPDATE,
+                result=ChangeOutcome.APPLIED,
+            )
+        ]
+    )
+    transition = await Verify()(ctx, FakeSession(graph=tenant(), folders=folders))
+    assert isinstance(transition, Finish)
+    assert (transition.phase, transition.message) == (
+        RunPhase.SUCCEEDED,
+        "Deployed 1 change; the tenant matches the desired state.",
+    )
+
+
+async def test_verify_reports_a_tenant_that_still_differs() -> None:
+    folders = MemoryFolders()
+    folders.put(
+        "main", "tenants/contoso", {f"namedLocations/{LOCATION['id']}.json": {**LOCATION, "displayName": "X"}}
+    )
+    transition = await Verify()(context(ONLY_LOCATIONS), FakeSession(graph=tenant(), folders=folders))
+    assert isinstance(transition, Finish)
+    assert transition.phase == RunPhase.PARTIALLY_SUCCESSFUL
+    assert "still differs from the desired state in 1 objects" in transition.message

@@ -1,0 +1,194 @@
+"""Deploy: dependency order, conflicts, a crash's in-doubt change, already-applied changes, new ids."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from tenantsync.api import (
+    ChangeAction,
+    ChangeOutcome,
+    ChangeResult,
+    CodedError,
+    DeployStatus,
+    ErrorCode,
+    PlanChange,
+    ResourceType,
+    SyncRunStatus,
+)
+from tenantsync.sync.diff import plan_changes, plan_digest
+from tenantsync.sync.pipeline import Advance, RunContext
+from tenantsync.sync.steps.deploy import Deploy, ordered
+from tests.unit.sync.fakes import FakeGraph, FakeSession, MemoryFolders, context
+
+PATH = "tenants/contoso"
+LOCATIONS = "identity/conditionalAccess/namedLocations"
+POLICIES = "identity/conditionalAccess/policies"
+LOCATION = {"id": "11111111-1111-4111-8111-111111111111", "displayName": "HQ"}
+
+
+def planned(
+    desired: dict[str, Any], live: dict[str, Any], graph: FakeGraph
+) -> tuple[RunContext, FakeSession]:
+    """A run approved for the plan between `desired` and `live`, and a tenant (graph) holding `live`."""
+    repo = MemoryFolders()
+    repo.put("main", PATH, desired)
+    repo.put("tenantsync/backup", PATH, live)
+    files_desired = {k.removeprefix(f"{PATH}/"): v for k, v in repo.branches["main"].items()}
+    files_live = {k.removeprefix(f"{PATH}/"): v for k, v in repo.branches["tenantsync/backup"].items()}
+    changes = plan_changes(files_desired, files_live, where="x")
+    status = SyncRunStatus.model_validate(
+        {
+            "plan": {
+                "digest": plan_digest(changes, files_desired),
+                "changeCount": len(changes),
+                "changes": changes,
+            }
+        }
+    )
+    return context(status=status), FakeSession(graph=graph, folders=repo)
+
+
+def test_creates_follow_dependencies_and_deletes_go_in_reverse() -> None:
+    def change(action: ChangeAction, type_: ResourceType) -> PlanChange:
+        return PlanChange(action=action, type=type_, id=f"{action}-{type_}")
+
+    changes = [
+        change(ChangeAction.DELETE, ResourceType.NAMED_LOCATIONS),
+        change(ChangeAction.CREATE, ResourceType.CONDITIONAL_ACCESS_POLICIES),
+        change(ChangeAction.DELETE, ResourceType.CONDITIONAL_ACCESS_POLICIES),
+        change(ChangeAction.CREATE, ResourceType.NAMED_LOCATIONS),
+    ]
+    assert [c.id for c in ordered(changes)] == [
+        "create-namedLocations",
+        "create-conditionalAccessPolicies",
+        "delete-conditionalAccessPolicies",
+        "delete-namedLocations",
+    ]
+
+
+async def test_an_update_is_patched_and_a_create_records_its_new_id() -> None:
+    graph = FakeGraph()
+    graph.add(LOCATIONS, LOCATION)
+    graph.add(POLICIES)
+    policy = {
+        "id": "new-policy",
+        "displayName": "Block legacy auth",
+        "conditions": {"locations": {"includeLocations": [LOCATION["id"]]}},
+    }
+    desired = {
+        f"namedLocations/{LOCATION['id']}.json": {**LOCATION, "displayName": "HQ Berlin"},
+        "conditionalAccessPolicies/new-policy.json": policy,
+    }
+    ctx, session = planned(desired, {f"namedLocations/{LOCATION['id']}.json": LOCATION}, graph)
+    transition = await Deploy()(ctx, session)
+    assert isinstance(transition, Advance)
+    assert ctx.status.deploy is not None
+    assert [(r.type, r.result) for r in ctx.status.deploy.results] == [
+        ("namedLocations", ChangeOutcome.APPLIED),
+        ("conditionalAccessPolicies", ChangeOutcome.APPLIED),
+    ]
+    assert graph.writes() == [("PATCH", f"{LOCATIONS}/{LOCATION['id']}"), ("POST", POLICIES)]
+    assert graph.collections[LOCATIONS][LOCATION["id"]]["displayName"] == "HQ Berlin"
+    new_id = ctx.status.deploy.results[1].createdId
+    assert new_id is not None
+    renamed = await session.folders.read_folder("main", PATH)
+    assert renamed is not None
+    assert f"conditionalAccessPolicies/{new_id}.json" in renamed
+    assert json.loads(renamed[f"conditionalAccessPolicies/{new_id}.json"])["id"] == new_id
+
+
+async def test_an_object_changed_since_the_plan_is_a_conflict_and_left_alone() -> None:
+    graph = FakeGraph()
+    graph.add(LOCATIONS, {**LOCATION, "displayName": "Changed by someone"})
+    desired = {f"namedLocations/{LOCATION['id']}.json": {**LOCATION, "displayName": "HQ Berlin"}}
+    ctx, session = planned(desired, {f"namedLocations/{LOCATION['id']}.json": LOCATION}, graph)
+    await Deploy()(ctx, session)
+    assert ctx.status.deploy is not None
+    assert ctx.status.deploy.results[0].result == ChangeOutcome.CONFLICT
+    assert graph.writes() == []
+
+
+async def test_a_change_already_in_the_tenant_is_applied_without_a_write() -> None:
+    graph = FakeGraph()
+    graph.add(LOCATIONS, {**LOCATION, "displayName": "HQ Berlin"})
+    desired = {f"namedLocations/{LOCATION['id']}.json": {**LOCATION, "displayName": "HQ Berlin"}}
+    ctx, session = planned(desired, {f"namedLocations/{LOCATION['id']}.json": LOCATION}, graph)
+    await Deploy()(ctx, session)
+    assert ctx.status.deploy is not None
+    assert ctx.status.deploy.results[0].result == ChangeOutcome.APPLIED
+    assert ctx.status.deploy.results[0].message == "The tenant already had the desired state."
+    assert graph.writes() == []
+
+
+async def test_after_a_crash_an_in_doubt_create_is_found_not_sent_again() -> None:
+    graph = FakeGraph()
+    graph.add(LOCATIONS, {"id": "made-before-the-crash", "displayName": "HQ"})
+    ctx, session = planned(
+        {"namedLocations/placeholder.json": {"id": "placeholder", "displayName": "HQ"}}, {}, graph
+    )
+    ctx.status.deploy = DeployStatus(
+        results=[
+            ChangeResult(
+                id="placeholder",
+                type=ResourceType.NAMED_LOCATIONS,
+                action=ChangeAction.CREATE,
+                result=ChangeOutcome.APPLYING,
+            )
+        ]
+    )
+    await Deploy()(ctx, session)
+    assert ctx.status.deploy.results[0].result == ChangeOutcome.APPLIED
+    assert ctx.status.deploy.results[0].createdId == "made-before-the-crash"
+    assert graph.writes() == []
+
+
+async def test_results_recorded_before_a_restart_are_not_applied_twice() -> None:
+    graph = FakeGraph()
+    graph.add(LOCATIONS, LOCATION)
+    desired = {f"namedLocations/{LOCATION['id']}.json": {**LOCATION, "displayName": "HQ Berlin"}}
+    ctx, session = planned(desired, {f"namedLocations/{LOCATION['id']}.json": LOCATION}, graph)
+    ctx.status.deploy = DeployStatus(
+        results=[
+            ChangeResult(
+                id=LOCATION["id"],
+                type=ResourceType.NAMED_LOCATIONS,
+                action=ChangeAction.UPDATE,
+                result=ChangeOutcome.APPLIED,
+            )
+        ]
+    )
+    await Deploy()(ctx, session)
+    assert graph.writes() == []
+
+
+async def test_a_desired_state_changed_after_approval_deploys_nothing() -> None:
+    graph = FakeGraph()
+    graph.add(LOCATIONS, LOCATION)
+    desired = {f"namedLocations/{LOCATION['id']}.json": {**LOCATION, "displayName": "HQ Berlin"}}
+    ctx, session = planned(desired, {f"namedLocations/{LOCATION['id']}.json": LOCATION}, graph)
+    session.folders.put(
+        "main", PATH, {f"namedLocations/{LOCATION['id']}.json": {**LOCATION, "displayName": "Pushed later"}}
+    )
+    with pytest.raises(CodedError) as refused:
+        await Deploy()(ctx, session)
+    assert refused.value.code == ErrorCode.PLAN_OUTDATED
+    assert graph.writes() == []
+
+
+async def test_intune_assignments_go_through_the_assign_action() -> None:
+    graph = FakeGraph()
+    configurations = "deviceManagement/deviceConfigurations"
+    live = {"id": "cfg", "displayName": "Wi-Fi", "assignments": []}
+    graph.add(configurations, dict(live))
+    graph.add("groups", {"id": "g1"})
+    assignment = {"target": {"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": "g1"}}
+    desired = {"deviceConfigurations/cfg.json": {**live, "assignments": [assignment]}}
+    ctx, session = planned(desired, {"deviceConfigurations/cfg.json": live}, graph)
+    await Deploy()(ctx, session)
+    assert ctx.status.deploy is not None
+    assert ctx.status.deploy.results[0].result == ChangeOutcome.APPLIED
+    assert graph.writes() == [("POST", f"{configurations}/cfg/assign")]
+    assert graph.collections[configurations]["cfg"]["assignments"] == [assignment]

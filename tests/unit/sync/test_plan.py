@@ -1,0 +1,169 @@
+"""Plan: what differs, the digest an approval binds to, the deletion guard, references, bad files."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tenantsync.api import ChangeAction, CodedError, ErrorCode, Mode, RunPhase, RunStep
+from tenantsync.sync.diff import changed_paths, plan_changes, plan_digest
+from tenantsync.sync.pipeline import Advance, Finish
+from tenantsync.sync.steps.plan import Plan
+from tests.unit.sync.fakes import FakeGraph, FakeSession, MemoryFolders, context, spec
+
+PATH = "tenants/contoso"
+LOCATION = {"id": "11111111-1111-4111-8111-111111111111", "displayName": "HQ", "ipRanges": []}
+
+
+def policy(**conditions: Any) -> dict[str, Any]:
+    return {
+        "id": "22222222-2222-4222-8222-222222222222",
+        "displayName": "Require MFA",
+        "state": "enabled",
+        "conditions": conditions,
+    }
+
+
+def folders(desired: dict[str, Any], live: dict[str, Any]) -> MemoryFolders:
+    repo = MemoryFolders()
+    repo.put("main", PATH, desired)
+    repo.put("tenantsync/backup", PATH, live)
+    return repo
+
+
+def test_changed_paths_name_each_differing_leaf() -> None:
+    desired = {"a": 1, "b": {"c": [1, 2], "d": "x"}, "e": [1]}
+    live = {"a": 1, "b": {"c": [1, 3], "d": "y"}, "e": [1, 2], "f": None}
+    assert changed_paths(desired, live) == ["b.c[1]", "b.d", "e", "f"]
+
+
+def test_the_digest_changes_with_the_desired_content_behind_a_change() -> None:
+    live = {"namedLocations/a.json": b'{"id": "a", "displayName": "HQ"}'}
+    first = {"namedLocations/a.json": b'{"id": "a", "displayName": "HQ 2"}'}
+    second = {"namedLocations/a.json": b'{"id": "a", "displayName": "HQ 3"}'}
+    one, two = plan_changes(first, live, where="x"), plan_changes(second, live, where="x")
+    assert [c.changedFields for c in one] == [c.changedFields for c in two] == [["displayName"]]
+    assert plan_digest(one, first) != plan_digest(two, second)
+    assert plan_digest(one, first) == plan_digest(plan_changes(first, live, where="x"), first)
+
+
+async def test_changes_wait_for_approval_and_name_each_object() -> None:
+    desired = {f"namedLocations/{LOCATION['id']}.json": {**LOCATION, "displayName": "HQ Berlin"}}
+    session = FakeSession(folders=folders(desired, {f"namedLocations/{LOCATION['id']}.json": LOCATION}))
+    ctx = context()
+    transition = await Plan()(ctx, session)
+    assert isinstance(transition, Advance)
+    assert transition.step == RunStep.APPROVAL
+    assert ctx.status.plan is not None
+    [change] = ctx.status.plan.changes
+    assert (change.action, change.type, change.displayName, change.changedFields) == (
+        ChangeAction.UPDATE,
+        "namedLocations",
+        "HQ Berlin",
+        ["displayName"],
+    )
+
+
+async def test_an_empty_desired_folder_is_initialised_from_the_backup() -> None:
+    repo = MemoryFolders()
+    repo.put("tenantsync/backup", PATH, {f"namedLocations/{LOCATION['id']}.json": LOCATION})
+    ctx = context()
+    transition = await Plan()(ctx, FakeSession(folders=repo))
+    assert isinstance(transition, Finish)
+    assert transition.phase == RunPhase.SUCCEEDED
+    assert await repo.read_folder("main", PATH) == await repo.read_folder("tenantsync/backup", PATH)
+
+
+async def test_backup_only_reports_drift_and_plans_no_write() -> None:
+    desired = {f"namedLocations/{LOCATION['id']}.json": {**LOCATION, "displayName": "Other"}}
+    session = FakeSession(folders=folders(desired, {f"namedLocations/{LOCATION['id']}.json": LOCATION}))
+    transition = await Plan()(context(spec(mode=Mode.BACKUP_ONLY)), session)
+    assert isinstance(transition, Finish)
+    assert transition.message.startswith("Drift: the tenant differs from the desired state in 1 change")
+
+
+async def test_the_deletion_guard_refuses_to_delete_most_of_the_tenant() -> None:
+    live = {f"namedLocations/{n}.json": {"id": str(n), "displayName": f"L{n}"} for n in range(5)}
+    desired = {"namedLocations/0.json": live["namedLocations/0.json"]}
+    with pytest.raises(CodedError) as refused:
+        await Plan(deletion_guard_ratio=0.2)(context(), FakeSession(folders=folders(desired, live)))
+    assert refused.value.code == ErrorCode.DELETION_GUARD
+    assert "delete 4 of the tenant's 5 objects" in refused.value.message
+
+
+async def test_missing_groups_and_locations_stop_the_plan_before_any_write() -> None:
+    graph = FakeGraph()
+    graph.add("groups", {"id": "33333333-3333-4333-8333-333333333333"})
+    wanted = policy(
+        users={
+            "includeGroups": ["33333333-3333-4333-8333-333333333333", "44444444-4444-4444-8444-444444444444"]
+        },
+        locations={"includeLocations": ["All", "55555555-5555-4555-8555-555555555555"]},
+    )
+    desired = {f"conditionalAccessPolicies/{wanted['id']}.json": wanted}
+    with pytest.raises(CodedError) as refused:
+        await Plan()(context(), FakeSession(graph=graph, folders=folders(desired, {})))
+    assert refused.value.code == ErrorCode.REFERENCED_OBJECT_MISSING
+    message = refused.value.message
+    assert "group 44444444-4444-4444-8444-444444444444 (in Conditional Access policy 'Require MFA'" in message
+    assert "named location 55555555-5555-4555-8555-555555555555" in message
+    assert "33333333" not in message and "All " not in message
+    assert graph.writes() == []
+
+
+async def test_a_reference_to_an_object_created_in_the_same_plan_is_satisfied() -> None:
+    wanted = policy(locations={"includeLocations": [LOCATION["id"]]})
+    desired = {
+        f"conditionalAccessPolicies/{wanted['id']}.json": wanted,
+        f"namedLocations/{LOCATION['id']}.json": LOCATION,
+    }
+    transition = await Plan()(context(), FakeSession(folders=folders(desired, {})))
+    assert isinstance(transition, Advance)
+
+
+async def test_an_assignment_to_a_missing_group_stops_an_intune_change() -> None:
+    configuration = {
+        "id": "66666666-6666-4666-8666-666666666666",
+        "displayName": "Wi-Fi",
+        "assignments": [{"target": {"groupId": "77777777-7777-4777-8777-777777777777"}}],
+    }
+    desired = {f"deviceConfigurations/{configuration['id']}.json": configuration}
+    with pytest.raises(CodedError) as refused:
+        await Plan()(context(), FakeSession(folders=folders(desired, {})))
+    assert (
+        "group 77777777-7777-4777-8777-777777777777 (in device configuration 'Wi-Fi'" in refused.value.message
+    )
+
+
+@pytest.mark.parametrize(
+    ("files", "expected"),
+    [
+        (
+            {"namedLocations/a.json": b'{"id": "a",\n "x": }'},
+            "namedLocations/a.json is not valid JSON (line 2, column",
+        ),
+        ({"namedLocations/a.json": b"\xff\xfe"}, "namedLocations/a.json is not UTF-8 text"),
+        ({"namedLocations/a.json": b"[1, 2]"}, "namedLocations/a.json holds a JSON list, not an object"),
+        ({"notAType/a.json": b"{}"}, "folder 'notAType' (file notAType/a.json) is not a configuration type"),
+        ({"namedLocations/a.txt": b"{}"}, "namedLocations/a.txt is not a <type>/<object id>.json file"),
+    ],
+    ids=["malformed JSON", "not UTF-8", "not an object", "unknown folder", "not a json file"],
+)
+async def test_a_bad_desired_state_file_is_refused_by_name(files: dict[str, bytes], expected: str) -> None:
+    repo = MemoryFolders()
+    repo.put("main", PATH, dict(files))
+    repo.put("tenantsync/backup", PATH, {"namedLocations/a.json": {"id": "a"}})
+    with pytest.raises(CodedError) as refused:
+        await Plan()(context(), FakeSession(folders=repo))
+    assert refused.value.code == ErrorCode.INVALID_DESIRED_STATE
+    assert refused.value.message.startswith(f"{PATH} on branch main: ")
+    assert expected in refused.value.message
+
+
+async def test_a_readme_beside_the_type_folders_is_not_an_object() -> None:
+    repo = folders({"README.md": b"# Contoso", f"namedLocations/{LOCATION['id']}.json": LOCATION}, {})
+    repo.put("tenantsync/backup", PATH, {f"namedLocations/{LOCATION['id']}.json": LOCATION})
+    transition = await Plan()(context(), FakeSession(folders=repo))
+    assert isinstance(transition, Finish)
+    assert transition.message == "The tenant matches the desired state; nothing to deploy."
