@@ -58,6 +58,18 @@ def test_device_code_sign_in_then_silent_refresh(
     assert user["userCode"] in events[0].message
     assert "Tenant contoso" in events[0].message
 
+    # While the code is pending only the device flow is polled: no service principal token, no Graph.
+    workspace.sim.clear_requests(workspace.tenant_id)
+    wait_for(
+        lambda: len(workspace.sim.requests(workspace.tenant_id)) >= 3,
+        "three polls of the device flow",
+        timeout=30,
+    )
+    polls = workspace.sim.requests(workspace.tenant_id)
+    assert {(r["appId"], r["path"].split("?")[0]) for r in polls} == {
+        (workspace.public_client_id, f"/{workspace.tenant_id}/oauth2/v2.0/token")
+    }, polls
+
     workspace.sim.sign_in(user["userCode"], workspace.admin_upn)
     done = wait_phase(workspace, run, FINISHED)
     assert done["status"]["phase"] == "Succeeded", done["status"]

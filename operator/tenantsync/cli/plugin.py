@@ -21,8 +21,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from tenantsync.api import Mode, ResourceType, RunPhase
-from tenantsync.api.annotations import APPROVAL, SYNC_REQUESTED_AT, Decision
+from tenantsync.api import APPROVAL, SYNC_REQUESTED_AT, Decision, Mode, ResourceType, RunPhase
 from tenantsync.cli.plugin_cluster import (
     Body,
     Cluster,

@@ -27,9 +27,9 @@ from tenantsync.api import (
     troubleshooting_url,
 )
 from tenantsync.controllers.constants import TENANT_LABEL
+from tenantsync.controllers.ownership import owner_reference
 from tenantsync.controllers.runs_index import run_phase, runs_of
 from tenantsync.controllers.status import RUN_MIRROR_FIELDS, StatusWriter, tenant_status_for_run
-from tenantsync.controllers.tenants import owner_reference
 from tenantsync.kube import KubeClient, NotFoundError
 from tenantsync.metrics import OperatorMetrics, observe_step
 from tenantsync.scheduling import RunRecord

@@ -26,6 +26,7 @@ from tenantsync.api import (
     troubleshooting_url,
 )
 from tenantsync.controllers.constants import TENANT_LABEL, TRIGGER_LABEL
+from tenantsync.controllers.ownership import owner_reference
 from tenantsync.controllers.reconcile import TenantPass, decide
 from tenantsync.controllers.runs_index import runs_of
 from tenantsync.controllers.status import (
@@ -56,17 +57,6 @@ def run_manifest(tenant: kopf.Body, trigger: Trigger, now: datetime, suffix: str
             "ownerReferences": [owner_reference(tenant)],
         },
         "spec": {"tenantRef": {"name": tenant.metadata.name}, "trigger": trigger.value},
-    }
-
-
-def owner_reference(tenant: kopf.Body | dict[str, Any]) -> dict[str, Any]:
-    return {
-        "apiVersion": f"{GROUP}/{VERSION}",
-        "kind": "Tenant",
-        "name": tenant["metadata"]["name"],
-        "uid": tenant["metadata"]["uid"],
-        "controller": True,
-        "blockOwnerDeletion": True,
     }
 
 

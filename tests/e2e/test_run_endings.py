@@ -1,0 +1,97 @@
+"""Every run ends: a failure between steps finishes the run NewError once, with its code; and a backup
+asks the identity platform once per Tenant, not once per request."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.e2e.conftest import Workspace
+from tests.e2e.test_sync_lifecycle import FINISHED, edit_desired, first_sync, rename_policy, sync, wait_phase
+from tests.support.cluster import kubectl_json, wait_for
+from tests.support.operator import OperatorProcess
+
+pytestmark = pytest.mark.integration
+
+
+def identity_requests(ws: Workspace) -> list[dict[str, Any]]:
+    """OpenID discovery and token requests for the Tenant's directory, from the simulator's log."""
+    return [
+        r
+        for r in ws.sim.requests(ws.tenant_id)
+        if "/oauth2/" in r["path"] or "/.well-known/openid-configuration" in r["path"]
+    ]
+
+
+def warnings_for(ws: Workspace, run: str) -> list[dict[str, Any]]:
+    events = kubectl_json(
+        "get", "events", "-n", ws.namespace, "--field-selector", f"involvedObject.name={run}"
+    )
+    return [e for e in events["items"] if e["type"] == "Warning"]
+
+
+def pending_change(ws: Workspace, tmp_path: Path) -> str:
+    """A run waiting for approval of one change to the desired state."""
+    first_sync(ws)
+    edit_desired(ws, tmp_path, rename_policy)
+    run = sync(ws, "after-pr")
+    wait_phase(ws, run, {"PendingApproval"})
+    return run
+
+
+def approve(ws: Workspace, run: str) -> None:
+    ws.resources.patch("syncruns", run, {"metadata": {"annotations": {"tenantsync.io/approval": "approve"}}})
+
+
+def test_one_discovery_and_one_token_request_serve_a_backup_and_the_next_runs(
+    fast_operator: OperatorProcess, workspace: Workspace
+) -> None:
+    workspace.sim.clear_requests(workspace.tenant_id)
+    assert first_sync(workspace)["status"]["phase"] == "Succeeded"
+    first = identity_requests(workspace)
+    tokens = [r for r in first if "/oauth2/" in r["path"]]
+    discoveries = [r for r in first if "openid-configuration" in r["path"]]
+    assert (len(discoveries), len(tokens)) == (1, 1), [r["path"] for r in first]
+    second = wait_phase(workspace, sync(workspace, "again"), FINISHED)
+    assert second["status"]["phase"] == "Succeeded"
+    assert identity_requests(workspace) == first, "a later run reuses the token until it nears expiry"
+
+
+def test_a_credentials_secret_deleted_before_the_deploy_ends_the_run_once(
+    fast_operator: OperatorProcess, workspace: Workspace, tmp_path: Path
+) -> None:
+    run = pending_change(workspace, tmp_path)
+    workspace.resources.delete_secret("contoso-sp")
+    approve(workspace, run)
+    ended = wait_phase(workspace, run, FINISHED)["status"]
+    assert ended["phase"] == "NewError", ended
+    assert ended["error"]["code"] == "CredentialsSecretNotFound"
+    assert ended["message"].startswith(
+        "Secret contoso-sp named by spec.servicePrincipal.credentialsSecretRef"
+    )
+    wait_for(lambda: warnings_for(workspace, run), "the run's Warning event")
+    assert [e["reason"] for e in warnings_for(workspace, run)] == ["CredentialsSecretNotFound"]
+    assert [r for r in workspace.sim.requests(workspace.tenant_id) if r["method"] == "PATCH"] == []
+
+
+def test_an_identity_platform_failing_between_steps_ends_the_run_with_authentication_failed(
+    fast_operator: OperatorProcess, workspace: Workspace, tmp_path: Path
+) -> None:
+    run = pending_change(workspace, tmp_path)
+    fast_operator.kill()  # forgets the token: the deploy must sign in again
+    workspace.sim.add_fault(f"/{workspace.tenant_id}/", status=500)
+    try:
+        fast_operator.start()
+        approve(workspace, run)
+        ended = wait_phase(workspace, run, FINISHED)["status"]
+    finally:
+        workspace.sim.clear_faults()
+    assert ended["phase"] == "NewError", ended
+    assert ended["error"]["code"] == "AuthenticationFailed"
+    assert "Cannot reach the identity platform" in ended["message"]
+    wait_for(lambda: warnings_for(workspace, run), "the run's Warning event")
+    assert [e["reason"] for e in warnings_for(workspace, run)] == ["AuthenticationFailed"]
+    later = wait_phase(workspace, sync(workspace, "after-the-outage"), FINISHED | {"PendingApproval"})
+    assert later["status"]["phase"] == "PendingApproval", "a later sync is not blocked by the failed one"
