@@ -150,17 +150,3 @@ async def test_hook_refusal_is_push_rejected_with_its_reason(
     assert "pre-receive hook declined" in caught.value.message
     assert TOKEN not in caught.value.message
     assert await repository.head("main") is None
-
-
-async def test_password_in_the_url_is_refused_without_showing_it(tmp_path: Path) -> None:
-    repository = TenantRepository(
-        f"https://{USERNAME}:{TOKEN}@git.example.com/tenants.git", tmp_path / "workdir", author=AUTHOR
-    )
-
-    with pytest.raises(RepositoryError) as caught:
-        await repository.check_reachable()
-
-    assert caught.value.code is ErrorCode.REPOSITORY_UNREACHABLE
-    assert "spec.repository.secretRef" in caught.value.message
-    assert TOKEN not in caught.value.message
-    assert not (tmp_path / "workdir" / "config").exists()
