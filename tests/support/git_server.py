@@ -1,14 +1,17 @@
 """A real Git server on loopback for tests: `git http-backend` (CGI) behind HTTP basic authentication.
 
-Plain HTTP on 127.0.0.1 with a random port; every repository under `root` is served at
-`<url>/<name>`. `before_receive_pack`, when set, runs once in the server just before a client starts a
-push, which lets a test make another push land between a client's fetch and its push.
+HTTP on 127.0.0.1 with a random port, or HTTPS with a certificate from a private CA when `tls` is given;
+every repository under `root` is served at `<url>/<name>`. `before_receive_pack`, when set, runs once in
+the server just before a client starts a push, which lets a test make another push land between a
+client's fetch and its push. `rotate_password` changes the accepted token, as a Git host does when a
+token is rotated.
 """
 
 from __future__ import annotations
 
 import base64
 import os
+import ssl
 import subprocess
 import threading
 from collections.abc import Callable
@@ -16,6 +19,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
 from urllib.parse import urlsplit
+
+from tenantsync_sim.tls import TlsFiles
 
 USERNAME = "tenantsync-test"
 TOKEN = "test-token-9f2c1e7a"
@@ -36,18 +41,30 @@ def init_bare(path: Path, initial_branch: str = "main") -> Path:
 class GitHttpServer:
     """`git http-backend` over a threaded HTTP server that demands USERNAME and TOKEN."""
 
-    def __init__(self, root: Path, username: str = USERNAME, password: str = TOKEN) -> None:
+    def __init__(
+        self, root: Path, username: str = USERNAME, password: str = TOKEN, tls: TlsFiles | None = None
+    ) -> None:
         self.root = root
         self.before_receive_pack: Callable[[], None] | None = None
-        self._authorization = "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode()
+        self._username = username
+        self.rotate_password(password)
         self._backend = http_backend()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._scheme = "http"
+        if tls is not None:
+            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            context.load_cert_chain(tls.server_cert, tls.server_key)
+            self._server.socket = context.wrap_socket(self._server.socket, server_side=True)
+            self._scheme = "https"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def rotate_password(self, password: str) -> None:
+        self._authorization = "Basic " + base64.b64encode(f"{self._username}:{password}".encode()).decode()
 
     @property
     def url(self) -> str:
         host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
+        return f"{self._scheme}://{host!s}:{port}"
 
     def repository_url(self, name: str) -> str:
         return f"{self.url}/{name}"

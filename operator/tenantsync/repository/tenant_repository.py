@@ -328,10 +328,21 @@ class TenantRepository:
 
 
 def unreachable_hint(error: GitFailed) -> str:
-    """What to check, from what git said."""
+    """What to check, from what git (or ssh) said."""
     text = error.stderr.lower()
     if error.timed_out:
         return "Check that the operator can reach the Git server (network policy, proxy, firewall)."
+    if "host key verification failed" in text or "host key for" in text:
+        return (
+            "The server's SSH host key is not among those in known_hosts of the Secret named by"
+            " spec.repository.secretRef, or it changed: add the server's current host key (ssh-keyscan,"
+            " checked against what the Git host publishes)."
+        )
+    if "permission denied (publickey" in text:
+        return (
+            "The server refused the SSH key: check identity in the Secret named by spec.repository.secretRef"
+            " and that its public key is a deploy key with write access to this repository."
+        )
     if (
         "authentication failed" in text
         or "could not read username" in text
@@ -344,8 +355,8 @@ def unreachable_hint(error: GitFailed) -> str:
         )
     if "certificate" in text or "ssl" in text:
         return (
-            "The server's TLS certificate is not trusted: add the CA that signed it to the CA bundle given"
-            " to the operator."
+            "The server's TLS certificate is not trusted: put the CA that signed it in the Secret named by"
+            " spec.endpoints.caBundleSecretRef (key ca.crt)."
         )
     if "not found" in text or " 404" in text or "does not appear to be a git repository" in text:
         return "Check spec.repository.url: no Git repository answers there."

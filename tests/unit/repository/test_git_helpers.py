@@ -103,7 +103,12 @@ def test_author_refuses_what_breaks_git_idents() -> None:
     ("stderr", "words"),
     [
         ("fatal: Authentication failed for 'https://h/r.git/'", "credentials"),
-        ("fatal: unable to access 'https://h/r/': SSL certificate problem: unable to get local issuer", "CA"),
+        (
+            "fatal: unable to access 'https://h/r/': SSL certificate problem: unable to get local issuer",
+            "spec.endpoints.caBundleSecretRef",
+        ),
+        ("Host key verification failed.\nfatal: Could not read from remote repository.", "known_hosts"),
+        ("git@127.0.0.1: Permission denied (publickey).", "deploy key"),
         ("fatal: repository 'https://h/r/' not found", "spec.repository.url"),
         ("fatal: unable to access 'https://h/r/': Could not resolve host: h", "reach"),
     ],
