@@ -28,6 +28,8 @@ SUPPORTED = "https://…, ssh://…, git@host:path, or an absolute local path (o
 
 
 class RemoteKind(Enum):
+    """How git reaches the remote, which decides the credentials it takes."""
+
     LOCAL = "file"
     HTTP = "http"
     SSH = "ssh"
@@ -35,6 +37,8 @@ class RemoteKind(Enum):
 
 @dataclass(frozen=True)
 class Remote:
+    """A repository URL the operator accepted."""
+
     kind: RemoteKind
     url: str
     """What git is given: the URL as written, or the absolute path of a local repository."""

@@ -59,6 +59,8 @@ class TenantRepository:
         ca_bundle: str | Path | bool = True,
         timeout: float = 120.0,
     ) -> None:
+        self.url = url
+        """The URL as given (spec.repository.url): a different one needs a new instance."""
         self._origin = parse_remote(url)
         self._url = self._origin.url
         self._display_url = self._origin.display
@@ -98,7 +100,7 @@ class TenantRepository:
             )
         self._credentials = credentials if kind is not RemoteKind.LOCAL else None
         basic = self._credentials if isinstance(self._credentials, GitCredentials) else None
-        ssh_directory = self._workdir / SSH_DIRECTORY
+        ssh_directory = self._workdir.absolute() / SSH_DIRECTORY
         self._env = git_environment(
             os.environ,
             basic,
@@ -332,6 +334,8 @@ def unreachable_hint(error: GitFailed) -> str:
     text = error.stderr.lower()
     if error.timed_out:
         return "Check that the operator can reach the Git server (network policy, proxy, firewall)."
+    if "cannot run ssh" in text:
+        return "The operator's image lacks the ssh client: install openssh-client in it."
     if "host key verification failed" in text or "host key for" in text:
         return (
             "The server's SSH host key is not among those in known_hosts of the Secret named by"

@@ -109,6 +109,7 @@ def test_author_refuses_what_breaks_git_idents() -> None:
         ),
         ("Host key verification failed.\nfatal: Could not read from remote repository.", "known_hosts"),
         ("git@127.0.0.1: Permission denied (publickey).", "deploy key"),
+        ("error: cannot run ssh: No such file or directory", "openssh-client"),
         ("fatal: repository 'https://h/r/' not found", "spec.repository.url"),
         ("fatal: unable to access 'https://h/r/': Could not resolve host: h", "reach"),
     ],
