@@ -6,7 +6,9 @@ from tenantsync.graph._errors import (
     GraphNotFound,
     GraphPermissionDenied,
     GraphThrottled,
+    GraphTransientError,
     GraphUnauthorized,
+    GraphUnavailable,
     GraphValidationError,
 )
 
@@ -19,7 +21,9 @@ __all__ = [
     "GraphPermissionDenied",
     "GraphStats",
     "GraphThrottled",
+    "GraphTransientError",
     "GraphUnauthorized",
+    "GraphUnavailable",
     "GraphValidationError",
     "TokenProvider",
 ]

@@ -1,8 +1,11 @@
 """The one Graph client: keep-alive, bounded concurrency, paging, JSON batching and throttling.
 
 Graph asks clients to wait the Retry-After it sends with 429 (and sometimes 503/504), and to back off
-exponentially when it sends none (Conditional Access does not). Every HTTP exchange is counted in
-:class:`GraphStats`, which the operator exports as metrics.
+exponentially when it sends none (Conditional Access does not). Reads (GET, list pages, a `$batch` of
+GETs) are repeated after 429, 500, 502, 503, 504 and lost connections; writes only after 429, which
+Graph answers without running the request. No single wait exceeds `max_wait`: beyond it, or once the
+retries are used up, a :class:`GraphTransientError` carries the wait for the caller to show. Every HTTP
+exchange is counted in :class:`GraphStats`, which the operator exports as metrics.
 """
 
 from __future__ import annotations
@@ -23,18 +26,23 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from tenantsync.graph._errors import GraphError, GraphThrottled, error_from
+from tenantsync.graph._errors import (
+    GraphError,
+    GraphThrottled,
+    GraphTransientError,
+    GraphUnavailable,
+    error_from,
+)
 
 JsonObject = dict[str, Any]
 TokenProvider = Callable[[], Awaitable[str]]
 Sleep = Callable[[float], Awaitable[None]]
 
 MAX_BATCH = 20
-RETRYABLE = frozenset({429, 503, 504})
-# Methods whose repetition after a lost or failed answer cannot create a second object.
-_IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
+TRANSIENT = frozenset({429, 500, 502, 503, 504})
+# Methods that change nothing, so repeating them after a failed or lost answer is always safe.
+_READS = frozenset({"GET", "HEAD"})
 _BACKOFF_BASE = 1.0
-_BACKOFF_CAP = 60.0
 
 
 @dataclass
@@ -96,6 +104,7 @@ class GraphClient:
         transport: httpx.AsyncBaseTransport | None = None,
         sleep: Sleep = asyncio.sleep,
         max_retries: int = 6,
+        max_wait: float = 60.0,
         timeout: float = 60.0,
         rng: random.Random | None = None,
     ) -> None:
@@ -106,6 +115,7 @@ class GraphClient:
         self._semaphore = asyncio.Semaphore(max_concurrency)
         self._sleep = sleep
         self._max_retries = max_retries
+        self._max_wait = max_wait
         self._rng = rng or random.Random()
         self._http = httpx.AsyncClient(
             verify=verify,
@@ -173,8 +183,9 @@ class GraphClient:
     ) -> builtins.list[BatchResponse]:
         """Run requests through ``$batch`` in chunks of 20; responses come back in the order asked.
 
-        Single requests that Graph throttles inside a batch are sent again after their Retry-After.
-        Other failures are returned for the caller to judge (``BatchResponse.raise_for_status``).
+        Single requests that Graph throttles inside a batch are sent again after their Retry-After, and
+        so are reads that failed with a transient status. Other failures are returned for the caller to
+        judge (``BatchResponse.raise_for_status``).
         """
         chunks = [requests[i : i + MAX_BATCH] for i in range(0, len(requests), MAX_BATCH)]
         answers = await asyncio.gather(*(self._batch_chunk(chunk, version) for chunk in chunks))
@@ -210,11 +221,15 @@ class GraphClient:
 
     def _backoff(self, attempt: int) -> float:
         """Exponential backoff with full jitter (AWS architecture blog), for answers without Retry-After."""
-        return self._rng.uniform(0, min(_BACKOFF_CAP, _BACKOFF_BASE * 2**attempt))
+        return self._rng.uniform(0, min(self._max_wait, _BACKOFF_BASE * 2**attempt))
 
     def _delay(self, header: str | None, attempt: int) -> float:
         told = retry_after(header, time.time())
         return told if told is not None else self._backoff(attempt)
+
+    def _may_wait(self, delay: float, attempt: int) -> bool:
+        """Whether to wait and repeat: attempts left and a wait within the cap."""
+        return attempt < self._max_retries and delay <= self._max_wait
 
     async def _request(
         self,
@@ -223,30 +238,37 @@ class GraphClient:
         *,
         params: Mapping[str, str] | None = None,
         body: Any = None,
-        idempotent: bool | None = None,
+        repeatable: bool | None = None,
     ) -> httpx.Response:
-        """Send with retries: 429 always (Graph did not run it), 503/504 and lost connections only when
-        repeating the request cannot create a second object."""
-        repeatable = method in _IDEMPOTENT if idempotent is None else idempotent
+        """Send with retries: 429 always (Graph did not run it); 5xx and lost connections only for reads,
+        because a write may have landed although its answer did not."""
+        repeatable = method in _READS if repeatable is None else repeatable
         attempt = 0
         while True:
             try:
                 response = await self._send(method, url, params, body)
             except httpx.TransportError as exc:
-                if not repeatable or attempt >= self._max_retries:
-                    raise GraphError(0, "TransportError", f"{method} {url}: {type(exc).__name__}") from None
-                await self._retry(self._backoff(attempt))
+                delay = self._backoff(attempt)
+                if not repeatable or not self._may_wait(delay, attempt):
+                    raise GraphUnavailable(
+                        0, "TransportError", f"{method} {url}: {type(exc).__name__}", retry_after=delay
+                    ) from None
+                await self._retry(delay)
                 attempt += 1
                 continue
             status = response.status_code
             if status == 429:
                 self.stats.throttled += 1
-            if status in RETRYABLE and (status == 429 or repeatable) and attempt < self._max_retries:
-                await self._retry(self._delay(response.headers.get("Retry-After"), attempt))
-                attempt += 1
-                continue
+            if status in TRANSIENT and (status == 429 or repeatable):
+                delay = self._delay(response.headers.get("Retry-After"), attempt)
+                if self._may_wait(delay, attempt):
+                    await self._retry(delay)
+                    attempt += 1
+                    continue
+                raise error_from(status, _body(response), response.headers, retry_after=delay)
             if status >= 400:
-                raise error_from(status, _body(response), response.headers)
+                told = retry_after(response.headers.get("Retry-After"), time.time())
+                raise error_from(status, _body(response), response.headers, retry_after=told)
             return response
 
     async def _retry(self, delay: float) -> None:
@@ -274,9 +296,9 @@ class GraphClient:
         attempt = 0
         while pending:
             payload = {"requests": [_batch_entry(rid, request) for rid, request in pending.items()]}
-            reads_only = all(request.method.upper() in _IDEMPOTENT for request in pending.values())
+            reads_only = all(request.method.upper() in _READS for request in pending.values())
             self.stats.batched += len(pending)
-            response = await self._request("POST", url, body=payload, idempotent=reads_only)
+            response = await self._request("POST", url, body=payload, repeatable=reads_only)
             answers = {str(item.get("id")): item for item in response.json().get("responses") or []}
             waits: builtins.list[float] = []
             statuses: set[int] = set()
@@ -290,7 +312,7 @@ class GraphClient:
                 headers = {str(k): str(v) for k, v in (item.get("headers") or {}).items()}
                 if status == 429:
                     self.stats.throttled += 1
-                if status in RETRYABLE and (status == 429 or reads_only):
+                if status in TRANSIENT and (status == 429 or reads_only):
                     waits.append(self._delay(_header(headers, "Retry-After"), attempt))
                     statuses.add(status)
                     continue
@@ -298,10 +320,14 @@ class GraphClient:
                 del pending[rid]
             if not pending:
                 break
-            if attempt >= self._max_retries:
-                status = 429 if 429 in statuses else max(statuses)
-                error = GraphThrottled if status == 429 else GraphError
-                raise error(status, "BatchRetriesExhausted", f"{len(pending)} batched requests still failed")
+            if not self._may_wait(max(waits), attempt):
+                error: type[GraphTransientError] = GraphThrottled if 429 in statuses else GraphUnavailable
+                raise error(
+                    429 if 429 in statuses else max(statuses),
+                    "BatchRetriesExhausted",
+                    f"{len(pending)} batched requests still failed with {sorted(statuses)}",
+                    retry_after=max(waits),
+                )
             await self._retry(max(waits))
             attempt += 1
         return [done[str(index)] for index in range(len(chunk))]

@@ -48,8 +48,33 @@ class GraphNotFound(GraphError):
     """404: the object does not exist (deleted behind our back, or a wrong id)."""
 
 
-class GraphThrottled(GraphError):
-    """429 after every retry: the tenant or app budget stayed exhausted."""
+class GraphTransientError(GraphError):
+    """Graph could not answer now and the same request may succeed later.
+
+    Raised once the client stopped waiting (retries used up, a Retry-After beyond its cap, or a write
+    that is not repeated), so the caller can show a visible wait instead of holding silently.
+    ``retry_after`` is the wait, in seconds, that Graph asked for or that the backoff chose.
+    """
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        request_id: str | None = None,
+        *,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(status, code, message, request_id)
+        self.retry_after = retry_after
+
+
+class GraphThrottled(GraphTransientError):
+    """429: the tenant or app budget is exhausted; Graph did not run the request."""
+
+
+class GraphUnavailable(GraphTransientError):
+    """500, 502, 503, 504 or no answer at all: the service failed; a write may or may not have landed."""
 
 
 _BY_STATUS: dict[int, type[GraphError]] = {
@@ -58,6 +83,10 @@ _BY_STATUS: dict[int, type[GraphError]] = {
     403: GraphPermissionDenied,
     404: GraphNotFound,
     429: GraphThrottled,
+    500: GraphUnavailable,
+    502: GraphUnavailable,
+    503: GraphUnavailable,
+    504: GraphUnavailable,
 }
 
 
@@ -74,8 +103,10 @@ def _readable(message: str) -> str:
     return message
 
 
-def error_from(status: int, body: Any, headers: Mapping[str, str]) -> GraphError:
-    """Build the typed error from a Graph (or admin API) error response."""
+def error_from(
+    status: int, body: Any, headers: Mapping[str, str], *, retry_after: float | None = None
+) -> GraphError:
+    """Build the typed error from a Graph (or admin API) error response; ``retry_after`` for transient ones."""
     code, message, request_id = f"HTTP{status}", "", headers.get("request-id")
     if isinstance(body, Mapping):
         error = body.get("error")
@@ -90,4 +121,7 @@ def error_from(status: int, body: Any, headers: Mapping[str, str]) -> GraphError
     elif isinstance(body, str):
         message = body[:500]
     cls = _BY_STATUS.get(status, GraphError)
-    return cls(status, code, _readable(message) or f"HTTP {status}", request_id)
+    readable = _readable(message) or f"HTTP {status}"
+    if issubclass(cls, GraphTransientError):
+        return cls(status, code, readable, request_id, retry_after=retry_after)
+    return cls(status, code, readable, request_id)

@@ -1,6 +1,21 @@
 """The Git repository: desired state on one branch, backup history on another, written atomically."""
 
-from tenantsync.repository.git import GitAuthor, GitCredentials
-from tenantsync.repository.tenant_repository import RepositoryError, TenantRepository
+from tenantsync.repository.credentials import (
+    GitCredentials,
+    GitSshCredentials,
+    RepositoryCredentials,
+    credentials_from_secret,
+)
+from tenantsync.repository.errors import RepositoryError
+from tenantsync.repository.git import GitAuthor
+from tenantsync.repository.tenant_repository import TenantRepository
 
-__all__ = ["GitAuthor", "GitCredentials", "RepositoryError", "TenantRepository"]
+__all__ = [
+    "GitAuthor",
+    "GitCredentials",
+    "GitSshCredentials",
+    "RepositoryCredentials",
+    "RepositoryError",
+    "TenantRepository",
+    "credentials_from_secret",
+]

@@ -1,8 +1,10 @@
 """Running the git CLI: a clean environment, credentials kept out of arguments and files, scrubbed output.
 
-Credentials reach git only through the environment of its process: a credential helper, configured with
-`GIT_CONFIG_COUNT`/`GIT_CONFIG_KEY_n`/`GIT_CONFIG_VALUE_n`, prints them from two environment variables.
-They never appear in process arguments, in `.git/config` or in anything this module returns.
+HTTPS credentials reach git only through the environment of its process: a credential helper, configured
+with `GIT_CONFIG_COUNT`/`GIT_CONFIG_KEY_n`/`GIT_CONFIG_VALUE_n`, prints them from two environment
+variables. They never appear in process arguments, in `.git/config` or in anything this module returns.
+SSH needs its key and known_hosts as files (ssh reads nothing else); the caller writes them 0600 and
+`ssh_command` points ssh at them, with the host key always checked.
 """
 
 from __future__ import annotations
@@ -11,12 +13,14 @@ import asyncio
 import logging
 import os
 import re
+import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field
+
+from tenantsync.repository.credentials import GitCredentials
 
 logger = logging.getLogger(__name__)
 
@@ -29,8 +33,9 @@ CREDENTIAL_HELPER = (
     f' "${USERNAME_VARIABLE}" "${PASSWORD_VARIABLE}"; fi; }}; f'
 )
 
-# Inherited variables that would redirect git (GIT_DIR, GIT_INDEX_FILE...) or let it prompt someone.
-_DROPPED_VARIABLES = ("GIT_", "SSH_ASKPASS")
+# Inherited variables that would redirect git (GIT_DIR, GIT_INDEX_FILE...), let it prompt someone, or
+# offer ssh keys from an agent.
+_DROPPED_VARIABLES = ("GIT_", "SSH_ASKPASS", "SSH_AUTH_SOCK")
 
 _URL_USERINFO = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)[^/\s@]+@")
 
@@ -44,23 +49,6 @@ class GitAuthor(BaseModel):
     email: str = Field(default="tenantsync@localhost", pattern=r"^[^<>\n\s]+$")
 
 
-class GitCredentials(BaseModel):
-    """HTTPS basic authentication: a username and a password or access token."""
-
-    model_config = ConfigDict(frozen=True)
-
-    username: str = Field(min_length=1)
-    password: SecretStr
-
-
-def scrub_url(url: str) -> str:
-    """The URL without its user information, safe to show and to store."""
-    parts = urlsplit(url)
-    if not parts.scheme or "@" not in parts.netloc:
-        return url
-    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
-
-
 def scrub(text: str, secrets: Sequence[str]) -> str:
     """Text from git with every known secret and every URL's user information removed."""
     for secret in secrets:
@@ -69,22 +57,52 @@ def scrub(text: str, secrets: Sequence[str]) -> str:
     return _URL_USERINFO.sub(r"\g<scheme>", text)
 
 
+def ssh_command(identity: Path, known_hosts: Path) -> str:
+    """The ssh git runs: this key only, host keys from this file only, never trust-on-first-use.
+
+    No user configuration (`-F /dev/null`), no agent, no prompts; ssh neither adds nor updates host keys.
+    """
+    options = {
+        "IdentitiesOnly": "yes",
+        "IdentityAgent": "none",
+        "StrictHostKeyChecking": "yes",
+        "UserKnownHostsFile": f'"{known_hosts}"',
+        "GlobalKnownHostsFile": "/dev/null",
+        "UpdateHostKeys": "no",
+        "BatchMode": "yes",
+    }
+    arguments = ["ssh", "-F", os.devnull, "-i", str(identity)]
+    for name, value in options.items():
+        arguments += ["-o", f"{name}={value}"]
+    return shlex.join(arguments)
+
+
 def git_environment(
-    base: Mapping[str, str], credentials: GitCredentials | None, ca_bundle: Path | None
+    base: Mapping[str, str],
+    credentials: GitCredentials | None,
+    ca_bundle: Path | None,
+    *,
+    protocol: str,
+    ssh: str | None = None,
 ) -> dict[str, str]:
     """The environment of every git process: no user or system configuration, no prompts, C messages.
 
     Ignoring the global and system configuration keeps the operator's behaviour independent of the
-    machine, and guarantees no other credential helper stores the password anywhere.
+    machine, and guarantees no other credential helper stores the password anywhere. Git may use only
+    `protocol` (GIT_ALLOW_PROTOCOL), so a redirect or a crafted URL cannot switch transports; `ssh` is
+    the command from `ssh_command` for an SSH remote.
     """
     env = {key: value for key, value in base.items() if not key.startswith(_DROPPED_VARIABLES)}
     env |= {
         "GIT_TERMINAL_PROMPT": "0",
         "GIT_CONFIG_NOSYSTEM": "1",
         "GIT_CONFIG_GLOBAL": os.devnull,
+        "GIT_ALLOW_PROTOCOL": protocol,
         "LC_ALL": "C",
         "LANGUAGE": "C",
     }
+    if ssh is not None:
+        env |= {"GIT_SSH_COMMAND": ssh, "GIT_SSH_VARIANT": "ssh"}
     config: list[tuple[str, str]] = []
     if credentials is not None:
         config.append(("credential.helper", CREDENTIAL_HELPER))

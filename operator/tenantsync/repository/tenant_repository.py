@@ -12,37 +12,41 @@ import asyncio
 import logging
 import os
 import time
-from pathlib import Path, PurePosixPath
-from urllib.parse import urlsplit
+from collections.abc import Collection
+from pathlib import Path
 
-from tenantsync.api import CodedError, ErrorCode
+from tenantsync.api import ErrorCode
+from tenantsync.repository.credentials import GitCredentials, GitSshCredentials, RepositoryCredentials
+from tenantsync.repository.errors import RepositoryError
 from tenantsync.repository.git import (
     Git,
     GitAuthor,
-    GitCredentials,
     GitFailed,
     GitResult,
     git_environment,
-    scrub_url,
+    ssh_command,
 )
+from tenantsync.repository.remote import RemoteKind, parse_remote
 
 logger = logging.getLogger(__name__)
 
 PUSH_ATTEMPTS = 5
 """Non-fast-forward pushes are retried on top of the new head this many times in all."""
 
+SSH_DIRECTORY = "tenantsync-ssh"
+"""Where, inside the workdir, the SSH key and known_hosts are written (0600, in a 0700 directory)."""
+
 _PENDING_REF = "refs/tenantsync/pending"
 _RETRYABLE_REJECTIONS = ("non-fast-forward", "fetch first", "failed to update ref", "failed to lock")
 
 
-class RepositoryError(CodedError):
-    """The repository cannot be used; the message says what to fix and never contains a secret."""
-
-
 class TenantRepository:
-    """One Git repository (an http(s) remote or a local path) seen through the folders the operator owns.
+    """One Git repository (https://, ssh:// or scp-like, or a local path) seen through the folders the
+    operator owns.
 
-    Calls on one instance are serialised; one workdir must belong to one instance.
+    Calls on one instance are serialised; one workdir must belong to one instance. `ca_bundle` is the
+    file of CA certificates to trust for https (as `ca_bundle_file` writes it), or a bool for git's own
+    trust store: TLS verification is never turned off.
     """
 
     def __init__(
@@ -51,21 +55,64 @@ class TenantRepository:
         workdir: Path,
         *,
         author: GitAuthor,
-        credentials: GitCredentials | None = None,
-        ca_bundle: Path | None = None,
+        credentials: RepositoryCredentials | None = None,
+        ca_bundle: str | Path | bool = True,
         timeout: float = 120.0,
     ) -> None:
-        self._is_local = not url.startswith(("https://", "http://"))
-        self._url = str(Path(url).expanduser().absolute()) if self._is_local else url
-        self._display_url = scrub_url(self._url)
+        self.url = url
+        """The URL as given (spec.repository.url): a different one needs a new instance."""
+        self._origin = parse_remote(url)
+        self._url = self._origin.url
+        self._display_url = self._origin.display
         self._workdir = workdir
         self._author = author
-        secrets = [credentials.password.get_secret_value()] if credentials is not None else []
-        self._env = git_environment(os.environ, credentials, ca_bundle)
-        self._git = Git(workdir, self._env, secrets, timeout)
         self._timeout = timeout
         self._lock = asyncio.Lock()
         self._configured = False
+        self._use(credentials, ca_bundle)
+
+    @property
+    def credentials_fingerprint(self) -> str | None:
+        """The fingerprint of the credentials in use; None without any."""
+        return self._credentials.fingerprint() if self._credentials is not None else None
+
+    async def update_access(
+        self, credentials: RepositoryCredentials | None, ca_bundle: str | Path | bool = True
+    ) -> None:
+        """Use rotated credentials or another CA bundle from the next call on, keeping the local clone."""
+        async with self._lock:
+            self._use(credentials, ca_bundle)
+
+    def _use(self, credentials: RepositoryCredentials | None, ca_bundle: str | Path | bool) -> None:
+        kind = self._origin.kind
+        if kind is RemoteKind.SSH and not isinstance(credentials, GitSshCredentials):
+            raise RepositoryError(
+                ErrorCode.REPOSITORY_UNREACHABLE,
+                f"The SSH repository {self._display_url} needs spec.repository.secretRef naming a Secret with"
+                " identity (the private key) and known_hosts (the server's host keys, which are always"
+                " checked).",
+            )
+        if kind is RemoteKind.HTTP and isinstance(credentials, GitSshCredentials):
+            raise RepositoryError(
+                ErrorCode.REPOSITORY_UNREACHABLE,
+                f"The Secret named by spec.repository.secretRef holds an SSH key, but {self._display_url} is"
+                " an https:// URL: use the repository's ssh:// URL, or put username and password in the Secret.",
+            )
+        self._credentials = credentials if kind is not RemoteKind.LOCAL else None
+        basic = self._credentials if isinstance(self._credentials, GitCredentials) else None
+        ssh_directory = self._workdir.absolute() / SSH_DIRECTORY
+        self._env = git_environment(
+            os.environ,
+            basic,
+            None if isinstance(ca_bundle, bool) else Path(ca_bundle),
+            protocol=self._origin.protocol,
+            ssh=ssh_command(ssh_directory / "identity", ssh_directory / "known_hosts")
+            if kind is RemoteKind.SSH
+            else None,
+        )
+        secrets = [_secret_of(self._credentials)] if self._credentials is not None else []
+        self._git = Git(self._workdir, self._env, secrets, self._timeout)
+        self._ssh_files_written = False
 
     async def check_reachable(self) -> None:
         """Preflight: the remote answers and accepts the credentials."""
@@ -98,17 +145,34 @@ class TenantRepository:
                 return None
             return await self._files(commit, folder)
 
-    async def write_folder(self, branch: str, path: str, files: dict[str, bytes], message: str) -> str | None:
+    async def write_folder(
+        self,
+        branch: str,
+        path: str,
+        files: dict[str, bytes],
+        message: str,
+        *,
+        protected_branches: Collection[str] = (),
+    ) -> str | None:
         """Make `path` on the remote branch hold exactly `files` in one commit; the new commit's sha.
 
         None when the folder already holds exactly these files: no empty commit, and a missing branch is
         not created for nothing. A missing branch starts from the remote's default branch, or as a root
         commit in an empty repository. When someone else pushed meanwhile, the folder is written again on
-        top of their commit, so their work stays; the rest of the branch is never touched.
+        top of their commit, so their work stays; the rest of the branch is never touched. A branch in
+        `protected_branches` is refused before anything is fetched: a backup names the desired state's
+        branch there, so no spec can make it overwrite reviewed changes.
         """
+        if branch in protected_branches:
+            raise RepositoryError(
+                ErrorCode.REPOSITORY_UNREACHABLE,
+                f"Refusing to write to branch {branch} of {self._display_url}: it holds the desired state,"
+                " which a backup never writes. Set spec.repository.backupBranch to a branch other than"
+                " spec.repository.branch.",
+            )
         folder = _folder(path)
         for relative in files:
-            _relative_path(relative)
+            _file_path(relative)
         async with self._lock:
             await self._prepare()
             for attempt in range(1, PUSH_ATTEMPTS + 1):
@@ -137,14 +201,7 @@ class TenantRepository:
 
     async def _prepare(self) -> None:
         """Make sure the remote (when local) and the bare cache exist, and clear what a crash left."""
-        if urlsplit(self._url).password is not None:
-            raise RepositoryError(
-                ErrorCode.REPOSITORY_UNREACHABLE,
-                f"The repository URL {self._display_url} carries a password in it. Remove it from"
-                " spec.repository.url and put the username and password or token in the Secret named by"
-                " spec.repository.secretRef.",
-            )
-        if self._is_local and _needs_bare_repository(Path(self._url)):
+        if self._origin.kind is RemoteKind.LOCAL and _needs_bare_repository(Path(self._url)):
             try:
                 await Git(Path(self._url), self._env, [], self._timeout).run(
                     "init", "--quiet", "--bare", "--initial-branch=main"
@@ -155,6 +212,12 @@ class TenantRepository:
                     f"Cannot create a Git repository at {self._url}: {error.stderr}",
                 ) from None
         _clear_stale_locks(self._workdir)
+        if isinstance(self._credentials, GitSshCredentials) and not self._ssh_files_written:
+            _write_private(
+                self._workdir / SSH_DIRECTORY, "identity", self._credentials.identity.get_secret_value()
+            )
+            _write_private(self._workdir / SSH_DIRECTORY, "known_hosts", self._credentials.known_hosts)
+            self._ssh_files_written = True
         if self._configured and _is_bare_repository(self._workdir):
             return
         await self._git.run("init", "--quiet", "--bare")
@@ -267,10 +330,23 @@ class TenantRepository:
 
 
 def unreachable_hint(error: GitFailed) -> str:
-    """What to check, from what git said."""
+    """What to check, from what git (or ssh) said."""
     text = error.stderr.lower()
     if error.timed_out:
         return "Check that the operator can reach the Git server (network policy, proxy, firewall)."
+    if "cannot run ssh" in text:
+        return "The operator's image lacks the ssh client: install openssh-client in it."
+    if "host key verification failed" in text or "host key for" in text:
+        return (
+            "The server's SSH host key is not among those in known_hosts of the Secret named by"
+            " spec.repository.secretRef, or it changed: add the server's current host key (ssh-keyscan,"
+            " checked against what the Git host publishes)."
+        )
+    if "permission denied (publickey" in text:
+        return (
+            "The server refused the SSH key: check identity in the Secret named by spec.repository.secretRef"
+            " and that its public key is a deploy key with write access to this repository."
+        )
     if (
         "authentication failed" in text
         or "could not read username" in text
@@ -283,25 +359,68 @@ def unreachable_hint(error: GitFailed) -> str:
         )
     if "certificate" in text or "ssl" in text:
         return (
-            "The server's TLS certificate is not trusted: add the CA that signed it to the CA bundle given"
-            " to the operator."
+            "The server's TLS certificate is not trusted: put the CA that signed it in the Secret named by"
+            " spec.endpoints.caBundleSecretRef (key ca.crt)."
         )
     if "not found" in text or " 404" in text or "does not appear to be a git repository" in text:
         return "Check spec.repository.url: no Git repository answers there."
     return "Check spec.repository.url and that the operator can reach the Git server."
 
 
+def _secret_of(credentials: RepositoryCredentials) -> str:
+    """What must never appear in anything shown: scrubbed from git's output."""
+    if isinstance(credentials, GitCredentials):
+        return credentials.password.get_secret_value()
+    return credentials.identity.get_secret_value()
+
+
 def _folder(path: str) -> str:
-    """The folder as git names it: no leading or trailing slash, "" for the repository root."""
-    stripped = path.strip("/")
-    return _relative_path(stripped) if stripped else ""
+    """The folder as git names it: no trailing slash, "" for the repository root.
+
+    The path comes from spec.repository.path, so anything that could leave the repository or land in
+    git's own files is refused with words for the person who wrote it.
+    """
+    stripped = path.rstrip("/")
+    if not stripped:
+        if path:
+            raise _bad_path(path, "an absolute path")
+        return ""
+    if stripped.startswith("/"):
+        raise _bad_path(path, "an absolute path")
+    parts = stripped.split("/")
+    if ".." in parts:
+        raise _bad_path(path, "a path with '..' segments")
+    if any(part in ("", ".", ".git") for part in parts):
+        raise _bad_path(path, "not a plain relative path (empty, '.' or '.git' segments)")
+    return stripped
 
 
-def _relative_path(path: str) -> str:
-    parts = PurePosixPath(path).parts
-    if not path or path.startswith("/") or any(part in ("", ".", "..", ".git") for part in path.split("/")):
-        raise ValueError(f"{path!r} is not a plain relative path inside the repository")
-    return "/".join(parts)
+def _file_path(path: str) -> str:
+    """A file name inside the folder; the same rules, for names built by the operator itself."""
+    if not path.strip("/") or path.endswith("/"):
+        raise _bad_path(path, "not a file name")
+    return _folder(path)
+
+
+def _bad_path(path: str, what: str) -> RepositoryError:
+    return RepositoryError(
+        ErrorCode.REPOSITORY_UNREACHABLE,
+        f"Repository path {path!r} is {what}: the operator only reads and writes folders inside the"
+        " repository. Set spec.repository.path to a relative folder such as tenants/contoso, or leave it"
+        " empty for the default.",
+    )
+
+
+def _write_private(directory: Path, name: str, content: str) -> None:
+    """Write a file only this user can read, in a directory only this user can enter, atomically."""
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    directory.chmod(0o700)
+    staging = directory / f".{name}.tmp"
+    staging.unlink(missing_ok=True)
+    descriptor = os.open(staging, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w") as file:
+        file.write(content)
+    staging.replace(directory / name)
 
 
 def _needs_bare_repository(remote: Path) -> bool:

@@ -25,6 +25,7 @@ async def record_backup(ctx: RunContext, session: Session) -> tuple[BackupStatus
         ctx.repository_path,
         snapshot.files(),
         f"Backup of Tenant {ctx.namespace}/{ctx.tenant_name}\n\nSyncRun: {ctx.run_name}",
+        protected_branches={spec.repository.branch},  # a backup never writes the desired state
     )
     by_type = {str(name): len(objects) for name, objects in snapshot.objects.items()}
     status = BackupStatus(

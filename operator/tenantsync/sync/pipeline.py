@@ -85,7 +85,8 @@ class RunContext:
 
     @property
     def repository_path(self) -> str:
-        return self.tenant.repository.path.strip("/") or f"tenants/{self.tenant_name}"
+        # Only trailing slashes go: the repository refuses an absolute path rather than quietly re-rooting it.
+        return self.tenant.repository.path.rstrip("/") or f"tenants/{self.tenant_name}"
 
     async def save(self) -> None:
         if self.checkpoint is not None:

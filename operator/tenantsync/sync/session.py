@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import hashlib
 import ssl
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Collection
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from tenantsync.api import CodedError, ErrorCode
+from tenantsync.api import ErrorCode
 from tenantsync.auth import (
     AccessToken,
     Credential,
@@ -33,7 +33,7 @@ from tenantsync.auth import (
 from tenantsync.catalog import ADMIN_API_SCOPE, ADMIN_API_URL
 from tenantsync.graph import GraphClient, TokenProvider
 from tenantsync.kube import NotFoundError
-from tenantsync.repository import GitAuthor, GitCredentials, RepositoryError, TenantRepository
+from tenantsync.repository import GitAuthor, RepositoryError, TenantRepository, credentials_from_secret
 from tenantsync.sync.pipeline import RunContext
 
 TenantKey = tuple[str, str]
@@ -50,7 +50,13 @@ class Folders(Protocol):
     async def read_folder(self, branch: str, path: str) -> dict[str, bytes] | None: ...
 
     async def write_folder(
-        self, branch: str, path: str, files: dict[str, bytes], message: str
+        self,
+        branch: str,
+        path: str,
+        files: dict[str, bytes],
+        message: str,
+        *,
+        protected_branches: Collection[str] = (),
     ) -> str | None: ...
 
 
@@ -284,7 +290,8 @@ class TenantSession:
         return self._admin_api
 
     async def repository(self) -> TenantRepository:
-        """The Tenant's repository: one local clone per Tenant, kept across runs, new for new credentials."""
+        """The Tenant's repository: one local clone per Tenant, kept across runs; rotated credentials or
+        another CA bundle are taken on without cloning again."""
         ctx = self._ctx
         spec = ctx.tenant.repository
         credentials = None
@@ -294,26 +301,27 @@ class TenantSession:
                 raise RepositoryError(
                     ErrorCode.REPOSITORY_UNREACHABLE,
                     f"Secret {spec.secretRef.name} named by spec.repository.secretRef does not exist in namespace"
-                    f" {ctx.namespace}. Create it with username and password (or a token as password).",
+                    f" {ctx.namespace}. Create it with username and password (or a token as password), or"
+                    " identity and known_hosts for an SSH remote.",
                 )
-            credentials = _git_credentials(spec.secretRef.name, data)
+            credentials = credentials_from_secret(spec.url, spec.secretRef.name, data)
         bundle = await self.ca_bundle()
-        fingerprint = _fingerprint(
-            spec.url,
-            str(bundle),
-            credentials.username if credentials else "",
-            credentials.password.get_secret_value() if credentials else "",
-        )
-        if self._kept.repository is None or self._kept.repository[0] != fingerprint:
+        access = _fingerprint(credentials.fingerprint() if credentials else "", str(bundle))
+        kept = self._kept.repository
+        if kept is None or kept[1].url != spec.url:
             repository = TenantRepository(
                 spec.url,
                 self._cache.repository_workdir(ctx.namespace, ctx.tenant_name),
                 author=GitAuthor(),
                 credentials=credentials,
-                ca_bundle=Path(bundle) if isinstance(bundle, str) else None,
+                ca_bundle=bundle,
             )
-            self._kept.repository = (fingerprint, repository)
-        return self._kept.repository[1]
+        else:
+            repository = kept[1]
+            if kept[0] != access:
+                await repository.update_access(credentials, bundle)
+        self._kept.repository = (access, repository)
+        return repository
 
     async def aclose(self) -> None:
         counts = self._kept.graph_counts
@@ -322,18 +330,6 @@ class TenantSession:
             counts[1] += client.stats.throttled
             await client.aclose()
         self._clients.clear()
-
-
-def _git_credentials(secret_name: str, data: dict[str, bytes]) -> GitCredentials:
-    try:
-        username = data.get("username", b"git").decode() or "git"
-        password = data.get("password", b"").decode()
-    except UnicodeDecodeError:
-        raise CodedError(
-            ErrorCode.REPOSITORY_UNREACHABLE,
-            f"Secret {secret_name} named by spec.repository.secretRef: username and password must be UTF-8 text.",
-        ) from None
-    return GitCredentials.model_validate({"username": username, "password": password})
 
 
 def _fingerprint(*parts: str) -> str:

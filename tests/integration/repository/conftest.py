@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tenantsync.repository import GitCredentials, TenantRepository
+from tenantsync_sim.tls import TlsFiles, ensure_tls_files
 from tests.integration.repository.repository_support import AUTHOR
 from tests.support.git_server import TOKEN, USERNAME, GitHttpServer, init_bare
 
@@ -25,6 +26,18 @@ def repository(remote: Path, tmp_path: Path) -> TenantRepository:
 @pytest.fixture(scope="session")
 def git_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GitHttpServer]:
     with GitHttpServer(tmp_path_factory.mktemp("git-server")) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def private_ca(tmp_path_factory: pytest.TempPathFactory) -> TlsFiles:
+    """A private CA and a server certificate it signed for 127.0.0.1, as a company's Git server has."""
+    return ensure_tls_files(tmp_path_factory.mktemp("private-ca"), ["127.0.0.1"])
+
+
+@pytest.fixture(scope="session")
+def tls_git_server(tmp_path_factory: pytest.TempPathFactory, private_ca: TlsFiles) -> Iterator[GitHttpServer]:
+    with GitHttpServer(tmp_path_factory.mktemp("tls-git-server"), tls=private_ca) as server:
         yield server
 
 

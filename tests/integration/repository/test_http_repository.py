@@ -1,7 +1,7 @@
 """TenantRepository against a real Git HTTP server (`git http-backend`) with basic authentication.
 
-The server speaks plain http:// on loopback; TenantRepository takes the URL as given, exactly as it
-takes an https:// URL from spec.repository.url.
+Most tests use plain http:// on loopback, which TenantRepository takes as it takes an https:// URL; the
+TLS tests serve https:// with a certificate from a private CA.
 """
 
 from __future__ import annotations
@@ -13,10 +13,12 @@ from pathlib import Path
 import pytest
 
 from tenantsync.api import ErrorCode
+from tenantsync.auth.endpoints import ca_bundle_file
 from tenantsync.repository import GitCredentials, RepositoryError, TenantRepository
 from tenantsync.repository.tenant_repository import PUSH_ATTEMPTS
+from tenantsync_sim.tls import TlsFiles
 from tests.integration.repository.repository_support import AUTHOR, git, push_from_another_clone, tree
-from tests.support.git_server import TOKEN, USERNAME, GitHttpServer
+from tests.support.git_server import TOKEN, USERNAME, GitHttpServer, init_bare
 
 pytestmark = pytest.mark.integration
 
@@ -152,15 +154,71 @@ async def test_hook_refusal_is_push_rejected_with_its_reason(
     assert await repository.head("main") is None
 
 
-async def test_password_in_the_url_is_refused_without_showing_it(tmp_path: Path) -> None:
+@pytest.fixture
+def tls_remote(tls_git_server: GitHttpServer, tmp_path: Path) -> tuple[Path, str]:
+    name = f"{tmp_path.name}.git"
+    return init_bare(tls_git_server.root / name), tls_git_server.repository_url(name)
+
+
+async def test_https_with_a_private_ca_works_with_the_tenants_ca_bundle(
+    tls_remote: tuple[Path, str], private_ca: TlsFiles, credentials: GitCredentials, tmp_path: Path
+) -> None:
+    path, url = tls_remote
+    assert url.startswith("https://")
+    # What the operator builds from spec.endpoints.caBundleSecretRef: the public roots plus the extra CA.
+    bundle = ca_bundle_file(private_ca.ca_cert.read_bytes())
+    assert isinstance(bundle, str)
     repository = TenantRepository(
-        f"https://{USERNAME}:{TOKEN}@git.example.com/tenants.git", tmp_path / "workdir", author=AUTHOR
+        url, tmp_path / "workdir", author=AUTHOR, credentials=credentials, ca_bundle=bundle
     )
+
+    await repository.check_reachable()
+    sha = await repository.write_folder("main", FOLDER, {"a.json": b"{}"}, "over https")
+
+    assert await repository.read_folder("main", FOLDER) == {"a.json": b"{}"}
+    assert git("--git-dir", str(path), "rev-parse", "main") == sha
+    # The CA reaches git through its environment only, never through the clone's configuration.
+    assert "sslcainfo" not in (tmp_path / "workdir" / "config").read_text().lower()
+
+
+async def test_https_with_a_private_ca_fails_clearly_without_it(
+    tls_remote: tuple[Path, str], credentials: GitCredentials, tmp_path: Path
+) -> None:
+    _, url = tls_remote
+    repository = TenantRepository(url, tmp_path / "workdir", author=AUTHOR, credentials=credentials)
 
     with pytest.raises(RepositoryError) as caught:
         await repository.check_reachable()
 
     assert caught.value.code is ErrorCode.REPOSITORY_UNREACHABLE
-    assert "spec.repository.secretRef" in caught.value.message
+    assert "certificate" in caught.value.message
+    assert "spec.endpoints.caBundleSecretRef" in caught.value.message
     assert TOKEN not in caught.value.message
-    assert not (tmp_path / "workdir" / "config").exists()
+
+
+async def test_a_rotated_token_is_used_without_a_new_clone(tmp_path: Path) -> None:
+    rotated = "rotated-token-5e8a"
+    init_bare(tmp_path / "server" / "tenants.git")
+    with GitHttpServer(tmp_path / "server") as server:
+        workdir = tmp_path / "workdir"
+        repository = TenantRepository(
+            server.repository_url("tenants.git"),
+            workdir,
+            author=AUTHOR,
+            credentials=GitCredentials(username=USERNAME, password=TOKEN),
+        )
+        first = await repository.write_folder("main", FOLDER, {"a.json": b"1"}, "before rotation")
+        assert first is not None
+        before = repository.credentials_fingerprint
+
+        server.rotate_password(rotated)
+        with pytest.raises(RepositoryError, match="refused the credentials"):
+            await repository.read_folder("main", FOLDER)
+        await repository.update_access(GitCredentials(username=USERNAME, password=rotated))
+        second = await repository.write_folder("main", FOLDER, {"a.json": b"2"}, "after rotation")
+
+    assert repository.credentials_fingerprint != before
+    assert git("--git-dir", str(workdir), "rev-parse", f"{second}^") == first
+    # The commit fetched before the rotation is still in the same clone: nothing was cloned again.
+    git("--git-dir", str(workdir), "cat-file", "-e", f"{first}^{{commit}}")
+    assert rotated not in (workdir / "config").read_text()

@@ -170,10 +170,62 @@ async def test_write_after_a_crash_is_clean(remote: Path, tmp_path: Path) -> Non
 async def test_repository_root_as_folder(repository: TenantRepository, remote: Path) -> None:
     await repository.write_folder("main", "", {"a.json": b"1", "b/c.json": b"2"}, "root")
 
-    assert await repository.read_folder("main", "/") == {"a.json": b"1", "b/c.json": b"2"}
+    assert await repository.read_folder("main", "") == {"a.json": b"1", "b/c.json": b"2"}
     assert sorted(tree(remote, "main")) == ["a.json", "b/c.json"]
 
 
-async def test_paths_outside_the_folder_are_refused(repository: TenantRepository) -> None:
-    with pytest.raises(ValueError, match="relative path"):
+async def test_paths_outside_the_folder_are_refused(repository: TenantRepository, remote: Path) -> None:
+    with pytest.raises(RepositoryError, match=r"'\.\.' segments"):
         await repository.write_folder("main", FOLDER, {"../escape.json": b"1"}, "nope")
+    assert git("--git-dir", str(remote), "for-each-ref") == ""
+
+
+@pytest.mark.parametrize(("path", "words"), [("../escape", "'..' segments"), ("/etc", "an absolute path")])
+async def test_a_folder_outside_the_repository_is_refused_for_reads_and_writes(
+    repository: TenantRepository, remote: Path, tmp_path: Path, path: str, words: str
+) -> None:
+    with pytest.raises(RepositoryError) as read:
+        await repository.read_folder("main", path)
+    with pytest.raises(RepositoryError) as write:
+        await repository.write_folder("main", path, {"a.json": b"1"}, "nope")
+
+    for caught in (read, write):
+        assert caught.value.code is ErrorCode.REPOSITORY_UNREACHABLE
+        assert words in caught.value.message
+        assert "spec.repository.path" in caught.value.message
+    assert git("--git-dir", str(remote), "for-each-ref") == ""
+    assert not (tmp_path / "escape").exists()
+
+
+async def test_a_protected_branch_is_never_written(repository: TenantRepository, remote: Path) -> None:
+    desired = await repository.write_folder("main", FOLDER, FILES, "reviewed change")
+
+    with pytest.raises(RepositoryError) as caught:
+        await repository.write_folder(
+            "main", FOLDER, {"backup.json": b"{}"}, "backup", protected_branches={"main"}
+        )
+
+    assert "spec.repository.backupBranch" in caught.value.message
+    assert git("--git-dir", str(remote), "rev-parse", "main") == desired
+    assert await repository.read_folder("main", FOLDER) == FILES
+    # Another branch is written as usual with the same protection in place.
+    assert await repository.write_folder(
+        "tenantsync/backup", FOLDER, {"backup.json": b"{}"}, "backup", protected_branches={"main"}
+    )
+
+
+async def test_a_file_url_works_like_its_path(remote: Path, tmp_path: Path) -> None:
+    repository = TenantRepository(f"file://{remote}", tmp_path / "workdir", author=AUTHOR)
+
+    sha = await repository.write_folder("main", FOLDER, FILES, "first")
+
+    assert git("--git-dir", str(remote), "rev-parse", "main") == sha
+
+
+def test_an_ssh_url_is_never_taken_for_a_local_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+
+    with pytest.raises(RepositoryError, match=r"spec\.repository\.secretRef"):
+        TenantRepository("ssh://git@127.0.0.1:9/tenants.git", tmp_path / "workdir", author=AUTHOR)
+
+    assert sorted(path.name for path in tmp_path.iterdir()) == []

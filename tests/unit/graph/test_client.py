@@ -6,7 +6,7 @@ import email.utils
 import json
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
@@ -19,7 +19,9 @@ from tenantsync.graph import (
     GraphNotFound,
     GraphPermissionDenied,
     GraphThrottled,
+    GraphTransientError,
     GraphUnauthorized,
+    GraphUnavailable,
     GraphValidationError,
 )
 
@@ -42,13 +44,16 @@ async def _token() -> str:
     return TOKEN
 
 
-def _client(handler: Handler, sleep: FakeSleep | None = None, max_retries: int = 6) -> GraphClient:
+def _client(
+    handler: Handler, sleep: FakeSleep | None = None, max_retries: int = 6, max_wait: float = 60.0
+) -> GraphClient:
     return GraphClient(
         BASE,
         _token,
         transport=httpx.MockTransport(handler),
         sleep=sleep or FakeSleep(),
         max_retries=max_retries,
+        max_wait=max_wait,
         rng=random.Random(7),
     )
 
@@ -141,18 +146,108 @@ async def test_throttling_beyond_max_retries_raises_graph_throttled(sleep: FakeS
             await graph.get("deviceManagement/deviceConfigurations")
 
     assert caught.value.status == 429
+    assert caught.value.retry_after == 1.0
     assert sleep.waits == [1.0, 1.0, 1.0]
     assert graph.stats.requests == 4
 
 
-async def test_a_create_is_not_repeated_after_a_gateway_timeout(sleep: FakeSleep) -> None:
-    async with _client(lambda request: _error(504, "GatewayTimeout", "timeout"), sleep) as graph:
-        with pytest.raises(GraphError) as caught:
-            await graph.create("identity/conditionalAccess/namedLocations", {"displayName": "x"})
+@pytest.mark.parametrize("status", [500, 502, 503, 504])
+async def test_reads_are_repeated_after_a_transient_server_error(sleep: FakeSleep, status: int) -> None:
+    answers = iter(
+        [_error(status, "ServerError", "hiccup"), httpx.Response(200, json={"value": [{"id": "1"}]})]
+    )
 
-    assert caught.value.status == 504
+    async with _client(lambda request: next(answers), sleep) as graph:
+        assert await graph.list("groups") == [{"id": "1"}]
+
+    assert graph.stats.requests == 2
+    assert len(sleep.waits) == 1
+
+
+async def test_a_read_that_keeps_failing_raises_unavailable_with_the_next_wait(sleep: FakeSleep) -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return _error(502, "BadGateway", "upstream down", {"Retry-After": "4"})
+
+    async with _client(handler, sleep, max_retries=2) as graph:
+        with pytest.raises(GraphUnavailable) as caught:
+            await graph.get("policies/authorizationPolicy")
+
+    assert (caught.value.status, caught.value.code, caught.value.retry_after) == (502, "BadGateway", 4.0)
+    assert sleep.waits == [4.0, 4.0]
+    assert graph.stats.requests == 3
+
+
+async def test_a_retry_after_beyond_the_cap_is_raised_at_once_not_waited(sleep: FakeSleep) -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return _error(429, "TooManyRequests", "come back later", {"Retry-After": "900"})
+
+    async with _client(handler, sleep, max_wait=60.0) as graph:
+        with pytest.raises(GraphThrottled) as caught:
+            await graph.list("deviceManagement/deviceConfigurations")
+
+    assert isinstance(caught.value, GraphTransientError)
+    assert caught.value.retry_after == 900.0
+    assert sleep.waits == []
+    assert graph.stats.requests == 1
+
+
+async def test_backoff_without_retry_after_never_waits_longer_than_the_cap(sleep: FakeSleep) -> None:
+    async with _client(
+        lambda request: _error(503, "Busy", "busy"), sleep, max_retries=12, max_wait=5.0
+    ) as graph:
+        with pytest.raises(GraphUnavailable) as caught:
+            await graph.get("groups")
+
+    assert len(sleep.waits) == 12
+    assert max(sleep.waits) <= 5.0
+    assert caught.value.retry_after is not None and caught.value.retry_after <= 5.0
+
+
+WRITES: dict[str, Callable[[GraphClient], Awaitable[object]]] = {
+    "create": lambda graph: graph.create("identity/conditionalAccess/namedLocations", {"displayName": "x"}),
+    "update": lambda graph: graph.update("identity/conditionalAccess/policies/p1", {"state": "enabled"}),
+    "replace": lambda graph: graph.replace("deviceManagement/configurationPolicies/c1", {}, version="beta"),
+    "delete": lambda graph: graph.delete("identity/conditionalAccess/policies/p1"),
+    "action": lambda graph: graph.action("deviceManagement/deviceConfigurations/d1/assign", {}),
+}
+
+
+@pytest.mark.parametrize("write", sorted(WRITES))
+@pytest.mark.parametrize("status", [500, 502, 503, 504])
+async def test_a_write_is_not_repeated_after_a_server_error(
+    sleep: FakeSleep, write: str, status: int
+) -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return _error(status, "ServerError", "maybe applied", {"Retry-After": "3"})
+
+    async with _client(handler, sleep) as graph:
+        with pytest.raises(GraphUnavailable) as caught:
+            await WRITES[write](graph)
+
+    assert caught.value.status == status
+    assert caught.value.retry_after == 3.0
     assert graph.stats.requests == 1
     assert sleep.waits == []
+
+
+@pytest.mark.parametrize("write", sorted(WRITES))
+async def test_a_throttled_write_is_sent_again_because_graph_did_not_run_it(
+    sleep: FakeSleep, write: str
+) -> None:
+    methods: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        methods.append(request.method)
+        if len(methods) == 1:
+            return _error(429, "TooManyRequests", "slow down", {"Retry-After": "2"})
+        return httpx.Response(201 if request.method == "POST" else 204, json={"id": "n"})
+
+    async with _client(handler, sleep) as graph:
+        await WRITES[write](graph)
+
+    assert len(methods) == 2
+    assert methods[0] == methods[1]
+    assert sleep.waits == [2.0]
 
 
 @pytest.mark.parametrize(
@@ -339,6 +434,68 @@ async def test_batch_gives_up_when_items_stay_throttled(sleep: FakeSleep) -> Non
     assert sleep.waits == [1.0, 1.0]
 
 
+async def test_batch_repeats_reads_that_failed_transiently(sleep: FakeSleep) -> None:
+    statuses = iter([503, 500, 200])
+    sent: list[int] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        entries = json.loads(request.content)["requests"]
+        sent.append(len(entries))
+        status = next(statuses)
+        return httpx.Response(200, json={"responses": [{"id": e["id"], "status": status} for e in entries]})
+
+    async with _client(handler, sleep) as graph:
+        [response] = await graph.batch([BatchRequest("GET", "/groups/a")])
+
+    assert response.status == 200
+    assert sent == [1, 1, 1]
+    assert len(sleep.waits) == 2
+
+
+async def test_batch_returns_a_write_that_failed_transiently_without_repeating_it(sleep: FakeSleep) -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        responses = [{"id": "0", "status": 503, "headers": {"Retry-After": "5"}, "body": {}}]
+        return httpx.Response(200, json={"responses": responses})
+
+    async with _client(handler, sleep) as graph:
+        [response] = await graph.batch([BatchRequest("PATCH", "/policies/authorizationPolicy", {"a": 1})])
+
+    assert response.status == 503
+    with pytest.raises(GraphUnavailable):
+        response.raise_for_status()
+    assert graph.stats.requests == 1
+    assert sleep.waits == []
+
+
+async def test_batch_beyond_the_cap_raises_unavailable_with_the_wait(sleep: FakeSleep) -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        entries = json.loads(request.content)["requests"]
+        responses = [{"id": e["id"], "status": 504, "headers": {"Retry-After": "600"}} for e in entries]
+        return httpx.Response(200, json={"responses": responses})
+
+    async with _client(handler, sleep) as graph:
+        with pytest.raises(GraphUnavailable) as caught:
+            await graph.batch([BatchRequest("GET", "/groups/a"), BatchRequest("GET", "/groups/b")])
+
+    assert (caught.value.status, caught.value.retry_after) == (504, 600.0)
+    assert sleep.waits == []
+
+
+async def test_a_batch_of_reads_is_sent_again_after_the_batch_itself_failed(sleep: FakeSleep) -> None:
+    answers = iter(
+        [
+            _error(502, "BadGateway", "down"),
+            httpx.Response(200, json={"responses": [{"id": "0", "status": 200, "body": {"id": "a"}}]}),
+        ]
+    )
+
+    async with _client(lambda request: next(answers), sleep) as graph:
+        [response] = await graph.batch([BatchRequest("GET", "/groups/a")])
+
+    assert response.body == {"id": "a"}
+    assert graph.stats.requests == 2
+
+
 async def test_batch_sends_bodies_as_json() -> None:
     seen: list[dict[str, Any]] = []
 
@@ -362,13 +519,13 @@ async def test_batch_sends_bodies_as_json() -> None:
 
 
 async def test_an_http_date_retry_after_is_understood(sleep: FakeSleep) -> None:
-    when = email.utils.formatdate(time.time() + 120, usegmt=True)
+    when = email.utils.formatdate(time.time() + 50, usegmt=True)
     answers = iter(
         [_error(503, "ServiceUnavailable", "wait", {"Retry-After": when}), httpx.Response(200, json={})]
     )
     async with _client(lambda request: next(answers), sleep) as graph:
         await graph.get("groups")
-    assert 100 < sleep.waits[0] <= 120
+    assert 40 < sleep.waits[0] <= 50
 
 
 async def test_a_lost_connection_is_retried_for_reads(sleep: FakeSleep) -> None:
@@ -391,7 +548,20 @@ async def test_a_lost_connection_during_a_create_is_reported_without_the_token(s
         raise httpx.ConnectError("refused", request=request)
 
     async with _client(handler, sleep) as graph:
-        with pytest.raises(GraphError, match="ConnectError") as caught:
+        with pytest.raises(GraphUnavailable, match="ConnectError") as caught:
             await graph.create("groups", {"displayName": "x"})
     assert TOKEN not in str(caught.value)
     assert sleep.waits == []
+
+
+async def test_a_read_whose_connection_keeps_failing_raises_unavailable(sleep: FakeSleep) -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("refused", request=request)
+
+    async with _client(handler, sleep, max_retries=3) as graph:
+        with pytest.raises(GraphUnavailable) as caught:
+            await graph.get("groups")
+
+    assert (caught.value.status, caught.value.code) == (0, "TransportError")
+    assert caught.value.retry_after is not None
+    assert len(sleep.waits) == 3

@@ -8,19 +8,21 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr, ValidationError
 
+from tenantsync.api import ErrorCode
+from tenantsync.repository import GitAuthor, GitCredentials, RepositoryError
 from tenantsync.repository.git import (
     CREDENTIAL_HELPER,
     PASSWORD_VARIABLE,
     USERNAME_VARIABLE,
-    GitAuthor,
-    GitCredentials,
     GitFailed,
     git_environment,
     scrub,
-    scrub_url,
+    ssh_command,
 )
+from tenantsync.repository.remote import scrub_url
 from tenantsync.repository.tenant_repository import (
     _batch_contents,
+    _file_path,
     _folder,
     _quote,
     _rejection,
@@ -59,7 +61,8 @@ def test_scrub_removes_known_secrets_and_userinfo_in_urls() -> None:
 
 def test_environment_passes_credentials_only_through_variables() -> None:
     credentials = GitCredentials(username="bob", password=SecretStr(PASSWORD))
-    env = git_environment({"PATH": "/bin", "GIT_DIR": "/elsewhere", "SSH_ASKPASS": "x"}, credentials, None)
+    inherited = {"PATH": "/bin", "GIT_DIR": "/elsewhere", "SSH_ASKPASS": "x", "SSH_AUTH_SOCK": "/agent"}
+    env = git_environment(inherited, credentials, None, protocol="https")
     assert env[USERNAME_VARIABLE] == "bob"
     assert env[PASSWORD_VARIABLE] == PASSWORD
     assert _config(env) == {"credential.helper": CREDENTIAL_HELPER}
@@ -68,13 +71,16 @@ def test_environment_passes_credentials_only_through_variables() -> None:
     assert PASSWORD not in CREDENTIAL_HELPER
     assert "GIT_DIR" not in env
     assert "SSH_ASKPASS" not in env
+    assert "SSH_AUTH_SOCK" not in env
+    assert "GIT_SSH_COMMAND" not in env
+    assert env["GIT_ALLOW_PROTOCOL"] == "https"
     assert env["GIT_TERMINAL_PROMPT"] == "0"
     assert env["GIT_CONFIG_GLOBAL"] == os.devnull
     assert env["PATH"] == "/bin"
 
 
 def test_environment_without_credentials_configures_no_helper() -> None:
-    env = git_environment({}, None, Path("/etc/ca.pem"))
+    env = git_environment({}, None, Path("/etc/ca.pem"), protocol="https")
     assert _config(env) == {"http.sslCAInfo": "/etc/ca.pem"}
     assert USERNAME_VARIABLE not in env
     assert PASSWORD_VARIABLE not in env
@@ -97,7 +103,13 @@ def test_author_refuses_what_breaks_git_idents() -> None:
     ("stderr", "words"),
     [
         ("fatal: Authentication failed for 'https://h/r.git/'", "credentials"),
-        ("fatal: unable to access 'https://h/r/': SSL certificate problem: unable to get local issuer", "CA"),
+        (
+            "fatal: unable to access 'https://h/r/': SSL certificate problem: unable to get local issuer",
+            "spec.endpoints.caBundleSecretRef",
+        ),
+        ("Host key verification failed.\nfatal: Could not read from remote repository.", "known_hosts"),
+        ("git@127.0.0.1: Permission denied (publickey).", "deploy key"),
+        ("error: cannot run ssh: No such file or directory", "openssh-client"),
         ("fatal: repository 'https://h/r/' not found", "spec.repository.url"),
         ("fatal: unable to access 'https://h/r/': Could not resolve host: h", "reach"),
     ],
@@ -111,16 +123,55 @@ def test_unreachable_hint_for_a_timeout() -> None:
 
 
 @pytest.mark.parametrize(
-    ("path", "expected"), [("", ""), ("/", ""), ("tenants/contoso/", "tenants/contoso"), ("a", "a")]
+    ("path", "expected"), [("", ""), ("tenants/contoso/", "tenants/contoso"), ("a", "a")]
 )
-def test_folder_normalises_slashes(path: str, expected: str) -> None:
+def test_folder_drops_a_trailing_slash(path: str, expected: str) -> None:
     assert _folder(path) == expected
 
 
-@pytest.mark.parametrize("path", ["../up", "a/../b", "a//b", ".git/config", "a/./b"])
-def test_folder_refuses_paths_leaving_the_folder(path: str) -> None:
-    with pytest.raises(ValueError, match="relative path"):
+@pytest.mark.parametrize(
+    ("path", "words"),
+    [
+        ("/", "an absolute path"),
+        ("/etc/tenants", "an absolute path"),
+        ("../escape", "'..' segments"),
+        ("tenants/../../escape", "'..' segments"),
+        ("a//b", "not a plain relative path"),
+        (".git/config", "not a plain relative path"),
+        ("a/./b", "not a plain relative path"),
+    ],
+)
+def test_folder_refuses_paths_leaving_the_repository(path: str, words: str) -> None:
+    with pytest.raises(RepositoryError) as caught:
         _folder(path)
+    assert caught.value.code is ErrorCode.REPOSITORY_UNREACHABLE
+    assert words in caught.value.message
+    assert "spec.repository.path" in caught.value.message
+
+
+@pytest.mark.parametrize("name", ["", "dir/", "../up.json", "/abs.json"])
+def test_file_names_must_stay_inside_the_folder(name: str) -> None:
+    with pytest.raises(RepositoryError):
+        _file_path(name)
+
+
+def test_ssh_checks_the_host_key_against_the_given_file_only() -> None:
+    command = ssh_command(Path("/work dir/ssh/identity"), Path("/work dir/ssh/known_hosts"))
+    env = git_environment({"SSH_AUTH_SOCK": "/agent"}, None, None, protocol="ssh", ssh=command)
+
+    assert env["GIT_SSH_COMMAND"] == command
+    assert env["GIT_ALLOW_PROTOCOL"] == "ssh"
+    assert "SSH_AUTH_SOCK" not in env
+    assert command.startswith("ssh -F /dev/null -i '/work dir/ssh/identity' ")
+    for option in (
+        "StrictHostKeyChecking=yes",
+        'UserKnownHostsFile="/work dir/ssh/known_hosts"',
+        "GlobalKnownHostsFile=/dev/null",
+        "IdentitiesOnly=yes",
+        "IdentityAgent=none",
+        "BatchMode=yes",
+    ):
+        assert option in command
 
 
 def test_quote_escapes_what_fast_import_would_misread() -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import copy
 import json
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 from pydantic import SecretStr
 
-from tenantsync.api import SyncRunStatus, TenantSpec
+from tenantsync.api import ErrorCode, SyncRunStatus, TenantSpec
 from tenantsync.auth import (
     AccessToken,
     ClientSecretCredential,
@@ -26,6 +26,7 @@ from tenantsync.auth import (
 from tenantsync.catalog import serialise
 from tenantsync.graph import GraphClient
 from tenantsync.kube import NotFoundError
+from tenantsync.repository import RepositoryError
 from tenantsync.sync import RunContext
 
 NOW = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
@@ -162,7 +163,17 @@ class MemoryFolders:
         }
         return files or None
 
-    async def write_folder(self, branch: str, path: str, files: dict[str, bytes], message: str) -> str | None:
+    async def write_folder(
+        self,
+        branch: str,
+        path: str,
+        files: dict[str, bytes],
+        message: str,
+        *,
+        protected_branches: Collection[str] = (),
+    ) -> str | None:
+        if branch in protected_branches:
+            raise RepositoryError(ErrorCode.REPOSITORY_UNREACHABLE, f"Refusing to write to branch {branch}.")
         prefix = f"{path}/"
         current = self.branches.setdefault(branch, {})
         kept = {k: v for k, v in current.items() if not k.startswith(prefix)}
