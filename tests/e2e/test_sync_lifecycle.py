@@ -26,13 +26,14 @@ def sync(ws: Workspace, value: str, tenant: str = "contoso") -> str:
     ws.resources.patch(
         "tenants", tenant, {"metadata": {"annotations": {"tenantsync.io/sync-requested-at": value}}}
     )
-    return wait_for(
+    started: str = wait_for(
         lambda: (
             (name := (ws.resources.get("tenants", tenant).get("status") or {}).get("lastSyncRun")) != before
             and name
         ),
         "the requested run to start",
     )
+    return started
 
 
 def wait_phase(ws: Workspace, run: str, phases: set[str], timeout: float = 90) -> dict[str, Any]:

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.integration
 
 def _message(error: ApiException) -> str:
     """The API server's message, as kubectl prints it."""
-    message: str = json.loads(error.body)["message"]
+    message: str = json.loads(error.body or "{}")["message"]
     return message
 
 

@@ -8,7 +8,7 @@ import subprocess
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from kubernetes import client, config
 
@@ -49,7 +49,7 @@ def kubectl_json(*args: str) -> Any:
 
 
 def api_client() -> client.ApiClient:
-    return config.new_client_from_config(str(KUBECONFIG))
+    return cast(client.ApiClient, config.new_client_from_config(str(KUBECONFIG)))  # type: ignore[no-untyped-call]
 
 
 def wait_for(probe: Callable[[], T | None], what: str, timeout: float = 60.0, interval: float = 0.25) -> T:

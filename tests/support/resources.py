@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import base64
+import builtins
 import copy
-from typing import Any
+from typing import Any, cast
 
 from kubernetes import client
 
@@ -45,28 +46,30 @@ class Resources:
         self.core = client.CoreV1Api(api_client())
 
     def create(self, plural: str, body: dict[str, Any]) -> dict[str, Any]:
-        result: dict[str, Any] = self.api.create_namespaced_custom_object(
-            GROUP, VERSION, self.namespace, plural, copy.deepcopy(body)
+        return cast(
+            dict[str, Any],
+            self.api.create_namespaced_custom_object(
+                GROUP, VERSION, self.namespace, plural, copy.deepcopy(body)
+            ),
         )
-        return result
 
     def get(self, plural: str, name: str) -> dict[str, Any]:
-        result: dict[str, Any] = self.api.get_namespaced_custom_object(
-            GROUP, VERSION, self.namespace, plural, name
+        return cast(
+            dict[str, Any],
+            self.api.get_namespaced_custom_object(GROUP, VERSION, self.namespace, plural, name),
         )
-        return result
 
     def list(self, plural: str) -> list[dict[str, Any]]:
-        items: list[dict[str, Any]] = self.api.list_namespaced_custom_object(
-            GROUP, VERSION, self.namespace, plural
-        )["items"]
-        return items
+        listed = cast(
+            dict[str, Any], self.api.list_namespaced_custom_object(GROUP, VERSION, self.namespace, plural)
+        )
+        return cast(list[dict[str, Any]], listed["items"])
 
     def patch(self, plural: str, name: str, body: dict[str, Any]) -> dict[str, Any]:
-        result: dict[str, Any] = self.api.patch_namespaced_custom_object(
-            GROUP, VERSION, self.namespace, plural, name, body
+        return cast(
+            dict[str, Any],
+            self.api.patch_namespaced_custom_object(GROUP, VERSION, self.namespace, plural, name, body),
         )
-        return result
 
     def patch_status(self, plural: str, name: str, status: dict[str, Any]) -> None:
         self.api.patch_namespaced_custom_object_status(
@@ -85,8 +88,9 @@ class Resources:
     def delete_secret(self, name: str) -> None:
         self.core.delete_namespaced_secret(name, self.namespace)
 
-    def events(self) -> list[client.CoreV1Event]:
-        return list(self.core.list_namespaced_event(self.namespace).items)
+    def events(self) -> builtins.list[Any]:
+        """CoreV1Event objects (the client's own types are not precise enough for mypy)."""
+        return builtins.list(cast(Any, self.core.list_namespaced_event(self.namespace)).items)
 
 
 def _b64(value: bytes) -> str:

@@ -79,7 +79,7 @@ async def test_lists_conditional_access_policies_across_pages(
         collected.append(policy)
         return True
 
-    iterator = PageIterator(first, graph_client.request_adapter, {})  # type: ignore[arg-type]
+    iterator = PageIterator(first, graph_client.request_adapter, {})
     iterator.parsable_factory = ConditionalAccessPolicyCollectionResponse
     await iterator.iterate(collect)
     assert sorted(p.display_name or "" for p in collected) == [f"CA{i:02d}" for i in range(17)]
@@ -136,14 +136,14 @@ async def test_runs_a_batch(
     for item in (missing, groups, listing):
         content.add_request(item.id, item)
     response = await graph_client.batch.post(content)
-    assert response.get_response_status_codes() == {  # type: ignore[union-attr]
+    assert response.get_response_status_codes() == {
         missing.id: 404,
         groups.id: 200,
         listing.id: 200,
     }
     # msgraph-core cannot keep JSON-object bodies of batch items (msgraph-sdk-python-core#807, #835);
     # the bodies themselves are checked over plain HTTP in test_sim_graph_http.
-    assert response.get_response_by_id(listing.id).content_type.startswith("application/json")  # type: ignore[union-attr]
+    assert response.get_response_by_id(listing.id).content_type.startswith("application/json")
 
 
 async def test_sdk_retry_handler_honours_retry_after(

@@ -55,7 +55,7 @@ def test_a_failed_run_shows_its_phase_and_keeps_the_last_success() -> None:
 
 
 def body(name: str, created: datetime) -> kopf.Body:
-    raw: dict[str, Any] = {"metadata": {"name": name, "creationTimestamp": created.isoformat()}}
+    raw: Any = {"metadata": {"name": name, "creationTimestamp": created.isoformat()}}
     return kopf.Body(raw)
 
 

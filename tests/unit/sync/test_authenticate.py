@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -31,7 +32,7 @@ def test_readwrite_grants_its_read_twin_but_not_other_permissions() -> None:
 
 
 def test_our_secret_is_found_by_its_hint() -> None:
-    credentials = [
+    credentials: list[dict[str, Any]] = [
         {"hint": "abc", "endDateTime": "2027-01-01T00:00:00Z"},
         {"hint": "s8Q", "endDateTime": "2026-12-24T10:00:00Z"},
         {"hint": None, "endDateTime": "2030-01-01T00:00:00Z"},

@@ -121,7 +121,8 @@ async def test_input_the_code_did_not_expect_ends_the_run_instead_of_wedging_it(
     assert ctx.status.phase == RunPhase.NEW_ERROR
     assert ctx.status.error is not None
     assert ctx.status.error.code == ErrorCode.UNEXPECTED_ERROR
-    assert "step Backup" in ctx.status.message and "KeyError" in ctx.status.message
+    message = ctx.status.message or ""
+    assert "step Backup" in message and "KeyError" in message
 
 
 async def test_infrastructure_failures_are_left_to_the_caller_to_retry() -> None:
