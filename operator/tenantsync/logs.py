@@ -1,0 +1,129 @@
+"""One log line per event, naming the namespace, Tenant and SyncRun it concerns, as text or as JSON.
+
+kopf's per-object records carry their object in `k8s_ref` (its ObjectLogger); the operator's own records
+carry it through `tenant_logger`. Both come out as the same `namespace`, `tenant` and `syncrun` fields,
+so `grep syncrun=NAME` (text) or `select(.syncrun == "NAME")` (JSON) finds every line of a run.
+This module knows nothing of kopf, so every layer may log through it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import MutableMapping
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any, TextIO
+
+from pythonjsonlogger.core import RESERVED_ATTRS
+from pythonjsonlogger.json import JsonFormatter
+
+CONTEXT_FIELDS = ("namespace", "tenant", "syncrun")
+"""Record attributes that name the objects a line concerns, in the order lines show them."""
+
+_KOPF_ATTRS = ("k8s_ref", "k8s_skip", "settings")
+"""What kopf's ObjectLogger puts on records: replaced by the context fields, never serialised."""
+
+
+class LogFormat(StrEnum):
+    """kopf's names: `full` for people, `plain` when the collector adds timestamps, `json` for pipelines."""
+
+    FULL = "full"
+    PLAIN = "plain"
+    JSON = "json"
+
+
+class TenantLogger(logging.LoggerAdapter[logging.Logger]):
+    """A logger whose every line names its Tenant (and SyncRun); a call's own `extra` is kept too."""
+
+    def process(self, msg: Any, kwargs: MutableMapping[str, Any]) -> tuple[Any, MutableMapping[str, Any]]:
+        kwargs["extra"] = {**(self.extra or {}), **(kwargs.get("extra") or {})}
+        return msg, kwargs
+
+
+def tenant_logger(
+    logger: logging.Logger, *, namespace: str, tenant: str, syncrun: str | None = None
+) -> TenantLogger:
+    """`logger`, with the namespace, Tenant and (when there is one) SyncRun on every record."""
+    context = {"namespace": namespace, "tenant": tenant}
+    if syncrun:
+        context["syncrun"] = syncrun
+    return TenantLogger(logger, context)
+
+
+class KopfObjectContext(logging.Filter):
+    """Names the object of kopf's own records (`Handler 'execute' succeeded.`) as `tenant_logger` does."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        ref = getattr(record, "k8s_ref", None)
+        if isinstance(ref, dict) and not hasattr(record, "namespace"):
+            record.namespace = ref.get("namespace")
+            field = {"Tenant": "tenant", "SyncRun": "syncrun"}.get(str(ref.get("kind")))
+            if field:
+                setattr(record, field, ref.get("name"))
+        return True
+
+
+class HttpRequestsAtDebug(logging.Filter):
+    """httpx logs every request at INFO; at that level they would be a quarter of the operator's log."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno != logging.INFO:
+            return True
+        record.levelno, record.levelname = logging.DEBUG, logging.getLevelName(logging.DEBUG)
+        return logging.getLogger(record.name).isEnabledFor(logging.DEBUG)
+
+
+def _utc_timestamp(record: logging.LogRecord) -> str:
+    return (
+        datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    )
+
+
+class TextFormatter(logging.Formatter):
+    """`TIME LEVEL LOGGER [namespace=.. tenant=.. syncrun=..] message`; newlines (tracebacks too) escaped."""
+
+    def __init__(self, *, with_time: bool) -> None:
+        super().__init__()
+        self._with_time = with_time
+
+    def format(self, record: logging.LogRecord) -> str:
+        head = [_utc_timestamp(record)] if self._with_time else []
+        head += [f"{record.levelname:<7}", record.name]
+        context = " ".join(
+            f"{field}={value}" for field in CONTEXT_FIELDS if (value := getattr(record, field, None))
+        )
+        if context:
+            head.append(f"[{context}]")
+        return " ".join([*head, super().format(record)]).replace("\n", "\\n")
+
+
+def _json_formatter() -> JsonFormatter:
+    return JsonFormatter(
+        "%(levelname)s %(name)s %(message)s",
+        rename_fields={"levelname": "level", "name": "logger"},
+        reserved_attrs=[*RESERVED_ATTRS, *_KOPF_ATTRS],
+        timestamp=True,
+    )
+
+
+def make_formatter(log_format: LogFormat) -> logging.Formatter:
+    if log_format is LogFormat.JSON:
+        return _json_formatter()
+    return TextFormatter(with_time=log_format is LogFormat.FULL)
+
+
+def configure_logging(log_format: LogFormat, *, verbose: bool, stream: TextIO | None = None) -> None:
+    """The process's one log handler (instead of `kopf.configure`, whose plain format names nothing)."""
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(KopfObjectContext())
+    handler.setFormatter(make_formatter(log_format))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.DEBUG if verbose else logging.INFO)
+    httpx_logger = logging.getLogger("httpx")
+    httpx_logger.filters[:] = [f for f in httpx_logger.filters if not isinstance(f, HttpRequestsAtDebug)]
+    httpx_logger.addFilter(HttpRequestsAtDebug())
+    # httpcore's DEBUG lines trace every socket operation: noise even in verbose mode.
+    logging.getLogger("httpcore").setLevel(logging.INFO)
+    # MSAL's debug log prints token-endpoint responses, device codes included: never below WARNING.
+    logging.getLogger("msal").setLevel(logging.WARNING)

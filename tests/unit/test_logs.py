@@ -1,0 +1,115 @@
+"""Every line names its objects, JSON lines are JSON, and Graph request lines wait for --verbose."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import re
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import kopf
+import pytest
+
+from tenantsync.logs import LogFormat, configure_logging, tenant_logger
+
+Configure = Callable[[LogFormat, bool], io.StringIO]
+RUN = {"namespace": "m365", "tenant": "contoso", "syncrun": "contoso-20261128-060000"}
+
+
+@pytest.fixture
+def configure() -> Iterator[Configure]:
+    """`configure_logging` into a buffer; the root logger and httpx's filters are put back afterwards."""
+    root, httpx_logger = logging.getLogger(), logging.getLogger("httpx")
+    saved = (root.handlers[:], root.level, httpx_logger.filters[:])
+
+    def configure(log_format: LogFormat, verbose: bool = False) -> io.StringIO:
+        stream = io.StringIO()
+        configure_logging(log_format, verbose=verbose, stream=stream)
+        return stream
+
+    yield configure
+    root.handlers[:], httpx_logger.filters[:] = saved[0], saved[2]
+    root.setLevel(saved[1])
+
+
+def _kopf_logger(kind: str, name: str) -> kopf.LocalObjectLogger:
+    """kopf's own per-object logger, as it logs `Handler 'execute' succeeded.` (no event is posted)."""
+    body = kopf.Body({"apiVersion": "tenantsync.io/v1alpha1", "kind": kind, "metadata": {"name": name, "namespace": "m365", "uid": "u1"}})  # fmt: skip
+    return kopf.LocalObjectLogger(body=body, settings=kopf.OperatorSettings())
+
+
+def test_text_line_has_time_level_logger_and_the_run(configure: Configure) -> None:
+    stream = configure(LogFormat.FULL)
+    tenant_logger(logging.getLogger("tenantsync.sync.backup"), **RUN).info("backed up %d objects", 42)
+    line = stream.getvalue()
+    assert re.fullmatch(
+        r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z INFO    tenantsync\.sync\.backup"
+        r" \[namespace=m365 tenant=contoso syncrun=contoso-20261128-060000\] backed up 42 objects\n",
+        line,
+    ), line
+
+
+def test_plain_format_leaves_the_time_to_the_collector(configure: Configure) -> None:
+    stream = configure(LogFormat.PLAIN)
+    tenant_logger(logging.getLogger("tenantsync.sync"), namespace="m365", tenant="contoso").warning("x")
+    assert stream.getvalue() == "WARNING tenantsync.sync [namespace=m365 tenant=contoso] x\n"
+
+
+def test_kopf_records_name_their_tenant_or_syncrun(configure: Configure) -> None:
+    stream = configure(LogFormat.PLAIN)
+    _kopf_logger("SyncRun", "contoso-20261128-060000").info("Handler 'execute' succeeded.")
+    _kopf_logger("Tenant", "contoso").info("Handler 'reconcile' succeeded.")
+    assert stream.getvalue().splitlines() == [
+        "INFO    kopf.objects [namespace=m365 syncrun=contoso-20261128-060000] Handler 'execute' succeeded.",
+        "INFO    kopf.objects [namespace=m365 tenant=contoso] Handler 'reconcile' succeeded.",
+    ]
+
+
+def test_a_traceback_stays_on_the_line_of_its_run(configure: Configure) -> None:
+    stream = configure(LogFormat.FULL)
+    try:
+        raise ValueError("first\nsecond")
+    except ValueError:
+        tenant_logger(logging.getLogger("tenantsync"), **RUN).exception("deploy failed")
+    lines = stream.getvalue().splitlines()
+    assert len(lines) == 1
+    assert "syncrun=contoso-20261128-060000] deploy failed\\nTraceback" in lines[0]
+    assert "ValueError: first\\nsecond" in lines[0]
+
+
+def test_json_is_one_object_per_line_with_the_run_as_fields(configure: Configure) -> None:
+    stream = configure(LogFormat.JSON)
+    tenant_logger(logging.getLogger("tenantsync.sync.plan"), **RUN).info("3 changes", extra={"changes": 3})
+    _kopf_logger("SyncRun", RUN["syncrun"]).warning("Handler 'execute' failed\ntemporarily.")
+    records: list[dict[str, Any]] = [json.loads(line) for line in stream.getvalue().splitlines()]
+    assert len(records) == 2
+    ours, kopfs = records
+    assert {k: ours[k] for k in ("level", "logger", "message", "changes", *RUN)} == {
+        "level": "INFO", "logger": "tenantsync.sync.plan", "message": "3 changes", "changes": 3, **RUN,
+    }  # fmt: skip
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+\+00:00", ours["timestamp"])
+    assert (kopfs["level"], kopfs["namespace"], kopfs["syncrun"]) == ("WARNING", "m365", RUN["syncrun"])
+    assert kopfs["message"] == "Handler 'execute' failed\ntemporarily."
+    assert "tenant" not in kopfs
+    assert not {"settings", "k8s_ref", "k8s_skip"} & kopfs.keys()
+
+
+def test_graph_request_lines_are_debug(configure: Configure) -> None:
+    request = (
+        'HTTP Request: GET https://graph.example/v1.0/identity/conditionalAccess/policies "HTTP/1.1 200 OK"'
+    )
+    quiet = configure(LogFormat.PLAIN)
+    logging.getLogger("httpx").info(request)
+    logging.getLogger("httpx").warning("a warning stays a warning")
+    assert quiet.getvalue() == "WARNING httpx a warning stays a warning\n"
+    verbose = configure(LogFormat.PLAIN, True)
+    logging.getLogger("httpx").info(request)
+    assert verbose.getvalue() == f"DEBUG   httpx {request}\n"
+
+
+def test_msal_never_logs_below_warning(configure: Configure) -> None:
+    stream = configure(LogFormat.PLAIN, True)
+    logging.getLogger("msal.token_cache").debug("device_code=ABC123")
+    assert stream.getvalue() == ""
