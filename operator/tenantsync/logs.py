@@ -17,6 +17,8 @@ from typing import Any, TextIO
 from pythonjsonlogger.core import RESERVED_ATTRS
 from pythonjsonlogger.json import JsonFormatter
 
+__all__ = ["CONTEXT_FIELDS", "LogFormat", "TenantLogger", "configure_logging", "tenant_logger"]
+
 CONTEXT_FIELDS = ("namespace", "tenant", "syncrun")
 """Record attributes that name the objects a line concerns, in the order lines show them."""
 
@@ -106,7 +108,7 @@ def _json_formatter() -> JsonFormatter:
     )
 
 
-def make_formatter(log_format: LogFormat) -> logging.Formatter:
+def _formatter(log_format: LogFormat) -> logging.Formatter:
     if log_format is LogFormat.JSON:
         return _json_formatter()
     return TextFormatter(with_time=log_format is LogFormat.FULL)
@@ -116,7 +118,7 @@ def configure_logging(log_format: LogFormat, *, verbose: bool, stream: TextIO | 
     """The process's one log handler (instead of `kopf.configure`, whose plain format names nothing)."""
     handler = logging.StreamHandler(stream)
     handler.addFilter(KopfObjectContext())
-    handler.setFormatter(make_formatter(log_format))
+    handler.setFormatter(_formatter(log_format))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(logging.DEBUG if verbose else logging.INFO)

@@ -75,4 +75,6 @@ def test_a_runs_lines_carry_its_names(logged_operator: OperatorProcess, workspac
     requests = [r for r in records if r["logger"] == "httpx"]
     assert requests, "the backup read Graph through httpx"
     assert {r["level"] for r in requests} == {"DEBUG"}
-    assert workspace.secret not in logged_operator.log_path.read_text()
+    text = logged_operator.log_path.read_text()
+    assert workspace.secret not in text
+    assert "eyJ" not in text  # the start of every JWT
