@@ -63,13 +63,11 @@ def _column(name: str, path: str, type_: str = "string", priority: int = 0) -> S
     return column
 
 
+# Only types: the API server publishes its own descriptions of these (and refuses any for metadata).
 _TYPE_META: dict[str, Schema] = {
-    "apiVersion": {
-        "type": "string",
-        "description": "The versioned schema of this object: tenantsync.io/v1alpha1.",
-    },
-    "kind": {"type": "string", "description": "The kind of this object."},
-    "metadata": {"type": "object", "description": "Standard object metadata: name, namespace, labels..."},
+    "apiVersion": {"type": "string"},
+    "kind": {"type": "string"},
+    "metadata": {"type": "object"},
 }
 
 
