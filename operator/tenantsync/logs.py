@@ -45,7 +45,11 @@ class TenantLogger(logging.LoggerAdapter[logging.Logger]):
 def tenant_logger(
     logger: logging.Logger, *, namespace: str, tenant: str, syncrun: str | None = None
 ) -> TenantLogger:
-    """`logger`, with the namespace, Tenant and (when there is one) SyncRun on every record."""
+    """`logger`, with the namespace, Tenant and (when there is one) SyncRun on every record.
+
+    `log = tenant_logger(logger, namespace=ctx.namespace, tenant=ctx.tenant_name, syncrun=ctx.run_name)`
+    then `log.info("backed up %d objects", n)` prints `... [namespace=m365 tenant=contoso syncrun=...] ...`.
+    """
     context = {"namespace": namespace, "tenant": tenant}
     if syncrun:
         context["syncrun"] = syncrun

@@ -12,6 +12,7 @@ from typing import Any
 import kopf
 import pytest
 
+from tenantsync.cli.main import _parser
 from tenantsync.logs import LogFormat, configure_logging, tenant_logger
 
 Configure = Callable[[LogFormat, bool], io.StringIO]
@@ -113,3 +114,20 @@ def test_msal_never_logs_below_warning(configure: Configure) -> None:
     stream = configure(LogFormat.PLAIN, True)
     logging.getLogger("msal.token_cache").debug("device_code=ABC123")
     assert stream.getvalue() == ""
+
+
+def test_log_format_comes_from_the_flag_or_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert _parser().parse_args(["run"]).log_format is LogFormat.FULL
+    assert _parser().parse_args(["run", "--log-format", "json"]).log_format is LogFormat.JSON
+    monkeypatch.setenv("TENANTSYNC_LOG_FORMAT", "plain")
+    assert _parser().parse_args(["run"]).log_format is LogFormat.PLAIN
+
+
+def test_an_unknown_log_format_is_refused_by_name(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("TENANTSYNC_LOG_FORMAT", "xml")
+    with pytest.raises(SystemExit) as exited:
+        _parser().parse_args(["run"])
+    assert exited.value.code == 2
+    assert "argument --log-format: invalid LogFormat value: 'xml'" in capsys.readouterr().err

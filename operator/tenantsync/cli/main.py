@@ -52,7 +52,7 @@ def _parser() -> argparse.ArgumentParser:
         "--log-format",
         type=LogFormat,
         choices=list(LogFormat),
-        default=LogFormat(os.environ.get("TENANTSYNC_LOG_FORMAT", LogFormat.FULL)),
+        default=os.environ.get("TENANTSYNC_LOG_FORMAT", LogFormat.FULL.value),
         help="full: time, level, logger, objects, message (default); plain: the same without the time;"
         " json: one JSON object per line, for log pipelines",
     )
