@@ -1,7 +1,7 @@
 """One log line per event, naming the namespace, Tenant and SyncRun it concerns, as text or as JSON.
 
-kopf's per-object records carry their object in `k8s_ref` (its ObjectLogger); the operator's own records
-carry it through `tenant_logger`. Both come out as the same `namespace`, `tenant` and `syncrun` fields,
+kopf's per-object records carry their object in `k8s_ref` (its ObjectLogger); every other record made
+inside a `log_context` (a run's task) carries that context's objects. Both come out as the same `namespace`, `tenant` and `syncrun` fields,
 so `grep syncrun=NAME` (text) or `select(.syncrun == "NAME")` (JSON) finds every line of a run.
 This module knows nothing of kopf, so every layer may log through it.
 """
@@ -9,15 +9,17 @@ This module knows nothing of kopf, so every layer may log through it.
 from __future__ import annotations
 
 import logging
-from collections.abc import MutableMapping
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any, TextIO
+from typing import TextIO
 
 from pythonjsonlogger.core import RESERVED_ATTRS
 from pythonjsonlogger.json import JsonFormatter
 
-__all__ = ["CONTEXT_FIELDS", "LogFormat", "TenantLogger", "configure_logging", "tenant_logger"]
+__all__ = ["CONTEXT_FIELDS", "LogFormat", "configure_logging", "log_context"]
 
 CONTEXT_FIELDS = ("namespace", "tenant", "syncrun")
 """Record attributes that name the objects a line concerns, in the order lines show them."""
@@ -34,38 +36,36 @@ class LogFormat(StrEnum):
     JSON = "json"
 
 
-class TenantLogger(logging.LoggerAdapter[logging.Logger]):
-    """A logger whose every line names its Tenant (and SyncRun); a call's own `extra` is kept too."""
-
-    def process(self, msg: Any, kwargs: MutableMapping[str, Any]) -> tuple[Any, MutableMapping[str, Any]]:
-        kwargs["extra"] = {**(self.extra or {}), **(kwargs.get("extra") or {})}
-        return msg, kwargs
+_OBJECTS: ContextVar[dict[str, str] | None] = ContextVar("tenantsync_log_objects", default=None)
 
 
-def tenant_logger(
-    logger: logging.Logger, *, namespace: str, tenant: str, syncrun: str | None = None
-) -> TenantLogger:
-    """`logger`, with the namespace, Tenant and (when there is one) SyncRun on every record.
+@contextmanager
+def log_context(*, namespace: str, tenant: str, syncrun: str | None = None) -> Iterator[None]:
+    """Every record logged inside, by any module, names these objects: the pipeline, Graph and Git alike.
 
-    `log = tenant_logger(logger, namespace=ctx.namespace, tenant=ctx.tenant_name, syncrun=ctx.run_name)`
-    then `log.info("backed up %d objects", n)` prints `... [namespace=m365 tenant=contoso syncrun=...] ...`.
+    A context variable, so it follows the task into the tasks and `asyncio.to_thread` calls it starts.
     """
-    context = {"namespace": namespace, "tenant": tenant}
-    if syncrun:
-        context["syncrun"] = syncrun
-    return TenantLogger(logger, context)
+    objects = {"namespace": namespace, "tenant": tenant} | ({"syncrun": syncrun} if syncrun else {})
+    token = _OBJECTS.set(objects)
+    try:
+        yield
+    finally:
+        _OBJECTS.reset(token)
 
 
-class KopfObjectContext(logging.Filter):
-    """Names the object of kopf's own records (`Handler 'execute' succeeded.`) as `tenant_logger` does."""
+class ObjectContext(logging.Filter):
+    """Names the objects of each record: kopf's own (`k8s_ref`), else those of the `log_context` around it."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         ref = getattr(record, "k8s_ref", None)
-        if isinstance(ref, dict) and not hasattr(record, "namespace"):
+        if isinstance(ref, dict):
             record.namespace = ref.get("namespace")
             field = {"Tenant": "tenant", "SyncRun": "syncrun"}.get(str(ref.get("kind")))
             if field:
                 setattr(record, field, ref.get("name"))
+        elif not any(hasattr(record, field) for field in CONTEXT_FIELDS):
+            for field, value in (_OBJECTS.get() or {}).items():
+                setattr(record, field, value)
         return True
 
 
@@ -121,7 +121,7 @@ def _formatter(log_format: LogFormat) -> logging.Formatter:
 def configure_logging(log_format: LogFormat, *, verbose: bool, stream: TextIO | None = None) -> None:
     """The process's one log handler (instead of `kopf.configure`, whose plain format names nothing)."""
     handler = logging.StreamHandler(stream)
-    handler.addFilter(KopfObjectContext())
+    handler.addFilter(ObjectContext())
     handler.setFormatter(_formatter(log_format))
     root = logging.getLogger()
     root.handlers[:] = [handler]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import logging
@@ -13,7 +14,7 @@ import kopf
 import pytest
 
 from tenantsync.cli.main import _parser
-from tenantsync.logs import LogFormat, configure_logging, tenant_logger
+from tenantsync.logs import LogFormat, configure_logging, log_context
 
 Configure = Callable[[LogFormat, bool], io.StringIO]
 RUN = {"namespace": "m365", "tenant": "contoso", "syncrun": "contoso-20261128-060000"}
@@ -43,8 +44,11 @@ def _kopf_logger(kind: str, name: str) -> kopf.LocalObjectLogger:
 
 def test_text_line_has_time_level_logger_and_the_run(configure: Configure) -> None:
     stream = configure(LogFormat.FULL)
-    tenant_logger(logging.getLogger("tenantsync.sync.backup"), **RUN).info("backed up %d objects", 42)
-    line = stream.getvalue()
+    with log_context(**RUN):
+        logging.getLogger("tenantsync.sync.backup").info("backed up %d objects", 42)
+    logging.getLogger("tenantsync.sync.backup").info("outside")
+    line, outside = stream.getvalue().splitlines(keepends=True)
+    assert outside.endswith(" INFO    tenantsync.sync.backup outside\n")
     assert re.fullmatch(
         r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z INFO    tenantsync\.sync\.backup"
         r" \[namespace=m365 tenant=contoso syncrun=contoso-20261128-060000\] backed up 42 objects\n",
@@ -54,7 +58,8 @@ def test_text_line_has_time_level_logger_and_the_run(configure: Configure) -> No
 
 def test_plain_format_leaves_the_time_to_the_collector(configure: Configure) -> None:
     stream = configure(LogFormat.PLAIN)
-    tenant_logger(logging.getLogger("tenantsync.sync"), namespace="m365", tenant="contoso").warning("x")
+    with log_context(namespace="m365", tenant="contoso"):
+        logging.getLogger("tenantsync.sync").warning("x")
     assert stream.getvalue() == "WARNING tenantsync.sync [namespace=m365 tenant=contoso] x\n"
 
 
@@ -68,12 +73,37 @@ def test_kopf_records_name_their_tenant_or_syncrun(configure: Configure) -> None
     ]
 
 
+def test_the_context_follows_the_run_into_its_tasks_and_threads(configure: Configure) -> None:
+    stream = configure(LogFormat.PLAIN)
+
+    def in_a_thread() -> None:
+        logging.getLogger("msal").warning("token endpoint slow")
+
+    async def run(name: str) -> None:
+        with log_context(namespace="m365", tenant="contoso", syncrun=name):
+            await asyncio.sleep(0)  # the two runs interleave
+            await asyncio.create_task(asyncio.to_thread(in_a_thread))
+            _kopf_logger("Tenant", "contoso").warning("kopf names its own object")
+
+    async def both() -> None:
+        await asyncio.gather(run("contoso-1"), run("contoso-2"))
+
+    asyncio.run(both())
+    assert sorted(stream.getvalue().splitlines()) == [
+        "WARNING kopf.objects [namespace=m365 tenant=contoso] kopf names its own object",
+        "WARNING kopf.objects [namespace=m365 tenant=contoso] kopf names its own object",
+        "WARNING msal [namespace=m365 tenant=contoso syncrun=contoso-1] token endpoint slow",
+        "WARNING msal [namespace=m365 tenant=contoso syncrun=contoso-2] token endpoint slow",
+    ]
+
+
 def test_a_traceback_stays_on_the_line_of_its_run(configure: Configure) -> None:
     stream = configure(LogFormat.FULL)
     try:
         raise ValueError("first\nsecond")
     except ValueError:
-        tenant_logger(logging.getLogger("tenantsync"), **RUN).exception("deploy failed")
+        with log_context(**RUN):
+            logging.getLogger("tenantsync").exception("deploy failed")
     lines = stream.getvalue().splitlines()
     assert len(lines) == 1
     assert "syncrun=contoso-20261128-060000] deploy failed\\nTraceback" in lines[0]
@@ -82,7 +112,8 @@ def test_a_traceback_stays_on_the_line_of_its_run(configure: Configure) -> None:
 
 def test_json_is_one_object_per_line_with_the_run_as_fields(configure: Configure) -> None:
     stream = configure(LogFormat.JSON)
-    tenant_logger(logging.getLogger("tenantsync.sync.plan"), **RUN).info("3 changes", extra={"changes": 3})
+    with log_context(**RUN):
+        logging.getLogger("tenantsync.sync.plan").info("3 changes", extra={"changes": 3})
     _kopf_logger("SyncRun", RUN["syncrun"]).warning("Handler 'execute' failed\ntemporarily.")
     records: list[dict[str, Any]] = [json.loads(line) for line in stream.getvalue().splitlines()]
     assert len(records) == 2
