@@ -9,6 +9,7 @@ This module knows nothing of kopf, so every layer may log through it.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -69,14 +70,31 @@ class ObjectContext(logging.Filter):
         return True
 
 
-class HttpRequestsAtDebug(logging.Filter):
-    """httpx logs every request at INFO; at that level they would be a quarter of the operator's log."""
+class RoutineAtDebug(logging.Filter):
+    """Turns a logger's routine INFO records into DEBUG ones: `--verbose` shows them, the everyday log not.
+
+    httpx logs every Graph request at INFO (a quarter of a sync's lines); kopf logs every tick of the
+    schedule timer (`Timer 'schedule' succeeded.`, every 10 s per Tenant) and its liveness endpoint every
+    probe (`aiohttp.access`) at INFO.
+    """
+
+    def __init__(self, routine: re.Pattern[str]) -> None:
+        super().__init__()
+        self._routine = routine
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if record.levelno != logging.INFO:
+        if record.levelno != logging.INFO or not self._routine.fullmatch(record.getMessage()):
             return True
         record.levelno, record.levelname = logging.DEBUG, logging.getLevelName(logging.DEBUG)
         return logging.getLogger(record.name).isEnabledFor(logging.DEBUG)
+
+
+_ROUTINE_INFO = {
+    "httpx": re.compile(r".*", re.DOTALL),
+    "aiohttp.access": re.compile(r".*", re.DOTALL),
+    "kopf.objects": re.compile(r"Timer '[^']*' succeeded\."),
+}
+"""Per logger, the INFO messages that are routine; only their failures are news."""
 
 
 def _utc_timestamp(record: logging.LogRecord) -> str:
@@ -126,9 +144,10 @@ def configure_logging(log_format: LogFormat, *, verbose: bool, stream: TextIO | 
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
-    httpx_logger = logging.getLogger("httpx")
-    httpx_logger.filters[:] = [f for f in httpx_logger.filters if not isinstance(f, HttpRequestsAtDebug)]
-    httpx_logger.addFilter(HttpRequestsAtDebug())
+    for name, routine in _ROUTINE_INFO.items():
+        logger = logging.getLogger(name)
+        logger.filters[:] = [f for f in logger.filters if not isinstance(f, RoutineAtDebug)]
+        logger.addFilter(RoutineAtDebug(routine))
     # httpcore's DEBUG lines trace every socket operation: noise even in verbose mode.
     logging.getLogger("httpcore").setLevel(logging.INFO)
     # MSAL's debug log prints token-endpoint responses, device codes included: never below WARNING.

@@ -1,4 +1,5 @@
-"""Every line names its objects, JSON lines are JSON, and Graph request lines wait for --verbose."""
+"""Every line names its objects, JSON lines are JSON, and routine lines (Graph requests, timer ticks)
+wait for --verbose."""
 
 from __future__ import annotations
 
@@ -23,8 +24,11 @@ RUN = {"namespace": "m365", "tenant": "contoso", "syncrun": "contoso-20261128-06
 @pytest.fixture
 def configure() -> Iterator[Configure]:
     """`configure_logging` into a buffer; the root logger and httpx's filters are put back afterwards."""
-    root, httpx_logger = logging.getLogger(), logging.getLogger("httpx")
-    saved = (root.handlers[:], root.level, httpx_logger.filters[:])
+    root, routine = (
+        logging.getLogger(),
+        [logging.getLogger(name) for name in ("httpx", "aiohttp.access", "kopf.objects")],
+    )
+    saved = (root.handlers[:], root.level, [logger.filters[:] for logger in routine])
 
     def configure(log_format: LogFormat, verbose: bool = False) -> io.StringIO:
         stream = io.StringIO()
@@ -32,8 +36,10 @@ def configure() -> Iterator[Configure]:
         return stream
 
     yield configure
-    root.handlers[:], httpx_logger.filters[:] = saved[0], saved[2]
+    root.handlers[:] = saved[0]
     root.setLevel(saved[1])
+    for logger, filters in zip(routine, saved[2], strict=True):
+        logger.filters[:] = filters
 
 
 def _kopf_logger(kind: str, name: str) -> kopf.LocalObjectLogger:
@@ -139,6 +145,30 @@ def test_graph_request_lines_are_debug(configure: Configure) -> None:
     verbose = configure(LogFormat.PLAIN, True)
     logging.getLogger("httpx").info(request)
     assert verbose.getvalue() == f"DEBUG   httpx {request}\n"
+
+
+def test_liveness_probes_are_debug(configure: Configure) -> None:
+    quiet = configure(LogFormat.PLAIN)
+    logging.getLogger("aiohttp.access").info('127.0.0.1 "GET /healthz HTTP/1.1" 200 179')
+    assert quiet.getvalue() == ""
+
+
+def test_schedule_ticks_are_debug_but_their_failures_are_not(configure: Configure) -> None:
+    quiet = configure(LogFormat.PLAIN)
+    tenant = _kopf_logger("Tenant", "contoso")
+    tenant.info("Timer 'schedule' succeeded.")
+    tenant.info("Handler 'reconcile' succeeded.")
+    tenant.error("Timer 'schedule' failed with an exception. Will retry.")
+    assert quiet.getvalue().splitlines() == [
+        "INFO    kopf.objects [namespace=m365 tenant=contoso] Handler 'reconcile' succeeded.",
+        "ERROR   kopf.objects [namespace=m365 tenant=contoso] Timer 'schedule' failed with an exception. Will retry.",
+    ]
+    verbose = configure(LogFormat.PLAIN, True)
+    _kopf_logger("Tenant", "contoso").info("Timer 'schedule' succeeded.")
+    assert (
+        verbose.getvalue()
+        == "DEBUG   kopf.objects [namespace=m365 tenant=contoso] Timer 'schedule' succeeded.\n"
+    )
 
 
 def test_msal_never_logs_below_warning(configure: Configure) -> None:
