@@ -144,6 +144,7 @@ def configure_logging(log_format: LogFormat, *, verbose: bool, stream: TextIO | 
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
+    logging.captureWarnings(True)  # Python warnings are lines in the same format, not bare stderr text
     for name, routine in _ROUTINE_INFO.items():
         logger = logging.getLogger(name)
         logger.filters[:] = [f for f in logger.filters if not isinstance(f, RoutineAtDebug)]

@@ -8,6 +8,7 @@ import io
 import json
 import logging
 import re
+import warnings
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -36,6 +37,7 @@ def configure() -> Iterator[Configure]:
         return stream
 
     yield configure
+    logging.captureWarnings(False)
     root.handlers[:] = saved[0]
     root.setLevel(saved[1])
     for logger, filters in zip(routine, saved[2], strict=True):
@@ -169,6 +171,14 @@ def test_schedule_ticks_are_debug_but_their_failures_are_not(configure: Configur
         verbose.getvalue()
         == "DEBUG   kopf.objects [namespace=m365 tenant=contoso] Timer 'schedule' succeeded.\n"
     )
+
+
+def test_python_warnings_are_log_lines(configure: Configure) -> None:
+    stream = configure(LogFormat.JSON)
+    warnings.warn("the kubeconfig's client certificate expires in 3 days", UserWarning, stacklevel=1)
+    record = json.loads(stream.getvalue())
+    assert (record["level"], record["logger"]) == ("WARNING", "py.warnings")
+    assert "client certificate expires in 3 days" in record["message"]
 
 
 def test_msal_never_logs_below_warning(configure: Configure) -> None:
