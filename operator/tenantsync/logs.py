@@ -1,9 +1,9 @@
 """One log line per event, naming the namespace, Tenant and SyncRun it concerns, as text or as JSON.
 
 kopf's per-object records carry their object in `k8s_ref` (its ObjectLogger); every other record made
-inside a `log_context` (a run's task) carries that context's objects. Both come out as the same `namespace`, `tenant` and `syncrun` fields,
-so `grep syncrun=NAME` (text) or `select(.syncrun == "NAME")` (JSON) finds every line of a run.
-This module knows nothing of kopf, so every layer may log through it.
+inside a `log_context` (a run's task) carries that context's objects. Both come out as the same
+`namespace`, `tenant` and `syncrun` fields, so `grep syncrun=NAME` (text) or `select(.syncrun == "NAME")`
+(JSON) finds a run's lines. This module knows nothing of kopf, so every layer may use it.
 """
 
 from __future__ import annotations

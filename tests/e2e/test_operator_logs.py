@@ -1,4 +1,4 @@
-"""The operator's log through a real sync: lines about a run name it, JSON lines are JSON, routine at DEBUG."""
+"""The operator's log through a real sync: lines about a run name it, JSON is JSON, routine at DEBUG."""
 
 from __future__ import annotations
 

@@ -147,7 +147,8 @@ def _demo_like_objects(namespace: str) -> str:
     for name, status in [
         (waiting, {"phase": "PendingAuthentication", "step": "Authenticate", "startTime": stamp(0)}),
         (finished, {
-            "phase": "PartiallySuccessful", "step": "Done", "startTime": stamp(30), "completionTime": stamp(27),
+            "phase": "PartiallySuccessful", "step": "Done",
+            "startTime": stamp(30), "completionTime": stamp(27),
             "plan": {"changeCount": 128}, "message": TIMEOUT_MESSAGE,
         }),
     ]:  # fmt: skip

@@ -192,7 +192,7 @@ class SyncRunStatus(Model):
     """What happened in the run, step by step: the durable record of one sync."""
 
     phase: RunPhase | None = None
-    """Under way: Starting, InProgress, Pending*; finished: Succeeded, Rejected, PartiallySuccessful, NewError."""
+    """Starting, InProgress, Pending*; once finished: Succeeded, Rejected, PartiallySuccessful, NewError."""
     step: RunStep | None = None
     """Where the pipeline stands; a restarted operator resumes here."""
     message: str | None = None

@@ -52,7 +52,7 @@ def test_yaml_has_no_anchors_for_people_to_decode() -> None:
 
 
 def _undescribed(schema: dict[str, Any], path: str) -> list[str]:
-    """Fields `kubectl explain` would show as `<empty>`: every property, nested ones too, needs a description."""
+    """Fields `kubectl explain` would show as `<empty>`: every property, nested too, needs a description."""
     missing = []
     for name, sub in (schema.get("properties") or {}).items():
         if not sub.get("description"):
