@@ -1,13 +1,18 @@
-"""Bad manifests are refused by the real API server, with a message that names what to fix."""
+"""Our CRDs as the real API server serves them: bad manifests refused naming the field, columns that fit,
+fields that explain themselves."""
 
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 import pytest
 from kubernetes.client.exceptions import ApiException
 
+from tenantsync.api import all_crds
+from tests.support.cluster import kubectl, wait_for
 from tests.support.resources import CLIENT_ID, Resources, syncrun_manifest, tenant_manifest
 
 pytestmark = pytest.mark.integration
@@ -116,3 +121,75 @@ def test_syncrun_spec_is_immutable(namespace: str) -> None:
     assert refused.value.status == 422
     assert "spec is immutable" in _message(refused.value)
     assert resources.get("syncruns", "r1")["spec"]["tenantRef"]["name"] == "contoso"
+
+
+TIMEOUT_MESSAGE = (
+    "User authentication failed - Authentication timed out waiting for delegated authentication to complete."
+    " Sync again and complete the steps for authentication. Configurations requiring user account"
+    " authentication will not be backed up until the Sync authenticates successfully."
+)
+
+
+def _demo_like_objects(namespace: str) -> str:
+    """A Tenant and runs as the operator names and fills them, with the widest phase and a long message."""
+    resources = Resources(namespace)
+    now = datetime.now(UTC).replace(microsecond=0)
+
+    def stamp(minutes_ago: int) -> str:
+        return (now - timedelta(minutes=minutes_ago)).isoformat().replace("+00:00", "Z")
+
+    waiting, finished = (f"contoso-{now - timedelta(minutes=m):%Y%m%d-%H%M%S}-1" for m in (0, 30))
+    resources.create("tenants", tenant_manifest("contoso"))
+    resources.patch_status("tenants", "contoso", {
+        "phase": "PendingAuthentication", "message": TIMEOUT_MESSAGE, "lastSyncRun": waiting,
+        "lastSyncTime": stamp(0), "lastSuccessfulSyncTime": stamp(30),
+    })  # fmt: skip
+    for name, status in [
+        (waiting, {"phase": "PendingAuthentication", "step": "Authenticate", "startTime": stamp(0)}),
+        (finished, {
+            "phase": "PartiallySuccessful", "step": "Done",
+            "startTime": stamp(30), "completionTime": stamp(27),
+            "plan": {"changeCount": 128}, "message": TIMEOUT_MESSAGE,
+        }),
+    ]:  # fmt: skip
+        resources.create("syncruns", syncrun_manifest(name, "contoso"))
+        resources.patch_status("syncruns", name, status)
+    return finished
+
+
+def test_default_columns_fit_120_columns_and_wide_shows_the_message(namespace: str) -> None:
+    finished = _demo_like_objects(namespace)
+    default = kubectl("get", "tenants,syncruns", "-n", namespace).stdout
+    lines = default.splitlines()
+    assert max(map(len, lines)) <= 120, default
+    assert [line.split()[1:4] for line in lines if line.startswith("syncrun") and finished in line] == [
+        ["contoso", "PartiallySuccessful", "128"]
+    ], default
+    assert "timed out" not in default
+    wide = kubectl("get", "tenants,syncruns", "-n", namespace, "-o", "wide").stdout
+    assert wide.count(TIMEOUT_MESSAGE) == 2, wide
+
+
+def _object_paths(schema: dict[str, Any], path: str) -> list[str]:
+    """Every field `kubectl explain` can be asked about that has fields of its own."""
+    node = schema.get("items", schema)
+    if "properties" not in node:
+        return []
+    paths = [path]
+    for name, sub in node["properties"].items():
+        paths += _object_paths(sub, f"{path}.{name}")
+    return paths
+
+
+def _explain(path: str) -> str:
+    """What `kubectl explain` prints; empty until the API server has published the CRD's OpenAPI."""
+    return kubectl("explain", path, check=False).stdout
+
+
+@pytest.mark.parametrize("crd", all_crds(), ids=lambda crd: crd["spec"]["names"]["plural"])
+def test_kubectl_explain_shows_no_empty_description(cluster: None, crd: dict[str, Any]) -> None:
+    schema = crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]
+    for path in _object_paths(schema, crd["spec"]["names"]["plural"]):
+        explained = wait_for(partial(_explain, path), f"kubectl explain {path}")
+        assert "<empty>" not in explained, explained
+        assert "FIELDS:" in explained, explained

@@ -47,7 +47,7 @@ def test_new_tenant_is_not_run_with_conditions(operator: OperatorProcess, namesp
     assert condition(tenant, "UserAuthenticated")["reason"] == "NotRequired"  # type: ignore[index]
     assert all(c["observedGeneration"] == 1 for c in status["conditions"])
     assert resources.list("syncruns") == []
-    printed = kubectl("get", "tenants", "-n", namespace).stdout
+    printed = kubectl("get", "tenants", "-n", namespace, "-o", "wide").stdout
     assert "NotRun" in printed
     assert "Never synced." in printed
 

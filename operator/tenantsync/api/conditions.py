@@ -30,14 +30,22 @@ ConditionStatus = Literal["True", "False", "Unknown"]
 
 
 class Condition(BaseModel):
-    model_config = ConfigDict(populate_by_name=True)
+    """One aspect of the object's state, as `metav1.Condition`."""
+
+    model_config = ConfigDict(populate_by_name=True, use_attribute_docstrings=True)
 
     type: str = Field(max_length=316)
+    """The aspect this condition describes, e.g. Ready."""
     status: ConditionStatus
+    """True, False or Unknown."""
     reason: str = Field(max_length=1024, pattern=r"^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$")
+    """Why the status is what it is, in CamelCase, for programs."""
     message: str = Field(default="", max_length=32768)
+    """The same, for people."""
     lastTransitionTime: datetime
+    """When the status last changed."""
     observedGeneration: int | None = Field(default=None, ge=0)
+    """The `metadata.generation` the condition was set for."""
 
 
 def set_condition(

@@ -63,24 +63,28 @@ def _column(name: str, path: str, type_: str = "string", priority: int = 0) -> S
     return column
 
 
+# Only types: the API server publishes its own descriptions of these (and refuses any for metadata).
+_TYPE_META: dict[str, Schema] = {
+    "apiVersion": {"type": "string"},
+    "kind": {"type": "string"},
+    "metadata": {"type": "object"},
+}
+
+
 def _crd(
     kind: str,
     plural: str,
     short_names: list[str],
+    description: str,
     spec: type[BaseModel],
     status: type[BaseModel],
     columns: list[Schema],
 ) -> Schema:
     root: Schema = {
         "type": "object",
+        "description": description,
         "required": ["spec"],
-        "properties": {
-            "apiVersion": {"type": "string"},
-            "kind": {"type": "string"},
-            "metadata": {"type": "object"},
-            "spec": schema_of(spec),
-            "status": schema_of(status),
-        },
+        "properties": {**_TYPE_META, "spec": schema_of(spec), "status": schema_of(status)},
     }
     return {
         "apiVersion": "apiextensions.k8s.io/v1",
@@ -112,40 +116,46 @@ def _crd(
 
 
 def tenant_crd() -> Schema:
+    """Default columns: which tenant is in which state and which run to look at; prose only in `-o wide`."""
     return _crd(
         "Tenant",
         "tenants",
         ["tnt"],
+        "A Microsoft 365 tenant whose configuration tenantsync backs up, reviews and deploys from Git.",
         TenantSpec,
         TenantStatus,
         [
             _column("Status", ".status.phase"),
-            _column("Message", ".status.message"),
+            _column("Last Run", ".status.lastSyncRun"),
             _column("Last Sync", ".status.lastSyncTime", "date"),
             _column("Age", ".metadata.creationTimestamp", "date"),
-            _column("Tenant ID", ".spec.tenantId", priority=1),
+            _column("Last Success", ".status.lastSuccessfulSyncTime", "date", priority=1),
             _column("Mode", ".spec.mode", priority=1),
             _column("Schedule", ".spec.schedule", priority=1),
-            _column("Last Run", ".status.lastSyncRun", priority=1),
-            _column("Last Success", ".status.lastSuccessfulSyncTime", "date", priority=1),
+            _column("Tenant ID", ".spec.tenantId", priority=1),
+            _column("Message", ".status.message", priority=1),
         ],
     )
 
 
 def syncrun_crd() -> Schema:
+    """Default columns: the run's outcome, its size and its duration (AGE minus COMPLETED, as for a Job)."""
     return _crd(
         "SyncRun",
         "syncruns",
         ["sr"],
+        "One sync of a Tenant, start to end, like a Job: the durable record of what happened.",
         SyncRunSpec,
         SyncRunStatus,
         [
             _column("Tenant", ".spec.tenantRef.name"),
             _column("Status", ".status.phase"),
+            _column("Changes", ".status.plan.changeCount", "integer"),
+            _column("Completed", ".status.completionTime", "date"),
             _column("Age", ".metadata.creationTimestamp", "date"),
             _column("Step", ".status.step", priority=1),
-            _column("Changes", ".status.plan.changeCount", "integer", priority=1),
             _column("Trigger", ".spec.trigger", priority=1),
+            _column("Started", ".status.startTime", "date", priority=1),
             _column("Message", ".status.message", priority=1),
         ],
     )

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 
 class ErrorCode(StrEnum):
@@ -62,9 +62,14 @@ class CodedError(Exception):
 class RunError(BaseModel):
     """What stopped a run, as status shows it: a code to search for, words for people, a page to read."""
 
+    model_config = ConfigDict(use_attribute_docstrings=True)
+
     code: ErrorCode
+    """Stable code of the failure, e.g. ClientSecretExpired; search for it in logs and docs."""
     message: str
+    """What went wrong and what to do about it."""
     troubleshootingUrl: str
+    """The troubleshooting page for the code."""
 
 
 def troubleshooting_url(docs_base_url: str, code: ErrorCode) -> str:

@@ -65,6 +65,8 @@ class TenantReference(Model):
 
 
 class SyncRunSpec(Model):
+    """Which Tenant to sync and what started the run; immutable, like a Job's."""
+
     model_config = Model.model_config | {
         "json_schema_extra": {
             "x-kubernetes-validations": [
@@ -83,88 +85,138 @@ class SyncRunSpec(Model):
 
 
 class UserSignIn(Model):
+    """The delegated user's sign-in for the types that need a user; the device code while one is pending."""
+
     state: SignInState | None = None
     """Pending, SignedIn (silently), SignedInByDeviceCode, TimedOut, Blocked or Failed (declined)."""
     userCode: str | None = None
     """The code to enter at the verification URL while the sign-in is pending."""
     verificationUri: str | None = None
+    """Where the user enters the code (e.g. https://microsoft.com/devicelogin)."""
     expiresAt: datetime | None = None
+    """When the pending device code expires and the run goes on with the service principal alone."""
     message: str | None = None
+    """Why the sign-in failed (timed out, or blocked by Conditional Access or MFA), word for word."""
 
 
 class AuthenticationStatus(Model):
+    """How the run signed in: the service principal, its permissions, and the delegated user if any."""
+
     servicePrincipal: str | None = None
     """Outcome of the service principal's sign-in."""
     grantedPermissions: list[str] = Field(default_factory=list)
+    """Application permissions the configured types need that the token carries."""
     missingPermissions: list[str] = Field(default_factory=list)
+    """Application permissions the configured types need that no administrator has consented to yet."""
     adminConsentUrl: str | None = None
+    """Where a Global Administrator grants the missing permissions; the run resumes by itself after."""
     user: UserSignIn | None = None
+    """The delegated user's sign-in, when the Tenant sets `userAuthentication`."""
 
 
 class BackupStatus(Model):
+    """What the backup read from the tenant and the commit that records it."""
+
     commit: str | None = None
     """Commit on the backup branch that records this sync (none when nothing changed)."""
     objects: int = 0
+    """How many objects were read from the tenant, all types together."""
     objectsByType: dict[str, int] = Field(default_factory=dict)
+    """How many objects were read per configuration type."""
     skippedTypes: list[str] = Field(default_factory=list)
     """Types not backed up, e.g. because no user was signed in."""
 
 
 class PlanChange(Model):
+    """One change the plan would make to the tenant."""
+
     action: ChangeAction
     """create, update or delete."""
     type: ResourceType
     """The configuration type, as named in spec.resources."""
     id: str
+    """The object's id in the tenant (for a create, the id of its file in the desired state)."""
     displayName: str | None = None
+    """The object's display name, for people."""
     changedFields: list[str] = Field(default_factory=list)
     """JSON paths that differ between the desired and the live object."""
 
 
 class PlanStatus(Model):
+    """The difference between the desired state and the tenant, which an approval applies to."""
+
     digest: str | None = None
     """sha256 of the whole plan; an approval applies to exactly this plan."""
     changeCount: int = 0
+    """How many changes the plan holds (0: the tenant already matches the desired state)."""
     changes: list[PlanChange] = Field(default_factory=list)
+    """Every change, in the order it would be deployed."""
 
 
 class ApprovalStatus(Model):
+    """The decision taken on the plan through the `tenantsync.io/approval` annotation."""
+
     decision: Decision | None = None
     """approve, reject or reject-and-revert."""
     decidedAt: datetime | None = None
+    """When the operator saw the decision."""
     decidedBy: str | None = None
+    """Who decided, as the admission policy recorded it in `tenantsync.io/approval-by`."""
 
 
 class ChangeResult(Model):
+    """The outcome of one planned change, recorded as it completes so a restart never applies it twice."""
+
     id: str
+    """The object's id, as in the plan."""
     type: ResourceType
+    """Configuration type of the object, as in the plan."""
     action: ChangeAction
+    """create, update or delete, as in the plan."""
     result: ChangeOutcome
     """Applied, Failed or Conflict; Applying while the change is being sent."""
     message: str | None = None
+    """Why the change failed or conflicted."""
     createdId: str | None = None
     """The id the tenant gave a created object (its file is renamed to it in the repository)."""
 
 
 class DeployStatus(Model):
+    """What the deployment of an approved plan did, change by change."""
+
     results: list[ChangeResult] = Field(default_factory=list)
+    """One entry per planned change that was sent (or is being sent) to the tenant."""
 
 
 class SyncRunStatus(Model):
+    """What happened in the run, step by step: the durable record of one sync."""
+
     phase: RunPhase | None = None
+    """Starting, InProgress, Pending*; once finished: Succeeded, Rejected, PartiallySuccessful, NewError."""
     step: RunStep | None = None
     """Where the pipeline stands; a restarted operator resumes here."""
     message: str | None = None
+    """What the phase means right now, for people."""
     observedGeneration: int | None = None
+    """The `metadata.generation` of the spec this status describes."""
     conditions: list[Condition] = Field(
         default_factory=list,
         json_schema_extra={"x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["type"]},
     )
+    """Authenticated, BackedUp, Planned, Approved or Denied, Deployed, and Complete or Failed."""
     startTime: datetime | None = None
+    """When the operator started the run."""
     completionTime: datetime | None = None
+    """When the run finished; empty while it is under way."""
     error: RunError | None = None
+    """The error that stopped the run, with its code and troubleshooting page."""
     authentication: AuthenticationStatus | None = None
+    """How the run signed in to the tenant."""
     backup: BackupStatus | None = None
+    """What the backup read and committed."""
     plan: PlanStatus | None = None
+    """The changes needed to make the tenant match the desired state."""
     approval: ApprovalStatus | None = None
+    """The decision on the plan."""
     deploy: DeployStatus | None = None
+    """The result of every deployed change."""

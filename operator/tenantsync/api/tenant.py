@@ -118,6 +118,8 @@ CRON_FIELDS_RULE = "self == '' || self.split(' ').filter(f, f != '').size() in [
 
 
 class TenantSpec(Model):
+    """Which tenant to sync, how to sign in to it, where its configuration lives in Git, and when."""
+
     tenantId: str = Field(
         max_length=253,
         json_schema_extra=_rule(
@@ -172,6 +174,8 @@ class CredentialKind(StrEnum):
 
 
 class CredentialsStatus(Model):
+    """The service principal's credential as last read from its Secret (never the secret itself)."""
+
     kind: CredentialKind | None = None
     """ClientSecret or Certificate."""
     expiresAt: datetime | None = None
@@ -179,6 +183,8 @@ class CredentialsStatus(Model):
 
 
 class TenantStatus(Model):
+    """What the operator observed: the sync status people watch, its conditions and the newest runs."""
+
     phase: TenantPhase | None = None
     """Sync status: NotRun, Starting, InProgress, Pending*, PartiallySuccessful, NewError or Idle."""
     message: str | None = None
@@ -186,10 +192,12 @@ class TenantStatus(Model):
     phaseTransitionTime: datetime | None = None
     """Since when the Tenant has been in this phase."""
     observedGeneration: int | None = None
+    """The `metadata.generation` of the spec this status describes."""
     conditions: list[Condition] = Field(
         default_factory=list,
         json_schema_extra={"x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["type"]},
     )
+    """Ready, CredentialsValid, AdminConsentGranted and UserAuthenticated, as `metav1.Condition`s."""
     error: RunError | None = None
     """The error that keeps the Tenant itself from syncing (e.g. an invalid schedule)."""
     lastSyncRun: str | None = None
@@ -205,3 +213,4 @@ class TenantStatus(Model):
     lastHandledSyncRequest: str | None = None
     """The value of the `tenantsync.io/sync-requested-at` annotation that last started a run."""
     credentials: CredentialsStatus | None = None
+    """Kind and expiry of the service principal's credential; alerts fire before it expires."""

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from tenantsync.api import crds_yaml
+from tenantsync.logs import LogFormat
 from tenantsync.settings import OperatorSettings
 
 
@@ -46,7 +47,15 @@ def _parser() -> argparse.ArgumentParser:
         help="where the operator keeps its clones of the tenants' repositories",
     )
     run.add_argument("--liveness", default="http://0.0.0.0:8081/healthz", help="kopf liveness endpoint")
-    run.add_argument("--verbose", action="store_true")
+    run.add_argument("--verbose", action="store_true", help="log at DEBUG (Graph requests included)")
+    run.add_argument(
+        "--log-format",
+        type=LogFormat,
+        choices=list(LogFormat),
+        default=os.environ.get("TENANTSYNC_LOG_FORMAT", LogFormat.FULL.value),
+        help="full: time, level, logger, objects, message (default); plain: the same without the time;"
+        " json: one JSON object per line, for log pipelines",
+    )
 
     demo = commands.add_parser("demo", help="narrated lifecycle on the local control plane and the simulator")
     demo.add_argument(
@@ -78,7 +87,9 @@ def main(argv: list[str] | None = None) -> int:
             admin_consent_poll_seconds=args.admin_consent_poll,
             workdir=args.workdir,
         )
-        run_operator(settings, liveness_endpoint=args.liveness, verbose=args.verbose)
+        run_operator(
+            settings, liveness_endpoint=args.liveness, verbose=args.verbose, log_format=args.log_format
+        )
         return 0
     if args.command == "demo":
         from tenantsync.cli.demo import run_demo

@@ -12,6 +12,7 @@ from tenantsync.controllers import runs_index, syncruns, tenants
 from tenantsync.controllers.constants import FINALIZER, KOPF_ANNOTATION_PREFIX
 from tenantsync.controllers.status import StatusWriter
 from tenantsync.kube import KubeClient
+from tenantsync.logs import LogFormat, configure_logging
 from tenantsync.metrics import OperatorMetrics
 from tenantsync.settings import OperatorSettings
 from tenantsync.sync import TenantCache, build_pipeline
@@ -52,10 +53,10 @@ def build_registry(
     return registry
 
 
-def run_operator(settings: OperatorSettings, *, liveness_endpoint: str | None, verbose: bool) -> None:
-    kopf.configure(verbose=verbose, log_format=kopf.LogFormat.PLAIN)
-    # MSAL's debug log prints token-endpoint responses, device codes included: never below WARNING.
-    logging.getLogger("msal").setLevel(logging.WARNING)
+def run_operator(
+    settings: OperatorSettings, *, liveness_endpoint: str | None, verbose: bool, log_format: LogFormat
+) -> None:
+    configure_logging(log_format, verbose=verbose)
     kube = KubeClient.from_environment()
     metrics = OperatorMetrics(version=version("tenantsync"), clock=settings.clock)
     server = metrics.serve(settings.metrics_port)

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
+import pytest
 import yaml
 
 from tenantsync.api import all_crds, crds_yaml
+from tenantsync.api.tenant import UserAuthentication
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -48,13 +51,52 @@ def test_yaml_has_no_anchors_for_people_to_decode() -> None:
     assert len(list(yaml.safe_load_all(text))) == 2
 
 
+def _undescribed(schema: dict[str, Any], path: str) -> list[str]:
+    """Fields `kubectl explain` would show as `<empty>`: every property, nested too, needs a description."""
+    missing = []
+    for name, sub in (schema.get("properties") or {}).items():
+        if not sub.get("description"):
+            missing.append(f"{path}.{name}")
+        missing += _undescribed(sub, f"{path}.{name}")
+    if isinstance(schema.get("items"), dict):
+        missing += _undescribed(schema["items"], f"{path}[]")
+    if isinstance(schema.get("additionalProperties"), dict):
+        missing += _undescribed(schema["additionalProperties"], f"{path}{{}}")
+    return missing
+
+
+@pytest.mark.parametrize("crd", all_crds(), ids=lambda crd: crd["spec"]["names"]["kind"])
+def test_every_field_explains_itself(crd: dict[str, Any]) -> None:
+    schema = crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]
+    assert schema.get("description")
+    # The API server describes apiVersion, kind and metadata itself (ObjectMeta's text).
+    root_fields = {"apiVersion", "kind", "metadata"}
+    schema = {**schema, "properties": {k: v for k, v in schema["properties"].items() if k not in root_fields}}
+    assert _undescribed(schema, crd["spec"]["names"]["kind"]) == []
+
+
+def test_descriptions_come_from_the_models_docstrings() -> None:
+    tenant, syncrun = (crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"] for crd in all_crds())
+    user = tenant["properties"]["spec"]["properties"]["userAuthentication"]["properties"]
+    assert (
+        user["timeoutSeconds"]["description"] == UserAuthentication.model_fields["timeoutSeconds"].description
+    )
+    condition = syncrun["properties"]["status"]["properties"]["conditions"]["items"]["properties"]
+    assert condition["lastTransitionTime"]["description"] == "When the status last changed."
+
+
+def _columns(crd: dict[str, Any], *, wide: bool) -> list[str]:
+    columns = crd["spec"]["versions"][0]["additionalPrinterColumns"]
+    return [c["name"] for c in columns if wide or "priority" not in c]
+
+
 def test_printer_columns_answer_the_first_questions() -> None:
     tenant, syncrun = all_crds()
-    tenant_columns = [
-        c["name"] for c in tenant["spec"]["versions"][0]["additionalPrinterColumns"] if "priority" not in c
-    ]
-    run_columns = [
-        c["name"] for c in syncrun["spec"]["versions"][0]["additionalPrinterColumns"] if "priority" not in c
-    ]
-    assert tenant_columns == ["Status", "Message", "Last Sync", "Age"]
-    assert run_columns == ["Tenant", "Status", "Age"]
+    assert _columns(tenant, wide=False) == ["Status", "Last Run", "Last Sync", "Age"]
+    assert _columns(syncrun, wide=False) == ["Tenant", "Status", "Changes", "Completed", "Age"]
+
+
+def test_prose_is_only_in_the_wide_view() -> None:
+    for crd in all_crds():
+        assert "Message" not in _columns(crd, wide=False)
+        assert _columns(crd, wide=True)[-1] == "Message"

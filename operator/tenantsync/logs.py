@@ -1,0 +1,155 @@
+"""One log line per event, naming the namespace, Tenant and SyncRun it concerns, as text or as JSON.
+
+kopf's per-object records carry their object in `k8s_ref` (its ObjectLogger); every other record made
+inside a `log_context` (a run's task) carries that context's objects. Both come out as the same
+`namespace`, `tenant` and `syncrun` fields, so `grep syncrun=NAME` (text) or `select(.syncrun == "NAME")`
+(JSON) finds a run's lines. This module knows nothing of kopf, so every layer may use it.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import TextIO
+
+from pythonjsonlogger.core import RESERVED_ATTRS
+from pythonjsonlogger.json import JsonFormatter
+
+__all__ = ["CONTEXT_FIELDS", "LogFormat", "configure_logging", "log_context"]
+
+CONTEXT_FIELDS = ("namespace", "tenant", "syncrun")
+"""Record attributes that name the objects a line concerns, in the order lines show them."""
+
+_KOPF_ATTRS = ("k8s_ref", "k8s_skip", "settings")
+"""What kopf's ObjectLogger puts on records: replaced by the context fields, never serialised."""
+
+
+class LogFormat(StrEnum):
+    """kopf's names: `full` for people, `plain` when the collector adds timestamps, `json` for pipelines."""
+
+    FULL = "full"
+    PLAIN = "plain"
+    JSON = "json"
+
+
+_OBJECTS: ContextVar[dict[str, str] | None] = ContextVar("tenantsync_log_objects", default=None)
+
+
+@contextmanager
+def log_context(*, namespace: str, tenant: str, syncrun: str | None = None) -> Iterator[None]:
+    """Every record logged inside, by any module, names these objects: the pipeline, Graph and Git alike.
+
+    A context variable, so it follows the task into the tasks and `asyncio.to_thread` calls it starts.
+    """
+    objects = {"namespace": namespace, "tenant": tenant} | ({"syncrun": syncrun} if syncrun else {})
+    token = _OBJECTS.set(objects)
+    try:
+        yield
+    finally:
+        _OBJECTS.reset(token)
+
+
+class ObjectContext(logging.Filter):
+    """Names the objects of each record: kopf's own (`k8s_ref`), else those of the `log_context` around it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        ref = getattr(record, "k8s_ref", None)
+        if isinstance(ref, dict):
+            record.namespace = ref.get("namespace")
+            field = {"Tenant": "tenant", "SyncRun": "syncrun"}.get(str(ref.get("kind")))
+            if field:
+                setattr(record, field, ref.get("name"))
+        elif not any(hasattr(record, field) for field in CONTEXT_FIELDS):
+            for field, value in (_OBJECTS.get() or {}).items():
+                setattr(record, field, value)
+        return True
+
+
+class RoutineAtDebug(logging.Filter):
+    """Turns a logger's routine INFO records into DEBUG ones: `--verbose` shows them, the everyday log not.
+
+    httpx logs every Graph request at INFO (a quarter of a sync's lines); kopf logs every tick of the
+    schedule timer (`Timer 'schedule' succeeded.`, every 10 s per Tenant) and its liveness endpoint every
+    probe (`aiohttp.access`) at INFO.
+    """
+
+    def __init__(self, routine: re.Pattern[str]) -> None:
+        super().__init__()
+        self._routine = routine
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno != logging.INFO or not self._routine.fullmatch(record.getMessage()):
+            return True
+        record.levelno, record.levelname = logging.DEBUG, logging.getLevelName(logging.DEBUG)
+        return logging.getLogger(record.name).isEnabledFor(logging.DEBUG)
+
+
+_ROUTINE_INFO = {
+    "httpx": re.compile(r".*", re.DOTALL),
+    "aiohttp.access": re.compile(r".*", re.DOTALL),
+    "kopf.objects": re.compile(r"Timer '[^']*' succeeded\."),
+}
+"""Per logger, the INFO messages that are routine; only their failures are news."""
+
+
+def _utc_timestamp(record: logging.LogRecord) -> str:
+    return (
+        datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    )
+
+
+class TextFormatter(logging.Formatter):
+    """`TIME LEVEL LOGGER [namespace=.. tenant=.. syncrun=..] message`; newlines (tracebacks too) escaped."""
+
+    def __init__(self, *, with_time: bool) -> None:
+        super().__init__()
+        self._with_time = with_time
+
+    def format(self, record: logging.LogRecord) -> str:
+        head = [_utc_timestamp(record)] if self._with_time else []
+        head += [f"{record.levelname:<7}", record.name]
+        context = " ".join(
+            f"{field}={value}" for field in CONTEXT_FIELDS if (value := getattr(record, field, None))
+        )
+        if context:
+            head.append(f"[{context}]")
+        return " ".join([*head, super().format(record)]).replace("\n", "\\n")
+
+
+def _json_formatter() -> JsonFormatter:
+    return JsonFormatter(
+        "%(levelname)s %(name)s %(message)s",
+        rename_fields={"levelname": "level", "name": "logger"},
+        reserved_attrs=[*RESERVED_ATTRS, *_KOPF_ATTRS],
+        timestamp=True,
+    )
+
+
+def _formatter(log_format: LogFormat) -> logging.Formatter:
+    if log_format is LogFormat.JSON:
+        return _json_formatter()
+    return TextFormatter(with_time=log_format is LogFormat.FULL)
+
+
+def configure_logging(log_format: LogFormat, *, verbose: bool, stream: TextIO | None = None) -> None:
+    """The process's one log handler (instead of `kopf.configure`, whose plain format names nothing)."""
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(ObjectContext())
+    handler.setFormatter(_formatter(log_format))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.DEBUG if verbose else logging.INFO)
+    logging.captureWarnings(True)  # Python warnings are lines in the same format, not bare stderr text
+    for name, routine in _ROUTINE_INFO.items():
+        logger = logging.getLogger(name)
+        logger.filters[:] = [f for f in logger.filters if not isinstance(f, RoutineAtDebug)]
+        logger.addFilter(RoutineAtDebug(routine))
+    # httpcore's DEBUG lines trace every socket operation: noise even in verbose mode.
+    logging.getLogger("httpcore").setLevel(logging.INFO)
+    # MSAL's debug log prints token-endpoint responses, device codes included: never below WARNING.
+    logging.getLogger("msal").setLevel(logging.WARNING)
