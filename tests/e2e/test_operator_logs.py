@@ -29,7 +29,9 @@ def _parse_text(line: str) -> dict[str, Any]:
     match = TEXT_LINE.fullmatch(line)
     assert match, f"not a `TIME LEVEL LOGGER [objects] message` line: {line!r}"
     record: dict[str, Any] = {k: v for k, v in match.groupdict().items() if k != "context"}
-    record.update(pair.split("=", 1) for pair in (match["context"] or "").split())
+    for pair in (match["context"] or "").split():
+        key, _, value = pair.partition("=")
+        record[key] = value
     return record
 
 

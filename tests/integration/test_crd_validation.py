@@ -144,14 +144,15 @@ def _demo_like_objects(namespace: str) -> str:
         "phase": "PendingAuthentication", "message": TIMEOUT_MESSAGE, "lastSyncRun": waiting,
         "lastSyncTime": stamp(0), "lastSuccessfulSyncTime": stamp(30),
     })  # fmt: skip
-    for name, status in [
+    runs: list[tuple[str, dict[str, Any]]] = [
         (waiting, {"phase": "PendingAuthentication", "step": "Authenticate", "startTime": stamp(0)}),
         (finished, {
             "phase": "PartiallySuccessful", "step": "Done",
             "startTime": stamp(30), "completionTime": stamp(27),
             "plan": {"changeCount": 128}, "message": TIMEOUT_MESSAGE,
         }),
-    ]:  # fmt: skip
+    ]  # fmt: skip
+    for name, status in runs:
         resources.create("syncruns", syncrun_manifest(name, "contoso"))
         resources.patch_status("syncruns", name, status)
     return finished

@@ -9,8 +9,8 @@ import json
 import logging
 import re
 import warnings
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Iterator
+from typing import Any, Protocol
 
 import kopf
 import pytest
@@ -18,7 +18,11 @@ import pytest
 from tenantsync.cli.main import _parser
 from tenantsync.logs import LogFormat, configure_logging, log_context
 
-Configure = Callable[[LogFormat, bool], io.StringIO]
+
+class Configure(Protocol):
+    def __call__(self, log_format: LogFormat, verbose: bool = False) -> io.StringIO: ...
+
+
 RUN = {"namespace": "m365", "tenant": "contoso", "syncrun": "contoso-20261128-060000"}
 
 
@@ -46,8 +50,12 @@ def configure() -> Iterator[Configure]:
 
 def _kopf_logger(kind: str, name: str) -> kopf.LocalObjectLogger:
     """kopf's own per-object logger, as it logs `Handler 'execute' succeeded.` (no event is posted)."""
-    metadata = {"name": name, "namespace": "m365", "uid": "u1"}
-    body = kopf.Body({"apiVersion": "tenantsync.io/v1alpha1", "kind": kind, "metadata": metadata})
+    raw: Any = {
+        "apiVersion": "tenantsync.io/v1alpha1",
+        "kind": kind,
+        "metadata": {"name": name, "namespace": "m365", "uid": "u1"},
+    }
+    body = kopf.Body(raw)
     return kopf.LocalObjectLogger(body=body, settings=kopf.OperatorSettings())
 
 

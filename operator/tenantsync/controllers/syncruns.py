@@ -31,6 +31,7 @@ from tenantsync.controllers.ownership import owner_reference
 from tenantsync.controllers.runs_index import run_phase, runs_of
 from tenantsync.controllers.status import RUN_MIRROR_FIELDS, StatusWriter, tenant_status_for_run
 from tenantsync.kube import KubeClient, NotFoundError
+from tenantsync.logs import log_context
 from tenantsync.metrics import OperatorMetrics, observe_step
 from tenantsync.scheduling import RunRecord
 from tenantsync.settings import OperatorSettings
@@ -62,6 +63,18 @@ class RunExecutor:
         name, namespace = body.metadata.name, body.metadata.namespace
         assert name is not None and namespace is not None
         tenant_name = body.spec["tenantRef"]["name"]
+        with log_context(namespace=namespace, tenant=tenant_name, syncrun=name):
+            await self._execute(body, stopped, runs, name, namespace, tenant_name)
+
+    async def _execute(
+        self,
+        body: kopf.Body,
+        stopped: kopf.DaemonStopped,
+        runs: Callable[[], list[RunRecord]],
+        name: str,
+        namespace: str,
+        tenant_name: str,
+    ) -> None:
         status = SyncRunStatus.model_validate(dict(body.status or {}))
         while not stopped and not (status.phase and status.phase.finished):
             now = self._settings.clock()
