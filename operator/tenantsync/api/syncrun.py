@@ -188,6 +188,17 @@ class DeployStatus(Model):
     """One entry per planned change that was sent (or is being sent) to the tenant."""
 
 
+class RetryStatus(Model):
+    """A step waiting to be tried again because a service failed transiently (throttling, 5xx)."""
+
+    reason: str
+    """What failed, e.g. "Graph answered 503 ServiceUnavailable"."""
+    attempt: int
+    """How many times the step has failed this way in a row."""
+    nextAttemptTime: datetime
+    """When the step runs again."""
+
+
 class SyncRunStatus(Model):
     """What happened in the run, step by step: the durable record of one sync."""
 
@@ -219,4 +230,6 @@ class SyncRunStatus(Model):
     approval: ApprovalStatus | None = None
     """The decision on the plan."""
     deploy: DeployStatus | None = None
+    retry: RetryStatus | None = None
+    """Set while the current step waits to be retried after a transient failure; cleared when it moves on."""
     """The result of every deployed change."""

@@ -59,10 +59,15 @@ class VerifyingSession(requests.Session):
     def __init__(self, verify: str | bool) -> None:
         super().__init__()
         self._tenantsync_verify = verify
+        self.last_status: int | None = None
+        """The last response's HTTP status: MSAL turns a throttled token request into an error dict."""
+        self.last_retry_after: str | None = None
 
     def request(self, *args: Any, **kwargs: Any) -> requests.Response:
         kwargs.setdefault("verify", self._tenantsync_verify)
-        return super().request(*args, **kwargs)
+        response = super().request(*args, **kwargs)
+        self.last_status, self.last_retry_after = response.status_code, response.headers.get("Retry-After")
+        return response
 
 
 class SignInError(CodedError):
@@ -75,8 +80,11 @@ class SignInError(CodedError):
 
 TOKEN_REUSE_MARGIN = timedelta(minutes=5)
 """A token is reused until this close to its expiry, so no request starts with a token about to lapse."""
-TRANSIENT_ATTEMPTS = 3
+TRANSIENT_ATTEMPTS = 4
 TRANSIENT_OAUTH_ERRORS = frozenset({"temporarily_unavailable", "server_error"})
+TRANSIENT_STATUSES = frozenset({429, 500, 502, 503, 504})
+MAX_RETRY_AFTER_SECONDS = 30.0
+"""Longer waits asked for by the identity platform end the attempt; the next sync tries again."""
 
 
 class AccessToken(BaseModel):
@@ -113,6 +121,7 @@ class ServicePrincipal:
         self._verify = verify
         self._app: msal.ConfidentialClientApplication | None = None
         self._cache = msal.TokenCache()
+        self._http = VerifyingSession(verify)
         self._token: AccessToken | None = None
         self._lock = asyncio.Lock()
 
@@ -139,7 +148,7 @@ class ServicePrincipal:
                     authority=self._endpoints.authority(self._tenant_id),
                     token_cache=self._cache,
                     instance_discovery=self._endpoints.public_cloud_authority,
-                    http_client=VerifyingSession(self._verify),
+                    http_client=self._http,
                     timeout=30,
                 )
             except ValueError:  # MSAL reads the tenant's OpenID configuration here, and hides why it failed
@@ -180,7 +189,7 @@ class ServicePrincipal:
         async with self._lock:
             if fresh:
                 self._token = None
-                for item in self._cache.search(msal.TokenCache.CredentialType.ACCESS_TOKEN):
+                for item in list(self._cache.search(msal.TokenCache.CredentialType.ACCESS_TOKEN)):
                     self._cache.remove_at(item)
             token = self._token
             if token is None or token.expires_at - datetime.now(UTC) <= TOKEN_REUSE_MARGIN:
@@ -190,6 +199,7 @@ class ServicePrincipal:
     def _acquire(self) -> AccessToken:
         """Ask MSAL (its cache first), retrying briefly when the identity platform fails transiently."""
         for attempt in range(1, TRANSIENT_ATTEMPTS + 1):
+            self._http.last_status = None
             try:
                 result = self._application().acquire_token_for_client(
                     [f"{self._endpoints.graph_resource}/.default"]
@@ -200,15 +210,26 @@ class ServicePrincipal:
             else:
                 if "access_token" in result:
                     break
-                if result.get("error") not in TRANSIENT_OAUTH_ERRORS or attempt == TRANSIENT_ATTEMPTS:
+                transient = (
+                    result.get("error") in TRANSIENT_OAUTH_ERRORS
+                    or self._http.last_status in TRANSIENT_STATUSES
+                )
+                if not transient or attempt == TRANSIENT_ATTEMPTS:
                     raise self._error(result)
-            time.sleep(random.uniform(0.5, 1.0) * 2**attempt)
+            time.sleep(self._backoff(attempt))
         claims = token_claims(result["access_token"])
         return AccessToken(
             value=SecretStr(result["access_token"]),
             roles=frozenset(claims.get("roles", [])),
             expires_at=datetime.fromtimestamp(int(claims.get("exp", 0)), UTC),
         )
+
+    def _backoff(self, attempt: int) -> float:
+        """Retry-After when the identity platform gave one (up to a cap), else jittered exponential."""
+        told = self._http.last_retry_after
+        if told and told.isdigit():
+            return min(float(told), MAX_RETRY_AFTER_SECONDS)
+        return random.uniform(0.5, 1.0) * float(2**attempt)
 
     def _error(self, result: dict[str, Any]) -> SignInError:
         codes = [int(c) for c in result.get("error_codes", [])]

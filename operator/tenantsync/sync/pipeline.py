@@ -15,7 +15,7 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import ClassVar, Generic, Protocol, TypeVar
 
 from tenantsync.api import (
@@ -25,6 +25,7 @@ from tenantsync.api import (
     ConditionType,
     CredentialsStatus,
     ErrorCode,
+    RetryStatus,
     RunError,
     RunPhase,
     RunStep,
@@ -33,9 +34,14 @@ from tenantsync.api import (
     set_condition,
     troubleshooting_url,
 )
-from tenantsync.graph import GraphError, GraphPermissionDenied
+from tenantsync.graph import GraphError, GraphPermissionDenied, GraphTransientError
 
 log = logging.getLogger(__name__)
+
+TRANSIENT_ATTEMPTS = 8
+"""A step that keeps failing transiently ends the run after this many tries (with backoff, ~half an hour)."""
+TRANSIENT_WAIT_SECONDS = (15.0, 1800.0)
+"""Bounds of the wait between tries: at least a breath, at most what a person would still call "soon"."""
 
 DATA_ERRORS = (ValueError, TypeError, KeyError, LookupError, UnicodeError)
 """Input the code did not expect: deterministic, so retrying would wedge the run. Anything else (the
@@ -180,6 +186,8 @@ class Pipeline(Generic[SessionT]):
                 transition = await step(ctx, session)
         except CodedError as error:
             transition = self._failed(ctx, step, ctx.fail(error.code, error.message))
+        except GraphTransientError as error:
+            transition = self._transient(ctx, step, error)
         except GraphError as error:
             transition = self._failed(ctx, step, graph_failure(ctx, error, step.activity))
         except DATA_ERRORS as error:
@@ -192,6 +200,32 @@ class Pipeline(Generic[SessionT]):
         transition = self._with_user_outcome(ctx, transition)
         record_transition(status, transition, generation=ctx.generation, now=ctx.now)
         return transition
+
+    def _transient(self, ctx: RunContext, step: Step[SessionT], error: GraphTransientError) -> Transition:
+        """Graph could not answer now: try the step again later, visibly, a bounded number of times."""
+        status = ctx.status
+        attempt = (status.retry.attempt if status.retry else 0) + 1
+        reason = f"Graph answered {error.status or 'nothing'} {error.code}"
+        if attempt > TRANSIENT_ATTEMPTS:
+            return self._failed(
+                ctx,
+                step,
+                ctx.fail(
+                    ErrorCode.GRAPH_REQUEST_FAILED,
+                    f"{reason} while {step.activity}, {TRANSIENT_ATTEMPTS} times in a row: {error.message}"
+                    " Nothing was lost; sync again later.",
+                ),
+            )
+        low, high = TRANSIENT_WAIT_SECONDS
+        seconds = min(max(error.retry_after or low * 2 ** (attempt - 1), low), high)
+        next_try = ctx.now + timedelta(seconds=seconds)
+        status.retry = RetryStatus(reason=reason, attempt=attempt, nextAttemptTime=next_try)
+        return Wait(
+            seconds,
+            status.phase or RunPhase.IN_PROGRESS,
+            f"{reason} while {step.activity}: {error.message} Trying again at {next_try:%H:%M:%S} UTC"
+            f" (attempt {attempt + 1} of {TRANSIENT_ATTEMPTS + 1}).",
+        )
 
     @staticmethod
     def _failed(ctx: RunContext, step: Step[SessionT], finish: Finish) -> Finish:
@@ -226,6 +260,8 @@ def record_transition(
     status.phase = transition.phase
     status.message = transition.message
     status.observedGeneration = generation
+    if not (isinstance(transition, Wait) and status.retry and status.retry.nextAttemptTime > now):
+        status.retry = None
     if isinstance(transition, Advance):
         status.step = transition.step
     elif isinstance(transition, Wait) and transition.resume_at is not None:

@@ -192,3 +192,71 @@ async def test_intune_assignments_go_through_the_assign_action() -> None:
     assert ctx.status.deploy.results[0].result == ChangeOutcome.APPLIED
     assert graph.writes() == [("POST", f"{configurations}/cfg/assign")]
     assert graph.collections[configurations]["cfg"]["assignments"] == [assignment]
+
+
+CONFIGURATIONS = "deviceManagement/deviceConfigurations"
+GROUP_TARGET = {"target": {"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": "g1"}}
+
+
+def in_doubt(ctx: RunContext, change_id: str, action: ChangeAction) -> None:
+    """The state a crash leaves: the change was marked Applying and its fate is unknown."""
+    ctx.status.deploy = DeployStatus(
+        results=[
+            ChangeResult(
+                id=change_id,
+                type=ResourceType.DEVICE_CONFIGURATIONS,
+                action=action,
+                result=ChangeOutcome.APPLYING,
+            )
+        ]
+    )
+
+
+async def test_an_update_interrupted_between_its_patch_and_its_assign_resumes_with_the_assign() -> None:
+    graph = FakeGraph()
+    planned_live = {"id": "cfg", "displayName": "Wi-Fi", "assignments": []}
+    graph.add(CONFIGURATIONS, {**planned_live, "displayName": "Wi-Fi (corp)"})  # the PATCH landed
+    graph.add("groups", {"id": "g1"})
+    desired = {
+        "deviceConfigurations/cfg.json": {
+            **planned_live,
+            "displayName": "Wi-Fi (corp)",
+            "assignments": [GROUP_TARGET],
+        }
+    }
+    ctx, session = planned(desired, {"deviceConfigurations/cfg.json": planned_live}, graph)
+    in_doubt(ctx, "cfg", ChangeAction.UPDATE)
+    await Deploy()(ctx, session)
+    assert ctx.status.deploy is not None
+    assert ctx.status.deploy.results[0].result == ChangeOutcome.APPLIED
+    assert graph.writes() == [("POST", f"{CONFIGURATIONS}/cfg/assign")], "the PATCH is not sent twice"
+
+
+async def test_a_create_interrupted_before_its_assign_is_completed_not_duplicated() -> None:
+    graph = FakeGraph()
+    graph.add(CONFIGURATIONS, {"id": "made-before-the-crash", "displayName": "Wi-Fi", "assignments": []})
+    graph.add("groups", {"id": "g1"})
+    desired = {
+        "deviceConfigurations/new.json": {"id": "new", "displayName": "Wi-Fi", "assignments": [GROUP_TARGET]}
+    }
+    ctx, session = planned(desired, {}, graph)
+    in_doubt(ctx, "new", ChangeAction.CREATE)
+    await Deploy()(ctx, session)
+    assert ctx.status.deploy is not None
+    assert (ctx.status.deploy.results[0].result, ctx.status.deploy.results[0].createdId) == (
+        ChangeOutcome.APPLIED,
+        "made-before-the-crash",
+    )
+    assert graph.writes() == [("POST", f"{CONFIGURATIONS}/made-before-the-crash/assign")]
+
+
+async def test_a_part_changed_by_someone_else_is_still_a_conflict() -> None:
+    graph = FakeGraph()
+    planned_live = {"id": "cfg", "displayName": "Wi-Fi", "assignments": []}
+    graph.add(CONFIGURATIONS, {**planned_live, "displayName": "Someone else's name"})
+    desired = {"deviceConfigurations/cfg.json": {**planned_live, "displayName": "Wi-Fi (corp)"}}
+    ctx, session = planned(desired, {"deviceConfigurations/cfg.json": planned_live}, graph)
+    await Deploy()(ctx, session)
+    assert ctx.status.deploy is not None
+    assert ctx.status.deploy.results[0].result == ChangeOutcome.CONFLICT
+    assert graph.writes() == []

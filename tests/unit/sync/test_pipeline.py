@@ -21,9 +21,10 @@ from tenantsync.api import (
     find_condition,
 )
 from tenantsync.auth import CredentialsError, SignInError
-from tenantsync.graph import GraphError, GraphPermissionDenied
+from tenantsync.graph import GraphError, GraphPermissionDenied, GraphThrottled, GraphUnavailable
 from tenantsync.repository import RepositoryError
-from tenantsync.sync import Finish, Pipeline, RunContext, Transition
+from tenantsync.sync import Finish, Pipeline, RunContext, Transition, Wait
+from tenantsync.sync.pipeline import TRANSIENT_ATTEMPTS
 from tests.unit.sync.fakes import context
 
 
@@ -165,3 +166,35 @@ def test_sign_in_states_say_what_they_mean() -> None:
     }
     assert not SignInState.PENDING.settled
     assert all(s.settled for s in SignInState if s != SignInState.PENDING)
+
+
+async def test_a_transient_graph_failure_is_retried_visibly_and_then_ends_the_run() -> None:
+    error = GraphUnavailable(503, "ServiceUnavailable", "Try later.", retry_after=120)
+    pipeline, ctx = at_backup(error)
+    ctx.status.phase = RunPhase.IN_PROGRESS
+    first = await pipeline.advance(ctx)
+    assert isinstance(first, Wait)
+    assert first.seconds == 120
+    assert ctx.status.step == RunStep.BACKUP and ctx.status.phase == RunPhase.IN_PROGRESS
+    assert ctx.status.retry is not None
+    assert (ctx.status.retry.attempt, ctx.status.retry.reason) == (1, "Graph answered 503 ServiceUnavailable")
+    assert "Trying again at 09:02:00 UTC (attempt 2 of 9)" in (ctx.status.message or "")
+    for _ in range(TRANSIENT_ATTEMPTS - 1):
+        assert isinstance(await pipeline.advance(ctx), Wait)
+    last = await pipeline.advance(ctx)
+    assert isinstance(last, Finish)
+    assert ctx.status.error is not None
+    assert ctx.status.error.code == ErrorCode.GRAPH_REQUEST_FAILED
+    assert f"{TRANSIENT_ATTEMPTS} times in a row" in (ctx.status.message or "")
+
+
+async def test_a_step_that_succeeds_after_a_transient_failure_clears_the_retry() -> None:
+    ctx = context()
+    ctx.status.step = RunStep.BACKUP
+    pipeline: Pipeline[None] = Pipeline(
+        {RunStep.BACKUP: Raising(GraphThrottled(429, "TooManyRequests", "Slow down."))}, no_session
+    )
+    await pipeline.advance(ctx)
+    assert ctx.status.retry is not None
+    await Pipeline({RunStep.BACKUP: Succeeding()}, no_session).advance(ctx)
+    assert ctx.status.retry is None

@@ -8,6 +8,7 @@ in status as soon as it is known, so a restarted operator skips what it already 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Collection
 from typing import Any, ClassVar
 
 from tenantsync.api import (
@@ -38,6 +39,7 @@ from tenantsync.sync.session import Folders, Session
 from tenantsync.sync.states import read_states
 
 JsonObject = dict[str, Any]
+Result = Callable[..., ChangeResult]
 
 
 def ordered(changes: list[PlanChange]) -> list[PlanChange]:
@@ -150,50 +152,93 @@ class Deploy:
             )
 
         try:
-            document_ = (
-                _resolve(document(desired[file], file, where="desired state"), created_ids)
-                if change.action != ChangeAction.DELETE
-                else {}
-            )
-            wanted = _without_id(normalise(entry, document_)) if document_ else None
-            if change.action == ChangeAction.CREATE and in_doubt:
-                for existing in await graph.list(entry.path, version=entry.api_version):
-                    if _without_id(normalise(entry, existing)) == wanted:
-                        created_ids[change.id] = str(existing["id"])
-                        return result(
-                            ChangeOutcome.APPLIED, f"Created with id {existing['id']}.", str(existing["id"])
-                        )
-            if change.action != ChangeAction.CREATE:
-                current = await read_live(graph, entry, change.id)
-                if change.action == ChangeAction.DELETE and current is None and in_doubt:
-                    return result(ChangeOutcome.APPLIED)
-                if current is not None and wanted is not None and _without_id(current) == wanted:
-                    return result(ChangeOutcome.APPLIED, "The tenant already had the desired state.")
-                if current is None or serialise(current) != live.get(file):
-                    return result(
-                        ChangeOutcome.CONFLICT,
-                        "The object changed in the tenant after the plan was made; it was left as it is.",
-                    )
-            path = _object_path(entry, change.id)
             if change.action == ChangeAction.DELETE:
-                await graph.delete(path, version=entry.api_version)
-                return result(ChangeOutcome.APPLIED)
-            body = _writable(entry, document_)
+                return await self._delete(graph, entry, change, live.get(file), result, in_doubt=in_doubt)
+            wanted = _resolve(document(desired[file], file, where="desired state"), created_ids)
             if change.action == ChangeAction.CREATE:
-                created = await graph.create(entry.path, body, version=entry.api_version)
-                new_id = str(created["id"])
-                created_ids[change.id] = new_id
-                await _write_sub_resources(graph, entry, _object_path(entry, new_id), document_)
-                return result(ChangeOutcome.APPLIED, f"Created with id {new_id}.", new_id)
-            sub_names = tuple(sub.name for sub in entry.sub_resources)
-            if any(not field.startswith(sub_names) for field in change.changedFields):
-                await graph.update(path, body, version=entry.api_version)
-            await _write_sub_resources(graph, entry, path, document_)
+                return await self._create(
+                    graph, entry, change, wanted, created_ids, result, in_doubt=in_doubt
+                )
+            current = await read_live(graph, entry, change.id)
+            if current is None:
+                return result(
+                    ChangeOutcome.CONFLICT, "The object was deleted in the tenant after the plan was made."
+                )
+            planned = document(live[file], file, where="backup") if file in live else {}
+            pending = _pending_parts(entry, wanted, planned, current)
+            if pending is None:
+                return result(
+                    ChangeOutcome.CONFLICT,
+                    "The object changed in the tenant after the plan was made; it was left as it is.",
+                )
+            if not pending:
+                return result(ChangeOutcome.APPLIED, "The tenant already had the desired state.")
+            path = _object_path(entry, change.id)
+            if BODY in pending:
+                await graph.update(path, _writable(entry, wanted), version=entry.api_version)
+            await _write_sub_resources(graph, entry, path, wanted, pending)
             return result(ChangeOutcome.APPLIED)
         except GraphError as error:
             return result(
                 ChangeOutcome.FAILED, f"Graph answered {error.status} {error.code}: {error.message}"
             )
+
+    @staticmethod
+    async def _delete(
+        graph: GraphClient,
+        entry: ConfigurationType,
+        change: PlanChange,
+        planned: bytes | None,
+        result: Result,
+        *,
+        in_doubt: bool,
+    ) -> ChangeResult:
+        current = await read_live(graph, entry, change.id)
+        if current is None:
+            if in_doubt:
+                return result(ChangeOutcome.APPLIED)
+            return result(ChangeOutcome.CONFLICT, "The object was already deleted in the tenant.")
+        if serialise(current) != planned:
+            return result(
+                ChangeOutcome.CONFLICT,
+                "The object changed in the tenant after the plan was made; it was left as it is.",
+            )
+        await graph.delete(_object_path(entry, change.id), version=entry.api_version)
+        return result(ChangeOutcome.APPLIED)
+
+    @staticmethod
+    async def _create(
+        graph: GraphClient,
+        entry: ConfigurationType,
+        change: PlanChange,
+        wanted: JsonObject,
+        created_ids: dict[str, str],
+        result: Result,
+        *,
+        in_doubt: bool,
+    ) -> ChangeResult:
+        """Create the object, then its sub-resources. After a crash, an object whose own fields match is
+        the one this change created: it is not created twice, and what it still lacks is written."""
+        wanted_body = _parts(entry, normalise(entry, wanted))[BODY]
+        if in_doubt:
+            for existing in await graph.list(entry.path, version=entry.api_version):
+                if _parts(entry, normalise(entry, existing))[BODY] == wanted_body:
+                    new_id = str(existing["id"])
+                    created_ids[change.id] = new_id
+                    current = await read_live(graph, entry, new_id) or {}
+                    pending = [
+                        name
+                        for name, part in _parts(entry, normalise(entry, wanted)).items()
+                        if name != BODY and name in wanted and _parts(entry, current).get(name) != part
+                    ]
+                    await _write_sub_resources(graph, entry, _object_path(entry, new_id), wanted, pending)
+                    return result(ChangeOutcome.APPLIED, f"Created with id {new_id}.", new_id)
+        created = await graph.create(entry.path, _writable(entry, wanted), version=entry.api_version)
+        new_id = str(created["id"])
+        created_ids[change.id] = new_id
+        subs = [sub.name for sub in entry.sub_resources if sub.name in wanted]
+        await _write_sub_resources(graph, entry, _object_path(entry, new_id), wanted, subs)
+        return result(ChangeOutcome.APPLIED, f"Created with id {new_id}.", new_id)
 
     @staticmethod
     async def _record_created_ids(
@@ -217,11 +262,11 @@ class Deploy:
 
 
 async def _write_sub_resources(
-    graph: GraphClient, entry: ConfigurationType, path: str, document: JsonObject
+    graph: GraphClient, entry: ConfigurationType, path: str, document: JsonObject, names: Collection[str]
 ) -> None:
-    """Each sub-resource the way its catalogue entry says Graph takes it."""
+    """The named sub-resources, each the way its catalogue entry says Graph takes it."""
     for sub in entry.sub_resources:
-        if sub.name not in document:
+        if sub.name not in names or sub.name not in document:
             continue
         items = [
             {k: v for k, v in item.items() if k not in sub.read_only_fields} for item in document[sub.name]
@@ -234,8 +279,36 @@ async def _write_sub_resources(
             )
 
 
-def _without_id(document: JsonObject) -> JsonObject:
-    return {k: v for k, v in document.items() if k != "id"}
+BODY = ""
+"""The object's own fields, as opposed to its sub-resources: each is written by a request of its own."""
+
+
+def _parts(entry: ConfigurationType, document: JsonObject) -> dict[str, Any]:
+    """A document split the way a deploy writes it: its own writable fields, then each sub-resource."""
+    subs = {sub.name for sub in entry.sub_resources}
+    body = {k: v for k, v in document.items() if k not in subs and k not in entry.read_only_fields}
+    return {BODY: body, **{name: document.get(name) for name in subs}}
+
+
+def _pending_parts(
+    entry: ConfigurationType, wanted: JsonObject, planned: JsonObject, current: JsonObject
+) -> list[str] | None:
+    """The parts still to write: each part of the live object must be as desired (done) or as it was
+    when the plan was made (to do); anything else was changed by someone else (None: a conflict).
+
+    So an update that a crash interrupted between its PATCH and its assign resumes with the assign.
+    """
+    want, was, now = (_parts(entry, normalise(entry, doc)) for doc in (wanted, planned, current))
+    pending = []
+    for name, part in want.items():
+        if name != BODY and name not in wanted:
+            continue  # the desired state says nothing of this sub-resource
+        if now.get(name) == part:
+            continue
+        if now.get(name) != was.get(name):
+            return None
+        pending.append(name)
+    return pending
 
 
 def _resolve(document: JsonObject, created_ids: dict[str, str]) -> JsonObject:

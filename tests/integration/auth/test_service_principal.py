@@ -1,0 +1,96 @@
+"""The service principal against the simulator's identity platform, through unmodified MSAL: one
+discovery and one token however many requests ask at once, and transient failures retried."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+import pytest
+from pydantic import SecretStr
+
+from tenantsync.api import ErrorCode, TenantSpec
+from tenantsync.auth import (
+    ClientSecretCredential,
+    ServicePrincipal,
+    SignInError,
+    ca_bundle_file,
+    endpoints_for,
+)
+from tenantsync_sim.client import SimulatorClient
+from tests.integration.sim.simtest_support import SimTenant
+
+pytestmark = pytest.mark.integration
+
+
+def principal(tenant: SimTenant) -> ServicePrincipal:
+    spec = TenantSpec.model_validate(
+        {
+            "tenantId": tenant.id,
+            "endpoints": {"authority": tenant.url, "graph": tenant.url},
+            "servicePrincipal": {"clientId": tenant.client_id, "credentialsSecretRef": {"name": "sp"}},
+            "repository": {"url": "/unused"},
+        }
+    )
+    with open(tenant.ca, "rb") as ca:
+        bundle = ca_bundle_file(ca.read())
+    return ServicePrincipal(
+        endpoints_for(spec),
+        tenant.id,
+        tenant.client_id,
+        ClientSecretCredential(client_secret=SecretStr(tenant.secret)),
+        secret_name="sp",
+        verify=bundle,
+    )
+
+
+def identity_paths(sim: SimulatorClient, tenant: SimTenant) -> list[str]:
+    return [r["path"].split("?")[0] for r in sim.requests(tenant.id)]
+
+
+async def test_concurrent_first_requests_share_one_discovery_and_one_token(
+    sim: SimulatorClient, tenant: SimTenant
+) -> None:
+    sp = principal(tenant)
+    sim.clear_requests(tenant.id)
+    tokens = await asyncio.gather(*(sp.acquire() for _ in range(12)))
+    assert len({t.value.get_secret_value() for t in tokens}) == 1
+    assert identity_paths(sim, tenant) == [
+        f"/{tenant.id}/v2.0/.well-known/openid-configuration",
+        f"/{tenant.id}/oauth2/v2.0/token",
+    ]
+    assert tokens[0].expires_at > datetime.now(UTC)
+    await sp.acquire()
+    assert len(identity_paths(sim, tenant)) == 2, "the token is reused until it nears expiry"
+    await sp.acquire(fresh=True)
+    assert identity_paths(sim, tenant)[2:] == [f"/{tenant.id}/oauth2/v2.0/token"], (
+        "fresh: a token, no discovery"
+    )
+
+
+@pytest.mark.parametrize("status", [429, 503])
+async def test_a_throttled_or_failing_token_endpoint_is_retried(
+    sim: SimulatorClient, tenant: SimTenant, status: int
+) -> None:
+    sp = principal(tenant)
+    sim.add_fault(f"/{tenant.id}/oauth2/v2.0/token", status=status, count=1, retry_after_seconds=1)
+    try:
+        token = await sp.acquire()
+    finally:
+        sim.clear_faults()
+    assert token.roles
+
+
+async def test_an_identity_platform_that_keeps_failing_is_a_sign_in_error_that_says_so(
+    sim: SimulatorClient, tenant: SimTenant
+) -> None:
+    sp = principal(tenant)
+    sim.add_fault(f"/{tenant.id}/", status=500)
+    try:
+        with pytest.raises(SignInError) as failed:
+            await sp.acquire()
+    finally:
+        sim.clear_faults()
+    assert failed.value.code == ErrorCode.AUTHENTICATION_FAILED
+    assert f"Cannot reach the identity platform at {tenant.url}" in failed.value.message
+    assert tenant.secret not in failed.value.message
