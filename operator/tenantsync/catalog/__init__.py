@@ -14,6 +14,7 @@ from tenantsync.catalog._types import (
     SubResourceWrite,
     catalog,
     deploy_order,
+    field_values,
     required_permissions,
 )
 
@@ -30,6 +31,7 @@ __all__ = [
     "SubResourceWrite",
     "catalog",
     "deploy_order",
+    "field_values",
     "normalise",
     "required_permissions",
     "serialise",

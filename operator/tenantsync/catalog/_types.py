@@ -79,18 +79,35 @@ class Reference:
 
     def values(self, document: Mapping[str, Any]) -> list[str]:
         """The ids this field holds in ``document``, keywords left out."""
-        found: list[Any] = [document]
-        for part in self.field.split("."):
-            key, many = part.removesuffix("[]"), part.endswith("[]")
-            step = [item.get(key) for item in found if isinstance(item, Mapping)]
-            found = [v for value in step if isinstance(value, list) for v in value] if many else step
+        found = field_values(document, self.field)
         return [str(v) for v in found if isinstance(v, str) and v and v not in self.special]
+
+
+def field_values(document: Mapping[str, Any], path: str) -> list[Any]:
+    """What a dotted path (``[]`` walks a list; ``@odata.type`` is one name) holds, None where absent.
+
+    A path through a list yields one value per item, so a missing field in any item shows as a None.
+    """
+    parts: list[str] = []
+    for token in path.split("."):
+        if parts and parts[-1].startswith("@") and "." not in parts[-1]:
+            parts[-1] += f".{token}"
+        else:
+            parts.append(token)
+    found: list[Any] = [document]
+    for part in parts:
+        key, many = part.removesuffix("[]"), part.endswith("[]")
+        step = [item.get(key) if isinstance(item, Mapping) else None for item in found]
+        found = [v for value in step if isinstance(value, list) for v in value] if many else step
+    return found
 
 
 _ASSIGNMENTS = SubResource(
     "assignments", "assignments", SubResourceWrite.ASSIGN, frozenset({"id", "source", "sourceId"})
 )
 _ASSIGNED_GROUPS = (Reference("assignments[].target.groupId", GROUPS),)
+_ASSIGNMENT_TARGET_TYPE = "assignments[].target.@odata.type"
+_POLYMORPHIC = ("@odata.type",)
 
 
 @dataclass(frozen=True)
@@ -114,6 +131,9 @@ class ConfigurationType:
     read_only_fields: frozenset[str] = frozenset({"id", "createdDateTime", "modifiedDateTime"})
     sub_resources: tuple[SubResource, ...] = ()
     references: tuple[Reference, ...] = ()
+    required_fields: tuple[str, ...] = ()
+    """Fields Graph always returns (the ``@odata.type`` of a polymorphic object): a desired object
+    without them would differ from the tenant after every deploy, so the plan refuses it."""
     unordered_lists: frozenset[str] = frozenset()
     params: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
@@ -198,6 +218,7 @@ def _build() -> dict[ResourceType, ConfigurationType]:
             noun="named location",
             read_permissions=(_POLICY_READ,),
             write_permissions=(_POLICY_READ, _CA_WRITE),
+            required_fields=_POLYMORPHIC,
             unordered_lists=frozenset({"ipRanges", "countriesAndRegions"}),
         ),
         ConfigurationType(
@@ -261,6 +282,7 @@ def _build() -> dict[ResourceType, ConfigurationType]:
             read_only_fields=_INTUNE_READ_ONLY,
             sub_resources=(_ASSIGNMENTS,),
             references=_ASSIGNED_GROUPS,
+            required_fields=(*_POLYMORPHIC, _ASSIGNMENT_TARGET_TYPE),
             unordered_lists=_INTUNE_LISTS,
         ),
         ConfigurationType(
@@ -280,6 +302,7 @@ def _build() -> dict[ResourceType, ConfigurationType]:
                 ),
             ),
             references=_ASSIGNED_GROUPS,
+            required_fields=(*_POLYMORPHIC, _ASSIGNMENT_TARGET_TYPE),
             unordered_lists=_INTUNE_LISTS | {"notificationMessageCCList"},
         ),
         ConfigurationType(
@@ -304,6 +327,7 @@ def _build() -> dict[ResourceType, ConfigurationType]:
                 SubResource("settings", None, SubResourceWrite.REPLACE_PARENT, frozenset({"id"})),
             ),
             references=_ASSIGNED_GROUPS,
+            required_fields=(_ASSIGNMENT_TARGET_TYPE,),
             unordered_lists=_INTUNE_LISTS | {"settings"},
         ),
         ConfigurationType(

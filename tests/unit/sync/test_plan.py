@@ -13,7 +13,12 @@ from tenantsync.sync.steps.plan import Plan
 from tests.unit.sync.fakes import FakeGraph, FakeSession, MemoryFolders, context, spec
 
 PATH = "tenants/contoso"
-LOCATION = {"id": "11111111-1111-4111-8111-111111111111", "displayName": "HQ", "ipRanges": []}
+LOCATION = {
+    "@odata.type": "#microsoft.graph.ipNamedLocation",
+    "id": "11111111-1111-4111-8111-111111111111",
+    "displayName": "HQ",
+    "ipRanges": [],
+}
 
 
 def policy(**conditions: Any) -> dict[str, Any]:
@@ -124,9 +129,17 @@ async def test_a_reference_to_an_object_created_in_the_same_plan_is_satisfied() 
 
 async def test_an_assignment_to_a_missing_group_stops_an_intune_change() -> None:
     configuration = {
+        "@odata.type": "#microsoft.graph.windows10GeneralConfiguration",
         "id": "66666666-6666-4666-8666-666666666666",
         "displayName": "Wi-Fi",
-        "assignments": [{"target": {"groupId": "77777777-7777-4777-8777-777777777777"}}],
+        "assignments": [
+            {
+                "target": {
+                    "@odata.type": "#microsoft.graph.groupAssignmentTarget",
+                    "groupId": "77777777-7777-4777-8777-777777777777",
+                }
+            }
+        ],
     }
     desired = {f"deviceConfigurations/{configuration['id']}.json": configuration}
     with pytest.raises(CodedError) as refused:
@@ -167,3 +180,23 @@ async def test_a_readme_beside_the_type_folders_is_not_an_object() -> None:
     transition = await Plan()(context(), FakeSession(folders=repo))
     assert isinstance(transition, Finish)
     assert transition.message == "The tenant matches the desired state; nothing to deploy."
+
+
+async def test_an_object_that_could_never_converge_is_refused_by_file_and_field() -> None:
+    live = {
+        "id": "cfg",
+        "@odata.type": "#microsoft.graph.windows10GeneralConfiguration",
+        "displayName": "Wi-Fi",
+    }
+    untyped_target = {"target": {"groupId": "g1"}}
+    desired = {"deviceConfigurations/cfg.json": {**live, "assignments": [untyped_target]}}
+    graph = FakeGraph()
+    graph.add("groups", {"id": "g1"})
+    with pytest.raises(CodedError) as refused:
+        await Plan()(
+            context(),
+            FakeSession(graph=graph, folders=folders(desired, {"deviceConfigurations/cfg.json": live})),
+        )
+    assert refused.value.code == ErrorCode.INVALID_DESIRED_STATE
+    assert "deviceConfigurations/cfg.json lacks assignments[].target.@odata.type" in refused.value.message
+    assert "copy them from the object's backup on branch tenantsync/backup" in refused.value.message

@@ -20,6 +20,7 @@ from tenantsync.api import (
     RunPhase,
     RunStep,
 )
+from tenantsync.sync.convergence import never_converging
 from tenantsync.sync.diff import plan_changes, plan_digest, summary
 from tenantsync.sync.pipeline import Advance, Finish, RunContext, Transition
 from tenantsync.sync.references import missing_references
@@ -65,6 +66,14 @@ class Plan:
             message = f"Drift: the tenant differs from the desired state in {planned}; BackupOnly never writes to the tenant."
             ctx.condition(ConditionType.PLANNED, "True", "DriftDetected", message)
             return Finish(RunPhase.SUCCEEDED, message)
+        unfit = never_converging(desired, changes, where=where)
+        if unfit:
+            raise CodedError(
+                ErrorCode.INVALID_DESIRED_STATE,
+                f"{where}: {'; '.join(unfit)}. Graph always returns these fields, so without them the change"
+                " would be applied again at every sync; copy them from the object's backup on branch"
+                f" {spec.repository.backupBranch}. Nothing was applied.",
+            )
         synced = set(spec.resources or ResourceType)
         missing = await missing_references(await session.graph(), desired, changes, synced, where=where)
         if missing:

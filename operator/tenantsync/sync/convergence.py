@@ -1,0 +1,24 @@
+"""Changes that could never converge: a desired object without a field Graph always returns would
+differ from the tenant after every deploy and be applied again at every sync. The plan refuses them."""
+
+from __future__ import annotations
+
+from tenantsync.api import ChangeAction, PlanChange
+from tenantsync.catalog import catalog, field_values
+from tenantsync.sync.diff import Files, document
+from tenantsync.sync.layout import object_file
+
+
+def never_converging(desired: Files, changes: list[PlanChange], *, where: str) -> list[str]:
+    """One sentence per missing field: the file, the field, and where to copy it from."""
+    problems = []
+    for change in changes:
+        if change.action == ChangeAction.DELETE:
+            continue
+        file = object_file(change.type, change.id)
+        doc = document(desired[file], file, where=where)
+        for path in catalog()[change.type].required_fields:
+            values = field_values(doc, path)
+            if any(value is None for value in values):
+                problems.append(f"{file} lacks {path}")
+    return problems
