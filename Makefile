@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test setup system-packages lint unit integration crds cluster-up cluster-down clean
+.PHONY: demo test setup system-packages lint unit integration crds cluster-up cluster-down clean chart plugin
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,14 @@ test: setup lint
 crds: $(VENV)/.installed
 	$(BIN)/tenantsync crds > crds/tenantsync.io_crds.yaml
 	cp crds/tenantsync.io_crds.yaml charts/tenantsync/crds/tenantsync.io_crds.yaml
+
+# Release artifacts in dist/: the Helm chart (linted, then `helm package`d) and the kubectl plugin's krew
+# archive with its manifest.
+chart:
+	helm="$$(hack/build-helm)" && "$$helm" lint --strict charts/tenantsync && "$$helm" package charts/tenantsync --destination dist
+
+plugin: $(VENV)/.installed
+	hack/package-plugin
 
 cluster-up:
 	hack/local-cluster up
