@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -98,3 +99,39 @@ def test_sync_failed_alert_fires_for_a_tenant_in_new_error(
     assert firing[0]["labels"]["namespace"] == namespace
     assert "contoso" in firing[0]["annotations"]["summary"]
     assert _alerts(prometheus, "TenantsyncSyncPartiallySuccessful") == []
+
+
+def _query(prometheus: str, expression: str) -> list[dict[str, Any]]:
+    answer = _get(f"{prometheus}/api/v1/query?query={urllib.parse.quote(expression)}") or {}
+    result: list[dict[str, Any]] = answer.get("data", {}).get("result", [])
+    return result
+
+
+def test_prometheus_sees_each_tenants_schedule_interval_and_none_for_manual_ones(
+    operator: OperatorProcess, prometheus: str, namespace: str
+) -> None:
+    """TenantsyncNoRecentSuccessfulSync counts missed syncs in this interval (promtool-tested in
+    tests/unit/alerts); here the running operator exports it for the Tenants it reconciles."""
+    resources = Resources(namespace)
+    resources.create("tenants", tenant_manifest("weekly", schedule="0 3 * * 0"))
+    resources.create("tenants", tenant_manifest("hourly", schedule="0 * * * *"))
+    resources.create("tenants", tenant_manifest("manual"))
+    resources.create("tenants", tenant_manifest("paused", schedule="0 * * * *", suspend=True))
+    selector = f'namespace="{namespace}"'
+
+    def series(metric: str) -> dict[str, str]:
+        return {s["metric"]["tenant"]: s["value"][1] for s in _query(prometheus, f"{metric}{{{selector}}}")}
+
+    # Each reconciliation records the interval before the snapshot: once every Tenant's creation time
+    # is scraped, so is its interval.
+    wait_for(
+        lambda: (
+            series("tenantsync_tenant_created_timestamp_seconds").keys()
+            == {"weekly", "hourly", "manual", "paused"}
+        ),
+        "Prometheus to scrape the four Tenants",
+    )
+    assert series("tenantsync_tenant_schedule_interval_seconds") == {
+        "weekly": str(7 * 24 * 3600),
+        "hourly": "3600",
+    }
