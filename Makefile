@@ -18,9 +18,13 @@ system-packages:
 setup: system-packages $(VENV)/.installed
 	hack/local-cluster build
 
+# Where the control plane and the demo keep their files (the README's quick-start test moves both).
+LOCAL_CLUSTER_DIR ?= .cache/local-cluster
+DEMO_DIR ?= .cache/demo
+
 demo: setup
 	hack/local-cluster up
-	$(BIN)/tenantsync demo --kubeconfig .cache/local-cluster/kubeconfig
+	$(BIN)/tenantsync demo --kubeconfig $(LOCAL_CLUSTER_DIR)/kubeconfig --workdir $(DEMO_DIR)
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check operator tests benchmarks
