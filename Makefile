@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test setup system-packages lint unit integration crds cluster-up cluster-down clean
+.PHONY: demo test setup system-packages lint unit integration crds cluster-up cluster-down clean chart plugin
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,9 +18,13 @@ system-packages:
 setup: system-packages $(VENV)/.installed
 	hack/local-cluster build
 
+# Where the control plane and the demo keep their files (the README's quick-start test moves both).
+LOCAL_CLUSTER_DIR ?= .cache/local-cluster
+DEMO_DIR ?= .cache/demo
+
 demo: setup
 	hack/local-cluster up
-	$(BIN)/tenantsync demo --kubeconfig .cache/local-cluster/kubeconfig
+	$(BIN)/tenantsync demo --kubeconfig $(LOCAL_CLUSTER_DIR)/kubeconfig --workdir $(DEMO_DIR)
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check operator tests benchmarks
@@ -37,6 +41,14 @@ test: setup lint
 crds: $(VENV)/.installed
 	$(BIN)/tenantsync crds > crds/tenantsync.io_crds.yaml
 	cp crds/tenantsync.io_crds.yaml charts/tenantsync/crds/tenantsync.io_crds.yaml
+
+# Release artifacts in dist/: the Helm chart (linted, then `helm package`d) and the kubectl plugin's krew
+# archive with its manifest.
+chart:
+	helm="$$(hack/build-helm)" && "$$helm" lint --strict charts/tenantsync && "$$helm" package charts/tenantsync --destination dist
+
+plugin: $(VENV)/.installed
+	hack/package-plugin
 
 cluster-up:
 	hack/local-cluster up

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -65,6 +66,12 @@ def _alerts(url: str, name: str) -> list[dict[str, Any]]:
     return [a for a in answer.get("data", {}).get("alerts", []) if a["labels"].get("alertname") == name]
 
 
+def _query(prometheus: str, expression: str) -> list[dict[str, Any]]:
+    answer = _get(f"{prometheus}/api/v1/query?query={urllib.parse.quote(expression)}") or {}
+    result: list[dict[str, Any]] = answer.get("data", {}).get("result", [])
+    return result
+
+
 def test_sync_failed_alert_fires_for_a_tenant_in_new_error(
     operator: OperatorProcess, prometheus: str, namespace: str
 ) -> None:
@@ -74,21 +81,18 @@ def test_sync_failed_alert_fires_for_a_tenant_in_new_error(
     wait_for(
         lambda: resources.get("tenants", "contoso").get("status", {}).get("phase") == "NewError", "NewError"
     )
+    # The series exists (at 0) from the Tenant's first reconciliation; wait for a scrape that shows 1.
     scraped = wait_for(
-        lambda: (
-            (
-                _get(
-                    f'{prometheus}/api/v1/query?query=tenantsync_tenant_phase{{phase="NewError",tenant="contoso"}}'
-                )
-                or {}
+        lambda: [
+            series
+            for series in _query(
+                prometheus, f'tenantsync_tenant_phase{{phase="NewError",namespace="{namespace}"}}'
             )
-            .get("data", {})
-            .get("result")
-        ),
-        "Prometheus to scrape the Tenant's phase",
+            if series["value"][1] == "1"
+        ],
+        "Prometheus to scrape the Tenant in NewError",
     )
-    assert scraped[0]["metric"]["namespace"] == namespace
-    assert scraped[0]["value"][1] == "1"
+    assert scraped[0]["metric"]["tenant"] == "contoso"
     firing = wait_for(
         lambda: [a for a in _alerts(prometheus, "TenantsyncSyncFailed") if a["state"] == "firing"],
         "TenantsyncSyncFailed to fire (it waits 1m in pending)",
@@ -98,3 +102,33 @@ def test_sync_failed_alert_fires_for_a_tenant_in_new_error(
     assert firing[0]["labels"]["namespace"] == namespace
     assert "contoso" in firing[0]["annotations"]["summary"]
     assert _alerts(prometheus, "TenantsyncSyncPartiallySuccessful") == []
+
+
+def test_prometheus_sees_each_tenants_schedule_interval_and_none_for_manual_ones(
+    operator: OperatorProcess, prometheus: str, namespace: str
+) -> None:
+    """TenantsyncNoRecentSuccessfulSync counts missed syncs in this interval (promtool-tested in
+    tests/unit/alerts); here the running operator exports it for the Tenants it reconciles."""
+    resources = Resources(namespace)
+    resources.create("tenants", tenant_manifest("weekly", schedule="0 3 * * 0"))
+    resources.create("tenants", tenant_manifest("hourly", schedule="0 * * * *"))
+    resources.create("tenants", tenant_manifest("manual"))
+    resources.create("tenants", tenant_manifest("paused", schedule="0 * * * *", suspend=True))
+    selector = f'namespace="{namespace}"'
+
+    def series(metric: str) -> dict[str, str]:
+        return {s["metric"]["tenant"]: s["value"][1] for s in _query(prometheus, f"{metric}{{{selector}}}")}
+
+    # Each reconciliation records the interval before the snapshot: once every Tenant's creation time
+    # is scraped, so is its interval.
+    wait_for(
+        lambda: (
+            series("tenantsync_tenant_created_timestamp_seconds").keys()
+            == {"weekly", "hourly", "manual", "paused"}
+        ),
+        "Prometheus to scrape the four Tenants",
+    )
+    assert series("tenantsync_tenant_schedule_interval_seconds") == {
+        "weekly": str(7 * 24 * 3600),
+        "hourly": "3600",
+    }

@@ -92,3 +92,27 @@ Used by the ClusterRole (cluster-wide) or by one Role per watched namespace.
   resources: ["events"]
   verbs: ["create", "patch"]
 {{- end }}
+
+{{/*
+Capabilities: optional resources are rendered only for APIs the cluster serves, so that a missing CRD or
+a disabled API never aborts an install halfway (after the CRDs were created). NOTES.txt names each
+feature that was asked for and left out. Each helper prints "true" or nothing.
+*/}}
+{{- define "tenantsync.serviceMonitorServed" -}}
+{{- if .Capabilities.APIVersions.Has "monitoring.coreos.com/v1/ServiceMonitor" }}true{{ end }}
+{{- end }}
+
+{{- define "tenantsync.prometheusRuleServed" -}}
+{{- if .Capabilities.APIVersions.Has "monitoring.coreos.com/v1/PrometheusRule" }}true{{ end }}
+{{- end }}
+
+{{/*
+The MutatingAdmissionPolicy API version to use: v1 when served, else v1beta1, else nothing.
+*/}}
+{{- define "tenantsync.mutatingAdmissionPolicyApiVersion" -}}
+{{- if .Capabilities.APIVersions.Has "admissionregistration.k8s.io/v1/MutatingAdmissionPolicy" }}
+{{- "admissionregistration.k8s.io/v1" }}
+{{- else if .Capabilities.APIVersions.Has "admissionregistration.k8s.io/v1beta1/MutatingAdmissionPolicy" }}
+{{- "admissionregistration.k8s.io/v1beta1" }}
+{{- end }}
+{{- end }}

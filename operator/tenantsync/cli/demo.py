@@ -1,7 +1,8 @@
 """`tenantsync demo`: the lifecycle on the embedded default, narrated with the kubectl a person would type.
 
 It needs a running control plane (`hack/local-cluster up` writes the kubeconfig) and starts the
-operator as its own process, exactly as `tenantsync run` runs in a cluster.
+operator as its own process, exactly as `tenantsync run` runs in a cluster. Everything it writes stays in
+its working folder, and all but the operator's log and the demo's Git repository is removed at the end.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import socket
 import ssl
 import subprocess
 import sys
@@ -33,6 +35,14 @@ DEMO_PUBLIC_CLIENT_ID = "8a1b2c3d-4e5f-4a6b-9c7d-8e9f0a1b2c3d"
 DEMO_ADMIN = "admin@contoso.onmicrosoft.com"
 
 
+def free_port() -> int:
+    """A port nothing listens on now, so the demo never collides with a service already on 8080."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
 class Simulator:
     """`tenantsync-sim` as its own process, driven through its HTTP control API (never imported)."""
 
@@ -43,11 +53,13 @@ class Simulator:
         )
 
     @classmethod
-    def start(cls, state_dir: Path) -> Simulator:
+    def start(cls, state_dir: Path, env: dict[str, str]) -> Simulator:
         shutil.rmtree(state_dir, ignore_errors=True)
         command = [str(Path(sys.executable).parent / "tenantsync-sim"), "--port", "0", "--seed", "demo",
                    "--state-dir", str(state_dir)]  # fmt: skip
-        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        process = subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env
+        )
         assert process.stdout is not None
         for line in process.stdout:
             if line.startswith("TENANTSYNC_SIM_READY"):
@@ -82,7 +94,10 @@ class Demo:
         self.kubeconfig = kubeconfig
         self.kubectl_path = kubectl
         self.workdir = workdir
-        self.env = {**os.environ, "KUBECONFIG": str(kubeconfig)}
+        self.scratch = workdir / "tmp"
+        """TMPDIR of the operator and the simulator (CA bundles, Git scratch), removed at the end."""
+        self.scratch.mkdir()
+        self.env = {**os.environ, "KUBECONFIG": str(kubeconfig), "TMPDIR": str(self.scratch)}
         self.operator: subprocess.Popen[bytes] | None = None
         self.sim: Simulator | None = None
         self.repository = workdir / "tenants.git"
@@ -121,12 +136,14 @@ class Demo:
             time.sleep(0.5)
 
     def start_operator(self) -> None:
-        log = (self.workdir / "operator.log").open("ab")
+        metrics_port = free_port()
         command = [str(Path(sys.executable).parent / "tenantsync"), "run", "--namespace", NAMESPACE,
                    "--scheduler-interval", "2", "--liveness", "http://127.0.0.1:0/healthz",
-                   "--workdir", str(self.workdir / "operator")]  # fmt: skip
-        self.operator = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=self.env)
-        print(f"operator started (pid {self.operator.pid}); its log is {self.workdir / 'operator.log'}")
+                   "--metrics-port", str(metrics_port), "--workdir", str(self.workdir / "operator")]  # fmt: skip
+        with (self.workdir / "operator.log").open("ab") as log:
+            self.operator = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=self.env)
+        print(f"operator started (pid {self.operator.pid}); its log is {self.workdir / 'operator.log'},")
+        print(f"its metrics are at http://127.0.0.1:{metrics_port}/metrics while the demo runs")
 
     def stop(self) -> None:
         if self.operator and self.operator.poll() is None:
@@ -134,6 +151,11 @@ class Demo:
             self.operator.wait(timeout=30)
         if self.sim is not None:
             self.sim.stop()
+
+    def clean_up(self) -> None:
+        """Keep what the closing message points at (the operator's log, the Git repository); drop the rest."""
+        for scratch in ("tmp", "sim", "person", "operator"):
+            shutil.rmtree(self.workdir / scratch, ignore_errors=True)
 
     def run(self) -> None:
         self.say("Install the CustomResourceDefinitions (generated from the API models)")
@@ -147,7 +169,7 @@ class Demo:
         self.kubectl("create", "namespace", NAMESPACE)
 
         self.say("Start the tenant simulator (Entra ID and Graph, seeded with the Contoso demo tenant)")
-        self.sim = Simulator.start(self.workdir / "sim")
+        self.sim = Simulator.start(self.workdir / "sim", self.env)
         print(f"simulator at {self.sim.url}; its CA bundle is {self.sim.ca}")
 
         self.say("Start the operator")
@@ -229,8 +251,9 @@ class Demo:
         self.say("Events name the Tenant and the SyncRun")
         self.kubectl("get", "events", "-n", NAMESPACE, "--sort-by=.lastTimestamp")
         self.say(
-            'Done. The control plane keeps running: `eval "$(hack/local-cluster env)"` and explore with kubectl;'
-            " `hack/local-cluster down` stops it."
+            'Done. The control plane keeps running: `eval "$(hack/local-cluster env)"` and explore with kubectl'
+            " and kubectl-tenantsync; `hack/local-cluster down` stops it. The demo's Git repository is"
+            f" {self.repository}, the operator's log {self.workdir / 'operator.log'}."
         )
 
     def clear_previous_run(self) -> None:
@@ -339,8 +362,24 @@ def tenant_manifest(
     )
 
 
+def choose_kubectl(kubeconfig: Path, kubectl: str | None) -> str:
+    """The kubectl built with the local control plane (same version as its API server), else PATH's."""
+    if kubectl:
+        return kubectl
+    built = kubeconfig.parent / "bin" / "kubectl"
+    if built.is_file():
+        return str(built)
+    found = shutil.which("kubectl")
+    if found is None:
+        raise SystemExit(
+            f"no kubectl: neither {built} (`hack/local-cluster build` makes it) nor one on PATH;"
+            " pass --kubectl PATH"
+        )
+    return found
+
+
 def run_demo(kubeconfig: Path, kubectl: str | None, workdir: Path) -> int:
-    kubectl = kubectl or shutil.which("kubectl") or str(kubeconfig.parent / "bin" / "kubectl")
+    kubectl = choose_kubectl(kubeconfig, kubectl)
     shutil.rmtree(workdir, ignore_errors=True)
     workdir.mkdir(parents=True)
     demo = Demo(kubeconfig, kubectl, workdir.absolute())
@@ -348,4 +387,5 @@ def run_demo(kubeconfig: Path, kubectl: str | None, workdir: Path) -> int:
         demo.run()
     finally:
         demo.stop()
+    demo.clean_up()
     return 0

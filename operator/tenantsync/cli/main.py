@@ -64,7 +64,7 @@ def _parser() -> argparse.ArgumentParser:
         default=Path(os.environ.get("KUBECONFIG", ".cache/local-cluster/kubeconfig")),
     )
     demo.add_argument(
-        "--kubectl", default=None, help="kubectl to use (default: PATH, then the local cluster's)"
+        "--kubectl", default=None, help="kubectl to use (default: the local cluster's, then PATH's)"
     )
     demo.add_argument(
         "--workdir", type=Path, default=Path(".cache/demo"), help="logs and the demo's Git repository"

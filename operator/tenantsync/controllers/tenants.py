@@ -161,6 +161,9 @@ class TenantController:
                 message=f"Tenant {name}: skipped the {decision.tick:%Y-%m-%dT%H:%M:%SZ} sync because SyncRun"
                 f" {active[0]} is still running.",
             )
+        self._metrics.observe_schedule_interval(
+            namespace, name, schedule.longest_interval(now) if schedule and not spec.suspend else None
+        )
         for stale in decision.prune:
             await self._kube.delete("syncruns", namespace, stale)
 

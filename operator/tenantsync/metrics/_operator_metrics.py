@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import importlib.metadata
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from wsgiref.simple_server import WSGIServer
 
 from prometheus_client import (
@@ -145,6 +145,17 @@ class OperatorMetrics:
         with self._tenants.edit(namespace, tenant) as series:
             series.snapshot = snapshot
         self._last_reconcile.set(self._clock().timestamp())
+
+    def observe_schedule_interval(self, namespace: str, tenant: str, interval: timedelta | None) -> None:
+        """Record how long the Tenant's schedule waits between syncs, or None when nothing is scheduled.
+
+        Alerts count missed syncs in these intervals rather than in days, so a weekly Tenant is not
+        late after one day and a manual-only Tenant is never late.
+        """
+        if interval is not None and interval <= timedelta(0):
+            raise ValueError("a schedule interval is positive")
+        with self._tenants.edit(namespace, tenant) as series:
+            series.schedule_interval = None if interval is None else interval.total_seconds()
 
     def observe_run_finished(
         self,

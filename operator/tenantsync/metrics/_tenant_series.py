@@ -68,6 +68,8 @@ class TenantSeries:
     backup_objects: dict[str, int] = field(default_factory=dict)
     runs: Counter[tuple[str, str]] = field(default_factory=Counter)
     """(result, error code) -> finished runs."""
+    schedule_interval: float | None = None
+    """Seconds between scheduled syncs; None for manual-only and suspended Tenants."""
     graph_requests: int = 0
     graph_throttled: int = 0
     changes_planned: Counter[str] = field(default_factory=Counter)
@@ -120,6 +122,12 @@ def _families(tenants: dict[TenantKey, TenantSeries]) -> list[Metric]:
     schedule_active = GaugeMetricFamily(
         "tenantsync_tenant_schedule_active",
         "1 when the Tenant has a schedule and is not suspended, else 0.",
+        labels=tenant_labels,
+    )
+    schedule_interval = GaugeMetricFamily(
+        "tenantsync_tenant_schedule_interval_seconds",
+        "The longest wait between two scheduled syncs of the Tenant in the coming week; absent for"
+        " manual-only and suspended Tenants.",
         labels=tenant_labels,
     )
     last_success = GaugeMetricFamily(
@@ -186,6 +194,8 @@ def _families(tenants: dict[TenantKey, TenantSeries]) -> list[Metric]:
             if snapshot.credentials is not None:
                 kind, expiry = snapshot.credentials
                 credentials_expiry.add_metric([*key, kind], expiry)
+        if series.schedule_interval is not None:
+            schedule_interval.add_metric(key, series.schedule_interval)
         for type_name, count in sorted(series.backup_objects.items()):
             backup_objects.add_metric([*key, type_name], count)
         for (result, code), count in sorted(series.runs.items()):
@@ -198,6 +208,6 @@ def _families(tenants: dict[TenantKey, TenantSeries]) -> list[Metric]:
             changes_deployed.add_metric([*key, action, result], count)
         approval_wait.add_metric(key, series.approval_wait.cumulative(), series.approval_wait.total)
     return [
-        phase, created, schedule_active, last_success, pending_since, credentials_expiry, backup_objects,
+        phase, created, schedule_active, schedule_interval, last_success, pending_since, credentials_expiry, backup_objects,
         runs, graph_requests, graph_throttled, changes_planned, changes_deployed, approval_wait,
     ]  # fmt: skip

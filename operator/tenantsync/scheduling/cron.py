@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from functools import lru_cache
 
 from croniter import croniter
+
+_LOOKAHEAD = timedelta(days=8)
+"""How far ahead the longest interval is sought: past a weekend and a once-a-week tick."""
+_MAX_TICKS = 1000
+"""Bounds the search for schedules that fire every few seconds or minutes."""
 
 
 class InvalidScheduleError(ValueError):
@@ -44,3 +50,26 @@ class Schedule:
         """
         tick = self.latest_tick(now)
         return tick if tick > last_handled else None
+
+    def longest_interval(self, now: datetime) -> timedelta:
+        """The longest wait between two consecutive ticks in the coming week (at least two waits).
+
+        Alerts measure "too long without a successful sync" in these intervals, so that a weekly
+        schedule, or one that skips weekends, is not overdue after a quiet day. The result is computed
+        once per schedule and hour.
+        """
+        return _longest_interval(self.expression, now.replace(minute=0, second=0, microsecond=0))
+
+
+@lru_cache(maxsize=256)
+def _longest_interval(expression: str, start: datetime) -> timedelta:
+    ticks = croniter(expression, start, second_at_beginning=len(expression.split()) == 6)
+    previous: datetime = ticks.get_next(datetime)
+    longest = timedelta(0)
+    for count in range(1, _MAX_TICKS):
+        tick: datetime = ticks.get_next(datetime)
+        longest = max(longest, tick - previous)
+        previous = tick
+        if count >= 2 and tick - start >= _LOOKAHEAD:
+            break
+    return longest

@@ -39,6 +39,8 @@ def policy_namespace(
             "approvalPolicy.recordApprover": "true",
             "approvalPolicy.namespaceSelector.matchLabels.kubernetes\\.io/metadata\\.name": namespace,
         },
+        # What the local control plane serves (Kubernetes 1.35, --runtime-config of hack/local-cluster).
+        api_versions=["admissionregistration.k8s.io/v1beta1/MutatingAdmissionPolicy"],
     )
     wanted = {
         "ValidatingAdmissionPolicy",

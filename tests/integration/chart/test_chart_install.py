@@ -169,3 +169,36 @@ def test_notes_tell_the_next_step_with_a_tenant_the_api_server_accepts(
     result = kubectl.run("apply", "--dry-run=server", "-f", "-", stdin=yaml.safe_dump(tenant), check=False)
     assert result.returncode == 0, f"the NOTES' example Tenant is refused:\n{result.stderr}"
     assert "tenant.tenantsync.io/contoso created (server dry run)" in result.stdout
+
+
+def test_optional_apis_follow_what_the_cluster_serves_and_the_notes_name_what_was_left_out(
+    helm: Path, kubectl: Kubectl
+) -> None:
+    """The local control plane has no prometheus-operator CRDs and serves MutatingAdmissionPolicy only as
+    v1beta1 (Kubernetes 1.35 with the feature gate): the install goes through without the monitors, the
+    approver is recorded with v1beta1, and the notes say what was not created and why."""
+    every_feature = {
+        "metrics.serviceMonitor.enabled": "true",
+        "metrics.prometheusRule.enabled": "true",
+        "approvalPolicy.enabled": "true",
+        "approvalPolicy.recordApprover": "true",
+    }
+    result = helm_run(
+        helm,
+        "install",
+        "ts-caps",
+        str(CHART),
+        "--dry-run=server",
+        "--namespace",
+        "default",
+        *set_args(every_feature),
+        env=kubectl.env,
+    )
+    manifest, _, notes = result.stdout.partition("NOTES:")
+    docs = [d for d in yaml.safe_load_all(manifest.split("MANIFEST:", 1)[1]) if d]
+    assert "ServiceMonitor" not in kinds(docs) and "PrometheusRule" not in kinds(docs)
+    mutating = [d["apiVersion"] for d in docs if d["kind"].startswith("MutatingAdmissionPolicy")]
+    assert mutating == ["admissionregistration.k8s.io/v1beta1"] * 2
+    assert "NOTE: metrics.serviceMonitor.enabled is true, but this cluster does not serve" in notes
+    assert "NOTE: metrics.prometheusRule.enabled is true, but this cluster does not serve" in notes
+    assert "approvalPolicy.recordApprover" not in notes

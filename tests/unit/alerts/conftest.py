@@ -11,7 +11,11 @@ import pytest
 ROOT = Path(__file__).resolve().parents[3]
 RULES = ROOT / "charts" / "tenantsync" / "files" / "prometheus" / "tenantsync.rules.yaml"
 DASHBOARD = ROOT / "charts" / "tenantsync" / "files" / "grafana" / "tenantsync.json"
-RULES_TESTS = Path(__file__).with_name("tenantsync.rules.test.yaml")
+RULES_TESTS = (
+    Path(__file__).with_name("tenantsync.rules.test.yaml"),
+    Path(__file__).with_name("tenantsync.schedules.test.yaml"),
+)
+"""Every alert's cases, and those of the schedule-relative alert over weeks of series, evaluated coarser."""
 ALERTS_DOC = ROOT / "docs" / "alerts.md"
 
 

@@ -44,7 +44,7 @@ def test_promtool_check_rules(promtool: str) -> None:
 
 def test_promtool_test_rules(promtool: str) -> None:
     """Each alert fires on the series meant to fire it, and on none of the others (see the test file)."""
-    result = run_promtool(promtool, "test", "rules", str(RULES_TESTS))
+    result = run_promtool(promtool, "test", "rules", *map(str, RULES_TESTS))
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -53,15 +53,34 @@ def test_the_alerts_are_the_documented_set() -> None:
 
 
 def test_every_alert_has_a_firing_case_in_the_promtool_tests() -> None:
-    spec = yaml.safe_load(RULES_TESTS.read_text())
-    assert [(RULES_TESTS.parent / path).resolve() for path in spec["rule_files"]] == [RULES]
-    firing = {
-        case["alertname"]
-        for test in spec["tests"]
-        for case in test.get("alert_rule_test", [])
-        if case.get("exp_alerts")
-    }
+    firing: set[str] = set()
+    for tests in RULES_TESTS:
+        spec = yaml.safe_load(tests.read_text())
+        assert [(tests.parent / path).resolve() for path in spec["rule_files"]] == [RULES]
+        firing |= {
+            case["alertname"]
+            for test in spec["tests"]
+            for case in test.get("alert_rule_test", [])
+            if case.get("exp_alerts")
+        }
     assert firing == EXPECTED_ALERTS
+
+
+@pytest.mark.parametrize("schedule", ["hourly", "daily", "weekly", "manual"])
+def test_no_recent_success_is_tested_firing_and_not_for_each_schedule(schedule: str) -> None:
+    """Where this alert came from: a healthy weekly Tenant paged six days a week. Each schedule has an
+    evaluation where one of its Tenants fires and one where none does; a manual-only Tenant never fires."""
+    spec = yaml.safe_load(RULES_TESTS[1].read_text())
+    fired_per_case = [
+        {alert["exp_labels"]["tenant"] for alert in case["exp_alerts"]}
+        for test in spec["tests"]
+        if any(f'tenant="{schedule}' in series["series"] for series in test["input_series"])
+        for case in test["alert_rule_test"]
+        if case["alertname"] == "TenantsyncNoRecentSuccessfulSync"
+    ]
+    ours = [{tenant for tenant in fired if tenant.startswith(schedule)} for fired in fired_per_case]
+    assert set() in ours
+    assert any(ours) == (schedule != "manual")
 
 
 @pytest.mark.parametrize("rule", alerts(), ids=lambda rule: rule["alert"])

@@ -42,10 +42,14 @@ def build_helm() -> Path:
 
 
 def helm_run(
-    helm: Path, *args: str, check: bool = True, env: Mapping[str, str] | None = None
+    helm: Path,
+    *args: str,
+    check: bool = True,
+    env: Mapping[str, str] | None = None,
+    input: str | None = None,
 ) -> subprocess.CompletedProcess[str]:
     result = subprocess.run(
-        [str(helm), *args], capture_output=True, text=True, timeout=120, check=False, env=env
+        [str(helm), *args], capture_output=True, text=True, timeout=120, check=False, env=env, input=input
     )
     if check and result.returncode != 0:
         raise AssertionError(f"helm {' '.join(args)} failed (exit {result.returncode}):\n{result.stderr}")
@@ -81,8 +85,13 @@ def render(
     namespace: str = "tenantsync",
     values: dict[str, str] | None = None,
     include_crds: bool = False,
+    api_versions: Iterable[str] = (),
 ) -> list[Manifest]:
-    text = render_text(helm, release=release, namespace=namespace, values=values, include_crds=include_crds)
+    """``api_versions`` are what a cluster would serve (`helm template` knows none beyond the built-ins)."""
+    extra = [arg for version in api_versions for arg in ("--api-versions", version)]
+    text = render_text(
+        helm, release=release, namespace=namespace, values=values, include_crds=include_crds, extra=extra
+    )
     return [doc for doc in yaml.safe_load_all(text) if doc]
 
 

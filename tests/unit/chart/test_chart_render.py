@@ -10,6 +10,19 @@ import yaml
 
 from tests.unit.chart.chart_support import CHART, Manifest, helm_run, kinds, only, render, set_args
 
+SERVICE_MONITOR_API = "monitoring.coreos.com/v1/ServiceMonitor"
+PROMETHEUS_RULE_API = "monitoring.coreos.com/v1/PrometheusRule"
+MAP_V1_API = "admissionregistration.k8s.io/v1/MutatingAdmissionPolicy"
+MAP_V1BETA1_API = "admissionregistration.k8s.io/v1beta1/MutatingAdmissionPolicy"
+EVERY_FEATURE = {
+    "metrics.serviceMonitor.enabled": "true",
+    "metrics.prometheusRule.enabled": "true",
+    "metrics.grafanaDashboard.enabled": "true",
+    "approvalPolicy.enabled": "true",
+    "approvalPolicy.recordApprover": "true",
+    "argocd.healthChecks.enabled": "true",
+}
+
 OPERATOR_NAMESPACED_RULES = {
     ("tenantsync.io", "tenants"): {"get", "list", "watch", "patch"},
     ("tenantsync.io", "tenants/status"): {"get", "patch"},
@@ -186,6 +199,7 @@ def test_service_monitor_is_off_by_default_and_scrapes_the_metrics_port(helm: Pa
             "metrics.serviceMonitor.enabled": "true",
             "metrics.serviceMonitor.labels.release": "kube-prometheus-stack",
         },
+        api_versions=[SERVICE_MONITOR_API],
     )
     monitor = only(docs, "ServiceMonitor")
     assert monitor["metadata"]["labels"]["release"] == "kube-prometheus-stack"
@@ -202,7 +216,7 @@ def test_prometheus_rule_is_off_by_default_and_comes_from_the_rules_file(helm: P
     rules_file = CHART / "files" / "prometheus" / "tenantsync.rules.yaml"
     values = {"metrics.prometheusRule.enabled": "true"}
     if rules_file.exists():
-        rule = only(render(helm, values=values), "PrometheusRule")
+        rule = only(render(helm, values=values, api_versions=[PROMETHEUS_RULE_API]), "PrometheusRule")
         assert rule["spec"]["groups"] == yaml.safe_load(rules_file.read_text())["groups"]
     else:
         result = helm_run(helm, "template", "r", str(CHART), *set_args(values), check=False)
@@ -227,6 +241,115 @@ def test_approval_policy_is_off_by_default_and_checks_the_approve_verb(helm: Pat
     assert binding["spec"]["policyName"] == "r-tenantsync-approval"
     assert binding["spec"]["validationActions"] == ["Deny"]
     assert binding["spec"]["matchResources"]["namespaceSelector"] == {"matchLabels": {"tenants": "yes"}}
+
+
+@pytest.mark.parametrize(
+    ("key", "api"), [("serviceMonitor", SERVICE_MONITOR_API), ("prometheusRule", PROMETHEUS_RULE_API)]
+)
+def test_prometheus_operator_resources_are_left_out_when_the_cluster_does_not_serve_them(
+    helm: Path, key: str, api: str
+) -> None:
+    """Without prometheus-operator's CRDs an install would abort after creating our CRDs; it goes on."""
+    kind = api.rsplit("/", 1)[1]
+    values = {f"metrics.{key}.enabled": "true"}
+    assert kind not in kinds(render(helm, values=values))
+    assert kind not in kinds(render(helm, values=values, api_versions=[MAP_V1_API]))
+    assert kind in kinds(render(helm, values=values, api_versions=[api]))
+
+
+@pytest.mark.parametrize(
+    ("served", "expected"),
+    [
+        ([MAP_V1_API, MAP_V1BETA1_API], "admissionregistration.k8s.io/v1"),
+        ([MAP_V1BETA1_API], "admissionregistration.k8s.io/v1beta1"),
+        ([], None),
+    ],
+)
+def test_approver_recording_uses_the_newest_served_mutating_admission_policy_api(
+    helm: Path, served: list[str], expected: str | None
+) -> None:
+    values = {"approvalPolicy.enabled": "true", "approvalPolicy.recordApprover": "true"}
+    docs = render(helm, release="r", values=values, api_versions=served)
+    mutating = [d for d in docs if d["kind"].startswith("MutatingAdmissionPolicy")]
+    assert [d["apiVersion"] for d in mutating] == ([expected] * 2 if expected else [])
+    if expected:
+        assert only(docs, "MutatingAdmissionPolicyBinding")["spec"]["policyName"] == "r-tenantsync-approver"
+    assert only(docs, "ValidatingAdmissionPolicy")["apiVersion"] == "admissionregistration.k8s.io/v1"
+
+
+@pytest.mark.parametrize("kube_version", ["1.30.0", "1.34.0", "1.37.0"])
+def test_helm_lint_strict_passes_with_every_feature_on(helm: Path, kube_version: str) -> None:
+    result = helm_run(
+        helm,
+        "lint",
+        "--strict",
+        str(CHART),
+        "--kube-version",
+        kube_version,
+        *set_args(EVERY_FEATURE),
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "[WARNING]" not in result.stdout and "[ERROR]" not in result.stdout
+
+
+def test_every_feature_renders_when_every_api_is_served(helm: Path) -> None:
+    docs = render(
+        helm, values=EVERY_FEATURE, api_versions=[SERVICE_MONITOR_API, PROMETHEUS_RULE_API, MAP_V1_API]
+    )
+    for kind in ("ServiceMonitor", "PrometheusRule", "MutatingAdmissionPolicy", "ValidatingAdmissionPolicy"):
+        assert kind in kinds(docs)
+
+
+def test_deployment_annotations_topology_spread_and_extra_volumes(helm: Path) -> None:
+    spread = {
+        "maxSkew": 1,
+        "topologyKey": "topology.kubernetes.io/zone",
+        "whenUnsatisfiable": "ScheduleAnyway",
+        "labelSelector": {"matchLabels": {"app.kubernetes.io/name": "tenantsync"}},
+    }
+    values = yaml.safe_dump(
+        {
+            "deploymentAnnotations": {"reloader.stakater.com/auto": "true"},
+            "topologySpreadConstraints": [spread],
+            "extraVolumes": [{"name": "corp-ca", "configMap": {"name": "corp-ca"}}],
+            "extraVolumeMounts": [{"name": "corp-ca", "mountPath": "/etc/corp-ca", "readOnly": True}],
+        }
+    )
+    text = helm_run(helm, "template", "r", str(CHART), "-f", "-", check=False, input=values)
+    assert text.returncode == 0, text.stderr
+    deployment = only([d for d in yaml.safe_load_all(text.stdout) if d], "Deployment")
+    assert deployment["metadata"]["annotations"] == {"reloader.stakater.com/auto": "true"}
+    assert "annotations" not in deployment["spec"]["template"]["metadata"]
+    pod = deployment["spec"]["template"]["spec"]
+    assert pod["topologySpreadConstraints"] == [spread]
+    assert pod["volumes"][1:] == [{"name": "corp-ca", "configMap": {"name": "corp-ca"}}]
+    mounts = pod["containers"][0]["volumeMounts"]
+    assert mounts == [
+        {"name": "tmp", "mountPath": "/tmp"},
+        {"name": "corp-ca", "mountPath": "/etc/corp-ca", "readOnly": True},
+    ]
+
+
+def test_docs_base_url_reaches_the_operator_only_when_set(helm: Path) -> None:
+    names = [env["name"] for env in container(render(helm))["env"]]
+    assert "TENANTSYNC_DOCS_BASE_URL" not in names
+    url = "https://docs.example.com/tenantsync/troubleshooting"
+    env = container(render(helm, values={"operator.docsBaseUrl": url}))["env"]
+    assert {"name": "TENANTSYNC_DOCS_BASE_URL", "value": url} in env
+
+
+def test_a_docs_base_url_that_is_not_a_url_is_refused(helm: Path) -> None:
+    result = helm_run(
+        helm,
+        "template",
+        "r",
+        str(CHART),
+        *set_args({"operator.docsBaseUrl": "docs/troubleshooting"}),
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "docsBaseUrl" in result.stderr
 
 
 def test_argocd_health_config_map_carries_the_lua_files(helm: Path) -> None:

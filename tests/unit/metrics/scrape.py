@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
@@ -50,6 +50,7 @@ def populate(metrics: OperatorMetrics, namespace: str = "m365", tenant: str = "c
         credentials_expiry=datetime(2026, 12, 1, tzinfo=UTC),
         credential_kind="ClientSecret",
     )
+    metrics.observe_schedule_interval(namespace, tenant, timedelta(hours=6))
     metrics.observe_run_finished(namespace, tenant, RunPhase.NEW_ERROR, ErrorCode.CLIENT_SECRET_EXPIRED, 3.5)
     metrics.observe_run_finished(namespace, tenant, RunPhase.SUCCEEDED, None, 42.0)
     metrics.observe_backup(namespace, tenant, {"conditionalAccessPolicies": 12, "namedLocations": 3})

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 import urllib.request
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -96,6 +96,16 @@ def test_a_new_snapshot_replaces_the_old_one() -> None:
     assert (
         value(scrape(metrics), "tenantsync_tenant_schedule_active", namespace="m365", tenant="contoso") == 0
     )
+
+
+def test_schedule_interval_is_exported_only_while_something_is_scheduled() -> None:
+    """Alerts count missed syncs in this interval; a Tenant without one (manual-only, suspended) has none."""
+    metrics = new_metrics()
+    tenant = {"namespace": "m365", "tenant": "contoso"}
+    metrics.observe_schedule_interval("m365", "contoso", timedelta(days=7))
+    assert value(scrape(metrics), "tenantsync_tenant_schedule_interval_seconds", **tenant) == 7 * 24 * 3600
+    metrics.observe_schedule_interval("m365", "contoso", None)
+    assert "tenantsync_tenant_schedule_interval_seconds" not in tenant_series(scrape(metrics), **tenant)
 
 
 def test_runs_by_result_and_error_code_and_duration_by_result() -> None:
@@ -210,6 +220,7 @@ def test_forget_tenant_removes_every_series_of_that_tenant_only() -> None:
         (lambda m: m.observe_plan("ns", "t", {"create": -1}), "cannot be negative"),
         (lambda m: m.observe_deploy_result("ns", "t", "update", "Skipped"), "result must be one of"),
         (lambda m: m.observe_backup("ns", "t", {"00000000-guid-of-a-policy": 1}), "is not a valid ResourceType"),
+        (lambda m: m.observe_schedule_interval("ns", "t", timedelta(0)), "interval is positive"),
         (
             lambda m: m.observe_tenant_phase(
                 "ns", "t", TenantPhase.IDLE, created=CREATED, schedule_active=True,

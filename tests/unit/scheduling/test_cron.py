@@ -58,3 +58,22 @@ def test_history_keeps_the_newest_of_each_kind_and_every_active_run() -> None:
         "bad-2",
         "bad-1",
     ]
+
+
+@pytest.mark.parametrize(
+    ("expression", "interval"),
+    [
+        ("0 * * * *", timedelta(hours=1)),
+        ("0 */6 * * *", timedelta(hours=6)),
+        ("30 2 * * *", timedelta(days=1)),
+        ("0 3 * * 0", timedelta(days=7)),
+        ("0 9 * * 1-5", timedelta(days=3)),
+        ("0 0 1 * *", timedelta(days=31)),
+        ("*/15 * * * * *", timedelta(seconds=15)),
+    ],
+)
+def test_longest_interval_is_the_longest_wait_between_ticks_in_the_coming_week(
+    expression: str, interval: timedelta
+) -> None:
+    """T0 is a Wednesday in November: the weekday schedule's weekend and December's 31 days lie ahead."""
+    assert Schedule.parse(expression).longest_interval(T0) == interval

@@ -1,0 +1,122 @@
+"""The README's quick start, run as a new user runs it: `make demo`, then the commands it gives for
+afterwards, literally, in a shell whose PATH has neither the project's virtualenv nor its kubectl.
+
+The control plane of this test is its own (own folder and ports), because the README's last command
+stops it; port 8080 is held meanwhile, as another service on a developer's machine would hold it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from pathlib import Path
+
+import pytest
+
+from tests.support.cluster import CLUSTER_DIR, LOCAL_CLUSTER, ROOT
+from tests.support.operator import free_port
+
+pytestmark = pytest.mark.integration
+
+README = ROOT / "README.md"
+SHELL_BLOCK = re.compile(r"^```sh\n(.*?)^```$", re.MULTILINE | re.DOTALL)
+
+
+def quick_start_blocks() -> list[str]:
+    text = README.read_text()
+    start = text.index("## Quick start")
+    end = text.index("\n## ", start + 1)
+    return SHELL_BLOCK.findall(text[start:end])
+
+
+def commands(block: str) -> list[str]:
+    return [line.split("#", 1)[0].strip() for line in block.splitlines() if line.split("#", 1)[0].strip()]
+
+
+@contextmanager
+def port_8080_taken() -> Iterator[None]:
+    """Listen on 8080 unless something already does: either way the demo must not need it."""
+    with socket.socket() as holder:
+        with suppress(OSError):
+            holder.bind(("0.0.0.0", 8080))
+            holder.listen()
+        yield
+
+
+def free_ports(count: int) -> list[int]:
+    """Distinct free ports; the first one's neighbour is free too (etcd's peer port is the next one)."""
+    while True:
+        etcd = free_port()
+        with socket.socket() as peer:
+            try:
+                peer.bind(("127.0.0.1", etcd + 1))
+            except OSError:
+                continue
+        others = {free_port() for _ in range(count - 1)} - {etcd, etcd + 1}
+        if len(others) == count - 1:
+            return [etcd, *others]
+
+
+def test_the_quick_start_works_as_written(tmp_path: Path) -> None:
+    first, after_demo = quick_start_blocks()
+    # `make test` is what runs this test; the demo is run here, exactly as the README says.
+    assert commands(first) == ["make demo", "make test"]
+
+    cluster_dir = tmp_path / "local-cluster"
+    cluster_dir.mkdir()
+    (cluster_dir / "bin").symlink_to((CLUSTER_DIR / "bin").resolve())
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    etcd_port, api_port, kcm_port = free_ports(3)
+    venv_bin = str(ROOT / ".venv" / "bin")
+    path = os.pathsep.join(
+        entry
+        for entry in os.environ["PATH"].split(os.pathsep)
+        if Path(entry).resolve() != Path(venv_bin).resolve()
+    )
+    env = {
+        **{key: value for key, value in os.environ.items() if key not in {"KUBECONFIG", "VIRTUAL_ENV"}},
+        "PATH": path,
+        "TMPDIR": str(scratch),
+        "LOCAL_CLUSTER_DIR": str(cluster_dir),
+        "LOCAL_CLUSTER_ETCD_PORT": str(etcd_port),
+        "LOCAL_CLUSTER_API_PORT": str(api_port),
+        "LOCAL_CLUSTER_KCM_PORT": str(kcm_port),
+        "DEMO_DIR": str(tmp_path / "demo"),
+        "COLUMNS": "120",
+    }
+    try:
+        with port_8080_taken():
+            demo = subprocess.run(
+                ["make", "demo"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=1200, check=False
+            )
+        assert demo.returncode == 0, f"make demo failed:\n{demo.stdout[-4000:]}\n{demo.stderr[-4000:]}"
+        assert "== Done." in demo.stdout
+        assert "Traceback" not in demo.stdout + demo.stderr
+
+        afterwards = subprocess.run(
+            ["bash", "-euo", "pipefail", "-c", after_demo],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        output = afterwards.stdout + afterwards.stderr
+        assert afterwards.returncode == 0, f"the README's commands after the demo failed:\n{output}"
+    finally:
+        subprocess.run([str(LOCAL_CLUSTER), "down"], env=env, capture_output=True, timeout=120, check=False)
+
+    assert re.search(r"^tenant\.tenantsync\.io/contoso\s", afterwards.stdout, re.MULTILINE), output
+    assert re.search(r"^syncrun\.tenantsync\.io/contoso-", afterwards.stdout, re.MULTILINE), output
+    assert "tenantsync-demo" in afterwards.stdout and "Idle" in afterwards.stdout, output
+    # `hack/local-cluster down`, the last command, left nothing running.
+    assert subprocess.run([str(LOCAL_CLUSTER), "status"], env=env, capture_output=True).returncode != 0
+    # The demo kept what it points at and removed the rest, CA bundles included.
+    assert sorted(entry.name for entry in (tmp_path / "demo").iterdir()) == ["operator.log", "tenants.git"]
+    assert list(scratch.iterdir()) == []

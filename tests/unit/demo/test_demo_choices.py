@@ -1,0 +1,57 @@
+"""The demo's choices that the README relies on: its own kubectl first, free ports, scratch removed."""
+
+from __future__ import annotations
+
+import os
+import socket
+from pathlib import Path
+
+import pytest
+
+from tenantsync.cli.demo import Demo, choose_kubectl, free_port
+
+
+def _executable(path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("#!/bin/sh\n")
+    path.chmod(0o755)
+    return path
+
+
+def test_the_control_planes_kubectl_wins_over_the_one_on_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    on_path = _executable(tmp_path / "path" / "kubectl")
+    built = _executable(tmp_path / "cluster" / "bin" / "kubectl")
+    monkeypatch.setenv("PATH", str(on_path.parent))
+    assert choose_kubectl(tmp_path / "cluster" / "kubeconfig", None) == str(built)
+    assert choose_kubectl(tmp_path / "cluster" / "kubeconfig", "/opt/kubectl") == "/opt/kubectl"
+    built.unlink()
+    assert choose_kubectl(tmp_path / "cluster" / "kubeconfig", None) == str(on_path)
+
+
+def test_no_kubectl_anywhere_is_a_message_not_a_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(SystemExit, match=r"no kubectl: neither .*hack/local-cluster build.* pass --kubectl"):
+        choose_kubectl(tmp_path / "cluster" / "kubeconfig", None)
+
+
+def test_free_port_is_bindable_now() -> None:
+    port = free_port()
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", port))
+
+
+def test_scratch_goes_and_what_the_demo_points_at_stays(tmp_path: Path) -> None:
+    demo = Demo(tmp_path / "kubeconfig", "kubectl", tmp_path)
+    assert demo.env["TMPDIR"] == str(tmp_path / "tmp") and os.path.isdir(demo.env["TMPDIR"])
+    for kept in ("operator.log", "tenants.git/HEAD"):
+        (tmp_path / kept).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / kept).write_text("kept")
+    for scratch in ("tmp/tenantsync-ca-0123.pem", "sim/ca.pem", "person/x.json", "operator/clone/x"):
+        (tmp_path / scratch).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / scratch).write_text("scratch")
+    demo.clean_up()
+    assert sorted(entry.name for entry in tmp_path.iterdir()) == ["operator.log", "tenants.git"]
