@@ -41,6 +41,13 @@ def _parser() -> argparse.ArgumentParser:
         help="seconds between checks for admin consent while a run is PendingAdminConsent",
     )
     run.add_argument(
+        "--docs-base-url",
+        default=os.environ.get(
+            "TENANTSYNC_DOCS_BASE_URL", OperatorSettings.model_fields["docs_base_url"].default
+        ),
+        help="where the troubleshooting pages are published; status links to <url>/<ErrorCode>.md",
+    )
+    run.add_argument(
         "--workdir",
         type=Path,
         default=Path(os.environ.get("TENANTSYNC_WORKDIR", OperatorSettings.model_fields["workdir"].default)),
@@ -85,6 +92,7 @@ def main(argv: list[str] | None = None) -> int:
             metrics_port=args.metrics_port,
             scheduler_interval_seconds=args.scheduler_interval,
             admin_consent_poll_seconds=args.admin_consent_poll,
+            docs_base_url=args.docs_base_url,
             workdir=args.workdir,
         )
         run_operator(
