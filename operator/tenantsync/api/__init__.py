@@ -1,6 +1,13 @@
 """The public API: resource models, phases, conditions and error codes, and the CRDs made from them."""
 
-from tenantsync.api.annotations import APPROVAL, APPROVAL_BY, SYNC_REQUESTED_AT, Decision
+from tenantsync.api.annotations import (
+    APPROVAL,
+    APPROVAL_BY,
+    APPROVAL_DIGEST,
+    FURTHER_APPROVAL_PREFIX,
+    SYNC_REQUESTED_AT,
+    Decision,
+)
 from tenantsync.api.conditions import (
     Condition,
     ConditionStatus,
@@ -20,6 +27,7 @@ from tenantsync.api.syncrun import (
     ChangeOutcome,
     ChangeResult,
     DeployStatus,
+    FieldChange,
     PlanChange,
     PlanStatus,
     RetryStatus,
@@ -42,7 +50,9 @@ from tenantsync.api.tenant import (
 __all__ = [
     "APPROVAL",
     "APPROVAL_BY",
+    "APPROVAL_DIGEST",
     "CREDENTIAL_ERRORS",
+    "FURTHER_APPROVAL_PREFIX",
     "GROUP",
     "SYNC_REQUESTED_AT",
     "VERSION",
@@ -63,6 +73,7 @@ __all__ = [
     "Decision",
     "DeployStatus",
     "ErrorCode",
+    "FieldChange",
     "Mode",
     "PlanChange",
     "PlanStatus",

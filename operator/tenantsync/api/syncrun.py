@@ -127,6 +127,17 @@ class BackupStatus(Model):
     """Types not backed up, e.g. because no user was signed in."""
 
 
+class FieldChange(Model):
+    """One changed field of a planned change, as the approver sees it before deciding."""
+
+    path: str
+    """JSON path of the field (dotted, [i] for list items); "." for the whole object."""
+    old: str | None = None
+    """The tenant's value now, as JSON (shortened when long); absent for a new field or object."""
+    new: str | None = None
+    """The desired value, as JSON (shortened when long); absent for a removed field or object."""
+
+
 class PlanChange(Model):
     """One change the plan would make to the tenant."""
 
@@ -140,6 +151,9 @@ class PlanChange(Model):
     """The object's display name, for people."""
     changedFields: list[str] = Field(default_factory=list)
     """JSON paths that differ between the desired and the live object."""
+    values: list[FieldChange] = Field(default_factory=list)
+    """Old and new value of each changed field (each field of the object for a create or delete);
+    secrets are shown as "(withheld)" and never compared in clear."""
 
 
 class PlanStatus(Model):
@@ -150,7 +164,13 @@ class PlanStatus(Model):
     changeCount: int = 0
     """How many changes the plan holds (0: the tenant already matches the desired state)."""
     changes: list[PlanChange] = Field(default_factory=list)
-    """Every change, in the order it would be deployed."""
+    """The first changes (at most 50, so the status stays small); the whole plan is in `file`."""
+    truncated: bool = False
+    """`changes` holds only the first of `changeCount` changes; read the whole plan in `file`."""
+    file: str | None = None
+    """The whole plan, committed to `commit` of branch `tenantsync/plans` in the repository."""
+    commit: str | None = None
+    """The commit holding the whole plan (reviewable like a pull request)."""
 
 
 class ApprovalStatus(Model):
@@ -162,6 +182,10 @@ class ApprovalStatus(Model):
     """When the operator saw the decision."""
     decidedBy: str | None = None
     """Who decided, as the admission policy recorded it in `tenantsync.io/approval-by`."""
+    digest: str | None = None
+    """The digest of the plan that was approved: the deploy applies exactly this plan or nothing."""
+    approvers: list[str] = Field(default_factory=list)
+    """Everyone whose approval of this digest counted, when more than one is required."""
 
 
 class ChangeResult(Model):

@@ -156,6 +156,13 @@ class TenantSpec(Model):
     """Cron schedule of syncs (UTC); empty means manual syncs only."""
     approval: Approval = Approval.MANUAL
     """Manual waits in PendingApproval for a person; Automatic deploys the plan straight away."""
+    requiredApprovals: int = Field(
+        default=1,
+        json_schema_extra=_rule(
+            "self >= 1 && self <= 5", "requiredApprovals must be between 1 and 5 distinct approvers"
+        ),
+    )
+    """How many distinct people must approve the same plan (four-eyes: 2) before it is deployed."""
     suspend: bool = False
     """Stops new scheduled syncs; a run under way continues."""
     successfulRunsHistoryLimit: int = Field(

@@ -4,33 +4,77 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from typing import Any
 
-from tenantsync.api import ChangeAction, CodedError, ErrorCode, PlanChange, ResourceType
+from tenantsync.api import ChangeAction, CodedError, ErrorCode, FieldChange, PlanChange, ResourceType
 from tenantsync.sync.layout import is_object_file, object_file, parse_file
 
 Files = dict[str, bytes]
 JsonObject = dict[str, Any]
 
 
-def changed_paths(desired: Any, live: Any, prefix: str = "") -> list[str]:
-    """JSON paths (dotted, with [i] for list items) where two documents differ."""
+MISSING: Any = object()
+"""Stands for a field one side does not have."""
+SHOWN_LENGTH = 160
+"""Longer values are shortened in the plan, with a marker saying how much was left out."""
+SECRET_FIELD = re.compile(
+    r"password|secret|sharedkey|privatekey|passphrase|certificatepassword", re.IGNORECASE
+)
+"""Field names whose values are never shown in a plan (the service withholds most of them anyway)."""
+
+
+def differences(desired: Any, live: Any, prefix: str = "") -> list[tuple[str, Any, Any]]:
+    """(path, desired value, live value) where two documents differ; MISSING where a side lacks it.
+
+    Paths are dotted, with [i] for list items; lists of different lengths differ as a whole.
+    """
     if isinstance(desired, dict) and isinstance(live, dict):
-        paths: list[str] = []
+        found: list[tuple[str, Any, Any]] = []
         for key in sorted(set(desired) | set(live)):
             child = f"{prefix}.{key}" if prefix else key
             if key not in desired or key not in live:
-                paths.append(child)
+                found.append((child, desired.get(key, MISSING), live.get(key, MISSING)))
             else:
-                paths += changed_paths(desired[key], live[key], child)
-        return paths
+                found += differences(desired[key], live[key], child)
+        return found
     if isinstance(desired, list) and isinstance(live, list) and len(desired) == len(live):
         return [
-            p
+            d
             for i, (wanted, actual) in enumerate(zip(desired, live, strict=True))
-            for p in changed_paths(wanted, actual, f"{prefix}[{i}]")
+            for d in differences(wanted, actual, f"{prefix}[{i}]")
         ]
-    return [] if desired == live else [prefix or "."]
+    return [] if desired == live else [(prefix or ".", desired, live)]
+
+
+def changed_paths(desired: Any, live: Any) -> list[str]:
+    """JSON paths where two documents differ."""
+    return [path for path, _, _ in differences(desired, live)]
+
+
+def shown(path: str, value: Any) -> str | None:
+    """A value as the approver reads it: compact JSON, shortened when long, secrets withheld."""
+    if value is MISSING:
+        return None
+    if SECRET_FIELD.search(path.rsplit(".", 1)[-1]):
+        return "(withheld)"
+    text = json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    if len(text) > SHOWN_LENGTH:
+        return f"{text[:SHOWN_LENGTH]}… (+{len(text) - SHOWN_LENGTH} chars)"
+    return text
+
+
+def field_changes(desired: JsonObject | None, live: JsonObject | None) -> list[FieldChange]:
+    """Old and new values per changed field; every field of the object for a create or a delete."""
+    if desired is None or live is None:
+        whole = desired if desired is not None else live or {}
+        found = [
+            (key, whole[key] if desired else MISSING, whole[key] if live else MISSING)
+            for key in sorted(whole)
+        ]
+    else:
+        found = differences(desired, live)
+    return [FieldChange(path=path, new=shown(path, new), old=shown(path, old)) for path, new, old in found]
 
 
 def document(content: bytes, file: str, *, where: str) -> JsonObject:
@@ -71,24 +115,37 @@ def plan_changes(desired: Files, live: Files, *, where: str) -> list[PlanChange]
         if file not in live:
             doc = document(desired[file], file, where=where)
             changes.append(
-                PlanChange(action=ChangeAction.CREATE, type=type_, id=object_id, displayName=_name(doc))
+                PlanChange(
+                    action=ChangeAction.CREATE,
+                    type=type_,
+                    id=object_id,
+                    displayName=_name(doc),
+                    values=field_changes(doc, None),
+                )
             )
         elif file not in desired:
             doc = document(live[file], file, where=where)
             changes.append(
-                PlanChange(action=ChangeAction.DELETE, type=type_, id=object_id, displayName=_name(doc))
+                PlanChange(
+                    action=ChangeAction.DELETE,
+                    type=type_,
+                    id=object_id,
+                    displayName=_name(doc),
+                    values=field_changes(None, doc),
+                )
             )
         elif desired[file] != live[file]:
             new, old = document(desired[file], file, where=where), document(live[file], file, where=where)
-            fields = changed_paths(new, old)
-            if fields:
+            values = field_changes(new, old)
+            if values:
                 changes.append(
                     PlanChange(
                         action=ChangeAction.UPDATE,
                         type=type_,
                         id=object_id,
                         displayName=_name(new),
-                        changedFields=fields,
+                        changedFields=[v.path for v in values],
+                        values=values,
                     )
                 )
     return changes

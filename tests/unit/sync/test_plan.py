@@ -200,3 +200,61 @@ async def test_an_object_that_could_never_converge_is_refused_by_file_and_field(
     assert refused.value.code == ErrorCode.INVALID_DESIRED_STATE
     assert "deviceConfigurations/cfg.json lacks assignments[].target.@odata.type" in refused.value.message
     assert "copy them from the object's backup on branch tenantsync/backup" in refused.value.message
+
+
+async def test_the_approver_sees_old_and_new_values_and_never_a_secret() -> None:
+    old = {
+        "id": "cfg",
+        "@odata.type": "#microsoft.graph.windows10GeneralConfiguration",
+        "displayName": "Wi-Fi",
+    }
+    new = {**old, "displayName": "Wi-Fi (corp)", "wifiPassword": "hunter2", "notes": "x" * 500}
+    desired = {"deviceConfigurations/cfg.json": new}
+    session = FakeSession(folders=folders(desired, {"deviceConfigurations/cfg.json": old}))
+    ctx = context()
+    await Plan()(ctx, session)
+    assert ctx.status.plan is not None
+    [change] = ctx.status.plan.changes
+    values = {v.path: (v.old, v.new) for v in change.values}
+    assert values["displayName"] == ('"Wi-Fi"', '"Wi-Fi (corp)"')
+    assert values["wifiPassword"] == (None, "(withheld)")
+    shortened = values["notes"][1] or ""
+    assert shortened.endswith("… (+342 chars)") and len(shortened) < 200
+    assert "hunter2" not in ctx.status.plan.model_dump_json()
+
+
+async def test_a_creation_shows_the_object_and_the_whole_plan_is_committed_for_review() -> None:
+    desired = {f"namedLocations/{LOCATION['id']}.json": LOCATION}
+    session = FakeSession(folders=folders(desired, {}))
+    ctx = context()
+    await Plan()(ctx, session)
+    assert ctx.status.plan is not None
+    [change] = ctx.status.plan.changes
+    assert {v.path: v.new for v in change.values}["displayName"] == '"HQ"'
+    assert all(v.old is None for v in change.values)
+    assert ctx.status.plan.file == f"{PATH}/contoso-20261128-090000/plan.md"
+    committed = await session.folders.read_folder("tenantsync/plans", f"{PATH}/contoso-20261128-090000")
+    assert committed is not None
+    assert '+ displayName: "HQ"' in committed["plan.md"].decode()
+    assert ctx.status.plan.digest is not None
+    assert ctx.status.plan.digest in committed["plan.md"].decode()
+
+
+async def test_a_plan_of_thousands_of_changes_keeps_the_status_small() -> None:
+    desired = {
+        f"namedLocations/{n:05d}.json": {"@odata.type": "#microsoft.graph.ipNamedLocation", "id": f"{n:05d}"}
+        for n in range(3000)
+    }
+    session = FakeSession(folders=folders(desired, {}))
+    ctx = context()
+    await Plan()(ctx, session)
+    assert ctx.status.plan is not None
+    assert (ctx.status.plan.changeCount, len(ctx.status.plan.changes), ctx.status.plan.truncated) == (
+        3000,
+        50,
+        True,
+    )
+    assert len(ctx.status.model_dump_json()) < 100_000
+    committed = await session.folders.read_folder("tenantsync/plans", f"{PATH}/contoso-20261128-090000")
+    assert committed is not None
+    assert committed["plan.md"].decode().count("## create namedLocations/") == 3000

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import ClassVar
 
 from tenantsync.api import (
     APPROVAL,
     APPROVAL_BY,
+    APPROVAL_DIGEST,
+    FURTHER_APPROVAL_PREFIX,
     Approval,
     ApprovalStatus,
     ConditionType,
@@ -19,6 +22,27 @@ from tenantsync.sync.pipeline import Advance, Finish, RunContext, Transition, Wa
 from tenantsync.sync.session import Session
 
 DECISION_POLL_SECONDS = 2.0
+UNVERIFIED = "unverified"
+"""The approver's name when the admission policy does not record it (recordApprover off)."""
+MIN_DIGEST_PREFIX = 8
+
+
+def _names(prefix: str, digest: str) -> bool:
+    """A digest start of at least 8 characters names this digest (as a Git commit abbreviation does)."""
+    prefix = prefix.strip().lower()
+    return len(prefix) >= MIN_DIGEST_PREFIX and digest.startswith(prefix)
+
+
+def approvers_of(annotations: Mapping[str, str], digest: str) -> list[str]:
+    """Everyone who approved `digest`: the decision's recorded approver, then each further approval."""
+    approvers: list[str] = []
+    if annotations.get(APPROVAL) == Decision.APPROVE:
+        approvers.append(annotations.get(APPROVAL_BY) or UNVERIFIED)
+    for key, value in sorted(annotations.items()):
+        name = key.removeprefix(FURTHER_APPROVAL_PREFIX)
+        if key.startswith(FURTHER_APPROVAL_PREFIX) and _names(value, digest) and name not in approvers:
+            approvers.append(name)
+    return approvers
 
 
 class AwaitApproval:
@@ -29,35 +53,65 @@ class AwaitApproval:
         self._poll_seconds = poll_seconds
 
     async def __call__(self, ctx: RunContext, session: Session) -> Transition:
-        planned = summary(ctx.status.plan.changes if ctx.status.plan else [])
+        plan = ctx.status.plan
+        planned = summary(plan.changes if plan else [])
+        digest = (plan.digest if plan else None) or ""
         if ctx.tenant.approval == Approval.AUTOMATIC:
             return Advance(
                 RunStep.DEPLOY, RunPhase.IN_PROGRESS, f"Deploying {planned} (approval: Automatic)."
             )
-        value = ctx.annotations.get(APPROVAL)
+        annotations = ctx.annotations
+        value = annotations.get(APPROVAL)
         if value is None or value not in Decision.__members__.values():
             # No decision yet, or one the controller refused with an event: keep waiting.
-            return Wait(
-                self._poll_seconds,
-                RunPhase.PENDING_APPROVAL,
-                f"{planned} wait for approval: annotate SyncRun {ctx.run_name} with {APPROVAL}=approve,"
-                " reject or reject-and-revert.",
+            return self._wait(
+                f"{planned} wait for approval of plan {digest[:12]}: annotate SyncRun {ctx.run_name} with"
+                f" {APPROVAL}=approve, reject or reject-and-revert."
             )
         decision = Decision(value)
+        by = annotations.get(APPROVAL_BY) or UNVERIFIED
+        when = f"{ctx.now:%Y-%m-%d %H:%M:%S} UTC"
+        if decision != Decision.APPROVE:
+            ctx.status.approval = ApprovalStatus(
+                decision=decision, decidedAt=ctx.now, decidedBy=annotations.get(APPROVAL_BY), digest=digest
+            )
+            if decision == Decision.REJECT:
+                message = (
+                    f"Rejected by {by} at {when}: nothing was deployed and the repository is unchanged; the same"
+                    " changes come up at the next sync."
+                )
+                ctx.condition(ConditionType.DENIED, "True", "Rejected", message)
+                return Finish(RunPhase.REJECTED, message)
+            return await self._revert(ctx, session, by, when)
+        shown = annotations.get(APPROVAL_DIGEST)
+        if shown is not None and not _names(shown, digest):
+            return self._wait(
+                f"The approval by {by} was for plan {shown[:12]}, but this run's plan is {digest[:12]}: review it"
+                f" (kubectl tenantsync plan {ctx.run_name}) and approve that plan. {planned} wait for approval."
+            )
+        approvers = approvers_of(annotations, digest)
+        needed = ctx.tenant.requiredApprovals
+        if len(approvers) < needed:
+            return self._wait(
+                f"{len(approvers)} of {needed} approvals of plan {digest[:12]} ({', '.join(approvers)}): another"
+                f" person approves with kubectl tenantsync approve {ctx.run_name} --digest {digest[:12]}."
+            )
         ctx.status.approval = ApprovalStatus(
-            decision=decision, decidedAt=ctx.now, decidedBy=ctx.annotations.get(APPROVAL_BY)
+            decision=decision,
+            decidedAt=ctx.now,
+            decidedBy=annotations.get(APPROVAL_BY),
+            digest=digest,
+            approvers=approvers if needed > 1 else [],
         )
-        if decision == Decision.APPROVE:
-            ctx.condition(ConditionType.APPROVED, "True", "Approved", "The plan was approved.")
-            return Advance(RunStep.DEPLOY, RunPhase.IN_PROGRESS, "Approved; deploying the plan.")
-        if decision == Decision.REJECT:
-            message = "Rejected: nothing was deployed and the repository is unchanged; the same changes come up at the next sync."
-            ctx.condition(ConditionType.DENIED, "True", "Rejected", message)
-            return Finish(RunPhase.REJECTED, message)
-        return await self._revert(ctx, session)
+        message = f"Approved by {', '.join(approvers)} at {when} for plan {digest[:12]}."
+        ctx.condition(ConditionType.APPROVED, "True", "Approved", message)
+        return Advance(RunStep.DEPLOY, RunPhase.IN_PROGRESS, f"{message} Deploying.")
+
+    def _wait(self, message: str) -> Wait:
+        return Wait(self._poll_seconds, RunPhase.PENDING_APPROVAL, message)
 
     @staticmethod
-    async def _revert(ctx: RunContext, session: Session) -> Transition:
+    async def _revert(ctx: RunContext, session: Session, by: str, when: str) -> Transition:
         """Discard the changes: the tenant's current state (the backup) becomes the desired state."""
         spec = ctx.tenant
         repository = await session.repository()
@@ -70,7 +124,7 @@ class AwaitApproval:
             f"Rejected and reverted in SyncRun {ctx.run_name}.",
         )
         message = (
-            "Rejected and reverted: nothing was deployed; the desired state on branch"
+            f"Rejected and reverted by {by} at {when}: nothing was deployed; the desired state on branch"
             f" {spec.repository.branch} now matches the tenant{f' (commit {commit[:12]})' if commit else ''}."
         )
         ctx.condition(ConditionType.DENIED, "True", "RejectedAndReverted", message)

@@ -83,7 +83,11 @@ class Deploy:
         desired, live = states.desired, states.live
         plan = ctx.status.plan
         assert plan is not None
-        if plan_digest(plan_changes(desired, live, where=states.where), desired) != plan.digest:
+        approved = (
+            ctx.status.approval.digest if ctx.status.approval and ctx.status.approval.digest else plan.digest
+        )
+        changes = plan_changes(desired, live, where=states.where)
+        if plan_digest(changes, desired) != approved:
             raise CodedError(
                 ErrorCode.PLAN_OUTDATED,
                 "The desired state or the backup changed after the plan was made, so the approved plan no longer"
@@ -94,7 +98,7 @@ class Deploy:
         recorded = {(r.type, r.id): i for i, r in enumerate(deploy.results)}
         created_ids = {r.id: r.createdId for r in deploy.results if r.createdId}
         graph = await session.graph()
-        for change in ordered(plan.changes):
+        for change in ordered(changes):
             index = recorded.get((change.type, change.id))
             in_doubt = index is not None and deploy.results[index].result == ChangeOutcome.APPLYING
             if index is not None and not in_doubt:

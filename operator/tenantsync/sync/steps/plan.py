@@ -23,6 +23,7 @@ from tenantsync.api import (
 from tenantsync.sync.convergence import never_converging
 from tenantsync.sync.diff import plan_changes, plan_digest, summary
 from tenantsync.sync.pipeline import Advance, Finish, RunContext, Transition
+from tenantsync.sync.plan_files import PLANS_BRANCH, STATUS_CHANGES, plan_files
 from tenantsync.sync.references import missing_references
 from tenantsync.sync.session import Session
 from tenantsync.sync.states import read_states
@@ -55,7 +56,10 @@ class Plan:
 
         changes = plan_changes(desired, live, where=where)
         ctx.status.plan = PlanStatus(
-            digest=plan_digest(changes, desired), changeCount=len(changes), changes=changes
+            digest=plan_digest(changes, desired),
+            changeCount=len(changes),
+            changes=changes[:STATUS_CHANGES],
+            truncated=len(changes) > STATUS_CHANGES,
         )
         if not changes:
             message = "The tenant matches the desired state; nothing to deploy."
@@ -90,5 +94,15 @@ class Plan:
                 f" {self._deletion_guard_ratio:.0%} the deletion guard allows; nothing was applied. If the deletions"
                 f" are intended, delete the objects in smaller steps; if not, restore the files in {path}.",
             )
+        plan = ctx.status.plan
+        folder = f"{path}/{ctx.run_name}"
+        plan.commit = await (await session.repository()).write_folder(
+            PLANS_BRANCH,
+            folder,
+            plan_files(changes, plan.digest or "", f"Plan of SyncRun {ctx.namespace}/{ctx.run_name}"),
+            f"Plan of Tenant {ctx.namespace}/{ctx.tenant_name}: {planned}\n\nSyncRun: {ctx.run_name}",
+            protected_branches={spec.repository.branch},
+        )
+        plan.file = f"{folder}/plan.md"
         ctx.condition(ConditionType.PLANNED, "True", "ChangesPlanned", f"Planned {planned}.")
         return Advance(RunStep.APPROVAL, RunPhase.IN_PROGRESS, f"Planned {planned}.")
