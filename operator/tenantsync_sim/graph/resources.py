@@ -13,14 +13,16 @@ from __future__ import annotations
 
 import base64
 import binascii
+import copy
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from tenantsync_sim.graph.errors import Service
-from tenantsync_sim.state import JsonObject, graph_timestamp
+from tenantsync_sim.state import JsonObject, Tenant, graph_timestamp
 
 Validator = Callable[[JsonObject], str | None]
 Expand = Literal["list", "item", "never"]
@@ -91,7 +93,10 @@ class Navigation:
                 child[self.owner_field] = owner_id
             child.update({k: v for k, v in entry.items() if k not in ("@odata.type", "id")})
             for nested in self.children:
-                child[nested.name] = nested.build(child["id"], child.get(nested.name) or [])
+                if nested.single:
+                    child.setdefault(nested.name, None)
+                else:
+                    child[nested.name] = nested.build(child["id"], child.get(nested.name) or [])
             built.append(child)
         return built
 
@@ -257,6 +262,17 @@ _CATALOG_READ_ONLY = frozenset(
 _SCRIPT_READ_ONLY = _INTUNE_READ_ONLY | {"isGlobalScript", "highestAvailableVersion"}
 
 
+_FILTER_TARGET = (
+    "assignments.target.deviceAndAppManagementAssignmentFilterId",
+    "assignments.target.deviceAndAppManagementAssignmentFilterType",
+)
+
+
+def _beta_only(*paths: str) -> Mapping[str, str]:
+    """Properties (dotted, through lists) that Graph returns in beta but not in v1.0."""
+    return MappingProxyType(dict.fromkeys(paths, "beta"))
+
+
 def _intune(
     key: str,
     path: str,
@@ -366,6 +382,12 @@ RESOURCES: tuple[ResourceType, ...] = (
         read=("Policy.Read.All", "Policy.ReadWrite.AuthenticationMethod"),
         read_only=frozenset({"id", "lastModifiedDateTime", "policyVersion"}),
         modified_field="lastModifiedDateTime",
+        version_fields=MappingProxyType(
+            {
+                "registrationEnforcement.authenticationMethodsRegistrationCampaign."
+                "enforceRegistrationAfterAllowedSnoozes": "beta"
+            }
+        ),
     ),
     _entra_singleton(
         "authorizationPolicy",
@@ -570,6 +592,13 @@ RESOURCES: tuple[ResourceType, ...] = (
         versions=_BOTH,
         navigation=(_assignments("deviceConfigurationAssignment"),),
         actions=MappingProxyType({"assign": _ASSIGN_RETURNING}),
+        version_fields=_beta_only(
+            "roleScopeTagIds",
+            "supportsScopeTags",
+            "firewallRules",
+            "defenderSecurityCenterDisableAppBrowserUI",
+            *_FILTER_TARGET,
+        ),
         abstract=True,
         patch_returns_entity=True,
         versioned=True,
@@ -593,6 +622,14 @@ RESOURCES: tuple[ResourceType, ...] = (
             ),
         ),
         actions=MappingProxyType({"assign": _ASSIGN_RETURNING}),
+        version_fields=_beta_only(
+            "roleScopeTagIds",
+            "antiSpywareRequired",
+            "antivirusRequired",
+            "defenderEnabled",
+            "rtpEnabled",
+            *_FILTER_TARGET,
+        ),
         abstract=True,
         patch_returns_entity=True,
         versioned=True,
@@ -652,7 +689,18 @@ RESOURCES: tuple[ResourceType, ...] = (
                 "#microsoft.graph.groupPolicyDefinitionValue",
                 expand="item",
                 children=(
-                    Navigation("presentationValues", "#microsoft.graph.groupPolicyPresentationValue"),
+                    Navigation(
+                        "presentationValues",
+                        "#microsoft.graph.groupPolicyPresentationValue",
+                        children=(
+                            Navigation(
+                                "presentation",
+                                "#microsoft.graph.groupPolicyPresentation",
+                                single=True,
+                                writable=False,
+                            ),
+                        ),
+                    ),
                     Navigation(
                         "definition", "#microsoft.graph.groupPolicyDefinition", single=True, writable=False
                     ),
@@ -668,6 +716,7 @@ RESOURCES: tuple[ResourceType, ...] = (
         "groupPolicyDefinitions",
         "microsoft.graph.groupPolicyDefinition",
         navigation=(Navigation("presentations", "#microsoft.graph.groupPolicyPresentation", writable=False),),
+        created_field=None,
         writable=False,
     ),
     _intune(
@@ -681,6 +730,7 @@ RESOURCES: tuple[ResourceType, ...] = (
         actions=MappingProxyType(
             {"assign": _ASSIGN, "updateSettings": Action(replaces=MappingProxyType({"settings": "settings"}))}
         ),
+        created_field=None,
         read_only=_INTUNE_READ_ONLY | {"isAssigned", "isMigratingToConfigurationPolicy"},
         flags_assigned=True,
         required=("displayName", "templateId"),
@@ -1025,3 +1075,61 @@ RESOURCES: tuple[ResourceType, ...] = (
 )
 
 BY_KEY = {r.key: r for r in RESOURCES}
+
+
+def find_object(collection: dict[str, JsonObject], key: str) -> JsonObject | None:
+    """Graph keys match case-insensitively (GUIDs in any case, ``c1`` or ``C1``)."""
+    found = collection.get(key)
+    if found is not None:
+        return found
+    lowered = key.lower()
+    return next((item for name, item in collection.items() if name.lower() == lowered), None)
+
+
+def find_child(children: list[JsonObject], key: str) -> JsonObject | None:
+    lowered = key.lower()
+    return next((c for c in children if str(c.get("id", "")).lower() == lowered), None)
+
+
+def match_resource(segments: list[str], tenant_id: str) -> tuple[ResourceType, list[str]] | None:
+    """The catalogue entry a path names, matched case-insensitively as Graph does, and the rest."""
+    lowered = [s.lower() for s in segments]
+    for resource in RESOURCES:
+        prefix = resource.path.lower().split("/")
+        if len(lowered) < len(prefix):
+            continue
+        if all(
+            p == s or (p == "{tenantid}" and s == tenant_id) for p, s in zip(prefix, lowered, strict=False)
+        ):
+            return resource, segments[len(prefix) :]
+    return None
+
+
+def resolve_reference(tenant: Tenant, reference: str) -> JsonObject | None:
+    """The object an ``@odata.bind`` URL names (``.../groupPolicyDefinitions('id')/presentations('p')``),
+    as a copy without its own contained collections."""
+    path = urlsplit(reference).path
+    segments: list[str] = []
+    for segment in path.split("/"):
+        name, _, key = segment.partition("(")
+        segments.append(name)
+        if key:
+            segments.append(key.rstrip(")").strip("'"))
+    segments = [s for s in segments if s and s.lower() not in ("v1.0", "beta")]
+    match = match_resource(segments, tenant.id)
+    if match is None or not match[1]:
+        return None
+    resource, rest = match
+    current = find_object(tenant.collection(resource.key), rest[0])
+    navs = resource.navigation
+    rest = rest[1:]
+    while current is not None and len(rest) >= 2:
+        nav = next((n for n in navs if n.name.lower() == rest[0].lower()), None)
+        if nav is None:
+            return None
+        current = find_child(current.get(nav.name) or [], rest[1])
+        navs, rest = nav.children, rest[2:]
+    if current is None or rest:
+        return None
+    names = {n.name for n in navs}
+    return {k: copy.deepcopy(v) for k, v in current.items() if k not in names}

@@ -12,13 +12,20 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
 
 from tenantsync_sim.graph import errors
 from tenantsync_sim.graph.auth import Principal, authenticate
 from tenantsync_sim.graph.errors import GraphError, Service
 from tenantsync_sim.graph.odata import compile_filter, paginate, select
-from tenantsync_sim.graph.resources import RESOURCES, Action, Navigation, ResourceType
+from tenantsync_sim.graph.resources import (
+    Action,
+    Navigation,
+    ResourceType,
+    find_child,
+    find_object,
+    match_resource,
+    resolve_reference,
+)
 from tenantsync_sim.identity.scopes import GRAPH_AUDIENCES
 from tenantsync_sim.runtime import Simulator
 from tenantsync_sim.state import JsonObject, Tenant
@@ -73,7 +80,7 @@ def parse_expand(raw: str) -> ExpandTree:
                 continue
             name, _, options = part.partition("(")
             nested = ""
-            for option in options.rstrip(")").split(";"):
+            for option in options.removesuffix(")").split(";"):
                 key, _, value = option.partition("=")
                 if key.strip().lower() == "$expand":
                     nested = value
@@ -109,21 +116,23 @@ def _render_contained(navs: tuple[Navigation, ...], item: JsonObject, expand: Ex
 
 
 def _without_other_versions(resource: ResourceType, item: JsonObject, version: str) -> JsonObject:
-    """Drop the properties only the other Graph version has (``templateId`` is v1.0-only, ...).
-    ``item`` is a fresh top-level copy; nested objects on the way are copied before changing."""
+    """Drop the properties only the other Graph version has (``templateId`` is v1.0-only, ...)."""
     for dotted, only in resource.version_fields.items():
-        if only == version:
-            continue
-        *parents, leaf = dotted.split(".")
-        node = item
-        for name in parents:
-            child = node.get(name)
-            if not isinstance(child, dict):
-                break
-            node[name] = node = dict(child)
-        else:
-            node.pop(leaf, None)
+        if only != version:
+            item = _drop(item, dotted.split("."))
     return item
+
+
+def _drop(node: Any, path: list[str]) -> Any:
+    """``node`` without the property at ``path``, lists walked element by element; copies only the
+    objects on the way, so the stored object keeps it."""
+    if isinstance(node, list):
+        return [_drop(element, path) for element in node]
+    if not isinstance(node, dict) or path[0] not in node:
+        return node
+    if len(path) == 1:
+        return {k: v for k, v in node.items() if k != path[0]}
+    return {**node, path[0]: _drop(node[path[0]], path[1:])}
 
 
 class GraphService:
@@ -295,7 +304,7 @@ class GraphService:
             if method == "POST":
                 return self._create(req, tenant, resource, collection)
             raise errors.method_not_allowed()
-        found = _find(collection, rest[0])
+        found = find_object(collection, rest[0])
         if found is None:
             if len(rest) == 1 and method == "PATCH" and resource.upsert:
                 return self._upsert(req, tenant, resource, collection, rest[0])
@@ -346,7 +355,7 @@ class GraphService:
         item = self._writable(resource, body)
         if resource.client_key:
             key = str(body.get(resource.key_field, ""))
-            if _find(collection, key) is not None:
+            if find_object(collection, key) is not None:
                 raise GraphError(409, "Conflict", f"An object with key '{key}' already exists.")
             item[resource.key_field] = key
         else:
@@ -527,14 +536,14 @@ class GraphService:
                 child = nav.build(str(owner.get("id", "")), [entry])[0]
                 if nav.ids == "index":
                     child["id"] = str(len(children))
-                if _find_child(children, child["id"]) is not None:
+                if find_child(children, child["id"]) is not None:
                     raise GraphError(409, "Conflict", f"An object with id '{child['id']}' already exists.")
                 children.append(child)
                 resource.touch(root)
                 body = {"@odata.context": _context(req, f"{fragment}/$entity"), **copy.deepcopy(child)}
                 return GraphResponse(201, body, {"Location": f"{req.url}/{child['id']}"})
             raise errors.method_not_allowed()
-        existing = _find_child(children, rest[1])
+        existing = find_child(children, rest[1])
         if existing is None:
             raise errors.not_found(resource.service, rest[1], req.url)
         child = existing
@@ -649,61 +658,3 @@ class GraphService:
             ],
         }
         return self._list_response(req, tenant, [org], "organization")
-
-
-def _find(collection: dict[str, JsonObject], key: str) -> JsonObject | None:
-    """Graph keys match case-insensitively (GUIDs in any case, ``c1`` or ``C1``)."""
-    found = collection.get(key)
-    if found is not None:
-        return found
-    lowered = key.lower()
-    return next((item for name, item in collection.items() if name.lower() == lowered), None)
-
-
-def _find_child(children: list[JsonObject], key: str) -> JsonObject | None:
-    lowered = key.lower()
-    return next((c for c in children if str(c.get("id", "")).lower() == lowered), None)
-
-
-def match_resource(segments: list[str], tenant_id: str) -> tuple[ResourceType, list[str]] | None:
-    """The catalogue entry a path names, matched case-insensitively as Graph does, and the rest."""
-    lowered = [s.lower() for s in segments]
-    for resource in RESOURCES:
-        prefix = resource.path.lower().split("/")
-        if len(lowered) < len(prefix):
-            continue
-        if all(
-            p == s or (p == "{tenantid}" and s == tenant_id) for p, s in zip(prefix, lowered, strict=False)
-        ):
-            return resource, segments[len(prefix) :]
-    return None
-
-
-def resolve_reference(tenant: Tenant, reference: str) -> JsonObject | None:
-    """The object an ``@odata.bind`` URL names (``.../groupPolicyDefinitions('id')/presentations('p')``),
-    as a copy without its own contained collections."""
-    path = urlsplit(reference).path
-    segments: list[str] = []
-    for segment in path.split("/"):
-        name, _, key = segment.partition("(")
-        segments.append(name)
-        if key:
-            segments.append(key.rstrip(")").strip("'"))
-    segments = [s for s in segments if s and s.lower() not in ("v1.0", "beta")]
-    match = match_resource(segments, tenant.id)
-    if match is None or not match[1]:
-        return None
-    resource, rest = match
-    current = _find(tenant.collection(resource.key), rest[0])
-    navs = resource.navigation
-    rest = rest[1:]
-    while current is not None and len(rest) >= 2:
-        nav = next((n for n in navs if n.name.lower() == rest[0].lower()), None)
-        if nav is None:
-            return None
-        current = _find_child(current.get(nav.name) or [], rest[1])
-        navs, rest = nav.children, rest[2:]
-    if current is None or rest:
-        return None
-    names = {n.name for n in navs}
-    return {k: copy.deepcopy(v) for k, v in current.items() if k not in names}
