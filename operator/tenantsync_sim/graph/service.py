@@ -92,6 +92,12 @@ def _expanded(tree: ExpandTree, name: str) -> ExpandTree | None:
     return next((sub for key, sub in tree.items() if key.lower() == name.lower()), None)
 
 
+def _fragment(req: GraphRequest, resource: ResourceType) -> str:
+    """The type's path as ``@odata.context`` names it: ``organization('{id}')/branding``."""
+    tenant_id = req.caller[0] if req.caller else ""
+    return resource.path.replace("/{tenantId}", f"('{tenant_id}')")
+
+
 def _select(req: GraphRequest) -> list[str] | None:
     raw = req.query.get("$select")
     return [f.strip() for f in raw.split(",") if f.strip()] if raw else None
@@ -269,7 +275,7 @@ class GraphService:
     def _entity_response(
         self, req: GraphRequest, resource: ResourceType, item: JsonObject, status: int = 200
     ) -> GraphResponse:
-        body = {"@odata.context": _context(req, f"{resource.path}/$entity")}
+        body = {"@odata.context": _context(req, f"{_fragment(req, resource)}/$entity")}
         rendered = self._render(req, resource, item, self._expand(req, resource, listing=False), False)
         body.update(select(rendered, _select(req)))
         return GraphResponse(status, body)
@@ -298,7 +304,7 @@ class GraphService:
                     req,
                     tenant,
                     list(collection.values()),
-                    resource.path,
+                    _fragment(req, resource),
                     lambda item: self._render(req, resource, item, expand, True),
                 )
             if method == "POST":
@@ -510,7 +516,8 @@ class GraphService:
         nav = next((n for n in navs if n.name.lower() == rest[0].lower()), None)
         if nav is None:
             raise errors.segment_not_found(rest[0])
-        fragment = f"{resource.path}('{owner.get(resource.key_field, owner.get('id'))}')/{nav.name}"
+        owner_key = owner.get(resource.key_field, owner.get("id"))
+        fragment = f"{_fragment(req, resource)}{'' if resource.singleton else f'({owner_key!r})'}/{nav.name}"
         expand = parse_expand(req.query.get("$expand", ""))
         if nav.single:
             value = owner.get(nav.name)
