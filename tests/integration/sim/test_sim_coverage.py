@@ -3,21 +3,18 @@
 from __future__ import annotations
 
 import base64
-import dataclasses
 import uuid
 from collections.abc import Iterator
 
 import httpx
 import pytest
 
-from tenantsync_sim.client import SimulatorClient
 from tenantsync_sim.graph.resources import RESOURCES, ResourceType
 from tenantsync_sim.seed import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_DOMAINS, DEMO_TENANT_ID
 from tests.integration.sim.simtest_support import SimEndpoint, SimTenant, app_token
 
 pytestmark = pytest.mark.integration
 
-ALL_PERMISSIONS = sorted({p for r in RESOURCES for alt in (*r.read, *r.write) for p in alt.split("+")})
 BETA = "/beta/deviceManagement"
 APPS = "/beta/deviceAppManagement"
 GROUP = "ba8e7ded-8b0f-4836-ba06-8ff1ecc5c8ba"
@@ -35,16 +32,6 @@ def demo(sim_endpoint: SimEndpoint) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=sim_endpoint.url, verify=context, timeout=15) as client:
         client.headers["Authorization"] = f"Bearer {app_token(client, tenant)}"
         yield client
-
-
-@pytest.fixture
-def graph(http: httpx.Client, sim: SimulatorClient, tenant: SimTenant) -> httpx.Client:
-    """A fresh tenant, written by an app that holds every permission of the registry."""
-    client_id, secret = str(uuid.uuid4()), f"s8Q~{uuid.uuid4().hex}"
-    sim.create_app(tenant.id, client_id, application_permissions=ALL_PERMISSIONS, secret=secret)
-    writer = dataclasses.replace(tenant, client_id=client_id, secret=secret)
-    http.headers["Authorization"] = f"Bearer {app_token(http, writer)}"
-    return http
 
 
 def _served(resource: ResourceType) -> list[tuple[str, ResourceType]]:
@@ -86,19 +73,21 @@ def test_path_segments_match_case_insensitively_and_myorganization_is_the_tenant
     assert demo.get(f"/v1.0/deviceManagement/deviceConfigurations/{first.upper()}").json()["id"] == first
 
 
-def test_new_tenants_start_with_microsofts_default_singletons(graph: httpx.Client) -> None:
-    defaults = graph.get("/v1.0/policies/identitySecurityDefaultsEnforcementPolicy").json()
+def test_new_tenants_start_with_microsofts_default_singletons(full_graph: httpx.Client) -> None:
+    defaults = full_graph.get("/v1.0/policies/identitySecurityDefaultsEnforcementPolicy").json()
     assert defaults["@odata.type"] == "#microsoft.graph.identitySecurityDefaultsEnforcementPolicy"
     assert defaults["isEnabled"] is True
-    methods = graph.get("/v1.0/policies/authenticationMethodsPolicy").json()
+    methods = full_graph.get("/v1.0/policies/authenticationMethodsPolicy").json()
     assert {c["id"] for c in methods["authenticationMethodConfigurations"]} >= {
         "Fido2",
         "MicrosoftAuthenticator",
     }
-    assert graph.get(f"{BETA}/settings").json()["deviceComplianceCheckinThresholdDays"] == 30
+    assert full_graph.get(f"{BETA}/settings").json()["deviceComplianceCheckinThresholdDays"] == 30
 
 
-def test_script_content_is_base64_left_out_of_lists_and_refused_when_not_base64(graph: httpx.Client) -> None:
+def test_script_content_is_base64_left_out_of_lists_and_refused_when_not_base64(
+    full_graph: httpx.Client,
+) -> None:
     text = "Write-Output 'hello'\n"
     body = {
         "displayName": "Say hello",
@@ -106,13 +95,15 @@ def test_script_content_is_base64_left_out_of_lists_and_refused_when_not_base64(
         "runAsAccount": "system",
         "fileName": "hello.ps1",
     }
-    created = graph.post(f"{BETA}/deviceManagementScripts", json=body)
+    created = full_graph.post(f"{BETA}/deviceManagementScripts", json=body)
     assert created.status_code == 201, created.text
     script_id = created.json()["id"]
-    assert graph.get(f"{BETA}/deviceManagementScripts").json()["value"][0]["scriptContent"] is None
-    read = graph.get(f"{BETA}/deviceManagementScripts/{script_id}").json()
+    assert full_graph.get(f"{BETA}/deviceManagementScripts").json()["value"][0]["scriptContent"] is None
+    read = full_graph.get(f"{BETA}/deviceManagementScripts/{script_id}").json()
     assert base64.b64decode(read["scriptContent"]).decode() == text
-    refused = graph.post(f"{BETA}/deviceManagementScripts", json={**body, "scriptContent": "not base64!"})
+    refused = full_graph.post(
+        f"{BETA}/deviceManagementScripts", json={**body, "scriptContent": "not base64!"}
+    )
     assert refused.status_code == 400
     assert "Edm.Binary" in refused.json()["error"]["message"]
 
@@ -132,7 +123,11 @@ def test_script_content_is_base64_left_out_of_lists_and_refused_when_not_base64(
         ),
         (
             f"{APPS}/mobileApps",
-            {"@odata.type": "#microsoft.graph.webApp", "displayName": "w", "appUrl": "https://contoso.com"},
+            {
+                "@odata.type": "#microsoft.graph.webApp",
+                "displayName": "w",
+                "appUrl": "https://contoso.com",
+            },
             "mobileAppAssignments",
         ),
         (
@@ -152,22 +147,22 @@ def test_script_content_is_base64_left_out_of_lists_and_refused_when_not_base64(
     ],
 )
 def test_assign_takes_each_types_own_parameter(
-    graph: httpx.Client, path: str, body: dict[str, object], parameter: str
+    full_graph: httpx.Client, path: str, body: dict[str, object], parameter: str
 ) -> None:
-    created = graph.post(path, json=body)
+    created = full_graph.post(path, json=body)
     assert created.status_code == 201, created.text
     item = created.json()["id"]
-    wrong = graph.post(f"{path}/{item}/assign", json={"wrongName": [{"target": _target()}]})
+    wrong = full_graph.post(f"{path}/{item}/assign", json={"wrongName": [{"target": _target()}]})
     assert wrong.status_code == 400
-    assigned = graph.post(f"{path}/{item}/assign", json={parameter: [{"target": _target()}]})
+    assigned = full_graph.post(f"{path}/{item}/assign", json={parameter: [{"target": _target()}]})
     assert assigned.status_code == 204, assigned.text
-    assignments = graph.get(f"{path}/{item}/assignments").json()["value"]
+    assignments = full_graph.get(f"{path}/{item}/assignments").json()["value"]
     assert [a["target"]["groupId"] for a in assignments] == [GROUP]
     assert assignments[0]["@odata.type"].endswith("Assignment")
 
 
 def test_settings_catalog_compliance_policy_expands_settings_and_is_replaced_by_put(
-    graph: httpx.Client,
+    full_graph: httpx.Client,
 ) -> None:
     setting = {
         "@odata.type": "#microsoft.graph.deviceManagementConfigurationSetting",
@@ -178,23 +173,23 @@ def test_settings_catalog_compliance_policy_expands_settings_and_is_replaced_by_
         },
     }
     policy = {"name": "Linux", "platforms": "linux", "technologies": "linuxMdm", "settings": [setting]}
-    created = graph.post(f"{BETA}/compliancePolicies", json=policy)
+    created = full_graph.post(f"{BETA}/compliancePolicies", json=policy)
     assert created.status_code == 201, created.text
     policy_id = created.json()["id"]
     assert "settings" not in created.json()
-    expanded = graph.get(f"{BETA}/compliancePolicies?$expand=settings,assignments").json()["value"][0]
+    expanded = full_graph.get(f"{BETA}/compliancePolicies?$expand=settings,assignments").json()["value"][0]
     assert expanded["settingCount"] == 1
     assert expanded["settings"][0]["id"] == "0"
-    replaced = graph.put(
+    replaced = full_graph.put(
         f"{BETA}/compliancePolicies/{policy_id}", json={**policy, "settings": [setting, setting]}
     )
     assert replaced.status_code == 204
-    assert len(graph.get(f"{BETA}/compliancePolicies/{policy_id}/settings").json()["value"]) == 2
+    assert len(full_graph.get(f"{BETA}/compliancePolicies/{policy_id}/settings").json()["value"]) == 2
 
 
-def test_app_protection_targets_apps_and_expands_them_with_assignments(graph: httpx.Client) -> None:
+def test_app_protection_targets_apps_and_expands_them_with_assignments(full_graph: httpx.Client) -> None:
     path = f"{APPS}/iosManagedAppProtections"
-    created = graph.post(path, json={"displayName": "iOS MAM", "pinRequired": True})
+    created = full_graph.post(path, json={"displayName": "iOS MAM", "pinRequired": True})
     assert created.status_code == 201, created.text
     policy_id = created.json()["id"]
     app = {
@@ -203,41 +198,41 @@ def test_app_protection_targets_apps_and_expands_them_with_assignments(graph: ht
             "bundleId": "com.microsoft.office.outlook",
         }
     }
-    targeted = graph.post(
+    targeted = full_graph.post(
         f"{path}/{policy_id}/targetApps", json={"apps": [app], "appGroupType": "selectedPublicApps"}
     )
     assert targeted.status_code == 204, targeted.text
-    graph.post(f"{path}/{policy_id}/assign", json={"assignments": [{"target": _target()}]})
-    listed = graph.get(f"{path}?$expand=apps,assignments").json()["value"][0]
+    full_graph.post(f"{path}/{policy_id}/assign", json={"assignments": [{"target": _target()}]})
+    listed = full_graph.get(f"{path}?$expand=apps,assignments").json()["value"][0]
     assert listed["apps"][0]["mobileAppIdentifier"]["bundleId"] == "com.microsoft.office.outlook"
     assert listed["apps"][0]["@odata.type"] == "#microsoft.graph.managedMobileApp"
     assert listed["appGroupType"] == "selectedPublicApps"
     assert listed["isAssigned"] is True
 
 
-def test_enrollment_priority_changes_only_through_set_priority(graph: httpx.Client) -> None:
+def test_enrollment_priority_changes_only_through_set_priority(full_graph: httpx.Client) -> None:
     path = f"{BETA}/deviceEnrollmentConfigurations"
     body = {
         "@odata.type": "#microsoft.graph.deviceEnrollmentLimitConfiguration",
         "displayName": "Limit",
         "limit": 5,
     }
-    item = graph.post(path, json=body).json()["id"]
-    graph.patch(f"{path}/{item}", json={"priority": 7, "limit": 6})
-    assert graph.get(f"{path}/{item}").json()["limit"] == 6
-    assert graph.get(f"{path}/{item}").json().get("priority") is None
-    assert graph.post(f"{path}/{item}/setPriority", json={"priority": 2}).status_code == 204
-    assert graph.get(f"{path}/{item}").json()["priority"] == 2
+    item = full_graph.post(path, json=body).json()["id"]
+    full_graph.patch(f"{path}/{item}", json={"priority": 7, "limit": 6})
+    assert full_graph.get(f"{path}/{item}").json()["limit"] == 6
+    assert full_graph.get(f"{path}/{item}").json().get("priority") is None
+    assert full_graph.post(f"{path}/{item}/setPriority", json={"priority": 2}).status_code == 204
+    assert full_graph.get(f"{path}/{item}").json()["priority"] == 2
 
 
 def test_intent_settings_are_read_by_path_not_expand_and_replaced_by_update_settings(
-    graph: httpx.Client,
+    full_graph: httpx.Client,
 ) -> None:
     path = f"{BETA}/intents"
-    item = graph.post(
+    item = full_graph.post(
         path, json={"displayName": "AV", "templateId": "2d345ec2-c817-49e5-9156-9ed416dc972a"}
     ).json()["id"]
-    refused = graph.get(f"{path}?$expand=settings")
+    refused = full_graph.get(f"{path}?$expand=settings")
     assert refused.status_code == 400
     assert "intents/{id}/settings" in refused.json()["error"]["message"]
     setting = {
@@ -245,18 +240,18 @@ def test_intent_settings_are_read_by_path_not_expand_and_replaced_by_update_sett
         "definitionId": "deviceConfiguration--defenderAntivirus_defenderRequireRealTimeMonitoring",
         "valueJson": "true",
     }
-    assert graph.post(f"{path}/{item}/updateSettings", json={"settings": [setting]}).status_code == 204
-    settings = graph.get(f"{path}/{item}/settings").json()["value"]
+    assert full_graph.post(f"{path}/{item}/updateSettings", json={"settings": [setting]}).status_code == 204
+    settings = full_graph.get(f"{path}/{item}/settings").json()["value"]
     assert [s["definitionId"] for s in settings] == [setting["definitionId"]]
     assert settings[0]["@odata.type"] == setting["@odata.type"]
 
 
 def test_administrative_template_values_bind_definitions_and_presentations(
-    demo: httpx.Client, graph: httpx.Client
+    demo: httpx.Client, full_graph: httpx.Client
 ) -> None:
     definition = demo.get(f"{BETA}/groupPolicyDefinitions?$expand=presentations").json()["value"][0]
     presentation = definition["presentations"][0]
-    sim_definitions = graph.get(f"{BETA}/groupPolicyDefinitions").json()["value"]
+    sim_definitions = full_graph.get(f"{BETA}/groupPolicyDefinitions").json()["value"]
     assert sim_definitions == [], "a new tenant has no ingested definitions"
     policy = demo.get(f"{BETA}/groupPolicyConfigurations").json()["value"][0]
     values = demo.get(
@@ -273,9 +268,9 @@ def test_administrative_template_values_bind_definitions_and_presentations(
     )
 
 
-def test_definition_value_with_a_dangling_bind_is_refused(graph: httpx.Client) -> None:
-    policy = graph.post(f"{BETA}/groupPolicyConfigurations", json={"displayName": "Edge"}).json()["id"]
-    response = graph.post(
+def test_definition_value_with_a_dangling_bind_is_refused(full_graph: httpx.Client) -> None:
+    policy = full_graph.post(f"{BETA}/groupPolicyConfigurations", json={"displayName": "Edge"}).json()["id"]
+    response = full_graph.post(
         f"{BETA}/groupPolicyConfigurations/{policy}/definitionValues",
         json={"enabled": True, "definition@odata.bind": f"{BETA}/groupPolicyDefinitions('{uuid.uuid4()}')"},
     )
@@ -283,8 +278,8 @@ def test_definition_value_with_a_dangling_bind_is_refused(graph: httpx.Client) -
     assert "definition@odata.bind" in response.json()["error"]["message"]
 
 
-def test_role_assignment_binds_its_role_definition(graph: httpx.Client) -> None:
-    role = graph.post(
+def test_role_assignment_binds_its_role_definition(full_graph: httpx.Client) -> None:
+    role = full_graph.post(
         f"{BETA}/roleDefinitions",
         json={
             "@odata.type": "#microsoft.graph.deviceAndAppManagementRoleDefinition",
@@ -294,60 +289,65 @@ def test_role_assignment_binds_its_role_definition(graph: httpx.Client) -> None:
             ],
         },
     ).json()
-    created = graph.post(
+    created = full_graph.post(
         f"{BETA}/roleAssignments",
         json={
             "displayName": "Audit readers",
             "members": [GROUP],
-            "roleDefinition@odata.bind": f"https://graph.microsoft.com/beta/deviceManagement/roleDefinitions('{role['id']}')",
+            "roleDefinition@odata.bind": f"https://full_graph.microsoft.com/beta/deviceManagement/roleDefinitions('{role['id']}')",
         },
     )
     assert created.status_code == 201, created.text
     assignment = created.json()["id"]
-    expanded = graph.get(f"{BETA}/roleAssignments/{assignment}?$expand=roleDefinition").json()
+    expanded = full_graph.get(f"{BETA}/roleAssignments/{assignment}?$expand=roleDefinition").json()
     assert expanded["roleDefinition"]["displayName"] == "Readers"
-    assert "roleDefinition" not in graph.get(f"{BETA}/roleAssignments/{assignment}").json()
+    assert "roleDefinition" not in full_graph.get(f"{BETA}/roleAssignments/{assignment}").json()
 
 
-def test_authentication_context_is_created_by_patching_its_id(graph: httpx.Client) -> None:
+def test_authentication_context_is_created_by_patching_its_id(full_graph: httpx.Client) -> None:
     path = "/v1.0/identity/conditionalAccess/authenticationContextClassReferences"
-    assert graph.patch(f"{path}/c7", json={"displayName": "Finance", "isAvailable": True}).status_code == 204
-    assert graph.get(f"{path}/C7").json()["displayName"] == "Finance"
+    assert (
+        full_graph.patch(f"{path}/c7", json={"displayName": "Finance", "isAvailable": True}).status_code
+        == 204
+    )
+    assert full_graph.get(f"{path}/C7").json()["displayName"] == "Finance"
 
 
-def test_cross_tenant_partners_are_keyed_by_tenant_id(graph: httpx.Client) -> None:
+def test_cross_tenant_partners_are_keyed_by_tenant_id(full_graph: httpx.Client) -> None:
     path = "/v1.0/policies/crossTenantAccessPolicy/partners"
     partner = str(uuid.uuid4())
-    created = graph.post(path, json={"tenantId": partner, "inboundTrust": {"isMfaAccepted": True}})
+    created = full_graph.post(path, json={"tenantId": partner, "inboundTrust": {"isMfaAccepted": True}})
     assert created.status_code == 201, created.text
     assert "id" not in created.json()
-    assert graph.post(path, json={"tenantId": partner}).status_code == 409
-    assert graph.get(f"{path}/{partner}").json()["inboundTrust"]["isMfaAccepted"] is True
-    assert graph.delete(f"{path}/{partner}").status_code == 204
+    assert full_graph.post(path, json={"tenantId": partner}).status_code == 409
+    assert full_graph.get(f"{path}/{partner}").json()["inboundTrust"]["isMfaAccepted"] is True
+    assert full_graph.delete(f"{path}/{partner}").status_code == 204
 
 
-def test_read_only_types_refuse_writes(graph: httpx.Client) -> None:
+def test_read_only_types_refuse_writes(full_graph: httpx.Client) -> None:
     assert (
-        graph.patch(f"{BETA}/applePushNotificationCertificate", json={"appleIdentifier": "x"}).status_code
+        full_graph.patch(
+            f"{BETA}/applePushNotificationCertificate", json={"appleIdentifier": "x"}
+        ).status_code
         == 405
     )
-    assert graph.post(f"{BETA}/depOnboardingSettings", json={"tokenName": "x"}).status_code == 405
+    assert full_graph.post(f"{BETA}/depOnboardingSettings", json={"tokenName": "x"}).status_code == 405
 
 
-def test_device_registration_policy_is_replaced_by_put(graph: httpx.Client) -> None:
+def test_device_registration_policy_is_replaced_by_put(full_graph: httpx.Client) -> None:
     path = "/beta/policies/deviceRegistrationPolicy"
-    policy = graph.get(path).json()
+    policy = full_graph.get(path).json()
     policy.pop("@odata.context")
-    assert graph.put(path, json={**policy, "userDeviceQuota": 20}).status_code == 204
-    assert graph.get(path).json()["userDeviceQuota"] == 20
+    assert full_graph.put(path, json={**policy, "userDeviceQuota": 20}).status_code == 204
+    assert full_graph.get(path).json()["userDeviceQuota"] == 20
 
 
 def test_branding_localizations_are_contained_in_the_organization(
-    graph: httpx.Client, tenant: SimTenant
+    full_graph: httpx.Client, tenant: SimTenant
 ) -> None:
     path = f"/v1.0/organization/{tenant.id}/branding"
-    created = graph.post(f"{path}/localizations", json={"id": "fr-FR", "signInPageText": "Bonjour"})
+    created = full_graph.post(f"{path}/localizations", json={"id": "fr-FR", "signInPageText": "Bonjour"})
     assert created.status_code == 201, created.text
-    assert graph.get(f"{path}/localizations/fr-FR").json()["signInPageText"] == "Bonjour"
-    assert graph.get(f"{path}?$expand=localizations").json()["localizations"][0]["id"] == "fr-FR"
-    assert "localizations" not in graph.get(path).json()
+    assert full_graph.get(f"{path}/localizations/fr-FR").json()["signInPageText"] == "Bonjour"
+    assert full_graph.get(f"{path}?$expand=localizations").json()["localizations"][0]["id"] == "fr-FR"
+    assert "localizations" not in full_graph.get(path).json()
