@@ -18,7 +18,7 @@ from tenantsync_sim.graph import errors as graph_errors
 from tenantsync_sim.graph.auth import authenticate
 from tenantsync_sim.graph.routes import GRAPH_SERVICE, graph_handler, to_http
 from tenantsync_sim.graph.service import GraphResponse, GraphService
-from tenantsync_sim.identity import consent, device_code, discovery, token_endpoint
+from tenantsync_sim.identity import consent, device_code, discovery, token_endpoint, v1_endpoints
 from tenantsync_sim.identity import errors as entra_errors
 from tenantsync_sim.identity.scopes import GRAPH_AUDIENCES
 from tenantsync_sim.requestlog import LoggedRequest
@@ -145,6 +145,8 @@ def create_app(sim: Simulator) -> web.Application:
             web.get("/{tenant}/discovery/v2.0/keys", discovery.keys),
             web.post("/{tenant}/oauth2/v2.0/token", token_endpoint.token),
             web.post("/{tenant}/oauth2/v2.0/devicecode", device_code.device_authorization),
+            web.post("/{tenant}/oauth2/token", v1_endpoints.token),
+            web.post("/{tenant}/oauth2/devicecode", v1_endpoints.device_authorization),
             web.get("/{tenant}/adminconsent", consent.admin_consent_page),
             web.post("/{tenant}/adminconsent", consent.admin_consent_submit),
             web.get("/{tenant}/v2.0/adminconsent", consent.admin_consent_page),
