@@ -345,6 +345,7 @@ class GraphService:
         missing = [name for name in resource.required if body.get(name) is None]
         if missing:
             entity = resource.entity.rsplit(".", 1)[-1]
+            entity = entity[0].upper() + entity[1:]
             code = "Request_BadRequest" if resource.service == "directory" else "BadRequest"
             message = f"A value is required for property '{missing[0]}' of resource '{entity}'."
             if resource.service == "intune":
