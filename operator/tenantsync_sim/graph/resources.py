@@ -1091,12 +1091,14 @@ def find_child(children: list[JsonObject], key: str) -> JsonObject | None:
     return next((c for c in children if str(c.get("id", "")).lower() == lowered), None)
 
 
+_PREFIXES = tuple((resource, tuple(resource.path.lower().split("/"))) for resource in RESOURCES)
+
+
 def match_resource(segments: list[str], tenant_id: str) -> tuple[ResourceType, list[str]] | None:
     """The catalogue entry a path names, matched case-insensitively as Graph does, and the rest."""
     lowered = [s.lower() for s in segments]
-    for resource in RESOURCES:
-        prefix = resource.path.lower().split("/")
-        if len(lowered) < len(prefix):
+    for resource, prefix in _PREFIXES:
+        if len(lowered) < len(prefix) or lowered[0] != prefix[0]:
             continue
         if all(
             p == s or (p == "{tenantid}" and s == tenant_id) for p, s in zip(prefix, lowered, strict=False)

@@ -105,27 +105,44 @@ def _select(req: GraphRequest) -> list[str] | None:
 
 def _render_contained(navs: tuple[Navigation, ...], item: JsonObject, expand: ExpandTree) -> JsonObject:
     """An object with its contained collections left out unless ``$expand`` names them."""
-    out: JsonObject = {}
-    for key, value in item.items():
-        nav = next((n for n in navs if n.name == key), None)
-        if nav is None:
-            out[key] = value
+    if not navs:
+        return dict(item)
+    names = {nav.name for nav in navs}
+    out = {k: v for k, v in item.items() if k not in names}
+    for nav in navs:
+        sub = _expanded(expand, nav.name) if expand else None
+        if sub is None or nav.name not in item:
             continue
-        sub = _expanded(expand, key)
-        if sub is None:
-            continue
+        value = item[nav.name]
         if nav.single:
-            out[key] = _render_contained(nav.children, value, sub) if value else None
+            out[nav.name] = _render_contained(nav.children, value, sub) if value else None
         else:
-            out[key] = [_render_contained(nav.children, child, sub) for child in value]
+            out[nav.name] = [_render_contained(nav.children, child, sub) for child in value]
     return out
 
 
+_VERSION_PATHS: dict[tuple[str, str], list[tuple[str, list[str]]]] = {}
+
+
 def _without_other_versions(resource: ResourceType, item: JsonObject, version: str) -> JsonObject:
-    """Drop the properties only the other Graph version has (``templateId`` is v1.0-only, ...)."""
-    for dotted, only in resource.version_fields.items():
-        if only != version:
-            item = _drop(item, dotted.split("."))
+    """Drop the properties only the other Graph version has (``templateId`` is v1.0-only, ...).
+    ``item`` is the fresh copy the response is built from; nested objects are copied, not changed."""
+    paths = _VERSION_PATHS.get((resource.key, version))
+    if paths is None:
+        paths = [
+            (head, rest.split(".") if rest else [])
+            for dotted, only in resource.version_fields.items()
+            if only != version
+            for head, _, rest in [dotted.partition(".")]
+        ]
+        _VERSION_PATHS[(resource.key, version)] = paths
+    for head, rest in paths:
+        if head not in item:
+            continue
+        if rest:
+            item[head] = _drop(item[head], rest)
+        else:
+            del item[head]
     return item
 
 
@@ -245,7 +262,7 @@ class GraphService:
             out[counter] = len(item.get(nav_name) or [])
         if resource.flags_assigned:
             out["isAssigned"] = bool(item.get("assignments"))
-        if listing:
+        if listing and resource.list_omits:
             out.update(dict.fromkeys(resource.list_omits & out.keys()))
         return _without_other_versions(resource, out, req.version)
 
