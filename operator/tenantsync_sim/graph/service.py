@@ -360,6 +360,8 @@ class GraphService:
                 req.url,
             )
         missing = [name for name in resource.required if body.get(name) is None]
+        if resource.client_key and not body.get(resource.key_field):
+            missing.append(resource.key_field)
         if missing:
             entity = resource.entity.rsplit(".", 1)[-1]
             entity = entity[0].upper() + entity[1:]

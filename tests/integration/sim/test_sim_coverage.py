@@ -320,6 +320,9 @@ def test_cross_tenant_partners_are_keyed_by_tenant_id(full_graph: httpx.Client) 
     assert created.status_code == 201, created.text
     assert "id" not in created.json()
     assert full_graph.post(path, json={"tenantId": partner}).status_code == 409
+    keyless = full_graph.post(path, json={"inboundTrust": {"isMfaAccepted": True}})
+    assert keyless.status_code == 400
+    assert "'tenantId'" in keyless.json()["error"]["message"]
     assert full_graph.get(f"{path}/{partner}").json()["inboundTrust"]["isMfaAccepted"] is True
     assert full_graph.delete(f"{path}/{partner}").status_code == 204
 
