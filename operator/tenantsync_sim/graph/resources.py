@@ -142,6 +142,7 @@ class ResourceType:
     abstract: bool = False
     patch_returns_entity: bool = False
     versioned: bool = False
+    version_is_text: bool = False
     validate: Validator | None = None
     name_field: str = "displayName"
     required: tuple[str, ...] = ()
@@ -175,7 +176,7 @@ class ResourceType:
             # Entra leaves modifiedDateTime null until the first change; Intune sets it at creation.
             item[self.modified_field] = None if self.service == "identity" else now
         if self.versioned:
-            item["version"] = 1
+            item["version"] = "1" if self.version_is_text else 1
         owner_id = str(item.get(self.key_field, ""))
         for nav in self.navigation:
             if nav.single:
@@ -188,7 +189,8 @@ class ResourceType:
         if self.modified_field:
             item[self.modified_field] = graph_timestamp()
         if self.versioned:
-            item["version"] = int(item.get("version", 0)) + 1
+            version = int(item.get("version") or 0) + 1
+            item["version"] = str(version) if self.version_is_text else version
 
 
 def _compliance_has_block_action(body: JsonObject) -> str | None:
@@ -281,10 +283,11 @@ def _intune(
     write: tuple[str, ...] = _INTUNE_WRITE,
     **options: Any,
 ) -> ResourceType:
-    """An Intune type: beta, lastModifiedDateTime, PATCH answered 204 unless told otherwise."""
+    """An Intune type: beta, lastModifiedDateTime, PATCH answered 200 with the object, as documented."""
     options.setdefault("versions", _BETA)
     options.setdefault("read_only", _INTUNE_READ_ONLY)
     options.setdefault("modified_field", "lastModifiedDateTime")
+    options.setdefault("patch_returns_entity", True)
     return ResourceType(key, f"deviceManagement/{path}", "intune", entity, read, write, **options)
 
 
@@ -292,6 +295,7 @@ def _app_management(key: str, path: str, entity: str, **options: Any) -> Resourc
     options.setdefault("versions", _BETA)
     options.setdefault("read_only", _INTUNE_READ_ONLY)
     options.setdefault("modified_field", "lastModifiedDateTime")
+    options.setdefault("patch_returns_entity", True)
     return ResourceType(
         key, f"deviceAppManagement/{path}", "intune", entity, _APPS_READ, _APPS_WRITE, **options
     )
@@ -307,6 +311,7 @@ def _app_protection(key: str, entity: str) -> ResourceType:
         read_only=_INTUNE_READ_ONLY | {"isAssigned", "deployedAppCount"},
         flags_assigned=True,
         versioned=True,
+        version_is_text=True,
         required=("displayName",),
     )
 
@@ -828,6 +833,7 @@ RESOURCES: tuple[ResourceType, ...] = (
         read_only=_INTUNE_READ_ONLY | {"isAssigned", "deployedAppCount"},
         flags_assigned=True,
         versioned=True,
+        version_is_text=True,
         required=("displayName",),
     ),
     _app_management(
