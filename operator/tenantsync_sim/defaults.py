@@ -90,7 +90,7 @@ def default_singletons(tenant_id: str) -> dict[str, JsonObject]:
         "authorizationPolicy": {
             "@odata.type": "#microsoft.graph.authorizationPolicy",
             "id": "authorizationPolicy",
-            "allowInvitesFrom": "adminsAndGuestInviters",
+            "allowInvitesFrom": "everyone",
             "allowedToSignUpEmailBasedSubscriptions": True,
             "allowedToUseSSPR": True,
             "allowEmailVerifiedUsersToJoinOrganization": False,
@@ -99,12 +99,14 @@ def default_singletons(tenant_id: str) -> dict[str, JsonObject]:
             "description": "Used to manage authorization related settings across the company.",
             "guestUserRoleId": "10dae51f-b6af-4016-8d66-8c2a99b929b3",
             "defaultUserRolePermissions": {
-                "allowedToCreateApps": False,
-                "allowedToCreateSecurityGroups": False,
-                "allowedToCreateTenants": False,
+                "allowedToCreateApps": True,
+                "allowedToCreateSecurityGroups": True,
+                "allowedToCreateTenants": True,
                 "allowedToReadBitlockerKeysForOwnedDevice": True,
                 "allowedToReadOtherUsers": True,
-                "permissionGrantPoliciesAssigned": [],
+                "permissionGrantPoliciesAssigned": [
+                    "ManagePermissionGrantsForSelf.microsoft-user-default-legacy"
+                ],
             },
         },
         "crossTenantAccessPolicyDefault": {

@@ -839,6 +839,12 @@ def _demo_singletons(tenant_id: str) -> dict[str, JsonObject]:
     singletons["securityDefaults"]["isEnabled"] = False
     singletons["crossTenantAccessPolicyDefault"]["isServiceDefault"] = False
     singletons["authorizationPolicy"]["allowInvitesFrom"] = "adminsAndGuestInviters"
+    singletons["authorizationPolicy"]["defaultUserRolePermissions"] |= {
+        "allowedToCreateApps": False,
+        "allowedToCreateSecurityGroups": False,
+        "allowedToCreateTenants": False,
+        "permissionGrantPoliciesAssigned": [],
+    }
     singletons["passwordResetPolicy"]["passwordResetEnabledGroupIds"] = [_sid("group", 0)]
     singletons["adminConsentRequestPolicy"] |= {
         "isEnabled": True,

@@ -126,6 +126,17 @@ class Action:
 
 @dataclass(frozen=True)
 class ResourceType:
+    """One configuration type as Graph serves it.
+
+    ``key`` names it in the control API and the seeds; ``entity`` is its model's ``@odata.type``
+    (abstract ones need a derived type on create). ``read_only`` properties are ignored in writes,
+    ``required`` ones refused when missing on create. ``key_field``/``client_key``/``upsert`` describe
+    keys the client chooses (partners by ``tenantId``, ``c1``...). ``list_omits`` are returned as null
+    in lists (script bodies), ``version_fields`` exist in only one Graph version, ``counted`` and
+    ``flags_assigned`` are computed from contained collections, ``put_replaces`` and ``singleton_put``
+    say where PUT replaces the whole object.
+    """
+
     key: str
     path: str
     service: Service
