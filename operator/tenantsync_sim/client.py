@@ -285,8 +285,13 @@ class SimulatorClient:
         latency_ms: int = 0,
         method: str | None = None,
         retry_after_seconds: int | None = None,
+        lose_response: bool = False,
     ) -> JsonObject:
-        """Answer ``status`` (for ``rate`` of requests, or the next ``count``) and/or add latency."""
+        """Answer ``status`` (for ``rate`` of requests, or the next ``count``) and/or add latency.
+
+        With ``lose_response`` the request is applied first and then its answer is lost: the client
+        gets ``status`` instead, or a dropped connection when ``status`` is None (see
+        :meth:`lose_responses`)."""
         body = {
             "pathPrefix": path_prefix,
             "status": status,
@@ -295,9 +300,33 @@ class SimulatorClient:
             "latencyMs": latency_ms,
             "method": method,
             "retryAfterSeconds": retry_after_seconds,
+            "loseResponse": lose_response,
         }
         result: JsonObject = self._call("POST", "/faults", body)
         return result
+
+    def lose_responses(
+        self,
+        path_prefix: str,
+        method: str,
+        *,
+        count: int | None = 1,
+        status: int | None = None,
+        latency_ms: int = 0,
+        rate: float = 1.0,
+    ) -> JsonObject:
+        """Apply the next ``count`` matching writes, then lose their answers: a dropped connection,
+        or ``status`` (500, 503, 504 ...) when given; ``latency_ms`` after applying makes a client
+        with a shorter timeout give up while the write stays applied."""
+        return self.add_fault(
+            path_prefix,
+            status=status,
+            rate=rate,
+            count=count,
+            latency_ms=latency_ms,
+            method=method,
+            lose_response=True,
+        )
 
     def faults(self) -> list[JsonObject]:
         result: list[JsonObject] = self._call("GET", "/faults")

@@ -18,6 +18,7 @@ from aiohttp import web
 from pydantic import BaseModel, Field, ValidationError
 
 from tenantsync_sim.adminapi import ADMIN_SETTINGS
+from tenantsync_sim.defaults import default_singletons
 from tenantsync_sim.faults import FaultRule
 from tenantsync_sim.graph.resources import BY_KEY
 from tenantsync_sim.identity import errors as entra
@@ -219,7 +220,14 @@ async def create_tenant(request: web.Request) -> web.Response:
     sim = simulator(request)
     if sim.state.find_tenant(spec.id) or any(sim.state.find_tenant(d) for d in spec.domains):
         raise ControlError(409, "A tenant with that id or domain already exists.")
-    tenant = sim.state.add_tenant(Tenant(id=spec.id, display_name=spec.display_name, domains=spec.domains))
+    tenant = sim.state.add_tenant(
+        Tenant(
+            id=spec.id,
+            display_name=spec.display_name,
+            domains=spec.domains,
+            singletons=default_singletons(spec.id.lower()),
+        )
+    )
     return web.json_response(dump(tenant), status=201)
 
 
@@ -399,9 +407,10 @@ async def create_object(request: web.Request) -> web.Response:
     if kind in _SINGLETON_KINDS:
         raise ControlError(405, f"'{kind}' is a singleton: use PUT or PATCH.")
     item = await _json_object(request)
-    item.setdefault("id", str(uuid.uuid4()))
-    BY_KEY[kind].stamp_created(item)
-    tenant.collection(kind)[str(item["id"])] = item
+    resource = BY_KEY[kind]
+    item.setdefault(resource.key_field, str(uuid.uuid4()))
+    resource.stamp_created(item)
+    tenant.collection(kind)[str(item[resource.key_field])] = item
     return web.json_response(item, status=201)
 
 
@@ -414,7 +423,7 @@ async def put_singleton_or_object(request: web.Request) -> web.Response:
             raise ControlError(405, f"'{kind}' is a collection: PUT needs an object id.")
         tenant.singletons[kind] = body
         return web.json_response(body)
-    body["id"] = object_id
+    body[BY_KEY[kind].key_field] = object_id
     tenant.collection(kind)[object_id] = body
     return web.json_response(body)
 

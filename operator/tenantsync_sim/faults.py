@@ -1,4 +1,11 @@
-"""Fault injection: latency and error responses on chosen paths, by rate or for the next N requests."""
+"""Fault injection: latency and error responses on chosen paths, by rate or for the next N requests.
+
+A rule either answers instead of the service (the request is not applied) or, with
+``lose_response``, lets the service apply the request and then loses the answer: the client gets
+``status`` (a 5xx) or, without a status, a dropped connection; its latency is waited after applying,
+so a client that times out still leaves the write applied. That is "the write landed but the
+response was lost", the case a client can only resolve by reading back.
+"""
 
 from __future__ import annotations
 
@@ -22,6 +29,7 @@ class FaultRule(SimModel):
     count: int | None = None
     latency_ms: int = 0
     retry_after_seconds: int | None = None
+    lose_response: bool = False
 
     def matches(self, method: str, path: str) -> bool:
         if self.method and self.method.upper() != method.upper():
@@ -34,6 +42,7 @@ class FaultDecision:
     latency_ms: int
     status: int | None
     retry_after_seconds: int | None
+    lose_response: bool = False
 
 
 @dataclass
@@ -51,18 +60,20 @@ class FaultInjector:
         return len(self.rules) != before
 
     def decide(self, method: str, path: str) -> FaultDecision | None:
-        """Apply every matching rule's latency; the first matching error rule that fires sets the status."""
-        latency, status, retry_after = 0, None, None
-        matched = False
+        """Add up every matching rule's latency; the first matching error or lost-response rule that
+        fires decides what the client gets."""
+        latency, status, retry_after, lose = 0, None, None, False
+        matched, fired = False, False
         for rule in self.rules:
             if not rule.matches(method, path):
                 continue
             matched = True
             latency += rule.latency_ms
-            if rule.status is None or status is not None:
+            if fired or (rule.status is None and not rule.lose_response):
                 continue
             if self.rng.random() < rule.rate:
-                status, retry_after = rule.status, rule.retry_after_seconds
+                fired = True
+                status, retry_after, lose = rule.status, rule.retry_after_seconds, rule.lose_response
                 if rule.count is not None:
                     rule.count -= 1
-        return FaultDecision(latency, status, retry_after) if matched else None
+        return FaultDecision(latency, status, retry_after, lose) if matched else None

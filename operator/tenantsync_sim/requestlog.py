@@ -15,6 +15,8 @@ class LoggedRequest(SimModel):
     status: int
     app_id: str | None
     duration_ms: float
+    lost: bool = False
+    """The request was applied but the client never got the answer (a lost-response fault)."""
 
 
 @dataclass
@@ -33,6 +35,8 @@ class RequestLog:
         counters[f"method:{entry.method}"] += 1
         if entry.status == 429:
             counters["throttled"] += 1
+        if entry.lost:
+            counters["lostResponses"] += 1
 
     def entries(self, tenant_id: str, limit: int | None = None) -> list[LoggedRequest]:
         items = list(self._entries.get(tenant_id, ()))

@@ -10,9 +10,12 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from collections.abc import Callable
+from copy import deepcopy
 from typing import Any
 
-from tenantsync_sim.graph.resources import BY_KEY
+from tenantsync_sim.defaults import default_singletons
+from tenantsync_sim.graph.resources import BY_KEY, RESOURCES, Navigation, ResourceType, resolve_reference
+from tenantsync_sim.shapes import TEMPLATES, ZERO_GUID, assignment_extras
 from tenantsync_sim.state import (
     Application,
     ClientSecret,
@@ -42,6 +45,21 @@ DEMO_APPLICATION_PERMISSIONS = [
     "Group.Read.All",
     "Application.Read.All",
     "Organization.Read.All",
+    "DeviceManagementApps.ReadWrite.All",
+    "DeviceManagementServiceConfig.ReadWrite.All",
+    "DeviceManagementRBAC.ReadWrite.All",
+    "DeviceManagementManagedDevices.ReadWrite.All",
+    "DeviceManagementScripts.ReadWrite.All",
+    "Policy.ReadWrite.AuthenticationFlows",
+    "Policy.ReadWrite.DeviceConfiguration",
+    "Policy.ReadWrite.ExternalIdentities",
+    "Policy.ReadWrite.ConsentRequest",
+    "Policy.ReadWrite.ApplicationConfiguration",
+    "Policy.ReadWrite.PermissionGrant",
+    "Directory.ReadWrite.All",
+    "AdministrativeUnit.ReadWrite.All",
+    "Agreement.ReadWrite.All",
+    "OrganizationalBranding.ReadWrite.All",
 ]
 DEMO_DELEGATED_PERMISSIONS = ["Policy.Read.All", "Policy.ReadWrite.ConditionalAccess", "user_impersonation"]
 
@@ -532,7 +550,7 @@ def _compliance_policies() -> list[JsonObject]:
                                 "id": stable_id("demo", "action", policy_id),
                                 "gracePeriodHours": 24 * (i % 3),
                                 "actionType": "block",
-                                "notificationTemplateId": "",
+                                "notificationTemplateId": ZERO_GUID,
                                 "notificationMessageCCList": [],
                             }
                         ],
@@ -663,193 +681,6 @@ def _settings_catalog() -> list[JsonObject]:
     return items
 
 
-def _singletons(tenant_id: str) -> dict[str, JsonObject]:
-    return {
-        "authenticationMethodsPolicy": {
-            "@odata.type": "#microsoft.graph.authenticationMethodsPolicy",
-            "id": "authenticationMethodsPolicy",
-            "displayName": "Authentication Methods Policy",
-            "description": "The tenant-wide policy that controls which authentication methods are allowed "
-            "in the tenant, authentication method registration requirements, and self-service password "
-            "reset settings",
-            "lastModifiedDateTime": "2025-01-15T12:00:00.000Z",
-            "policyVersion": "1.5",
-            "policyMigrationState": "migrationComplete",
-            "registrationEnforcement": {
-                "authenticationMethodsRegistrationCampaign": {
-                    "snoozeDurationInDays": 1,
-                    "enforceRegistrationAfterAllowedSnoozes": True,
-                    "state": "default",
-                    "excludeTargets": [],
-                    "includeTargets": [
-                        {
-                            "id": "all_users",
-                            "targetType": "group",
-                            "targetedAuthenticationMethod": "microsoftAuthenticator",
-                        }
-                    ],
-                }
-            },
-            "authenticationMethodConfigurations": [
-                {
-                    "@odata.type": "#microsoft.graph.fido2AuthenticationMethodConfiguration",
-                    "id": "Fido2",
-                    "state": "enabled",
-                    "isSelfServiceRegistrationAllowed": True,
-                    "isAttestationEnforced": True,
-                    "excludeTargets": [],
-                    "keyRestrictions": {"isEnforced": False, "enforcementType": "block", "aaGuids": []},
-                    "includeTargets": [
-                        {"targetType": "group", "id": "all_users", "isRegistrationRequired": False}
-                    ],
-                },
-                {
-                    "@odata.type": "#microsoft.graph.microsoftAuthenticatorAuthenticationMethodConfiguration",
-                    "id": "MicrosoftAuthenticator",
-                    "state": "enabled",
-                    "isSoftwareOathEnabled": False,
-                    "excludeTargets": [],
-                    "includeTargets": [
-                        {
-                            "targetType": "group",
-                            "id": "all_users",
-                            "isRegistrationRequired": False,
-                            "authenticationMode": "any",
-                        }
-                    ],
-                },
-                {
-                    "@odata.type": "#microsoft.graph.smsAuthenticationMethodConfiguration",
-                    "id": "Sms",
-                    "state": "disabled",
-                    "excludeTargets": [],
-                    "includeTargets": [],
-                },
-                {
-                    "@odata.type": "#microsoft.graph.temporaryAccessPassAuthenticationMethodConfiguration",
-                    "id": "TemporaryAccessPass",
-                    "state": "enabled",
-                    "defaultLifetimeInMinutes": 60,
-                    "defaultLength": 8,
-                    "minimumLifetimeInMinutes": 60,
-                    "maximumLifetimeInMinutes": 480,
-                    "isUsableOnce": False,
-                    "excludeTargets": [],
-                    "includeTargets": [
-                        {"targetType": "group", "id": "all_users", "isRegistrationRequired": False}
-                    ],
-                },
-            ],
-        },
-        "authorizationPolicy": {
-            "@odata.type": "#microsoft.graph.authorizationPolicy",
-            "id": "authorizationPolicy",
-            "allowInvitesFrom": "adminsAndGuestInviters",
-            "allowedToSignUpEmailBasedSubscriptions": True,
-            "allowedToUseSSPR": True,
-            "allowEmailVerifiedUsersToJoinOrganization": False,
-            "blockMsolPowerShell": False,
-            "displayName": "Authorization Policy",
-            "description": "Used to manage authorization related settings across the company.",
-            "guestUserRoleId": "10dae51f-b6af-4016-8d66-8c2a99b929b3",
-            "defaultUserRolePermissions": {
-                "allowedToCreateApps": False,
-                "allowedToCreateSecurityGroups": False,
-                "allowedToCreateTenants": False,
-                "allowedToReadBitlockerKeysForOwnedDevice": True,
-                "allowedToReadOtherUsers": True,
-                "permissionGrantPoliciesAssigned": [],
-            },
-        },
-        "crossTenantAccessPolicyDefault": {
-            "isServiceDefault": False,
-            "inboundTrust": {
-                "isMfaAccepted": True,
-                "isCompliantDeviceAccepted": False,
-                "isHybridAzureADJoinedDeviceAccepted": False,
-            },
-            "b2bCollaborationOutbound": {
-                "usersAndGroups": {
-                    "accessType": "allowed",
-                    "targets": [{"target": "AllUsers", "targetType": "user"}],
-                },
-                "applications": {
-                    "accessType": "allowed",
-                    "targets": [{"target": "AllApplications", "targetType": "application"}],
-                },
-            },
-            "b2bCollaborationInbound": {
-                "usersAndGroups": {
-                    "accessType": "allowed",
-                    "targets": [{"target": "AllUsers", "targetType": "user"}],
-                },
-                "applications": {
-                    "accessType": "allowed",
-                    "targets": [{"target": "AllApplications", "targetType": "application"}],
-                },
-            },
-            "b2bDirectConnectOutbound": {
-                "usersAndGroups": {
-                    "accessType": "blocked",
-                    "targets": [{"target": "AllUsers", "targetType": "user"}],
-                },
-                "applications": {
-                    "accessType": "blocked",
-                    "targets": [{"target": "AllApplications", "targetType": "application"}],
-                },
-            },
-            "b2bDirectConnectInbound": {
-                "usersAndGroups": {
-                    "accessType": "blocked",
-                    "targets": [{"target": "AllUsers", "targetType": "user"}],
-                },
-                "applications": {
-                    "accessType": "blocked",
-                    "targets": [{"target": "AllApplications", "targetType": "application"}],
-                },
-            },
-            "automaticUserConsentSettings": {"inboundAllowed": False, "outboundAllowed": False},
-        },
-        "securityDefaults": {
-            "@odata.type": "#microsoft.graph.identitySecurityDefaultsEnforcementPolicy",
-            "id": "00000000-0000-0000-0000-000000000005",
-            "displayName": "Security Defaults",
-            "description": "Security defaults is a set of basic identity security mechanisms recommended by Microsoft.",
-            "isEnabled": False,
-        },
-        "passwordResetPolicy": {
-            "objectId": tenant_id,
-            "enablementType": 2,
-            "numberOfAuthenticationMethodsRequired": 2,
-            "emailOptionEnabled": True,
-            "mobilePhoneOptionEnabled": True,
-            "officePhoneOptionEnabled": False,
-            "securityQuestionsOptionEnabled": False,
-            "mobileAppNotificationEnabled": True,
-            "mobileAppCodeEnabled": True,
-            "registrationRequiredOnSignIn": True,
-            "registrationReconfirmIntevalInDays": 180,
-            "notifyUsersOnPasswordReset": True,
-            "notifyOnAdminPasswordReset": True,
-            "customizeHelpdeskLink": False,
-            "passwordResetEnabledGroupIds": [_sid("group", 0)],
-        },
-        "b2bPolicy": {
-            "targetedDomains": ["fabrikam.com", "northwindtraders.com"],
-            "hasListEntries": True,
-            "adminConsentedForUsersIntoTenantIds": [],
-            "noAADConsentForUsersFromTenantsIds": [],
-            "isAllowlist": True,
-        },
-        "enterpriseStateRoaming": {
-            "syncSetting": 1,
-            "isAdminConfigurable": True,
-            "isRoamingSettingChanged": False,
-            "syncSelectedUsers": [],
-        },
-    }
-
-
 def _put(tenant: Tenant, key: str, items: list[JsonObject]) -> None:
     tenant.collections[key] = {str(item["id"]): item for item in items}
 
@@ -917,15 +748,190 @@ def demo() -> SimState:
     _put(tenant, "configurationPolicies", _settings_catalog())
     for group in tenant.collection("groups").values():
         group.setdefault("createdDateTime", "2024-11-01T08:00:00Z")
-    tenant.singletons = _singletons(tenant.id)
+    for key, (template, count) in TEMPLATES.items():
+        resource = BY_KEY[key]
+        items = [_instance(tenant, resource, template(i), i) for i in range(count)]
+        tenant.collections[key] = {str(item[resource.key_field]): item for item in items}
+    tenant.singletons = _demo_singletons(tenant.id)
     state = SimState()
     state.add_tenant(tenant)
     assert set(tenant.collections) <= set(BY_KEY)
     return state
 
 
+_SEEDED_AT = "2025-04-01T09:00:00Z"
+
+
+def _identify(owner_id: str, nav: Navigation, entries: list[JsonObject]) -> list[JsonObject]:
+    """Stable ids for contained objects, so two starts of a seed serve the same ids."""
+    for index, entry in enumerate(entries):
+        if nav.ids in ("uuid", "client") and "id" not in entry:
+            entry["id"] = stable_id(owner_id, nav.name, str(index))
+        elif nav.ids == "target":
+            entry.pop("id", None)
+        for child in nav.children:
+            if not child.single:
+                _identify(str(entry.get("id", index)), child, entry.get(child.name) or [])
+    return entries
+
+
+def _seed_assignments(resource: ResourceType, owner_id: str, index: int) -> list[JsonObject]:
+    """Zero to two group assignments, with the fields this kind of assignment carries."""
+    nav = resource.nav("assignments")
+    assert nav is not None
+    return [
+        {
+            "@odata.type": nav.entity,
+            **assignment_extras(nav.entity),
+            "target": _group_target(index + k),
+        }
+        for k in range(index % 3)
+    ]
+
+
+def _group_target(index: int) -> JsonObject:
+    return {
+        "@odata.type": "#microsoft.graph.groupAssignmentTarget",
+        "deviceAndAppManagementAssignmentFilterId": None,
+        "deviceAndAppManagementAssignmentFilterType": "none",
+        "groupId": _sid("group", 3 + index % (len(_GROUP_NAMES) - 3)),
+    }
+
+
+def _instance(
+    tenant: Tenant, resource: ResourceType, item: JsonObject, index: int, seed: str = "demo"
+) -> JsonObject:
+    """A template object made whole: stable id, numbered name, server fields, assignments, references."""
+    if not resource.client_key:
+        item = {resource.key_field: stable_id(seed, resource.key, str(index)), **item}
+    owner_id = str(item[resource.key_field])
+    name = item.get(resource.name_field)
+    if isinstance(name, str) and not resource.client_key:
+        item[resource.name_field] = f"{name} {index + 1:02d}"
+    for stamp in (resource.created_field, resource.modified_field):
+        if stamp:
+            item[stamp] = _SEEDED_AT
+    if resource.nav("assignments") and "assignments" not in item:
+        item["assignments"] = _seed_assignments(resource, owner_id, index)
+    for nav in resource.navigation:
+        if nav.single:
+            reference = item.pop(f"{nav.name}@odata.bind", None)
+            item[nav.name] = resolve_reference(tenant, reference) if reference else None
+            continue
+        entries = _identify(owner_id, nav, item.get(nav.name) or [])
+        _bind_children(tenant, nav, entries)
+        item[nav.name] = nav.build(owner_id, entries)
+    return item
+
+
+def _bind_children(tenant: Tenant, nav: Navigation, entries: list[JsonObject]) -> None:
+    for entry in entries:
+        for child in nav.children:
+            if child.single:
+                reference = entry.pop(f"{child.name}@odata.bind", None)
+                entry[child.name] = resolve_reference(tenant, reference) if reference else None
+            else:
+                _bind_children(tenant, child, entry.get(child.name) or [])
+
+
+def _demo_singletons(tenant_id: str) -> dict[str, JsonObject]:
+    singletons = default_singletons(tenant_id)
+    singletons["securityDefaults"]["isEnabled"] = False
+    singletons["crossTenantAccessPolicyDefault"]["isServiceDefault"] = False
+    singletons["authorizationPolicy"]["allowInvitesFrom"] = "adminsAndGuestInviters"
+    singletons["authorizationPolicy"]["defaultUserRolePermissions"] |= {
+        "allowedToCreateApps": False,
+        "allowedToCreateSecurityGroups": False,
+        "allowedToCreateTenants": False,
+        "permissionGrantPoliciesAssigned": [],
+    }
+    singletons["passwordResetPolicy"]["passwordResetEnabledGroupIds"] = [_sid("group", 0)]
+    singletons["adminConsentRequestPolicy"] |= {
+        "isEnabled": True,
+        "notifyReviewers": True,
+        "remindersEnabled": True,
+        "requestDurationInDays": 14,
+        "version": 2,
+        "reviewers": [
+            {
+                "query": f"/groups/{_sid('group', 15)}/transitiveMembers/microsoft.graph.user",
+                "queryType": "MicrosoftGraph",
+                "queryRoot": None,
+            }
+        ],
+    }
+    singletons["organizationalBranding"] |= {
+        "backgroundColor": "#0078D4",
+        "signInPageText": "Contoso employees and partners only.",
+        "usernameHintText": "someone@contoso.com",
+        "localizations": [
+            {
+                "@odata.type": "#microsoft.graph.organizationalBrandingLocalization",
+                "id": "fr-FR",
+                "backgroundColor": "#0078D4",
+                "signInPageText": "Réservé aux employés et partenaires de Contoso.",
+                "usernameHintText": "quelquun@contoso.com",
+            }
+        ],
+    }
+    singletons["deviceManagementSettings"] |= {
+        "deviceComplianceCheckinThresholdDays": 14,
+        "secureByDefault": True,
+    }
+    singletons["applePushNotificationCertificate"] |= {
+        "appleIdentifier": "mdm@contoso.com",
+        "topicIdentifier": "com.apple.mgmt.External.2b3c4d5e-6f70-4a8b-9c0d-1e2f3a4b5c6d",
+        "lastModifiedDateTime": "2025-03-01T09:00:00Z",
+        "expirationDateTime": "2026-03-01T09:00:00Z",
+        "certificateUploadStatus": None,
+        "certificateSerialNumber": "5A3C2B1D0E9F8A7B",
+    }
+    return singletons
+
+
+LARGE_OBJECTS = 10_000
+
+
+def large(objects: int = LARGE_OBJECTS) -> SimState:
+    """The demo tenant grown to at least ``objects`` objects spread over every type, for benchmarks.
+
+    Every collection type gets the same share; its objects are copies of the demo's, with new ids and
+    numbered names. Types whose keys are chosen by the client or that are read-only keep the demo's.
+    """
+    state = demo()
+    tenant = state.tenants[DEMO_TENANT_ID]
+    growable = [
+        r for r in RESOURCES if not r.singleton and r.writable and not r.client_key and r.key != "groups"
+    ]
+    fixed = sum(len(tenant.collection(r.key)) for r in RESOURCES if not r.singleton and r not in growable)
+    share = -(-(objects - fixed - len(tenant.singletons)) // len(growable))
+    for resource in growable:
+        originals = list(tenant.collection(resource.key).values())
+        for index in range(len(originals), share):
+            copy = deepcopy(originals[index % len(originals)])
+            for nav in resource.navigation:
+                if not nav.single:
+                    _strip_ids(nav, copy.get(nav.name) or [])
+            copy.pop(resource.key_field)
+            name = copy.get(resource.name_field)
+            if isinstance(name, str):
+                copy[resource.name_field] = name.rsplit(" ", 1)[0]
+            item = _instance(tenant, resource, copy, index, seed="large")
+            tenant.collection(resource.key)[str(item[resource.key_field])] = item
+    return state
+
+
+def _strip_ids(nav: Navigation, entries: list[JsonObject]) -> None:
+    for entry in entries:
+        if nav.ids != "index":
+            entry.pop("id", None)
+        for child in nav.children:
+            if not child.single:
+                _strip_ids(child, entry.get(child.name) or [])
+
+
 def empty() -> SimState:
     return SimState()
 
 
-SEEDS: dict[str, Callable[[], SimState]] = {"demo": demo, "empty": empty}
+SEEDS: dict[str, Callable[[], SimState]] = {"demo": demo, "empty": empty, "large": large}

@@ -13,11 +13,12 @@ import time
 from aiohttp import web
 
 from tenantsync_sim import adminapi, control
+from tenantsync_sim.faults import FaultDecision
 from tenantsync_sim.graph import errors as graph_errors
 from tenantsync_sim.graph.auth import authenticate
 from tenantsync_sim.graph.routes import GRAPH_SERVICE, graph_handler, to_http
 from tenantsync_sim.graph.service import GraphResponse, GraphService
-from tenantsync_sim.identity import consent, device_code, discovery, token_endpoint
+from tenantsync_sim.identity import consent, device_code, discovery, token_endpoint, v1_endpoints
 from tenantsync_sim.identity import errors as entra_errors
 from tenantsync_sim.identity.scopes import GRAPH_AUDIENCES
 from tenantsync_sim.requestlog import LoggedRequest
@@ -71,6 +72,20 @@ def _fault_response(request: web.Request, status: int, retry_after: int | None) 
     return response
 
 
+async def _lose(
+    request: web.Request, applied: web.StreamResponse, decision: FaultDecision
+) -> web.StreamResponse:
+    """The request has been applied; now lose its answer. The log keeps the applied status."""
+    if decision.latency_ms:
+        await asyncio.sleep(decision.latency_ms / 1000)
+    if decision.status:
+        request["sim_applied_status"] = applied.status
+        return _fault_response(request, decision.status, decision.retry_after_seconds)
+    if request.transport is not None:
+        request.transport.abort()
+    return applied
+
+
 @web.middleware
 async def faults_and_log(request: web.Request, handler: control.Handler) -> web.StreamResponse:
     """Injects configured latency and errors, then records the request in its tenant's log."""
@@ -80,9 +95,10 @@ async def faults_and_log(request: web.Request, handler: control.Handler) -> web.
     started = time.perf_counter()
     decision = sim.faults.decide(request.method, request.path)
     response: web.StreamResponse
-    if decision and decision.latency_ms:
+    lose = decision is not None and decision.lose_response
+    if decision and decision.latency_ms and not lose:
         await asyncio.sleep(decision.latency_ms / 1000)
-    if decision and decision.status:
+    if decision and decision.status and not lose:
         _attribute_unhandled(request, sim)
         response = _fault_response(request, decision.status, decision.retry_after_seconds)
     else:
@@ -90,6 +106,8 @@ async def faults_and_log(request: web.Request, handler: control.Handler) -> web.
             response = await handler(request)
         except web.HTTPException as exc:
             response = exc
+    if decision and lose:
+        response = await _lose(request, response, decision)
     tenant_id = request.get("sim_tenant")
     if tenant_id:
         sim.requests.record(
@@ -98,9 +116,10 @@ async def faults_and_log(request: web.Request, handler: control.Handler) -> web.
                 time=time.time(),
                 method=request.method,
                 path=request.path_qs,
-                status=response.status,
+                status=request.get("sim_applied_status", response.status),
                 app_id=request.get("sim_app"),
                 duration_ms=round((time.perf_counter() - started) * 1000, 3),
+                lost=lose,
             ),
         )
     if isinstance(response, web.HTTPException):
@@ -126,6 +145,8 @@ def create_app(sim: Simulator) -> web.Application:
             web.get("/{tenant}/discovery/v2.0/keys", discovery.keys),
             web.post("/{tenant}/oauth2/v2.0/token", token_endpoint.token),
             web.post("/{tenant}/oauth2/v2.0/devicecode", device_code.device_authorization),
+            web.post("/{tenant}/oauth2/token", v1_endpoints.token),
+            web.post("/{tenant}/oauth2/devicecode", v1_endpoints.device_authorization),
             web.get("/{tenant}/adminconsent", consent.admin_consent_page),
             web.post("/{tenant}/adminconsent", consent.admin_consent_submit),
             web.get("/{tenant}/v2.0/adminconsent", consent.admin_consent_page),

@@ -1,29 +1,142 @@
 """The catalogue of Graph paths the simulator serves, with their permissions and contracts.
 
-Each entry says where the type lives, which service answers (and so how errors and throttling look),
-the application or delegated permissions to read and to write (``"A+B"`` means both are needed, as for
-Conditional Access writes), the server-managed fields, the navigation properties that only appear with
-``$expand`` or their own path, and whether creating one needs ``@odata.type``.
+One row per configuration type: where it lives and in which Graph versions, which service answers (and
+so how errors and throttling look), the application or delegated permissions to read and to write
+(``"A+B"`` means both are needed, as for Conditional Access writes), the server-managed fields, the
+contained collections (``assignments``, ``settings``, ``definitionValues`` ...) with whether ``$expand``
+returns them, and the actions (``assign``, ``targetApps``, ``setPriority`` ...). The service and the
+seeds read this table; nothing else names a type. The ``@odata.type`` names follow Microsoft's models
+(msgraph-sdk for v1.0, msgraph-beta-sdk for beta), which a conformance test checks.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+import base64
+import binascii
+import copy
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from tenantsync_sim.graph.errors import Service
-from tenantsync_sim.state import JsonObject, graph_timestamp
+from tenantsync_sim.state import JsonObject, Tenant, graph_timestamp
 
 Validator = Callable[[JsonObject], str | None]
+Expand = Literal["list", "item", "never"]
+ChildIds = Literal["uuid", "index", "target", "client"]
+
+_EMPTY: Mapping[str, Any] = MappingProxyType({})
 
 _INTUNE_READ = ("DeviceManagementConfiguration.Read.All", "DeviceManagementConfiguration.ReadWrite.All")
 _INTUNE_WRITE = ("DeviceManagementConfiguration.ReadWrite.All",)
+_SCRIPTS_READ = (
+    "DeviceManagementScripts.Read.All",
+    "DeviceManagementScripts.ReadWrite.All",
+    *_INTUNE_READ,
+)
+_SCRIPTS_WRITE = ("DeviceManagementScripts.ReadWrite.All", *_INTUNE_WRITE)
+_APPS_READ = ("DeviceManagementApps.Read.All", "DeviceManagementApps.ReadWrite.All")
+_APPS_WRITE = ("DeviceManagementApps.ReadWrite.All",)
+_SERVICE_READ = ("DeviceManagementServiceConfig.Read.All", "DeviceManagementServiceConfig.ReadWrite.All")
+_SERVICE_WRITE = ("DeviceManagementServiceConfig.ReadWrite.All",)
+_RBAC_READ = ("DeviceManagementRBAC.Read.All", "DeviceManagementRBAC.ReadWrite.All")
+_RBAC_WRITE = ("DeviceManagementRBAC.ReadWrite.All",)
+_CATEGORIES_READ = (
+    "DeviceManagementManagedDevices.Read.All",
+    "DeviceManagementManagedDevices.ReadWrite.All",
+)
+_CATEGORIES_WRITE = ("DeviceManagementManagedDevices.ReadWrite.All",)
 _POLICY_READ = ("Policy.Read.All",)
 _CA_WRITE = ("Policy.Read.All+Policy.ReadWrite.ConditionalAccess",)
+_APP_CONFIG_WRITE = ("Policy.Read.All+Policy.ReadWrite.ApplicationConfiguration",)
+
+_INTUNE_READ_ONLY = frozenset({"id", "createdDateTime", "lastModifiedDateTime", "version"})
+_ENTRA_READ_ONLY = frozenset({"id", "createdDateTime", "modifiedDateTime"})
+_BETA = frozenset({"beta"})
+_BOTH = frozenset({"v1.0", "beta"})
+
+
+@dataclass(frozen=True)
+class Navigation:
+    """A contained collection (or single object) served under ``{object}/{name}``.
+
+    ``entity`` is the ``@odata.type`` a child gets when the client names none. ``expand`` says where
+    ``$expand`` returns it: on lists and single objects, on single objects only, or never (read it by
+    its own path, in ``$batch``). ``ids`` says how a new child's id is made: a GUID, its index (settings
+    catalog settings), ``{owner}_{groupId}`` (Intune assignments) or the id the client sent.
+    """
+
+    name: str
+    entity: str
+    expand: Expand = "list"
+    ids: ChildIds = "uuid"
+    children: tuple[Navigation, ...] = ()
+    defaults: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)
+    owner_field: str | None = None
+    single: bool = False
+    writable: bool = True
+
+    def child(self, name: str) -> Navigation | None:
+        return next((n for n in self.children if n.name.lower() == name.lower()), None)
+
+    def build(self, owner_id: str, entries: Iterable[JsonObject]) -> list[JsonObject]:
+        """Children as the service stores them: typed, with ids and nested collections in place."""
+        built: list[JsonObject] = []
+        for index, entry in enumerate(entries):
+            child: JsonObject = {"@odata.type": entry.get("@odata.type") or self.entity}
+            child["id"] = self._child_id(owner_id, index, entry)
+            child.update({k: v for k, v in self.defaults.items() if k not in entry})
+            if self.owner_field:
+                child[self.owner_field] = owner_id
+            child.update({k: v for k, v in entry.items() if k not in ("@odata.type", "id")})
+            for nested in self.children:
+                if nested.single:
+                    child.setdefault(nested.name, None)
+                else:
+                    child[nested.name] = nested.build(child["id"], child.get(nested.name) or [])
+            built.append(child)
+        return built
+
+    def _child_id(self, owner_id: str, index: int, entry: JsonObject) -> str:
+        if self.ids == "index":
+            return str(entry.get("id") or index)
+        if self.ids == "client" and entry.get("id"):
+            return str(entry["id"])
+        if self.ids == "target":
+            target = entry.get("target") or {}
+            return f"{owner_id}_{target.get('groupId') or uuid.uuid4()}"
+        return str(entry.get("id") or uuid.uuid4())
+
+
+@dataclass(frozen=True)
+class Action:
+    """``POST {object}/{name}``: replaces contained collections and sets fields from its parameters.
+
+    ``replaces`` maps a body parameter to the navigation it replaces; ``sets`` names parameters copied
+    onto the object; ``returns`` names the navigation answered as a collection (200), else 204.
+    """
+
+    replaces: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
+    sets: tuple[str, ...] = ()
+    returns: str | None = None
 
 
 @dataclass(frozen=True)
 class ResourceType:
+    """One configuration type as Graph serves it.
+
+    ``key`` names it in the control API and the seeds; ``entity`` is its model's ``@odata.type``
+    (abstract ones need a derived type on create). ``read_only`` properties are ignored in writes,
+    ``required`` ones refused when missing on create. ``key_field``/``client_key``/``upsert`` describe
+    keys the client chooses (partners by ``tenantId``, ``c1``...). ``list_omits`` are returned as null
+    in lists (script bodies), ``version_fields`` exist in only one Graph version, ``counted`` and
+    ``flags_assigned`` are computed from contained collections, ``put_replaces`` and ``singleton_put``
+    say where PUT replaces the whole object.
+    """
+
     key: str
     path: str
     service: Service
@@ -31,16 +144,39 @@ class ResourceType:
     read: tuple[str, ...]
     write: tuple[str, ...]
     singleton: bool = False
-    versions: frozenset[str] = frozenset({"v1.0", "beta"})
-    read_only: frozenset[str] = frozenset({"id", "createdDateTime", "modifiedDateTime"})
+    versions: frozenset[str] = _BOTH
+    read_only: frozenset[str] = _ENTRA_READ_ONLY
     created_field: str | None = "createdDateTime"
     modified_field: str | None = "modifiedDateTime"
-    navigation: tuple[str, ...] = ()
+    navigation: tuple[Navigation, ...] = ()
+    actions: Mapping[str, Action] = field(default_factory=lambda: _EMPTY)
     abstract: bool = False
     patch_returns_entity: bool = False
     versioned: bool = False
-    assignment_entity: str | None = None
+    version_is_text: bool = False
     validate: Validator | None = None
+    name_field: str = "displayName"
+    required: tuple[str, ...] = ()
+    list_omits: frozenset[str] = frozenset()
+    key_field: str = "id"
+    client_key: bool = False
+    upsert: bool = False
+    writable: bool = True
+    put_replaces: bool = False
+    singleton_put: bool = False
+    counted: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
+    flags_assigned: bool = False
+    version_fields: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
+
+    @property
+    def nav_names(self) -> frozenset[str]:
+        return frozenset(n.name for n in self.navigation)
+
+    def nav(self, name: str) -> Navigation | None:
+        return next((n for n in self.navigation if n.name.lower() == name.lower()), None)
+
+    def action(self, name: str) -> tuple[str, Action] | None:
+        return next(((k, a) for k, a in self.actions.items() if k.lower() == name.lower()), None)
 
     def stamp_created(self, item: JsonObject) -> None:
         """Server-managed fields of a new object, as the owning service fills them."""
@@ -51,19 +187,21 @@ class ResourceType:
             # Entra leaves modifiedDateTime null until the first change; Intune sets it at creation.
             item[self.modified_field] = None if self.service == "identity" else now
         if self.versioned:
-            item["version"] = 1
+            item["version"] = "1" if self.version_is_text else 1
+        owner_id = str(item.get(self.key_field, ""))
         for nav in self.navigation:
-            item.setdefault(nav, [])
-        if self.key == "configurationPolicies":
-            for index, setting in enumerate(item["settings"]):
-                setting.setdefault("id", str(index))
+            if nav.single:
+                item.setdefault(nav.name, None)
+            else:
+                item[nav.name] = nav.build(owner_id, item.get(nav.name) or [])
 
     def touch(self, item: JsonObject) -> None:
         """Record a change: modified time and, for Intune, the version counter."""
         if self.modified_field:
             item[self.modified_field] = graph_timestamp()
         if self.versioned:
-            item["version"] = int(item.get("version", 0)) + 1
+            version = int(item.get("version") or 0) + 1
+            item["version"] = str(version) if self.version_is_text else version
 
 
 def _compliance_has_block_action(body: JsonObject) -> str | None:
@@ -85,9 +223,126 @@ def _settings_catalog_shape(body: JsonObject) -> str | None:
     return None
 
 
-_INTUNE_READ_ONLY = frozenset({"id", "createdDateTime", "lastModifiedDateTime", "version"})
+def _base64_scripts(*fields: str) -> Validator:
+    """Script bodies are Edm.Binary: Graph refuses text that is not base64."""
+
+    def check(body: JsonObject) -> str | None:
+        for name in fields:
+            value = body.get(name)
+            if value is None:
+                continue
+            try:
+                base64.b64decode(str(value), validate=True)
+            except (binascii.Error, ValueError):
+                return f"Cannot convert the literal '{str(value)[:20]}' to the expected type 'Edm.Binary'."
+        return None
+
+    return check
+
+
+def _assignments(entity: str, expand: Expand = "list", ids: ChildIds = "target") -> Navigation:
+    return Navigation("assignments", f"#microsoft.graph.{entity}", expand=expand, ids=ids)
+
+
+def _assign(parameter: str = "assignments", returns: str | None = None, **more: str) -> Action:
+    return Action(replaces=MappingProxyType({parameter: "assignments", **more}), returns=returns)
+
+
+_ASSIGN_RETURNING = _assign(returns="assignments")
+_ASSIGN = _assign()
+_SCRIPT_ASSIGN = _assign(
+    "deviceManagementScriptAssignments", deviceManagementScriptGroupAssignments="groupAssignments"
+)
+_SCRIPT_NAVIGATION = (
+    _assignments("deviceManagementScriptAssignment"),
+    Navigation("groupAssignments", "#microsoft.graph.deviceManagementScriptGroupAssignment"),
+)
+_TARGET_APPS = Action(replaces=MappingProxyType({"apps": "apps"}), sets=("appGroupType",))
+_MANAGED_APPS = Navigation("apps", "#microsoft.graph.managedMobileApp")
+_SETTINGS = Navigation(
+    "settings", "#microsoft.graph.deviceManagementConfigurationSetting", expand="item", ids="index"
+)
+_POLICY_ASSIGNMENTS = Navigation(
+    "assignments",
+    "#microsoft.graph.deviceManagementConfigurationPolicyAssignment",
+    ids="target",
+    defaults=MappingProxyType({"source": "direct"}),
+    owner_field="sourceId",
+)
+_CATALOG_READ_ONLY = frozenset(
+    {"id", "createdDateTime", "lastModifiedDateTime", "settingCount", "isAssigned", "creationSource"}
+)
+_SCRIPT_READ_ONLY = _INTUNE_READ_ONLY | {"isGlobalScript", "highestAvailableVersion"}
+
+
+_FILTER_TARGET = (
+    "assignments.target.deviceAndAppManagementAssignmentFilterId",
+    "assignments.target.deviceAndAppManagementAssignmentFilterType",
+)
+
+
+def _beta_only(*paths: str) -> Mapping[str, str]:
+    """Properties (dotted, through lists) that Graph returns in beta but not in v1.0."""
+    return MappingProxyType(dict.fromkeys(paths, "beta"))
+
+
+def _intune(
+    key: str,
+    path: str,
+    entity: str,
+    read: tuple[str, ...] = _INTUNE_READ,
+    write: tuple[str, ...] = _INTUNE_WRITE,
+    **options: Any,
+) -> ResourceType:
+    """An Intune type: beta, lastModifiedDateTime, PATCH answered 200 with the object, as documented."""
+    options.setdefault("versions", _BETA)
+    options.setdefault("read_only", _INTUNE_READ_ONLY)
+    options.setdefault("modified_field", "lastModifiedDateTime")
+    options.setdefault("patch_returns_entity", True)
+    return ResourceType(key, f"deviceManagement/{path}", "intune", entity, read, write, **options)
+
+
+def _app_management(key: str, path: str, entity: str, **options: Any) -> ResourceType:
+    options.setdefault("versions", _BETA)
+    options.setdefault("read_only", _INTUNE_READ_ONLY)
+    options.setdefault("modified_field", "lastModifiedDateTime")
+    options.setdefault("patch_returns_entity", True)
+    return ResourceType(
+        key, f"deviceAppManagement/{path}", "intune", entity, _APPS_READ, _APPS_WRITE, **options
+    )
+
+
+def _app_protection(key: str, entity: str) -> ResourceType:
+    return _app_management(
+        key,
+        key,
+        entity,
+        navigation=(_MANAGED_APPS, _assignments("targetedManagedAppPolicyAssignment", ids="uuid")),
+        actions=MappingProxyType({"assign": _ASSIGN, "targetApps": _TARGET_APPS}),
+        read_only=_INTUNE_READ_ONLY | {"isAssigned", "deployedAppCount"},
+        flags_assigned=True,
+        versioned=True,
+        version_is_text=True,
+        required=("displayName",),
+    )
+
+
+def _entra_singleton(
+    key: str,
+    path: str,
+    entity: str,
+    write: tuple[str, ...],
+    read: tuple[str, ...] = _POLICY_READ,
+    **options: Any,
+) -> ResourceType:
+    options.setdefault("read_only", frozenset({"id"}))
+    options.setdefault("created_field", None)
+    options.setdefault("modified_field", None)
+    return ResourceType(key, path, "identity", entity, read, write, singleton=True, **options)
+
 
 RESOURCES: tuple[ResourceType, ...] = (
+    # -- Entra ID: Conditional Access and authentication --------------------------------------------
     ResourceType(
         "conditionalAccessPolicies",
         "identity/conditionalAccess/policies",
@@ -95,6 +350,8 @@ RESOURCES: tuple[ResourceType, ...] = (
         "microsoft.graph.conditionalAccessPolicy",
         _POLICY_READ,
         _CA_WRITE,
+        required=("displayName", "state", "conditions"),
+        version_fields=MappingProxyType({"templateId": "v1.0"}),
     ),
     ResourceType(
         "namedLocations",
@@ -104,6 +361,21 @@ RESOURCES: tuple[ResourceType, ...] = (
         _POLICY_READ,
         _CA_WRITE,
         abstract=True,
+        required=("displayName",),
+    ),
+    ResourceType(
+        "authenticationContextClassReferences",
+        "identity/conditionalAccess/authenticationContextClassReferences",
+        "identity",
+        "microsoft.graph.authenticationContextClassReference",
+        _POLICY_READ,
+        _CA_WRITE,
+        read_only=frozenset({"id"}),
+        created_field=None,
+        modified_field=None,
+        client_key=True,
+        upsert=True,
+        required=("displayName",),
     ),
     ResourceType(
         "authenticationStrengthPolicies",
@@ -116,102 +388,206 @@ RESOURCES: tuple[ResourceType, ...] = (
             {"id", "createdDateTime", "modifiedDateTime", "policyType", "requirementsSatisfied"}
         ),
         patch_returns_entity=True,
+        required=("displayName", "allowedCombinations"),
     ),
-    ResourceType(
+    _entra_singleton(
         "authenticationMethodsPolicy",
         "policies/authenticationMethodsPolicy",
-        "identity",
         "microsoft.graph.authenticationMethodsPolicy",
-        ("Policy.Read.All", "Policy.ReadWrite.AuthenticationMethod"),
         ("Policy.ReadWrite.AuthenticationMethod",),
-        singleton=True,
+        read=("Policy.Read.All", "Policy.ReadWrite.AuthenticationMethod"),
         read_only=frozenset({"id", "lastModifiedDateTime", "policyVersion"}),
-        created_field=None,
         modified_field="lastModifiedDateTime",
+        version_fields=MappingProxyType(
+            {
+                "registrationEnforcement.authenticationMethodsRegistrationCampaign."
+                "enforceRegistrationAfterAllowedSnoozes": "beta"
+            }
+        ),
     ),
-    ResourceType(
+    _entra_singleton(
         "authorizationPolicy",
         "policies/authorizationPolicy",
-        "identity",
         "microsoft.graph.authorizationPolicy",
-        ("Policy.Read.All", "Policy.ReadWrite.Authorization"),
         ("Policy.ReadWrite.Authorization",),
-        singleton=True,
-        read_only=frozenset({"id"}),
-        created_field=None,
-        modified_field=None,
+        version_fields=MappingProxyType(
+            {"defaultUserRolePermissions.permissionGrantPoliciesAssigned": "v1.0"}
+        ),
     ),
-    ResourceType(
+    _entra_singleton(
         "crossTenantAccessPolicyDefault",
         "policies/crossTenantAccessPolicy/default",
-        "identity",
         "microsoft.graph.crossTenantAccessPolicyConfigurationDefault",
-        ("Policy.Read.All", "Policy.ReadWrite.CrossTenantAccess"),
         ("Policy.ReadWrite.CrossTenantAccess",),
-        singleton=True,
         read_only=frozenset({"isServiceDefault"}),
-        created_field=None,
-        modified_field=None,
     ),
     ResourceType(
+        "crossTenantAccessPolicyPartners",
+        "policies/crossTenantAccessPolicy/partners",
+        "identity",
+        "microsoft.graph.crossTenantAccessPolicyConfigurationPartner",
+        _POLICY_READ,
+        ("Policy.ReadWrite.CrossTenantAccess",),
+        read_only=frozenset({"isServiceProvider", "isInMultiTenantOrganization"}),
+        created_field=None,
+        modified_field=None,
+        key_field="tenantId",
+        client_key=True,
+        name_field="tenantId",
+        required=("tenantId",),
+    ),
+    _entra_singleton(
         "securityDefaults",
         "policies/identitySecurityDefaultsEnforcementPolicy",
-        "identity",
         "microsoft.graph.identitySecurityDefaultsEnforcementPolicy",
-        ("Policy.Read.All", "Policy.ReadWrite.SecurityDefaults"),
         ("Policy.ReadWrite.SecurityDefaults", "Policy.Read.All+Policy.ReadWrite.ConditionalAccess"),
-        singleton=True,
+    ),
+    _entra_singleton(
+        "authenticationFlowsPolicy",
+        "policies/authenticationFlowsPolicy",
+        "microsoft.graph.authenticationFlowsPolicy",
+        ("Policy.ReadWrite.AuthenticationFlows",),
+    ),
+    _entra_singleton(
+        "deviceRegistrationPolicy",
+        "policies/deviceRegistrationPolicy",
+        "microsoft.graph.deviceRegistrationPolicy",
+        ("Policy.ReadWrite.DeviceConfiguration",),
+        singleton_put=True,
+    ),
+    _entra_singleton(
+        "externalIdentitiesPolicy",
+        "policies/externalIdentitiesPolicy",
+        "microsoft.graph.externalIdentitiesPolicy",
+        ("Policy.ReadWrite.ExternalIdentities",),
+        versions=_BETA,
+    ),
+    _entra_singleton(
+        "adminConsentRequestPolicy",
+        "policies/adminConsentRequestPolicy",
+        "microsoft.graph.adminConsentRequestPolicy",
+        ("Policy.ReadWrite.ConsentRequest",),
+        read=("Policy.Read.All", "Policy.ReadWrite.ConsentRequest"),
+        read_only=frozenset({"id", "version"}),
+        singleton_put=True,
+    ),
+    _entra_singleton(
+        "defaultAppManagementPolicy",
+        "policies/defaultAppManagementPolicy",
+        "microsoft.graph.tenantAppManagementPolicy",
+        _APP_CONFIG_WRITE,
+    ),
+    ResourceType(
+        "appManagementPolicies",
+        "policies/appManagementPolicies",
+        "identity",
+        "microsoft.graph.appManagementPolicy",
+        ("Policy.Read.All", "Application.Read.All"),
+        _APP_CONFIG_WRITE,
         read_only=frozenset({"id"}),
         created_field=None,
         modified_field=None,
+        required=("displayName", "restrictions"),
     ),
     ResourceType(
-        "deviceConfigurations",
-        "deviceManagement/deviceConfigurations",
-        "intune",
-        "microsoft.graph.deviceConfiguration",
-        _INTUNE_READ,
-        _INTUNE_WRITE,
-        read_only=_INTUNE_READ_ONLY,
-        modified_field="lastModifiedDateTime",
-        navigation=("assignments",),
-        abstract=True,
-        patch_returns_entity=True,
-        versioned=True,
-        assignment_entity="#microsoft.graph.deviceConfigurationAssignment",
+        "tokenLifetimePolicies",
+        "policies/tokenLifetimePolicies",
+        "identity",
+        "microsoft.graph.tokenLifetimePolicy",
+        _POLICY_READ,
+        _APP_CONFIG_WRITE,
+        read_only=frozenset({"id", "deletedDateTime"}),
+        created_field=None,
+        modified_field=None,
+        required=("displayName", "definition"),
     ),
     ResourceType(
-        "deviceCompliancePolicies",
-        "deviceManagement/deviceCompliancePolicies",
-        "intune",
-        "microsoft.graph.deviceCompliancePolicy",
-        _INTUNE_READ,
-        _INTUNE_WRITE,
-        read_only=_INTUNE_READ_ONLY,
-        modified_field="lastModifiedDateTime",
-        navigation=("assignments", "scheduledActionsForRule"),
-        abstract=True,
-        patch_returns_entity=True,
-        versioned=True,
-        assignment_entity="#microsoft.graph.deviceCompliancePolicyAssignment",
-        validate=_compliance_has_block_action,
+        "activityBasedTimeoutPolicies",
+        "policies/activityBasedTimeoutPolicies",
+        "identity",
+        "microsoft.graph.activityBasedTimeoutPolicy",
+        _POLICY_READ,
+        _APP_CONFIG_WRITE,
+        read_only=frozenset({"id", "deletedDateTime"}),
+        created_field=None,
+        modified_field=None,
+        required=("displayName", "definition"),
     ),
     ResourceType(
-        "configurationPolicies",
-        "deviceManagement/configurationPolicies",
-        "intune",
-        "microsoft.graph.deviceManagementConfigurationPolicy",
-        _INTUNE_READ,
-        _INTUNE_WRITE,
-        versions=frozenset({"beta"}),
-        read_only=frozenset(
-            {"id", "createdDateTime", "lastModifiedDateTime", "settingCount", "isAssigned", "creationSource"}
+        "permissionGrantPolicies",
+        "policies/permissionGrantPolicies",
+        "identity",
+        "microsoft.graph.permissionGrantPolicy",
+        _POLICY_READ,
+        ("Policy.ReadWrite.PermissionGrant",),
+        read_only=frozenset({"deletedDateTime"}),
+        created_field=None,
+        modified_field=None,
+        client_key=True,
+        navigation=(
+            Navigation("includes", "#microsoft.graph.permissionGrantConditionSet"),
+            Navigation("excludes", "#microsoft.graph.permissionGrantConditionSet"),
         ),
-        modified_field="lastModifiedDateTime",
-        navigation=("assignments", "settings"),
-        patch_returns_entity=True,
-        assignment_entity="#microsoft.graph.deviceManagementConfigurationPolicyAssignment",
-        validate=_settings_catalog_shape,
+        required=("id", "displayName"),
+    ),
+    # -- Entra ID: directory ------------------------------------------------------------------------
+    ResourceType(
+        "groupSettings",
+        "groupSettings",
+        "directory",
+        "microsoft.graph.groupSetting",
+        ("Directory.Read.All", "Directory.ReadWrite.All"),
+        ("Directory.ReadWrite.All",),
+        versions=frozenset({"v1.0"}),
+        read_only=frozenset({"id", "displayName"}),
+        created_field=None,
+        modified_field=None,
+        required=("templateId", "values"),
+    ),
+    ResourceType(
+        "administrativeUnits",
+        "directory/administrativeUnits",
+        "directory",
+        "microsoft.graph.administrativeUnit",
+        ("AdministrativeUnit.Read.All", "AdministrativeUnit.ReadWrite.All", "Directory.Read.All"),
+        ("AdministrativeUnit.ReadWrite.All",),
+        read_only=frozenset({"id", "deletedDateTime", "membershipRuleProcessingState"}),
+        created_field=None,
+        modified_field=None,
+        required=("displayName",),
+    ),
+    ResourceType(
+        "termsOfUseAgreements",
+        "identityGovernance/termsOfUse/agreements",
+        "identity",
+        "microsoft.graph.agreement",
+        ("Agreement.Read.All", "Agreement.ReadWrite.All"),
+        ("Agreement.ReadWrite.All",),
+        read_only=frozenset({"id"}),
+        created_field=None,
+        modified_field=None,
+        navigation=(Navigation("files", "#microsoft.graph.agreementFileLocalization", expand="item"),),
+        required=("displayName", "isViewingBeforeAcceptanceRequired"),
+    ),
+    ResourceType(
+        "organizationalBranding",
+        "organization/{tenantId}/branding",
+        "directory",
+        "microsoft.graph.organizationalBranding",
+        ("OrganizationalBranding.Read.All", "OrganizationalBranding.ReadWrite.All", "Organization.Read.All"),
+        ("OrganizationalBranding.ReadWrite.All", "Organization.ReadWrite.All"),
+        singleton=True,
+        read_only=frozenset({"id", "cdnList", "bannerLogoRelativeUrl", "squareLogoRelativeUrl"}),
+        created_field=None,
+        modified_field=None,
+        navigation=(
+            Navigation(
+                "localizations",
+                "#microsoft.graph.organizationalBrandingLocalization",
+                expand="item",
+                ids="client",
+            ),
+        ),
     ),
     ResourceType(
         "groups",
@@ -222,7 +598,557 @@ RESOURCES: tuple[ResourceType, ...] = (
         ("Group.Create", "Group.ReadWrite.All", "Directory.ReadWrite.All"),
         read_only=frozenset({"id", "createdDateTime", "renewedDateTime", "securityIdentifier"}),
         modified_field=None,
+        required=("displayName", "mailEnabled", "mailNickname", "securityEnabled"),
+    ),
+    # -- Intune: device configuration -------------------------------------------------------------
+    _intune(
+        "deviceConfigurations",
+        "deviceConfigurations",
+        "microsoft.graph.deviceConfiguration",
+        versions=_BOTH,
+        navigation=(_assignments("deviceConfigurationAssignment"),),
+        actions=MappingProxyType({"assign": _ASSIGN_RETURNING}),
+        version_fields=_beta_only(
+            "roleScopeTagIds",
+            "supportsScopeTags",
+            "firewallRules",
+            "defenderSecurityCenterDisableAppBrowserUI",
+            *_FILTER_TARGET,
+        ),
+        abstract=True,
+        patch_returns_entity=True,
+        versioned=True,
+        required=("displayName",),
+    ),
+    _intune(
+        "deviceCompliancePolicies",
+        "deviceCompliancePolicies",
+        "microsoft.graph.deviceCompliancePolicy",
+        versions=_BOTH,
+        navigation=(
+            _assignments("deviceCompliancePolicyAssignment"),
+            Navigation(
+                "scheduledActionsForRule",
+                "#microsoft.graph.deviceComplianceScheduledActionForRule",
+                children=(
+                    Navigation(
+                        "scheduledActionConfigurations", "#microsoft.graph.deviceComplianceActionItem"
+                    ),
+                ),
+            ),
+        ),
+        actions=MappingProxyType({"assign": _ASSIGN_RETURNING}),
+        version_fields=_beta_only(
+            "roleScopeTagIds",
+            "antiSpywareRequired",
+            "antivirusRequired",
+            "defenderEnabled",
+            "rtpEnabled",
+            *_FILTER_TARGET,
+        ),
+        abstract=True,
+        patch_returns_entity=True,
+        versioned=True,
+        validate=_compliance_has_block_action,
+        required=("displayName",),
+    ),
+    _intune(
+        "configurationPolicies",
+        "configurationPolicies",
+        "microsoft.graph.deviceManagementConfigurationPolicy",
+        read_only=_CATALOG_READ_ONLY,
+        navigation=(_POLICY_ASSIGNMENTS, _SETTINGS),
+        actions=MappingProxyType({"assign": _ASSIGN_RETURNING}),
+        patch_returns_entity=True,
+        put_replaces=True,
+        validate=_settings_catalog_shape,
+        name_field="name",
+        required=("name", "platforms", "technologies"),
+        counted=MappingProxyType({"settingCount": "settings"}),
+        flags_assigned=True,
+    ),
+    _intune(
+        "compliancePolicies",
+        "compliancePolicies",
+        "microsoft.graph.deviceManagementCompliancePolicy",
+        read_only=_CATALOG_READ_ONLY,
+        navigation=(
+            _POLICY_ASSIGNMENTS,
+            Navigation("settings", "#microsoft.graph.deviceManagementConfigurationSetting", ids="index"),
+            Navigation(
+                "scheduledActionsForRule",
+                "#microsoft.graph.deviceManagementComplianceScheduledActionForRule",
+                children=(
+                    Navigation(
+                        "scheduledActionConfigurations",
+                        "#microsoft.graph.deviceManagementComplianceActionItem",
+                    ),
+                ),
+            ),
+        ),
+        actions=MappingProxyType({"assign": _ASSIGN_RETURNING}),
+        put_replaces=True,
+        validate=_settings_catalog_shape,
+        name_field="name",
+        required=("name", "platforms", "technologies"),
+        counted=MappingProxyType({"settingCount": "settings"}),
+        flags_assigned=True,
+    ),
+    _intune(
+        "groupPolicyConfigurations",
+        "groupPolicyConfigurations",
+        "microsoft.graph.groupPolicyConfiguration",
+        navigation=(
+            _assignments("groupPolicyConfigurationAssignment"),
+            Navigation(
+                "definitionValues",
+                "#microsoft.graph.groupPolicyDefinitionValue",
+                expand="item",
+                children=(
+                    Navigation(
+                        "presentationValues",
+                        "#microsoft.graph.groupPolicyPresentationValue",
+                        children=(
+                            Navigation(
+                                "presentation",
+                                "#microsoft.graph.groupPolicyPresentation",
+                                single=True,
+                                writable=False,
+                            ),
+                        ),
+                    ),
+                    Navigation(
+                        "definition", "#microsoft.graph.groupPolicyDefinition", single=True, writable=False
+                    ),
+                ),
+            ),
+        ),
+        actions=MappingProxyType({"assign": _ASSIGN_RETURNING}),
+        read_only=_INTUNE_READ_ONLY | {"policyConfigurationIngestionType"},
+        required=("displayName",),
+    ),
+    _intune(
+        "groupPolicyDefinitions",
+        "groupPolicyDefinitions",
+        "microsoft.graph.groupPolicyDefinition",
+        navigation=(Navigation("presentations", "#microsoft.graph.groupPolicyPresentation", writable=False),),
+        created_field=None,
+        writable=False,
+    ),
+    _intune(
+        "intents",
+        "intents",
+        "microsoft.graph.deviceManagementIntent",
+        navigation=(
+            _assignments("deviceManagementIntentAssignment", expand="never", ids="uuid"),
+            Navigation("settings", "#microsoft.graph.deviceManagementSettingInstance", expand="never"),
+        ),
+        actions=MappingProxyType(
+            {"assign": _ASSIGN, "updateSettings": Action(replaces=MappingProxyType({"settings": "settings"}))}
+        ),
+        created_field=None,
+        read_only=_INTUNE_READ_ONLY | {"isAssigned", "isMigratingToConfigurationPolicy"},
+        flags_assigned=True,
+        required=("displayName", "templateId"),
+    ),
+    _intune(
+        "reusablePolicySettings",
+        "reusablePolicySettings",
+        "microsoft.graph.deviceManagementReusablePolicySetting",
+        read_only=_INTUNE_READ_ONLY | {"referencingConfigurationPolicyCount", "settingDefinitionId"},
+        versioned=True,
+        required=("displayName", "settingInstance"),
+    ),
+    # -- Intune: scripts (content is base64; lists leave it out, as Graph does) --------------------
+    _intune(
+        "deviceManagementScripts",
+        "deviceManagementScripts",
+        "microsoft.graph.deviceManagementScript",
+        _SCRIPTS_READ,
+        _SCRIPTS_WRITE,
+        navigation=_SCRIPT_NAVIGATION,
+        actions=MappingProxyType({"assign": _SCRIPT_ASSIGN}),
+        list_omits=frozenset({"scriptContent"}),
+        validate=_base64_scripts("scriptContent"),
+        required=("displayName", "scriptContent", "runAsAccount", "fileName"),
+    ),
+    _intune(
+        "deviceShellScripts",
+        "deviceShellScripts",
+        "microsoft.graph.deviceShellScript",
+        _SCRIPTS_READ,
+        _SCRIPTS_WRITE,
+        navigation=_SCRIPT_NAVIGATION,
+        actions=MappingProxyType({"assign": _SCRIPT_ASSIGN}),
+        list_omits=frozenset({"scriptContent"}),
+        validate=_base64_scripts("scriptContent"),
+        required=("displayName", "scriptContent", "runAsAccount", "fileName"),
+    ),
+    _intune(
+        "deviceCustomAttributeShellScripts",
+        "deviceCustomAttributeShellScripts",
+        "microsoft.graph.deviceCustomAttributeShellScript",
+        _SCRIPTS_READ,
+        _SCRIPTS_WRITE,
+        navigation=_SCRIPT_NAVIGATION,
+        actions=MappingProxyType({"assign": _SCRIPT_ASSIGN}),
+        list_omits=frozenset({"scriptContent"}),
+        validate=_base64_scripts("scriptContent"),
+        required=("displayName", "scriptContent", "customAttributeName", "customAttributeType", "fileName"),
+    ),
+    _intune(
+        "deviceHealthScripts",
+        "deviceHealthScripts",
+        "microsoft.graph.deviceHealthScript",
+        _SCRIPTS_READ,
+        _SCRIPTS_WRITE,
+        read_only=_SCRIPT_READ_ONLY,
+        navigation=(_assignments("deviceHealthScriptAssignment", ids="uuid"),),
+        actions=MappingProxyType({"assign": _assign("deviceHealthScriptAssignments")}),
+        list_omits=frozenset({"detectionScriptContent", "remediationScriptContent"}),
+        validate=_base64_scripts("detectionScriptContent", "remediationScriptContent"),
+        required=("displayName", "publisher", "detectionScriptContent"),
+    ),
+    _intune(
+        "deviceComplianceScripts",
+        "deviceComplianceScripts",
+        "microsoft.graph.deviceComplianceScript",
+        _SCRIPTS_READ,
+        _SCRIPTS_WRITE,
+        navigation=(_assignments("deviceHealthScriptAssignment", ids="uuid"),),
+        actions=MappingProxyType({"assign": _assign("deviceHealthScriptAssignments")}),
+        list_omits=frozenset({"detectionScriptContent"}),
+        validate=_base64_scripts("detectionScriptContent"),
+        required=("displayName", "publisher", "detectionScriptContent"),
+    ),
+    # -- Intune: apps -------------------------------------------------------------------------------
+    _app_protection("iosManagedAppProtections", "microsoft.graph.iosManagedAppProtection"),
+    _app_protection("androidManagedAppProtections", "microsoft.graph.androidManagedAppProtection"),
+    _app_protection("windowsManagedAppProtections", "microsoft.graph.windowsManagedAppProtection"),
+    _app_management(
+        "mobileAppConfigurations",
+        "mobileAppConfigurations",
+        "microsoft.graph.managedDeviceMobileAppConfiguration",
+        navigation=(_assignments("managedDeviceMobileAppConfigurationAssignment", ids="uuid"),),
+        actions=MappingProxyType({"assign": _ASSIGN}),
+        abstract=True,
+        versioned=True,
+        required=("displayName",),
+    ),
+    _app_management(
+        "targetedManagedAppConfigurations",
+        "targetedManagedAppConfigurations",
+        "microsoft.graph.targetedManagedAppConfiguration",
+        navigation=(_MANAGED_APPS, _assignments("targetedManagedAppPolicyAssignment", ids="uuid")),
+        actions=MappingProxyType({"assign": _ASSIGN, "targetApps": _TARGET_APPS}),
+        read_only=_INTUNE_READ_ONLY | {"isAssigned", "deployedAppCount"},
+        flags_assigned=True,
+        versioned=True,
+        version_is_text=True,
+        required=("displayName",),
+    ),
+    _app_management(
+        "mobileApps",
+        "mobileApps",
+        "microsoft.graph.mobileApp",
+        navigation=(_assignments("mobileAppAssignment", ids="uuid"),),
+        actions=MappingProxyType({"assign": _assign("mobileAppAssignments")}),
+        abstract=True,
+        read_only=_INTUNE_READ_ONLY
+        | {
+            "isAssigned",
+            "uploadState",
+            "publishingState",
+            "dependentAppCount",
+            "supersedingAppCount",
+            "supersededAppCount",
+            "committedContentVersion",
+            "size",
+        },
+        created_field="createdDateTime",
+        flags_assigned=True,
+        required=("displayName",),
+    ),
+    # -- Intune: enrollment -------------------------------------------------------------------------
+    _intune(
+        "deviceEnrollmentConfigurations",
+        "deviceEnrollmentConfigurations",
+        "microsoft.graph.deviceEnrollmentConfiguration",
+        _SERVICE_READ,
+        _SERVICE_WRITE,
+        navigation=(_assignments("enrollmentConfigurationAssignment", ids="uuid"),),
+        actions=MappingProxyType(
+            {
+                "assign": _assign("enrollmentConfigurationAssignments"),
+                "setPriority": Action(sets=("priority",)),
+            }
+        ),
+        abstract=True,
+        versioned=True,
+        read_only=_INTUNE_READ_ONLY | {"priority"},
+        required=("displayName",),
+    ),
+    _intune(
+        "windowsAutopilotDeploymentProfiles",
+        "windowsAutopilotDeploymentProfiles",
+        "microsoft.graph.windowsAutopilotDeploymentProfile",
+        _SERVICE_READ,
+        _SERVICE_WRITE,
+        navigation=(_assignments("windowsAutopilotDeploymentProfileAssignment"),),
+        abstract=True,
+        read_only=_INTUNE_READ_ONLY | {"lastModifiedDateTime"},
+        required=("displayName",),
+    ),
+    _intune(
+        "depOnboardingSettings",
+        "depOnboardingSettings",
+        "microsoft.graph.depOnboardingSetting",
+        _SERVICE_READ,
+        _SERVICE_WRITE,
+        created_field=None,
+        name_field="tokenName",
+        writable=False,
+    ),
+    # -- Intune: Windows updates --------------------------------------------------------------------
+    _intune(
+        "windowsFeatureUpdateProfiles",
+        "windowsFeatureUpdateProfiles",
+        "microsoft.graph.windowsFeatureUpdateProfile",
+        navigation=(_assignments("windowsFeatureUpdateProfileAssignment", ids="uuid"),),
+        actions=MappingProxyType({"assign": _ASSIGN}),
+        read_only=_INTUNE_READ_ONLY | {"deployableContentDisplayName", "endOfSupportDate"},
+        required=("displayName", "featureUpdateVersion"),
+    ),
+    _intune(
+        "windowsQualityUpdateProfiles",
+        "windowsQualityUpdateProfiles",
+        "microsoft.graph.windowsQualityUpdateProfile",
+        navigation=(_assignments("windowsQualityUpdateProfileAssignment", ids="uuid"),),
+        actions=MappingProxyType({"assign": _ASSIGN}),
+        read_only=_INTUNE_READ_ONLY | {"deployableContentDisplayName", "releaseDateDisplayName"},
+        required=("displayName", "expeditedUpdateSettings"),
+    ),
+    _intune(
+        "windowsDriverUpdateProfiles",
+        "windowsDriverUpdateProfiles",
+        "microsoft.graph.windowsDriverUpdateProfile",
+        navigation=(_assignments("windowsDriverUpdateProfileAssignment", ids="uuid"),),
+        actions=MappingProxyType({"assign": _ASSIGN}),
+        read_only=_INTUNE_READ_ONLY | {"deviceReporting", "newUpdates", "inventorySyncStatus"},
+        required=("displayName", "approvalType"),
+    ),
+    # -- Intune: tenant administration --------------------------------------------------------------
+    _intune(
+        "assignmentFilters",
+        "assignmentFilters",
+        "microsoft.graph.deviceAndAppManagementAssignmentFilter",
+        read_only=_INTUNE_READ_ONLY | {"payloads", "assignmentFilterManagementType"},
+        required=("displayName", "platform", "rule"),
+    ),
+    _intune(
+        "roleScopeTags",
+        "roleScopeTags",
+        "microsoft.graph.roleScopeTag",
+        _RBAC_READ,
+        _RBAC_WRITE,
+        navigation=(_assignments("roleScopeTagAutoAssignment", ids="uuid"),),
+        actions=MappingProxyType({"assign": _ASSIGN_RETURNING}),
+        read_only=frozenset({"id", "isBuiltIn"}),
+        created_field=None,
+        modified_field=None,
+        required=("displayName",),
+    ),
+    _intune(
+        "roleDefinitions",
+        "roleDefinitions",
+        "microsoft.graph.deviceAndAppManagementRoleDefinition",
+        _RBAC_READ,
+        _RBAC_WRITE,
+        read_only=frozenset({"id", "isBuiltIn", "isBuiltInRoleDefinition"}),
+        created_field=None,
+        modified_field=None,
+        required=("displayName", "rolePermissions"),
+    ),
+    _intune(
+        "roleAssignments",
+        "roleAssignments",
+        "microsoft.graph.deviceAndAppManagementRoleAssignment",
+        _RBAC_READ,
+        _RBAC_WRITE,
+        navigation=(
+            Navigation(
+                "roleDefinition",
+                "#microsoft.graph.deviceAndAppManagementRoleDefinition",
+                single=True,
+                writable=False,
+            ),
+        ),
+        read_only=frozenset({"id"}),
+        created_field=None,
+        modified_field=None,
+        required=("displayName", "members"),
+    ),
+    _intune(
+        "deviceCategories",
+        "deviceCategories",
+        "microsoft.graph.deviceCategory",
+        _CATEGORIES_READ,
+        _CATEGORIES_WRITE,
+        read_only=frozenset({"id"}),
+        created_field=None,
+        modified_field=None,
+        required=("displayName",),
+    ),
+    _intune(
+        "notificationMessageTemplates",
+        "notificationMessageTemplates",
+        "microsoft.graph.notificationMessageTemplate",
+        _SERVICE_READ,
+        _SERVICE_WRITE,
+        navigation=(
+            Navigation("localizedNotificationMessages", "#microsoft.graph.localizedNotificationMessage"),
+        ),
+        created_field=None,
+        required=("displayName",),
+    ),
+    _intune(
+        "termsAndConditions",
+        "termsAndConditions",
+        "microsoft.graph.termsAndConditions",
+        _SERVICE_READ,
+        _SERVICE_WRITE,
+        navigation=(_assignments("termsAndConditionsAssignment", ids="uuid"),),
+        versioned=True,
+        required=("displayName", "title", "bodyText", "acceptanceStatement"),
+    ),
+    _intune(
+        "complianceManagementPartners",
+        "complianceManagementPartners",
+        "microsoft.graph.complianceManagementPartner",
+        _SERVICE_READ,
+        _SERVICE_WRITE,
+        read_only=frozenset({"id", "lastHeartbeatDateTime", "partnerState"}),
+        created_field=None,
+        modified_field=None,
+        required=("displayName",),
+    ),
+    _intune(
+        "deviceManagementPartners",
+        "deviceManagementPartners",
+        "microsoft.graph.deviceManagementPartner",
+        _SERVICE_READ,
+        _SERVICE_WRITE,
+        read_only=frozenset({"id", "lastHeartbeatDateTime", "partnerState", "isConfigured"}),
+        created_field=None,
+        modified_field=None,
+        required=("displayName", "partnerAppType"),
+    ),
+    _intune(
+        "remoteAssistancePartners",
+        "remoteAssistancePartners",
+        "microsoft.graph.remoteAssistancePartner",
+        _SERVICE_READ,
+        _SERVICE_WRITE,
+        read_only=frozenset({"id", "lastConnectionDateTime", "onboardingStatus"}),
+        created_field=None,
+        modified_field=None,
+        required=("displayName",),
+    ),
+    _intune(
+        "deviceManagementSettings",
+        "settings",
+        "microsoft.graph.deviceManagementSettings",
+        _SERVICE_READ,
+        _SERVICE_WRITE,
+        singleton=True,
+        read_only=frozenset(),
+        created_field=None,
+        modified_field=None,
+    ),
+    _intune(
+        "androidManagedStoreAccountEnterpriseSettings",
+        "androidManagedStoreAccountEnterpriseSettings",
+        "microsoft.graph.androidManagedStoreAccountEnterpriseSettings",
+        _APPS_READ,
+        _APPS_WRITE,
+        singleton=True,
+        read_only=frozenset(
+            {"id", "bindStatus", "lastAppSyncDateTime", "lastAppSyncStatus", "ownerUserPrincipalName"}
+            | {"ownerOrganizationName", "lastModifiedDateTime"}
+        ),
+        created_field=None,
+    ),
+    _intune(
+        "applePushNotificationCertificate",
+        "applePushNotificationCertificate",
+        "microsoft.graph.applePushNotificationCertificate",
+        _SERVICE_READ,
+        _SERVICE_WRITE,
+        singleton=True,
+        versions=_BOTH,
+        created_field=None,
+        writable=False,
     ),
 )
 
 BY_KEY = {r.key: r for r in RESOURCES}
+
+
+def find_object(collection: dict[str, JsonObject], key: str) -> JsonObject | None:
+    """Graph keys match case-insensitively (GUIDs in any case, ``c1`` or ``C1``)."""
+    found = collection.get(key)
+    if found is not None:
+        return found
+    lowered = key.lower()
+    return next((item for name, item in collection.items() if name.lower() == lowered), None)
+
+
+def find_child(children: list[JsonObject], key: str) -> JsonObject | None:
+    lowered = key.lower()
+    return next((c for c in children if str(c.get("id", "")).lower() == lowered), None)
+
+
+_PREFIXES = tuple((resource, tuple(resource.path.lower().split("/"))) for resource in RESOURCES)
+
+
+def match_resource(segments: list[str], tenant_id: str) -> tuple[ResourceType, list[str]] | None:
+    """The catalogue entry a path names, matched case-insensitively as Graph does, and the rest."""
+    lowered = [s.lower() for s in segments]
+    for resource, prefix in _PREFIXES:
+        if len(lowered) < len(prefix) or lowered[0] != prefix[0]:
+            continue
+        if all(
+            p == s or (p == "{tenantid}" and s == tenant_id) for p, s in zip(prefix, lowered, strict=False)
+        ):
+            return resource, segments[len(prefix) :]
+    return None
+
+
+def resolve_reference(tenant: Tenant, reference: str) -> JsonObject | None:
+    """The object an ``@odata.bind`` URL names (``.../groupPolicyDefinitions('id')/presentations('p')``),
+    as a copy without its own contained collections."""
+    path = urlsplit(reference).path
+    segments: list[str] = []
+    for segment in path.split("/"):
+        name, _, key = segment.partition("(")
+        segments.append(name)
+        if key:
+            segments.append(key.rstrip(")").strip("'"))
+    segments = [s for s in segments if s and s.lower() not in ("v1.0", "beta")]
+    match = match_resource(segments, tenant.id)
+    if match is None or not match[1]:
+        return None
+    resource, rest = match
+    current = find_object(tenant.collection(resource.key), rest[0])
+    navs = resource.navigation
+    rest = rest[1:]
+    while current is not None and len(rest) >= 2:
+        nav = next((n for n in navs if n.name.lower() == rest[0].lower()), None)
+        if nav is None:
+            return None
+        current = find_child(current.get(nav.name) or [], rest[1])
+        navs, rest = nav.children, rest[2:]
+    if current is None or rest:
+        return None
+    names = {n.name for n in navs}
+    return {k: copy.deepcopy(v) for k, v in current.items() if k not in names}

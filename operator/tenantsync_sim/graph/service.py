@@ -9,7 +9,7 @@ from __future__ import annotations
 import copy
 import math
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,7 +17,15 @@ from tenantsync_sim.graph import errors
 from tenantsync_sim.graph.auth import Principal, authenticate
 from tenantsync_sim.graph.errors import GraphError, Service
 from tenantsync_sim.graph.odata import compile_filter, paginate, select
-from tenantsync_sim.graph.resources import RESOURCES, ResourceType
+from tenantsync_sim.graph.resources import (
+    Action,
+    Navigation,
+    ResourceType,
+    find_child,
+    find_object,
+    match_resource,
+    resolve_reference,
+)
 from tenantsync_sim.identity.scopes import GRAPH_AUDIENCES
 from tenantsync_sim.runtime import Simulator
 from tenantsync_sim.state import JsonObject, Tenant
@@ -53,14 +61,101 @@ def _context(req: GraphRequest, fragment: str) -> str:
     return f"{req.base}/{req.version}/$metadata#{fragment}"
 
 
-def _expand(req: GraphRequest) -> set[str]:
-    raw = req.query.get("$expand", "")
-    return {part.split("(")[0].strip() for part in raw.split(",") if part.strip()}
+ExpandTree = dict[str, "ExpandTree"]
+
+
+def parse_expand(raw: str) -> ExpandTree:
+    """``a($expand=b($expand=c)),d`` as nested dicts: {"a": {"b": {"c": {}}}, "d": {}}."""
+    tree: ExpandTree = {}
+    depth, start = 0, 0
+    for index, char in enumerate(raw + ","):
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif char == "," and depth == 0:
+            part = raw[start:index].strip()
+            start = index + 1
+            if not part:
+                continue
+            name, _, options = part.partition("(")
+            nested = ""
+            for option in options.removesuffix(")").split(";"):
+                key, _, value = option.partition("=")
+                if key.strip().lower() == "$expand":
+                    nested = value
+            tree[name.strip()] = parse_expand(nested)
+    return tree
+
+
+def _expanded(tree: ExpandTree, name: str) -> ExpandTree | None:
+    return next((sub for key, sub in tree.items() if key.lower() == name.lower()), None)
+
+
+def _fragment(req: GraphRequest, resource: ResourceType) -> str:
+    """The type's path as ``@odata.context`` names it: ``organization('{id}')/branding``."""
+    tenant_id = req.caller[0] if req.caller else ""
+    return resource.path.replace("/{tenantId}", f"('{tenant_id}')")
 
 
 def _select(req: GraphRequest) -> list[str] | None:
     raw = req.query.get("$select")
     return [f.strip() for f in raw.split(",") if f.strip()] if raw else None
+
+
+def _render_contained(navs: tuple[Navigation, ...], item: JsonObject, expand: ExpandTree) -> JsonObject:
+    """An object with its contained collections left out unless ``$expand`` names them."""
+    if not navs:
+        return dict(item)
+    names = {nav.name for nav in navs}
+    out = {k: v for k, v in item.items() if k not in names}
+    for nav in navs:
+        sub = _expanded(expand, nav.name) if expand else None
+        if sub is None or nav.name not in item:
+            continue
+        value = item[nav.name]
+        if nav.single:
+            out[nav.name] = _render_contained(nav.children, value, sub) if value else None
+        else:
+            out[nav.name] = [_render_contained(nav.children, child, sub) for child in value]
+    return out
+
+
+_VERSION_PATHS: dict[tuple[str, str], list[tuple[str, list[str]]]] = {}
+
+
+def _without_other_versions(resource: ResourceType, item: JsonObject, version: str) -> JsonObject:
+    """Drop the properties only the other Graph version has (``templateId`` is v1.0-only, ...).
+    ``item`` is the fresh copy the response is built from; nested objects are copied, not changed."""
+    paths = _VERSION_PATHS.get((resource.key, version))
+    if paths is None:
+        paths = [
+            (head, rest.split(".") if rest else [])
+            for dotted, only in resource.version_fields.items()
+            if only != version
+            for head, _, rest in [dotted.partition(".")]
+        ]
+        _VERSION_PATHS[(resource.key, version)] = paths
+    for head, rest in paths:
+        if head not in item:
+            continue
+        if rest:
+            item[head] = _drop(item[head], rest)
+        else:
+            del item[head]
+    return item
+
+
+def _drop(node: Any, path: list[str]) -> Any:
+    """``node`` without the property at ``path``, lists walked element by element; copies only the
+    objects on the way, so the stored object keeps it."""
+    if isinstance(node, list):
+        return [_drop(element, path) for element in node]
+    if not isinstance(node, dict) or path[0] not in node:
+        return node
+    if len(path) == 1:
+        return {k: v for k, v in node.items() if k != path[0]}
+    return {**node, path[0]: _drop(node[path[0]], path[1:])}
 
 
 class GraphService:
@@ -95,19 +190,22 @@ class GraphService:
     def _dispatch(self, req: GraphRequest) -> GraphResponse:
         principal = self.principal(req)
         segments = [s for s in req.path.split("/") if s]
+        if segments and segments[0].lower() == "myorganization":
+            segments = segments[1:]
         if not segments:
             raise errors.segment_not_found("")
-        if segments[0].startswith("applications"):
+        head = segments[0].lower()
+        if head.startswith("applications"):
             return self._applications(req, principal, segments)
-        if segments == ["organization"]:
+        if [s.lower() for s in segments] == ["organization"]:
             return self._organization(req, principal)
-        for resource in RESOURCES:
-            prefix = resource.path.split("/")
-            if segments[: len(prefix)] == prefix:
-                if req.version not in resource.versions:
-                    raise errors.segment_not_found(prefix[-1])
-                return self._resource(req, principal, resource, segments[len(prefix) :])
-        raise errors.segment_not_found(segments[-1])
+        match = match_resource(segments, principal.tenant.id)
+        if match is None:
+            raise errors.segment_not_found(segments[-1])
+        resource, rest = match
+        if req.version not in resource.versions:
+            raise errors.segment_not_found(resource.path.split("/")[-1])
+        return self._resource(req, principal, resource, rest)
 
     def _authorize(
         self, principal: Principal, service: Service, alternatives: tuple[str, ...], url: str
@@ -132,14 +230,41 @@ class GraphService:
 
     # -- rendering -----------------------------------------------------------------------------
 
-    def _render(self, resource: ResourceType, item: JsonObject, expand: set[str]) -> JsonObject:
+    def _expand(self, req: GraphRequest, resource: ResourceType, listing: bool) -> ExpandTree:
+        """The ``$expand`` tree, refused (400) for a property the type lacks or Graph won't expand here."""
+        tree = parse_expand(req.query.get("$expand", ""))
+        for name in tree:
+            nav = resource.nav(name)
+            if nav is None:
+                raise errors.bad_request(
+                    f"Parsing OData Select and Expand failed: Could not find a property named '{name}' on "
+                    f"type '{resource.entity}'.",
+                    resource.service,
+                    req.url,
+                )
+            if nav.expand == "never" or (listing and nav.expand == "item"):
+                where = "a list" if listing and nav.expand == "item" else "this type"
+                raise errors.bad_request(
+                    f"Expanding '{nav.name}' is not supported on {where}; read {resource.path}/{{id}}/"
+                    f"{nav.name} instead.",
+                    resource.service,
+                    req.url,
+                )
+        return tree
+
+    def _render(
+        self, req: GraphRequest, resource: ResourceType, item: JsonObject, expand: ExpandTree, listing: bool
+    ) -> JsonObject:
         """The object as Graph shows it. Nested values are shared with the state, not copied: a
         response is serialized before anything can change the state (``$batch`` copies its own)."""
-        out = {k: v for k, v in item.items() if k not in resource.navigation or k in expand}
-        if resource.key == "configurationPolicies":
-            out["settingCount"] = len(item.get("settings") or [])
+        out = _render_contained(resource.navigation, item, expand)
+        for counter, nav_name in resource.counted.items():
+            out[counter] = len(item.get(nav_name) or [])
+        if resource.flags_assigned:
             out["isAssigned"] = bool(item.get("assignments"))
-        return out
+        if listing and resource.list_omits:
+            out.update(dict.fromkeys(resource.list_omits & out.keys()))
+        return _without_other_versions(resource, out, req.version)
 
     def _list_response(
         self,
@@ -147,7 +272,7 @@ class GraphService:
         tenant: Tenant,
         items: list[JsonObject],
         fragment: str,
-        resource: ResourceType | None = None,
+        render: Callable[[JsonObject], JsonObject] | None = None,
     ) -> GraphResponse:
         """Filter, count and cut a page first, then render only the page (copies are costly)."""
         if "$filter" in req.query:
@@ -160,16 +285,16 @@ class GraphService:
             body["@odata.count"] = len(items)
         if page.next_link:
             body["@odata.nextLink"] = page.next_link
-        expand = _expand(req)
-        rendered = (self._render(resource, item, expand) if resource else item for item in page.items)
+        rendered = (render(item) if render else item for item in page.items)
         body["value"] = [select(item, fields) for item in rendered]
         return GraphResponse(200, body)
 
     def _entity_response(
         self, req: GraphRequest, resource: ResourceType, item: JsonObject, status: int = 200
     ) -> GraphResponse:
-        body = {"@odata.context": _context(req, f"{resource.path}/$entity")}
-        body.update(select(self._render(resource, item, _expand(req)), _select(req)))
+        body = {"@odata.context": _context(req, f"{_fragment(req, resource)}/$entity")}
+        rendered = self._render(req, resource, item, self._expand(req, resource, listing=False), False)
+        body.update(select(rendered, _select(req)))
         return GraphResponse(status, body)
 
     # -- the configuration types ---------------------------------------------------------------
@@ -181,28 +306,41 @@ class GraphService:
         method = req.method.upper()
         write = method not in ("GET", "HEAD")
         self._guard(req, principal, resource, write)
+        if write and not resource.writable:
+            raise errors.method_not_allowed()
         if resource.singleton:
+            item = tenant.singletons.setdefault(resource.key, {})
             if rest:
-                raise errors.segment_not_found(rest[0])
-            return self._singleton(req, tenant, resource, method)
+                return self._contained(req, tenant, resource, item, item, resource.navigation, rest, method)
+            return self._singleton(req, tenant, resource, item, method)
         collection = tenant.collection(resource.key)
         if not rest:
             if method == "GET":
-                return self._list_response(req, tenant, list(collection.values()), resource.path, resource)
+                expand = self._expand(req, resource, listing=True)
+                return self._list_response(
+                    req,
+                    tenant,
+                    list(collection.values()),
+                    _fragment(req, resource),
+                    lambda item: self._render(req, resource, item, expand, True),
+                )
             if method == "POST":
-                return self._create(req, resource, collection)
+                return self._create(req, tenant, resource, collection)
             raise errors.method_not_allowed()
-        object_id = rest[0]
-        item = collection.get(object_id)
-        if item is None:
-            raise errors.not_found(resource.service, object_id, req.url)
+        found = find_object(collection, rest[0])
+        if found is None:
+            if len(rest) == 1 and method == "PATCH" and resource.upsert:
+                return self._upsert(req, tenant, resource, collection, rest[0])
+            raise errors.not_found(resource.service, rest[0], req.url)
+        item = found
         if len(rest) == 1:
-            return self._item(req, resource, collection, item, method)
-        if rest[1] == "assign" and len(rest) == 2 and resource.assignment_entity and method == "POST":
-            return self._assign(req, resource, item)
-        if rest[1] in resource.navigation:
-            return self._navigation(req, tenant, resource, item, rest[1], rest[2:], method)
-        raise errors.segment_not_found(rest[1])
+            return self._item(req, tenant, resource, collection, item, method)
+        action = resource.action(rest[1]) if len(rest) == 2 else None
+        if action is not None:
+            if method != "POST":
+                raise errors.method_not_allowed()
+            return self._action(req, resource, item, *action)
+        return self._contained(req, tenant, resource, item, item, resource.navigation, rest[1:], method)
 
     def _require_body(self, req: GraphRequest, resource: ResourceType) -> JsonObject:
         if not isinstance(req.body, dict):
@@ -213,10 +351,7 @@ class GraphService:
         """Graph ignores server-managed properties in a write; so do we."""
         return {k: copy.deepcopy(v) for k, v in body.items() if k not in resource.read_only}
 
-    def _create(
-        self, req: GraphRequest, resource: ResourceType, collection: dict[str, JsonObject]
-    ) -> GraphResponse:
-        body = self._require_body(req, resource)
+    def _check_create(self, req: GraphRequest, resource: ResourceType, body: JsonObject) -> None:
         if resource.abstract and not body.get("@odata.type"):
             raise errors.bad_request(
                 f"Cannot create an abstract class. A derived type of '{resource.entity}' must be named in "
@@ -224,28 +359,60 @@ class GraphService:
                 resource.service,
                 req.url,
             )
+        missing = [name for name in resource.required if body.get(name) is None]
+        if resource.client_key and not body.get(resource.key_field):
+            missing.append(resource.key_field)
+        if missing:
+            entity = resource.entity.rsplit(".", 1)[-1]
+            entity = entity[0].upper() + entity[1:]
+            code = "Request_BadRequest" if resource.service == "directory" else "BadRequest"
+            message = f"A value is required for property '{missing[0]}' of resource '{entity}'."
+            if resource.service == "intune":
+                raise errors.bad_request(message, "intune", req.url)
+            raise GraphError(400, code, message)
         if resource.validate and (problem := resource.validate(body)):
             raise errors.bad_request(problem, resource.service, req.url)
-        if resource.key == "groups":
-            missing = [
-                f for f in ("displayName", "mailEnabled", "mailNickname", "securityEnabled") if f not in body
-            ]
-            if missing:
-                raise GraphError(
-                    400,
-                    "Request_BadRequest",
-                    f"A value is required for property '{missing[0]}' of resource 'Group'.",
-                )
-        item = {"id": str(uuid.uuid4()), **self._writable(resource, body)}
+
+    def _create(
+        self, req: GraphRequest, tenant: Tenant, resource: ResourceType, collection: dict[str, JsonObject]
+    ) -> GraphResponse:
+        body = self._require_body(req, resource)
+        self._check_create(req, resource, body)
+        item = self._writable(resource, body)
+        if resource.client_key:
+            key = str(body.get(resource.key_field, ""))
+            if find_object(collection, key) is not None:
+                raise GraphError(409, "Conflict", f"An object with key '{key}' already exists.")
+            item[resource.key_field] = key
+        else:
+            item = {resource.key_field: str(uuid.uuid4()), **item}
+        self._bind(req, tenant, resource.service, resource.navigation, item)
         resource.stamp_created(item)
-        collection[item["id"]] = item
+        collection[str(item[resource.key_field])] = item
         response = self._entity_response(req, resource, item, 201)
-        response.headers["Location"] = f"{req.url}/{item['id']}"
+        response.headers["Location"] = f"{req.url}/{item[resource.key_field]}"
         return response
+
+    def _upsert(
+        self,
+        req: GraphRequest,
+        tenant: Tenant,
+        resource: ResourceType,
+        collection: dict[str, JsonObject],
+        key: str,
+    ) -> GraphResponse:
+        """PATCH to a missing key creates it, as for authentication context class references."""
+        body = {**self._require_body(req, resource), resource.key_field: key}
+        self._check_create(req, resource, body)
+        item = {**self._writable(resource, body), resource.key_field: key}
+        resource.stamp_created(item)
+        collection[key] = item
+        return GraphResponse(204)
 
     def _item(
         self,
         req: GraphRequest,
+        tenant: Tenant,
         resource: ResourceType,
         collection: dict[str, JsonObject],
         item: JsonObject,
@@ -254,7 +421,7 @@ class GraphService:
         if method == "GET":
             return self._entity_response(req, resource, item)
         if method == "DELETE":
-            del collection[item["id"]]
+            del collection[str(item[resource.key_field])]
             return GraphResponse(204)
         if method == "PATCH":
             body = self._require_body(req, resource)
@@ -265,96 +432,185 @@ class GraphService:
                     resource.service,
                     req.url,
                 )
+            if resource.validate and (problem := resource.validate({**item, **body})):
+                raise errors.bad_request(problem, resource.service, req.url)
             changes = {
-                k: v for k, v in self._writable(resource, body).items() if k not in resource.navigation
+                k: v
+                for k, v in self._writable(resource, body).items()
+                if k not in resource.nav_names and k != resource.key_field
             }
             item.update(changes)
             resource.touch(item)
             if resource.patch_returns_entity:
                 return self._entity_response(req, resource, item)
             return GraphResponse(204)
-        if method == "PUT" and resource.key == "configurationPolicies":
+        if method == "PUT" and resource.put_replaces:
             body = self._require_body(req, resource)
             if resource.validate and (problem := resource.validate(body)):
                 raise errors.bad_request(problem, resource.service, req.url)
-            kept: JsonObject = {k: item[k] for k in ("id", "createdDateTime", "assignments") if k in item}
+            kept = {resource.key_field, resource.created_field} | (resource.nav_names - body.keys())
+            preserved: JsonObject = {k: item[k] for k in kept if k and k in item}
+            replacement = {**self._writable(resource, body), **preserved}
             item.clear()
-            item.update({**self._writable(resource, body), **kept})
-            item.setdefault("settings", [])
-            for index, setting in enumerate(item["settings"]):
-                setting.setdefault("id", str(index))
+            item.update(replacement)
+            owner_id = str(item[resource.key_field])
+            for nav in resource.navigation:
+                if nav.name in body and not nav.single:
+                    item[nav.name] = nav.build(owner_id, item[nav.name] or [])
             resource.touch(item)
             return GraphResponse(204)
         raise errors.method_not_allowed()
 
-    def _assignment(self, resource: ResourceType, item: JsonObject, body: JsonObject) -> JsonObject:
-        target = copy.deepcopy(body.get("target") or {})
-        suffix = target.get("groupId") or str(uuid.uuid4())
-        assignment: JsonObject = {"@odata.type": resource.assignment_entity, "id": f"{item['id']}_{suffix}"}
-        if resource.key == "configurationPolicies":
-            assignment |= {"source": "direct", "sourceId": item["id"]}
-        assignment["target"] = target
-        return assignment
-
-    def _assign(self, req: GraphRequest, resource: ResourceType, item: JsonObject) -> GraphResponse:
+    def _action(
+        self, req: GraphRequest, resource: ResourceType, item: JsonObject, name: str, action: Action
+    ) -> GraphResponse:
+        """``assign``, ``targetApps``, ``setPriority``, ``updateSettings``: replace and set, then answer."""
         body = self._require_body(req, resource)
-        entries = body.get("assignments")
-        if not isinstance(entries, list):
-            raise errors.bad_request("The 'assignments' parameter is required.", resource.service, req.url)
-        item["assignments"] = [self._assignment(resource, item, entry) for entry in entries]
+        owner_id = str(item[resource.key_field])
+        for index, (parameter, nav_name) in enumerate(action.replaces.items()):
+            entries = body.get(parameter)
+            if entries is None and index > 0:
+                continue
+            if not isinstance(entries, list):
+                raise errors.bad_request(
+                    f"The '{parameter}' parameter is required.", resource.service, req.url
+                )
+            nav = resource.nav(nav_name)
+            assert nav is not None, f"{resource.key}.{name} replaces unknown navigation {nav_name}"
+            item[nav.name] = nav.build(owner_id, copy.deepcopy(entries))
+        for parameter in action.sets:
+            if parameter not in body:
+                raise errors.bad_request(
+                    f"The '{parameter}' parameter is required.", resource.service, req.url
+                )
+            item[parameter] = copy.deepcopy(body[parameter])
         resource.touch(item)
-        entity = (resource.assignment_entity or "").lstrip("#")
+        if action.returns is None:
+            return GraphResponse(204)
+        nav = resource.nav(action.returns)
+        assert nav is not None
+        entity = nav.entity.lstrip("#")
         return GraphResponse(
             200,
             {
                 "@odata.context": _context(req, f"Collection({entity})"),
-                "value": copy.deepcopy(item["assignments"]),
+                "value": copy.deepcopy(item[nav.name]),
             },
         )
 
-    def _navigation(
+    def _bind(
+        self,
+        req: GraphRequest,
+        tenant: Tenant,
+        service: Service,
+        navs: tuple[Navigation, ...],
+        entry: JsonObject,
+    ) -> None:
+        """Resolve ``{nav}@odata.bind`` references into the single-valued navigation they name."""
+        for nav in navs:
+            reference = entry.pop(f"{nav.name}@odata.bind", None)
+            if nav.single and reference is not None:
+                target = resolve_reference(tenant, str(reference))
+                if target is None:
+                    raise errors.bad_request(
+                        f"Invalid '{nav.name}@odata.bind' reference: '{reference}'.", service, req.url
+                    )
+                entry[nav.name] = target
+            if not nav.single:
+                for child in entry.get(nav.name) or []:
+                    if isinstance(child, dict):
+                        self._bind(req, tenant, service, nav.children, child)
+
+    def _contained(
         self,
         req: GraphRequest,
         tenant: Tenant,
         resource: ResourceType,
-        item: JsonObject,
-        nav: str,
+        root: JsonObject,
+        owner: JsonObject,
+        navs: tuple[Navigation, ...],
         rest: list[str],
         method: str,
     ) -> GraphResponse:
-        children: list[JsonObject] = item.setdefault(nav, [])
-        fragment = f"{resource.path}('{item['id']}')/{nav}"
-        if not rest:
+        """``{object}/{nav}[/{id}[/{nav}/...]]``: list, create, read, change and delete contained objects."""
+        nav = next((n for n in navs if n.name.lower() == rest[0].lower()), None)
+        if nav is None:
+            raise errors.segment_not_found(rest[0])
+        owner_key = owner.get(resource.key_field, owner.get("id"))
+        fragment = f"{_fragment(req, resource)}{'' if resource.singleton else f'({owner_key!r})'}/{nav.name}"
+        expand = parse_expand(req.query.get("$expand", ""))
+        if nav.single:
+            value = owner.get(nav.name)
+            if len(rest) > 1 or method != "GET":
+                raise errors.method_not_allowed()
+            if not value:
+                raise errors.not_found(resource.service, nav.name, req.url)
+            body = {"@odata.context": _context(req, f"{fragment}/$entity")}
+            return GraphResponse(200, body | _render_contained(nav.children, value, expand))
+        children: list[JsonObject] = owner.setdefault(nav.name, [])
+        if len(rest) == 1:
             if method == "GET":
-                return self._list_response(req, tenant, children, fragment)
-            if method == "POST" and nav == "assignments":
-                assignment = self._assignment(resource, item, self._require_body(req, resource))
-                children.append(assignment)
-                resource.touch(item)
-                body = {"@odata.context": _context(req, f"{fragment}/$entity"), **copy.deepcopy(assignment)}
-                return GraphResponse(201, body, {"Location": f"{req.url}/{assignment['id']}"})
+                return self._list_response(
+                    req,
+                    tenant,
+                    children,
+                    fragment,
+                    lambda child: _render_contained(nav.children, child, expand),
+                )
+            if method == "POST" and nav.writable:
+                entry = copy.deepcopy(self._require_body(req, resource))
+                self._bind(req, tenant, resource.service, nav.children, entry)
+                child = nav.build(str(owner.get("id", "")), [entry])[0]
+                if nav.ids == "index":
+                    child["id"] = str(len(children))
+                if find_child(children, child["id"]) is not None:
+                    raise GraphError(409, "Conflict", f"An object with id '{child['id']}' already exists.")
+                children.append(child)
+                resource.touch(root)
+                body = {"@odata.context": _context(req, f"{fragment}/$entity"), **copy.deepcopy(child)}
+                return GraphResponse(201, body, {"Location": f"{req.url}/{child['id']}"})
             raise errors.method_not_allowed()
-        child = next((c for c in children if str(c.get("id")) == rest[0]), None)
-        if child is None or len(rest) > 1:
-            raise errors.not_found(resource.service, rest[0], req.url)
+        existing = find_child(children, rest[1])
+        if existing is None:
+            raise errors.not_found(resource.service, rest[1], req.url)
+        child = existing
+        if len(rest) > 2:
+            return self._contained(req, tenant, resource, root, child, nav.children, rest[2:], method)
         if method == "GET":
-            return GraphResponse(
-                200, {"@odata.context": _context(req, f"{fragment}/$entity"), **copy.deepcopy(child)}
-            )
+            body = {"@odata.context": _context(req, f"{fragment}/$entity")}
+            return GraphResponse(200, body | copy.deepcopy(_render_contained(nav.children, child, expand)))
+        if not nav.writable:
+            raise errors.method_not_allowed()
         if method == "DELETE":
             children.remove(child)
-            resource.touch(item)
+            resource.touch(root)
+            return GraphResponse(204)
+        if method == "PATCH":
+            changes = self._require_body(req, resource)
+            child.update(
+                {
+                    k: copy.deepcopy(v)
+                    for k, v in changes.items()
+                    if k not in ("id", "@odata.type") and nav.child(k) is None
+                }
+            )
+            resource.touch(root)
             return GraphResponse(204)
         raise errors.method_not_allowed()
 
     def _singleton(
-        self, req: GraphRequest, tenant: Tenant, resource: ResourceType, method: str
+        self, req: GraphRequest, tenant: Tenant, resource: ResourceType, item: JsonObject, method: str
     ) -> GraphResponse:
-        item = tenant.singletons.setdefault(resource.key, {})
         if method == "GET":
             return self._entity_response(req, resource, item)
-        if method == "PATCH":
-            item.update(self._writable(resource, self._require_body(req, resource)))
+        if method == "PATCH" or (method == "PUT" and resource.singleton_put):
+            changes = self._writable(resource, self._require_body(req, resource))
+            changes = {k: v for k, v in changes.items() if k not in resource.nav_names}
+            if method == "PUT":
+                kept = {k: v for k, v in item.items() if k in resource.read_only or k in resource.nav_names}
+                item.clear()
+                item.update(kept)
+            item.update(changes)
             resource.touch(item)
             if resource.patch_returns_entity:
                 return self._entity_response(req, resource, item)

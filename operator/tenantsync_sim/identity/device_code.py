@@ -27,36 +27,48 @@ def _user_code() -> str:
     return "".join(secrets.choice(_USER_CODE_ALPHABET) for _ in range(9))
 
 
-async def device_authorization(request: web.Request) -> web.Response:
+def new_device_code(request: web.Request, client_id: str | None, scope: str | None) -> DeviceCodeGrant:
+    """A pending device code for the app and scopes; raises the AADSTS error for a bad request."""
     sim = simulator(request)
-    form = {k: str(v) for k, v in (await request.post()).items()}
-    try:
-        tenant = resolve_tenant(request)
-        app = find_app(tenant, form.get("client_id"))
-        note_caller(request, tenant.id, app.app_id)
-        parse_scopes(form.get("scope"), tenant.display_name)
-    except errors.EntraError as exc:
-        return exc.response(request)
+    tenant = resolve_tenant(request)
+    app = find_app(tenant, client_id)
+    note_caller(request, tenant.id, app.app_id)
+    parse_scopes(scope, tenant.display_name)
     settings = tenant.settings
     grant = DeviceCodeGrant(
         device_code="DAQABIQEAAAB" + secrets.token_urlsafe(96),
         user_code=_user_code(),
         client_id=app.app_id,
-        scopes=form["scope"].split(),
+        scopes=str(scope).split(),
         expires_at=sim.clock() + settings.device_code_lifetime_seconds,
         interval=settings.device_code_interval_seconds,
     )
     tenant.device_codes[grant.device_code] = grant
+    return grant
+
+
+def sign_in_message(verification_uri: str, user_code: str) -> str:
+    return (
+        f"To sign in, use a web browser to open the page {verification_uri} and enter the code {user_code} "
+        "to authenticate."
+    )
+
+
+async def device_authorization(request: web.Request) -> web.Response:
+    form = {k: str(v) for k, v in (await request.post()).items()}
+    try:
+        grant = new_device_code(request, form.get("client_id"), form.get("scope"))
+    except errors.EntraError as exc:
+        return exc.response(request)
     verification_uri = f"{origin(request)}/devicelogin"
     return web.json_response(
         {
             "user_code": grant.user_code,
             "device_code": grant.device_code,
             "verification_uri": verification_uri,
-            "expires_in": settings.device_code_lifetime_seconds,
+            "expires_in": round(grant.expires_at - simulator(request).clock()),
             "interval": grant.interval,
-            "message": f"To sign in, use a web browser to open the page {verification_uri} and enter the "
-            f"code {grant.user_code} to authenticate.",
+            "message": sign_in_message(verification_uri, grant.user_code),
         }
     )
 

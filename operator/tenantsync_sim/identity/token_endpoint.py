@@ -167,25 +167,32 @@ def _device_code(
     return body
 
 
-async def token(request: web.Request) -> web.Response:
+NO_STORE = {"Cache-Control": "no-store, no-cache", "Pragma": "no-cache"}
+
+
+def issue_tokens(request: web.Request, form: dict[str, str]) -> dict[str, Any]:
+    """Authenticate the client and run its grant (v2 form fields); raises the AADSTS error."""
     sim = simulator(request)
+    tenant = resolve_tenant(request)
+    app = find_app(tenant, form.get("client_id"))
+    note_caller(request, tenant.id, app.app_id)
+    grant_type = form.get("grant_type", "")
+    if grant_type not in ("client_credentials", "refresh_token", DEVICE_CODE_GRANT):
+        raise errors.unsupported_grant_type(grant_type)
+    auth = authenticate(app, form, _token_audiences(request, tenant))
+    if grant_type == "client_credentials":
+        if auth == "public":
+            raise errors.missing_client_credential()
+        return _client_credentials(sim, tenant, app, form, auth)
+    if grant_type == "refresh_token":
+        return _refresh_token(sim, request, tenant, app, form, auth)
+    return _device_code(sim, request, tenant, app, form, auth)
+
+
+async def token(request: web.Request) -> web.Response:
     form = {k: str(v) for k, v in (await request.post()).items()}
     try:
-        tenant = resolve_tenant(request)
-        app = find_app(tenant, form.get("client_id"))
-        note_caller(request, tenant.id, app.app_id)
-        grant_type = form.get("grant_type", "")
-        if grant_type not in ("client_credentials", "refresh_token", DEVICE_CODE_GRANT):
-            raise errors.unsupported_grant_type(grant_type)
-        auth = authenticate(app, form, _token_audiences(request, tenant))
-        if grant_type == "client_credentials":
-            if auth == "public":
-                raise errors.missing_client_credential()
-            body = _client_credentials(sim, tenant, app, form, auth)
-        elif grant_type == "refresh_token":
-            body = _refresh_token(sim, request, tenant, app, form, auth)
-        else:
-            body = _device_code(sim, request, tenant, app, form, auth)
+        body = issue_tokens(request, form)
     except errors.EntraError as exc:
         return exc.response(request)
-    return web.json_response(body, headers={"Cache-Control": "no-store, no-cache", "Pragma": "no-cache"})
+    return web.json_response(body, headers=NO_STORE)

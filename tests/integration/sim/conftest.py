@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import ssl
 import uuid
 from collections.abc import Iterator
@@ -10,13 +11,17 @@ import httpx
 import pytest
 
 from tenantsync_sim.client import SimulatorClient
+from tenantsync_sim.graph.resources import RESOURCES
 from tests.integration.sim.simtest_support import (
     PASSWORD,
     READ_WRITE_PERMISSIONS,
     SimEndpoint,
     SimTenant,
+    app_token,
     running_simulator,
 )
+
+ALL_PERMISSIONS = sorted({p for r in RESOURCES for alt in (*r.read, *r.write) for p in alt.split("+")})
 
 
 @pytest.fixture(scope="session")
@@ -58,3 +63,13 @@ def http(sim_endpoint: SimEndpoint) -> Iterator[httpx.Client]:
         base_url=sim_endpoint.url, verify=ssl.create_default_context(cafile=sim_endpoint.ca), timeout=15
     ) as client:
         yield client
+
+
+@pytest.fixture
+def full_graph(http: httpx.Client, sim: SimulatorClient, tenant: SimTenant) -> httpx.Client:
+    """Graph for the fresh tenant, called by an app that holds every permission in the registry."""
+    client_id, secret = str(uuid.uuid4()), f"s8Q~{uuid.uuid4().hex}"
+    sim.create_app(tenant.id, client_id, application_permissions=ALL_PERMISSIONS, secret=secret)
+    writer = dataclasses.replace(tenant, client_id=client_id, secret=secret)
+    http.headers["Authorization"] = f"Bearer {app_token(http, writer)}"
+    return http
