@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import httpx
 import pytest
 
 from tenantsync.api import (
@@ -260,3 +261,39 @@ async def test_a_part_changed_by_someone_else_is_still_a_conflict() -> None:
     assert ctx.status.deploy is not None
     assert ctx.status.deploy.results[0].result == ChangeOutcome.CONFLICT
     assert graph.writes() == []
+
+
+class LosingGraph(FakeGraph):
+    """Applies the first write, then loses its answer (the connection drops), as a flaky network does."""
+
+    lost = False
+
+    def handler(self, request: httpx.Request) -> httpx.Response:
+        response = super().handler(request)
+        if request.method != "GET" and not self.lost:
+            self.lost = True
+            raise httpx.ReadError("connection reset after the write", request=request)
+        return response
+
+
+@pytest.mark.parametrize("action", ["update", "create"])
+async def test_a_write_whose_answer_was_lost_is_read_back_not_reported_failed(action: str) -> None:
+    graph = LosingGraph()
+    planned_live = {
+        "@odata.type": "#microsoft.graph.ipNamedLocation",
+        "id": LOCATION["id"],
+        "displayName": "HQ",
+    }
+    if action == "update":
+        graph.add(LOCATIONS, planned_live)
+        desired = {f"namedLocations/{LOCATION['id']}.json": {**planned_live, "displayName": "HQ Berlin"}}
+        live = {f"namedLocations/{LOCATION['id']}.json": planned_live}
+    else:
+        graph.add(LOCATIONS)
+        desired = {"namedLocations/new.json": {**planned_live, "id": "new"}}
+        live = {}
+    ctx, session = planned(desired, live, graph)
+    await Deploy()(ctx, session)
+    assert ctx.status.deploy is not None
+    assert ctx.status.deploy.results[0].result == ChangeOutcome.APPLIED, ctx.status.deploy.results[0]
+    assert len(graph.writes()) == 1, "the write is not sent twice"

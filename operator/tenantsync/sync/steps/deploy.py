@@ -31,7 +31,7 @@ from tenantsync.catalog import (
     normalise,
     serialise,
 )
-from tenantsync.graph import GraphClient, GraphError, GraphNotFound
+from tenantsync.graph import GraphClient, GraphError, GraphNotFound, GraphUnavailable
 from tenantsync.sync.diff import Files, document, plan_changes, plan_digest
 from tenantsync.sync.layout import object_file, parse_file
 from tenantsync.sync.pipeline import Advance, RunContext, Transition
@@ -182,6 +182,11 @@ class Deploy:
                 await graph.update(path, _writable(entry, wanted), version=entry.api_version)
             await _write_sub_resources(graph, entry, path, wanted, pending)
             return result(ChangeOutcome.APPLIED)
+        except GraphUnavailable:
+            if in_doubt:
+                raise
+            # The answer to a write was lost: it may have landed. Read the tenant back, as after a crash.
+            return await self._apply(graph, change, desired, live, created_ids, in_doubt=True)
         except GraphError as error:
             return result(
                 ChangeOutcome.FAILED, f"Graph answered {error.status} {error.code}: {error.message}"

@@ -1,0 +1,118 @@
+"""Every run ends: whatever lands in the desired state, a Secret or the spec, the run reaches a final
+phase with a code and a message that names what to fix, and the next sync of the Tenant is not blocked."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.conftest import Workspace
+from tests.e2e.test_sync_lifecycle import FINISHED, edit_desired, first_sync, git, sync, wait_phase
+from tests.support.cluster import kubectl
+from tests.support.operator import OperatorProcess
+
+pytestmark = pytest.mark.integration
+
+Change = Callable[[Path], None]
+
+
+def write(relative: str, content: bytes) -> Change:
+    def change(folder: Path) -> None:
+        target = folder / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(content)
+
+    return change
+
+
+def symlink_outside(folder: Path) -> None:
+    os.symlink("/etc/hostname", folder / "namedLocations" / "linked.json")
+
+
+BAD_FILES: dict[str, tuple[Change, str]] = {
+    "malformed JSON": (
+        write("namedLocations/broken.json", b'{"id": "broken",\n  "displayName": }'),
+        "line 2",
+    ),
+    "not UTF-8": (
+        write("namedLocations/latin1.json", '{"displayName": "Zürich"}'.encode("latin-1")),
+        "UTF-8",
+    ),
+    "a JSON list": (write("namedLocations/list.json", b"[1, 2, 3]"), "not an object"),
+    "an unknown folder": (write("notAType/thing.json", b"{}"), "folder 'notAType'"),
+    "a nested folder": (write("namedLocations/deeper/x.json", b"{}"), "namedLocations/deeper/x.json"),
+    "an id that is not an id": (write("namedLocations/..json", b"{}"), "namedLocations/..json"),
+    "a huge file": (
+        write("namedLocations/huge.json", b'{"x": "' + b"y" * 3_000_000 + b'"}'),
+        "lacks @odata.type",
+    ),
+    "a symlink": (symlink_outside, "namedLocations/linked.json"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_FILES))
+def test_a_bad_desired_state_file_ends_the_run_and_names_the_file(
+    case: str, fast_operator: OperatorProcess, workspace: Workspace, tmp_path: Path
+) -> None:
+    change, expected = BAD_FILES[case]
+    first_sync(workspace)
+    edit_desired(workspace, tmp_path, change, message=f"Add {case}")
+    ended = wait_phase(workspace, sync(workspace, "bad"), FINISHED, timeout=120)["status"]
+    assert ended["phase"] == "NewError", ended
+    assert ended["error"]["code"] == "InvalidDesiredState", ended["error"]
+    assert expected in ended["message"]
+    assert [
+        r for r in workspace.sim.requests(workspace.tenant_id) if r["method"] in {"POST", "PATCH", "DELETE"}
+    ] == []
+    git(tmp_path / "person", "revert", "--no-edit", "HEAD")
+    git(tmp_path / "person", "push", "-q", "origin", "main")
+    later = wait_phase(workspace, sync(workspace, "fixed"), FINISHED)["status"]
+    assert later["phase"] == "Succeeded", later
+
+
+@pytest.mark.parametrize(
+    ("repository", "expected"),
+    [
+        ({"path": "../escape"}, "'..' segments"),
+        ({"path": "/etc"}, "an absolute path"),
+        ({"url": "ssh://git@127.0.0.1:9/tenants.git"}, "identity"),
+        ({"url": "git://example.com/tenants.git"}, "git://"),
+    ],
+    ids=["parent path", "absolute path", "ssh without a key", "unsupported scheme"],
+)
+def test_a_repository_the_operator_must_not_use_ends_the_run(
+    repository: dict[str, str], expected: str, fast_operator: OperatorProcess, workspace: Workspace
+) -> None:
+    spec = {"url": str(workspace.repository), "path": "tenants/contoso", **repository}
+    workspace.resources.create("tenants", workspace.tenant(repository=spec))
+    ended = wait_phase(workspace, sync(workspace, "first"), FINISHED)["status"]
+    assert ended["phase"] == "NewError", ended
+    assert ended["error"]["code"] == "RepositoryUnreachable"
+    assert expected in ended["message"], ended["message"]
+
+
+def test_a_git_secret_with_an_empty_username_ends_the_run_naming_the_key(
+    fast_operator: OperatorProcess, workspace: Workspace
+) -> None:
+    kubectl(
+        "create", "secret", "generic", "git", "-n", workspace.namespace,
+        "--from-literal=username=", "--from-literal=password=token",
+    )  # fmt: skip
+    spec = {"url": str(workspace.repository), "path": "tenants/contoso", "secretRef": {"name": "git"}}
+    workspace.resources.create("tenants", workspace.tenant(repository=spec))
+    ended = wait_phase(workspace, sync(workspace, "first"), FINISHED)["status"]
+    assert ended["phase"] == "NewError", ended
+    assert "empty username" in ended["message"]
+
+
+def test_a_backup_never_writes_the_desired_state_whatever_the_spec_says(
+    fast_operator: OperatorProcess, workspace: Workspace
+) -> None:
+    spec = {"url": str(workspace.repository), "path": "tenants/contoso", "backupBranch": "main"}
+    workspace.resources.create("tenants", workspace.tenant(repository=spec))
+    ended = wait_phase(workspace, sync(workspace, "first"), FINISHED)["status"]
+    assert ended["phase"] == "NewError", ended
+    assert "holds the desired state" in ended["message"]
