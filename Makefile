@@ -4,7 +4,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test setup system-packages lint unit integration crds cluster-up cluster-down clean chart plugin
+
+.PHONY: chaos demo test setup system-packages lint unit integration crds cluster-up cluster-down clean chart plugin
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +38,9 @@ unit: $(VENV)/.installed
 
 test: setup lint
 	$(BIN)/pytest tests
+
+chaos: setup
+	TENANTSYNC_CHAOS=1 $(BIN)/pytest -s -p no:cacheprovider tests/chaos
 
 crds: $(VENV)/.installed
 	$(BIN)/tenantsync crds > crds/tenantsync.io_crds.yaml

@@ -1,0 +1,149 @@
+"""A standing fault suite: many runs under a mixed storm, then one clean sync that must find nothing
+left to do. Graph answers 429 and 5xx, the identity platform fails, answers to writes are lost after
+they were applied, and the operator is killed (SIGKILL) at random points. It prints the figures the
+reliability issue asks for and fails on any wedged run, doubled write, duplicate object or lost change.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.conftest import Workspace
+from tests.e2e.test_sync_lifecycle import FINISHED, first_sync, git, sync, wait_phase
+from tests.support.operator import OperatorProcess
+
+pytestmark = pytest.mark.integration
+
+ROUNDS = 10
+RUN_BOUND_SECONDS = 300.0
+CHAOS_LOCATION = "Chaos location"
+RENAMED = ("namedLocations", "conditionalAccessPolicies", "deviceConfigurations")
+
+
+class Killer(threading.Thread):
+    """SIGKILLs the operator every 15-45 s and starts it again, until stopped."""
+
+    def __init__(self, operator: OperatorProcess, rng: random.Random) -> None:
+        super().__init__(daemon=True)
+        self.operator, self.rng, self.kills = operator, rng, 0
+        self.stopping = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopping.wait(self.rng.uniform(15, 45)):
+            self.operator.kill()
+            self.kills += 1
+            self.operator.start()
+
+
+def storm(ws: Workspace) -> None:
+    graph = "/v1.0/"
+    ws.sim.add_fault(graph, status=429, rate=0.15, retry_after_seconds=1)
+    ws.sim.add_fault(graph, status=503, rate=0.1, method="GET")
+    ws.sim.add_fault(f"/{ws.tenant_id}/oauth2/", status=503, rate=0.1)
+    for method in ("PATCH", "POST", "DELETE"):
+        ws.sim.lose_responses(graph, method, count=None, rate=0.2)
+
+
+def change_desired(clone: Path, round_: int) -> None:
+    """Each round renames every existing object and replaces the previous round's created location."""
+    git(clone, "pull", "-q", "--rebase", "origin", "main")  # the operator records created objects' ids
+    folder = clone / "tenants" / "contoso"
+    for path in sorted(p for kind in RENAMED for p in (folder / kind).glob("*.json")):
+        document = json.loads(path.read_text())
+        if document.get("displayName", "").startswith(CHAOS_LOCATION):
+            path.unlink()
+        elif "displayName" in document:
+            document["displayName"] = f"{document['displayName'].split(' #')[0]} #{round_}"
+            path.write_text(json.dumps(document, indent=2))
+    created = folder / "namedLocations" / f"chaos-{round_}.json"
+    created.write_text(json.dumps({
+        "@odata.type": "#microsoft.graph.ipNamedLocation", "id": f"chaos-{round_}",
+        "displayName": f"{CHAOS_LOCATION} {round_}", "isTrusted": False,
+        "ipRanges": [{"@odata.type": "#microsoft.graph.iPv4CidrRange", "cidrAddress": f"198.51.100.{round_}/32"}],
+    }, indent=2))  # fmt: skip
+    git(clone, "add", "-A")
+    git(clone, "commit", "-q", "-m", f"Round {round_}")
+    git(clone, "push", "-q", "origin", "main")
+
+
+def applied_writes(ws: Workspace) -> Counter[tuple[str, str]]:
+    """Writes the tenant applied (lost answers included), by method and object path."""
+    return Counter(
+        (r["method"], r["path"].split("?")[0])
+        for r in ws.sim.requests(ws.tenant_id)
+        if r["method"] in {"PATCH", "POST", "DELETE"} and r["status"] < 300
+    )
+
+
+def test_the_fault_storm(fast_operator: OperatorProcess, workspace: Workspace, tmp_path: Path) -> None:
+    ws = workspace
+    ws.sim.clear_faults()
+    first_sync(ws, approval="Automatic")
+    clone = ws.clone(tmp_path / "person")
+    rng = random.Random(20261128)
+    phases: Counter[str] = Counter()
+    wedged, doubled, runs = 0, 0, 0
+    started = time.monotonic()
+    storm(ws)
+    killer = Killer(fast_operator, rng)
+    killer.start()
+    try:
+        for round_ in range(1, ROUNDS + 1):
+            change_desired(clone, round_)
+            for attempt in range(
+                3
+            ):  # a run that ended badly is followed by another sync, as a schedule would
+                ws.sim.clear_requests(ws.tenant_id)
+                runs += 1
+                try:
+                    run = wait_phase(
+                        ws, sync(ws, f"r{round_}-{attempt}"), FINISHED, timeout=RUN_BOUND_SECONDS
+                    )
+                except AssertionError:
+                    wedged += 1
+                    break
+                phase = run["status"]["phase"]
+                phases[phase] += 1
+                writes = applied_writes(ws)
+                doubled += sum(
+                    n - 1 for (method, _), n in writes.items() if n > 1 and method != "POST"
+                ) + sum(
+                    n - 1
+                    for (method, path), n in writes.items()
+                    if method == "POST" and n > 1 and path.endswith("/assign")
+                )
+                if phase == "Succeeded":
+                    break
+    finally:
+        killer.stopping.set()
+        killer.join()
+        ws.sim.clear_faults()
+        if not fast_operator.running():
+            fast_operator.start()
+    storm_seconds = time.monotonic() - started
+    final = wait_phase(ws, sync(ws, "after-the-storm"), FINISHED)["status"]
+    locations = [
+        o
+        for o in ws.sim.objects(ws.tenant_id, "namedLocations")
+        if o["displayName"].startswith(CHAOS_LOCATION)
+    ]
+    duplicates = len(locations) - 1
+    lost = 0 if final["phase"] == "Succeeded" and "matches the desired state" in final["message"] else 1
+    print(
+        f"\nfault storm: {ROUNDS} rounds in {storm_seconds:.0f} s, {killer.kills} operator kills;"
+        f" runs started {runs}, finished {sum(phases.values())} ({dict(phases)}), wedged {wedged};"
+        f" writes applied twice {doubled}, duplicate objects {duplicates}, lost changes {lost};"
+        f" final sync: {final['phase']}: {final['message']}"
+    )
+    assert wedged == 0
+    assert doubled == 0
+    assert duplicates == 0
+    assert final["phase"] == "Succeeded", final
+    assert lost == 0, final["message"]
