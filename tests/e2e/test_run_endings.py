@@ -95,3 +95,27 @@ def test_an_identity_platform_failing_between_steps_ends_the_run_with_authentica
     assert [e["reason"] for e in warnings_for(workspace, run)] == ["AuthenticationFailed"]
     later = wait_phase(workspace, sync(workspace, "after-the-outage"), FINISHED | {"PendingApproval"})
     assert later["status"]["phase"] == "PendingApproval", "a later sync is not blocked by the failed one"
+
+
+def events_for(ws: Workspace, run: str, reason: str) -> list[dict[str, Any]]:
+    events = kubectl_json(
+        "get", "events", "-n", ws.namespace, "--field-selector", f"involvedObject.name={run}"
+    )
+    return [e for e in events["items"] if e["reason"] == reason]
+
+
+def test_a_finished_run_always_posts_its_final_event(
+    fast_operator: OperatorProcess, workspace: Workspace, tmp_path: Path
+) -> None:
+    succeeded = first_sync(workspace)["metadata"]["name"]
+    [event] = wait_for(lambda: events_for(workspace, succeeded, "Succeeded"), "the Succeeded event")
+    assert event["source"]["component"] == "tenantsync"
+    edit_desired(workspace, tmp_path, rename_policy)
+    run = sync(workspace, "after-pr")
+    wait_phase(workspace, run, {"PendingApproval"})
+    workspace.resources.patch(
+        "syncruns", run, {"metadata": {"annotations": {"tenantsync.io/approval": "reject"}}}
+    )
+    assert wait_phase(workspace, run, FINISHED)["status"]["phase"] == "Rejected"
+    [rejected] = wait_for(lambda: events_for(workspace, run, "Rejected"), "the Rejected event")
+    assert "Rejected by unverified" in rejected["message"]

@@ -117,6 +117,11 @@ def test_sign_in_blocked_by_conditional_access_is_partially_successful(
     tenant = workspace.resources.get("tenants", "contoso")
     assert tenant["status"]["phase"] == "PartiallySuccessful"
     assert condition(tenant, "UserAuthenticated")["status"] == "False"  # type: ignore[index]
+    final = wait_for(
+        lambda: [e for e in workspace.resources.events() if e.reason == "PartiallySuccessful"],
+        "the final event",
+    )
+    assert run in final[0].message
 
 
 def test_sign_in_timeout_goes_on_with_the_service_principal(

@@ -49,16 +49,19 @@ def endpoints_for(spec: TenantSpec) -> TenantEndpoints:
     )
 
 
-def ca_bundle_file(extra_pem: bytes | None) -> str | bool:
+def ca_bundle_file(extra_pem: bytes | None, directory: Path | None = None) -> str | bool:
     """A CA bundle with the public roots plus `extra_pem`, written once per content; True for the defaults.
 
-    MSAL (requests) and httpx both take a bundle path; keeping the public roots means a TLS-inspecting
-    proxy's CA is added to, not substituted for, what is trusted.
+    MSAL (requests), httpx and git all take a bundle path; keeping the public roots means a
+    TLS-inspecting proxy's CA is added to, not substituted for, what is trusted. The operator keeps the
+    files in its own work directory (`directory`), so they go with it instead of piling up in /tmp.
     """
     if not extra_pem:
         return True
     digest = hashlib.sha256(extra_pem).hexdigest()[:16]
-    path = Path(tempfile.gettempdir()) / f"tenantsync-ca-{digest}.pem"
+    folder = directory or Path(tempfile.gettempdir())
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"tenantsync-ca-{digest}.pem"
     if not path.exists():
         staging = path.with_suffix(".tmp")
         staging.write_bytes(Path(certifi.where()).read_bytes() + b"\n" + extra_pem)

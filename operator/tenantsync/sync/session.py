@@ -134,6 +134,11 @@ class TenantCache:
             self._ssl_contexts[bundle] = ssl.create_default_context(cafile=bundle)
         return self._ssl_contexts[bundle]
 
+    @property
+    def ca_directory(self) -> Path:
+        """Where the Tenants' CA bundles are written (inside the work directory, never /tmp)."""
+        return self._workdir / "ca-bundles"
+
     def repository_workdir(self, namespace: str, tenant: str) -> Path:
         return self._workdir / "repositories" / namespace / tenant
 
@@ -201,7 +206,7 @@ class TenantSession:
                 ErrorCode.CREDENTIALS_SECRET_INCOMPLETE,
                 f"Secret {reference.name} named by spec.endpoints.caBundleSecretRef has no ca.crt key.",
             )
-        return ca_bundle_file(data["ca.crt"])
+        return ca_bundle_file(data["ca.crt"], self._cache.ca_directory)
 
     async def service_principal(self) -> ServicePrincipal:
         """The Tenant's service principal, rebuilt only when the credential or the endpoints change."""
