@@ -226,6 +226,21 @@ def plan_lines(run: Body) -> list[Line]:
     return lines
 
 
+# --- sign-in ------------------------------------------------------------------------------------------
+
+SIGNED_IN_STATES = frozenset({"SignedIn", "SignedInByDeviceCode"})
+FAILED_SIGN_IN_STATES = frozenset({"TimedOut", "Blocked", "Failed"})
+"""`Failed`: the user declined the device-code sign-in (or Entra ID refused it for another reason)."""
+
+
+def sign_in_succeeded(state: str | None) -> bool:
+    return state in SIGNED_IN_STATES
+
+
+def sign_in_failed(state: str | None) -> bool:
+    return state in FAILED_SIGN_IN_STATES
+
+
 # --- error --------------------------------------------------------------------------------------------
 
 
@@ -256,7 +271,7 @@ def error_text(kind: str, obj: Body) -> str:
     if authentication.get("adminConsentUrl") and (missing or phase == RunPhase.PENDING_ADMIN_CONSENT):
         lines.append(f"Admin consent URL: {authentication['adminConsentUrl']}")
     user = authentication.get("user") or {}
-    if user.get("message") and user.get("state") in ("TimedOut", "Blocked"):
+    if user.get("message") and sign_in_failed(user.get("state")):
         lines.append(f"User sign-in ({user['state']}): {user['message']}")
     failed = [
         r
@@ -269,6 +284,12 @@ def error_text(kind: str, obj: Body) -> str:
             + (f": {result['message']}" if result.get("message") else "")
         )
     return "\n".join(lines) + "\n"
+
+
+def error_code(obj: Body) -> str | None:
+    """The stable code of the object's error, which names its troubleshooting page."""
+    code = ((obj.get("status") or {}).get("error") or {}).get("code")
+    return str(code) if code else None
 
 
 def has_error(obj: Body) -> bool:

@@ -12,12 +12,15 @@ from tenantsync.catalog import ADMIN_API_SCOPE, required_permissions
 from tenantsync.cli.plugin_format import (
     PHASE_NAMES,
     age,
+    error_code,
     error_text,
     human_duration,
     human_phase,
     parse_resources,
     permission_report,
     plan_lines,
+    sign_in_failed,
+    sign_in_succeeded,
     tenant_sync_status,
     timeline,
 )
@@ -196,6 +199,37 @@ def test_error_text_carries_consent_sign_in_and_failed_changes() -> None:
     assert "User sign-in (TimedOut): User authentication failed - timed out." in text
     assert "Change Failed: update conditionalAccessPolicies b: 400 Bad Request" in text
     assert "namedLocations a" not in text
+
+
+@pytest.mark.parametrize("state", ["TimedOut", "Blocked", "Failed"])
+def test_every_failed_sign_in_is_a_failure_with_its_message(state: str) -> None:
+    run = _run(
+        phase="PartiallySuccessful",
+        message="Backed up without a signed-in user.",
+        authentication={"user": {"state": state, "message": f"User authentication failed - {state}."}},
+    )
+    assert sign_in_failed(state)
+    assert not sign_in_succeeded(state)
+    assert f"User sign-in ({state}): User authentication failed - {state}." in error_text("SyncRun", run)
+
+
+@pytest.mark.parametrize("state", ["SignedIn", "SignedInByDeviceCode"])
+def test_signed_in_states(state: str) -> None:
+    assert sign_in_succeeded(state)
+    assert not sign_in_failed(state)
+
+
+def test_pending_and_unknown_sign_in_states_are_neither() -> None:
+    for state in ("Pending", "NotConfigured", None):
+        assert not sign_in_succeeded(state)
+        assert not sign_in_failed(state)
+
+
+def test_error_code_names_the_page() -> None:
+    assert error_code(
+        _run(error={"code": "ClientSecretExpired", "message": "", "troubleshootingUrl": ""})
+    ) == ("ClientSecretExpired")
+    assert error_code(_run(phase="PartiallySuccessful")) is None
 
 
 def test_timeline_merges_events_and_conditions_in_time_order() -> None:
