@@ -47,7 +47,7 @@ from tenantsync.cli.plugin_format import (
     tenant_sync_status,
     timeline,
 )
-from tenantsync.cli.plugin_output import Output, Terminal, emit, emit_stream, object_list, object_name
+from tenantsync.cli.plugin_output import Output, Terminal, emit, emit_stream, object_list
 from tenantsync.cli.plugin_pages import troubleshooting_page
 from tenantsync.cli.plugin_refs import Kind, Reference, parse_reference
 from tenantsync.cli.plugin_table import Cell, Column, Layout
@@ -121,13 +121,17 @@ def _tenant_argument(text: str) -> str:
 
 
 def _newest_run(cluster: Cluster, tenant: str) -> Body:
-    cluster.get(Kind.TENANT, tenant)
+    """The run a person means by `tenant/NAME`: the active one (a Tenant has at most one), else the
+    one the Tenant's status names last, else the newest by creation (whose time has 1 s resolution)."""
+    last = (cluster.get(Kind.TENANT, tenant).get("status") or {}).get("lastSyncRun")
     runs = cluster.runs_of(tenant)
     if not runs:
         raise ObjectNotFound(
             f"Tenant {tenant} has no SyncRun yet; start one with: {_hint(cluster, 'sync')} {tenant}"
         )
-    return runs[-1]
+    active = [r for r in runs if not _finished(r)]
+    named = [r for r in runs if _name(r) == last]
+    return (active or named or runs)[-1]
 
 
 def _run(cluster: Cluster, reference: Reference) -> Body:
@@ -159,9 +163,9 @@ STATUS_COLUMNS = (
     Column("TENANT"),
     Column("SYNC STATUS", min_width=max(len(human_phase(p)) for p in RunPhase)),
     Column("MESSAGE", priority=1, prose=True),
-    Column("LAST SYNC", priority=3),
+    Column("LAST SYNC", priority=2),
     Column("LAST SUCCESS", priority=4),
-    Column("LAST RUN", priority=2),
+    Column("LAST RUN", priority=3),
     Column("MODE", wide=True),
     Column("APPROVAL", wide=True),
     Column("SCHEDULE", wide=True),
@@ -206,10 +210,11 @@ def cmd_status(args: argparse.Namespace, cluster: Cluster, ui: Terminal) -> int:
         tenants, version = cluster.list_objects(Kind.TENANT, args.all_namespaces)
         tenants.sort(key=lambda t: (t["metadata"].get("namespace", ""), _name(t)))
     output = args.output
+    table: Layout | None = None
     if output is not None and output.document:
         emit(tenants[0] if tenant is not None else object_list(tenants), output)
     elif output == Output.NAME:
-        ui.text("\n".join(object_name(t) for t in tenants))
+        ui.names(tenants)
     elif not tenants:
         where = "any namespace" if args.all_namespaces else f"namespace {cluster.namespace!r}"
         ui.note(f"No tenants found in {where}.")
@@ -217,11 +222,9 @@ def cmd_status(args: argparse.Namespace, cluster: Cluster, ui: Terminal) -> int:
         now = _now()
         rows = [_status_cells(t, now, args.all_namespaces) for t in tenants]
         table = ui.table(_status_columns(args.all_namespaces), rows, wide=output == Output.WIDE)
-        if args.watch:
-            ui.flush()
-            return _watch_status(args, cluster, ui, tenants, version, table)
     if args.watch:
-        return _watch_status(args, cluster, ui, tenants, version, None)
+        ui.flush()
+        return _watch_status(args, cluster, ui, tenants, version, table)
     return ExitCode.OK
 
 
@@ -246,7 +249,7 @@ def _watch_status(
         if args.output is not None and args.output.document:
             emit_stream(tenant, args.output, first=False)
         elif args.output == Output.NAME:
-            ui.text(object_name(tenant))
+            ui.names([tenant])
         else:
             cells = _status_cells(tenant, _now(), args.all_namespaces)
             if table is None:
@@ -393,7 +396,7 @@ def cmd_plan(args: argparse.Namespace, cluster: Cluster, ui: Terminal) -> int:
     name = _name(run)
     status = run.get("status") or {}
     if args.output == Output.NAME:
-        ui.text(object_name(run))
+        ui.names([run])
         return ExitCode.OK
     if status.get("plan") is None:
         raise PluginError(
@@ -572,7 +575,7 @@ def cmd_error(args: argparse.Namespace, cluster: Cluster, ui: Terminal) -> int:
     kind, obj = _error_target(cluster, args.target)
     status = obj.get("status") or {}
     if args.output == Output.NAME:
-        ui.text(object_name(obj))
+        ui.names([obj])
         return ExitCode.OK
     if args.output is not None:
         emit(
@@ -641,7 +644,7 @@ def cmd_logs(args: argparse.Namespace, cluster: Cluster, ui: Terminal) -> int:
         emit(object_list([run, *sorted(events, key=event_time)]), args.output)
         return ExitCode.OK
     if args.output == Output.NAME:
-        ui.text("\n".join(object_name(obj) for obj in [run, *events]))
+        ui.names([run, *events])
         return ExitCode.OK
     entries = timeline(run, events)
     ui.text(_log_header(run))

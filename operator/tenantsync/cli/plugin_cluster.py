@@ -183,16 +183,16 @@ class Cluster:
         return sorted(runs, key=lambda r: (r["metadata"].get("creationTimestamp", ""), r["metadata"]["name"]))
 
     def events_of(self, kind: Kind, name: str, uid: str | None) -> list[Body]:
-        """The object's Events, each as the API server serves it (apiVersion v1, kind Event)."""
-        result = self._call(
+        """The object's Events as the API server serves them (its JSON, with apiVersion v1 and kind)."""
+        response = self._call(
             "events",
             self._core.list_namespaced_event,
             self.namespace,
             field_selector=f"involvedObject.kind={kind},involvedObject.name={name}",
+            _preload_content=False,
         )
         events: list[Body] = [
-            {"apiVersion": "v1", "kind": "Event", **self._core.api_client.sanitize_for_serialization(e)}
-            for e in result.items
+            {"apiVersion": "v1", "kind": "Event", **event} for event in json.loads(response.data)["items"]
         ]
         # An older object of the same name may have left events behind.
         return [e for e in events if uid is None or (e.get("involvedObject") or {}).get("uid") in (None, uid)]

@@ -66,18 +66,33 @@ class Terminal:
     def table(self, columns: Sequence[Column], rows: Sequence[Sequence[Cell]], wide: bool = False) -> Layout:
         """Print a table; returns its layout, so that rows printed later (watch, follow) line up."""
         chosen = self.layout(columns, rows, wide)
-        self.text(chosen.header())
+        self._fitted(chosen.header())
         for row in rows:
             self.row(chosen, row)
         return chosen
 
     def row(self, chosen: Layout, cells: Sequence[Cell]) -> None:
         for line in chosen.row(self.out, cells):
-            self.text(line)
+            self._fitted(line)
+
+    def _fitted(self, line: Text) -> None:
+        """A table line as the layout made it: the console neither wraps nor cuts it."""
+        self.out.print(line, soft_wrap=True, crop=False)
 
     def text(self, line: Text | str) -> None:
-        """One line as it is: never wrapped or cut by the console (the layout already fitted it)."""
-        self.out.print(line, soft_wrap=True, crop=False)
+        """Prose: wrapped at word boundaries on a terminal; one line per line elsewhere, for grep."""
+        text = line if isinstance(line, Text) else Text(line)
+        if not self.out.is_terminal:
+            self._fitted(text)
+            return
+        for wrapped in text.wrap(self.out, self.out.width, overflow="fold"):
+            wrapped.rstrip()
+            self._fitted(wrapped)
+
+    def names(self, objects: Sequence[Mapping[str, Any]]) -> None:
+        """`-o name`: one `TYPE/NAME` a line, nothing at all for no objects."""
+        for obj in objects:
+            self._fitted(Text(object_name(obj)))
 
     def lines(self, lines: Sequence[Line]) -> None:
         for line in lines:

@@ -5,6 +5,8 @@ what is left fits with a message at least PROSE_WIDTH wide; if the essential col
 message narrows down to MIN_PROSE_WIDTH before it goes too. Prose (messages) wraps onto more lines
 under its own column. Names, phases and times are never cut: a name that cannot fit makes the line longer instead.
 Output that is not a terminal has no width: every default column, one line per row, for grep.
+`-o wide` drops nothing; when that is wider than the terminal, its lines are longer, with the prose
+wrapped at PROSE_WIDTH.
 """
 
 from __future__ import annotations
@@ -106,12 +108,15 @@ def layout(
                 break
             shown.remove(max(droppable, key=lambda i: (columns[i].priority, i)))
 
+    # `-o wide` wider than the terminal anyway makes long lines, as kubectl's own; prose keeps its room.
+    overflowing = wide and width is not None and needed(MIN_PROSE_WIDTH) > width
+    floor = PROSE_WIDTH if overflowing else MIN_PROSE_WIDTH
     widths = {i: natural[i] for i in shown}
     prose = sorted((i for i in shown if columns[i].prose), key=lambda i: natural[i])
     if width is not None and prose:
         room = width - sum(natural[i] for i in shown if not columns[i].prose) - GAP * (len(shown) - 1)
         for position, i in enumerate(prose):
             share = room // (len(prose) - position)
-            widths[i] = max(min(natural[i], share), least(i))
+            widths[i] = max(min(natural[i], share), least(i, floor))
             room -= widths[i]
     return Layout(tuple(columns), tuple(shown), tuple(widths[i] for i in shown))

@@ -7,6 +7,8 @@ and nothing overwrites it.
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -17,6 +19,7 @@ from kubernetes import client
 
 from tenantsync.api import Mode, ResourceType
 from tenantsync.catalog import ADMIN_API_SCOPE, required_permissions
+from tenantsync.cli.plugin_pages import PAGES
 from tests.integration.plugin.plugin_support import condition, make_run, make_tenant, plugin
 from tests.support.cluster import KUBECONFIG
 from tests.support.resources import Resources
@@ -119,21 +122,52 @@ def test_status_shows_every_tenant_in_human_words(tenants: Resources, namespace:
 
 
 def test_status_of_one_tenant_and_machine_readable(tenants: Resources, namespace: str) -> None:
-    one = plugin(namespace, "status", "fabrikam")
+    one = plugin(namespace, "status", "tenant/fabrikam")
     assert one.returncode == 0, one.stderr
     assert "Pending approval" in one.stdout
     assert "contoso" not in one.stdout
 
+    # kubectl's shapes: several objects are a v1 List of the objects as the API server serves them.
     as_json = json.loads(plugin(namespace, "status", "-o", "json").stdout)
-    by_name = {item["name"]: item for item in as_json["items"]}
+    assert (as_json["apiVersion"], as_json["kind"]) == ("v1", "List")
+    by_name = {item["metadata"]["name"]: item for item in as_json["items"]}
     assert sorted(by_name) == ["contoso", "fabrikam", "northwind", "woodgrove"]
-    assert by_name["northwind"]["phase"] == "NewError"
-    assert by_name["northwind"]["status"] == "New error"
-    assert by_name["contoso"]["lastSyncRun"] == "contoso-20261123-060000"
+    assert {(item["apiVersion"], item["kind"]) for item in as_json["items"]} == {
+        ("tenantsync.io/v1alpha1", "Tenant")
+    }
+    assert by_name["northwind"]["status"]["phase"] == "NewError"
+    assert by_name["contoso"]["status"]["lastSyncRun"] == "contoso-20261123-060000"
 
     as_yaml = yaml.safe_load(plugin(namespace, "status", "woodgrove", "-o", "yaml").stdout)
-    assert as_yaml["namespace"] == namespace
-    assert (as_yaml["phase"], as_yaml["status"], as_yaml["message"]) == ("NotRun", "Not run", "Never synced.")
+    assert (as_yaml["kind"], as_yaml["metadata"]["namespace"]) == ("Tenant", namespace)
+    assert (as_yaml["status"]["phase"], as_yaml["status"]["message"]) == ("NotRun", "Never synced.")
+
+    names = plugin(namespace, "status", "-o", "name")
+    assert names.stdout.splitlines() == [
+        f"tenant.tenantsync.io/{name}" for name in ("contoso", "fabrikam", "northwind", "woodgrove")
+    ]
+    wide = plugin(namespace, "status", "-o", "wide")
+    assert wide.stdout.splitlines()[0].split()[-3:] == ["MODE", "APPROVAL", "SCHEDULE"]
+    assert row(wide.stdout, "contoso")[-3:] == ["Managed", "Manual", "-"]
+
+
+def test_global_flags_before_the_command(tenants: Resources, namespace: str) -> None:
+    from tests.integration.plugin.plugin_support import PLUGIN
+
+    result = subprocess.run(
+        [PLUGIN, "-n", namespace, "--kubeconfig", str(KUBECONFIG), "status", "-o", "name"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "tenant.tenantsync.io/fabrikam" in result.stdout.splitlines()
+
+
+def test_as_impersonates_the_user(tenants: Resources, namespace: str) -> None:
+    denied = plugin(namespace, "--as", "system:serviceaccount:default:nobody", "status")
+    assert denied.returncode == 1
+    assert 'User "system:serviceaccount:default:nobody" cannot list resource "tenants"' in denied.stderr
 
 
 def test_status_across_namespaces_names_the_namespace(tenants: Resources, namespace: str) -> None:
@@ -160,11 +194,13 @@ def test_namespace_defaults_to_the_kubeconfig_context(
             path = user["user"].get(key)
             if path and not Path(path).is_absolute():
                 user["user"][key] = str(KUBECONFIG.parent / path)
+    # A second context on the same cluster whose namespace is `default`, for --context.
+    current = next(c for c in kubeconfig["contexts"] if c["name"] == kubeconfig["current-context"])
+    kubeconfig["contexts"].append(
+        {"name": "elsewhere", "context": {**current["context"], "namespace": "default"}}
+    )
     copy = tmp_path / "kubeconfig"
     copy.write_text(yaml.safe_dump(kubeconfig))
-
-    import os
-    import subprocess
 
     from tests.integration.plugin.plugin_support import PLUGIN
 
@@ -185,6 +221,13 @@ def test_namespace_defaults_to_the_kubeconfig_context(
     )
     assert empty.returncode == 0, empty.stderr
     assert "fabrikam" not in empty.stdout
+    for where in (["--context", "elsewhere", "status"], ["status", "--context=elsewhere"]):
+        other = subprocess.run(
+            [PLUGIN, "--kubeconfig", str(copy), *where], capture_output=True, text=True, check=False
+        )
+        assert other.returncode == 0, other.stderr
+        assert "fabrikam" not in other.stdout
+        assert "No tenants found in namespace 'default'." in other.stderr
 
 
 def test_status_of_a_missing_tenant_fails_clearly(namespace: str) -> None:
@@ -242,6 +285,13 @@ def test_plan_is_a_readable_diff(namespace: str) -> None:
     assert as_json["plan"] == PLAN
     assert (as_json["tenant"], as_json["phase"]) == ("contoso", "PendingApproval")
 
+    # TYPE/NAME as kubectl spells it; tenant/NAME is that Tenant's newest run.
+    for reference in ("syncrun/contoso-20261123-060000", "sr/contoso-20261123-060000", "tenant/contoso"):
+        same = plugin(namespace, "plan", reference)
+        assert (same.returncode, same.stdout) == (0, out), same.stderr
+    name = plugin(namespace, "plan", "tenant/contoso", "-o", "name")
+    assert name.stdout == "syncrun.tenantsync.io/contoso-20261123-060000\n"
+
 
 def test_plan_of_a_run_without_one_fails(namespace: str) -> None:
     resources = Resources(namespace)
@@ -255,6 +305,12 @@ def test_plan_of_a_run_without_one_fails(namespace: str) -> None:
     missing = plugin(namespace, "plan", "nope")
     assert missing.returncode == 1
     assert 'SyncRun "nope" not found' in missing.stderr
+    a_tenant = plugin(namespace, "plan", "contoso")
+    assert a_tenant.returncode == 1
+    assert "Tenant contoso exists: tenant/contoso names its newest SyncRun" in a_tenant.stderr
+    bad_type = plugin(namespace, "plan", "pod/contoso-1")
+    assert bad_type.returncode == 2
+    assert "expected NAME or TYPE/NAME" in bad_type.stderr
 
 
 SECRET_EXPIRED = {
@@ -289,12 +345,20 @@ def test_error_prints_the_whole_error_plain(namespace: str) -> None:
         f"Message: {SECRET_EXPIRED['message']}\n"
         f"Troubleshooting: {TROUBLESHOOTING}/ClientSecretExpired.md\n"
     )
+    # Then the code's troubleshooting page, from the installed package: it needs no network.
+    page = (PAGES / "ClientSecretExpired.md").read_text()
     by_run = plugin(namespace, "error", "contoso-20261123-060000")
-    assert (by_run.returncode, by_run.stdout) == (0, expected), by_run.stderr
+    assert (by_run.returncode, by_run.stdout) == (0, expected + "\n" + page), by_run.stderr
+    assert "## How to fix it" in by_run.stdout
+    brief = plugin(namespace, "error", "sr/contoso-20261123-060000", "--brief")
+    assert (brief.returncode, brief.stdout) == (0, expected), brief.stderr
     # A Tenant's name leads to its newest run's error.
-    by_tenant = plugin(namespace, "error", "contoso")
+    by_tenant = plugin(namespace, "error", "contoso", "--brief")
     assert (by_tenant.returncode, by_tenant.stdout) == (0, expected), by_tenant.stderr
-    assert plugin(namespace, "error", "tenant/contoso").stdout == expected
+    assert plugin(namespace, "error", "tenant/contoso", "--brief").stdout == expected
+    assert plugin(namespace, "error", "tenant/contoso", "-o", "name").stdout == (
+        "syncrun.tenantsync.io/contoso-20261123-060000\n"
+    )
     as_json = json.loads(plugin(namespace, "error", "syncrun/contoso-20261123-060000", "-o", "json").stdout)
     assert as_json["error"] == SECRET_EXPIRED
 
@@ -313,12 +377,14 @@ def test_error_of_a_tenant_itself_and_of_a_healthy_run(namespace: str) -> None:
     )
     result = plugin(namespace, "error", "contoso")
     assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines() == [
+    assert result.stdout.splitlines()[:5] == [
         f"Tenant {namespace}/contoso: New error",
         "Code: InvalidSchedule",
         f"Message: {invalid_schedule['message']}",
         f"Troubleshooting: {TROUBLESHOOTING}/InvalidSchedule.md",
+        "",
     ]
+    assert result.stdout.splitlines()[5].startswith("# InvalidSchedule")
     make_run(resources, "contoso-ok", "contoso", {"phase": "Succeeded", "message": "No changes."})
     healthy = plugin(namespace, "error", "contoso-ok")
     assert healthy.returncode == 0
@@ -396,23 +462,41 @@ def test_logs_is_a_timeline_of_events_and_conditions(namespace: str) -> None:
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0] == f"SyncRun contoso-1 (Tenant contoso): Pending approval, started {at(0)}"
-    assert lines[1].split() == ["TIME", "SOURCE", "TYPE", "REASON", "MESSAGE"]
-    body = [line.split(None, 4) for line in lines[2:]]
-    assert [(cells[1], cells[3]) for cells in body] == [
+    assert lines[1].split() == ["TIME", "TYPE", "REASON", "MESSAGE"]
+    body = [line.split(None, 3) for line in lines[2:]]
+    assert [(cells[1], cells[2]) for cells in body] == [
+        ("Normal", "Starting"),
+        ("Authenticated=True", "ServicePrincipal"),
+        ("Warning", "GraphThrottled"),
+        ("BackedUp=True", "Committed"),
+        ("Planned=True", "ChangesFound"),
+        ("Normal", "PendingApproval"),
+    ]
+    assert "belongs to contoso-2" not in result.stdout
+    wide = plugin(namespace, "logs", "syncrun/contoso-1", "-o", "wide").stdout.splitlines()
+    assert wide[1].split() == ["TIME", "SOURCE", "TYPE", "REASON", "MESSAGE"]
+    assert [line.split()[1] for line in wide[2:]] == [
+        "Event",
+        "Condition",
+        "Event",
+        "Condition",
+        "Condition",
+        "Event",
+    ]
+
+    # The run and its Events, as objects, in a v1 List (the conditions are in the run's status).
+    as_json = json.loads(plugin(namespace, "logs", "contoso-1", "-o", "json").stdout)
+    assert (as_json["apiVersion"], as_json["kind"]) == ("v1", "List")
+    assert [(item["kind"], item.get("reason")) for item in as_json["items"]] == [
+        ("SyncRun", None),
         ("Event", "Starting"),
-        ("Condition", "ServicePrincipal"),
         ("Event", "GraphThrottled"),
-        ("Condition", "Committed"),
-        ("Condition", "ChangesFound"),
         ("Event", "PendingApproval"),
     ]
-    assert body[2][2] == "Warning"
-    assert body[3][2] == "BackedUp=True"
-    assert "belongs to contoso-2" not in result.stdout
-
-    as_json = json.loads(plugin(namespace, "logs", "contoso-1", "-o", "json").stdout)
-    assert as_json["items"][0]["reason"] == "Starting"
-    assert len(as_json["items"]) == 6
+    assert as_json["items"][1]["apiVersion"] == "v1"
+    names = plugin(namespace, "logs", "tenant/contoso", "-o", "name").stdout.splitlines()
+    # tenant/NAME is the Tenant's newest run: contoso-2, with its one event.
+    assert names == ["syncrun.tenantsync.io/contoso-2", "event/e-other"]
 
 
 def test_permissions_of_a_tenant(namespace: str) -> None:

@@ -42,22 +42,20 @@ def test_without_a_terminal_every_default_column_and_one_line_per_row() -> None:
 
 
 def test_wide_adds_the_wide_columns_and_drops_none_even_when_narrow() -> None:
-    assert headers(layout(COLUMNS, ROWS, None, wide=True)) == [
-        "NAME",
-        "STATUS",
-        "MESSAGE",
-        "LAST",
-        "RUN",
-        "MODE",
-    ]
-    assert headers(layout(COLUMNS, ROWS, 60, wide=True)) == [
-        "NAME",
-        "STATUS",
-        "MESSAGE",
-        "LAST",
-        "RUN",
-        "MODE",
-    ]
+    everything = ["NAME", "STATUS", "MESSAGE", "LAST", "RUN", "MODE"]
+    assert headers(layout(COLUMNS, ROWS, None, wide=True)) == everything
+    narrow = layout(COLUMNS, ROWS, 60, wide=True)
+    assert headers(narrow) == everything
+    # Wider than the terminal anyway: longer lines (as kubectl's -o wide), the message at its full room.
+    assert narrow.widths[2] == PROSE_WIDTH
+    unlimited = layout(COLUMNS, ROWS, None, wide=True).widths
+    assert narrow.widths[:2] + narrow.widths[3:] == unlimited[:2] + unlimited[3:]
+
+
+def test_wide_that_fits_still_wraps_the_message() -> None:
+    chosen = layout(COLUMNS, ROWS, 200, wide=True)
+    assert len(lines(chosen)) > 1 + len(ROWS)
+    assert all(len(line) <= 200 for line in lines(chosen))
 
 
 def test_columns_go_by_priority_before_the_message_narrows() -> None:
