@@ -20,8 +20,15 @@ from kubernetes import client
 from tenantsync.api import Mode, ResourceType
 from tenantsync.catalog import ADMIN_API_SCOPE, required_permissions
 from tenantsync.cli.plugin_pages import PAGES
-from tests.integration.plugin.plugin_support import condition, make_run, make_tenant, plugin
-from tests.support.cluster import KUBECONFIG
+from tests.integration.plugin.plugin_support import (
+    PLUGIN,
+    RunningPlugin,
+    condition,
+    make_run,
+    make_tenant,
+    plugin,
+)
+from tests.support.cluster import KUBECONFIG, KUBECTL
 from tests.support.resources import Resources
 
 pytestmark = pytest.mark.integration
@@ -152,8 +159,6 @@ def test_status_of_one_tenant_and_machine_readable(tenants: Resources, namespace
 
 
 def test_global_flags_before_the_command(tenants: Resources, namespace: str) -> None:
-    from tests.integration.plugin.plugin_support import PLUGIN
-
     result = subprocess.run(
         [PLUGIN, "-n", namespace, "--kubeconfig", str(KUBECONFIG), "status", "-o", "name"],
         capture_output=True,
@@ -162,6 +167,50 @@ def test_global_flags_before_the_command(tenants: Resources, namespace: str) -> 
     )
     assert result.returncode == 0, result.stderr
     assert "tenant.tenantsync.io/fabrikam" in result.stdout.splitlines()
+
+
+def test_kubectl_runs_the_plugin_with_its_flags(tenants: Resources, namespace: str) -> None:
+    # kubectl finds `kubectl-tenantsync` on PATH and hands it every argument after `tenantsync`.
+    path = f"{Path(PLUGIN).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+    result = subprocess.run(
+        [
+            str(KUBECTL),
+            "tenantsync",
+            "-n",
+            namespace,
+            "--kubeconfig",
+            str(KUBECONFIG),
+            "status",
+            "-o",
+            "name",
+        ],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PATH": path},
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        f"tenant.tenantsync.io/{name}" for name in ("contoso", "fabrikam", "northwind", "woodgrove")
+    ]
+
+
+@pytest.mark.parametrize("output", ["name", "yaml"])
+def test_status_watch_streams_names_and_documents(tenants: Resources, namespace: str, output: str) -> None:
+    watch = RunningPlugin(namespace, "status", "woodgrove", "-w", "-o", output)
+    try:
+        watch.wait_for_output("woodgrove")
+        tenants.patch_status("tenants", "woodgrove", {"phase": "Starting", "message": "Preflight checks."})
+        watch.wait_for_output(
+            "tenant.tenantsync.io/woodgrove\ntenant" if output == "name" else "phase: Starting"
+        )
+    finally:
+        watch.kill()
+    if output == "name":
+        assert "".join(watch.stdout).splitlines() == ["tenant.tenantsync.io/woodgrove"] * 2
+    else:
+        documents = list(yaml.safe_load_all("".join(watch.stdout)))
+        assert [d["status"]["phase"] for d in documents] == ["NotRun", "Starting"]
 
 
 def test_as_impersonates_the_user(tenants: Resources, namespace: str) -> None:
@@ -201,8 +250,6 @@ def test_namespace_defaults_to_the_kubeconfig_context(
     )
     copy = tmp_path / "kubeconfig"
     copy.write_text(yaml.safe_dump(kubeconfig))
-
-    from tests.integration.plugin.plugin_support import PLUGIN
 
     via_env = subprocess.run(
         [PLUGIN, "status"],
