@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -42,8 +43,6 @@ def ago(**delta: float) -> str:
 
 def row(stdout: str, first_cell: str) -> list[str]:
     """The cells of the table row that starts with `first_cell` (columns are separated by 2+ spaces)."""
-    import re
-
     for line in stdout.splitlines():
         cells = re.split(r"\s{2,}", line.strip())
         if cells[0] == first_cell:
