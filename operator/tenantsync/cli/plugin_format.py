@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from tenantsync.api import Mode, ResourceType, RunPhase, TenantPhase
+from tenantsync.api import Mode, ResourceType, RunPhase, SignInState, TenantPhase
 from tenantsync.catalog import catalog, required_permissions
 
 Body = Mapping[str, Any]
@@ -228,17 +228,21 @@ def plan_lines(run: Body) -> list[Line]:
 
 # --- sign-in ------------------------------------------------------------------------------------------
 
-SIGNED_IN_STATES = frozenset({"SignedIn", "SignedInByDeviceCode"})
-FAILED_SIGN_IN_STATES = frozenset({"TimedOut", "Blocked", "Failed"})
-"""`Failed`: the user declined the device-code sign-in (or Entra ID refused it for another reason)."""
+
+def _sign_in_state(state: str | None) -> SignInState | None:
+    """The API's state; a value from a newer operator (or none yet) is neither signed in nor failed."""
+    return SignInState(state) if state in {s.value for s in SignInState} else None
 
 
 def sign_in_succeeded(state: str | None) -> bool:
-    return state in SIGNED_IN_STATES
+    known = _sign_in_state(state)
+    return known is not None and known.signed_in
 
 
 def sign_in_failed(state: str | None) -> bool:
-    return state in FAILED_SIGN_IN_STATES
+    """Timed out, blocked by Conditional Access / MFA, or `Failed` (the user declined the sign-in)."""
+    known = _sign_in_state(state)
+    return known is not None and known.failed
 
 
 # --- error --------------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -94,7 +95,7 @@ def test_names_of_the_wrong_type_are_bad_usage_before_any_cluster_access(
     assert complaint in capsys.readouterr().err
 
 
-def _run(name: str, phase: str, trigger: str = "SyncRequest") -> dict[str, object]:
+def _run(name: str, phase: str, trigger: str = "SyncRequest") -> dict[str, Any]:
     return {
         "metadata": {"name": name},
         "spec": {"tenantRef": {"name": "t"}, "trigger": trigger},
@@ -109,7 +110,7 @@ def test_a_sync_request_never_waits_behind_the_run_it_started() -> None:
         _run("old", "PendingApproval", "Schedule"),
         _run("new", "Starting"),
     ]
-    assert [r["metadata"]["name"] for r in runs_in_the_way(runs, {"old-done", "old"})] == ["old"]  # type: ignore[index]
+    assert [r["metadata"]["name"] for r in runs_in_the_way(runs, {"old-done", "old"})] == ["old"]
     assert runs_in_the_way([_run("new", "Starting")], set()) == []
     scheduled = _run("scheduled-meanwhile", "InProgress", "Schedule")
     assert runs_in_the_way([scheduled], set()) == [scheduled]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.text import Text
 
-from tenantsync.cli.plugin_table import GAP, MIN_PROSE_WIDTH, PROSE_WIDTH, Column, Layout, layout
+from tenantsync.cli.plugin_table import GAP, MIN_PROSE_WIDTH, PROSE_WIDTH, Cell, Column, Layout, layout
 
 COLUMNS = (
     Column("NAME"),
@@ -16,7 +16,7 @@ COLUMNS = (
     Column("MODE", wide=True),
 )
 LONG_NAME = "a-tenant-with-a-rather-long-name"
-ROWS = [
+ROWS: list[list[Cell]] = [
     [LONG_NAME, Text("Pending approval", style="yellow"), "3 changes wait for approval: " * 3, "5m ago",
      "a-tenant-with-a-rather-long-name-20261123-060000", "Managed"],
     ["b", "Idle", "Fine.", "never", "b-20261123-060000", "BackupOnly"],
@@ -115,7 +115,7 @@ def test_min_width_keeps_room_for_later_values() -> None:
 
 
 def test_prose_gets_its_natural_width_when_there_is_room() -> None:
-    short = [["b", "Idle", "Fine.", "never", "b-1", "Managed"]]
+    short: list[list[Cell]] = [["b", "Idle", "Fine.", "never", "b-1", "Managed"]]
     chosen = layout(COLUMNS, short, 200, wide=False)
     assert chosen.widths[2] == len("MESSAGE")
     assert len("MESSAGE") < PROSE_WIDTH
