@@ -47,7 +47,7 @@ from tenantsync.cli.plugin_format import (
     tenant_sync_status,
     timeline,
 )
-from tenantsync.cli.plugin_output import Output, Terminal, emit, emit_stream, object_list
+from tenantsync.cli.plugin_output import Output, Terminal, emit, emit_next, object_list
 from tenantsync.cli.plugin_pages import troubleshooting_page
 from tenantsync.cli.plugin_refs import Kind, Reference, parse_reference
 from tenantsync.cli.plugin_table import Cell, Column, Layout
@@ -247,7 +247,7 @@ def _watch_status(
             return
         shown[key] = _shown_state(tenant)
         if args.output is not None and args.output.document:
-            emit_stream(tenant, args.output, first=False)
+            emit_next(tenant, args.output)
         elif args.output == Output.NAME:
             ui.names([tenant])
         else:

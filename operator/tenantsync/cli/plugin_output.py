@@ -60,12 +60,9 @@ class Terminal:
         """The terminal's width in cells; None when stdout is a pipe or a file (nothing is wrapped)."""
         return self.out.width if self.out.is_terminal else None
 
-    def layout(self, columns: Sequence[Column], rows: Sequence[Sequence[Cell]], wide: bool) -> Layout:
-        return layout(columns, rows, self.width, wide)
-
     def table(self, columns: Sequence[Column], rows: Sequence[Sequence[Cell]], wide: bool = False) -> Layout:
         """Print a table; returns its layout, so that rows printed later (watch, follow) line up."""
-        chosen = self.layout(columns, rows, wide)
+        chosen = layout(columns, rows, self.width, wide)
         self._fitted(chosen.header())
         for row in rows:
             self.row(chosen, row)
@@ -131,8 +128,8 @@ def emit(data: Any, output: Output) -> None:
     sys.stdout.flush()
 
 
-def emit_stream(data: Any, output: Output, first: bool) -> None:
-    """One of several documents printed over time (`-w`): YAML documents are separated by `---`."""
-    if output == Output.YAML and not first:
+def emit_next(data: Any, output: Output) -> None:
+    """A document after the first (`-w`): YAML documents are separated by `---`, JSON ones follow."""
+    if output == Output.YAML:
         sys.stdout.write("---\n")
     emit(data, output)

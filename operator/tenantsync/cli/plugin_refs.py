@@ -57,9 +57,6 @@ class Reference:
     kind: Kind | None
     name: str
 
-    def __str__(self) -> str:
-        return f"{self.kind.resource}/{self.name}" if self.kind else self.name
-
 
 def parse_reference(text: str) -> Reference:
     """`NAME`, `syncrun/NAME`, `sr/NAME`, `tenant/NAME`, `tenants.tenantsync.io/NAME`, ..."""

@@ -31,6 +31,6 @@ def test_unknown_types_are_refused(text: str) -> None:
         parse_reference(text)
 
 
-def test_names_for_output() -> None:
-    assert str(parse_reference("sr/x")) == "syncrun.tenantsync.io/x"
+def test_plurals_and_output_names_come_from_the_crds() -> None:
     assert (Kind.TENANT.plural, Kind.SYNC_RUN.plural) == ("tenants", "syncruns")
+    assert (Kind.TENANT.resource, Kind.SYNC_RUN.resource) == ("tenant.tenantsync.io", "syncrun.tenantsync.io")
