@@ -224,6 +224,17 @@ def test_status_across_namespaces_names_the_namespace(tenants: Resources, namesp
     assert result.stdout.splitlines()[0].split()[:2] == ["NAMESPACE", "TENANT"]
     ours = [line.split() for line in result.stdout.splitlines() if line.startswith(f"{namespace} ")]
     assert sorted(cells[1] for cells in ours) == ["contoso", "fabrikam", "northwind", "woodgrove"]
+    # -A -o json: the v1 List kubectl prints, every item with its apiVersion, kind and namespace.
+    every = json.loads(plugin(None, "status", "-A", "-o", "json").stdout)
+    assert (every["apiVersion"], every["kind"]) == ("v1", "List")
+    mine = [item for item in every["items"] if item["metadata"]["namespace"] == namespace]
+    assert sorted(item["metadata"]["name"] for item in mine) == [
+        "contoso",
+        "fabrikam",
+        "northwind",
+        "woodgrove",
+    ]
+    assert all(item["kind"] == "Tenant" for item in every["items"])
 
 
 def test_namespace_defaults_to_the_kubeconfig_context(
