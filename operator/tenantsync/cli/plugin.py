@@ -120,7 +120,7 @@ def _tenant_argument(text: str) -> str:
     return reference.name
 
 
-def _newest_run(cluster: Cluster, tenant: str) -> Body:
+def _current_run(cluster: Cluster, tenant: str) -> Body:
     """The run a person means by `tenant/NAME`: the active one (a Tenant has at most one), else the
     one the Tenant's status names last, else the newest by creation (whose time has 1 s resolution)."""
     last = (cluster.get(Kind.TENANT, tenant).get("status") or {}).get("lastSyncRun")
@@ -135,15 +135,15 @@ def _newest_run(cluster: Cluster, tenant: str) -> Body:
 
 
 def _run(cluster: Cluster, reference: Reference) -> Body:
-    """NAME, syncrun/NAME or sr/NAME: that SyncRun; tenant/NAME: the Tenant's newest SyncRun."""
+    """NAME, syncrun/NAME or sr/NAME: that SyncRun; tenant/NAME: the Tenant's current SyncRun."""
     if reference.kind is Kind.TENANT:
-        return _newest_run(cluster, reference.name)
+        return _current_run(cluster, reference.name)
     try:
         return cluster.get(Kind.SYNC_RUN, reference.name)
     except ObjectNotFound as missing:
         if reference.kind is None and _exists(cluster, Kind.TENANT, reference.name):
             raise ObjectNotFound(
-                f"{missing}; Tenant {reference.name} exists: tenant/{reference.name} names its newest SyncRun"
+                f"{missing}; Tenant {reference.name} exists: tenant/{reference.name} names its current SyncRun"
             ) from None
         raise
 
@@ -827,7 +827,7 @@ def argument_parser() -> argparse.ArgumentParser:
         "syncrun",
         type=_reference_argument,
         metavar="SYNCRUN",
-        help="NAME, syncrun/NAME, sr/NAME or tenant/NAME (its newest)",
+        help="NAME, syncrun/NAME, sr/NAME or tenant/NAME (its current run)",
     )
     plan.set_defaults(handler=cmd_plan)
 
@@ -883,7 +883,7 @@ def argument_parser() -> argparse.ArgumentParser:
         "syncrun",
         type=_reference_argument,
         metavar="SYNCRUN",
-        help="NAME, syncrun/NAME, sr/NAME or tenant/NAME (its newest)",
+        help="NAME, syncrun/NAME, sr/NAME or tenant/NAME (its current run)",
     )
     logs.add_argument("-f", "--follow", action="store_true", help="print new entries until the run finishes")
     logs.set_defaults(handler=cmd_logs)

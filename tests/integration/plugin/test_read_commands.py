@@ -364,7 +364,7 @@ def test_plan_of_a_run_without_one_fails(namespace: str) -> None:
     assert 'SyncRun "nope" not found' in missing.stderr
     a_tenant = plugin(namespace, "plan", "contoso")
     assert a_tenant.returncode == 1
-    assert "Tenant contoso exists: tenant/contoso names its newest SyncRun" in a_tenant.stderr
+    assert "Tenant contoso exists: tenant/contoso names its current SyncRun" in a_tenant.stderr
     bad_type = plugin(namespace, "plan", "pod/contoso-1")
     assert bad_type.returncode == 2
     assert "expected NAME or TYPE/NAME" in bad_type.stderr
