@@ -10,6 +10,7 @@ import json
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -82,7 +83,12 @@ class Cluster:
     def __init__(self, connection: Connection) -> None:
         self.namespace = connection.namespace
         self._custom = client.CustomObjectsApi(connection.api_client)
-        self._core = client.CoreV1Api(connection.api_client)
+        self._api_client = connection.api_client
+
+    @cached_property
+    def _core(self) -> Any:
+        """Only `logs` reads core objects (Events), and CoreV1Api costs over a second of imports."""
+        return client.CoreV1Api(self._api_client)
 
     def _call(self, what: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
         try:
