@@ -162,6 +162,9 @@ def tenant_sync_status(tenant: Body) -> TenantSyncStatus:
 
 # --- plan ---------------------------------------------------------------------------------------------
 
+PLANS_BRANCH = "tenantsync/plans"
+"""Where the operator commits each whole plan (SyncRun `status.plan.file` at `status.plan.commit`)."""
+
 ACTION_MARKS: Mapping[str, tuple[str, str]] = {
     "create": ("+", "green"),
     "update": ("~", "yellow"),
@@ -206,8 +209,15 @@ def plan_lines(run: Body) -> list[Line]:
         lines.append(Line(""))
         lines.append(Line(f'{mark} {action} {change.get("type", "?")} "{title}"', f"bold {style}".strip()))
         lines.append(Line(f"    id: {change.get('id', '?')}"))
+        values: Sequence[Mapping[str, Any]] = change.get("values") or []
         fields = change.get("changedFields") or []
-        if fields:
+        if values:
+            lines.append(Line("    fields:" if action in ("create", "delete") else "    changed fields:"))
+            lines.extend(
+                Line(f"      {mark} {value.get('path', '?')}: {_transition(action, value)}", style)
+                for value in values
+            )
+        elif fields:
             lines.append(Line("    changed fields:"))
             lines.extend(Line(f"      {mark} {field}", style) for field in fields)
         result = results.get((str(change.get("type", "")), str(change.get("id", "")), action))
@@ -221,9 +231,30 @@ def plan_lines(run: Body) -> list[Line]:
     lines.append(Line(""))
     summary = ", ".join(f"{counts[a]} to {a}" for a in ("create", "update", "delete"))
     total = plan.get("changeCount", len(changes))
+    if plan.get("truncated"):
+        summary = f"the {len(changes)} shown: {summary}"
+        lines.append(
+            Line(
+                f"Showing the first {len(changes)} of {total} changes. The whole plan is {plan.get('file') or '?'}"
+                f" at commit {plan.get('commit') or '?'} of branch {PLANS_BRANCH} in the Tenant's repository.",
+                "yellow",
+            )
+        )
     lines.append(Line(f"Plan: {total} change{'s' if total != 1 else ''} ({summary})", "bold"))
     lines.append(Line(f"Digest: {plan.get('digest') or '(none)'}"))
     return lines
+
+
+def _transition(action: str, value: Mapping[str, Any]) -> str:
+    """A field's old and new value as the plan recorded them (JSON, shortened, secrets withheld)."""
+    old, new = value.get("old"), value.get("new")
+    if action == "delete":
+        return str(old)
+    if old is None:
+        return str(new)
+    if new is None:
+        return f"{old} (removed)"
+    return f"{old} → {new}"
 
 
 # --- sign-in ------------------------------------------------------------------------------------------

@@ -301,7 +301,10 @@ PLAN = {
          "displayName": "Head office", "changedFields": []},
         {"action": "update", "type": "conditionalAccessPolicies", "id": "5b1a9c3e-0000-4000-8000-000000000002",
          "displayName": "Require MFA for admins",
-         "changedFields": ["state", "conditions.locations.excludeLocations"]},
+         "changedFields": ["state", "conditions.locations.excludeLocations"],
+         "values": [{"path": "state", "old": '"enabledForReportingButNotEnforced"', "new": '"enabled"'},
+                    {"path": "conditions.locations.excludeLocations", "old": "[]",
+                     "new": '["8c2d6a1e-0000-4000-8000-000000000001"]'}]},
         {"action": "delete", "type": "deviceCompliancePolicies", "id": "2f4e6d8c-0000-4000-8000-000000000003",
          "displayName": "Legacy Windows 8 compliance", "changedFields": []},
     ],
@@ -331,15 +334,17 @@ def test_plan_is_a_readable_diff(namespace: str) -> None:
         '~ update conditionalAccessPolicies "Require MFA for admins"\n'
         "    id: 5b1a9c3e-0000-4000-8000-000000000002\n"
         "    changed fields:\n"
-        "      ~ state\n"
-        "      ~ conditions.locations.excludeLocations\n"
+        '      ~ state: "enabledForReportingButNotEnforced" → "enabled"\n'
+        '      ~ conditions.locations.excludeLocations: [] → ["8c2d6a1e-0000-4000-8000-000000000001"]\n'
     ) in out
     assert '- delete deviceCompliancePolicies "Legacy Windows 8 compliance"' in out
     assert "Plan: 3 changes (1 to create, 1 to update, 1 to delete)" in out
     assert out.splitlines()[-1] == "Digest: sha256:5e0c1f7a9d2b"
 
     as_json = json.loads(plugin(namespace, "plan", "contoso-20261123-060000", "-o", "json").stdout)
-    assert as_json["plan"] == PLAN
+    # The plan as status holds it (the API server adds its defaults, e.g. truncated: false).
+    assert {key: as_json["plan"][key] for key in PLAN} == PLAN
+    assert as_json["plan"]["truncated"] is False
     assert (as_json["tenant"], as_json["phase"]) == ("contoso", "PendingApproval")
 
     # TYPE/NAME as kubectl spells it; tenant/NAME is that Tenant's newest run.

@@ -149,6 +149,51 @@ def test_plan_shows_deploy_results_once_deployed() -> None:
     assert "deploy result: Conflict — changed in the tenant since the plan" in text
 
 
+VALUED_PLAN = {
+    "digest": "sha256:def456",
+    "changeCount": 120,
+    "truncated": True,
+    "file": "tenants/contoso/plans/contoso-1.json",
+    "commit": "5e0c1f7a9d2b",
+    "changes": [
+        {"action": "create", "type": "namedLocations", "id": "loc-1", "displayName": "Head office",
+         "changedFields": ["displayName", "isTrusted"],
+         "values": [{"path": "displayName", "new": '"Head office"'}, {"path": "isTrusted", "new": "true"}]},
+        {"action": "update", "type": "conditionalAccessPolicies", "id": "ca-1", "displayName": "Require MFA",
+         "changedFields": ["state", "conditions.users.excludeGroups"],
+         "values": [{"path": "state", "old": '"enabledForReportingButNotEnforced"', "new": '"enabled"'},
+                    {"path": "conditions.users.excludeGroups", "old": '["g-1"]'}]},
+        {"action": "delete", "type": "deviceConfigurations", "id": "dc-9", "changedFields": ["."],
+         "values": [{"path": ".", "old": '{"displayName": "Legacy"}'}]},
+    ],
+}  # fmt: skip
+
+
+def test_plan_shows_old_and_new_values() -> None:
+    text = "\n".join(line.text for line in plan_lines(_run(phase="PendingApproval", plan=VALUED_PLAN)))
+    assert '    fields:\n      + displayName: "Head office"\n      + isTrusted: true\n' in text
+    assert (
+        '    changed fields:\n      ~ state: "enabledForReportingButNotEnforced" → "enabled"\n'
+        '      ~ conditions.users.excludeGroups: ["g-1"] (removed)\n'
+    ) in text
+    assert '      - .: {"displayName": "Legacy"}' in text
+
+
+def test_a_truncated_plan_says_where_the_whole_plan_is() -> None:
+    lines = plan_lines(_run(phase="PendingApproval", plan=VALUED_PLAN))
+    notice = next(line for line in lines if line.text.startswith("Showing"))
+    assert notice.text == (
+        "Showing the first 3 of 120 changes. The whole plan is tenants/contoso/plans/contoso-1.json at commit"
+        " 5e0c1f7a9d2b of branch tenantsync/plans in the Tenant's repository."
+    )
+    assert notice.style == "yellow"
+    assert "Plan: 120 changes (the 3 shown: 1 to create, 1 to update, 1 to delete)" in [
+        line.text for line in lines
+    ]
+    untruncated = [line.text for line in plan_lines(_run(plan=PLAN))]
+    assert not any(text.startswith("Showing") for text in untruncated)
+
+
 def test_empty_plan_and_no_plan() -> None:
     empty = "\n".join(
         line.text for line in plan_lines(_run(phase="Succeeded", plan={"digest": "d", "changes": []}))
