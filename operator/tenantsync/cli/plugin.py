@@ -8,6 +8,7 @@ SPEC §2 (sync-requested-at on a Tenant, approval on a SyncRun), nothing else. E
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -16,7 +17,16 @@ from typing import Any
 
 from rich.text import Text
 
-from tenantsync.api import APPROVAL, SYNC_REQUESTED_AT, Decision, Mode, ResourceType, RunPhase
+from tenantsync.api import (
+    APPROVAL,
+    APPROVAL_DIGEST,
+    FURTHER_APPROVAL_PREFIX,
+    SYNC_REQUESTED_AT,
+    Decision,
+    Mode,
+    ResourceType,
+    RunPhase,
+)
 from tenantsync.cli.plugin_cluster import Body, Cluster, connect
 from tenantsync.cli.plugin_errors import (
     MEANINGS,
@@ -37,6 +47,7 @@ from tenantsync.cli.plugin_format import (
     has_error,
     human_duration,
     human_phase,
+    names_digest,
     parse_resources,
     parse_time,
     permission_report,
@@ -53,6 +64,8 @@ from tenantsync.cli.plugin_refs import Kind, Reference, parse_reference
 from tenantsync.cli.plugin_table import Cell, Column, Layout
 
 POLL_SECONDS = 1.0
+ANNOTATION_NAME = re.compile(r"[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?")
+"""The name part of an annotation key (what follows the `prefix/`)."""
 
 
 def _now() -> datetime:
@@ -440,6 +453,7 @@ DECISIONS: dict[str, tuple[Decision, str, str]] = {
 def cmd_decide(args: argparse.Namespace, cluster: Cluster, ui: Terminal) -> int:
     decision, done, consequence = DECISIONS[args.command]
     name = _name(_run(cluster, args.syncrun))
+    shown: str | None = getattr(args, "digest", None)
     for _ in range(3):
         run = cluster.get(Kind.SYNC_RUN, name)
         phase = _phase(run)
@@ -448,7 +462,18 @@ def cmd_decide(args: argparse.Namespace, cluster: Cluster, ui: Terminal) -> int:
                 f"SyncRun {name} is {human_phase(phase)} (phase {phase or 'not set yet'}), not Pending"
                 f" approval: there is nothing to {args.command}."
             )
-        existing = (run["metadata"].get("annotations") or {}).get(APPROVAL)
+        plan = (run.get("status") or {}).get("plan") or {}
+        digest = str(plan.get("digest") or "")
+        if shown is not None and not names_digest(shown, digest):
+            raise PluginError(
+                f"SyncRun {name} waits for approval of plan {digest[:12]}, not {shown}: review that plan"
+                f" ({_hint(cluster, 'plan')} {name}) and approve it."
+            )
+        annotations = run["metadata"].get("annotations") or {}
+        existing = annotations.get(APPROVAL)
+        needed = _required_approvals(cluster, run) if existing == decision.value == Decision.APPROVE else 1
+        if needed > 1:
+            return _further_approval(cluster, ui, run, digest, needed)
         if existing == decision.value:
             ui.text(f"SyncRun {name} already carries {APPROVAL}={existing}; the operator acts on it shortly.")
             return ExitCode.OK
@@ -457,19 +482,47 @@ def cmd_decide(args: argparse.Namespace, cluster: Cluster, ui: Terminal) -> int:
                 f"SyncRun {name} already carries {APPROVAL}={existing}, which the operator has not acted on"
                 " yet; pass --overwrite to change the decision."
             )
+        # An approval names the plan it is for: the one read here, at this resourceVersion.
+        written = {APPROVAL: decision.value}
+        if decision == Decision.APPROVE:
+            written[APPROVAL_DIGEST] = shown or digest
         try:
-            cluster.annotate(
-                Kind.SYNC_RUN, name, {APPROVAL: decision.value}, run["metadata"]["resourceVersion"]
-            )
+            cluster.annotate(Kind.SYNC_RUN, name, written, run["metadata"]["resourceVersion"])
         except ObjectChanged:
             continue  # The operator wrote to the run meanwhile: read it again and re-check its phase.
-        plan = (run.get("status") or {}).get("plan") or {}
         ui.text(
-            f"{done} SyncRun {name} (plan {plan.get('digest') or '-'}, {plan.get('changeCount', 0)}"
-            f" changes): {consequence}"
+            f"{done} SyncRun {name} (plan {digest or '-'}, {plan.get('changeCount', 0)} changes): {consequence}"
         )
         return ExitCode.OK
     raise PluginError(f"SyncRun {name} kept changing while being annotated; try again.")
+
+
+def _required_approvals(cluster: Cluster, run: Body) -> int:
+    try:
+        spec = cluster.get(Kind.TENANT, _tenant_of(run)).get("spec") or {}
+    except ObjectNotFound:
+        return 1
+    return int(spec.get("requiredApprovals") or 1)
+
+
+def _further_approval(cluster: Cluster, ui: Terminal, run: Body, digest: str, needed: int) -> int:
+    """A Tenant that needs several approvers: each one after the first adds their own annotation,
+    named after the user the API server says they are, so no approval overwrites another."""
+    name = _name(run)
+    user = cluster.username()
+    if not ANNOTATION_NAME.fullmatch(user):
+        raise PluginError(
+            f"your Kubernetes user name {user!r} cannot be part of an annotation key"
+            f" ({FURTHER_APPROVAL_PREFIX}<name>: letters, digits, '-', '_' and '.', at most 63), so this"
+            " plugin cannot record your approval; ask an administrator to record it."
+        )
+    key = f"{FURTHER_APPROVAL_PREFIX}{user}"
+    cluster.annotate(Kind.SYNC_RUN, name, {key: digest[:12]}, run["metadata"]["resourceVersion"])
+    ui.text(
+        f"Added the approval of {user} to SyncRun {name} (plan {digest[:12]}); the operator deploys once"
+        f" {needed} people have approved this plan."
+    )
+    return ExitCode.OK
 
 
 # --- login --------------------------------------------------------------------------------------------
@@ -849,6 +902,12 @@ def argument_parser() -> argparse.ArgumentParser:
         decide.add_argument(
             "--overwrite", action="store_true", help="replace a decision the operator has not acted on yet"
         )
+        if verb == "approve":
+            decide.add_argument(
+                "--digest",
+                metavar="PREFIX",
+                help="the plan you reviewed (its digest, at least 8 characters): refused if the plan is another",
+            )
         decide.set_defaults(handler=cmd_decide)
 
     login = commands.add_parser(

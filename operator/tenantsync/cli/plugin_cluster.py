@@ -179,6 +179,17 @@ class Cluster:
         )
         return result
 
+    def username(self) -> str:
+        """Who the API server says this user is (a SelfSubjectReview, as `kubectl auth whoami`)."""
+        review = self._call(
+            "SelfSubjectReview",
+            client.AuthenticationV1Api(self._api_client).create_self_subject_review,
+            {"apiVersion": "authentication.k8s.io/v1", "kind": "SelfSubjectReview"},
+            _preload_content=False,
+        )
+        username: str = json.loads(review.data)["status"]["userInfo"]["username"]
+        return username
+
     def runs_of(self, tenant: str) -> list[Body]:
         """The Tenant's SyncRuns, oldest first (by spec.tenantRef: runs made by hand count too)."""
         runs = [

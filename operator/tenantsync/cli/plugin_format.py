@@ -245,6 +245,16 @@ def plan_lines(run: Body) -> list[Line]:
     return lines
 
 
+MIN_DIGEST_PREFIX = 8
+"""As the operator reads `tenantsync.io/approval-digest`: a start of at least 8 characters names a plan."""
+
+
+def names_digest(prefix: str, digest: str) -> bool:
+    """`sha256:5e0c1f7a` names `sha256:5e0c1f7a9d2b...`, as a Git commit abbreviation names a commit."""
+    prefix = prefix.strip().lower()
+    return len(prefix) >= MIN_DIGEST_PREFIX and digest.lower().startswith(prefix)
+
+
 def _transition(action: str, value: Mapping[str, Any]) -> str:
     """A field's old and new value as the plan recorded them (JSON, shortened, secrets withheld)."""
     old, new = value.get("old"), value.get("new")

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tenantsync.api.annotations import APPROVAL, SYNC_REQUESTED_AT
+from tenantsync.api import APPROVAL, APPROVAL_DIGEST, SYNC_REQUESTED_AT
 from tests.integration.plugin.plugin_support import (
     RunningPlugin,
     annotations_of,
@@ -23,7 +23,7 @@ from tests.integration.plugin.plugin_support import (
     make_tenant,
     plugin,
 )
-from tests.support.cluster import wait_for
+from tests.support.cluster import kubectl, wait_for
 from tests.support.operator import OperatorProcess
 from tests.support.resources import Resources
 
@@ -277,7 +277,38 @@ def test_decisions_set_the_approval_annotation(
     result = plugin(namespace, verb, "sr/contoso-1")
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith(said)
-    assert annotations_of(resources, "syncruns", "contoso-1")[APPROVAL] == value
+    annotations = annotations_of(resources, "syncruns", "contoso-1")
+    assert annotations[APPROVAL] == value
+    # An approval names the plan it was given for; a rejection needs no plan.
+    assert annotations.get(APPROVAL_DIGEST) == ("sha256:1d2c3b4a" if verb == "approve" else None)
+
+
+def test_approve_binds_to_the_plan_reviewed(resources: Resources, namespace: str) -> None:
+    make_run(resources, "contoso-1", "contoso", PENDING_APPROVAL)
+    for digest in ("sha256:9999", "sha256:"):
+        other = plugin(namespace, "approve", "contoso-1", "--digest", digest)
+        assert other.returncode == 1
+        assert f"waits for approval of plan sha256:1d2c3, not {digest}: review that plan" in other.stderr
+    assert APPROVAL not in annotations_of(resources, "syncruns", "contoso-1")
+    reviewed = plugin(namespace, "approve", "contoso-1", "--digest", "SHA256:1D2C")
+    assert reviewed.returncode == 0, reviewed.stderr
+    annotations = annotations_of(resources, "syncruns", "contoso-1")
+    assert (annotations[APPROVAL], annotations[APPROVAL_DIGEST]) == ("approve", "SHA256:1D2C")
+    usage = plugin(namespace, "reject", "contoso-1", "--digest", "sha256:1d2c")
+    assert usage.returncode == 2
+
+
+def test_a_further_approver_adds_their_own_approval(resources: Resources, namespace: str) -> None:
+    make_tenant(resources, "fabrikam", {"phase": "PendingApproval"}, requiredApprovals=2)
+    make_run(resources, "fabrikam-1", "fabrikam", PENDING_APPROVAL)
+    assert plugin(namespace, "approve", "fabrikam-1").returncode == 0
+    second = plugin(namespace, "approve", "tenant/fabrikam", "--digest", "sha256:1d2c3b4a")
+    assert second.returncode == 0, second.stderr
+    user = kubectl("auth", "whoami", "-o", "jsonpath={.status.userInfo.username}").stdout
+    assert second.stdout.startswith(f"Added the approval of {user} to SyncRun fabrikam-1 (plan sha256:1d2c3)")
+    annotations = annotations_of(resources, "syncruns", "fabrikam-1")
+    assert annotations[f"approval.tenantsync.io/{user}"] == "sha256:1d2c3"
+    assert annotations[APPROVAL] == "approve"
 
 
 @pytest.mark.parametrize("verb", ["approve", "reject", "revert"])

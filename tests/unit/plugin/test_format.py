@@ -16,6 +16,7 @@ from tenantsync.cli.plugin_format import (
     error_text,
     human_duration,
     human_phase,
+    names_digest,
     parse_resources,
     permission_report,
     plan_lines,
@@ -192,6 +193,14 @@ def test_a_truncated_plan_says_where_the_whole_plan_is() -> None:
     ]
     untruncated = [line.text for line in plan_lines(_run(plan=PLAN))]
     assert not any(text.startswith("Showing") for text in untruncated)
+
+
+def test_a_digest_start_of_eight_characters_names_the_plan() -> None:
+    digest = "5e0c1f7a9d2b4c6e"
+    assert names_digest("5e0c1f7a", digest)
+    assert names_digest(" 5E0C1F7A9D ", digest)
+    assert not names_digest("5e0c1f7", digest)
+    assert not names_digest("5e0c1f7b", digest)
 
 
 def test_empty_plan_and_no_plan() -> None:
