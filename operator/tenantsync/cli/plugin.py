@@ -1,125 +1,80 @@
 """`kubectl-tenantsync`: the kubectl plugin people drive tenantsync with (`kubectl tenantsync ...`).
 
-Read commands (status, plan, error, logs, permissions) take `-o json|yaml`; writes are the two
-annotations of SPEC §2 (sync-requested-at on a Tenant, approval on a SyncRun), nothing else. Exit code
-0 means done, 1 means the cluster said no or the run failed (the message says why), 130 interrupted.
+It behaves like kubectl: global flags anywhere on the line, `TYPE/NAME` wherever a name goes, kubectl's
+`-o` formats, tables that fit the terminal, `-w` and `-f` to follow. Writes are the two annotations of
+SPEC §2 (sync-requested-at on a Tenant, approval on a SyncRun), nothing else. Exit codes: plugin_errors.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
+import re
 import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-import yaml
-from rich.console import Console
-from rich.table import Table
 from rich.text import Text
 
-from tenantsync.api import APPROVAL, SYNC_REQUESTED_AT, Decision, Mode, ResourceType, RunPhase
-from tenantsync.cli.plugin_cluster import (
-    Body,
-    Cluster,
+from tenantsync.api import (
+    APPROVAL,
+    APPROVAL_DIGEST,
+    FURTHER_APPROVAL_PREFIX,
+    SYNC_REQUESTED_AT,
+    Decision,
+    Mode,
+    ResourceType,
+    RunPhase,
+)
+from tenantsync.cli.plugin_cluster import Body, Cluster, connect
+from tenantsync.cli.plugin_errors import (
+    MEANINGS,
+    ExitCode,
     ObjectChanged,
     ObjectNotFound,
     PluginError,
-    connect,
+    WaitTimedOut,
 )
 from tenantsync.cli.plugin_format import (
     MICROSOFT_GRAPH_APP_ID,
     PENDING_RUN_PHASES,
-    Line,
+    TimelineEntry,
     age,
+    error_code,
     error_text,
+    event_time,
     has_error,
     human_duration,
     human_phase,
+    names_digest,
     parse_resources,
     parse_time,
     permission_report,
     phase_style,
     plan_lines,
+    sign_in_failed,
+    sign_in_succeeded,
     tenant_sync_status,
     timeline,
 )
+from tenantsync.cli.plugin_output import Output, Terminal, emit, emit_next, object_list
+from tenantsync.cli.plugin_pages import troubleshooting_page
+from tenantsync.cli.plugin_refs import Kind, Reference, parse_reference
+from tenantsync.cli.plugin_table import Cell, Column, Layout
 
 POLL_SECONDS = 1.0
-NO_COLOUR_WIDTH = 1000
-"""Output that is not a terminal is not wrapped: one table row stays one line for grep and scripts."""
-
-
-class Terminal:
-    """stdout for results, stderr for progress and errors; colour and spinners only on a terminal."""
-
-    def __init__(self) -> None:
-        self.out = Console(highlight=False, markup=False, emoji=False)
-        if not self.out.is_terminal:
-            self.out = Console(highlight=False, markup=False, emoji=False, width=NO_COLOUR_WIDTH)
-        self.err = Console(stderr=True, highlight=False, markup=False, emoji=False)
-        if not self.err.is_terminal:
-            self.err = Console(stderr=True, highlight=False, markup=False, emoji=False, width=NO_COLOUR_WIDTH)
-
-    def table(self, table: Table) -> None:
-        if self.out.is_terminal:
-            self.out.print(table)
-            return
-        # Columns are padded to their width: drop the trailing blanks that padding leaves elsewhere.
-        with self.out.capture() as captured:
-            self.out.print(table)
-        sys.stdout.write("".join(line.rstrip() + "\n" for line in captured.get().splitlines()))
-
-    def lines(self, lines: Sequence[Line]) -> None:
-        for line in lines:
-            self.out.print(Text(line.text, style=line.style))
-
-    def note(self, text: str, style: str = "") -> None:
-        self.err.print(Text(text, style=style))
-
-    @contextmanager
-    def waiting(self, text: str) -> Iterator[None]:
-        """A spinner on a terminal; elsewhere the same words once, so logs show what the wait was for."""
-        if self.err.is_terminal:
-            with self.err.status(text):
-                yield
-        else:
-            self.err.print(text)
-            yield
-
-
-def emit(data: Any, output: str) -> None:
-    if output == "json":
-        sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
-    else:
-        sys.stdout.write(yaml.safe_dump(data, sort_keys=False, default_flow_style=False))
-
-
-WRAPPING_COLUMNS = frozenset({"MESSAGE", "NEEDED BY"})
-
-
-Cell = str | Text
-
-
-def _table(headers: Sequence[str], rows: Sequence[Sequence[Cell]]) -> Table:
-    """kubectl's borderless columns. On a narrow terminal only the prose wraps; names and times stay whole."""
-    table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold", padding=(0, 2, 0, 0))
-    for index, header in enumerate(headers):
-        if header in WRAPPING_COLUMNS:
-            table.add_column(header, overflow="fold", ratio=1)
-        else:
-            width = max([len(header), *(len(str(row[index])) for row in rows)])
-            table.add_column(header, no_wrap=True, min_width=width)
-    for row in rows:
-        table.add_row(*row)
-    return table
+ANNOTATION_NAME = re.compile(r"[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?")
+"""The name part of an annotation key (what follows the `prefix/`)."""
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+def _name(obj: Body) -> str:
+    name: str = obj["metadata"]["name"]
+    return name
 
 
 def _phase(obj: Body) -> str | None:
@@ -130,6 +85,16 @@ def _phase(obj: Body) -> str | None:
 def _finished(run: Body) -> bool:
     phase = _phase(run)
     return phase in {p.value for p in RunPhase} and RunPhase(phase).finished
+
+
+def _failed(run: Body) -> bool:
+    phase = _phase(run)
+    return phase in {p.value for p in RunPhase} and RunPhase(phase).failed
+
+
+def _tenant_of(run: Body) -> str:
+    tenant: str = ((run.get("spec") or {}).get("tenantRef") or {}).get("name", "")
+    return tenant
 
 
 def _hint(cluster: Cluster, command: str) -> str:
@@ -147,41 +112,177 @@ class Deadline:
         return self._end is not None and time.monotonic() >= self._end
 
 
+# --- what a name on the command line means -----------------------------------------------------------
+
+
+def _reference_argument(text: str) -> Reference:
+    """A command-line name; a TYPE that is not ours is bad usage (exit 2), found before any API call."""
+    try:
+        return parse_reference(text)
+    except PluginError as problem:
+        raise argparse.ArgumentTypeError(str(problem)) from problem
+
+
+def _tenant_argument(text: str) -> str:
+    """NAME or tenant/NAME."""
+    reference = _reference_argument(text)
+    if reference.kind is Kind.SYNC_RUN:
+        raise argparse.ArgumentTypeError(
+            f"{text}: this command takes a Tenant (NAME or tenant/NAME), not a SyncRun"
+        )
+    return reference.name
+
+
+def _current_run(cluster: Cluster, tenant: str) -> Body:
+    """The run a person means by `tenant/NAME`: the active one (a Tenant has at most one), else the
+    one the Tenant's status names last, else the newest by creation (whose time has 1 s resolution)."""
+    last = (cluster.get(Kind.TENANT, tenant).get("status") or {}).get("lastSyncRun")
+    runs = cluster.runs_of(tenant)
+    if not runs:
+        raise ObjectNotFound(
+            f"Tenant {tenant} has no SyncRun yet; start one with: {_hint(cluster, 'sync')} {tenant}"
+        )
+    active = [r for r in runs if not _finished(r)]
+    named = [r for r in runs if _name(r) == last]
+    return (active or named or runs)[-1]
+
+
+def _run(cluster: Cluster, reference: Reference) -> Body:
+    """NAME, syncrun/NAME or sr/NAME: that SyncRun; tenant/NAME: the Tenant's current SyncRun."""
+    if reference.kind is Kind.TENANT:
+        return _current_run(cluster, reference.name)
+    try:
+        return cluster.get(Kind.SYNC_RUN, reference.name)
+    except ObjectNotFound as missing:
+        if reference.kind is None and _exists(cluster, Kind.TENANT, reference.name):
+            raise ObjectNotFound(
+                f"{missing}; Tenant {reference.name} exists: tenant/{reference.name} names its current SyncRun"
+            ) from None
+        raise
+
+
+def _exists(cluster: Cluster, kind: Kind, name: str) -> bool:
+    try:
+        cluster.get(kind, name)
+    except ObjectNotFound:
+        return False
+    return True
+
+
 # --- status -------------------------------------------------------------------------------------------
+
+STATUS_COLUMNS = (
+    Column("NAMESPACE"),
+    Column("TENANT"),
+    Column("SYNC STATUS", min_width=max(len(human_phase(p)) for p in RunPhase)),
+    Column("MESSAGE", priority=1, prose=True),
+    Column("LAST SYNC", priority=2),
+    Column("LAST SUCCESS", priority=4),
+    Column("LAST RUN", priority=3),
+    Column("MODE", wide=True),
+    Column("APPROVAL", wide=True),
+    Column("SCHEDULE", wide=True),
+)
+
+
+def _status_cells(tenant: Body, now: datetime, all_namespaces: bool) -> list[Cell]:
+    row = tenant_sync_status(tenant)
+    spec = tenant.get("spec") or {}
+    cells: list[Cell] = [
+        row.namespace,
+        row.name,
+        Text(row.status, style=phase_style(row.phase)),
+        row.message,
+        age(row.last_sync_time, now),
+        age(row.last_successful_sync_time, now),
+        row.last_sync_run or "-",
+        spec.get("mode") or Mode.MANAGED.value,
+        spec.get("approval") or "Manual",
+        spec.get("schedule") or "-",
+    ]
+    return cells if all_namespaces else cells[1:]
+
+
+def _status_columns(all_namespaces: bool) -> Sequence[Column]:
+    return STATUS_COLUMNS if all_namespaces else STATUS_COLUMNS[1:]
+
+
+def _shown_state(tenant: Body) -> tuple[Any, ...]:
+    """What a status row shows, but for the ages: `-w` prints a row again only when this changes."""
+    status = tenant.get("status") or {}
+    keys = ("phase", "message", "lastSyncRun", "lastSyncTime", "lastSuccessfulSyncTime")
+    return (tenant.get("spec"), *(status.get(key) for key in keys))
 
 
 def cmd_status(args: argparse.Namespace, cluster: Cluster, ui: Terminal) -> int:
-    if args.tenant:
-        tenants = [cluster.get("Tenant", "tenants", args.tenant)]
+    tenant: str | None = args.tenant
+    if tenant is not None:
+        tenants = [cluster.get(Kind.TENANT, tenant)]
+        version = tenants[0]["metadata"]["resourceVersion"]
     else:
-        tenants = sorted(
-            cluster.list_all("tenants", args.all_namespaces),
-            key=lambda t: (t["metadata"].get("namespace", ""), t["metadata"]["name"]),
-        )
-    rows = [tenant_sync_status(t) for t in tenants]
-    if args.output:
-        emit(rows[0].as_dict() if args.tenant else {"items": [r.as_dict() for r in rows]}, args.output)
-        return 0
-    if not rows:
+        tenants, version = cluster.list_objects(Kind.TENANT, args.all_namespaces)
+        tenants.sort(key=lambda t: (t["metadata"].get("namespace", ""), _name(t)))
+    output = args.output
+    table: Layout | None = None
+    if output is not None and output.document:
+        emit(tenants[0] if tenant is not None else object_list(tenants), output)
+    elif output == Output.NAME:
+        ui.names(tenants)
+    elif not tenants:
         where = "any namespace" if args.all_namespaces else f"namespace {cluster.namespace!r}"
         ui.note(f"No tenants found in {where}.")
-        return 0
-    now = _now()
-    headers = ["TENANT", "SYNC STATUS", "MESSAGE", "LAST SYNC", "LAST SUCCESS", "LAST RUN"]
-    table_rows: list[list[Cell]] = []
-    for row in rows:
-        cells: list[Cell] = [
-            row.name,
-            Text(row.status, style=phase_style(row.phase)),
-            row.message,
-            age(row.last_sync_time, now),
-            age(row.last_successful_sync_time, now),
-            row.last_sync_run or "-",
-        ]
-        table_rows.append([row.namespace, *cells] if args.all_namespaces else cells)
-    table = _table(["NAMESPACE", *headers] if args.all_namespaces else headers, table_rows)
-    ui.table(table)
-    return 0
+    else:
+        now = _now()
+        rows = [_status_cells(t, now, args.all_namespaces) for t in tenants]
+        table = ui.table(_status_columns(args.all_namespaces), rows, wide=output == Output.WIDE)
+    if args.watch:
+        ui.flush()
+        return _watch_status(args, cluster, ui, tenants, version, table)
+    return ExitCode.OK
+
+
+def _watch_status(
+    args: argparse.Namespace,
+    cluster: Cluster,
+    ui: Terminal,
+    tenants: list[Body],
+    version: str,
+    table: Layout | None,
+) -> int:
+    """kubectl's `-w`: after the list, one more row (or document, or name) each time a Tenant changes."""
+    shown = {(t["metadata"].get("namespace"), _name(t)): _shown_state(t) for t in tenants}
+    only: str | None = args.tenant
+
+    def show(tenant: Body) -> None:
+        nonlocal table
+        key = (tenant["metadata"].get("namespace"), _name(tenant))
+        if (only is not None and key[1] != only) or shown.get(key) == _shown_state(tenant):
+            return
+        shown[key] = _shown_state(tenant)
+        if args.output is not None and args.output.document:
+            emit_next(tenant, args.output)
+        elif args.output == Output.NAME:
+            ui.names([tenant])
+        else:
+            cells = _status_cells(tenant, _now(), args.all_namespaces)
+            if table is None:
+                table = ui.table(
+                    _status_columns(args.all_namespaces), [cells], wide=args.output == Output.WIDE
+                )
+            else:
+                ui.row(table, cells)
+        ui.flush()
+
+    while True:
+        try:
+            for _, tenant in cluster.watch(Kind.TENANT, args.all_namespaces, version):
+                version = tenant["metadata"]["resourceVersion"]
+                show(tenant)
+        except ObjectChanged:
+            # Too long since the last event to resume: list again and show what changed meanwhile.
+            tenants, version = cluster.list_objects(Kind.TENANT, args.all_namespaces)
+            for tenant in tenants:
+                show(tenant)
 
 
 # --- sync ---------------------------------------------------------------------------------------------
@@ -197,30 +298,45 @@ def _request_value(tenant: Body) -> str:
     return value if value not in taken else f"{value}-1"
 
 
+def runs_in_the_way(runs: Sequence[Body], before: set[str]) -> list[Body]:
+    """The active runs a sync request waits behind: any but the one the request itself starts.
+
+    The operator creates the requested run before it records the request as handled, so for a moment
+    the new run is active while the request still looks pending: it is not in its own way.
+    """
+    return [
+        run
+        for run in runs
+        if not _finished(run)
+        and (_name(run) in before or (run.get("spec") or {}).get("trigger") != "SyncRequest")
+    ]
+
+
 def _wait_for_new_run(
     cluster: Cluster, tenant: str, value: str, before: set[str], deadline: Deadline, ui: Terminal
 ) -> Body:
-    announced_active = False
+    announced: set[str] = set()
     with ui.waiting(f"Waiting for the operator to start a SyncRun for Tenant {tenant}..."):
         while True:
-            current = cluster.get("Tenant", "tenants", tenant)
+            handled = (cluster.get(Kind.TENANT, tenant).get("status") or {}).get("lastHandledSyncRequest")
             runs = cluster.runs_of(tenant)
-            new = [r for r in runs if r["metadata"]["name"] not in before]
-            handled = (current.get("status") or {}).get("lastHandledSyncRequest") == value
-            if handled and new:
-                requested = [r for r in new if (r.get("spec") or {}).get("trigger") == "SyncRequest"]
-                newest: Body = (requested or new)[-1]
-                return newest
-            active = [r for r in runs if not _finished(r)]
-            if active and not announced_active:
-                run = active[-1]
-                ui.note(
-                    f"SyncRun {run['metadata']['name']} is still {human_phase(_phase(run))}: the new sync"
-                    " starts when it has finished."
-                )
-                announced_active = True
+            if handled == value:
+                requested = [
+                    r
+                    for r in runs
+                    if _name(r) not in before and (r.get("spec") or {}).get("trigger") == "SyncRequest"
+                ]
+                if requested:
+                    return requested[-1]
+            for run in runs_in_the_way(runs, before):
+                if _name(run) not in announced:
+                    announced.add(_name(run))
+                    ui.note(
+                        f"SyncRun {_name(run)} is still {human_phase(_phase(run))}: the new sync starts when"
+                        " it has finished."
+                    )
             if deadline.passed():
-                raise PluginError(
+                raise WaitTimedOut(
                     f"no SyncRun started for Tenant {tenant!r} in time; the request stays on the Tenant"
                     f" ({SYNC_REQUESTED_AT}={value}). Is the operator running and watching namespace"
                     f" {cluster.namespace!r}?"
@@ -228,90 +344,93 @@ def _wait_for_new_run(
             time.sleep(POLL_SECONDS)
 
 
-def _outcome(args: argparse.Namespace, cluster: Cluster, run: Body, ui: Terminal) -> int:
+def _outcome(cluster: Cluster, run: Body, ui: Terminal) -> int:
     """The line a person reads at the end of a wait, and what to do next."""
-    name = run["metadata"]["name"]
-    tenant = (run.get("spec") or {}).get("tenantRef", {}).get("name", "")
+    name = _name(run)
     status = run.get("status") or {}
     phase = status.get("phase")
-    ui.out.print(
-        Text(f"SyncRun {name}: {human_phase(phase)}", style=phase_style(phase)),
-        Text(f"- {status.get('message') or ''}"),
+    ui.text(
+        Text.assemble(
+            (f"SyncRun {name}: {human_phase(phase)}", phase_style(phase)), f" - {status.get('message') or ''}"
+        )
     )
     if phase == RunPhase.PENDING_APPROVAL:
-        ui.out.print(f"Review the plan: {_hint(cluster, 'plan')} {name}")
-        ui.out.print(f"Then decide:     {_hint(cluster, 'approve|reject|revert')} {name}")
+        ui.text(f"Review the plan: {_hint(cluster, 'plan')} {name}")
+        ui.text(f"Then decide:     {_hint(cluster, 'approve|reject|revert')} {name}")
     elif phase == RunPhase.PENDING_AUTHENTICATION:
-        ui.out.print(f"Sign in: {_hint(cluster, 'login')} {tenant}")
+        ui.text(f"Sign in: {_hint(cluster, 'login')} {_tenant_of(run)}")
     elif phase == RunPhase.PENDING_ADMIN_CONSENT:
         authentication = status.get("authentication") or {}
         missing = authentication.get("missingPermissions") or []
         if missing:
-            ui.out.print(f"Missing permissions: {', '.join(missing)}")
+            ui.text(f"Missing permissions: {', '.join(missing)}")
         if authentication.get("adminConsentUrl"):
-            ui.out.print(f"Grant admin consent: {authentication['adminConsentUrl']}")
-    elif phase in (RunPhase.NEW_ERROR, RunPhase.PARTIALLY_SUCCESSFUL):
-        ui.out.print(f"Details: {_hint(cluster, 'error')} {name}")
-        return 1
-    return 0
+            ui.text(f"Grant admin consent: {authentication['adminConsentUrl']}")
+    elif _failed(run):
+        ui.text(f"Details: {_hint(cluster, 'error')} {name}")
+        return ExitCode.RUN_FAILED
+    return ExitCode.OK
 
 
 def _wait_for_outcome(cluster: Cluster, name: str, deadline: Deadline, ui: Terminal) -> Body:
     with ui.waiting(f"Waiting for SyncRun {name} to finish or to need a person..."):
         while True:
-            run = cluster.get("SyncRun", "syncruns", name)
-            phase = _phase(run)
-            if _finished(run) or phase in PENDING_RUN_PHASES:
+            run = cluster.get(Kind.SYNC_RUN, name)
+            if _finished(run) or _phase(run) in PENDING_RUN_PHASES:
                 return run
             if deadline.passed():
-                raise PluginError(
-                    f"SyncRun {name} is still {human_phase(phase)} after {deadline.seconds:g}s."
+                raise WaitTimedOut(
+                    f"SyncRun {name} is still {human_phase(_phase(run))} after {deadline.seconds:g}s."
                 )
             time.sleep(POLL_SECONDS)
 
 
 def cmd_sync(args: argparse.Namespace, cluster: Cluster, ui: Terminal) -> int:
-    tenant = cluster.get("Tenant", "tenants", args.tenant)
-    before = {r["metadata"]["name"] for r in cluster.runs_of(args.tenant)}
+    name: str = args.tenant
+    tenant = cluster.get(Kind.TENANT, name)
+    before = {_name(r) for r in cluster.runs_of(name)}
     value = _request_value(tenant)
-    cluster.annotate("Tenant", "tenants", args.tenant, {SYNC_REQUESTED_AT: value}, None)
-    ui.note(f"Requested a sync of Tenant {cluster.namespace}/{args.tenant} ({SYNC_REQUESTED_AT}={value}).")
+    cluster.annotate(Kind.TENANT, name, {SYNC_REQUESTED_AT: value}, None)
+    ui.note(f"Requested a sync of Tenant {cluster.namespace}/{name} ({SYNC_REQUESTED_AT}={value}).")
     deadline = Deadline(args.timeout)
-    run = _wait_for_new_run(cluster, args.tenant, value, before, deadline, ui)
-    name = run["metadata"]["name"]
-    sys.stdout.write(f"{name}\n")
-    sys.stdout.flush()
+    run = _wait_for_new_run(cluster, name, value, before, deadline, ui)
+    ui.text(_name(run))
+    ui.flush()
     if not args.wait:
-        return 0
-    return _outcome(args, cluster, _wait_for_outcome(cluster, name, deadline, ui), ui)
+        return ExitCode.OK
+    return _outcome(cluster, _wait_for_outcome(cluster, _name(run), deadline, ui), ui)
 
 
 # --- plan ---------------------------------------------------------------------------------------------
 
 
 def cmd_plan(args: argparse.Namespace, cluster: Cluster, ui: Terminal) -> int:
-    run = cluster.get("SyncRun", "syncruns", args.syncrun)
+    run = _run(cluster, args.syncrun)
+    name = _name(run)
     status = run.get("status") or {}
+    if args.output == Output.NAME:
+        ui.names([run])
+        return ExitCode.OK
     if status.get("plan") is None:
         raise PluginError(
-            f"SyncRun {args.syncrun} has no plan yet: it is {human_phase(status.get('phase'))}"
+            f"SyncRun {name} has no plan yet: it is {human_phase(status.get('phase'))}"
             f" (step {status.get('step') or 'Starting'})."
         )
-    if args.output:
+    if args.output is not None:
         emit(
             {
-                "syncRun": args.syncrun,
+                "syncRun": name,
                 "namespace": cluster.namespace,
-                "tenant": (run.get("spec") or {}).get("tenantRef", {}).get("name"),
+                "tenant": _tenant_of(run),
                 "phase": status.get("phase"),
                 "plan": status["plan"],
                 "deployResults": (status.get("deploy") or {}).get("results") or [],
             },
             args.output,
         )
-        return 0
+        return ExitCode.OK
     ui.lines(plan_lines(run))
-    return 0
+    return ExitCode.OK
 
 
 # --- approve / reject / revert --------------------------------------------------------------------------
@@ -333,45 +452,80 @@ DECISIONS: dict[str, tuple[Decision, str, str]] = {
 
 def cmd_decide(args: argparse.Namespace, cluster: Cluster, ui: Terminal) -> int:
     decision, done, consequence = DECISIONS[args.command]
-    name = args.syncrun
+    name = _name(_run(cluster, args.syncrun))
+    shown: str | None = getattr(args, "digest", None)
     for _ in range(3):
-        run = cluster.get("SyncRun", "syncruns", name)
+        run = cluster.get(Kind.SYNC_RUN, name)
         phase = _phase(run)
         if phase != RunPhase.PENDING_APPROVAL:
             raise PluginError(
                 f"SyncRun {name} is {human_phase(phase)} (phase {phase or 'not set yet'}), not Pending"
                 f" approval: there is nothing to {args.command}."
             )
-        existing = (run["metadata"].get("annotations") or {}).get(APPROVAL)
-        if existing == decision.value:
-            ui.out.print(
-                f"SyncRun {name} already carries {APPROVAL}={existing}; the operator acts on it shortly."
+        plan = (run.get("status") or {}).get("plan") or {}
+        digest = str(plan.get("digest") or "")
+        if shown is not None and not names_digest(shown, digest):
+            raise PluginError(
+                f"SyncRun {name} waits for approval of plan {digest[:12]}, not {shown}: review that plan"
+                f" ({_hint(cluster, 'plan')} {name}) and approve it."
             )
-            return 0
+        annotations = run["metadata"].get("annotations") or {}
+        existing = annotations.get(APPROVAL)
+        needed = _required_approvals(cluster, run) if existing == decision.value == Decision.APPROVE else 1
+        if needed > 1:
+            return _further_approval(cluster, ui, run, digest, needed)
+        if existing == decision.value:
+            ui.text(f"SyncRun {name} already carries {APPROVAL}={existing}; the operator acts on it shortly.")
+            return ExitCode.OK
         if existing in {d.value for d in Decision} and not args.overwrite:
             raise PluginError(
                 f"SyncRun {name} already carries {APPROVAL}={existing}, which the operator has not acted on"
                 " yet; pass --overwrite to change the decision."
             )
+        # An approval names the plan it is for: the one read here, at this resourceVersion.
+        written = {APPROVAL: decision.value}
+        if decision == Decision.APPROVE:
+            written[APPROVAL_DIGEST] = shown or digest
         try:
-            cluster.annotate(
-                "SyncRun", "syncruns", name, {APPROVAL: decision.value}, run["metadata"]["resourceVersion"]
-            )
+            cluster.annotate(Kind.SYNC_RUN, name, written, run["metadata"]["resourceVersion"])
         except ObjectChanged:
             continue  # The operator wrote to the run meanwhile: read it again and re-check its phase.
-        plan = (run.get("status") or {}).get("plan") or {}
-        ui.out.print(
-            f"{done} SyncRun {name} (plan {plan.get('digest') or '-'}, {plan.get('changeCount', 0)}"
-            f" changes): {consequence}"
+        ui.text(
+            f"{done} SyncRun {name} (plan {digest or '-'}, {plan.get('changeCount', 0)} changes): {consequence}"
         )
-        return 0
+        return ExitCode.OK
     raise PluginError(f"SyncRun {name} kept changing while being annotated; try again.")
 
 
-# --- login --------------------------------------------------------------------------------------------
+def _required_approvals(cluster: Cluster, run: Body) -> int:
+    try:
+        spec = cluster.get(Kind.TENANT, _tenant_of(run)).get("spec") or {}
+    except ObjectNotFound:
+        return 1
+    return int(spec.get("requiredApprovals") or 1)
 
-SIGNED_IN_STATES = frozenset({"SignedIn", "SignedInByDeviceCode"})
-FAILED_SIGN_IN_STATES = frozenset({"TimedOut", "Blocked"})
+
+def _further_approval(cluster: Cluster, ui: Terminal, run: Body, digest: str, needed: int) -> int:
+    """A Tenant that needs several approvers: each one after the first adds their own annotation,
+    named after the user the API server says they are, so no approval overwrites another."""
+    name = _name(run)
+    user = cluster.username()
+    if not ANNOTATION_NAME.fullmatch(user):
+        raise PluginError(
+            f"your Kubernetes user name {user!r} cannot be part of an annotation key"
+            f" ({FURTHER_APPROVAL_PREFIX}<name>: letters, digits, '-', '_' and '.', at most 63), so this"
+            " plugin cannot record your approval; ask an administrator to record it."
+        )
+    key = f"{FURTHER_APPROVAL_PREFIX}{user}"
+    cluster.annotate(Kind.SYNC_RUN, name, {key: digest[:12]}, run["metadata"]["resourceVersion"])
+    ui.text(
+        f"Added the approval of {user} to SyncRun {name} (plan {digest[:12]}); the operator deploys once"
+        f" {needed} people have approved this plan."
+    )
+    return ExitCode.OK
+
+
+# --- login --------------------------------------------------------------------------------------------
 
 
 def _user(run: Body) -> dict[str, Any]:
@@ -380,106 +534,107 @@ def _user(run: Body) -> dict[str, Any]:
 
 
 def cmd_login(args: argparse.Namespace, cluster: Cluster, ui: Terminal) -> int:
-    tenant = cluster.get("Tenant", "tenants", args.tenant)
-    runs = cluster.runs_of(args.tenant)
+    name: str = args.tenant
+    tenant = cluster.get(Kind.TENANT, name)
+    runs = cluster.runs_of(name)
     if not runs:
-        ui.out.print(
-            f"Tenant {args.tenant} has no SyncRun: no sign-in is pending. Start a sync with:"
-            f" {_hint(cluster, 'sync')} {args.tenant}"
+        ui.text(
+            f"Tenant {name} has no SyncRun: no sign-in is pending. Start a sync with:"
+            f" {_hint(cluster, 'sync')} {name}"
         )
-        return 0
+        return ExitCode.OK
     # One run is active per Tenant; it is the newest, but creation times have one-second resolution.
     pending = [r for r in runs if _phase(r) == RunPhase.PENDING_AUTHENTICATION]
     run = (pending or runs)[-1]
-    name = run["metadata"]["name"]
+    run_name = _name(run)
     if _phase(run) != RunPhase.PENDING_AUTHENTICATION:
-        ui.out.print(
-            f"No sign-in is pending: the newest SyncRun of Tenant {args.tenant}, {name}, is"
+        ui.text(
+            f"No sign-in is pending: the newest SyncRun of Tenant {name}, {run_name}, is"
             f" {human_phase(_phase(run))}."
         )
         if (tenant.get("spec") or {}).get("userAuthentication") is None:
-            ui.out.print(f"Tenant {args.tenant} has no spec.userAuthentication: it never asks for a sign-in.")
-        return 0
+            ui.text(f"Tenant {name} has no spec.userAuthentication: it never asks for a sign-in.")
+        return ExitCode.OK
     deadline = Deadline(args.timeout)
     shown_code: str | None = None
-    with ui.waiting(f"Waiting for the sign-in to SyncRun {name} (Ctrl-C stops waiting, not the run)..."):
+    with ui.waiting(f"Waiting for the sign-in to SyncRun {run_name} (Ctrl-C stops waiting, not the run)..."):
         while _phase(run) == RunPhase.PENDING_AUTHENTICATION:
             user = _user(run)
             if user.get("userCode") and user["userCode"] != shown_code:
                 shown_code = user["userCode"]
-                _show_device_code(ui, args.tenant, name, user)
+                _show_device_code(ui, name, run_name, user)
             if deadline.passed():
-                raise PluginError(f"SyncRun {name} is still Pending authentication after {args.timeout:g}s.")
+                raise WaitTimedOut(
+                    f"SyncRun {run_name} is still Pending authentication after {args.timeout:g}s."
+                )
             time.sleep(POLL_SECONDS)
-            run = cluster.get("SyncRun", "syncruns", name)
+            run = cluster.get(Kind.SYNC_RUN, run_name)
     user = _user(run)
     status = run.get("status") or {}
     state = user.get("state")
-    if state in SIGNED_IN_STATES:
-        ui.out.print(Text(f"Signed in. SyncRun {name} goes on: {human_phase(_phase(run))}.", style="green"))
-        return 0
-    if state in FAILED_SIGN_IN_STATES:
-        ui.out.print(Text(user.get("message") or status.get("message") or f"Sign-in {state}.", style="red"))
-        return 1
-    ui.out.print(f"SyncRun {name} is now {human_phase(_phase(run))}: {status.get('message') or ''}")
-    return 1 if _phase(run) in (RunPhase.NEW_ERROR, RunPhase.PARTIALLY_SUCCESSFUL) else 0
+    if sign_in_succeeded(state):
+        ui.text(Text(f"Signed in. SyncRun {run_name} goes on: {human_phase(_phase(run))}.", style="green"))
+        return ExitCode.OK
+    if sign_in_failed(state):
+        ui.text(Text(user.get("message") or status.get("message") or f"Sign-in {state}.", style="red"))
+        return ExitCode.RUN_FAILED
+    ui.text(f"SyncRun {run_name} is now {human_phase(_phase(run))}: {status.get('message') or ''}")
+    return ExitCode.RUN_FAILED if _failed(run) else ExitCode.OK
 
 
 def _show_device_code(ui: Terminal, tenant: str, run: str, user: dict[str, Any]) -> None:
-    ui.out.print(f"Tenant {tenant} (SyncRun {run}) needs a signed-in user. To sign in, open")
-    ui.out.print(
-        Text(f"    {user.get('verificationUri') or '(no verification URL in status)'}", style="bold")
-    )
-    ui.out.print("and enter the code")
-    ui.out.print(Text(f"    {user['userCode']}", style="bold cyan"))
+    ui.text(f"Tenant {tenant} (SyncRun {run}) needs a signed-in user. To sign in, open")
+    ui.text(Text(f"    {user.get('verificationUri') or '(no verification URL in status)'}", style="bold"))
+    ui.text("and enter the code")
+    ui.text(Text(f"    {user['userCode']}", style="bold cyan"))
     expires = parse_time(user.get("expiresAt"))
     if expires is not None:
         left = human_duration((expires - _now()).total_seconds())
-        ui.out.print(f"The code expires in {left} ({user['expiresAt']}).")
+        ui.text(f"The code expires in {left} ({user['expiresAt']}).")
     if user.get("message"):
-        ui.out.print(user["message"])
+        ui.text(user["message"])
+    ui.flush()
 
 
 # --- error --------------------------------------------------------------------------------------------
 
 
-def _error_target(cluster: Cluster, target: str) -> tuple[str, Body]:
-    kind, _, name = target.rpartition("/")
-    kind = kind.lower()
-    if kind in ("syncrun", "syncruns", "syncrun.tenantsync.io"):
-        return "SyncRun", cluster.get("SyncRun", "syncruns", name)
-    if kind in ("tenant", "tenants", "tenant.tenantsync.io"):
-        tenant = cluster.get("Tenant", "tenants", name)
-    elif kind:
-        raise PluginError(f"{target}: expected NAME, syncrun/NAME or tenant/NAME")
+def _error_target(cluster: Cluster, reference: Reference) -> tuple[Kind, Body]:
+    """A SyncRun by name; a Tenant's own error (e.g. an invalid schedule), else its newest run's."""
+    if reference.kind is Kind.SYNC_RUN:
+        return Kind.SYNC_RUN, cluster.get(Kind.SYNC_RUN, reference.name)
+    if reference.kind is Kind.TENANT:
+        tenant = cluster.get(Kind.TENANT, reference.name)
     else:
         try:
-            return "SyncRun", cluster.get("SyncRun", "syncruns", name)
+            return Kind.SYNC_RUN, cluster.get(Kind.SYNC_RUN, reference.name)
         except ObjectNotFound:
             try:
-                tenant = cluster.get("Tenant", "tenants", name)
+                tenant = cluster.get(Kind.TENANT, reference.name)
             except ObjectNotFound:
                 raise ObjectNotFound(
-                    f'no SyncRun or Tenant named "{name}" in namespace {cluster.namespace!r}'
+                    f'no SyncRun or Tenant named "{reference.name}" in namespace {cluster.namespace!r}'
                 ) from None
-    # A Tenant's own error (e.g. an invalid schedule) first, else the error of its newest run.
-    last_run = (tenant.get("status") or {}).get("lastSyncRun")
-    if not (tenant.get("status") or {}).get("error") and last_run:
+    status = tenant.get("status") or {}
+    if not status.get("error") and status.get("lastSyncRun"):
         try:
-            return "SyncRun", cluster.get("SyncRun", "syncruns", last_run)
+            return Kind.SYNC_RUN, cluster.get(Kind.SYNC_RUN, status["lastSyncRun"])
         except ObjectNotFound:
             pass
-    return "Tenant", tenant
+    return Kind.TENANT, tenant
 
 
 def cmd_error(args: argparse.Namespace, cluster: Cluster, ui: Terminal) -> int:
     kind, obj = _error_target(cluster, args.target)
     status = obj.get("status") or {}
-    if args.output:
+    if args.output == Output.NAME:
+        ui.names([obj])
+        return ExitCode.OK
+    if args.output is not None:
         emit(
             {
-                "kind": kind,
-                "name": obj["metadata"]["name"],
+                "kind": kind.value,
+                "name": _name(obj),
                 "namespace": cluster.namespace,
                 "phase": status.get("phase"),
                 "message": status.get("message"),
@@ -487,49 +642,92 @@ def cmd_error(args: argparse.Namespace, cluster: Cluster, ui: Terminal) -> int:
             },
             args.output,
         )
-        return 0
+        return ExitCode.OK
     if not has_error(obj):
-        ui.out.print(
-            f"{kind} {obj['metadata']['name']} has no error: it is {human_phase(status.get('phase'))}"
+        ui.text(
+            f"{kind} {_name(obj)} has no error: it is {human_phase(status.get('phase'))}"
             + (f" ({status['message']})" if status.get("message") else "")
             + "."
         )
-        return 0
-    # Plain text, unstyled and unwrapped, ready to paste.
+        return ExitCode.OK
+    # Plain text, unstyled and unwrapped, ready to paste; then what to do about it, from the package.
     sys.stdout.write(error_text(kind, obj))
-    return 0
+    code = error_code(obj)
+    page = troubleshooting_page(code) if code and not args.brief else None
+    if page is not None:
+        sys.stdout.write("\n")
+        sys.stdout.flush()
+        ui.markdown(page)
+    return ExitCode.OK
 
 
 # --- logs ---------------------------------------------------------------------------------------------
 
+LOG_COLUMNS = (
+    Column("TIME", min_width=len("2026-11-23T06:00:00Z")),
+    Column("SOURCE", wide=True),
+    Column("TYPE", priority=2, min_width=len("Warning")),
+    Column("REASON", min_width=len("PendingAuthentication")),
+    Column("MESSAGE", priority=1, prose=True),
+)
 
-def cmd_logs(args: argparse.Namespace, cluster: Cluster, ui: Terminal) -> int:
-    run = cluster.get("SyncRun", "syncruns", args.syncrun)
-    events = cluster.events_of("SyncRun", args.syncrun, run["metadata"].get("uid"))
-    entries = timeline(run, events)
-    if args.output:
-        emit({"syncRun": args.syncrun, "items": [e.as_dict() for e in entries]}, args.output)
-        return 0
+
+def _log_cells(entry: TimelineEntry) -> list[Cell]:
+    style = "yellow" if entry.type == "Warning" else ("red" if entry.type.endswith("=False") else "")
+    message = entry.message + (f" (x{entry.count})" if entry.count > 1 else "")
+    return [entry.time, entry.source, Text(entry.type, style=style), entry.reason, message]
+
+
+def _log_header(run: Body) -> Text:
     status = run.get("status") or {}
-    tenant = (run.get("spec") or {}).get("tenantRef", {}).get("name", "?")
-    header = Text(f"SyncRun {args.syncrun} (Tenant {tenant}): ")
+    header = Text(f"SyncRun {_name(run)} (Tenant {_tenant_of(run) or '?'}): ")
     header.append(human_phase(status.get("phase")), style=phase_style(status.get("phase")))
     if status.get("startTime"):
         header.append(f", started {status['startTime']}")
     if status.get("completionTime"):
         header.append(f", completed {status['completionTime']}")
-    ui.out.print(header)
-    if not entries:
-        ui.out.print("No events or conditions recorded yet.")
-        return 0
-    table_rows: list[list[Cell]] = []
-    for entry in entries:
-        style = "yellow" if entry.type == "Warning" else ("red" if entry.type.endswith("=False") else "")
-        message = entry.message + (f" (x{entry.count})" if entry.count > 1 else "")
-        table_rows.append([entry.time, entry.source, Text(entry.type, style=style), entry.reason, message])
-    table = _table(["TIME", "SOURCE", "TYPE", "REASON", "MESSAGE"], table_rows)
-    ui.table(table)
-    return 0
+    return header
+
+
+def cmd_logs(args: argparse.Namespace, cluster: Cluster, ui: Terminal) -> int:
+    run = _run(cluster, args.syncrun)
+    name = _name(run)
+    events = cluster.events_of(Kind.SYNC_RUN, name, run["metadata"].get("uid"))
+    if args.output is not None and args.output.document:
+        emit(object_list([run, *sorted(events, key=event_time)]), args.output)
+        return ExitCode.OK
+    if args.output == Output.NAME:
+        ui.names([run, *events])
+        return ExitCode.OK
+    entries = timeline(run, events)
+    ui.text(_log_header(run))
+    if not entries and not args.follow:
+        ui.text("No events or conditions recorded yet.")
+        return ExitCode.OK
+    table = ui.table(LOG_COLUMNS, [_log_cells(e) for e in entries], wide=args.output == Output.WIDE)
+    if args.follow:
+        _follow(cluster, ui, run, set(entries), table)
+    return ExitCode.OK
+
+
+def _follow(cluster: Cluster, ui: Terminal, run: Body, printed: set[TimelineEntry], table: Layout) -> None:
+    """`logs -f`: each new event or condition as it comes, until the run has finished.
+
+    The operator posts a run's final event just after its final status, so one more look follows.
+    """
+    name = _name(run)
+    while True:
+        ui.flush()
+        finished = _finished(run)
+        time.sleep(POLL_SECONDS)
+        run = cluster.get(Kind.SYNC_RUN, name)
+        for entry in timeline(run, cluster.events_of(Kind.SYNC_RUN, name, run["metadata"].get("uid"))):
+            if entry not in printed:
+                printed.add(entry)
+                ui.row(table, _log_cells(entry))
+        if finished:
+            ui.flush()
+            return
 
 
 # --- permissions --------------------------------------------------------------------------------------
@@ -541,13 +739,14 @@ def cmd_permissions(args: argparse.Namespace, cluster_factory: Callable[[], Clus
         if args.resources is not None:
             raise PluginError("give a TENANT or --resources, not both")
         cluster = cluster_factory()
-        spec = cluster.get("Tenant", "tenants", args.tenant).get("spec") or {}
+        name: str = args.tenant
+        spec = cluster.get(Kind.TENANT, name).get("spec") or {}
         resources = [ResourceType(r) for r in spec.get("resources") or ResourceType]
         mode = Mode(args.mode or spec.get("mode") or Mode.MANAGED)
         app_client_id = (spec.get("servicePrincipal") or {}).get("clientId")
         user_auth = spec.get("userAuthentication")
         user_client_id = (user_auth or {}).get("clientId")
-        subject = f"Tenant {cluster.namespace}/{args.tenant}"
+        subject = f"Tenant {cluster.namespace}/{name}"
     else:
         try:
             resources = parse_resources(args.resources) if args.resources else list(ResourceType)
@@ -558,82 +757,112 @@ def cmd_permissions(args: argparse.Namespace, cluster_factory: Callable[[], Clus
         user_auth = None
         subject = "these types"
     report = permission_report(resources, mode)
-    if args.output:
+    if args.output is not None:
         data = report.as_dict()
         if args.tenant:
-            data = {"tenant": args.tenant, "servicePrincipalClientId": app_client_id,
+            data = {"tenant": name, "servicePrincipalClientId": app_client_id,
                     "userAuthenticationClientId": user_client_id, **data}  # fmt: skip
         emit(data, args.output)
-        return 0
-    ui.out.print(
+        return ExitCode.OK
+    ui.text(
         Text(
             f"Permissions for {subject}: mode {mode.value}, {len(report.resources)} configuration types.",
             style="bold",
         )
     )
-    ui.out.print()
+    ui.text("")
     where = f" of app registration {app_client_id}" if app_client_id else ""
-    ui.out.print(
+    ui.text(
         f"Application permissions (Microsoft Graph, {MICROSOFT_GRAPH_APP_ID}) for the service principal{where};"
         " grant admin consent:"
     )
     if report.application:
-        table = _table(
-            ["PERMISSION", "NEEDED BY"],
+        ui.table(
+            PERMISSION_COLUMNS,
             [[Text(need.name, style="bold"), ", ".join(need.needed_by)] for need in report.application],
         )
-        ui.table(table)
     else:
-        ui.out.print("  none")
-    ui.out.print()
+        ui.text("  none")
+    ui.text("")
     if not report.delegated:
-        ui.out.print("Delegated permissions: none (no configured type needs a signed-in user).")
-        return 0
+        ui.text("Delegated permissions: none (no configured type needs a signed-in user).")
+        return ExitCode.OK
     where = f", public client {user_client_id}" if user_client_id else ""
-    ui.out.print(f"Delegated permissions for the signed-in user (spec.userAuthentication{where}):")
-    table = _table(
-        ["SCOPE", "NEEDED BY"],
+    ui.text(f"Delegated permissions for the signed-in user (spec.userAuthentication{where}):")
+    ui.table(
+        (Column("SCOPE"), PERMISSION_COLUMNS[1]),
         [[Text(need.name, style="bold"), ", ".join(need.needed_by)] for need in report.delegated],
     )
-    ui.table(table)
     if args.tenant and user_auth is None:
-        ui.out.print(
+        ui.text(
             Text(
                 "Warning: the Tenant has no spec.userAuthentication, so these types are skipped at every sync.",
                 style="yellow",
             )
         )
-    return 0
+    return ExitCode.OK
+
+
+PERMISSION_COLUMNS = (Column("PERMISSION"), Column("NEEDED BY", prose=True))
 
 
 # --- command line -------------------------------------------------------------------------------------
 
 
-def _parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument(
-        "--kubeconfig", help="path to the kubeconfig file (default: $KUBECONFIG, ~/.kube/config)"
+def _global_flags(parser: argparse.ArgumentParser, default: Any) -> None:
+    """kubectl's global flags. On subcommands they default to SUPPRESS, so one given before the
+    subcommand (`kubectl tenantsync -n m365 status`) is not reset by the subcommand's default."""
+    parser.add_argument(
+        "--kubeconfig",
+        default=default,
+        help="path to the kubeconfig file (default: $KUBECONFIG, ~/.kube/config)",
     )
-    common.add_argument("--context", help="the kubeconfig context to use")
-    common.add_argument("-n", "--namespace", help="namespace (default: the context's namespace)")
-    readable = argparse.ArgumentParser(add_help=False)
-    readable.add_argument("-o", "--output", choices=("json", "yaml"), help="machine-readable output")
+    parser.add_argument("--context", default=default, help="the kubeconfig context to use")
+    parser.add_argument(
+        "-n", "--namespace", default=default, help="namespace (default: the context's namespace)"
+    )
+    parser.add_argument(
+        "--as", dest="impersonate", metavar="USER", default=default, help="act as this user (impersonation)"
+    )
+    parser.add_argument(
+        "-A",
+        "--all-namespaces",
+        action="store_true",
+        default=False if default is None else default,
+        help="every namespace (status)",
+    )
+
+
+def _output(choices: Sequence[Output]) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument("-o", "--output", choices=[c.value for c in choices], help="output format")
+    return parser
+
+
+def argument_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    _global_flags(common, argparse.SUPPRESS)
+    every = [Output.JSON, Output.YAML, Output.NAME, Output.WIDE]
 
     parser = argparse.ArgumentParser(
         prog="kubectl tenantsync",
         description="Drive tenantsync: sync status, sync now, review and approve plans, sign in, errors.",
+        epilog="exit codes:\n"
+        + "\n".join(f"  {code.value:<4}{meaning}" for code, meaning in MEANINGS.items()),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    _global_flags(parser, None)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     status = commands.add_parser(
-        "status", parents=[common, readable], help="each tenant's sync status, message and last sync"
+        "status", parents=[common, _output(every)], help="each tenant's sync status, message and last sync"
     )
-    status.add_argument("tenant", nargs="?", metavar="TENANT")
-    status.add_argument("-A", "--all-namespaces", action="store_true", help="tenants of every namespace")
+    status.add_argument("tenant", nargs="?", metavar="TENANT", type=_tenant_argument)
+    status.add_argument("-w", "--watch", action="store_true", help="after the list, print each change")
     status.set_defaults(handler=cmd_status)
 
     sync = commands.add_parser("sync", parents=[common], help="sync a tenant now; prints the new SyncRun")
-    sync.add_argument("tenant", metavar="TENANT")
+    sync.add_argument("tenant", metavar="TENANT", type=_tenant_argument)
     sync.add_argument(
         "--wait", action="store_true", help="wait until the run finishes or needs a person (Pending*)"
     )
@@ -642,8 +871,17 @@ def _parser() -> argparse.ArgumentParser:
     )
     sync.set_defaults(handler=cmd_sync)
 
-    plan = commands.add_parser("plan", parents=[common, readable], help="the changes a SyncRun would deploy")
-    plan.add_argument("syncrun", metavar="SYNCRUN")
+    plan = commands.add_parser(
+        "plan",
+        parents=[common, _output([Output.JSON, Output.YAML, Output.NAME])],
+        help="the changes a SyncRun would deploy",
+    )
+    plan.add_argument(
+        "syncrun",
+        type=_reference_argument,
+        metavar="SYNCRUN",
+        help="NAME, syncrun/NAME, sr/NAME or tenant/NAME (its current run)",
+    )
     plan.set_defaults(handler=cmd_plan)
 
     for verb, text in (
@@ -655,35 +893,66 @@ def _parser() -> argparse.ArgumentParser:
         ),
     ):
         decide = commands.add_parser(verb, parents=[common], help=text)
-        decide.add_argument("syncrun", metavar="SYNCRUN")
+        decide.add_argument(
+            "syncrun",
+            type=_reference_argument,
+            metavar="SYNCRUN",
+            help="NAME, syncrun/NAME, sr/NAME or tenant/NAME",
+        )
         decide.add_argument(
             "--overwrite", action="store_true", help="replace a decision the operator has not acted on yet"
         )
+        if verb == "approve":
+            decide.add_argument(
+                "--digest",
+                metavar="PREFIX",
+                help="the plan you reviewed (its digest, at least 8 characters): refused if the plan is another",
+            )
         decide.set_defaults(handler=cmd_decide)
 
     login = commands.add_parser(
         "login", parents=[common], help="show the device code of a pending sign-in and wait for it"
     )
-    login.add_argument("tenant", metavar="TENANT")
+    login.add_argument("tenant", metavar="TENANT", type=_tenant_argument)
     login.add_argument(
         "--timeout", type=float, default=0, help="seconds to wait (default: until the run moves on)"
     )
     login.set_defaults(handler=cmd_login)
 
     error = commands.add_parser(
-        "error", parents=[common, readable], help="the whole error of a SyncRun or Tenant, ready to copy"
+        "error",
+        parents=[common, _output([Output.JSON, Output.YAML, Output.NAME])],
+        help="the whole error of a SyncRun or Tenant, ready to copy, and its troubleshooting page",
     )
-    error.add_argument("target", metavar="SYNCRUN|TENANT", help="NAME, syncrun/NAME or tenant/NAME")
+    error.add_argument(
+        "target",
+        type=_reference_argument,
+        metavar="SYNCRUN|TENANT",
+        help="NAME, syncrun/NAME, sr/NAME or tenant/NAME",
+    )
+    error.add_argument(
+        "--brief", action="store_true", help="the error alone, without its troubleshooting page"
+    )
     error.set_defaults(handler=cmd_error)
 
-    logs = commands.add_parser("logs", parents=[common, readable], help="a SyncRun's events and conditions")
-    logs.add_argument("syncrun", metavar="SYNCRUN")
+    logs = commands.add_parser(
+        "logs", parents=[common, _output(every)], help="a SyncRun's events and conditions as one timeline"
+    )
+    logs.add_argument(
+        "syncrun",
+        type=_reference_argument,
+        metavar="SYNCRUN",
+        help="NAME, syncrun/NAME, sr/NAME or tenant/NAME (its current run)",
+    )
+    logs.add_argument("-f", "--follow", action="store_true", help="print new entries until the run finishes")
     logs.set_defaults(handler=cmd_logs)
 
     permissions = commands.add_parser(
-        "permissions", parents=[common, readable], help="the application and delegated permissions to grant"
+        "permissions",
+        parents=[common, _output([Output.JSON, Output.YAML])],
+        help="the application and delegated permissions to grant",
     )
-    permissions.add_argument("tenant", nargs="?", metavar="TENANT")
+    permissions.add_argument("tenant", nargs="?", metavar="TENANT", type=_tenant_argument)
     permissions.add_argument(
         "--resources",
         help=f"comma-separated types instead of a Tenant's (e.g. {ResourceType.NAMED_LOCATIONS.value})",
@@ -695,26 +964,40 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _check(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """Combinations argparse cannot express; refused as usage errors (exit 2)."""
+    if args.all_namespaces and args.command != "status":
+        parser.error("-A/--all-namespaces applies to status only")
+    if args.all_namespaces and args.tenant:
+        parser.error("status: give a TENANT or -A, not both")
+    if args.command == "logs" and args.follow and args.output not in (None, Output.WIDE):
+        parser.error("logs -f prints a table: -o wide or no -o")
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    parser = argument_parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "tenant"):
+        args.tenant = None
+    args.output = Output(args.output) if getattr(args, "output", None) else None
+    _check(parser, args)
     ui = Terminal()
 
     def cluster() -> Cluster:
-        return Cluster(connect(args.kubeconfig, args.context, args.namespace))
+        return Cluster(connect(args.kubeconfig, args.context, args.namespace, args.impersonate))
 
     try:
         if args.command == "permissions":
             # Without a TENANT it needs no cluster at all.
             return cmd_permissions(args, cluster, ui)
         handler: Callable[[argparse.Namespace, Cluster, Terminal], int] = args.handler
-        code: int = handler(args, cluster(), ui)
-        return code
+        return handler(args, cluster(), ui)
     except PluginError as problem:
         ui.note(f"error: {problem}", style="red")
-        return 1
+        return problem.exit_code
     except KeyboardInterrupt:
         ui.note("interrupted: the SyncRun goes on without this command.")
-        return 130
+        return ExitCode.INTERRUPTED
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from tenantsync.api import Mode, ResourceType, RunPhase, TenantPhase
+from tenantsync.api import Mode, ResourceType, RunPhase, SignInState, TenantPhase
 from tenantsync.catalog import catalog, required_permissions
 
 Body = Mapping[str, Any]
@@ -162,6 +162,9 @@ def tenant_sync_status(tenant: Body) -> TenantSyncStatus:
 
 # --- plan ---------------------------------------------------------------------------------------------
 
+PLANS_BRANCH = "tenantsync/plans"
+"""Where the operator commits each whole plan (SyncRun `status.plan.file` at `status.plan.commit`)."""
+
 ACTION_MARKS: Mapping[str, tuple[str, str]] = {
     "create": ("+", "green"),
     "update": ("~", "yellow"),
@@ -206,8 +209,15 @@ def plan_lines(run: Body) -> list[Line]:
         lines.append(Line(""))
         lines.append(Line(f'{mark} {action} {change.get("type", "?")} "{title}"', f"bold {style}".strip()))
         lines.append(Line(f"    id: {change.get('id', '?')}"))
+        values: Sequence[Mapping[str, Any]] = change.get("values") or []
         fields = change.get("changedFields") or []
-        if fields:
+        if values:
+            lines.append(Line("    fields:" if action in ("create", "delete") else "    changed fields:"))
+            lines.extend(
+                Line(f"      {mark} {value.get('path', '?')}: {_transition(action, value)}", style)
+                for value in values
+            )
+        elif fields:
             lines.append(Line("    changed fields:"))
             lines.extend(Line(f"      {mark} {field}", style) for field in fields)
         result = results.get((str(change.get("type", "")), str(change.get("id", "")), action))
@@ -221,9 +231,59 @@ def plan_lines(run: Body) -> list[Line]:
     lines.append(Line(""))
     summary = ", ".join(f"{counts[a]} to {a}" for a in ("create", "update", "delete"))
     total = plan.get("changeCount", len(changes))
+    if plan.get("truncated"):
+        summary = f"the {len(changes)} shown: {summary}"
+        lines.append(
+            Line(
+                f"Showing the first {len(changes)} of {total} changes. The whole plan is {plan.get('file') or '?'}"
+                f" at commit {plan.get('commit') or '?'} of branch {PLANS_BRANCH} in the Tenant's repository.",
+                "yellow",
+            )
+        )
     lines.append(Line(f"Plan: {total} change{'s' if total != 1 else ''} ({summary})", "bold"))
     lines.append(Line(f"Digest: {plan.get('digest') or '(none)'}"))
     return lines
+
+
+MIN_DIGEST_PREFIX = 8
+"""As the operator reads `tenantsync.io/approval-digest`: a start of at least 8 characters names a plan."""
+
+
+def names_digest(prefix: str, digest: str) -> bool:
+    """`sha256:5e0c1f7a` names `sha256:5e0c1f7a9d2b...`, as a Git commit abbreviation names a commit."""
+    prefix = prefix.strip().lower()
+    return len(prefix) >= MIN_DIGEST_PREFIX and digest.lower().startswith(prefix)
+
+
+def _transition(action: str, value: Mapping[str, Any]) -> str:
+    """A field's old and new value as the plan recorded them (JSON, shortened, secrets withheld)."""
+    old, new = value.get("old"), value.get("new")
+    if action == "delete":
+        return str(old)
+    if old is None:
+        return str(new)
+    if new is None:
+        return f"{old} (removed)"
+    return f"{old} → {new}"
+
+
+# --- sign-in ------------------------------------------------------------------------------------------
+
+
+def _sign_in_state(state: str | None) -> SignInState | None:
+    """The API's state; a value from a newer operator (or none yet) is neither signed in nor failed."""
+    return SignInState(state) if state in {s.value for s in SignInState} else None
+
+
+def sign_in_succeeded(state: str | None) -> bool:
+    known = _sign_in_state(state)
+    return known is not None and known.signed_in
+
+
+def sign_in_failed(state: str | None) -> bool:
+    """Timed out, blocked by Conditional Access / MFA, or `Failed` (the user declined the sign-in)."""
+    known = _sign_in_state(state)
+    return known is not None and known.failed
 
 
 # --- error --------------------------------------------------------------------------------------------
@@ -256,7 +316,7 @@ def error_text(kind: str, obj: Body) -> str:
     if authentication.get("adminConsentUrl") and (missing or phase == RunPhase.PENDING_ADMIN_CONSENT):
         lines.append(f"Admin consent URL: {authentication['adminConsentUrl']}")
     user = authentication.get("user") or {}
-    if user.get("message") and user.get("state") in ("TimedOut", "Blocked"):
+    if user.get("message") and sign_in_failed(user.get("state")):
         lines.append(f"User sign-in ({user['state']}): {user['message']}")
     failed = [
         r
@@ -269,6 +329,12 @@ def error_text(kind: str, obj: Body) -> str:
             + (f": {result['message']}" if result.get("message") else "")
         )
     return "\n".join(lines) + "\n"
+
+
+def error_code(obj: Body) -> str | None:
+    """The stable code of the object's error, which names its troubleshooting page."""
+    code = ((obj.get("status") or {}).get("error") or {}).get("code")
+    return str(code) if code else None
 
 
 def has_error(obj: Body) -> bool:

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
+import re
 import shutil
+import signal
+import struct
 import subprocess
 import sys
+import termios
 import threading
 from pathlib import Path
 from typing import Any
@@ -79,6 +84,118 @@ class RunningPlugin:
         if self.process.poll() is None:
             self.process.kill()
             self.process.wait(timeout=10)
+
+
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07")
+GOLDEN = Path(__file__).parent / "golden"
+
+
+class TerminalPlugin:
+    """A command on a real pseudo-terminal of `columns` x `lines`, as a person at a shell runs it.
+
+    stdin and stdout are the terminal (so the plugin sees its size, as it would in a real shell);
+    stderr is a pipe, kept apart so the table on stdout can be compared line by line.
+    """
+
+    def __init__(self, namespace: str | None, *args: str, columns: int, lines: int = 50) -> None:
+        master, slave = os.openpty()
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", lines, columns, 0, 0))
+        env = {key: value for key, value in os.environ.items() if key not in ("COLUMNS", "LINES", "NO_COLOR")}
+        env["TERM"] = "xterm-256color"
+        self.process = subprocess.Popen(
+            plugin_command(namespace, *args),
+            stdin=slave,
+            stdout=slave,
+            stderr=subprocess.PIPE,
+            env=env,
+            close_fds=True,
+            start_new_session=True,
+        )
+        os.close(slave)
+        self._master = master
+        self._raw: list[bytes] = []
+        self._stderr: list[bytes] = []
+        self._readers = [
+            threading.Thread(target=self._read_terminal, daemon=True),
+            threading.Thread(target=self._read_stderr, daemon=True),
+        ]
+        for reader in self._readers:
+            reader.start()
+
+    def _read_terminal(self) -> None:
+        while True:
+            try:
+                chunk = os.read(self._master, 4096)
+            except OSError:  # EIO: the command exited and the terminal closed
+                return
+            if not chunk:
+                return
+            self._raw.append(chunk)
+
+    def _read_stderr(self) -> None:
+        assert self.process.stderr is not None
+        for line in self.process.stderr:
+            self._stderr.append(line)
+
+    @property
+    def raw(self) -> str:
+        """What the terminal received, colour codes and all (the terminal turns \\n into \\r\\n)."""
+        return b"".join(self._raw).decode("utf-8", errors="replace").replace("\r\n", "\n")
+
+    @property
+    def screen(self) -> str:
+        """The text a person reads: the terminal's bytes without colour codes."""
+        return ANSI.sub("", self.raw)
+
+    @property
+    def stderr(self) -> str:
+        return b"".join(self._stderr).decode("utf-8", errors="replace")
+
+    def wait_for(self, text: str, timeout: float = 30) -> None:
+        def probe() -> bool:
+            if text in self.screen:
+                return True
+            if self.process.poll() is not None:
+                raise AssertionError(
+                    f"exited {self.process.returncode} before {text!r}:\n{self.screen}{self.stderr}"
+                )
+            return False
+
+        wait_for(probe, f"{text!r} on the terminal", timeout=timeout)
+
+    def interrupt(self) -> None:
+        """Ctrl-C: the terminal sends SIGINT to the foreground command."""
+        self.process.send_signal(signal.SIGINT)
+
+    def finish(self, timeout: float = 60) -> int:
+        try:
+            code = self.process.wait(timeout=timeout)
+        finally:
+            if self.process.poll() is None:
+                self.process.kill()
+                self.process.wait(timeout=10)
+            for reader in self._readers:
+                reader.join(timeout=5)
+            os.close(self._master)
+        return code
+
+
+def on_terminal(namespace: str | None, *args: str, columns: int) -> tuple[int, TerminalPlugin]:
+    """Run a command to its end on a terminal `columns` wide."""
+    command = TerminalPlugin(namespace, *args, columns=columns)
+    return command.finish(), command
+
+
+def assert_golden(name: str, actual: str, replacements: dict[str, str] | None = None) -> None:
+    """Compare with golden/<name>; TENANTSYNC_UPDATE_GOLDEN=1 rewrites the file instead (review the diff)."""
+    for old, new in (replacements or {}).items():
+        actual = actual.replace(old, new)
+    path = GOLDEN / name
+    if os.environ.get("TENANTSYNC_UPDATE_GOLDEN") == "1":
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(actual)
+    assert path.exists(), f"no golden file {path}: run with TENANTSYNC_UPDATE_GOLDEN=1 and review it"
+    assert actual == path.read_text(), f"{name} differs from the golden file:\n{actual}"
 
 
 def condition(type_: str, status: str, reason: str, message: str, at: str) -> dict[str, Any]:

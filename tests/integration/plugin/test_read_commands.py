@@ -7,6 +7,9 @@ and nothing overwrites it.
 from __future__ import annotations
 
 import json
+import os
+import re
+import subprocess
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -17,8 +20,16 @@ from kubernetes import client
 
 from tenantsync.api import Mode, ResourceType
 from tenantsync.catalog import ADMIN_API_SCOPE, required_permissions
-from tests.integration.plugin.plugin_support import condition, make_run, make_tenant, plugin
-from tests.support.cluster import KUBECONFIG
+from tenantsync.cli.plugin_pages import PAGES
+from tests.integration.plugin.plugin_support import (
+    PLUGIN,
+    RunningPlugin,
+    condition,
+    make_run,
+    make_tenant,
+    plugin,
+)
+from tests.support.cluster import KUBECONFIG, KUBECTL
 from tests.support.resources import Resources
 
 pytestmark = pytest.mark.integration
@@ -32,8 +43,6 @@ def ago(**delta: float) -> str:
 
 def row(stdout: str, first_cell: str) -> list[str]:
     """The cells of the table row that starts with `first_cell` (columns are separated by 2+ spaces)."""
-    import re
-
     for line in stdout.splitlines():
         cells = re.split(r"\s{2,}", line.strip())
         if cells[0] == first_cell:
@@ -119,21 +128,94 @@ def test_status_shows_every_tenant_in_human_words(tenants: Resources, namespace:
 
 
 def test_status_of_one_tenant_and_machine_readable(tenants: Resources, namespace: str) -> None:
-    one = plugin(namespace, "status", "fabrikam")
+    one = plugin(namespace, "status", "tenant/fabrikam")
     assert one.returncode == 0, one.stderr
     assert "Pending approval" in one.stdout
     assert "contoso" not in one.stdout
 
+    # kubectl's shapes: several objects are a v1 List of the objects as the API server serves them.
     as_json = json.loads(plugin(namespace, "status", "-o", "json").stdout)
-    by_name = {item["name"]: item for item in as_json["items"]}
+    assert (as_json["apiVersion"], as_json["kind"]) == ("v1", "List")
+    by_name = {item["metadata"]["name"]: item for item in as_json["items"]}
     assert sorted(by_name) == ["contoso", "fabrikam", "northwind", "woodgrove"]
-    assert by_name["northwind"]["phase"] == "NewError"
-    assert by_name["northwind"]["status"] == "New error"
-    assert by_name["contoso"]["lastSyncRun"] == "contoso-20261123-060000"
+    assert {(item["apiVersion"], item["kind"]) for item in as_json["items"]} == {
+        ("tenantsync.io/v1alpha1", "Tenant")
+    }
+    assert by_name["northwind"]["status"]["phase"] == "NewError"
+    assert by_name["contoso"]["status"]["lastSyncRun"] == "contoso-20261123-060000"
 
     as_yaml = yaml.safe_load(plugin(namespace, "status", "woodgrove", "-o", "yaml").stdout)
-    assert as_yaml["namespace"] == namespace
-    assert (as_yaml["phase"], as_yaml["status"], as_yaml["message"]) == ("NotRun", "Not run", "Never synced.")
+    assert (as_yaml["kind"], as_yaml["metadata"]["namespace"]) == ("Tenant", namespace)
+    assert (as_yaml["status"]["phase"], as_yaml["status"]["message"]) == ("NotRun", "Never synced.")
+
+    names = plugin(namespace, "status", "-o", "name")
+    assert names.stdout.splitlines() == [
+        f"tenant.tenantsync.io/{name}" for name in ("contoso", "fabrikam", "northwind", "woodgrove")
+    ]
+    wide = plugin(namespace, "status", "-o", "wide")
+    assert wide.stdout.splitlines()[0].split()[-3:] == ["MODE", "APPROVAL", "SCHEDULE"]
+    assert row(wide.stdout, "contoso")[-3:] == ["Managed", "Manual", "-"]
+
+
+def test_global_flags_before_the_command(tenants: Resources, namespace: str) -> None:
+    result = subprocess.run(
+        [PLUGIN, "-n", namespace, "--kubeconfig", str(KUBECONFIG), "status", "-o", "name"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "tenant.tenantsync.io/fabrikam" in result.stdout.splitlines()
+
+
+def test_kubectl_runs_the_plugin_with_its_flags(tenants: Resources, namespace: str) -> None:
+    # kubectl finds `kubectl-tenantsync` on PATH and hands it every argument after `tenantsync`.
+    path = f"{Path(PLUGIN).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+    result = subprocess.run(
+        [
+            str(KUBECTL),
+            "tenantsync",
+            "-n",
+            namespace,
+            "--kubeconfig",
+            str(KUBECONFIG),
+            "status",
+            "-o",
+            "name",
+        ],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PATH": path},
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        f"tenant.tenantsync.io/{name}" for name in ("contoso", "fabrikam", "northwind", "woodgrove")
+    ]
+
+
+@pytest.mark.parametrize("output", ["name", "yaml"])
+def test_status_watch_streams_names_and_documents(tenants: Resources, namespace: str, output: str) -> None:
+    watch = RunningPlugin(namespace, "status", "woodgrove", "-w", "-o", output)
+    try:
+        watch.wait_for_output("woodgrove")
+        tenants.patch_status("tenants", "woodgrove", {"phase": "Starting", "message": "Preflight checks."})
+        watch.wait_for_output(
+            "tenant.tenantsync.io/woodgrove\ntenant" if output == "name" else "phase: Starting"
+        )
+    finally:
+        watch.kill()
+    if output == "name":
+        assert "".join(watch.stdout).splitlines() == ["tenant.tenantsync.io/woodgrove"] * 2
+    else:
+        documents = list(yaml.safe_load_all("".join(watch.stdout)))
+        assert [d["status"]["phase"] for d in documents] == ["NotRun", "Starting"]
+
+
+def test_as_impersonates_the_user(tenants: Resources, namespace: str) -> None:
+    denied = plugin(namespace, "--as", "system:serviceaccount:default:nobody", "status")
+    assert denied.returncode == 1
+    assert 'User "system:serviceaccount:default:nobody" cannot list resource "tenants"' in denied.stderr
 
 
 def test_status_across_namespaces_names_the_namespace(tenants: Resources, namespace: str) -> None:
@@ -142,6 +224,17 @@ def test_status_across_namespaces_names_the_namespace(tenants: Resources, namesp
     assert result.stdout.splitlines()[0].split()[:2] == ["NAMESPACE", "TENANT"]
     ours = [line.split() for line in result.stdout.splitlines() if line.startswith(f"{namespace} ")]
     assert sorted(cells[1] for cells in ours) == ["contoso", "fabrikam", "northwind", "woodgrove"]
+    # -A -o json: the v1 List kubectl prints, every item with its apiVersion, kind and namespace.
+    every = json.loads(plugin(None, "status", "-A", "-o", "json").stdout)
+    assert (every["apiVersion"], every["kind"]) == ("v1", "List")
+    mine = [item for item in every["items"] if item["metadata"]["namespace"] == namespace]
+    assert sorted(item["metadata"]["name"] for item in mine) == [
+        "contoso",
+        "fabrikam",
+        "northwind",
+        "woodgrove",
+    ]
+    assert all(item["kind"] == "Tenant" for item in every["items"])
 
 
 def test_namespace_defaults_to_the_kubeconfig_context(
@@ -160,13 +253,13 @@ def test_namespace_defaults_to_the_kubeconfig_context(
             path = user["user"].get(key)
             if path and not Path(path).is_absolute():
                 user["user"][key] = str(KUBECONFIG.parent / path)
+    # A second context on the same cluster whose namespace is `default`, for --context.
+    current = next(c for c in kubeconfig["contexts"] if c["name"] == kubeconfig["current-context"])
+    kubeconfig["contexts"].append(
+        {"name": "elsewhere", "context": {**current["context"], "namespace": "default"}}
+    )
     copy = tmp_path / "kubeconfig"
     copy.write_text(yaml.safe_dump(kubeconfig))
-
-    import os
-    import subprocess
-
-    from tests.integration.plugin.plugin_support import PLUGIN
 
     via_env = subprocess.run(
         [PLUGIN, "status"],
@@ -185,6 +278,13 @@ def test_namespace_defaults_to_the_kubeconfig_context(
     )
     assert empty.returncode == 0, empty.stderr
     assert "fabrikam" not in empty.stdout
+    for where in (["--context", "elsewhere", "status"], ["status", "--context=elsewhere"]):
+        other = subprocess.run(
+            [PLUGIN, "--kubeconfig", str(copy), *where], capture_output=True, text=True, check=False
+        )
+        assert other.returncode == 0, other.stderr
+        assert "fabrikam" not in other.stdout
+        assert "No tenants found in namespace 'default'." in other.stderr
 
 
 def test_status_of_a_missing_tenant_fails_clearly(namespace: str) -> None:
@@ -201,7 +301,10 @@ PLAN = {
          "displayName": "Head office", "changedFields": []},
         {"action": "update", "type": "conditionalAccessPolicies", "id": "5b1a9c3e-0000-4000-8000-000000000002",
          "displayName": "Require MFA for admins",
-         "changedFields": ["state", "conditions.locations.excludeLocations"]},
+         "changedFields": ["state", "conditions.locations.excludeLocations"],
+         "values": [{"path": "state", "old": '"enabledForReportingButNotEnforced"', "new": '"enabled"'},
+                    {"path": "conditions.locations.excludeLocations", "old": "[]",
+                     "new": '["8c2d6a1e-0000-4000-8000-000000000001"]'}]},
         {"action": "delete", "type": "deviceCompliancePolicies", "id": "2f4e6d8c-0000-4000-8000-000000000003",
          "displayName": "Legacy Windows 8 compliance", "changedFields": []},
     ],
@@ -231,16 +334,25 @@ def test_plan_is_a_readable_diff(namespace: str) -> None:
         '~ update conditionalAccessPolicies "Require MFA for admins"\n'
         "    id: 5b1a9c3e-0000-4000-8000-000000000002\n"
         "    changed fields:\n"
-        "      ~ state\n"
-        "      ~ conditions.locations.excludeLocations\n"
+        '      ~ state: "enabledForReportingButNotEnforced" → "enabled"\n'
+        '      ~ conditions.locations.excludeLocations: [] → ["8c2d6a1e-0000-4000-8000-000000000001"]\n'
     ) in out
     assert '- delete deviceCompliancePolicies "Legacy Windows 8 compliance"' in out
     assert "Plan: 3 changes (1 to create, 1 to update, 1 to delete)" in out
     assert out.splitlines()[-1] == "Digest: sha256:5e0c1f7a9d2b"
 
     as_json = json.loads(plugin(namespace, "plan", "contoso-20261123-060000", "-o", "json").stdout)
-    assert as_json["plan"] == PLAN
+    # The plan as status holds it (the API server adds its defaults, e.g. truncated: false).
+    assert {key: as_json["plan"][key] for key in PLAN} == PLAN
+    assert as_json["plan"]["truncated"] is False
     assert (as_json["tenant"], as_json["phase"]) == ("contoso", "PendingApproval")
+
+    # TYPE/NAME as kubectl spells it; tenant/NAME is that Tenant's newest run.
+    for reference in ("syncrun/contoso-20261123-060000", "sr/contoso-20261123-060000", "tenant/contoso"):
+        same = plugin(namespace, "plan", reference)
+        assert (same.returncode, same.stdout) == (0, out), same.stderr
+    name = plugin(namespace, "plan", "tenant/contoso", "-o", "name")
+    assert name.stdout == "syncrun.tenantsync.io/contoso-20261123-060000\n"
 
 
 def test_plan_of_a_run_without_one_fails(namespace: str) -> None:
@@ -255,6 +367,12 @@ def test_plan_of_a_run_without_one_fails(namespace: str) -> None:
     missing = plugin(namespace, "plan", "nope")
     assert missing.returncode == 1
     assert 'SyncRun "nope" not found' in missing.stderr
+    a_tenant = plugin(namespace, "plan", "contoso")
+    assert a_tenant.returncode == 1
+    assert "Tenant contoso exists: tenant/contoso names its current SyncRun" in a_tenant.stderr
+    bad_type = plugin(namespace, "plan", "pod/contoso-1")
+    assert bad_type.returncode == 2
+    assert "expected NAME or TYPE/NAME" in bad_type.stderr
 
 
 SECRET_EXPIRED = {
@@ -289,12 +407,20 @@ def test_error_prints_the_whole_error_plain(namespace: str) -> None:
         f"Message: {SECRET_EXPIRED['message']}\n"
         f"Troubleshooting: {TROUBLESHOOTING}/ClientSecretExpired.md\n"
     )
+    # Then the code's troubleshooting page, from the installed package: it needs no network.
+    page = (PAGES / "ClientSecretExpired.md").read_text()
     by_run = plugin(namespace, "error", "contoso-20261123-060000")
-    assert (by_run.returncode, by_run.stdout) == (0, expected), by_run.stderr
+    assert (by_run.returncode, by_run.stdout) == (0, expected + "\n" + page), by_run.stderr
+    assert "## How to fix it" in by_run.stdout
+    brief = plugin(namespace, "error", "sr/contoso-20261123-060000", "--brief")
+    assert (brief.returncode, brief.stdout) == (0, expected), brief.stderr
     # A Tenant's name leads to its newest run's error.
-    by_tenant = plugin(namespace, "error", "contoso")
+    by_tenant = plugin(namespace, "error", "contoso", "--brief")
     assert (by_tenant.returncode, by_tenant.stdout) == (0, expected), by_tenant.stderr
-    assert plugin(namespace, "error", "tenant/contoso").stdout == expected
+    assert plugin(namespace, "error", "tenant/contoso", "--brief").stdout == expected
+    assert plugin(namespace, "error", "tenant/contoso", "-o", "name").stdout == (
+        "syncrun.tenantsync.io/contoso-20261123-060000\n"
+    )
     as_json = json.loads(plugin(namespace, "error", "syncrun/contoso-20261123-060000", "-o", "json").stdout)
     assert as_json["error"] == SECRET_EXPIRED
 
@@ -313,12 +439,14 @@ def test_error_of_a_tenant_itself_and_of_a_healthy_run(namespace: str) -> None:
     )
     result = plugin(namespace, "error", "contoso")
     assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines() == [
+    assert result.stdout.splitlines()[:5] == [
         f"Tenant {namespace}/contoso: New error",
         "Code: InvalidSchedule",
         f"Message: {invalid_schedule['message']}",
         f"Troubleshooting: {TROUBLESHOOTING}/InvalidSchedule.md",
+        "",
     ]
+    assert result.stdout.splitlines()[5].startswith("# InvalidSchedule")
     make_run(resources, "contoso-ok", "contoso", {"phase": "Succeeded", "message": "No changes."})
     healthy = plugin(namespace, "error", "contoso-ok")
     assert healthy.returncode == 0
@@ -396,23 +524,41 @@ def test_logs_is_a_timeline_of_events_and_conditions(namespace: str) -> None:
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0] == f"SyncRun contoso-1 (Tenant contoso): Pending approval, started {at(0)}"
-    assert lines[1].split() == ["TIME", "SOURCE", "TYPE", "REASON", "MESSAGE"]
-    body = [line.split(None, 4) for line in lines[2:]]
-    assert [(cells[1], cells[3]) for cells in body] == [
+    assert lines[1].split() == ["TIME", "TYPE", "REASON", "MESSAGE"]
+    body = [line.split(None, 3) for line in lines[2:]]
+    assert [(cells[1], cells[2]) for cells in body] == [
+        ("Normal", "Starting"),
+        ("Authenticated=True", "ServicePrincipal"),
+        ("Warning", "GraphThrottled"),
+        ("BackedUp=True", "Committed"),
+        ("Planned=True", "ChangesFound"),
+        ("Normal", "PendingApproval"),
+    ]
+    assert "belongs to contoso-2" not in result.stdout
+    wide = plugin(namespace, "logs", "syncrun/contoso-1", "-o", "wide").stdout.splitlines()
+    assert wide[1].split() == ["TIME", "SOURCE", "TYPE", "REASON", "MESSAGE"]
+    assert [line.split()[1] for line in wide[2:]] == [
+        "Event",
+        "Condition",
+        "Event",
+        "Condition",
+        "Condition",
+        "Event",
+    ]
+
+    # The run and its Events, as objects, in a v1 List (the conditions are in the run's status).
+    as_json = json.loads(plugin(namespace, "logs", "contoso-1", "-o", "json").stdout)
+    assert (as_json["apiVersion"], as_json["kind"]) == ("v1", "List")
+    assert [(item["kind"], item.get("reason")) for item in as_json["items"]] == [
+        ("SyncRun", None),
         ("Event", "Starting"),
-        ("Condition", "ServicePrincipal"),
         ("Event", "GraphThrottled"),
-        ("Condition", "Committed"),
-        ("Condition", "ChangesFound"),
         ("Event", "PendingApproval"),
     ]
-    assert body[2][2] == "Warning"
-    assert body[3][2] == "BackedUp=True"
-    assert "belongs to contoso-2" not in result.stdout
-
-    as_json = json.loads(plugin(namespace, "logs", "contoso-1", "-o", "json").stdout)
-    assert as_json["items"][0]["reason"] == "Starting"
-    assert len(as_json["items"]) == 6
+    assert as_json["items"][1]["apiVersion"] == "v1"
+    names = plugin(namespace, "logs", "tenant/contoso", "-o", "name").stdout.splitlines()
+    # tenant/NAME is the Tenant's newest run: contoso-2, with its one event.
+    assert names == ["syncrun.tenantsync.io/contoso-2", "event/e-other"]
 
 
 def test_permissions_of_a_tenant(namespace: str) -> None:

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tenantsync.api.annotations import APPROVAL, SYNC_REQUESTED_AT
+from tenantsync.api import APPROVAL, APPROVAL_DIGEST, SYNC_REQUESTED_AT
 from tests.integration.plugin.plugin_support import (
     RunningPlugin,
     annotations_of,
@@ -23,7 +23,7 @@ from tests.integration.plugin.plugin_support import (
     make_tenant,
     plugin,
 )
-from tests.support.cluster import wait_for
+from tests.support.cluster import kubectl, wait_for
 from tests.support.operator import OperatorProcess
 from tests.support.resources import Resources
 
@@ -36,11 +36,29 @@ TIMED_OUT = (
 )
 
 
+DECLINED = (
+    "User authentication failed - The sign-in was declined or the code was not accepted. Sync again and"
+    " complete the steps for authentication. Configurations requiring user account authentication will not be"
+    " backed up until the Sync authenticates successfully."
+)
+
+
 class StandInOperator:
     """Answers one sync request the way the operator does, then plays `phases` on the new run."""
 
-    def __init__(self, resources: Resources, tenant: str, run: str, phases: list[dict[str, Any]]) -> None:
+    def __init__(
+        self,
+        resources: Resources,
+        tenant: str,
+        run: str,
+        phases: list[dict[str, Any]],
+        before_run: Callable[[], None] = lambda: None,
+        record_after: float = 0.0,
+    ) -> None:
+        """`before_run` runs once the request is seen (e.g. to finish a run in the way); `record_after`
+        is how long the new run exists before the request is recorded as handled."""
         self.resources, self.tenant, self.run, self.phases = resources, tenant, run, phases
+        self.before_run, self.record_after = before_run, record_after
         self.handled: str | None = None
         self.failure: BaseException | None = None
         self._stop = threading.Event()
@@ -69,6 +87,7 @@ class StandInOperator:
             else:
                 return
             time.sleep(0.5)  # The plugin sees a request not yet handled for a while, as with a real operator.
+            self.before_run()
             make_run(
                 self.resources,
                 self.run,
@@ -76,6 +95,7 @@ class StandInOperator:
                 {"phase": "Starting", "step": "Preflight"},
                 "SyncRequest",
             )
+            time.sleep(self.record_after)
             self.resources.patch_status("tenants", self.tenant, {"lastHandledSyncRequest": requested})
             self.handled = requested
             for status in self.phases:
@@ -140,8 +160,8 @@ def test_sync_wait_on_a_failed_run_exits_1_and_points_to_the_error(
         }
     ]
     with StandInOperator(resources, "contoso", "contoso-20261123-090000", phases):
-        result = plugin(namespace, "sync", "contoso", "--wait", "--timeout", "60")
-    assert result.returncode == 1, result.stdout
+        result = plugin(namespace, "sync", "tenant/contoso", "--wait", "--timeout", "60")
+    assert result.returncode == 3, result.stdout
     assert (
         result.stdout.splitlines()[1]
         == "SyncRun contoso-20261123-090000: New error - The client secret expired."
@@ -151,11 +171,44 @@ def test_sync_wait_on_a_failed_run_exits_1_and_points_to_the_error(
 
 def test_sync_with_no_operator_times_out_clearly(resources: Resources, namespace: str) -> None:
     result = plugin(namespace, "sync", "contoso", "--timeout", "3")
-    assert result.returncode == 1
+    assert result.returncode == 4
     assert result.stdout == ""
     assert "no SyncRun started for Tenant 'contoso' in time" in result.stderr
     assert "Is the operator running" in result.stderr
     assert SYNC_REQUESTED_AT in annotations_of(resources, "tenants", "contoso")
+
+
+def test_sync_never_reports_its_own_new_run_as_the_one_it_waits_behind(
+    resources: Resources, namespace: str
+) -> None:
+    # The operator creates the run, then records the request as handled: for a while the new run is
+    # active while the request still looks pending.
+    phases = [{"phase": "PendingApproval", "step": "Approval", "message": "1 change waits for approval."}]
+    with StandInOperator(resources, "contoso", "contoso-20261123-100000", phases, record_after=3):
+        result = plugin(namespace, "sync", "contoso", "--wait", "--timeout", "60")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[0] == "contoso-20261123-100000"
+    assert " is still " not in result.stderr, result.stderr
+
+
+def test_sync_names_the_run_it_waits_behind(resources: Resources, namespace: str) -> None:
+    make_run(
+        resources, "contoso-busy", "contoso", {"phase": "InProgress", "step": "Backup", "message": "..."}
+    )
+
+    def busy_run_finishes() -> None:
+        time.sleep(2)
+        resources.patch_status("syncruns", "contoso-busy", {"phase": "Succeeded", "step": "Done"})
+
+    with StandInOperator(resources, "contoso", "contoso-20261123-110000", [], before_run=busy_run_finishes):
+        result = plugin(namespace, "sync", "contoso", "--timeout", "60")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "contoso-20261123-110000\n"
+    assert (
+        "SyncRun contoso-busy is still In progress: the new sync starts when it has finished."
+        in result.stderr
+    )
+    assert result.stderr.count(" is still ") == 1
 
 
 def test_sync_of_a_missing_tenant_fails(namespace: str) -> None:
@@ -169,7 +222,8 @@ def test_sync_with_the_real_operator(operator: OperatorProcess, namespace: str) 
     make_tenant(store, "contoso")  # its credentials Secret does not exist: preflight stops the run
     wait_for(lambda: (store.get("tenants", "contoso").get("status") or {}).get("phase") == "NotRun", "NotRun")
     result = plugin(namespace, "sync", "contoso", "--wait", "--timeout", "90", timeout=120)
-    assert result.returncode == 1, f"{result.stdout}\n{result.stderr}\n{operator.log()}"
+    assert result.returncode == 3, f"{result.stdout}\n{result.stderr}\n{operator.log()}"
+    assert " is still " not in result.stderr, "the new run is never the one the request waits behind"
     name = result.stdout.splitlines()[0]
     run = store.get("syncruns", name)
     assert run["spec"] == {"tenantRef": {"name": "contoso"}, "trigger": "SyncRequest"}
@@ -220,10 +274,41 @@ def test_decisions_set_the_approval_annotation(
     resources: Resources, namespace: str, verb: str, value: str, said: str
 ) -> None:
     make_run(resources, "contoso-1", "contoso", PENDING_APPROVAL)
-    result = plugin(namespace, verb, "contoso-1")
+    result = plugin(namespace, verb, "sr/contoso-1")
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith(said)
-    assert annotations_of(resources, "syncruns", "contoso-1")[APPROVAL] == value
+    annotations = annotations_of(resources, "syncruns", "contoso-1")
+    assert annotations[APPROVAL] == value
+    # An approval names the plan it was given for; a rejection needs no plan.
+    assert annotations.get(APPROVAL_DIGEST) == ("sha256:1d2c3b4a" if verb == "approve" else None)
+
+
+def test_approve_binds_to_the_plan_reviewed(resources: Resources, namespace: str) -> None:
+    make_run(resources, "contoso-1", "contoso", PENDING_APPROVAL)
+    for digest in ("sha256:9999", "sha256:"):
+        other = plugin(namespace, "approve", "contoso-1", "--digest", digest)
+        assert other.returncode == 1
+        assert f"waits for approval of plan sha256:1d2c3, not {digest}: review that plan" in other.stderr
+    assert APPROVAL not in annotations_of(resources, "syncruns", "contoso-1")
+    reviewed = plugin(namespace, "approve", "contoso-1", "--digest", "SHA256:1D2C")
+    assert reviewed.returncode == 0, reviewed.stderr
+    annotations = annotations_of(resources, "syncruns", "contoso-1")
+    assert (annotations[APPROVAL], annotations[APPROVAL_DIGEST]) == ("approve", "SHA256:1D2C")
+    usage = plugin(namespace, "reject", "contoso-1", "--digest", "sha256:1d2c")
+    assert usage.returncode == 2
+
+
+def test_a_further_approver_adds_their_own_approval(resources: Resources, namespace: str) -> None:
+    make_tenant(resources, "fabrikam", {"phase": "PendingApproval"}, requiredApprovals=2)
+    make_run(resources, "fabrikam-1", "fabrikam", PENDING_APPROVAL)
+    assert plugin(namespace, "approve", "fabrikam-1").returncode == 0
+    second = plugin(namespace, "approve", "tenant/fabrikam", "--digest", "sha256:1d2c3b4a")
+    assert second.returncode == 0, second.stderr
+    user = kubectl("auth", "whoami", "-o", "jsonpath={.status.userInfo.username}").stdout
+    assert second.stdout.startswith(f"Added the approval of {user} to SyncRun fabrikam-1 (plan sha256:1d2c3)")
+    annotations = annotations_of(resources, "syncruns", "fabrikam-1")
+    assert annotations[f"approval.tenantsync.io/{user}"] == "sha256:1d2c3"
+    assert annotations[APPROVAL] == "approve"
 
 
 @pytest.mark.parametrize("verb", ["approve", "reject", "revert"])
@@ -256,7 +341,8 @@ def test_a_decision_not_yet_acted_on_is_changed_only_with_overwrite(
     assert refused.returncode == 1
     assert "pass --overwrite to change the decision" in refused.stderr
     assert annotations_of(resources, "syncruns", "contoso-1")[APPROVAL] == "approve"
-    assert plugin(namespace, "revert", "contoso-1", "--overwrite").returncode == 0
+    # tenant/NAME decides on the Tenant's newest run.
+    assert plugin(namespace, "revert", "tenant/contoso", "--overwrite").returncode == 0
     assert annotations_of(resources, "syncruns", "contoso-1")[APPROVAL] == "reject-and-revert"
 
 
@@ -339,8 +425,32 @@ def test_login_reports_a_timed_out_sign_in(resources: Resources, namespace: str)
         )
 
     code, login = _login_until(namespace, time_out)
-    assert code == 1, login.output()
+    assert code == 3, login.output()
     assert "".join(login.stdout).splitlines()[-1] == TIMED_OUT
+
+
+def test_login_reports_a_declined_sign_in(resources: Resources, namespace: str) -> None:
+    make_run(resources, "contoso-1", "contoso", _pending_authentication())
+
+    def decline(_: RunningPlugin) -> None:
+        resources.patch_status(
+            "syncruns",
+            "contoso-1",
+            {
+                "phase": "InProgress",
+                "step": "Backup",
+                "message": DECLINED,
+                "authentication": {"user": {"state": "Failed", "userCode": None, "message": DECLINED}},
+            },
+        )
+
+    code, login = _login_until(namespace, decline)
+    assert code == 3, login.output()
+    assert "".join(login.stdout).splitlines()[-1] == DECLINED
+    # `error` prints the sign-in failure once the run has finished.
+    resources.patch_status("syncruns", "contoso-1", {"phase": "PartiallySuccessful", "step": "Done"})
+    error = plugin(namespace, "error", "contoso-1")
+    assert f"User sign-in (Failed): {DECLINED}" in error.stdout, error.stdout
 
 
 def test_login_when_nothing_is_pending(resources: Resources, namespace: str) -> None:

@@ -12,12 +12,16 @@ from tenantsync.catalog import ADMIN_API_SCOPE, required_permissions
 from tenantsync.cli.plugin_format import (
     PHASE_NAMES,
     age,
+    error_code,
     error_text,
     human_duration,
     human_phase,
+    names_digest,
     parse_resources,
     permission_report,
     plan_lines,
+    sign_in_failed,
+    sign_in_succeeded,
     tenant_sync_status,
     timeline,
 )
@@ -146,6 +150,59 @@ def test_plan_shows_deploy_results_once_deployed() -> None:
     assert "deploy result: Conflict — changed in the tenant since the plan" in text
 
 
+VALUED_PLAN = {
+    "digest": "sha256:def456",
+    "changeCount": 120,
+    "truncated": True,
+    "file": "tenants/contoso/plans/contoso-1.json",
+    "commit": "5e0c1f7a9d2b",
+    "changes": [
+        {"action": "create", "type": "namedLocations", "id": "loc-1", "displayName": "Head office",
+         "changedFields": ["displayName", "isTrusted"],
+         "values": [{"path": "displayName", "new": '"Head office"'}, {"path": "isTrusted", "new": "true"}]},
+        {"action": "update", "type": "conditionalAccessPolicies", "id": "ca-1", "displayName": "Require MFA",
+         "changedFields": ["state", "conditions.users.excludeGroups"],
+         "values": [{"path": "state", "old": '"enabledForReportingButNotEnforced"', "new": '"enabled"'},
+                    {"path": "conditions.users.excludeGroups", "old": '["g-1"]'}]},
+        {"action": "delete", "type": "deviceConfigurations", "id": "dc-9", "changedFields": ["."],
+         "values": [{"path": ".", "old": '{"displayName": "Legacy"}'}]},
+    ],
+}  # fmt: skip
+
+
+def test_plan_shows_old_and_new_values() -> None:
+    text = "\n".join(line.text for line in plan_lines(_run(phase="PendingApproval", plan=VALUED_PLAN)))
+    assert '    fields:\n      + displayName: "Head office"\n      + isTrusted: true\n' in text
+    assert (
+        '    changed fields:\n      ~ state: "enabledForReportingButNotEnforced" → "enabled"\n'
+        '      ~ conditions.users.excludeGroups: ["g-1"] (removed)\n'
+    ) in text
+    assert '      - .: {"displayName": "Legacy"}' in text
+
+
+def test_a_truncated_plan_says_where_the_whole_plan_is() -> None:
+    lines = plan_lines(_run(phase="PendingApproval", plan=VALUED_PLAN))
+    notice = next(line for line in lines if line.text.startswith("Showing"))
+    assert notice.text == (
+        "Showing the first 3 of 120 changes. The whole plan is tenants/contoso/plans/contoso-1.json at commit"
+        " 5e0c1f7a9d2b of branch tenantsync/plans in the Tenant's repository."
+    )
+    assert notice.style == "yellow"
+    assert "Plan: 120 changes (the 3 shown: 1 to create, 1 to update, 1 to delete)" in [
+        line.text for line in lines
+    ]
+    untruncated = [line.text for line in plan_lines(_run(plan=PLAN))]
+    assert not any(text.startswith("Showing") for text in untruncated)
+
+
+def test_a_digest_start_of_eight_characters_names_the_plan() -> None:
+    digest = "5e0c1f7a9d2b4c6e"
+    assert names_digest("5e0c1f7a", digest)
+    assert names_digest(" 5E0C1F7A9D ", digest)
+    assert not names_digest("5e0c1f7", digest)
+    assert not names_digest("5e0c1f7b", digest)
+
+
 def test_empty_plan_and_no_plan() -> None:
     empty = "\n".join(
         line.text for line in plan_lines(_run(phase="Succeeded", plan={"digest": "d", "changes": []}))
@@ -196,6 +253,37 @@ def test_error_text_carries_consent_sign_in_and_failed_changes() -> None:
     assert "User sign-in (TimedOut): User authentication failed - timed out." in text
     assert "Change Failed: update conditionalAccessPolicies b: 400 Bad Request" in text
     assert "namedLocations a" not in text
+
+
+@pytest.mark.parametrize("state", ["TimedOut", "Blocked", "Failed"])
+def test_every_failed_sign_in_is_a_failure_with_its_message(state: str) -> None:
+    run = _run(
+        phase="PartiallySuccessful",
+        message="Backed up without a signed-in user.",
+        authentication={"user": {"state": state, "message": f"User authentication failed - {state}."}},
+    )
+    assert sign_in_failed(state)
+    assert not sign_in_succeeded(state)
+    assert f"User sign-in ({state}): User authentication failed - {state}." in error_text("SyncRun", run)
+
+
+@pytest.mark.parametrize("state", ["SignedIn", "SignedInByDeviceCode"])
+def test_signed_in_states(state: str) -> None:
+    assert sign_in_succeeded(state)
+    assert not sign_in_failed(state)
+
+
+def test_pending_and_unknown_sign_in_states_are_neither() -> None:
+    for state in ("Pending", "NotConfigured", None):
+        assert not sign_in_succeeded(state)
+        assert not sign_in_failed(state)
+
+
+def test_error_code_names_the_page() -> None:
+    assert error_code(
+        _run(error={"code": "ClientSecretExpired", "message": "", "troubleshootingUrl": ""})
+    ) == ("ClientSecretExpired")
+    assert error_code(_run(phase="PartiallySuccessful")) is None
 
 
 def test_timeline_merges_events_and_conditions_in_time_order() -> None:
