@@ -7,6 +7,8 @@ from tenantsync.api.annotations import (
     FURTHER_APPROVAL_PREFIX,
     SYNC_REQUESTED_AT,
     Decision,
+    approver_handle,
+    names_digest,
 )
 from tenantsync.api.conditions import (
     Condition,
@@ -20,6 +22,7 @@ from tenantsync.api.errors import CREDENTIAL_ERRORS, CodedError, ErrorCode, RunE
 from tenantsync.api.phases import RunPhase, RunStep, TenantPhase
 from tenantsync.api.resources import ResourceType
 from tenantsync.api.syncrun import (
+    PLANS_BRANCH,
     ApprovalStatus,
     AuthenticationStatus,
     BackupStatus,
@@ -54,6 +57,7 @@ __all__ = [
     "CREDENTIAL_ERRORS",
     "FURTHER_APPROVAL_PREFIX",
     "GROUP",
+    "PLANS_BRANCH",
     "SYNC_REQUESTED_AT",
     "VERSION",
     "Approval",
@@ -91,8 +95,10 @@ __all__ = [
     "Trigger",
     "UserSignIn",
     "all_crds",
+    "approver_handle",
     "crds_yaml",
     "find_condition",
+    "names_digest",
     "set_condition",
     "troubleshooting_url",
 ]

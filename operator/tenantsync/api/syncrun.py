@@ -127,6 +127,10 @@ class BackupStatus(Model):
     """Types not backed up, e.g. because no user was signed in."""
 
 
+PLANS_BRANCH = "tenantsync/plans"
+"""The repository branch where each plan that waits for approval is committed in full."""
+
+
 class FieldChange(Model):
     """One changed field of a planned change, as the approver sees it before deciding."""
 

@@ -8,7 +8,6 @@ SPEC §2 (sync-requested-at on a Tenant, approval on a SyncRun), nothing else. E
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -26,6 +25,8 @@ from tenantsync.api import (
     Mode,
     ResourceType,
     RunPhase,
+    approver_handle,
+    names_digest,
 )
 from tenantsync.cli.plugin_cluster import Body, Cluster, connect
 from tenantsync.cli.plugin_errors import (
@@ -47,7 +48,6 @@ from tenantsync.cli.plugin_format import (
     has_error,
     human_duration,
     human_phase,
-    names_digest,
     parse_resources,
     parse_time,
     permission_report,
@@ -64,8 +64,6 @@ from tenantsync.cli.plugin_refs import Kind, Reference, parse_reference
 from tenantsync.cli.plugin_table import Cell, Column, Layout
 
 POLL_SECONDS = 1.0
-ANNOTATION_NAME = re.compile(r"[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?")
-"""The name part of an annotation key (what follows the `prefix/`)."""
 
 
 def _now() -> datetime:
@@ -510,13 +508,7 @@ def _further_approval(cluster: Cluster, ui: Terminal, run: Body, digest: str, ne
     named after the user the API server says they are, so no approval overwrites another."""
     name = _name(run)
     user = cluster.username()
-    if not ANNOTATION_NAME.fullmatch(user):
-        raise PluginError(
-            f"your Kubernetes user name {user!r} cannot be part of an annotation key"
-            f" ({FURTHER_APPROVAL_PREFIX}<name>: letters, digits, '-', '_' and '.', at most 63), so this"
-            " plugin cannot record your approval; ask an administrator to record it."
-        )
-    key = f"{FURTHER_APPROVAL_PREFIX}{user}"
+    key = f"{FURTHER_APPROVAL_PREFIX}{approver_handle(user)}"
     cluster.annotate(Kind.SYNC_RUN, name, {key: digest[:12]}, run["metadata"]["resourceVersion"])
     ui.text(
         f"Added the approval of {user} to SyncRun {name} (plan {digest[:12]}); the operator deploys once"

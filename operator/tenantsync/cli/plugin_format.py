@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from tenantsync.api import Mode, ResourceType, RunPhase, SignInState, TenantPhase
+from tenantsync.api import PLANS_BRANCH, Mode, ResourceType, RunPhase, SignInState, TenantPhase
 from tenantsync.catalog import catalog, required_permissions
 
 Body = Mapping[str, Any]
@@ -162,7 +162,6 @@ def tenant_sync_status(tenant: Body) -> TenantSyncStatus:
 
 # --- plan ---------------------------------------------------------------------------------------------
 
-PLANS_BRANCH = "tenantsync/plans"
 """Where the operator commits each whole plan (SyncRun `status.plan.file` at `status.plan.commit`)."""
 
 ACTION_MARKS: Mapping[str, tuple[str, str]] = {
@@ -243,16 +242,6 @@ def plan_lines(run: Body) -> list[Line]:
     lines.append(Line(f"Plan: {total} change{'s' if total != 1 else ''} ({summary})", "bold"))
     lines.append(Line(f"Digest: {plan.get('digest') or '(none)'}"))
     return lines
-
-
-MIN_DIGEST_PREFIX = 8
-"""As the operator reads `tenantsync.io/approval-digest`: a start of at least 8 characters names a plan."""
-
-
-def names_digest(prefix: str, digest: str) -> bool:
-    """`sha256:5e0c1f7a` names `sha256:5e0c1f7a9d2b...`, as a Git commit abbreviation names a commit."""
-    prefix = prefix.strip().lower()
-    return len(prefix) >= MIN_DIGEST_PREFIX and digest.lower().startswith(prefix)
 
 
 def _transition(action: str, value: Mapping[str, Any]) -> str:

@@ -7,7 +7,6 @@ from __future__ import annotations
 from tenantsync.api import ChangeAction, PlanChange
 from tenantsync.catalog import serialise
 
-PLANS_BRANCH = "tenantsync/plans"
 STATUS_CHANGES = 50
 """How many changes the status lists; the rest are in the plan's files."""
 _VERB = {ChangeAction.CREATE: "create", ChangeAction.UPDATE: "update", ChangeAction.DELETE: "delete"}

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
-from tenantsync.api import ErrorCode, troubleshooting_url
+from tenantsync.api import ErrorCode, approver_handle, troubleshooting_url
 
 DOCS = Path(__file__).resolve().parents[3] / "docs" / "troubleshooting"
 
@@ -24,3 +25,20 @@ def test_status_links_to_the_page() -> None:
         troubleshooting_url("https://docs.example/t/", ErrorCode.DELETION_GUARD)
         == "https://docs.example/t/DeletionGuard.md"
     )
+
+
+def test_approver_handles_are_valid_annotation_names_and_never_shared() -> None:
+    name = re.compile(r"[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?")
+    users = [
+        "alice",
+        "alice@contoso.com",
+        "alice_contoso.com",
+        "system:serviceaccount:argocd:app",
+        "x" * 80,
+        "@",
+    ]
+    handles = [approver_handle(u) for u in users]
+    assert all(name.fullmatch(h) for h in handles), handles
+    assert len(set(handles)) == len(users)
+    assert approver_handle("alice") == "alice"
+    assert approver_handle("alice@contoso.com").startswith("alice_contoso.com-")

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tenantsync.api import Mode, ResourceType, RunPhase, TenantPhase
+from tenantsync.api import Mode, ResourceType, RunPhase, TenantPhase, names_digest
 from tenantsync.catalog import ADMIN_API_SCOPE, required_permissions
 from tenantsync.cli.plugin_format import (
     PHASE_NAMES,
@@ -16,7 +16,6 @@ from tenantsync.cli.plugin_format import (
     error_text,
     human_duration,
     human_phase,
-    names_digest,
     parse_resources,
     permission_report,
     plan_lines,

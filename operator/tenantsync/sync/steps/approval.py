@@ -16,6 +16,8 @@ from tenantsync.api import (
     Decision,
     RunPhase,
     RunStep,
+    approver_handle,
+    names_digest,
 )
 from tenantsync.sync.diff import summary
 from tenantsync.sync.pipeline import Advance, Finish, RunContext, Transition, Wait
@@ -24,24 +26,22 @@ from tenantsync.sync.session import Session
 DECISION_POLL_SECONDS = 2.0
 UNVERIFIED = "unverified"
 """The approver's name when the admission policy does not record it (recordApprover off)."""
-MIN_DIGEST_PREFIX = 8
-
-
-def _names(prefix: str, digest: str) -> bool:
-    """A digest start of at least 8 characters names this digest (as a Git commit abbreviation does)."""
-    prefix = prefix.strip().lower()
-    return len(prefix) >= MIN_DIGEST_PREFIX and digest.startswith(prefix)
 
 
 def approvers_of(annotations: Mapping[str, str], digest: str) -> list[str]:
-    """Everyone who approved `digest`: the decision's recorded approver, then each further approval."""
+    """Everyone who approved `digest`, once each: the decision's recorded approver, then each further
+    approval (`approval.tenantsync.io/<handle>`, see `approver_handle`)."""
     approvers: list[str] = []
+    handles: set[str] = set()
     if annotations.get(APPROVAL) == Decision.APPROVE:
-        approvers.append(annotations.get(APPROVAL_BY) or UNVERIFIED)
+        first = annotations.get(APPROVAL_BY) or UNVERIFIED
+        approvers.append(first)
+        handles.add(approver_handle(first))
     for key, value in sorted(annotations.items()):
-        name = key.removeprefix(FURTHER_APPROVAL_PREFIX)
-        if key.startswith(FURTHER_APPROVAL_PREFIX) and _names(value, digest) and name not in approvers:
-            approvers.append(name)
+        handle = key.removeprefix(FURTHER_APPROVAL_PREFIX)
+        if key.startswith(FURTHER_APPROVAL_PREFIX) and names_digest(value, digest) and handle not in handles:
+            approvers.append(handle)
+            handles.add(handle)
     return approvers
 
 
@@ -84,7 +84,7 @@ class AwaitApproval:
                 return Finish(RunPhase.REJECTED, message)
             return await self._revert(ctx, session, by, when)
         shown = annotations.get(APPROVAL_DIGEST)
-        if shown is not None and not _names(shown, digest):
+        if shown is not None and not names_digest(shown, digest):
             return self._wait(
                 f"The approval by {by} was for plan {shown[:12]}, but this run's plan is {digest[:12]}: review it"
                 f" (kubectl tenantsync plan {ctx.run_name}) and approve that plan. {planned} wait for approval."

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from tenantsync.api import (
+    PLANS_BRANCH,
     ChangeAction,
     CodedError,
     ConditionType,
@@ -23,7 +24,7 @@ from tenantsync.api import (
 from tenantsync.sync.convergence import never_converging
 from tenantsync.sync.diff import plan_changes, plan_digest, summary
 from tenantsync.sync.pipeline import Advance, Finish, RunContext, Transition
-from tenantsync.sync.plan_files import PLANS_BRANCH, STATUS_CHANGES, plan_files
+from tenantsync.sync.plan_files import STATUS_CHANGES, plan_files
 from tenantsync.sync.references import missing_references
 from tenantsync.sync.session import Session
 from tenantsync.sync.states import read_states
