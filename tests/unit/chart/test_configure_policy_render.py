@@ -1,0 +1,51 @@
+"""The configure policy as rendered: only where the API is served, the verb only in the configurer role."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.unit.chart.chart_support import kinds, only, render
+from tests.unit.chart.test_chart_render import rule_map
+
+VAP_API = "admissionregistration.k8s.io/v1/ValidatingAdmissionPolicy"
+POLICY_KINDS = ["ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding"]
+
+
+def test_the_policy_is_on_by_default_where_the_cluster_serves_it(helm: Path) -> None:
+    served = render(helm, release="r", api_versions=[VAP_API])
+    policy = only(served, "ValidatingAdmissionPolicy", "r-tenantsync-configure")
+    assert policy["spec"]["failurePolicy"] == "Fail"
+    assert policy["spec"]["matchConstraints"]["resourceRules"][0]["resources"] == ["tenants"]
+    assert only(served, "ValidatingAdmissionPolicyBinding")["spec"]["validationActions"] == ["Deny"]
+    assert not set(POLICY_KINDS) & set(kinds(render(helm)))
+    assert not set(POLICY_KINDS) & set(
+        kinds(render(helm, api_versions=[VAP_API], values={"configurePolicy.enabled": "false"}))
+    )
+
+
+def test_only_the_configurer_role_holds_configure(helm: Path) -> None:
+    docs = render(helm, release="r")
+    configurer = only(docs, "ClusterRole", "r-tenantsync-configurer")
+    assert "configure" in rule_map(configurer)[("tenantsync.io", "tenants")]
+    assert not any(
+        k.startswith("rbac.authorization.k8s.io/aggregate") for k in configurer["metadata"]["labels"]
+    )
+    for role in ("r-tenantsync-view", "r-tenantsync-edit", "r-tenantsync-approver"):
+        assert all("configure" not in verbs for verbs in rule_map(only(docs, "ClusterRole", role)).values())
+
+
+def test_gitops_service_accounts_are_bound_to_the_configurer_role(helm: Path) -> None:
+    assert "ClusterRoleBinding" not in [d["metadata"]["name"] for d in render(helm, release="r")]
+    docs = render(
+        helm,
+        release="r",
+        values={
+            "configurePolicy.gitOpsServiceAccounts[0].name": "argocd-application-controller",
+            "configurePolicy.gitOpsServiceAccounts[0].namespace": "argocd",
+        },
+    )
+    binding = only(docs, "ClusterRoleBinding", "r-tenantsync-configurer-gitops")
+    assert binding["roleRef"]["name"] == "r-tenantsync-configurer"
+    assert binding["subjects"] == [
+        {"kind": "ServiceAccount", "name": "argocd-application-controller", "namespace": "argocd"}
+    ]
