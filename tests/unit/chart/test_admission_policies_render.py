@@ -1,4 +1,5 @@
-"""The configure policy as rendered: only where the API is served, the verb only in the configurer role."""
+"""The chart's admission policies as rendered: only where the API is served; the configure verb only in the
+configurer role; the Secret policy aimed at the operator's ServiceAccount alone."""
 
 from __future__ import annotations
 
@@ -16,11 +17,12 @@ def test_the_policy_is_on_by_default_where_the_cluster_serves_it(helm: Path) -> 
     policy = only(served, "ValidatingAdmissionPolicy", "r-tenantsync-configure")
     assert policy["spec"]["failurePolicy"] == "Fail"
     assert policy["spec"]["matchConstraints"]["resourceRules"][0]["resources"] == ["tenants"]
-    assert only(served, "ValidatingAdmissionPolicyBinding")["spec"]["validationActions"] == ["Deny"]
+    assert only(served, "ValidatingAdmissionPolicyBinding", "r-tenantsync-configure")["spec"][
+        "validationActions"
+    ] == ["Deny"]
     assert not set(POLICY_KINDS) & set(kinds(render(helm)))
-    assert not set(POLICY_KINDS) & set(
-        kinds(render(helm, api_versions=[VAP_API], values={"configurePolicy.enabled": "false"}))
-    )
+    off = render(helm, release="r", api_versions=[VAP_API], values={"configurePolicy.enabled": "false"})
+    assert "r-tenantsync-configure" not in [d["metadata"]["name"] for d in off]
 
 
 def test_only_the_configurer_role_holds_configure(helm: Path) -> None:
@@ -49,3 +51,18 @@ def test_gitops_service_accounts_are_bound_to_the_configurer_role(helm: Path) ->
     assert binding["subjects"] == [
         {"kind": "ServiceAccount", "name": "argocd-application-controller", "namespace": "argocd"}
     ]
+
+
+def test_the_secret_policy_applies_to_the_operator_alone(helm: Path) -> None:
+    docs = render(helm, release="r", namespace="ops", api_versions=[VAP_API])
+    policy = only(docs, "ValidatingAdmissionPolicy", "r-tenantsync-operator-secrets")
+    assert policy["spec"]["matchConditions"] == [
+        {
+            "name": "the-operator",
+            "expression": 'request.userInfo.username == "system:serviceaccount:ops:r-tenantsync"',
+        }
+    ]
+    assert policy["spec"]["matchConstraints"]["resourceRules"][0]["resources"] == ["secrets"]
+    assert only(docs, "ValidatingAdmissionPolicyBinding", "r-tenantsync-operator-secrets")
+    off = render(helm, release="r", api_versions=[VAP_API], values={"rbac.restrictSecretWrites": "false"})
+    assert "r-tenantsync-operator-secrets" not in [d["metadata"]["name"] for d in off]
