@@ -55,6 +55,7 @@ def _render(helm: Path, release: str, namespace: str) -> list[dict[str, Any]]:
             "configurePolicy.gitOpsServiceAccounts[0].name": "argocd-application-controller",
             "configurePolicy.gitOpsServiceAccounts[0].namespace": namespace,
             "configurePolicy.namespaceSelector.matchLabels.kubernetes\\.io/metadata\\.name": namespace,
+            "rbac.restrictSecretWrites": "false",
         },
         api_versions=[VAP_API],
     )
@@ -133,6 +134,7 @@ PROTECTED_CHANGES: list[tuple[str, dict[str, Any]]] = [
     ("servicePrincipal", {"servicePrincipal": {"clientId": OTHER_GUID}}),
     ("userAuthentication", {"userAuthentication": {"clientId": OTHER_GUID, "tokenSecretRef": {"name": "t"}}}),
     ("resources", {"resources": ["namedLocations"]}),
+    ("requiredApprovals", {"requiredApprovals": 2}),
 ]
 
 
