@@ -4,6 +4,7 @@ fields that explain themselves."""
 from __future__ import annotations
 
 import json
+import subprocess
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
@@ -62,6 +63,18 @@ BAD_TENANTS: list[tuple[str, dict[str, Any], list[str]]] = [
     ("user without token secret", tenant_manifest("bad", userAuthentication={"clientId": CLIENT_ID}), ["spec.userAuthentication.tokenSecretRef", "Required value"]),
     ("user clientId not a GUID", tenant_manifest("bad", userAuthentication=_user(clientId="public-app")), ["spec.userAuthentication.clientId", "public client application"]),
     ("schedule with three fields", tenant_manifest("bad", schedule="0 6 *"), ["spec.schedule", "cron expression with 5 fields"]),
+    ("schedule of five words", tenant_manifest("bad", schedule="a b c d e"), ["spec.schedule", "cron expression with 5 fields"]),
+    ("schedule minute 60", tenant_manifest("bad", schedule="60 * * * *"), ["spec.schedule", "cron expression with 5 fields"]),
+    ("schedule step 0", tenant_manifest("bad", schedule="*/0 * * * *"), ["spec.schedule", "cron expression with 5 fields"]),
+    ("schedule month 13", tenant_manifest("bad", schedule="0 0 1 13 *"), ["spec.schedule", "cron expression with 5 fields"]),
+    ("absolute repository path", tenant_manifest("bad", repository={"url": "/r", "path": "/etc"}), ["spec.repository.path", "relative to the repository root"]),
+    ("repository path escaping", tenant_manifest("bad", repository={"url": "/r", "path": "tenants/../../escape"}), ["spec.repository.path", "without '..' segments"]),
+    ("branch with a space", tenant_manifest("bad", repository={"url": "/r", "branch": "my branch"}), ["spec.repository.branch", "valid Git branch name"]),
+    ("branch ../etc", tenant_manifest("bad", repository={"url": "/r", "branch": "../etc"}), ["spec.repository.branch", "valid Git branch name"]),
+    ("backupBranch ending .lock", tenant_manifest("bad", repository={"url": "/r", "backupBranch": "backup.lock"}), ["spec.repository.backupBranch", "valid Git branch name"]),
+    ("backupBranch equal to branch", tenant_manifest("bad", repository={"url": "/r", "branch": "main", "backupBranch": "main"}), ["spec.repository.backupBranch", "must differ from branch"]),
+    ("backupBranch equal to the default branch", tenant_manifest("bad", repository={"url": "/r", "backupBranch": "main"}), ["spec.repository.backupBranch", "must differ from branch"]),
+    ("name of 64 characters", tenant_manifest("a" * 64), ["metadata.name", "at most 63 characters", "tenantsync.io/tenant label"]),
     ("http authority", tenant_manifest("bad", endpoints={"authority": "http://login.example"}), ["spec.endpoints.authority", "https://"]),
     ("suspend not a boolean", tenant_manifest("bad", suspend="yes"), ["spec.suspend", "boolean"]),
     ("history limit not a number", tenant_manifest("bad", successfulRunsHistoryLimit="three"), ["spec.successfulRunsHistoryLimit", "integer"]),
@@ -78,6 +91,45 @@ def test_bad_tenant_is_refused_naming_the_field(
     message = _message(refused.value)
     for words in expected:
         assert words in message, f"{case}: {words!r} not in {message}"
+
+
+BRANCH_NAMES = [
+    "main", "tenantsync/backup", "feature/ca-policies", "release-2026.11", "user@host", "@", "é", "a.b",
+    "my branch", "../etc", "-x", "a.lock", "a/.b", ".hidden", "HEAD", "a@{1}", "a//b", "a/", "/a", "a.",
+    "a..b", "a~1", "a^", "a:b", "a?", "a*", "a[b", "a\\b", "tab\there", "del\x7f", "x/y.lock/z",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("branch", BRANCH_NAMES)
+def test_branch_names_are_refused_exactly_when_git_refuses_them(namespace: str, branch: str) -> None:
+    """Both branch fields carry the same rule; git itself is the judge of what a valid branch name is."""
+    git_accepts = (
+        subprocess.run(["git", "check-ref-format", "--branch", branch], capture_output=True).returncode == 0
+    )
+    manifest = tenant_manifest(
+        "branches", repository={"url": "/r", "branch": branch, "backupBranch": "backup"}
+    )
+    if git_accepts:
+        Resources(namespace).create("tenants", manifest)
+        return
+    with pytest.raises(ApiException) as refused:
+        Resources(namespace).create("tenants", manifest)
+    assert refused.value.status == 422, refused.value.body
+    assert "spec.repository.branch" in _message(refused.value)
+    assert "valid Git branch name" in _message(refused.value)
+
+
+def test_limits_that_still_pass(namespace: str) -> None:
+    """The rules refuse only what is wrong: the longest name, relative paths with dots, six-field cron."""
+    resources = Resources(namespace)
+    accepted = [
+        tenant_manifest("a" * 63, schedule="*/10 * * * * *"),
+        tenant_manifest("dots", repository={"url": "/r", "path": "tenants/./contoso..old"}, schedule="0 6 * * MON-FRI"),
+        tenant_manifest("names", schedule="0 0 ? jan,jul sun#1"),
+    ]  # fmt: skip
+    for manifest in accepted:
+        resources.create("tenants", manifest)
+    assert resources.get("tenants", "a" * 63)["metadata"]["name"] == "a" * 63
 
 
 def test_good_tenant_is_accepted_with_defaults(namespace: str) -> None:

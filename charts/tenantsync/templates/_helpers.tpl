@@ -116,3 +116,7 @@ The MutatingAdmissionPolicy API version to use: v1 when served, else v1beta1, el
 {{- "admissionregistration.k8s.io/v1beta1" }}
 {{- end }}
 {{- end }}
+
+{{- define "tenantsync.validatingAdmissionPolicyServed" -}}
+{{- if .Capabilities.APIVersions.Has "admissionregistration.k8s.io/v1/ValidatingAdmissionPolicy" }}true{{ end }}
+{{- end }}

@@ -11,7 +11,7 @@ import yaml
 from pydantic import BaseModel
 
 from tenantsync.api.syncrun import SyncRunSpec, SyncRunStatus
-from tenantsync.api.tenant import TenantSpec, TenantStatus
+from tenantsync.api.tenant import TENANT_NAME_RULE, TenantSpec, TenantStatus
 
 GROUP = "tenantsync.io"
 VERSION = "v1alpha1"
@@ -79,12 +79,15 @@ def _crd(
     spec: type[BaseModel],
     status: type[BaseModel],
     columns: list[Schema],
+    root_rules: Schema | None = None,
 ) -> Schema:
+    """`root_rules` are CEL rules on the whole object: the only place one can check `metadata.name`."""
     root: Schema = {
         "type": "object",
         "description": description,
         "required": ["spec"],
         "properties": {**_TYPE_META, "spec": schema_of(spec), "status": schema_of(status)},
+        **(root_rules or {}),
     }
     return {
         "apiVersion": "apiextensions.k8s.io/v1",
@@ -135,6 +138,7 @@ def tenant_crd() -> Schema:
             _column("Tenant ID", ".spec.tenantId", priority=1),
             _column("Message", ".status.message", priority=1),
         ],
+        root_rules=TENANT_NAME_RULE,
     )
 
 

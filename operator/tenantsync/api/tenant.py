@@ -22,8 +22,22 @@ GUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0
 DOMAIN_PATTERN = r"^([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.)+[a-zA-Z]{2,63}$"
 
 
-def _rule(rule: str, message: str) -> JsonDict:
-    return {"x-kubernetes-validations": [{"rule": rule, "message": message}]}
+def _rule(rule: str, message: str, field_path: str | None = None) -> JsonDict:
+    """A CEL rule; `field_path` (e.g. ".backupBranch") names the field in the error for object-level rules."""
+    validation: JsonDict = {"rule": rule, "message": message}
+    if field_path is not None:
+        validation["fieldPath"] = field_path
+    return {"x-kubernetes-validations": [validation]}
+
+
+# A Tenant's name is the value of the tenantsync.io/tenant label on its SyncRuns (label values are at most
+# 63 characters) and the start of their names, `<tenant>-YYYYMMDD-HHMMSS-N`.
+TENANT_NAME_MAX_LENGTH = 63
+TENANT_NAME_RULE = _rule(
+    f"size(self.metadata.name) <= {TENANT_NAME_MAX_LENGTH}",
+    f"metadata.name of a Tenant must be at most {TENANT_NAME_MAX_LENGTH} characters: it is the value of the"
+    " tenantsync.io/tenant label on its SyncRuns, which are named <tenant>-YYYYMMDD-HHMMSS-N",
+)
 
 
 class Model(BaseModel):
@@ -101,20 +115,78 @@ class UserAuthentication(Model):
     """How long a run waits in PendingAuthentication for the user to sign in."""
 
 
+# `git check-ref-format --branch` in CEL: no control characters, space, ~ ^ : ? * [ or backslash; no
+# "..", "//" or "@{"; no leading "-" or "/", no trailing "/" or "."; no component starting with "." or
+# ending in ".lock"; not "HEAD".
+GIT_BRANCH_RULE = (
+    r"self.matches(r'^[^\x00-\x20\x7f~^:?*\[\\]+$')"
+    " && !self.startsWith('-') && !self.startsWith('/') && !self.endsWith('/') && !self.endsWith('.')"
+    " && !self.contains('..') && !self.contains('//') && !self.contains('@{') && self != 'HEAD'"
+    " && !self.split('/').exists(c, c.startsWith('.') || c.endsWith('.lock'))"
+)
+GIT_BRANCH_MESSAGE = (
+    "must be a valid Git branch name (git check-ref-format --branch): no spaces, '..', '//', '@{',"
+    " control characters or any of ~^:?*[\\; no leading '-' or '/', no trailing '/' or '.', no part"
+    " starting with '.' or ending in '.lock'"
+)
+GitBranch = Annotated[
+    str, Field(min_length=1, max_length=255, json_schema_extra=_rule(GIT_BRANCH_RULE, GIT_BRANCH_MESSAGE))
+]
+RELATIVE_PATH_RULE = "!self.startsWith('/') && !self.split('/').exists(s, s == '..')"
+
+
 class Repository(Model):
+    """A Git repository; `branch` and `backupBranch` are distinct so a backup never lands on desired state."""
+
+    model_config = ConfigDict(
+        json_schema_extra=_rule(
+            "self.backupBranch != self.branch",
+            "backupBranch must differ from branch: the operator writes backups there and would overwrite"
+            " the desired state",
+            field_path=".backupBranch",
+        )
+    )
+
     url: str = Field(min_length=1, max_length=2048)
     """Git remote (https://...) or a local path to a repository."""
-    branch: str = Field(default="main", min_length=1, max_length=255)
+    branch: GitBranch = "main"
     """Branch that holds the desired state; people change it by pull request."""
-    path: str = Field(default="", max_length=1024)
+    path: str = Field(
+        default="",
+        max_length=1024,
+        json_schema_extra=_rule(
+            RELATIVE_PATH_RULE,
+            "path must be relative to the repository root, without '..' segments (e.g. tenants/contoso)",
+        ),
+    )
     """Folder inside the repository for this tenant (default: `tenants/<Tenant name>`)."""
-    backupBranch: str = Field(default="tenantsync/backup", min_length=1, max_length=255)
+    backupBranch: GitBranch = "tenantsync/backup"
     """Branch holding the tenant's backup history; only the operator writes it."""
     secretRef: SecretReference | None = None
     """Secret with `username` and `password` (or token) for an HTTPS remote."""
 
 
-CRON_FIELDS_RULE = "self == '' || self.split(' ').filter(f, f != '').size() in [5, 6]"
+def _cron_field(value: str, *specials: str) -> str:
+    """One cron field: `*` or values and ranges, each with an optional /step, comma-separated; or one of
+    the special forms (`?`, `L`, `15W`, `1#2`...) on its own, the only way croniter accepts them."""
+    item = rf"(\*|({value})(-({value}))?)(/0*[1-9][0-9]?)?"
+    return "(" + "|".join([rf"{item}(,{item})*", *specials]) + ")"
+
+
+_SECOND_OR_MINUTE = "[0-5]?[0-9]"
+_DAY = "0?[1-9]|[12][0-9]|3[01]"
+_MONTH = "0?[1-9]|1[0-2]|(?i:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)"
+_WEEKDAY = "[0-7]|(?i:sun|mon|tue|wed|thu|fri|sat)"
+# Five fields (minute hour day-of-month month day-of-week) or six with seconds first. The pattern accepts
+# a subset of what the operator's croniter parser reads (a test checks it never accepts more).
+CRON_PATTERN = (
+    rf"^ *({_cron_field(_SECOND_OR_MINUTE)} +)?{_cron_field(_SECOND_OR_MINUTE)}"
+    rf" +{_cron_field('[01]?[0-9]|2[0-3]')}"
+    rf" +{_cron_field(_DAY, '[?]', 'L', rf'({_DAY})W')}"
+    rf" +{_cron_field(_MONTH)}"
+    rf" +{_cron_field(_WEEKDAY, '[?]', rf'({_WEEKDAY})#[1-5]', rf'L({_WEEKDAY})')} *$"
+)
+CRON_RULE = f"self == '' || self.matches(r'{CRON_PATTERN}')"
 
 
 class TenantSpec(Model):
@@ -149,8 +221,9 @@ class TenantSpec(Model):
         default="",
         max_length=128,
         json_schema_extra=_rule(
-            CRON_FIELDS_RULE,
-            "schedule must be a cron expression with 5 fields (or 6 with seconds), or empty for manual syncs only",
+            CRON_RULE,
+            "schedule must be a cron expression with 5 fields (minute hour day-of-month month day-of-week,"
+            ' e.g. "0 */6 * * *") or 6 with seconds first, or empty for manual syncs only',
         ),
     )
     """Cron schedule of syncs (UTC); empty means manual syncs only."""

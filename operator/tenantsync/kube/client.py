@@ -18,6 +18,9 @@ from tenantsync.api import GROUP, VERSION
 
 Body = dict[str, Any]
 
+# The label of the Secrets the operator creates (token caches); the chart lets it write no others.
+MANAGED_SECRET_LABELS = {"app.kubernetes.io/managed-by": "tenantsync"}
+
 
 class NotFoundError(LookupError):
     """The named object does not exist."""
@@ -109,8 +112,15 @@ class KubeClient:
         )
         return result
 
-    async def write_secret(self, namespace: str, name: str, data: dict[str, bytes | None]) -> None:
-        """Create the Secret or set the given keys (None removes one; others stay). Never logged."""
+    async def write_secret(
+        self, namespace: str, name: str, data: dict[str, bytes | None], *, owner: Body | None = None
+    ) -> None:
+        """Create the Secret or set the given keys (None removes one; others stay). Never logged.
+
+        A Secret this creates is labelled as managed by tenantsync, the only Secrets the chart's admission
+        policy lets the operator write, and `owner` (an ownerReference to the Tenant) has it deleted with
+        its Tenant.
+        """
         encoded = {
             key: base64.b64encode(value).decode() if value is not None else None
             for key, value in data.items()
@@ -119,7 +129,10 @@ class KubeClient:
             await self._call(self._core.patch_namespaced_secret, name, namespace, {"data": encoded})
         except NotFoundError:
             present = {key: value for key, value in encoded.items() if value is not None}
-            body = client.V1Secret(metadata=client.V1ObjectMeta(name=name), data=present, type="Opaque")
+            metadata = client.V1ObjectMeta(
+                name=name, labels=dict(MANAGED_SECRET_LABELS), owner_references=[owner] if owner else None
+            )
+            body = client.V1Secret(metadata=metadata, data=present, type="Opaque")
             await self._call(self._core.create_namespaced_secret, namespace, body)
 
     async def read_secret(self, namespace: str, name: str) -> dict[str, bytes]:

@@ -82,6 +82,7 @@ def test_rendered_chart_is_accepted_by_the_api_server(
             ("ClusterRole", "", "ts-dry-tenantsync-view"),
             ("ClusterRole", "", "ts-dry-tenantsync-edit"),
             ("ClusterRole", "", "ts-dry-tenantsync-approver"),
+            ("ClusterRole", "", "ts-dry-tenantsync-configurer"),
             ("ClusterRoleBinding", "", "ts-dry-tenantsync"),
             ("Service", namespace, "ts-dry-tenantsync-metrics"),
             ("Deployment", namespace, "ts-dry-tenantsync"),
@@ -95,7 +96,14 @@ def test_rendered_chart_with_every_native_toggle_is_accepted(
     namespace = make_namespace("ts-chart")
     watched = [make_namespace("ts-watched"), make_namespace("ts-watched")]
     values = {"watchNamespaces": "{" + ",".join(watched) + "}", **ALL_NATIVE_TOGGLES}
-    text = render_text(helm, release="ts-all", namespace=namespace, values=values, include_crds=True)
+    text = render_text(
+        helm,
+        release="ts-all",
+        namespace=namespace,
+        values=values,
+        include_crds=True,
+        extra=["--api-versions", "admissionregistration.k8s.io/v1/ValidatingAdmissionPolicy"],
+    )
     docs = [d for d in yaml.safe_load_all(text) if d]
     assert sorted(set(kinds(docs))) == [
         "ClusterRole",
@@ -116,8 +124,12 @@ def test_rendered_chart_with_every_native_toggle_is_accepted(
         assert ("RoleBinding", ns, "ts-all-tenantsync") in applied
     assert ("ValidatingAdmissionPolicy", "", "ts-all-tenantsync-approval") in applied
     assert ("ValidatingAdmissionPolicyBinding", "", "ts-all-tenantsync-approval") in applied
+    assert ("ValidatingAdmissionPolicy", "", "ts-all-tenantsync-configure") in applied
+    assert ("ClusterRole", "", "ts-all-tenantsync-configurer") in applied
+    assert ("ValidatingAdmissionPolicy", "", "ts-all-tenantsync-operator-secrets") in applied
+    assert ("ValidatingAdmissionPolicy", "", "ts-all-tenantsync-further-approvals") in applied
     assert ("ConfigMap", namespace, "ts-all-tenantsync-argocd-health") in applied
-    assert len(applied) == len(docs) == 17, applied
+    assert len(applied) == len(docs) == 24, applied
 
 
 def test_api_server_refuses_a_broken_deployment(

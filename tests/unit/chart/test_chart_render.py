@@ -68,6 +68,7 @@ def test_defaults_render_the_operator_and_nothing_optional(helm: Path) -> None:
             "ClusterRole",
             "ClusterRole",
             "ClusterRole",
+            "ClusterRole",
             "ClusterRoleBinding",
             "Deployment",
             "Service",
