@@ -1,7 +1,5 @@
 """Annotations people set on our objects: part of the public interface (SPEC §2)."""
 
-import hashlib
-import re
 from enum import StrEnum
 
 APPROVAL = "tenantsync.io/approval"
@@ -25,23 +23,15 @@ class Decision(StrEnum):
     REJECT_AND_REVERT = "reject-and-revert"
 
 
-_NOT_IN_A_KEY = re.compile(r"[^a-z0-9._-]+")
-
-
 def approver_handle(username: str) -> str:
     """The name part of `approval.tenantsync.io/<handle>` for a Kubernetes user name.
 
-    Annotation key names allow letters, digits, `-`, `_` and `.` (63 at most), which e-mail addresses and
-    `system:serviceaccount:...` names are not; such names are spelled with `_` and made unique with
-    the start of their sha256, so two people never share a handle: `alice@contoso.com` is
-    `alice_contoso.com-<8 hex>`.
+    Annotation key names allow letters, digits, `-`, `_` and `.`, which e-mail addresses and
+    `system:serviceaccount:...` names are not: `@`, `:` and `/` are written as `.`
+    (`alice@contoso.com` is `alice.contoso.com`). The chart's admission policy computes the same handle
+    from the requesting user in CEL, so each person can add or remove only their own approval.
     """
-    lowered = username.lower()
-    readable = _NOT_IN_A_KEY.sub("_", lowered).strip("._-")
-    if readable == lowered and 0 < len(readable) <= 63:
-        return readable
-    suffix = hashlib.sha256(username.encode()).hexdigest()[:8]
-    return f"{readable[: 63 - len(suffix) - 1].rstrip('._-') or 'user'}-{suffix}"
+    return username.replace("@", ".").replace(":", ".").replace("/", ".")
 
 
 def names_digest(prefix: str, digest: str) -> bool:

@@ -101,6 +101,7 @@ class RunExecutor:
                 secrets=self._kube,
                 annotations=dict(body.metadata.annotations),
                 checkpoint=lambda: self._writer.run(namespace, name, status),
+                tenant_uid=tenant["metadata"].get("uid"),
             )
             previous_phase, before = status.phase, status.model_copy(deep=True)
             transition = await self._pipeline.advance(ctx)

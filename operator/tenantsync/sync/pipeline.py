@@ -16,10 +16,12 @@ from collections.abc import Awaitable, Callable, Mapping
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import ClassVar, Generic, Protocol, TypeVar
+from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
 from tenantsync.api import (
     CREDENTIAL_ERRORS,
+    GROUP,
+    VERSION,
     CodedError,
     ConditionStatus,
     ConditionType,
@@ -51,7 +53,14 @@ API server or the network failing) is left to the caller, which retries the step
 class SecretReader(Protocol):
     async def read_secret(self, namespace: str, name: str) -> dict[str, bytes]: ...
 
-    async def write_secret(self, namespace: str, name: str, data: dict[str, bytes | None]) -> None: ...
+    async def write_secret(
+        self,
+        namespace: str,
+        name: str,
+        data: dict[str, bytes | None],
+        *,
+        owner: dict[str, Any] | None = None,
+    ) -> None: ...
 
 
 Observation = tuple[ConditionStatus, str, str]
@@ -83,6 +92,19 @@ class RunContext:
     checkpoint: Callable[[], Awaitable[None]] | None = None
     """Persists the run's status mid-step, so a long step (deploy) resumes without repeating work."""
     observations: TenantObservations = field(default_factory=TenantObservations)
+    tenant_uid: str | None = None
+    """The Tenant's uid: Secrets the run creates (the token cache) are owned by the Tenant."""
+
+    def tenant_owner(self) -> dict[str, Any] | None:
+        """An ownerReference to the Tenant (without blockOwnerDeletion, which needs tenants/finalizers)."""
+        if self.tenant_uid is None:
+            return None
+        return {
+            "apiVersion": f"{GROUP}/{VERSION}",
+            "kind": "Tenant",
+            "name": self.tenant_name,
+            "uid": self.tenant_uid,
+        }
 
     def condition(self, type_: ConditionType, status: ConditionStatus, reason: str, message: str) -> None:
         self.status.conditions = set_condition(

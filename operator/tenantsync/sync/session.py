@@ -268,7 +268,9 @@ class TenantSession:
         settings = self._ctx.tenant.userAuthentication
         if settings is not None and user.changed:
             data = user.secret_data()
-            await self._ctx.secrets.write_secret(self._ctx.namespace, settings.tokenSecretRef.name, data)
+            await self._ctx.secrets.write_secret(
+                self._ctx.namespace, settings.tokenSecretRef.name, data, owner=self._ctx.tenant_owner()
+            )
             self._secrets[settings.tokenSecretRef.name] = {k: v for k, v in data.items() if v is not None}
 
     async def admin_api(self) -> GraphClient | None:

@@ -52,6 +52,7 @@ class Secrets:
     def __init__(self, secrets: dict[str, dict[str, bytes]] | None = None) -> None:
         self.secrets = secrets if secrets is not None else {"sp": {"clientSecret": b"s8Q~secret"}}
         self.reads: list[str] = []
+        self.owners: dict[str, dict[str, Any] | None] = {}
 
     async def read_secret(self, namespace: str, name: str) -> dict[str, bytes]:
         self.reads.append(name)
@@ -59,8 +60,11 @@ class Secrets:
             raise NotFoundError(name)
         return dict(self.secrets[name])
 
-    async def write_secret(self, namespace: str, name: str, data: dict[str, bytes | None]) -> None:
+    async def write_secret(
+        self, namespace: str, name: str, data: dict[str, bytes | None], *, owner: dict[str, Any] | None = None
+    ) -> None:
         self.secrets[name] = {k: v for k, v in data.items() if v is not None}
+        self.owners[name] = owner
 
 
 def context(

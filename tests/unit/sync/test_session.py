@@ -1,0 +1,68 @@
+"""The per-step session over the real TenantCache: Secrets read once, caches owned by their Tenant,
+rotated Git credentials taken on without a new clone, a deleted Tenant forgotten."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, cast
+
+from tenantsync.auth import DelegatedUser
+from tenantsync.sync import TenantCache
+from tests.unit.sync.fakes import Secrets, context, spec
+
+USER = {"clientId": "04b07795-8ddb-461a-bbee-02f9e1bf7b46", "tokenSecretRef": {"name": "user-cache"}}
+
+
+class ChangedUser:
+    """What save_user needs of a DelegatedUser whose token cache changed."""
+
+    changed = True
+
+    def secret_data(self) -> dict[str, bytes | None]:
+        return {"msal_token_cache.json": b"{}", "device_flow.json": None}
+
+
+async def test_each_secret_is_read_once_per_step(tmp_path: Path) -> None:
+    secrets = Secrets()
+    ctx = context(secrets=secrets)
+    async with TenantCache(tmp_path).session(ctx) as session:
+        await session.credential()
+        await session.credential()
+        await session.service_principal()
+    assert secrets.reads == ["sp"]
+
+
+async def test_the_token_cache_is_written_owned_by_its_tenant(tmp_path: Path) -> None:
+    secrets = Secrets()
+    ctx = context(spec(userAuthentication=USER), secrets=secrets)
+    ctx.tenant_uid = "0b5e1c2d-uid"
+    async with TenantCache(tmp_path).session(ctx) as session:
+        await session.save_user(cast(DelegatedUser, ChangedUser()))
+    assert secrets.secrets["user-cache"] == {"msal_token_cache.json": b"{}"}
+    assert secrets.owners["user-cache"] == {
+        "apiVersion": "tenantsync.io/v1alpha1",
+        "kind": "Tenant",
+        "name": "contoso",
+        "uid": "0b5e1c2d-uid",
+    }
+
+
+async def test_a_rotated_git_token_is_used_without_a_new_clone_and_a_deleted_tenant_is_forgotten(
+    tmp_path: Path,
+) -> None:
+    tenant = spec(repository={"url": "https://git.example.com/tenants.git", "secretRef": {"name": "git"}})
+    cache = TenantCache(tmp_path / "work")
+    secrets = Secrets({"sp": {"clientSecret": b"x"}, "git": {"password": b"old-token"}})
+
+    async def repository() -> Any:
+        async with cache.session(context(tenant, secrets=secrets)) as session:
+            return await session.repository()
+
+    first = await repository()
+    before = first.credentials_fingerprint
+    secrets.secrets["git"] = {"password": b"new-token"}
+    second = await repository()
+    assert second is first, "the clone is kept"
+    assert second.credentials_fingerprint != before, "the rotated token is used"
+    cache.forget("m365", "contoso")
+    assert await repository() is not first
