@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import os
+import random
 import subprocess
 import time
 from collections.abc import Iterator
@@ -17,11 +18,11 @@ import pytest
 
 # The end-to-end fixtures: the simulator and a simulated tenant with its Secrets in the test's namespace.
 from tests.e2e.conftest import sim, simulator, workspace  # noqa: F401
+from tests.image.image_support import CLUSTER_FIELD, ApiServerService, api_server
 from tests.support.cluster import ROOT, kubectl
 from tests.support.git_server import GitHttpServer
 
 ENABLED = os.environ.get("TENANTSYNC_IMAGE_TESTS") == "1"
-CLUSTER_FIELD = "jsonpath={{.clusters[0].cluster.{}}}"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -73,3 +74,13 @@ def service_account(namespace: str, tmp_path: Path) -> Path:
     (folder / "ca.crt").write_bytes(base64.b64decode(ca.stdout))
     (folder / "namespace").write_text(namespace)
     return folder
+
+
+@pytest.fixture
+def api_service(cluster: None) -> Iterator[str]:
+    """A loopback address of the test's own where port 443 is the API server, as kubernetes.default.svc."""
+    address = ".".join(["127", *(str(random.randint(1, 254)) for _ in range(3))])
+    server = api_server()
+    assert server.hostname and server.port, server
+    with ApiServerService((address, 443), (server.hostname, server.port)):
+        yield address

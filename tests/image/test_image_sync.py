@@ -8,79 +8,25 @@ the tenant up and pushes over HTTP to a Git server on loopback, with the image's
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
 import time
 import urllib.request
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 
 from tests.e2e.conftest import Workspace
 from tests.e2e.test_sync_lifecycle import FINISHED, git, sync, wait_phase
-from tests.image.conftest import CLUSTER_FIELD
-from tests.support.cluster import ROOT, kubectl, wait_for
+from tests.image.image_support import (
+    API_SERVICE_NAME,
+    SERVICE_ACCOUNT_MOUNT,
+    ImageContainer,
+    api_server,
+)
+from tests.support.cluster import kubectl, wait_for
 from tests.support.git_server import TOKEN, USERNAME, GitHttpServer, init_bare
 from tests.support.operator import free_port
 
 pytestmark = pytest.mark.integration
-
-SERVICE_ACCOUNT_MOUNT = "/var/run/secrets/kubernetes.io/serviceaccount"
-OPERATOR_PROGRAM = b"/opt/tenantsync/bin/tenantsync"
-
-
-class ImageContainer:
-    """hack/run-image as a process. SIGTERM to it reaches the operator, which stops gracefully."""
-
-    def __init__(self, image: str, arguments: list[str], log_path: Path) -> None:
-        self.image = image
-        self.arguments = arguments
-        self.log_path = log_path
-        self._process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        with self.log_path.open("ab") as log:
-            self._process = subprocess.Popen(
-                [str(ROOT / "hack" / "run-image"), *self.arguments],
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "IMAGE": self.image},
-                start_new_session=True,
-            )
-
-    def exited(self) -> int | None:
-        assert self._process is not None
-        return self._process.poll()
-
-    def operator_pid(self) -> int | None:
-        """The operator's process id on this machine: the descendant running the image's tenantsync."""
-        assert self._process is not None
-        pending = [self._process.pid]
-        while pending:
-            pid = pending.pop()
-            try:
-                if OPERATOR_PROGRAM in Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0"):
-                    return pid
-                for task in Path(f"/proc/{pid}/task").iterdir():
-                    pending.extend(int(child) for child in (task / "children").read_text().split())
-            except FileNotFoundError:
-                continue
-        return None
-
-    def stop(self) -> int:
-        assert self._process is not None
-        self._process.send_signal(signal.SIGTERM)
-        try:
-            return self._process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            os.killpg(self._process.pid, signal.SIGKILL)
-            self._process.wait()
-            raise AssertionError(f"the operator ignored SIGTERM for 60 s; log: {self.log()}") from None
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")[-6000:]
 
 
 def proc_status(pid: int) -> dict[str, str]:
@@ -108,18 +54,24 @@ def serves(url: str) -> bytes | None:
 
 
 def test_the_image_runs_a_full_sync_as_non_root_on_a_read_only_root(
-    image: str, workspace: Workspace, git_server: GitHttpServer, service_account: Path, tmp_path: Path
+    image: str,
+    workspace: Workspace,
+    git_server: GitHttpServer,
+    service_account: Path,
+    api_service: str,
+    tmp_path: Path,
 ) -> None:
     remote = init_bare(git_server.root / "tenants.git")
     workspace.resources.secret("git-credentials", {"username": USERNAME.encode(), "password": TOKEN.encode()})
-    api_server = urlsplit(kubectl("config", "view", "--minify", "-o", CLUSTER_FIELD.format("server")).stdout)
+    server = api_server()
     liveness, metrics = free_port(), free_port()
     container = ImageContainer(
         image,
         [
             "--volume", f"{service_account}:{SERVICE_ACCOUNT_MOUNT}",
-            "--env", f"KUBERNETES_SERVICE_HOST={api_server.hostname}",
-            "--env", f"KUBERNETES_SERVICE_PORT={api_server.port}",
+            "--add-host", f"{API_SERVICE_NAME}:{api_service}",
+            "--env", f"KUBERNETES_SERVICE_HOST={server.hostname}",
+            "--env", f"KUBERNETES_SERVICE_PORT={server.port}",
             "--",
             "--namespace", workspace.namespace,
             "--scheduler-interval", "1",
