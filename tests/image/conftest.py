@@ -15,12 +15,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import yaml
+
+from tenantsync_sim.tls import TlsFiles, ensure_tls_files
 
 # The end-to-end fixtures: the simulator and a simulated tenant with its Secrets in the test's namespace.
 from tests.e2e.conftest import sim, simulator, workspace  # noqa: F401
 from tests.image.image_support import CLUSTER_FIELD, ApiServerService, api_server
 from tests.support.cluster import ROOT, kubectl
 from tests.support.git_server import GitHttpServer
+from tests.unit.chart.chart_support import build_helm, render_text
 
 ENABLED = os.environ.get("TENANTSYNC_IMAGE_TESTS") == "1"
 
@@ -44,36 +48,42 @@ def image() -> str:
 
 
 @pytest.fixture
-def git_server(tmp_path: Path) -> Iterator[GitHttpServer]:
-    """Git over HTTP on loopback: a local path on the machine would not exist inside the image."""
+def private_ca(tmp_path: Path) -> TlsFiles:
+    return ensure_tls_files(tmp_path / "private-ca", ["127.0.0.1"])
+
+
+@pytest.fixture
+def git_server(tmp_path: Path, private_ca: TlsFiles) -> Iterator[GitHttpServer]:
+    """Git over HTTPS on loopback, as a company's Git host: a local path would not exist in the image."""
     root = tmp_path / "git-server"
     root.mkdir()
-    with GitHttpServer(root) as server:
+    with GitHttpServer(root, tls=private_ca) as server:
         yield server
 
 
 @pytest.fixture
-def service_account(namespace: str, tmp_path: Path) -> Path:
-    """What Kubernetes mounts at /var/run/secrets/kubernetes.io/serviceaccount: token, ca.crt, namespace.
-
-    The account may do anything in the test's namespace and nothing elsewhere (the chart's own RBAC is
-    tested with the chart).
-    """
-    kubectl("create", "serviceaccount", "tenantsync", "-n", namespace)
-    kubectl(
-        "create", "rolebinding", "tenantsync", "-n", namespace,
-        "--clusterrole=cluster-admin", f"--serviceaccount={namespace}:tenantsync",
+def service_account(namespace: str, tmp_path: Path) -> Iterator[Path]:
+    """The chart's ServiceAccount and least-privilege RBAC for a release that watches the test's namespace,
+    and what Kubernetes mounts for it at /var/run/secrets/kubernetes.io/serviceaccount."""
+    release = f"image-{namespace}"  # the ClusterRole and its binding are named after the release
+    rendered = render_text(
+        build_helm(), release=release, namespace=namespace, values={"watchNamespaces": f"{{{namespace}}}"},
+        extra=["--show-only", "templates/serviceaccount.yaml", "--show-only", "templates/rbac.yaml"],
     )  # fmt: skip
+    kubectl("apply", "-f", "-", stdin=rendered)
+    account = next(doc for doc in yaml.safe_load_all(rendered) if doc and doc["kind"] == "ServiceAccount")
+    name = account["metadata"]["name"]
     folder = tmp_path / "serviceaccount"
     folder.mkdir()
-    token = kubectl("create", "token", "tenantsync", "-n", namespace, "--duration=1h").stdout.strip()
+    token = kubectl("create", "token", name, "-n", namespace, "--duration=1h").stdout.strip()
     (folder / "token").write_text(token)
     ca = kubectl(
         "config", "view", "--minify", "--flatten", "-o", CLUSTER_FIELD.format("certificate-authority-data")
     )
     (folder / "ca.crt").write_bytes(base64.b64decode(ca.stdout))
     (folder / "namespace").write_text(namespace)
-    return folder
+    yield folder
+    kubectl("delete", "clusterrolebinding,clusterrole", name, "--ignore-not-found", check=False)
 
 
 @pytest.fixture

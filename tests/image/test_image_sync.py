@@ -1,9 +1,9 @@
 """The image as the chart runs it, through a full sync (issue 12).
 
 hack/run-image starts the image's entrypoint (`tenantsync run`) as the image's non-root user on a
-read-only root filesystem with a tmpfs on /tmp, signed in to the local control plane with a service
-account token mounted where Kubernetes mounts it. The operator inside signs in to the simulator, backs
-the tenant up and pushes over HTTP to a Git server on loopback, with the image's own Python and git.
+read-only root filesystem with a tmpfs on /tmp, signed in to the local control plane with the token of
+the chart's ServiceAccount (and the chart's least-privilege RBAC) mounted where Kubernetes mounts it. The operator inside signs in to the simulator, backs
+the tenant up and pushes over HTTPS to a Git server on loopback, with the image's own Python and git.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from tenantsync_sim.tls import TlsFiles
 from tests.e2e.conftest import Workspace
 from tests.e2e.test_sync_lifecycle import FINISHED, git, sync, wait_phase
 from tests.image.image_support import (
@@ -57,12 +58,16 @@ def test_the_image_runs_a_full_sync_as_non_root_on_a_read_only_root(
     image: str,
     workspace: Workspace,
     git_server: GitHttpServer,
+    private_ca: TlsFiles,
     service_account: Path,
     api_service: str,
     tmp_path: Path,
 ) -> None:
     remote = init_bare(git_server.root / "tenants.git")
     workspace.resources.secret("git-credentials", {"username": USERNAME.encode(), "password": TOKEN.encode()})
+    # One CA bundle for the simulator (identity platform and Graph) and the Git host.
+    bundle = Path(workspace.simulator.ca).read_bytes() + private_ca.ca_cert.read_bytes()
+    workspace.resources.secret("company-ca", {"ca.crt": bundle})
     server = api_server()
     liveness, metrics = free_port(), free_port()
     container = ImageContainer(
@@ -98,7 +103,12 @@ def test_the_image_runs_a_full_sync_as_non_root_on_a_read_only_root(
                     "url": git_server.repository_url("tenants.git"),
                     "secretRef": {"name": "git-credentials"},
                     "path": "tenants/contoso",
-                }
+                },
+                endpoints={
+                    "authority": workspace.simulator.url,
+                    "graph": workspace.simulator.url,
+                    "caBundleSecretRef": {"name": "company-ca"},
+                },
             ),
         )
         run = wait_phase(workspace, sync(workspace, "first"), FINISHED, timeout=180)
@@ -110,6 +120,7 @@ def test_the_image_runs_a_full_sync_as_non_root_on_a_read_only_root(
         assert run["metadata"]["name"] in git(remote, "log", "-1", "--format=%B", "tenantsync/backup")
         assert len(git(remote, "ls-tree", "-r", "--name-only", "main").split()) == 5
         assert b"tenantsync_" in (serves(f"http://127.0.0.1:{metrics}/metrics") or b"")
+        assert "Forbidden" not in container.log_path.read_text(), "the chart's RBAC was not enough"
 
         pid = container.operator_pid()
         assert pid is not None, container.log()
