@@ -30,8 +30,9 @@ ENABLED = os.environ.get("TENANTSYNC_IMAGE_TESTS") == "1"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    here = Path(__file__).parent
     for item in items:
-        if not ENABLED and Path(item.path).is_relative_to(Path(__file__).parent):
+        if not ENABLED and item.get_closest_marker("slow") and Path(item.path).is_relative_to(here):
             item.add_marker(
                 pytest.mark.skip(reason="builds and runs the image: set TENANTSYNC_IMAGE_TESTS=1")
             )

@@ -27,7 +27,7 @@ from tests.support.cluster import kubectl, wait_for
 from tests.support.git_server import TOKEN, USERNAME, GitHttpServer, init_bare
 from tests.support.operator import free_port
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 
 def proc_status(pid: int) -> dict[str, str]:
