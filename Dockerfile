@@ -7,6 +7,10 @@
 #
 # Each RUN is a plain command that also works on a Debian 12 machine with Python 3.11 (what CI runs),
 # so the image's install steps are exercised without a Docker engine.
+#
+# Where there is no Docker engine and no registry, `make image` (hack/build-image) builds this file with
+# buildah, PYTHON_IMAGE being the same Debian release made by debootstrap with Debian's Python 3.11;
+# hack/run-image runs the result as the chart does (tests/image, TENANTSYNC_IMAGE_TESTS=1).
 
 ARG PYTHON_IMAGE=python:3.11.14-slim-bookworm
 

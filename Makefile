@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 
 
-.PHONY: chaos demo test setup system-packages lint unit integration crds cluster-up cluster-down clean chart plugin
+.PHONY: chaos demo test setup system-packages lint unit integration crds cluster-up cluster-down clean chart plugin image
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,10 @@ chart:
 
 plugin: $(VENV)/.installed
 	hack/package-plugin
+
+# The operator's image with buildah on a debootstrapped Debian base (no Docker engine, no registry; root).
+image:
+	hack/build-image
 
 cluster-up:
 	hack/local-cluster up
