@@ -89,6 +89,7 @@ def test_the_fault_storm(fast_operator: OperatorProcess, workspace: Workspace, t
     clone = ws.clone(tmp_path / "person")
     rng = random.Random(20261128)
     phases: Counter[str] = Counter()
+    injected: Counter[str] = Counter()
     wedged, doubled, runs = 0, 0, 0
     started = time.monotonic()
     storm(ws)
@@ -128,6 +129,12 @@ def test_the_fault_storm(fast_operator: OperatorProcess, workspace: Workspace, t
         if not fast_operator.running():
             fast_operator.start()
     storm_seconds = time.monotonic() - started
+    injected.update(ws.sim.counters(ws.tenant_id))
+    faults = {
+        k: v
+        for k, v in injected.items()
+        if k in ("requests", "throttled", "lostResponses") or k.startswith("status:5")
+    }
     final = wait_phase(ws, sync(ws, "after-the-storm"), FINISHED)["status"]
     locations = [
         o
@@ -140,7 +147,7 @@ def test_the_fault_storm(fast_operator: OperatorProcess, workspace: Workspace, t
         f"\nfault storm: {ROUNDS} rounds in {storm_seconds:.0f} s, {killer.kills} operator kills;"
         f" runs started {runs}, finished {sum(phases.values())} ({dict(phases)}), wedged {wedged};"
         f" writes applied twice {doubled}, duplicate objects {duplicates}, lost changes {lost};"
-        f" final sync: {final['phase']}: {final['message']}"
+        f" final sync: {final['phase']}: {final['message']}; simulator saw {faults}"
     )
     assert wedged == 0
     assert doubled == 0
