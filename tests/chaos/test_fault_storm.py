@@ -82,6 +82,15 @@ def applied_writes(ws: Workspace) -> Counter[tuple[str, str]]:
     )
 
 
+def seen(ws: Workspace) -> Counter[str]:
+    """What the simulator's request log holds: requests, and the faults among them."""
+    entries = ws.sim.requests(ws.tenant_id)
+    counts: Counter[str] = Counter(requests=len(entries))
+    counts.update(f"answered {r['status']}" for r in entries if r["status"] == 429 or r["status"] >= 500)
+    counts.update("answer lost after the write" for r in entries if r.get("lost"))
+    return counts
+
+
 def test_the_fault_storm(fast_operator: OperatorProcess, workspace: Workspace, tmp_path: Path) -> None:
     ws = workspace
     ws.sim.clear_faults()
@@ -98,9 +107,9 @@ def test_the_fault_storm(fast_operator: OperatorProcess, workspace: Workspace, t
     try:
         for round_ in range(1, ROUNDS + 1):
             change_desired(clone, round_)
-            for attempt in range(
-                3
-            ):  # a run that ended badly is followed by another sync, as a schedule would
+            # A run that ended badly is followed by another sync, as a schedule would.
+            for attempt in range(3):
+                injected.update(seen(ws))
                 ws.sim.clear_requests(ws.tenant_id)
                 runs += 1
                 try:
@@ -129,12 +138,8 @@ def test_the_fault_storm(fast_operator: OperatorProcess, workspace: Workspace, t
         if not fast_operator.running():
             fast_operator.start()
     storm_seconds = time.monotonic() - started
-    injected.update(ws.sim.counters(ws.tenant_id))
-    faults = {
-        k: v
-        for k, v in injected.items()
-        if k in ("requests", "throttled", "lostResponses") or k.startswith("status:5")
-    }
+    injected.update(seen(ws))
+    faults = dict(sorted(injected.items()))
     final = wait_phase(ws, sync(ws, "after-the-storm"), FINISHED)["status"]
     locations = [
         o
