@@ -54,29 +54,32 @@ BAD_FILES: dict[str, tuple[Change, str]] = {
 }
 
 
-@pytest.mark.parametrize("case", sorted(BAD_FILES))
-def test_a_bad_desired_state_file_ends_the_run_and_names_the_file(
-    case: str, fast_operator: OperatorProcess, workspace: Workspace, tmp_path: Path
+def test_each_bad_desired_state_file_ends_its_run_naming_the_file_and_the_next_sync_is_not_blocked(
+    fast_operator: OperatorProcess, workspace: Workspace, tmp_path: Path
 ) -> None:
-    change, expected = BAD_FILES[case]
+    """One Tenant, one bad file after another: each run ends NewError InvalidDesiredState naming the
+    file, writes nothing to the tenant, and once the file is reverted the next sync succeeds."""
     first_sync(workspace)
-    edit_desired(workspace, tmp_path, change, message=f"Add {case}")
-    ended = wait_phase(workspace, sync(workspace, "bad"), FINISHED, timeout=120)["status"]
-    assert ended["phase"] == "NewError", ended
-    assert ended["error"]["code"] == "InvalidDesiredState", ended["error"]
-    assert expected in ended["message"]
-    graph_writes = [
-        r
-        for r in workspace.sim.requests(workspace.tenant_id)
-        if r["method"] in {"POST", "PATCH", "PUT", "DELETE"}
-        and r["path"].startswith(("/v1.0/", "/beta/"))
-        and "$batch" not in r["path"]
-    ]
-    assert graph_writes == []
-    git(tmp_path / "person", "revert", "--no-edit", "HEAD")
-    git(tmp_path / "person", "push", "-q", "origin", "main")
-    later = wait_phase(workspace, sync(workspace, "fixed"), FINISHED)["status"]
-    assert later["phase"] == "Succeeded", later
+    for index, (case, (change, expected)) in enumerate(BAD_FILES.items()):
+        work = tmp_path / f"case-{index}"
+        edit_desired(workspace, work, change, message=f"Add {case}")
+        workspace.sim.clear_requests(workspace.tenant_id)
+        ended = wait_phase(workspace, sync(workspace, f"bad {case}"), FINISHED, timeout=120)["status"]
+        assert ended["phase"] == "NewError", (case, ended)
+        assert ended["error"]["code"] == "InvalidDesiredState", (case, ended["error"])
+        assert expected in ended["message"], (case, ended["message"])
+        graph_writes = [
+            r
+            for r in workspace.sim.requests(workspace.tenant_id)
+            if r["method"] in {"POST", "PATCH", "PUT", "DELETE"}
+            and r["path"].startswith(("/v1.0/", "/beta/"))
+            and "$batch" not in r["path"]
+        ]
+        assert graph_writes == [], case
+        git(work / "person", "revert", "--no-edit", "HEAD")
+        git(work / "person", "push", "-q", "origin", "main")
+        later = wait_phase(workspace, sync(workspace, f"fixed {case}"), FINISHED)["status"]
+        assert later["phase"] == "Succeeded", (case, later)
 
 
 @pytest.mark.parametrize(
