@@ -12,7 +12,7 @@ import pytest
 from tests.e2e.conftest import Workspace
 from tests.e2e.test_sync_lifecycle import FINISHED, edit_desired, first_sync, git, sync, wait_phase
 from tests.support.cluster import kubectl
-from tests.support.crd_rules import PATH_RULES, REPOSITORY_RULES, rule_lifted
+from tests.support.crd_rules import PATH_RULES, REPOSITORY_RULES
 from tests.support.operator import OperatorProcess
 
 pytestmark = pytest.mark.integration
@@ -97,8 +97,9 @@ def test_a_repository_the_operator_must_not_use_ends_the_run(
 ) -> None:
     spec = {"url": str(workspace.repository), "path": "tenants/contoso", **repository}
     # The API server refuses the paths now; a Tenant stored by an older release may still hold one.
-    with rule_lifted(PATH_RULES):
-        workspace.resources.create("tenants", workspace.tenant(repository=spec))
+    create_with_rule_lifted(
+        PATH_RULES, lambda: workspace.resources.create("tenants", workspace.tenant(repository=spec))
+    )
     ended = wait_phase(workspace, sync(workspace, "first"), FINISHED)["status"]
     assert ended["phase"] == "NewError", ended
     assert ended["error"]["code"] == "RepositoryUnreachable"
@@ -124,8 +125,9 @@ def test_a_backup_never_writes_the_desired_state_whatever_the_spec_says(
 ) -> None:
     spec = {"url": str(workspace.repository), "path": "tenants/contoso", "backupBranch": "main"}
     # The API server refuses this spec now; a Tenant stored by an older release may still hold it.
-    with rule_lifted(REPOSITORY_RULES):
-        workspace.resources.create("tenants", workspace.tenant(repository=spec))
+    create_with_rule_lifted(
+        REPOSITORY_RULES, lambda: workspace.resources.create("tenants", workspace.tenant(repository=spec))
+    )
     ended = wait_phase(workspace, sync(workspace, "first"), FINISHED)["status"]
     assert ended["phase"] == "NewError", ended
     assert "holds the desired state" in ended["message"]

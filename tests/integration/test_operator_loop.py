@@ -10,7 +10,7 @@ import pytest
 
 from tests.support.certificates import certificate_pair
 from tests.support.cluster import kubectl, wait_for
-from tests.support.crd_rules import SCHEDULE_RULES, rule_lifted
+from tests.support.crd_rules import SCHEDULE_RULES, create_with_rule_lifted
 from tests.support.operator import OperatorProcess
 from tests.support.resources import Resources, condition, syncrun_manifest, tenant_manifest
 
@@ -58,8 +58,9 @@ def test_invalid_schedule_is_a_new_error_quoting_it_and_clears_when_fixed(
 ) -> None:
     resources = Resources(namespace)
     # The API server refuses this schedule now; a Tenant stored by an older release may still hold one.
-    with rule_lifted(SCHEDULE_RULES):
-        resources.create("tenants", tenant_manifest("contoso", schedule="61 * * * *"))
+    create_with_rule_lifted(
+        SCHEDULE_RULES, lambda: resources.create("tenants", tenant_manifest("contoso", schedule="61 * * * *"))
+    )
     wait_for(lambda: _phase(resources, "tenants", "contoso") == "NewError", "phase NewError")
     status = resources.get("tenants", "contoso")["status"]
     assert '"61 * * * *"' in status["message"]
