@@ -12,7 +12,7 @@ import pytest
 from tests.e2e.conftest import Workspace
 from tests.e2e.test_sync_lifecycle import FINISHED, edit_desired, first_sync, git, sync, wait_phase
 from tests.support.cluster import kubectl
-from tests.support.crd_rules import PATH_RULES, REPOSITORY_RULES
+from tests.support.crd_rules import PATH_RULES, REPOSITORY_RULES, create_with_rule_lifted
 from tests.support.operator import OperatorProcess
 
 pytestmark = pytest.mark.integration
