@@ -8,6 +8,7 @@ import re
 from typing import Any
 
 from tenantsync.api import ChangeAction, CodedError, ErrorCode, FieldChange, PlanChange, ResourceType
+from tenantsync.catalog import catalog
 from tenantsync.sync.layout import is_object_file, object_file, parse_file
 
 Files = dict[str, bytes]
@@ -108,10 +109,14 @@ def object_files(files: Files, types: set[ResourceType], *, where: str) -> Files
 
 
 def plan_changes(desired: Files, live: Files, *, where: str) -> list[PlanChange]:
-    """What must change in the tenant for it to match `desired`, one change per differing file."""
+    """What must change in the tenant for it to match `desired`, one change per differing file.
+
+    Types the service only reports (``writable`` False in the catalogue) are never planned."""
     changes = []
     for file in sorted(set(desired) | set(live)):
         type_, object_id = parse_file(file, where=where)
+        if not catalog()[type_].writable:
+            continue
         if file not in live:
             doc = document(desired[file], file, where=where)
             changes.append(

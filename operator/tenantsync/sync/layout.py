@@ -25,7 +25,7 @@ def object_file(type_: ResourceType, object_id: str) -> str:
 
 def file_for(entry: ConfigurationType, obj: Mapping[str, Any]) -> str:
     """The file of an object read from Graph; an id that cannot name a file stops the backup."""
-    object_id = str(obj.get("id", ""))
+    object_id = str(obj.get(entry.key_field, ""))
     if not entry.singleton and not SAFE_NAME.match(object_id):
         raise CodedError(
             ErrorCode.UNEXPECTED_ERROR,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from tenantsync.api import Mode, ResourceType
 from tenantsync.catalog import ADMIN_API_SCOPE, catalog, deploy_order, required_permissions
 
+ZERO_GUID = "00000000-0000-0000-0000-000000000000"
 USER_ONLY = {
     ResourceType.PASSWORD_RESET_POLICY,
     ResourceType.B2B_POLICY,
@@ -36,6 +37,14 @@ def test_paths_versions_and_singletons_follow_graph() -> None:
         ResourceType.AUTHORIZATION_POLICY,
         ResourceType.CROSS_TENANT_ACCESS_POLICY,
         ResourceType.SECURITY_DEFAULTS,
+        ResourceType.AUTHENTICATION_FLOWS_POLICY,
+        ResourceType.DEVICE_REGISTRATION_POLICY,
+        ResourceType.EXTERNAL_IDENTITIES_POLICY,
+        ResourceType.ADMIN_CONSENT_REQUEST_POLICY,
+        ResourceType.DEFAULT_APP_MANAGEMENT_POLICY,
+        ResourceType.DEVICE_MANAGEMENT_SETTINGS,
+        ResourceType.ANDROID_MANAGED_STORE_SETTINGS,
+        ResourceType.APPLE_PUSH_NOTIFICATION_CERTIFICATE,
     }
 
 
@@ -59,20 +68,42 @@ def test_intune_types_carry_their_sub_resources() -> None:
 
 def test_backup_only_needs_read_permissions() -> None:
     assert required_permissions(list(ResourceType), Mode.BACKUP_ONLY) == [
+        "AdministrativeUnit.Read.All",
+        "Agreement.Read.All",
+        "DeviceManagementApps.Read.All",
         "DeviceManagementConfiguration.Read.All",
+        "DeviceManagementManagedDevices.Read.All",
+        "DeviceManagementRBAC.Read.All",
+        "DeviceManagementScripts.Read.All",
+        "DeviceManagementServiceConfig.Read.All",
+        "Directory.Read.All",
         "Policy.Read.All",
     ]
 
 
 def test_managed_needs_write_permissions_sorted_and_unique() -> None:
     assert required_permissions(list(ResourceType), Mode.MANAGED) == [
+        "AdministrativeUnit.ReadWrite.All",
+        "Agreement.ReadWrite.All",
+        "DeviceManagementApps.ReadWrite.All",
         "DeviceManagementConfiguration.ReadWrite.All",
+        "DeviceManagementManagedDevices.ReadWrite.All",
+        "DeviceManagementRBAC.ReadWrite.All",
+        "DeviceManagementScripts.ReadWrite.All",
+        "DeviceManagementServiceConfig.ReadWrite.All",
+        "Directory.ReadWrite.All",
         "Group.Read.All",
         "Policy.Read.All",
+        "Policy.ReadWrite.ApplicationConfiguration",
+        "Policy.ReadWrite.AuthenticationFlows",
         "Policy.ReadWrite.AuthenticationMethod",
         "Policy.ReadWrite.Authorization",
         "Policy.ReadWrite.ConditionalAccess",
+        "Policy.ReadWrite.ConsentRequest",
         "Policy.ReadWrite.CrossTenantAccess",
+        "Policy.ReadWrite.DeviceConfiguration",
+        "Policy.ReadWrite.ExternalIdentities",
+        "Policy.ReadWrite.PermissionGrant",
         "Policy.ReadWrite.SecurityDefaults",
     ]
     assert required_permissions([ResourceType.NAMED_LOCATIONS], Mode.MANAGED) == [
@@ -107,16 +138,25 @@ def test_references_are_found_in_lists_and_nested_fields_keywords_left_out() -> 
     ]
     policy = {"conditions": {"locations": {"includeLocations": ["All", "loc-1", "loc-2"]}}}
     assert locations.values(policy) == ["loc-1", "loc-2"]
-    [groups] = catalog()[ResourceType.DEVICE_CONFIGURATIONS].references
+    groups, filters, scope_tags = catalog()[ResourceType.DEVICE_CONFIGURATIONS].references
     configuration = {
         "assignments": [{"target": {"groupId": "g1"}}, {"target": {"@odata.type": "allDevices"}}]
     }
     assert groups.values(configuration) == ["g1"]
     assert groups.values({}) == []
+    filtered = {"assignments": [{"target": {"deviceAndAppManagementAssignmentFilterId": "f1"}}]}
+    assert filters.values(filtered) == ["f1"]
+    assert (
+        filters.values({"assignments": [{"target": {"deviceAndAppManagementAssignmentFilterId": ZERO_GUID}}]})
+        == []
+    )
+    assert scope_tags.values({"roleScopeTagIds": ["0", "7"]}) == ["7"]
 
 
 def test_deploy_order_follows_the_declared_references() -> None:
     assert catalog()[ResourceType.CONDITIONAL_ACCESS_POLICIES].depends_on == (
         ResourceType.NAMED_LOCATIONS,
         ResourceType.AUTHENTICATION_STRENGTH_POLICIES,
+        ResourceType.AUTHENTICATION_CONTEXT_CLASS_REFERENCES,
+        ResourceType.TERMS_OF_USE_AGREEMENTS,
     )
