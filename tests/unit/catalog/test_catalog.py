@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tenantsync.api import Mode, ResourceType
-from tenantsync.catalog import ADMIN_API_SCOPE, catalog, deploy_order, required_permissions
+from tenantsync.catalog import ADMIN_API_SCOPE, catalog, deploy_order, permission_needs, required_permissions
 
 ZERO_GUID = "00000000-0000-0000-0000-000000000000"
 USER_ONLY = {
@@ -160,3 +160,22 @@ def test_deploy_order_follows_the_declared_references() -> None:
         ResourceType.AUTHENTICATION_CONTEXT_CLASS_REFERENCES,
         ResourceType.TERMS_OF_USE_AGREEMENTS,
     )
+
+
+def test_a_reported_type_needs_only_reading_even_when_managed() -> None:
+    assert required_permissions([ResourceType.APPLE_PUSH_NOTIFICATION_CERTIFICATE], Mode.MANAGED) == [
+        "DeviceManagementServiceConfig.Read.All"
+    ]
+
+
+def test_managed_reads_the_referenced_types_it_does_not_sync_and_never_asks_for_read_and_readwrite() -> None:
+    assert permission_needs([ResourceType.ROLE_ASSIGNMENTS], Mode.MANAGED) == {
+        "DeviceManagementRBAC.ReadWrite.All": (ResourceType.ROLE_ASSIGNMENTS,),
+        "Group.Read.All": (ResourceType.ROLE_ASSIGNMENTS,),
+    }
+    needs = permission_needs([ResourceType.DEVICE_CONFIGURATIONS, ResourceType.ROLE_SCOPE_TAGS], Mode.MANAGED)
+    assert needs["DeviceManagementRBAC.ReadWrite.All"] == (ResourceType.ROLE_SCOPE_TAGS,)
+    assert "DeviceManagementRBAC.Read.All" not in needs
+    assert permission_needs([ResourceType.DEVICE_CONFIGURATIONS], Mode.MANAGED)[
+        "DeviceManagementRBAC.Read.All"
+    ] == (ResourceType.DEVICE_CONFIGURATIONS,)

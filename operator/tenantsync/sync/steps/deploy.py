@@ -258,7 +258,7 @@ class Deploy:
         *,
         in_doubt: bool,
     ) -> ChangeResult:
-        """Create the object, then its sub-resources. After a crash, an object whose own fields match is
+        """Create the object with the sub-resources Graph takes inside it, then the others. After a crash, an object whose own fields match is
         the one this change created: it is not created twice, and what it still lacks is written."""
         wanted_body = _parts(entry, normalise(entry, wanted))[BODY]
         if in_doubt:
@@ -274,11 +274,16 @@ class Deploy:
                     ]
                     await _write_sub_resources(graph, entry, _object_path(entry, new_id), wanted, pending)
                     return result(ChangeOutcome.APPLIED, f"Created with id {new_id}.", new_id)
-        body = _writable(entry, wanted, creating=True) | _bindings(graph, entry, wanted)
+        inside = [sub for sub in entry.sub_resources if sub.write == SubResourceWrite.REPLACE_PARENT]
+        body = (
+            _writable(entry, wanted, creating=True)
+            | _bindings(graph, entry, wanted)
+            | {sub.name: _without_read_only(sub, wanted[sub.name]) for sub in inside if sub.name in wanted}
+        )
         created = await graph.create(entry.path, body, version=entry.api_version)
-        new_id = str((created or {}).get(entry.key_field) or body.get(entry.key_field) or change.id)
+        new_id = str(created.get(entry.key_field) or body.get(entry.key_field) or change.id)
         created_ids[change.id] = new_id
-        subs = [sub.name for sub in entry.sub_resources if sub.name in wanted]
+        subs = [sub.name for sub in entry.sub_resources if sub.name in wanted and sub not in inside]
         await _write_sub_resources(graph, entry, _object_path(entry, new_id), wanted, subs)
         return result(ChangeOutcome.APPLIED, f"Created with id {new_id}.", new_id)
 
@@ -293,7 +298,7 @@ class Deploy:
             doc = _resolve(document(content, file, where="desired state"), created_ids)
             if object_id in created_ids:
                 object_id = created_ids[object_id]
-                doc["id"] = object_id
+                doc[catalog()[type_].key_field] = object_id
             files[object_file(type_, object_id)] = serialise(doc)
         await repository.write_folder(
             ctx.tenant.repository.branch,
