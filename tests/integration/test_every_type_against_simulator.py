@@ -16,7 +16,8 @@ import pytest
 from tenantsync.api import ChangeOutcome, ResourceType, SyncRunStatus
 from tenantsync.catalog import ConfigurationType, catalog, serialise
 from tenantsync.graph import GraphClient
-from tenantsync.sync.diff import plan_changes, plan_digest
+from tenantsync.sync.diff import object_files, plan_changes, plan_digest
+from tenantsync.sync.layout import COMPANION
 from tenantsync.sync.snapshot import take_snapshot
 from tenantsync.sync.steps.deploy import Deploy
 from tests.integration.sim.simtest_support import SimEndpoint, running_simulator
@@ -116,20 +117,27 @@ def _edit_first(value: Any, kind: type, edit: Any) -> bool:
 async def test_a_change_and_a_new_object_deploy_and_verify(graph: GraphClient, kind: ResourceType) -> None:
     entry = catalog()[kind]
     live = await _files(graph, entry)
-    first_file = sorted(live)[0]
+    first_file = sorted(path for path in live if path.endswith(".json"))[0]
     first = json.loads(live[first_file])
     new = _renamed(_renamed(first))
     new_key = str(uuid.uuid4()) if entry.client_key else "new-object"
     new[entry.key_field] = new_key
-    desired = {**live, first_file: serialise(_renamed(first)), f"{kind}/{new_key}.json": serialise(new)}
+    desired = {**live, first_file: serialise(_renamed(first))}
+    for field, value in new.items():  # a new script comes with its own script files
+        if isinstance(value, dict) and set(value) == {COMPANION}:
+            companion = value[COMPANION].replace(first[entry.key_field], new_key)
+            desired[f"{kind}/{companion}"] = live[f"{kind}/{value[COMPANION]}"] + b"# new\n"
+            new[field] = {COMPANION: companion}
+    desired[f"{kind}/{new_key}.json"] = serialise(new)
 
     folders = MemoryFolders()
     folders.put("main", PATH, dict(desired))
     folders.put("tenantsync/backup", PATH, dict(live))
-    changes = plan_changes(desired, live, where="test")
+    joined = object_files(desired, {kind}, where="test")
+    changes = plan_changes(joined, object_files(live, {kind}, where="test"), where="test")
     assert len(changes) == 2
     status = SyncRunStatus.model_validate(
-        {"plan": {"digest": plan_digest(changes, desired), "changeCount": 2, "changes": changes}}
+        {"plan": {"digest": plan_digest(changes, joined), "changeCount": 2, "changes": changes}}
     )
     ctx = context(spec(resources=[kind]), status=status)
     await Deploy()(ctx, SimulatorSession(graph, folders, kind))
@@ -159,3 +167,31 @@ async def test_a_family_the_tenant_lacks_is_unavailable_and_leaves_no_files(grap
     assert snapshot.unavailable == [ResourceType.EXTERNAL_IDENTITIES_POLICY]
     assert list(snapshot.objects) == [ResourceType.ASSIGNMENT_FILTERS]
     assert all(path.startswith("assignmentFilters/") for path in snapshot.files())
+
+
+async def test_a_script_is_kept_as_a_readable_file_and_an_edit_to_it_is_deployed(graph: GraphClient) -> None:
+    entry = catalog()[ResourceType.DEVICE_HEALTH_SCRIPTS]
+    live = await _files(graph, entry)
+    [json_file, *_] = sorted(path for path in live if path.endswith(".json"))
+    script_id = json.loads(live[json_file])["id"]
+    detection = f"{entry.name}/{script_id}.detection.ps1"
+    assert json.loads(live[json_file])["detectionScriptContent"] == {COMPANION: f"{script_id}.detection.ps1"}
+    assert b"Get-ItemPropertyValue" in live[detection]  # PowerShell text, not base64
+
+    edited = live[detection] + b'Write-Output "checked by tenantsync"\n'
+    desired = {**live, detection: edited}
+    joined = object_files(desired, {entry.name}, where="test")
+    [change] = plan_changes(joined, object_files(live, {entry.name}, where="test"), where="test")
+    assert change.changedFields == ["detectionScriptContent"]
+    folders = MemoryFolders()
+    folders.put("main", PATH, dict(desired))
+    folders.put("tenantsync/backup", PATH, dict(live))
+    status = SyncRunStatus.model_validate(
+        {"plan": {"digest": plan_digest([change], joined), "changeCount": 1, "changes": [change]}}
+    )
+    ctx = context(spec(resources=[entry.name]), status=status)
+    await Deploy()(ctx, SimulatorSession(graph, folders, entry.name))
+
+    after = await _files(graph, entry)
+    assert after[detection] == edited
+    assert {path for path in after if path != detection and after[path] != live[path]} == set()

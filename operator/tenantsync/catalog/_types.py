@@ -168,6 +168,9 @@ class ConfigurationType:
     """PUT where Graph replaces the whole object (device registration policy)."""
     list_omits: frozenset[str] = frozenset()
     """Fields a list returns as null (script bodies): each object is read again by id, through ``$batch``."""
+    companions: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    """Base64 fields kept as readable files beside the object's JSON (field -> file suffix), so a pull
+    request shows a script's diff."""
     bound: frozenset[str] = frozenset()
     """Single-valued navigations read with ``$expand`` and kept as ``{"id": ...}`` (at any depth); a
     deploy sets a top-level one with ``<name>@odata.bind``, naming the object its reference points at."""
@@ -312,8 +315,11 @@ def _entra(
     return ConfigurationType(name, path, noun=noun, read_permissions=read, write_permissions=write, **options)
 
 
-def _script(name: ResourceType, path: str, noun: str, *content: str, **options: Any) -> ConfigurationType:
-    """A script type: bodies are base64 and lists leave them out, so each script is read by id."""
+def _script(
+    name: ResourceType, path: str, noun: str, companions: Mapping[str, str], **options: Any
+) -> ConfigurationType:
+    """A script type: bodies are base64 and lists leave them out, so each script is read by id; each
+    body is kept as a script file beside the JSON."""
     return _assigned(
         name,
         f"deviceManagement/{path}",
@@ -321,7 +327,8 @@ def _script(name: ResourceType, path: str, noun: str, *content: str, **options: 
         _SCRIPTS_READ,
         _SCRIPTS_WRITE,
         read_only=frozenset({"isGlobalScript", "highestAvailableVersion"}),
-        list_omits=frozenset(content),
+        list_omits=frozenset(companions),
+        companions=MappingProxyType(dict(companions)),
         **options,
     )
 
@@ -900,7 +907,7 @@ def _intune_types() -> list[ConfigurationType]:
             ResourceType.DEVICE_MANAGEMENT_SCRIPTS,
             "deviceManagementScripts",
             "PowerShell script",
-            "scriptContent",
+            {"scriptContent": ".ps1"},
             assign=_SCRIPT_ASSIGNMENTS,
             more=(_SCRIPT_GROUP_ASSIGNMENTS,),
         ),
@@ -908,7 +915,7 @@ def _intune_types() -> list[ConfigurationType]:
             ResourceType.DEVICE_SHELL_SCRIPTS,
             "deviceShellScripts",
             "macOS shell script",
-            "scriptContent",
+            {"scriptContent": ".sh"},
             assign=_SCRIPT_ASSIGNMENTS,
             more=(_SCRIPT_GROUP_ASSIGNMENTS,),
         ),
@@ -916,7 +923,7 @@ def _intune_types() -> list[ConfigurationType]:
             ResourceType.DEVICE_CUSTOM_ATTRIBUTE_SHELL_SCRIPTS,
             "deviceCustomAttributeShellScripts",
             "custom attribute script",
-            "scriptContent",
+            {"scriptContent": ".sh"},
             assign=_SCRIPT_ASSIGNMENTS,
             more=(_SCRIPT_GROUP_ASSIGNMENTS,),
         ),
@@ -924,15 +931,14 @@ def _intune_types() -> list[ConfigurationType]:
             ResourceType.DEVICE_HEALTH_SCRIPTS,
             "deviceHealthScripts",
             "remediation script",
-            "detectionScriptContent",
-            "remediationScriptContent",
+            {"detectionScriptContent": ".detection.ps1", "remediationScriptContent": ".remediation.ps1"},
             assign=_HEALTH_SCRIPT_ASSIGNMENTS,
         ),
         _script(
             ResourceType.DEVICE_COMPLIANCE_SCRIPTS,
             "deviceComplianceScripts",
             "compliance script",
-            "detectionScriptContent",
+            {"detectionScriptContent": ".ps1"},
             assign=_HEALTH_SCRIPT_ASSIGNMENTS,
         ),
         _app_protection(ResourceType.IOS_MANAGED_APP_PROTECTIONS, "iOS app protection policy"),

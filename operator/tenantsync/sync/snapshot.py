@@ -19,7 +19,7 @@ from typing import Any
 from tenantsync.api import ResourceType
 from tenantsync.catalog import ConfigurationType, SubResource, catalog, normalise, serialise
 from tenantsync.graph import BatchRequest, GraphClient, GraphError
-from tenantsync.sync.layout import file_for
+from tenantsync.sync.layout import file_for, split_companions
 
 JsonObject = dict[str, Any]
 
@@ -34,13 +34,15 @@ class BackupSnapshot:
     """Types the tenant does not license (Graph said so): not read, and no files recorded for them."""
 
     def files(self) -> dict[str, bytes]:
-        """Repository-relative paths (see `layout`) to their canonical bytes."""
+        """Repository-relative paths (see `layout`) to their canonical bytes, script bodies beside them."""
         entries = catalog()
-        return {
-            file_for(entries[kind], obj): serialise(obj)
-            for kind, items in self.objects.items()
-            for obj in items
-        }
+        files: dict[str, bytes] = {}
+        for kind, items in self.objects.items():
+            for obj in items:
+                document, companions = split_companions(entries[kind], obj)
+                files[file_for(entries[kind], obj)] = serialise(document)
+                files.update(companions)
+        return files
 
 
 async def take_snapshot(
