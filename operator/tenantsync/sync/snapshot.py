@@ -4,6 +4,10 @@ Requests stay few on a large tenant: collections are read page by page with thei
 expanded where Graph expands them on a list, and the rest (settings catalog settings, fields a list
 leaves out such as script bodies) through ``$batch``, twenty objects per request.
 
+Per-object reads go through one ``$batch`` call at a time (its chunks still run concurrently): Intune
+counts every request inside a batch against its budget of 1,000 per 20 s per app, and many batch calls
+at once would starve each other's retries until they give up.
+
 A type the tenant does not license is answered for the whole family with 400/403/404 and a message
 saying so; it is reported as unavailable, not as a failure, and leaves no files (so never a deletion).
 """
@@ -18,7 +22,7 @@ from typing import Any
 
 from tenantsync.api import ResourceType
 from tenantsync.catalog import ConfigurationType, SubResource, catalog, normalise, serialise
-from tenantsync.graph import BatchRequest, GraphClient, GraphError
+from tenantsync.graph import BatchRequest, BatchResponse, GraphClient, GraphError
 from tenantsync.sync.layout import file_for, split_companions
 
 JsonObject = dict[str, Any]
@@ -54,17 +58,18 @@ async def take_snapshot(
     Any failure fails the whole snapshot: a partial backup would read as deletions.
     """
     snapshot = BackupSnapshot()
-    readable: list[tuple[ConfigurationType, GraphClient]] = []
+    readers = {"graph": _Reader(graph), "admin": _Reader(admin_api) if admin_api else None}
+    readable: list[tuple[ConfigurationType, _Reader]] = []
     for entry in types:
-        client = admin_api if entry.requires_user else graph
-        if client is None:
+        reader = readers["admin" if entry.requires_user else "graph"]
+        if reader is None:
             snapshot.skipped.append(entry.name)
         else:
-            readable.append((entry, client))
+            readable.append((entry, reader))
     try:
         async with asyncio.TaskGroup() as group:
             tasks = [
-                (entry, group.create_task(_read_if_licensed(client, entry))) for entry, client in readable
+                (entry, group.create_task(_read_if_licensed(reader, entry))) for entry, reader in readable
             ]
     except BaseExceptionGroup as failure:
         raise failure.exceptions[0] from None
@@ -91,16 +96,29 @@ def is_unavailable(error: GraphError) -> bool:
     return error.status in (400, 403, 404) and bool(NOT_LICENSED.search(error.message))
 
 
-async def _read_if_licensed(client: GraphClient, entry: ConfigurationType) -> list[JsonObject] | None:
+@dataclass
+class _Reader:
+    """One snapshot's client, with the lock that keeps its per-object reads to one ``$batch`` at a time."""
+
+    client: GraphClient
+    batches: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    async def batch(self, requests: list[BatchRequest], version: str) -> list[BatchResponse]:
+        async with self.batches:
+            return await self.client.batch(requests, version=version)
+
+
+async def _read_if_licensed(reader: _Reader, entry: ConfigurationType) -> list[JsonObject] | None:
     try:
-        return await _read(client, entry)
+        return await _read(reader, entry)
     except GraphError as error:
         if is_unavailable(error):
             return None
         raise
 
 
-async def _read(client: GraphClient, entry: ConfigurationType) -> list[JsonObject]:
+async def _read(reader: _Reader, entry: ConfigurationType) -> list[JsonObject]:
+    client = reader.client
     params = dict(entry.params)
     if entry.singleton:
         return [await client.get(entry.path, version=entry.api_version, params=params or None)]
@@ -109,10 +127,10 @@ async def _read(client: GraphClient, entry: ConfigurationType) -> list[JsonObjec
         params["$expand"] = ",".join(expand)
     items = await client.list(entry.path, version=entry.api_version, params=params or None)
     if entry.list_omits:
-        await _read_omitted_fields(client, entry, items)
+        await _read_omitted_fields(reader, entry, items)
     for sub in entry.sub_resources:
         if sub.expand is None and not sub.is_field:
-            await _read_per_object(client, entry, sub, items)
+            await _read_per_object(reader, entry, sub, items)
     return items
 
 
@@ -120,15 +138,13 @@ def _item_path(entry: ConfigurationType, item: JsonObject) -> str:
     return f"/{entry.path}/{item[entry.key_field]}"
 
 
-async def _read_omitted_fields(
-    client: GraphClient, entry: ConfigurationType, items: list[JsonObject]
-) -> None:
+async def _read_omitted_fields(reader: _Reader, entry: ConfigurationType, items: list[JsonObject]) -> None:
     """Fill the fields a list leaves out (script bodies) from each object read by id."""
     requests = [
         BatchRequest("GET", f"{_item_path(entry, item)}?$select={','.join(sorted(entry.list_omits))}")
         for item in items
     ]
-    responses = await client.batch(requests, version=entry.api_version)
+    responses = await reader.batch(requests, entry.api_version)
     for item, response in zip(items, responses, strict=True):
         response.raise_for_status()
         body = response.body if isinstance(response.body, dict) else {}
@@ -137,17 +153,17 @@ async def _read_omitted_fields(
 
 
 async def _read_per_object(
-    client: GraphClient, entry: ConfigurationType, sub: SubResource, items: list[JsonObject]
+    reader: _Reader, entry: ConfigurationType, sub: SubResource, items: list[JsonObject]
 ) -> None:
     """Fill ``sub`` on every item from ``<path>/<id>/<name>``, twenty items per ``$batch``."""
     query = f"?{sub.query}" if sub.query else ""
     requests = [BatchRequest("GET", f"{_item_path(entry, item)}/{sub.name}{query}") for item in items]
-    responses = await client.batch(requests, version=entry.api_version)
+    responses = await reader.batch(requests, entry.api_version)
     for item, response in zip(items, responses, strict=True):
         response.raise_for_status()
         body = response.body if isinstance(response.body, dict) else {}
         values: list[JsonObject] = list(body.get("value") or [])
         next_link = body.get("@odata.nextLink")
         if next_link:
-            values.extend(await client.list(str(next_link)))
+            values.extend(await reader.client.list(str(next_link)))
         item[sub.name] = values

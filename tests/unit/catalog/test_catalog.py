@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from tenantsync.api import Mode, ResourceType
 from tenantsync.catalog import ADMIN_API_SCOPE, catalog, deploy_order, permission_needs, required_permissions
 
@@ -179,3 +181,13 @@ def test_managed_reads_the_referenced_types_it_does_not_sync_and_never_asks_for_
     assert permission_needs([ResourceType.DEVICE_CONFIGURATIONS], Mode.MANAGED)[
         "DeviceManagementRBAC.Read.All"
     ] == (ResourceType.DEVICE_CONFIGURATIONS,)
+
+
+def test_docs_types_md_describes_every_type_with_its_path() -> None:
+    text = (Path(__file__).parents[3] / "docs" / "types.md").read_text()
+    rows = {
+        line.split("|")[1].strip().strip("`"): line for line in text.splitlines() if line.startswith("| `")
+    }
+    assert set(rows) == {kind.value for kind in ResourceType}
+    for kind, entry in catalog().items():
+        assert f"`{entry.path}" in rows[kind]
