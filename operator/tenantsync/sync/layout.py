@@ -85,6 +85,22 @@ def split_companions(
     return document, files
 
 
+def split_files(files: Mapping[str, bytes]) -> dict[str, bytes]:
+    """Joined object files (as plan and deploy see them) in the repository's form, bodies beside them."""
+    out: dict[str, bytes] = {}
+    for path, content in files.items():
+        type_, _ = parse_file(path, where="the tenant's files")
+        entry = catalog()[type_]
+        document = json.loads(content) if entry.companions else None
+        if not isinstance(document, dict):
+            out[path] = content
+            continue
+        document, companions = split_companions(entry, document)
+        out[path] = serialise(document)
+        out.update(companions)
+    return out
+
+
 def file_type(path: str, *, where: str) -> ResourceType:
     """The type an object file or a companion file belongs to; any other file is refused by name."""
     folder, _, name = path.partition("/")

@@ -148,8 +148,11 @@ async def _read_omitted_fields(reader: _Reader, entry: ConfigurationType, items:
     for item, response in zip(items, responses, strict=True):
         response.raise_for_status()
         body = response.body if isinstance(response.body, dict) else {}
-        for name in entry.list_omits:
-            item[name] = body.get(name)
+        for name in entry.list_omits:  # the object as read by id is the truth: a null in a list is no value
+            if name in body:
+                item[name] = body[name]
+            else:
+                item.pop(name, None)
 
 
 async def _read_per_object(

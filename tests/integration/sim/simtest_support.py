@@ -30,6 +30,7 @@ READ_WRITE_PERMISSIONS = [
     "Policy.ReadWrite.SecurityDefaults",
     "DeviceManagementConfiguration.ReadWrite.All",
     "DeviceManagementRBAC.Read.All",
+    "Agreement.Read.All",
     "Group.ReadWrite.All",
     "Application.Read.All",
 ]

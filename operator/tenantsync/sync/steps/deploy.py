@@ -35,7 +35,7 @@ from tenantsync.catalog import (
 )
 from tenantsync.graph import GraphClient, GraphError, GraphNotFound, GraphUnavailable
 from tenantsync.sync.diff import Files, document, plan_changes, plan_digest
-from tenantsync.sync.layout import object_file, parse_file, split_companions
+from tenantsync.sync.layout import object_file, parse_file, split_files
 from tenantsync.sync.pipeline import Advance, RunContext, Transition
 from tenantsync.sync.session import Folders, Session
 from tenantsync.sync.states import read_states
@@ -299,13 +299,11 @@ class Deploy:
             if object_id in created_ids:
                 object_id = created_ids[object_id]
                 doc[catalog()[type_].key_field] = object_id
-            doc, companions = split_companions(catalog()[type_], doc)
             files[object_file(type_, object_id)] = serialise(doc)
-            files.update(companions)
         await repository.write_folder(
             ctx.tenant.repository.branch,
             ctx.repository_path,
-            files,
+            split_files(files),
             f"Record the ids of objects created in Tenant {ctx.namespace}/{ctx.tenant_name}\n\nSyncRun: {ctx.run_name}",
         )
 
