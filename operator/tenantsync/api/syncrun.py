@@ -125,6 +125,8 @@ class BackupStatus(Model):
     """How many objects were read per configuration type."""
     skippedTypes: list[str] = Field(default_factory=list)
     """Types not backed up, e.g. because no user was signed in."""
+    unavailableTypes: list[str] = Field(default_factory=list)
+    """Types the tenant does not license (Graph said so): not backed up, never planned as deletions."""
 
 
 PLANS_BRANCH = "tenantsync/plans"

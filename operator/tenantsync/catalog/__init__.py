@@ -15,6 +15,7 @@ from tenantsync.catalog._types import (
     catalog,
     deploy_order,
     field_values,
+    permission_needs,
     required_permissions,
 )
 
@@ -33,6 +34,7 @@ __all__ = [
     "deploy_order",
     "field_values",
     "normalise",
+    "permission_needs",
     "required_permissions",
     "serialise",
 ]

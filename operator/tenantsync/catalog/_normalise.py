@@ -21,15 +21,23 @@ def _canonical(value: Any) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
-def _clean(value: Any, unordered: frozenset[str], drop: frozenset[str], key: str | None = None) -> Any:
+def _clean(
+    value: Any,
+    unordered: frozenset[str],
+    drop: frozenset[str],
+    key: str | None = None,
+    bound: frozenset[str] = frozenset(),
+) -> Any:
+    if key in bound and isinstance(value, Mapping):
+        return {"id": value.get("id")}
     if isinstance(value, Mapping):
         return {
-            k: _clean(v, unordered, drop, k)
+            k: _clean(v, unordered, drop, k, bound)
             for k, v in sorted(value.items())
             if k not in drop and not _is_volatile_annotation(k)
         }
     if isinstance(value, list):
-        items = [_clean(item, unordered, drop) for item in value]
+        items = [_clean(item, unordered, drop, None, bound) for item in value]
         return sorted(items, key=_canonical) if key in unordered else items
     return value
 
@@ -37,7 +45,8 @@ def _clean(value: Any, unordered: frozenset[str], drop: frozenset[str], key: str
 def normalise(kind: ConfigurationType | ResourceType, obj: Mapping[str, Any]) -> dict[str, Any]:
     """The object as it is kept in Git: read-only and volatile fields dropped, stable order everywhere.
 
-    A collection object keeps its ``id``: the plan matches desired and live objects by it.
+    A collection object keeps its ``id``: the plan matches desired and live objects by it. An expanded
+    single-valued navigation (``bound``: a role assignment's ``roleDefinition``) keeps only its id.
     """
     entry = catalog()[kind] if isinstance(kind, ResourceType) else kind
     top_drop = entry.read_only_fields - {entry.identity_field or ""}
@@ -47,7 +56,7 @@ def normalise(kind: ConfigurationType | ResourceType, obj: Mapping[str, Any]) ->
             continue
         sub = next((s for s in entry.sub_resources if s.name == key), None)
         drop = sub.read_only_fields if sub else frozenset()
-        out[key] = _clean(value, entry.unordered_lists, drop, key)
+        out[key] = _clean(value, entry.unordered_lists, drop, key, entry.bound)
     return out
 
 

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from tenantsync.api import PLANS_BRANCH, Mode, ResourceType, RunPhase, SignInState, TenantPhase
-from tenantsync.catalog import catalog, required_permissions
+from tenantsync.catalog import catalog, permission_needs
 
 Body = Mapping[str, Any]
 
@@ -444,17 +444,15 @@ def permission_report(resources: Iterable[ResourceType], mode: Mode) -> Permissi
     """`required_permissions` (the operator's own preflight list), each with the types that need it."""
     types = tuple(dict.fromkeys(resources))
     entries = catalog()
-    application: dict[str, list[str]] = {name: [] for name in required_permissions(types, mode)}
+    application = {
+        name: [t.value for t in needed_by] for name, needed_by in permission_needs(types, mode).items()
+    }
     delegated: dict[str, list[str]] = {}
     for name in types:
         entry = entries[name]
         if entry.requires_user:
             for scope in entry.delegated_scopes:
                 delegated.setdefault(scope, []).append(name.value)
-            continue
-        wanted = entry.write_permissions if mode == Mode.MANAGED else entry.read_permissions
-        for permission in wanted:
-            application[permission].append(name.value)
     return PermissionReport(
         mode=mode,
         resources=types,

@@ -8,7 +8,8 @@ import re
 from typing import Any
 
 from tenantsync.api import ChangeAction, CodedError, ErrorCode, FieldChange, PlanChange, ResourceType
-from tenantsync.sync.layout import is_object_file, object_file, parse_file
+from tenantsync.catalog import catalog
+from tenantsync.sync.layout import file_type, is_object_file, join_companions, object_file, parse_file
 
 Files = dict[str, bytes]
 JsonObject = dict[str, Any]
@@ -99,19 +100,24 @@ def document(content: bytes, file: str, *, where: str) -> JsonObject:
 
 
 def object_files(files: Files, types: set[ResourceType], *, where: str) -> Files:
-    """The files of the configured types; a file outside the layout stops the plan by name."""
+    """The object files of the configured types, script bodies joined from their companion files; a
+    file outside the layout stops the plan by name."""
     kept: Files = {}
     for file, content in files.items():
-        if is_object_file(file) and parse_file(file, where=where)[0] in types:
+        if is_object_file(file) and file_type(file, where=where) in types:
             kept[file] = content
-    return kept
+    return join_companions(kept, where=where)
 
 
 def plan_changes(desired: Files, live: Files, *, where: str) -> list[PlanChange]:
-    """What must change in the tenant for it to match `desired`, one change per differing file."""
+    """What must change in the tenant for it to match `desired`, one change per differing file.
+
+    Types the service only reports (``writable`` False in the catalogue) are never planned."""
     changes = []
     for file in sorted(set(desired) | set(live)):
         type_, object_id = parse_file(file, where=where)
+        if not catalog()[type_].writable:
+            continue
         if file not in live:
             doc = document(desired[file], file, where=where)
             changes.append(

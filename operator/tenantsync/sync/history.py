@@ -33,9 +33,12 @@ async def record_backup(ctx: RunContext, session: Session) -> tuple[BackupStatus
         objects=sum(by_type.values()),
         objectsByType=by_type,
         skippedTypes=[str(name) for name in snapshot.skipped],
+        unavailableTypes=[str(name) for name in snapshot.unavailable],
     )
     changed = f"committed {commit[:12]}" if commit else "unchanged since the last backup"
     message = f"Backed up {status.objects} objects ({changed})."
     if snapshot.skipped:
         message += f" Skipped (need a signed-in user): {', '.join(status.skippedTypes)}."
+    if snapshot.unavailable:
+        message += f" Not licensed in this tenant: {', '.join(status.unavailableTypes)}."
     return status, message

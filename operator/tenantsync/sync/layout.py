@@ -2,19 +2,27 @@
 
 Backup, plan, deploy and verify all name files through here, so the layout has one definition. A name
 never leaves its type's folder, whatever id the service hands back or whatever a person commits.
+
+A script's body (base64 in Graph) is kept as a companion file beside its JSON, `<type>/<id>.ps1`, and
+the JSON names it (``{"@tenantsync.file": "<id>.ps1"}``): a pull request then shows the script's diff.
+Plan and deploy work on the object as Graph holds it, with the body put back (`join_companions`).
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 import re
 from collections.abc import Mapping
 from typing import Any
 
 from tenantsync.api import CodedError, ErrorCode, ResourceType
-from tenantsync.catalog import ConfigurationType, catalog
+from tenantsync.catalog import ConfigurationType, catalog, serialise
 
 SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 SUFFIX = ".json"
+COMPANION = "@tenantsync.file"
 
 
 def object_file(type_: ResourceType, object_id: str) -> str:
@@ -25,7 +33,7 @@ def object_file(type_: ResourceType, object_id: str) -> str:
 
 def file_for(entry: ConfigurationType, obj: Mapping[str, Any]) -> str:
     """The file of an object read from Graph; an id that cannot name a file stops the backup."""
-    object_id = str(obj.get("id", ""))
+    object_id = str(obj.get(entry.key_field, ""))
     if not entry.singleton and not SAFE_NAME.match(object_id):
         raise CodedError(
             ErrorCode.UNEXPECTED_ERROR,
@@ -55,3 +63,97 @@ def parse_file(path: str, *, where: str) -> tuple[ResourceType, str]:
 def is_object_file(path: str) -> bool:
     """Files at the top of the tenant's folder (a README) are people's, not objects."""
     return "/" in path
+
+
+def split_companions(
+    entry: ConfigurationType, obj: Mapping[str, Any]
+) -> tuple[dict[str, Any], dict[str, bytes]]:
+    """The object's JSON with each base64 body replaced by the name of a readable file, and those files."""
+    document = dict(obj)
+    files: dict[str, bytes] = {}
+    for name, suffix in entry.companions.items():
+        value = document.get(name)
+        if not isinstance(value, str):
+            continue
+        try:
+            content = base64.b64decode(value, validate=True)
+        except (binascii.Error, ValueError):
+            continue  # not base64: kept in the JSON as Graph returned it
+        companion = f"{document.get(entry.key_field, entry.name)}{suffix}"
+        files[f"{entry.name}/{companion}"] = content
+        document[name] = {COMPANION: companion}
+    return document, files
+
+
+def split_files(files: Mapping[str, bytes]) -> dict[str, bytes]:
+    """Joined object files (as plan and deploy see them) in the repository's form, bodies beside them."""
+    out: dict[str, bytes] = {}
+    for path, content in files.items():
+        type_, _ = parse_file(path, where="the tenant's files")
+        entry = catalog()[type_]
+        document = json.loads(content) if entry.companions else None
+        if not isinstance(document, dict):
+            out[path] = content
+            continue
+        document, companions = split_companions(entry, document)
+        out[path] = serialise(document)
+        out.update(companions)
+    return out
+
+
+def file_type(path: str, *, where: str) -> ResourceType:
+    """The type an object file or a companion file belongs to; any other file is refused by name."""
+    folder, _, name = path.partition("/")
+    if folder in ResourceType.__members__.values() and "/" not in name:
+        suffixes = catalog()[ResourceType(folder)].companions.values()
+        if any(name.endswith(suffix) and SAFE_NAME.match(name) for suffix in suffixes):
+            return ResourceType(folder)
+    return parse_file(path, where=where)[0]
+
+
+def join_companions(files: Mapping[str, bytes], *, where: str) -> dict[str, bytes]:
+    """Object files with the bodies their companions hold put back as Graph holds them (base64).
+
+    A JSON naming a companion that is missing, or a companion no JSON names, stops the plan by name.
+    """
+    companions = {path: content for path, content in files.items() if not path.endswith(SUFFIX)}
+    joined: dict[str, bytes] = {}
+    used: set[str] = set()
+    for path, content in files.items():
+        if path in companions:
+            continue
+        if COMPANION.encode() in content:
+            content = _joined(path, content, companions, used, where=where)
+        joined[path] = content
+    unused = sorted(set(companions) - used)
+    if unused:
+        raise CodedError(
+            ErrorCode.INVALID_DESIRED_STATE,
+            f"{where}: {unused[0]} belongs to no object: no JSON file beside it names it in a"
+            f' {{"{COMPANION}": ...}} field. Name it from its object\'s JSON, or remove it.',
+        )
+    return joined
+
+
+def _joined(
+    path: str, content: bytes, companions: Mapping[str, bytes], used: set[str], *, where: str
+) -> bytes:
+    try:
+        document = json.loads(content)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return content  # the plan names the file and the error
+    if not isinstance(document, dict):
+        return content
+    folder = path.rpartition("/")[0]
+    for key, value in document.items():
+        if isinstance(value, dict) and set(value) == {COMPANION}:
+            companion = f"{folder}/{value[COMPANION]}"
+            if companion not in companions:
+                raise CodedError(
+                    ErrorCode.INVALID_DESIRED_STATE,
+                    f"{where}: {path} keeps {key} in {companion}, which does not exist. Add the file or put"
+                    " the value back into the JSON.",
+                )
+            document[key] = base64.b64encode(companions[companion]).decode()
+            used.add(companion)
+    return serialise(document)

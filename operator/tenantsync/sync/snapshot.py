@@ -1,21 +1,29 @@
 """Step 3 of a sync (SPEC §3): read every configured type and hold the tenant's normalised state.
 
 Requests stay few on a large tenant: collections are read page by page with their sub-resources
-expanded where Graph expands them on a list, and the rest (settings catalog settings) through
-``$batch``, twenty objects per request.
+expanded where Graph expands them on a list, and the rest (settings catalog settings, fields a list
+leaves out such as script bodies) through ``$batch``, twenty objects per request.
+
+Per-object reads go through one ``$batch`` call at a time (its chunks still run concurrently): Intune
+counts every request inside a batch against its budget of 1,000 per 20 s per app, and many batch calls
+at once would starve each other's retries until they give up.
+
+A type the tenant does not license is answered for the whole family with 400/403/404 and a message
+saying so; it is reported as unavailable, not as a failure, and leaves no files (so never a deletion).
 """
 
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from tenantsync.api import ResourceType
-from tenantsync.catalog import ConfigurationType, catalog, normalise, serialise
-from tenantsync.graph import BatchRequest, GraphClient
-from tenantsync.sync.layout import file_for
+from tenantsync.catalog import ConfigurationType, SubResource, catalog, normalise, serialise
+from tenantsync.graph import BatchRequest, BatchResponse, GraphClient, GraphError
+from tenantsync.sync.layout import file_for, split_companions
 
 JsonObject = dict[str, Any]
 
@@ -26,15 +34,19 @@ class BackupSnapshot:
 
     objects: dict[ResourceType, list[JsonObject]] = field(default_factory=dict)
     skipped: list[ResourceType] = field(default_factory=list)
+    unavailable: list[ResourceType] = field(default_factory=list)
+    """Types the tenant does not license (Graph said so): not read, and no files recorded for them."""
 
     def files(self) -> dict[str, bytes]:
-        """Repository-relative paths (see `layout`) to their canonical bytes."""
+        """Repository-relative paths (see `layout`) to their canonical bytes, script bodies beside them."""
         entries = catalog()
-        return {
-            file_for(entries[kind], obj): serialise(obj)
-            for kind, items in self.objects.items()
-            for obj in items
-        }
+        files: dict[str, bytes] = {}
+        for kind, items in self.objects.items():
+            for obj in items:
+                document, companions = split_companions(entries[kind], obj)
+                files[file_for(entries[kind], obj)] = serialise(document)
+                files.update(companions)
+        return files
 
 
 async def take_snapshot(
@@ -46,25 +58,67 @@ async def take_snapshot(
     Any failure fails the whole snapshot: a partial backup would read as deletions.
     """
     snapshot = BackupSnapshot()
-    readable: list[tuple[ConfigurationType, GraphClient]] = []
+    readers = {"graph": _Reader(graph), "admin": _Reader(admin_api) if admin_api else None}
+    readable: list[tuple[ConfigurationType, _Reader]] = []
     for entry in types:
-        client = admin_api if entry.requires_user else graph
-        if client is None:
+        reader = readers["admin" if entry.requires_user else "graph"]
+        if reader is None:
             snapshot.skipped.append(entry.name)
         else:
-            readable.append((entry, client))
+            readable.append((entry, reader))
     try:
         async with asyncio.TaskGroup() as group:
-            tasks = [(entry, group.create_task(_read(client, entry))) for entry, client in readable]
+            tasks = [
+                (entry, group.create_task(_read_if_licensed(reader, entry))) for entry, reader in readable
+            ]
     except BaseExceptionGroup as failure:
         raise failure.exceptions[0] from None
     for entry, task in tasks:
-        items = [normalise(entry, obj) for obj in task.result()]
-        snapshot.objects[entry.name] = sorted(items, key=lambda obj: str(obj.get("id", "")))
+        found = task.result()
+        if found is None:
+            snapshot.unavailable.append(entry.name)
+            continue
+        key = entry.identity_field or "id"
+        items = [normalise(entry, obj) for obj in found]
+        snapshot.objects[entry.name] = sorted(items, key=lambda obj: str(obj.get(key, "")))
     return snapshot
 
 
-async def _read(client: GraphClient, entry: ConfigurationType) -> list[JsonObject]:
+NOT_LICENSED = re.compile(
+    r"not licensed|licen[cs]e (is )?required|not found for the segment|not applicable to target tenant",
+    re.IGNORECASE,
+)
+"""How Graph words a refusal for a whole family the tenant has no licence for."""
+
+
+def is_unavailable(error: GraphError) -> bool:
+    """A 400/403/404 that names a missing licence or an unknown segment, not a missing permission."""
+    return error.status in (400, 403, 404) and bool(NOT_LICENSED.search(error.message))
+
+
+@dataclass
+class _Reader:
+    """One snapshot's client, with the lock that keeps its per-object reads to one ``$batch`` at a time."""
+
+    client: GraphClient
+    batches: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    async def batch(self, requests: list[BatchRequest], version: str) -> list[BatchResponse]:
+        async with self.batches:
+            return await self.client.batch(requests, version=version)
+
+
+async def _read_if_licensed(reader: _Reader, entry: ConfigurationType) -> list[JsonObject] | None:
+    try:
+        return await _read(reader, entry)
+    except GraphError as error:
+        if is_unavailable(error):
+            return None
+        raise
+
+
+async def _read(reader: _Reader, entry: ConfigurationType) -> list[JsonObject]:
+    client = reader.client
     params = dict(entry.params)
     if entry.singleton:
         return [await client.get(entry.path, version=entry.api_version, params=params or None)]
@@ -72,23 +126,47 @@ async def _read(client: GraphClient, entry: ConfigurationType) -> list[JsonObjec
     if expand:
         params["$expand"] = ",".join(expand)
     items = await client.list(entry.path, version=entry.api_version, params=params or None)
+    if entry.list_omits:
+        await _read_omitted_fields(reader, entry, items)
     for sub in entry.sub_resources:
-        if sub.expand is None:
-            await _read_per_object(client, entry, sub.name, items)
+        if sub.expand is None and not sub.is_field:
+            await _read_per_object(reader, entry, sub, items)
     return items
 
 
+def _item_path(entry: ConfigurationType, item: JsonObject) -> str:
+    return f"/{entry.path}/{item[entry.key_field]}"
+
+
+async def _read_omitted_fields(reader: _Reader, entry: ConfigurationType, items: list[JsonObject]) -> None:
+    """Fill the fields a list leaves out (script bodies) from each object read by id."""
+    requests = [
+        BatchRequest("GET", f"{_item_path(entry, item)}?$select={','.join(sorted(entry.list_omits))}")
+        for item in items
+    ]
+    responses = await reader.batch(requests, entry.api_version)
+    for item, response in zip(items, responses, strict=True):
+        response.raise_for_status()
+        body = response.body if isinstance(response.body, dict) else {}
+        for name in entry.list_omits:  # the object as read by id is the truth: a null in a list is no value
+            if name in body:
+                item[name] = body[name]
+            else:
+                item.pop(name, None)
+
+
 async def _read_per_object(
-    client: GraphClient, entry: ConfigurationType, name: str, items: list[JsonObject]
+    reader: _Reader, entry: ConfigurationType, sub: SubResource, items: list[JsonObject]
 ) -> None:
-    """Fill ``name`` on every item from ``<path>/<id>/<name>``, twenty items per ``$batch``."""
-    requests = [BatchRequest("GET", f"/{entry.path}/{item['id']}/{name}") for item in items]
-    responses = await client.batch(requests, version=entry.api_version)
+    """Fill ``sub`` on every item from ``<path>/<id>/<name>``, twenty items per ``$batch``."""
+    query = f"?{sub.query}" if sub.query else ""
+    requests = [BatchRequest("GET", f"{_item_path(entry, item)}/{sub.name}{query}") for item in items]
+    responses = await reader.batch(requests, entry.api_version)
     for item, response in zip(items, responses, strict=True):
         response.raise_for_status()
         body = response.body if isinstance(response.body, dict) else {}
         values: list[JsonObject] = list(body.get("value") or [])
         next_link = body.get("@odata.nextLink")
         if next_link:
-            values.extend(await client.list(str(next_link)))
-        item[name] = values
+            values.extend(await reader.client.list(str(next_link)))
+        item[sub.name] = values

@@ -29,6 +29,8 @@ READ_WRITE_PERMISSIONS = [
     "Policy.ReadWrite.CrossTenantAccess",
     "Policy.ReadWrite.SecurityDefaults",
     "DeviceManagementConfiguration.ReadWrite.All",
+    "DeviceManagementRBAC.Read.All",
+    "Agreement.Read.All",
     "Group.ReadWrite.All",
     "Application.Read.All",
 ]

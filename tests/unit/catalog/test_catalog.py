@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from tenantsync.api import Mode, ResourceType
-from tenantsync.catalog import ADMIN_API_SCOPE, catalog, deploy_order, required_permissions
+from pathlib import Path
 
+from tenantsync.api import Mode, ResourceType
+from tenantsync.catalog import ADMIN_API_SCOPE, catalog, deploy_order, permission_needs, required_permissions
+
+ZERO_GUID = "00000000-0000-0000-0000-000000000000"
 USER_ONLY = {
     ResourceType.PASSWORD_RESET_POLICY,
     ResourceType.B2B_POLICY,
@@ -36,6 +39,14 @@ def test_paths_versions_and_singletons_follow_graph() -> None:
         ResourceType.AUTHORIZATION_POLICY,
         ResourceType.CROSS_TENANT_ACCESS_POLICY,
         ResourceType.SECURITY_DEFAULTS,
+        ResourceType.AUTHENTICATION_FLOWS_POLICY,
+        ResourceType.DEVICE_REGISTRATION_POLICY,
+        ResourceType.EXTERNAL_IDENTITIES_POLICY,
+        ResourceType.ADMIN_CONSENT_REQUEST_POLICY,
+        ResourceType.DEFAULT_APP_MANAGEMENT_POLICY,
+        ResourceType.DEVICE_MANAGEMENT_SETTINGS,
+        ResourceType.ANDROID_MANAGED_STORE_SETTINGS,
+        ResourceType.APPLE_PUSH_NOTIFICATION_CERTIFICATE,
     }
 
 
@@ -59,20 +70,42 @@ def test_intune_types_carry_their_sub_resources() -> None:
 
 def test_backup_only_needs_read_permissions() -> None:
     assert required_permissions(list(ResourceType), Mode.BACKUP_ONLY) == [
+        "AdministrativeUnit.Read.All",
+        "Agreement.Read.All",
+        "DeviceManagementApps.Read.All",
         "DeviceManagementConfiguration.Read.All",
+        "DeviceManagementManagedDevices.Read.All",
+        "DeviceManagementRBAC.Read.All",
+        "DeviceManagementScripts.Read.All",
+        "DeviceManagementServiceConfig.Read.All",
+        "Directory.Read.All",
         "Policy.Read.All",
     ]
 
 
 def test_managed_needs_write_permissions_sorted_and_unique() -> None:
     assert required_permissions(list(ResourceType), Mode.MANAGED) == [
+        "AdministrativeUnit.ReadWrite.All",
+        "Agreement.ReadWrite.All",
+        "DeviceManagementApps.ReadWrite.All",
         "DeviceManagementConfiguration.ReadWrite.All",
+        "DeviceManagementManagedDevices.ReadWrite.All",
+        "DeviceManagementRBAC.ReadWrite.All",
+        "DeviceManagementScripts.ReadWrite.All",
+        "DeviceManagementServiceConfig.ReadWrite.All",
+        "Directory.ReadWrite.All",
         "Group.Read.All",
         "Policy.Read.All",
+        "Policy.ReadWrite.ApplicationConfiguration",
+        "Policy.ReadWrite.AuthenticationFlows",
         "Policy.ReadWrite.AuthenticationMethod",
         "Policy.ReadWrite.Authorization",
         "Policy.ReadWrite.ConditionalAccess",
+        "Policy.ReadWrite.ConsentRequest",
         "Policy.ReadWrite.CrossTenantAccess",
+        "Policy.ReadWrite.DeviceConfiguration",
+        "Policy.ReadWrite.ExternalIdentities",
+        "Policy.ReadWrite.PermissionGrant",
         "Policy.ReadWrite.SecurityDefaults",
     ]
     assert required_permissions([ResourceType.NAMED_LOCATIONS], Mode.MANAGED) == [
@@ -107,16 +140,54 @@ def test_references_are_found_in_lists_and_nested_fields_keywords_left_out() -> 
     ]
     policy = {"conditions": {"locations": {"includeLocations": ["All", "loc-1", "loc-2"]}}}
     assert locations.values(policy) == ["loc-1", "loc-2"]
-    [groups] = catalog()[ResourceType.DEVICE_CONFIGURATIONS].references
+    groups, filters, scope_tags = catalog()[ResourceType.DEVICE_CONFIGURATIONS].references
     configuration = {
         "assignments": [{"target": {"groupId": "g1"}}, {"target": {"@odata.type": "allDevices"}}]
     }
     assert groups.values(configuration) == ["g1"]
     assert groups.values({}) == []
+    filtered = {"assignments": [{"target": {"deviceAndAppManagementAssignmentFilterId": "f1"}}]}
+    assert filters.values(filtered) == ["f1"]
+    assert (
+        filters.values({"assignments": [{"target": {"deviceAndAppManagementAssignmentFilterId": ZERO_GUID}}]})
+        == []
+    )
+    assert scope_tags.values({"roleScopeTagIds": ["0", "7"]}) == ["7"]
 
 
 def test_deploy_order_follows_the_declared_references() -> None:
     assert catalog()[ResourceType.CONDITIONAL_ACCESS_POLICIES].depends_on == (
         ResourceType.NAMED_LOCATIONS,
         ResourceType.AUTHENTICATION_STRENGTH_POLICIES,
+        ResourceType.AUTHENTICATION_CONTEXT_CLASS_REFERENCES,
+        ResourceType.TERMS_OF_USE_AGREEMENTS,
     )
+
+
+def test_a_reported_type_needs_only_reading_even_when_managed() -> None:
+    assert required_permissions([ResourceType.APPLE_PUSH_NOTIFICATION_CERTIFICATE], Mode.MANAGED) == [
+        "DeviceManagementServiceConfig.Read.All"
+    ]
+
+
+def test_managed_reads_the_referenced_types_it_does_not_sync_and_never_asks_for_read_and_readwrite() -> None:
+    assert permission_needs([ResourceType.ROLE_ASSIGNMENTS], Mode.MANAGED) == {
+        "DeviceManagementRBAC.ReadWrite.All": (ResourceType.ROLE_ASSIGNMENTS,),
+        "Group.Read.All": (ResourceType.ROLE_ASSIGNMENTS,),
+    }
+    needs = permission_needs([ResourceType.DEVICE_CONFIGURATIONS, ResourceType.ROLE_SCOPE_TAGS], Mode.MANAGED)
+    assert needs["DeviceManagementRBAC.ReadWrite.All"] == (ResourceType.ROLE_SCOPE_TAGS,)
+    assert "DeviceManagementRBAC.Read.All" not in needs
+    assert permission_needs([ResourceType.DEVICE_CONFIGURATIONS], Mode.MANAGED)[
+        "DeviceManagementRBAC.Read.All"
+    ] == (ResourceType.DEVICE_CONFIGURATIONS,)
+
+
+def test_docs_types_md_describes_every_type_with_its_path() -> None:
+    text = (Path(__file__).parents[3] / "docs" / "types.md").read_text()
+    rows = {
+        line.split("|")[1].strip().strip("`"): line for line in text.splitlines() if line.startswith("| `")
+    }
+    assert set(rows) == {kind.value for kind in ResourceType}
+    for kind, entry in catalog().items():
+        assert f"`{entry.path}" in rows[kind]

@@ -100,3 +100,38 @@ def test_serialise_is_canonical_json() -> None:
         == '{\n  "a": {\n    "c": [\n      1,\n      2\n    ],\n    "d": "é"\n  },\n  "b": 1\n}\n'.encode()
     )
     assert json.loads(data) == {"a": {"c": [1, 2], "d": "é"}, "b": 1}
+
+
+def test_a_bound_navigation_keeps_only_its_id_at_any_depth() -> None:
+    template = {
+        "id": "t1",
+        "displayName": "Edge",
+        "definitionValues": [
+            {
+                "id": "server-made",
+                "enabled": True,
+                "definition": {"id": "d1", "displayName": "Home page", "version": "1.0"},
+                "presentationValues": [
+                    {"id": "pv", "value": True, "presentation": {"id": "p1", "label": "On"}}
+                ],
+            }
+        ],
+    }
+    out = normalise(ResourceType.GROUP_POLICY_CONFIGURATIONS, template)
+    assert out["definitionValues"] == [
+        {
+            "definition": {"id": "d1"},
+            "enabled": True,
+            "presentationValues": [{"presentation": {"id": "p1"}, "value": True}],
+        }
+    ]
+    assignment = {"id": "a1", "displayName": "Admins", "roleDefinition": {"id": "r1", "isBuiltIn": False}}
+    assert normalise(ResourceType.ROLE_ASSIGNMENTS, assignment)["roleDefinition"] == {"id": "r1"}
+
+
+def test_a_type_keyed_by_another_property_keeps_that_key() -> None:
+    partner = {"tenantId": "t-9", "isServiceProvider": True, "inboundTrust": None}
+    assert normalise(ResourceType.CROSS_TENANT_ACCESS_PARTNERS, partner) == {
+        "inboundTrust": None,
+        "tenantId": "t-9",
+    }

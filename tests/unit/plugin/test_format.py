@@ -316,6 +316,7 @@ def test_permissions_for_managed_match_the_operator_preflight() -> None:
         "conditionalAccessPolicies",
         "namedLocations",
         "authenticationStrengthPolicies",
+        "authenticationContextClassReferences",
     )
     assert by_name["Policy.ReadWrite.AuthenticationMethod"] == ("authenticationMethodsPolicy",)
     assert "Policy.ReadWrite.SecurityDefaults" in by_name

@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+import base64
+import re
+
 import pytest
 
 from tenantsync.api import CodedError, ErrorCode, ResourceType
-from tenantsync.catalog import catalog
-from tenantsync.sync.layout import file_for, object_file, parse_file
+from tenantsync.catalog import catalog, serialise
+from tenantsync.sync.layout import (
+    COMPANION,
+    file_for,
+    file_type,
+    join_companions,
+    object_file,
+    parse_file,
+    split_companions,
+)
 
 
 def test_objects_are_named_by_id_and_singletons_by_type() -> None:
@@ -39,3 +50,40 @@ def test_a_file_outside_the_layout_is_refused(path: str) -> None:
     with pytest.raises(CodedError) as refused:
         parse_file(path, where="tenants/contoso on branch main")
     assert refused.value.code == ErrorCode.INVALID_DESIRED_STATE
+
+
+def test_a_script_body_is_a_readable_file_beside_its_json_and_joins_back_for_the_plan() -> None:
+    entry = catalog()[ResourceType.DEVICE_MANAGEMENT_SCRIPTS]
+    body = "Set-TimeZone -Id 'W. Europe Standard Time'\n"
+    script = {
+        "id": "s1",
+        "displayName": "Time zone",
+        "scriptContent": base64.b64encode(body.encode()).decode(),
+    }
+
+    document, companions = split_companions(entry, script)
+
+    assert document["scriptContent"] == {COMPANION: "s1.ps1"}
+    assert companions == {"deviceManagementScripts/s1.ps1": body.encode()}
+    files = {"deviceManagementScripts/s1.json": serialise(document), **companions}
+    assert join_companions(files, where="x") == {"deviceManagementScripts/s1.json": serialise(script)}
+
+
+def test_a_missing_or_orphaned_script_file_stops_the_plan_by_name() -> None:
+    document = serialise({"id": "s1", "scriptContent": {COMPANION: "s1.ps1"}})
+    with pytest.raises(CodedError, match=re.escape("s1.ps1, which does not exist")):
+        join_companions({"deviceManagementScripts/s1.json": document}, where="x")
+    with pytest.raises(CodedError, match=re.escape("deviceManagementScripts/s2.ps1 belongs to no object")):
+        join_companions(
+            {
+                "deviceManagementScripts/s1.json": document,
+                "deviceManagementScripts/s1.ps1": b"",
+                "deviceManagementScripts/s2.ps1": b"",
+            },
+            where="x",
+        )
+    with pytest.raises(CodedError, match=re.escape("not a <type>/<object id>.json file")):
+        file_type("namedLocations/l1.ps1", where="x")
+    assert (
+        file_type("deviceHealthScripts/h1.remediation.ps1", where="x") == ResourceType.DEVICE_HEALTH_SCRIPTS
+    )

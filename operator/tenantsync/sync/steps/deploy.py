@@ -20,11 +20,13 @@ from tenantsync.api import (
     DeployStatus,
     ErrorCode,
     PlanChange,
+    ResourceType,
     RunPhase,
     RunStep,
 )
 from tenantsync.catalog import (
     ConfigurationType,
+    SubResource,
     SubResourceWrite,
     catalog,
     deploy_order,
@@ -33,7 +35,7 @@ from tenantsync.catalog import (
 )
 from tenantsync.graph import GraphClient, GraphError, GraphNotFound, GraphUnavailable
 from tenantsync.sync.diff import Files, document, plan_changes, plan_digest
-from tenantsync.sync.layout import object_file, parse_file
+from tenantsync.sync.layout import object_file, parse_file, split_files
 from tenantsync.sync.pipeline import Advance, RunContext, Transition
 from tenantsync.sync.session import Folders, Session
 from tenantsync.sync.states import read_states
@@ -54,10 +56,36 @@ def _object_path(entry: ConfigurationType, object_id: str) -> str:
     return entry.path if entry.singleton else f"{entry.path}/{object_id}"
 
 
-def _writable(entry: ConfigurationType, document: JsonObject) -> JsonObject:
-    """The fields a create or update may send: no read-only fields, no sub-resources."""
+def _writable(entry: ConfigurationType, document: JsonObject, *, creating: bool = False) -> JsonObject:
+    """The fields a create or update may send: no read-only fields, no sub-resources; a create of a
+    type whose key the client chooses sends the key."""
     skip = entry.read_only_fields | {sub.name for sub in entry.sub_resources}
+    if creating and entry.client_key:
+        skip = skip - {entry.key_field}
     return {k: v for k, v in document.items() if k not in skip}
+
+
+def _bindings(graph: GraphClient, entry: ConfigurationType, document: JsonObject) -> JsonObject:
+    """``<name>@odata.bind`` for each top-level bound navigation whose id a reference resolves."""
+    found: JsonObject = {}
+    for reference in entry.references:
+        name, _, rest = reference.field.partition(".")
+        value = document.get(name)
+        if name in entry.bound and rest == "id" and isinstance(value, dict) and value.get("id"):
+            target = reference.target
+            if isinstance(target, ResourceType):
+                path = catalog()[target].path
+                found[f"{name}@odata.bind"] = f"{graph.base_url}/{entry.api_version}/{path}('{value['id']}')"
+    return found
+
+
+def _without_read_only(sub: SubResource, value: Any) -> Any:
+    if not isinstance(value, list):
+        return value
+    return [
+        {k: v for k, v in item.items() if k not in sub.read_only_fields} if isinstance(item, dict) else item
+        for item in value
+    ]
 
 
 async def read_live(graph: GraphClient, entry: ConfigurationType, object_id: str) -> JsonObject | None:
@@ -67,8 +95,11 @@ async def read_live(graph: GraphClient, entry: ConfigurationType, object_id: str
     try:
         obj = await graph.get(path, version=entry.api_version, params={"$expand": expand} if expand else None)
         for sub in entry.sub_resources:
-            if not sub.expand:
-                obj[sub.name] = await graph.list(f"{path}/{sub.name}", version=entry.api_version)
+            if not sub.expand and not sub.is_field:
+                query = dict(part.split("=", 1) for part in sub.query.split("&")) if sub.query else None
+                obj[sub.name] = await graph.list(
+                    f"{path}/{sub.name}", version=entry.api_version, params=query
+                )
     except GraphNotFound:
         return None
     return normalise(entry, obj)
@@ -179,7 +210,8 @@ class Deploy:
                 return result(ChangeOutcome.APPLIED, "The tenant already had the desired state.")
             path = _object_path(entry, change.id)
             if BODY in pending:
-                await graph.update(path, _writable(entry, wanted), version=entry.api_version)
+                write = graph.replace if entry.update_method == "PUT" else graph.update
+                await write(path, _writable(entry, wanted), version=entry.api_version)
             await _write_sub_resources(graph, entry, path, wanted, pending)
             return result(ChangeOutcome.APPLIED)
         except GraphUnavailable:
@@ -226,13 +258,13 @@ class Deploy:
         *,
         in_doubt: bool,
     ) -> ChangeResult:
-        """Create the object, then its sub-resources. After a crash, an object whose own fields match is
+        """Create the object with the sub-resources Graph takes inside it, then the others. After a crash, an object whose own fields match is
         the one this change created: it is not created twice, and what it still lacks is written."""
         wanted_body = _parts(entry, normalise(entry, wanted))[BODY]
         if in_doubt:
             for existing in await graph.list(entry.path, version=entry.api_version):
                 if _parts(entry, normalise(entry, existing))[BODY] == wanted_body:
-                    new_id = str(existing["id"])
+                    new_id = str(existing[entry.key_field])
                     created_ids[change.id] = new_id
                     current = await read_live(graph, entry, new_id) or {}
                     pending = [
@@ -242,10 +274,16 @@ class Deploy:
                     ]
                     await _write_sub_resources(graph, entry, _object_path(entry, new_id), wanted, pending)
                     return result(ChangeOutcome.APPLIED, f"Created with id {new_id}.", new_id)
-        created = await graph.create(entry.path, _writable(entry, wanted), version=entry.api_version)
-        new_id = str(created["id"])
+        inside = [sub for sub in entry.sub_resources if sub.write == SubResourceWrite.REPLACE_PARENT]
+        body = (
+            _writable(entry, wanted, creating=True)
+            | _bindings(graph, entry, wanted)
+            | {sub.name: _without_read_only(sub, wanted[sub.name]) for sub in inside if sub.name in wanted}
+        )
+        created = await graph.create(entry.path, body, version=entry.api_version)
+        new_id = str(created.get(entry.key_field) or body.get(entry.key_field) or change.id)
         created_ids[change.id] = new_id
-        subs = [sub.name for sub in entry.sub_resources if sub.name in wanted]
+        subs = [sub.name for sub in entry.sub_resources if sub.name in wanted and sub not in inside]
         await _write_sub_resources(graph, entry, _object_path(entry, new_id), wanted, subs)
         return result(ChangeOutcome.APPLIED, f"Created with id {new_id}.", new_id)
 
@@ -260,12 +298,12 @@ class Deploy:
             doc = _resolve(document(content, file, where="desired state"), created_ids)
             if object_id in created_ids:
                 object_id = created_ids[object_id]
-                doc["id"] = object_id
+                doc[catalog()[type_].key_field] = object_id
             files[object_file(type_, object_id)] = serialise(doc)
         await repository.write_folder(
             ctx.tenant.repository.branch,
             ctx.repository_path,
-            files,
+            split_files(files),
             f"Record the ids of objects created in Tenant {ctx.namespace}/{ctx.tenant_name}\n\nSyncRun: {ctx.run_name}",
         )
 
@@ -273,19 +311,33 @@ class Deploy:
 async def _write_sub_resources(
     graph: GraphClient, entry: ConfigurationType, path: str, document: JsonObject, names: Collection[str]
 ) -> None:
-    """The named sub-resources, each the way its catalogue entry says Graph takes it."""
-    for sub in entry.sub_resources:
-        if sub.name not in names or sub.name not in document:
-            continue
-        items = [
-            {k: v for k, v in item.items() if k not in sub.read_only_fields} for item in document[sub.name]
-        ]
-        if sub.write == SubResourceWrite.ASSIGN:
-            await graph.action(f"{path}/assign", {"assignments": items}, version=entry.api_version)
-        else:
-            await graph.replace(
-                path, {**_writable(entry, document), sub.name: items}, version=entry.api_version
-            )
+    """The named sub-resources, each the way its catalogue entry says Graph takes it: those sent through
+    one action (a script's two kinds of assignment) or inside the parent go in one request together."""
+    subs = [sub for sub in entry.sub_resources if sub.name in names and sub.name in document]
+    actions: dict[str, JsonObject] = {}
+    replaced: JsonObject = {}
+    for sub in subs:
+        value = _without_read_only(sub, document[sub.name])
+        if sub.write == SubResourceWrite.ACTION:
+            body = actions.setdefault(sub.action, {})
+            body[sub.body_key] = value
+            body.update({name: document[name] for name in sub.action_fields if name in document})
+        elif sub.write == SubResourceWrite.REPLACE_PARENT:
+            replaced[sub.name] = value
+        elif sub.write == SubResourceWrite.EACH:
+            await _replace_each(graph, entry, f"{path}/{sub.name}", value)
+    for action, body in actions.items():
+        await graph.action(f"{path}/{action}", body, version=entry.api_version)
+    if replaced:
+        await graph.replace(path, {**_writable(entry, document), **replaced}, version=entry.api_version)
+
+
+async def _replace_each(graph: GraphClient, entry: ConfigurationType, path: str, wanted: Any) -> None:
+    """A contained collection with no action that replaces it: remove what is there, add what is wanted."""
+    for item in await graph.list(path, version=entry.api_version):
+        await graph.delete(f"{path}/{item['id']}", version=entry.api_version)
+    for item in wanted if isinstance(wanted, list) else []:
+        await graph.create(path, item, version=entry.api_version)
 
 
 BODY = ""

@@ -23,6 +23,7 @@ from tenantsync.api import (
 )
 from tenantsync.sync.convergence import never_converging
 from tenantsync.sync.diff import plan_changes, plan_digest, summary
+from tenantsync.sync.layout import split_files
 from tenantsync.sync.pipeline import Advance, Finish, RunContext, Transition
 from tenantsync.sync.plan_files import STATUS_CHANGES, plan_files
 from tenantsync.sync.references import missing_references
@@ -44,7 +45,7 @@ class Plan:
         desired, live, where = states.desired, states.live, states.where
         if not states.initialised:
             commit = await (await session.repository()).write_folder(
-                spec.repository.branch, path, live,
+                spec.repository.branch, path, split_files(live),
                 f"Initialise the desired state of Tenant {ctx.namespace}/{ctx.tenant_name} from its backup\n\nSyncRun: {ctx.run_name}",
             )  # fmt: skip
             message = (

@@ -1,0 +1,197 @@
+"""Every configuration type against the real simulator: back up, deploy a change and a new object,
+back up again and find exactly the desired state; a family the tenant lacks is reported unavailable."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import dataclasses
+import json
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import pytest
+
+from tenantsync.api import ChangeOutcome, ResourceType, SyncRunStatus
+from tenantsync.catalog import ConfigurationType, catalog, serialise
+from tenantsync.graph import GraphClient
+from tenantsync.sync.diff import object_files, plan_changes, plan_digest
+from tenantsync.sync.layout import COMPANION
+from tenantsync.sync.snapshot import take_snapshot
+from tenantsync.sync.steps.deploy import Deploy
+from tests.integration.sim.simtest_support import SimEndpoint, running_simulator
+from tests.integration.test_snapshot_against_simulator import _client, _service_principal_token
+from tests.unit.sync.fakes import FakeSession, MemoryFolders, context, spec
+
+pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
+
+PATH = "tenants/contoso"
+NAME_FIELDS = ("displayName", "name", "description")
+DEPLOYABLE = [
+    kind
+    for kind, entry in catalog().items()
+    if entry.writable and not entry.singleton and not entry.requires_user
+]
+
+
+@pytest.fixture(scope="module")
+def endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimEndpoint]:
+    with running_simulator(tmp_path_factory.mktemp("every-type-sim"), "demo") as endpoint:
+        yield endpoint
+
+
+@pytest.fixture
+async def graph(endpoint: SimEndpoint) -> AsyncIterator[GraphClient]:
+    token = await asyncio.to_thread(_service_principal_token, endpoint)
+    async with _client(endpoint, token) as client:
+        yield client
+
+
+class SimulatorSession(FakeSession):
+    """The pipeline's session over the real simulator's Graph and an in-memory repository."""
+
+    def __init__(self, graph: GraphClient, folders: MemoryFolders, kind: ResourceType) -> None:
+        super().__init__(spec(resources=[kind]), folders=folders)
+        self._graph = graph
+
+    async def graph(self) -> GraphClient:
+        return self._graph
+
+
+async def _files(graph: GraphClient, entry: ConfigurationType) -> dict[str, bytes]:
+    return (await take_snapshot(graph, [entry])).files()
+
+
+def _renamed(document: dict[str, Any]) -> dict[str, Any]:
+    """The document as a person edits it in a pull request: its name changed, or (for types without
+    one) its first flag flipped, or else its first text value changed."""
+    changed = copy.deepcopy(document)
+    field = next((name for name in NAME_FIELDS if isinstance(changed.get(name), str)), None)
+    if field is not None:
+        changed[field] = f"{changed[field]} (changed by tenantsync)"
+    elif not _edit_first(changed, bool, lambda flag: not flag):
+        assert _edit_first(changed, str, lambda text: f"{text} (changed by tenantsync)")
+    return changed
+
+
+def _edit_first(value: Any, kind: type, edit: Any) -> bool:
+    """Edit the first leaf of ``kind`` in a depth-first walk (the key and the type are left alone)."""
+    items = list(value.items()) if isinstance(value, dict) else list(enumerate(value))
+    for key, item in items:
+        if key in ("id", "tenantId", "templateId", "@odata.type"):
+            continue
+        if isinstance(item, kind):
+            value[key] = edit(item)
+            return True
+        if isinstance(item, (dict, list)) and _edit_first(item, kind, edit):
+            return True
+    return False
+
+
+@pytest.mark.parametrize(
+    "kind",
+    [
+        pytest.param(
+            kind,
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="the simulator's targetApps demands appGroupType, which Windows app protection's"
+                " action does not have (msgraph-beta-sdk: apps only)",
+            ),
+        )
+        if kind == ResourceType.WINDOWS_MANAGED_APP_PROTECTIONS
+        else pytest.param(
+            kind,
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="the simulator serves the demo seed's compliance rules without the @odata.type it"
+                " gives the rules of a policy created through Graph, so a copy never matches",
+            ),
+        )
+        if kind == ResourceType.DEVICE_COMPLIANCE_POLICIES
+        else kind
+        for kind in DEPLOYABLE
+    ],
+)
+async def test_a_change_and_a_new_object_deploy_and_verify(graph: GraphClient, kind: ResourceType) -> None:
+    entry = catalog()[kind]
+    live = await _files(graph, entry)
+    first_file = sorted(path for path in live if path.endswith(".json"))[0]
+    first = json.loads(live[first_file])
+    new = _renamed(_renamed(first))
+    new_key = str(uuid.uuid4()) if entry.client_key else "new-object"
+    new[entry.key_field] = new_key
+    desired = {**live, first_file: serialise(_renamed(first))}
+    for field, value in new.items():  # a new script comes with its own script files
+        if isinstance(value, dict) and set(value) == {COMPANION}:
+            companion = value[COMPANION].replace(first[entry.key_field], new_key)
+            desired[f"{kind}/{companion}"] = live[f"{kind}/{value[COMPANION]}"] + b"# new\n"
+            new[field] = {COMPANION: companion}
+    desired[f"{kind}/{new_key}.json"] = serialise(new)
+
+    folders = MemoryFolders()
+    folders.put("main", PATH, dict(desired))
+    folders.put("tenantsync/backup", PATH, dict(live))
+    joined = object_files(desired, {kind}, where="test")
+    changes = plan_changes(joined, object_files(live, {kind}, where="test"), where="test")
+    assert len(changes) == 2
+    status = SyncRunStatus.model_validate(
+        {"plan": {"digest": plan_digest(changes, joined), "changeCount": 2, "changes": changes}}
+    )
+    ctx = context(spec(resources=[kind]), status=status)
+    await Deploy()(ctx, SimulatorSession(graph, folders, kind))
+
+    assert ctx.status.deploy is not None
+    assert [(r.action, r.result, r.message) for r in ctx.status.deploy.results] == [
+        (change.action, ChangeOutcome.APPLIED, result.message)
+        for change, result in zip(changes, ctx.status.deploy.results, strict=True)
+    ]
+    recorded = await folders.read_folder("main", PATH)
+    assert recorded is not None
+    after = await _files(graph, entry)
+    differing = sorted(
+        path for path in recorded.keys() | after.keys() if recorded.get(path) != after.get(path)
+    )
+    assert differing == []
+
+
+async def test_a_family_the_tenant_lacks_is_unavailable_and_leaves_no_files(graph: GraphClient) -> None:
+    # The beta-only external identities policy asked for in v1.0 is answered as Graph answers a family
+    # the tenant has no licence for: "Resource not found for the segment".
+    missing = dataclasses.replace(catalog()[ResourceType.EXTERNAL_IDENTITIES_POLICY], api_version="v1.0")
+    present = catalog()[ResourceType.ASSIGNMENT_FILTERS]
+
+    snapshot = await take_snapshot(graph, [missing, present])
+
+    assert snapshot.unavailable == [ResourceType.EXTERNAL_IDENTITIES_POLICY]
+    assert list(snapshot.objects) == [ResourceType.ASSIGNMENT_FILTERS]
+    assert all(path.startswith("assignmentFilters/") for path in snapshot.files())
+
+
+async def test_a_script_is_kept_as_a_readable_file_and_an_edit_to_it_is_deployed(graph: GraphClient) -> None:
+    entry = catalog()[ResourceType.DEVICE_HEALTH_SCRIPTS]
+    live = await _files(graph, entry)
+    [json_file, *_] = sorted(path for path in live if path.endswith(".json"))
+    script_id = json.loads(live[json_file])["id"]
+    detection = f"{entry.name}/{script_id}.detection.ps1"
+    assert json.loads(live[json_file])["detectionScriptContent"] == {COMPANION: f"{script_id}.detection.ps1"}
+    assert b"Get-ItemPropertyValue" in live[detection]  # PowerShell text, not base64
+
+    edited = live[detection] + b'Write-Output "checked by tenantsync"\n'
+    desired = {**live, detection: edited}
+    joined = object_files(desired, {entry.name}, where="test")
+    [change] = plan_changes(joined, object_files(live, {entry.name}, where="test"), where="test")
+    assert change.changedFields == ["detectionScriptContent"]
+    folders = MemoryFolders()
+    folders.put("main", PATH, dict(desired))
+    folders.put("tenantsync/backup", PATH, dict(live))
+    status = SyncRunStatus.model_validate(
+        {"plan": {"digest": plan_digest([change], joined), "changeCount": 1, "changes": [change]}}
+    )
+    ctx = context(spec(resources=[entry.name]), status=status)
+    await Deploy()(ctx, SimulatorSession(graph, folders, entry.name))
+
+    after = await _files(graph, entry)
+    assert after[detection] == edited
+    assert {path for path in after if path != detection and after[path] != live[path]} == set()
