@@ -19,6 +19,9 @@ class OperatorSettings(BaseModel):
 
     namespaces: list[str] = Field(default_factory=list)
     """Namespaces to watch; empty means cluster-wide."""
+    shard: str | None = None
+    """Handle only the Tenants (and their SyncRuns) labelled tenantsync.io/shard=<shard>; "" for those
+    without the label; None for every Tenant."""
     docs_base_url: str = "https://github.com/tenantsync/tenantsync/blob/main/docs/troubleshooting"
     """Where the troubleshooting pages of error codes are published."""
     scheduler_interval_seconds: float = 10.0

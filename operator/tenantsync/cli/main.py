@@ -26,6 +26,12 @@ def _parser() -> argparse.ArgumentParser:
         help="watch only this namespace (repeatable; default: every namespace)",
     )
     run.add_argument(
+        "--shard",
+        default=os.environ.get("TENANTSYNC_SHARD"),
+        help="handle only the Tenants labelled tenantsync.io/shard=SHARD; an empty SHARD handles those"
+        " without the label (default: every Tenant)",
+    )
+    run.add_argument(
         "--metrics-port", type=int, default=int(os.environ.get("TENANTSYNC_METRICS_PORT", "8080"))
     )
     run.add_argument(
@@ -89,6 +95,7 @@ def main(argv: list[str] | None = None) -> int:
 
         settings = OperatorSettings(
             namespaces=args.namespace,
+            shard=args.shard,
             metrics_port=args.metrics_port,
             scheduler_interval_seconds=args.scheduler_interval,
             admin_consent_poll_seconds=args.admin_consent_poll,

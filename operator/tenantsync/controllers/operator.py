@@ -9,7 +9,8 @@ from typing import Any
 import kopf
 
 from tenantsync.controllers import runs_index, syncruns, tenants
-from tenantsync.controllers.constants import FINALIZER, KOPF_ANNOTATION_PREFIX
+from tenantsync.controllers.constants import KOPF_ANNOTATION_PREFIX
+from tenantsync.controllers.sharding import shard_finalizer
 from tenantsync.controllers.status import StatusWriter
 from tenantsync.kube import KubeClient
 from tenantsync.logs import LogFormat, configure_logging
@@ -24,6 +25,7 @@ def build_registry(
     registry = kopf.OperatorRegistry()
     writer = StatusWriter(kube)
     cache = TenantCache(settings.workdir)
+    shard = settings.shard
 
     @kopf.on.startup(registry=registry)
     def configure(settings: kopf.OperatorSettings, **_: Any) -> None:
@@ -32,7 +34,7 @@ def build_registry(
         settings.persistence.diffbase_storage = kopf.AnnotationsDiffBaseStorage(
             prefix=KOPF_ANNOTATION_PREFIX, key="last-handled-configuration"
         )
-        settings.persistence.finalizer = FINALIZER
+        settings.persistence.finalizer = shard_finalizer(shard)
         settings.posting.level = logging.WARNING
         settings.posting.reporting_component = "tenantsync"
         settings.watching.server_timeout = 300
@@ -49,7 +51,7 @@ def build_registry(
         deletion_guard_ratio=settings.deletion_guard_ratio,
     )
     executor = syncruns.RunExecutor(settings, kube, writer, pipeline, cache, metrics)
-    syncruns.register(registry, executor, kube)
+    syncruns.register(registry, executor, kube, settings.shard)
     return registry
 
 

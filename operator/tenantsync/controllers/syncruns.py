@@ -26,9 +26,10 @@ from tenantsync.api import (
     TenantStatus,
     troubleshooting_url,
 )
-from tenantsync.controllers.constants import TENANT_LABEL
+from tenantsync.controllers.constants import SHARD_LABEL, TENANT_LABEL
 from tenantsync.controllers.ownership import owner_reference
 from tenantsync.controllers.runs_index import run_phase, runs_of
+from tenantsync.controllers.sharding import shard_filter, shard_of
 from tenantsync.controllers.status import RUN_MIRROR_FIELDS, StatusWriter, tenant_status_for_run
 from tenantsync.kube import KubeClient, NotFoundError
 from tenantsync.logs import log_context
@@ -82,6 +83,11 @@ class RunExecutor:
                 tenant = await self._kube.get("tenants", namespace, tenant_name)
             except NotFoundError:
                 await self._finish_orphan(body, status, now)
+                return
+            if self._settings.shard is not None and shard_of(tenant["metadata"].get("labels")) != shard_of(
+                body.metadata.labels
+            ):
+                await self._hand_over(body, tenant_name, tenant["metadata"].get("labels"), status)
                 return
             if status.step in (None, RunStep.PREFLIGHT) and (
                 blocker := self._older_active_run(name, body, runs())
@@ -153,6 +159,26 @@ class RunExecutor:
             status.startTime = status.startTime or now
             await self._writer.run(body.metadata.namespace or "", body.metadata.name or "", status)
 
+    async def _hand_over(
+        self, body: kopf.Body, tenant_name: str, tenant_labels: dict[str, str] | None, status: SyncRunStatus
+    ) -> None:
+        """The Tenant moved to another shard: give it the run between two steps, so the run is never
+        worked on by both shards, and the new shard's daemon resumes it from `status.step`."""
+        target = shard_of(tenant_labels)
+        await self._kube.patch(
+            "syncruns",
+            body.metadata.namespace or "",
+            body.metadata.name or "",
+            {"metadata": {"labels": {SHARD_LABEL: target}}},
+        )
+        kopf.event(
+            body,
+            type="Normal",
+            reason="HandedOver",
+            message=f"Tenant {tenant_name}, SyncRun {body.metadata.name}: handed over to shard"
+            f" {target or '(unlabelled)'} at step {(status.step or RunStep.PREFLIGHT).value}.",
+        )
+
     async def _finish_orphan(self, body: kopf.Body, status: SyncRunStatus, now: datetime) -> None:
         tenant_name = body.spec["tenantRef"]["name"]
         message = (
@@ -202,19 +228,31 @@ class RunExecutor:
             kopf.event(body, type="Normal", reason=(status.phase or RunPhase.STARTING).value, message=text)
 
 
-def register(registry: kopf.OperatorRegistry, executor: RunExecutor, kube: KubeClient) -> None:
-    @kopf.on.create(GROUP, VERSION, "syncruns", registry=registry, id="adopt")
+def register(
+    registry: kopf.OperatorRegistry, executor: RunExecutor, kube: KubeClient, shard: str | None
+) -> None:
+    mine = shard_filter(shard)
+
+    @kopf.on.create(GROUP, VERSION, "syncruns", registry=registry, id="adopt", labels=mine)
     async def adopt(body: kopf.Body, patch: kopf.Patch, **_: Any) -> None:
-        """Runs made by hand get the label and owner a scheduled run has, so they are pruned and collected."""
+        """Runs made by hand get the labels and owner a scheduled run has, so they are pruned, collected
+        and handled by their Tenant's shard."""
         tenant_name = body.spec["tenantRef"]["name"]
         if body.metadata.labels.get(TENANT_LABEL) != tenant_name:
             patch.metadata.setdefault("labels", {})[TENANT_LABEL] = tenant_name
-        if not body.metadata.get("ownerReferences"):
+        if not body.metadata.get("ownerReferences") or shard is not None:
             try:
                 tenant = await kube.get("tenants", body.metadata.namespace or "", tenant_name)
             except NotFoundError:
                 return
-            patch.metadata["ownerReferences"] = [owner_reference(tenant)]
+            if not body.metadata.get("ownerReferences"):
+                patch.metadata["ownerReferences"] = [owner_reference(tenant)]
+            if shard is not None and shard_of(tenant["metadata"].get("labels")) != shard_of(
+                body.metadata.labels
+            ):
+                patch.metadata.setdefault("labels", {})[SHARD_LABEL] = shard_of(
+                    tenant["metadata"].get("labels")
+                )
 
     @kopf.on.field(
         GROUP,
@@ -223,6 +261,7 @@ def register(registry: kopf.OperatorRegistry, executor: RunExecutor, kube: KubeC
         registry=registry,
         id="decision",
         field=("metadata", "annotations", APPROVAL),
+        labels=mine,
     )
     async def decision(body: kopf.Body, old: Any, new: Any, patch: kopf.Patch, **_: Any) -> None:
         """Refuse, with an event a person sees in `kubectl describe`, decisions the run will not act on."""
@@ -260,6 +299,7 @@ def register(registry: kopf.OperatorRegistry, executor: RunExecutor, kube: KubeC
         registry=registry,
         id="execute",
         when=unfinished,
+        labels=mine,
         cancellation_timeout=10.0,
     )
     async def execute(
