@@ -22,6 +22,12 @@ class OperatorSettings(BaseModel):
     shard: str | None = None
     """Handle only the Tenants (and their SyncRuns) labelled tenantsync.io/shard=<shard>; "" for those
     without the label; None for every Tenant."""
+    leader_election: bool = False
+    """Replicas of one shard elect one active replica with a Lease; the others wait as standbys."""
+    leader_election_namespace: str | None = None
+    """Where the Lease lives (default: the operator's own namespace)."""
+    lease_duration_seconds: float = 15.0
+    """A standby takes over once the active replica has not renewed the Lease for this long."""
     docs_base_url: str = "https://github.com/tenantsync/tenantsync/blob/main/docs/troubleshooting"
     """Where the troubleshooting pages of error codes are published."""
     scheduler_interval_seconds: float = 10.0

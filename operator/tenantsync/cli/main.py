@@ -32,6 +32,23 @@ def _parser() -> argparse.ArgumentParser:
         " without the label (default: every Tenant)",
     )
     run.add_argument(
+        "--leader-election",
+        action="store_true",
+        default=os.environ.get("TENANTSYNC_LEADER_ELECTION", "") == "true",
+        help="run as one of several replicas: only the holder of a Lease works, the others stand by",
+    )
+    run.add_argument(
+        "--leader-election-namespace",
+        default=None,
+        help="the namespace of the Lease (default: the operator's own, from POD_NAMESPACE or its service account)",
+    )
+    run.add_argument(
+        "--lease-duration",
+        type=float,
+        default=15.0,
+        help="seconds without renewal after which a standby takes over (default: 15)",
+    )
+    run.add_argument(
         "--metrics-port", type=int, default=int(os.environ.get("TENANTSYNC_METRICS_PORT", "8080"))
     )
     run.add_argument(
@@ -96,6 +113,9 @@ def main(argv: list[str] | None = None) -> int:
         settings = OperatorSettings(
             namespaces=args.namespace,
             shard=args.shard,
+            leader_election=args.leader_election,
+            leader_election_namespace=args.leader_election_namespace,
+            lease_duration_seconds=args.lease_duration,
             metrics_port=args.metrics_port,
             scheduler_interval_seconds=args.scheduler_interval,
             admin_consent_poll_seconds=args.admin_consent_poll,

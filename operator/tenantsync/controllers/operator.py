@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import os
+import threading
 from importlib.metadata import version
 from typing import Any
 
@@ -10,9 +12,10 @@ import kopf
 
 from tenantsync.controllers import runs_index, syncruns, tenants
 from tenantsync.controllers.constants import KOPF_ANNOTATION_PREFIX
+from tenantsync.controllers.leadership import lease_name, replica_identity, standby_liveness
 from tenantsync.controllers.sharding import shard_finalizer
 from tenantsync.controllers.status import StatusWriter
-from tenantsync.kube import KubeClient
+from tenantsync.kube import KubeClient, LeaseElection, LeaseTiming, own_namespace
 from tenantsync.logs import LogFormat, configure_logging
 from tenantsync.metrics import OperatorMetrics
 from tenantsync.settings import OperatorSettings
@@ -63,11 +66,39 @@ def run_operator(
     metrics = OperatorMetrics(version=version("tenantsync"), clock=settings.clock)
     server = metrics.serve(settings.metrics_port)
     registry = build_registry(settings, kube, metrics)
-    kopf.run(
-        registry=registry,
-        standalone=True,
-        clusterwide=not settings.namespaces,
-        namespaces=settings.namespaces,
-        liveness_endpoint=liveness_endpoint,
+    election = _election(settings)
+    renewing = threading.Event()
+    if election is not None:
+        with standby_liveness(liveness_endpoint):
+            election.acquire(renewing)
+        # Losing the Lease ends the process at once, as a crash would: a standby may take over soon after.
+        election.keep(lost=lambda: os._exit(1), stop=renewing)
+    try:
+        kopf.run(
+            registry=registry,
+            standalone=True,
+            clusterwide=not settings.namespaces,
+            namespaces=settings.namespaces,
+            liveness_endpoint=liveness_endpoint,
+        )
+    finally:
+        renewing.set()
+        if election is not None:
+            election.release()
+        server.shutdown()
+
+
+def _election(settings: OperatorSettings) -> LeaseElection | None:
+    if not settings.leader_election:
+        return None
+    namespace = settings.leader_election_namespace or own_namespace()
+    if namespace is None:
+        raise SystemExit(
+            "--leader-election needs the Lease's namespace: set POD_NAMESPACE or --leader-election-namespace."
+        )
+    return LeaseElection(
+        namespace,
+        lease_name(settings.shard),
+        replica_identity(),
+        LeaseTiming(settings.lease_duration_seconds),
     )
-    server.shutdown()
