@@ -58,6 +58,12 @@ def _parser() -> argparse.ArgumentParser:
         help="seconds between reconciliations of each Tenant's schedule and history",
     )
     run.add_argument(
+        "--max-concurrent-syncs",
+        type=int,
+        default=int(os.environ.get("TENANTSYNC_MAX_CONCURRENT_SYNCS", "16")),
+        help="runs working at once (0: no limit); the others wait, approved runs first (default: 16)",
+    )
+    run.add_argument(
         "--admin-consent-poll",
         type=float,
         default=float(os.environ.get("TENANTSYNC_ADMIN_CONSENT_POLL_SECONDS", "30")),
@@ -118,6 +124,7 @@ def main(argv: list[str] | None = None) -> int:
             lease_duration_seconds=args.lease_duration,
             metrics_port=args.metrics_port,
             scheduler_interval_seconds=args.scheduler_interval,
+            max_concurrent_syncs=args.max_concurrent_syncs,
             admin_consent_poll_seconds=args.admin_consent_poll,
             docs_base_url=args.docs_base_url,
             workdir=args.workdir,

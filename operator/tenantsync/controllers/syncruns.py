@@ -26,6 +26,7 @@ from tenantsync.api import (
     TenantStatus,
     troubleshooting_url,
 )
+from tenantsync.controllers.concurrency import StepSlots, priority_of
 from tenantsync.controllers.constants import SHARD_LABEL, TENANT_LABEL
 from tenantsync.controllers.ownership import owner_reference
 from tenantsync.controllers.runs_index import run_phase, runs_of
@@ -51,6 +52,8 @@ class RunExecutor:
         cache: TenantCache,
         metrics: OperatorMetrics,
     ) -> None:
+        self._slots = StepSlots(settings.max_concurrent_syncs)
+        metrics.track_queued_steps(lambda: self._slots.queued)
         self._settings = settings
         self._kube = kube
         self._writer = writer
@@ -95,22 +98,26 @@ class RunExecutor:
                 await self._wait_in_queue(body, status, blocker, now)
                 await stopped.wait(QUEUE_POLL_SECONDS)
                 continue
-            ctx = RunContext(
-                namespace=namespace,
-                run_name=name,
-                tenant_name=tenant_name,
-                tenant=TenantSpec.model_validate(tenant["spec"]),
-                status=status,
-                generation=body.metadata.get("generation"),
-                now=now,
-                docs_base_url=self._settings.docs_base_url,
-                secrets=self._kube,
-                annotations=dict(body.metadata.annotations),
-                checkpoint=lambda: self._writer.run(namespace, name, status),
-                tenant_uid=tenant["metadata"].get("uid"),
-            )
-            previous_phase, before = status.phase, status.model_copy(deep=True)
-            transition = await self._pipeline.advance(ctx)
+            if status.step in (None, RunStep.PREFLIGHT) and self._slots.would_wait():
+                await self._wait_for_slot(body, status, now)
+            async with self._slots.slot(priority_of(status.step)):
+                now = self._settings.clock()
+                ctx = RunContext(
+                    namespace=namespace,
+                    run_name=name,
+                    tenant_name=tenant_name,
+                    tenant=TenantSpec.model_validate(tenant["spec"]),
+                    status=status,
+                    generation=body.metadata.get("generation"),
+                    now=now,
+                    docs_base_url=self._settings.docs_base_url,
+                    secrets=self._kube,
+                    annotations=dict(body.metadata.annotations),
+                    checkpoint=lambda: self._writer.run(namespace, name, status),
+                    tenant_uid=tenant["metadata"].get("uid"),
+                )
+                previous_phase, before = status.phase, status.model_copy(deep=True)
+                transition = await self._pipeline.advance(ctx)
             self._observe(namespace, tenant_name, before, status, isinstance(transition, Wait), now)
             if status.phase != previous_phase or isinstance(transition, Finish):
                 # Before the status write: once the status says finished, kopf cancels this daemon,
@@ -178,6 +185,15 @@ class RunExecutor:
             message=f"Tenant {tenant_name}, SyncRun {body.metadata.name}: handed over to shard"
             f" {target or '(unlabelled)'} at step {(status.step or RunStep.PREFLIGHT).value}.",
         )
+
+    async def _wait_for_slot(self, body: kopf.Body, status: SyncRunStatus, now: datetime) -> None:
+        """A run that has not started yet shows why it waits (the cap on concurrent syncs)."""
+        limit = self._settings.max_concurrent_syncs
+        message = f"Waiting for a free slot: {limit} runs are working, the operator's limit (--max-concurrent-syncs)."
+        if status.message != message:
+            status.phase, status.message = RunPhase.STARTING, message
+            status.startTime = status.startTime or now
+            await self._writer.run(body.metadata.namespace or "", body.metadata.name or "", status)
 
     async def _finish_orphan(self, body: kopf.Body, status: SyncRunStatus, now: datetime) -> None:
         tenant_name = body.spec["tenantRef"]["name"]
