@@ -6,6 +6,7 @@ unfinished run when the operator restarts, and the pipeline resumes from `status
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -53,6 +54,7 @@ class RunExecutor:
         metrics: OperatorMetrics,
     ) -> None:
         self._slots = StepSlots(settings.max_concurrent_syncs)
+        self._wakeups: dict[tuple[str, str], asyncio.Event] = {}
         metrics.track_queued_steps(lambda: self._slots.queued)
         self._settings = settings
         self._kube = kube
@@ -68,7 +70,26 @@ class RunExecutor:
         assert name is not None and namespace is not None
         tenant_name = body.spec["tenantRef"]["name"]
         with log_context(namespace=namespace, tenant=tenant_name, syncrun=name):
-            await self._execute(body, stopped, runs, name, namespace, tenant_name)
+            try:
+                await self._execute(body, stopped, runs, name, namespace, tenant_name)
+            finally:
+                self._wakeups.pop((namespace, name), None)
+
+    def wake(self, namespace: str, name: str) -> None:
+        """A person decided: the run acts on it now, not at its next poll."""
+        if wakeup := self._wakeups.get((namespace, name)):
+            wakeup.set()
+
+    async def _pause(self, namespace: str, name: str, stopped: kopf.DaemonStopped, seconds: float) -> None:
+        """Until the step's next poll, the daemon's stop, or a wake-up, whichever comes first."""
+        wakeup = self._wakeups.setdefault((namespace, name), asyncio.Event())
+        waiters = [asyncio.ensure_future(stopped.wait(seconds)), asyncio.ensure_future(wakeup.wait())]
+        try:
+            await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiter in waiters:
+                waiter.cancel()
+            wakeup.clear()
 
     async def _execute(
         self,
@@ -130,7 +151,7 @@ class RunExecutor:
             if isinstance(transition, Finish):
                 return
             if isinstance(transition, Wait):
-                await stopped.wait(transition.seconds)
+                await self._pause(namespace, name, stopped, transition.seconds)
 
     def _observe(
         self,
@@ -303,6 +324,8 @@ def register(
             if not (phase and phase.finished):
                 # Taken off, so the run cannot act on it later when it does reach PendingApproval.
                 patch.metadata.setdefault("annotations", {})[APPROVAL] = None
+        else:
+            executor.wake(body.metadata.namespace or "", name or "")
 
     def unfinished(status: kopf.Status, **_: Any) -> bool:
         phase = run_phase(status)
