@@ -33,6 +33,7 @@ from tenantsync.controllers.ownership import owner_reference
 from tenantsync.controllers.runs_index import run_phase, runs_of
 from tenantsync.controllers.sharding import shard_filter, shard_of
 from tenantsync.controllers.status import RUN_MIRROR_FIELDS, StatusWriter, tenant_status_for_run
+from tenantsync.controllers.tenants_index import TenantView, tenant_of
 from tenantsync.kube import KubeClient, NotFoundError
 from tenantsync.logs import log_context
 from tenantsync.metrics import OperatorMetrics, observe_step
@@ -64,14 +65,18 @@ class RunExecutor:
         self._metrics = metrics
 
     async def execute(
-        self, body: kopf.Body, stopped: kopf.DaemonStopped, runs: Callable[[], list[RunRecord]]
+        self,
+        body: kopf.Body,
+        stopped: kopf.DaemonStopped,
+        runs: Callable[[], list[RunRecord]],
+        watched_tenant: Callable[[], TenantView | None],
     ) -> None:
         name, namespace = body.metadata.name, body.metadata.namespace
         assert name is not None and namespace is not None
         tenant_name = body.spec["tenantRef"]["name"]
         with log_context(namespace=namespace, tenant=tenant_name, syncrun=name):
             try:
-                await self._execute(body, stopped, runs, name, namespace, tenant_name)
+                await self._execute(body, stopped, runs, watched_tenant, name, namespace, tenant_name)
             finally:
                 self._wakeups.pop((namespace, name), None)
 
@@ -96,6 +101,7 @@ class RunExecutor:
         body: kopf.Body,
         stopped: kopf.DaemonStopped,
         runs: Callable[[], list[RunRecord]],
+        watched_tenant: Callable[[], TenantView | None],
         name: str,
         namespace: str,
         tenant_name: str,
@@ -103,11 +109,13 @@ class RunExecutor:
         status = SyncRunStatus.model_validate(dict(body.status or {}))
         while not stopped and not (status.phase and status.phase.finished):
             now = self._settings.clock()
-            try:
-                tenant = await self._kube.get("tenants", namespace, tenant_name)
-            except NotFoundError:
-                await self._finish_orphan(body, status, now)
-                return
+            tenant = watched_tenant()
+            if tenant is None:
+                try:  # the watch may not have shown a Tenant created a moment ago
+                    tenant = await self._kube.get("tenants", namespace, tenant_name)
+                except NotFoundError:
+                    await self._finish_orphan(body, status, now)
+                    return
             if self._settings.shard is not None and shard_of(tenant["metadata"].get("labels")) != shard_of(
                 body.metadata.labels
             ):
@@ -345,4 +353,9 @@ def register(
         body: kopf.Body, stopped: kopf.DaemonStopped, namespace: str | None, **kwargs: Any
     ) -> None:
         tenant = body.spec["tenantRef"]["name"]
-        await executor.execute(body, stopped, lambda: runs_of(kwargs, namespace, tenant))
+        await executor.execute(
+            body,
+            stopped,
+            lambda: runs_of(kwargs, namespace, tenant),
+            lambda: tenant_of(kwargs, namespace, tenant),
+        )

@@ -58,7 +58,10 @@ class TenantRepository:
         credentials: RepositoryCredentials | None = None,
         ca_bundle: str | Path | bool = True,
         timeout: float = 120.0,
+        write_lock: asyncio.Lock | None = None,
     ) -> None:
+        """`write_lock`, shared by the instances that write to one repository, makes their writes take
+        turns: folders of many Tenants in one repository then never race each other's pushes."""
         self.url = url
         """The URL as given (spec.repository.url): a different one needs a new instance."""
         self._origin = parse_remote(url)
@@ -68,6 +71,7 @@ class TenantRepository:
         self._author = author
         self._timeout = timeout
         self._lock = asyncio.Lock()
+        self._write_lock = write_lock or asyncio.Lock()
         self._configured = False
         self._use(credentials, ca_bundle)
 
@@ -173,7 +177,7 @@ class TenantRepository:
         folder = _folder(path)
         for relative in files:
             _file_path(relative)
-        async with self._lock:
+        async with self._write_lock, self._lock:
             await self._prepare()
             for attempt in range(1, PUSH_ATTEMPTS + 1):
                 await self._fetch()
