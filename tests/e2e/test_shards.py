@@ -104,7 +104,9 @@ def test_a_tenant_relabelled_mid_deploy_moves_its_run_to_the_other_shard_between
         workspace.sim.clear_faults()
     assert done["status"]["phase"] == "Succeeded", done["status"]
     assert SHARD not in done["metadata"]["labels"]
-    handed = [e for e in workspace.resources.events() if e.reason == "HandedOver"]
+    handed = wait_for(  # kopf posts events in the background
+        lambda: [e for e in workspace.resources.events() if e.reason == "HandedOver"], "the HandedOver event"
+    )
     assert [e.involved_object.name for e in handed] == [run]
     assert "handed over to shard (unlabelled)" in handed[0].message
     writes = [
