@@ -9,6 +9,7 @@ whole folder, because a single ref update is the only thing a push changes.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import time
@@ -177,16 +178,24 @@ class TenantRepository:
         folder = _folder(path)
         for relative in files:
             _file_path(relative)
-        async with self._write_lock, self._lock:
+        async with self._lock, contextlib.AsyncExitStack() as turn:
             await self._prepare()
-            for attempt in range(1, PUSH_ATTEMPTS + 1):
+            attempt, my_turn = 0, False
+            while attempt < PUSH_ATTEMPTS:
                 await self._fetch()
                 parent = await self._tracking_head(branch) or await self._default_head(branch)
                 if parent is None and not files:
                     return None
                 commit = await self._commit(parent, folder, files, message)
                 if parent is not None and await self._same_tree(commit, parent):
-                    return None
+                    return None  # an unchanged folder never waits for its turn
+                if not my_turn:
+                    waited = self._write_lock.locked()
+                    await turn.enter_async_context(self._write_lock)
+                    my_turn = True
+                    if waited:
+                        continue  # others wrote while this one waited: write again on their head
+                attempt += 1
                 if await self._push(commit, branch):
                     return commit
                 logger.info(

@@ -259,3 +259,13 @@ async def test_tenants_sharing_a_write_lock_push_in_turn_without_a_retry(
     assert sorted(p for p in tree(remote, "main") if p.endswith("office.json")) == [
         f"tenants/t{i}/namedLocations/office.json" for i in range(8)
     ]
+
+
+async def test_an_unchanged_folder_does_not_wait_for_the_write_lock(remote: Path, tmp_path: Path) -> None:
+    """Most syncs change nothing: they must not queue behind the Tenants that are pushing."""
+    lock = asyncio.Lock()
+    repository = TenantRepository(str(remote), tmp_path / "tenant", author=AUTHOR, write_lock=lock)
+    assert await repository.write_folder("main", FOLDER, FILES, "Backup")
+    async with lock:  # another Tenant is pushing for as long as this block lasts
+        unchanged = await asyncio.wait_for(repository.write_folder("main", FOLDER, FILES, "Backup"), 60)
+    assert unchanged is None
