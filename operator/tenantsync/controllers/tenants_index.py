@@ -12,7 +12,7 @@ from tenantsync.api import GROUP, VERSION
 INDEX_ID = "tenants_by_name"
 
 TenantView = dict[str, Any]
-"""{"spec": ..., "metadata": {"labels": ...}}: what a run needs of its Tenant between steps."""
+"""{"spec": ..., "metadata": {"labels": ..., "uid": ...}}: what a run needs of its Tenant between steps."""
 
 TenantsIndex = kopf.Index[tuple[str, str], TenantView]
 
@@ -30,6 +30,7 @@ def register(registry: kopf.OperatorRegistry) -> None:
 
     @kopf.index(GROUP, VERSION, "tenants", registry=registry, id=INDEX_ID)
     def tenants_by_name(
-        name: str, namespace: str | None, spec: kopf.Spec, labels: kopf.Labels, **_: Any
+        name: str, namespace: str | None, spec: kopf.Spec, meta: kopf.Meta, **_: Any
     ) -> dict[tuple[str, str], TenantView]:
-        return {(namespace or "", name): {"spec": dict(spec), "metadata": {"labels": dict(labels)}}}
+        metadata = {"labels": dict(meta.labels), "uid": meta.uid}
+        return {(namespace or "", name): {"spec": dict(spec), "metadata": metadata}}
