@@ -259,7 +259,8 @@ class RunExecutor:
         updated = tenant_status_for_run(
             current, run_name, ctx.status, ctx.observations, tenant["metadata"].get("generation"), ctx.now
         )
-        await self._writer.tenant(ctx.namespace, ctx.tenant_name, updated, RUN_MIRROR_FIELDS)
+        if updated != current:  # many steps change the run's status but nothing the Tenant shows
+            await self._writer.tenant(ctx.namespace, ctx.tenant_name, updated, RUN_MIRROR_FIELDS)
 
     @staticmethod
     def _announce(body: kopf.Body, tenant_name: str, status: SyncRunStatus) -> None:
