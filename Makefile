@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 
 
-.PHONY: chaos demo test setup system-packages lint unit integration crds cluster-up cluster-down clean chart plugin image
+.PHONY: chaos demo test setup system-packages lint unit integration crds cluster-up cluster-down clean chart plugin image fleet-bench
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -57,6 +57,12 @@ plugin: $(VENV)/.installed
 # The operator's image with buildah on a debootstrapped Debian base (no Docker engine, no registry; root).
 image:
 	hack/build-image
+
+# The fleet benchmark (issue 13): N tenants on one operator, figures printed. E.g.
+# make fleet-bench FLEET_BENCH_ARGS="--tenants 300 --minutes 12"
+FLEET_BENCH_ARGS ?= --tenants 100
+fleet-bench: setup
+	$(BIN)/python benchmarks/fleet_bench.py $(FLEET_BENCH_ARGS)
 
 cluster-up:
 	hack/local-cluster up

@@ -19,10 +19,21 @@ class OperatorSettings(BaseModel):
 
     namespaces: list[str] = Field(default_factory=list)
     """Namespaces to watch; empty means cluster-wide."""
+    shard: str | None = None
+    """Handle only the Tenants (and their SyncRuns) labelled tenantsync.io/shard=<shard>; "" for those
+    without the label; None for every Tenant."""
+    leader_election: bool = False
+    """Replicas of one shard elect one active replica with a Lease; the others wait as standbys."""
+    leader_election_namespace: str | None = None
+    """Where the Lease lives (default: the operator's own namespace)."""
+    lease_duration_seconds: float = 15.0
+    """A standby takes over once the active replica has not renewed the Lease for this long."""
     docs_base_url: str = "https://github.com/tenantsync/tenantsync/blob/main/docs/troubleshooting"
     """Where the troubleshooting pages of error codes are published."""
     scheduler_interval_seconds: float = 10.0
     """How often each Tenant's schedule, sync requests and run history are reconciled."""
+    max_concurrent_syncs: int = 16
+    """Steps of at most this many runs at once (0: no limit); runs a person has decided on go first."""
     metrics_port: int = 8080
     workdir: Path = Path(tempfile.gettempdir()) / "tenantsync"
     """Local clones of the tenants' repositories (an emptyDir in the cluster)."""

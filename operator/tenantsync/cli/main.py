@@ -26,6 +26,29 @@ def _parser() -> argparse.ArgumentParser:
         help="watch only this namespace (repeatable; default: every namespace)",
     )
     run.add_argument(
+        "--shard",
+        default=os.environ.get("TENANTSYNC_SHARD"),
+        help="handle only the Tenants labelled tenantsync.io/shard=SHARD; an empty SHARD handles those"
+        " without the label (default: every Tenant)",
+    )
+    run.add_argument(
+        "--leader-election",
+        action="store_true",
+        default=os.environ.get("TENANTSYNC_LEADER_ELECTION", "") == "true",
+        help="run as one of several replicas: only the holder of a Lease works, the others stand by",
+    )
+    run.add_argument(
+        "--leader-election-namespace",
+        default=None,
+        help="the namespace of the Lease (default: the operator's own, from POD_NAMESPACE or its service account)",
+    )
+    run.add_argument(
+        "--lease-duration",
+        type=float,
+        default=15.0,
+        help="seconds without renewal after which a standby takes over (default: 15)",
+    )
+    run.add_argument(
         "--metrics-port", type=int, default=int(os.environ.get("TENANTSYNC_METRICS_PORT", "8080"))
     )
     run.add_argument(
@@ -33,6 +56,12 @@ def _parser() -> argparse.ArgumentParser:
         type=float,
         default=float(os.environ.get("TENANTSYNC_SCHEDULER_INTERVAL", "10")),
         help="seconds between reconciliations of each Tenant's schedule and history",
+    )
+    run.add_argument(
+        "--max-concurrent-syncs",
+        type=int,
+        default=int(os.environ.get("TENANTSYNC_MAX_CONCURRENT_SYNCS", "16")),
+        help="runs working at once (0: no limit); the others wait, approved runs first (default: 16)",
     )
     run.add_argument(
         "--admin-consent-poll",
@@ -89,8 +118,13 @@ def main(argv: list[str] | None = None) -> int:
 
         settings = OperatorSettings(
             namespaces=args.namespace,
+            shard=args.shard,
+            leader_election=args.leader_election,
+            leader_election_namespace=args.leader_election_namespace,
+            lease_duration_seconds=args.lease_duration,
             metrics_port=args.metrics_port,
             scheduler_interval_seconds=args.scheduler_interval,
+            max_concurrent_syncs=args.max_concurrent_syncs,
             admin_consent_poll_seconds=args.admin_consent_poll,
             docs_base_url=args.docs_base_url,
             workdir=args.workdir,

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import logging
+import os
+import threading
 from importlib.metadata import version
 from typing import Any
 
 import kopf
 
-from tenantsync.controllers import runs_index, syncruns, tenants
-from tenantsync.controllers.constants import FINALIZER, KOPF_ANNOTATION_PREFIX
+from tenantsync.controllers import runs_index, syncruns, tenants, tenants_index
+from tenantsync.controllers.constants import KOPF_ANNOTATION_PREFIX
+from tenantsync.controllers.leadership import lease_name, replica_identity, standby_liveness
+from tenantsync.controllers.sharding import shard_finalizer
 from tenantsync.controllers.status import StatusWriter
-from tenantsync.kube import KubeClient
+from tenantsync.kube import KubeClient, LeaseElection, LeaseTiming, own_namespace
 from tenantsync.logs import LogFormat, configure_logging
 from tenantsync.metrics import OperatorMetrics
 from tenantsync.settings import OperatorSettings
@@ -24,6 +28,7 @@ def build_registry(
     registry = kopf.OperatorRegistry()
     writer = StatusWriter(kube)
     cache = TenantCache(settings.workdir)
+    shard = settings.shard
 
     @kopf.on.startup(registry=registry)
     def configure(settings: kopf.OperatorSettings, **_: Any) -> None:
@@ -32,7 +37,7 @@ def build_registry(
         settings.persistence.diffbase_storage = kopf.AnnotationsDiffBaseStorage(
             prefix=KOPF_ANNOTATION_PREFIX, key="last-handled-configuration"
         )
-        settings.persistence.finalizer = FINALIZER
+        settings.persistence.finalizer = shard_finalizer(shard)
         settings.posting.level = logging.WARNING
         settings.posting.reporting_component = "tenantsync"
         settings.watching.server_timeout = 300
@@ -42,6 +47,7 @@ def build_registry(
         return kopf.login_with_service_account(**kwargs) or kopf.login_with_kubeconfig(**kwargs)
 
     runs_index.register(registry)
+    tenants_index.register(registry)
     tenants.register(registry, settings, tenants.TenantController(settings, kube, writer, metrics, cache))
     pipeline = build_pipeline(
         cache,
@@ -49,7 +55,7 @@ def build_registry(
         deletion_guard_ratio=settings.deletion_guard_ratio,
     )
     executor = syncruns.RunExecutor(settings, kube, writer, pipeline, cache, metrics)
-    syncruns.register(registry, executor, kube)
+    syncruns.register(registry, executor, kube, settings.shard)
     return registry
 
 
@@ -61,11 +67,39 @@ def run_operator(
     metrics = OperatorMetrics(version=version("tenantsync"), clock=settings.clock)
     server = metrics.serve(settings.metrics_port)
     registry = build_registry(settings, kube, metrics)
-    kopf.run(
-        registry=registry,
-        standalone=True,
-        clusterwide=not settings.namespaces,
-        namespaces=settings.namespaces,
-        liveness_endpoint=liveness_endpoint,
+    election = _election(settings)
+    renewing = threading.Event()
+    if election is not None:
+        with standby_liveness(liveness_endpoint):
+            election.acquire(renewing)
+        # Losing the Lease ends the process at once, as a crash would: a standby may take over soon after.
+        election.keep(lost=lambda: os._exit(1), stop=renewing)
+    try:
+        kopf.run(
+            registry=registry,
+            standalone=True,
+            clusterwide=not settings.namespaces,
+            namespaces=settings.namespaces,
+            liveness_endpoint=liveness_endpoint,
+        )
+    finally:
+        renewing.set()
+        if election is not None:
+            election.release()
+        server.shutdown()
+
+
+def _election(settings: OperatorSettings) -> LeaseElection | None:
+    if not settings.leader_election:
+        return None
+    namespace = settings.leader_election_namespace or own_namespace()
+    if namespace is None:
+        raise SystemExit(
+            "--leader-election needs the Lease's namespace: set POD_NAMESPACE or --leader-election-namespace."
+        )
+    return LeaseElection(
+        namespace,
+        lease_name(settings.shard),
+        replica_identity(),
+        LeaseTiming(settings.lease_duration_seconds),
     )
-    server.shutdown()

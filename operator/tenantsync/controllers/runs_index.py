@@ -27,6 +27,9 @@ def runs_of(handler_kwargs: dict[str, Any], namespace: str | None, tenant: str) 
 
 
 def register(registry: kopf.OperatorRegistry) -> None:
+    """Every shard indexes every run, not only its own: a Tenant that has just moved in must still see
+    the run its old shard is finishing, so that no second run starts beside it."""
+
     @kopf.index(GROUP, VERSION, "syncruns", registry=registry, id=INDEX_ID)
     def runs_by_tenant(
         name: str, namespace: str | None, spec: kopf.Spec, meta: kopf.Meta, status: kopf.Status, **_: Any

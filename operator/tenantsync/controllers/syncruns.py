@@ -6,6 +6,7 @@ unfinished run when the operator restarts, and the pipeline resumes from `status
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -26,10 +27,13 @@ from tenantsync.api import (
     TenantStatus,
     troubleshooting_url,
 )
-from tenantsync.controllers.constants import TENANT_LABEL
+from tenantsync.controllers.concurrency import StepSlots, priority_of
+from tenantsync.controllers.constants import SHARD_LABEL, TENANT_LABEL
 from tenantsync.controllers.ownership import owner_reference
 from tenantsync.controllers.runs_index import run_phase, runs_of
+from tenantsync.controllers.sharding import shard_filter, shard_of
 from tenantsync.controllers.status import RUN_MIRROR_FIELDS, StatusWriter, tenant_status_for_run
+from tenantsync.controllers.tenants_index import TenantView, tenant_of
 from tenantsync.kube import KubeClient, NotFoundError
 from tenantsync.logs import log_context
 from tenantsync.metrics import OperatorMetrics, observe_step
@@ -50,6 +54,9 @@ class RunExecutor:
         cache: TenantCache,
         metrics: OperatorMetrics,
     ) -> None:
+        self._slots = StepSlots(settings.max_concurrent_syncs)
+        self._wakeups: dict[tuple[str, str], asyncio.Event] = {}
+        metrics.track_queued_steps(lambda: self._slots.queued)
         self._settings = settings
         self._kube = kube
         self._writer = writer
@@ -58,19 +65,43 @@ class RunExecutor:
         self._metrics = metrics
 
     async def execute(
-        self, body: kopf.Body, stopped: kopf.DaemonStopped, runs: Callable[[], list[RunRecord]]
+        self,
+        body: kopf.Body,
+        stopped: kopf.DaemonStopped,
+        runs: Callable[[], list[RunRecord]],
+        watched_tenant: Callable[[], TenantView | None],
     ) -> None:
         name, namespace = body.metadata.name, body.metadata.namespace
         assert name is not None and namespace is not None
         tenant_name = body.spec["tenantRef"]["name"]
         with log_context(namespace=namespace, tenant=tenant_name, syncrun=name):
-            await self._execute(body, stopped, runs, name, namespace, tenant_name)
+            try:
+                await self._execute(body, stopped, runs, watched_tenant, name, namespace, tenant_name)
+            finally:
+                self._wakeups.pop((namespace, name), None)
+
+    def wake(self, namespace: str, name: str) -> None:
+        """A person decided: the run acts on it now, not at its next poll."""
+        if wakeup := self._wakeups.get((namespace, name)):
+            wakeup.set()
+
+    async def _pause(self, namespace: str, name: str, stopped: kopf.DaemonStopped, seconds: float) -> None:
+        """Until the step's next poll, the daemon's stop, or a wake-up, whichever comes first."""
+        wakeup = self._wakeups.setdefault((namespace, name), asyncio.Event())
+        waiters = [asyncio.ensure_future(stopped.wait(seconds)), asyncio.ensure_future(wakeup.wait())]
+        try:
+            await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiter in waiters:
+                waiter.cancel()
+            wakeup.clear()
 
     async def _execute(
         self,
         body: kopf.Body,
         stopped: kopf.DaemonStopped,
         runs: Callable[[], list[RunRecord]],
+        watched_tenant: Callable[[], TenantView | None],
         name: str,
         namespace: str,
         tenant_name: str,
@@ -78,10 +109,17 @@ class RunExecutor:
         status = SyncRunStatus.model_validate(dict(body.status or {}))
         while not stopped and not (status.phase and status.phase.finished):
             now = self._settings.clock()
-            try:
-                tenant = await self._kube.get("tenants", namespace, tenant_name)
-            except NotFoundError:
-                await self._finish_orphan(body, status, now)
+            tenant = watched_tenant()
+            if tenant is None:
+                try:  # the watch may not have shown a Tenant created a moment ago
+                    tenant = await self._kube.get("tenants", namespace, tenant_name)
+                except NotFoundError:
+                    await self._finish_orphan(body, status, now)
+                    return
+            if self._settings.shard is not None and shard_of(tenant["metadata"].get("labels")) != shard_of(
+                body.metadata.labels
+            ):
+                await self._hand_over(body, tenant_name, tenant["metadata"].get("labels"), status)
                 return
             if status.step in (None, RunStep.PREFLIGHT) and (
                 blocker := self._older_active_run(name, body, runs())
@@ -89,22 +127,26 @@ class RunExecutor:
                 await self._wait_in_queue(body, status, blocker, now)
                 await stopped.wait(QUEUE_POLL_SECONDS)
                 continue
-            ctx = RunContext(
-                namespace=namespace,
-                run_name=name,
-                tenant_name=tenant_name,
-                tenant=TenantSpec.model_validate(tenant["spec"]),
-                status=status,
-                generation=body.metadata.get("generation"),
-                now=now,
-                docs_base_url=self._settings.docs_base_url,
-                secrets=self._kube,
-                annotations=dict(body.metadata.annotations),
-                checkpoint=lambda: self._writer.run(namespace, name, status),
-                tenant_uid=tenant["metadata"].get("uid"),
-            )
-            previous_phase, before = status.phase, status.model_copy(deep=True)
-            transition = await self._pipeline.advance(ctx)
+            if status.step in (None, RunStep.PREFLIGHT) and self._slots.would_wait():
+                await self._wait_for_slot(body, status, now)
+            async with self._slots.slot(priority_of(status.step)):
+                now = self._settings.clock()
+                ctx = RunContext(
+                    namespace=namespace,
+                    run_name=name,
+                    tenant_name=tenant_name,
+                    tenant=TenantSpec.model_validate(tenant["spec"]),
+                    status=status,
+                    generation=body.metadata.get("generation"),
+                    now=now,
+                    docs_base_url=self._settings.docs_base_url,
+                    secrets=self._kube,
+                    annotations=dict(body.metadata.annotations),
+                    checkpoint=lambda: self._writer.run(namespace, name, status),
+                    tenant_uid=tenant["metadata"].get("uid"),
+                )
+                previous_phase, before = status.phase, status.model_copy(deep=True)
+                transition = await self._pipeline.advance(ctx)
             self._observe(namespace, tenant_name, before, status, isinstance(transition, Wait), now)
             if status.phase != previous_phase or isinstance(transition, Finish):
                 # Before the status write: once the status says finished, kopf cancels this daemon,
@@ -117,7 +159,7 @@ class RunExecutor:
             if isinstance(transition, Finish):
                 return
             if isinstance(transition, Wait):
-                await stopped.wait(transition.seconds)
+                await self._pause(namespace, name, stopped, transition.seconds)
 
     def _observe(
         self,
@@ -148,6 +190,35 @@ class RunExecutor:
         self, body: kopf.Body, status: SyncRunStatus, blocker: str, now: datetime
     ) -> None:
         message = f"Waiting for SyncRun {blocker} of the same tenant to finish."
+        if status.message != message:
+            status.phase, status.message = RunPhase.STARTING, message
+            status.startTime = status.startTime or now
+            await self._writer.run(body.metadata.namespace or "", body.metadata.name or "", status)
+
+    async def _hand_over(
+        self, body: kopf.Body, tenant_name: str, tenant_labels: dict[str, str] | None, status: SyncRunStatus
+    ) -> None:
+        """The Tenant moved to another shard: give it the run between two steps, so the run is never
+        worked on by both shards, and the new shard's daemon resumes it from `status.step`."""
+        target = shard_of(tenant_labels)
+        await self._kube.patch(
+            "syncruns",
+            body.metadata.namespace or "",
+            body.metadata.name or "",
+            {"metadata": {"labels": {SHARD_LABEL: target}}},
+        )
+        kopf.event(
+            body,
+            type="Normal",
+            reason="HandedOver",
+            message=f"Tenant {tenant_name}, SyncRun {body.metadata.name}: handed over to shard"
+            f" {target or '(unlabelled)'} at step {(status.step or RunStep.PREFLIGHT).value}.",
+        )
+
+    async def _wait_for_slot(self, body: kopf.Body, status: SyncRunStatus, now: datetime) -> None:
+        """A run that has not started yet shows why it waits (the cap on concurrent syncs)."""
+        limit = self._settings.max_concurrent_syncs
+        message = f"Waiting for a free slot: {limit} runs are working, the operator's limit (--max-concurrent-syncs)."
         if status.message != message:
             status.phase, status.message = RunPhase.STARTING, message
             status.startTime = status.startTime or now
@@ -188,7 +259,8 @@ class RunExecutor:
         updated = tenant_status_for_run(
             current, run_name, ctx.status, ctx.observations, tenant["metadata"].get("generation"), ctx.now
         )
-        await self._writer.tenant(ctx.namespace, ctx.tenant_name, updated, RUN_MIRROR_FIELDS)
+        if updated != current:  # many steps change the run's status but nothing the Tenant shows
+            await self._writer.tenant(ctx.namespace, ctx.tenant_name, updated, RUN_MIRROR_FIELDS)
 
     @staticmethod
     def _announce(body: kopf.Body, tenant_name: str, status: SyncRunStatus) -> None:
@@ -202,19 +274,31 @@ class RunExecutor:
             kopf.event(body, type="Normal", reason=(status.phase or RunPhase.STARTING).value, message=text)
 
 
-def register(registry: kopf.OperatorRegistry, executor: RunExecutor, kube: KubeClient) -> None:
-    @kopf.on.create(GROUP, VERSION, "syncruns", registry=registry, id="adopt")
+def register(
+    registry: kopf.OperatorRegistry, executor: RunExecutor, kube: KubeClient, shard: str | None
+) -> None:
+    mine = shard_filter(shard)
+
+    @kopf.on.create(GROUP, VERSION, "syncruns", registry=registry, id="adopt", labels=mine)
     async def adopt(body: kopf.Body, patch: kopf.Patch, **_: Any) -> None:
-        """Runs made by hand get the label and owner a scheduled run has, so they are pruned and collected."""
+        """Runs made by hand get the labels and owner a scheduled run has, so they are pruned, collected
+        and handled by their Tenant's shard."""
         tenant_name = body.spec["tenantRef"]["name"]
         if body.metadata.labels.get(TENANT_LABEL) != tenant_name:
             patch.metadata.setdefault("labels", {})[TENANT_LABEL] = tenant_name
-        if not body.metadata.get("ownerReferences"):
+        if not body.metadata.get("ownerReferences") or shard is not None:
             try:
                 tenant = await kube.get("tenants", body.metadata.namespace or "", tenant_name)
             except NotFoundError:
                 return
-            patch.metadata["ownerReferences"] = [owner_reference(tenant)]
+            if not body.metadata.get("ownerReferences"):
+                patch.metadata["ownerReferences"] = [owner_reference(tenant)]
+            if shard is not None and shard_of(tenant["metadata"].get("labels")) != shard_of(
+                body.metadata.labels
+            ):
+                patch.metadata.setdefault("labels", {})[SHARD_LABEL] = shard_of(
+                    tenant["metadata"].get("labels")
+                )
 
     @kopf.on.field(
         GROUP,
@@ -223,6 +307,7 @@ def register(registry: kopf.OperatorRegistry, executor: RunExecutor, kube: KubeC
         registry=registry,
         id="decision",
         field=("metadata", "annotations", APPROVAL),
+        labels=mine,
     )
     async def decision(body: kopf.Body, old: Any, new: Any, patch: kopf.Patch, **_: Any) -> None:
         """Refuse, with an event a person sees in `kubectl describe`, decisions the run will not act on."""
@@ -248,6 +333,8 @@ def register(registry: kopf.OperatorRegistry, executor: RunExecutor, kube: KubeC
             if not (phase and phase.finished):
                 # Taken off, so the run cannot act on it later when it does reach PendingApproval.
                 patch.metadata.setdefault("annotations", {})[APPROVAL] = None
+        else:
+            executor.wake(body.metadata.namespace or "", name or "")
 
     def unfinished(status: kopf.Status, **_: Any) -> bool:
         phase = run_phase(status)
@@ -260,10 +347,16 @@ def register(registry: kopf.OperatorRegistry, executor: RunExecutor, kube: KubeC
         registry=registry,
         id="execute",
         when=unfinished,
+        labels=mine,
         cancellation_timeout=10.0,
     )
     async def execute(
         body: kopf.Body, stopped: kopf.DaemonStopped, namespace: str | None, **kwargs: Any
     ) -> None:
         tenant = body.spec["tenantRef"]["name"]
-        await executor.execute(body, stopped, lambda: runs_of(kwargs, namespace, tenant))
+        await executor.execute(
+            body,
+            stopped,
+            lambda: runs_of(kwargs, namespace, tenant),
+            lambda: tenant_of(kwargs, namespace, tenant),
+        )

@@ -29,6 +29,7 @@ from tenantsync.controllers.constants import TENANT_LABEL, TRIGGER_LABEL
 from tenantsync.controllers.ownership import owner_reference
 from tenantsync.controllers.reconcile import TenantPass, decide
 from tenantsync.controllers.runs_index import runs_of
+from tenantsync.controllers.sharding import shard_filter, shard_labels
 from tenantsync.controllers.status import (
     RUN_MIRROR_FIELDS,
     SCHEDULE_FIELDS,
@@ -45,7 +46,7 @@ from tenantsync.sync import TenantCache, TenantObservations
 
 
 def run_manifest(tenant: kopf.Body, trigger: Trigger, now: datetime, suffix: str = "") -> dict[str, Any]:
-    """A SyncRun owned by its Tenant, so deleting the Tenant garbage-collects its runs."""
+    """A SyncRun owned by its Tenant, so deleting the Tenant garbage-collects its runs, and in its shard."""
     name = f"{tenant.metadata.name}-{now:%Y%m%d-%H%M%S}{suffix}"
     return {
         "apiVersion": f"{GROUP}/{VERSION}",
@@ -53,7 +54,11 @@ def run_manifest(tenant: kopf.Body, trigger: Trigger, now: datetime, suffix: str
         "metadata": {
             "name": name,
             "namespace": tenant.metadata.namespace,
-            "labels": {TENANT_LABEL: tenant.metadata.name, TRIGGER_LABEL: trigger.value.lower()},
+            "labels": {
+                TENANT_LABEL: tenant.metadata.name,
+                TRIGGER_LABEL: trigger.value.lower(),
+                **shard_labels(tenant.metadata.labels),
+            },
             "ownerReferences": [owner_reference(tenant)],
         },
         "spec": {"tenantRef": {"name": tenant.metadata.name}, "trigger": trigger.value},
@@ -233,15 +238,17 @@ class TenantController:
 def register(
     registry: kopf.OperatorRegistry, settings: OperatorSettings, controller: TenantController
 ) -> None:
-    @kopf.on.resume(GROUP, VERSION, "tenants", registry=registry, id="reconcile")
-    @kopf.on.create(GROUP, VERSION, "tenants", registry=registry, id="reconcile")
-    @kopf.on.update(GROUP, VERSION, "tenants", registry=registry, id="reconcile")
+    mine = shard_filter(settings.shard)
+
+    @kopf.on.resume(GROUP, VERSION, "tenants", registry=registry, id="reconcile", labels=mine)
+    @kopf.on.create(GROUP, VERSION, "tenants", registry=registry, id="reconcile", labels=mine)
+    @kopf.on.update(GROUP, VERSION, "tenants", registry=registry, id="reconcile", labels=mine)
     async def tenant_changed(
         body: kopf.Body, memo: kopf.Memo, name: str, namespace: str | None, **kwargs: Any
     ) -> None:
         await controller.reconcile(body, memo, runs_of(kwargs, namespace, name))
 
-    @kopf.on.delete(GROUP, VERSION, "tenants", registry=registry, id="forget", optional=True)
+    @kopf.on.delete(GROUP, VERSION, "tenants", registry=registry, id="forget", optional=True, labels=mine)
     def tenant_deleted(name: str, namespace: str | None, **_: Any) -> None:
         controller.forget(namespace or "", name)
 
@@ -252,6 +259,7 @@ def register(
         registry=registry,
         id="schedule",
         interval=settings.scheduler_interval_seconds,
+        labels=mine,
     )
     async def tenant_tick(
         body: kopf.Body, memo: kopf.Memo, name: str, namespace: str | None, **kwargs: Any

@@ -1,5 +1,6 @@
-"""The Kubernetes API as the operator uses it, below kopf: resources, status writes, Secrets."""
+"""The Kubernetes API as the operator uses it, below kopf: resources, status writes, Secrets, Leases."""
 
 from tenantsync.kube.client import ConflictError, KubeClient, NotFoundError
+from tenantsync.kube.lease import LeaseElection, LeaseTiming, own_namespace
 
-__all__ = ["ConflictError", "KubeClient", "NotFoundError"]
+__all__ = ["ConflictError", "KubeClient", "LeaseElection", "LeaseTiming", "NotFoundError", "own_namespace"]

@@ -96,6 +96,13 @@ class KubeClient:
         except NotFoundError:
             return
 
+    async def patch(self, plural: str, namespace: str, name: str, body: Body) -> Body:
+        """JSON merge patch of the object itself (e.g. its labels)."""
+        result: Body = await self._call(
+            self._custom.patch_namespaced_custom_object, GROUP, VERSION, namespace, plural, name, body
+        )
+        return result
+
     async def patch_status(
         self, plural: str, namespace: str, name: str, status: Body, *, resource_version: str | None = None
     ) -> Body:

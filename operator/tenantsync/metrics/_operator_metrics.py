@@ -105,6 +105,15 @@ class OperatorMetrics:
             self._run_duration.labels(result)
         self._tenants = TenantSeriesCollector(APPROVAL_WAIT_BUCKETS)
         self.registry.register(self._tenants)
+        self._queued_steps = Gauge(
+            "tenantsync_queued_steps",
+            "Steps of SyncRuns waiting for a free slot under the operator's cap on concurrent syncs.",
+            registry=self.registry,
+        )
+
+    def track_queued_steps(self, count: Callable[[], int]) -> None:
+        """Read the queue's length at each scrape."""
+        self._queued_steps.set_function(count)
 
     def observe_tenant_phase(
         self,

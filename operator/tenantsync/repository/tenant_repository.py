@@ -9,6 +9,7 @@ whole folder, because a single ref update is the only thing a push changes.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import time
@@ -58,7 +59,10 @@ class TenantRepository:
         credentials: RepositoryCredentials | None = None,
         ca_bundle: str | Path | bool = True,
         timeout: float = 120.0,
+        write_lock: asyncio.Lock | None = None,
     ) -> None:
+        """`write_lock`, shared by the instances that write to one repository, makes their writes take
+        turns: folders of many Tenants in one repository then never race each other's pushes."""
         self.url = url
         """The URL as given (spec.repository.url): a different one needs a new instance."""
         self._origin = parse_remote(url)
@@ -68,6 +72,7 @@ class TenantRepository:
         self._author = author
         self._timeout = timeout
         self._lock = asyncio.Lock()
+        self._write_lock = write_lock or asyncio.Lock()
         self._configured = False
         self._use(credentials, ca_bundle)
 
@@ -173,16 +178,24 @@ class TenantRepository:
         folder = _folder(path)
         for relative in files:
             _file_path(relative)
-        async with self._lock:
+        async with self._lock, contextlib.AsyncExitStack() as turn:
             await self._prepare()
-            for attempt in range(1, PUSH_ATTEMPTS + 1):
+            attempt, my_turn = 0, False
+            while attempt < PUSH_ATTEMPTS:
                 await self._fetch()
                 parent = await self._tracking_head(branch) or await self._default_head(branch)
                 if parent is None and not files:
                     return None
                 commit = await self._commit(parent, folder, files, message)
                 if parent is not None and await self._same_tree(commit, parent):
-                    return None
+                    return None  # an unchanged folder never waits for its turn
+                if not my_turn:
+                    waited = self._write_lock.locked()
+                    await turn.enter_async_context(self._write_lock)
+                    my_turn = True
+                    if waited:
+                        continue  # others wrote while this one waited: write again on their head
+                attempt += 1
                 if await self._push(commit, branch):
                     return commit
                 logger.info(

@@ -9,6 +9,7 @@ or Git token) replaces what was built from the old one; deleting the Tenant forg
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import ssl
 from collections.abc import AsyncIterator, Collection
@@ -103,6 +104,7 @@ class TenantCache:
         self._workdir = workdir
         self._tenants: dict[TenantKey, _Kept] = {}
         self._ssl_contexts: dict[str, ssl.SSLContext] = {}
+        self._write_locks: dict[str, asyncio.Lock] = {}
 
     @asynccontextmanager
     async def session(self, ctx: RunContext) -> AsyncIterator[TenantSession]:
@@ -138,6 +140,11 @@ class TenantCache:
     def ca_directory(self) -> Path:
         """Where the Tenants' CA bundles are written (inside the work directory, never /tmp)."""
         return self._workdir / "ca-bundles"
+
+    def write_lock(self, url: str) -> asyncio.Lock:
+        """One per repository URL: Tenants sharing a repository push one at a time instead of racing
+        (a race costs a fetch and a new commit, and five lost in a row fail the run)."""
+        return self._write_locks.setdefault(url, asyncio.Lock())
 
     def repository_workdir(self, namespace: str, tenant: str) -> Path:
         return self._workdir / "repositories" / namespace / tenant
@@ -322,6 +329,7 @@ class TenantSession:
                 author=GitAuthor(),
                 credentials=credentials,
                 ca_bundle=bundle,
+                write_lock=self._cache.write_lock(spec.url),
             )
         else:
             repository = kept[1]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from pathlib import Path
 
 import pytest
@@ -229,3 +231,41 @@ def test_an_ssh_url_is_never_taken_for_a_local_path(tmp_path: Path, monkeypatch:
         TenantRepository("ssh://git@127.0.0.1:9/tenants.git", tmp_path / "workdir", author=AUTHOR)
 
     assert sorted(path.name for path in tmp_path.iterdir()) == []
+
+
+async def test_tenants_sharing_a_write_lock_push_in_turn_without_a_retry(
+    remote: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Eight Tenants' clones of one repository write their folders at once: with the shared lock none
+    loses a push race (each race would be logged and retried) and every folder lands. The server takes
+    its time accepting a push, as a busy one does: without the lock most writes would race."""
+    hook = remote / "hooks" / "pre-receive"
+    hook.write_text("#!/bin/sh\nsleep 0.3\n")
+    hook.chmod(0o755)
+    lock = asyncio.Lock()
+    clones = [
+        TenantRepository(str(remote), tmp_path / f"tenant-{i}", author=AUTHOR, write_lock=lock)
+        for i in range(8)
+    ]
+    with caplog.at_level(logging.INFO, logger="tenantsync.repository"):
+        commits = await asyncio.gather(
+            *(
+                clone.write_folder("main", f"tenants/t{i}", FILES, f"Backup {i}")
+                for i, clone in enumerate(clones)
+            )
+        )
+    assert all(commits)
+    assert [r.message for r in caplog.records if "moved while writing" in r.message] == []
+    assert sorted(p for p in tree(remote, "main") if p.endswith("office.json")) == [
+        f"tenants/t{i}/namedLocations/office.json" for i in range(8)
+    ]
+
+
+async def test_an_unchanged_folder_does_not_wait_for_the_write_lock(remote: Path, tmp_path: Path) -> None:
+    """Most syncs change nothing: they must not queue behind the Tenants that are pushing."""
+    lock = asyncio.Lock()
+    repository = TenantRepository(str(remote), tmp_path / "tenant", author=AUTHOR, write_lock=lock)
+    assert await repository.write_folder("main", FOLDER, FILES, "Backup")
+    async with lock:  # another Tenant is pushing for as long as this block lasts
+        unchanged = await asyncio.wait_for(repository.write_folder("main", FOLDER, FILES, "Backup"), 60)
+    assert unchanged is None

@@ -389,3 +389,45 @@ def test_every_values_section_and_toggle_is_documented() -> None:
         if not (comment_above or comment_inside):
             undocumented.append(f"line {index + 1}: {line.strip()}")
     assert undocumented == []
+
+
+def operator_args(deployment: Manifest) -> list[str]:
+    args: list[str] = deployment["spec"]["template"]["spec"]["containers"][0]["args"]
+    return args
+
+
+def test_each_shard_gets_a_deployment_and_the_main_one_takes_the_unlabelled_tenants(helm: Path) -> None:
+    docs = render(helm, values={"shards": "{blue,green}"})
+    deployments = {d["metadata"]["name"]: d for d in docs if d["kind"] == "Deployment"}
+    assert sorted(deployments) == ["tenantsync", "tenantsync-blue", "tenantsync-green"]
+    assert "--shard=" in operator_args(deployments["tenantsync"])
+    blue = deployments["tenantsync-blue"]
+    assert "--shard=blue" in operator_args(blue)
+    assert blue["spec"]["selector"]["matchLabels"]["tenantsync.io/shard"] == "blue"
+    assert blue["spec"]["template"]["metadata"]["labels"]["tenantsync.io/shard"] == "blue"
+    assert "tenantsync.io/shard" not in deployments["tenantsync"]["spec"]["selector"]["matchLabels"]
+
+
+def test_without_shards_one_deployment_handles_every_tenant(helm: Path) -> None:
+    assert not [a for a in operator_args(only(render(helm), "Deployment")) if a.startswith("--shard")]
+
+
+def test_replicas_elect_an_active_one_with_a_lease_they_may_update(helm: Path) -> None:
+    docs = render(helm, values={"replicas": "2", "leaseDuration": "10"})
+    deployment = only(docs, "Deployment")
+    assert deployment["spec"]["replicas"] == 2
+    assert deployment["spec"]["strategy"]["type"] == "RollingUpdate"
+    assert {"--leader-election", "--lease-duration=10"} <= set(operator_args(deployment))
+    env = {e["name"]: e for e in container(docs)["env"]}
+    assert env["POD_NAMESPACE"]["valueFrom"]["fieldRef"]["fieldPath"] == "metadata.namespace"
+    role = only(docs, "Role", "tenantsync-leader-election")
+    assert role["metadata"]["namespace"] == "tenantsync"
+    assert rule_map(role) == {("coordination.k8s.io", "leases"): {"get", "create", "update"}}
+    binding = only(docs, "RoleBinding", "tenantsync-leader-election")
+    assert binding["subjects"][0]["name"] == only(docs, "ServiceAccount")["metadata"]["name"]
+
+
+def test_one_replica_needs_no_lease(helm: Path) -> None:
+    docs = render(helm)
+    assert "--leader-election" not in operator_args(only(docs, "Deployment"))
+    assert [d for d in docs if d["kind"] == "Role"] == []

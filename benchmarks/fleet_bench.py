@@ -1,0 +1,394 @@
+"""A fleet on one operator: N simulated tenants of ~100 objects, N Tenants in one Git repository (a folder
+each), every tenant synced on a compressed schedule, a share of them with a desired-state change that is
+approved by annotation as a person would. Usage (`make fleet-bench` runs it with the defaults)::
+
+    .venv/bin/python benchmarks/fleet_bench.py [--tenants 100] [--minutes 12] [--interval-minutes 3]
+
+It starts the local control plane (hack/local-cluster, with its LOCAL_CLUSTER_* ports), the simulator
+and one `tenantsync run` process, and prints the figures of issue 13. Figures are printed, not asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import os
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections import Counter, defaultdict
+from datetime import datetime
+from pathlib import Path
+from typing import Any, cast
+
+from kubernetes import client, config
+
+from tenantsync.api import RunPhase
+from tenantsync_sim.client import SimulatorClient
+
+ROOT = Path(__file__).resolve().parents[1]
+CLUSTER = ROOT / "hack" / "local-cluster"
+KUBECONFIG = ROOT / ".cache" / "local-cluster" / "kubeconfig"
+KUBECTL = ROOT / ".cache" / "local-cluster" / "bin" / "kubectl"
+GROUP, VERSION = "tenantsync.io", "v1alpha1"
+NAMESPACE = f"fleet-{uuid.uuid4().hex[:6]}"
+"""A namespace per run: the Tenants' finalizers outlive the operator process, which would hold up its deletion."""
+PERMISSIONS = [
+    "Policy.Read.All",
+    "Policy.ReadWrite.ConditionalAccess",
+    "DeviceManagementConfiguration.ReadWrite.All",
+    "Group.ReadWrite.All",
+    "Application.Read.All",
+]
+RESOURCES = ["namedLocations", "conditionalAccessPolicies", "deviceConfigurations"]
+OWN_REQUESTS: Counter[tuple[str, str]] = Counter()
+"""The benchmark's own API requests (listing runs, approving), left out of the operator's figures."""
+FINISHED = {phase.value for phase in RunPhase if phase.finished}
+
+
+def log(message: str) -> None:
+    print(f"[fleet-bench {time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def kubectl(*args: str, stdin: str | None = None) -> str:
+    env = {**os.environ, "KUBECONFIG": str(KUBECONFIG)}
+    return subprocess.run(
+        [str(KUBECTL), *args], input=stdin, capture_output=True, text=True, env=env, check=True
+    ).stdout
+
+
+def start_simulator(state_dir: Path) -> tuple[subprocess.Popen[str], str, str]:
+    command = [str(Path(sys.executable).parent / "tenantsync-sim"), "--port", "0", "--seed", "empty",
+               "--state-dir", str(state_dir)]  # fmt: skip
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    assert process.stdout is not None
+    for line in process.stdout:
+        if line.startswith("TENANTSYNC_SIM_READY"):
+            fields = dict(part.split("=", 1) for part in line.split()[1:])
+            threading.Thread(target=lambda: [None for _ in process.stdout or []], daemon=True).start()
+            return process, fields["url"], fields["ca"]
+    raise SystemExit("tenantsync-sim did not start")
+
+
+def seed_tenant(sim: SimulatorClient, objects: int) -> tuple[str, str, str]:
+    """A tenant of `objects` objects across the types, with its own app registration."""
+    tenant_id = str(uuid.uuid4())
+    sim.create_tenant(tenant_id, [f"f{tenant_id[:8]}.onmicrosoft.com"], display_name=f"Fleet {tenant_id[:8]}")
+    client_id, secret = str(uuid.uuid4()), f"s8Q~{uuid.uuid4().hex}"
+    sim.create_app(tenant_id, client_id, application_permissions=PERMISSIONS, secret=secret)
+    for i in range(objects * 15 // 100):
+        sim.create_object(tenant_id, "namedLocations", {
+            "@odata.type": "#microsoft.graph.ipNamedLocation", "displayName": f"Office {i}", "isTrusted": True,
+            "ipRanges": [{"@odata.type": "#microsoft.graph.iPv4CidrRange", "cidrAddress": f"10.{i // 250}.{i % 250}.0/24"}],
+        })  # fmt: skip
+    for i in range(objects * 25 // 100):
+        sim.create_object(tenant_id, "conditionalAccessPolicies", {
+            "displayName": f"Require MFA {i}", "state": "enabledForReportingButNotEnforced",
+            "conditions": {"users": {"includeUsers": ["All"]}, "applications": {"includeApplications": ["All"]},
+                           "clientAppTypes": ["all"]},
+            "grantControls": {"operator": "OR", "builtInControls": ["mfa"]},
+        })  # fmt: skip
+    for i in range(objects - objects * 40 // 100):
+        sim.create_object(tenant_id, "deviceConfigurations", {
+            "@odata.type": "#microsoft.graph.windows10GeneralConfiguration", "displayName": f"Baseline {i}",
+            "passwordRequired": True, "passwordMinimumLength": 8 + i % 8,
+        })  # fmt: skip
+    return tenant_id, client_id, secret
+
+
+def tenant_manifest(name: str, tenant_id: str, client_id: str, url: str, repo: Path, schedule: str) -> str:
+    return json.dumps({
+        "apiVersion": f"{GROUP}/{VERSION}", "kind": "Tenant", "metadata": {"name": name, "namespace": NAMESPACE},
+        "spec": {
+            "tenantId": tenant_id, "schedule": schedule, "resources": RESOURCES,
+            "endpoints": {"authority": url, "graph": url, "caBundleSecretRef": {"name": "sim-ca"}},
+            "servicePrincipal": {"clientId": client_id, "credentialsSecretRef": {"name": f"{name}-sp"}},
+            "repository": {"url": str(repo), "path": f"tenants/{name}"},
+            "successfulRunsHistoryLimit": 20,
+        },
+    })  # fmt: skip
+
+
+class Sampler(threading.Thread):
+    """RSS and CPU of the operator process every few seconds."""
+
+    def __init__(self, pid: int) -> None:
+        super().__init__(daemon=True)
+        self.pid, self.samples = pid, list[tuple[float, float, float]]()
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        tick = os.sysconf("SC_CLK_TCK")
+        while not self.done.wait(5):
+            try:
+                rss = int(re.search(r"VmRSS:\s+(\d+)", Path(f"/proc/{self.pid}/status").read_text())[1])  # type: ignore[index]
+                fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except (OSError, TypeError):
+                return
+            cpu = (int(fields[11]) + int(fields[12])) / tick
+            self.samples.append((time.monotonic(), rss / 1024, cpu))
+
+
+class Approver(threading.Thread):
+    """Approves each run that waits for approval, as a person would, and notes when."""
+
+    def __init__(self, api: client.CustomObjectsApi) -> None:
+        super().__init__(daemon=True)
+        self.api, self.approved = api, dict[str, tuple[str, float]]()
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        while not self.done.wait(0.5):
+            runs = list_runs(self.api)
+            for run in runs:
+                name = run["metadata"]["name"]
+                if (run.get("status") or {}).get("phase") == "PendingApproval" and name not in self.approved:
+                    patch = {"metadata": {"annotations": {"tenantsync.io/approval": "approve"}}}
+                    self.api.patch_namespaced_custom_object(
+                        GROUP, VERSION, NAMESPACE, "syncruns", name, patch
+                    )
+                    self.approved[name] = (run["spec"]["tenantRef"]["name"], time.time())
+
+
+def list_runs(api: client.CustomObjectsApi) -> list[dict[str, Any]]:
+    OWN_REQUESTS[("LIST", "syncruns")] += 1
+    found = cast(dict[str, Any], api.list_namespaced_custom_object(GROUP, VERSION, NAMESPACE, "syncruns"))
+    items: list[dict[str, Any]] = found["items"]
+    return items
+
+
+def apiserver_requests() -> Counter[tuple[str, str]]:
+    """apiserver_request_total by (verb, resource) for our kinds, Secrets and Events."""
+    counts: Counter[tuple[str, str]] = Counter()
+    for line in kubectl("get", "--raw", "/metrics").splitlines():
+        if line.startswith("apiserver_request_total{"):
+            labels = dict(re.findall(r'(\w+)="([^"]*)"', line))
+            if labels.get("resource") in {"tenants", "syncruns", "secrets", "events"}:
+                resource = labels["resource"] + (
+                    f"/{labels['subresource']}" if labels.get("subresource") else ""
+                )
+                counts[(labels["verb"], resource)] += int(float(line.rsplit(" ", 1)[1]))
+    return counts - OWN_REQUESTS
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else float("nan")
+
+
+def change_desired_state(repo: Path, names: list[str], work: Path) -> None:
+    clone = work / "person"
+    subprocess.run(["git", "clone", "-q", str(repo), str(clone)], check=True)
+    for name in names:
+        path = sorted((clone / "tenants" / name / "conditionalAccessPolicies").iterdir())[0]
+        document = json.loads(path.read_text())
+        document["displayName"] += " (reviewed)"
+        path.write_text(json.dumps(document, indent=2))
+    git = ["git", "-C", str(clone), "-c", "user.name=A Person", "-c", "user.email=person@example.com"]
+    subprocess.run([*git, "commit", "-qam", "Reviewed changes"], check=True)
+    subprocess.run([*git, "push", "-q", "origin", "HEAD"], check=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--tenants", type=int, default=100)
+    parser.add_argument("--objects", type=int, default=100)
+    parser.add_argument("--minutes", type=float, default=12)
+    parser.add_argument("--interval-minutes", type=int, default=3)
+    parser.add_argument("--approval-share", type=float, default=0.1)
+    parser.add_argument("--max-concurrent-syncs", type=int, default=16)
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="fleet-bench-"))
+    subprocess.run([str(CLUSTER), "up"], check=True)
+    kubectl(
+        "apply", "--server-side", "--force-conflicts", "-f", str(ROOT / "crds" / "tenantsync.io_crds.yaml")
+    )
+    kubectl("create", "namespace", NAMESPACE)
+    sim_process, url, ca = start_simulator(work / "sim")
+    try:
+        with SimulatorClient(url, ca, timeout=60) as sim:
+            run_fleet(args, work, sim, url, ca)
+    finally:
+        sim_process.terminate()
+        log(f"files kept in {work}")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def run_fleet(args: argparse.Namespace, work: Path, sim: SimulatorClient, url: str, ca: str) -> None:
+    repo = work / "tenants.git"
+    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(repo)], check=True)
+    seed = work / "seed"
+    subprocess.run(["git", "init", "-q", "-b", "main", str(seed)], check=True)
+    (seed / "README.md").write_text("One folder per tenant.\n")
+    git = ["git", "-C", str(seed), "-c", "user.name=Bench", "-c", "user.email=bench@example.com"]
+    subprocess.run([*git, "add", "-A"], check=True)
+    subprocess.run([*git, "commit", "-qm", "Fleet repository"], check=True)
+    subprocess.run([*git, "push", "-q", str(repo), "main"], check=True)
+
+    log(f"seeding {args.tenants} simulated tenants of {args.objects} objects")
+    started = time.monotonic()
+    tenants = {f"t{i:04d}": seed_tenant(sim, args.objects) for i in range(args.tenants)}
+    log(f"seeded in {time.monotonic() - started:.0f}s")
+    kubectl("create", "secret", "generic", "sim-ca", "-n", NAMESPACE, f"--from-file=ca.crt={ca}")
+    manifests = []
+    for index, (name, (tenant_id, client_id, secret)) in enumerate(tenants.items()):
+        secret_manifest = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": f"{name}-sp", "namespace": NAMESPACE},
+                           "stringData": {"clientSecret": secret}}  # fmt: skip
+        schedule = f"{index % 60} */{args.interval_minutes} * * * *"
+        manifests += [
+            json.dumps(secret_manifest),
+            tenant_manifest(name, tenant_id, client_id, url, repo, schedule),
+        ]
+    config.load_kube_config(str(KUBECONFIG))  # type: ignore[no-untyped-call]
+    api = client.CustomObjectsApi()
+    for chunk in range(0, len(manifests), 100):
+        kubectl("apply", "-f", "-", stdin="\n---\n".join(manifests[chunk : chunk + 100]))
+    before = apiserver_requests()
+    command = [str(Path(sys.executable).parent / "tenantsync"), "run", "--namespace", NAMESPACE,
+               "--metrics-port", str(free_port()), "--liveness", f"http://127.0.0.1:{free_port()}/healthz",
+               "--workdir", str(work / "operator"), "--max-concurrent-syncs", str(args.max_concurrent_syncs)]  # fmt: skip
+    operator_log = work / "operator.log"
+    with operator_log.open("wb") as output:
+        operator = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT,
+                                    env={**os.environ, "KUBECONFIG": str(KUBECONFIG)})  # fmt: skip
+    try:
+        sampler = Sampler(operator.pid)
+        sampler.start()
+        bench_start, wall_start = time.monotonic(), time.time()
+        approver = Approver(api)
+        approver.start()
+        changed = False
+        share = sorted(tenants)[:: max(1, round(1 / args.approval_share))] if args.approval_share else []
+        while time.monotonic() - bench_start < args.minutes * 60:
+            time.sleep(10)
+            if operator.poll() is not None:
+                raise SystemExit(f"the operator exited with {operator.returncode}; log: {operator_log}")
+            runs = list_runs(api)
+            done = [r for r in runs if (r.get("status") or {}).get("phase") in FINISHED]
+            log(f"{len(done)} runs finished, {len(runs) - len(done)} active, RSS {sampler.samples[-1][1]:.0f} MiB"
+                if sampler.samples else f"{len(done)} runs finished")  # fmt: skip
+            initialised = {
+                r["spec"]["tenantRef"]["name"] for r in done if r["status"]["phase"] == "Succeeded"
+            }
+            if not changed and share and set(share) <= initialised:
+                change_desired_state(repo, share, work)
+                changed = True
+                log(f"desired-state change pushed for {len(share)} tenants")
+        approver.done.set()
+        sampler.done.set()
+        after = apiserver_requests()
+        runs = list_runs(api)
+        report(args, runs, tenants, sim, sampler, approver, before, after, repo, operator_log, wall_start)
+    finally:
+        operator.terminate()
+        operator.wait(60)
+
+
+def report(
+    args: argparse.Namespace,
+    runs: list[dict[str, Any]],
+    tenants: dict[str, tuple[str, str, str]],
+    sim: SimulatorClient,
+    sampler: Sampler,
+    approver: Approver,
+    before: Counter[tuple[str, str]],
+    after: Counter[tuple[str, str]],
+    repo: Path,
+    operator_log: Path,
+    wall_start: float,
+) -> None:
+    finished = [r for r in runs if (r.get("status") or {}).get("phase") in FINISHED]
+    phases = Counter(r["status"]["phase"] for r in finished)
+    duration_min = args.minutes
+    interval = args.interval_minutes * 60
+    inside = 0
+    by_tenant: dict[str, list[tuple[datetime, datetime]]] = defaultdict(list)
+    for run in finished:
+        start = datetime.fromisoformat(run["metadata"]["creationTimestamp"])
+        end = datetime.fromisoformat(run["status"]["completionTime"])
+        inside += (end - start).total_seconds() <= interval
+        by_tenant[run["spec"]["tenantRef"]["name"]].append(
+            (
+                datetime.fromisoformat(
+                    run["status"].get("startTime") or run["metadata"]["creationTimestamp"]
+                ),
+                end,
+            )
+        )
+    overlaps = 0
+    for spans in by_tenant.values():
+        spans.sort()
+        overlaps += sum(1 for a, b in itertools.pairwise(spans) if b[0] < a[1])
+    graph = identity = 0
+    latencies: list[float] = []
+    first_write: dict[str, float] = {}
+    for name, (tenant_id, _, _) in tenants.items():
+        for request in sim.requests(tenant_id):
+            if "/oauth2/" in request["path"] or "openid-configuration" in request["path"]:
+                identity += 1
+            else:
+                graph += 1
+                if request["method"] in {"PATCH", "POST", "DELETE"}:
+                    first_write.setdefault(name, request["time"])
+    for tenant, approved_at in approver.approved.values():
+        if tenant in first_write and first_write[tenant] >= approved_at:
+            latencies.append(first_write[tenant] - approved_at)
+    commits = int(subprocess.run(["git", "-C", str(repo), "rev-list", "--count", "--all"],
+                                 capture_output=True, text=True, check=True).stdout)  # fmt: skip
+    retries = operator_log.read_text(errors="replace").count("moved while writing")
+    writes = {
+        k: after[k] - before[k]
+        for k in after
+        if k[0] in {"POST", "PATCH", "DELETE", "PUT"} and after[k] > before[k]
+    }
+    reads = {k: after[k] - before[k] for k in after if k[0] in {"GET", "LIST"} and after[k] > before[k]}
+    count = max(1, len(finished))
+    rss = [s[1] for s in sampler.samples]
+    cpu = (
+        (sampler.samples[-1][2] - sampler.samples[0][2]) / (sampler.samples[-1][0] - sampler.samples[0][0])
+        if len(sampler.samples) > 1
+        else 0.0
+    )
+    steady = rss[len(rss) // 2 :] or [0.0]
+    print()
+    print(f"fleet: {args.tenants} tenants x {args.objects} objects, one repository, schedule every {args.interval_minutes} min,"
+          f" {duration_min:g} min, one operator (--max-concurrent-syncs {args.max_concurrent_syncs}), {os.cpu_count()} cores shared")  # fmt: skip
+    print(
+        f"syncs finished:              {len(finished)} ({len(finished) / duration_min:.1f}/min); phases {dict(phases)}"
+    )
+    print(f"finished inside interval:    {inside / count:.0%}")
+    print(
+        f"operator RSS MiB:            peak {max(rss, default=0):.0f}, steady (median of 2nd half) {statistics.median(steady):.0f}"
+    )
+    print(f"operator CPU:                {cpu:.0%} of one core (mean)")
+    print(f"approval -> first write:     n={len(latencies)} p50 {percentile(latencies, 0.5):.2f}s p99 {percentile(latencies, 0.99):.2f}s"
+          f" (approved {len(approver.approved)})")  # fmt: skip
+    print(
+        f"Graph requests per sync:     {graph / count:.1f}; identity requests per sync {identity / count:.2f}"
+    )
+    print(f"Git: commits {commits} ({commits / count:.2f} per sync), push retries {retries}")
+    print(f"API-server writes per sync:  {sum(writes.values()) / count:.1f}  {dict(sorted(writes.items()))}")
+    print(f"API-server reads per sync:   {sum(reads.values()) / count:.1f}  {dict(sorted(reads.items()))}")
+    print(
+        f"failures: {sum(v for k, v in phases.items() if k != 'Succeeded')}; overlapping runs of one tenant: {overlaps}"
+    )
+    print(f"(wall-clock start {datetime.fromtimestamp(wall_start):%H:%M:%S}; operator log {operator_log})")
+
+
+if __name__ == "__main__":
+    main()

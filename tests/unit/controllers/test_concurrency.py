@@ -1,0 +1,82 @@
+"""The step slots: a cap on steps at once, decided runs served before background work."""
+
+from __future__ import annotations
+
+import asyncio
+
+from tenantsync.api import RunStep
+from tenantsync.controllers.concurrency import Priority, StepSlots, priority_of
+
+
+def test_runs_at_or_after_approval_go_first() -> None:
+    assert priority_of(RunStep.APPROVAL) == priority_of(RunStep.DEPLOY) == Priority.DECIDED
+    assert priority_of(None) == priority_of(RunStep.BACKUP) == Priority.BACKGROUND
+
+
+async def _order_served(limit: int, arrivals: list[tuple[str, Priority]]) -> tuple[list[str], int]:
+    slots = StepSlots(limit)
+    served: list[str] = []
+    most = 0
+    running = 0
+    gate = asyncio.Event()
+
+    async def step(name: str, priority: Priority) -> None:
+        nonlocal running, most
+        async with slots.slot(priority):
+            running += 1
+            most = max(most, running)
+            served.append(name)
+            await gate.wait()
+            running -= 1
+
+    tasks = []
+    for name, priority in arrivals:
+        tasks.append(asyncio.create_task(step(name, priority)))
+        await asyncio.sleep(0)
+    assert slots.queued == (max(0, len(arrivals) - limit) if limit else 0)
+    gate.set()
+    await asyncio.gather(*tasks)
+    return served, most
+
+
+def test_no_more_steps_than_the_limit_and_a_decision_overtakes_the_queue() -> None:
+    arrivals = [
+        ("scheduled-1", Priority.BACKGROUND),
+        ("scheduled-2", Priority.BACKGROUND),
+        ("scheduled-3", Priority.BACKGROUND),
+        ("approved", Priority.DECIDED),
+    ]
+    served, most = asyncio.run(_order_served(1, arrivals))
+    assert most == 1
+    assert served == ["scheduled-1", "approved", "scheduled-2", "scheduled-3"]
+
+
+def test_zero_means_no_limit() -> None:
+    served, most = asyncio.run(_order_served(0, [(f"run-{i}", Priority.BACKGROUND) for i in range(5)]))
+    assert most == 5
+    assert len(served) == 5
+
+
+def test_a_cancelled_waiter_gives_up_its_place() -> None:
+    async def scenario() -> list[str]:
+        slots = StepSlots(1)
+        served: list[str] = []
+        gate = asyncio.Event()
+
+        async def step(name: str) -> None:
+            async with slots.slot(Priority.BACKGROUND):
+                served.append(name)
+                await gate.wait()
+
+        first = asyncio.create_task(step("first"))
+        await asyncio.sleep(0)
+        cancelled = asyncio.create_task(step("cancelled"))
+        last = asyncio.create_task(step("last"))
+        await asyncio.sleep(0)
+        cancelled.cancel()
+        gate.set()
+        await asyncio.gather(first, last)
+        assert slots.queued == 0
+        return served
+
+    assert asyncio.run(scenario()) == ["first", "last"]
