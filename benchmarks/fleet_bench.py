@@ -193,7 +193,12 @@ def change_desired_state(repo: Path, names: list[str], work: Path) -> None:
         path.write_text(json.dumps(document, indent=2))
     git = ["git", "-C", str(clone), "-c", "user.name=A Person", "-c", "user.email=person@example.com"]
     subprocess.run([*git, "commit", "-qam", "Reviewed changes"], check=True)
-    subprocess.run([*git, "push", "-q", "origin", "HEAD"], check=True)
+    # The operator pushes backups to the same repository meanwhile: a person pulls and pushes again.
+    for _ in range(10):
+        if subprocess.run([*git, "push", "-q", "origin", "HEAD"], capture_output=True).returncode == 0:
+            return
+        subprocess.run([*git, "pull", "-q", "--rebase", "origin", "main"], check=True)
+    raise SystemExit("could not push the desired-state change: the repository kept moving")
 
 
 def main() -> None:
