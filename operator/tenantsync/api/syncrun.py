@@ -249,6 +249,8 @@ class SyncRunStatus(Model):
     """When the operator started the run."""
     completionTime: datetime | None = None
     """When the run finished; empty while it is under way."""
+    duration: str | None = None
+    """How long the run took from start to end (e.g. 3m12s, 2h5m); written when it finishes."""
     error: RunError | None = None
     """The error that stopped the run, with its code and troubleshooting page."""
     authentication: AuthenticationStatus | None = None

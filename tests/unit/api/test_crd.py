@@ -93,7 +93,7 @@ def _columns(crd: dict[str, Any], *, wide: bool) -> list[str]:
 def test_printer_columns_answer_the_first_questions() -> None:
     tenant, syncrun = all_crds()
     assert _columns(tenant, wide=False) == ["Status", "Last Run", "Last Sync", "Age"]
-    assert _columns(syncrun, wide=False) == ["Tenant", "Status", "Changes", "Completed", "Age"]
+    assert _columns(syncrun, wide=False) == ["Tenant", "Status", "Changes", "Duration", "Age"]
 
 
 def test_prose_is_only_in_the_wide_view() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from typing import ClassVar
 
 import pytest
@@ -24,7 +25,7 @@ from tenantsync.auth import CredentialsError, SignInError
 from tenantsync.graph import GraphError, GraphPermissionDenied, GraphThrottled, GraphUnavailable
 from tenantsync.repository import RepositoryError
 from tenantsync.sync import Finish, Pipeline, RunContext, Transition, Wait
-from tenantsync.sync.pipeline import TRANSIENT_ATTEMPTS
+from tenantsync.sync.pipeline import TRANSIENT_ATTEMPTS, human_duration
 from tests.unit.sync.fakes import context
 
 
@@ -138,6 +139,7 @@ async def test_a_new_run_starts_at_preflight_and_records_its_start() -> None:
     transition = await Pipeline({RunStep.PREFLIGHT: Succeeding()}, no_session).advance(ctx)
     assert isinstance(transition, Finish)
     assert ctx.status.startTime == ctx.now == ctx.status.completionTime
+    assert ctx.status.duration == "0s"
     complete = find_condition(ctx.status.conditions, ConditionType.COMPLETE)
     assert complete is not None
     assert complete.reason == "Succeeded"
@@ -198,3 +200,11 @@ async def test_a_step_that_succeeds_after_a_transient_failure_clears_the_retry()
     assert ctx.status.retry is not None
     await Pipeline({RunStep.BACKUP: Succeeding()}, no_session).advance(ctx)
     assert ctx.status.retry is None
+
+
+@pytest.mark.parametrize(
+    ("seconds", "shown"),
+    [(0, "0s"), (45, "45s"), (192, "3m12s"), (3600, "1h"), (7500, "2h5m"), (273600, "3d4h")],
+)
+def test_durations_read_as_kubectl_prints_ages(seconds: int, shown: str) -> None:
+    assert human_duration(timedelta(seconds=seconds)) == shown
