@@ -18,6 +18,7 @@ from tenantsync.api.conditions import (
     set_condition,
 )
 from tenantsync.api.crd import GROUP, VERSION, all_crds, crds_yaml
+from tenantsync.api.durations import human_duration
 from tenantsync.api.errors import CREDENTIAL_ERRORS, CodedError, ErrorCode, RunError, troubleshooting_url
 from tenantsync.api.phases import RunPhase, RunStep, TenantPhase
 from tenantsync.api.resources import ResourceType
@@ -98,6 +99,7 @@ __all__ = [
     "approver_handle",
     "crds_yaml",
     "find_condition",
+    "human_duration",
     "names_digest",
     "set_condition",
     "troubleshooting_url",

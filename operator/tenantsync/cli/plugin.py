@@ -26,6 +26,7 @@ from tenantsync.api import (
     ResourceType,
     RunPhase,
     approver_handle,
+    human_duration,
     names_digest,
 )
 from tenantsync.cli.plugin_cluster import Body, Cluster, connect
@@ -46,7 +47,6 @@ from tenantsync.cli.plugin_format import (
     error_text,
     event_time,
     has_error,
-    human_duration,
     human_phase,
     parse_resources,
     parse_time,

@@ -33,6 +33,7 @@ from tenantsync.api import (
     RunStep,
     SyncRunStatus,
     TenantSpec,
+    human_duration,
     set_condition,
     troubleshooting_url,
 )
@@ -292,7 +293,7 @@ def record_transition(
         status.step = RunStep.DONE
         status.startTime = status.startTime or now
         status.completionTime = now
-        status.duration = human_duration(now - status.startTime)
+        status.duration = human_duration((now - status.startTime).total_seconds())
         status.error = transition.error
         ended = (
             (ConditionType.COMPLETE, transition.phase.value)
@@ -302,17 +303,3 @@ def record_transition(
         status.conditions = set_condition(
             status.conditions, ended[0], "True", ended[1], transition.message, generation=generation, now=now
         )
-
-
-def human_duration(elapsed: timedelta) -> str:
-    """As kubectl prints ages: the two largest units (45s, 3m12s, 2h5m, 3d4h)."""
-    seconds = max(int(elapsed.total_seconds()), 0)
-    units = [("d", 86400), ("h", 3600), ("m", 60), ("s", 1)]
-    parts: list[str] = []
-    for name, size in units:
-        if seconds >= size or (name == "s" and not parts):
-            parts.append(f"{seconds // size}{name}")
-            seconds %= size
-        if len(parts) == 2:
-            break
-    return "".join(parts)

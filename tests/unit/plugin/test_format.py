@@ -7,14 +7,13 @@ from typing import Any
 
 import pytest
 
-from tenantsync.api import Mode, ResourceType, RunPhase, TenantPhase, names_digest
+from tenantsync.api import Mode, ResourceType, RunPhase, TenantPhase, human_duration, names_digest
 from tenantsync.catalog import ADMIN_API_SCOPE, required_permissions
 from tenantsync.cli.plugin_format import (
     PHASE_NAMES,
     age,
     error_code,
     error_text,
-    human_duration,
     human_phase,
     parse_resources,
     permission_report,

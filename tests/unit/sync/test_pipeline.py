@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import timedelta
 from typing import ClassVar
 
 import pytest
@@ -25,7 +24,7 @@ from tenantsync.auth import CredentialsError, SignInError
 from tenantsync.graph import GraphError, GraphPermissionDenied, GraphThrottled, GraphUnavailable
 from tenantsync.repository import RepositoryError
 from tenantsync.sync import Finish, Pipeline, RunContext, Transition, Wait
-from tenantsync.sync.pipeline import TRANSIENT_ATTEMPTS, human_duration
+from tenantsync.sync.pipeline import TRANSIENT_ATTEMPTS
 from tests.unit.sync.fakes import context
 
 
@@ -200,11 +199,3 @@ async def test_a_step_that_succeeds_after_a_transient_failure_clears_the_retry()
     assert ctx.status.retry is not None
     await Pipeline({RunStep.BACKUP: Succeeding()}, no_session).advance(ctx)
     assert ctx.status.retry is None
-
-
-@pytest.mark.parametrize(
-    ("seconds", "shown"),
-    [(0, "0s"), (45, "45s"), (192, "3m12s"), (3600, "1h"), (7500, "2h5m"), (273600, "3d4h")],
-)
-def test_durations_read_as_kubectl_prints_ages(seconds: int, shown: str) -> None:
-    assert human_duration(timedelta(seconds=seconds)) == shown
