@@ -185,7 +185,12 @@ class ServicePrincipal:
         )
 
     async def acquire(self, *, fresh: bool = False) -> AccessToken:
-        """An app-only token for Graph; `fresh` asks for a new one, to see newly consented roles."""
+        """An app-only token for Graph; `fresh` asks for a new one, to see newly consented roles.
+
+        Every Graph request asks: a token far from expiry is returned without waiting for the lock."""
+        token = self._token
+        if not fresh and token is not None and token.expires_at - datetime.now(UTC) > TOKEN_REUSE_MARGIN:
+            return token
         async with self._lock:
             if fresh:
                 self._token = None

@@ -118,42 +118,30 @@ def plan_changes(desired: Files, live: Files, *, where: str) -> list[PlanChange]
         type_, object_id = parse_file(file, where=where)
         if not catalog()[type_].writable:
             continue
-        if file not in live:
-            doc = document(desired[file], file, where=where)
-            changes.append(
-                PlanChange(
-                    action=ChangeAction.CREATE,
-                    type=type_,
-                    id=object_id,
-                    displayName=_name(doc),
-                    values=field_changes(doc, None),
-                )
+        if desired.get(file) == live.get(file):
+            continue  # byte-identical: the common case, never parsed
+        new = document(desired[file], file, where=where) if file in desired else None
+        old = document(live[file], file, where=where) if file in live else None
+        action = (
+            ChangeAction.CREATE
+            if old is None
+            else ChangeAction.DELETE
+            if new is None
+            else ChangeAction.UPDATE
+        )
+        values = field_changes(new, old)
+        if action == ChangeAction.UPDATE and not values:
+            continue  # the same document, written differently
+        changes.append(
+            PlanChange(
+                action=action,
+                type=type_,
+                id=object_id,
+                displayName=_name(new if new is not None else old or {}),
+                changedFields=[v.path for v in values] if action == ChangeAction.UPDATE else [],
+                values=values,
             )
-        elif file not in desired:
-            doc = document(live[file], file, where=where)
-            changes.append(
-                PlanChange(
-                    action=ChangeAction.DELETE,
-                    type=type_,
-                    id=object_id,
-                    displayName=_name(doc),
-                    values=field_changes(None, doc),
-                )
-            )
-        elif desired[file] != live[file]:
-            new, old = document(desired[file], file, where=where), document(live[file], file, where=where)
-            values = field_changes(new, old)
-            if values:
-                changes.append(
-                    PlanChange(
-                        action=ChangeAction.UPDATE,
-                        type=type_,
-                        id=object_id,
-                        displayName=_name(new),
-                        changedFields=[v.path for v in values],
-                        values=values,
-                    )
-                )
+        )
     return changes
 
 

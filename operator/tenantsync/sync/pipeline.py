@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
+from pydantic import ValidationError
+
 from tenantsync.api import (
     CREDENTIAL_ERRORS,
     GROUP,
@@ -173,6 +175,17 @@ class Step(Protocol[SessionT_contra]):
     async def __call__(self, ctx: RunContext, session: SessionT_contra) -> Transition: ...
 
 
+def describe(error: Exception) -> str:
+    """An unexpected error in words that never quote input: pydantic's own text includes the values."""
+    if isinstance(error, ValidationError):
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in e['loc'])}: {e['msg']}"
+            for e in error.errors(include_input=False)
+        )
+        return f"{type(error).__name__}: {problems}"[:300]
+    return f"{type(error).__name__}: {error}"[:300]
+
+
 def graph_failure(ctx: RunContext, error: GraphError, doing: str) -> Finish:
     """A Graph error stops the run with what happened; a 403 names the permission to consent."""
     if isinstance(error, GraphPermissionDenied):
@@ -214,10 +227,19 @@ class Pipeline(Generic[SessionT]):
         except GraphError as error:
             transition = self._failed(ctx, step, graph_failure(ctx, error, step.activity))
         except DATA_ERRORS as error:
-            log.exception("SyncRun %s/%s failed in step %s", ctx.namespace, ctx.run_name, status.step)
+            described = describe(error)
+            # A validation error's own text and traceback quote the input, which may be a Secret's value.
+            log.error(
+                "SyncRun %s/%s failed in step %s: %s",
+                ctx.namespace,
+                ctx.run_name,
+                status.step,
+                described,
+                exc_info=not isinstance(error, ValidationError),
+            )
             message = (
-                f"tenantsync could not complete step {status.step} ({step.activity}):"
-                f" {type(error).__name__}: {str(error)[:300]}. The operator's log has the details."
+                f"tenantsync could not complete step {status.step} ({step.activity}): {described}."
+                " The operator's log has the details."
             )
             transition = self._failed(ctx, step, ctx.fail(ErrorCode.UNEXPECTED_ERROR, message))
         transition = self._with_user_outcome(ctx, transition)

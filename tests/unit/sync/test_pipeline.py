@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from typing import ClassVar
 
 import pytest
+from pydantic import BaseModel, ValidationError
 
 from tenantsync.api import (
     AuthenticationStatus,
@@ -199,3 +200,22 @@ async def test_a_step_that_succeeds_after_a_transient_failure_clears_the_retry()
     assert ctx.status.retry is not None
     await Pipeline({RunStep.BACKUP: Succeeding()}, no_session).advance(ctx)
     assert ctx.status.retry is None
+
+
+async def test_an_unexpected_validation_error_never_quotes_the_input_it_refused(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    class Credentials(BaseModel):
+        port: int
+
+    try:
+        Credentials.model_validate({"port": "hunter2-secret-value"})
+    except ValidationError as refused:
+        error = refused
+    pipeline, ctx = at_backup(error)
+    await pipeline.advance(ctx)
+    assert ctx.status.error is not None
+    assert ctx.status.error.code == ErrorCode.UNEXPECTED_ERROR
+    assert "port: Input should be a valid integer" in (ctx.status.message or "")
+    assert "hunter2" not in ctx.status.model_dump_json()
+    assert "hunter2" not in caplog.text
