@@ -15,6 +15,8 @@ FURTHER_APPROVAL_PREFIX = "approval.tenantsync.io/"
 that require more than one (`spec.requiredApprovals`); one key per approver, so none overwrites another."""
 SYNC_REQUESTED_AT = "tenantsync.io/sync-requested-at"
 """On a Tenant: any new value starts a sync now."""
+ROLLOUT = "tenantsync.io/rollout"
+"""On a Baseline whose rollout halted: `resume` releases the next wave again."""
 
 
 class Decision(StrEnum):

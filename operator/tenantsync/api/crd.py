@@ -10,6 +10,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel
 
+from tenantsync.api.baseline import BaselineSpec, BaselineStatus
 from tenantsync.api.syncrun import SyncRunSpec, SyncRunStatus
 from tenantsync.api.tenant import TENANT_NAME_RULE, TenantSpec, TenantStatus
 
@@ -166,8 +167,30 @@ def syncrun_crd() -> Schema:
     )
 
 
+def baseline_crd() -> Schema:
+    """Default columns: where the rollout stands and how many adopting Tenants conform, drift or are excepted."""
+    return _crd(
+        "Baseline",
+        "baselines",
+        ["bl"],
+        "A reviewed configuration that many Tenants adopt, rolled out to them in waves after one approval.",
+        BaselineSpec,
+        BaselineStatus,
+        [
+            _column("Rollout", ".status.rollout.phase"),
+            _column("Conforming", ".status.conforming", "integer"),
+            _column("Drifted", ".status.drifted", "integer"),
+            _column("Excepted", ".status.excepted", "integer"),
+            _column("Age", ".metadata.creationTimestamp", "date"),
+            _column("Revision", ".status.revision", priority=1),
+            _column("Wave", ".status.rollout.wave", "integer", priority=1),
+            _column("Message", ".status.message", priority=1),
+        ],
+    )
+
+
 def all_crds() -> list[Schema]:
-    return [tenant_crd(), syncrun_crd()]
+    return [tenant_crd(), syncrun_crd(), baseline_crd()]
 
 
 class _Dumper(yaml.SafeDumper):

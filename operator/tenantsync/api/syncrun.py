@@ -160,6 +160,21 @@ class PlanChange(Model):
     values: list[FieldChange] = Field(default_factory=list)
     """Old and new value of each changed field (each field of the object for a create or delete);
     secrets are shown as "(withheld)" and never compared in clear."""
+    baseline: str | None = None
+    """The Baseline the desired object comes from; absent for the Tenant's own objects."""
+
+
+class PlannedBaseline(Model):
+    """A Baseline the plan composed into the desired state, at the revision released to the Tenant."""
+
+    name: str
+    """Name of the Baseline."""
+    revision: str | None = None
+    """Commit of the baseline composed; absent while no revision has been released to the Tenant."""
+    overridden: list[str] = Field(default_factory=list)
+    """The baseline's objects (`<type>/<key>`) this Tenant overrides with a merge patch."""
+    excluded: list[str] = Field(default_factory=list)
+    """The baseline's objects this Tenant excludes."""
 
 
 class PlanStatus(Model):
@@ -177,6 +192,8 @@ class PlanStatus(Model):
     """The whole plan, committed to `commit` of branch `tenantsync/plans` in the repository."""
     commit: str | None = None
     """The commit holding the whole plan (reviewable like a pull request)."""
+    baselines: list[PlannedBaseline] = Field(default_factory=list)
+    """The Baselines composed into the desired state, with their revisions and this Tenant's exceptions."""
 
 
 class ApprovalStatus(Model):

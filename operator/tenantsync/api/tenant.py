@@ -189,6 +189,24 @@ CRON_PATTERN = (
 CRON_RULE = f"self == '' || self.matches(r'{CRON_PATTERN}')"
 
 
+class BaselineReference(Model):
+    """A Baseline this Tenant adopts; later entries win where two baselines define the same object."""
+
+    name: str = Field(min_length=1, max_length=253)
+    """Name of the Baseline, in the Tenant's namespace."""
+    overridesPath: str | None = Field(
+        default=None,
+        max_length=1024,
+        json_schema_extra=_rule(
+            RELATIVE_PATH_RULE,
+            "overridesPath must be relative to the repository root, without '..' segments",
+        ),
+    )
+    """Folder in the Tenant's repository with its overrides of this baseline (`<type>/<key>.json`, a JSON
+    merge patch, or `null` to exclude the object) and the ids the baseline's objects have in this
+    tenant (`ids.json`, written by the operator); default `<Tenant folder>/baselines/<name>`."""
+
+
 class TenantSpec(Model):
     """Which tenant to sync, how to sign in to it, where its configuration lives in Git, and when."""
 
@@ -217,6 +235,12 @@ class TenantSpec(Model):
     """Configuration types to sync (default: every supported type)."""
     repository: Repository
     """Where desired state and backup history live."""
+    baselines: list[BaselineReference] = Field(
+        default_factory=list,
+        max_length=20,
+        json_schema_extra={"x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["name"]},
+    )
+    """Baselines whose objects join this Tenant's desired state, in order of precedence (last wins)."""
     schedule: str = Field(
         default="",
         max_length=128,

@@ -79,7 +79,7 @@ def test_defaults_render_the_operator_and_nothing_optional(helm: Path) -> None:
 def test_crds_are_rendered_only_from_the_crds_folder(helm: Path) -> None:
     docs = render(helm, include_crds=True)
     crds = [d["metadata"]["name"] for d in docs if d["kind"] == "CustomResourceDefinition"]
-    assert sorted(crds) == ["syncruns.tenantsync.io", "tenants.tenantsync.io"]
+    assert sorted(crds) == ["baselines.tenantsync.io", "syncruns.tenantsync.io", "tenants.tenantsync.io"]
 
 
 def test_deployment_runs_one_hardened_replica(helm: Path) -> None:
