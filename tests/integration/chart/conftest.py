@@ -80,4 +80,5 @@ def tenantsync_crds(kubectl: Kubectl) -> None:
         "--timeout=60s",
         "crd/tenants.tenantsync.io",
         "crd/syncruns.tenantsync.io",
+        "crd/baselines.tenantsync.io",
     )

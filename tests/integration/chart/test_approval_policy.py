@@ -40,7 +40,10 @@ def policy_namespace(
             "approvalPolicy.namespaceSelector.matchLabels.kubernetes\\.io/metadata\\.name": namespace,
         },
         # What the local control plane serves (Kubernetes 1.35, --runtime-config of hack/local-cluster).
-        api_versions=["admissionregistration.k8s.io/v1beta1/MutatingAdmissionPolicy"],
+        api_versions=[
+            "admissionregistration.k8s.io/v1/ValidatingAdmissionPolicy",
+            "admissionregistration.k8s.io/v1beta1/MutatingAdmissionPolicy",
+        ],
     )
     wanted = {
         "ValidatingAdmissionPolicy",
@@ -51,7 +54,8 @@ def policy_namespace(
     cluster_docs = [
         d
         for d in docs
-        if d["kind"] in wanted or (d["kind"] == "ClusterRole" and d["metadata"]["name"].endswith("-approver"))
+        if (d["kind"] in wanted and d["metadata"]["name"].endswith(("-approval", "-approver")))
+        or (d["kind"] == "ClusterRole" and d["metadata"]["name"].endswith("-approver"))
     ]
     assert len(cluster_docs) == 5
     approver_role = f"{release}-tenantsync-approver"

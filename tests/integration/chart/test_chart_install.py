@@ -77,6 +77,7 @@ def test_rendered_chart_is_accepted_by_the_api_server(
         [
             ("CustomResourceDefinition", "", "tenants.tenantsync.io"),
             ("CustomResourceDefinition", "", "syncruns.tenantsync.io"),
+            ("CustomResourceDefinition", "", "baselines.tenantsync.io"),
             ("ServiceAccount", namespace, "ts-dry-tenantsync"),
             ("ClusterRole", "", "ts-dry-tenantsync"),
             ("ClusterRole", "", "ts-dry-tenantsync-view"),
@@ -129,7 +130,7 @@ def test_rendered_chart_with_every_native_toggle_is_accepted(
     assert ("ValidatingAdmissionPolicy", "", "ts-all-tenantsync-operator-secrets") in applied
     assert ("ValidatingAdmissionPolicy", "", "ts-all-tenantsync-further-approvals") in applied
     assert ("ConfigMap", namespace, "ts-all-tenantsync-argocd-health") in applied
-    assert len(applied) == len(docs) == 24, applied
+    assert len(applied) == len(docs) == 25, applied
 
 
 def test_api_server_refuses_a_broken_deployment(

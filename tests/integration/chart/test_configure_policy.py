@@ -56,6 +56,7 @@ def _render(helm: Path, release: str, namespace: str) -> list[dict[str, Any]]:
             "configurePolicy.gitOpsServiceAccounts[0].namespace": namespace,
             "configurePolicy.namespaceSelector.matchLabels.kubernetes\\.io/metadata\\.name": namespace,
             "rbac.restrictSecretWrites": "false",
+            "approvalPolicy.enabled": "false",
         },
         api_versions=[VAP_API],
     )

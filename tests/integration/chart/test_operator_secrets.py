@@ -68,7 +68,9 @@ def operator_identity(
         d
         for d in render(helm, release=release, namespace=operator_namespace, api_versions=[VAP_API])
         if d["kind"] in wanted | {"ValidatingAdmissionPolicyBinding"}
-        and not d["metadata"]["name"].endswith(("-configure", "-view", "-edit", "-approver", "-configurer"))
+        and not d["metadata"]["name"].endswith(
+            ("-configure", "-view", "-edit", "-approver", "-configurer", "-approval", "-further-approvals")
+        )
     ]
     assert sorted(d["metadata"]["name"] for d in docs if d["kind"] == "ValidatingAdmissionPolicy") == [
         f"{release}-tenantsync-operator-secrets"

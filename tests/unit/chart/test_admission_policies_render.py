@@ -69,9 +69,9 @@ def test_the_secret_policy_applies_to_the_operator_alone(helm: Path) -> None:
 
 
 def test_further_approvals_are_guarded_with_the_approval_policy(helm: Path) -> None:
-    on = render(helm, release="r", api_versions=[VAP_API], values={"approvalPolicy.enabled": "true"})
+    on = render(helm, release="r", api_versions=[VAP_API])
     policy = only(on, "ValidatingAdmissionPolicy", "r-tenantsync-further-approvals")
     assert policy["spec"]["matchConstraints"]["resourceRules"][0]["resources"] == ["syncruns"]
     assert len(policy["spec"]["validations"]) == 3
-    off = render(helm, release="r", api_versions=[VAP_API])
+    off = render(helm, release="r", api_versions=[VAP_API], values={"approvalPolicy.enabled": "false"})
     assert "r-tenantsync-further-approvals" not in [d["metadata"]["name"] for d in off]

@@ -14,6 +14,7 @@ SERVICE_MONITOR_API = "monitoring.coreos.com/v1/ServiceMonitor"
 PROMETHEUS_RULE_API = "monitoring.coreos.com/v1/PrometheusRule"
 MAP_V1_API = "admissionregistration.k8s.io/v1/MutatingAdmissionPolicy"
 MAP_V1BETA1_API = "admissionregistration.k8s.io/v1beta1/MutatingAdmissionPolicy"
+VAP_API = "admissionregistration.k8s.io/v1/ValidatingAdmissionPolicy"
 EVERY_FEATURE = {
     "metrics.serviceMonitor.enabled": "true",
     "metrics.prometheusRule.enabled": "true",
@@ -225,20 +226,21 @@ def test_prometheus_rule_is_off_by_default_and_comes_from_the_rules_file(helm: P
         assert "files/prometheus/tenantsync.rules.yaml" in result.stderr
 
 
-def test_approval_policy_is_off_by_default_and_checks_the_approve_verb(helm: Path) -> None:
+def test_approval_policy_is_on_where_served_and_checks_the_approve_verb(helm: Path) -> None:
+    """On by default; left out where the cluster does not serve the API, or when turned off."""
     assert "ValidatingAdmissionPolicy" not in kinds(render(helm))
+    turned_off = render(helm, release="r", api_versions=[VAP_API], values={"approvalPolicy.enabled": "false"})
+    assert "r-tenantsync-approval" not in [d["metadata"]["name"] for d in turned_off]
     docs = render(
         helm,
         release="r",
-        values={
-            "approvalPolicy.enabled": "true",
-            "approvalPolicy.namespaceSelector.matchLabels.tenants": "yes",
-        },
+        api_versions=[VAP_API],
+        values={"approvalPolicy.namespaceSelector.matchLabels.tenants": "yes"},
     )
-    policy = only(docs, "ValidatingAdmissionPolicy")
+    policy = only(docs, "ValidatingAdmissionPolicy", "r-tenantsync-approval")
     assert policy["spec"]["matchConstraints"]["resourceRules"][0]["resources"] == ["syncruns"]
     assert ".check('approve').allowed()" in policy["spec"]["validations"][0]["expression"]
-    binding = only(docs, "ValidatingAdmissionPolicyBinding")
+    binding = only(docs, "ValidatingAdmissionPolicyBinding", "r-tenantsync-approval")
     assert binding["spec"]["policyName"] == "r-tenantsync-approval"
     assert binding["spec"]["validationActions"] == ["Deny"]
     assert binding["spec"]["matchResources"]["namespaceSelector"] == {"matchLabels": {"tenants": "yes"}}
@@ -269,13 +271,14 @@ def test_prometheus_operator_resources_are_left_out_when_the_cluster_does_not_se
 def test_approver_recording_uses_the_newest_served_mutating_admission_policy_api(
     helm: Path, served: list[str], expected: str | None
 ) -> None:
-    values = {"approvalPolicy.enabled": "true", "approvalPolicy.recordApprover": "true"}
-    docs = render(helm, release="r", values=values, api_versions=served)
+    docs = render(helm, release="r", api_versions=[VAP_API, *served])
     mutating = [d for d in docs if d["kind"].startswith("MutatingAdmissionPolicy")]
     assert [d["apiVersion"] for d in mutating] == ([expected] * 2 if expected else [])
     if expected:
         assert only(docs, "MutatingAdmissionPolicyBinding")["spec"]["policyName"] == "r-tenantsync-approver"
-    assert only(docs, "ValidatingAdmissionPolicy")["apiVersion"] == "admissionregistration.k8s.io/v1"
+    assert only(docs, "ValidatingAdmissionPolicy", "r-tenantsync-approval")["apiVersion"] == (
+        "admissionregistration.k8s.io/v1"
+    )
 
 
 @pytest.mark.parametrize("kube_version", ["1.30.0", "1.34.0", "1.37.0"])
@@ -296,7 +299,9 @@ def test_helm_lint_strict_passes_with_every_feature_on(helm: Path, kube_version:
 
 def test_every_feature_renders_when_every_api_is_served(helm: Path) -> None:
     docs = render(
-        helm, values=EVERY_FEATURE, api_versions=[SERVICE_MONITOR_API, PROMETHEUS_RULE_API, MAP_V1_API]
+        helm,
+        values=EVERY_FEATURE,
+        api_versions=[SERVICE_MONITOR_API, PROMETHEUS_RULE_API, MAP_V1_API, VAP_API],
     )
     for kind in ("ServiceMonitor", "PrometheusRule", "MutatingAdmissionPolicy", "ValidatingAdmissionPolicy"):
         assert kind in kinds(docs)
