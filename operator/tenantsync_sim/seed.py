@@ -439,7 +439,55 @@ _DEVICE_CONFIGURATION_SHAPES: list[tuple[str, str, JsonObject]] = [
             "applicationGuardEnabled": False,
         },
     ),
+    (
+        "#microsoft.graph.windows10CustomConfiguration",
+        "Windows - Custom OMA-URI",
+        {
+            "omaSettings": [
+                {
+                    "@odata.type": "#microsoft.graph.omaSettingString",
+                    "displayName": "Kiosk unlock code",
+                    "description": "Encrypted by Intune; never returned in clear",
+                    "omaUri": "./Vendor/MSFT/Policy/Config/Contoso/KioskUnlockCode",
+                    "isEncrypted": True,
+                    "value": "contoso-kiosk-2025",
+                },
+                {
+                    "@odata.type": "#microsoft.graph.omaSettingInteger",
+                    "displayName": "Screen timeout",
+                    "description": None,
+                    "omaUri": "./Device/Vendor/MSFT/Policy/Config/DeviceLock/MaxInactivityTimeDeviceLock",
+                    "isEncrypted": False,
+                    "secretReferenceValueId": None,
+                    "isReadOnly": False,
+                    "value": 15,
+                },
+            ],
+        },
+    ),
+    (
+        "#microsoft.graph.windowsWifiConfiguration",
+        "Windows - Wi-Fi",
+        {
+            "networkName": "Contoso-Staff",
+            "ssid": "Contoso-Staff",
+            "connectAutomatically": True,
+            "connectWhenNetworkNameIsHidden": False,
+            "wifiSecurityType": "wpa2Personal",
+            "preSharedKey": "correct horse battery staple",
+            "proxySetting": "none",
+        },
+    ),
 ]
+
+
+def _with_secret_references(settings: JsonObject, index: int) -> JsonObject:
+    """A copy of the settings whose encrypted OMA values each have a reference of their own."""
+    copied = deepcopy(settings)
+    for setting in copied.get("omaSettings") or []:
+        if setting.get("isEncrypted"):
+            setting["secretReferenceValueId"] = _sid("omaSecret", index)
+    return copied
 
 
 def _device_configurations() -> list[JsonObject]:
@@ -458,7 +506,7 @@ def _device_configurations() -> list[JsonObject]:
                 "description": f"{name} baseline, ring {i // len(_DEVICE_CONFIGURATION_SHAPES) + 1}",
                 "displayName": f"{name} {i + 1:03d}",
                 "version": 1 + i % 4,
-                **settings,
+                **_with_secret_references(settings, i),
                 "assignments": [
                     _assignment("#microsoft.graph.deviceConfigurationAssignment", policy_id, i + k)
                     for k in range(i % 3)
@@ -543,10 +591,12 @@ def _compliance_policies() -> list[JsonObject]:
                 **settings,
                 "scheduledActionsForRule": [
                     {
+                        "@odata.type": "#microsoft.graph.deviceComplianceScheduledActionForRule",
                         "id": stable_id("demo", "rule", policy_id),
                         "ruleName": "PasswordRequired",
                         "scheduledActionConfigurations": [
                             {
+                                "@odata.type": "#microsoft.graph.deviceComplianceActionItem",
                                 "id": stable_id("demo", "action", policy_id),
                                 "gracePeriodHours": 24 * (i % 3),
                                 "actionType": "block",

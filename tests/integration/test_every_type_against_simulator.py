@@ -20,8 +20,9 @@ from tenantsync.sync.diff import object_files, plan_changes, plan_digest
 from tenantsync.sync.layout import COMPANION
 from tenantsync.sync.snapshot import take_snapshot
 from tenantsync.sync.steps.deploy import Deploy
+from tenantsync_sim.client import SimulatorClient
 from tests.integration.sim.simtest_support import SimEndpoint, running_simulator
-from tests.integration.test_snapshot_against_simulator import _client, _service_principal_token
+from tests.integration.test_snapshot_against_simulator import TENANT_ID, _client, _service_principal_token
 from tests.unit.sync.fakes import FakeSession, MemoryFolders, context, spec
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
@@ -89,31 +90,7 @@ def _edit_first(value: Any, kind: type, edit: Any) -> bool:
     return False
 
 
-@pytest.mark.parametrize(
-    "kind",
-    [
-        pytest.param(
-            kind,
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="the simulator's targetApps demands appGroupType, which Windows app protection's"
-                " action does not have (msgraph-beta-sdk: apps only)",
-            ),
-        )
-        if kind == ResourceType.WINDOWS_MANAGED_APP_PROTECTIONS
-        else pytest.param(
-            kind,
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="the simulator serves the demo seed's compliance rules without the @odata.type it"
-                " gives the rules of a policy created through Graph, so a copy never matches",
-            ),
-        )
-        if kind == ResourceType.DEVICE_COMPLIANCE_POLICIES
-        else kind
-        for kind in DEPLOYABLE
-    ],
-)
+@pytest.mark.parametrize("kind", DEPLOYABLE)
 async def test_a_change_and_a_new_object_deploy_and_verify(graph: GraphClient, kind: ResourceType) -> None:
     entry = catalog()[kind]
     live = await _files(graph, entry)
@@ -195,3 +172,55 @@ async def test_a_script_is_kept_as_a_readable_file_and_an_edit_to_it_is_deployed
     after = await _files(graph, entry)
     assert after[detection] == edited
     assert {path for path in after if path != detection and after[path] != live[path]} == set()
+
+
+def _first_of_type(files: dict[str, bytes], odata_type: str) -> tuple[str, dict[str, Any]]:
+    return next(
+        (path, doc)
+        for path, doc in ((p, json.loads(c)) for p, c in sorted(files.items()))
+        if doc.get("@odata.type") == odata_type
+    )
+
+
+async def test_secrets_the_service_withholds_stay_withheld_through_backup_plan_and_deploy(
+    graph: GraphClient, endpoint: SimEndpoint
+) -> None:
+    kind = ResourceType.DEVICE_CONFIGURATIONS
+    entry = catalog()[kind]
+    live = await _files(graph, entry)
+    assert live == await _files(graph, entry)  # byte-identical: no changing reference, no mask
+    assert not [path for path, content in live.items() if b"contoso-kiosk-2025" in content]
+    assert not [path for path, content in live.items() if b"correct horse" in content]
+    custom_file, custom = _first_of_type(live, "#microsoft.graph.windows10CustomConfiguration")
+    wifi_file, wifi = _first_of_type(live, "#microsoft.graph.windowsWifiConfiguration")
+    encrypted = next(s for s in custom["omaSettings"] if s["isEncrypted"])
+    assert encrypted["value"] == {"@tenantsync.withheld": True}
+    assert "secretReferenceValueId" not in encrypted
+    assert wifi["preSharedKey"] == {"@tenantsync.withheld": True}
+
+    desired = {
+        **live,
+        custom_file: serialise(_renamed(custom)),
+        wifi_file: serialise(_renamed(wifi)),
+    }
+    folders = MemoryFolders()
+    folders.put("main", PATH, dict(desired))
+    folders.put("tenantsync/backup", PATH, dict(live))
+    changes = plan_changes(desired, live, where="test")
+    assert sorted(c.changedFields[0] for c in changes) == ["displayName", "displayName"]
+    assert all(len(c.changedFields) == 1 for c in changes)
+    status = SyncRunStatus.model_validate(
+        {"plan": {"digest": plan_digest(changes, desired), "changeCount": 2, "changes": changes}}
+    )
+    ctx = context(spec(resources=[kind]), status=status)
+    await Deploy()(ctx, SimulatorSession(graph, folders, kind))
+
+    assert ctx.status.deploy is not None
+    assert [r.result for r in ctx.status.deploy.results] == [ChangeOutcome.APPLIED] * 2
+    after = await _files(graph, entry)
+    assert after[custom_file] == desired[custom_file] and after[wifi_file] == desired[wifi_file]
+    with SimulatorClient(endpoint.url, endpoint.ca) as control:  # the tenant still holds the secrets
+        stored_custom = control.object(TENANT_ID, "deviceConfigurations", custom["id"])
+        stored_wifi = control.object(TENANT_ID, "deviceConfigurations", wifi["id"])
+    assert next(s for s in stored_custom["omaSettings"] if s["isEncrypted"])["value"] == "contoso-kiosk-2025"
+    assert stored_wifi["preSharedKey"] == "correct horse battery staple"

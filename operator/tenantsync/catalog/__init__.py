@@ -18,12 +18,14 @@ from tenantsync.catalog._types import (
     permission_needs,
     required_permissions,
 )
+from tenantsync.catalog._withheld import WITHHELD_KEY, is_withheld, secrets_in_clear, without_withheld
 
 __all__ = [
     "ADMIN_API_RESOURCE",
     "ADMIN_API_SCOPE",
     "ADMIN_API_URL",
     "GROUPS",
+    "WITHHELD_KEY",
     "ApiVersion",
     "ConfigurationType",
     "DirectoryKind",
@@ -33,8 +35,11 @@ __all__ = [
     "catalog",
     "deploy_order",
     "field_values",
+    "is_withheld",
     "normalise",
     "permission_needs",
     "required_permissions",
+    "secrets_in_clear",
     "serialise",
+    "without_withheld",
 ]

@@ -8,6 +8,7 @@ from typing import Any
 
 from tenantsync.api import ResourceType
 from tenantsync.catalog._types import ConfigurationType, catalog
+from tenantsync.catalog._withheld import withhold
 
 _KEPT_ANNOTATION = "@odata.type"
 
@@ -33,7 +34,7 @@ def _clean(
     if isinstance(value, Mapping):
         return {
             k: _clean(v, unordered, drop, k, bound)
-            for k, v in sorted(value.items())
+            for k, v in sorted(withhold(value).items())
             if k not in drop and not _is_volatile_annotation(k)
         }
     if isinstance(value, list):
@@ -47,11 +48,12 @@ def normalise(kind: ConfigurationType | ResourceType, obj: Mapping[str, Any]) ->
 
     A collection object keeps its ``id``: the plan matches desired and live objects by it. An expanded
     single-valued navigation (``bound``: a role assignment's ``roleDefinition``) keeps only its id.
+    Secrets the service withholds are recorded as withheld (see ``_withheld``).
     """
     entry = catalog()[kind] if isinstance(kind, ResourceType) else kind
     top_drop = entry.read_only_fields - {entry.identity_field or ""}
     out: dict[str, Any] = {}
-    for key, value in sorted(obj.items()):
+    for key, value in sorted(withhold(obj).items()):
         if key in top_drop or _is_volatile_annotation(key):
             continue
         sub = next((s for s in entry.sub_resources if s.name == key), None)

@@ -502,6 +502,7 @@ def _build() -> dict[ResourceType, ConfigurationType]:
             ResourceType.DEVICE_CONFIGURATIONS,
             "deviceManagement/deviceConfigurations",
             noun="device configuration",
+            api_version="beta",  # v1.0 has no Wi-Fi/VPN profiles and no encrypted OMA-URI flags
             read_permissions=(_INTUNE_READ,),
             write_permissions=(_INTUNE_WRITE,),
             read_only_fields=_INTUNE_READ_ONLY,

@@ -1,10 +1,11 @@
-"""Changes that could never converge: a desired object without a field Graph always returns would
-differ from the tenant after every deploy and be applied again at every sync. The plan refuses them."""
+"""Changes that could never converge: a desired object without a field Graph always returns, or with a
+value where Graph withholds one (a secret), would differ from the tenant after every deploy and be
+applied again at every sync. The plan refuses them."""
 
 from __future__ import annotations
 
 from tenantsync.api import ChangeAction, PlanChange
-from tenantsync.catalog import catalog, field_values
+from tenantsync.catalog import catalog, field_values, secrets_in_clear
 from tenantsync.sync.diff import Files, document
 from tenantsync.sync.layout import object_file
 
@@ -21,4 +22,18 @@ def never_converging(desired: Files, changes: list[PlanChange], *, where: str) -
             values = field_values(doc, path)
             if any(value is None for value in values):
                 problems.append(f"{file} lacks {path}")
+    return problems
+
+
+def secrets_set_in_git(desired: Files, changes: list[PlanChange], *, where: str) -> list[str]:
+    """One sentence per field that holds a value where the service withholds it: the file and the
+    field, never the value (it is a secret, or a null that would blank one)."""
+    problems = []
+    for change in changes:
+        if change.action == ChangeAction.DELETE:
+            continue
+        file = object_file(change.type, change.id)
+        problems += [
+            f"{file} at {path}" for path in secrets_in_clear(document(desired[file], file, where=where))
+        ]
     return problems

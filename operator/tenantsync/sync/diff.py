@@ -8,7 +8,7 @@ import re
 from typing import Any
 
 from tenantsync.api import ChangeAction, CodedError, ErrorCode, FieldChange, PlanChange, ResourceType
-from tenantsync.catalog import catalog
+from tenantsync.catalog import catalog, is_withheld
 from tenantsync.sync.layout import file_type, is_object_file, join_companions, object_file, parse_file
 
 Files = dict[str, bytes]
@@ -57,7 +57,7 @@ def shown(path: str, value: Any) -> str | None:
     """A value as the approver reads it: compact JSON, shortened when long, secrets withheld."""
     if value is MISSING:
         return None
-    if SECRET_FIELD.search(path.rsplit(".", 1)[-1]):
+    if is_withheld(value) or SECRET_FIELD.search(path.rsplit(".", 1)[-1]):
         return "(withheld)"
     text = json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     if len(text) > SHOWN_LENGTH:

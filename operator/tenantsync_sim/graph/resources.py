@@ -128,13 +128,14 @@ class Action:
 class ResourceType:
     """One configuration type as Graph serves it.
 
-    ``key`` names it in the control API and the seeds; ``entity`` is its model's ``@odata.type``
-    (abstract ones need a derived type on create). ``read_only`` properties are ignored in writes,
-    ``required`` ones refused when missing on create. ``key_field``/``client_key``/``upsert`` describe
-    keys the client chooses (partners by ``tenantId``, ``c1``...). ``list_omits`` are returned as null
-    in lists (script bodies), ``version_fields`` exist in only one Graph version, ``counted`` and
-    ``flags_assigned`` are computed from contained collections, ``put_replaces`` and ``singleton_put``
-    say where PUT replaces the whole object.
+        ``key`` names it in the control API and the seeds; ``entity`` is its model's ``@odata.type``
+        (abstract ones need a derived type on create). ``read_only`` properties are ignored in writes,
+        ``required`` ones refused when missing on create. ``key_field``/``client_key``/``upsert`` describe
+        keys the client chooses (partners by ``tenantId``, ``c1``...). ``list_omits`` are returned as null
+        in lists (script bodies), ``version_fields`` exist in only one Graph version (``beta_only_entities``
+    whole derived types), ``counted`` and
+        ``flags_assigned`` are computed from contained collections, ``put_replaces`` and ``singleton_put``
+        say where PUT replaces the whole object.
     """
 
     key: str
@@ -167,6 +168,11 @@ class ResourceType:
     counted: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
     flags_assigned: bool = False
     version_fields: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
+    beta_only_entities: frozenset[str] = frozenset()
+    """Derived types v1.0 has no model for (Windows Wi-Fi profiles): served in beta only."""
+
+    def serves(self, item: JsonObject, version: str) -> bool:
+        return version == "beta" or item.get("@odata.type") not in self.beta_only_entities
 
     @property
     def nav_names(self) -> frozenset[str]:
@@ -258,6 +264,8 @@ _SCRIPT_NAVIGATION = (
     Navigation("groupAssignments", "#microsoft.graph.deviceManagementScriptGroupAssignment"),
 )
 _TARGET_APPS = Action(replaces=MappingProxyType({"apps": "apps"}), sets=("appGroupType",))
+_TARGET_APPS_ONLY = Action(replaces=MappingProxyType({"apps": "apps"}))
+"""Windows app protection's ``targetApps`` takes the apps alone: the type has no ``appGroupType``."""
 _MANAGED_APPS = Navigation("apps", "#microsoft.graph.managedMobileApp")
 _SETTINGS = Navigation(
     "settings", "#microsoft.graph.deviceManagementConfigurationSetting", expand="item", ids="index"
@@ -312,13 +320,13 @@ def _app_management(key: str, path: str, entity: str, **options: Any) -> Resourc
     )
 
 
-def _app_protection(key: str, entity: str) -> ResourceType:
+def _app_protection(key: str, entity: str, target_apps: Action = _TARGET_APPS) -> ResourceType:
     return _app_management(
         key,
         key,
         entity,
         navigation=(_MANAGED_APPS, _assignments("targetedManagedAppPolicyAssignment", ids="uuid")),
-        actions=MappingProxyType({"assign": _ASSIGN, "targetApps": _TARGET_APPS}),
+        actions=MappingProxyType({"assign": _ASSIGN, "targetApps": target_apps}),
         read_only=_INTUNE_READ_ONLY | {"isAssigned", "deployedAppCount"},
         flags_assigned=True,
         versioned=True,
@@ -613,8 +621,12 @@ RESOURCES: tuple[ResourceType, ...] = (
             "supportsScopeTags",
             "firewallRules",
             "defenderSecurityCenterDisableAppBrowserUI",
+            "omaSettings.isEncrypted",
+            "omaSettings.isReadOnly",
+            "omaSettings.secretReferenceValueId",
             *_FILTER_TARGET,
         ),
+        beta_only_entities=frozenset({"#microsoft.graph.windowsWifiConfiguration"}),
         abstract=True,
         patch_returns_entity=True,
         versioned=True,
@@ -824,7 +836,9 @@ RESOURCES: tuple[ResourceType, ...] = (
     # -- Intune: apps -------------------------------------------------------------------------------
     _app_protection("iosManagedAppProtections", "microsoft.graph.iosManagedAppProtection"),
     _app_protection("androidManagedAppProtections", "microsoft.graph.androidManagedAppProtection"),
-    _app_protection("windowsManagedAppProtections", "microsoft.graph.windowsManagedAppProtection"),
+    _app_protection(
+        "windowsManagedAppProtections", "microsoft.graph.windowsManagedAppProtection", _TARGET_APPS_ONLY
+    ),
     _app_management(
         "mobileAppConfigurations",
         "mobileAppConfigurations",

@@ -26,6 +26,7 @@ from tenantsync_sim.graph.resources import (
     match_resource,
     resolve_reference,
 )
+from tenantsync_sim.graph.secrets import OMA_SETTINGS, SecretMissing, conceal, keep_secrets
 from tenantsync_sim.identity.scopes import GRAPH_AUDIENCES
 from tenantsync_sim.runtime import Simulator
 from tenantsync_sim.state import JsonObject, Tenant
@@ -264,7 +265,7 @@ class GraphService:
             out["isAssigned"] = bool(item.get("assignments"))
         if listing and resource.list_omits:
             out.update(dict.fromkeys(resource.list_omits & out.keys()))
-        return _without_other_versions(resource, out, req.version)
+        return _without_other_versions(resource, conceal(out), req.version)
 
     def _list_response(
         self,
@@ -320,7 +321,7 @@ class GraphService:
                 return self._list_response(
                     req,
                     tenant,
-                    list(collection.values()),
+                    [item for item in collection.values() if resource.serves(item, req.version)],
                     _fragment(req, resource),
                     lambda item: self._render(req, resource, item, expand, True),
                 )
@@ -328,6 +329,8 @@ class GraphService:
                 return self._create(req, tenant, resource, collection)
             raise errors.method_not_allowed()
         found = find_object(collection, rest[0])
+        if found is not None and not resource.serves(found, req.version):
+            raise errors.not_found(resource.service, rest[0], req.url)
         if found is None:
             if len(rest) == 1 and method == "PATCH" and resource.upsert:
                 return self._upsert(req, tenant, resource, collection, rest[0])
@@ -350,6 +353,15 @@ class GraphService:
     def _writable(self, resource: ResourceType, body: JsonObject) -> JsonObject:
         """Graph ignores server-managed properties in a write; so do we."""
         return {k: copy.deepcopy(v) for k, v in body.items() if k not in resource.read_only}
+
+    def _with_secrets(
+        self, req: GraphRequest, resource: ResourceType, stored: list[Any], body: JsonObject
+    ) -> JsonObject:
+        """Encrypted settings sent without a value keep the stored one, as Intune keeps them."""
+        try:
+            return keep_secrets(stored, body)
+        except SecretMissing as missing:
+            raise errors.bad_request(str(missing), resource.service, req.url) from None
 
     def _check_create(self, req: GraphRequest, resource: ResourceType, body: JsonObject) -> None:
         if resource.abstract and not body.get("@odata.type"):
@@ -378,7 +390,7 @@ class GraphService:
     ) -> GraphResponse:
         body = self._require_body(req, resource)
         self._check_create(req, resource, body)
-        item = self._writable(resource, body)
+        item = self._with_secrets(req, resource, [], self._writable(resource, body))
         if resource.client_key:
             key = str(body.get(resource.key_field, ""))
             if find_object(collection, key) is not None:
@@ -439,7 +451,7 @@ class GraphService:
                 for k, v in self._writable(resource, body).items()
                 if k not in resource.nav_names and k != resource.key_field
             }
-            item.update(changes)
+            item.update(self._with_secrets(req, resource, item.get(OMA_SETTINGS) or [], changes))
             resource.touch(item)
             if resource.patch_returns_entity:
                 return self._entity_response(req, resource, item)

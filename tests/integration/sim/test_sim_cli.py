@@ -39,7 +39,7 @@ def test_demo_tenant_with_documented_credentials(tmp_path: Path) -> None:
             policies = client.get("/v1.0/identity/conditionalAccess/policies", headers=headers).json()
             assert len(policies["value"]) == 40
             configs = client.get(
-                "/v1.0/deviceManagement/deviceConfigurations?$top=999", headers=headers
+                "/beta/deviceManagement/deviceConfigurations?$top=999", headers=headers
             ).json()
             assert len(configs["value"]) == 120
             org = client.get("/v1.0/organization", headers=headers).json()["value"][0]

@@ -95,6 +95,8 @@ class FakeGraph:
 
     collections: dict[str, dict[str, JsonObject]] = field(default_factory=dict)
     requests: list[tuple[str, str]] = field(default_factory=list)
+    bodies: list[tuple[str, str, JsonObject]] = field(default_factory=list)
+    """What each write sent: method, path and JSON body."""
     fail: Callable[[httpx.Request], httpx.Response | None] = lambda _: None
 
     def add(self, path: str, *objects: JsonObject) -> None:
@@ -109,6 +111,8 @@ class FakeGraph:
         if failure is not None:
             return failure
         body = json.loads(request.content) if request.content else {}
+        if request.method != "GET":
+            self.bodies.append((request.method, path, body))
         if path in self.collections:  # a collection, or a singleton stored under its own path
             collection = self.collections[path]
             if request.method == "GET":

@@ -297,3 +297,33 @@ async def test_a_write_whose_answer_was_lost_is_read_back_not_reported_failed(ac
     assert ctx.status.deploy is not None
     assert ctx.status.deploy.results[0].result == ChangeOutcome.APPLIED, ctx.status.deploy.results[0]
     assert len(graph.writes()) == 1, "the write is not sent twice"
+
+
+async def test_an_update_leaves_withheld_secrets_out_of_the_patch() -> None:
+    withheld = {"@tenantsync.withheld": True}
+    configurations = "deviceManagement/deviceConfigurations"
+    stored = {
+        "id": "wifi",
+        "@odata.type": "#microsoft.graph.windowsWifiConfiguration",
+        "displayName": "Wi-Fi",
+        "preSharedKey": None,
+        "omaSettings": [
+            {"omaUri": "./a", "isEncrypted": True, "value": "****", "secretReferenceValueId": "r1"}
+        ],
+    }
+    graph = FakeGraph()
+    graph.add(configurations, stored)
+    live = {
+        **stored,
+        "preSharedKey": withheld,
+        "omaSettings": [{"omaUri": "./a", "isEncrypted": True, "value": withheld}],
+    }
+    desired = {"deviceConfigurations/wifi.json": {**live, "displayName": "Wi-Fi (corp)"}}
+    ctx, session = planned(desired, {"deviceConfigurations/wifi.json": live}, graph)
+    await Deploy()(ctx, session)
+
+    assert ctx.status.deploy is not None
+    assert ctx.status.deploy.results[0].result == ChangeOutcome.APPLIED
+    [body] = [body for method, _, body in graph.bodies if method == "PATCH"]
+    assert "preSharedKey" not in body
+    assert body["omaSettings"] == [{"omaUri": "./a", "isEncrypted": True}]

@@ -258,3 +258,39 @@ async def test_a_plan_of_thousands_of_changes_keeps_the_status_small() -> None:
     committed = await session.folders.read_folder("tenantsync/plans", f"{PATH}/contoso-20261128-090000")
     assert committed is not None
     assert committed["plan.md"].decode().count("## create namedLocations/") == 3000
+
+
+async def test_a_withheld_secret_is_never_a_change_and_a_secret_set_in_git_is_refused_by_path() -> None:
+    withheld = {"@tenantsync.withheld": True}
+    live = {
+        "id": "wifi",
+        "@odata.type": "#microsoft.graph.windowsWifiConfiguration",
+        "displayName": "Wi-Fi",
+        "preSharedKey": withheld,
+        "assignments": [],
+    }
+    renamed = {**live, "displayName": "Wi-Fi (corp)"}
+    ctx = context()
+    await Plan()(ctx, FakeSession(folders=folders({"deviceConfigurations/wifi.json": renamed}, {
+        "deviceConfigurations/wifi.json": live
+    })))  # fmt: skip
+    assert ctx.status.plan is not None
+    assert ctx.status.plan.changes[0].changedFields == ["displayName"]
+
+    set_in_git = {**live, "preSharedKey": "correct horse battery staple"}
+    refused_ctx = context()
+    with pytest.raises(CodedError) as refused:
+        await Plan()(
+            refused_ctx,
+            FakeSession(
+                folders=folders(
+                    {"deviceConfigurations/wifi.json": set_in_git}, {"deviceConfigurations/wifi.json": live}
+                )
+            ),
+        )
+    assert refused.value.code == ErrorCode.INVALID_DESIRED_STATE
+    assert "deviceConfigurations/wifi.json at preSharedKey holds a value where the service withholds" in (
+        refused.value.message
+    )
+    assert "correct horse" not in refused.value.message
+    assert refused_ctx.status.plan is None

@@ -32,6 +32,7 @@ from tenantsync.catalog import (
     deploy_order,
     normalise,
     serialise,
+    without_withheld,
 )
 from tenantsync.graph import GraphClient, GraphError, GraphNotFound, GraphUnavailable
 from tenantsync.sync.diff import Files, document, plan_changes, plan_digest
@@ -57,12 +58,14 @@ def _object_path(entry: ConfigurationType, object_id: str) -> str:
 
 
 def _writable(entry: ConfigurationType, document: JsonObject, *, creating: bool = False) -> JsonObject:
-    """The fields a create or update may send: no read-only fields, no sub-resources; a create of a
-    type whose key the client chooses sends the key."""
+    """The fields a create or update may send: no read-only fields, no sub-resources, no withheld
+    secrets (left out, the service keeps them); a create of a type whose key the client chooses sends
+    the key."""
     skip = entry.read_only_fields | {sub.name for sub in entry.sub_resources}
     if creating and entry.client_key:
         skip = skip - {entry.key_field}
-    return {k: v for k, v in document.items() if k not in skip}
+    kept: JsonObject = without_withheld({k: v for k, v in document.items() if k not in skip})
+    return kept
 
 
 def _bindings(graph: GraphClient, entry: ConfigurationType, document: JsonObject) -> JsonObject:
@@ -80,10 +83,13 @@ def _bindings(graph: GraphClient, entry: ConfigurationType, document: JsonObject
 
 
 def _without_read_only(sub: SubResource, value: Any) -> Any:
+    """A sub-resource as a write sends it: no read-only fields and no withheld secrets."""
     if not isinstance(value, list):
-        return value
+        return without_withheld(value)
     return [
-        {k: v for k, v in item.items() if k not in sub.read_only_fields} if isinstance(item, dict) else item
+        without_withheld({k: v for k, v in item.items() if k not in sub.read_only_fields})
+        if isinstance(item, dict)
+        else item
         for item in value
     ]
 

@@ -21,7 +21,8 @@ from tenantsync.api import (
     RunPhase,
     RunStep,
 )
-from tenantsync.sync.convergence import never_converging
+from tenantsync.catalog import WITHHELD_KEY
+from tenantsync.sync.convergence import never_converging, secrets_set_in_git
 from tenantsync.sync.diff import plan_changes, plan_digest, summary
 from tenantsync.sync.layout import split_files
 from tenantsync.sync.pipeline import Advance, Finish, RunContext, Transition
@@ -57,6 +58,14 @@ class Plan:
             return Finish(RunPhase.SUCCEEDED, message)
 
         changes = plan_changes(desired, live, where=where)
+        secrets = secrets_set_in_git(desired, changes, where=where)
+        if secrets:
+            raise CodedError(
+                ErrorCode.INVALID_DESIRED_STATE,
+                f"{where}: {'; '.join(secrets)} holds a value where the service withholds a secret. Secrets"
+                f' never go through Git: put back {{"{WITHHELD_KEY}": true}} as the backup records it'
+                " and set the secret in the tenant itself (rotate it if it was committed). Nothing was applied.",
+            )
         ctx.status.plan = PlanStatus(
             digest=plan_digest(changes, desired),
             changeCount=len(changes),
