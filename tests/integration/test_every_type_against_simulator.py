@@ -224,3 +224,40 @@ async def test_secrets_the_service_withholds_stay_withheld_through_backup_plan_a
         stored_wifi = control.object(TENANT_ID, "deviceConfigurations", wifi["id"])
     assert next(s for s in stored_custom["omaSettings"] if s["isEncrypted"])["value"] == "contoso-kiosk-2025"
     assert stored_wifi["preSharedKey"] == "correct horse battery staple"
+
+
+async def test_an_administrative_template_value_is_rewritten_through_update_definition_values(
+    graph: GraphClient,
+) -> None:
+    kind = ResourceType.GROUP_POLICY_CONFIGURATIONS
+    entry = catalog()[kind]
+    live = await _files(graph, entry)
+    file = next(
+        path
+        for path, content in sorted(live.items())
+        if any(v["presentationValues"] for v in json.loads(content)["definitionValues"])
+    )
+    policy = json.loads(live[file])
+    edited = copy.deepcopy(policy)
+    presented = next(v for v in edited["definitionValues"] if v["presentationValues"])
+    presented["enabled"] = not presented["enabled"]
+    for value in presented["presentationValues"]:
+        value["value"] = (
+            "https://portal.contoso.com" if isinstance(value["value"], str) else not value["value"]
+        )
+    desired = {**live, file: serialise(edited)}
+    folders = MemoryFolders()
+    folders.put("main", PATH, dict(desired))
+    folders.put("tenantsync/backup", PATH, dict(live))
+    [change] = plan_changes(desired, live, where="test")
+    assert all(path.startswith("definitionValues") for path in change.changedFields)
+    status = SyncRunStatus.model_validate(
+        {"plan": {"digest": plan_digest([change], desired), "changeCount": 1, "changes": [change]}}
+    )
+    ctx = context(spec(resources=[kind]), status=status)
+    await Deploy()(ctx, SimulatorSession(graph, folders, kind))
+
+    assert ctx.status.deploy is not None
+    assert [(r.result, r.message) for r in ctx.status.deploy.results] == [(ChangeOutcome.APPLIED, None)]
+    after = await _files(graph, entry)
+    assert after[file] == desired[file]  # the same definition and presentation, bound by URL

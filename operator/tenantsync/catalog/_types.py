@@ -39,8 +39,26 @@ class SubResourceWrite(StrEnum):
     EACH = "each"
     """Each item is an object of its own: the live items are deleted and the desired ones created
     (contained collections with no action that replaces them, such as terms and conditions' assignments)."""
+    EDIT = "edit"
+    """POST one bound action that edits the contained collection (administrative templates'
+    ``updateDefinitionValues``): the live items' ids under ``deletedIds``, the desired items under
+    ``added``, each bound navigation in them named by ``<name>@odata.bind`` (see ``Bind``)."""
     NEVER = "never"
     """Server-computed or set by other means: kept in the backup (references point through it), never sent."""
+
+
+@dataclass(frozen=True)
+class Bind:
+    """A single-valued navigation inside a sub-resource's items, kept as ``{"id": ...}`` and written as
+    ``<name>@odata.bind`` with a URL under Graph's base.
+
+    ``field`` is the navigation's name in an item, or ``<list>[].<name>`` inside an item's list; ``url``
+    is formatted with the navigation's ``id`` and the ids of the item's own bound navigations by name
+    (``groupPolicyDefinitions('{definition}')/presentations('{id}')``).
+    """
+
+    field: str
+    url: str
 
 
 @dataclass(frozen=True)
@@ -64,6 +82,7 @@ class SubResource:
     action_fields: tuple[str, ...] = ()
     query: str | None = None
     is_field: bool = False
+    binds: tuple[Bind, ...] = ()
 
     @property
     def body_key(self) -> str:
@@ -79,9 +98,17 @@ class DirectoryKind:
     """Graph collection: an object exists when ``GET <path>/<id>`` finds it."""
     read_permission: str
     """What the plan needs to check that a referenced object exists (Managed mode only)."""
+    api_version: ApiVersion = "v1.0"
 
 
 GROUPS = DirectoryKind("group", "groups", "Group.Read.All")
+GROUP_POLICY_DEFINITIONS = DirectoryKind(
+    "administrative template definition",
+    "deviceManagement/groupPolicyDefinitions",
+    _INTUNE_READ,
+    "beta",
+)
+"""The ADMX settings Intune offers: administrative templates point at them and never carry them."""
 
 
 @dataclass(frozen=True)
@@ -875,12 +902,23 @@ def _intune_types() -> list[ConfigurationType]:
                 SubResource(
                     "definitionValues",
                     None,
-                    SubResourceWrite.EACH,
+                    SubResourceWrite.EDIT,
                     frozenset({"id", "createdDateTime", "lastModifiedDateTime"}),
+                    action="updateDefinitionValues",
                     query="$expand=definition,presentationValues($expand=presentation)",
+                    binds=(
+                        Bind("definition", "deviceManagement/groupPolicyDefinitions('{id}')"),
+                        Bind(
+                            "presentationValues[].presentation",
+                            "deviceManagement/groupPolicyDefinitions('{definition}')/presentations('{id}')",
+                        ),
+                    ),
                 ),
             ),
             bound=frozenset({"definition", "presentation"}),
+            references=_intune_references(
+                Reference("definitionValues[].definition.id", GROUP_POLICY_DEFINITIONS)
+            ),
         ),
         _assigned(
             ResourceType.INTENTS,

@@ -49,7 +49,7 @@ async def _exists(
     path, version = (
         (catalog()[target].path, catalog()[target].api_version)
         if isinstance(target, ResourceType)
-        else (target.path, "v1.0")
+        else (target.path, target.api_version)
     )
     key = (path, object_id)
     if key not in known:

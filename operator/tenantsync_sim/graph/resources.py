@@ -78,6 +78,8 @@ class Navigation:
     owner_field: str | None = None
     single: bool = False
     writable: bool = True
+    bind_required: bool = False
+    """A single navigation a new item must name by ``{name}@odata.bind`` (an inline object is refused)."""
 
     def child(self, name: str) -> Navigation | None:
         return next((n for n in self.children if n.name.lower() == name.lower()), None)
@@ -122,6 +124,9 @@ class Action:
     replaces: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
     sets: tuple[str, ...] = ()
     returns: str | None = None
+    edits: str | None = None
+    """The navigation this action edits item by item: ``added`` (new items, bound navigations named by
+    ``@odata.bind``), ``updated`` (by id) and ``deletedIds`` (``updateDefinitionValues``)."""
 
 
 @dataclass(frozen=True)
@@ -726,16 +731,23 @@ RESOURCES: tuple[ResourceType, ...] = (
                                 "#microsoft.graph.groupPolicyPresentation",
                                 single=True,
                                 writable=False,
+                                bind_required=True,
                             ),
                         ),
                     ),
                     Navigation(
-                        "definition", "#microsoft.graph.groupPolicyDefinition", single=True, writable=False
+                        "definition",
+                        "#microsoft.graph.groupPolicyDefinition",
+                        single=True,
+                        writable=False,
+                        bind_required=True,
                     ),
                 ),
             ),
         ),
-        actions=MappingProxyType({"assign": _ASSIGN_RETURNING}),
+        actions=MappingProxyType(
+            {"assign": _ASSIGN_RETURNING, "updateDefinitionValues": Action(edits="definitionValues")}
+        ),
         read_only=_INTUNE_READ_ONLY | {"policyConfigurationIngestionType"},
         required=("displayName",),
     ),

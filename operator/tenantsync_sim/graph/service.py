@@ -342,7 +342,7 @@ class GraphService:
         if action is not None:
             if method != "POST":
                 raise errors.method_not_allowed()
-            return self._action(req, resource, item, *action)
+            return self._action(req, tenant, resource, item, *action)
         return self._contained(req, tenant, resource, item, item, resource.navigation, rest[1:], method)
 
     def _require_body(self, req: GraphRequest, resource: ResourceType) -> JsonObject:
@@ -474,11 +474,19 @@ class GraphService:
         raise errors.method_not_allowed()
 
     def _action(
-        self, req: GraphRequest, resource: ResourceType, item: JsonObject, name: str, action: Action
+        self,
+        req: GraphRequest,
+        tenant: Tenant,
+        resource: ResourceType,
+        item: JsonObject,
+        name: str,
+        action: Action,
     ) -> GraphResponse:
         """``assign``, ``targetApps``, ``setPriority``, ``updateSettings``: replace and set, then answer."""
         body = self._require_body(req, resource)
         owner_id = str(item[resource.key_field])
+        if action.edits is not None:
+            return self._edit(req, tenant, resource, item, action.edits, body)
         for index, (parameter, nav_name) in enumerate(action.replaces.items()):
             entries = body.get(parameter)
             if entries is None and index > 0:
@@ -510,6 +518,46 @@ class GraphService:
             },
         )
 
+    def _edit(
+        self,
+        req: GraphRequest,
+        tenant: Tenant,
+        resource: ResourceType,
+        item: JsonObject,
+        nav_name: str,
+        body: JsonObject,
+    ) -> GraphResponse:
+        """``updateDefinitionValues``: delete by id, update by id, add with bound navigations; 204."""
+        nav = resource.nav(nav_name)
+        assert nav is not None, f"{resource.key} edits unknown navigation {nav_name}"
+        children: list[JsonObject] = list(item.get(nav.name) or [])
+        for parameter in ("added", "updated", "deletedIds"):
+            if not isinstance(body.get(parameter, []), list):
+                raise errors.bad_request(
+                    f"The '{parameter}' parameter must be a list.", resource.service, req.url
+                )
+        deleted = {str(key).lower() for key in body.get("deletedIds") or []}
+        unknown = deleted - {str(child["id"]).lower() for child in children}
+        if unknown:
+            raise errors.not_found(resource.service, sorted(unknown)[0], req.url)
+        children = [child for child in children if str(child["id"]).lower() not in deleted]
+        for change in body.get("updated") or []:
+            existing = find_child(children, str(change.get("id", "")))
+            if existing is None:
+                raise errors.not_found(resource.service, str(change.get("id")), req.url)
+            entry = copy.deepcopy(change)
+            self._bind(req, tenant, resource.service, nav.children, entry)
+            existing.update(
+                {k: v for k, v in entry.items() if k not in ("id", "@odata.type") and k != "definition"}
+            )
+        for added in body.get("added") or []:
+            entry = copy.deepcopy(added)
+            self._bind(req, tenant, resource.service, nav.children, entry, creating=True)
+            children.append(nav.build(str(item.get("id", "")), [entry])[0])
+        item[nav.name] = children
+        resource.touch(item)
+        return GraphResponse(204)
+
     def _bind(
         self,
         req: GraphRequest,
@@ -517,10 +565,19 @@ class GraphService:
         service: Service,
         navs: tuple[Navigation, ...],
         entry: JsonObject,
+        *,
+        creating: bool = False,
     ) -> None:
-        """Resolve ``{nav}@odata.bind`` references into the single-valued navigation they name."""
+        """Resolve ``{nav}@odata.bind`` references into the single-valued navigation they name. A
+        navigation the service only binds refuses an inline object, and a new item must bind it."""
         for nav in navs:
             reference = entry.pop(f"{nav.name}@odata.bind", None)
+            if nav.bind_required and (entry.get(nav.name) is not None or (creating and reference is None)):
+                raise errors.bad_request(
+                    f"'{nav.name}' must be set with '{nav.name}@odata.bind', the URL of the object it names.",
+                    service,
+                    req.url,
+                )
             if nav.single and reference is not None:
                 target = resolve_reference(tenant, str(reference))
                 if target is None:
@@ -531,7 +588,7 @@ class GraphService:
             if not nav.single:
                 for child in entry.get(nav.name) or []:
                     if isinstance(child, dict):
-                        self._bind(req, tenant, service, nav.children, child)
+                        self._bind(req, tenant, service, nav.children, child, creating=creating)
 
     def _contained(
         self,
@@ -571,7 +628,7 @@ class GraphService:
                 )
             if method == "POST" and nav.writable:
                 entry = copy.deepcopy(self._require_body(req, resource))
-                self._bind(req, tenant, resource.service, nav.children, entry)
+                self._bind(req, tenant, resource.service, nav.children, entry, creating=True)
                 child = nav.build(str(owner.get("id", "")), [entry])[0]
                 if nav.ids == "index":
                     child["id"] = str(len(children))

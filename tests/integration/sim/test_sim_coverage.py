@@ -354,3 +354,42 @@ def test_branding_localizations_are_contained_in_the_organization(
     assert full_graph.get(f"{path}/localizations/fr-FR").json()["signInPageText"] == "Bonjour"
     assert full_graph.get(f"{path}?$expand=localizations").json()["localizations"][0]["id"] == "fr-FR"
     assert "localizations" not in full_graph.get(path).json()
+
+
+def test_update_definition_values_adds_with_binds_deletes_by_id_and_refuses_inline_definitions(
+    demo: httpx.Client,
+) -> None:
+    definition = demo.get(f"{BETA}/groupPolicyDefinitions?$expand=presentations").json()["value"][0]
+    presentation = definition["presentations"][0]
+    policy = demo.post(f"{BETA}/groupPolicyConfigurations", json={"displayName": "Edge home page"}).json()
+    action = f"{BETA}/groupPolicyConfigurations/{policy['id']}/updateDefinitionValues"
+    definition_url = (
+        f"https://graph.microsoft.com/beta/deviceManagement/groupPolicyDefinitions('{definition['id']}')"
+    )
+    value = {
+        "enabled": True,
+        "definition@odata.bind": definition_url,
+        "presentationValues": [
+            {
+                "@odata.type": "#microsoft.graph.groupPolicyPresentationValueText",
+                "value": "https://intranet.contoso.com",
+                "presentation@odata.bind": f"{definition_url}/presentations('{presentation['id']}')",
+            }
+        ],
+    }
+    inline = {**{k: v for k, v in value.items() if k != "definition@odata.bind"}, "definition": {"id": "x"}}
+    refused = demo.post(action, json={"added": [inline], "updated": [], "deletedIds": []})
+    assert refused.status_code == 400
+    assert "definition@odata.bind" in refused.json()["error"]["message"]
+
+    assert demo.post(action, json={"added": [value], "updated": [], "deletedIds": []}).status_code == 204
+    listed = demo.get(
+        f"{BETA}/groupPolicyConfigurations/{policy['id']}/definitionValues"
+        "?$expand=definition,presentationValues($expand=presentation)"
+    ).json()["value"]
+    assert [v["definition"]["id"] for v in listed] == [definition["id"]]
+    assert listed[0]["presentationValues"][0]["presentation"]["id"] == presentation["id"]
+
+    emptied = demo.post(action, json={"added": [], "updated": [], "deletedIds": [listed[0]["id"]]})
+    assert emptied.status_code == 204
+    assert demo.get(f"{BETA}/groupPolicyConfigurations/{policy['id']}/definitionValues").json()["value"] == []

@@ -294,3 +294,23 @@ async def test_a_withheld_secret_is_never_a_change_and_a_secret_set_in_git_is_re
     )
     assert "correct horse" not in refused.value.message
     assert refused_ctx.status.plan is None
+
+
+async def test_an_administrative_template_pointing_at_a_missing_definition_stops_the_plan() -> None:
+    graph = FakeGraph()
+    graph.add("deviceManagement/groupPolicyDefinitions", {"id": "known"})
+    template = {
+        "id": "c1",
+        "displayName": "Edge",
+        "assignments": [],
+        "definitionValues": [{"enabled": True, "definition": {"id": d}} for d in ("known", "retired")],
+    }
+    desired = {"groupPolicyConfigurations/c1.json": template}
+    with pytest.raises(CodedError) as refused:
+        await Plan()(context(), FakeSession(graph=graph, folders=folders(desired, {})))
+    assert refused.value.code == ErrorCode.REFERENCED_OBJECT_MISSING
+    assert (
+        "administrative template definition retired (in administrative template 'Edge'"
+        in refused.value.message
+    )
+    assert "known" not in refused.value.message

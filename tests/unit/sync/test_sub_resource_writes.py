@@ -105,3 +105,42 @@ async def test_a_contained_collection_without_an_action_is_deleted_and_created_i
         ("DELETE", "t/1/assignments/old", None),
         ("POST", "t/1/assignments", {"target": ASSIGNMENT["target"]}),
     ]
+
+
+async def test_administrative_template_values_are_rewritten_in_one_action_with_binds_by_url() -> None:
+    sent: Sent = []
+    value = {
+        "enabled": True,
+        "definition": {"id": "d1"},
+        "presentationValues": [{"value": "x", "presentation": {"id": "p1"}}],
+    }
+    entry = catalog()[ResourceType.GROUP_POLICY_CONFIGURATIONS]
+
+    await _write_sub_resources(
+        _graph(sent, listed=[{"id": "old"}]),
+        entry,
+        "deviceManagement/groupPolicyConfigurations/c1",
+        {"displayName": "Edge", "definitionValues": [value]},
+        ["definitionValues"],
+    )
+
+    definition = "https://graph.example/beta/deviceManagement/groupPolicyDefinitions('d1')"
+    assert sent[1:] == [
+        (
+            "POST",
+            "deviceManagement/groupPolicyConfigurations/c1/updateDefinitionValues",
+            {
+                "added": [
+                    {
+                        "enabled": True,
+                        "definition@odata.bind": definition,
+                        "presentationValues": [
+                            {"value": "x", "presentation@odata.bind": f"{definition}/presentations('p1')"}
+                        ],
+                    }
+                ],
+                "updated": [],
+                "deletedIds": ["old"],
+            },
+        )
+    ]

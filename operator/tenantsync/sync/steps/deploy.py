@@ -332,6 +332,8 @@ async def _write_sub_resources(
             replaced[sub.name] = value
         elif sub.write == SubResourceWrite.EACH:
             await _replace_each(graph, entry, f"{path}/{sub.name}", value)
+        elif sub.write == SubResourceWrite.EDIT:
+            await _edit(graph, entry, sub, path, value)
     for action, body in actions.items():
         await graph.action(f"{path}/{action}", body, version=entry.api_version)
     if replaced:
@@ -344,6 +346,39 @@ async def _replace_each(graph: GraphClient, entry: ConfigurationType, path: str,
         await graph.delete(f"{path}/{item['id']}", version=entry.api_version)
     for item in wanted if isinstance(wanted, list) else []:
         await graph.create(path, item, version=entry.api_version)
+
+
+async def _edit(
+    graph: GraphClient, entry: ConfigurationType, sub: SubResource, path: str, wanted: Any
+) -> None:
+    """One action replaces a contained collection: the live items deleted by id, the desired ones added
+    with their bound navigations named by URL (``definition@odata.bind``), as Graph requires."""
+    live = await graph.list(f"{path}/{sub.name}", version=entry.api_version)
+    added = [_bound(graph, entry, sub, item) for item in wanted if isinstance(item, dict)] if wanted else []
+    body = {"added": added, "updated": [], "deletedIds": [str(item["id"]) for item in live]}
+    await graph.action(f"{path}/{sub.action}", body, version=entry.api_version)
+
+
+def _bound(graph: GraphClient, entry: ConfigurationType, sub: SubResource, item: JsonObject) -> JsonObject:
+    """An item with each ``{"id": ...}`` its catalogue entry binds replaced by ``<name>@odata.bind``."""
+    base = f"{graph.base_url}/{entry.api_version}"
+    names = {bind.field: _bound_id(item.get(bind.field)) for bind in sub.binds if "[]" not in bind.field}
+    out = dict(item)
+    for bind in sub.binds:
+        holder, _, name = bind.field.rpartition("[].")
+        targets = [out] if not holder else out.get(holder) or []
+        if holder:
+            out[holder] = targets = [dict(target) for target in targets if isinstance(target, dict)]
+        for target in targets:
+            target_id = _bound_id(target.pop(name, None))
+            if target_id:
+                url = bind.url.format(**{k: v for k, v in names.items() if v}, id=target_id)
+                target[f"{name}@odata.bind"] = f"{base}/{url}"
+    return out
+
+
+def _bound_id(value: Any) -> str | None:
+    return str(value["id"]) if isinstance(value, dict) and value.get("id") else None
 
 
 BODY = ""
