@@ -127,6 +127,8 @@ class BackupStatus(Model):
     """Types not backed up, e.g. because no user was signed in."""
     unavailableTypes: list[str] = Field(default_factory=list)
     """Types the tenant does not license (Graph said so): not backed up, never planned as deletions."""
+    expiries: dict[str, datetime] = Field(default_factory=dict)
+    """When the Apple push certificate and the earliest Apple DEP token expire, by type, as read."""
 
 
 PLANS_BRANCH = "tenantsync/plans"

@@ -198,6 +198,9 @@ class ConfigurationType:
     companions: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     """Base64 fields kept as readable files beside the object's JSON (field -> file suffix), so a pull
     request shows a script's diff."""
+    expiry_field: str | None = None
+    """A date on which something the service depends on expires (the Apple push certificate's
+    ``expirationDateTime``): the backup reports the earliest one, and an alert watches it."""
     bound: frozenset[str] = frozenset()
     """Single-valued navigations read with ``$expand`` and kept as ``{"id": ...}`` (at any depth); a
     deploy sets a top-level one with ``<name>@odata.bind``, naming the object its reference points at."""
@@ -876,6 +879,7 @@ def _intune_types() -> list[ConfigurationType]:
             frozenset({"id"}),
             singleton=True,
             writable=False,
+            expiry_field="expirationDateTime",
         ),
         _assigned(
             ResourceType.COMPLIANCE_POLICIES,
@@ -1061,6 +1065,7 @@ def _intune_types() -> list[ConfigurationType]:
                 {"id", "lastModifiedDateTime", "lastSuccessfulSyncDateTime", "lastSyncTriggeredDateTime"}
             ),
             writable=False,
+            expiry_field="tokenExpirationDateTime",
         ),
         _update_profile(
             ResourceType.WINDOWS_FEATURE_UPDATE_PROFILES,

@@ -183,11 +183,20 @@ class OperatorMetrics:
             series.runs[(result.value, code)] += 1
         self._run_duration.labels(result.value).observe(duration_seconds)
 
-    def observe_backup(self, namespace: str, tenant: str, objects_by_type: Mapping[str, int]) -> None:
-        """Record the latest backup's object count per configuration type; types left out disappear."""
+    def observe_backup(
+        self,
+        namespace: str,
+        tenant: str,
+        objects_by_type: Mapping[str, int],
+        expiries: Mapping[str, datetime] | None = None,
+    ) -> None:
+        """Record the latest backup's object count per configuration type and the expiries it read (the
+        Apple push certificate's); types left out disappear."""
         counts = {ResourceType(name).value: count for name, count in objects_by_type.items()}
+        expiring = {ResourceType(name).value: when.timestamp() for name, when in (expiries or {}).items()}
         with self._tenants.edit(namespace, tenant) as series:
             series.backup_objects = counts
+            series.expiries = expiring
 
     def observe_plan(self, namespace: str, tenant: str, counts_by_action: Mapping[str, int]) -> None:
         """Add a new plan's changes by action (create, update, delete); call it once per plan."""

@@ -66,6 +66,8 @@ class TenantSeries:
     snapshot: TenantSnapshot | None
     approval_wait: BucketCounts
     backup_objects: dict[str, int] = field(default_factory=dict)
+    expiries: dict[str, float] = field(default_factory=dict)
+    """Configuration type -> when what it reports expires (Unix time), as the latest backup read it."""
     runs: Counter[tuple[str, str]] = field(default_factory=Counter)
     """(result, error code) -> finished runs."""
     schedule_interval: float | None = None
@@ -145,6 +147,13 @@ def _families(tenants: dict[TenantKey, TenantSeries]) -> list[Metric]:
         "When the service principal's client secret or certificate expires (Unix time), when known.",
         labels=[*tenant_labels, "kind"],
     )
+    service_expiry = GaugeMetricFamily(
+        "tenantsync_tenant_service_expiry_timestamp_seconds",
+        "When a credential the tenant's services depend on expires (Unix time), by the configuration type"
+        " that reports it (the Apple push certificate, the earliest Apple DEP token), as the latest backup"
+        " read it.",
+        labels=[*tenant_labels, "type"],
+    )
     backup_objects = GaugeMetricFamily(
         "tenantsync_backup_objects",
         "Objects of each configuration type in the Tenant's latest backup.",
@@ -196,6 +205,8 @@ def _families(tenants: dict[TenantKey, TenantSeries]) -> list[Metric]:
                 credentials_expiry.add_metric([*key, kind], expiry)
         if series.schedule_interval is not None:
             schedule_interval.add_metric(key, series.schedule_interval)
+        for type_name, when in sorted(series.expiries.items()):
+            service_expiry.add_metric([*key, type_name], when)
         for type_name, count in sorted(series.backup_objects.items()):
             backup_objects.add_metric([*key, type_name], count)
         for (result, code), count in sorted(series.runs.items()):
@@ -208,6 +219,6 @@ def _families(tenants: dict[TenantKey, TenantSeries]) -> list[Metric]:
             changes_deployed.add_metric([*key, action, result], count)
         approval_wait.add_metric(key, series.approval_wait.cumulative(), series.approval_wait.total)
     return [
-        phase, created, schedule_active, schedule_interval, last_success, pending_since, credentials_expiry, backup_objects,
-        runs, graph_requests, graph_throttled, changes_planned, changes_deployed, approval_wait,
+        phase, created, schedule_active, schedule_interval, last_success, pending_since, credentials_expiry, service_expiry,
+        backup_objects, runs, graph_requests, graph_throttled, changes_planned, changes_deployed, approval_wait,
     ]  # fmt: skip

@@ -5,8 +5,11 @@ Backup and Verify both record the tenant this way; they differ only in what a re
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
 from tenantsync.api import BackupStatus, ResourceType
-from tenantsync.catalog import catalog
+from tenantsync.catalog import ConfigurationType, catalog
 from tenantsync.sync.pipeline import RunContext
 from tenantsync.sync.session import Session
 from tenantsync.sync.snapshot import take_snapshot
@@ -28,12 +31,18 @@ async def record_backup(ctx: RunContext, session: Session) -> tuple[BackupStatus
         protected_branches={spec.repository.branch},  # a backup never writes the desired state
     )
     by_type = {str(name): len(objects) for name, objects in snapshot.objects.items()}
+    expiries = {
+        str(name): min(found)
+        for name, objects in snapshot.objects.items()
+        if (found := [when for obj in objects if (when := _expiry(catalog()[name], obj)) is not None])
+    }
     status = BackupStatus(
         commit=commit or await repository.head(spec.repository.backupBranch),
         objects=sum(by_type.values()),
         objectsByType=by_type,
         skippedTypes=[str(name) for name in snapshot.skipped],
         unavailableTypes=[str(name) for name in snapshot.unavailable],
+        expiries=expiries,
     )
     changed = f"committed {commit[:12]}" if commit else "unchanged since the last backup"
     message = f"Backed up {status.objects} objects ({changed})."
@@ -42,3 +51,14 @@ async def record_backup(ctx: RunContext, session: Session) -> tuple[BackupStatus
     if snapshot.unavailable:
         message += f" Not licensed in this tenant: {', '.join(status.unavailableTypes)}."
     return status, message
+
+
+def _expiry(entry: ConfigurationType, obj: dict[str, Any]) -> datetime | None:
+    """The expiry a type reports (an ISO date from Graph), or None when it has none or it is unreadable."""
+    value = obj.get(entry.expiry_field) if entry.expiry_field else None
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return None

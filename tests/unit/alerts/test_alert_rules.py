@@ -20,6 +20,7 @@ EXPECTED_ALERTS = {
     "TenantsyncPendingAdminConsent",
     "TenantsyncNoRecentSuccessfulSync",
     "TenantsyncCredentialsExpiringSoon",
+    "TenantsyncTenantCertificateExpiringSoon",
     "TenantsyncOperatorDown",
     "TenantsyncOperatorNotReconciling",
 }

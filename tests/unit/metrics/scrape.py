@@ -53,7 +53,12 @@ def populate(metrics: OperatorMetrics, namespace: str = "m365", tenant: str = "c
     metrics.observe_schedule_interval(namespace, tenant, timedelta(hours=6))
     metrics.observe_run_finished(namespace, tenant, RunPhase.NEW_ERROR, ErrorCode.CLIENT_SECRET_EXPIRED, 3.5)
     metrics.observe_run_finished(namespace, tenant, RunPhase.SUCCEEDED, None, 42.0)
-    metrics.observe_backup(namespace, tenant, {"conditionalAccessPolicies": 12, "namedLocations": 3})
+    metrics.observe_backup(
+        namespace,
+        tenant,
+        {"conditionalAccessPolicies": 12, "namedLocations": 3, "applePushNotificationCertificate": 1},
+        {"applePushNotificationCertificate": datetime(2027, 3, 1, tzinfo=UTC)},
+    )
     metrics.observe_plan(namespace, tenant, {"create": 1, "update": 2, "delete": 0})
     metrics.observe_deploy_result(namespace, tenant, "update", "Applied")
     metrics.observe_deploy_result(namespace, tenant, "create", "Conflict")

@@ -147,6 +147,22 @@ def test_backup_objects_per_type_follow_the_latest_backup() -> None:
     ) not in series
 
 
+def test_the_apple_push_certificate_expiry_follows_the_latest_backup() -> None:
+    metrics = new_metrics()
+    expires = datetime(2026, 3, 1, 9, tzinfo=UTC)
+    metrics.observe_backup(
+        "m365",
+        "contoso",
+        {"applePushNotificationCertificate": 1},
+        {"applePushNotificationCertificate": expires},
+    )
+    tenant = {"namespace": "m365", "tenant": "contoso", "type": "applePushNotificationCertificate"}
+    name = "tenantsync_tenant_service_expiry_timestamp_seconds"
+    assert value(scrape(metrics), name, **tenant) == expires.timestamp()
+    metrics.observe_backup("m365", "contoso", {"namedLocations": 3})
+    assert (name, frozenset(tenant.items())) not in scrape(metrics)
+
+
 def test_plan_and_deploy_counters() -> None:
     metrics = new_metrics()
     metrics.observe_plan("m365", "contoso", {"create": 1, "update": 2})

@@ -97,3 +97,28 @@ async def test_verify_reports_a_tenant_that_still_differs() -> None:
     assert isinstance(transition, Finish)
     assert transition.phase == RunPhase.PARTIALLY_SUCCESSFUL
     assert "still differs from the desired state in 1 objects" in transition.message
+
+
+async def test_the_backup_reports_when_the_apple_push_certificate_and_the_first_dep_token_expire() -> None:
+    graph = FakeGraph()
+    certificate = "deviceManagement/applePushNotificationCertificate"
+    graph.add(
+        certificate, {"appleIdentifier": "mdm@contoso.com", "expirationDateTime": "2026-03-01T09:00:00Z"}
+    )
+    graph.add(
+        "deviceManagement/depOnboardingSettings",
+        {"id": "a", "tokenName": "ABM", "tokenExpirationDateTime": "2026-06-01T00:00:00Z"},
+        {"id": "b", "tokenName": "ASM", "tokenExpirationDateTime": "2026-05-01T00:00:00Z"},
+        {"id": "c", "tokenName": "never read", "tokenExpirationDateTime": None},
+    )
+    ctx = context(
+        spec(
+            resources=[ResourceType.APPLE_PUSH_NOTIFICATION_CERTIFICATE, ResourceType.DEP_ONBOARDING_SETTINGS]
+        )
+    )
+    await Backup()(ctx, FakeSession(graph=graph))
+    assert ctx.status.backup is not None
+    assert {name: when.isoformat() for name, when in ctx.status.backup.expiries.items()} == {
+        "applePushNotificationCertificate": "2026-03-01T09:00:00+00:00",
+        "depOnboardingSettings": "2026-05-01T00:00:00+00:00",
+    }
