@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from tenantsync.api import ChangeOutcome, ResourceType, SyncRunStatus
-from tenantsync.catalog import ConfigurationType, catalog, serialise
+from tenantsync.catalog import ConfigurationType, catalog, normalise, serialise
 from tenantsync.graph import GraphClient
 from tenantsync.sync.diff import object_files, plan_changes, plan_digest
 from tenantsync.sync.layout import COMPANION
@@ -261,3 +261,41 @@ async def test_an_administrative_template_value_is_rewritten_through_update_defi
     assert [(r.result, r.message) for r in ctx.status.deploy.results] == [(ChangeOutcome.APPLIED, None)]
     after = await _files(graph, entry)
     assert after[file] == desired[file]  # the same definition and presentation, bound by URL
+
+
+async def test_organisational_branding_text_and_localizations_deploy_and_verify(graph: GraphClient) -> None:
+    kind = ResourceType.ORGANIZATIONAL_BRANDING
+    entry = catalog()[kind]
+    live = await _files(graph, entry)
+    file = f"{kind}/{kind}.json"
+    branding = json.loads(live[file])
+    assert [item["id"] for item in branding["localizations"]] == ["fr-FR"]
+    assert "cdnList" not in branding
+    edited = {
+        **branding,
+        "signInPageText": "Contoso staff only. Report lost devices to the service desk.",
+        "localizations": [
+            *branding["localizations"],
+            {
+                "@odata.type": "#microsoft.graph.organizationalBrandingLocalization",
+                "id": "de-DE",
+                "backgroundColor": "#0078D4",
+                "signInPageText": "Nur für Mitarbeitende von Contoso.",
+                "usernameHintText": "jemand@contoso.com",
+            },
+        ],
+    }
+    desired = {**live, file: serialise(edited)}
+    folders = MemoryFolders()
+    folders.put("main", PATH, dict(desired))
+    folders.put("tenantsync/backup", PATH, dict(live))
+    [change] = plan_changes(desired, live, where="test")
+    status = SyncRunStatus.model_validate(
+        {"plan": {"digest": plan_digest([change], desired), "changeCount": 1, "changes": [change]}}
+    )
+    ctx = context(spec(resources=[kind]), status=status)
+    await Deploy()(ctx, SimulatorSession(graph, folders, kind))
+
+    assert ctx.status.deploy is not None
+    assert [r.result for r in ctx.status.deploy.results] == [ChangeOutcome.APPLIED]
+    assert (await _files(graph, entry))[file] == serialise(normalise(entry, edited))

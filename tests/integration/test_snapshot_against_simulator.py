@@ -50,6 +50,7 @@ SEEDED_COUNTS = {
     ResourceType.GROUP_SETTINGS: 1,
     ResourceType.ADMINISTRATIVE_UNITS: 4,
     ResourceType.TERMS_OF_USE_AGREEMENTS: 1,
+    ResourceType.ORGANIZATIONAL_BRANDING: 1,
     ResourceType.ASSIGNMENT_FILTERS: 4,
     ResourceType.ROLE_SCOPE_TAGS: 3,
     ResourceType.ROLE_DEFINITIONS: 2,
@@ -137,7 +138,9 @@ def _client(endpoint: SimEndpoint, token: str) -> GraphClient:
     async def provide() -> str:
         return token
 
-    return GraphClient(endpoint.url, provide, verify=ssl.create_default_context(cafile=endpoint.ca))
+    return GraphClient(
+        endpoint.url, provide, verify=ssl.create_default_context(cafile=endpoint.ca), directory_id=TENANT_ID
+    )
 
 
 @pytest.fixture

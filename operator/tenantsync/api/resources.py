@@ -33,6 +33,7 @@ class ResourceType(StrEnum):
     GROUP_SETTINGS = "groupSettings"
     ADMINISTRATIVE_UNITS = "administrativeUnits"
     TERMS_OF_USE_AGREEMENTS = "termsOfUseAgreements"
+    ORGANIZATIONAL_BRANDING = "organizationalBranding"
     ASSIGNMENT_FILTERS = "assignmentFilters"
     ROLE_SCOPE_TAGS = "roleScopeTags"
     ROLE_DEFINITIONS = "roleDefinitions"

@@ -93,6 +93,8 @@ class AccessToken(BaseModel):
     value: SecretStr
     roles: frozenset[str]
     expires_at: datetime
+    directory_id: str | None = None
+    """The tenant's directory (organization) id, from the token's ``tid``: what Graph paths name."""
 
 
 def token_claims(token: str) -> dict[str, Any]:
@@ -227,6 +229,7 @@ class ServicePrincipal:
             value=SecretStr(result["access_token"]),
             roles=frozenset(claims.get("roles", [])),
             expires_at=datetime.fromtimestamp(int(claims.get("exp", 0)), UTC),
+            directory_id=claims.get("tid"),
         )
 
     def _backoff(self, attempt: int) -> float:

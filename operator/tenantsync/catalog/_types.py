@@ -252,6 +252,12 @@ _LOCATION_KEYWORDS = frozenset({"All", "AllTrusted"})
 _INTUNE_READ_ONLY = frozenset({"id", "createdDateTime", "lastModifiedDateTime", "version"})
 _INTUNE_LISTS = frozenset({"roleScopeTagIds", "assignments"})
 _ENTRA_READ_ONLY = frozenset({"id", "createdDateTime", "modifiedDateTime", "deletedDateTime"})
+_BRANDING_IMAGES = frozenset(
+    {"cdnList", "bannerLogoRelativeUrl", "squareLogoRelativeUrl", "squareLogoDarkRelativeUrl"}
+    | {"headerLogoRelativeUrl", "faviconRelativeUrl", "backgroundImageRelativeUrl"}
+    | {"customCSSRelativeUrl"}
+)
+"""Where the branding images are served from: computed by the service (the images are not backed up)."""
 _APP_CONFIG_WRITE = (_POLICY_READ, "Policy.ReadWrite.ApplicationConfiguration")
 _SCRIPTS_READ = "DeviceManagementScripts.Read.All"
 _SCRIPTS_WRITE = "DeviceManagementScripts.ReadWrite.All"
@@ -739,6 +745,17 @@ def _entra_types() -> list[ConfigurationType]:
             read_only_fields=frozenset({"id"}),
             sub_resources=(SubResource("files", None, SubResourceWrite.EACH, frozenset({"id"})),),
             unordered_lists=frozenset({"files"}),
+        ),
+        _entra(
+            ResourceType.ORGANIZATIONAL_BRANDING,
+            "organization/{tenantId}/branding",  # the Graph client fills in the directory id
+            "organisational branding",
+            ("OrganizationalBranding.ReadWrite.All",),
+            read=("OrganizationalBranding.Read.All",),
+            singleton=True,
+            read_only_fields=frozenset({"id"}) | _BRANDING_IMAGES,
+            sub_resources=(SubResource("localizations", None, SubResourceWrite.EACH, _BRANDING_IMAGES),),
+            unordered_lists=frozenset({"localizations"}),
         ),
     ]
 

@@ -39,6 +39,9 @@ TokenProvider = Callable[[], Awaitable[str]]
 Sleep = Callable[[float], Awaitable[None]]
 
 MAX_BATCH = 20
+DIRECTORY_ID = "{tenantId}"
+"""Stands in a path for the tenant's directory (organization) id (``organization/{tenantId}/branding``),
+as Microsoft's documentation writes it; the client fills it in."""
 TRANSIENT = frozenset({429, 500, 502, 503, 504})
 # Methods that change nothing, so repeating them after a failed or lost answer is always safe.
 _READS = frozenset({"GET", "HEAD"})
@@ -107,8 +110,10 @@ class GraphClient:
         max_wait: float = 60.0,
         timeout: float = 60.0,
         rng: random.Random | None = None,
+        directory_id: str | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        self._directory_id = directory_id
         self.stats = GraphStats()
         self._origin = urlsplit(self.base_url)[:2]
         self._token_provider = token_provider
@@ -197,6 +202,12 @@ class GraphClient:
         if path.startswith(("https://", "http://")):
             self._check_origin(path)
             return path
+        if DIRECTORY_ID in path:
+            if self._directory_id is None:
+                raise GraphError(
+                    0, "DirectoryIdUnknown", f"{path} names the tenant's directory id, which is unknown"
+                )
+            path = path.replace(DIRECTORY_ID, self._directory_id)
         return f"{self.base_url}/{version}/{path.lstrip('/')}"
 
     def _check_origin(self, url: str) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import re
 import ssl
 from collections.abc import AsyncIterator, Collection
 from contextlib import asynccontextmanager
@@ -36,6 +37,8 @@ from tenantsync.graph import GraphClient, TokenProvider
 from tenantsync.kube import NotFoundError
 from tenantsync.repository import GitAuthor, RepositoryError, TenantRepository, credentials_from_secret
 from tenantsync.sync.pipeline import RunContext
+
+_GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
 
 TenantKey = tuple[str, str]
 """(namespace, Tenant name)."""
@@ -240,18 +243,25 @@ class TenantSession:
         return self._kept.principal[1]
 
     async def graph(self) -> GraphClient:
-        """A Graph client signed in as the service principal, open until the step ends."""
+        """A Graph client signed in as the service principal, open until the step ends. Paths that name
+        the directory (organisational branding) get the Tenant's GUID, or the token's when it is a domain."""
         if self._graph is None:
             principal = await self.service_principal()
 
             async def token() -> str:
                 return (await principal.acquire()).value.get_secret_value()
 
-            self._graph = self._open(self.endpoints.graph_url, token, await self.ca_bundle())
+            tenant_id = self._ctx.tenant.tenantId
+            directory_id = tenant_id if _GUID.match(tenant_id) else (await principal.acquire()).directory_id
+            self._graph = self._open(self.endpoints.graph_url, token, await self.ca_bundle(), directory_id)
         return self._graph
 
-    def _open(self, base_url: str, token: TokenProvider, bundle: str | bool) -> GraphClient:
-        client = GraphClient(base_url, token, verify=self._cache.ssl_context(bundle))
+    def _open(
+        self, base_url: str, token: TokenProvider, bundle: str | bool, directory_id: str | None = None
+    ) -> GraphClient:
+        client = GraphClient(
+            base_url, token, verify=self._cache.ssl_context(bundle), directory_id=directory_id
+        )
         self._clients.append(client)
         return client
 

@@ -121,7 +121,11 @@ async def _read(reader: _Reader, entry: ConfigurationType) -> list[JsonObject]:
     client = reader.client
     params = dict(entry.params)
     if entry.singleton:
-        return [await client.get(entry.path, version=entry.api_version, params=params or None)]
+        single = await client.get(entry.path, version=entry.api_version, params=params or None)
+        for sub in entry.sub_resources:  # a singleton's collections (branding localizations) by their path
+            if not sub.is_field:
+                single[sub.name] = await client.list(f"{entry.path}/{sub.name}", version=entry.api_version)
+        return [single]
     expand = [sub.expand for sub in entry.sub_resources if sub.expand]
     if expand:
         params["$expand"] = ",".join(expand)

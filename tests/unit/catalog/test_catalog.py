@@ -47,6 +47,7 @@ def test_paths_versions_and_singletons_follow_graph() -> None:
         ResourceType.DEVICE_MANAGEMENT_SETTINGS,
         ResourceType.ANDROID_MANAGED_STORE_SETTINGS,
         ResourceType.APPLE_PUSH_NOTIFICATION_CERTIFICATE,
+        ResourceType.ORGANIZATIONAL_BRANDING,
     }
 
 
@@ -79,6 +80,7 @@ def test_backup_only_needs_read_permissions() -> None:
         "DeviceManagementScripts.Read.All",
         "DeviceManagementServiceConfig.Read.All",
         "Directory.Read.All",
+        "OrganizationalBranding.Read.All",
         "Policy.Read.All",
     ]
 
@@ -95,6 +97,7 @@ def test_managed_needs_write_permissions_sorted_and_unique() -> None:
         "DeviceManagementServiceConfig.ReadWrite.All",
         "Directory.ReadWrite.All",
         "Group.Read.All",
+        "OrganizationalBranding.ReadWrite.All",
         "Policy.Read.All",
         "Policy.ReadWrite.ApplicationConfiguration",
         "Policy.ReadWrite.AuthenticationFlows",
