@@ -17,6 +17,9 @@ WITHHELD_KEY: Final = "@tenantsync.withheld"
 WRITE_ONLY: Final = frozenset({"preSharedKey", "sharedSecret"})
 """Properties Graph accepts and never returns (read back as null)."""
 _SECRET_REFERENCE = "secretReferenceValueId"
+_MASK = "****"
+"""Graph's mask for an encrypted value (in files backed up before values were withheld): written back,
+it would replace the secret with four asterisks."""
 _SECRET_SETTING = "#microsoft.graph.deviceManagementConfigurationSecretSettingValue"
 
 
@@ -55,14 +58,15 @@ def secrets_in_clear(document: Any, path: str = "") -> list[str]:
     """Paths where a document (as a person committed it) holds a secret's value in clear.
 
     A write-only property or the value of an encrypted setting must hold the marker: a value is a
-    secret in Git, and a null would blank the secret the service holds.
+    secret in Git, and a null (or Graph's mask) would overwrite the secret the service holds.
     """
     found: list[str] = []
     if isinstance(document, Mapping):
         secret_value = _holds_secret_value(document)
         for key, value in document.items():
             child = f"{path}.{key}" if path else key
-            clear = (key in WRITE_ONLY or (key == "value" and secret_value)) and not is_withheld(value)
+            withheld_here = key in WRITE_ONLY or (key == "value" and (secret_value or value == _MASK))
+            clear = withheld_here and not is_withheld(value)
             if clear:
                 found.append(child)
             elif isinstance(value, (Mapping, list)):

@@ -78,6 +78,8 @@ def test_a_value_or_a_null_where_a_secret_is_withheld_is_found_by_path() -> None
     assert secrets_in_clear(set_in_git) == ["omaSettings[0].value"]
     assert secrets_in_clear({"id": "wifi", "preSharedKey": None}) == ["preSharedKey"]
     assert secrets_in_clear({"id": "wifi", "preSharedKey": WITHHELD}) == []
+    masked_before_upgrade = {"omaSettings": [{"omaUri": "./a", "value": "****"}]}  # v1.0 had no isEncrypted
+    assert secrets_in_clear(masked_before_upgrade) == ["omaSettings[0].value"]
 
 
 def test_a_write_leaves_out_every_withheld_field_and_keeps_the_rest() -> None:
