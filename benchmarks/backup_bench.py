@@ -72,7 +72,8 @@ async def backup(url: str, verify: str) -> tuple[BackupSnapshot | None, float, C
     types = [entry for entry in catalog().values() if not entry.requires_user]
     outcome: Counter[str] = Counter()
     started = time.perf_counter()
-    async with GraphClient(url, token, verify=ssl.create_default_context(cafile=verify)) as graph:
+    context = ssl.create_default_context(cafile=verify)
+    async with GraphClient(url, token, verify=context, directory_id=DEMO_TENANT_ID) as graph:
         try:
             snapshot: BackupSnapshot | None = await take_snapshot(graph, types)
         except GraphThrottled:
