@@ -23,7 +23,8 @@ from tests.integration.sim.simtest_support import SimTenant
 pytestmark = pytest.mark.integration
 
 
-def principal(tenant: SimTenant) -> ServicePrincipal:
+def principal(tenant: SimTenant, name: str | None = None) -> ServicePrincipal:
+    """The tenant's service principal, signing in to the tenant by ``name`` (its id unless given)."""
     spec = TenantSpec.model_validate(
         {
             "tenantId": tenant.id,
@@ -36,7 +37,7 @@ def principal(tenant: SimTenant) -> ServicePrincipal:
         bundle = ca_bundle_file(ca.read())
     return ServicePrincipal(
         endpoints_for(spec),
-        tenant.id,
+        name or tenant.id,
         tenant.client_id,
         ClientSecretCredential(client_secret=SecretStr(tenant.secret)),
         secret_name="sp",
@@ -94,3 +95,8 @@ async def test_an_identity_platform_that_keeps_failing_is_a_sign_in_error_that_s
     assert failed.value.code == ErrorCode.AUTHENTICATION_FAILED
     assert f"Cannot reach the identity platform at {tenant.url}" in failed.value.message
     assert tenant.secret not in failed.value.message
+
+
+async def test_a_tenant_named_by_its_domain_learns_its_directory_id_from_the_token(tenant: SimTenant) -> None:
+    token = await principal(tenant, tenant.domain).acquire()
+    assert token.directory_id == tenant.id

@@ -565,3 +565,25 @@ async def test_a_read_whose_connection_keeps_failing_raises_unavailable(sleep: F
     assert (caught.value.status, caught.value.code) == (0, "TransportError")
     assert caught.value.retry_after is not None
     assert len(sleep.waits) == 3
+
+
+async def test_a_path_naming_the_directory_gets_the_tenants_id_and_fails_without_one() -> None:
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.url.path)
+        return httpx.Response(200, json={"id": "0"})
+
+    async with GraphClient(
+        BASE,
+        _token,
+        transport=httpx.MockTransport(handler),
+        directory_id="7c3a0000-0000-4000-8000-000000000001",
+    ) as graph:
+        await graph.get("organization/{tenantId}/branding")
+    assert seen == ["/v1.0/organization/7c3a0000-0000-4000-8000-000000000001/branding"]
+
+    async with GraphClient(BASE, _token, transport=httpx.MockTransport(handler)) as unknown:
+        with pytest.raises(GraphError, match="directory id"):
+            await unknown.get("organization/{tenantId}/branding")
+    assert len(seen) == 1
