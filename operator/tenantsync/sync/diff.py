@@ -19,10 +19,9 @@ MISSING: Any = object()
 """Stands for a field one side does not have."""
 SHOWN_LENGTH = 160
 """Longer values are shortened in the plan, with a marker saying how much was left out."""
-SECRET_FIELD = re.compile(
-    r"password|secret|sharedkey|privatekey|passphrase|certificatepassword", re.IGNORECASE
-)
-"""Field names whose values are never shown in a plan (the service withholds most of them anyway)."""
+SECRET_FIELD = re.compile(r"(password|secret|sharedkey|privatekey|passphrase)(\[\d+\])?$", re.IGNORECASE)
+"""Field names whose values are never shown in a plan (the service withholds most of them anyway): names
+that end in the word, so `wifiPassword` is withheld and `passwordMinimumLength` is shown."""
 
 
 def differences(desired: Any, live: Any, prefix: str = "") -> list[tuple[str, Any, Any]]:

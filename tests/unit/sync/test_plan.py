@@ -208,7 +208,14 @@ async def test_the_approver_sees_old_and_new_values_and_never_a_secret() -> None
         "@odata.type": "#microsoft.graph.windows10GeneralConfiguration",
         "displayName": "Wi-Fi",
     }
-    new = {**old, "displayName": "Wi-Fi (corp)", "wifiPassword": "hunter2", "notes": "x" * 500}
+    new = {
+        **old,
+        "displayName": "Wi-Fi (corp)",
+        "wifiPassword": "hunter2",
+        "proxyPassphrase": "hunter3",
+        "passwordMinimumLength": 12,
+        "notes": "x" * 500,
+    }
     desired = {"deviceConfigurations/cfg.json": new}
     session = FakeSession(folders=folders(desired, {"deviceConfigurations/cfg.json": old}))
     ctx = context()
@@ -217,10 +224,12 @@ async def test_the_approver_sees_old_and_new_values_and_never_a_secret() -> None
     [change] = ctx.status.plan.changes
     values = {v.path: (v.old, v.new) for v in change.values}
     assert values["displayName"] == ('"Wi-Fi"', '"Wi-Fi (corp)"')
-    assert values["wifiPassword"] == (None, "(withheld)")
+    assert values["wifiPassword"] == values["proxyPassphrase"] == (None, "(withheld)")
+    assert values["passwordMinimumLength"] == (None, "12")
     shortened = values["notes"][1] or ""
     assert shortened.endswith("… (+342 chars)") and len(shortened) < 200
     assert "hunter2" not in ctx.status.plan.model_dump_json()
+    assert "hunter3" not in ctx.status.plan.model_dump_json()
 
 
 async def test_a_creation_shows_the_object_and_the_whole_plan_is_committed_for_review() -> None:
