@@ -30,6 +30,7 @@ class ErrorCode(StrEnum):
     DELETION_GUARD = "DeletionGuard"
     PLAN_OUTDATED = "PlanOutdated"
     INVALID_DESIRED_STATE = "InvalidDesiredState"
+    BASELINE_NOT_FOUND = "BaselineNotFound"
     UNEXPECTED_ERROR = "UnexpectedError"
 
 
