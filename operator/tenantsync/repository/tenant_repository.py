@@ -150,6 +150,18 @@ class TenantRepository:
                 return None
             return await self._files(commit, folder)
 
+    async def read_folder_at(self, commit: str, path: str) -> dict[str, bytes] | None:
+        """The files under `path` at a commit of any branch (a baseline's released revision), fetched
+        only when the local cache does not have it yet; None when the remote does not have it either."""
+        folder = _folder(path)
+        async with self._lock:
+            await self._prepare()
+            if not await self._has_commit(commit):
+                await self._fetch()
+                if not await self._has_commit(commit):
+                    return None
+            return await self._files(commit, folder)
+
     async def write_folder(
         self,
         branch: str,
@@ -308,6 +320,12 @@ class TenantRepository:
         await self._git.run("fast-import", "--quiet", "--done", "--force", stdin=b"".join(stream))
         result = await self._git.run("rev-parse", "--verify", f"{_PENDING_REF}^{{commit}}")
         return result.stdout.decode().strip()
+
+    async def _has_commit(self, commit: str) -> bool:
+        if not all(c in "0123456789abcdef" for c in commit.lower()) or not 7 <= len(commit) <= 64:
+            return False
+        result = await self._git.run("cat-file", "-e", f"{commit}^{{commit}}", check=False)
+        return result.returncode == 0
 
     async def _same_tree(self, commit: str, other: str) -> bool:
         result = await self._git.run("rev-parse", f"{commit}^{{tree}}", f"{other}^{{tree}}")

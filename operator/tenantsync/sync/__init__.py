@@ -1,6 +1,7 @@
 """The sync pipeline of SPEC §3 as a resumable state machine; it knows nothing of kopf."""
 
 from tenantsync.sync.pipeline import (
+    AdoptedBaseline,
     Advance,
     Finish,
     Pipeline,
@@ -15,6 +16,7 @@ from tenantsync.sync.session import Folders, Principal, Session, TenantCache, Te
 from tenantsync.sync.steps import build_pipeline
 
 __all__ = [
+    "AdoptedBaseline",
     "Advance",
     "Finish",
     "Folders",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from tenantsync.api import ChangeAction, CodedError, ErrorCode, FieldChange, PlanChange, ResourceType
@@ -108,8 +109,11 @@ def object_files(files: Files, types: set[ResourceType], *, where: str) -> Files
     return join_companions(kept, where=where)
 
 
-def plan_changes(desired: Files, live: Files, *, where: str) -> list[PlanChange]:
-    """What must change in the tenant for it to match `desired`, one change per differing file.
+def plan_changes(
+    desired: Files, live: Files, *, where: str, origins: Mapping[str, str] | None = None
+) -> list[PlanChange]:
+    """What must change in the tenant for it to match `desired`, one change per differing file; a change
+    to an object a baseline gives (`origins`: file -> Baseline) names the baseline.
 
     Types the service only reports (``writable`` False in the catalogue) are never planned."""
     changes = []
@@ -136,15 +140,17 @@ def plan_changes(desired: Files, live: Files, *, where: str) -> list[PlanChange]
                 action=action,
                 type=type_,
                 id=object_id,
-                displayName=_name(new if new is not None else old or {}),
+                displayName=display_name(new if new is not None else old or {}),
                 changedFields=[v.path for v in values] if action == ChangeAction.UPDATE else [],
                 values=values,
+                baseline=(origins or {}).get(file) if new is not None else None,
             )
         )
     return changes
 
 
-def _name(doc: JsonObject) -> str | None:
+def display_name(doc: JsonObject) -> str | None:
+    """What people call an object: its displayName, or its name where the type has no displayName."""
     name = doc.get("displayName") or doc.get("name")
     return str(name) if name is not None else None
 

@@ -60,9 +60,19 @@ def parse_file(path: str, *, where: str) -> tuple[ResourceType, str]:
     return ResourceType(folder), name.removesuffix(SUFFIX)
 
 
+BASELINES_FOLDER = "baselines"
+"""Reserved in a tenant's folder (never a type): the Tenant's overrides of the baselines it adopts."""
+
+
 def is_object_file(path: str) -> bool:
-    """Files at the top of the tenant's folder (a README) are people's, not objects."""
-    return "/" in path
+    """Files at the top of the tenant's folder (a README) are people's, and the baselines folder holds
+    overrides: neither is an object."""
+    return "/" in path and not is_reserved(path)
+
+
+def is_reserved(path: str) -> bool:
+    """A file of the baselines folder, which writes of the tenant's objects carry over unchanged."""
+    return path.partition("/")[0] == BASELINES_FOLDER
 
 
 def split_companions(

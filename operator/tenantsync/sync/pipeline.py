@@ -24,6 +24,7 @@ from tenantsync.api import (
     CREDENTIAL_ERRORS,
     GROUP,
     VERSION,
+    BaselineRepository,
     CodedError,
     ConditionStatus,
     ConditionType,
@@ -80,6 +81,19 @@ class TenantObservations:
     user_authenticated: Observation | None = None
 
 
+@dataclass(frozen=True)
+class AdoptedBaseline:
+    """A Baseline the Tenant adopts, as the controller found it when the step began."""
+
+    name: str
+    repository: BaselineRepository | None
+    """Where the baseline's folder is; None when no Baseline of that name exists (the run stops)."""
+    revision: str | None = None
+    """The commit released to this Tenant; None while none has been (the baseline adds nothing yet)."""
+    overrides_path: str | None = None
+    """The Tenant's overrides folder in its repository; None for `<Tenant folder>/baselines/<name>`."""
+
+
 @dataclass
 class RunContext:
     namespace: str
@@ -97,6 +111,11 @@ class RunContext:
     observations: TenantObservations = field(default_factory=TenantObservations)
     tenant_uid: str | None = None
     """The Tenant's uid: Secrets the run creates (the token cache) are owned by the Tenant."""
+    baselines: list[AdoptedBaseline] = field(default_factory=list)
+    """The Baselines of `tenant.baselines`, in its order (later ones win)."""
+    tenant_labels: Mapping[str, str] = field(default_factory=dict)
+    tenant_annotations: Mapping[str, str] = field(default_factory=dict)
+    """The Tenant's metadata, which baselines' variables may name."""
 
     def tenant_owner(self) -> dict[str, Any] | None:
         """An ownerReference to the Tenant (without blockOwnerDeletion, which needs tenants/finalizers)."""
@@ -122,6 +141,12 @@ class RunContext:
     async def save(self) -> None:
         if self.checkpoint is not None:
             await self.checkpoint()
+
+    def overrides_path(self, baseline: AdoptedBaseline) -> str:
+        """The Tenant's overrides of a baseline: its own folder, or `<Tenant folder>/baselines/<name>`."""
+        return (baseline.overrides_path or "").rstrip(
+            "/"
+        ) or f"{self.repository_path}/baselines/{baseline.name}"
 
     def error(self, code: ErrorCode, message: str) -> RunError:
         return RunError(

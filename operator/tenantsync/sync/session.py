@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from tenantsync.api import ErrorCode
+from tenantsync.api import BaselineRepository, ErrorCode
 from tenantsync.auth import (
     AccessToken,
     Credential,
@@ -35,7 +35,13 @@ from tenantsync.auth import (
 from tenantsync.catalog import ADMIN_API_SCOPE, ADMIN_API_URL
 from tenantsync.graph import GraphClient, TokenProvider
 from tenantsync.kube import NotFoundError
-from tenantsync.repository import GitAuthor, RepositoryError, TenantRepository, credentials_from_secret
+from tenantsync.repository import (
+    GitAuthor,
+    RepositoryCredentials,
+    RepositoryError,
+    TenantRepository,
+    credentials_from_secret,
+)
 from tenantsync.sync.pipeline import RunContext
 
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
@@ -88,6 +94,10 @@ class Session(Protocol):
 
     async def repository(self) -> Folders: ...
 
+    async def baseline_folder(
+        self, repository: BaselineRepository, revision: str
+    ) -> dict[str, bytes] | None: ...
+
 
 @dataclass
 class _Kept:
@@ -108,6 +118,7 @@ class TenantCache:
         self._tenants: dict[TenantKey, _Kept] = {}
         self._ssl_contexts: dict[str, ssl.SSLContext] = {}
         self._write_locks: dict[str, asyncio.Lock] = {}
+        self._baseline_repositories: dict[str, TenantRepository] = {}
 
     @asynccontextmanager
     async def session(self, ctx: RunContext) -> AsyncIterator[TenantSession]:
@@ -148,6 +159,19 @@ class TenantCache:
         """One per repository URL: Tenants sharing a repository push one at a time instead of racing
         (a race costs a fetch and a new commit, and five lost in a row fail the run)."""
         return self._write_locks.setdefault(url, asyncio.Lock())
+
+    def baseline_repository(
+        self, url: str, credentials: RepositoryCredentials | None, bundle: str | bool
+    ) -> TenantRepository:
+        """One read-only clone per baseline repository URL, shared by the Tenants that adopt from it."""
+        kept = self._baseline_repositories.get(url)
+        if kept is None:
+            workdir = self._workdir / "baselines" / hashlib.sha256(url.encode()).hexdigest()[:16]
+            kept = TenantRepository(
+                url, workdir, author=GitAuthor(), credentials=credentials, ca_bundle=bundle
+            )
+            self._baseline_repositories[url] = kept
+        return kept
 
     def repository_workdir(self, namespace: str, tenant: str) -> Path:
         return self._workdir / "repositories" / namespace / tenant
@@ -347,6 +371,27 @@ class TenantSession:
                 await repository.update_access(credentials, bundle)
         self._kept.repository = (access, repository)
         return repository
+
+    async def baseline_folder(self, repository: BaselineRepository, revision: str) -> dict[str, bytes] | None:
+        """A baseline's folder at the revision released to this Tenant: from the Tenant's own clone when
+        the baseline lives in the same repository, else from a clone of the baseline's repository."""
+        tenant_repository = self._ctx.tenant.repository
+        if repository.url == tenant_repository.url and repository.secretRef == tenant_repository.secretRef:
+            return await (await self.repository()).read_folder_at(revision, repository.path)
+        credentials = None
+        if repository.secretRef is not None:
+            data = await self.secret(repository.secretRef.name)
+            if data is None:
+                raise RepositoryError(
+                    ErrorCode.REPOSITORY_UNREACHABLE,
+                    f"Secret {repository.secretRef.name} named by a Baseline's spec.repository.secretRef does not"
+                    f" exist in namespace {self._ctx.namespace}. Create it with the repository's credentials.",
+                )
+            credentials = credentials_from_secret(repository.url, repository.secretRef.name, data)
+        bundle = await self.ca_bundle()
+        baseline = self._cache.baseline_repository(repository.url, credentials, bundle)
+        await baseline.update_access(credentials, bundle)
+        return await baseline.read_folder_at(revision, repository.path)
 
     async def aclose(self) -> None:
         counts = self._kept.graph_counts

@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 from pydantic import SecretStr
 
-from tenantsync.api import ErrorCode, SyncRunStatus, TenantSpec
+from tenantsync.api import BaselineRepository, ErrorCode, SyncRunStatus, TenantSpec
 from tenantsync.auth import (
     AccessToken,
     ClientSecretCredential,
@@ -223,6 +223,8 @@ class FakeSession:
         self.fake_graph = graph or FakeGraph()
         self.folders = folders or MemoryFolders()
         self.principal = FixedPrincipal(roles)
+        self.baseline_commits: dict[str, dict[str, bytes]] = {}
+        """Baseline repository commits: revision -> {path in the repository: content}."""
         self._endpoints = endpoints_for(tenant or spec())
         self._client: GraphClient | None = None
 
@@ -256,3 +258,10 @@ class FakeSession:
 
     async def repository(self) -> MemoryFolders:
         return self.folders
+
+    async def baseline_folder(self, repository: BaselineRepository, revision: str) -> dict[str, bytes] | None:
+        if revision not in self.baseline_commits:
+            return None
+        prefix = f"{repository.path.rstrip('/')}/"
+        files = self.baseline_commits[revision]
+        return {k.removeprefix(prefix): v for k, v in files.items() if k.startswith(prefix)}

@@ -20,6 +20,7 @@ from tenantsync.api import (
     names_digest,
 )
 from tenantsync.sync.diff import summary
+from tenantsync.sync.layout import is_reserved
 from tenantsync.sync.pipeline import Advance, Finish, RunContext, Transition, Wait
 from tenantsync.sync.session import Session
 
@@ -116,10 +117,11 @@ class AwaitApproval:
         spec = ctx.tenant
         repository = await session.repository()
         live = await repository.read_folder(spec.repository.backupBranch, ctx.repository_path) or {}
+        desired = await repository.read_folder(spec.repository.branch, ctx.repository_path) or {}
         commit = await repository.write_folder(
             spec.repository.branch,
             ctx.repository_path,
-            live,
+            {**live, **{file: content for file, content in desired.items() if is_reserved(file)}},
             f"Revert the desired state of Tenant {ctx.namespace}/{ctx.tenant_name} to the tenant's state\n\n"
             f"Rejected and reverted in SyncRun {ctx.run_name}.",
         )

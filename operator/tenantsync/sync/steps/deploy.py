@@ -38,8 +38,8 @@ from tenantsync.graph import GraphClient, GraphError, GraphNotFound, GraphUnavai
 from tenantsync.sync.diff import Files, document, plan_changes, plan_digest
 from tenantsync.sync.layout import object_file, parse_file, split_files
 from tenantsync.sync.pipeline import Advance, RunContext, Transition
-from tenantsync.sync.session import Folders, Session
-from tenantsync.sync.states import read_states
+from tenantsync.sync.session import Session
+from tenantsync.sync.states import States, read_states, record_ids
 
 JsonObject = dict[str, Any]
 Result = Callable[..., ChangeResult]
@@ -123,7 +123,7 @@ class Deploy:
         approved = (
             ctx.status.approval.digest if ctx.status.approval and ctx.status.approval.digest else plan.digest
         )
-        changes = plan_changes(desired, live, where=states.where)
+        changes = plan_changes(desired, live, where=states.where, origins=states.origins)
         if plan_digest(changes, desired) != approved:
             raise CodedError(
                 ErrorCode.PLAN_OUTDATED,
@@ -153,7 +153,7 @@ class Deploy:
             )
             await ctx.save()
         if created_ids:
-            await self._record_created_ids(ctx, await session.repository(), desired, created_ids)
+            await self._record_created_ids(ctx, session, states, created_ids)
         failed = [r for r in deploy.results if r.result != ChangeOutcome.APPLIED]
         summary = f"{len(deploy.results) - len(failed)} of {len(deploy.results)} changes applied"
         if failed:
@@ -295,23 +295,37 @@ class Deploy:
 
     @staticmethod
     async def _record_created_ids(
-        ctx: RunContext, repository: Folders, desired: Files, created_ids: dict[str, str]
+        ctx: RunContext, session: Session, states: States, created_ids: dict[str, str]
     ) -> None:
-        """Rename created objects' files to their new ids and point references at them, in one commit."""
-        files: Files = {}
-        for file, content in desired.items():
-            type_, object_id = parse_file(file, where="desired state")
-            doc = _resolve(document(content, file, where="desired state"), created_ids)
-            if object_id in created_ids:
-                object_id = created_ids[object_id]
-                doc[catalog()[type_].key_field] = object_id
-            files[object_file(type_, object_id)] = serialise(doc)
-        await repository.write_folder(
-            ctx.tenant.repository.branch,
-            ctx.repository_path,
-            split_files(files),
-            f"Record the ids of objects created in Tenant {ctx.namespace}/{ctx.tenant_name}\n\nSyncRun: {ctx.run_name}",
-        )
+        """Rename the Tenant's own created objects' files to their new ids and point references at them,
+        in one commit; record the ids of objects a baseline gave in its overrides folder's `ids.json`."""
+        own_created = [f for f in states.own if parse_file(f, where=states.where)[1] in created_ids]
+        if own_created:
+            files: Files = {}
+            for file, content in states.own.items():
+                type_, object_id = parse_file(file, where="desired state")
+                doc = _resolve(document(content, file, where="desired state"), created_ids)
+                if object_id in created_ids:
+                    object_id = created_ids[object_id]
+                    doc[catalog()[type_].key_field] = object_id
+                files[object_file(type_, object_id)] = serialise(doc)
+            await (await session.repository()).write_folder(
+                ctx.tenant.repository.branch,
+                ctx.repository_path,
+                {**split_files(files), **states.reserved},
+                f"Record the ids of objects created in Tenant {ctx.namespace}/{ctx.tenant_name}\n\nSyncRun: {ctx.run_name}",
+            )
+        composition = states.composition
+        if composition is None:
+            return
+        ids = {name: dict(recorded) for name, recorded in composition.ids.items()}
+        changed: set[str] = set()
+        for placeholder, new_id in created_ids.items():
+            if placeholder in composition.placeholders:
+                baseline, key = composition.placeholders[placeholder]
+                ids[baseline][key] = new_id
+                changed.add(baseline)
+        await record_ids(ctx, session, states, {name: ids[name] for name in sorted(changed)}, "created")
 
 
 async def _write_sub_resources(

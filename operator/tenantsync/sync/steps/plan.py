@@ -29,7 +29,7 @@ from tenantsync.sync.pipeline import Advance, Finish, RunContext, Transition
 from tenantsync.sync.plan_files import STATUS_CHANGES, plan_files
 from tenantsync.sync.references import missing_references
 from tenantsync.sync.session import Session
-from tenantsync.sync.states import read_states
+from tenantsync.sync.states import read_states, record_ids
 
 
 class Plan:
@@ -46,7 +46,7 @@ class Plan:
         desired, live, where = states.desired, states.live, states.where
         if not states.initialised:
             commit = await (await session.repository()).write_folder(
-                spec.repository.branch, path, split_files(live),
+                spec.repository.branch, path, {**split_files(live), **states.reserved},
                 f"Initialise the desired state of Tenant {ctx.namespace}/{ctx.tenant_name} from its backup\n\nSyncRun: {ctx.run_name}",
             )  # fmt: skip
             message = (
@@ -57,7 +57,11 @@ class Plan:
             ctx.condition(ConditionType.PLANNED, "True", "Initialised", message)
             return Finish(RunPhase.SUCCEEDED, message)
 
-        changes = plan_changes(desired, live, where=where)
+        composition = states.composition
+        if composition is not None and composition.matched:
+            matched = {name: composition.ids[name] for name in composition.matched}
+            await record_ids(ctx, session, states, matched, "matched by name at adoption")
+        changes = plan_changes(desired, live, where=where, origins=states.origins)
         secrets = secrets_set_in_git(desired, changes, where=where)
         if secrets:
             raise CodedError(
@@ -71,12 +75,18 @@ class Plan:
             changeCount=len(changes),
             changes=changes[:STATUS_CHANGES],
             truncated=len(changes) > STATUS_CHANGES,
+            baselines=states.planned_baselines,
         )
         if not changes:
             message = "The tenant matches the desired state; nothing to deploy."
             ctx.condition(ConditionType.PLANNED, "True", "NoChanges", message)
             return Finish(RunPhase.SUCCEEDED, message)
         planned = summary(changes)
+        if composition is not None and composition.superseded:
+            planned += (
+                f"; {len(composition.superseded)} of the Tenant's own objects are superseded by its baselines"
+                f" ({', '.join(f'{t}/{i}' for t, i in composition.superseded[:5])})"
+            )
         if spec.mode == Mode.BACKUP_ONLY:
             message = f"Drift: the tenant differs from the desired state in {planned}; BackupOnly never writes to the tenant."
             ctx.condition(ConditionType.PLANNED, "True", "DriftDetected", message)
