@@ -10,7 +10,7 @@ from typing import Any
 
 import kopf
 
-from tenantsync.controllers import runs_index, syncruns, tenants, tenants_index
+from tenantsync.controllers import baselines_index, runs_index, syncruns, tenants, tenants_index
 from tenantsync.controllers.constants import KOPF_ANNOTATION_PREFIX
 from tenantsync.controllers.leadership import lease_name, replica_identity, standby_liveness
 from tenantsync.controllers.sharding import shard_finalizer
@@ -47,6 +47,7 @@ def build_registry(
         return kopf.login_with_service_account(**kwargs) or kopf.login_with_kubeconfig(**kwargs)
 
     runs_index.register(registry)
+    baselines_index.register(registry)
     tenants_index.register(registry)
     tenants.register(registry, settings, tenants.TenantController(settings, kube, writer, metrics, cache))
     pipeline = build_pipeline(

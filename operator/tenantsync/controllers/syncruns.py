@@ -27,6 +27,7 @@ from tenantsync.api import (
     TenantStatus,
     troubleshooting_url,
 )
+from tenantsync.controllers.baselines_index import BaselineView, adopted_baselines, baseline_of
 from tenantsync.controllers.concurrency import StepSlots, priority_of
 from tenantsync.controllers.constants import SHARD_LABEL, TENANT_LABEL
 from tenantsync.controllers.ownership import owner_reference
@@ -70,13 +71,16 @@ class RunExecutor:
         stopped: kopf.DaemonStopped,
         runs: Callable[[], list[RunRecord]],
         watched_tenant: Callable[[], TenantView | None],
+        watched_baseline: Callable[[str], BaselineView | None],
     ) -> None:
         name, namespace = body.metadata.name, body.metadata.namespace
         assert name is not None and namespace is not None
         tenant_name = body.spec["tenantRef"]["name"]
         with log_context(namespace=namespace, tenant=tenant_name, syncrun=name):
             try:
-                await self._execute(body, stopped, runs, watched_tenant, name, namespace, tenant_name)
+                await self._execute(
+                    body, stopped, runs, watched_tenant, watched_baseline, name, namespace, tenant_name
+                )
             finally:
                 self._wakeups.pop((namespace, name), None)
 
@@ -102,6 +106,7 @@ class RunExecutor:
         stopped: kopf.DaemonStopped,
         runs: Callable[[], list[RunRecord]],
         watched_tenant: Callable[[], TenantView | None],
+        watched_baseline: Callable[[str], BaselineView | None],
         name: str,
         namespace: str,
         tenant_name: str,
@@ -131,11 +136,16 @@ class RunExecutor:
                 await self._wait_for_slot(body, status, now)
             async with self._slots.slot(priority_of(status.step)):
                 now = self._settings.clock()
+                spec = TenantSpec.model_validate(tenant["spec"])
+
+                async def find(baseline: str) -> BaselineView | None:
+                    return await self._baseline(namespace, baseline, watched_baseline)
+
                 ctx = RunContext(
                     namespace=namespace,
                     run_name=name,
                     tenant_name=tenant_name,
-                    tenant=TenantSpec.model_validate(tenant["spec"]),
+                    tenant=spec,
                     status=status,
                     generation=body.metadata.get("generation"),
                     now=now,
@@ -144,6 +154,9 @@ class RunExecutor:
                     annotations=dict(body.metadata.annotations),
                     checkpoint=lambda: self._writer.run(namespace, name, status),
                     tenant_uid=tenant["metadata"].get("uid"),
+                    baselines=await adopted_baselines(tenant_name, spec, find),
+                    tenant_labels=dict(tenant["metadata"].get("labels") or {}),
+                    tenant_annotations=dict(tenant["metadata"].get("annotations") or {}),
                 )
                 previous_phase, before = status.phase, status.model_copy(deep=True)
                 transition = await self._pipeline.advance(ctx)
@@ -160,6 +173,18 @@ class RunExecutor:
                 return
             if isinstance(transition, Wait):
                 await self._pause(namespace, name, stopped, transition.seconds)
+
+    async def _baseline(
+        self, namespace: str, name: str, watched: Callable[[str], BaselineView | None]
+    ) -> BaselineView | None:
+        """A Baseline as the watch shows it, or read once when the watch has not shown it yet."""
+        view = watched(name)
+        if view is None:
+            try:
+                view = await self._kube.get("baselines", namespace, name)
+            except NotFoundError:
+                return None
+        return view
 
     def _observe(
         self,
@@ -359,4 +384,5 @@ def register(
             stopped,
             lambda: runs_of(kwargs, namespace, tenant),
             lambda: tenant_of(kwargs, namespace, tenant),
+            lambda baseline: baseline_of(kwargs, namespace, baseline),
         )

@@ -8,11 +8,15 @@ from typing import Any
 import kopf
 
 from tenantsync.api import GROUP, VERSION
+from tenantsync.controllers.constants import KOPF_ANNOTATION_PREFIX
 
 INDEX_ID = "tenants_by_name"
 
 TenantView = dict[str, Any]
-"""{"spec": ..., "metadata": {"labels": ..., "uid": ...}}: what a run needs of its Tenant between steps."""
+"""{"spec": ..., "metadata": {"labels": ..., "annotations": ..., "uid": ...}}: what a run needs of its
+Tenant between steps (baselines' variables may name labels and annotations)."""
+BOOKKEEPING = (f"{KOPF_ANNOTATION_PREFIX}/", "kubectl.kubernetes.io/")
+"""Annotations that are tools' records, large and never a baseline's variable: not kept."""
 
 TenantsIndex = kopf.Index[tuple[str, str], TenantView]
 
@@ -32,5 +36,6 @@ def register(registry: kopf.OperatorRegistry) -> None:
     def tenants_by_name(
         name: str, namespace: str | None, spec: kopf.Spec, meta: kopf.Meta, **_: Any
     ) -> dict[tuple[str, str], TenantView]:
-        metadata = {"labels": dict(meta.labels), "uid": meta.uid}
+        annotations = {k: v for k, v in meta.annotations.items() if not k.startswith(BOOKKEEPING)}
+        metadata = {"labels": dict(meta.labels), "annotations": annotations, "uid": meta.uid}
         return {(namespace or "", name): {"spec": dict(spec), "metadata": metadata}}

@@ -182,9 +182,15 @@ async def _domain(ctx: RunContext, graph: GraphClient) -> str:
 
 
 async def _group_ids(graph: GraphClient, name: str) -> list[str]:
+    """The ids of the groups named `name` (Graph compares display names without regard to case)."""
     quoted = name.replace("'", "''")
-    found = await graph.list("groups", params={"$filter": f"displayName eq '{quoted}'", "$select": "id"})
-    return [str(group["id"]) for group in found if group.get("id")]
+    params = {"$filter": f"displayName eq '{quoted}'", "$select": "id,displayName"}
+    found = await graph.list("groups", params=params)
+    return [
+        str(group["id"])
+        for group in found
+        if group.get("id") and str(group.get("displayName", "")).casefold() == name.casefold()
+    ]
 
 
 async def record_ids(
