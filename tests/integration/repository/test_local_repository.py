@@ -269,3 +269,17 @@ async def test_an_unchanged_folder_does_not_wait_for_the_write_lock(remote: Path
     async with lock:  # another Tenant is pushing for as long as this block lasts
         unchanged = await asyncio.wait_for(repository.write_folder("main", FOLDER, FILES, "Backup"), 60)
     assert unchanged is None
+
+
+async def test_a_folder_is_read_at_an_older_commit_fetched_when_another_clone_wrote_it(
+    repository: TenantRepository, remote: Path, tmp_path: Path
+) -> None:
+    """A baseline is composed at the revision released to a Tenant, not at the branch's head."""
+    other = TenantRepository(str(remote), tmp_path / "other", author=AUTHOR)
+    first = await other.write_folder("main", "baselines/security", FILES, "first")
+    await other.write_folder("main", "baselines/security", {"namedLocations/office.json": b"{}\n"}, "second")
+    assert first is not None
+
+    assert await repository.read_folder_at(first, "baselines/security") == FILES
+    assert await repository.read_folder_at("0" * 40, "baselines/security") is None
+    assert await repository.read_folder_at("not-a-commit", "baselines/security") is None
