@@ -133,13 +133,14 @@ async def test_reject_ends_the_run_and_leaves_the_repository_alone() -> None:
     assert folders.branches == before
 
 
-async def test_reject_and_revert_makes_the_tenant_the_desired_state() -> None:
+async def test_reject_and_revert_makes_the_tenant_the_desired_state_keeping_baseline_overrides() -> None:
     folders = MemoryFolders()
-    folders.put("main", "tenants/contoso", {"namedLocations/a.json": {"id": "a", "x": 1}})
+    overrides = {"baselines/security/ids.json": {"conditionalAccessPolicies/mfa": "a"}}
+    folders.put("main", "tenants/contoso", {"namedLocations/a.json": {"id": "a", "x": 1}, **overrides})
     folders.put("tenantsync/backup", "tenants/contoso", {"namedLocations/a.json": {"id": "a", "x": 2}})
     transition = await AwaitApproval()(pending({APPROVAL: "reject-and-revert"}), FakeSession(folders=folders))
     assert isinstance(transition, Finish)
     assert transition.phase == RunPhase.REJECTED
-    assert await folders.read_folder("main", "tenants/contoso") == await folders.read_folder(
-        "tenantsync/backup", "tenants/contoso"
-    )
+    desired = await folders.read_folder("main", "tenants/contoso") or {}
+    assert desired.pop("baselines/security/ids.json") is not None
+    assert desired == await folders.read_folder("tenantsync/backup", "tenants/contoso")

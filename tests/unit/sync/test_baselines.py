@@ -13,7 +13,7 @@ from tenantsync.sync import AdoptedBaseline
 from tenantsync.sync.pipeline import Advance
 from tenantsync.sync.steps.deploy import Deploy
 from tenantsync.sync.steps.plan import Plan
-from tests.unit.sync.fakes import FakeGraph, FakeSession, MemoryFolders, context
+from tests.unit.sync.fakes import FakeGraph, FakeSession, MemoryFolders, context, spec
 
 PATH = "tenants/contoso"
 OVERRIDES = f"{PATH}/baselines/security"
@@ -101,6 +101,8 @@ async def test_the_plan_composes_the_baseline_names_it_and_records_matched_ids()
     ids = json.loads(repo.branches["main"][f"{OVERRIDES}/ids.json"])
     assert ids == {"conditionalAccessPolicies/mfa": "live-mfa"}
     assert f"{OVERRIDES}/conditionalAccessPolicies/mfa.json" in repo.branches["main"]  # the override stays
+    assert "1 of the Tenant's own objects are superseded by its baselines" in transition.message
+    assert "conditionalAccessPolicies/live-mfa" in transition.message
 
 
 async def test_the_deploy_records_a_created_objects_id_in_ids_json_not_as_a_file() -> None:
@@ -142,3 +144,49 @@ async def test_a_missing_group_stops_only_with_its_name() -> None:
         await Plan()(ctx, session)
     assert raised.value.code == ErrorCode.REFERENCED_OBJECT_MISSING
     assert "group 'All Staff'" in raised.value.message
+
+
+async def test_the_tenant_domain_is_its_initial_domain_when_the_tenant_id_is_a_guid() -> None:
+    session, graph, _ = tenant()
+    graph.add(
+        "organization",
+        {
+            "id": "7c3a2b1e-0000-4000-8000-000000000001",
+            "verifiedDomains": [
+                {"name": "contoso.com", "isInitial": False},
+                {"name": "contoso.onmicrosoft.com", "isInitial": True},
+            ],
+        },
+    )
+    session.baseline_commits["rev2"] = {
+        "baselines/security/conditionalAccessPolicies/mfa.json": serialise(
+            {**BASELINE["conditionalAccessPolicies/mfa.json"], "description": "Users of ${tenant.domain}"}
+        )
+    }
+    ctx = context(spec(tenantId="7c3a2b1e-0000-4000-8000-000000000001"))
+    ctx.baselines = [AdoptedBaseline("security", ADOPTED.repository, revision="rev2")]
+    await Plan()(ctx, session)
+    assert ctx.status.plan is not None
+    [change] = ctx.status.plan.changes
+    assert {v.path: v.new for v in change.values}["description"] == '"Users of contoso.onmicrosoft.com"'
+
+
+async def test_a_created_object_of_the_tenants_own_is_renamed_and_the_baselines_folder_kept() -> None:
+    session, _, repo = tenant()
+    repo.put(
+        "main",
+        PATH,
+        {"namedLocations/new-office.json": {**LOCATION, "id": "new-office", "displayName": "Lab"}},
+    )
+    ctx = context()
+    ctx.baselines = [ADOPTED]
+    await Plan()(ctx, session)
+    await Deploy()(ctx, session)
+    main = repo.branches["main"]
+    assert "tenants/contoso/namedLocations/new-office.json" not in main
+    assert len([p for p in main if p.startswith("tenants/contoso/namedLocations/")]) == 2
+    assert f"{OVERRIDES}/conditionalAccessPolicies/mfa.json" in main
+    assert set(json.loads(main[f"{OVERRIDES}/ids.json"])) == {
+        "conditionalAccessPolicies/mfa",
+        "conditionalAccessPolicies/block",
+    }
