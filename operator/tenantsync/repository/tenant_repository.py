@@ -136,6 +136,18 @@ class TenantRepository:
                     return sha
             return None
 
+    async def read_folder_at(self, commit: str, path: str) -> dict[str, bytes] | None:
+        """The files under `path` at a commit of any branch (a baseline's released revision), fetched
+        only when the local cache does not have it yet; None when the remote does not have it either."""
+        folder = _folder(path)
+        async with self._lock:
+            await self._prepare()
+            if not await self._has_commit(commit):
+                await self._fetch()
+                if not await self._has_commit(commit):
+                    return None
+            return await self._files(commit, folder)
+
     async def read_folder(self, branch: str, path: str) -> dict[str, bytes] | None:
         """The files under `path` on the remote branch, by path relative to it.
 
@@ -148,18 +160,6 @@ class TenantRepository:
             commit = await self._tracking_head(branch)
             if commit is None:
                 return None
-            return await self._files(commit, folder)
-
-    async def read_folder_at(self, commit: str, path: str) -> dict[str, bytes] | None:
-        """The files under `path` at a commit of any branch (a baseline's released revision), fetched
-        only when the local cache does not have it yet; None when the remote does not have it either."""
-        folder = _folder(path)
-        async with self._lock:
-            await self._prepare()
-            if not await self._has_commit(commit):
-                await self._fetch()
-                if not await self._has_commit(commit):
-                    return None
             return await self._files(commit, folder)
 
     async def write_folder(
