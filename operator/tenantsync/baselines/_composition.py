@@ -134,6 +134,7 @@ def compose(
     all_ids: dict[str, dict[str, str]] = {}
     matched: list[str] = []
     placeholders: dict[str, tuple[str, str]] = {}
+    live_names = _names(live.items())
     for folder in folders:
         if folder.revision is None:
             planned.append(PlannedBaseline(name=folder.name))
@@ -152,7 +153,7 @@ def compose(
                 if patch is None:
                     continue
                 document = merge_patch(document, patch)
-            object_id = _object_id(folder, key, type_, _name(document, facts, folder, key), ids, live)
+            object_id = _object_id(folder, key, type_, _name(document, facts, folder, key), ids, live_names)
             if object_id == placeholder(folder.name, key):
                 placeholders[object_id] = (folder.name, key)
             composed = ComposedObject(
@@ -174,7 +175,6 @@ def compose(
         [(key, name) for key, name in own.items() if key not in adopted]
         + [(key, _plain_name(composed.document)) for key, (composed, _) in adopted.items()]
     )
-    live_names = _names(live.items())
     missing: list[str] = []
     objects: dict[ObjectKey, ComposedObject] = {}
     for object_key, (composed, folder) in adopted.items():
@@ -296,15 +296,17 @@ def _object_id(
     type_: ResourceType,
     name: str | None,
     ids: dict[str, str],
-    live: Mapping[ObjectKey, str | None],
+    live_names: Mapping[tuple[str, str], list[str]],
 ) -> str:
     entry = catalog()[type_]
     if entry.singleton:
         return str(type_)
     if key in ids:
         return ids[key]
-    claimed = set(ids.values())
-    candidates = sorted(i for (t, i), n in live.items() if t == type_ and n == name and i not in claimed)
+    candidates = live_names.get((str(type_), name), []) if name is not None else []
+    if candidates:
+        claimed = set(ids.values())
+        candidates = sorted(i for i in candidates if i not in claimed)
     if len(candidates) > 1:
         raise CodedError(
             ErrorCode.INVALID_DESIRED_STATE,
@@ -312,7 +314,7 @@ def _object_id(
             f" tenant ({', '.join(candidates)}); the operator does not guess. Record the one to manage in"
             f' {folder.overrides_where}/{IDS_FILE} as {{"{key}": "<id>"}}, or rename the others.',
         )
-    if candidates and name is not None:
+    if candidates:
         ids[key] = candidates[0]
         return candidates[0]
     return placeholder(folder.name, key)
