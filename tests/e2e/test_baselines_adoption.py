@@ -163,3 +163,39 @@ def test_tenants_adopt_a_baseline_each_with_its_own_ids_exceptions_and_groups(
     assert again["phase"] == "Succeeded", again
     assert again["message"] == "The tenant matches the desired state; nothing to deploy."
     assert again["plan"]["baselines"][0]["revision"] == revision
+
+    changed = change_baseline(ws, tmp_path)
+    ws.resources.patch_status("baselines", "security", {"revision": changed, "completedRevision": changed})
+    updated = wait_phase(ws, sync(ws, "baseline changed"), FINISHED)["status"]
+    assert updated["phase"] == "Succeeded", updated
+    [change] = updated["plan"]["changes"]
+    assert (change["id"], change["changedFields"], change["baseline"]) == (
+        mfa["id"], ["grantControls.builtInControls"], "security",
+    )  # fmt: skip
+    mfa = {p["id"]: p for p in policies(ws, ws.tenant_id)}[mfa["id"]]
+    assert sorted(mfa["grantControls"]["builtInControls"]) == ["compliantDevice", "mfa"]
+    assert mfa["state"] == "enabledForReportingButNotEnforced"  # the override survives the baseline's change
+
+
+def change_baseline(ws: Workspace, tmp_path: Path) -> str:
+    """The baseline's author disables the MFA policy and asks for a compliant device too; its commit."""
+    clone = ws.clone(tmp_path / "change")
+    path = clone / BASELINE / f"{MFA_KEY}.json"
+    document = json.loads(path.read_text())
+    document["state"] = "disabled"
+    document["grantControls"]["builtInControls"] = ["mfa", "compliantDevice"]
+    path.write_text(json.dumps(document, indent=2))
+    git(clone, "commit", "-q", "-am", "Security baseline: compliant devices")
+    git(clone, "push", "-q", "origin", "main")
+    return git(clone, "rev-parse", "HEAD").strip()
+
+
+def test_a_tenant_adopting_a_baseline_that_does_not_exist_ends_new_error(
+    fast_operator: OperatorProcess, workspace: Workspace
+) -> None:
+    run = first_sync(workspace, baselines=[{"name": "nonexistent"}])
+    status = run["status"]
+    assert status["phase"] == "NewError", status
+    assert status["error"]["code"] == "BaselineNotFound"
+    assert "Baseline nonexistent" in status["error"]["message"]
+    assert status["error"]["troubleshootingUrl"].endswith("BaselineNotFound.md")

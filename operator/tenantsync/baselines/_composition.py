@@ -24,7 +24,7 @@ from tenantsync.baselines._substitution import (
     reference_in,
     substitute,
 )
-from tenantsync.catalog import catalog
+from tenantsync.catalog import catalog, normalise
 
 JsonObject = dict[str, Any]
 ObjectKey = tuple[ResourceType, str]
@@ -190,10 +190,12 @@ def compose(
         entry = catalog()[composed.type]
         if not entry.singleton:
             document[entry.key_field] = composed.id
+        # As the backup records objects (read-only fields dropped, unordered lists sorted), so that a
+        # tenant that follows the baseline plans nothing.
         objects[object_key] = ComposedObject(
             type=composed.type,
             id=composed.id,
-            document=document,
+            document=normalise(entry, document),
             baseline=composed.baseline,
             key=composed.key,
         )

@@ -220,3 +220,19 @@ def test_lookups_ask_only_for_what_the_folders_use() -> None:
     wanted = lookups([baseline])
     assert (wanted.groups, wanted.domain) == (frozenset({"All Staff", "Admins"}), True)
     assert lookups([folder({"conditionalAccessPolicies/mfa": MFA})]).domain is False
+
+
+def test_a_composed_object_reads_as_the_backup_records_it() -> None:
+    policy = {
+        **MFA,
+        "createdDateTime": "2026-01-01T00:00:00Z",
+        "conditions": {"users": {"includeUsers": ["b", "a"]}},
+        "grantControls": {"operator": "OR", "builtInControls": ["mfa", "compliantDevice"]},
+    }
+    composition = compose(
+        [folder({"conditionalAccessPolicies/mfa": policy})], own={}, live={}, facts=FACTS, groups={}
+    )
+    [composed] = composition.objects.values()
+    assert "createdDateTime" not in composed.document  # read-only
+    assert composed.document["grantControls"]["builtInControls"] == ["compliantDevice", "mfa"]  # unordered
+    assert composed.document["conditions"]["users"]["includeUsers"] == ["a", "b"]
