@@ -73,8 +73,6 @@ class Composition:
     """Per baseline, `ids.json` as it should read now: the recorded ids and those matched by name."""
     matched: list[str]
     """Baselines whose `ids.json` gained ids matched by name in this composition (to write)."""
-    placeholders: dict[str, tuple[str, str]]
-    """Placeholder id -> (baseline, key) of each object the deploy creates."""
     superseded: list[ObjectKey]
     """The Tenant's own objects a baseline object replaces."""
 
@@ -129,11 +127,10 @@ def compose(
     than one: the run stops, naming them). References resolve against the composed desired state, then
     the tenant; any that does not resolve stops this Tenant's run (ReferencedObjectMissing).
     """
-    adopted: dict[ObjectKey, tuple[ComposedObject, BaselineFolder]] = {}
+    adopted: dict[ObjectKey, tuple[ComposedObject, BaselineFolder, str | None]] = {}
     planned: list[PlannedBaseline] = []
     all_ids: dict[str, dict[str, str]] = {}
     matched: list[str] = []
-    placeholders: dict[str, tuple[str, str]] = {}
     live_names = _names(live.items())
     for folder in folders:
         if folder.revision is None:
@@ -153,13 +150,12 @@ def compose(
                 if patch is None:
                     continue
                 document = merge_patch(document, patch)
-            object_id = _object_id(folder, key, type_, _name(document, facts, folder, key), ids, live_names)
-            if object_id == placeholder(folder.name, key):
-                placeholders[object_id] = (folder.name, key)
+            name = _name(document, facts, folder, key)
+            object_id = _object_id(folder, key, type_, name, ids, live_names)
             composed = ComposedObject(
                 type=type_, id=object_id, document=document, baseline=folder.name, key=key
             )
-            adopted[(type_, object_id)] = (composed, folder)
+            adopted[(type_, object_id)] = (composed, folder, name)
         if ids != recorded:
             matched.append(folder.name)
         planned.append(
@@ -173,11 +169,11 @@ def compose(
     superseded = sorted(key for key in own if key in adopted)
     desired_names = _names(
         [(key, name) for key, name in own.items() if key not in adopted]
-        + [(key, _plain_name(composed.document)) for key, (composed, _) in adopted.items()]
+        + [(key, name) for key, (_, _, name) in adopted.items()]
     )
     missing: list[str] = []
     objects: dict[ObjectKey, ComposedObject] = {}
-    for object_key, (composed, folder) in adopted.items():
+    for object_key, (composed, folder, _) in adopted.items():
 
         def resolve(reference: ObjectReference, composed: ComposedObject = composed) -> str:
             found = _resolved(reference, desired_names, live_names, groups)
@@ -206,7 +202,7 @@ def compose(
             f"{'; '.join(missing)}. Create them in the tenant (or exclude the baseline's object in the"
             " Tenant's overrides); nothing was applied.",
         )
-    return Composition(objects, planned, all_ids, matched, placeholders, superseded)
+    return Composition(objects, planned, all_ids, matched, superseded)
 
 
 def _document(content: bytes, where: str) -> Any:

@@ -66,7 +66,6 @@ def test_an_existing_object_is_matched_by_name_and_its_id_recorded() -> None:
     assert (composed.id, composed.baseline, composed.document["id"]) == ("live-mfa", "security", "live-mfa")
     assert composition.ids == {"security": {"conditionalAccessPolicies/mfa": "live-mfa"}}
     assert composition.matched == ["security"]
-    assert composition.placeholders == {}
 
 
 def test_an_object_the_tenant_lacks_gets_a_placeholder_for_the_deploy_to_create() -> None:
@@ -76,7 +75,6 @@ def test_an_object_the_tenant_lacks_gets_a_placeholder_for_the_deploy_to_create(
     expected = placeholder("security", "conditionalAccessPolicies/mfa")
     assert expected == "baseline.security.mfa"
     assert list(composition.objects) == [(CA, expected)]
-    assert composition.placeholders == {expected: ("security", "conditionalAccessPolicies/mfa")}
     assert composition.matched == []
 
 
@@ -151,18 +149,25 @@ def test_an_unknown_variable_stops_the_run_naming_the_file(expression: str) -> N
     assert expression.split("[")[0] in raised.value.message
 
 
-def test_references_resolve_to_groups_and_to_objects_the_deploy_creates() -> None:
+def test_references_resolve_to_groups_and_to_objects_the_deploy_creates_by_their_names_in_the_tenant() -> (
+    None
+):
     policy = {
         **MFA,
         "conditions": {
             "users": {"includeGroups": ["${group:All Staff}"]},
             "locations": {
-                "includeLocations": ["${namedLocations:HQ}"],
+                "includeLocations": ["${namedLocations:contoso HQ}"],
                 "excludeLocations": ["${namedLocations:Branch}"],
             },
         },
     }
-    baseline = folder({"conditionalAccessPolicies/mfa": policy, "namedLocations/hq": HQ})
+    baseline = folder(
+        {
+            "conditionalAccessPolicies/mfa": policy,
+            "namedLocations/hq": {**HQ, "displayName": "${tenant.name} HQ"},
+        }
+    )
     composition = compose(
         [baseline],
         own={},

@@ -190,3 +190,16 @@ async def test_a_created_object_of_the_tenants_own_is_renamed_and_the_baselines_
         "conditionalAccessPolicies/mfa",
         "conditionalAccessPolicies/block",
     }
+
+
+async def test_an_object_deleted_in_the_tenant_is_created_again_and_its_new_id_recorded() -> None:
+    session, graph, repo = tenant()
+    ids = {"conditionalAccessPolicies/mfa": "live-mfa", "conditionalAccessPolicies/block": "deleted-block"}
+    repo.put("main", OVERRIDES, {"ids.json": ids})
+    ctx = context()
+    ctx.baselines = [ADOPTED]
+    await Plan()(ctx, session)
+    await Deploy()(ctx, session)
+    [created] = [p for p in graph.collections[POLICIES].values() if p["displayName"] == "Block outside HQ"]
+    recorded = json.loads(repo.branches["main"][f"{OVERRIDES}/ids.json"])
+    assert recorded["conditionalAccessPolicies/block"] == created["id"] != "deleted-block"

@@ -319,10 +319,15 @@ class Deploy:
         if composition is None:
             return
         ids = {name: dict(recorded) for name, recorded in composition.ids.items()}
+        origins = {
+            composed.id: (composed.baseline, composed.key) for composed in composition.objects.values()
+        }
         changed: set[str] = set()
-        for placeholder, new_id in created_ids.items():
-            if placeholder in composition.placeholders:
-                baseline, key = composition.placeholders[placeholder]
+        for planned_id, new_id in created_ids.items():
+            if (
+                planned_id in origins
+            ):  # a placeholder, or a recorded id whose object was deleted in the tenant
+                baseline, key = origins[planned_id]
                 ids[baseline][key] = new_id
                 changed.add(baseline)
         await record_ids(ctx, session, states, {name: ids[name] for name in sorted(changed)}, "created")
