@@ -127,7 +127,7 @@ def compose(
     than one: the run stops, naming them). References resolve against the composed desired state, then
     the tenant; any that does not resolve stops this Tenant's run (ReferencedObjectMissing).
     """
-    adopted: dict[ObjectKey, tuple[ComposedObject, BaselineFolder, str | None]] = {}
+    adopted: dict[ObjectKey, _Adopted] = {}
     planned: list[PlannedBaseline] = []
     all_ids: dict[str, dict[str, str]] = {}
     matched: list[str] = []
@@ -139,23 +139,8 @@ def compose(
         recorded = _recorded_ids(folder)
         ids = all_ids[folder.name] = dict(recorded)
         patches = _patches(folder)
-        for file in sorted(folder.objects):
-            key = file.removesuffix(SUFFIX)
-            type_ = ResourceType(key.partition("/")[0])
-            if not catalog()[type_].writable:
-                continue
-            document = _document(folder.objects[file], f"{folder.where}: {file}")
-            if key in patches:
-                patch = patches[key]
-                if patch is None:
-                    continue
-                document = merge_patch(document, patch)
-            name = _name(document, facts, folder, key)
-            object_id = _object_id(folder, key, type_, name, ids, live_names)
-            composed = ComposedObject(
-                type=type_, id=object_id, document=document, baseline=folder.name, key=key
-            )
-            adopted[(type_, object_id)] = (composed, folder, name)
+        for found in _adopt(folder, patches, facts, ids, live_names):
+            adopted[(found.object.type, found.object.id)] = found
         if ids != recorded:
             matched.append(folder.name)
         planned.append(
@@ -166,28 +151,75 @@ def compose(
                 excluded=sorted(k for k, p in patches.items() if p is None),
             )
         )
-    superseded = sorted(key for key in own if key in adopted)
     desired_names = _names(
         [(key, name) for key, name in own.items() if key not in adopted]
-        + [(key, name) for key, (_, _, name) in adopted.items()]
+        + [(key, found.name) for key, found in adopted.items()]
     )
+    objects = _resolved_objects(adopted, facts, desired_names, live_names, groups)
+    return Composition(objects, planned, all_ids, matched, sorted(key for key in own if key in adopted))
+
+
+@dataclass(frozen=True)
+class _Adopted:
+    object: ComposedObject
+    """With the Tenant's override applied; variables and references not put in yet."""
+    folder: BaselineFolder
+    name: str | None
+    """Its display name with the Tenant's variables put in."""
+
+
+def _adopt(
+    folder: BaselineFolder,
+    patches: Mapping[str, JsonObject | None],
+    facts: TenantFacts,
+    ids: dict[str, str],
+    live_names: Mapping[tuple[str, str], list[str]],
+) -> list[_Adopted]:
+    """A baseline's objects this Tenant takes (exclusions left out), each with its id in the tenant."""
+    found: list[_Adopted] = []
+    for file in sorted(folder.objects):
+        key = file.removesuffix(SUFFIX)
+        type_ = ResourceType(key.partition("/")[0])
+        if not catalog()[type_].writable:
+            continue
+        document = _document(folder.objects[file], f"{folder.where}: {file}")
+        if key in patches:
+            patch = patches[key]
+            if patch is None:
+                continue
+            document = merge_patch(document, patch)
+        name = _name(document, facts, folder, key)
+        object_id = _object_id(folder, key, type_, name, ids, live_names)
+        composed = ComposedObject(type=type_, id=object_id, document=document, baseline=folder.name, key=key)
+        found.append(_Adopted(composed, folder, name))
+    return found
+
+
+def _resolved_objects(
+    adopted: Mapping[ObjectKey, _Adopted],
+    facts: TenantFacts,
+    desired_names: Mapping[tuple[str, str], list[str]],
+    live_names: Mapping[tuple[str, str], list[str]],
+    groups: Mapping[str, Sequence[str]],
+) -> dict[ObjectKey, ComposedObject]:
+    """Each object with its variables and references put in, read as the backup records objects (read-
+    only fields dropped, unordered lists sorted) so that a tenant that follows the baseline plans nothing."""
     missing: list[str] = []
     objects: dict[ObjectKey, ComposedObject] = {}
-    for object_key, (composed, folder, _) in adopted.items():
+    for object_key, found in adopted.items():
+        composed = found.object
 
         def resolve(reference: ObjectReference, composed: ComposedObject = composed) -> str:
-            found = _resolved(reference, desired_names, live_names, groups)
-            if isinstance(found, str):
-                return found
-            missing.append(f"{found[1]} (in {composed.key} of Baseline {composed.baseline})")
+            resolved = _resolved(reference, desired_names, live_names, groups)
+            if isinstance(resolved, str):
+                return resolved
+            missing.append(f"{resolved[1]} (in {composed.key} of Baseline {composed.baseline})")
             return ""
 
-        document = _substituted(composed.document, facts, resolve, folder, composed.key)
+        document = _substituted(composed.document, facts, resolve, found.folder, composed.key)
         entry = catalog()[composed.type]
         if not entry.singleton:
             document[entry.key_field] = composed.id
-        # As the backup records objects (read-only fields dropped, unordered lists sorted), so that a
-        # tenant that follows the baseline plans nothing.
         objects[object_key] = ComposedObject(
             type=composed.type,
             id=composed.id,
@@ -202,7 +234,7 @@ def compose(
             f"{'; '.join(missing)}. Create them in the tenant (or exclude the baseline's object in the"
             " Tenant's overrides); nothing was applied.",
         )
-    return Composition(objects, planned, all_ids, matched, superseded)
+    return objects
 
 
 def _document(content: bytes, where: str) -> Any:
