@@ -62,12 +62,13 @@ class DelegatedUser:
         self._cache = msal.SerializableTokenCache()
         self._flow: dict[str, Any] | None = None
         self._loaded: dict[str, bytes] | None = None
+        self._http = VerifyingSession(verify)
         self._app = msal.PublicClientApplication(
             client_id,
             authority=endpoints.authority(tenant_id),
             token_cache=self._cache,
             instance_discovery=endpoints.public_cloud_authority,
-            http_client=VerifyingSession(verify),
+            http_client=self._http,
             timeout=30,
         )
         self._flow_changed = False
@@ -105,10 +106,17 @@ class DelegatedUser:
         )
 
     async def _call(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        """Run an MSAL call in a worker thread; its connection is closed afterwards (see VerifyingSession)."""
         try:
-            return await asyncio.to_thread(fn, *args, **kwargs)
+            return await asyncio.to_thread(self._closing, fn, *args, **kwargs)
         except (OSError, msal.exceptions.MsalServiceError) as error:
             raise self._unreachable(error) from None
+
+    def _closing(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            self._http.close()
 
     @property
     def changed(self) -> bool:

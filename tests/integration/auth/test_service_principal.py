@@ -4,7 +4,11 @@ discovery and one token however many requests ask at once, and transient failure
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
 from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from pydantic import SecretStr
@@ -43,6 +47,22 @@ def principal(tenant: SimTenant, name: str | None = None) -> ServicePrincipal:
         secret_name="sp",
         verify=bundle,
     )
+
+
+def connections_to(url: str) -> int:
+    """Established TCP connections this process holds to `url`'s port (its sockets in /proc/net/tcp*)."""
+    port = f"{urlsplit(url).port:04X}"
+    sockets = set()
+    for fd in os.listdir("/proc/self/fd"):
+        with contextlib.suppress(FileNotFoundError):  # the fd of the listing itself is gone by now
+            sockets.add(os.readlink(f"/proc/self/fd/{fd}"))
+    count = 0
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            remote, state, inode = fields[2], fields[3], fields[9]
+            count += remote.endswith(f":{port}") and state == "01" and f"socket:[{inode}]" in sockets
+    return count
 
 
 def identity_paths(sim: SimulatorClient, tenant: SimTenant) -> list[str]:
@@ -100,3 +120,19 @@ async def test_an_identity_platform_that_keeps_failing_is_a_sign_in_error_that_s
 async def test_a_tenant_named_by_its_domain_learns_its_directory_id_from_the_token(tenant: SimTenant) -> None:
     token = await principal(tenant, tenant.domain).acquire()
     assert token.directory_id == tenant.id
+
+
+async def test_a_signed_in_principal_keeps_no_connection_open_between_sign_ins(
+    sim: SimulatorClient, tenant: SimTenant
+) -> None:
+    """A kept-alive connection would hold a TLS context with every trusted CA per Tenant (~0.7 MiB)."""
+    sp = principal(tenant)
+    sim.clear_requests(tenant.id)
+    before = connections_to(tenant.url)
+    await sp.acquire()
+    assert connections_to(tenant.url) == before
+    await sp.acquire(fresh=True)
+    assert connections_to(tenant.url) == before
+    assert identity_paths(sim, tenant)[-1] == f"/{tenant.id}/oauth2/v2.0/token", (
+        "signs in again after closing"
+    )
