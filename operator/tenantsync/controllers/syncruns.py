@@ -40,7 +40,16 @@ from tenantsync.logs import log_context
 from tenantsync.metrics import OperatorMetrics, observe_step
 from tenantsync.scheduling import RunRecord
 from tenantsync.settings import OperatorSettings
-from tenantsync.sync import Finish, Pipeline, RunContext, Session, TenantCache, Wait, record_transition
+from tenantsync.sync import (
+    Finish,
+    Pipeline,
+    RunContext,
+    SecretsUntilWait,
+    Session,
+    TenantCache,
+    Wait,
+    record_transition,
+)
 
 QUEUE_POLL_SECONDS = 2.0
 
@@ -112,6 +121,7 @@ class RunExecutor:
         tenant_name: str,
     ) -> None:
         status = SyncRunStatus.model_validate(dict(body.status or {}))
+        secrets = SecretsUntilWait(self._kube)
         while not stopped and not (status.phase and status.phase.finished):
             now = self._settings.clock()
             tenant = watched_tenant()
@@ -134,6 +144,8 @@ class RunExecutor:
                 continue
             if status.step in (None, RunStep.PREFLIGHT) and self._slots.would_wait():
                 await self._wait_for_slot(body, status, now)
+            if self._slots.would_wait():
+                secrets.forget()
             async with self._slots.slot(priority_of(status.step)):
                 now = self._settings.clock()
                 spec = TenantSpec.model_validate(tenant["spec"])
@@ -150,7 +162,7 @@ class RunExecutor:
                     generation=body.metadata.get("generation"),
                     now=now,
                     docs_base_url=self._settings.docs_base_url,
-                    secrets=self._kube,
+                    secrets=secrets,
                     annotations=dict(body.metadata.annotations),
                     checkpoint=lambda: self._writer.run(namespace, name, status),
                     tenant_uid=tenant["metadata"].get("uid"),
@@ -172,6 +184,7 @@ class RunExecutor:
             if isinstance(transition, Finish):
                 return
             if isinstance(transition, Wait):
+                secrets.forget()
                 await self._pause(namespace, name, stopped, transition.seconds)
 
     async def _baseline(

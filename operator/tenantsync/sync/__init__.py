@@ -12,6 +12,7 @@ from tenantsync.sync.pipeline import (
     Wait,
     record_transition,
 )
+from tenantsync.sync.secret_reads import SecretsUntilWait
 from tenantsync.sync.session import Folders, Principal, Session, TenantCache, TenantSession
 from tenantsync.sync.steps import build_pipeline
 
@@ -24,6 +25,7 @@ __all__ = [
     "Principal",
     "RunContext",
     "SecretReader",
+    "SecretsUntilWait",
     "Session",
     "TenantCache",
     "TenantObservations",

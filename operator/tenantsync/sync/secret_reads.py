@@ -1,0 +1,51 @@
+"""Secrets read once per stretch of a run, not once per step.
+
+A run goes through its steps one after the other until it has to wait (for a person, a slot, a retry);
+every step used to read the service principal's Secret, the CA bundle and the Git credentials again,
+about seven GETs for a sync of an unchanged tenant. Reading each Secret once until the run next waits
+keeps what matters: a Secret rotated or deleted while a run waits (for an approval, say) is read afresh
+when it resumes, and the next sync always reads it anew. No list or watch on Secrets is needed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tenantsync.kube import NotFoundError
+from tenantsync.sync.pipeline import SecretReader
+
+
+class SecretsUntilWait:
+    """A `SecretReader` over another that answers each Secret from its first read until `forget()`."""
+
+    def __init__(self, reader: SecretReader) -> None:
+        self._reader = reader
+        self._read: dict[tuple[str, str], dict[str, bytes] | None] = {}
+
+    async def read_secret(self, namespace: str, name: str) -> dict[str, bytes]:
+        key = (namespace, name)
+        if key not in self._read:
+            try:
+                self._read[key] = await self._reader.read_secret(namespace, name)
+            except NotFoundError:
+                self._read[key] = None
+        data = self._read[key]
+        if data is None:
+            raise NotFoundError(f"Secret {name} not found")
+        return dict(data)
+
+    async def write_secret(
+        self,
+        namespace: str,
+        name: str,
+        data: dict[str, bytes | None],
+        *,
+        owner: dict[str, Any] | None = None,
+    ) -> None:
+        """Writes go through; the written Secret is read again next time (the server merges the keys)."""
+        self._read.pop((namespace, name), None)
+        await self._reader.write_secret(namespace, name, data, owner=owner)
+
+    def forget(self) -> None:
+        """The run waits: whatever it reads after the wait comes from the API server again."""
+        self._read.clear()
