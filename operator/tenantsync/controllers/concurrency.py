@@ -1,8 +1,10 @@
 """A global cap on steps running at once, with a person's decision going ahead of background work.
 
-Each step of a run holds one slot while it runs and gives it back between steps, so a run that has
-just been approved waits for at most one step of another run, never for whole scheduled runs. Waiters
-are served by priority, then in arrival order.
+Each step of a run holds one slot while it runs and gives it back between steps. Background steps wait
+for a free slot, in arrival order. A step of a run a person has decided on never waits: it takes a slot
+at once, above the cap if need be (background steps then wait until the count is back under it), since
+a backup step it would otherwise wait for can take tens of seconds on a busy replica. Decided runs are
+as few as the decisions people make, so the cap still bounds the scheduled work on Graph and Git.
 """
 
 from __future__ import annotations
@@ -57,7 +59,8 @@ class StepSlots:
             self._release()
 
     async def _acquire(self, priority: Priority) -> None:
-        if not self._limit or (self._running < self._limit and not self._waiting):
+        free = self._running < self._limit and not self._waiting
+        if not self._limit or free or priority is Priority.DECIDED:
             self._running += 1
             return
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()

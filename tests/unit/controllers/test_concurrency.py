@@ -1,4 +1,4 @@
-"""The step slots: a cap on steps at once, decided runs served before background work."""
+"""The step slots: a cap on background steps at once; a decided run's steps never wait."""
 
 from __future__ import annotations
 
@@ -33,13 +33,20 @@ async def _order_served(limit: int, arrivals: list[tuple[str, Priority]]) -> tup
     for name, priority in arrivals:
         tasks.append(asyncio.create_task(step(name, priority)))
         await asyncio.sleep(0)
-    assert slots.queued == (max(0, len(arrivals) - limit) if limit else 0)
+    background = [name for name, priority in arrivals if priority is Priority.BACKGROUND]
+    assert slots.queued == (max(0, len(background) - limit) if limit else 0)
     gate.set()
     await asyncio.gather(*tasks)
     return served, most
 
 
-def test_no_more_steps_than_the_limit_and_a_decision_overtakes_the_queue() -> None:
+def test_no_more_background_steps_than_the_limit() -> None:
+    served, most = asyncio.run(_order_served(2, [(f"scheduled-{i}", Priority.BACKGROUND) for i in range(5)]))
+    assert most == 2
+    assert served == [f"scheduled-{i}" for i in range(5)]
+
+
+def test_a_decided_step_never_waits_behind_background_work() -> None:
     arrivals = [
         ("scheduled-1", Priority.BACKGROUND),
         ("scheduled-2", Priority.BACKGROUND),
@@ -47,8 +54,35 @@ def test_no_more_steps_than_the_limit_and_a_decision_overtakes_the_queue() -> No
         ("approved", Priority.DECIDED),
     ]
     served, most = asyncio.run(_order_served(1, arrivals))
-    assert most == 1
-    assert served == ["scheduled-1", "approved", "scheduled-2", "scheduled-3"]
+    assert served[:2] == ["scheduled-1", "approved"], "the approved step ran while the first held the slot"
+    assert most == 2
+    assert served[2:] == ["scheduled-2", "scheduled-3"]
+
+
+def test_background_work_waits_until_a_decided_step_brings_the_count_back_under_the_limit() -> None:
+    async def scenario() -> list[str]:
+        slots = StepSlots(1)
+        served: list[str] = []
+        decided_done, scheduled_done = asyncio.Event(), asyncio.Event()
+
+        async def step(name: str, priority: Priority, gate: asyncio.Event) -> None:
+            async with slots.slot(priority):
+                served.append(name)
+                await gate.wait()
+
+        decided = asyncio.create_task(step("approved", Priority.DECIDED, decided_done))
+        await asyncio.sleep(0)
+        scheduled = asyncio.create_task(step("scheduled", Priority.BACKGROUND, scheduled_done))
+        await asyncio.sleep(0)
+        assert served == ["approved"] and slots.queued == 1
+        decided_done.set()
+        await decided
+        await asyncio.sleep(0)
+        scheduled_done.set()
+        await scheduled
+        return served
+
+    assert asyncio.run(scenario()) == ["approved", "scheduled"]
 
 
 def test_zero_means_no_limit() -> None:
