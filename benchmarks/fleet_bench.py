@@ -46,7 +46,10 @@ PERMISSIONS = [
     "DeviceManagementConfiguration.ReadWrite.All",
     "Group.ReadWrite.All",
     "Application.Read.All",
+    "Agreement.Read.All",
+    "DeviceManagementRBAC.Read.All",
 ]
+"""What the three types need in Managed mode (Conditional Access references terms of use, Intune scope tags)."""
 RESOURCES = ["namedLocations", "conditionalAccessPolicies", "deviceConfigurations"]
 OWN_REQUESTS: Counter[tuple[str, str]] = Counter()
 """The benchmark's own API requests (listing runs, approving), left out of the operator's figures."""
