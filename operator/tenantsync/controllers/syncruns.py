@@ -144,8 +144,6 @@ class RunExecutor:
                 continue
             if status.step in (None, RunStep.PREFLIGHT) and self._slots.would_wait():
                 await self._wait_for_slot(body, status, now)
-            if self._slots.would_wait():
-                secrets.forget()
             async with self._slots.slot(priority_of(status.step)):
                 now = self._settings.clock()
                 spec = TenantSpec.model_validate(tenant["spec"])

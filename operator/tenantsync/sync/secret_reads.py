@@ -1,8 +1,10 @@
 """Secrets read once per stretch of a run, not once per step.
 
-A run goes through its steps one after the other until it has to wait (for a person, a slot, a retry);
-every step used to read the service principal's Secret, the CA bundle and the Git credentials again,
-about seven GETs for a sync of an unchanged tenant. Reading each Secret once until the run next waits
+A run goes through its steps one after the other until it has to wait (for a person's decision or
+sign-in, admin consent, a retry); every step used to read the service principal's Secret, the CA bundle
+and the Git credentials again, about seven GETs for a sync of an unchanged tenant. Waiting for a free
+slot between steps does not count as a wait here: it is the operator's queue, not the run's.
+Reading each Secret once until the run next waits
 keeps what matters: a Secret rotated or deleted while a run waits (for an approval, say) is read afresh
 when it resumes, and the next sync always reads it anew. No list or watch on Secrets is needed.
 """
