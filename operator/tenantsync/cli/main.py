@@ -61,7 +61,7 @@ def _parser() -> argparse.ArgumentParser:
         "--max-concurrent-syncs",
         type=int,
         default=int(os.environ.get("TENANTSYNC_MAX_CONCURRENT_SYNCS", "16")),
-        help="runs working at once (0: no limit); the others wait, approved runs first (default: 16)",
+        help="scheduled runs working at once (0: no limit); the others wait, approved runs never (default: 16)",
     )
     run.add_argument(
         "--admin-consent-poll",
