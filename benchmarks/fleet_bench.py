@@ -30,7 +30,7 @@ from typing import Any, cast
 
 from kubernetes import client, config, watch
 
-from tenantsync.api import RunPhase
+from tenantsync.api import RunPhase, RunStep
 from tenantsync_sim.client import SimulatorClient
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -305,9 +305,18 @@ def run_fleet(args: argparse.Namespace, work: Path, sim: SimulatorClient, url: s
             initialised = {
                 r["spec"]["tenantRef"]["name"] for r in done if r["status"]["phase"] == "Succeeded"
             }
-            # A change a round, once every tenant of the share has a folder: n approvals = share x rounds.
+            # A change a round, once every tenant of the share has a folder and none of theirs is deploying
+            # the last one (a person does not rewrite what is being deployed): n approvals = share x rounds.
             due = time.monotonic() - last_review >= args.interval_minutes * 60
-            if share and due and set(share) <= initialised:
+            deciding = {RunStep.APPROVAL, RunStep.DEPLOY, RunStep.VERIFY}
+            statuses = [(r["spec"]["tenantRef"]["name"], r.get("status") or {}) for r in runs]
+            busy = {
+                name
+                for name, st in statuses
+                if st.get("phase") not in FINISHED and st.get("step") in deciding
+            }
+            busy &= set(share)
+            if share and due and set(share) <= initialised and not busy:
                 reviews += 1
                 change_desired_state(repo, share, work, reviews)
                 last_review = time.monotonic()
