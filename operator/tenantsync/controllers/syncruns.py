@@ -235,20 +235,24 @@ class RunExecutor:
         self, body: kopf.Body, tenant_name: str, tenant_labels: dict[str, str] | None, status: SyncRunStatus
     ) -> None:
         """The Tenant moved to another shard: give it the run between two steps, so the run is never
-        worked on by both shards, and the new shard's daemon resumes it from `status.step`."""
+        worked on by both shards, and the new shard's daemon resumes it from `status.step`.
+
+        The event goes first: once the label changes, kopf stops this daemon at once (it no longer
+        matches the shard), often before the patch's answer is back, and the event would never be posted.
+        """
         target = shard_of(tenant_labels)
-        await self._kube.patch(
-            "syncruns",
-            body.metadata.namespace or "",
-            body.metadata.name or "",
-            {"metadata": {"labels": {SHARD_LABEL: target}}},
-        )
         kopf.event(
             body,
             type="Normal",
             reason="HandedOver",
             message=f"Tenant {tenant_name}, SyncRun {body.metadata.name}: handed over to shard"
             f" {target or '(unlabelled)'} at step {(status.step or RunStep.PREFLIGHT).value}.",
+        )
+        await self._kube.patch(
+            "syncruns",
+            body.metadata.namespace or "",
+            body.metadata.name or "",
+            {"metadata": {"labels": {SHARD_LABEL: target}}},
         )
 
     async def _wait_for_slot(self, body: kopf.Body, status: SyncRunStatus, now: datetime) -> None:
