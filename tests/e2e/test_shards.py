@@ -4,7 +4,6 @@ Tenant moved between them mid-run without two runs at once and without a lost ru
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -80,10 +79,6 @@ def rename_all(folder: Path) -> None:
         path.write_text(json.dumps(document, indent=2))
 
 
-@pytest.mark.skipif(
-    os.environ.get("TENANTSYNC_SHARD_MOVE_TEST") != "1",
-    reason="flaky under load (a race in the hand-over is suspected, issue #13): `make shard-move-test`",
-)
 def test_a_tenant_relabelled_mid_deploy_moves_its_run_to_the_other_shard_between_steps(
     shards: dict[str, OperatorProcess], workspace: Workspace, tmp_path: Path
 ) -> None:
