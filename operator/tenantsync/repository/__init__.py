@@ -8,9 +8,10 @@ from tenantsync.repository.credentials import (
 )
 from tenantsync.repository.errors import RepositoryError
 from tenantsync.repository.git import GitAuthor
-from tenantsync.repository.tenant_repository import TenantRepository
+from tenantsync.repository.tenant_repository import FolderRevision, TenantRepository
 
 __all__ = [
+    "FolderRevision",
     "GitAuthor",
     "GitCredentials",
     "GitSshCredentials",

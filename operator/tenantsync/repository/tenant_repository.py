@@ -14,6 +14,7 @@ import logging
 import os
 import time
 from collections.abc import Collection
+from dataclasses import dataclass
 from pathlib import Path
 
 from tenantsync.api import ErrorCode
@@ -38,7 +39,18 @@ SSH_DIRECTORY = "tenantsync-ssh"
 """Where, inside the workdir, the SSH key and known_hosts are written (0600, in a 0700 directory)."""
 
 _PENDING_REF = "refs/tenantsync/pending"
+EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
+"""Git's id of the empty tree: the base of a diff from nothing."""
 _RETRYABLE_REJECTIONS = ("non-fast-forward", "fetch first", "failed to update ref", "failed to lock")
+
+
+@dataclass(frozen=True)
+class FolderRevision:
+    """A folder as of the newest commit that changed it."""
+
+    commit: str
+    tree: str
+    """The folder's tree id: equal trees hold exactly the same files."""
 
 
 class TenantRepository:
@@ -161,6 +173,40 @@ class TenantRepository:
             if commit is None:
                 return None
             return await self._files(commit, folder)
+
+    async def folder_revision(self, branch: str, path: str) -> FolderRevision | None:
+        """The newest commit of the remote branch that touches `path`, and the folder's tree there.
+
+        None when the branch does not exist or no commit ever touched the folder. A Baseline's revision
+        is this commit; the tree id names the folder's exact content, which is what an approval binds to.
+        """
+        folder = _folder(path)
+        async with self._lock:
+            await self._prepare()
+            await self._fetch()
+            head = await self._tracking_head(branch)
+            if head is None:
+                return None
+            pathspec = ["--", folder] if folder else []
+            log = await self._git.run("log", "-1", "--format=%H", head, *pathspec)
+            commit = log.stdout.decode().strip()
+            if not commit:
+                return None
+            tree = await self._git.run("rev-parse", f"{commit}:{folder}" if folder else f"{commit}^{{tree}}")
+            return FolderRevision(commit=commit, tree=tree.stdout.decode().strip())
+
+    async def folder_diff(self, old: str | None, new: str, path: str) -> str:
+        """The patch of the folder from commit `old` (None: from nothing) to `new`, paths relative to it.
+
+        Both commits must have been fetched (a `folder_revision` call fetches them).
+        """
+        folder = _folder(path)
+        relative = [f"--relative={folder}"] if folder else []
+        pathspec = ["--", folder] if folder else []
+        async with self._lock:
+            base = old or EMPTY_TREE
+            result = await self._git.run("diff", "--no-color", *relative, base, new, *pathspec)
+            return result.stdout.decode("utf-8", "replace")
 
     async def write_folder(
         self,
