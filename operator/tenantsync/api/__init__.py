@@ -32,7 +32,7 @@ from tenantsync.api.conditions import (
     set_condition,
 )
 from tenantsync.api.crd import GROUP, VERSION, all_crds, crds_yaml
-from tenantsync.api.durations import human_duration
+from tenantsync.api.durations import human_duration, parse_duration
 from tenantsync.api.errors import CREDENTIAL_ERRORS, CodedError, ErrorCode, RunError, troubleshooting_url
 from tenantsync.api.phases import RunPhase, RunStep, TenantPhase
 from tenantsync.api.resources import ResourceType
@@ -130,6 +130,7 @@ __all__ = [
     "crds_yaml",
     "find_condition",
     "human_duration",
+    "parse_duration",
     "names_digest",
     "set_condition",
     "troubleshooting_url",

@@ -138,12 +138,18 @@ class RolloutStatus(Model):
     """PendingApproval, Progressing, Paused (between waves), Halted, Complete or Rejected."""
     approvedBy: str | None = None
     """Who approved the revision."""
+    approvedAt: datetime | None = None
+    """When the operator saw the approval; a run that failed before planning counts from then on."""
     wave: int = 0
     """The wave released last (1 is the canary)."""
     waves: int = 0
     """How many waves the rollout has."""
     haltedTenants: list[str] = Field(default_factory=list)
     """Tenants whose run failed in the current wave: nothing further is deployed until a person acts."""
+    waveVerifiedAt: datetime | None = None
+    """When every Tenant released so far had verified; the next wave follows `pauseBetweenWaves` later."""
+    resumedAt: datetime | None = None
+    """When a person last resumed the halted rollout: only runs from then on can halt it again."""
     message: str | None = None
     """What the rollout is doing or waiting for, for people."""
 

@@ -24,6 +24,9 @@ class ConditionType(StrEnum):
     DEPLOYED = "Deployed"
     COMPLETE = "Complete"
     FAILED = "Failed"
+    # Baseline
+    PROGRESSING = "Progressing"
+    DEGRADED = "Degraded"
 
 
 ConditionStatus = Literal["True", "False", "Unknown"]

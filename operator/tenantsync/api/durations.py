@@ -2,6 +2,19 @@
 
 from __future__ import annotations
 
+import re
+from datetime import timedelta
+
+_DURATION_PART = re.compile(r"([0-9]+(?:\.[0-9]+)?)(s|m|h)")
+_UNIT_SECONDS = {"s": 1.0, "m": 60.0, "h": 3600.0}
+
+
+def parse_duration(text: str) -> timedelta:
+    """A duration as the CRDs accept it ("30s", "10m", "1h30m"); the CEL rule has already checked it."""
+    if not text or _DURATION_PART.sub("", text):
+        raise ValueError(f"{text!r} is not a duration such as 30s, 10m or 1h30m")
+    return timedelta(seconds=sum(float(n) * _UNIT_SECONDS[u] for n, u in _DURATION_PART.findall(text)))
+
 
 def human_duration(seconds: float) -> str:
     """A duration the way kubectl prints ages (apimachinery's `duration.HumanDuration`)."""

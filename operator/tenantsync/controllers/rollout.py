@@ -1,0 +1,434 @@
+"""What one pass over a Baseline decides, as a pure function: a new rollout for a new revision, the
+approval, which wave to release, which Tenants' runs to approve, and when to halt or complete.
+
+The kopf handler in `baselines` gathers the facts and carries the decision out. Waves are recomputed
+from the adopting Tenants on every pass; releasing wave k releases every Tenant of waves 1..k not yet
+released, so a Tenant that adopts the baseline during a rollout is never left behind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from tenantsync.api import (
+    APPROVAL,
+    APPROVAL_BY,
+    APPROVAL_DIGEST,
+    ROLLOUT,
+    BaselineRelease,
+    BaselineSpec,
+    BaselineStatus,
+    ConditionType,
+    Decision,
+    RolloutPhase,
+    RolloutPolicy,
+    RolloutStatus,
+    RunPhase,
+    names_digest,
+    parse_duration,
+    set_condition,
+)
+from tenantsync.controllers.baseline_runs import BaselineRun
+
+RESUME = "resume"
+UNVERIFIED = "unverified"
+"""The approver's name when the admission policy does not record it (recordApprover off)."""
+HALTING_PHASES = frozenset({RunPhase.NEW_ERROR, RunPhase.PARTIALLY_SUCCESSFUL, RunPhase.REJECTED})
+UNDER_WAY = frozenset(
+    {RolloutPhase.PENDING_APPROVAL, RolloutPhase.PROGRESSING, RolloutPhase.PAUSED, RolloutPhase.HALTED}
+)
+
+
+@dataclass(frozen=True)
+class AdoptingTenant:
+    name: str
+    labels: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class BaselinePass:
+    """The facts a pass starts from."""
+
+    name: str
+    spec: BaselineSpec
+    status: BaselineStatus
+    revision: str | None
+    """The newest commit touching the folder, just polled (None: unknown, keep the status's)."""
+    digest: str | None
+    """The folder's content digest at `revision`."""
+    tenants: Sequence[AdoptingTenant]
+    runs: Mapping[str, Sequence[BaselineRun]]
+    """Each adopting Tenant's SyncRuns."""
+    annotations: Mapping[str, str]
+    now: datetime
+
+
+@dataclass(frozen=True)
+class Notice:
+    """An event for `kubectl describe baseline`."""
+
+    type: str
+    reason: str
+    message: str
+
+
+@dataclass(frozen=True)
+class RunApproval:
+    tenant: str
+    run: str
+    digest: str
+    by: str
+
+
+@dataclass
+class RolloutDecision:
+    status: BaselineStatus
+    sync: list[str] = field(default_factory=list)
+    """Tenants to sync now: just released, or retried on resume."""
+    approve: list[RunApproval] = field(default_factory=list)
+    """Runs whose plans hold only this baseline's change at the rollout's revision."""
+    clear: list[str] = field(default_factory=list)
+    """Annotations on the Baseline this pass acted on (or refused), to be removed."""
+    notices: list[Notice] = field(default_factory=list)
+
+
+def waves(policy: RolloutPolicy, tenants: Sequence[AdoptingTenant]) -> list[list[str]]:
+    """Wave 1 is the canary (named and selected Tenants, or the first `maxParallel` by name), then the
+    rest by name in chunks of `maxParallel`."""
+    names = sorted(tenant.name for tenant in tenants)
+    canary_rule = policy.canary
+    if canary_rule is not None and (canary_rule.tenants or canary_rule.selector is not None):
+        named = set(canary_rule.tenants)
+        selector = canary_rule.selector.matchLabels if canary_rule.selector is not None else None
+        canary = [
+            tenant.name
+            for tenant in sorted(tenants, key=lambda t: t.name)
+            if tenant.name in named
+            or (selector is not None and all(tenant.labels.get(k) == v for k, v in selector.items()))
+        ]
+    else:
+        canary = names[: policy.maxParallel]
+    rest = [name for name in names if name not in set(canary)]
+    chunks = [rest[i : i + policy.maxParallel] for i in range(0, len(rest), policy.maxParallel)]
+    return [wave for wave in [canary, *chunks] if wave]
+
+
+def newest_at(runs: Sequence[BaselineRun], baseline: str, revision: str) -> BaselineRun | None:
+    """The newest finished run whose plan composed `revision` of the baseline."""
+    at = [run for run in runs if run.finished and run.revisions.get(baseline) == revision]
+    return max(at, key=lambda run: run.created, default=None)
+
+
+def decide(facts: BaselinePass) -> RolloutDecision:
+    status = facts.status.model_copy(deep=True)
+    decision = RolloutDecision(status=status)
+    if facts.revision is not None:
+        status.revision = facts.revision
+    _start_rollout(facts, decision)
+    rollout = status.rollout
+    planned = waves(facts.spec.rollout, facts.tenants)
+    adopting = {tenant.name for tenant in facts.tenants}
+    status.releases = [release for release in status.releases if release.tenant in adopting]
+    if rollout is not None and rollout.phase in UNDER_WAY:
+        rollout.waves = len(planned)
+    _decide_on_approval(facts, decision)
+    _decide_on_resume(facts, decision)
+    if rollout is not None and rollout.phase in (RolloutPhase.PROGRESSING, RolloutPhase.PAUSED):
+        _progress(facts, decision, rollout, planned)
+    return decision
+
+
+def _start_rollout(facts: BaselinePass, decision: RolloutDecision) -> None:
+    """A revision that is neither completed nor being rolled out gets a rollout waiting for approval;
+    one under way for an older revision is superseded (its released Tenants keep their release)."""
+    status = decision.status
+    revision = status.revision
+    if revision is None or revision == status.completedRevision:
+        return
+    current = status.rollout
+    if current is not None and current.revision == revision:
+        return
+    if current is not None and current.phase in UNDER_WAY:
+        decision.notices.append(
+            Notice(
+                "Normal",
+                "RolloutSuperseded",
+                f"Baseline {facts.name}: the rollout of {current.revision[:12]} was superseded by revision"
+                f" {revision[:12]}, which waits for approval.",
+            )
+        )
+    digest = facts.digest or ""
+    status.rollout = RolloutStatus(
+        revision=revision,
+        digest=facts.digest,
+        phase=RolloutPhase.PENDING_APPROVAL,
+        waves=len(waves(facts.spec.rollout, facts.tenants)),
+        message=f"Revision {revision[:12]} waits for approval: kubectl tenantsync baseline plan {facts.name},"
+        f" then kubectl tenantsync baseline approve {facts.name} --digest {digest[:12]}.",
+    )
+    decision.notices.append(
+        Notice(
+            "Normal",
+            "RolloutPendingApproval",
+            f"Baseline {facts.name}: revision {revision[:12]} (digest {digest[:12]}) waits for approval.",
+        )
+    )
+
+
+def _decide_on_approval(facts: BaselinePass, decision: RolloutDecision) -> None:
+    value = facts.annotations.get(APPROVAL)
+    if value is None:
+        return
+    decision.clear.extend(key for key in (APPROVAL, APPROVAL_DIGEST) if key in facts.annotations)
+    rollout = decision.status.rollout
+    if rollout is None or rollout.phase != RolloutPhase.PENDING_APPROVAL:
+        decision.notices.append(
+            Notice(
+                "Warning",
+                "DecisionIgnored",
+                f"Baseline {facts.name}: the decision {value!r} was ignored because no rollout waits for"
+                " approval.",
+            )
+        )
+        return
+    by = facts.annotations.get(APPROVAL_BY) or UNVERIFIED
+    if value == Decision.REJECT:
+        rollout.phase = RolloutPhase.REJECTED
+        rollout.message = (
+            f"Rejected by {by}: revision {rollout.revision[:12]} is not rolled out; revert it in Git or push"
+            " a new revision."
+        )
+        decision.notices.append(
+            Notice("Normal", "RolloutRejected", f"Baseline {facts.name}: {rollout.message}")
+        )
+        return
+    shown = facts.annotations.get(APPROVAL_DIGEST) or ""
+    if value != Decision.APPROVE:
+        message = f"{APPROVAL}={value!r} is not approve or reject; the rollout keeps waiting."
+    elif not names_digest(shown, rollout.digest or ""):
+        message = (
+            f"the approval by {by} names digest {shown[:12]!r}, but revision {rollout.revision[:12]} has digest"
+            f" {(rollout.digest or '')[:12]}: review kubectl tenantsync baseline plan {facts.name} and approve"
+            " that digest."
+        )
+    else:
+        rollout.phase = RolloutPhase.PROGRESSING
+        rollout.approvedBy = by
+        rollout.approvedAt = facts.now.replace(microsecond=0)
+        rollout.wave = 0
+        return
+    decision.notices.append(Notice("Warning", "ApprovalRefused", f"Baseline {facts.name}: {message}"))
+
+
+def _decide_on_resume(facts: BaselinePass, decision: RolloutDecision) -> None:
+    value = facts.annotations.get(ROLLOUT)
+    if value is None:
+        return
+    decision.clear.append(ROLLOUT)
+    rollout = decision.status.rollout
+    if value != RESUME or rollout is None or rollout.phase != RolloutPhase.HALTED:
+        decision.notices.append(
+            Notice(
+                "Warning",
+                "ResumeIgnored",
+                f"Baseline {facts.name}: {ROLLOUT}={value!r} was ignored; only a Halted rollout can be resumed"
+                f" ({ROLLOUT}=resume).",
+            )
+        )
+        return
+    decision.sync.extend(rollout.haltedTenants)
+    decision.notices.append(
+        Notice(
+            "Normal",
+            "RolloutResumed",
+            f"Baseline {facts.name}: resumed; syncing {', '.join(rollout.haltedTenants)} again.",
+        )
+    )
+    rollout.haltedTenants = []
+    rollout.resumedAt = facts.now.replace(microsecond=0)
+    rollout.phase = RolloutPhase.PROGRESSING
+
+
+def _failed(run: BaselineRun, facts: BaselinePass, rollout: RolloutStatus) -> bool:
+    """A run that halts the rollout: it composed the rollout's revision, or failed before planning after
+    the approval, and it is newer than the last resume."""
+    if run.phase not in HALTING_PHASES:
+        return False
+    if rollout.resumedAt is not None and run.created < rollout.resumedAt:
+        return False
+    revision = run.revisions.get(facts.name)
+    if revision is not None:
+        return revision == rollout.revision
+    return rollout.approvedAt is not None and run.created >= rollout.approvedAt
+
+
+def _progress(
+    facts: BaselinePass, decision: RolloutDecision, rollout: RolloutStatus, planned: list[list[str]]
+) -> None:
+    status = decision.status
+    if rollout.wave == 0:
+        _release(facts, decision, rollout, planned, 1)
+        return
+    released = [name for wave in planned[: rollout.wave] for name in wave]
+    _release_latecomers(facts, decision, rollout, released)
+    failing: list[str] = []
+    verified = 0
+    for tenant in released:
+        runs = facts.runs.get(tenant, ())
+        finished = [run for run in runs if run.finished]
+        newest = max(finished, key=lambda run: run.created, default=None)
+        if newest is not None and _failed(newest, facts, rollout):
+            failing.append(tenant)
+            continue
+        at = newest_at(runs, facts.name, rollout.revision)
+        if at is not None and at.phase == RunPhase.SUCCEEDED:
+            verified += 1
+            continue
+        _approve_baseline_only(facts, decision, rollout, tenant, runs)
+    if failing:
+        rollout.phase = RolloutPhase.HALTED
+        rollout.haltedTenants = failing
+        rollout.message = (
+            f"Halted in wave {rollout.wave} of {rollout.waves}: the run of {', '.join(failing)} failed; nothing"
+            f" further is deployed. Fix and kubectl tenantsync baseline resume {facts.name}, or revert the"
+            " baseline in Git."
+        )
+        decision.notices.append(
+            Notice("Warning", "RolloutHalted", f"Baseline {facts.name}: {rollout.message}")
+        )
+        return
+    if verified < len(released):
+        rollout.message = (
+            f"Wave {rollout.wave} of {rollout.waves}: {verified} of {len(released)} Tenants released so far"
+            f" have verified revision {rollout.revision[:12]}."
+        )
+        return
+    if rollout.wave >= len(planned):
+        _complete(facts, decision, rollout, status)
+        return
+    pause = parse_duration(facts.spec.rollout.pauseBetweenWaves)
+    if rollout.waveVerifiedAt is None:
+        rollout.waveVerifiedAt = facts.now
+    if facts.now < rollout.waveVerifiedAt + pause:
+        rollout.phase = RolloutPhase.PAUSED
+        rollout.message = (
+            f"Wave {rollout.wave} of {rollout.waves} verified; wave {rollout.wave + 1} is released at"
+            f" {rollout.waveVerifiedAt + pause:%Y-%m-%d %H:%M:%S} UTC."
+        )
+        return
+    _release(facts, decision, rollout, planned, rollout.wave + 1)
+
+
+def _approve_baseline_only(
+    facts: BaselinePass,
+    decision: RolloutDecision,
+    rollout: RolloutStatus,
+    tenant: str,
+    runs: Sequence[BaselineRun],
+) -> None:
+    """One approval of the baseline covers a Tenant's run whose plan holds only the baseline's change at
+    the rollout's revision; any other change needs the Tenant's own approval."""
+    for run in runs:
+        if (
+            run.phase == RunPhase.PENDING_APPROVAL
+            and not run.decided
+            and run.plan_digest
+            and run.revisions.get(facts.name) == rollout.revision
+            and not run.has_other_changes(facts.name)
+        ):
+            decision.approve.append(
+                RunApproval(
+                    tenant=tenant,
+                    run=run.name,
+                    digest=run.plan_digest,
+                    by=f"baseline/{facts.name} ({rollout.approvedBy or UNVERIFIED})",
+                )
+            )
+
+
+def _release_latecomers(
+    facts: BaselinePass, decision: RolloutDecision, rollout: RolloutStatus, released: list[str]
+) -> None:
+    """Tenants that adopted the baseline after their wave was released join it now."""
+    status = decision.status
+    have = {release.tenant for release in status.releases if release.revision == rollout.revision}
+    late = [name for name in released if name not in have]
+    if not late:
+        return
+    kept = [release for release in status.releases if release.tenant not in set(late)]
+    added = [BaselineRelease(tenant=name, revision=rollout.revision) for name in late]
+    status.releases = sorted([*kept, *added], key=lambda release: release.tenant)
+    decision.sync.extend(late)
+    decision.notices.append(
+        Notice(
+            "Normal",
+            "TenantsReleased",
+            f"Baseline {facts.name}: released revision {rollout.revision[:12]} to {', '.join(late)}, which"
+            f" adopted the baseline after wave {rollout.wave} was released.",
+        )
+    )
+
+
+def _release(
+    facts: BaselinePass,
+    decision: RolloutDecision,
+    rollout: RolloutStatus,
+    planned: list[list[str]],
+    wave: int,
+) -> None:
+    status = decision.status
+    if wave > len(planned):
+        _complete(facts, decision, rollout, status)
+        return
+    releases = {release.tenant: release.revision for release in status.releases}
+    newly = [name for group in planned[:wave] for name in group if releases.get(name) != rollout.revision]
+    for name in newly:
+        releases[name] = rollout.revision
+    status.releases = [BaselineRelease(tenant=name, revision=rev) for name, rev in sorted(releases.items())]
+    decision.sync.extend(newly)
+    rollout.wave = wave
+    rollout.waveVerifiedAt = None
+    rollout.phase = RolloutPhase.PROGRESSING
+    rollout.message = f"Wave {wave} of {rollout.waves} released: {', '.join(planned[wave - 1])}."
+    decision.notices.append(Notice("Normal", "WaveReleased", f"Baseline {facts.name}: {rollout.message}"))
+
+
+def _complete(
+    facts: BaselinePass, decision: RolloutDecision, rollout: RolloutStatus, status: BaselineStatus
+) -> None:
+    status.completedRevision = rollout.revision
+    status.releases = [release for release in status.releases if release.revision != rollout.revision]
+    rollout.phase = RolloutPhase.COMPLETE
+    rollout.waveVerifiedAt = None
+    rollout.message = f"Revision {rollout.revision[:12]} is rolled out to every adopting Tenant."
+    decision.notices.append(Notice("Normal", "RolloutComplete", f"Baseline {facts.name}: {rollout.message}"))
+
+
+def with_conditions(status: BaselineStatus, generation: int | None, now: datetime) -> BaselineStatus:
+    """Ready, Progressing and Degraded from the rollout's phase, as Argo CD's health check reads them."""
+    rollout = status.rollout
+    phase = rollout.phase if rollout is not None else None
+    message = (rollout.message if rollout else None) or "No revision of the baseline is known yet."
+    progressing = phase in (RolloutPhase.PENDING_APPROVAL, RolloutPhase.PROGRESSING, RolloutPhase.PAUSED)
+    halted = phase == RolloutPhase.HALTED
+    reason = phase.value if phase is not None else "NoRevision"
+    updated = status.model_copy(deep=True)
+    for type_, value in (
+        (ConditionType.PROGRESSING, progressing),
+        (ConditionType.DEGRADED, halted),
+        (ConditionType.READY, not progressing and not halted and phase is not None),
+    ):
+        updated.conditions = set_condition(
+            updated.conditions,
+            type_,
+            "True" if value else "False",
+            reason,
+            message,
+            generation=generation,
+            now=now,
+        )
+    updated.message = message
+    updated.observedGeneration = generation
+    return updated
