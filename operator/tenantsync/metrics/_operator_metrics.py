@@ -7,6 +7,7 @@ results, credential kinds) so that no secret, object id or free text can ever be
 from __future__ import annotations
 
 import importlib.metadata
+from collections import Counter
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from wsgiref.simple_server import WSGIServer
@@ -21,6 +22,8 @@ from prometheus_client import (
 )
 
 from tenantsync.api import (
+    BaselineStatus,
+    BaselineTenantState,
     ChangeAction,
     ChangeOutcome,
     CredentialKind,
@@ -29,6 +32,7 @@ from tenantsync.api import (
     RunPhase,
     TenantPhase,
 )
+from tenantsync.metrics._baseline_series import BaselineSeriesCollector, BaselineSnapshot
 from tenantsync.metrics._tenant_series import TenantSeriesCollector, TenantSnapshot
 
 PLAN_ACTIONS = tuple(action.value for action in ChangeAction)
@@ -105,6 +109,8 @@ class OperatorMetrics:
             self._run_duration.labels(result)
         self._tenants = TenantSeriesCollector(APPROVAL_WAIT_BUCKETS)
         self.registry.register(self._tenants)
+        self._baselines = BaselineSeriesCollector()
+        self.registry.register(self._baselines)
         self._queued_steps = Gauge(
             "tenantsync_queued_steps",
             "Steps of SyncRuns waiting for a free slot under the operator's cap on concurrent syncs.",
@@ -230,6 +236,21 @@ class OperatorMetrics:
     def forget_tenant(self, namespace: str, tenant: str) -> None:
         """Drop every series of a deleted Tenant, so dashboards and alerts stop showing it."""
         self._tenants.forget(namespace, tenant)
+
+    def observe_baseline(self, namespace: str, name: str, status: BaselineStatus) -> None:
+        """The Baseline's conformance counts, its drifting Tenants and its rollout's phase."""
+        states = Counter(tenant.state for tenant in status.tenants)
+        drifting = {
+            tenant.name: tenant.since.timestamp()
+            for tenant in status.tenants
+            if tenant.state == BaselineTenantState.DRIFTED and tenant.since is not None
+        }
+        phase = status.rollout.phase if status.rollout is not None else None
+        self._baselines.set(namespace, name, BaselineSnapshot(dict(states), drifting, phase))
+
+    def forget_baseline(self, namespace: str, name: str) -> None:
+        """Drop every series of a deleted Baseline."""
+        self._baselines.forget(namespace, name)
 
     def serve(self, port: int, host: str = "0.0.0.0") -> WSGIServer:
         """Serve /metrics from a daemon thread; ``shutdown()`` on the returned server stops it."""
