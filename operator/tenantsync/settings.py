@@ -32,6 +32,8 @@ class OperatorSettings(BaseModel):
     """Where the troubleshooting pages of error codes are published."""
     scheduler_interval_seconds: float = 10.0
     """How often each Tenant's schedule, sync requests and run history are reconciled."""
+    baseline_poll_seconds: float = 60.0
+    """How often each Baseline's repository is asked for a new revision (and at once on a spec change)."""
     max_concurrent_syncs: int = 16
     """Steps of at most this many runs at once (0: no limit); runs a person has decided on go first."""
     metrics_port: int = 8080

@@ -12,6 +12,7 @@ from tenantsync.api.annotations import (
     names_digest,
 )
 from tenantsync.api.baseline import (
+    MAX_CHANGED_FILES,
     BaselineRelease,
     BaselineRepository,
     BaselineSpec,
@@ -74,6 +75,7 @@ __all__ = [
     "CREDENTIAL_ERRORS",
     "FURTHER_APPROVAL_PREFIX",
     "GROUP",
+    "MAX_CHANGED_FILES",
     "PLANS_BRANCH",
     "ROLLOUT",
     "SYNC_REQUESTED_AT",
@@ -130,8 +132,8 @@ __all__ = [
     "crds_yaml",
     "find_condition",
     "human_duration",
-    "parse_duration",
     "names_digest",
+    "parse_duration",
     "set_condition",
     "troubleshooting_url",
 ]

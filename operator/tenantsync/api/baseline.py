@@ -17,6 +17,7 @@ from tenantsync.api.conditions import Condition
 from tenantsync.api.tenant import RELATIVE_PATH_RULE, GitBranch, Model, SecretReference, _rule
 
 DURATION_PATTERN = r"^([0-9]+(\.[0-9]+)?(s|m|h))+$"
+MAX_CHANGED_FILES = 200
 
 
 class BaselineRepository(Model):
@@ -136,6 +137,9 @@ class RolloutStatus(Model):
     """Digest of the baseline's content at `revision`; `kubectl tenantsync baseline approve` names it."""
     phase: RolloutPhase
     """PendingApproval, Progressing, Paused (between waves), Halted, Complete or Rejected."""
+    changedFiles: list[str] = Field(default_factory=list, max_length=MAX_CHANGED_FILES)
+    """The baseline's files this revision changes since the completed one, "A|M|D <type>/<key>.json"
+    (the first 200; `kubectl tenantsync baseline plan` shows them)."""
     approvedBy: str | None = None
     """Who approved the revision."""
     approvedAt: datetime | None = None

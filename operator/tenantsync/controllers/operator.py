@@ -10,7 +10,15 @@ from typing import Any
 
 import kopf
 
-from tenantsync.controllers import baselines_index, runs_index, syncruns, tenants, tenants_index
+from tenantsync.controllers import (
+    baseline_runs,
+    baselines,
+    baselines_index,
+    runs_index,
+    syncruns,
+    tenants,
+    tenants_index,
+)
 from tenantsync.controllers.constants import KOPF_ANNOTATION_PREFIX
 from tenantsync.controllers.leadership import lease_name, replica_identity, standby_liveness
 from tenantsync.controllers.sharding import shard_finalizer
@@ -47,6 +55,7 @@ def build_registry(
         return kopf.login_with_service_account(**kwargs) or kopf.login_with_kubeconfig(**kwargs)
 
     runs_index.register(registry)
+    baseline_runs.register(registry)
     baselines_index.register(registry)
     tenants_index.register(registry)
     tenants.register(registry, settings, tenants.TenantController(settings, kube, writer, metrics, cache))
@@ -57,6 +66,7 @@ def build_registry(
     )
     executor = syncruns.RunExecutor(settings, kube, writer, pipeline, cache, metrics)
     syncruns.register(registry, executor, kube, settings.shard)
+    baselines.register(registry, settings, baselines.BaselineController(settings, kube, metrics))
     return registry
 
 

@@ -40,7 +40,7 @@ SSH_DIRECTORY = "tenantsync-ssh"
 
 _PENDING_REF = "refs/tenantsync/pending"
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
-"""Git's id of the empty tree: the base of a diff from nothing."""
+"""Git's id of the empty tree: what a folder is compared with before its first revision."""
 _RETRYABLE_REJECTIONS = ("non-fast-forward", "fetch first", "failed to update ref", "failed to lock")
 
 
@@ -195,8 +195,9 @@ class TenantRepository:
             tree = await self._git.run("rev-parse", f"{commit}:{folder}" if folder else f"{commit}^{{tree}}")
             return FolderRevision(commit=commit, tree=tree.stdout.decode().strip())
 
-    async def folder_diff(self, old: str | None, new: str, path: str) -> str:
-        """The patch of the folder from commit `old` (None: from nothing) to `new`, paths relative to it.
+    async def folder_changes(self, old: str | None, new: str, path: str) -> list[str]:
+        """The files of the folder that differ from commit `old` (None: from nothing) to `new`, as
+        "A|M|D <path relative to the folder>", for the person who approves the change.
 
         Both commits must have been fetched (a `folder_revision` call fetches them).
         """
@@ -204,9 +205,11 @@ class TenantRepository:
         relative = [f"--relative={folder}"] if folder else []
         pathspec = ["--", folder] if folder else []
         async with self._lock:
-            base = old or EMPTY_TREE
-            result = await self._git.run("diff", "--no-color", *relative, base, new, *pathspec)
-            return result.stdout.decode("utf-8", "replace")
+            result = await self._git.run(
+                "diff", "--name-status", "--no-renames", "-z", *relative, old or EMPTY_TREE, new, *pathspec
+            )
+        fields = [field.decode("utf-8", "surrogateescape") for field in result.stdout.split(b"\0") if field]
+        return [f"{kind} {name}" for kind, name in zip(fields[::2], fields[1::2], strict=True)]
 
     async def write_folder(
         self,

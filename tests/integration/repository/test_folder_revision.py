@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from tenantsync.repository import TenantRepository
@@ -40,17 +38,18 @@ async def test_missing_branch_or_folder_has_no_revision(repository: TenantReposi
     assert await repository.folder_revision("main", BASELINE) is None
 
 
-async def test_diff_between_revisions_names_files_relative_to_the_folder(
-    repository: TenantRepository, remote: Path
+async def test_changes_between_revisions_name_files_relative_to_the_folder(
+    repository: TenantRepository,
 ) -> None:
-    first = await repository.write_folder("main", BASELINE, {"groups/staff.json": b'{"a": 1}\n'}, "v1")
-    second = await repository.write_folder("main", BASELINE, {"groups/staff.json": b'{"a": 2}\n'}, "v2")
+    files = {"groups/staff.json": b'{"a": 1}\n', "groups/gone.json": b"{}\n"}
+    first = await repository.write_folder("main", BASELINE, files, "v1")
+    changed = {"groups/staff.json": b'{"a": 2}\n', "namedLocations/hq.json": b"{}\n"}
+    second = await repository.write_folder("main", BASELINE, changed, "v2")
     assert first is not None and second is not None
     await repository.folder_revision("main", BASELINE)
 
-    diff = await repository.folder_diff(first, second, BASELINE)
-    whole = await repository.folder_diff(None, second, BASELINE)
+    changes = await repository.folder_changes(first, second, BASELINE)
+    whole = await repository.folder_changes(None, second, BASELINE)
 
-    assert "a/groups/staff.json" in diff
-    assert '-{"a": 1}' in diff and '+{"a": 2}' in diff
-    assert '+{"a": 2}' in whole and "-{" not in whole
+    assert changes == ["D groups/gone.json", "M groups/staff.json", "A namedLocations/hq.json"]
+    assert whole == ["A groups/staff.json", "A namedLocations/hq.json"]

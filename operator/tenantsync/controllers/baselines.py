@@ -1,0 +1,281 @@
+"""Baseline handlers: the revision polled from Git, the rollout carried out, conformance in status.
+
+One reconcile function serves creation, resumption, spec or annotation changes and a periodic timer;
+a per-Baseline lock (kopf's memo) keeps two of them apart. What to do is decided by `rollout.decide` and
+`conformance.conformance`, pure functions; this module only gathers facts and carries decisions out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import kopf
+
+from tenantsync.api import (
+    APPROVAL,
+    APPROVAL_BY,
+    APPROVAL_DIGEST,
+    GROUP,
+    MAX_CHANGED_FILES,
+    SYNC_REQUESTED_AT,
+    VERSION,
+    BaselineSpec,
+    BaselineStatus,
+    ErrorCode,
+    RolloutStatus,
+)
+from tenantsync.controllers.baseline_runs import BaselineRun, baseline_runs_of
+from tenantsync.controllers.conformance import conformance
+from tenantsync.controllers.rollout import (
+    AdoptingTenant,
+    BaselinePass,
+    RolloutDecision,
+    decide,
+    with_conditions,
+)
+from tenantsync.controllers.tenants_index import INDEX_ID as TENANTS_INDEX_ID
+from tenantsync.controllers.tenants_index import TenantsIndex
+from tenantsync.kube import KubeClient, NotFoundError
+from tenantsync.metrics import OperatorMetrics
+from tenantsync.repository import (
+    FolderRevision,
+    GitAuthor,
+    RepositoryError,
+    TenantRepository,
+    credentials_from_secret,
+)
+from tenantsync.settings import OperatorSettings
+
+logger = logging.getLogger(__name__)
+
+
+def adopting_tenants(
+    handler_kwargs: Mapping[str, Any], namespace: str, baseline: str
+) -> list[AdoptingTenant]:
+    """The Tenants of the namespace whose spec.baselines names the Baseline, from the Tenants' index."""
+    index: TenantsIndex = handler_kwargs[TENANTS_INDEX_ID]
+    adopting: list[AdoptingTenant] = []
+    for (tenant_namespace, name), views in index.items():
+        if tenant_namespace != namespace:
+            continue
+        for view in views:
+            references = view["spec"].get("baselines") or []
+            if any(reference.get("name") == baseline for reference in references):
+                adopting.append(AdoptingTenant(name, dict(view["metadata"].get("labels") or {})))
+                break
+    return sorted(adopting, key=lambda tenant: tenant.name)
+
+
+@dataclass(frozen=True)
+class Polled:
+    revision: FolderRevision | None
+    problem: str | None = None
+    """Why the revision could not be read (the repository is unreachable, its Secret is missing)."""
+
+
+class BaselineController:
+    def __init__(self, settings: OperatorSettings, kube: KubeClient, metrics: OperatorMetrics) -> None:
+        self._settings = settings
+        self._kube = kube
+        self._metrics = metrics
+        self._repositories: dict[tuple[str, str], TenantRepository] = {}
+        self._approved: set[tuple[str, str]] = set()
+        """Runs this operator approved: the watch may not show the annotation yet at the next pass."""
+
+    async def reconcile(self, body: kopf.Body, memo: kopf.Memo, handler_kwargs: Mapping[str, Any]) -> None:
+        lock: asyncio.Lock = memo.setdefault("baseline_lock", asyncio.Lock())
+        async with lock:
+            await self._reconcile(body, memo, handler_kwargs)
+
+    async def _reconcile(self, body: kopf.Body, memo: kopf.Memo, handler_kwargs: Mapping[str, Any]) -> None:
+        now = self._settings.clock()
+        name, namespace = body.metadata.name, body.metadata.namespace
+        assert name is not None and namespace is not None
+        spec = BaselineSpec.model_validate(dict(body.spec))
+        before = BaselineStatus.model_validate(dict(body.status)) if body.status else BaselineStatus()
+        polled = await self._poll_when_due(memo, namespace, name, spec, body.metadata.get("generation"), now)
+        tenants = adopting_tenants(handler_kwargs, namespace, name)
+        runs: dict[str, list[BaselineRun]] = {
+            tenant.name: baseline_runs_of(dict(handler_kwargs), namespace, tenant.name) for tenant in tenants
+        }
+        decision = decide(
+            BaselinePass(
+                name=name,
+                spec=spec,
+                status=before,
+                revision=polled.revision.commit if polled.revision else None,
+                digest=polled.revision.tree if polled.revision else None,
+                tenants=tenants,
+                runs=runs,
+                annotations=dict(body.metadata.annotations),
+                now=now,
+            )
+        )
+        rollout = decision.status.rollout
+        if rollout is not None and (before.rollout is None or before.rollout.revision != rollout.revision):
+            await self._describe_changes(namespace, name, spec, before.completedRevision, rollout)
+        status = conformance(name, decision.status, [tenant.name for tenant in tenants], runs, now)
+        status = with_conditions(status, body.metadata.get("generation"), now)
+        if polled.problem is not None:
+            status.message = polled.problem
+            if before.message != polled.problem:
+                kopf.warn(body, reason="RevisionUnknown", message=f"Baseline {name}: {polled.problem}")
+        if status != before:
+            await self._kube.patch_status("baselines", namespace, name, status.model_dump(mode="json"))
+        await self._carry_out(body, namespace, decision, now)
+        self._metrics.observe_baseline(namespace, name, status)
+
+    async def _carry_out(
+        self, body: kopf.Body, namespace: str, decision: RolloutDecision, now: datetime
+    ) -> None:
+        """After the status holds the releases: sync the released Tenants, approve their baseline-only
+        runs, take off the annotations acted on, and tell people."""
+        requested = now.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        for tenant in decision.sync:
+            try:
+                await self._kube.patch(
+                    "tenants",
+                    namespace,
+                    tenant,
+                    {"metadata": {"annotations": {SYNC_REQUESTED_AT: requested}}},
+                )
+            except NotFoundError:
+                logger.info("Tenant %s/%s was deleted before its sync could be requested", namespace, tenant)
+        for approval in decision.approve:
+            if (namespace, approval.run) in self._approved:
+                continue
+            self._approved.add((namespace, approval.run))
+            annotations = {APPROVAL: "approve", APPROVAL_DIGEST: approval.digest, APPROVAL_BY: approval.by}
+            try:
+                await self._kube.patch(
+                    "syncruns", namespace, approval.run, {"metadata": {"annotations": annotations}}
+                )
+            except NotFoundError:
+                continue
+            kopf.event(
+                body,
+                type="Normal",
+                reason="RunApproved",
+                message=f"Approved SyncRun {approval.run} of Tenant {approval.tenant} (plan {approval.digest[:12]})"
+                " for this baseline: its plan holds only the baseline's change.",
+            )
+        if decision.clear:
+            cleared: dict[str, None] = {key: None for key in decision.clear}
+            await self._kube.patch(
+                "baselines", namespace, body.metadata.name or "", {"metadata": {"annotations": cleared}}
+            )
+        for notice in decision.notices:
+            kopf.event(body, type=notice.type, reason=notice.reason, message=notice.message)
+
+    async def _poll_when_due(
+        self,
+        memo: kopf.Memo,
+        namespace: str,
+        name: str,
+        spec: BaselineSpec,
+        generation: int | None,
+        now: datetime,
+    ) -> Polled:
+        """Git is asked at most every `baseline_poll_seconds`, and at once when the spec changed; passes in
+        between (a run finished, an annotation changed) reuse the last answer."""
+        last: tuple[datetime, int | None, Polled] | None = memo.get("baseline_polled")
+        interval = timedelta(seconds=self._settings.baseline_poll_seconds)
+        if last is not None and last[1] == generation and now < last[0] + interval:
+            return last[2]
+        polled = await self._poll(namespace, name, spec)
+        memo["baseline_polled"] = (now, generation, polled)
+        return polled
+
+    async def _poll(self, namespace: str, name: str, spec: BaselineSpec) -> Polled:
+        source = spec.repository
+        try:
+            repository = await self._repository(namespace, name, spec)
+            revision = await repository.folder_revision(source.branch, source.path)
+        except RepositoryError as problem:
+            return Polled(None, problem.message)
+        if revision is None:
+            return Polled(
+                None,
+                f"No commit on branch {source.branch} touches {source.path}: push the baseline's files there.",
+            )
+        return Polled(revision)
+
+    async def _describe_changes(
+        self, namespace: str, name: str, spec: BaselineSpec, completed: str | None, rollout: RolloutStatus
+    ) -> None:
+        """The files a new rollout changes, for the person who approves it."""
+        try:
+            repository = await self._repository(namespace, name, spec)
+            files = await repository.folder_changes(completed, rollout.revision, spec.repository.path)
+        except RepositoryError as problem:
+            logger.warning(
+                "Baseline %s/%s: cannot list the changed files: %s", namespace, name, problem.message
+            )
+            return
+        rollout.changedFiles = files[:MAX_CHANGED_FILES]
+
+    async def _repository(self, namespace: str, name: str, spec: BaselineSpec) -> TenantRepository:
+        """One clone per Baseline, kept between passes; new credentials are read on every pass."""
+        source = spec.repository
+        credentials = None
+        if source.secretRef is not None:
+            try:
+                data = await self._kube.read_secret(namespace, source.secretRef.name)
+            except NotFoundError:
+                raise RepositoryError(
+                    ErrorCode.REPOSITORY_UNREACHABLE,
+                    f"Secret {source.secretRef.name} named by spec.repository.secretRef does not exist in"
+                    f" namespace {namespace}.",
+                ) from None
+            credentials = credentials_from_secret(source.url, source.secretRef.name, data)
+        key = (namespace, name)
+        repository = self._repositories.get(key)
+        if repository is None or repository.url != source.url:
+            workdir = Path(self._settings.workdir) / "baselines" / namespace / name
+            workdir.mkdir(parents=True, exist_ok=True)
+            repository = TenantRepository(source.url, workdir, author=GitAuthor(), credentials=credentials)
+            self._repositories[key] = repository
+        else:
+            await repository.update_access(credentials)
+        return repository
+
+    def forget(self, namespace: str, name: str) -> None:
+        """A deleted Baseline's clone handle and series are dropped."""
+        self._repositories.pop((namespace, name), None)
+        self._metrics.forget_baseline(namespace, name)
+
+
+def register(
+    registry: kopf.OperatorRegistry, settings: OperatorSettings, controller: BaselineController
+) -> None:
+    """Every shard's operator would roll the same Baseline out: only the unsharded or the default shard
+    (settings.shard None or "") handles Baselines."""
+    if settings.shard not in (None, ""):
+        return
+
+    @kopf.on.resume(GROUP, VERSION, "baselines", registry=registry, id="rollout")
+    @kopf.on.create(GROUP, VERSION, "baselines", registry=registry, id="rollout")
+    @kopf.on.update(GROUP, VERSION, "baselines", registry=registry, id="rollout")
+    async def baseline_changed(body: kopf.Body, memo: kopf.Memo, **kwargs: Any) -> None:
+        await controller.reconcile(body, memo, kwargs)
+
+    @kopf.timer(
+        GROUP,
+        VERSION,
+        "baselines",
+        registry=registry,
+        id="poll",
+        interval=settings.scheduler_interval_seconds,
+    )
+    async def baseline_tick(body: kopf.Body, memo: kopf.Memo, **kwargs: Any) -> None:
+        await controller.reconcile(body, memo, kwargs)
+
+    @kopf.on.delete(GROUP, VERSION, "baselines", registry=registry, id="forget", optional=True)
+    def baseline_deleted(name: str, namespace: str | None, **_: Any) -> None:
+        controller.forget(namespace or "", name)
