@@ -73,11 +73,19 @@ Used by the ClusterRole (cluster-wide) or by one Role per watched namespace.
   resources: ["tenants/status"]
   verbs: ["get", "patch"]
 # SyncRuns: created by schedules and sync requests, pruned by history limits.
+# `approve`: a Baseline's rollout approves the runs whose plans hold only the approved baseline change.
 - apiGroups: ["tenantsync.io"]
   resources: ["syncruns"]
-  verbs: ["get", "list", "watch", "create", "delete", "patch"]
+  verbs: ["get", "list", "watch", "create", "delete", "patch", "approve"]
 - apiGroups: ["tenantsync.io"]
   resources: ["syncruns/status"]
+  verbs: ["get", "patch"]
+# Baselines: watch them, take off the decisions acted on (`approve` is needed for that), write status.
+- apiGroups: ["tenantsync.io"]
+  resources: ["baselines"]
+  verbs: ["get", "list", "watch", "patch", "approve"]
+- apiGroups: ["tenantsync.io"]
+  resources: ["baselines/status"]
   verbs: ["get", "patch"]
 # Secrets: read credentials and CA bundles; keep the delegated user's MSAL token cache. Secret names are
 # chosen by Tenant authors, so they cannot be listed in resourceNames; there is no list or watch.

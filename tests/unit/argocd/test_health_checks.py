@@ -223,3 +223,74 @@ def test_docs_table_matches_the_scripts() -> None:
     for kind, mapping in (("Tenant", TENANT_PHASES), ("SyncRun", SYNCRUN_PHASES)):
         for phase, status in mapping.items():
             assert f"| {kind} | `{phase}` | {status} |" in text, f"{kind} {phase} -> {status} missing in docs"
+
+
+BASELINE = SCRIPTS / "baseline-health.lua"
+BASELINE_PHASES = {
+    "PendingApproval": "Suspended",
+    "Progressing": "Progressing",
+    "Paused": "Progressing",
+    "Halted": "Degraded",
+    "Complete": "Healthy",
+    "Rejected": "Healthy",
+}
+
+
+def baseline(phase: str | None = None, **rollout: Any) -> dict[str, Any]:
+    obj: dict[str, Any] = {
+        "apiVersion": "tenantsync.io/v1alpha1",
+        "kind": "Baseline",
+        "metadata": {"name": "security", "namespace": "msp", "generation": 1},
+        "spec": {"repository": {"url": "/repo", "path": "baselines/security"}},
+        "status": {"observedGeneration": 1, "message": "status message"},
+    }
+    if phase is not None:
+        obj["status"]["rollout"] = {"revision": "a" * 40, "phase": phase, **rollout}
+    return obj
+
+
+def test_every_rollout_phase_is_covered() -> None:
+    crds = {
+        d["spec"]["names"]["kind"]: d
+        for d in yaml.safe_load_all((ROOT / "crds" / "tenantsync.io_crds.yaml").read_text())
+    }
+    schema = crds["Baseline"]["spec"]["versions"][0]["schema"]["openAPIV3Schema"]
+    rollout = schema["properties"]["status"]["properties"]["rollout"]["properties"]
+
+    assert set(rollout["phase"]["enum"]) == set(BASELINE_PHASES)
+
+
+@pytest.mark.parametrize(("phase", "expected"), BASELINE_PHASES.items())
+def test_baseline_rollout_phase(lua: str, tmp_path: Path, phase: str, expected: str) -> None:
+    result = health(lua, BASELINE, baseline(phase, message=f"rollout {phase}"), tmp_path)
+    assert result == {"status": expected, "message": f"rollout {phase}"}
+
+
+@pytest.mark.parametrize("phase", BASELINE_PHASES)
+def test_baseline_without_rollout_message_falls_back(lua: str, tmp_path: Path, phase: str) -> None:
+    result = health(lua, BASELINE, baseline(phase), tmp_path)
+    assert result == {"status": BASELINE_PHASES[phase], "message": "status message"}
+
+
+def test_baseline_before_its_first_revision_or_status_is_progressing(lua: str, tmp_path: Path) -> None:
+    no_rollout = health(lua, BASELINE, baseline(), tmp_path)
+    no_status = baseline()
+    del no_status["status"]
+    stale = baseline("Complete")
+    stale["metadata"]["generation"] = 2
+
+    assert no_rollout == {"status": "Progressing", "message": "status message"}
+    assert health(lua, BASELINE, no_status, tmp_path)["status"] == "Progressing"
+    assert health(lua, BASELINE, stale, tmp_path)["status"] == "Progressing"
+
+
+def test_an_unknown_rollout_phase_is_unknown(lua: str, tmp_path: Path) -> None:
+    result = health(lua, BASELINE, baseline("Exploded"), tmp_path)
+    assert result["status"] == "Unknown"
+    assert "Exploded" in result["message"]
+
+
+def test_docs_table_matches_the_baseline_script() -> None:
+    text = DOCS.read_text()
+    for phase, status in BASELINE_PHASES.items():
+        assert f"| Baseline | `{phase}` | {status} |" in text, f"Baseline {phase} -> {status} missing in docs"

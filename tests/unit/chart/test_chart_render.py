@@ -27,8 +27,10 @@ EVERY_FEATURE = {
 OPERATOR_NAMESPACED_RULES = {
     ("tenantsync.io", "tenants"): {"get", "list", "watch", "patch"},
     ("tenantsync.io", "tenants/status"): {"get", "patch"},
-    ("tenantsync.io", "syncruns"): {"get", "list", "watch", "create", "delete", "patch"},
+    ("tenantsync.io", "syncruns"): {"get", "list", "watch", "create", "delete", "patch", "approve"},
     ("tenantsync.io", "syncruns/status"): {"get", "patch"},
+    ("tenantsync.io", "baselines"): {"get", "list", "watch", "patch", "approve"},
+    ("tenantsync.io", "baselines/status"): {"get", "patch"},
     ("", "secrets"): {"get", "create", "update", "patch"},
     ("", "events"): {"create", "patch"},
     ("events.k8s.io", "events"): {"create", "patch"},
@@ -167,6 +169,7 @@ def test_user_roles_aggregate_into_view_edit_admin_and_approver_is_separate(helm
         k.startswith("rbac.authorization.k8s.io/aggregate") for k in approver["metadata"]["labels"]
     )
     assert rule_map(approver)[("tenantsync.io", "syncruns")] >= {"approve", "patch"}
+    assert rule_map(approver)[("tenantsync.io", "baselines")] >= {"approve", "patch"}
     assert kinds(render(helm, values={"rbac.aggregateToDefaultRoles": "false"})).count("ClusterRole") == 1
 
 
@@ -238,8 +241,13 @@ def test_approval_policy_is_on_where_served_and_checks_the_approve_verb(helm: Pa
         values={"approvalPolicy.namespaceSelector.matchLabels.tenants": "yes"},
     )
     policy = only(docs, "ValidatingAdmissionPolicy", "r-tenantsync-approval")
-    assert policy["spec"]["matchConstraints"]["resourceRules"][0]["resources"] == ["syncruns"]
-    assert ".check('approve').allowed()" in policy["spec"]["validations"][0]["expression"]
+    assert policy["spec"]["matchConstraints"]["resourceRules"][0]["resources"] == ["syncruns", "baselines"]
+    may_approve = next(v for v in policy["spec"]["variables"] if v["name"] == "mayApprove")
+    assert ".check('approve').allowed()" in may_approve["expression"]
+    assert [v["expression"] for v in policy["spec"]["validations"][:2]] == [
+        "variables.decision == variables.previousDecision || variables.mayApprove",
+        "variables.rollout == variables.previousRollout || variables.mayApprove",
+    ]
     binding = only(docs, "ValidatingAdmissionPolicyBinding", "r-tenantsync-approval")
     assert binding["spec"]["policyName"] == "r-tenantsync-approval"
     assert binding["spec"]["validationActions"] == ["Deny"]
@@ -367,6 +375,9 @@ def test_argocd_health_config_map_carries_the_lua_files(helm: Path) -> None:
         ).read_text(),
         "resource.customizations.health.tenantsync.io_SyncRun": (
             CHART / "argocd" / "syncrun-health.lua"
+        ).read_text(),
+        "resource.customizations.health.tenantsync.io_Baseline": (
+            CHART / "argocd" / "baseline-health.lua"
         ).read_text(),
     }
 
