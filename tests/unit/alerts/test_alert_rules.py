@@ -23,6 +23,8 @@ EXPECTED_ALERTS = {
     "TenantsyncTenantCertificateExpiringSoon",
     "TenantsyncOperatorDown",
     "TenantsyncOperatorNotReconciling",
+    "TenantsyncBaselineDriftPersisting",
+    "TenantsyncBaselineRolloutHalted",
 }
 
 

@@ -223,6 +223,15 @@ def test_prometheus_rule_is_off_by_default_and_comes_from_the_rules_file(helm: P
     if rules_file.exists():
         rule = only(render(helm, values=values, api_versions=[PROMETHEUS_RULE_API]), "PrometheusRule")
         assert rule["spec"]["groups"] == yaml.safe_load(rules_file.read_text())["groups"]
+        values["metrics.prometheusRule.baselineDriftAlertHours"] = "72"
+        rule = only(render(helm, values=values, api_versions=[PROMETHEUS_RULE_API]), "PrometheusRule")
+        drift = next(
+            r
+            for g in rule["spec"]["groups"]
+            for r in g["rules"]
+            if r.get("alert") == "TenantsyncBaselineDriftPersisting"
+        )
+        assert drift["expr"] == "time() - tenantsync_baseline_drift_started_timestamp_seconds > 72 * 3600"
     else:
         result = helm_run(helm, "template", "r", str(CHART), *set_args(values), check=False)
         assert result.returncode != 0

@@ -7,7 +7,16 @@ from datetime import UTC, datetime, timedelta
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
-from tenantsync.api import ErrorCode, RunPhase, TenantPhase
+from tenantsync.api import (
+    BaselineStatus,
+    BaselineTenant,
+    BaselineTenantState,
+    ErrorCode,
+    RolloutPhase,
+    RolloutStatus,
+    RunPhase,
+    TenantPhase,
+)
 from tenantsync.metrics import OperatorMetrics
 
 NOW = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)
@@ -64,3 +73,11 @@ def populate(metrics: OperatorMetrics, namespace: str = "m365", tenant: str = "c
     metrics.observe_deploy_result(namespace, tenant, "create", "Conflict")
     metrics.observe_graph(namespace, tenant, requests=40, throttled=2)
     metrics.observe_approval_wait(namespace, tenant, 1800.0)
+    metrics.observe_baseline(
+        namespace,
+        "security",
+        BaselineStatus(
+            rollout=RolloutStatus(revision="a" * 40, phase=RolloutPhase.PROGRESSING),
+            tenants=[BaselineTenant(name=tenant, state=BaselineTenantState.DRIFTED, since=NOW)],
+        ),
+    )
