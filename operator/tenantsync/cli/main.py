@@ -70,6 +70,12 @@ def _parser() -> argparse.ArgumentParser:
         help="seconds between checks for admin consent while a run is PendingAdminConsent",
     )
     run.add_argument(
+        "--baseline-poll",
+        type=float,
+        default=float(os.environ.get("TENANTSYNC_BASELINE_POLL_SECONDS", "60")),
+        help="seconds between reads of each Baseline's newest revision from Git",
+    )
+    run.add_argument(
         "--docs-base-url",
         default=os.environ.get(
             "TENANTSYNC_DOCS_BASE_URL", OperatorSettings.model_fields["docs_base_url"].default
@@ -126,6 +132,7 @@ def main(argv: list[str] | None = None) -> int:
             scheduler_interval_seconds=args.scheduler_interval,
             max_concurrent_syncs=args.max_concurrent_syncs,
             admin_consent_poll_seconds=args.admin_consent_poll,
+            baseline_poll_seconds=args.baseline_poll,
             docs_base_url=args.docs_base_url,
             workdir=args.workdir,
         )

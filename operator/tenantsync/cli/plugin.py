@@ -2,7 +2,8 @@
 
 It behaves like kubectl: global flags anywhere on the line, `TYPE/NAME` wherever a name goes, kubectl's
 `-o` formats, tables that fit the terminal, `-w` and `-f` to follow. Writes are the two annotations of
-SPEC §2 (sync-requested-at on a Tenant, approval on a SyncRun), nothing else. Exit codes: plugin_errors.
+SPEC §2 (sync-requested-at on a Tenant, approval on a SyncRun or a Baseline, rollout on a Baseline),
+nothing else. Exit codes: plugin_errors.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from tenantsync.api import (
     human_duration,
     names_digest,
 )
+from tenantsync.cli.plugin_baseline import add_baseline_commands
 from tenantsync.cli.plugin_cluster import Body, Cluster, connect
 from tenantsync.cli.plugin_errors import (
     MEANINGS,
@@ -116,9 +118,14 @@ class Deadline:
 def _reference_argument(text: str) -> Reference:
     """A command-line name; a TYPE that is not ours is bad usage (exit 2), found before any API call."""
     try:
-        return parse_reference(text)
+        reference = parse_reference(text)
     except PluginError as problem:
         raise argparse.ArgumentTypeError(str(problem)) from problem
+    if reference.kind is Kind.BASELINE:
+        raise argparse.ArgumentTypeError(
+            f"{text}: this command takes a SyncRun or Tenant; for a Baseline use kubectl tenantsync baseline"
+        )
+    return reference
 
 
 def _tenant_argument(text: str) -> str:
@@ -838,7 +845,8 @@ def argument_parser() -> argparse.ArgumentParser:
 
     parser = argparse.ArgumentParser(
         prog="kubectl tenantsync",
-        description="Drive tenantsync: sync status, sync now, review and approve plans, sign in, errors.",
+        description="Drive tenantsync: sync status, sync now, review and approve plans, sign in, errors,"
+        " baselines.",
         epilog="exit codes:\n"
         + "\n".join(f"  {code.value:<4}{meaning}" for code, meaning in MEANINGS.items()),
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -953,6 +961,7 @@ def argument_parser() -> argparse.ArgumentParser:
         "--mode", choices=[m.value for m in Mode], help="Managed (default) or BackupOnly"
     )
     permissions.set_defaults(handler=cmd_permissions)
+    add_baseline_commands(commands, common, _output, every)
     return parser
 
 

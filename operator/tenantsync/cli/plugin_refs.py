@@ -18,6 +18,7 @@ from tenantsync.cli.plugin_errors import PluginError
 class Kind(StrEnum):
     TENANT = "Tenant"
     SYNC_RUN = "SyncRun"
+    BASELINE = "Baseline"
 
     @property
     def plural(self) -> str:

@@ -77,7 +77,16 @@ def test_every_exit_code_is_in_the_help_and_the_docs(capsys: pytest.CaptureFixtu
 @pytest.mark.parametrize(
     ("argv", "complaint"),
     [
-        (["plan", "pod/x"], "'pod/x': expected NAME or TYPE/NAME where TYPE is one of sr, syncrun"),
+        (
+            ["plan", "pod/x"],
+            "'pod/x': expected NAME or TYPE/NAME where TYPE is one of baseline, baselines, bl, sr",
+        ),
+        (
+            ["plan", "baseline/x"],
+            "this command takes a SyncRun or Tenant; for a Baseline use kubectl tenantsync",
+        ),
+        (["baseline", "status", "sr/x"], "sr/x: this command takes a Baseline (NAME or baseline/NAME)"),
+        (["baseline", "approve", "x"], "the following arguments are required: --digest"),
         (
             ["sync", "sr/contoso-1"],
             "sr/contoso-1: this command takes a Tenant (NAME or tenant/NAME), not a SyncRun",
