@@ -1,0 +1,267 @@
+"""A Baseline rolled out on the real control plane, by the operator, to five simulated tenants.
+
+The baseline changes in Git; the rollout waits for one approval bound to the folder's digest; the canary
+wave is released alone; a failing run in the canary (its service principal's secret expired in the
+simulator) halts the rollout, and no other tenant receives a single request (the simulator's request
+log); resuming syncs the failed tenant again.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tenantsync_sim.client import SimulatorClient
+from tests.e2e.conftest import seed_objects
+from tests.integration.plugin.plugin_support import plugin
+from tests.integration.sim.simtest_support import READ_WRITE_PERMISSIONS, SimEndpoint
+from tests.support.cluster import kubectl, wait_for
+from tests.support.git_server import init_bare
+from tests.support.operator import OperatorProcess
+from tests.support.resources import Resources
+
+pytestmark = pytest.mark.integration
+
+NAMES = ("tenant-a", "tenant-b", "tenant-c", "tenant-d", "tenant-e")
+CANARY = "tenant-c"
+BASELINE_PATH = "baselines/security"
+POLICY = b"""{
+  "displayName": "Baseline: require MFA for admins",
+  "state": "enabledForReportingButNotEnforced",
+  "conditions": {
+    "users": {"includeRoles": ["62e90394-69f5-4237-9190-012177145e10"]},
+    "applications": {"includeApplications": ["All"]},
+    "clientAppTypes": ["all"]
+  },
+  "grantControls": {"operator": "OR", "builtInControls": ["mfa"]}
+}
+"""
+
+
+@dataclass(frozen=True)
+class SimTenant:
+    name: str
+    tenant_id: str
+    client_id: str
+
+
+@pytest.fixture
+def fleet(namespace: str, sim: SimulatorClient, simulator: SimEndpoint) -> Iterator[dict[str, SimTenant]]:
+    """Five simulated tenants, each with its own application, secret and seeded configuration."""
+    kubectl("create", "secret", "generic", "sim-ca", "-n", namespace, f"--from-file=ca.crt={simulator.ca}")
+    tenants: dict[str, SimTenant] = {}
+    for name in NAMES:
+        tenant_id, client_id, secret = str(uuid.uuid4()), str(uuid.uuid4()), f"s8Q~{uuid.uuid4().hex}"
+        sim.create_tenant(tenant_id, [f"{name}-{tenant_id[:6]}.onmicrosoft.com"], display_name=name)
+        sim.create_app(tenant_id, client_id, application_permissions=READ_WRITE_PERMISSIONS, secret=secret)
+        seed_objects(sim, tenant_id)
+        kubectl(
+            "create",
+            "secret",
+            "generic",
+            f"{name}-sp",
+            "-n",
+            namespace,
+            f"--from-literal=clientSecret={secret}",
+        )
+        tenants[name] = SimTenant(name, tenant_id, client_id)
+    yield tenants
+    for tenant in tenants.values():
+        sim.delete_tenant(tenant.tenant_id)
+
+
+def tenant_manifest(name: str, tenant: SimTenant, simulator: SimEndpoint, repository: Path) -> dict[str, Any]:
+    return {
+        "apiVersion": "tenantsync.io/v1alpha1",
+        "kind": "Tenant",
+        "metadata": {"name": name},
+        "spec": {
+            "tenantId": tenant.tenant_id,
+            "endpoints": {
+                "authority": simulator.url,
+                "graph": simulator.url,
+                "caBundleSecretRef": {"name": "sim-ca"},
+            },
+            "servicePrincipal": {
+                "clientId": tenant.client_id,
+                "credentialsSecretRef": {"name": f"{name}-sp"},
+            },
+            "repository": {"url": str(repository), "path": f"tenants/{name}"},
+            "resources": ["namedLocations", "conditionalAccessPolicies"],
+            "baselines": [{"name": "security"}],
+        },
+    }
+
+
+def push_baseline(repository: Path, clone: Path, files: dict[str, bytes], message: str) -> str:
+    if not clone.exists():
+        subprocess.run(["git", "clone", "-q", str(repository), str(clone)], check=True)
+        for key, value in (("user.name", "A Person"), ("user.email", "person@example.com")):
+            subprocess.run(["git", "-C", str(clone), "config", key, value], check=True)
+    for relative, content in files.items():
+        target = clone / BASELINE_PATH / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(content)
+    subprocess.run(["git", "-C", str(clone), "add", "-A"], check=True)
+    subprocess.run(["git", "-C", str(clone), "commit", "-qm", message], check=True)
+    subprocess.run(["git", "-C", str(clone), "push", "-q", "origin", "HEAD:main"], check=True)
+    head = subprocess.run(
+        ["git", "-C", str(clone), "rev-parse", "HEAD"], capture_output=True, text=True, check=True
+    )
+    return head.stdout.strip()
+
+
+def rollout_of(resources: Resources) -> dict[str, Any]:
+    rollout: dict[str, Any] = (resources.get("baselines", "security").get("status") or {}).get(
+        "rollout"
+    ) or {}
+    return rollout
+
+
+def runs_of(resources: Resources, tenant: str) -> list[dict[str, Any]]:
+    return [run for run in resources.list("syncruns") if run["spec"]["tenantRef"]["name"] == tenant]
+
+
+def events_of(namespace: str, reason: str) -> str:
+    return kubectl(
+        "get",
+        "events",
+        "-n",
+        namespace,
+        "--field-selector",
+        f"reason={reason}",
+        "-o",
+        "jsonpath={.items[*].message}",
+    ).stdout
+
+
+def test_canary_failure_halts_the_rollout_and_no_other_tenant_is_touched(
+    namespace: str,
+    sim: SimulatorClient,
+    simulator: SimEndpoint,
+    fleet: dict[str, SimTenant],
+    tmp_path: Path,
+) -> None:
+    resources = Resources(namespace)
+    repository = init_bare(tmp_path / "tenants.git")
+    revision = push_baseline(
+        repository,
+        tmp_path / "clone",
+        {"conditionalAccessPolicies/require-mfa-admins.json": POLICY},
+        "Baseline v1",
+    )
+    operator = OperatorProcess(namespace, tmp_path / "operator.log", extra_args=("--baseline-poll", "1"))
+    operator.start()
+    try:
+        for name, tenant in fleet.items():
+            resources.create("tenants", tenant_manifest(name, tenant, simulator, repository))
+        resources.create(
+            "baselines",
+            {
+                "apiVersion": "tenantsync.io/v1alpha1",
+                "kind": "Baseline",
+                "metadata": {"name": "security"},
+                "spec": {
+                    "repository": {"url": str(repository), "path": BASELINE_PATH},
+                    "rollout": {"canary": {"tenants": [CANARY]}, "maxParallel": 2},
+                },
+            },
+        )
+
+        # The new revision waits for one approval, bound to the folder's digest.
+        pending = wait_for(
+            lambda: (
+                rollout_of(resources) if rollout_of(resources).get("phase") == "PendingApproval" else None
+            ),
+            "the rollout of the first revision waiting for approval",
+        )
+        assert pending["revision"] == revision
+        assert pending["changedFiles"] == ["A conditionalAccessPolicies/require-mfa-admins.json"]
+        assert pending["waves"] == 3
+        digest = pending["digest"]
+        plan = plugin(namespace, "baseline", "plan", "security")
+        assert plan.returncode == 0, plan.stderr
+        assert digest in plan.stdout and "A conditionalAccessPolicies/require-mfa-admins.json" in plan.stdout
+
+        refused = plugin(namespace, "baseline", "approve", "security", "--digest", "00000000")
+        assert refused.returncode == 1 and "not 00000000" in refused.stderr
+        kubectl(
+            "annotate", "baseline", "security", "-n", namespace,
+            "tenantsync.io/approval=approve", "tenantsync.io/approval-digest=ffffffff",
+        )  # fmt: skip
+        wait_for(lambda: "ffffffff" in events_of(namespace, "ApprovalRefused"), "the wrong digest refused")
+        wait_for(
+            lambda: (
+                "tenantsync.io/approval"
+                not in (resources.get("baselines", "security")["metadata"].get("annotations") or {})
+            ),
+            "the refused approval taken off",
+        )
+        assert rollout_of(resources)["phase"] == "PendingApproval"
+        assert not resources.list("syncruns")
+
+        # The canary's credentials stop working; nobody has touched any tenant yet.
+        canary = fleet[CANARY]
+        sim.expire_secrets(canary.tenant_id, canary.client_id)
+        for tenant in fleet.values():
+            sim.clear_requests(tenant.tenant_id)
+
+        approved = plugin(namespace, "baseline", "approve", "security", "--digest", digest[:12])
+        assert approved.returncode == 0, approved.stderr
+
+        halted = wait_for(
+            lambda: rollout_of(resources) if rollout_of(resources).get("phase") == "Halted" else None,
+            "the rollout halted by the canary's failed run",
+            timeout=120,
+        )
+        assert halted["haltedTenants"] == [CANARY]
+        assert halted["wave"] == 1
+        status = resources.get("baselines", "security")["status"]
+        assert [(r["tenant"], r["revision"]) for r in status["releases"]] == [(CANARY, revision)]
+        degraded = next(c for c in status["conditions"] if c["type"] == "Degraded")
+        assert degraded["status"] == "True"
+        states = {t["name"]: t["state"] for t in status["tenants"]}
+        assert states == {CANARY: "Failed", **{n: "Pending" for n in NAMES if n != CANARY}}
+
+        # Nothing further was released: no other Tenant synced, no request reached another tenant.
+        assert len(runs_of(resources, CANARY)) == 1
+        for name in NAMES:
+            if name != CANARY:
+                assert runs_of(resources, name) == [], name
+                assert sim.requests(fleet[name].tenant_id) == [], name
+        assert sim.requests(canary.tenant_id), "the canary's run did call the simulator"
+        shown = plugin(namespace, "baseline", "status", "security")
+        assert shown.returncode == 0, shown.stderr
+        assert "Halted" in shown.stdout and f"Halted by: {CANARY}" in shown.stdout
+
+        # Fixed, then resumed: the canary syncs again and the rollout goes on.
+        fresh = sim.add_secret(canary.tenant_id, canary.client_id)["secretText"]
+        manifest = kubectl(
+            "create", "secret", "generic", f"{CANARY}-sp", "-n", namespace, f"--from-literal=clientSecret={fresh}",
+            "--dry-run=client", "-o", "yaml",
+        ).stdout  # fmt: skip
+        kubectl("apply", "-f", "-", stdin=manifest)
+        resumed = plugin(namespace, "baseline", "resume", "security")
+        assert resumed.returncode == 0, resumed.stderr
+        wait_for(lambda: len(runs_of(resources, CANARY)) == 2, "a new SyncRun of the canary after resume")
+        rollout = wait_for(
+            lambda: rollout_of(resources) if rollout_of(resources).get("phase") == "Progressing" else None,
+            "the resumed rollout progressing",
+        )
+        assert rollout["haltedTenants"] == []
+        wait_for(
+            lambda: any(
+                (r.get("status") or {}).get("phase") == "Succeeded" for r in runs_of(resources, CANARY)
+            ),
+            "the canary's new run succeeding",
+            timeout=120,
+        )
+    finally:
+        kubectl("delete", "tenants", "--all", "-n", namespace, "--timeout=60s", check=False)
+        operator.stop()
