@@ -178,3 +178,85 @@ def test_a_syncrun_cannot_be_created_pre_approved_by_a_non_approver(
     assert refused.returncode != 0 and "may not decide" in refused.stderr
     plain = {**body, "metadata": {"name": "sneaky", "namespace": namespace}}
     assert kubectl.run("create", "--as=bob", "-f", "-", stdin=json.dumps(plain), check=False).returncode == 0
+
+
+def _baseline(kubectl: Kubectl, namespace: str, name: str) -> None:
+    body = {
+        "apiVersion": "tenantsync.io/v1alpha1",
+        "kind": "Baseline",
+        "metadata": {"name": name, "namespace": namespace},
+        "spec": {"repository": {"url": "/repo", "path": "baselines/security"}},
+    }
+    kubectl.run("create", "-f", "-", stdin=json.dumps(body))
+
+
+def test_a_baselines_approval_and_resume_need_the_approve_verb_on_baselines(
+    kubectl: Kubectl, policy_namespace: tuple[str, str]
+) -> None:
+    namespace, _ = policy_namespace
+    _syncrun(kubectl, namespace, "probe")
+    assert eventually(lambda: _policy_active(kubectl, namespace), timeout=30), "the policy never took effect"
+    _baseline(kubectl, namespace, "security")
+    kubectl.run(
+        "create", "role", "baseline-editor", "--verb=get,patch", "--resource=baselines", "-n", namespace
+    )
+    kubectl.run(
+        "create", "rolebinding", "baseline-editors", "--role=baseline-editor", "--user=bob", "-n", namespace
+    )
+
+    def annotate(user: str, *pairs: str) -> subprocess.CompletedProcess[str]:
+        return kubectl.run(
+            "annotate",
+            "--overwrite",
+            f"--as={user}",
+            "-n",
+            namespace,
+            "baseline/security",
+            *pairs,
+            check=False,
+        )
+
+    refused = annotate("bob", f"{APPROVAL}=approve", f"{APPROVAL}-digest=12345678")
+    assert refused.returncode != 0
+    assert (
+        f"bob may not decide on Baseline {namespace}/security: setting tenantsync.io/approval needs the RBAC verb"
+        ' "approve" on baselines.tenantsync.io'
+    ) in refused.stderr
+    resume = annotate("bob", "tenantsync.io/rollout=resume")
+    assert resume.returncode != 0 and "may not resume the rollout of Baseline" in resume.stderr
+    assert annotate("bob", "example.com/note=hi").returncode == 0
+
+    approved = annotate("alice", f"{APPROVAL}=approve", f"{APPROVAL}-digest=12345678")
+    assert approved.returncode == 0, approved.stderr
+    assert annotate("alice", "tenantsync.io/rollout=resume").returncode == 0
+    stored = json.loads(kubectl.run("get", "baseline", "security", "-n", namespace, "-o", "json").stdout)
+    assert stored["metadata"]["annotations"][f"{APPROVAL}-by"] == "alice"
+
+
+def test_a_run_the_operator_approves_for_a_baseline_keeps_the_baselines_approver(
+    kubectl: Kubectl, policy_namespace: tuple[str, str]
+) -> None:
+    namespace, release = policy_namespace
+    operator = f"system:serviceaccount:{namespace}:{release}-tenantsync"
+    kubectl.run("create", "rolebinding", "operator-approves", f"--clusterrole={release}-tenantsync-approver",
+                f"--user={operator}", "-n", namespace)  # fmt: skip
+    _syncrun(kubectl, namespace, "probe")
+    assert eventually(lambda: _policy_active(kubectl, namespace), timeout=30), "the policy never took effect"
+    _syncrun(kubectl, namespace, "for-baseline")
+    _syncrun(kubectl, namespace, "own-plan")
+
+    by_baseline = "baseline/security (alice)"
+    for run, user, claimed in (("for-baseline", operator, by_baseline), ("own-plan", "alice", by_baseline)):
+        result = kubectl.run(
+            "annotate", f"--as={user}", "-n", namespace, f"syncrun/{run}", f"{APPROVAL}=approve",
+            f"{APPROVAL}-by={claimed}", check=False,
+        )  # fmt: skip
+        assert result.returncode == 0, result.stderr
+
+    def approver(run: str) -> str:
+        stored = json.loads(kubectl.run("get", "syncrun", run, "-n", namespace, "-o", "json").stdout)
+        return str(stored["metadata"]["annotations"][f"{APPROVAL}-by"])
+
+    # Only the operator's own account may carry a baseline's approver; anyone else is recorded as themselves.
+    assert approver("for-baseline") == by_baseline
+    assert approver("own-plan") == "alice"
