@@ -1,6 +1,6 @@
 """The chart's RBAC, installed for real: the operator's ServiceAccount may do exactly what it needs.
 
-The allowed list is the operator's own use of the API (tenants and syncruns, their status, Secrets for
+The allowed list is the operator's own use of the API (tenants, syncruns, baselines, their status, Secrets for
 credentials and the token cache, Events, and what kopf needs to discover resources); `kubectl auth can-i`
 with the ServiceAccount impersonated answers for each verb. The denied list guards against the usual
 ways RBAC grows: wildcards, reading every Secret, touching workloads, deleting what users own.
@@ -28,6 +28,11 @@ NAMESPACED_ALLOWED = [
     *[(verb, "tenants", "status") for verb in ("get", "patch")],
     *[(verb, "syncruns", None) for verb in ("get", "list", "watch", "create", "delete", "patch")],
     *[(verb, "syncruns", "status") for verb in ("get", "patch")],
+    # A Baseline's rollout approves the runs whose plans hold only the approved baseline change, and
+    # takes off a Baseline's decision once acted on (docs/security.md, "A trade-off Baselines bring").
+    ("approve", "syncruns", None),
+    *[(verb, "baselines", None) for verb in ("get", "list", "watch", "patch", "approve")],
+    *[(verb, "baselines", "status") for verb in ("get", "patch")],
     *[(verb, "secrets", None) for verb in ("get", "create", "update", "patch")],
     *[(verb, "events", None) for verb in ("create", "patch")],
     *[(verb, "events.events.k8s.io", None) for verb in ("create", "patch")],
@@ -42,7 +47,9 @@ NAMESPACED_DENIED = [
     ("update", "syncruns", None),
     ("update", "tenants", "status"),
     ("deletecollection", "syncruns", None),
-    ("approve", "syncruns", None),  # the operator must not be able to approve its own plans
+    ("create", "baselines", None),
+    ("delete", "baselines", None),
+    ("update", "baselines", "status"),
     ("get", "pods", None),
     ("create", "pods", None),
     ("create", "pods", "exec"),
