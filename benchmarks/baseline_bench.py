@@ -23,6 +23,8 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from tenantsync.api import Mode, ResourceType
+from tenantsync.catalog import required_permissions
 from tenantsync_sim.client import SimulatorClient
 
 # The sibling benchmark's helpers (cluster, simulator, seeding): this file runs as a script beside it.
@@ -148,6 +150,11 @@ def main() -> None:
             first = push_baseline(clone, "enabledForReportingButNotEnforced", "Baseline security v1")
             log(f"seeding {args.tenants} simulated tenants of {args.objects} objects")
             tenants = {f"t{i:04d}": seed_tenant(sim, args.objects) for i in range(args.tenants)}
+            # What the operator's preflight checks for these types, from the catalog itself.
+            for tenant_id, client_id, _ in tenants.values():
+                for permission in required_permissions(map(ResourceType, RESOURCES), Mode.MANAGED):
+                    sim.grant_permission(tenant_id, client_id, permission)
+                sim.grant_consent(tenant_id, client_id)
             kubectl("create", "secret", "generic", "sim-ca", "-n", NAMESPACE, f"--from-file=ca.crt={ca}")
             manifests = []
             for name, (tenant_id, client_id, secret) in tenants.items():

@@ -85,8 +85,8 @@ class BaselineController:
         self._kube = kube
         self._metrics = metrics
         self._repositories: dict[tuple[str, str], TenantRepository] = {}
-        self._approved: set[tuple[str, str]] = set()
-        """Runs this operator approved: the watch may not show the annotation yet at the next pass."""
+        self._approved: set[tuple[str, str, str]] = set()
+        """(namespace, baseline, run) approved by this operator whose annotation the watch may not show yet."""
 
     async def reconcile(self, body: kopf.Body, memo: kopf.Memo, handler_kwargs: Mapping[str, Any]) -> None:
         lock: asyncio.Lock = memo.setdefault("baseline_lock", asyncio.Lock())
@@ -147,10 +147,14 @@ class BaselineController:
                 )
             except NotFoundError:
                 logger.info("Tenant %s/%s was deleted before its sync could be requested", namespace, tenant)
+        baseline = body.metadata.name or ""
+        waiting = {(namespace, baseline, approval.run) for approval in decision.approve}
+        # Once the watch shows a run's decision it is no longer proposed, and its entry can go.
+        self._approved = {key for key in self._approved if key[:2] != (namespace, baseline) or key in waiting}
         for approval in decision.approve:
-            if (namespace, approval.run) in self._approved:
+            if (namespace, baseline, approval.run) in self._approved:
                 continue
-            self._approved.add((namespace, approval.run))
+            self._approved.add((namespace, baseline, approval.run))
             annotations = {APPROVAL: "approve", APPROVAL_DIGEST: approval.digest, APPROVAL_BY: approval.by}
             try:
                 await self._kube.patch(
@@ -167,9 +171,7 @@ class BaselineController:
             )
         if decision.clear:
             cleared: dict[str, None] = {key: None for key in decision.clear}
-            await self._kube.patch(
-                "baselines", namespace, body.metadata.name or "", {"metadata": {"annotations": cleared}}
-            )
+            await self._kube.patch("baselines", namespace, baseline, {"metadata": {"annotations": cleared}})
         for notice in decision.notices:
             kopf.event(body, type=notice.type, reason=notice.reason, message=notice.message)
 
