@@ -286,6 +286,8 @@ def _progress(
         if at is not None and at.phase == RunPhase.SUCCEEDED:
             verified += 1
             continue
+        if _composed_nothing(runs, facts.name, rollout):
+            decision.sync.append(tenant)
         _approve_baseline_only(facts, decision, rollout, tenant, runs)
     if failing:
         rollout.phase = RolloutPhase.HALTED
@@ -319,6 +321,18 @@ def _progress(
         )
         return
     _release(facts, decision, rollout, planned, rollout.wave + 1)
+
+
+def _composed_nothing(runs: Sequence[BaselineRun], baseline: str, rollout: RolloutStatus) -> bool:
+    """The Tenant's only run since the approval (or the resume) succeeded without composing the baseline
+    at all: a Tenant's first sync initialises its desired state from the backup and plans nothing. It is
+    synced once more, so that it does plan the released revision (never more than once: an operator that
+    does not compose baselines cannot make it loop)."""
+    since = max((when for when in (rollout.approvedAt, rollout.resumedAt) if when is not None), default=None)
+    if since is None:
+        return False
+    recent = [run for run in runs if run.created >= since]
+    return len(recent) == 1 and recent[0].phase == RunPhase.SUCCEEDED and baseline not in recent[0].revisions
 
 
 def _approve_baseline_only(

@@ -426,3 +426,16 @@ def test_conditions_follow_the_phase() -> None:
 
     assert progressing is not None and progressing.status == "True"
     assert pending.observedGeneration == 3
+
+
+def test_a_first_sync_that_only_initialised_the_tenant_is_followed_by_one_more() -> None:
+    initialised = BaselineRun(name="t1-init", created=NOW, phase=RunPhase.SUCCEEDED)
+    again = BaselineRun(name="t1-again", created=NOW + timedelta(minutes=1), phase=RunPhase.SUCCEEDED)
+    older = BaselineRun(name="t1-old", created=NOW - timedelta(hours=2), phase=RunPhase.SUCCEEDED)
+
+    first = decide(facts(rolling(1), runs={"t1": [older, initialised], **succeeded("t2")}))
+    second = decide(facts(rolling(1), runs={"t1": [initialised, again], **succeeded("t2")}))
+    running = decide(facts(rolling(1), runs={"t1": [initialised, run("t1-now", RunPhase.IN_PROGRESS)]}))
+
+    assert first.sync == ["t1"]
+    assert second.sync == [] and running.sync == []
