@@ -90,32 +90,35 @@ def wait_rollout(revision: str, phase: str, timeout: float) -> dict[str, Any]:
 
 
 def roll_out(revision: str, wave_timeout: float) -> list[tuple[int, int, float]] | None:
-    """Approve the revision and follow its waves; (wave, tenants released so far, seconds) per wave,
-    or None when a wave did not verify in time."""
+    """Approve the revision and follow its waves; (wave, its tenants, seconds from its release until it
+    verified) per wave, or None when a wave did not verify in time."""
     rollout = wait_rollout(revision, "PendingApproval", 120)
     kubectl("annotate", "baseline", "security", "-n", NAMESPACE, "tenantsync.io/approval=approve",
             f"tenantsync.io/approval-digest={rollout['digest']}")  # fmt: skip
     figures: list[tuple[int, int, float]] = []
-    wave, released_at = 0, time.monotonic()
+    wave, size, released_before, released_at = 0, 0, 0, time.monotonic()
+
+    def verified() -> None:
+        if wave and len(figures) < wave:
+            figures.append((wave, size, time.monotonic() - released_at))
+            log(f"wave {wave} ({size} tenants) verified after {figures[-1][2]:.1f}s")
+
     while True:
         status = baseline_status()
         rollout = status.get("rollout") or {}
         if rollout.get("revision") != revision:
             raise SystemExit(f"the rollout was superseded: {rollout}")
-        current = int(rollout.get("wave") or 0)
-        finished = rollout.get("phase") == "Complete" or current > wave or rollout.get("phase") == "Paused"
-        if wave and finished and len(figures) < wave:
-            released = sum(1 for r in status.get("releases") or [] if r.get("revision") == revision)
-            figures.append(
-                (wave, released or len(status.get("tenants") or []), time.monotonic() - released_at)
-            )
-            log(f"wave {wave} verified after {figures[-1][2]:.1f}s")
-        if rollout.get("phase") == "Complete":
-            return figures
-        if rollout.get("phase") == "Halted":
+        phase, current = rollout.get("phase"), int(rollout.get("wave") or 0)
+        if phase == "Halted":
             raise SystemExit(f"the rollout halted: {rollout.get('message')}")
+        if phase in ("Complete", "Paused") or current > wave:
+            verified()
+        if phase == "Complete":
+            return figures
         if current > wave:
-            wave, released_at = current, time.monotonic()
+            released = sum(1 for r in status.get("releases") or [] if r.get("revision") == revision)
+            wave, size, released_before = current, released - released_before, released
+            released_at = time.monotonic()
         if time.monotonic() - released_at > wave_timeout:
             log(f"wave {wave} did not verify within {wave_timeout:.0f}s: {rollout.get('message')}")
             return None
@@ -203,9 +206,9 @@ def main() -> None:
             )
             print(f"\nA baseline change rolled out to {args.tenants} tenants (canary {args.canary},"
                   f" maxParallel {args.max_parallel}) in {total:.1f}s")  # fmt: skip
-            print(f"{'wave':>4}  {'released so far':>15}  {'seconds':>8}")
-            for wave, released, seconds in figures:
-                print(f"{wave:>4}  {released:>15}  {seconds:>8.1f}")
+            print(f"{'wave':>4}  {'tenants':>7}  {'seconds':>8}")
+            for wave, size, seconds in figures:
+                print(f"{wave:>4}  {size:>7}  {seconds:>8.1f}")
             print(f"Graph requests per tenant for the change: min {requests[0]}, median"
                   f" {requests[len(requests) // 2]}, max {requests[-1]}")  # fmt: skip
     finally:
