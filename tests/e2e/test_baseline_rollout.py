@@ -110,6 +110,14 @@ def push_baseline(repository: Path, clone: Path, files: dict[str, bytes], messag
         target.write_bytes(content)
     subprocess.run(["git", "-C", str(clone), "add", "-A"], check=True)
     subprocess.run(["git", "-C", str(clone), "commit", "-qm", message], check=True)
+    # The operator pushes backups to the same branch meanwhile: a person pulls before pushing.
+    if (
+        subprocess.run(
+            ["git", "-C", str(clone), "ls-remote", "--exit-code", "origin", "main"], capture_output=True
+        ).returncode
+        == 0
+    ):
+        subprocess.run(["git", "-C", str(clone), "pull", "-q", "--rebase", "origin", "main"], check=True)
     subprocess.run(["git", "-C", str(clone), "push", "-q", "origin", "HEAD:main"], check=True)
     head = subprocess.run(
         ["git", "-C", str(clone), "rev-parse", "HEAD"], capture_output=True, text=True, check=True
