@@ -12,6 +12,7 @@ import subprocess
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -270,6 +271,111 @@ def test_canary_failure_halts_the_rollout_and_no_other_tenant_is_touched(
             "the canary's new run succeeding",
             timeout=120,
         )
+    finally:
+        kubectl("delete", "tenants", "--all", "-n", namespace, "--timeout=60s", check=False)
+        operator.stop()
+
+
+BASELINE_POLICY_NAME = "Baseline: require MFA for admins"
+
+
+def baseline_policies(sim: SimulatorClient, tenant: SimTenant) -> list[dict[str, Any]]:
+    listing = sim.objects(tenant.tenant_id, "conditionalAccessPolicies")
+    objects: list[dict[str, Any]] = listing["value"] if isinstance(listing, dict) else listing
+    return [o for o in objects if o.get("displayName") == BASELINE_POLICY_NAME]
+
+
+def created(obj: dict[str, Any]) -> datetime:
+    return datetime.fromisoformat(obj["metadata"]["creationTimestamp"])
+
+
+def test_one_approval_rolls_a_baseline_change_out_canary_first_then_the_rest(
+    namespace: str,
+    sim: SimulatorClient,
+    simulator: SimEndpoint,
+    fleet: dict[str, SimTenant],
+    tmp_path: Path,
+) -> None:
+    resources = Resources(namespace)
+    repository = init_bare(tmp_path / "tenants.git")
+    clone = tmp_path / "clone"
+    policy_file = "conditionalAccessPolicies/require-mfa-admins.json"
+    first = push_baseline(repository, clone, {policy_file: POLICY}, "Baseline v1")
+    operator = OperatorProcess(namespace, tmp_path / "operator.log", extra_args=("--baseline-poll", "1"))
+    operator.start()
+    try:
+        for name, tenant in fleet.items():
+            resources.create("tenants", tenant_manifest(name, tenant, simulator, repository))
+        resources.create(
+            "baselines",
+            {
+                "apiVersion": "tenantsync.io/v1alpha1",
+                "kind": "Baseline",
+                "metadata": {"name": "security"},
+                "spec": {
+                    "repository": {"url": str(repository), "path": BASELINE_PATH},
+                    "rollout": {"canary": {"tenants": [CANARY]}, "maxParallel": 2},
+                },
+            },
+        )
+
+        def roll_out(revision: str) -> None:
+            pending = wait_for(
+                lambda: (
+                    rollout_of(resources)
+                    if rollout_of(resources).get("revision") == revision
+                    and rollout_of(resources).get("phase") == "PendingApproval"
+                    else None
+                ),
+                f"the rollout of {revision[:12]} waiting for approval",
+            )
+            approved = plugin(
+                namespace, "baseline", "approve", "security", "--digest", pending["digest"][:12]
+            )
+            assert approved.returncode == 0, approved.stderr
+            wait_for(
+                lambda: (
+                    rollout_of(resources).get("phase") == "Complete"
+                    and rollout_of(resources).get("revision") == revision
+                ),
+                f"the rollout of {revision[:12]} complete",
+                timeout=240,
+            )
+            status = resources.get("baselines", "security")["status"]
+            assert status["completedRevision"] == revision
+            assert {t["name"]: t["state"] for t in status["tenants"]} == {n: "Conforming" for n in NAMES}
+            assert status["conforming"] == len(NAMES)
+
+            # The canary verified before any other Tenant was asked to compose this revision.
+            runs = resources.list("syncruns")
+            at_revision = [
+                r for r in runs
+                if any(b.get("revision") == revision for b in ((r.get("status") or {}).get("plan") or {}).get("baselines") or [])
+            ]  # fmt: skip
+            canary_done = min(
+                datetime.fromisoformat(r["status"]["completionTime"])
+                for r in at_revision
+                if r["spec"]["tenantRef"]["name"] == CANARY and r["status"]["phase"] == "Succeeded"
+            )
+            others = [r for r in at_revision if r["spec"]["tenantRef"]["name"] != CANARY]
+            # Creation times have whole seconds: none before the second the canary verified in.
+            assert others and min(created(r) for r in others) >= canary_done.replace(microsecond=0)
+            # One approval covered every Tenant: their runs were approved for the baseline.
+            deployed = [r for r in at_revision if (r["status"].get("deploy") or {}).get("results")]
+            assert {r["spec"]["tenantRef"]["name"] for r in deployed} == set(NAMES)
+            for run in deployed:
+                assert run["metadata"]["annotations"]["tenantsync.io/approval-by"].startswith(
+                    "baseline/security ("
+                )
+
+        roll_out(first)
+        enforced = POLICY.replace(b"enabledForReportingButNotEnforced", b"enabled")
+        roll_out(push_baseline(repository, clone, {policy_file: enforced}, "Baseline v2: enforce"))
+
+        # Every tenant holds the baseline's policy once, in its newest version.
+        for tenant in fleet.values():
+            policies = baseline_policies(sim, tenant)
+            assert [p["state"] for p in policies] == ["enabled"], tenant.name
     finally:
         kubectl("delete", "tenants", "--all", "-n", namespace, "--timeout=60s", check=False)
         operator.stop()
