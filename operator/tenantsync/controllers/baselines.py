@@ -8,6 +8,7 @@ a per-Baseline lock (kopf's memo) keeps two of them apart. What to do is decided
 from __future__ import annotations
 
 import asyncio
+import copy
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -98,7 +99,9 @@ class BaselineController:
         name, namespace = body.metadata.name, body.metadata.namespace
         assert name is not None and namespace is not None
         spec = BaselineSpec.model_validate(dict(body.spec))
-        before = BaselineStatus.model_validate(dict(body.status)) if body.status else BaselineStatus()
+        # kopf updates the body as watch events arrive: the status is read once, before anything awaits.
+        stored = copy.deepcopy(dict(body.status or {}))
+        before = BaselineStatus.model_validate(stored)
         polled = await self._poll_when_due(memo, namespace, name, spec, body.metadata.get("generation"), now)
         tenants = adopting_tenants(handler_kwargs, namespace, name)
         runs: dict[str, list[BaselineRun]] = {
@@ -127,7 +130,14 @@ class BaselineController:
             if before.message != polled.problem:
                 kopf.warn(body, reason="RevisionUnknown", message=f"Baseline {name}: {polled.problem}")
         if status != before:
-            await self._kube.patch_status("baselines", namespace, name, status.model_dump(mode="json"))
+            # Only the fields this pass changed: the status read above may already be older than the stored
+            # one, and a field this pass did not decide on must not be put back to that older value.
+            changed = {
+                key: value
+                for key, value in status.model_dump(mode="json").items()
+                if stored.get(key) != value
+            }
+            await self._kube.patch_status("baselines", namespace, name, changed)
         await self._carry_out(body, namespace, decision, now)
         self._metrics.observe_baseline(namespace, name, status)
 

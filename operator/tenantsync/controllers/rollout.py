@@ -145,9 +145,15 @@ def _start_rollout(facts: BaselinePass, decision: RolloutDecision) -> None:
     one under way for an older revision is superseded (its released Tenants keep their release)."""
     status = decision.status
     revision = status.revision
-    if revision is None or revision == status.completedRevision:
-        return
     current = status.rollout
+    if revision is not None and revision == status.completedRevision:
+        if current is not None and current.revision == revision and current.phase in UNDER_WAY:
+            # Completed elsewhere (a restored status, a hand-written completedRevision): nothing to roll out.
+            current.phase = RolloutPhase.COMPLETE
+            current.message = f"Revision {revision[:12]} is already the completed revision."
+        return
+    if revision is None:
+        return
     if current is not None and current.revision == revision:
         return
     if current is not None and current.phase in UNDER_WAY:

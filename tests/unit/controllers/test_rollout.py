@@ -439,3 +439,12 @@ def test_a_first_sync_that_only_initialised_the_tenant_is_followed_by_one_more()
 
     assert first.sync == ["t1"]
     assert second.sync == [] and running.sync == []
+
+
+def test_a_rollout_of_the_completed_revision_is_complete() -> None:
+    pending = decide(facts(BaselineStatus(completedRevision=OLD))).status
+    restored = pending.model_copy(update={"completedRevision": REV})
+
+    rollout = decide(facts(restored)).status.rollout
+
+    assert rollout is not None and rollout.phase == RolloutPhase.COMPLETE
