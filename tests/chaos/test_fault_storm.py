@@ -148,7 +148,8 @@ def test_the_fault_storm(fast_operator: OperatorProcess, workspace: Workspace, t
     rng = random.Random(20261128)
     phases: Counter[str] = Counter()
     injected: Counter[str] = Counter()
-    wedged, doubled, runs = 0, 0, 0
+    wedged, doubled, runs, longest = 0, 0, 0, 0.0
+    wedges: list[str] = []
     started = time.monotonic()
     storm(ws)
     disruptor = Disruptor(fast_operator, rng)
@@ -161,13 +162,16 @@ def test_the_fault_storm(fast_operator: OperatorProcess, workspace: Workspace, t
                 injected.update(seen(ws))
                 ws.sim.clear_requests(ws.tenant_id)
                 runs += 1
+                requested = time.monotonic()
                 try:
                     run = wait_phase(
                         ws, sync(ws, f"r{round_}-{attempt}"), FINISHED, timeout=RUN_BOUND_SECONDS
                     )
-                except AssertionError:
+                except AssertionError as stuck:
                     wedged += 1
+                    wedges.append(f"round {round_}: {str(stuck)[:600]}")
                     break
+                longest = max(longest, time.monotonic() - requested)
                 phase = run["status"]["phase"]
                 phases[phase] += 1
                 writes = applied_writes(ws)
@@ -200,13 +204,14 @@ def test_the_fault_storm(fast_operator: OperatorProcess, workspace: Workspace, t
     print(
         f"\nfault storm: {ROUNDS} rounds in {storm_seconds:.0f} s, {disruptor.kills} operator kills,"
         f" {disruptor.api_restarts} API server restarts;"
-        f" runs started {runs}, finished {sum(phases.values())} ({dict(phases)}), wedged {wedged};"
+        f" runs started {runs}, finished {sum(phases.values())} ({dict(phases)}), wedged {wedged},"
+        f" longest from request to final phase {longest:.0f} s;"
         f" writes applied twice {doubled}, duplicate objects {duplicates}, lost changes {lost};"
         f" final sync: {final['phase']}: {final['message']}; simulator saw {faults}"
     )
     assert disruptor.failure is None, f"the disruptions stopped: {disruptor.failure!r}"
     assert disruptor.api_restarts > 0 or storm_seconds < 45, "no API server restart in a long storm"
-    assert wedged == 0
+    assert wedged == 0, wedges
     assert doubled == 0
     assert duplicates == 0
     assert final["phase"] == "Succeeded", final
