@@ -42,7 +42,7 @@ T = TypeVar("T")
 
 
 class Disruptor(threading.Thread):
-    """Every 15-45 s, until stopped: SIGKILLs the operator and starts it again, or (every other time)
+    """Every 8-25 s, until stopped: SIGKILLs the operator and starts it again, or (every other time)
     takes the kube-apiserver down for 2-10 s. One at a time, so the operator always starts against a
     running API server; what breaks the thread is kept for the test to report."""
 
@@ -55,7 +55,7 @@ class Disruptor(threading.Thread):
 
     def run(self) -> None:
         try:
-            while not self.stopping.wait(self.rng.uniform(15, 45)):
+            while not self.stopping.wait(self.rng.uniform(8, 25)):
                 if (self.kills + self.api_restarts) % 2 == 0:
                     restart_api_server(self.rng.uniform(2, 10))
                     self.api_restarts += 1
@@ -210,7 +210,8 @@ def test_the_fault_storm(fast_operator: OperatorProcess, workspace: Workspace, t
         f" final sync: {final['phase']}: {final['message']}; simulator saw {faults}"
     )
     assert disruptor.failure is None, f"the disruptions stopped: {disruptor.failure!r}"
-    assert disruptor.api_restarts > 0 or storm_seconds < 45, "no API server restart in a long storm"
+    if storm_seconds > 50:  # long enough for both kinds of disruption to have happened
+        assert disruptor.api_restarts > 0 and disruptor.kills > 0, "the storm missed a kind of disruption"
     assert wedged == 0, wedges
     assert doubled == 0
     assert duplicates == 0
