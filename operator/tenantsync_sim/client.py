@@ -173,6 +173,10 @@ class SimulatorClient:
         result: JsonObject = self._call("POST", f"/tenants/{tenant}/apps/{app_id}/certificates", {"pem": pem})
         return result
 
+    def remove_certificate(self, tenant: str, app_id: str, key_id: str) -> None:
+        """Revoke a certificate credential by the key id `add_certificate` answered with."""
+        self._call("DELETE", f"/tenants/{tenant}/apps/{app_id}/certificates/{key_id}")
+
     def grant_consent(self, tenant: str, app_id: str) -> None:
         self._call("POST", f"/tenants/{tenant}/apps/{app_id}/consent")
 
@@ -215,6 +219,11 @@ class SimulatorClient:
         """Change a user by id or UPN, e.g. ``blockedByConditionalAccess=True``."""
         result: JsonObject = self._call("PATCH", f"/tenants/{tenant}/users/{user}", changes)
         return result
+
+    def revoke_sign_in_sessions(self, tenant: str, user: str) -> None:
+        """Invalidate every refresh token issued to the user (by id or UPN), as Graph's
+        revokeSignInSessions does."""
+        self._call("POST", f"/tenants/{tenant}/users/{user}/revoke-sign-in-sessions")
 
     def delete_user(self, tenant: str, user: str) -> None:
         self._call("DELETE", f"/tenants/{tenant}/users/{user}")

@@ -324,6 +324,16 @@ async def add_certificate(request: web.Request) -> web.Response:
     return web.json_response(dump(certificate), status=201)
 
 
+async def remove_certificate(request: web.Request) -> web.Response:
+    """Revoke a certificate credential: assertions signed with its key are refused from now on."""
+    _, app = _app(request)
+    key_id = request.match_info["key_id"]
+    if not any(c.key_id == key_id for c in app.certificates):
+        raise ControlError(404, f"App '{app.app_id}' has no certificate with key id '{key_id}'.")
+    app.certificates = [c for c in app.certificates if c.key_id != key_id]
+    return web.Response(status=204)
+
+
 async def grant_consent(request: web.Request) -> web.Response:
     _, app = _app(request)
     app.grant_all()
@@ -378,6 +388,13 @@ async def patch_user(request: web.Request) -> web.Response:
     for field, value in patch.model_dump(exclude_none=True).items():
         setattr(user, field, value)
     return web.json_response(dump(user))
+
+
+async def revoke_sign_in_sessions(request: web.Request) -> web.Response:
+    """Graph's revokeSignInSessions: every refresh token issued to the user stops working."""
+    tenant, user = _user(request)
+    tenant.refresh_tokens = {t: g for t, g in tenant.refresh_tokens.items() if g.user_id != user.id}
+    return web.Response(status=204)
 
 
 async def delete_user(request: web.Request) -> web.Response:
@@ -569,6 +586,7 @@ def add_routes(app: web.Application) -> None:
             web.post(a + "/secrets", add_secret),
             web.post(a + "/secrets/expire", expire_secrets),
             web.post(a + "/certificates", add_certificate),
+            web.delete(a + "/certificates/{key_id}", remove_certificate),
             web.post(a + "/consent", grant_consent),
             web.delete(a + "/consent", revoke_consent),
             web.put(a + "/permissions/{kind}/{name}", grant_permission),
@@ -576,6 +594,7 @@ def add_routes(app: web.Application) -> None:
             web.post(t + "/users", create_user),
             web.patch(t + "/users/{user}", patch_user),
             web.delete(t + "/users/{user}", delete_user),
+            web.post(t + "/users/{user}/revoke-sign-in-sessions", revoke_sign_in_sessions),
             web.get(o, list_objects),
             web.post(o, create_object),
             web.put(o, put_singleton_or_object),

@@ -1,45 +1,93 @@
 """A standing fault suite: many runs under a mixed storm, then one clean sync that must find nothing
 left to do. Graph answers 429 and 5xx, the identity platform fails, answers to writes are lost after
-they were applied, and the operator is killed (SIGKILL) at random points. It prints the figures the
-reliability issue asks for and fails on any wedged run, doubled write, duplicate object or lost change.
+they were applied, the operator is killed (SIGKILL) and the kube-apiserver is stopped and started
+again, at random points. It prints the figures the reliability issue asks for and fails on any wedged
+run, doubled write, duplicate object or lost change.
+
+`TENANTSYNC_CHAOS_ROUNDS` sets the number of rounds (default 10; `make chaos CHAOS_ROUNDS=40`).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import random
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 import pytest
+import urllib3
+from kubernetes.client.exceptions import ApiException
 
 from tests.e2e.conftest import Workspace
 from tests.e2e.test_sync_lifecycle import FINISHED, first_sync, git, sync, wait_phase
+from tests.support.cluster import restart_api_server
 from tests.support.operator import OperatorProcess
+from tests.support.resources import Resources
 
 pytestmark = pytest.mark.integration
 
-ROUNDS = 10
+ROUNDS = int(os.environ.get("TENANTSYNC_CHAOS_ROUNDS", "10"))
 RUN_BOUND_SECONDS = 300.0
 CHAOS_LOCATION = "Chaos location"
 RENAMED = ("namedLocations", "conditionalAccessPolicies", "deviceConfigurations")
 
 
-class Killer(threading.Thread):
-    """SIGKILLs the operator every 15-45 s and starts it again, until stopped."""
+OUTAGE_PATIENCE_SECONDS = 180.0
+T = TypeVar("T")
+
+
+class Disruptor(threading.Thread):
+    """Every 8-25 s, until stopped: SIGKILLs the operator and starts it again, or (every other time)
+    takes the kube-apiserver down for 2-10 s. One at a time, so the operator always starts against a
+    running API server; what breaks the thread is kept for the test to report."""
 
     def __init__(self, operator: OperatorProcess, rng: random.Random) -> None:
         super().__init__(daemon=True)
-        self.operator, self.rng, self.kills = operator, rng, 0
+        self.operator, self.rng = operator, rng
+        self.kills, self.api_restarts = 0, 0
         self.stopping = threading.Event()
+        self.failure: BaseException | None = None
 
     def run(self) -> None:
-        while not self.stopping.wait(self.rng.uniform(15, 45)):
-            self.operator.kill()
-            self.kills += 1
-            self.operator.start()
+        try:
+            while not self.stopping.wait(self.rng.uniform(8, 25)):
+                if (self.kills + self.api_restarts) % 2 == 0:
+                    restart_api_server(self.rng.uniform(2, 10))
+                    self.api_restarts += 1
+                else:
+                    self.operator.kill()
+                    self.kills += 1
+                    self.operator.start()
+        except BaseException as failure:  # reported by the test, not lost in a thread
+            self.failure = failure
+
+
+def through_outages(call: Callable[[], T]) -> T:
+    """The test's own API calls wait out an API server restart, as a person's kubectl would be retried."""
+    deadline = time.monotonic() + OUTAGE_PATIENCE_SECONDS
+    while True:
+        try:
+            return call()
+        except (urllib3.exceptions.HTTPError, ApiException) as error:
+            unavailable = not isinstance(error, ApiException) or error.status in (0, 429, 500, 503, 504)
+            if not unavailable or time.monotonic() > deadline:
+                raise
+            time.sleep(1)
+
+
+class PatientResources(Resources):
+    """Reads and patches that wait out an API server outage."""
+
+    def get(self, plural: str, name: str) -> dict[str, Any]:
+        return through_outages(lambda: super(PatientResources, self).get(plural, name))
+
+    def patch(self, plural: str, name: str, body: dict[str, Any]) -> dict[str, Any]:
+        return through_outages(lambda: super(PatientResources, self).patch(plural, name, body))
 
 
 def storm(ws: Workspace) -> None:
@@ -93,17 +141,19 @@ def seen(ws: Workspace) -> Counter[str]:
 
 def test_the_fault_storm(fast_operator: OperatorProcess, workspace: Workspace, tmp_path: Path) -> None:
     ws = workspace
+    ws.resources = PatientResources(ws.namespace)
     ws.sim.clear_faults()
     first_sync(ws, approval="Automatic")
     clone = ws.clone(tmp_path / "person")
     rng = random.Random(20261128)
     phases: Counter[str] = Counter()
     injected: Counter[str] = Counter()
-    wedged, doubled, runs = 0, 0, 0
+    wedged, doubled, runs, longest = 0, 0, 0, 0.0
+    wedges: list[str] = []
     started = time.monotonic()
     storm(ws)
-    killer = Killer(fast_operator, rng)
-    killer.start()
+    disruptor = Disruptor(fast_operator, rng)
+    disruptor.start()
     try:
         for round_ in range(1, ROUNDS + 1):
             change_desired(clone, round_)
@@ -112,13 +162,16 @@ def test_the_fault_storm(fast_operator: OperatorProcess, workspace: Workspace, t
                 injected.update(seen(ws))
                 ws.sim.clear_requests(ws.tenant_id)
                 runs += 1
+                requested = time.monotonic()
                 try:
                     run = wait_phase(
                         ws, sync(ws, f"r{round_}-{attempt}"), FINISHED, timeout=RUN_BOUND_SECONDS
                     )
-                except AssertionError:
+                except AssertionError as stuck:
                     wedged += 1
+                    wedges.append(f"round {round_}: {str(stuck)[:600]}")
                     break
+                longest = max(longest, time.monotonic() - requested)
                 phase = run["status"]["phase"]
                 phases[phase] += 1
                 writes = applied_writes(ws)
@@ -132,8 +185,8 @@ def test_the_fault_storm(fast_operator: OperatorProcess, workspace: Workspace, t
                 if phase == "Succeeded":
                     break
     finally:
-        killer.stopping.set()
-        killer.join()
+        disruptor.stopping.set()
+        disruptor.join()
         ws.sim.clear_faults()
         if not fast_operator.running():
             fast_operator.start()
@@ -149,12 +202,17 @@ def test_the_fault_storm(fast_operator: OperatorProcess, workspace: Workspace, t
     duplicates = len(locations) - 1
     lost = 0 if final["phase"] == "Succeeded" and "matches the desired state" in final["message"] else 1
     print(
-        f"\nfault storm: {ROUNDS} rounds in {storm_seconds:.0f} s, {killer.kills} operator kills;"
-        f" runs started {runs}, finished {sum(phases.values())} ({dict(phases)}), wedged {wedged};"
+        f"\nfault storm: {ROUNDS} rounds in {storm_seconds:.0f} s, {disruptor.kills} operator kills,"
+        f" {disruptor.api_restarts} API server restarts;"
+        f" runs started {runs}, finished {sum(phases.values())} ({dict(phases)}), wedged {wedged},"
+        f" longest from request to final phase {longest:.0f} s;"
         f" writes applied twice {doubled}, duplicate objects {duplicates}, lost changes {lost};"
         f" final sync: {final['phase']}: {final['message']}; simulator saw {faults}"
     )
-    assert wedged == 0
+    assert disruptor.failure is None, f"the disruptions stopped: {disruptor.failure!r}"
+    if storm_seconds > 50:  # long enough for both kinds of disruption to have happened
+        assert disruptor.api_restarts > 0 and disruptor.kills > 0, "the storm missed a kind of disruption"
+    assert wedged == 0, wedges
     assert doubled == 0
     assert duplicates == 0
     assert final["phase"] == "Succeeded", final

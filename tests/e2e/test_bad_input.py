@@ -51,6 +51,14 @@ BAD_FILES: dict[str, tuple[Change, str]] = {
         "lacks @odata.type",
     ),
     "a symlink": (symlink_outside, "namedLocations/linked.json"),
+    "an assignment without its type": (
+        write(
+            "deviceConfigurations/untyped-assignment.json",
+            b'{"@odata.type": "#microsoft.graph.windows10GeneralConfiguration", "displayName": "Untyped",'
+            b' "assignments": [{"target": {"@odata.type": "#microsoft.graph.allDevicesAssignmentTarget"}}]}',
+        ),
+        "deviceConfigurations/untyped-assignment.json lacks assignments[].@odata.type",
+    ),
 }
 
 

@@ -3,6 +3,7 @@ asks the identity platform once per Tenant, not once per request."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -119,3 +120,31 @@ def test_a_finished_run_always_posts_its_final_event(
     assert wait_phase(workspace, run, FINISHED)["status"]["phase"] == "Rejected"
     [rejected] = wait_for(lambda: events_for(workspace, run, "Rejected"), "the Rejected event")
     assert "Rejected by unverified" in rejected["message"]
+
+
+def test_a_long_retry_after_is_a_visible_wait_not_a_silent_hold(
+    fast_operator: OperatorProcess, workspace: Workspace
+) -> None:
+    """Graph asks for 15 minutes: the run says so in its status (reason, attempt, next try) at once."""
+    ws = workspace
+    first_sync(ws)
+    ws.sim.add_fault(
+        "/v1.0/identity/conditionalAccess/policies", status=429, retry_after_seconds=900, method="GET"
+    )
+    try:
+        run = sync(ws, "throttled")
+
+        def retrying() -> dict[str, Any] | None:
+            status: dict[str, Any] = ws.resources.get("syncruns", run).get("status") or {}
+            return status if status.get("retry") else None
+
+        status = wait_for(retrying, "the run to show its retry", timeout=60)
+    finally:
+        ws.sim.clear_faults()
+    retry = status["retry"]
+    assert (status["phase"], status["step"]) == ("InProgress", "Backup"), status
+    assert retry["attempt"] == 1
+    assert retry["reason"].startswith("Graph answered 429"), retry
+    next_try = datetime.fromisoformat(retry["nextAttemptTime"])
+    assert timedelta(minutes=14) < next_try - datetime.now(UTC) <= timedelta(minutes=15), retry
+    assert f"Trying again at {next_try:%H:%M:%S} UTC (attempt 2 of" in status["message"]

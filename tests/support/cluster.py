@@ -34,6 +34,11 @@ def cluster_down() -> None:
     subprocess.run([LOCAL_CLUSTER, "down"], check=True)
 
 
+def restart_api_server(downtime_seconds: float) -> None:
+    """An API server outage: stopped, down for `downtime_seconds`, started again on the same etcd."""
+    subprocess.run([LOCAL_CLUSTER, "restart-apiserver", f"{downtime_seconds:.1f}"], check=True)
+
+
 def kubectl(*args: str, stdin: str | None = None, check: bool = True) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "KUBECONFIG": str(KUBECONFIG)}
     result = subprocess.run(

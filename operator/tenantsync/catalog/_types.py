@@ -151,7 +151,8 @@ def field_values(document: Mapping[str, Any], path: str) -> list[Any]:
 _ASSIGNMENT_READ_ONLY = frozenset({"id", "source", "sourceId"})
 _ASSIGNMENTS = SubResource("assignments", "assignments", SubResourceWrite.ACTION, _ASSIGNMENT_READ_ONLY)
 _ASSIGNED_GROUPS = (Reference("assignments[].target.groupId", GROUPS),)
-_ASSIGNMENT_TARGET_TYPE = "assignments[].target.@odata.type"
+_ASSIGNMENT_TYPES = ("assignments[].@odata.type", "assignments[].target.@odata.type")
+"""Intune returns the type of each assignment and of its target: a desired one without them never matches."""
 _POLYMORPHIC = ("@odata.type",)
 _ZERO_GUID = frozenset({"00000000-0000-0000-0000-000000000000"})
 _DEFAULT_SCOPE_TAG = frozenset({"0"})
@@ -307,7 +308,7 @@ def _assigned(
         write_permissions=(write,),
         read_only_fields=_INTUNE_READ_ONLY | read_only,
         sub_resources=(assign, *more),
-        required_fields=(*(_POLYMORPHIC if polymorphic else ()), _ASSIGNMENT_TARGET_TYPE),
+        required_fields=(*(_POLYMORPHIC if polymorphic else ()), *_ASSIGNMENT_TYPES),
         unordered_lists=_INTUNE_LISTS | {sub.name for sub in more},
         **options,
     )
@@ -544,7 +545,7 @@ def _build() -> dict[ResourceType, ConfigurationType]:
             read_only_fields=_INTUNE_READ_ONLY,
             sub_resources=(_ASSIGNMENTS,),
             references=_intune_references(),
-            required_fields=(*_POLYMORPHIC, _ASSIGNMENT_TARGET_TYPE),
+            required_fields=(*_POLYMORPHIC, *_ASSIGNMENT_TYPES),
             unordered_lists=_INTUNE_LISTS,
         ),
         ConfigurationType(
@@ -556,7 +557,7 @@ def _build() -> dict[ResourceType, ConfigurationType]:
             read_only_fields=_INTUNE_READ_ONLY,
             sub_resources=(_ASSIGNMENTS, _SCHEDULED_ACTIONS),
             references=_intune_references(_COMPLIANCE_NOTIFICATIONS),
-            required_fields=(*_POLYMORPHIC, _ASSIGNMENT_TARGET_TYPE),
+            required_fields=(*_POLYMORPHIC, *_ASSIGNMENT_TYPES),
             unordered_lists=_INTUNE_LISTS | {"notificationMessageCCList"},
         ),
         ConfigurationType(
@@ -581,7 +582,7 @@ def _build() -> dict[ResourceType, ConfigurationType]:
                 SubResource("settings", None, SubResourceWrite.REPLACE_PARENT, frozenset({"id"})),
             ),
             references=_intune_references(),
-            required_fields=(_ASSIGNMENT_TARGET_TYPE,),
+            required_fields=_ASSIGNMENT_TYPES,
             unordered_lists=_INTUNE_LISTS | {"settings"},
         ),
         ConfigurationType(
@@ -781,7 +782,7 @@ def _intune_types() -> list[ConfigurationType]:
             frozenset({"id", "isBuiltIn"}),
             sub_resources=(_ASSIGNMENTS,),
             references=_ASSIGNED_GROUPS,
-            required_fields=(_ASSIGNMENT_TARGET_TYPE,),
+            required_fields=_ASSIGNMENT_TYPES,
         ),
         _intune(
             ResourceType.ROLE_DEFINITIONS,
@@ -845,7 +846,7 @@ def _intune_types() -> list[ConfigurationType]:
                 SubResource("assignments", "assignments", SubResourceWrite.EACH, _ASSIGNMENT_READ_ONLY),
             ),
             references=_intune_references(),
-            required_fields=(_ASSIGNMENT_TARGET_TYPE,),
+            required_fields=_ASSIGNMENT_TYPES,
         ),
         _partner(
             ResourceType.COMPLIANCE_MANAGEMENT_PARTNERS,

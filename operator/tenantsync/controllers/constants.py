@@ -1,4 +1,5 @@
-"""Names the operator writes on objects: all under our own `tenantsync.io/` prefix."""
+"""Names the operator writes on objects (all under our own `tenantsync.io/` prefix), and how soon a
+handler that the API server failed is tried again."""
 
 # kopf's own bookkeeping (handler progress, the last handled spec) lives under a sub-domain of ours:
 # kopf leaves every annotation under its storage prefix out of the changes it reacts to, and the
@@ -8,3 +9,8 @@ FINALIZER = "tenantsync.io/finalizer"
 TENANT_LABEL = "tenantsync.io/tenant"
 TRIGGER_LABEL = "tenantsync.io/trigger"
 SHARD_LABEL = "tenantsync.io/shard"
+
+# kopf tries a failed handler again after 60 s by default. What escapes our handlers is the API server
+# failing (the pipeline ends runs on everything else), and a restarted API server is back in seconds:
+# waiting a minute after each outage stalls every active run for that minute.
+API_FAILURE_RETRY_SECONDS = 5.0

@@ -29,7 +29,7 @@ from tenantsync.api import (
 )
 from tenantsync.controllers.baselines_index import BaselineView, adopted_baselines, baseline_of
 from tenantsync.controllers.concurrency import StepSlots, priority_of
-from tenantsync.controllers.constants import SHARD_LABEL, TENANT_LABEL
+from tenantsync.controllers.constants import API_FAILURE_RETRY_SECONDS, SHARD_LABEL, TENANT_LABEL
 from tenantsync.controllers.ownership import owner_reference
 from tenantsync.controllers.runs_index import run_phase, runs_of
 from tenantsync.controllers.sharding import shard_filter, shard_of
@@ -389,6 +389,7 @@ def register(
         when=unfinished,
         labels=mine,
         cancellation_timeout=10.0,
+        backoff=API_FAILURE_RETRY_SECONDS,
     )
     async def execute(
         body: kopf.Body, stopped: kopf.DaemonStopped, namespace: str | None, **kwargs: Any

@@ -25,7 +25,7 @@ from tenantsync.api import (
     Trigger,
     troubleshooting_url,
 )
-from tenantsync.controllers.constants import TENANT_LABEL, TRIGGER_LABEL
+from tenantsync.controllers.constants import API_FAILURE_RETRY_SECONDS, TENANT_LABEL, TRIGGER_LABEL
 from tenantsync.controllers.ownership import owner_reference
 from tenantsync.controllers.reconcile import TenantPass, decide
 from tenantsync.controllers.runs_index import runs_of
@@ -240,9 +240,11 @@ def register(
 ) -> None:
     mine = shard_filter(settings.shard)
 
-    @kopf.on.resume(GROUP, VERSION, "tenants", registry=registry, id="reconcile", labels=mine)
-    @kopf.on.create(GROUP, VERSION, "tenants", registry=registry, id="reconcile", labels=mine)
-    @kopf.on.update(GROUP, VERSION, "tenants", registry=registry, id="reconcile", labels=mine)
+    retry = API_FAILURE_RETRY_SECONDS
+
+    @kopf.on.resume(GROUP, VERSION, "tenants", registry=registry, id="reconcile", labels=mine, backoff=retry)
+    @kopf.on.create(GROUP, VERSION, "tenants", registry=registry, id="reconcile", labels=mine, backoff=retry)
+    @kopf.on.update(GROUP, VERSION, "tenants", registry=registry, id="reconcile", labels=mine, backoff=retry)
     async def tenant_changed(
         body: kopf.Body, memo: kopf.Memo, name: str, namespace: str | None, **kwargs: Any
     ) -> None:
@@ -260,6 +262,7 @@ def register(
         id="schedule",
         interval=settings.scheduler_interval_seconds,
         labels=mine,
+        backoff=retry,
     )
     async def tenant_tick(
         body: kopf.Body, memo: kopf.Memo, name: str, namespace: str | None, **kwargs: Any

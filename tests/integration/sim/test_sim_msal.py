@@ -99,6 +99,16 @@ def test_unregistered_certificate_is_700027(sim: SimulatorClient, tenant: SimTen
     assert result["error_codes"] == [700027]
 
 
+def test_a_removed_certificate_no_longer_signs_in(sim: SimulatorClient, tenant: SimTenant) -> None:
+    cert = make_certificate()
+    registered = sim.add_certificate(tenant.id, tenant.client_id, cert.cert_pem)
+    app = confidential(tenant, {"private_key": cert.key_pem, "public_certificate": cert.cert_pem})
+    assert "access_token" in app.acquire_token_for_client(scopes=[GRAPH_DEFAULT])
+    sim.remove_certificate(tenant.id, tenant.client_id, registered["keyId"])
+    again = confidential(tenant, {"private_key": cert.key_pem, "public_certificate": cert.cert_pem})
+    assert again.acquire_token_for_client(scopes=[GRAPH_DEFAULT])["error_codes"] == [700027]
+
+
 def test_unknown_tenant_fails_discovery_with_90002(tenant: SimTenant) -> None:
     with pytest.raises(ValueError, match="Unable to get authority configuration") as raised:
         confidential(tenant, tenant.secret, authority=f"{tenant.url}/no-such-tenant.example")
@@ -216,3 +226,15 @@ def test_user_blocked_after_sign_in_fails_refresh_with_53003(sim: SimulatorClien
         ["https://graph.microsoft.com/Policy.Read.All"], account=account, force_refresh=True
     )
     assert result is not None and result["error_codes"] == [53003]
+
+
+def test_revoked_sign_in_sessions_fail_refresh(sim: SimulatorClient, tenant: SimTenant) -> None:
+    cache = msal.SerializableTokenCache()
+    assert "access_token" in _device_flow(tenant, tenant.admin_upn, cache)
+    sim.revoke_sign_in_sessions(tenant.id, tenant.admin_upn)
+    app = public(tenant, cache)
+    [account] = app.get_accounts()
+    result = app.acquire_token_silent_with_error(
+        ["https://graph.microsoft.com/Policy.Read.All"], account=account, force_refresh=True
+    )
+    assert result is not None and result["error"] == "invalid_grant"

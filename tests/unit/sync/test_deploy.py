@@ -165,6 +165,24 @@ async def test_results_recorded_before_a_restart_are_not_applied_twice() -> None
     assert graph.writes() == []
 
 
+async def test_a_deploy_stopped_after_recording_created_ids_finishes_when_resumed() -> None:
+    """The write-back of new ids changes the desired state; a restart before the step ended must not
+    take the run's own commit for a change made after approval."""
+    graph = FakeGraph()
+    graph.add(LOCATIONS)
+    ctx, session = planned({"namedLocations/branch.json": {"displayName": "Branch"}}, {}, graph)
+    await Deploy()(ctx, session)
+    head = await session.folders.head("main")
+    writes = graph.writes()
+
+    resumed = await Deploy()(ctx, session)  # as after a restart: the status still says Deploy
+    assert isinstance(resumed, Advance)
+    assert ctx.status.deploy is not None
+    assert [r.result for r in ctx.status.deploy.results] == [ChangeOutcome.APPLIED]
+    assert graph.writes() == writes
+    assert await session.folders.head("main") == head
+
+
 async def test_a_desired_state_changed_after_approval_deploys_nothing() -> None:
     graph = FakeGraph()
     graph.add(LOCATIONS, LOCATION)

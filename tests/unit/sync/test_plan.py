@@ -134,10 +134,11 @@ async def test_an_assignment_to_a_missing_group_stops_an_intune_change() -> None
         "displayName": "Wi-Fi",
         "assignments": [
             {
+                "@odata.type": "#microsoft.graph.deviceConfigurationAssignment",
                 "target": {
                     "@odata.type": "#microsoft.graph.groupAssignmentTarget",
                     "groupId": "77777777-7777-4777-8777-777777777777",
-                }
+                },
             }
         ],
     }
@@ -200,6 +201,27 @@ async def test_an_object_that_could_never_converge_is_refused_by_file_and_field(
     assert refused.value.code == ErrorCode.INVALID_DESIRED_STATE
     assert "deviceConfigurations/cfg.json lacks assignments[].target.@odata.type" in refused.value.message
     assert "copy them from the object's backup on branch tenantsync/backup" in refused.value.message
+
+
+async def test_an_assignment_without_its_own_type_is_refused_too() -> None:
+    """Intune returns each assignment's @odata.type: without it the /assign would be posted every sync."""
+    live = {
+        "id": "cfg",
+        "@odata.type": "#microsoft.graph.windows10GeneralConfiguration",
+        "displayName": "Wi-Fi",
+    }
+    typed_target = {"target": {"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": "g1"}}
+    desired = {"deviceConfigurations/cfg.json": {**live, "assignments": [typed_target]}}
+    graph = FakeGraph()
+    graph.add("groups", {"id": "g1"})
+    with pytest.raises(CodedError) as refused:
+        await Plan()(
+            context(),
+            FakeSession(graph=graph, folders=folders(desired, {"deviceConfigurations/cfg.json": live})),
+        )
+    assert refused.value.code == ErrorCode.INVALID_DESIRED_STATE
+    assert "deviceConfigurations/cfg.json lacks assignments[].@odata.type" in refused.value.message
+    assert "target.@odata.type" not in refused.value.message
 
 
 async def test_the_approver_sees_old_and_new_values_and_never_a_secret() -> None:

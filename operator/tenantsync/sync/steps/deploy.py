@@ -117,12 +117,42 @@ class Deploy:
 
     async def __call__(self, ctx: RunContext, session: Session) -> Transition:
         states = await read_states(ctx, session)
-        desired, live = states.desired, states.live
         plan = ctx.status.plan
         assert plan is not None
         approved = (
             ctx.status.approval.digest if ctx.status.approval and ctx.status.approval.digest else plan.digest
         )
+        deploy = ctx.status.deploy = ctx.status.deploy or DeployStatus()
+        created_ids = {r.id: r.createdId for r in deploy.results if r.createdId}
+        # Once every change has its result, only the write-back of created ids (below) is left. That
+        # write-back itself changes the desired state: a run stopped after it, before leaving this step,
+        # must finish, not find its own commit and call the plan outdated.
+        if not _all_recorded(deploy, plan.changeCount):
+            await self._apply_plan(ctx, session, states, approved, created_ids)
+        if created_ids:
+            await self._record_created_ids(ctx, session, states, created_ids)
+        failed = [r for r in deploy.results if r.result != ChangeOutcome.APPLIED]
+        summary = f"{len(deploy.results) - len(failed)} of {len(deploy.results)} changes applied"
+        if failed:
+            summary += f"; {len(failed)} not applied ({', '.join(sorted({r.result for r in failed}))})"
+        ctx.condition(
+            ConditionType.DEPLOYED,
+            "False" if failed else "True",
+            "PartiallyDeployed" if failed else "Deployed",
+            summary + ".",
+        )
+        return Advance(RunStep.VERIFY, RunPhase.IN_PROGRESS, summary + "; verifying the tenant.")
+
+    async def _apply_plan(
+        self,
+        ctx: RunContext,
+        session: Session,
+        states: States,
+        approved: str | None,
+        created_ids: dict[str, str],
+    ) -> None:
+        """Apply each change not yet recorded, if the plan is still the approved one."""
+        desired, live = states.desired, states.live
         changes = plan_changes(desired, live, where=states.where, origins=states.origins)
         if plan_digest(changes, desired) != approved:
             raise CodedError(
@@ -130,10 +160,9 @@ class Deploy:
                 "The desired state or the backup changed after the plan was made, so the approved plan no longer"
                 " describes what would be deployed; nothing more was applied. Sync again to plan anew.",
             )
-
-        deploy = ctx.status.deploy = ctx.status.deploy or DeployStatus()
+        deploy = ctx.status.deploy
+        assert deploy is not None
         recorded = {(r.type, r.id): i for i, r in enumerate(deploy.results)}
-        created_ids = {r.id: r.createdId for r in deploy.results if r.createdId}
         graph = await session.graph()
         for change in ordered(changes):
             index = recorded.get((change.type, change.id))
@@ -152,19 +181,6 @@ class Deploy:
                 graph, change, desired, live, created_ids, in_doubt=in_doubt
             )
             await ctx.save()
-        if created_ids:
-            await self._record_created_ids(ctx, session, states, created_ids)
-        failed = [r for r in deploy.results if r.result != ChangeOutcome.APPLIED]
-        summary = f"{len(deploy.results) - len(failed)} of {len(deploy.results)} changes applied"
-        if failed:
-            summary += f"; {len(failed)} not applied ({', '.join(sorted({r.result for r in failed}))})"
-        ctx.condition(
-            ConditionType.DEPLOYED,
-            "False" if failed else "True",
-            "PartiallyDeployed" if failed else "Deployed",
-            summary + ".",
-        )
-        return Advance(RunStep.VERIFY, RunPhase.IN_PROGRESS, summary + "; verifying the tenant.")
 
     async def _apply(
         self,
@@ -331,6 +347,13 @@ class Deploy:
                 ids[baseline][key] = new_id
                 changed.add(baseline)
         await record_ids(ctx, session, states, {name: ids[name] for name in sorted(changed)}, "created")
+
+
+def _all_recorded(deploy: DeployStatus, change_count: int) -> bool:
+    """Every change of the plan has its final result: nothing is left to apply."""
+    return len(deploy.results) == change_count and all(
+        r.result != ChangeOutcome.APPLYING for r in deploy.results
+    )
 
 
 async def _write_sub_resources(
