@@ -64,6 +64,7 @@ from tenantsync.api.tenant import (
     CredentialKind,
     CredentialsStatus,
     Mode,
+    SecretReference,
     TenantSpec,
     TenantStatus,
 )
@@ -119,6 +120,7 @@ __all__ = [
     "RunError",
     "RunPhase",
     "RunStep",
+    "SecretReference",
     "SignInState",
     "SyncRunSpec",
     "SyncRunStatus",

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from tenantsync.api import BaselineRepository, ErrorCode
+from tenantsync.api import BaselineRepository, ErrorCode, SecretReference
 from tenantsync.auth import (
     AccessToken,
     Credential,
@@ -342,17 +342,7 @@ class TenantSession:
         another CA bundle are taken on without cloning again."""
         ctx = self._ctx
         spec = ctx.tenant.repository
-        credentials = None
-        if spec.secretRef is not None:
-            data = await self.secret(spec.secretRef.name)
-            if data is None:
-                raise RepositoryError(
-                    ErrorCode.REPOSITORY_UNREACHABLE,
-                    f"Secret {spec.secretRef.name} named by spec.repository.secretRef does not exist in namespace"
-                    f" {ctx.namespace}. Create it with username and password (or a token as password), or"
-                    " identity and known_hosts for an SSH remote.",
-                )
-            credentials = credentials_from_secret(spec.url, spec.secretRef.name, data)
+        credentials = await self._git_credentials(spec.url, spec.secretRef, "spec.repository.secretRef")
         bundle = await self.ca_bundle()
         access = _fingerprint(credentials.fingerprint() if credentials else "", str(bundle))
         kept = self._kept.repository
@@ -378,20 +368,28 @@ class TenantSession:
         tenant_repository = self._ctx.tenant.repository
         if repository.url == tenant_repository.url and repository.secretRef == tenant_repository.secretRef:
             return await (await self.repository()).read_folder_at(revision, repository.path)
-        credentials = None
-        if repository.secretRef is not None:
-            data = await self.secret(repository.secretRef.name)
-            if data is None:
-                raise RepositoryError(
-                    ErrorCode.REPOSITORY_UNREACHABLE,
-                    f"Secret {repository.secretRef.name} named by a Baseline's spec.repository.secretRef does not"
-                    f" exist in namespace {self._ctx.namespace}. Create it with the repository's credentials.",
-                )
-            credentials = credentials_from_secret(repository.url, repository.secretRef.name, data)
+        credentials = await self._git_credentials(
+            repository.url, repository.secretRef, "a Baseline's spec.repository.secretRef"
+        )
         bundle = await self.ca_bundle()
         baseline = self._cache.baseline_repository(repository.url, credentials, bundle)
         await baseline.update_access(credentials, bundle)
         return await baseline.read_folder_at(revision, repository.path)
+
+    async def _git_credentials(
+        self, url: str, reference: SecretReference | None, named_by: str
+    ) -> RepositoryCredentials | None:
+        if reference is None:
+            return None
+        data = await self.secret(reference.name)
+        if data is None:
+            raise RepositoryError(
+                ErrorCode.REPOSITORY_UNREACHABLE,
+                f"Secret {reference.name} named by {named_by} does not exist in namespace"
+                f" {self._ctx.namespace}. Create it with username and password (or a token as password), or"
+                " identity and known_hosts for an SSH remote.",
+            )
+        return credentials_from_secret(url, reference.name, data)
 
     async def aclose(self) -> None:
         counts = self._kept.graph_counts
