@@ -7,6 +7,7 @@ starts produce the same tenant.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import itertools
 from collections.abc import Callable
@@ -21,6 +22,7 @@ from tenantsync_sim.state import (
     ClientSecret,
     JsonObject,
     SimState,
+    StoredStream,
     Tenant,
     User,
     stable_id,
@@ -803,11 +805,22 @@ def demo() -> SimState:
         items = [_instance(tenant, resource, template(i), i) for i in range(count)]
         tenant.collections[key] = {str(item[resource.key_field]): item for item in items}
     tenant.singletons = _demo_singletons(tenant.id)
+    tenant.streams = {
+        "organizationalBranding/0/bannerLogo": StoredStream.of("image/png", BANNER_LOGO),
+        "organizationalBranding/fr-FR/customCSS": StoredStream.of("text/css", BRANDING_CSS),
+    }
     state = SimState()
     state.add_tenant(tenant)
     assert set(tenant.collections) <= set(BY_KEY)
     return state
 
+
+BANNER_LOGO = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGNgqLgCAAHIAU3MyLxFAAAAAElFTkSuQmCC"
+)
+"""The demo's banner logo: a one-pixel PNG in the branding's blue."""
+BRANDING_CSS = b".ext-sign-in-box { border-radius: 4px; }\n"
+"""The demo's French sign-in page style sheet."""
 
 _SEEDED_AT = "2025-04-01T09:00:00Z"
 

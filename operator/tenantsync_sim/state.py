@@ -7,6 +7,7 @@ machinery (token buckets, fault rules, request logs) lives in :mod:`tenantsync_s
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import hashlib
 import secrets
@@ -174,6 +175,21 @@ class TenantSettings(SimModel):
     page_size: int = 100
 
 
+class StoredStream(SimModel):
+    """A stream property's bytes (a branding image), base64 so that the state stays JSON."""
+
+    content_type: str
+    content_base64: str
+
+    @property
+    def content(self) -> bytes:
+        return base64.b64decode(self.content_base64)
+
+    @classmethod
+    def of(cls, content_type: str, content: bytes) -> StoredStream:
+        return cls(content_type=content_type, content_base64=base64.b64encode(content).decode())
+
+
 class Tenant(SimModel):
     id: str = Field(default_factory=new_id)
     display_name: str = "Contoso"
@@ -182,6 +198,8 @@ class Tenant(SimModel):
     users: dict[str, User] = Field(default_factory=dict)
     collections: dict[str, dict[str, JsonObject]] = Field(default_factory=dict)
     singletons: dict[str, JsonObject] = Field(default_factory=dict)
+    streams: dict[str, StoredStream] = Field(default_factory=dict)
+    """Stream properties by ``<type>/<localization id>/<property>`` (``0`` is the default branding)."""
     device_codes: dict[str, DeviceCodeGrant] = Field(default_factory=dict)
     refresh_tokens: dict[str, RefreshGrant] = Field(default_factory=dict)
     settings: TenantSettings = Field(default_factory=TenantSettings)

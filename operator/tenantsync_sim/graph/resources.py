@@ -57,6 +57,19 @@ _INTUNE_READ_ONLY = frozenset({"id", "createdDateTime", "lastModifiedDateTime", 
 _ENTRA_READ_ONLY = frozenset({"id", "createdDateTime", "modifiedDateTime"})
 _BETA = frozenset({"beta"})
 _BOTH = frozenset({"v1.0", "beta"})
+_IMAGES = ("image/png", "image/jpeg")
+_BRANDING_STREAMS: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {
+        "backgroundImage": _IMAGES,
+        "bannerLogo": _IMAGES,
+        "squareLogo": _IMAGES,
+        "squareLogoDark": _IMAGES,
+        "headerLogo": _IMAGES,
+        "favicon": ("image/x-icon", "image/vnd.microsoft.icon", *_IMAGES),
+        "customCSS": ("text/css",),
+    }
+)
+"""The branding's images and style sheet, with the content types the sign-in page accepts for each."""
 
 
 @dataclass(frozen=True)
@@ -175,6 +188,9 @@ class ResourceType:
     version_fields: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
     beta_only_entities: frozenset[str] = frozenset()
     """Derived types v1.0 has no model for (Windows Wi-Fi profiles): served in beta only."""
+    streams: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: _EMPTY)
+    """Stream properties (branding images) by name, with the content types a PUT may give them: read and
+    written as bytes at ``{object}/{name}``, never part of the object's JSON."""
 
     def serves(self, item: JsonObject, version: str) -> bool:
         return version == "beta" or item.get("@odata.type") not in self.beta_only_entities
@@ -593,6 +609,7 @@ RESOURCES: tuple[ResourceType, ...] = (
         read_only=frozenset({"id", "cdnList", "bannerLogoRelativeUrl", "squareLogoRelativeUrl"}),
         created_field=None,
         modified_field=None,
+        streams=_BRANDING_STREAMS,
         navigation=(
             Navigation(
                 "localizations",

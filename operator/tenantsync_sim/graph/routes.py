@@ -17,8 +17,15 @@ CONTENT_TYPE = (
 GRAPH_SERVICE = web.AppKey("graph_service", GraphService)
 
 
+def is_stream_upload(content_type: str) -> bool:
+    """A PUT of a stream property (an image, a style sheet) carries bytes, not JSON."""
+    return content_type.lower().startswith(("image/", "text/css"))
+
+
 def to_http(response: GraphResponse) -> web.Response:
     headers = dict(response.headers)
+    if response.content is not None:
+        return web.Response(status=response.status, body=response.content, headers=headers)
     if response.body is None:
         return web.Response(status=response.status, headers=headers)
     headers["Content-Type"] = CONTENT_TYPE
@@ -28,14 +35,13 @@ def to_http(response: GraphResponse) -> web.Response:
 async def graph_handler(request: web.Request) -> web.Response:
     service = request.app[GRAPH_SERVICE]
     body = None
-    if request.can_read_body:
-        raw = await request.read()
-        if raw.strip():
-            try:
-                body = json.loads(raw)
-            except ValueError:
-                error = GraphError(400, "BadRequest", "Unable to read JSON request payload.")
-                return to_http(GraphResponse(400, error.body(None, request.headers.get("client-request-id"))))
+    raw = await request.read() if request.can_read_body else b""
+    if not is_stream_upload(request.headers.get("Content-Type", "")) and raw.strip():
+        try:
+            body = json.loads(raw)
+        except ValueError:
+            error = GraphError(400, "BadRequest", "Unable to read JSON request payload.")
+            return to_http(GraphResponse(400, error.body(None, request.headers.get("client-request-id"))))
     graph_request = GraphRequest(
         method=request.method,
         version=request.match_info["version"],
@@ -44,6 +50,7 @@ async def graph_handler(request: web.Request) -> web.Response:
         headers={k.lower(): v for k, v in request.headers.items()},
         body=body,
         base=origin(request),
+        content=raw,
     )
     if graph_request.path == "$batch" and request.method == "POST":
         try:

@@ -29,7 +29,7 @@ from tenantsync_sim.graph.resources import (
 from tenantsync_sim.graph.secrets import OMA_SETTINGS, SecretMissing, conceal, keep_secrets
 from tenantsync_sim.identity.scopes import GRAPH_AUDIENCES
 from tenantsync_sim.runtime import Simulator
-from tenantsync_sim.state import JsonObject, Tenant
+from tenantsync_sim.state import JsonObject, StoredStream, Tenant
 
 _APPLICATION_READ = ("Application.Read.All", "Application.ReadWrite.All", "Directory.Read.All")
 _ORGANIZATION_READ = ("Organization.Read.All", "Directory.Read.All", "User.Read")
@@ -45,6 +45,8 @@ class GraphRequest:
     body: Any
     base: str
     caller: tuple[str, str] | None = None
+    content: bytes = b""
+    """The raw request body, which a stream property's PUT carries instead of JSON."""
 
     @property
     def url(self) -> str:
@@ -56,6 +58,8 @@ class GraphResponse:
     status: int
     body: Any = None
     headers: dict[str, str] = field(default_factory=dict)
+    content: bytes | None = None
+    """Bytes sent as they are (a stream property), with their ``Content-Type`` in the headers."""
 
 
 def _context(req: GraphRequest, fragment: str) -> str:
@@ -157,6 +161,32 @@ def _drop(node: Any, path: list[str]) -> Any:
     if len(path) == 1:
         return {k: v for k, v in node.items() if k != path[0]}
     return {**node, path[0]: _drop(node[path[0]], path[1:])}
+
+
+_DEFAULT_LOCALIZATION = "0"
+"""The default branding as a localization: Graph accepts ``0`` or ``default`` for it."""
+
+
+def _stream_target(
+    resource: ResourceType, owner: JsonObject, rest: list[str], url: str
+) -> tuple[str, str] | None:
+    """The localization and stream property a path names (``bannerLogo``,
+    ``localizations/fr-FR/bannerLogo``), or None when it names no stream; an unknown locale is a 404."""
+    names = {name.lower(): name for name in resource.streams}
+    if not names or not rest or rest[-1].lower() not in names:
+        return None
+    name = names[rest[-1].lower()]
+    if len(rest) == 1:
+        return _DEFAULT_LOCALIZATION, name
+    if len(rest) != 3 or rest[0].lower() != "localizations":
+        return None
+    locale = rest[1]
+    if locale.lower() in (_DEFAULT_LOCALIZATION, "default"):
+        return _DEFAULT_LOCALIZATION, name
+    child = find_child(owner.get("localizations", []), locale)
+    if child is None:
+        raise errors.not_found(resource.service, locale, url)
+    return str(child["id"]), name
 
 
 class GraphService:
@@ -311,6 +341,9 @@ class GraphService:
             raise errors.method_not_allowed()
         if resource.singleton:
             item = tenant.singletons.setdefault(resource.key, {})
+            stream = _stream_target(resource, item, rest, req.url)
+            if stream is not None:
+                return self._stream(req, tenant, resource, *stream)
             if rest:
                 return self._contained(req, tenant, resource, item, item, resource.navigation, rest, method)
             return self._singleton(req, tenant, resource, item, method)
@@ -344,6 +377,33 @@ class GraphService:
                 raise errors.method_not_allowed()
             return self._action(req, tenant, resource, item, *action)
         return self._contained(req, tenant, resource, item, item, resource.navigation, rest[1:], method)
+
+    def _stream(
+        self, req: GraphRequest, tenant: Tenant, resource: ResourceType, localization: str, name: str
+    ) -> GraphResponse:
+        """A stream property as Graph serves it: GET gives the bytes with their type, or an empty 200
+        when none is set; PUT stores the body under the content type it names."""
+        key = f"{resource.key}/{localization}/{name}"
+        method = req.method.upper()
+        if method == "GET":
+            stored = tenant.streams.get(key)
+            if stored is None:
+                return GraphResponse(200, content=b"")
+            return GraphResponse(200, headers={"Content-Type": stored.content_type}, content=stored.content)
+        if method == "PUT":
+            content_type = req.headers.get("content-type", "").partition(";")[0].strip().lower()
+            allowed = resource.streams[name]
+            if content_type not in allowed:
+                raise errors.bad_request(
+                    f"Content-Type '{content_type}' is not supported for {name}; use one of {', '.join(allowed)}.",
+                    resource.service,
+                    req.url,
+                )
+            if not req.content:
+                raise errors.bad_request(f"Empty payload: {name} needs content.", resource.service, req.url)
+            tenant.streams[key] = StoredStream.of(content_type, req.content)
+            return GraphResponse(204)
+        raise errors.method_not_allowed()
 
     def _require_body(self, req: GraphRequest, resource: ResourceType) -> JsonObject:
         if not isinstance(req.body, dict):

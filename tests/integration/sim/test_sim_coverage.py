@@ -10,7 +10,14 @@ import httpx
 import pytest
 
 from tenantsync_sim.graph.resources import RESOURCES, ResourceType
-from tenantsync_sim.seed import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_DOMAINS, DEMO_TENANT_ID
+from tenantsync_sim.seed import (
+    BANNER_LOGO,
+    BRANDING_CSS,
+    DEMO_CLIENT_ID,
+    DEMO_CLIENT_SECRET,
+    DEMO_DOMAINS,
+    DEMO_TENANT_ID,
+)
 from tests.integration.sim.simtest_support import SimEndpoint, SimTenant, app_token
 
 pytestmark = pytest.mark.integration
@@ -354,6 +361,46 @@ def test_branding_localizations_are_contained_in_the_organization(
     assert full_graph.get(f"{path}/localizations/fr-FR").json()["signInPageText"] == "Bonjour"
     assert full_graph.get(f"{path}?$expand=localizations").json()["localizations"][0]["id"] == "fr-FR"
     assert "localizations" not in full_graph.get(path).json()
+
+
+def test_branding_images_are_streams_served_with_their_content_type(demo: httpx.Client) -> None:
+    path = f"/v1.0/organization/{DEMO_TENANT_ID}/branding"
+    logo = demo.get(f"{path}/bannerLogo")
+    assert (logo.status_code, logo.headers["content-type"], logo.content) == (200, "image/png", BANNER_LOGO)
+    same = demo.get(f"{path}/localizations/default/bannerLogo")
+    assert same.content == BANNER_LOGO
+    css = demo.get(f"/beta/organization/{DEMO_TENANT_ID}/branding/localizations/fr-FR/customcss")
+    assert (css.headers["content-type"], css.content) == ("text/css", BRANDING_CSS)
+    unset = demo.get(f"{path}/localizations/fr-FR/backgroundImage")
+    assert (unset.status_code, unset.content) == (200, b"")
+    assert "bannerLogo" not in demo.get(path).json()
+    assert demo.get(f"{path}/localizations/xx-XX/bannerLogo").status_code == 404
+
+
+def test_a_branding_image_put_with_its_type_is_read_back_byte_for_byte(
+    full_graph: httpx.Client, tenant: SimTenant
+) -> None:
+    path = f"/v1.0/organization/{tenant.id}/branding"
+    full_graph.post(f"{path}/localizations", json={"id": "de-DE", "signInPageText": "Hallo"})
+    image = bytes(range(256)) * 4
+    put = full_graph.put(
+        f"{path}/localizations/de-DE/squareLogo", content=image, headers={"Content-Type": "image/jpeg"}
+    )
+    assert put.status_code == 204, put.text
+    read = full_graph.get(f"{path}/localizations/de-DE/squareLogo")
+    assert (read.headers["content-type"], read.content) == ("image/jpeg", image)
+    assert full_graph.get(f"{path}/squareLogo").content == b""
+
+
+def test_a_branding_image_put_with_a_wrong_type_or_no_bytes_is_refused(
+    full_graph: httpx.Client, tenant: SimTenant
+) -> None:
+    path = f"/v1.0/organization/{tenant.id}/branding"
+    css = full_graph.put(f"{path}/customCSS", content=b"body{}", headers={"Content-Type": "image/png"})
+    assert css.status_code == 400 and "text/css" in css.json()["error"]["message"]
+    empty = full_graph.put(f"{path}/bannerLogo", content=b"", headers={"Content-Type": "image/png"})
+    assert empty.status_code == 400
+    assert full_graph.get(f"{path}/customCSS").content == b""
 
 
 def test_update_definition_values_adds_with_binds_deletes_by_id_and_refuses_inline_definitions(
