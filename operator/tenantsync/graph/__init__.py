@@ -1,6 +1,13 @@
 """Microsoft Graph over HTTP: one async client with paging, batching, throttling and typed errors."""
 
-from tenantsync.graph._client import BatchRequest, BatchResponse, GraphClient, GraphStats, TokenProvider
+from tenantsync.graph._client import (
+    BatchRequest,
+    BatchResponse,
+    GraphClient,
+    GraphStats,
+    StreamContent,
+    TokenProvider,
+)
 from tenantsync.graph._errors import (
     GraphError,
     GraphNotFound,
@@ -25,5 +32,6 @@ __all__ = [
     "GraphUnauthorized",
     "GraphUnavailable",
     "GraphValidationError",
+    "StreamContent",
     "TokenProvider",
 ]

@@ -70,6 +70,14 @@ class BatchRequest:
 
 
 @dataclass(frozen=True)
+class StreamContent:
+    """A stream property's bytes (a branding image) with their media type, read or written as they are."""
+
+    content: bytes
+    media_type: str
+
+
+@dataclass(frozen=True)
 class BatchResponse:
     status: int
     body: Any
@@ -173,6 +181,18 @@ class GraphClient:
 
     async def replace(self, path: str, body: JsonObject, *, version: str = "v1.0") -> JsonObject | None:
         return await self._optional_json("PUT", self._url(path, version), body=body)
+
+    async def read_stream(self, path: str, *, version: str = "v1.0") -> StreamContent | None:
+        """A stream property, or None when it is not set (Graph answers 200 with no content)."""
+        response = await self._request("GET", self._url(path, version))
+        if not response.content:
+            return None
+        media_type = response.headers.get("Content-Type", "application/octet-stream").partition(";")[0]
+        return StreamContent(response.content, media_type.strip())
+
+    async def write_stream(self, path: str, stream: StreamContent, *, version: str = "v1.0") -> None:
+        """PUT a stream property's bytes under their media type."""
+        await self._request("PUT", self._url(path, version), body=stream)
 
     async def delete(self, path: str, *, version: str = "v1.0") -> None:
         await self._request("DELETE", self._url(path, version))
@@ -293,9 +313,14 @@ class GraphClient:
             token = await self._token_provider()
             headers = {"Authorization": f"Bearer {token}", "client-request-id": str(uuid.uuid4())}
             self.stats.requests += 1
-            response = await self._http.request(
-                method, url, params=dict(params) if params else None, json=body, headers=headers
-            )
+            query = dict(params) if params else None
+            if isinstance(body, StreamContent):
+                headers["Content-Type"] = body.media_type
+                response = await self._http.request(
+                    method, url, params=query, content=body.content, headers=headers
+                )
+            else:
+                response = await self._http.request(method, url, params=query, json=body, headers=headers)
             await response.aread()
         self.stats.by_status[response.status_code] += 1
         return response

@@ -23,6 +23,7 @@ from tenantsync.graph import (
     GraphUnauthorized,
     GraphUnavailable,
     GraphValidationError,
+    StreamContent,
 )
 
 BASE = "https://graph.example"
@@ -309,6 +310,27 @@ async def test_an_admin_api_error_body_is_understood() -> None:
     async with _client(handler) as graph:
         with pytest.raises(GraphPermissionDenied, match="app-only"):
             await graph.get("B2B/b2bPolicy", version="api")
+
+
+async def test_a_stream_is_read_with_its_media_type_and_written_under_it() -> None:
+    stored: dict[str, httpx.Request] = {}
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.method == "PUT":
+            stored[request.url.path] = request
+            return httpx.Response(204)
+        if request.url.path.endswith("/bannerLogo"):
+            return httpx.Response(200, content=b"\x89PNG", headers={"Content-Type": "image/png"})
+        return httpx.Response(200)
+
+    async with _client(handler) as graph:
+        assert await graph.read_stream("organization/t/branding/bannerLogo") == StreamContent(
+            b"\x89PNG", "image/png"
+        )
+        assert await graph.read_stream("organization/t/branding/squareLogo") is None
+        await graph.write_stream("organization/t/branding/customCSS", StreamContent(b"a{}", "text/css"))
+    sent = stored["/v1.0/organization/t/branding/customCSS"]
+    assert (sent.headers["Content-Type"], sent.content) == ("text/css", b"a{}")
 
 
 async def test_writes_return_the_body_or_none_on_204() -> None:
