@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import dataclasses
+import hashlib
 import json
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -21,6 +22,7 @@ from tenantsync.sync.layout import COMPANION
 from tenantsync.sync.snapshot import take_snapshot
 from tenantsync.sync.steps.deploy import Deploy
 from tenantsync_sim.client import SimulatorClient
+from tenantsync_sim.seed import BANNER_LOGO, BRANDING_CSS
 from tests.integration.sim.simtest_support import SimEndpoint, running_simulator
 from tests.integration.test_snapshot_against_simulator import TENANT_ID, _client, _service_principal_token
 from tests.unit.sync.fakes import FakeSession, MemoryFolders, context, spec
@@ -58,6 +60,10 @@ class SimulatorSession(FakeSession):
 
     async def graph(self) -> GraphClient:
         return self._graph
+
+
+def _digest(content: bytes) -> str:
+    return hashlib.sha256(content).hexdigest()[:16]
 
 
 async def _files(graph: GraphClient, entry: ConfigurationType) -> dict[str, bytes]:
@@ -289,9 +295,10 @@ async def test_organisational_branding_text_and_localizations_deploy_and_verify(
     folders = MemoryFolders()
     folders.put("main", PATH, dict(desired))
     folders.put("tenantsync/backup", PATH, dict(live))
-    [change] = plan_changes(desired, live, where="test")
+    joined = object_files(desired, {kind}, where="test")
+    [change] = plan_changes(joined, object_files(live, {kind}, where="test"), where="test")
     status = SyncRunStatus.model_validate(
-        {"plan": {"digest": plan_digest([change], desired), "changeCount": 1, "changes": [change]}}
+        {"plan": {"digest": plan_digest([change], joined), "changeCount": 1, "changes": [change]}}
     )
     ctx = context(spec(resources=[kind]), status=status)
     await Deploy()(ctx, SimulatorSession(graph, folders, kind))
@@ -299,3 +306,45 @@ async def test_organisational_branding_text_and_localizations_deploy_and_verify(
     assert ctx.status.deploy is not None
     assert [r.result for r in ctx.status.deploy.results] == [ChangeOutcome.APPLIED]
     assert (await _files(graph, entry))[file] == serialise(normalise(entry, edited))
+
+
+async def test_organisational_branding_images_are_files_and_a_changed_image_is_put_and_verified(
+    graph: GraphClient,
+) -> None:
+    kind = ResourceType.ORGANIZATIONAL_BRANDING
+    entry = catalog()[kind]
+    live = await _files(graph, entry)
+    assert live == await _files(graph, entry)  # an unchanged tenant backs up byte-identical
+    logo = f"{kind}/{kind}.bannerLogo.png"
+    css = f"{kind}/{kind}.fr-FR.customCSS.css"
+    assert (live[logo], live[css]) == (BANNER_LOGO, BRANDING_CSS)
+    file = f"{kind}/{kind}.json"
+    branding = json.loads(live[file])
+    assert branding["bannerLogo"] == {"@tenantsync.file": f"{kind}.bannerLogo.png"}
+    new_logo = b"\xff\xd8\xff\xe0" + bytes(range(256))  # a JPEG now
+    new_css = b".ext-sign-in-box { border-radius: 0; }\n"
+    desired = {**live, logo: new_logo, css: new_css}
+    folders = MemoryFolders()
+    folders.put("main", PATH, dict(desired))
+    folders.put("tenantsync/backup", PATH, dict(live))
+    joined = object_files(desired, {kind}, where="test")
+    [change] = plan_changes(joined, object_files(live, {kind}, where="test"), where="test")
+    shown = {value.path: (value.old, value.new) for value in change.values}
+    assert shown["bannerLogo"][1] == f'"({len(new_logo)} bytes, sha256 {_digest(new_logo)})"'
+    assert shown["bannerLogo"][0] == f'"({len(BANNER_LOGO)} bytes, sha256 {_digest(BANNER_LOGO)})"'
+    [css_path] = [path for path in shown if path.endswith(".customCSS")]
+    assert shown[css_path][1] == f'"({len(new_css)} bytes, sha256 {_digest(new_css)})"'
+    status = SyncRunStatus.model_validate(
+        {"plan": {"digest": plan_digest([change], joined), "changeCount": 1, "changes": [change]}}
+    )
+    ctx = context(spec(resources=[kind]), status=status)
+    await Deploy()(ctx, SimulatorSession(graph, folders, kind))
+
+    assert ctx.status.deploy is not None
+    assert [r.result for r in ctx.status.deploy.results] == [ChangeOutcome.APPLIED]
+    after = await _files(graph, entry)
+    assert after[f"{kind}/{kind}.bannerLogo.jpg"] == new_logo
+    assert after[css] == desired[css]
+    assert logo not in after
+    read = await graph.read_stream(f"{entry.path}/bannerLogo")
+    assert read is not None and read.media_type == "image/jpeg"

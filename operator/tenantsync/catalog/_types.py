@@ -83,6 +83,8 @@ class SubResource:
     query: str | None = None
     is_field: bool = False
     binds: tuple[Bind, ...] = ()
+    streams: frozenset[str] = frozenset()
+    """Stream properties of each item (a branding localization's images), as for the parent's."""
 
     @property
     def body_key(self) -> str:
@@ -202,6 +204,9 @@ class ConfigurationType:
     expiry_field: str | None = None
     """A date on which something the service depends on expires (the Apple push certificate's
     ``expirationDateTime``): the backup reports the earliest one, and an alert watches it."""
+    streams: frozenset[str] = frozenset()
+    """Stream properties (branding images, custom CSS): bytes read and written apart at
+    ``<object>/<name>`` (``PUT`` with their media type), kept as files beside the object's JSON."""
     bound: frozenset[str] = frozenset()
     """Single-valued navigations read with ``$expand`` and kept as ``{"id": ...}`` (at any depth); a
     deploy sets a top-level one with ``<name>@odata.bind``, naming the object its reference points at."""
@@ -258,7 +263,10 @@ _BRANDING_IMAGES = frozenset(
     | {"headerLogoRelativeUrl", "faviconRelativeUrl", "backgroundImageRelativeUrl"}
     | {"customCSSRelativeUrl"}
 )
-"""Where the branding images are served from: computed by the service (the images are not backed up)."""
+"""Where the branding images are served from: computed by the service (the images are kept as streams)."""
+_BRANDING_STREAMS = frozenset(
+    {"backgroundImage", "bannerLogo", "squareLogo", "squareLogoDark", "headerLogo", "favicon", "customCSS"}
+)
 _APP_CONFIG_WRITE = (_POLICY_READ, "Policy.ReadWrite.ApplicationConfiguration")
 _SCRIPTS_READ = "DeviceManagementScripts.Read.All"
 _SCRIPTS_WRITE = "DeviceManagementScripts.ReadWrite.All"
@@ -755,7 +763,16 @@ def _entra_types() -> list[ConfigurationType]:
             read=("OrganizationalBranding.Read.All",),
             singleton=True,
             read_only_fields=frozenset({"id"}) | _BRANDING_IMAGES,
-            sub_resources=(SubResource("localizations", None, SubResourceWrite.EACH, _BRANDING_IMAGES),),
+            streams=_BRANDING_STREAMS,
+            sub_resources=(
+                SubResource(
+                    "localizations",
+                    None,
+                    SubResourceWrite.EACH,
+                    _BRANDING_IMAGES,
+                    streams=_BRANDING_STREAMS,
+                ),
+            ),
             unordered_lists=frozenset({"localizations"}),
         ),
     ]

@@ -11,6 +11,7 @@ from typing import Any
 from tenantsync.api import ChangeAction, CodedError, ErrorCode, FieldChange, PlanChange, ResourceType
 from tenantsync.catalog import catalog, is_withheld
 from tenantsync.sync.layout import file_type, is_object_file, join_companions, object_file, parse_file
+from tenantsync.sync.streams import described, description, stream_names
 
 Files = dict[str, bytes]
 JsonObject = dict[str, Any]
@@ -20,6 +21,7 @@ MISSING: Any = object()
 """Stands for a field one side does not have."""
 SHOWN_LENGTH = 160
 """Longer values are shortened in the plan, with a marker saying how much was left out."""
+INDEX = re.compile(r"\[\d+\]$")
 SECRET_FIELD = re.compile(r"(password|secret|sharedkey|privatekey|passphrase)(\[\d+\])?$", re.IGNORECASE)
 """Field names whose values are never shown in a plan (the service withholds most of them anyway): names
 that end in the word, so `wifiPassword` is withheld and `passwordMinimumLength` is shown."""
@@ -57,8 +59,11 @@ def shown(path: str, value: Any) -> str | None:
     """A value as the approver reads it: compact JSON, shortened when long, secrets withheld."""
     if value is MISSING:
         return None
-    if is_withheld(value) or SECRET_FIELD.search(path.rsplit(".", 1)[-1]):
+    name = path.rsplit(".", 1)[-1]
+    if is_withheld(value) or SECRET_FIELD.search(name):
         return "(withheld)"
+    streams = stream_names()
+    value = description(value) if INDEX.sub("", name) in streams else described(value, streams)
     text = json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     if len(text) > SHOWN_LENGTH:
         return f"{text[:SHOWN_LENGTH]}… (+{len(text) - SHOWN_LENGTH} chars)"

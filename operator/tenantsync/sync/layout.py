@@ -5,6 +5,9 @@ never leaves its type's folder, whatever id the service hands back or whatever a
 
 A script's body (base64 in Graph) is kept as a companion file beside its JSON, `<type>/<id>.ps1`, and
 the JSON names it (``{"@tenantsync.file": "<id>.ps1"}``): a pull request then shows the script's diff.
+Stream properties (branding images) are companions too, written byte for byte:
+`organizationalBranding/organizationalBranding.bannerLogo.png`, and for an item of a sub-resource
+`organizationalBranding/organizationalBranding.fr-FR.customCSS.css`, named from the item.
 Plan and deploy work on the object as Graph holds it, with the body put back (`join_companions`).
 """
 
@@ -19,6 +22,7 @@ from typing import Any
 
 from tenantsync.api import CodedError, ErrorCode, ResourceType
 from tenantsync.catalog import ConfigurationType, catalog, serialise
+from tenantsync.sync.streams import decoded, stream_suffix
 
 SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 SUFFIX = ".json"
@@ -92,7 +96,39 @@ def split_companions(
         companion = f"{document.get(entry.key_field, entry.name)}{suffix}"
         files[f"{entry.name}/{companion}"] = content
         document[name] = {COMPANION: companion}
+    if not has_streams(entry):
+        return document, files
+    stem = file_for(entry, document).rpartition("/")[2].removesuffix(SUFFIX)
+    _split_streams(entry, document, entry.streams, stem, files)
+    for sub in entry.sub_resources:
+        items = document.get(sub.name)
+        if sub.streams and isinstance(items, list):
+            document[sub.name] = items = [dict(item) if isinstance(item, dict) else item for item in items]
+            for item in items:
+                item_id = str(item.get("id", "")) if isinstance(item, dict) else ""
+                if isinstance(item, dict) and SAFE_NAME.match(item_id):
+                    _split_streams(entry, item, sub.streams, f"{stem}.{item_id}", files)
     return document, files
+
+
+def has_streams(entry: ConfigurationType) -> bool:
+    """Whether the type, or an item of one of its sub-resources, has stream properties."""
+    return bool(entry.streams) or any(sub.streams for sub in entry.sub_resources)
+
+
+def _split_streams(
+    entry: ConfigurationType,
+    holder: dict[str, Any],
+    names: frozenset[str],
+    stem: str,
+    files: dict[str, bytes],
+) -> None:
+    for name in sorted(names):
+        content = decoded(holder.get(name))
+        if content is not None:
+            companion = f"{stem}{stream_suffix(name, content)}"
+            files[f"{entry.name}/{companion}"] = content
+            holder[name] = {COMPANION: companion}
 
 
 def split_files(files: Mapping[str, bytes]) -> dict[str, bytes]:
@@ -101,7 +137,7 @@ def split_files(files: Mapping[str, bytes]) -> dict[str, bytes]:
     for path, content in files.items():
         type_, _ = parse_file(path, where="the tenant's files")
         entry = catalog()[type_]
-        document = json.loads(content) if entry.companions else None
+        document = json.loads(content) if entry.companions or has_streams(entry) else None
         if not isinstance(document, dict):
             out[path] = content
             continue
@@ -115,8 +151,12 @@ def file_type(path: str, *, where: str) -> ResourceType:
     """The type an object file or a companion file belongs to; any other file is refused by name."""
     folder, _, name = path.partition("/")
     if folder in ResourceType.__members__.values() and "/" not in name:
-        suffixes = catalog()[ResourceType(folder)].companions.values()
-        if any(name.endswith(suffix) and SAFE_NAME.match(name) for suffix in suffixes):
+        entry = catalog()[ResourceType(folder)]
+        streams = entry.streams.union(*(sub.streams for sub in entry.sub_resources))
+        if SAFE_NAME.match(name) and (
+            any(name.endswith(suffix) for suffix in entry.companions.values())
+            or any(f".{stream}." in name for stream in streams)
+        ):
             return ResourceType(folder)
     return parse_file(path, where=where)[0]
 
@@ -155,15 +195,23 @@ def _joined(
     if not isinstance(document, dict):
         return content
     folder = path.rpartition("/")[0]
-    for key, value in document.items():
-        if isinstance(value, dict) and set(value) == {COMPANION}:
-            companion = f"{folder}/{value[COMPANION]}"
-            if companion not in companions:
-                raise CodedError(
-                    ErrorCode.INVALID_DESIRED_STATE,
-                    f"{where}: {path} keeps {key} in {companion}, which does not exist. Add the file or put"
-                    " the value back into the JSON.",
-                )
-            document[key] = base64.b64encode(companions[companion]).decode()
-            used.add(companion)
+    holders = [document] + [
+        item
+        for value in document.values()
+        if isinstance(value, list)
+        for item in value
+        if isinstance(item, dict)
+    ]
+    for holder in holders:  # the object, and the items of its lists (a branding localization's images)
+        for key, value in holder.items():
+            if isinstance(value, dict) and set(value) == {COMPANION}:
+                companion = f"{folder}/{value[COMPANION]}"
+                if companion not in companions:
+                    raise CodedError(
+                        ErrorCode.INVALID_DESIRED_STATE,
+                        f"{where}: {path} keeps {key} in {companion}, which does not exist. Add the file or"
+                        " put the value back into the JSON.",
+                    )
+                holder[key] = base64.b64encode(companions[companion]).decode()
+                used.add(companion)
     return serialise(document)

@@ -24,6 +24,7 @@ from tenantsync.api import ResourceType
 from tenantsync.catalog import ConfigurationType, SubResource, catalog, normalise, serialise
 from tenantsync.graph import BatchRequest, BatchResponse, GraphClient, GraphError
 from tenantsync.sync.layout import file_for, split_companions
+from tenantsync.sync.streams import read_streams
 
 JsonObject = dict[str, Any]
 
@@ -125,6 +126,7 @@ async def _read(reader: _Reader, entry: ConfigurationType) -> list[JsonObject]:
         for sub in entry.sub_resources:  # a singleton's collections (branding localizations) by their path
             if not sub.is_field:
                 single[sub.name] = await client.list(f"{entry.path}/{sub.name}", version=entry.api_version)
+        await read_streams(client, entry, entry.path, single)
         return [single]
     expand = [sub.expand for sub in entry.sub_resources if sub.expand]
     if expand:

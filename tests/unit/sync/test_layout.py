@@ -17,6 +17,7 @@ from tenantsync.sync.layout import (
     object_file,
     parse_file,
     split_companions,
+    split_files,
 )
 
 
@@ -87,3 +88,55 @@ def test_a_missing_or_orphaned_script_file_stops_the_plan_by_name() -> None:
     assert (
         file_type("deviceHealthScripts/h1.remediation.ps1", where="x") == ResourceType.DEVICE_HEALTH_SCRIPTS
     )
+
+
+PNG = b"\x89PNG\r\n\x1a\n\x00\xff\x00binary"
+"""Bytes that are no UTF-8 text: a stream must reach the repository exactly as Graph served it."""
+
+
+def test_branding_images_are_files_beside_the_json_byte_for_byte_and_join_back() -> None:
+    entry = catalog()[ResourceType.ORGANIZATIONAL_BRANDING]
+    css = b".ext-sign-in-box { border-radius: 4px; }\n"
+    branding = {
+        "signInPageText": "Contoso",
+        "bannerLogo": base64.b64encode(PNG).decode(),
+        "localizations": [{"id": "fr-FR", "customCSS": base64.b64encode(css).decode()}],
+    }
+
+    document, files = split_companions(entry, branding)
+
+    assert document["bannerLogo"] == {COMPANION: "organizationalBranding.bannerLogo.png"}
+    assert document["localizations"][0]["customCSS"] == {
+        COMPANION: "organizationalBranding.fr-FR.customCSS.css"
+    }
+    assert "customCSS" in branding["localizations"][0] and isinstance(
+        branding["localizations"][0]["customCSS"], str
+    )  # the object read from Graph is left as it was
+    assert files == {
+        "organizationalBranding/organizationalBranding.bannerLogo.png": PNG,
+        "organizationalBranding/organizationalBranding.fr-FR.customCSS.css": css,
+    }
+    stored = {"organizationalBranding/organizationalBranding.json": serialise(document), **files}
+    assert join_companions(stored, where="x") == {
+        "organizationalBranding/organizationalBranding.json": serialise(branding)
+    }
+    assert split_files(join_companions(stored, where="x")) == stored
+    for path in files:
+        assert file_type(path, where="x") == ResourceType.ORGANIZATIONAL_BRANDING
+
+
+def test_a_jpeg_logo_is_named_as_one_and_an_image_no_json_names_stops_the_plan() -> None:
+    entry = catalog()[ResourceType.ORGANIZATIONAL_BRANDING]
+    jpeg = b"\xff\xd8\xff\xe0rest"
+    _, files = split_companions(entry, {"squareLogo": base64.b64encode(jpeg).decode()})
+    assert files == {"organizationalBranding/organizationalBranding.squareLogo.jpg": jpeg}
+    with pytest.raises(
+        CodedError, match=re.escape("organizationalBranding.favicon.ico belongs to no object")
+    ):
+        join_companions(
+            {
+                "organizationalBranding/organizationalBranding.json": serialise({}),
+                "organizationalBranding/organizationalBranding.favicon.ico": b"\x00\x00\x01\x00",
+            },
+            where="x",
+        )

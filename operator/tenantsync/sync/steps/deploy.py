@@ -40,6 +40,7 @@ from tenantsync.sync.layout import object_file, parse_file, split_files
 from tenantsync.sync.pipeline import Advance, RunContext, Transition
 from tenantsync.sync.session import Session
 from tenantsync.sync.states import States, read_states, record_ids
+from tenantsync.sync.streams import read_streams, write_streams
 
 JsonObject = dict[str, Any]
 Result = Callable[..., ChangeResult]
@@ -61,7 +62,7 @@ def _writable(entry: ConfigurationType, document: JsonObject, *, creating: bool 
     """The fields a create or update may send: no read-only fields, no sub-resources, no withheld
     secrets (left out, the service keeps them); a create of a type whose key the client chooses sends
     the key."""
-    skip = entry.read_only_fields | {sub.name for sub in entry.sub_resources}
+    skip = entry.read_only_fields | entry.streams | {sub.name for sub in entry.sub_resources}
     if creating and entry.client_key:
         skip = skip - {entry.key_field}
     kept: JsonObject = without_withheld({k: v for k, v in document.items() if k not in skip})
@@ -87,7 +88,7 @@ def _without_read_only(sub: SubResource, value: Any) -> Any:
     if not isinstance(value, list):
         return without_withheld(value)
     return [
-        without_withheld({k: v for k, v in item.items() if k not in sub.read_only_fields})
+        without_withheld({k: v for k, v in item.items() if k not in sub.read_only_fields | sub.streams})
         if isinstance(item, dict)
         else item
         for item in value
@@ -106,6 +107,7 @@ async def read_live(graph: GraphClient, entry: ConfigurationType, object_id: str
                 obj[sub.name] = await graph.list(
                     f"{path}/{sub.name}", version=entry.api_version, params=query
                 )
+        await read_streams(graph, entry, path, obj)
     except GraphNotFound:
         return None
     return normalise(entry, obj)
@@ -235,6 +237,7 @@ class Deploy:
                 write = graph.replace if entry.update_method == "PUT" else graph.update
                 await write(path, _writable(entry, wanted), version=entry.api_version)
             await _write_sub_resources(graph, entry, path, wanted, pending)
+            await write_streams(graph, entry, path, wanted, current, rewritten=pending)
             return result(ChangeOutcome.APPLIED)
         except GraphUnavailable:
             if in_doubt:
