@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import re
+from typing import Any
 
 import pytest
 
@@ -97,7 +98,7 @@ PNG = b"\x89PNG\r\n\x1a\n\x00\xff\x00binary"
 def test_branding_images_are_files_beside_the_json_byte_for_byte_and_join_back() -> None:
     entry = catalog()[ResourceType.ORGANIZATIONAL_BRANDING]
     css = b".ext-sign-in-box { border-radius: 4px; }\n"
-    branding = {
+    branding: dict[str, Any] = {
         "signInPageText": "Contoso",
         "bannerLogo": base64.b64encode(PNG).decode(),
         "localizations": [{"id": "fr-FR", "customCSS": base64.b64encode(css).decode()}],
@@ -109,9 +110,7 @@ def test_branding_images_are_files_beside_the_json_byte_for_byte_and_join_back()
     assert document["localizations"][0]["customCSS"] == {
         COMPANION: "organizationalBranding.fr-FR.customCSS.css"
     }
-    assert "customCSS" in branding["localizations"][0] and isinstance(
-        branding["localizations"][0]["customCSS"], str
-    )  # the object read from Graph is left as it was
+    assert isinstance(branding["localizations"][0]["customCSS"], str)  # the object read is left as it was
     assert files == {
         "organizationalBranding/organizationalBranding.bannerLogo.png": PNG,
         "organizationalBranding/organizationalBranding.fr-FR.customCSS.css": css,
