@@ -24,13 +24,16 @@ from tenantsync.auth import (
     endpoints_for,
 )
 from tenantsync.catalog import serialise
-from tenantsync.graph import GraphClient
+from tenantsync.graph import GraphClient, StreamContent
 from tenantsync.kube import NotFoundError
 from tenantsync.repository import RepositoryError
 from tenantsync.sync import RunContext
+from tenantsync.sync.streams import stream_names
 
 NOW = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
 GRAPH = "https://graph.microsoft.com"
+DIRECTORY_ID = "3f2b9c4e-0000-4000-8000-000000000001"
+"""The tenant's directory id, which paths such as ``organization/{tenantId}/branding`` hold."""
 SPEC: dict[str, Any] = {
     "tenantId": "contoso.onmicrosoft.com",
     "servicePrincipal": {
@@ -98,6 +101,8 @@ class FakeGraph:
     bodies: list[tuple[str, str, JsonObject]] = field(default_factory=list)
     """What each write sent: method, path and JSON body."""
     fail: Callable[[httpx.Request], httpx.Response | None] = lambda _: None
+    streams: dict[str, StreamContent] = field(default_factory=dict)
+    """Stream properties by path (``organization/t1/branding/bannerLogo``): bytes, never JSON."""
 
     def add(self, path: str, *objects: JsonObject) -> None:
         collection = self.collections.setdefault(path, {})
@@ -110,6 +115,8 @@ class FakeGraph:
         failure = self.fail(request)
         if failure is not None:
             return failure
+        if path.rpartition("/")[2] in stream_names():
+            return self._stream(request, path)
         body = json.loads(request.content) if request.content else {}
         if request.method != "GET":
             self.bodies.append((request.method, path, body))
@@ -144,6 +151,15 @@ class FakeGraph:
         return httpx.Response(
             404, json={"error": {"code": "ResourceNotFound", "message": f"{path} not found"}}
         )
+
+    def _stream(self, request: httpx.Request, path: str) -> httpx.Response:
+        if request.method == "PUT":
+            self.streams[path] = StreamContent(request.content, request.headers["Content-Type"])
+            return httpx.Response(204)
+        stream = self.streams.get(path)
+        if stream is None:
+            return httpx.Response(200)  # Graph's answer for a stream that is not set
+        return httpx.Response(200, content=stream.content, headers={"Content-Type": stream.media_type})
 
     def writes(self) -> list[tuple[str, str]]:
         return [r for r in self.requests if r[0] != "GET"]
@@ -244,7 +260,9 @@ class FakeSession:
 
         if self._client is None:
             transport = httpx.MockTransport(self.fake_graph.handler)
-            self._client = GraphClient(GRAPH, token, transport=transport, max_retries=0)
+            self._client = GraphClient(
+                GRAPH, token, transport=transport, max_retries=0, directory_id=DIRECTORY_ID
+            )
         return self._client
 
     async def admin_api(self) -> GraphClient | None:

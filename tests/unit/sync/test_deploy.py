@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from typing import Any
 
@@ -19,10 +20,11 @@ from tenantsync.api import (
     ResourceType,
     SyncRunStatus,
 )
+from tenantsync.graph import StreamContent
 from tenantsync.sync.diff import plan_changes, plan_digest
 from tenantsync.sync.pipeline import Advance, RunContext
 from tenantsync.sync.steps.deploy import Deploy, ordered
-from tests.unit.sync.fakes import FakeGraph, FakeSession, MemoryFolders, context
+from tests.unit.sync.fakes import DIRECTORY_ID, FakeGraph, FakeSession, MemoryFolders, context
 
 PATH = "tenants/contoso"
 LOCATIONS = "identity/conditionalAccess/namedLocations"
@@ -345,3 +347,33 @@ async def test_an_update_leaves_withheld_secrets_out_of_the_patch() -> None:
     [body] = [body for method, _, body in graph.bodies if method == "PATCH"]
     assert "preSharedKey" not in body
     assert body["omaSettings"] == [{"omaUri": "./a", "isEncrypted": True}]
+
+
+async def test_a_changed_branding_image_is_put_with_its_media_type_and_an_unchanged_one_is_not() -> None:
+    branding = f"organization/{DIRECTORY_ID}/branding"
+    png, jpeg = b"\x89PNG\r\n\x1a\nold", b"\xff\xd8\xff\xe0new"
+    css = b"a { color: #0078D4; }"
+    graph = FakeGraph()
+    graph.add(branding, {"signInPageText": "Contoso"})
+    graph.add(f"{branding}/localizations", {"id": "fr-FR", "signInPageText": "Bonjour"})
+    graph.streams[f"{branding}/bannerLogo"] = StreamContent(png, "image/png")
+    graph.streams[f"{branding}/localizations/fr-FR/customCSS"] = StreamContent(css, "text/css")
+    live = {
+        "signInPageText": "Contoso",
+        "bannerLogo": base64.b64encode(png).decode(),
+        "localizations": [
+            {"id": "fr-FR", "signInPageText": "Bonjour", "customCSS": base64.b64encode(css).decode()}
+        ],
+    }
+    desired = {**live, "bannerLogo": base64.b64encode(jpeg).decode()}
+    file = "organizationalBranding/organizationalBranding.json"
+    ctx, session = planned({file: desired}, {file: live}, graph)
+    await Deploy()(ctx, session)
+
+    assert ctx.status.deploy is not None
+    assert [r.result for r in ctx.status.deploy.results] == [ChangeOutcome.APPLIED]
+    assert graph.streams[f"{branding}/bannerLogo"] == StreamContent(jpeg, "image/jpeg")
+    puts = [path for method, path in graph.writes() if method == "PUT"]
+    assert puts == [f"{branding}/bannerLogo"]  # the French style sheet was already as desired
+    [patch] = [body for method, _, body in graph.bodies if method == "PATCH"]
+    assert "bannerLogo" not in patch  # a stream is never sent inside the JSON

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import json
 from typing import Any
 
 import pytest
 
 from tenantsync.api import ChangeAction, CodedError, ErrorCode, Mode, RunPhase, RunStep
+from tenantsync.catalog import serialise
 from tenantsync.sync.diff import changed_paths, plan_changes, plan_digest
 from tenantsync.sync.pipeline import Advance, Finish
 from tenantsync.sync.steps.plan import Plan
@@ -345,3 +349,30 @@ async def test_an_administrative_template_pointing_at_a_missing_definition_stops
         in refused.value.message
     )
     assert "known" not in refused.value.message
+
+
+def test_a_plan_shows_a_changed_image_by_size_and_digest_never_its_bytes() -> None:
+    old, new = b"\x89PNG\r\n\x1a\nold", b"\x89PNG\r\n\x1a\nnewer"
+    css = b"a { color: red; }"
+
+    def branding(logo: bytes, *localizations: dict[str, Any]) -> bytes:
+        return serialise(
+            {"bannerLogo": base64.b64encode(logo).decode(), "localizations": list(localizations)}
+        )
+
+    file = "organizationalBranding/organizationalBranding.json"
+    french = {"id": "fr-FR", "customCSS": base64.b64encode(css).decode()}
+    [change] = plan_changes({file: branding(new, french)}, {file: branding(old)}, where="x")
+
+    shown = {value.path: (value.old, value.new) for value in change.values}
+    digest = hashlib.sha256(new).hexdigest()[:16]
+    assert shown["bannerLogo"] == (
+        f'"({len(old)} bytes, sha256 {hashlib.sha256(old).hexdigest()[:16]})"',
+        f'"({len(new)} bytes, sha256 {digest})"',
+    )
+    css_digest = hashlib.sha256(css).hexdigest()[:16]
+    assert (
+        shown["localizations"][1]
+        == f'[{{"customCSS":"({len(css)} bytes, sha256 {css_digest})","id":"fr-FR"}}]'
+    )
+    assert base64.b64encode(css).decode() not in json.dumps(shown)
