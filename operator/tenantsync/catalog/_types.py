@@ -206,7 +206,8 @@ class ConfigurationType:
     ``expirationDateTime``): the backup reports the earliest one, and an alert watches it."""
     streams: frozenset[str] = frozenset()
     """Stream properties (branding images, custom CSS): bytes read and written apart at
-    ``<object>/<name>`` (``PUT`` with their media type), kept as files beside the object's JSON."""
+    ``<object>/<name>`` (``PUT`` with their media type), kept as files beside the object's JSON. Read
+    for singletons (a list would cost a request per object and stream; no collection type has them)."""
     bound: frozenset[str] = frozenset()
     """Single-valued navigations read with ``$expand`` and kept as ``{"id": ...}`` (at any depth); a
     deploy sets a top-level one with ``<name>@odata.bind``, naming the object its reference points at."""
