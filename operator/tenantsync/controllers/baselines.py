@@ -55,6 +55,9 @@ from tenantsync.settings import OperatorSettings
 
 logger = logging.getLogger(__name__)
 
+REQUEST_PATIENCE = timedelta(minutes=2)
+"""How long a sync request may go without a run before it is asked for again."""
+
 
 def adopting_tenants(
     handler_kwargs: Mapping[str, Any], namespace: str, baseline: str
@@ -73,6 +76,14 @@ def adopting_tenants(
     return sorted(adopting, key=lambda tenant: tenant.name)
 
 
+def request_pending(asked: datetime | None, runs: list[BaselineRun], now: datetime) -> bool:
+    """A sync asked for at `asked` that has no run yet: the watch lags behind the status a pass wrote, so the
+    next pass may decide the same release again, and must not start a second run for it."""
+    if asked is None or now - asked > REQUEST_PATIENCE:
+        return False
+    return not any(run.created >= asked.replace(microsecond=0) for run in runs)
+
+
 @dataclass(frozen=True)
 class Polled:
     revision: FolderRevision | None
@@ -88,6 +99,8 @@ class BaselineController:
         self._repositories: dict[tuple[str, str], TenantRepository] = {}
         self._approved: set[tuple[str, str, str]] = set()
         """(namespace, baseline, run) approved by this operator whose annotation the watch may not show yet."""
+        self._requested: dict[tuple[str, str, str], datetime] = {}
+        """(namespace, baseline, tenant) -> when this operator last asked the Tenant to sync."""
 
     async def reconcile(self, body: kopf.Body, memo: kopf.Memo, handler_kwargs: Mapping[str, Any]) -> None:
         lock: asyncio.Lock = memo.setdefault("baseline_lock", asyncio.Lock())
@@ -138,16 +151,25 @@ class BaselineController:
                 if stored.get(key) != value
             }
             await self._kube.patch_status("baselines", namespace, name, changed)
-        await self._carry_out(body, namespace, decision, now)
+        await self._carry_out(body, namespace, decision, runs, now)
         self._metrics.observe_baseline(namespace, name, status)
 
     async def _carry_out(
-        self, body: kopf.Body, namespace: str, decision: RolloutDecision, now: datetime
+        self,
+        body: kopf.Body,
+        namespace: str,
+        decision: RolloutDecision,
+        runs: Mapping[str, list[BaselineRun]],
+        now: datetime,
     ) -> None:
         """After the status holds the releases: sync the released Tenants, approve their baseline-only
         runs, take off the annotations acted on, and tell people."""
         requested = now.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        baseline = body.metadata.name or ""
         for tenant in decision.sync:
+            if request_pending(self._requested.get((namespace, baseline, tenant)), runs.get(tenant, []), now):
+                continue
+            self._requested[(namespace, baseline, tenant)] = now
             try:
                 await self._kube.patch(
                     "tenants",
@@ -157,7 +179,6 @@ class BaselineController:
                 )
             except NotFoundError:
                 logger.info("Tenant %s/%s was deleted before its sync could be requested", namespace, tenant)
-        baseline = body.metadata.name or ""
         waiting = {(namespace, baseline, approval.run) for approval in decision.approve}
         # Once the watch shows a run's decision it is no longer proposed, and its entry can go.
         self._approved = {key for key in self._approved if key[:2] != (namespace, baseline) or key in waiting}
@@ -260,6 +281,7 @@ class BaselineController:
     def forget(self, namespace: str, name: str) -> None:
         """A deleted Baseline's clone handle and series are dropped."""
         self._repositories.pop((namespace, name), None)
+        self._requested = {key: when for key, when in self._requested.items() if key[:2] != (namespace, name)}
         self._metrics.forget_baseline(namespace, name)
 
 

@@ -42,12 +42,23 @@ def plugin(
     )
 
 
+def as_foreground_job() -> None:
+    """Ctrl-C reaches the command as it would in a terminal: a test suite started in the background
+    (`nohup make test &`) ignores SIGINT, and a Python child that inherits the ignored signal never raises
+    KeyboardInterrupt."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 class RunningPlugin:
     """A command that waits (sync --wait, login): its output is read as it comes."""
 
     def __init__(self, namespace: str, *args: str) -> None:
         self.process = subprocess.Popen(
-            plugin_command(namespace, *args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+            plugin_command(namespace, *args),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            preexec_fn=as_foreground_job,
         )
         self.stdout: list[str] = []
         self.stderr: list[str] = []
@@ -110,6 +121,7 @@ class TerminalPlugin:
             env=env,
             close_fds=True,
             start_new_session=True,
+            preexec_fn=as_foreground_job,
         )
         os.close(slave)
         self._master = master
