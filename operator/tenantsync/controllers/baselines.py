@@ -13,7 +13,6 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import kopf
@@ -46,12 +45,12 @@ from tenantsync.kube import KubeClient, NotFoundError
 from tenantsync.metrics import OperatorMetrics
 from tenantsync.repository import (
     FolderRevision,
-    GitAuthor,
     RepositoryError,
     TenantRepository,
     credentials_from_secret,
 )
 from tenantsync.settings import OperatorSettings
+from tenantsync.sync import TenantCache
 
 logger = logging.getLogger(__name__)
 
@@ -92,11 +91,13 @@ class Polled:
 
 
 class BaselineController:
-    def __init__(self, settings: OperatorSettings, kube: KubeClient, metrics: OperatorMetrics) -> None:
+    def __init__(
+        self, settings: OperatorSettings, kube: KubeClient, metrics: OperatorMetrics, cache: TenantCache
+    ) -> None:
         self._settings = settings
         self._kube = kube
         self._metrics = metrics
-        self._repositories: dict[tuple[str, str], TenantRepository] = {}
+        self._cache = cache
         self._approved: set[tuple[str, str, str]] = set()
         """(namespace, baseline, run) approved by this operator whose annotation the watch may not show yet."""
         self._requested: dict[tuple[str, str, str], datetime] = {}
@@ -228,7 +229,7 @@ class BaselineController:
     async def _poll(self, namespace: str, name: str, spec: BaselineSpec) -> Polled:
         source = spec.repository
         try:
-            repository = await self._repository(namespace, name, spec)
+            repository = await self._repository(namespace, spec)
             revision = await repository.folder_revision(source.branch, source.path)
         except RepositoryError as problem:
             return Polled(None, problem.message)
@@ -244,7 +245,7 @@ class BaselineController:
     ) -> None:
         """The files a new rollout changes, for the person who approves it."""
         try:
-            repository = await self._repository(namespace, name, spec)
+            repository = await self._repository(namespace, spec)
             files = await repository.folder_changes(completed, rollout.revision, spec.repository.path)
         except RepositoryError as problem:
             logger.warning(
@@ -253,8 +254,9 @@ class BaselineController:
             return
         rollout.changedFiles = files[:MAX_CHANGED_FILES]
 
-    async def _repository(self, namespace: str, name: str, spec: BaselineSpec) -> TenantRepository:
-        """One clone per Baseline, kept between passes; new credentials are read on every pass."""
+    async def _repository(self, namespace: str, spec: BaselineSpec) -> TenantRepository:
+        """The clone shared with the Tenants that read this repository through the same Secret; new
+        credentials are read on every pass."""
         source = spec.repository
         credentials = None
         if source.secretRef is not None:
@@ -267,20 +269,11 @@ class BaselineController:
                     f" namespace {namespace}.",
                 ) from None
             credentials = credentials_from_secret(source.url, source.secretRef.name, data)
-        key = (namespace, name)
-        repository = self._repositories.get(key)
-        if repository is None or repository.url != source.url:
-            workdir = Path(self._settings.workdir) / "baselines" / namespace / name
-            workdir.mkdir(parents=True, exist_ok=True)
-            repository = TenantRepository(source.url, workdir, author=GitAuthor(), credentials=credentials)
-            self._repositories[key] = repository
-        else:
-            await repository.update_access(credentials)
-        return repository
+        secret = (namespace, source.secretRef.name if source.secretRef else None)
+        return await self._cache.repository(source.url, secret, credentials, True)
 
     def forget(self, namespace: str, name: str) -> None:
-        """A deleted Baseline's clone handle and series are dropped."""
-        self._repositories.pop((namespace, name), None)
+        """A deleted Baseline's requests and series are dropped."""
         self._requested = {key: when for key, when in self._requested.items() if key[:2] != (namespace, name)}
         self._metrics.forget_baseline(namespace, name)
 

@@ -66,7 +66,7 @@ def build_registry(
     )
     executor = syncruns.RunExecutor(settings, kube, writer, pipeline, cache, metrics)
     syncruns.register(registry, executor, kube, settings.shard)
-    baselines.register(registry, settings, baselines.BaselineController(settings, kube, metrics))
+    baselines.register(registry, settings, baselines.BaselineController(settings, kube, metrics, cache))
     return registry
 
 

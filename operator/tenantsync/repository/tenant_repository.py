@@ -1,15 +1,19 @@
-"""A tenant's folder in a Git repository: read from a remote branch, replaced by one atomic push.
+"""Tenants' folders in a Git repository: read from a remote branch, replaced by atomic pushes.
 
 The local clone in `workdir` is a bare cache of the remote and nothing more: commits are built from
 the fetched remote head with `git fast-import` (no working tree, no index), so a process that crashed
-half-way leaves nothing that the next call could pick up by mistake, and the remote only ever sees a
-whole folder, because a single ref update is the only thing a push changes.
+half-way leaves nothing that the next call could pick up by mistake, and the remote only ever sees
+whole folders, because a single ref update is the only thing a push changes.
+
+One instance serves every Tenant whose folder lives in the repository (with the same credentials): a
+thousand Tenants of one repository share one clone, one fetch at a time answers every caller that was
+waiting for it, and the folder writes that queue up while a push is under way leave together, as a
+chain of commits (one per folder, each with its own message) in the next push.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 import time
@@ -35,6 +39,9 @@ logger = logging.getLogger(__name__)
 PUSH_ATTEMPTS = 5
 """Non-fast-forward pushes are retried on top of the new head this many times in all."""
 
+MAX_FOLDERS_PER_PUSH = 100
+"""A push carries at most this many folder writes: one refusal never fails more runs than this."""
+
 SSH_DIRECTORY = "tenantsync-ssh"
 """Where, inside the workdir, the SSH key and known_hosts are written (0600, in a 0700 directory)."""
 
@@ -42,6 +49,16 @@ _PENDING_REF = "refs/tenantsync/pending"
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
 """Git's id of the empty tree: what a folder is compared with before its first revision."""
 _RETRYABLE_REJECTIONS = ("non-fast-forward", "fetch first", "failed to update ref", "failed to lock")
+
+
+@dataclass
+class _FolderWrite:
+    """A folder write waiting for the next push of its branch."""
+
+    folder: str
+    files: dict[str, bytes]
+    message: str
+    landed: asyncio.Future[str | None]
 
 
 @dataclass(frozen=True)
@@ -57,9 +74,10 @@ class TenantRepository:
     """One Git repository (https://, ssh:// or scp-like, or a local path) seen through the folders the
     operator owns.
 
-    Calls on one instance are serialised; one workdir must belong to one instance. `ca_bundle` is the
-    file of CA certificates to trust for https (as `ca_bundle_file` writes it), or a bool for git's own
-    trust store: TLS verification is never turned off.
+    Calls may run concurrently: reads share fetches, writes to a branch are pushed in turns. One
+    workdir must belong to one instance. `ca_bundle` is the file of CA certificates to trust for https
+    (as `ca_bundle_file` writes it), or a bool for git's own trust store: TLS verification is never
+    turned off.
     """
 
     def __init__(
@@ -73,8 +91,8 @@ class TenantRepository:
         timeout: float = 120.0,
         write_lock: asyncio.Lock | None = None,
     ) -> None:
-        """`write_lock`, shared by the instances that write to one repository, makes their writes take
-        turns: folders of many Tenants in one repository then never race each other's pushes."""
+        """`write_lock`, shared by the instances that write to one repository (other credentials, other
+        Secrets), makes their pushes take turns too: they then never race each other."""
         self.url = url
         """The URL as given (spec.repository.url): a different one needs a new instance."""
         self._origin = parse_remote(url)
@@ -83,9 +101,14 @@ class TenantRepository:
         self._workdir = workdir
         self._author = author
         self._timeout = timeout
-        self._lock = asyncio.Lock()
         self._write_lock = write_lock or asyncio.Lock()
+        self._prepare_lock = asyncio.Lock()
+        self._commit_lock = asyncio.Lock()
         self._configured = False
+        self._queued_fetch: asyncio.Task[None] | None = None
+        self._running_fetch: asyncio.Task[None] | None = None
+        self._queued_writes: dict[str, list[_FolderWrite]] = {}
+        self._pushers: dict[str, asyncio.Task[None]] = {}
         self._use(credentials, ca_bundle)
 
     @property
@@ -96,8 +119,8 @@ class TenantRepository:
     async def update_access(
         self, credentials: RepositoryCredentials | None, ca_bundle: str | Path | bool = True
     ) -> None:
-        """Use rotated credentials or another CA bundle from the next call on, keeping the local clone."""
-        async with self._lock:
+        """Use rotated credentials or another CA bundle from the next git command on, keeping the clone."""
+        async with self._prepare_lock:
             self._use(credentials, ca_bundle)
 
     def _use(self, credentials: RepositoryCredentials | None, ca_bundle: str | Path | bool) -> None:
@@ -133,32 +156,29 @@ class TenantRepository:
 
     async def check_reachable(self) -> None:
         """Preflight: the remote answers and accepts the credentials."""
-        async with self._lock:
-            await self._prepare()
-            await self._remote("ls-remote", "origin", "HEAD")
+        await self._prepare()
+        await self._remote("ls-remote", "origin", "HEAD")
 
     async def head(self, branch: str) -> str | None:
         """The remote branch's commit, or None when the branch does not exist."""
-        async with self._lock:
-            await self._prepare()
-            result = await self._remote("ls-remote", "origin", f"refs/heads/{branch}")
-            for line in result.stdout.decode().splitlines():
-                sha, _, ref = line.partition("\t")
-                if ref == f"refs/heads/{branch}":
-                    return sha
-            return None
+        await self._prepare()
+        result = await self._remote("ls-remote", "origin", f"refs/heads/{branch}")
+        for line in result.stdout.decode().splitlines():
+            sha, _, ref = line.partition("\t")
+            if ref == f"refs/heads/{branch}":
+                return sha
+        return None
 
     async def read_folder_at(self, commit: str, path: str) -> dict[str, bytes] | None:
         """The files under `path` at a commit of any branch (a baseline's released revision), fetched
         only when the local cache does not have it yet; None when the remote does not have it either."""
         folder = _folder(path)
-        async with self._lock:
-            await self._prepare()
+        await self._prepare()
+        if not await self._has_commit(commit):
+            await self._fetch()
             if not await self._has_commit(commit):
-                await self._fetch()
-                if not await self._has_commit(commit):
-                    return None
-            return await self._files(commit, folder)
+                return None
+        return await self._files(commit, folder)
 
     async def read_folder(self, branch: str, path: str) -> dict[str, bytes] | None:
         """The files under `path` on the remote branch, by path relative to it.
@@ -166,13 +186,12 @@ class TenantRepository:
         None when the branch does not exist; an empty dict when the folder is empty or missing.
         """
         folder = _folder(path)
-        async with self._lock:
-            await self._prepare()
-            await self._fetch()
-            commit = await self._tracking_head(branch)
-            if commit is None:
-                return None
-            return await self._files(commit, folder)
+        await self._prepare()
+        await self._fetch()
+        commit = await self._tracking_head(branch)
+        if commit is None:
+            return None
+        return await self._files(commit, folder)
 
     async def folder_revision(self, branch: str, path: str) -> FolderRevision | None:
         """The newest commit of the remote branch that touches `path`, and the folder's tree there.
@@ -181,19 +200,18 @@ class TenantRepository:
         is this commit; the tree id names the folder's exact content, which is what an approval binds to.
         """
         folder = _folder(path)
-        async with self._lock:
-            await self._prepare()
-            await self._fetch()
-            head = await self._tracking_head(branch)
-            if head is None:
-                return None
-            pathspec = ["--", folder] if folder else []
-            log = await self._git.run("log", "-1", "--format=%H", head, *pathspec)
-            commit = log.stdout.decode().strip()
-            if not commit:
-                return None
-            tree = await self._git.run("rev-parse", f"{commit}:{folder}" if folder else f"{commit}^{{tree}}")
-            return FolderRevision(commit=commit, tree=tree.stdout.decode().strip())
+        await self._prepare()
+        await self._fetch()
+        head = await self._tracking_head(branch)
+        if head is None:
+            return None
+        pathspec = ["--", folder] if folder else []
+        log = await self._git.run("log", "-1", "--format=%H", head, *pathspec)
+        commit = log.stdout.decode().strip()
+        if not commit:
+            return None
+        tree = await self._git.run("rev-parse", f"{commit}:{folder}" if folder else f"{commit}^{{tree}}")
+        return FolderRevision(commit=commit, tree=tree.stdout.decode().strip())
 
     async def folder_changes(self, old: str | None, new: str, path: str) -> list[str]:
         """The files of the folder that differ from commit `old` (None: from nothing) to `new`, as
@@ -204,10 +222,9 @@ class TenantRepository:
         folder = _folder(path)
         relative = [f"--relative={folder}"] if folder else []
         pathspec = ["--", folder] if folder else []
-        async with self._lock:
-            result = await self._git.run(
-                "diff", "--name-status", "--no-renames", "-z", *relative, old or EMPTY_TREE, new, *pathspec
-            )
+        result = await self._git.run(
+            "diff", "--name-status", "--no-renames", "-z", *relative, old or EMPTY_TREE, new, *pathspec
+        )
         fields = [field.decode("utf-8", "surrogateescape") for field in result.stdout.split(b"\0") if field]
         return [f"{kind} {name}" for kind, name in zip(fields[::2], fields[1::2], strict=True)]
 
@@ -228,6 +245,9 @@ class TenantRepository:
         top of their commit, so their work stays; the rest of the branch is never touched. A branch in
         `protected_branches` is refused before anything is fetched: a backup names the desired state's
         branch there, so no spec can make it overwrite reviewed changes.
+
+        The commit may reach the remote in one push with other folders' commits (each its own commit);
+        the sha returned is this folder's, an ancestor of the branch's head or the head itself.
         """
         if branch in protected_branches:
             raise RepositoryError(
@@ -239,34 +259,80 @@ class TenantRepository:
         folder = _folder(path)
         for relative in files:
             _file_path(relative)
-        async with self._lock, contextlib.AsyncExitStack() as turn:
-            await self._prepare()
-            attempt, my_turn = 0, False
-            while attempt < PUSH_ATTEMPTS:
-                await self._fetch()
-                parent = await self._tracking_head(branch) or await self._default_head(branch)
-                if parent is None and not files:
-                    return None
-                commit = await self._commit(parent, folder, files, message)
-                if parent is not None and await self._same_tree(commit, parent):
-                    return None  # an unchanged folder never waits for its turn
-                if not my_turn:
-                    waited = self._write_lock.locked()
-                    await turn.enter_async_context(self._write_lock)
-                    my_turn = True
-                    if waited:
-                        continue  # others wrote while this one waited: write again on their head
-                attempt += 1
-                if await self._push(commit, branch):
-                    return commit
-                logger.info(
-                    "Branch %s of %s moved while writing %s (attempt %d of %d); writing again on its new head",
-                    branch,
-                    self._display_url,
-                    folder or "/",
-                    attempt,
-                    PUSH_ATTEMPTS,
-                )
+        await self._prepare()
+        await self._fetch()
+        parent = await self._tracking_head(branch) or await self._default_head(branch)
+        if parent is None and not files:
+            return None
+        if parent is not None and await self._holds(parent, folder, files, message):
+            return None  # an unchanged folder never waits for a push
+        write = _FolderWrite(folder, files, message, asyncio.get_running_loop().create_future())
+        self._queued_writes.setdefault(branch, []).append(write)
+        if branch not in self._pushers:
+            self._pushers[branch] = asyncio.create_task(self._push_queued(branch))
+        try:
+            return await asyncio.shield(write.landed)
+        except asyncio.CancelledError:
+            queued = self._queued_writes.get(branch, [])
+            if write in queued:
+                queued.remove(write)  # not taken yet: it never reaches the remote (taken, it still may)
+            raise
+
+    async def _holds(self, commit: str, folder: str, files: dict[str, bytes], message: str) -> bool:
+        """Whether the folder at `commit` holds exactly `files`."""
+        return await self._same_tree(await self._commit(commit, folder, files, message), commit)
+
+    async def _push_queued(self, branch: str) -> None:
+        """Push the writes queued for `branch`, in batches, until none is left; one task per branch."""
+        try:
+            while self._queued_writes.get(branch):
+                async with self._write_lock:
+                    queued = self._queued_writes.pop(branch)
+                    batch, rest = queued[:MAX_FOLDERS_PER_PUSH], queued[MAX_FOLDERS_PER_PUSH:]
+                    if rest:
+                        self._queued_writes[branch] = rest
+                    try:
+                        commits = await self._push_batch(branch, batch)
+                    except asyncio.CancelledError:
+                        _cancel(batch)
+                        raise
+                    except Exception as error:
+                        for write in batch:
+                            if not write.landed.done():
+                                write.landed.set_exception(error)
+                    else:
+                        for write, commit in zip(batch, commits, strict=True):
+                            if not write.landed.done():
+                                write.landed.set_result(commit)
+        finally:
+            del self._pushers[branch]
+            _cancel(self._queued_writes.pop(branch, []))
+
+    async def _push_batch(self, branch: str, batch: list[_FolderWrite]) -> list[str | None]:
+        """Commit each write on top of the last and push the chain; each write's commit, or None for
+        a folder that already holds its files."""
+        for attempt in range(1, PUSH_ATTEMPTS + 1):
+            await self._fetch()
+            head = await self._tracking_head(branch) or await self._default_head(branch)
+            tip, commits = head, list[str | None]()
+            for write in batch:
+                commit = None
+                if tip is not None or write.files:
+                    commit = await self._commit(tip, write.folder, write.files, write.message)
+                    if tip is not None and await self._same_tree(commit, tip):
+                        commit = None
+                commits.append(commit)
+                tip = commit or tip
+            if tip == head or tip is None or await self._push(tip, branch):
+                return commits
+            logger.info(
+                "Branch %s of %s moved while writing %s (attempt %d of %d); writing again on its new head",
+                branch,
+                self._display_url,
+                ", ".join(write.folder or "/" for write in batch),
+                attempt,
+                PUSH_ATTEMPTS,
+            )
         raise RepositoryError(
             ErrorCode.PUSH_REJECTED,
             f"Branch {branch} of {self._display_url} kept moving: {PUSH_ATTEMPTS} pushes in a row were"
@@ -274,7 +340,17 @@ class TenantRepository:
         )
 
     async def _prepare(self) -> None:
-        """Make sure the remote (when local) and the bare cache exist, and clear what a crash left."""
+        """Make sure the remote (when local) and the bare cache exist; the first call clears what a
+        crashed process left."""
+        if self._configured and not self._ssh_files_pending() and _is_bare_repository(self._workdir):
+            return
+        async with self._prepare_lock:
+            await self._prepare_once()
+
+    def _ssh_files_pending(self) -> bool:
+        return isinstance(self._credentials, GitSshCredentials) and not self._ssh_files_written
+
+    async def _prepare_once(self) -> None:
         if self._origin.kind is RemoteKind.LOCAL and _needs_bare_repository(Path(self._url)):
             try:
                 await Git(Path(self._url), self._env, [], self._timeout).run(
@@ -285,7 +361,8 @@ class TenantRepository:
                     ErrorCode.REPOSITORY_UNREACHABLE,
                     f"Cannot create a Git repository at {self._url}: {error.stderr}",
                 ) from None
-        _clear_stale_locks(self._workdir)
+        if not self._configured:
+            _clear_stale_locks(self._workdir)  # nothing of this process has run git here yet
         if isinstance(self._credentials, GitSshCredentials) and not self._ssh_files_written:
             _write_private(
                 self._workdir / SSH_DIRECTORY, "identity", self._credentials.identity.get_secret_value()
@@ -294,6 +371,7 @@ class TenantRepository:
             self._ssh_files_written = True
         if self._configured and _is_bare_repository(self._workdir):
             return
+        self._workdir.mkdir(parents=True, exist_ok=True)
         await self._git.run("init", "--quiet", "--bare")
         await self._git.run("config", "remote.origin.url", self._url)
         await self._git.run(
@@ -313,6 +391,18 @@ class TenantRepository:
         return f"Cannot reach the Git repository {self._display_url}: {reason}. {unreachable_hint(error)}"
 
     async def _fetch(self) -> None:
+        """A fetch that started after this call: callers that arrive while one runs share the next."""
+        queued = self._queued_fetch
+        if queued is None:
+            queued = asyncio.create_task(self._fetch_after(self._running_fetch))
+            queued.add_done_callback(_retrieve)
+            self._queued_fetch = queued
+        await asyncio.shield(queued)
+
+    async def _fetch_after(self, running: asyncio.Task[None] | None) -> None:
+        if running is not None:
+            await asyncio.wait([running])
+        self._running_fetch, self._queued_fetch = self._queued_fetch, None
         await self._remote("fetch", "--quiet", "--prune", "--no-tags", "origin")
 
     async def _tracking_head(self, branch: str) -> str | None:
@@ -353,7 +443,7 @@ class TenantRepository:
     async def _commit(self, parent: str | None, folder: str, files: dict[str, bytes], message: str) -> str:
         """A commit of `parent` with the folder replaced by `files`, built without a working tree."""
         ident = f"{self._author.name} <{self._author.email}> {int(time.time())} +0000".encode()
-        stream = [b"commit " + _PENDING_REF.encode() + b"\n"]
+        stream = [b"commit " + _PENDING_REF.encode() + b"\n", b"mark :1\n"]
         stream += [b"author " + ident + b"\n", b"committer " + ident + b"\n"]
         stream.append(_data(message.encode() if message.endswith("\n") else f"{message}\n".encode()))
         if parent is not None:
@@ -364,10 +454,13 @@ class TenantRepository:
                 b"M 100644 inline " + _quote(f"{folder}/{relative}" if folder else relative) + b"\n"
             )
             stream.append(_data(content))
-        stream.append(b"done\n")
-        # --force: the pending ref is scratch space and may still point at an unrelated, abandoned commit.
-        await self._git.run("fast-import", "--quiet", "--done", "--force", stdin=b"".join(stream))
-        result = await self._git.run("rev-parse", "--verify", f"{_PENDING_REF}^{{commit}}")
+        stream.append(b"get-mark :1\ndone\n")
+        # One fast-import at a time updates the pending ref, which is scratch space; --force: it may
+        # still point at an unrelated, abandoned commit.
+        async with self._commit_lock:
+            result = await self._git.run(
+                "fast-import", "--quiet", "--done", "--force", stdin=b"".join(stream)
+            )
         return result.stdout.decode().strip()
 
     async def _has_commit(self, commit: str) -> bool:
@@ -407,6 +500,18 @@ class TenantRepository:
             " operator's credentials write access to the branch, and exempt it from branch protection and"
             " server hooks that refuse its commits.",
         )
+
+
+def _cancel(writes: list[_FolderWrite]) -> None:
+    """The operator is stopping: the writes' callers are told they did not land (or may not have)."""
+    for write in writes:
+        write.landed.cancel()
+
+
+def _retrieve(task: asyncio.Task[None]) -> None:
+    """A shared fetch's failure reaches its callers; one whose callers all went away is dropped here."""
+    if not task.cancelled():
+        task.exception()
 
 
 def unreachable_hint(error: GitFailed) -> str:
@@ -520,7 +625,8 @@ def _needs_bare_repository(remote: Path) -> bool:
 def _clear_stale_locks(workdir: Path) -> None:
     """Remove the lock files of git processes killed mid-way (crash, timeout, cancellation).
 
-    Calls are serialised and the workdir belongs to one instance, so any lock found here is stale.
+    The workdir belongs to one instance, and this runs before it starts any git process: any lock
+    found here is stale.
     """
     workdir.mkdir(parents=True, exist_ok=True)
     for lock in [*workdir.glob("*.lock"), *workdir.joinpath("refs").rglob("*.lock")]:

@@ -2,9 +2,10 @@
 
 A `TenantSession` lives for one step: each Secret is read once, the endpoints and TLS context are
 worked out once, and the Graph clients it opens are closed when the step ends. What is worth keeping
-between steps and runs lives in the `TenantCache`, per Tenant: the MSAL applications (and so their
-tokens, reused until they near expiry) and the Git clone. A new credential version (a rotated secret
-or Git token) replaces what was built from the old one; deleting the Tenant forgets all of it.
+between steps and runs lives in the `TenantCache`: per Tenant, the MSAL applications (and so their
+tokens, reused until they near expiry); per repository, one Git clone shared by the Tenants that reach it
+with the same Secret. A new credential version (a rotated secret or Git token) replaces what was built
+from the old one; deleting the Tenant forgets its applications.
 """
 
 from __future__ import annotations
@@ -105,7 +106,6 @@ class _Kept:
 
     principal: tuple[str, ServicePrincipal] | None = None
     user: tuple[str, DelegatedUser] | None = None
-    repository: tuple[str, TenantRepository] | None = None
     graph_counts: list[int] = field(default_factory=lambda: [0, 0])
     """Graph requests and throttled responses not yet taken by the metrics."""
 
@@ -118,7 +118,7 @@ class TenantCache:
         self._tenants: dict[TenantKey, _Kept] = {}
         self._ssl_contexts: dict[str, ssl.SSLContext] = {}
         self._write_locks: dict[str, asyncio.Lock] = {}
-        self._baseline_repositories: dict[str, TenantRepository] = {}
+        self._repositories: dict[str, tuple[str, TenantRepository]] = {}
 
     @asynccontextmanager
     async def session(self, ctx: RunContext) -> AsyncIterator[TenantSession]:
@@ -130,7 +130,7 @@ class TenantCache:
             await session.aclose()
 
     def forget(self, namespace: str, tenant: str) -> None:
-        """The Tenant is gone: drop its applications, tokens and clone."""
+        """The Tenant is gone: drop its applications and tokens (a shared clone stays for the others)."""
         self._tenants.pop((namespace, tenant), None)
 
     def take_graph_counts(self, namespace: str, tenant: str) -> tuple[int, int]:
@@ -155,26 +155,38 @@ class TenantCache:
         """Where the Tenants' CA bundles are written (inside the work directory, never /tmp)."""
         return self._workdir / "ca-bundles"
 
-    def write_lock(self, url: str) -> asyncio.Lock:
-        """One per repository URL: Tenants sharing a repository push one at a time instead of racing
-        (a race costs a fetch and a new commit, and five lost in a row fail the run)."""
-        return self._write_locks.setdefault(url, asyncio.Lock())
-
-    def baseline_repository(
-        self, url: str, credentials: RepositoryCredentials | None, bundle: str | bool
+    async def repository(
+        self,
+        url: str,
+        secret: tuple[str, str | None],
+        credentials: RepositoryCredentials | None,
+        bundle: str | bool,
     ) -> TenantRepository:
-        """One read-only clone per baseline repository URL, shared by the Tenants that adopt from it."""
-        kept = self._baseline_repositories.get(url)
-        if kept is None:
-            workdir = self._workdir / "baselines" / hashlib.sha256(url.encode()).hexdigest()[:16]
-            kept = TenantRepository(
-                url, workdir, author=GitAuthor(), credentials=credentials, ca_bundle=bundle
-            )
-            self._baseline_repositories[url] = kept
-        return kept
+        """The clone of `url` that the Tenants reading it through `secret` ((namespace, Secret name))
+        share; rotated credentials are taken on without cloning again.
 
-    def repository_workdir(self, namespace: str, tenant: str) -> Path:
-        return self._workdir / "repositories" / namespace / tenant
+        A clone is shared only through the same Secret: a Tenant never reads what another fetched with
+        credentials it was not given. Pushes to one URL take turns across all its clones (a race costs
+        a fetch and a new commit, and five lost in a row fail the run).
+        """
+        key = _fingerprint(url, secret[0], secret[1] or "", str(bundle))
+        access = _fingerprint(credentials.fingerprint() if credentials else "")
+        kept = self._repositories.get(key)
+        if kept is None:
+            clone = TenantRepository(
+                url,
+                self._workdir / "repositories" / key[:16],
+                author=GitAuthor(),
+                credentials=credentials,
+                ca_bundle=bundle,
+                write_lock=self._write_locks.setdefault(url, asyncio.Lock()),
+            )
+        else:
+            clone = kept[1]
+            if kept[0] != access:
+                await clone.update_access(credentials, bundle)
+        self._repositories[key] = (access, clone)
+        return clone
 
 
 class TenantSession:
@@ -338,43 +350,22 @@ class TenantSession:
         return self._admin_api
 
     async def repository(self) -> TenantRepository:
-        """The Tenant's repository: one local clone per Tenant, kept across runs; rotated credentials or
-        another CA bundle are taken on without cloning again."""
-        ctx = self._ctx
-        spec = ctx.tenant.repository
-        credentials = await self._git_credentials(spec.url, spec.secretRef, "spec.repository.secretRef")
-        bundle = await self.ca_bundle()
-        access = _fingerprint(credentials.fingerprint() if credentials else "", str(bundle))
-        kept = self._kept.repository
-        if kept is None or kept[1].url != spec.url:
-            repository = TenantRepository(
-                spec.url,
-                self._cache.repository_workdir(ctx.namespace, ctx.tenant_name),
-                author=GitAuthor(),
-                credentials=credentials,
-                ca_bundle=bundle,
-                write_lock=self._cache.write_lock(spec.url),
-            )
-        else:
-            repository = kept[1]
-            if kept[0] != access:
-                await repository.update_access(credentials, bundle)
-        self._kept.repository = (access, repository)
-        return repository
+        """The Tenant's repository, through the clone it shares with the Tenants that use its Secret."""
+        spec = self._ctx.tenant.repository
+        return await self._clone(spec.url, spec.secretRef, "spec.repository.secretRef")
 
     async def baseline_folder(self, repository: BaselineRepository, revision: str) -> dict[str, bytes] | None:
-        """A baseline's folder at the revision released to this Tenant: from the Tenant's own clone when
-        the baseline lives in the same repository, else from a clone of the baseline's repository."""
-        tenant_repository = self._ctx.tenant.repository
-        if repository.url == tenant_repository.url and repository.secretRef == tenant_repository.secretRef:
-            return await (await self.repository()).read_folder_at(revision, repository.path)
-        credentials = await self._git_credentials(
+        """A baseline's folder at the revision released to this Tenant (the same clone as the Tenant's
+        own when the baseline lives in its repository and is read with the same Secret)."""
+        clone = await self._clone(
             repository.url, repository.secretRef, "a Baseline's spec.repository.secretRef"
         )
-        bundle = await self.ca_bundle()
-        baseline = self._cache.baseline_repository(repository.url, credentials, bundle)
-        await baseline.update_access(credentials, bundle)
-        return await baseline.read_folder_at(revision, repository.path)
+        return await clone.read_folder_at(revision, repository.path)
+
+    async def _clone(self, url: str, reference: SecretReference | None, named_by: str) -> TenantRepository:
+        credentials = await self._git_credentials(url, reference, named_by)
+        secret = (self._ctx.namespace, reference.name if reference else None)
+        return await self._cache.repository(url, secret, credentials, await self.ca_bundle())
 
     async def _git_credentials(
         self, url: str, reference: SecretReference | None, named_by: str

@@ -283,3 +283,103 @@ async def test_a_folder_is_read_at_an_older_commit_fetched_when_another_clone_wr
     assert await repository.read_folder_at(first, "baselines/security") == FILES
     assert await repository.read_folder_at("0" * 40, "baselines/security") is None
     assert await repository.read_folder_at("not-a-commit", "baselines/security") is None
+
+
+def _log_pushes(remote: Path, log: Path, *, refuse: bool = False, delay: float = 0.3) -> None:
+    """A server that takes its time accepting a push, as a busy one does, and notes each push it gets;
+    with `refuse` its pre-receive hook turns every push down."""
+    hook = remote / "hooks" / "pre-receive"
+    hook.write_text(f"#!/bin/sh\necho push >> '{log}'\nsleep {delay}\n{'exit 1' if refuse else ''}\n")
+    hook.chmod(0o755)
+
+
+async def test_folders_written_at_once_through_one_clone_leave_in_few_pushes_each_its_own_commit(
+    remote: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Thirty Tenants of one repository back up at once through their shared clone: the writes queued
+    behind a push leave together, each folder in its own commit with its own message, none retried."""
+    pushes = tmp_path / "pushes.log"
+    _log_pushes(remote, pushes)
+    shared = TenantRepository(str(remote), tmp_path / "shared", author=AUTHOR)
+    with caplog.at_level(logging.INFO, logger="tenantsync.repository"):
+        commits = await asyncio.gather(
+            *(shared.write_folder("main", f"tenants/t{i}", FILES, f"Backup of t{i}") for i in range(30))
+        )
+
+    assert len(set(commits)) == 30 and None not in commits
+    push_count = len(pushes.read_text().splitlines())
+    assert push_count <= 3, f"{push_count} pushes for 30 folders"
+    assert [r.message for r in caplog.records if "moved while writing" in r.message] == []
+    for i, commit in enumerate(commits):
+        assert commit is not None
+        assert git("--git-dir", str(remote), "log", "-1", "--format=%s", commit) == f"Backup of t{i}"
+        changed = git("--git-dir", str(remote), "show", "--name-only", "--format=", commit).splitlines()
+        assert changed == [f"tenants/t{i}/{name}" for name in sorted(FILES)]
+        assert git("--git-dir", str(remote), "merge-base", "--is-ancestor", commit, "main") == ""
+    assert len(tree(remote, "main")) == 30 * len(FILES)
+
+
+async def test_a_refused_push_fails_every_write_it_carried_and_lands_none(
+    remote: Path, tmp_path: Path
+) -> None:
+    """What the server refused is reported to every run whose folder was in that push; nothing of
+    them reaches the branch, and a later write goes through once the server accepts again."""
+    pushes = tmp_path / "pushes.log"
+    shared = TenantRepository(str(remote), tmp_path / "shared", author=AUTHOR)
+    assert await shared.write_folder("main", "tenants/t0", FILES, "first") is not None
+    _log_pushes(remote, pushes, refuse=True)
+    before = git("--git-dir", str(remote), "rev-parse", "main")
+
+    results = await asyncio.gather(
+        *(shared.write_folder("main", f"tenants/t{i}", {"a.json": b"{}\n"}, f"t{i}") for i in range(5)),
+        return_exceptions=True,
+    )
+
+    assert all(isinstance(r, RepositoryError) and r.code is ErrorCode.PUSH_REJECTED for r in results)
+    assert git("--git-dir", str(remote), "rev-parse", "main") == before
+    _log_pushes(remote, pushes)
+    assert await shared.write_folder("main", "tenants/t3", {"a.json": b"{}\n"}, "again") is not None
+    assert tree(remote, "main")["tenants/t3/a.json"] == "{}"
+
+
+async def test_a_write_cancelled_while_it_waits_for_the_push_never_lands(
+    remote: Path, tmp_path: Path
+) -> None:
+    pushes = tmp_path / "pushes.log"
+    _log_pushes(remote, pushes, delay=1.0)
+    shared = TenantRepository(str(remote), tmp_path / "shared", author=AUTHOR)
+    first = asyncio.create_task(shared.write_folder("main", "tenants/t0", FILES, "t0"))
+    for _ in range(200):  # until the first push is under way: the server has logged it
+        if pushes.exists() or first.done():
+            break
+        await asyncio.sleep(0.05)
+    waiting = asyncio.create_task(shared.write_folder("main", "tenants/t1", FILES, "t1"))
+    await asyncio.sleep(0.3)  # t1 has been compared with the branch and waits for the next push
+    assert not first.done()
+    waiting.cancel()
+    assert await first is not None
+    with pytest.raises(asyncio.CancelledError):
+        await waiting
+    assert await shared.write_folder("main", "tenants/t2", FILES, "t2") is not None
+    assert not any(path.startswith("tenants/t1/") for path in tree(remote, "main"))
+
+
+async def test_reads_that_arrive_together_share_a_fetch_and_all_see_what_was_pushed_before_them(
+    remote: Path, tmp_path: Path
+) -> None:
+    """Every read sees the branch as it was when the read was asked for, with far fewer fetches than
+    reads: the server is asked once per wave, not once per Tenant."""
+    fetches = tmp_path / "fetches.log"
+    upload_pack = tmp_path / "upload-pack"
+    upload_pack.write_text(f"#!/bin/sh\necho fetch >> '{fetches}'\nsleep 0.2\nexec git-upload-pack \"$@\"\n")
+    upload_pack.chmod(0o755)
+    shared = TenantRepository(str(remote), tmp_path / "shared", author=AUTHOR)
+    await shared.check_reachable()
+    git("--git-dir", str(tmp_path / "shared"), "config", "remote.origin.uploadpack", str(upload_pack))
+    push_from_another_clone(remote, "main", {f"tenants/t{i}/a.json": f"{i}" for i in range(20)}, tmp_path)
+
+    folders = await asyncio.gather(*(shared.read_folder("main", f"tenants/t{i}") for i in range(20)))
+
+    assert folders == [{"a.json": f"{i}".encode()} for i in range(20)]
+    fetch_count = len(fetches.read_text().splitlines())
+    assert 1 <= fetch_count <= 3, f"{fetch_count} fetches for 20 reads"

@@ -1,8 +1,9 @@
 """The per-step session over the real TenantCache: Secrets read once, caches owned by their Tenant,
-rotated Git credentials taken on without a new clone, a deleted Tenant forgotten."""
+rotated Git credentials taken on without a new clone, one clone per repository and Secret."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any, cast
 
@@ -47,9 +48,7 @@ async def test_the_token_cache_is_written_owned_by_its_tenant(tmp_path: Path) ->
     }
 
 
-async def test_a_rotated_git_token_is_used_without_a_new_clone_and_a_deleted_tenant_is_forgotten(
-    tmp_path: Path,
-) -> None:
+async def test_a_rotated_git_token_is_used_without_a_new_clone(tmp_path: Path) -> None:
     tenant = spec(repository={"url": "https://git.example.com/tenants.git", "secretRef": {"name": "git"}})
     cache = TenantCache(tmp_path / "work")
     secrets = Secrets({"sp": {"clientSecret": b"x"}, "git": {"password": b"old-token"}})
@@ -64,5 +63,26 @@ async def test_a_rotated_git_token_is_used_without_a_new_clone_and_a_deleted_ten
     second = await repository()
     assert second is first, "the clone is kept"
     assert second.credentials_fingerprint != before, "the rotated token is used"
+
+
+async def test_tenants_share_a_clone_only_through_the_same_secret_in_the_same_namespace(
+    tmp_path: Path,
+) -> None:
+    """A thousand Tenants in one repository keep one clone, not a thousand; a Tenant never reads
+    through a clone that another Secret's credentials fetched."""
+    url = "https://git.example.com/tenants.git"
+    cache = TenantCache(tmp_path / "work")
+    secrets = Secrets({"sp": {"clientSecret": b"x"}, "git": {"password": b"a"}, "other": {"password": b"b"}})
+
+    async def repository(name: str, secret: str, namespace: str = "m365") -> Any:
+        tenant = spec(repository={"url": url, "secretRef": {"name": secret}, "path": f"tenants/{name}"})
+        ctx = dataclasses.replace(context(tenant, secrets=secrets), tenant_name=name, namespace=namespace)
+        async with cache.session(ctx) as session:
+            return await session.repository()
+
+    contoso = await repository("contoso", "git")
+    assert await repository("fabrikam", "git") is contoso
+    assert await repository("tailspin", "other") is not contoso
+    assert await repository("contoso", "git", namespace="msp-b") is not contoso
     cache.forget("m365", "contoso")
-    assert await repository() is not first
+    assert await repository("fabrikam", "git") is contoso, "the other Tenants keep using it"
