@@ -33,6 +33,7 @@ from tenantsync.repository.git import (
     ssh_command,
 )
 from tenantsync.repository.remote import RemoteKind, parse_remote
+from tenantsync.repository.trees import tree_id
 
 logger = logging.getLogger(__name__)
 
@@ -264,7 +265,7 @@ class TenantRepository:
         parent = await self._tracking_head(branch) or await self._default_head(branch)
         if parent is None and not files:
             return None
-        if parent is not None and await self._holds(parent, folder, files, message):
+        if parent is not None and (await self._folder_trees(parent, [folder]))[0] == _tree_of(files):
             return None  # an unchanged folder never waits for a push
         write = _FolderWrite(folder, files, message, asyncio.get_running_loop().create_future())
         self._queued_writes.setdefault(branch, []).append(write)
@@ -278,19 +279,27 @@ class TenantRepository:
                 queued.remove(write)  # not taken yet: it never reaches the remote (taken, it still may)
             raise
 
-    async def _holds(self, commit: str, folder: str, files: dict[str, bytes], message: str) -> bool:
-        """Whether the folder at `commit` holds exactly `files`."""
-        return await self._same_tree(await self._commit(commit, folder, files, message), commit)
+    async def _folder_trees(self, commit: str, folders: list[str]) -> list[str | None]:
+        """The tree id of each folder at `commit` (None where the folder does not exist), in one read."""
+        names = [f"{commit}:{folder}" if folder else f"{commit}^{{tree}}" for folder in folders]
+        result = await self._git.run(
+            "cat-file",
+            "--batch-check=%(objectname) %(objecttype)",
+            "-z",
+            stdin="\0".join(names).encode() + b"\0",
+        )
+        found = []
+        for line in result.stdout.decode("utf-8", "surrogateescape").splitlines():
+            name, _, kind = line.rpartition(" ")
+            found.append(name if kind == "tree" and name != EMPTY_TREE else None)
+        return found
 
     async def _push_queued(self, branch: str) -> None:
         """Push the writes queued for `branch`, in batches, until none is left; one task per branch."""
         try:
             while self._queued_writes.get(branch):
                 async with self._write_lock:
-                    queued = self._queued_writes.pop(branch)
-                    batch, rest = queued[:MAX_FOLDERS_PER_PUSH], queued[MAX_FOLDERS_PER_PUSH:]
-                    if rest:
-                        self._queued_writes[branch] = rest
+                    batch = self._take_batch(branch)
                     try:
                         commits = await self._push_batch(branch, batch)
                     except asyncio.CancelledError:
@@ -308,23 +317,38 @@ class TenantRepository:
             del self._pushers[branch]
             _cancel(self._queued_writes.pop(branch, []))
 
+    def _take_batch(self, branch: str) -> list[_FolderWrite]:
+        """The queued writes that leave in the next push: in order, up to MAX_FOLDERS_PER_PUSH, and none
+        inside another's folder (each is compared with the branch's head alone); the rest wait."""
+        batch: list[_FolderWrite] = []
+        waiting: list[_FolderWrite] = []
+        for write in self._queued_writes.pop(branch):
+            if len(batch) < MAX_FOLDERS_PER_PUSH and not any(_overlap(write.folder, w.folder) for w in batch):
+                batch.append(write)
+            else:
+                waiting.append(write)
+        if waiting:
+            self._queued_writes[branch] = waiting
+        return batch
+
     async def _push_batch(self, branch: str, batch: list[_FolderWrite]) -> list[str | None]:
         """Commit each write on top of the last and push the chain; each write's commit, or None for
         a folder that already holds its files."""
         for attempt in range(1, PUSH_ATTEMPTS + 1):
             await self._fetch()
             head = await self._tracking_head(branch) or await self._default_head(branch)
-            tip, commits = head, list[str | None]()
-            for write in batch:
-                commit = None
-                if tip is not None or write.files:
-                    commit = await self._commit(tip, write.folder, write.files, write.message)
-                    if tip is not None and await self._same_tree(commit, tip):
-                        commit = None
-                commits.append(commit)
-                tip = commit or tip
-            if tip == head or tip is None or await self._push(tip, branch):
-                return commits
+            if head is None:
+                changing = [write for write in batch if write.files]
+            else:
+                trees = await self._folder_trees(head, [write.folder for write in batch])
+                changing = [
+                    write for write, tree in zip(batch, trees, strict=True) if tree != _tree_of(write.files)
+                ]
+            if not changing:
+                return [None] * len(batch)
+            commits = dict(zip(map(id, changing), await self._commit_chain(head, changing), strict=True))
+            if await self._push(commits[id(changing[-1])], branch):
+                return [commits.get(id(write)) for write in batch]
             logger.info(
                 "Branch %s of %s moved while writing %s (attempt %d of %d); writing again on its new head",
                 branch,
@@ -440,39 +464,36 @@ class TenantRepository:
         )
         return dict(zip(blobs, _batch_contents(batch.stdout), strict=True))
 
-    async def _commit(self, parent: str | None, folder: str, files: dict[str, bytes], message: str) -> str:
-        """A commit of `parent` with the folder replaced by `files`, built without a working tree."""
+    async def _commit_chain(self, parent: str | None, writes: list[_FolderWrite]) -> list[str]:
+        """One commit per write, each on top of the one before (the first on `parent`), with the folder
+        replaced by its files; built by one fast-import, without a working tree."""
         ident = f"{self._author.name} <{self._author.email}> {int(time.time())} +0000".encode()
-        stream = [b"commit " + _PENDING_REF.encode() + b"\n", b"mark :1\n"]
-        stream += [b"author " + ident + b"\n", b"committer " + ident + b"\n"]
-        stream.append(_data(message.encode() if message.endswith("\n") else f"{message}\n".encode()))
+        # The pending ref is scratch space: reset, it starts from `parent` (or nothing) whatever it held.
+        stream = [b"reset " + _PENDING_REF.encode() + b"\n"]
         if parent is not None:
             stream.append(f"from {parent}\n".encode())
-        stream.append(b"D " + _quote(folder) + b"\n" if folder else b"deleteall\n")
-        for relative, content in sorted(files.items()):
-            stream.append(
-                b"M 100644 inline " + _quote(f"{folder}/{relative}" if folder else relative) + b"\n"
-            )
-            stream.append(_data(content))
-        stream.append(b"get-mark :1\ndone\n")
-        # One fast-import at a time updates the pending ref, which is scratch space; --force: it may
-        # still point at an unrelated, abandoned commit.
-        async with self._commit_lock:
+        for mark, write in enumerate(writes, start=1):
+            stream += [b"commit " + _PENDING_REF.encode() + b"\n", b"mark :%d\n" % mark]
+            stream += [b"author " + ident + b"\n", b"committer " + ident + b"\n"]
+            message = write.message if write.message.endswith("\n") else f"{write.message}\n"
+            stream.append(_data(message.encode()))
+            stream.append(b"D " + _quote(write.folder) + b"\n" if write.folder else b"deleteall\n")
+            for relative, content in sorted(write.files.items()):
+                path = f"{write.folder}/{relative}" if write.folder else relative
+                stream += [b"M 100644 inline " + _quote(path) + b"\n", _data(content)]
+        stream += [b"get-mark :%d\n" % mark for mark in range(1, len(writes) + 1)]
+        stream.append(b"done\n")
+        async with self._commit_lock:  # one fast-import at a time moves the pending ref
             result = await self._git.run(
                 "fast-import", "--quiet", "--done", "--force", stdin=b"".join(stream)
             )
-        return result.stdout.decode().strip()
+        return result.stdout.decode().split()
 
     async def _has_commit(self, commit: str) -> bool:
         if not all(c in "0123456789abcdef" for c in commit.lower()) or not 7 <= len(commit) <= 64:
             return False
         result = await self._git.run("cat-file", "-e", f"{commit}^{{commit}}", check=False)
         return result.returncode == 0
-
-    async def _same_tree(self, commit: str, other: str) -> bool:
-        result = await self._git.run("rev-parse", f"{commit}^{{tree}}", f"{other}^{{tree}}")
-        first, second = result.stdout.decode().split()
-        return first == second
 
     async def _push(self, commit: str, branch: str) -> bool:
         """Push; False when the branch moved meanwhile (worth another attempt), else pushed or raise."""
@@ -500,6 +521,21 @@ class TenantRepository:
             " operator's credentials write access to the branch, and exempt it from branch protection and"
             " server hooks that refuse its commits.",
         )
+
+
+def _tree_of(files: dict[str, bytes]) -> str | None:
+    """The tree id a folder holding `files` has; None for no files (git keeps no empty folder)."""
+    return tree_id(files) if files else None
+
+
+def _overlap(folder: str, other: str) -> bool:
+    """Whether one folder is the other or inside it (the repository root holds every folder)."""
+    return (
+        not folder
+        or not other
+        or f"{folder}/".startswith(f"{other}/")
+        or f"{other}/".startswith(f"{folder}/")
+    )
 
 
 def _cancel(writes: list[_FolderWrite]) -> None:

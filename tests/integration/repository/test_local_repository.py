@@ -10,6 +10,7 @@ import pytest
 
 from tenantsync.api import ErrorCode
 from tenantsync.repository import RepositoryError, TenantRepository
+from tenantsync.repository.trees import tree_id
 from tests.integration.repository.repository_support import AUTHOR, git, push_from_another_clone, tree
 
 pytestmark = pytest.mark.integration
@@ -383,3 +384,48 @@ async def test_reads_that_arrive_together_share_a_fetch_and_all_see_what_was_pus
     assert folders == [{"a.json": f"{i}".encode()} for i in range(20)]
     fetch_count = len(fetches.read_text().splitlines())
     assert 1 <= fetch_count <= 3, f"{fetch_count} fetches for 20 reads"
+
+
+async def test_an_unchanged_backup_writes_nothing_into_the_clone(
+    repository: TenantRepository, tmp_path: Path
+) -> None:
+    """Most syncs change nothing: telling so must not leave a pack behind each time (git would repack
+    the whole clone every fifty)."""
+    assert await repository.write_folder("main", FOLDER, FILES, "Backup") is not None
+    assert await repository.write_folder("main", "tenants/other", {}, "Nothing") is None
+    packs = sorted((tmp_path / "workdir" / "objects").rglob("*"))
+    for _ in range(3):
+        assert await repository.write_folder("main", FOLDER, dict(reversed(FILES.items())), "Backup") is None
+    assert sorted((tmp_path / "workdir" / "objects").rglob("*")) == packs
+
+
+async def test_writes_to_one_folder_and_to_folders_inside_it_queued_together_each_land_in_its_own_push(
+    remote: Path, tmp_path: Path
+) -> None:
+    """Writes whose folders overlap never share a push: each is compared with what the one before left."""
+    pushes = tmp_path / "pushes.log"
+    _log_pushes(remote, pushes)
+    shared = TenantRepository(str(remote), tmp_path / "shared", author=AUTHOR)
+    first, second, inner = await asyncio.gather(
+        shared.write_folder("main", "tenants", {"a/x.json": b"1"}, "first"),
+        shared.write_folder("main", "tenants", {"a/x.json": b"2"}, "second"),
+        shared.write_folder("main", "tenants/b", {"y.json": b"3"}, "inner"),
+    )
+    assert first and second and inner
+    log = git("--git-dir", str(remote), "log", "--format=%H %s", "main").splitlines()
+    assert sorted(line.split(" ", 1)[1] for line in log) == ["first", "inner", "second"]
+    assert git("--git-dir", str(remote), "show", f"{first}:tenants/a/x.json") == "1"
+    assert git("--git-dir", str(remote), "show", f"{second}:tenants/a/x.json") == "2"
+    assert git("--git-dir", str(remote), "show", f"{inner}:tenants/b/y.json") == "3"
+    assert len(pushes.read_text().splitlines()) == 3, "no two of them shared a push"
+
+
+def test_a_folder_s_tree_id_is_the_one_git_gives_it(tmp_path: Path) -> None:
+    files = {"a/b.json": b"{}\n", "c.json": b"x", "d/e/f g.json": "é".encode()}
+    work = tmp_path / "work"
+    for name, content in files.items():
+        (work / name).parent.mkdir(parents=True, exist_ok=True)
+        (work / name).write_bytes(content)
+    git("init", "--quiet", str(work))
+    git("add", "--all", cwd=work)
+    assert tree_id(files) == git("write-tree", cwd=work)
