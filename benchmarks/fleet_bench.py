@@ -269,7 +269,9 @@ def run_fleet(args: argparse.Namespace, work: Path, sim: SimulatorClient, url: s
     for index, (name, (tenant_id, client_id, secret)) in enumerate(tenants.items()):
         secret_manifest = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": f"{name}-sp", "namespace": NAMESPACE},
                            "stringData": {"clientSecret": secret}}  # fmt: skip
-        schedule = f"{index % 60} */{args.interval_minutes} * * * *"
+        # Spread over the interval as an MSP's schedules are: ~N/interval syncs start every minute.
+        minute = (index // 60) % args.interval_minutes
+        schedule = f"{index % 60} {minute}-59/{args.interval_minutes} * * * *"
         manifests += [
             json.dumps(secret_manifest),
             tenant_manifest(name, tenant_id, client_id, url, repo, schedule),
