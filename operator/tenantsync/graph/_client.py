@@ -1,7 +1,9 @@
 """The one Graph client: keep-alive, bounded concurrency, paging, JSON batching and throttling.
 
 Graph asks clients to wait the Retry-After it sends with 429 (and sometimes 503/504), and to back off
-exponentially when it sends none (Conditional Access does not). Reads (GET, list pages, a `$batch` of
+exponentially when it sends none (Conditional Access does not). While any request waits out a 429, no
+other request of the client is sent: Graph's limits are per tenant and app, so the others would only
+be throttled too, and deepen the throttling. Reads (GET, list pages, a `$batch` of
 GETs) are repeated after 429, 500, 502, 503, 504 and lost connections; writes only after 429, which
 Graph answers without running the request. No single wait exceeds `max_wait`: beyond it, or once the
 retries are used up, a :class:`GraphTransientError` carries the wait for the caller to show. Every HTTP
@@ -126,6 +128,10 @@ class GraphClient:
         self._origin = urlsplit(self.base_url)[:2]
         self._token_provider = token_provider
         self._semaphore = asyncio.Semaphore(max_concurrency)
+        self._throttled = 0
+        """Requests waiting out a 429; others are held back until none is."""
+        self._open = asyncio.Event()
+        self._open.set()
         self._sleep = sleep
         self._max_retries = max_retries
         self._max_wait = max_wait
@@ -293,7 +299,7 @@ class GraphClient:
             if status in TRANSIENT and (status == 429 or repeatable):
                 delay = self._delay(response.headers.get("Retry-After"), attempt)
                 if self._may_wait(delay, attempt):
-                    await self._retry(delay)
+                    await self._retry(delay, throttled=status == 429)
                     attempt += 1
                     continue
                 raise error_from(status, _body(response), response.headers, retry_after=delay)
@@ -302,13 +308,25 @@ class GraphClient:
                 raise error_from(status, _body(response), response.headers, retry_after=told)
             return response
 
-    async def _retry(self, delay: float) -> None:
+    async def _retry(self, delay: float, *, throttled: bool = False) -> None:
+        """Wait before sending again; a throttled request holds every other request back meanwhile."""
         self.stats.retried += 1
-        await self._sleep(delay)
+        if not throttled:
+            await self._sleep(delay)
+            return
+        self._throttled += 1
+        self._open.clear()
+        try:
+            await self._sleep(delay)
+        finally:
+            self._throttled -= 1
+            if not self._throttled:
+                self._open.set()
 
     async def _send(
         self, method: str, url: str, params: Mapping[str, str] | None, body: Any
     ) -> httpx.Response:
+        await self._open.wait()
         async with self._semaphore:
             token = await self._token_provider()
             headers = {"Authorization": f"Bearer {token}", "client-request-id": str(uuid.uuid4())}
@@ -364,7 +382,7 @@ class GraphClient:
                     f"{len(pending)} batched requests still failed with {sorted(statuses)}",
                     retry_after=max(waits),
                 )
-            await self._retry(max(waits))
+            await self._retry(max(waits), throttled=429 in statuses)
             attempt += 1
         return [done[str(index)] for index in range(len(chunk))]
 

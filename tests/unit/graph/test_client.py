@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import email.utils
 import json
 import random
@@ -609,3 +610,32 @@ async def test_a_path_naming_the_directory_gets_the_tenants_id_and_fails_without
         with pytest.raises(GraphError, match="directory id"):
             await unknown.get("organization/{tenantId}/branding")
     assert len(seen) == 1
+
+
+async def test_while_one_request_waits_out_a_429_no_other_request_is_sent() -> None:
+    """Graph throttles per tenant and app: requests sent during the wait would only be throttled too."""
+    sent: list[str] = []
+    waiting = asyncio.Event()
+    resume = asyncio.Event()
+
+    async def sleep(seconds: float) -> None:
+        waiting.set()
+        await resume.wait()
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        sent.append(request.url.path)
+        if request.url.path.endswith("/first") and sent.count(request.url.path) == 1:
+            return _error(429, "TooManyRequests", "slow down", {"Retry-After": "5"})
+        return httpx.Response(200, json={"id": request.url.path})
+
+    graph = GraphClient(BASE, _token, transport=httpx.MockTransport(handler), sleep=sleep)
+    first = asyncio.create_task(graph.get("first"))
+    await waiting.wait()
+    second = asyncio.create_task(graph.get("second"))
+    for _ in range(20):
+        await asyncio.sleep(0)
+    assert sent == ["/v1.0/first"], "the second request waits for the throttled one"
+    resume.set()
+    assert (await first)["id"] == "/v1.0/first" and (await second)["id"] == "/v1.0/second"
+    assert sorted(sent[1:]) == ["/v1.0/first", "/v1.0/second"]
+    await graph.aclose()
