@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from croniter import croniter
 
 from tenantsync.scheduling import InvalidScheduleError, RunRecord, Schedule, runs_to_prune
 
@@ -77,3 +78,21 @@ def test_longest_interval_is_the_longest_wait_between_ticks_in_the_coming_week(
 ) -> None:
     """T0 is a Wednesday in November: the weekday schedule's weekend and December's 31 days lie ahead."""
     assert Schedule.parse(expression).longest_interval(T0) == interval
+
+
+@pytest.mark.parametrize("expression", ["*/15 * * * *", "7 3-59/15 * * * *", "0 9 * * 1-5"])
+def test_the_latest_tick_kept_between_looks_is_croniter_s_at_every_moment_forwards_and_back(
+    expression: str,
+) -> None:
+    """A clock that moves in steps (and back, as a test's does) always gets the tick croniter gives."""
+    schedule = Schedule.parse(expression)
+    seconds = len(expression.split()) == 6
+    moments = [T0 + timedelta(seconds=s) for s in range(0, 3 * 86400, 997)]
+    for now in [
+        *moments,
+        *reversed(moments),
+        T0 + timedelta(minutes=15),
+        T0 + timedelta(minutes=15, seconds=1),
+    ]:
+        expected = croniter(expression, now, second_at_beginning=seconds).get_prev(datetime)
+        assert schedule.latest_tick(now) == expected, now
