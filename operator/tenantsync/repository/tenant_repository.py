@@ -427,7 +427,14 @@ class TenantRepository:
         if running is not None:
             await asyncio.wait([running])
         self._running_fetch, self._queued_fetch = self._queued_fetch, None
-        await self._remote("fetch", "--quiet", "--prune", "--no-tags", "origin")
+        await self._remote("fetch", "--quiet", "--prune", "--no-tags", "--no-auto-gc", "origin")
+        # Housekeeping git would start in the background after a fetch, run here instead, when no commit is
+        # being built: a repack that packs refs meanwhile would make fast-import or the next fetch fail
+        # to lock a ref.
+        async with self._commit_lock:
+            result = await self._git.run("-c", "gc.autoDetach=false", "gc", "--auto", "--quiet", check=False)
+        if result.returncode != 0:
+            logger.warning("Housekeeping of the clone of %s failed: %s", self._display_url, result.stderr)
 
     async def _tracking_head(self, branch: str) -> str | None:
         result = await self._git.run(
@@ -499,7 +506,13 @@ class TenantRepository:
         """Push; False when the branch moved meanwhile (worth another attempt), else pushed or raise."""
         try:
             result = await self._git.run(
-                "push", "--porcelain", "origin", f"{commit}:refs/heads/{branch}", check=False
+                # To the URL, not to "origin": a push to a named remote also moves its tracking ref, which
+                # would race the fetch other callers may be running.
+                "push",
+                "--porcelain",
+                self._url,
+                f"{commit}:refs/heads/{branch}",
+                check=False,
             )
         except GitFailed as error:
             raise RepositoryError(ErrorCode.REPOSITORY_UNREACHABLE, self._unreachable(error)) from None
