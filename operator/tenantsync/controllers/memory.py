@@ -3,9 +3,12 @@
 Python returns its own small-object arenas when they empty, but what goes through malloc (large
 strings and dicts such as Kubernetes bodies and Graph pages, OpenSSL's CA stores, pydantic-core) stays
 in glibc's heaps once freed, and glibc gives each new thread a heap of its own, up to eight per core.
-Measured on a fleet of 100 Tenants (benchmarks/memory_bench.py, benchmarks/fleet_bench.py): ~30 MiB
-free but kept right after start-up, more after each round of syncs. Two heaps and a trim every minute
-keep it returned. Other C libraries (musl) have neither call; there this does nothing.
+Worse, glibc raises its mmap threshold to the size of the largest block freed, so the 256 KiB read
+buffer asyncio gives each TLS connection lands in the heap, zeroed page by page: kopf opens a
+connection per concurrent API request, and creating 300 Tenants at once held ~100 MiB of them for a
+moment, kept in the heap afterwards. A fixed threshold keeps such buffers mapped on their own, so they
+go back to the system the moment they are freed; two heaps and a trim every minute return the rest.
+Other C libraries (musl) have none of these calls; there this does nothing.
 """
 
 from __future__ import annotations
@@ -15,8 +18,11 @@ import ctypes.util
 import logging
 import threading
 
+M_MMAP_THRESHOLD = -3
 M_ARENA_MAX = -8
-"""mallopt's parameter for the number of heaps (malloc.h)."""
+"""mallopt's parameters (malloc.h)."""
+MMAP_THRESHOLD_BYTES = 128 * 1024
+"""glibc's default, kept fixed: blocks this large or larger are mapped on their own."""
 HEAPS = 2
 """One for the event loop, one shared by the worker threads (API calls, sign-ins)."""
 TRIM_EVERY_SECONDS = 60.0
@@ -54,6 +60,7 @@ class HeapTrimmer:
             log.debug("Not glibc: freed heap memory is left to the C library.")
             return
         self._libc.mallopt(M_ARENA_MAX, HEAPS)
+        self._libc.mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES)
         threading.Thread(target=self._run, name="heap-trimmer", daemon=True).start()
 
     def stop(self) -> None:
