@@ -3,17 +3,25 @@ through the operator's real `TenantCache` (MSAL against the simulator's identity
 against its Graph), several rounds as scheduled syncs would. Usage::
 
     .venv/bin/python benchmarks/memory_bench.py [--tenants 200] [--rounds 3] [--concurrency 16] [--top 12]
+    .venv/bin/python benchmarks/memory_bench.py --operator [--tenants 300] [--seconds 90]
 
 Prints the RSS of a bare interpreter, after importing the operator, and after each round (so RSS per
 Tenant = growth / N), the identity requests of the rounds after the first (tokens are reused, so 0), and
-tracemalloc's largest live allocations grouped by traceback. Figures are printed, not asserted.
+tracemalloc's largest live allocations grouped by traceback. With ``--operator`` it measures the whole
+operator instead: N Tenants that never sync (a yearly schedule) are created at once on the local control
+plane (hack/local-cluster, with its LOCAL_CLUSTER_* ports), one ``tenantsync run`` takes them on, and its
+RSS is printed every few seconds (the burst of creations, then what stays). Figures are printed, not
+asserted.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
+import os
 import re
+import socket
 import subprocess
 import sys
 import tempfile
@@ -42,6 +50,9 @@ from tenantsync_sim.client import SimulatorClient  # noqa: E402
 
 IMPORTED_RSS_MIB = rss_mib()
 NAMESPACE = "bench"
+ROOT = Path(__file__).resolve().parents[1]
+KUBECONFIG = ROOT / ".cache" / "local-cluster" / "kubeconfig"
+KUBECTL = ROOT / ".cache" / "local-cluster" / "bin" / "kubectl"
 PERMISSIONS = ["Policy.Read.All", "DeviceManagementConfiguration.ReadWrite.All"]
 
 
@@ -143,6 +154,70 @@ def print_top(snapshot: tracemalloc.Snapshot, baseline: tracemalloc.Snapshot, to
             print(f"        {frame.strip()}")
 
 
+def kubectl(*args: str, stdin: str | None = None) -> None:
+    env = {**os.environ, "KUBECONFIG": str(KUBECONFIG)}
+    subprocess.run([str(KUBECTL), *args], input=stdin, capture_output=True, text=True, env=env, check=True)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def idle_tenants(namespace: str, indexes: range) -> str:
+    """Tenants (and their Secrets) that never sync in a benchmark's time: the operator's own cost."""
+    documents = []
+    for index in indexes:
+        name = f"t{index:04d}"
+        documents += [
+            {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": f"{name}-sp", "namespace": namespace},
+             "stringData": {"clientSecret": "unused"}},
+            {"apiVersion": "tenantsync.io/v1alpha1", "kind": "Tenant", "metadata": {"name": name, "namespace": namespace},
+             "spec": {"tenantId": str(uuid.uuid4()), "schedule": "0 0 1 1 *", "resources": ["namedLocations"],
+                      "servicePrincipal": {"clientId": str(uuid.uuid4()), "credentialsSecretRef": {"name": f"{name}-sp"}},
+                      "repository": {"url": "/nonexistent.git", "path": f"tenants/{name}"}}},
+        ]  # fmt: skip
+    return "\n---\n".join(json.dumps(document) for document in documents)
+
+
+def measure_operator(tenants: int, seconds: float) -> None:
+    subprocess.run([str(ROOT / "hack" / "local-cluster"), "up"], check=True)
+    kubectl(
+        "apply", "--server-side", "--force-conflicts", "-f", str(ROOT / "crds" / "tenantsync.io_crds.yaml")
+    )
+    namespace = f"memory-{uuid.uuid4().hex[:6]}"
+    kubectl("create", "namespace", namespace)
+    for chunk in range(0, tenants, 100):
+        kubectl(
+            "apply",
+            "-f",
+            "-",
+            stdin=idle_tenants(namespace, range(chunk, min(chunk + 100, tenants))),
+        )
+    work = Path(tempfile.mkdtemp(prefix="memory-bench-"))
+    command = [str(Path(sys.executable).parent / "tenantsync"), "run", "--namespace", namespace,
+               "--metrics-port", str(free_port()), "--workdir", str(work)]  # fmt: skip
+    with (work / "operator.log").open("wb") as output:
+        operator = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT,
+                                    env={**os.environ, "KUBECONFIG": str(KUBECONFIG)})  # fmt: skip
+    samples: list[float] = []
+    try:
+        started = time.monotonic()
+        while time.monotonic() - started < seconds and operator.poll() is None:
+            time.sleep(5)
+            status = Path(f"/proc/{operator.pid}/status").read_text()
+            samples.append(int(re.search(r"VmRSS:\s+(\d+)", status)[1]) / 1024)  # type: ignore[index]
+            threads = re.search(r"Threads:\s+(\d+)", status)[1]  # type: ignore[index]
+            log(f"{time.monotonic() - started:3.0f} s: RSS {samples[-1]:.1f} MiB, {threads} threads")
+    finally:
+        operator.terminate()
+        operator.wait(60)
+    print(f"\noperator with {tenants} new Tenants (namespace {namespace}, log {work / 'operator.log'}):")
+    print(f"RSS MiB: peak {max(samples, default=0):.1f}, last {samples[-1] if samples else 0:.1f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -152,7 +227,12 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--top", type=int, default=12)
     parser.add_argument("--no-tracemalloc", action="store_true", help="RSS only (tracemalloc adds its own)")
+    parser.add_argument("--operator", action="store_true", help="measure `tenantsync run` with idle Tenants")
+    parser.add_argument("--seconds", type=float, default=90, help="how long the operator is watched")
     args = parser.parse_args()
+    if args.operator:
+        measure_operator(args.tenants, args.seconds)
+        return
     work = Path(tempfile.mkdtemp(prefix="memory-bench-"))
     process, url, ca = start_simulator(work / "sim")
     try:
