@@ -21,6 +21,7 @@ from tenantsync.controllers import (
 )
 from tenantsync.controllers.constants import KOPF_ANNOTATION_PREFIX
 from tenantsync.controllers.leadership import lease_name, replica_identity, standby_liveness
+from tenantsync.controllers.memory import HeapTrimmer
 from tenantsync.controllers.sharding import shard_finalizer
 from tenantsync.controllers.status import StatusWriter
 from tenantsync.kube import KubeClient, LeaseElection, LeaseTiming, own_namespace
@@ -73,6 +74,8 @@ def build_registry(
 def run_operator(
     settings: OperatorSettings, *, liveness_endpoint: str | None, verbose: bool, log_format: LogFormat
 ) -> None:
+    trimmer = HeapTrimmer()
+    trimmer.start()  # before any thread: each one started earlier would have a heap of its own
     configure_logging(log_format, verbose=verbose)
     kube = KubeClient.from_environment()
     metrics = OperatorMetrics(version=version("tenantsync"), clock=settings.clock)
@@ -94,6 +97,7 @@ def run_operator(
             liveness_endpoint=liveness_endpoint,
         )
     finally:
+        trimmer.stop()
         renewing.set()
         if election is not None:
             election.release()
