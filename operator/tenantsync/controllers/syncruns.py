@@ -7,6 +7,8 @@ unfinished run when the operator restarts, and the pipeline resumes from `status
 from __future__ import annotations
 
 import asyncio
+import logging
+import time
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -52,6 +54,8 @@ from tenantsync.sync import (
 )
 
 QUEUE_POLL_SECONDS = 2.0
+
+log = logging.getLogger(__name__)
 
 
 class RunExecutor:
@@ -102,11 +106,14 @@ class RunExecutor:
         """Until the step's next poll, the daemon's stop, or a wake-up, whichever comes first."""
         wakeup = self._wakeups.setdefault((namespace, name), asyncio.Event())
         waiters = [asyncio.ensure_future(stopped.wait(seconds)), asyncio.ensure_future(wakeup.wait())]
+        began = time.monotonic()
         try:
             await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
         finally:
             for waiter in waiters:
                 waiter.cancel()
+            if wakeup.is_set():
+                log.debug("Woken by a decision %.2fs into a %gs wait.", time.monotonic() - began, seconds)
             wakeup.clear()
 
     async def _execute(
@@ -123,6 +130,7 @@ class RunExecutor:
         status = SyncRunStatus.model_validate(dict(body.status or {}))
         secrets = SecretsUntilWait(self._kube)
         while not stopped and not (status.phase and status.phase.finished):
+            began = time.monotonic()
             now = self._settings.clock()
             tenant = watched_tenant()
             if tenant is None:
@@ -144,7 +152,9 @@ class RunExecutor:
                 continue
             if status.step in (None, RunStep.PREFLIGHT) and self._slots.would_wait():
                 await self._wait_for_slot(body, status, now)
+            queued = time.monotonic()
             async with self._slots.slot(priority_of(status.step)):
+                slotted = time.monotonic()
                 now = self._settings.clock()
                 spec = TenantSpec.model_validate(tenant["spec"])
 
@@ -169,7 +179,9 @@ class RunExecutor:
                     tenant_annotations=dict(tenant["metadata"].get("annotations") or {}),
                 )
                 previous_phase, before = status.phase, status.model_copy(deep=True)
+                stepping = time.monotonic()
                 transition = await self._pipeline.advance(ctx)
+            stepped = time.monotonic()
             self._observe(namespace, tenant_name, before, status, isinstance(transition, Wait), now)
             if status.phase != previous_phase or isinstance(transition, Finish):
                 # Before the status write: once the status says finished, kopf cancels this daemon,
@@ -178,7 +190,23 @@ class RunExecutor:
             if status != before:  # a run waiting for a person polls often and mostly changes nothing
                 # The Tenant first: once the run's status says finished, kopf stops this daemon.
                 await self._mirror(name, ctx)
+                mirrored = time.monotonic()
                 await self._writer.run(namespace, name, status)
+                written = time.monotonic()
+                log.debug(
+                    "Step %s -> %s: %.2fs in all; %.2fs before the slot, %.2fs for the slot, %.2fs reading"
+                    " the Tenant's baselines, %.2fs in the step, %.2fs mirroring to the Tenant, %.2fs writing"
+                    " the run's status.",
+                    before.step.value if before.step else RunStep.PREFLIGHT.value,
+                    status.step.value if status.step else "?",
+                    written - began,
+                    queued - began,
+                    slotted - queued,
+                    stepping - slotted,
+                    stepped - stepping,
+                    mirrored - stepped,
+                    written - mirrored,
+                )
             if isinstance(transition, Finish):
                 return
             if isinstance(transition, Wait):
@@ -374,6 +402,8 @@ def register(
                 # Taken off, so the run cannot act on it later when it does reach PendingApproval.
                 patch.metadata.setdefault("annotations", {})[APPROVAL] = None
         else:
+            with log_context(namespace=body.metadata.namespace or "", tenant=tenant, syncrun=name):
+                log.debug("Decision %r noticed; waking the run.", new)
             executor.wake(body.metadata.namespace or "", name or "")
 
     def unfinished(status: kopf.Status, **_: Any) -> bool:

@@ -8,6 +8,8 @@ in status as soon as it is known, so a restarted operator skips what it already 
 from __future__ import annotations
 
 import json
+import logging
+import time
 from collections.abc import Callable, Collection
 from typing import Any, ClassVar
 
@@ -41,6 +43,8 @@ from tenantsync.sync.pipeline import Advance, RunContext, Transition
 from tenantsync.sync.session import Session
 from tenantsync.sync.states import States, read_states, record_ids
 from tenantsync.sync.streams import read_streams, write_streams
+
+log = logging.getLogger(__name__)
 
 JsonObject = dict[str, Any]
 Result = Callable[..., ChangeResult]
@@ -118,7 +122,9 @@ class Deploy:
     activity: ClassVar[str] = "deploying the approved plan"
 
     async def __call__(self, ctx: RunContext, session: Session) -> Transition:
+        began = time.monotonic()
         states = await read_states(ctx, session)
+        log.debug("Deploy: desired state and backup read in %.2fs.", time.monotonic() - began)
         plan = ctx.status.plan
         assert plan is not None
         approved = (
@@ -154,6 +160,7 @@ class Deploy:
         created_ids: dict[str, str],
     ) -> None:
         """Apply each change not yet recorded, if the plan is still the approved one."""
+        began = time.monotonic()
         desired, live = states.desired, states.live
         changes = plan_changes(desired, live, where=states.where, origins=states.origins)
         if plan_digest(changes, desired) != approved:
@@ -166,6 +173,7 @@ class Deploy:
         assert deploy is not None
         recorded = {(r.type, r.id): i for i, r in enumerate(deploy.results)}
         graph = await session.graph()
+        log.debug("Deploy: plan checked and Graph client ready in %.2fs.", time.monotonic() - began)
         for change in ordered(changes):
             index = recorded.get((change.type, change.id))
             in_doubt = index is not None and deploy.results[index].result == ChangeOutcome.APPLYING
