@@ -26,7 +26,6 @@ from tenantsync.api import (
     RunStep,
     SyncRunStatus,
     TenantSpec,
-    TenantStatus,
     troubleshooting_url,
 )
 from tenantsync.controllers.baselines_index import BaselineView, adopted_baselines, baseline_of
@@ -35,7 +34,7 @@ from tenantsync.controllers.constants import API_FAILURE_RETRY_SECONDS, SHARD_LA
 from tenantsync.controllers.ownership import owner_reference
 from tenantsync.controllers.runs_index import run_phase, runs_of
 from tenantsync.controllers.sharding import shard_filter, shard_of
-from tenantsync.controllers.status import RUN_MIRROR_FIELDS, StatusWriter, tenant_status_for_run
+from tenantsync.controllers.status import StatusWriter, TenantMirror
 from tenantsync.controllers.tenants_index import TenantView, tenant_of
 from tenantsync.kube import KubeClient, NotFoundError
 from tenantsync.logs import log_context
@@ -129,6 +128,7 @@ class RunExecutor:
     ) -> None:
         status = SyncRunStatus.model_validate(dict(body.status or {}))
         secrets = SecretsUntilWait(self._kube)
+        mirror = TenantMirror(self._kube, self._writer, namespace, tenant_name, name)
         while not stopped and not (status.phase and status.phase.finished):
             began = time.monotonic()
             now = self._settings.clock()
@@ -189,7 +189,7 @@ class RunExecutor:
                 self._announce(body, tenant_name, status)
             if status != before:  # a run waiting for a person polls often and mostly changes nothing
                 # The Tenant first: once the run's status says finished, kopf stops this daemon.
-                await self._mirror(name, ctx)
+                await mirror.show(status, ctx.observations, ctx.now)
                 mirrored = time.monotonic()
                 await self._writer.run(namespace, name, status)
                 written = time.monotonic()
@@ -312,23 +312,6 @@ class RunExecutor:
         )
         self._announce(body, tenant_name, status)
         await self._writer.run(body.metadata.namespace or "", body.metadata.name or "", status)
-
-    async def _mirror(self, run_name: str, ctx: RunContext) -> None:
-        """Update the Tenant, unless a newer run has started since (the Tenant shows its newest run)."""
-        try:
-            tenant = await self._kube.get("tenants", ctx.namespace, ctx.tenant_name)
-        except NotFoundError:
-            return
-        current = TenantStatus.model_validate(tenant.get("status") or {})
-        started = ctx.status.startTime
-        newer_run_shown = current.lastSyncRun not in (None, run_name)
-        if newer_run_shown and current.lastSyncTime and started and current.lastSyncTime > started:
-            return
-        updated = tenant_status_for_run(
-            current, run_name, ctx.status, ctx.observations, tenant["metadata"].get("generation"), ctx.now
-        )
-        if updated != current:  # many steps change the run's status but nothing the Tenant shows
-            await self._writer.tenant(ctx.namespace, ctx.tenant_name, updated, RUN_MIRROR_FIELDS)
 
     @staticmethod
     def _announce(body: kopf.Body, tenant_name: str, status: SyncRunStatus) -> None:
