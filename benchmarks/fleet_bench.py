@@ -209,15 +209,14 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else float("nan")
 
 
-STEP_LINE = re.compile(
-    r"Step Approval -> Deploy: ([\d.]+)s in all; ([\d.]+)s before the slot, ([\d.]+)s for the slot, ([\d.]+)s"
-    r" reading the Tenant's baselines, ([\d.]+)s in the step, ([\d.]+)s mirroring to the Tenant, ([\d.]+)s"
-    r" writing the run's status\."
+STEP_LINE = re.compile(r"Step Approval -> Deploy: ([\d.]+)s in all; .* ([\d.]+)s in the step\.")
+WRITES_LINE = re.compile(
+    r"Status after the step written in ([\d.]+)s \(([\d.]+)s of it mirroring to the Tenant\)\."
 )
 PHASES = (
-    "kopf delivers the annotation", "handler -> approval step begins", "approval step", "mirror to Tenant",
-    "run status write", "-> deploy step begins", "deploy: Git reads", "deploy: plan check + Graph client",
-    "-> first write reaches the tenant", "total",
+    "kopf delivers the annotation", "handler -> approval step begins", "approval step",
+    "status writes after it (overlap deploy)", "  of which mirror to Tenant", "-> deploy step begins",
+    "deploy: Git reads", "deploy: plan check + Graph client", "-> first write reaches the tenant", "total",
 )  # fmt: skip
 
 
@@ -240,7 +239,8 @@ def approval_breakdown(
         if noticed is None or stepped is None:
             continue
         ended, step = stepped
-        total, _, _, _, in_step, mirror, write = (float(x) for x in step.groups())
+        total, in_step = (float(x) for x in step.groups())
+        written = next((m for at, text in after if at >= ended and (m := WRITES_LINE.match(text))), None)
         read = next(
             ((at, float(text.split(" in ")[1][:-2])) for at, text in after
              if at >= ended and text.startswith("Deploy: desired state and backup read")),
@@ -249,11 +249,12 @@ def approval_breakdown(
         ready = next(
             (at for at, text in after if at >= ended and text.startswith("Deploy: plan checked")), None
         )
-        if read is None or ready is None:
+        if read is None or ready is None or written is None:
             continue
         read_at, git = read
+        write, mirror = (float(x) for x in written.groups())
         durations = (
-            noticed - approved_at, ended - total - noticed, in_step, mirror, write,
+            noticed - approved_at, ended - total - noticed, in_step, write, mirror,
             read_at - git - ended, git, ready - read_at, first_write[run] - ready,
             first_write[run] - approved_at,
         )  # fmt: skip
@@ -452,11 +453,11 @@ def report(
     busy: list[int] = []
     """How many runs were in flight when each approval was given: the load it had to go ahead of."""
     first_write: dict[str, float] = {}
-    for run, (tenant, approved_at) in approver.approved.items():
+    for run_name, (tenant, approved_at) in approver.approved.items():
         after_approval = [at for at in writes_at[tenant] if at >= approved_at]
         if after_approval:
             latencies.append(min(after_approval) - approved_at)
-            first_write[run] = min(after_approval)
+            first_write[run_name] = min(after_approval)
         busy.append(sum(1 for started, ended in spans if started <= approved_at < ended))
     commits = int(subprocess.run(["git", "-C", str(repo), "rev-list", "--count", "--all"],
                                  capture_output=True, text=True, check=True).stdout)  # fmt: skip

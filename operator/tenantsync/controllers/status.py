@@ -173,9 +173,9 @@ class TenantMirror:
     def __init__(self, kube: KubeClient, writer: StatusWriter, namespace: str, tenant: str, run: str) -> None:
         self._kube = kube
         self._writer = writer
-        self._namespace = namespace
-        self._tenant = tenant
-        self._run = run
+        self.namespace = namespace
+        self.tenant = tenant
+        self.run = run
         self._known: dict[str, Any] | None = None
 
     async def show(self, run: SyncRunStatus, observations: TenantObservations, now: datetime) -> None:
@@ -189,7 +189,7 @@ class TenantMirror:
                 self._known = None
                 return
         try:
-            tenant = await self._kube.get("tenants", self._namespace, self._tenant)
+            tenant = await self._kube.get("tenants", self.namespace, self.tenant)
         except NotFoundError:
             return
         self._known = await self._write(tenant, run, observations, now, precondition=False)
@@ -204,7 +204,7 @@ class TenantMirror:
         precondition: bool,
     ) -> dict[str, Any]:
         current = TenantStatus.model_validate(tenant.get("status") or {})
-        newer_run_shown = current.lastSyncRun not in (None, self._run)
+        newer_run_shown = current.lastSyncRun not in (None, self.run)
         if (
             newer_run_shown
             and current.lastSyncTime
@@ -213,14 +213,12 @@ class TenantMirror:
         ):
             return tenant
         metadata = tenant["metadata"]
-        updated = tenant_status_for_run(
-            current, self._run, run, observations, metadata.get("generation"), now
-        )
+        updated = tenant_status_for_run(current, self.run, run, observations, metadata.get("generation"), now)
         if updated == current:  # many steps change the run's status but nothing the Tenant shows
             return tenant
         return await self._writer.tenant(
-            self._namespace,
-            self._tenant,
+            self.namespace,
+            self.tenant,
             updated,
             RUN_MIRROR_FIELDS,
             resource_version=metadata.get("resourceVersion") if precondition else None,
