@@ -29,7 +29,7 @@ from tenantsync.api import (
     troubleshooting_url,
 )
 from tenantsync.controllers.baselines_index import BaselineView, adopted_baselines, baseline_of
-from tenantsync.controllers.concurrency import StepSlots, priority_of
+from tenantsync.controllers.concurrency import Priority, StepSlots, priority_of
 from tenantsync.controllers.constants import API_FAILURE_RETRY_SECONDS, SHARD_LABEL, TENANT_LABEL
 from tenantsync.controllers.ownership import owner_reference
 from tenantsync.controllers.runs_index import run_phase, runs_of
@@ -233,9 +233,12 @@ class RunExecutor:
                     await writes.settle()
                     # The Tenant first: once the run's status says finished, kopf stops this daemon.
                     persisted = self._persist(mirror, status.model_copy(deep=True), ctx.observations, ctx.now)
-                    if isinstance(transition, Advance):
-                        writes.behind(persisted)  # the next step starts now: a person may be waiting for it
+                    if isinstance(transition, Advance) and priority_of(status.step) is Priority.DECIDED:
+                        writes.behind(persisted)  # a person is waiting: the next step starts now
                     else:
+                        # Background steps write first, as before: nobody waits for them, and starting
+                        # their next step sooner made a run compose a Baseline before the watch showed
+                        # its release more often (the rollout e2e then waited for a run never asked).
                         await persisted
                 if isinstance(transition, Finish):
                     return
