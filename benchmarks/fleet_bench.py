@@ -54,6 +54,17 @@ RESOURCES = ["namedLocations", "conditionalAccessPolicies", "deviceConfiguration
 OWN_REQUESTS: Counter[tuple[str, str]] = Counter()
 """The benchmark's own API requests (listing runs, approving), left out of the operator's figures."""
 FINISHED = {phase.value for phase in RunPhase if phase.finished}
+TIMING_LOGGERS = ("tenantsync.controllers.syncruns", "tenantsync.sync.steps.deploy")
+"""Their DEBUG lines time the approval path (kopf's delivery, each step, the deploy's reads)."""
+OPERATOR = (
+    "import logging, sys\n"
+    "from tenantsync.cli.main import main\n"
+    f"for name in {TIMING_LOGGERS!r}:\n"
+    "    logging.getLogger(name).setLevel(logging.DEBUG)\n"
+    "sys.exit(main(sys.argv[1:]))\n"
+)
+"""`tenantsync run` with the timing loggers at DEBUG and everything else at INFO, as in production."""
+LOG_LINE = re.compile(r"^(\S+Z) DEBUG\s+\S+ \[[^\]]*syncrun=(\S+)\] (.*)$")
 
 
 def log(message: str) -> None:
@@ -198,6 +209,60 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else float("nan")
 
 
+STEP_LINE = re.compile(r"Step Approval -> Deploy: ([\d.]+)s in all; .* ([\d.]+)s in the step\.")
+WRITES_LINE = re.compile(
+    r"Status after the step written in ([\d.]+)s \(([\d.]+)s of it mirroring to the Tenant\)\."
+)
+PHASES = (
+    "kopf delivers the annotation", "handler -> approval step begins", "approval step",
+    "status writes after it (overlap deploy)", "  of which mirror to Tenant", "-> deploy step begins",
+    "deploy: Git reads", "deploy: plan check + Graph client", "-> first write reaches the tenant", "total",
+)  # fmt: skip
+
+
+def approval_breakdown(
+    operator_log: Path, approved: dict[str, tuple[str, float]], first_write: dict[str, float]
+) -> dict[str, list[float]]:
+    """Per phase, its duration for each approved run whose whole path shows in the operator's DEBUG lines."""
+    lines: dict[str, list[tuple[float, str]]] = defaultdict(list)
+    for line in operator_log.read_text(errors="replace").splitlines():
+        if match := LOG_LINE.match(line):
+            at = datetime.fromisoformat(match[1].replace("Z", "+00:00")).timestamp()
+            lines[match[2]].append((at, match[3]))
+    phases: dict[str, list[float]] = defaultdict(list)
+    for run, (_, approved_at) in approved.items():
+        if run not in first_write:
+            continue
+        after = [(at, text) for at, text in lines.get(run, []) if at >= approved_at - 0.005]
+        noticed = next((at for at, text in after if text.startswith("Decision 'approve' noticed")), None)
+        stepped = next(((at, m) for at, text in after if (m := STEP_LINE.match(text))), None)
+        if noticed is None or stepped is None:
+            continue
+        ended, step = stepped
+        total, in_step = (float(x) for x in step.groups())
+        written = next((m for at, text in after if at >= ended and (m := WRITES_LINE.match(text))), None)
+        read = next(
+            ((at, float(text.split(" in ")[1][:-2])) for at, text in after
+             if at >= ended and text.startswith("Deploy: desired state and backup read")),
+            None,
+        )  # fmt: skip
+        ready = next(
+            (at for at, text in after if at >= ended and text.startswith("Deploy: plan checked")), None
+        )
+        if read is None or ready is None or written is None:
+            continue
+        read_at, git = read
+        write, mirror = (float(x) for x in written.groups())
+        durations = (
+            noticed - approved_at, ended - total - noticed, in_step, write, mirror,
+            read_at - git - ended, git, ready - read_at, first_write[run] - ready,
+            first_write[run] - approved_at,
+        )  # fmt: skip
+        for phase, duration in zip(PHASES, durations, strict=True):
+            phases[phase].append(duration)
+    return phases
+
+
 def change_desired_state(repo: Path, names: list[str], work: Path, review: int) -> None:
     clone = work / f"person-{review}"
     subprocess.run(["git", "clone", "-q", str(repo), str(clone)], check=True)
@@ -281,7 +346,7 @@ def run_fleet(args: argparse.Namespace, work: Path, sim: SimulatorClient, url: s
     for chunk in range(0, len(manifests), 100):
         kubectl("apply", "-f", "-", stdin="\n---\n".join(manifests[chunk : chunk + 100]))
     before = apiserver_requests()
-    command = [str(Path(sys.executable).parent / "tenantsync"), "run", "--namespace", NAMESPACE,
+    command = [sys.executable, "-c", OPERATOR, "run", "--namespace", NAMESPACE,
                "--metrics-port", str(free_port()), "--liveness", f"http://127.0.0.1:{free_port()}/healthz",
                "--workdir", str(work / "operator"), "--max-concurrent-syncs", str(args.max_concurrent_syncs)]  # fmt: skip
     operator_log = work / "operator.log"
@@ -387,10 +452,12 @@ def report(
                     writes_at[name].append(request["time"])
     busy: list[int] = []
     """How many runs were in flight when each approval was given: the load it had to go ahead of."""
-    for tenant, approved_at in approver.approved.values():
+    first_write: dict[str, float] = {}
+    for run_name, (tenant, approved_at) in approver.approved.items():
         after_approval = [at for at in writes_at[tenant] if at >= approved_at]
         if after_approval:
             latencies.append(min(after_approval) - approved_at)
+            first_write[run_name] = min(after_approval)
         busy.append(sum(1 for started, ended in spans if started <= approved_at < ended))
     commits = int(subprocess.run(["git", "-C", str(repo), "rev-list", "--count", "--all"],
                                  capture_output=True, text=True, check=True).stdout)  # fmt: skip
@@ -423,6 +490,12 @@ def report(
     print(f"approval -> first write:     n={len(latencies)} p50 {percentile(latencies, 0.5):.2f}s p99 {percentile(latencies, 0.99):.2f}s"
           f" (approved {len(approver.approved)}, {len(approver.approved) - len(latencies)} with no write yet;"
           f" runs in flight at approval: median {statistics.median(busy or [0]):g}, max {max(busy, default=0)})")  # fmt: skip
+    breakdown = approval_breakdown(operator_log, approver.approved, first_write)
+    for phase in PHASES:
+        values = breakdown.get(phase, [])
+        print(
+            f"  {phase + ':':<36} n={len(values)} p50 {percentile(values, 0.5):.2f}s p99 {percentile(values, 0.99):.2f}s"
+        )
     print(
         f"Graph requests per sync:     {graph / count:.1f}; identity requests per sync {identity / count:.2f}"
     )

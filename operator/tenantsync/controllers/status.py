@@ -19,7 +19,7 @@ from tenantsync.api import (
     TenantStatus,
     set_condition,
 )
-from tenantsync.kube import KubeClient
+from tenantsync.kube import ConflictError, KubeClient, NotFoundError
 from tenantsync.sync import TenantObservations
 
 # Two writers share a Tenant's status, each patching only the fields it owns, so neither can put back
@@ -145,12 +145,81 @@ class StatusWriter:
         fields: frozenset[str] | None = None,
         *,
         resource_version: str | None = None,
-    ) -> None:
-        """Patch `fields` of the Tenant's status (all of them when None, for a new Tenant, and then only
-        at `resource_version`, so a run that has already reported is never overwritten with NotRun)."""
+    ) -> dict[str, Any]:
+        """Patch `fields` of the Tenant's status (all of them when None); with `resource_version`, only
+        that version of the Tenant (ConflictError otherwise): a new Tenant's first status never overwrites
+        a run that has already reported, and a run's mirror computed from the Tenant as it last wrote it
+        never puts back what another writer changed since. Returns the Tenant as the write left it."""
         patch: dict[str, Any] = status.model_dump(mode="json", include=set(fields) if fields else None)
-        await self._kube.patch_status("tenants", namespace, name, patch, resource_version=resource_version)
+        return await self._kube.patch_status(
+            "tenants", namespace, name, patch, resource_version=resource_version
+        )
 
     async def run(self, namespace: str, name: str, status: SyncRunStatus) -> None:
         """The run's status has a single writer (its pipeline), so it is written whole."""
         await self._kube.patch_status("syncruns", namespace, name, status.model_dump(mode="json"))
+
+
+class TenantMirror:
+    """One run's status shown on its Tenant, unless a newer run has started since (the Tenant shows its
+    newest run).
+
+    The update is computed from the Tenant as this run's last write left it and applies only to that
+    version, so a run reads its Tenant once instead of before every step; when another writer (the
+    schedule, a newer run, a spec change) came between, the API server refuses the write and the Tenant
+    is read afresh. Nothing another writer put there is overwritten, as with a read before every write.
+    """
+
+    def __init__(self, kube: KubeClient, writer: StatusWriter, namespace: str, tenant: str, run: str) -> None:
+        self._kube = kube
+        self._writer = writer
+        self.namespace = namespace
+        self.tenant = tenant
+        self.run = run
+        self._known: dict[str, Any] | None = None
+
+    async def show(self, run: SyncRunStatus, observations: TenantObservations, now: datetime) -> None:
+        if self._known is not None:
+            try:
+                self._known = await self._write(self._known, run, observations, now, precondition=True)
+                return
+            except ConflictError:
+                pass
+            except NotFoundError:
+                self._known = None
+                return
+        try:
+            tenant = await self._kube.get("tenants", self.namespace, self.tenant)
+        except NotFoundError:
+            return
+        self._known = await self._write(tenant, run, observations, now, precondition=False)
+
+    async def _write(
+        self,
+        tenant: dict[str, Any],
+        run: SyncRunStatus,
+        observations: TenantObservations,
+        now: datetime,
+        *,
+        precondition: bool,
+    ) -> dict[str, Any]:
+        current = TenantStatus.model_validate(tenant.get("status") or {})
+        newer_run_shown = current.lastSyncRun not in (None, self.run)
+        if (
+            newer_run_shown
+            and current.lastSyncTime
+            and run.startTime
+            and current.lastSyncTime > run.startTime
+        ):
+            return tenant
+        metadata = tenant["metadata"]
+        updated = tenant_status_for_run(current, self.run, run, observations, metadata.get("generation"), now)
+        if updated == current:  # many steps change the run's status but nothing the Tenant shows
+            return tenant
+        return await self._writer.tenant(
+            self.namespace,
+            self.tenant,
+            updated,
+            RUN_MIRROR_FIELDS,
+            resource_version=metadata.get("resourceVersion") if precondition else None,
+        )

@@ -7,7 +7,9 @@ unfinished run when the operator restarts, and the pipeline resumes from `status
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+import logging
+import time
+from collections.abc import Callable, Coroutine
 from datetime import datetime
 from typing import Any
 
@@ -24,16 +26,15 @@ from tenantsync.api import (
     RunStep,
     SyncRunStatus,
     TenantSpec,
-    TenantStatus,
     troubleshooting_url,
 )
 from tenantsync.controllers.baselines_index import BaselineView, adopted_baselines, baseline_of
-from tenantsync.controllers.concurrency import StepSlots, priority_of
+from tenantsync.controllers.concurrency import Priority, StepSlots, priority_of
 from tenantsync.controllers.constants import API_FAILURE_RETRY_SECONDS, SHARD_LABEL, TENANT_LABEL
 from tenantsync.controllers.ownership import owner_reference
 from tenantsync.controllers.runs_index import run_phase, runs_of
 from tenantsync.controllers.sharding import shard_filter, shard_of
-from tenantsync.controllers.status import RUN_MIRROR_FIELDS, StatusWriter, tenant_status_for_run
+from tenantsync.controllers.status import StatusWriter, TenantMirror
 from tenantsync.controllers.tenants_index import TenantView, tenant_of
 from tenantsync.kube import KubeClient, NotFoundError
 from tenantsync.logs import log_context
@@ -41,17 +42,39 @@ from tenantsync.metrics import OperatorMetrics, observe_step
 from tenantsync.scheduling import RunRecord
 from tenantsync.settings import OperatorSettings
 from tenantsync.sync import (
+    Advance,
     Finish,
     Pipeline,
     RunContext,
     SecretsUntilWait,
     Session,
     TenantCache,
+    TenantObservations,
     Wait,
     record_transition,
 )
 
 QUEUE_POLL_SECONDS = 2.0
+
+log = logging.getLogger(__name__)
+
+
+class StatusWrites:
+    """A run's status writes, in order. A step's writes may go on while the next step works (an approved
+    run starts deploying while its approval is written); every later write waits for them first, so an
+    older status never lands after a newer one, and a write that failed fails the run's next write."""
+
+    def __init__(self) -> None:
+        self._pending: asyncio.Task[None] | None = None
+
+    def behind(self, writes: Coroutine[Any, Any, None]) -> None:
+        assert self._pending is None, "settle() the writes before starting others"
+        self._pending = asyncio.ensure_future(writes)
+
+    async def settle(self) -> None:
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            await pending
 
 
 class RunExecutor:
@@ -102,11 +125,14 @@ class RunExecutor:
         """Until the step's next poll, the daemon's stop, or a wake-up, whichever comes first."""
         wakeup = self._wakeups.setdefault((namespace, name), asyncio.Event())
         waiters = [asyncio.ensure_future(stopped.wait(seconds)), asyncio.ensure_future(wakeup.wait())]
+        began = time.monotonic()
         try:
             await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
         finally:
             for waiter in waiters:
                 waiter.cancel()
+            if wakeup.is_set():
+                log.debug("Woken by a decision %.2fs into a %gs wait.", time.monotonic() - began, seconds)
             wakeup.clear()
 
     async def _execute(
@@ -122,68 +148,119 @@ class RunExecutor:
     ) -> None:
         status = SyncRunStatus.model_validate(dict(body.status or {}))
         secrets = SecretsUntilWait(self._kube)
-        while not stopped and not (status.phase and status.phase.finished):
-            now = self._settings.clock()
-            tenant = watched_tenant()
-            if tenant is None:
-                try:  # the watch may not have shown a Tenant created a moment ago
-                    tenant = await self._kube.get("tenants", namespace, tenant_name)
-                except NotFoundError:
-                    await self._finish_orphan(body, status, now)
-                    return
-            if self._settings.shard is not None and shard_of(tenant["metadata"].get("labels")) != shard_of(
-                body.metadata.labels
-            ):
-                await self._hand_over(body, tenant_name, tenant["metadata"].get("labels"), status)
-                return
-            if status.step in (None, RunStep.PREFLIGHT) and (
-                blocker := self._older_active_run(name, body, runs())
-            ):
-                await self._wait_in_queue(body, status, blocker, now)
-                await stopped.wait(QUEUE_POLL_SECONDS)
-                continue
-            if status.step in (None, RunStep.PREFLIGHT) and self._slots.would_wait():
-                await self._wait_for_slot(body, status, now)
-            async with self._slots.slot(priority_of(status.step)):
+        mirror = TenantMirror(self._kube, self._writer, namespace, tenant_name, name)
+        writes = StatusWrites()
+
+        async def checkpoint() -> None:
+            await writes.settle()
+            await self._writer.run(namespace, name, status)
+
+        try:
+            while not stopped and not (status.phase and status.phase.finished):
+                began = time.monotonic()
                 now = self._settings.clock()
-                spec = TenantSpec.model_validate(tenant["spec"])
+                tenant = watched_tenant()
+                if tenant is None:
+                    try:  # the watch may not have shown a Tenant created a moment ago
+                        tenant = await self._kube.get("tenants", namespace, tenant_name)
+                    except NotFoundError:
+                        await writes.settle()
+                        await self._finish_orphan(body, status, now)
+                        return
+                if self._settings.shard is not None and shard_of(
+                    tenant["metadata"].get("labels")
+                ) != shard_of(body.metadata.labels):
+                    await writes.settle()
+                    await self._hand_over(body, tenant_name, tenant["metadata"].get("labels"), status)
+                    return
+                if status.step in (None, RunStep.PREFLIGHT) and (
+                    blocker := self._older_active_run(name, body, runs())
+                ):
+                    await writes.settle()
+                    await self._wait_in_queue(body, status, blocker, now)
+                    await stopped.wait(QUEUE_POLL_SECONDS)
+                    continue
+                if status.step in (None, RunStep.PREFLIGHT) and self._slots.would_wait():
+                    await writes.settle()
+                    await self._wait_for_slot(body, status, now)
+                queued = time.monotonic()
+                async with self._slots.slot(priority_of(status.step)):
+                    slotted = time.monotonic()
+                    now = self._settings.clock()
+                    spec = TenantSpec.model_validate(tenant["spec"])
 
-                async def find(baseline: str) -> BaselineView | None:
-                    return await self._baseline(namespace, baseline, watched_baseline)
+                    async def find(baseline: str) -> BaselineView | None:
+                        return await self._baseline(namespace, baseline, watched_baseline)
 
-                ctx = RunContext(
-                    namespace=namespace,
-                    run_name=name,
-                    tenant_name=tenant_name,
-                    tenant=spec,
-                    status=status,
-                    generation=body.metadata.get("generation"),
-                    now=now,
-                    docs_base_url=self._settings.docs_base_url,
-                    secrets=secrets,
-                    annotations=dict(body.metadata.annotations),
-                    checkpoint=lambda: self._writer.run(namespace, name, status),
-                    tenant_uid=tenant["metadata"].get("uid"),
-                    baselines=await adopted_baselines(tenant_name, spec, find),
-                    tenant_labels=dict(tenant["metadata"].get("labels") or {}),
-                    tenant_annotations=dict(tenant["metadata"].get("annotations") or {}),
-                )
-                previous_phase, before = status.phase, status.model_copy(deep=True)
-                transition = await self._pipeline.advance(ctx)
-            self._observe(namespace, tenant_name, before, status, isinstance(transition, Wait), now)
-            if status.phase != previous_phase or isinstance(transition, Finish):
-                # Before the status write: once the status says finished, kopf cancels this daemon,
-                # possibly while the write's response is still on its way, and the event would be lost.
-                self._announce(body, tenant_name, status)
-            if status != before:  # a run waiting for a person polls often and mostly changes nothing
-                # The Tenant first: once the run's status says finished, kopf stops this daemon.
-                await self._mirror(name, ctx)
-                await self._writer.run(namespace, name, status)
-            if isinstance(transition, Finish):
-                return
-            if isinstance(transition, Wait):
-                secrets.forget()
-                await self._pause(namespace, name, stopped, transition.seconds)
+                    ctx = RunContext(
+                        namespace=namespace,
+                        run_name=name,
+                        tenant_name=tenant_name,
+                        tenant=spec,
+                        status=status,
+                        generation=body.metadata.get("generation"),
+                        now=now,
+                        docs_base_url=self._settings.docs_base_url,
+                        secrets=secrets,
+                        annotations=dict(body.metadata.annotations),
+                        checkpoint=checkpoint,
+                        tenant_uid=tenant["metadata"].get("uid"),
+                        baselines=await adopted_baselines(tenant_name, spec, find),
+                        tenant_labels=dict(tenant["metadata"].get("labels") or {}),
+                        tenant_annotations=dict(tenant["metadata"].get("annotations") or {}),
+                    )
+                    previous_phase, before = status.phase, status.model_copy(deep=True)
+                    stepping = time.monotonic()
+                    transition = await self._pipeline.advance(ctx)
+                stepped = time.monotonic()
+                self._observe(namespace, tenant_name, before, status, isinstance(transition, Wait), now)
+                if status.phase != previous_phase or isinstance(transition, Finish):
+                    # Before the status write: once the status says finished, kopf cancels this daemon,
+                    # possibly while the write's response is still on its way, and the event would be lost.
+                    self._announce(body, tenant_name, status)
+                if status != before:  # a run waiting for a person polls often and mostly changes nothing
+                    log.debug(
+                        "Step %s -> %s: %.2fs in all; %.2fs before the slot, %.2fs for the slot, %.2fs reading"
+                        " the Tenant's baselines, %.2fs in the step.",
+                        (before.step or RunStep.PREFLIGHT).value,
+                        (status.step or RunStep.PREFLIGHT).value,
+                        stepped - began,
+                        queued - began,
+                        slotted - queued,
+                        stepping - slotted,
+                        stepped - stepping,
+                    )
+                    await writes.settle()
+                    # The Tenant first: once the run's status says finished, kopf stops this daemon.
+                    persisted = self._persist(mirror, status.model_copy(deep=True), ctx.observations, ctx.now)
+                    if isinstance(transition, Advance) and priority_of(status.step) is Priority.DECIDED:
+                        writes.behind(persisted)  # a person is waiting: the next step starts now
+                    else:
+                        # Background steps write first, as before: nobody waits for them, and starting
+                        # their next step sooner made a run compose a Baseline before the watch showed
+                        # its release more often (the rollout e2e then waited for a run never asked).
+                        await persisted
+                if isinstance(transition, Finish):
+                    return
+                if isinstance(transition, Wait):
+                    secrets.forget()
+                    await self._pause(namespace, name, stopped, transition.seconds)
+        finally:
+            await writes.settle()
+
+    async def _persist(
+        self, mirror: TenantMirror, status: SyncRunStatus, observations: TenantObservations, now: datetime
+    ) -> None:
+        """The Tenant mirrors the run, then the run's own status is written."""
+        began = time.monotonic()
+        await mirror.show(status, observations, now)
+        mirrored = time.monotonic()
+        await self._writer.run(mirror.namespace, mirror.run, status)
+        log.debug(
+            "Status after the step written in %.2fs (%.2fs of it mirroring to the Tenant).",
+            time.monotonic() - began,
+            mirrored - began,
+        )
 
     async def _baseline(
         self, namespace: str, name: str, watched: Callable[[str], BaselineView | None]
@@ -285,23 +362,6 @@ class RunExecutor:
         self._announce(body, tenant_name, status)
         await self._writer.run(body.metadata.namespace or "", body.metadata.name or "", status)
 
-    async def _mirror(self, run_name: str, ctx: RunContext) -> None:
-        """Update the Tenant, unless a newer run has started since (the Tenant shows its newest run)."""
-        try:
-            tenant = await self._kube.get("tenants", ctx.namespace, ctx.tenant_name)
-        except NotFoundError:
-            return
-        current = TenantStatus.model_validate(tenant.get("status") or {})
-        started = ctx.status.startTime
-        newer_run_shown = current.lastSyncRun not in (None, run_name)
-        if newer_run_shown and current.lastSyncTime and started and current.lastSyncTime > started:
-            return
-        updated = tenant_status_for_run(
-            current, run_name, ctx.status, ctx.observations, tenant["metadata"].get("generation"), ctx.now
-        )
-        if updated != current:  # many steps change the run's status but nothing the Tenant shows
-            await self._writer.tenant(ctx.namespace, ctx.tenant_name, updated, RUN_MIRROR_FIELDS)
-
     @staticmethod
     def _announce(body: kopf.Body, tenant_name: str, status: SyncRunStatus) -> None:
         """One event per phase change, naming the Tenant and the SyncRun."""
@@ -374,6 +434,8 @@ def register(
                 # Taken off, so the run cannot act on it later when it does reach PendingApproval.
                 patch.metadata.setdefault("annotations", {})[APPROVAL] = None
         else:
+            with log_context(namespace=body.metadata.namespace or "", tenant=tenant, syncrun=name):
+                log.debug("Decision %r noticed; waking the run.", new)
             executor.wake(body.metadata.namespace or "", name or "")
 
     def unfinished(status: kopf.Status, **_: Any) -> bool:

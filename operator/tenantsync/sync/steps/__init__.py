@@ -10,6 +10,7 @@ from tenantsync.sync.steps.authenticate import Authenticate
 from tenantsync.sync.steps.backup import Backup
 from tenantsync.sync.steps.deploy import Deploy
 from tenantsync.sync.steps.plan import Plan
+from tenantsync.sync.steps.planned import PlannedStates
 from tenantsync.sync.steps.preflight import Preflight
 from tenantsync.sync.steps.user_signin import UserSignInStep
 from tenantsync.sync.steps.verify import Verify
@@ -20,14 +21,15 @@ __all__ = ["build_pipeline"]
 def build_pipeline(
     cache: TenantCache, *, consent_poll_seconds: float, deletion_guard_ratio: float
 ) -> Pipeline[Session]:
+    planned = PlannedStates()
     steps: dict[RunStep, Step[Session]] = {
         RunStep.PREFLIGHT: Preflight(),
         RunStep.AUTHENTICATE: Authenticate(consent_poll_seconds),
         RunStep.USER_SIGN_IN: UserSignInStep(),
         RunStep.BACKUP: Backup(consent_poll_seconds),
-        RunStep.PLAN: Plan(deletion_guard_ratio),
+        RunStep.PLAN: Plan(deletion_guard_ratio, planned),
         RunStep.APPROVAL: AwaitApproval(),
-        RunStep.DEPLOY: Deploy(),
+        RunStep.DEPLOY: Deploy(planned),
         RunStep.VERIFY: Verify(),
     }
     return Pipeline(steps, cache.session)

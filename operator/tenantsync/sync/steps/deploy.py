@@ -8,6 +8,8 @@ in status as soon as it is known, so a restarted operator skips what it already 
 from __future__ import annotations
 
 import json
+import logging
+import time
 from collections.abc import Callable, Collection
 from typing import Any, ClassVar
 
@@ -40,7 +42,10 @@ from tenantsync.sync.layout import object_file, parse_file, split_files
 from tenantsync.sync.pipeline import Advance, RunContext, Transition
 from tenantsync.sync.session import Session
 from tenantsync.sync.states import States, read_states, record_ids
+from tenantsync.sync.steps.planned import PlannedStates
 from tenantsync.sync.streams import read_streams, write_streams
+
+log = logging.getLogger(__name__)
 
 JsonObject = dict[str, Any]
 Result = Callable[..., ChangeResult]
@@ -117,13 +122,18 @@ class Deploy:
     condition: ClassVar[ConditionType | None] = ConditionType.DEPLOYED
     activity: ClassVar[str] = "deploying the approved plan"
 
+    def __init__(self, planned: PlannedStates | None = None) -> None:
+        self._planned = planned
+
     async def __call__(self, ctx: RunContext, session: Session) -> Transition:
-        states = await read_states(ctx, session)
         plan = ctx.status.plan
         assert plan is not None
         approved = (
             ctx.status.approval.digest if ctx.status.approval and ctx.status.approval.digest else plan.digest
         )
+        began = time.monotonic()
+        states = await self._states(ctx, session, approved)
+        log.debug("Deploy: desired state and backup read in %.2fs.", time.monotonic() - began)
         deploy = ctx.status.deploy = ctx.status.deploy or DeployStatus()
         created_ids = {r.id: r.createdId for r in deploy.results if r.createdId}
         # Once every change has its result, only the write-back of created ids (below) is left. That
@@ -145,6 +155,15 @@ class Deploy:
         )
         return Advance(RunStep.VERIFY, RunPhase.IN_PROGRESS, summary + "; verifying the tenant.")
 
+    async def _states(self, ctx: RunContext, session: Session, approved: str | None) -> States:
+        """The states the plan compared, when the desired branch has not moved since; else read anew."""
+        kept = self._planned.take(ctx, approved) if self._planned is not None and approved else None
+        if kept is not None:
+            desired_head, states = kept
+            if await (await session.repository()).head(ctx.tenant.repository.branch) == desired_head:
+                return states
+        return await read_states(ctx, session)
+
     async def _apply_plan(
         self,
         ctx: RunContext,
@@ -154,6 +173,7 @@ class Deploy:
         created_ids: dict[str, str],
     ) -> None:
         """Apply each change not yet recorded, if the plan is still the approved one."""
+        began = time.monotonic()
         desired, live = states.desired, states.live
         changes = plan_changes(desired, live, where=states.where, origins=states.origins)
         if plan_digest(changes, desired) != approved:
@@ -166,6 +186,7 @@ class Deploy:
         assert deploy is not None
         recorded = {(r.type, r.id): i for i, r in enumerate(deploy.results)}
         graph = await session.graph()
+        log.debug("Deploy: plan checked and Graph client ready in %.2fs.", time.monotonic() - began)
         for change in ordered(changes):
             index = recorded.get((change.type, change.id))
             in_doubt = index is not None and deploy.results[index].result == ChangeOutcome.APPLYING

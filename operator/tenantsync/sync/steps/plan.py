@@ -30,14 +30,16 @@ from tenantsync.sync.plan_files import STATUS_CHANGES, plan_files
 from tenantsync.sync.references import missing_references
 from tenantsync.sync.session import Session
 from tenantsync.sync.states import read_states, record_ids
+from tenantsync.sync.steps.planned import PlannedStates
 
 
 class Plan:
     condition: ClassVar[ConditionType | None] = ConditionType.PLANNED
     activity: ClassVar[str] = "planning the changes"
 
-    def __init__(self, deletion_guard_ratio: float = 0.2) -> None:
+    def __init__(self, deletion_guard_ratio: float = 0.2, planned: PlannedStates | None = None) -> None:
         self._deletion_guard_ratio = deletion_guard_ratio
+        self._planned = planned
 
     async def __call__(self, ctx: RunContext, session: Session) -> Transition:
         spec = ctx.tenant
@@ -125,5 +127,17 @@ class Plan:
             protected_branches={spec.repository.branch},
         )
         plan.file = f"{folder}/plan.md"
+        await self._keep(ctx, session, plan.digest or "")
         ctx.condition(ConditionType.PLANNED, "True", "ChangesPlanned", f"Planned {planned}.")
         return Advance(RunStep.APPROVAL, RunPhase.IN_PROGRESS, f"Planned {planned}.")
+
+    async def _keep(self, ctx: RunContext, session: Session, digest: str) -> None:
+        """Keep the states for the deploy, read again after the desired branch's head is noted: the head
+        then names content no older than what is kept, so an unchanged head means unchanged content."""
+        if self._planned is None:
+            return
+        head = await (await session.repository()).head(ctx.tenant.repository.branch)
+        states = await read_states(ctx, session)
+        changes = plan_changes(states.desired, states.live, where=states.where, origins=states.origins)
+        if head is not None and plan_digest(changes, states.desired) == digest:
+            self._planned.keep(ctx, digest, head, states)
