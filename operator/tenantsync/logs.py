@@ -70,31 +70,36 @@ class ObjectContext(logging.Filter):
         return True
 
 
-class RoutineAtDebug(logging.Filter):
-    """Turns a logger's routine INFO records into DEBUG ones: `--verbose` shows them, the everyday log not.
+class Demoted(logging.Filter):
+    """Lowers a logger's records of one level that match a pattern to a lower level.
 
     httpx logs every Graph request at INFO (a quarter of a sync's lines); kopf logs every tick of the
     schedule timer (`Timer 'schedule' succeeded.`, every 10 s per Tenant) and its liveness endpoint every
-    probe (`aiohttp.access`) at INFO.
+    probe (`aiohttp.access`) at INFO: routine, shown with `--verbose` only. kopf logs each API request it
+    is about to retry at ERROR: a thousand Tenants arriving at once can cost a thousand such lines,
+    which the retries then resolve; only the request it gives up on is an error.
     """
 
-    def __init__(self, routine: re.Pattern[str]) -> None:
+    def __init__(self, level: int, to: int, pattern: re.Pattern[str]) -> None:
         super().__init__()
-        self._routine = routine
+        self._level, self._to, self._pattern = level, to, pattern
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if record.levelno != logging.INFO or not self._routine.fullmatch(record.getMessage()):
+        if record.levelno != self._level or not self._pattern.fullmatch(record.getMessage()):
             return True
-        record.levelno, record.levelname = logging.DEBUG, logging.getLevelName(logging.DEBUG)
-        return logging.getLogger(record.name).isEnabledFor(logging.DEBUG)
+        record.levelno, record.levelname = self._to, logging.getLevelName(self._to)
+        return logging.getLogger(record.name).isEnabledFor(self._to)
 
 
-_ROUTINE_INFO = {
-    "httpx": re.compile(r".*", re.DOTALL),
-    "aiohttp.access": re.compile(r".*", re.DOTALL),
-    "kopf.objects": re.compile(r"Timer '[^']*' succeeded\."),
-}
-"""Per logger, the INFO messages that are routine; only their failures are news."""
+_RETRIED = re.compile(r"Request attempt \S+ failed; will retry: .*", re.DOTALL)
+_DEMOTED = [
+    ("httpx", logging.INFO, logging.DEBUG, re.compile(r".*", re.DOTALL)),
+    ("aiohttp.access", logging.INFO, logging.DEBUG, re.compile(r".*", re.DOTALL)),
+    ("kopf.objects", logging.INFO, logging.DEBUG, re.compile(r"Timer '[^']*' succeeded\.")),
+    ("kopf.objects", logging.ERROR, logging.WARNING, _RETRIED),
+    ("kopf._cogs.clients.api", logging.ERROR, logging.WARNING, _RETRIED),
+]
+"""Per logger, the records that are routine (only their failures are news) or not yet failures."""
 
 
 def _utc_timestamp(record: logging.LogRecord) -> str:
@@ -145,10 +150,11 @@ def configure_logging(log_format: LogFormat, *, verbose: bool, stream: TextIO | 
     root.handlers[:] = [handler]
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
     logging.captureWarnings(True)  # Python warnings are lines in the same format, not bare stderr text
-    for name, routine in _ROUTINE_INFO.items():
+    for name in {name for name, *_ in _DEMOTED}:
         logger = logging.getLogger(name)
-        logger.filters[:] = [f for f in logger.filters if not isinstance(f, RoutineAtDebug)]
-        logger.addFilter(RoutineAtDebug(routine))
+        logger.filters[:] = [f for f in logger.filters if not isinstance(f, Demoted)]
+    for name, level, to, pattern in _DEMOTED:
+        logging.getLogger(name).addFilter(Demoted(level, to, pattern))
     # httpcore's DEBUG lines trace every socket operation: noise even in verbose mode.
     logging.getLogger("httpcore").setLevel(logging.INFO)
     # MSAL's debug log prints token-endpoint responses, device codes included: never below WARNING.

@@ -31,7 +31,10 @@ def configure() -> Iterator[Configure]:
     """`configure_logging` into a buffer; the root logger and httpx's filters are put back afterwards."""
     root, routine = (
         logging.getLogger(),
-        [logging.getLogger(name) for name in ("httpx", "aiohttp.access", "kopf.objects")],
+        [
+            logging.getLogger(name)
+            for name in ("httpx", "aiohttp.access", "kopf.objects", "kopf._cogs.clients.api")
+        ],
     )
     saved = (root.handlers[:], root.level, [logger.filters[:] for logger in routine])
 
@@ -180,6 +183,15 @@ def test_schedule_ticks_are_debug_but_their_failures_are_not(configure: Configur
         verbose.getvalue()
         == "DEBUG   kopf.objects [namespace=m365 tenant=contoso] Timer 'schedule' succeeded.\n"
     )
+
+
+def test_a_request_kopf_retries_is_a_warning_and_one_it_gives_up_on_an_error(configure: Configure) -> None:
+    stream = configure(LogFormat.PLAIN)
+    tenant = _kopf_logger("Tenant", "contoso")
+    what = "PATCH https://127.0.0.1:6443/apis/tenantsync.io/v1alpha1/namespaces/m365/tenants/contoso"
+    tenant.error(f"Request attempt #1/9 failed; will retry: {what} -> ConnectionResetError()")
+    tenant.error(f"Request attempt #9/9 failed; escalating: {what} -> ConnectionResetError()")
+    assert [line.split(" ", 1)[0] for line in stream.getvalue().splitlines()] == ["WARNING", "ERROR"]
 
 
 def test_python_warnings_are_log_lines(configure: Configure) -> None:
