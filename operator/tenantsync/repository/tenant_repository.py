@@ -626,6 +626,8 @@ def _folder(path: str) -> str:
         raise _bad_path(path, "a path with '..' segments")
     if any(part in ("", ".", ".git") for part in parts):
         raise _bad_path(path, "not a plain relative path (empty, '.' or '.git' segments)")
+    if any(ord(character) < 0x20 or character == "\x7f" for character in stripped):
+        raise _bad_path(path, "a path with control characters (a newline, a tab)")
     return stripped
 
 

@@ -183,7 +183,10 @@ async def test_paths_outside_the_folder_are_refused(repository: TenantRepository
     assert git("--git-dir", str(remote), "for-each-ref") == ""
 
 
-@pytest.mark.parametrize(("path", "words"), [("../escape", "'..' segments"), ("/etc", "an absolute path")])
+@pytest.mark.parametrize(
+    ("path", "words"),
+    [("../escape", "'..' segments"), ("/etc", "an absolute path"), ("tenants/a\nb", "control characters")],
+)
 async def test_a_folder_outside_the_repository_is_refused_for_reads_and_writes(
     repository: TenantRepository, remote: Path, tmp_path: Path, path: str, words: str
 ) -> None:
