@@ -265,7 +265,7 @@ class TenantRepository:
         parent = await self._tracking_head(branch) or await self._default_head(branch)
         if parent is None and not files:
             return None
-        if parent is not None and (await self._folder_trees(parent, [folder]))[0] == _tree_of(files):
+        if parent is not None and (await self._folder_trees(parent, [folder]))[0] == tree_id(files):
             return None  # an unchanged folder never waits for a push
         write = _FolderWrite(folder, files, message, asyncio.get_running_loop().create_future())
         self._queued_writes.setdefault(branch, []).append(write)
@@ -279,8 +279,9 @@ class TenantRepository:
                 queued.remove(write)  # not taken yet: it never reaches the remote (taken, it still may)
             raise
 
-    async def _folder_trees(self, commit: str, folders: list[str]) -> list[str | None]:
-        """The tree id of each folder at `commit` (None where the folder does not exist), in one read."""
+    async def _folder_trees(self, commit: str, folders: list[str]) -> list[str]:
+        """The tree id of each folder at `commit`, in one read; git keeps no empty folder, so a missing
+        one holds what the empty tree holds."""
         names = [f"{commit}:{folder}" if folder else f"{commit}^{{tree}}" for folder in folders]
         result = await self._git.run(
             "cat-file",
@@ -288,10 +289,10 @@ class TenantRepository:
             "-z",
             stdin="\0".join(names).encode() + b"\0",
         )
-        found = []
+        found: list[str] = []
         for line in result.stdout.decode("utf-8", "surrogateescape").splitlines():
             name, _, kind = line.rpartition(" ")
-            found.append(name if kind == "tree" and name != EMPTY_TREE else None)
+            found.append(name if kind == "tree" else EMPTY_TREE)
         return found
 
     async def _push_queued(self, branch: str) -> None:
@@ -342,7 +343,7 @@ class TenantRepository:
             else:
                 trees = await self._folder_trees(head, [write.folder for write in batch])
                 changing = [
-                    write for write, tree in zip(batch, trees, strict=True) if tree != _tree_of(write.files)
+                    write for write, tree in zip(batch, trees, strict=True) if tree != tree_id(write.files)
                 ]
             if not changing:
                 return [None] * len(batch)
@@ -534,11 +535,6 @@ class TenantRepository:
             " operator's credentials write access to the branch, and exempt it from branch protection and"
             " server hooks that refuse its commits.",
         )
-
-
-def _tree_of(files: dict[str, bytes]) -> str | None:
-    """The tree id a folder holding `files` has; None for no files (git keeps no empty folder)."""
-    return tree_id(files) if files else None
 
 
 def _overlap(folder: str, other: str) -> bool:
