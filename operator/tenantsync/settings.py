@@ -37,6 +37,8 @@ class OperatorSettings(BaseModel):
     max_concurrent_syncs: int = 16
     """Steps of at most this many runs at once (0: no limit); runs a person has decided on go first."""
     metrics_port: int = 8080
+    metrics_per_type: bool = False
+    """Export each Tenant's objects per configuration type, one series per type, beside the totals."""
     workdir: Path = Path(tempfile.gettempdir()) / "tenantsync"
     """Local clones of the tenants' repositories (an emptyDir in the cluster)."""
     admin_consent_poll_seconds: float = 30.0

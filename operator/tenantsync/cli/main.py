@@ -52,6 +52,13 @@ def _parser() -> argparse.ArgumentParser:
         "--metrics-port", type=int, default=int(os.environ.get("TENANTSYNC_METRICS_PORT", "8080"))
     )
     run.add_argument(
+        "--metrics-per-type",
+        action="store_true",
+        default=os.environ.get("TENANTSYNC_METRICS_PER_TYPE", "") == "true",
+        help="also export each Tenant's backed-up objects per configuration type: one series per type and"
+        " Tenant (default: each Tenant's total only; see docs/metrics.md)",
+    )
+    run.add_argument(
         "--scheduler-interval",
         type=float,
         default=float(os.environ.get("TENANTSYNC_SCHEDULER_INTERVAL", "10")),
@@ -129,6 +136,7 @@ def main(argv: list[str] | None = None) -> int:
             leader_election_namespace=args.leader_election_namespace,
             lease_duration_seconds=args.lease_duration,
             metrics_port=args.metrics_port,
+            metrics_per_type=args.metrics_per_type,
             scheduler_interval_seconds=args.scheduler_interval,
             max_concurrent_syncs=args.max_concurrent_syncs,
             admin_consent_poll_seconds=args.admin_consent_poll,

@@ -78,7 +78,9 @@ def run_operator(
     trimmer.start()  # before any thread: each one started earlier would have a heap of its own
     configure_logging(log_format, verbose=verbose)
     kube = KubeClient.from_environment()
-    metrics = OperatorMetrics(version=version("tenantsync"), clock=settings.clock)
+    metrics = OperatorMetrics(
+        version=version("tenantsync"), clock=settings.clock, per_type_detail=settings.metrics_per_type
+    )
     server = metrics.serve(settings.metrics_port)
     registry = build_registry(settings, kube, metrics)
     election = _election(settings)

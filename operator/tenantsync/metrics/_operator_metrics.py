@@ -6,14 +6,15 @@ results, credential kinds) so that no secret, object id or free text can ever be
 
 from __future__ import annotations
 
+import collections
 import importlib.metadata
-from collections import Counter
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from wsgiref.simple_server import WSGIServer
 
 from prometheus_client import (
     CollectorRegistry,
+    Counter,
     Gauge,
     Histogram,
     PlatformCollector,
@@ -77,9 +78,12 @@ class OperatorMetrics:
         *,
         version: str | None = None,
         clock: Callable[[], datetime] = _utc_now,
+        per_type_detail: bool = False,
     ) -> None:
         """``registry`` must be fresh (tests inject one to scrape it); ``version`` defaults to the
-        installed distribution's; ``clock`` stamps reconciliations (OperatorSettings.clock fits)."""
+        installed distribution's; ``clock`` stamps reconciliations (OperatorSettings.clock fits);
+        ``per_type_detail`` adds each Tenant's objects per configuration type, one series per type
+        (``--metrics-per-type``), to the per-Tenant totals exported by default."""
         self.registry = registry if registry is not None else CollectorRegistry()
         self._clock = clock
         ProcessCollector(registry=self.registry)
@@ -107,7 +111,20 @@ class OperatorMetrics:
         )
         for result in _RUN_RESULTS:
             self._run_duration.labels(result)
-        self._tenants = TenantSeriesCollector(APPROVAL_WAIT_BUCKETS)
+        self._run_errors = Counter(
+            "tenantsync_run_errors",
+            "Finished SyncRuns that carry an error code, by final phase and error code, all Tenants"
+            " together (the Tenant's SyncRun names its own).",
+            ["result", "error_code"],
+            registry=self.registry,
+        )
+        self._approval_wait = Histogram(
+            "tenantsync_approval_wait_seconds",
+            "How long plans waited in PendingApproval before a decision, all Tenants together.",
+            buckets=APPROVAL_WAIT_BUCKETS,
+            registry=self.registry,
+        )
+        self._tenants = TenantSeriesCollector(per_type_detail=per_type_detail)
         self.registry.register(self._tenants)
         self._baselines = BaselineSeriesCollector()
         self.registry.register(self._baselines)
@@ -184,9 +201,11 @@ class OperatorMetrics:
         result = RunPhase(phase)
         if not result.finished:
             raise ValueError(f"a run in {result.value} has not finished")
-        code = "" if error_code is None else ErrorCode(error_code).value
+        code = None if error_code is None else ErrorCode(error_code).value
         with self._tenants.edit(namespace, tenant) as series:
-            series.runs[(result.value, code)] += 1
+            series.runs[result.value] += 1
+        if code is not None:
+            self._run_errors.labels(result.value, code).inc()
         self._run_duration.labels(result.value).observe(duration_seconds)
 
     def observe_backup(
@@ -197,7 +216,8 @@ class OperatorMetrics:
         expiries: Mapping[str, datetime] | None = None,
     ) -> None:
         """Record the latest backup's object count per configuration type and the expiries it read (the
-        Apple push certificate's); types left out disappear."""
+        Apple push certificate's); types left out disappear. Exported as the Tenant's total, and per
+        type with per-type detail."""
         counts = {ResourceType(name).value: count for name, count in objects_by_type.items()}
         expiring = {ResourceType(name).value: when.timestamp() for name, when in (expiries or {}).items()}
         with self._tenants.edit(namespace, tenant) as series:
@@ -214,9 +234,9 @@ class OperatorMetrics:
         with self._tenants.edit(namespace, tenant) as series:
             series.changes_planned.update(counts)
 
-    def observe_deploy_result(self, namespace: str, tenant: str, action: str, result: str) -> None:
-        """Count one deployed change by its action and result (Applied, Failed, Conflict)."""
-        key = (_one_of(action, PLAN_ACTIONS, "action"), _one_of(result, DEPLOY_RESULTS, "result"))
+    def observe_deploy_result(self, namespace: str, tenant: str, result: str) -> None:
+        """Count one deployed change by its result (Applied, Failed, Conflict)."""
+        key = _one_of(result, DEPLOY_RESULTS, "result")
         with self._tenants.edit(namespace, tenant) as series:
             series.changes_deployed[key] += 1
 
@@ -228,10 +248,13 @@ class OperatorMetrics:
             series.graph_requests += requests
             series.graph_throttled += throttled
 
-    def observe_approval_wait(self, namespace: str, tenant: str, seconds: float) -> None:
-        """Record how long a plan waited in PendingApproval; call it once, when the decision comes."""
-        with self._tenants.edit(namespace, tenant) as series:
-            series.approval_wait.observe(seconds)
+    def observe_approval_wait(self, seconds: float) -> None:
+        """Record how long a plan waited in PendingApproval; call it once, when the decision comes.
+
+        One histogram for all Tenants: per Tenant its buckets would cost a dozen series each, and the
+        wait of the plan pending now is ``tenantsync_tenant_pending_approval_since_timestamp_seconds``.
+        """
+        self._approval_wait.observe(seconds)
 
     def forget_tenant(self, namespace: str, tenant: str) -> None:
         """Drop every series of a deleted Tenant, so dashboards and alerts stop showing it."""
@@ -239,7 +262,7 @@ class OperatorMetrics:
 
     def observe_baseline(self, namespace: str, name: str, status: BaselineStatus) -> None:
         """The Baseline's conformance counts, its drifting Tenants and its rollout's phase."""
-        states = Counter(tenant.state for tenant in status.tenants)
+        states = collections.Counter(tenant.state for tenant in status.tenants)
         drifting = {
             tenant.name: tenant.since.timestamp()
             for tenant in status.tenants

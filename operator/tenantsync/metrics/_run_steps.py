@@ -30,13 +30,11 @@ def observe_step(
     if step == RunStep.APPROVAL and not waiting and after.approval is not None:
         planned = find_condition(after.conditions, ConditionType.PLANNED)
         if planned is not None:
-            metrics.observe_approval_wait(
-                namespace, tenant, (now - planned.lastTransitionTime).total_seconds()
-            )
+            metrics.observe_approval_wait((now - planned.lastTransitionTime).total_seconds())
     done = len(before.deploy.results) if before.deploy else 0
     for result in (after.deploy.results if after.deploy else [])[done:]:
         if result.result in DEPLOY_RESULTS:
-            metrics.observe_deploy_result(namespace, tenant, result.action, result.result)
+            metrics.observe_deploy_result(namespace, tenant, result.result)
     if after.phase is not None and after.phase.finished and not (before.phase and before.phase.finished):
         started = after.startTime or now
         metrics.observe_run_finished(

@@ -3,19 +3,22 @@
 Holding a Tenant's series together (the way kube-state-metrics renders objects) means a deleted Tenant
 is one dictionary entry to drop, and a scrape never shows a phase, type or credential kind that the
 Tenant no longer has.
+
+Each family has a series budget per Tenant (docs/metrics.md, "Series per Tenant"), so that 1,000 Tenants
+stay a modest Prometheus load: the phase is one series whose label names the current phase, runs and
+deployed changes are counted by result only, and objects per configuration type (one series per type)
+are exported only with per-type detail; otherwise one series holds the Tenant's total.
 """
 
 from __future__ import annotations
 
-import bisect
-import math
 import threading
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily, Metric
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from tenantsync.api import TenantPhase
@@ -38,62 +41,37 @@ class TenantSnapshot:
 
 
 @dataclass
-class BucketCounts:
-    """A histogram's observations, for a histogram whose series come and go with their Tenant."""
-
-    bounds: tuple[float, ...]
-    counts: list[int] = field(init=False)
-    total: float = 0.0
-
-    def __post_init__(self) -> None:
-        self.counts = [0] * (len(self.bounds) + 1)
-
-    def observe(self, value: float) -> None:
-        self.counts[bisect.bisect_left(self.bounds, value)] += 1
-        self.total += value
-
-    def cumulative(self) -> list[tuple[str, float]]:
-        buckets: list[tuple[str, float]] = []
-        running = 0
-        for bound, count in zip((*self.bounds, math.inf), self.counts, strict=True):
-            running += count
-            buckets.append(("+Inf" if bound == math.inf else repr(bound), float(running)))
-        return buckets
-
-
-@dataclass
 class TenantSeries:
-    snapshot: TenantSnapshot | None
-    approval_wait: BucketCounts
-    backup_objects: dict[str, int] = field(default_factory=dict)
+    snapshot: TenantSnapshot | None = None
+    backup_objects: dict[str, int] | None = None
+    """Configuration type -> objects in the latest backup; None before the first backup."""
     expiries: dict[str, float] = field(default_factory=dict)
     """Configuration type -> when what it reports expires (Unix time), as the latest backup read it."""
-    runs: Counter[tuple[str, str]] = field(default_factory=Counter)
-    """(result, error code) -> finished runs."""
+    runs: Counter[str] = field(default_factory=Counter)
+    """Final phase -> finished runs."""
     schedule_interval: float | None = None
     """Seconds between scheduled syncs; None for manual-only and suspended Tenants."""
     graph_requests: int = 0
     graph_throttled: int = 0
     changes_planned: Counter[str] = field(default_factory=Counter)
-    changes_deployed: Counter[tuple[str, str]] = field(default_factory=Counter)
-    """(action, result) -> deployed changes."""
+    """Action -> changes put in plans."""
+    changes_deployed: Counter[str] = field(default_factory=Counter)
+    """Result -> deployed changes."""
 
 
 class TenantSeriesCollector(Collector):
     """Renders the records of every known Tenant; the operator's loop writes, the /metrics thread reads."""
 
-    def __init__(self, approval_wait_buckets: tuple[float, ...]) -> None:
-        self._approval_wait_buckets = approval_wait_buckets
+    def __init__(self, *, per_type_detail: bool) -> None:
+        """``per_type_detail`` adds ``tenantsync_backup_objects``, one series per configuration type."""
+        self._per_type_detail = per_type_detail
         self._lock = threading.Lock()
         self._tenants: dict[TenantKey, TenantSeries] = {}
 
     @contextmanager
     def edit(self, namespace: str, tenant: str) -> Iterator[TenantSeries]:
         with self._lock:
-            series = self._tenants.get((namespace, tenant))
-            if series is None:
-                series = TenantSeries(snapshot=None, approval_wait=BucketCounts(self._approval_wait_buckets))
-                self._tenants[(namespace, tenant)] = series
+            series = self._tenants.setdefault((namespace, tenant), TenantSeries())
             yield series
 
     def forget(self, namespace: str, tenant: str) -> None:
@@ -102,18 +80,18 @@ class TenantSeriesCollector(Collector):
 
     def collect(self) -> Iterable[Metric]:
         with self._lock:
-            return _families(self._tenants)
+            return _families(self._tenants, per_type_detail=self._per_type_detail)
 
     def describe(self) -> Iterable[Metric]:
         """The families without samples, so the registry can refuse a second collector of the same names."""
-        return _families({})
+        return _families({}, per_type_detail=self._per_type_detail)
 
 
-def _families(tenants: dict[TenantKey, TenantSeries]) -> list[Metric]:
+def _families(tenants: dict[TenantKey, TenantSeries], *, per_type_detail: bool) -> list[Metric]:
     tenant_labels = ["namespace", "tenant"]
     phase = GaugeMetricFamily(
         "tenantsync_tenant_phase",
-        "The Tenant's sync status: 1 for its current phase, 0 for the others.",
+        "The Tenant's sync status: one series, always 1, whose phase label is the current phase.",
         labels=[*tenant_labels, "phase"],
     )
     created = GaugeMetricFamily(
@@ -154,15 +132,20 @@ def _families(tenants: dict[TenantKey, TenantSeries]) -> list[Metric]:
         " read it.",
         labels=[*tenant_labels, "type"],
     )
-    backup_objects = GaugeMetricFamily(
+    backup_total = GaugeMetricFamily(
+        "tenantsync_tenant_backup_objects",
+        "Objects in the Tenant's latest backup, every configuration type together.",
+        labels=tenant_labels,
+    )
+    backup_by_type = GaugeMetricFamily(
         "tenantsync_backup_objects",
-        "Objects of each configuration type in the Tenant's latest backup.",
+        "Objects of each configuration type in the Tenant's latest backup (per-type detail).",
         labels=[*tenant_labels, "type"],
     )
     runs = CounterMetricFamily(
         "tenantsync_runs_total",
-        "Finished SyncRuns by final phase and error code (empty when the run has no error).",
-        labels=[*tenant_labels, "result", "error_code"],
+        "Finished SyncRuns of the Tenant by final phase.",
+        labels=[*tenant_labels, "result"],
     )
     graph_requests = CounterMetricFamily(
         "tenantsync_graph_requests_total",
@@ -181,19 +164,13 @@ def _families(tenants: dict[TenantKey, TenantSeries]) -> list[Metric]:
     )
     changes_deployed = CounterMetricFamily(
         "tenantsync_changes_deployed_total",
-        "Planned changes deployed to the Tenant, by action and result (Applied, Failed, Conflict).",
-        labels=[*tenant_labels, "action", "result"],
-    )
-    approval_wait = HistogramMetricFamily(
-        "tenantsync_approval_wait_seconds",
-        "How long plans waited in PendingApproval before a decision.",
-        labels=tenant_labels,
+        "Planned changes deployed to the Tenant, by result (Applied, Failed, Conflict).",
+        labels=[*tenant_labels, "result"],
     )
     for (namespace, tenant), series in sorted(tenants.items()):
         key = [namespace, tenant]
         if (snapshot := series.snapshot) is not None:
-            for each in TenantPhase:
-                phase.add_metric([*key, each.value], 1.0 if each == snapshot.phase else 0.0)
+            phase.add_metric([*key, snapshot.phase.value], 1.0)
             created.add_metric(key, snapshot.created)
             schedule_active.add_metric(key, 1.0 if snapshot.schedule_active else 0.0)
             if snapshot.last_success is not None:
@@ -207,18 +184,20 @@ def _families(tenants: dict[TenantKey, TenantSeries]) -> list[Metric]:
             schedule_interval.add_metric(key, series.schedule_interval)
         for type_name, when in sorted(series.expiries.items()):
             service_expiry.add_metric([*key, type_name], when)
-        for type_name, count in sorted(series.backup_objects.items()):
-            backup_objects.add_metric([*key, type_name], count)
-        for (result, code), count in sorted(series.runs.items()):
-            runs.add_metric([*key, result, code], count)
+        if series.backup_objects is not None:
+            backup_total.add_metric(key, sum(series.backup_objects.values()))
+            for type_name, count in sorted(series.backup_objects.items()):
+                backup_by_type.add_metric([*key, type_name], count)
+        for result, count in sorted(series.runs.items()):
+            runs.add_metric([*key, result], count)
         graph_requests.add_metric(key, series.graph_requests)
         graph_throttled.add_metric(key, series.graph_throttled)
         for action, count in sorted(series.changes_planned.items()):
             changes_planned.add_metric([*key, action], count)
-        for (action, result), count in sorted(series.changes_deployed.items()):
-            changes_deployed.add_metric([*key, action, result], count)
-        approval_wait.add_metric(key, series.approval_wait.cumulative(), series.approval_wait.total)
+        for result, count in sorted(series.changes_deployed.items()):
+            changes_deployed.add_metric([*key, result], count)
+    detail: list[Metric] = [backup_by_type] if per_type_detail else []
     return [
         phase, created, schedule_active, schedule_interval, last_success, pending_since, credentials_expiry, service_expiry,
-        backup_objects, runs, graph_requests, graph_throttled, changes_planned, changes_deployed, approval_wait,
+        backup_total, *detail, runs, graph_requests, graph_throttled, changes_planned, changes_deployed,
     ]  # fmt: skip

@@ -99,10 +99,14 @@ def metric_names(query: str) -> set[str]:
     return names
 
 
-def exported_names() -> set[str]:
-    metrics = new_metrics()
+def exported_names(*, per_type_detail: bool = False) -> set[str]:
+    metrics = new_metrics(per_type_detail=per_type_detail)
     populate(metrics)
     return {sample.name for family in metrics.registry.collect() for sample in family.samples}
+
+
+def panel_queries(panel: dict[str, Any]) -> list[str]:
+    return [substitute(target["expr"]) for target in panel.get("targets", [])]
 
 
 def test_metric_names_finds_metrics_and_nothing_else() -> None:
@@ -114,13 +118,30 @@ def test_metric_names_finds_metrics_and_nothing_else() -> None:
 
 
 @pytest.mark.parametrize(
-    ("source", "queries"), [("dashboard", dashboard_queries()), ("alert rules", rule_queries())]
+    ("source", "queries", "per_type_detail"),
+    [("dashboard", dashboard_queries(), True), ("alert rules", rule_queries(), False)],
 )
-def test_queries_use_only_exported_metrics(source: str, queries: list[str]) -> None:
-    allowed = exported_names() | {"up"}
+def test_queries_use_only_exported_metrics(source: str, queries: list[str], per_type_detail: bool) -> None:
+    """Alerts only on what the operator exports by default; the dashboard may also chart the per-type
+    detail an operator can turn on."""
+    allowed = exported_names(per_type_detail=per_type_detail) | {"up"}
     used = set().union(*(metric_names(query) for query in queries))
     assert used, source
     assert used - allowed == set(), f"{source} queries metrics the operator does not export"
+
+
+def test_panels_on_opt_in_metrics_say_how_to_turn_them_on() -> None:
+    opt_in = exported_names(per_type_detail=True) - exported_names()
+    assert opt_in
+    panels = [
+        panel
+        for panel in dashboard()["panels"]
+        if any(metric_names(query) & opt_in for query in panel_queries(panel))
+    ]
+    assert panels
+    for panel in panels:
+        assert "metrics.perTypeDetail" in panel["description"], panel["title"]
+        assert "--metrics-per-type" in panel["description"], panel["title"]
 
 
 def test_every_query_parses(promtool: str, tmp_path: Path) -> None:

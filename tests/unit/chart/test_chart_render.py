@@ -362,6 +362,12 @@ def test_docs_base_url_reaches_the_operator_only_when_set(helm: Path) -> None:
     assert {"name": "TENANTSYNC_DOCS_BASE_URL", "value": url} in env
 
 
+def test_per_type_metrics_are_off_unless_asked_for(helm: Path) -> None:
+    """Objects per configuration type cost a series per type and Tenant (docs/metrics.md): opt-in."""
+    assert "--metrics-per-type" not in container(render(helm))["args"]
+    assert "--metrics-per-type" in container(render(helm, values={"metrics.perTypeDetail": "true"}))["args"]
+
+
 def test_a_docs_base_url_that_is_not_a_url_is_refused(helm: Path) -> None:
     result = helm_run(
         helm,

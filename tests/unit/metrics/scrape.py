@@ -24,8 +24,10 @@ NOW = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)
 Series = dict[tuple[str, frozenset[tuple[str, str]]], float]
 
 
-def new_metrics() -> OperatorMetrics:
-    return OperatorMetrics(CollectorRegistry(), version="1.2.3", clock=lambda: NOW)
+def new_metrics(*, per_type_detail: bool = False) -> OperatorMetrics:
+    return OperatorMetrics(
+        CollectorRegistry(), version="1.2.3", clock=lambda: NOW, per_type_detail=per_type_detail
+    )
 
 
 def scrape(metrics: OperatorMetrics) -> Series:
@@ -69,10 +71,10 @@ def populate(metrics: OperatorMetrics, namespace: str = "m365", tenant: str = "c
         {"applePushNotificationCertificate": datetime(2027, 3, 1, tzinfo=UTC)},
     )
     metrics.observe_plan(namespace, tenant, {"create": 1, "update": 2, "delete": 0})
-    metrics.observe_deploy_result(namespace, tenant, "update", "Applied")
-    metrics.observe_deploy_result(namespace, tenant, "create", "Conflict")
+    metrics.observe_deploy_result(namespace, tenant, "Applied")
+    metrics.observe_deploy_result(namespace, tenant, "Conflict")
     metrics.observe_graph(namespace, tenant, requests=40, throttled=2)
-    metrics.observe_approval_wait(namespace, tenant, 1800.0)
+    metrics.observe_approval_wait(1800.0)
     metrics.observe_baseline(
         namespace,
         "security",
