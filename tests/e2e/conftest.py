@@ -134,9 +134,15 @@ def workspace(
 
 
 @pytest.fixture
-def fast_operator(namespace: str, tmp_path: Path) -> Iterator[OperatorProcess]:
-    """The operator with short polls, so waiting states resolve within a test's patience."""
-    process = OperatorProcess(namespace, tmp_path / "operator.log", extra_args=("--admin-consent-poll", "1"))
+def fast_operator(
+    namespace: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[OperatorProcess]:
+    """The operator with short polls, so waiting states resolve within a test's patience; a test may add
+    flags through indirect parametrization."""
+    extra: tuple[str, ...] = getattr(request, "param", ())
+    process = OperatorProcess(
+        namespace, tmp_path / "operator.log", extra_args=("--admin-consent-poll", "1", *extra)
+    )
     process.start()
     yield process
     if process.running():

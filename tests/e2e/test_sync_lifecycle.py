@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import subprocess
+import urllib.request
+from collections import Counter
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -12,6 +15,12 @@ import pytest
 
 from tests.e2e.conftest import Workspace
 from tests.support.cluster import wait_for
+from tests.support.metrics_budget import (
+    TENANT_SERIES_LIMIT,
+    documented_budget,
+    over_budget,
+    series_per_tenant,
+)
 from tests.support.operator import OperatorProcess
 from tests.support.resources import condition
 
@@ -107,6 +116,62 @@ def test_first_sync_backs_up_and_initialises_the_desired_state(
     assert desired == backup
     assert len(desired) == 5
     assert "tenants/contoso/authorizationPolicy/authorizationPolicy.json" in desired
+
+
+def tenant_series_once(
+    operator: OperatorProcess, namespace: str, ready: Callable[[Counter[str]], bool]
+) -> Counter[str]:
+    """The Tenant's series by name, as the operator's /metrics serves them once they are `ready`."""
+    url = f"http://127.0.0.1:{operator.metrics_port}/metrics"
+
+    def scrape() -> Counter[str] | None:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            counts = series_per_tenant(response.read().decode(), namespace, "contoso")
+        return counts if ready(counts) else None
+
+    return wait_for(scrape, "the operator to export the Tenant's new state")
+
+
+@pytest.mark.parametrize(
+    "fast_operator", [(), ("--metrics-per-type",)], ids=["default", "per-type-detail"], indirect=True
+)
+def test_a_tenants_series_stay_within_the_documented_budget(
+    fast_operator: OperatorProcess, workspace: Workspace, tmp_path: Path
+) -> None:
+    """SPEC §4: a Tenant that failed once, synced, waited for approval and deployed costs no family more
+    than docs/metrics.md allows, and at most 25 series by default."""
+    per_type = "--metrics-per-type" in fast_operator.extra_args
+    documented = documented_budget()
+    budget = documented.of(per_type_detail=per_type)
+    limit = documented.total_per_type_detail if per_type else TENANT_SERIES_LIMIT
+    secret = {"stringData": {"clientSecret": "not-the-secret"}}
+    workspace.resources.core.patch_namespaced_secret("contoso-sp", workspace.namespace, secret)
+    assert first_sync(workspace)["status"]["phase"] == "NewError"
+    secret = {"stringData": {"clientSecret": workspace.secret}}
+    workspace.resources.core.patch_namespaced_secret("contoso-sp", workspace.namespace, secret)
+    assert wait_phase(workspace, sync(workspace, "fixed"), FINISHED)["status"]["phase"] == "Succeeded"
+    edit_desired(workspace, tmp_path, rename_policy)
+    run = sync(workspace, "after-pr")
+    wait_phase(workspace, run, {"PendingApproval"})
+    # The Tenant's series follow its status at its next reconciliation.
+    pending = "tenantsync_tenant_pending_approval_since_timestamp_seconds"
+    waiting = tenant_series_once(fast_operator, workspace.namespace, lambda counts: counts[pending] == 1)
+    workspace.resources.patch(
+        "syncruns", run, {"metadata": {"annotations": {"tenantsync.io/approval": "approve"}}}
+    )
+    assert wait_phase(workspace, run, FINISHED)["status"]["phase"] == "Succeeded"
+    deployed = tenant_series_once(
+        fast_operator,
+        workspace.namespace,
+        lambda counts: counts["tenantsync_changes_deployed_total"] == 1 and counts[pending] == 0,
+    )
+    for counts in (waiting, deployed):
+        assert over_budget(counts, budget) == {}, counts
+        assert sum(counts.values()) <= limit, counts
+    assert waiting["tenantsync_tenant_phase"] == 1
+    assert waiting["tenantsync_runs_total"] == 2, waiting  # NewError and Succeeded
+    assert deployed["tenantsync_tenant_backup_objects"] == 1
+    assert deployed["tenantsync_backup_objects"] == (4 if per_type else 0)  # the Tenant's four types
 
 
 def test_unchanged_tenant_gives_a_byte_identical_backup_and_no_commit(
