@@ -208,6 +208,7 @@ class RunExecutor:
                         baselines=await adopted_baselines(tenant_name, spec, find),
                         tenant_labels=dict(tenant["metadata"].get("labels") or {}),
                         tenant_annotations=dict(tenant["metadata"].get("annotations") or {}),
+                        clock=self._settings.clock,
                     )
                     previous_phase, before = status.phase, status.model_copy(deep=True)
                     stepping = time.monotonic()
