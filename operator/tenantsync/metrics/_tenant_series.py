@@ -68,6 +68,8 @@ class TenantSeries:
     backup_objects: dict[str, int] = field(default_factory=dict)
     expiries: dict[str, float] = field(default_factory=dict)
     """Configuration type -> when what it reports expires (Unix time), as the latest backup read it."""
+    unencrypted_secrets: int | None = None
+    """Settings Graph serves unencrypted that hold a secret, in the latest backup; None before one."""
     runs: Counter[tuple[str, str]] = field(default_factory=Counter)
     """(result, error code) -> finished runs."""
     schedule_interval: float | None = None
@@ -159,6 +161,12 @@ def _families(tenants: dict[TenantKey, TenantSeries]) -> list[Metric]:
         "Objects of each configuration type in the Tenant's latest backup.",
         labels=[*tenant_labels, "type"],
     )
+    unencrypted_secrets = GaugeMetricFamily(
+        "tenantsync_backup_unencrypted_secrets",
+        "Settings in the Tenant's latest backup that Graph serves unencrypted and whose value looks like a"
+        " secret (see status.backup.unencryptedSecrets); absent before the first backup.",
+        labels=tenant_labels,
+    )
     runs = CounterMetricFamily(
         "tenantsync_runs_total",
         "Finished SyncRuns by final phase and error code (empty when the run has no error).",
@@ -209,6 +217,8 @@ def _families(tenants: dict[TenantKey, TenantSeries]) -> list[Metric]:
             service_expiry.add_metric([*key, type_name], when)
         for type_name, count in sorted(series.backup_objects.items()):
             backup_objects.add_metric([*key, type_name], count)
+        if series.unencrypted_secrets is not None:
+            unencrypted_secrets.add_metric(key, series.unencrypted_secrets)
         for (result, code), count in sorted(series.runs.items()):
             runs.add_metric([*key, result, code], count)
         graph_requests.add_metric(key, series.graph_requests)
@@ -220,5 +230,5 @@ def _families(tenants: dict[TenantKey, TenantSeries]) -> list[Metric]:
         approval_wait.add_metric(key, series.approval_wait.cumulative(), series.approval_wait.total)
     return [
         phase, created, schedule_active, schedule_interval, last_success, pending_since, credentials_expiry, service_expiry,
-        backup_objects, runs, graph_requests, graph_throttled, changes_planned, changes_deployed, approval_wait,
+        backup_objects, unencrypted_secrets, runs, graph_requests, graph_throttled, changes_planned, changes_deployed, approval_wait,
     ]  # fmt: skip
