@@ -68,7 +68,8 @@ def wait_before_retry(attempt: int, answer: Answer, rng: random.Random | None = 
 
 
 def unavailable_message(host: str, failures: list[str], seconds: float, held_for: int | None) -> str:
-    """Why the sign-in stopped trying, for people: how many tries over how long, and what each got.
+    """Why the sign-in stopped trying, for people: how many tries over how long, and what each got (an
+    HTTP status, or the exception of a try that got no answer: then the host is named as unreachable).
 
     `held_for`: the next try could not have reached the identity platform for that long (its Retry-After,
     or MSAL keeping its answer), longer than a sync waits.
@@ -86,6 +87,12 @@ def unavailable_message(host: str, failures: list[str], seconds: float, held_for
             f"The identity platform at {host} was unavailable: {tries}, {answered}; another try could not"
             f" reach it for {held_for} s (MSAL gives its answer back until then), longer than a"
             f" sync waits ({MAX_RETRY_AFTER_SECONDS} s). The next sync tries again."
+        )
+    if not any(failure.startswith("HTTP ") for failure in failures):
+        return (
+            f"Cannot reach the identity platform at {host}: {tries}, {answered}. Check"
+            " spec.endpoints.authority, the network path and spec.endpoints.caBundleSecretRef; the next sync"
+            " tries again."
         )
     return (
         f"The identity platform at {host} was unavailable: {tries}, {answered}. Check the service health"

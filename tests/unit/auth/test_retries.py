@@ -143,6 +143,11 @@ def test_the_message_says_how_many_tries_over_how_long_and_what_they_got() -> No
     assert "they got HTTP 503, ConnectionError" in unavailable_message(
         host, ["HTTP 503", "ConnectionError"], 6, None
     )
+    assert unavailable_message(host, ["SSLError"] * 4, 9.6, None) == (
+        "Cannot reach the identity platform at https://login.microsoftonline.com: 4 tries over 10 s, each got"
+        " SSLError. Check spec.endpoints.authority, the network path and spec.endpoints.caBundleSecretRef; the"
+        " next sync tries again."
+    )
     assert unavailable_message(host, ["HTTP 429"], 0.2, 120) == (
         "The identity platform at https://login.microsoftonline.com was unavailable: 1 try over 0 s, it got"
         " HTTP 429; another try could not reach it for 120 s (MSAL gives its answer back until then), longer"
