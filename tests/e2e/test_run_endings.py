@@ -91,7 +91,8 @@ def test_an_identity_platform_failing_between_steps_ends_the_run_with_authentica
         workspace.sim.clear_faults()
     assert ended["phase"] == "NewError", ended
     assert ended["error"]["code"] == "AuthenticationFailed"
-    assert "Cannot reach the identity platform" in ended["message"]
+    assert "The identity platform at" in ended["message"] and "4 tries over" in ended["message"], ended
+    assert "each got HTTP 500" in ended["message"]
     wait_for(lambda: warnings_for(workspace, run), "the run's Warning event")
     assert [e["reason"] for e in warnings_for(workspace, run)] == ["AuthenticationFailed"]
     later = wait_phase(workspace, sync(workspace, "after-the-outage"), FINISHED | {"PendingApproval"})

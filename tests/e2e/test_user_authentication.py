@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -70,10 +71,24 @@ def test_device_code_sign_in_then_silent_refresh(
         (workspace.public_client_id, f"/{workspace.tenant_id}/oauth2/v2.0/token")
     }, polls
 
+    waiting = condition(workspace.resources.get("syncruns", run), "Authenticated")
+    assert waiting is not None and (waiting["status"], waiting["reason"]) == (
+        "Unknown",
+        "WaitingForUserSignIn",
+    )
+    signing_in = datetime.now(UTC).replace(microsecond=0)  # conditions keep whole seconds
     workspace.sim.sign_in(user["userCode"], workspace.admin_upn)
     done = wait_phase(workspace, run, FINISHED)
     assert done["status"]["phase"] == "Succeeded", done["status"]
     assert done["status"]["authentication"]["user"]["state"] == "SignedInByDeviceCode"
+    authenticated = condition(done, "Authenticated")
+    assert authenticated is not None and (authenticated["status"], authenticated["reason"]) == (
+        "True",
+        "UserSignedIn",
+    )
+    assert datetime.fromisoformat(authenticated["lastTransitionTime"]) >= signing_in, (
+        "when the user signed in"
+    )
     assert (
         "userCode" not in done["status"]["authentication"]["user"]
         or not done["status"]["authentication"]["user"]["userCode"]

@@ -39,6 +39,7 @@ from tenantsync.api.phases import RunPhase, RunStep, TenantPhase
 from tenantsync.api.resources import ResourceType
 from tenantsync.api.syncrun import (
     PLANS_BRANCH,
+    UNENCRYPTED_SECRETS_LISTED,
     ApprovalStatus,
     AuthenticationStatus,
     BackupStatus,
@@ -55,6 +56,7 @@ from tenantsync.api.syncrun import (
     SyncRunSpec,
     SyncRunStatus,
     Trigger,
+    UnencryptedSecretFound,
     UserSignIn,
 )
 from tenantsync.api.tenant import (
@@ -80,6 +82,7 @@ __all__ = [
     "PLANS_BRANCH",
     "ROLLOUT",
     "SYNC_REQUESTED_AT",
+    "UNENCRYPTED_SECRETS_LISTED",
     "VERSION",
     "Approval",
     "ApprovalStatus",
@@ -128,6 +131,7 @@ __all__ = [
     "TenantSpec",
     "TenantStatus",
     "Trigger",
+    "UnencryptedSecretFound",
     "UserSignIn",
     "all_crds",
     "approver_handle",

@@ -114,6 +114,27 @@ class AuthenticationStatus(Model):
     """The delegated user's sign-in, when the Tenant sets `userAuthentication`."""
 
 
+UNENCRYPTED_SECRETS_LISTED = 20
+"""How many unencrypted secrets a backup's status names; `unencryptedSecretCount` counts them all."""
+
+
+class UnencryptedSecretFound(Model):
+    """A setting Graph serves unencrypted whose value looks like a secret: where it is, never the value."""
+
+    type: ResourceType
+    """The configuration type of the object."""
+    id: str
+    """The object's id in the tenant."""
+    name: str | None = None
+    """The object's display name."""
+    field: str
+    """The field's path in the backed-up file, e.g. omaSettings[1].value."""
+    setting: str
+    """The OMA-URI of the setting."""
+    looksLike: str
+    """Which pattern the value matched, e.g. "a <Password> element" (see troubleshooting/UnencryptedSecrets.md)."""
+
+
 class BackupStatus(Model):
     """What the backup read from the tenant and the commit that records it."""
 
@@ -129,6 +150,12 @@ class BackupStatus(Model):
     """Types the tenant does not license (Graph said so): not backed up, never planned as deletions."""
     expiries: dict[str, datetime] = Field(default_factory=dict)
     """When the Apple push certificate and the earliest Apple DEP token expire, by type, as read."""
+    unencryptedSecretCount: int = 0
+    """Settings Graph serves unencrypted whose value looks like a secret: committed as read, so in Git."""
+    unencryptedSecrets: list[UnencryptedSecretFound] = Field(
+        default_factory=list, max_length=UNENCRYPTED_SECRETS_LISTED
+    )
+    """The first of them (at most 20): type, object and field, never the value."""
 
 
 PLANS_BRANCH = "tenantsync/plans"

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
-import random
+import logging
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -23,6 +23,17 @@ from pydantic import BaseModel, ConfigDict, SecretStr
 from tenantsync.api import CodedError, ErrorCode
 from tenantsync.auth.credentials import CertificateCredential, ClientSecretCredential, Credential
 from tenantsync.auth.endpoints import TenantEndpoints
+from tenantsync.auth.retries import (
+    TRANSIENT_ATTEMPTS,
+    TRANSIENT_OAUTH_ERRORS,
+    TRANSIENT_STATUSES,
+    Answer,
+    msal_keeps_for,
+    unavailable_message,
+    wait_before_retry,
+)
+
+log = logging.getLogger(__name__)
 
 # AADSTS codes a person must act on, with what to do. Anything else is AuthenticationFailed.
 _AADSTS: dict[int, tuple[ErrorCode, str]] = {
@@ -50,7 +61,7 @@ _AADSTS: dict[int, tuple[ErrorCode, str]] = {
 
 
 class VerifyingSession(requests.Session):
-    """A session whose CA bundle wins over REQUESTS_CA_BUNDLE.
+    """A session whose CA bundle wins over REQUESTS_CA_BUNDLE, and that remembers its last answer.
 
     requests lets that variable override a session's `verify` (psf/requests#3829), which would make the
     configured caBundleSecretRef silently ineffective; a per-request `verify` does take precedence.
@@ -61,14 +72,14 @@ class VerifyingSession(requests.Session):
     def __init__(self, verify: str | bool) -> None:
         super().__init__()
         self._tenantsync_verify = verify
-        self.last_status: int | None = None
-        """The last response's HTTP status: MSAL turns a throttled token request into an error dict."""
-        self.last_retry_after: str | None = None
+        self.last_answer = Answer()
+        """MSAL turns a failed token request into an error dict: its status and Retry-After are here."""
 
-    def request(self, *args: Any, **kwargs: Any) -> requests.Response:
+    def request(self, method: str, *args: Any, **kwargs: Any) -> requests.Response:
         kwargs.setdefault("verify", self._tenantsync_verify)
-        response = super().request(*args, **kwargs)
-        self.last_status, self.last_retry_after = response.status_code, response.headers.get("Retry-After")
+        self.last_answer = Answer()
+        response = super().request(method, *args, **kwargs)
+        self.last_answer = Answer(response.status_code, response.headers.get("Retry-After"), method.upper())
         return response
 
 
@@ -82,11 +93,6 @@ class SignInError(CodedError):
 
 TOKEN_REUSE_MARGIN = timedelta(minutes=5)
 """A token is reused until this close to its expiry, so no request starts with a token about to lapse."""
-TRANSIENT_ATTEMPTS = 4
-TRANSIENT_OAUTH_ERRORS = frozenset({"temporarily_unavailable", "server_error"})
-TRANSIENT_STATUSES = frozenset({429, 500, 502, 503, 504})
-MAX_RETRY_AFTER_SECONDS = 30.0
-"""Longer waits asked for by the identity platform end the attempt; the next sync tries again."""
 
 
 class AccessToken(BaseModel):
@@ -159,15 +165,6 @@ class ServicePrincipal:
                 raise self._discovery_error() from None
         return self._app
 
-    def _unreachable(self, error: Exception) -> SignInError:
-        what = str(error) if isinstance(error, msal.exceptions.MsalServiceError) else type(error).__name__
-        return SignInError(
-            ErrorCode.AUTHENTICATION_FAILED,
-            f"Cannot reach the identity platform at {self._endpoints.authority_host}: {what}."
-            " Check spec.endpoints.authority, the network path and spec.endpoints.caBundleSecretRef;"
-            " the next sync tries again.",
-        )
-
     def _discovery_error(self) -> SignInError:
         """Ask the discovery endpoint ourselves: its AADSTS code tells an unknown tenant from an outage."""
         url = f"{self._endpoints.authority(self._tenant_id)}/v2.0/.well-known/openid-configuration"
@@ -213,26 +210,60 @@ class ServicePrincipal:
             self._http.close()
 
     def _acquire_with_retries(self) -> AccessToken:
-        """Retry briefly when the identity platform fails transiently."""
-        for attempt in range(1, TRANSIENT_ATTEMPTS + 1):
-            self._http.last_status = None
+        """Try again while the identity platform fails transiently, each try reaching it (see `retries`)."""
+        started = time.monotonic()
+        failures: list[str] = []
+        while True:
             try:
                 result = self._application().acquire_token_for_client(
                     [f"{self._endpoints.graph_resource}/.default"]
                 )
             except (OSError, msal.exceptions.MsalServiceError) as error:
-                if attempt == TRANSIENT_ATTEMPTS:
-                    raise self._unreachable(error) from None
+                failures.append(self._failure(error))
             else:
                 if "access_token" in result:
-                    break
-                transient = (
-                    result.get("error") in TRANSIENT_OAUTH_ERRORS
-                    or self._http.last_status in TRANSIENT_STATUSES
-                )
-                if not transient or attempt == TRANSIENT_ATTEMPTS:
+                    return self._token_from(result)
+                if not self._transient(result):
                     raise self._error(result)
-            time.sleep(self._backoff(attempt))
+                failures.append(self._failure(result))
+            answer, attempt = self._http.last_answer, len(failures)
+            wait = wait_before_retry(attempt, answer)
+            if wait is None or attempt == TRANSIENT_ATTEMPTS:
+                told = msal_keeps_for(answer) if wait is None else None
+                raise SignInError(
+                    ErrorCode.AUTHENTICATION_FAILED,
+                    unavailable_message(
+                        self._endpoints.authority_host, failures, time.monotonic() - started, told
+                    ),
+                )
+            log.warning(
+                "The identity platform at %s answered %s to try %d of %d of the service principal's sign-in;"
+                " trying again in %.1f s.",
+                self._endpoints.authority_host,
+                failures[-1],
+                attempt,
+                TRANSIENT_ATTEMPTS,
+                wait,
+            )
+            time.sleep(wait)
+
+    def _transient(self, result: dict[str, Any]) -> bool:
+        return (
+            result.get("error") in TRANSIENT_OAUTH_ERRORS
+            or self._http.last_answer.status in TRANSIENT_STATUSES
+        )
+
+    def _failure(self, failed: Exception | dict[str, Any]) -> str:
+        """What one try got, in a few words that hold no secret: an HTTP status or the exception's type."""
+        status = self._http.last_answer.status
+        if status is not None:
+            return f"HTTP {status}"
+        return (
+            type(failed).__name__ if isinstance(failed, Exception) else str(failed.get("error", "an error"))
+        )
+
+    @staticmethod
+    def _token_from(result: dict[str, Any]) -> AccessToken:
         claims = token_claims(result["access_token"])
         return AccessToken(
             value=SecretStr(result["access_token"]),
@@ -240,13 +271,6 @@ class ServicePrincipal:
             expires_at=datetime.fromtimestamp(int(claims.get("exp", 0)), UTC),
             directory_id=claims.get("tid"),
         )
-
-    def _backoff(self, attempt: int) -> float:
-        """Retry-After when the identity platform gave one (up to a cap), else jittered exponential."""
-        told = self._http.last_retry_after
-        if told and told.isdigit():
-            return min(float(told), MAX_RETRY_AFTER_SECONDS)
-        return random.uniform(0.5, 1.0) * float(2**attempt)
 
     def _error(self, result: dict[str, Any]) -> SignInError:
         codes = [int(c) for c in result.get("error_codes", [])]

@@ -18,6 +18,7 @@ from tenantsync.catalog._types import (
     permission_needs,
     required_permissions,
 )
+from tenantsync.catalog._unencrypted import UnencryptedSecret, unencrypted_secrets
 from tenantsync.catalog._withheld import WITHHELD_KEY, is_withheld, secrets_in_clear, without_withheld
 
 __all__ = [
@@ -32,6 +33,7 @@ __all__ = [
     "Reference",
     "SubResource",
     "SubResourceWrite",
+    "UnencryptedSecret",
     "catalog",
     "deploy_order",
     "field_values",
@@ -41,5 +43,6 @@ __all__ = [
     "required_permissions",
     "secrets_in_clear",
     "serialise",
+    "unencrypted_secrets",
     "without_withheld",
 ]

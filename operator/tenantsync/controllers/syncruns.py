@@ -42,6 +42,7 @@ from tenantsync.metrics import OperatorMetrics, observe_step
 from tenantsync.scheduling import RunRecord
 from tenantsync.settings import OperatorSettings
 from tenantsync.sync import (
+    UNENCRYPTED_SECRETS,
     Advance,
     Finish,
     Pipeline,
@@ -52,6 +53,7 @@ from tenantsync.sync import (
     TenantObservations,
     Wait,
     record_transition,
+    unencrypted_secrets_warning,
 )
 
 QUEUE_POLL_SECONDS = 2.0
@@ -208,12 +210,15 @@ class RunExecutor:
                         baselines=await adopted_baselines(tenant_name, spec, find),
                         tenant_labels=dict(tenant["metadata"].get("labels") or {}),
                         tenant_annotations=dict(tenant["metadata"].get("annotations") or {}),
+                        clock=self._settings.clock,
                     )
                     previous_phase, before = status.phase, status.model_copy(deep=True)
                     stepping = time.monotonic()
                     transition = await self._pipeline.advance(ctx)
                 stepped = time.monotonic()
                 self._observe(namespace, tenant_name, before, status, isinstance(transition, Wait), now)
+                if before.step == RunStep.BACKUP and status.step != RunStep.BACKUP:
+                    self._warn_of_unencrypted_secrets(body, tenant_name, status)
                 if status.phase != previous_phase or isinstance(transition, Finish):
                     # Before the status write: once the status says finished, kopf cancels this daemon,
                     # possibly while the write's response is still on its way, and the event would be lost.
@@ -361,6 +366,18 @@ class RunExecutor:
         )
         self._announce(body, tenant_name, status)
         await self._writer.run(body.metadata.namespace or "", body.metadata.name or "", status)
+
+    def _warn_of_unencrypted_secrets(self, body: kopf.Body, tenant_name: str, status: SyncRunStatus) -> None:
+        """One Warning event (and log line) when the backup found secrets Graph serves in clear; the run
+        goes on: the values are the tenant's as Graph serves them, and withholding them would lose them."""
+        if status.backup is None or not status.backup.unencryptedSecretCount:
+            return
+        text = (
+            f"Tenant {tenant_name}, SyncRun {body.metadata.name}:"
+            f" {unencrypted_secrets_warning(status.backup, self._settings.docs_base_url)}"
+        )
+        log.warning("%s", text)
+        kopf.warn(body, reason=UNENCRYPTED_SECRETS, message=text)
 
     @staticmethod
     def _announce(body: kopf.Body, tenant_name: str, status: SyncRunStatus) -> None:

@@ -214,15 +214,17 @@ class OperatorMetrics:
         tenant: str,
         objects_by_type: Mapping[str, int],
         expiries: Mapping[str, datetime] | None = None,
+        unencrypted_secrets: int = 0,
     ) -> None:
-        """Record the latest backup's object count per configuration type and the expiries it read (the
-        Apple push certificate's); types left out disappear. Exported as the Tenant's total, and per
-        type with per-type detail."""
+        """Record the latest backup's object count per configuration type, the expiries it read (the
+        Apple push certificate's; types left out disappear) and how many unencrypted secrets it found.
+        Objects are exported as the Tenant's total, and per type with per-type detail."""
         counts = {ResourceType(name).value: count for name, count in objects_by_type.items()}
         expiring = {ResourceType(name).value: when.timestamp() for name, when in (expiries or {}).items()}
         with self._tenants.edit(namespace, tenant) as series:
             series.backup_objects = counts
             series.expiries = expiring
+            series.unencrypted_secrets = unencrypted_secrets
 
     def observe_plan(self, namespace: str, tenant: str, counts_by_action: Mapping[str, int]) -> None:
         """Add a new plan's changes by action (create, update, delete); call it once per plan."""

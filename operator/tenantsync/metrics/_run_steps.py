@@ -21,7 +21,10 @@ def observe_step(
     """`before` and `after` are the run's status around one step; `waiting`: the step will run again."""
     step = before.step
     if step == RunStep.BACKUP and after.backup is not None:
-        metrics.observe_backup(namespace, tenant, after.backup.objectsByType, after.backup.expiries)
+        backup = after.backup
+        metrics.observe_backup(
+            namespace, tenant, backup.objectsByType, backup.expiries, backup.unencryptedSecretCount
+        )
     if step == RunStep.PLAN and after.plan is not None and after.plan.changes:
         counts: dict[str, int] = {}
         for change in after.plan.changes:

@@ -47,6 +47,8 @@ class TenantSeries:
     """Configuration type -> objects in the latest backup; None before the first backup."""
     expiries: dict[str, float] = field(default_factory=dict)
     """Configuration type -> when what it reports expires (Unix time), as the latest backup read it."""
+    unencrypted_secrets: int | None = None
+    """Settings Graph serves unencrypted that hold a secret, in the latest backup; None before one."""
     runs: Counter[str] = field(default_factory=Counter)
     """Final phase -> finished runs."""
     schedule_interval: float | None = None
@@ -142,6 +144,12 @@ def _families(tenants: dict[TenantKey, TenantSeries], *, per_type_detail: bool) 
         "Objects of each configuration type in the Tenant's latest backup (per-type detail).",
         labels=[*tenant_labels, "type"],
     )
+    unencrypted_secrets = GaugeMetricFamily(
+        "tenantsync_backup_unencrypted_secrets",
+        "Settings in the Tenant's latest backup that Graph serves unencrypted and whose value looks like a"
+        " secret (see status.backup.unencryptedSecrets); absent before the first backup.",
+        labels=tenant_labels,
+    )
     runs = CounterMetricFamily(
         "tenantsync_runs_total",
         "Finished SyncRuns of the Tenant by final phase.",
@@ -188,6 +196,8 @@ def _families(tenants: dict[TenantKey, TenantSeries], *, per_type_detail: bool) 
             backup_total.add_metric(key, sum(series.backup_objects.values()))
             for type_name, count in sorted(series.backup_objects.items()):
                 backup_by_type.add_metric([*key, type_name], count)
+        if series.unencrypted_secrets is not None:
+            unencrypted_secrets.add_metric(key, series.unencrypted_secrets)
         for result, count in sorted(series.runs.items()):
             runs.add_metric([*key, result], count)
         graph_requests.add_metric(key, series.graph_requests)
@@ -199,5 +209,6 @@ def _families(tenants: dict[TenantKey, TenantSeries], *, per_type_detail: bool) 
     detail: list[Metric] = [backup_by_type] if per_type_detail else []
     return [
         phase, created, schedule_active, schedule_interval, last_success, pending_since, credentials_expiry, service_expiry,
-        backup_total, *detail, runs, graph_requests, graph_throttled, changes_planned, changes_deployed,
+        backup_total, *detail, unencrypted_secrets, runs, graph_requests, graph_throttled, changes_planned,
+        changes_deployed,
     ]  # fmt: skip

@@ -1,5 +1,6 @@
 """The sync pipeline of SPEC §3 as a resumable state machine; it knows nothing of kopf."""
 
+from tenantsync.sync.history import UNENCRYPTED_SECRETS, unencrypted_secrets_warning
 from tenantsync.sync.pipeline import (
     AdoptedBaseline,
     Advance,
@@ -17,6 +18,7 @@ from tenantsync.sync.session import Folders, Principal, Session, TenantCache, Te
 from tenantsync.sync.steps import build_pipeline
 
 __all__ = [
+    "UNENCRYPTED_SECRETS",
     "AdoptedBaseline",
     "Advance",
     "Finish",
@@ -34,4 +36,5 @@ __all__ = [
     "Wait",
     "build_pipeline",
     "record_transition",
+    "unencrypted_secrets_warning",
 ]

@@ -8,8 +8,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from tenantsync.api import BackupStatus, ResourceType
-from tenantsync.catalog import ConfigurationType, catalog
+from tenantsync.api import UNENCRYPTED_SECRETS_LISTED, BackupStatus, ResourceType, UnencryptedSecretFound
+from tenantsync.catalog import ConfigurationType, catalog, unencrypted_secrets
 from tenantsync.sync.pipeline import RunContext
 from tenantsync.sync.session import Session
 from tenantsync.sync.snapshot import take_snapshot
@@ -36,6 +36,7 @@ async def record_backup(ctx: RunContext, session: Session) -> tuple[BackupStatus
         for name, objects in snapshot.objects.items()
         if (found := [when for obj in objects if (when := _expiry(catalog()[name], obj)) is not None])
     }
+    unencrypted = _unencrypted_secrets(snapshot.objects)
     status = BackupStatus(
         commit=commit or await repository.head(spec.repository.backupBranch),
         objects=sum(by_type.values()),
@@ -43,6 +44,8 @@ async def record_backup(ctx: RunContext, session: Session) -> tuple[BackupStatus
         skippedTypes=[str(name) for name in snapshot.skipped],
         unavailableTypes=[str(name) for name in snapshot.unavailable],
         expiries=expiries,
+        unencryptedSecretCount=len(unencrypted),
+        unencryptedSecrets=unencrypted[:UNENCRYPTED_SECRETS_LISTED],
     )
     changed = f"committed {commit[:12]}" if commit else "unchanged since the last backup"
     message = f"Backed up {status.objects} objects ({changed})."
@@ -50,7 +53,46 @@ async def record_backup(ctx: RunContext, session: Session) -> tuple[BackupStatus
         message += f" Skipped (need a signed-in user): {', '.join(status.skippedTypes)}."
     if snapshot.unavailable:
         message += f" Not licensed in this tenant: {', '.join(status.unavailableTypes)}."
+    if unencrypted:
+        message += f" {unencrypted_secrets_warning(status, ctx.docs_base_url)}"
     return status, message
+
+
+UNENCRYPTED_SECRETS = "UnencryptedSecrets"
+"""The reason of the Warning event, and the name of the troubleshooting page that says what to do."""
+
+
+def unencrypted_secrets_warning(status: BackupStatus, docs_base_url: str) -> str:
+    """The warning for people: how many, where the first few are, what to do; never a value."""
+    count = status.unencryptedSecretCount
+    named = [
+        f"{found.type} {found.name or found.id!r} ({found.id}) {found.field} ({found.setting}: {found.looksLike})"
+        for found in status.unencryptedSecrets[:3]
+    ]
+    more = f" and {count - len(named)} more" if count > len(named) else ""
+    return (
+        f"{count} setting{'s' if count > 1 else ''} that Graph serves unencrypted hold{'s' if count == 1 else ''}"
+        f" what looks like a secret, in the backup as read: {'; '.join(named)}{more}. Move each to an"
+        " encrypted setting or a profile that withholds it, and change the secret; see"
+        f" {docs_base_url.rstrip('/')}/{UNENCRYPTED_SECRETS}.md."
+    )
+
+
+def _unencrypted_secrets(objects: dict[ResourceType, list[dict[str, Any]]]) -> list[UnencryptedSecretFound]:
+    """Every setting Graph served unencrypted that holds a secret, in type and object order."""
+    return [
+        UnencryptedSecretFound(
+            type=name,
+            id=str(obj.get(catalog()[name].identity_field or "id", "")),
+            name=obj.get("displayName") if isinstance(obj.get("displayName"), str) else None,
+            field=found.field,
+            setting=found.setting,
+            looksLike=found.looks_like,
+        )
+        for name in sorted(objects)
+        for obj in objects[name]
+        for found in unencrypted_secrets(obj)
+    ]
 
 
 def _expiry(entry: ConfigurationType, obj: dict[str, Any]) -> datetime | None:

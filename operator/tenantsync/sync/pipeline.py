@@ -41,6 +41,7 @@ from tenantsync.api import (
     troubleshooting_url,
 )
 from tenantsync.graph import GraphError, GraphPermissionDenied, GraphTransientError
+from tenantsync.settings import utc_now
 
 log = logging.getLogger(__name__)
 
@@ -116,6 +117,8 @@ class RunContext:
     tenant_labels: Mapping[str, str] = field(default_factory=dict)
     tenant_annotations: Mapping[str, str] = field(default_factory=dict)
     """The Tenant's metadata, which baselines' variables may name."""
+    clock: Callable[[], datetime] = utc_now
+    """The time now, for what happened during the step (a sign-in completing) rather than at its start."""
 
     def tenant_owner(self) -> dict[str, Any] | None:
         """An ownerReference to the Tenant (without blockOwnerDeletion, which needs tenants/finalizers)."""
@@ -128,9 +131,24 @@ class RunContext:
             "uid": self.tenant_uid,
         }
 
-    def condition(self, type_: ConditionType, status: ConditionStatus, reason: str, message: str) -> None:
+    def condition(
+        self,
+        type_: ConditionType,
+        status: ConditionStatus,
+        reason: str,
+        message: str,
+        *,
+        at: datetime | None = None,
+    ) -> None:
+        """Set a condition of the run; `at` is when it came true, when not the step's start (`now`)."""
         self.status.conditions = set_condition(
-            self.status.conditions, type_, status, reason, message, generation=self.generation, now=self.now
+            self.status.conditions,
+            type_,
+            status,
+            reason,
+            message,
+            generation=self.generation,
+            now=at or self.now,
         )
 
     @property

@@ -1,11 +1,14 @@
 """The service principal against the simulator's identity platform, through unmodified MSAL: one
-discovery and one token however many requests ask at once, and transient failures retried."""
+discovery and one token however many requests ask at once, and transient failures retried, each try
+reaching the identity platform."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 import os
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -21,6 +24,7 @@ from tenantsync.auth import (
     ca_bundle_file,
     endpoints_for,
 )
+from tenantsync.auth.retries import MSAL_THROTTLE_SECONDS, TRANSIENT_ATTEMPTS
 from tenantsync_sim.client import SimulatorClient
 from tests.integration.sim.simtest_support import SimTenant
 
@@ -113,8 +117,73 @@ async def test_an_identity_platform_that_keeps_failing_is_a_sign_in_error_that_s
     finally:
         sim.clear_faults()
     assert failed.value.code == ErrorCode.AUTHENTICATION_FAILED
-    assert f"Cannot reach the identity platform at {tenant.url}" in failed.value.message
+    assert (
+        f"The identity platform at {tenant.url} was unavailable: {TRANSIENT_ATTEMPTS} tries"
+        in failed.value.message
+    )
+    assert "each got HTTP 500" in failed.value.message
     assert tenant.secret not in failed.value.message
+
+
+def token_answers(sim: SimulatorClient, tenant: SimTenant) -> list[tuple[float, int]]:
+    """(time, status) of every token request that reached the simulator."""
+    token = f"/{tenant.id}/oauth2/v2.0/token"
+    return [(r["time"], r["status"]) for r in sim.requests(tenant.id) if r["path"].split("?")[0] == token]
+
+
+async def test_one_503_fewer_than_the_tries_still_signs_in_and_every_try_reaches_the_identity_platform(
+    sim: SimulatorClient, tenant: SimTenant
+) -> None:
+    """MSAL gives a 503 back from its cache for 5 s: tries sooner than that would never leave the process."""
+    sp = principal(tenant)
+    sim.clear_requests(tenant.id)
+    sim.add_fault(f"/{tenant.id}/oauth2/v2.0/token", status=503, count=TRANSIENT_ATTEMPTS - 1)
+    try:
+        token = await sp.acquire()
+    finally:
+        sim.clear_faults()
+    assert token.roles
+    assert [status for _, status in token_answers(sim, tenant)] == [503] * (TRANSIENT_ATTEMPTS - 1) + [200]
+
+
+async def test_as_many_503s_as_tries_end_the_sign_in_saying_how_many_tries_over_how_long(
+    sim: SimulatorClient, tenant: SimTenant
+) -> None:
+    sp = principal(tenant)
+    sim.clear_requests(tenant.id)
+    sim.add_fault(f"/{tenant.id}/oauth2/v2.0/token", status=503, count=TRANSIENT_ATTEMPTS)
+    try:
+        with pytest.raises(SignInError) as failed:
+            await sp.acquire()
+    finally:
+        sim.clear_faults()
+    answers = token_answers(sim, tenant)
+    assert [status for _, status in answers] == [503] * TRANSIENT_ATTEMPTS, "each try reached the simulator"
+    assert failed.value.code == ErrorCode.AUTHENTICATION_FAILED
+    said = re.search(r"was unavailable: (\d+) tries over (\d+) s, each got HTTP 503\.", failed.value.message)
+    assert said, failed.value.message
+    assert int(said[1]) == TRANSIENT_ATTEMPTS
+    between_first_and_last = answers[-1][0] - answers[0][0]
+    assert between_first_and_last >= (TRANSIENT_ATTEMPTS - 1) * MSAL_THROTTLE_SECONDS, (
+        "MSAL's window waited out"
+    )
+    assert int(said[2]) >= math.floor(between_first_and_last)
+    assert tenant.secret not in failed.value.message
+
+
+async def test_a_retry_after_longer_than_a_sync_waits_ends_the_sign_in_at_once(
+    sim: SimulatorClient, tenant: SimTenant
+) -> None:
+    sp = principal(tenant)
+    sim.clear_requests(tenant.id)
+    sim.add_fault(f"/{tenant.id}/oauth2/v2.0/token", status=503, count=1, retry_after_seconds=120)
+    try:
+        with pytest.raises(SignInError) as failed:
+            await sp.acquire()
+    finally:
+        sim.clear_faults()
+    assert [status for _, status in token_answers(sim, tenant)] == [503]
+    assert "1 try over 0 s, it got HTTP 503; another try could not reach it for 120 s" in failed.value.message
 
 
 async def test_a_tenant_named_by_its_domain_learns_its_directory_id_from_the_token(tenant: SimTenant) -> None:

@@ -175,6 +175,19 @@ def test_the_apple_push_certificate_expiry_follows_the_latest_backup() -> None:
     assert (name, frozenset(tenant.items())) not in scrape(metrics)
 
 
+def test_unencrypted_secrets_are_one_series_per_tenant_following_the_latest_backup() -> None:
+    metrics = new_metrics()
+    name = "tenantsync_backup_unencrypted_secrets"
+    tenant = {"namespace": "m365", "tenant": "contoso"}
+    assert (name, frozenset(tenant.items())) not in scrape(metrics), "absent before the first backup"
+    metrics.observe_backup("m365", "contoso", {"deviceConfigurations": 40}, unencrypted_secrets=3)
+    series = scrape(metrics)
+    assert value(series, name, **tenant) == 3
+    assert [labels for n, labels in series if n == name] == [frozenset(tenant.items())]
+    metrics.observe_backup("m365", "contoso", {"deviceConfigurations": 40})
+    assert value(scrape(metrics), name, **tenant) == 0
+
+
 def test_plan_and_deploy_counters() -> None:
     metrics = new_metrics()
     metrics.observe_plan("m365", "contoso", {"create": 1, "update": 2})

@@ -88,6 +88,7 @@ def context(
         docs_base_url="https://docs.example/troubleshooting",
         secrets=secrets or Secrets(),
         annotations=annotations or {},
+        clock=lambda: NOW,
     )
 
 

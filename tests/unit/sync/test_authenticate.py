@@ -8,9 +8,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import SecretStr
 
-from tenantsync.api import CodedError, ErrorCode, Mode, ResourceType, RunPhase, RunStep
-from tenantsync.auth import secret_end
+from tenantsync.api import (
+    CodedError,
+    ConditionType,
+    ErrorCode,
+    Mode,
+    ResourceType,
+    RunPhase,
+    RunStep,
+    find_condition,
+)
+from tenantsync.auth import AccessToken, secret_end
 from tenantsync.sync import RunContext, TenantCache
 from tenantsync.sync.pipeline import Advance, Wait
 from tenantsync.sync.steps.authenticate import Authenticate, missing_permissions
@@ -108,3 +118,43 @@ async def test_certificate_expiry_warns_thirty_days_ahead(tmp_path: Path, days: 
     assert ctx.observations.credentials is not None
     assert ctx.observations.credentials.kind == "Certificate"
     assert secrets.reads == ["sp"], "each Secret is read once per step"
+
+
+class SlowPrincipal:
+    """A sign-in that completes `takes` after the step began (the identity platform retried, say)."""
+
+    def __init__(self, roles: frozenset[str], clock: list[datetime], takes: timedelta) -> None:
+        self.roles, self.clock, self.takes = roles, clock, takes
+
+    async def acquire(self, *, fresh: bool = False) -> AccessToken:
+        self.clock[0] += self.takes
+        return AccessToken(value=SecretStr("token"), roles=self.roles, expires_at=NOW + timedelta(hours=1))
+
+
+async def test_authenticated_turns_true_when_the_sign_in_completed_not_when_the_step_began() -> None:
+    clock = [NOW]
+    ctx = context(ONLY_LOCATIONS)
+    ctx.clock = lambda: clock[0]
+    session = FakeSession(roles=frozenset({"Policy.Read.All"}))
+    session.principal = SlowPrincipal(frozenset({"Policy.Read.All"}), clock, timedelta(seconds=16))  # type: ignore[assignment]
+    await Authenticate()(ctx, session)
+    authenticated = find_condition(ctx.status.conditions, ConditionType.AUTHENTICATED)
+    assert authenticated is not None
+    assert (authenticated.status, authenticated.reason) == ("True", "ServicePrincipalSignedIn")
+    assert authenticated.lastTransitionTime == NOW + timedelta(seconds=16)
+
+
+async def test_with_a_delegated_user_authenticated_waits_for_them_in_unknown() -> None:
+    tenant = spec(
+        resources=[ResourceType.NAMED_LOCATIONS],
+        mode=Mode.BACKUP_ONLY,
+        userAuthentication={
+            "clientId": "04b07795-8ddb-461a-bbee-02f9e1bf7b46",
+            "tokenSecretRef": {"name": "user"},
+        },
+    )
+    ctx = context(tenant)
+    await Authenticate()(ctx, FakeSession(roles=frozenset({"Policy.Read.All"})))
+    authenticated = find_condition(ctx.status.conditions, ConditionType.AUTHENTICATED)
+    assert authenticated is not None
+    assert (authenticated.status, authenticated.reason) == ("Unknown", "WaitingForUserSignIn")

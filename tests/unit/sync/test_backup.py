@@ -5,6 +5,7 @@ from __future__ import annotations
 import httpx
 
 from tenantsync.api import (
+    UNENCRYPTED_SECRETS_LISTED,
     ChangeAction,
     ChangeOutcome,
     ChangeResult,
@@ -122,3 +123,69 @@ async def test_the_backup_reports_when_the_apple_push_certificate_and_the_first_
         "applePushNotificationCertificate": "2026-03-01T09:00:00+00:00",
         "depOnboardingSettings": "2026-05-01T00:00:00+00:00",
     }
+
+
+CONFIGURATIONS = "deviceManagement/deviceConfigurations"
+ONLY_CONFIGURATIONS = spec(resources=[ResourceType.DEVICE_CONFIGURATIONS])
+SECRET = "Winter2026!"
+
+
+def custom_profile(index: int, value: str) -> dict[str, object]:
+    return {
+        "@odata.type": "#microsoft.graph.windows10CustomConfiguration",
+        "id": f"00000000-0000-4000-8000-{index:012d}",
+        "displayName": f"Kiosk {index}",
+        "omaSettings": [
+            {
+                "@odata.type": "#microsoft.graph.omaSettingString",
+                "displayName": "Admin account",
+                "omaUri": "./Vendor/MSFT/Contoso/AdminAccount",
+                "isEncrypted": False,
+                "value": value,
+            }
+        ],
+    }
+
+
+async def test_settings_graph_serves_unencrypted_that_hold_secrets_are_named_and_the_backup_goes_on() -> None:
+    graph = FakeGraph()
+    for index in range(UNENCRYPTED_SECRETS_LISTED + 2):
+        graph.add(
+            CONFIGURATIONS, custom_profile(index, f"<Account><Password>{SECRET}{index}</Password></Account>")
+        )
+    graph.add(
+        CONFIGURATIONS, custom_profile(99, "<Account><PasswordExpiration>90</PasswordExpiration></Account>")
+    )
+    session = FakeSession(graph=graph)
+    ctx = context(ONLY_CONFIGURATIONS)
+    transition = await Backup()(ctx, session)
+
+    assert isinstance(transition, Advance) and transition.step == RunStep.PLAN
+    files = await session.folders.read_folder("tenantsync/backup", "tenants/contoso")
+    assert files is not None and len(files) == UNENCRYPTED_SECRETS_LISTED + 3, (
+        "all is backed up, as Graph serves it"
+    )
+    backup = ctx.status.backup
+    assert backup is not None
+    assert backup.unencryptedSecretCount == UNENCRYPTED_SECRETS_LISTED + 2
+    assert len(backup.unencryptedSecrets) == UNENCRYPTED_SECRETS_LISTED
+    first = backup.unencryptedSecrets[0]
+    assert (first.type, first.id, first.name, first.field, first.setting, first.looksLike) == (
+        ResourceType.DEVICE_CONFIGURATIONS,
+        "00000000-0000-4000-8000-000000000000",
+        "Kiosk 0",
+        "omaSettings[0].value",
+        "./Vendor/MSFT/Contoso/AdminAccount",
+        "a <Password> element",
+    )
+    assert "Kiosk 99" not in ctx.status.model_dump_json()
+    assert f"{UNENCRYPTED_SECRETS_LISTED + 2} settings that Graph serves unencrypted" in transition.message
+    assert "https://docs.example/troubleshooting/UnencryptedSecrets.md" in transition.message
+    assert SECRET not in ctx.status.model_dump_json() + transition.message
+
+
+async def test_a_backup_without_such_settings_says_nothing_of_them() -> None:
+    ctx = context(ONLY_LOCATIONS)
+    transition = await Backup()(ctx, FakeSession(graph=tenant()))
+    assert ctx.status.backup is not None and ctx.status.backup.unencryptedSecretCount == 0
+    assert "unencrypted" not in transition.message

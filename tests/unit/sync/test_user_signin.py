@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tenantsync.api import RunPhase, RunStep, SignInState, SyncRunStatus
+from tenantsync.api import ConditionType, RunPhase, RunStep, SignInState, SyncRunStatus, find_condition
 from tenantsync.auth import DeviceCodeChallenge, PollOutcome
 from tenantsync.sync.pipeline import Advance, Wait
 from tenantsync.sync.steps.user_signin import (
@@ -135,3 +135,47 @@ async def test_a_sign_in_that_fails_lets_the_run_go_on_without_the_user(
     assert user.state.failed
     assert ctx.observations.user_authenticated is not None
     assert ctx.observations.user_authenticated[0] == "False"
+
+
+def authenticated(ctx: Any) -> Any:
+    condition = find_condition(ctx.status.conditions, ConditionType.AUTHENTICATED)
+    assert condition is not None
+    return condition
+
+
+async def test_authenticated_turns_true_when_the_user_signed_in_not_when_the_code_was_issued() -> None:
+    """The service principal signed in and the code was issued at NOW; the person signed in 27 s later."""
+    first = context(TENANT)
+    first.condition(
+        ConditionType.AUTHENTICATED, "Unknown", "WaitingForUserSignIn", "The service principal signed in."
+    )
+    user = FakeUser()
+    await UserSignInStep()(first, UserSession(user))
+    assert authenticated(first).status == "Unknown", "issuing a code signs nobody in"
+
+    user.outcome = PollOutcome(signed_in=True)
+    poll = context(TENANT, status=SyncRunStatus.model_validate(first.status.model_dump()))
+    poll.now = NOW + timedelta(seconds=26)
+    poll.clock = lambda: NOW + timedelta(seconds=27)  # the poll's answer came back a second into the step
+    await UserSignInStep()(poll, UserSession(user))
+    condition = authenticated(poll)
+    assert (condition.status, condition.reason) == ("True", "UserSignedIn")
+    assert condition.lastTransitionTime == NOW + timedelta(seconds=27)
+
+
+async def test_a_run_that_goes_on_without_the_user_is_authenticated_from_then_by_its_service_principal() -> (
+    None
+):
+    transition, ctx = await pending(PollOutcome(pending=True), later=timedelta(minutes=6))
+    assert isinstance(transition, Advance)
+    condition = authenticated(ctx)
+    assert (condition.status, condition.reason) == ("True", "ServicePrincipalOnly")
+
+
+async def test_signing_in_again_after_admin_consent_keeps_the_users_settled_sign_in_and_says_so() -> None:
+    ctx = context(TENANT)
+    await UserSignInStep()(ctx, UserSession(FakeUser(silent="token")))
+    ctx.condition(ConditionType.AUTHENTICATED, "Unknown", "WaitingForUserSignIn", "Signed in afresh.")
+    transition = await UserSignInStep()(ctx, UserSession(FakeUser()))
+    assert isinstance(transition, Advance) and transition.step == RunStep.BACKUP
+    assert (authenticated(ctx).status, authenticated(ctx).reason) == ("True", "UserSignedIn")

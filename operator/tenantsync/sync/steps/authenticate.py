@@ -44,6 +44,7 @@ class Authenticate:
         waiting_for_consent = ctx.status.phase == RunPhase.PENDING_ADMIN_CONSENT
         principal = await session.service_principal()
         token = await principal.acquire(fresh=waiting_for_consent)
+        signed_in_at = ctx.clock()
 
         spec = ctx.tenant
         required = required_permissions(spec.resources or list(ResourceType), spec.mode)
@@ -59,12 +60,22 @@ class Authenticate:
             adminConsentUrl=consent_url if missing else None,
             user=ctx.status.authentication.user if ctx.status.authentication else None,
         )
-        ctx.condition(
-            ConditionType.AUTHENTICATED,
-            "True",
-            "ServicePrincipalSignedIn",
-            "The service principal signed in.",
-        )
+        if spec.userAuthentication is None:
+            ctx.condition(
+                ConditionType.AUTHENTICATED,
+                "True",
+                "ServicePrincipalSignedIn",
+                "The service principal signed in.",
+                at=signed_in_at,
+            )
+        else:  # True once the user has signed in too (or the run goes on without them): see UserSignInStep
+            ctx.condition(
+                ConditionType.AUTHENTICATED,
+                "Unknown",
+                "WaitingForUserSignIn",
+                "The service principal signed in; the delegated user signs in next.",
+                at=signed_in_at,
+            )
         if ctx.observations.credentials_valid is None or ctx.observations.credentials_valid[0] != "True":
             ctx.observations.credentials_valid = (
                 "True",

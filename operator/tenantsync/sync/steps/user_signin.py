@@ -47,7 +47,8 @@ class UserSignInStep:
             ctx.observations.user_authenticated = ("True", "NotRequired", "No delegated user is configured.")
             return Advance(RunStep.BACKUP, RunPhase.IN_PROGRESS, ON_TO_BACKUP)
         state = auth.user = auth.user or UserSignIn()
-        if state.state is not None and state.state.settled:
+        if state.state is not None and state.state.settled:  # signed in afresh (after admin consent)
+            self._authenticated(ctx, state)
             return Advance(RunStep.BACKUP, RunPhase.IN_PROGRESS, ON_TO_BACKUP)
         user = await session.delegated_user()
         try:
@@ -105,7 +106,7 @@ class UserSignInStep:
             None,
             None,
         )
-        ctx.condition(ConditionType.AUTHENTICATED, "True", "UserSignedIn", message)
+        UserSignInStep._authenticated(ctx, state)
         ctx.observations.user_authenticated = ("True", how.value, message)
         return Advance(RunStep.BACKUP, RunPhase.IN_PROGRESS, f"The user signed in. {ON_TO_BACKUP}")
 
@@ -114,5 +115,28 @@ class UserSignInStep:
         ctx: RunContext, state: UserSignIn, how: SignInState, reason: str, message: str
     ) -> Transition:
         state.state, state.message, state.userCode, state.verificationUri = how, message, None, None
+        UserSignInStep._authenticated(ctx, state)
         ctx.observations.user_authenticated = ("False", reason, message)
         return Advance(RunStep.BACKUP, RunPhase.IN_PROGRESS, f"{message} {ON_TO_BACKUP}")
+
+    @staticmethod
+    def _authenticated(ctx: RunContext, state: UserSignIn) -> None:
+        """The run's sign-in is complete: Authenticated turns True now, when the user's sign-in settled
+        (the service principal's left it Unknown), so its lastTransitionTime is when the user signed in."""
+        if state.state is not None and state.state.signed_in:
+            ctx.condition(
+                ConditionType.AUTHENTICATED,
+                "True",
+                "UserSignedIn",
+                state.message or "The user signed in.",
+                at=ctx.clock(),
+            )
+        else:
+            ctx.condition(
+                ConditionType.AUTHENTICATED,
+                "True",
+                "ServicePrincipalOnly",
+                "The service principal signed in; the delegated user did not, so the types that need a user"
+                " are not backed up in this run.",
+                at=ctx.clock(),
+            )
