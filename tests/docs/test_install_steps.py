@@ -48,7 +48,8 @@ FENCE_OPENING = re.compile(r"^[ \t]*```(sh|yaml)$", re.MULTILINE)
 SKIPPED_COMMANDS = {
     "kubectl -n tenantsync rollout status deployment/tenantsync": (
         "the local control plane has no nodes (no kubelet): the Deployment is accepted but no pod starts, "
-        "so its rollout never finishes; the e2e tests run the operator as a process instead"
+        "so its rollout never finishes and the image (registry.example.com) is never pulled; the e2e tests run "
+        "the operator as a process instead"
     ),
 }
 NOT_REACHED = (
