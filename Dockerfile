@@ -11,8 +11,13 @@
 # Where there is no Docker engine and no registry, `make image` (hack/build-image) builds this file with
 # buildah, PYTHON_IMAGE being the same Debian release made by debootstrap with Debian's Python 3.11;
 # hack/run-image runs the result as the chart does (tests/image, TENANTSYNC_IMAGE_TESTS=1).
+#
+# The base is pinned by digest: the tag python:3.11.14-slim-bookworm is rebuilt whenever Debian or the
+# image's recipe changes, the digest never is. It is the tag's multi-architecture index (its linux/amd64
+# image is sha256:83f339c1be6340ae1096010fdccf6552ac932d8f410d45d206014916bdf37e48); to move to a newer
+# build, `docker buildx imagetools inspect python:3.11.X-slim-bookworm` prints the index digest.
 
-ARG PYTHON_IMAGE=python:3.11.14-slim-bookworm
+ARG PYTHON_IMAGE=python:3.11.14-slim-bookworm@sha256:65a93d69fa75478d554f4ad27c85c1e69fa184956261b4301ebaf6dbb0a3543d
 
 FROM ${PYTHON_IMAGE} AS builder
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \

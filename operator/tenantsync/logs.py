@@ -71,21 +71,28 @@ class ObjectContext(logging.Filter):
 
 
 class Demoted(logging.Filter):
-    """Lowers a logger's records of one level that match a pattern to a lower level.
+    """Lowers the records of one level from a logger, or any logger below it, that match a pattern.
 
     httpx logs every Graph request at INFO (a quarter of a sync's lines); kopf logs every tick of the
     schedule timer (`Timer 'schedule' succeeded.`, every 10 s per Tenant) and its liveness endpoint every
     probe (`aiohttp.access`) at INFO: routine, shown with `--verbose` only. kopf logs each API request it
     is about to retry at ERROR: a thousand Tenants arriving at once can cost a thousand such lines,
-    which the retries then resolve; only the request it gives up on is an error.
+    which the retries then resolve; only the request it gives up on is an error. kopf's request function
+    logs with whatever logger its caller passes (the object's, the watch stream's, the peering's ...),
+    so the retries are matched under the whole `kopf` hierarchy, and the filter sits on the handler:
+    a logger's own filters never see its children's records.
     """
 
-    def __init__(self, level: int, to: int, pattern: re.Pattern[str]) -> None:
+    def __init__(self, logger: str, level: int, to: int, pattern: re.Pattern[str]) -> None:
         super().__init__()
-        self._level, self._to, self._pattern = level, to, pattern
+        self._logger, self._level, self._to, self._pattern = logger, level, to, pattern
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if record.levelno != self._level or not self._pattern.fullmatch(record.getMessage()):
+        if (
+            record.levelno != self._level
+            or (record.name != self._logger and not record.name.startswith(f"{self._logger}."))
+            or not self._pattern.fullmatch(record.getMessage())
+        ):
             return True
         record.levelno, record.levelname = self._to, logging.getLevelName(self._to)
         return logging.getLogger(record.name).isEnabledFor(self._to)
@@ -93,13 +100,13 @@ class Demoted(logging.Filter):
 
 _RETRIED = re.compile(r"Request attempt \S+ failed; will retry: .*", re.DOTALL)
 _DEMOTED = [
-    ("httpx", logging.INFO, logging.DEBUG, re.compile(r".*", re.DOTALL)),
-    ("aiohttp.access", logging.INFO, logging.DEBUG, re.compile(r".*", re.DOTALL)),
-    ("kopf.objects", logging.INFO, logging.DEBUG, re.compile(r"Timer '[^']*' succeeded\.")),
-    ("kopf.objects", logging.ERROR, logging.WARNING, _RETRIED),
-    ("kopf._cogs.clients.api", logging.ERROR, logging.WARNING, _RETRIED),
+    Demoted("httpx", logging.INFO, logging.DEBUG, re.compile(r".*", re.DOTALL)),
+    Demoted("aiohttp.access", logging.INFO, logging.DEBUG, re.compile(r".*", re.DOTALL)),
+    Demoted("kopf.objects", logging.INFO, logging.DEBUG, re.compile(r"Timer '[^']*' succeeded\.")),
+    Demoted("kopf", logging.ERROR, logging.WARNING, _RETRIED),
 ]
-"""Per logger, the records that are routine (only their failures are news) or not yet failures."""
+"""Per logger (and the loggers below it), the records that are routine (only their failures are news)
+or not yet failures."""
 
 
 def _utc_timestamp(record: logging.LogRecord) -> str:
@@ -145,16 +152,13 @@ def configure_logging(log_format: LogFormat, *, verbose: bool, stream: TextIO | 
     """The process's one log handler (instead of `kopf.configure`, whose plain format names nothing)."""
     handler = logging.StreamHandler(stream)
     handler.addFilter(ObjectContext())
+    for demoted in _DEMOTED:
+        handler.addFilter(demoted)
     handler.setFormatter(_formatter(log_format))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
     logging.captureWarnings(True)  # Python warnings are lines in the same format, not bare stderr text
-    for name in {name for name, *_ in _DEMOTED}:
-        logger = logging.getLogger(name)
-        logger.filters[:] = [f for f in logger.filters if not isinstance(f, Demoted)]
-    for name, level, to, pattern in _DEMOTED:
-        logging.getLogger(name).addFilter(Demoted(level, to, pattern))
     # httpcore's DEBUG lines trace every socket operation: noise even in verbose mode.
     logging.getLogger("httpcore").setLevel(logging.INFO)
     # MSAL's debug log prints token-endpoint responses, device codes included: never below WARNING.

@@ -12,7 +12,7 @@ import pytest
 
 from tests.e2e.conftest import Workspace
 from tests.e2e.test_sync_lifecycle import first_sync
-from tests.support.cluster import kubectl
+from tests.support.cluster import kubectl, restart_api_server, wait_for
 from tests.support.operator import OperatorProcess
 
 pytestmark = pytest.mark.integration
@@ -86,3 +86,31 @@ def test_a_runs_lines_carry_its_names(logged_operator: OperatorProcess, workspac
     text = logged_operator.log_path.read_text()
     assert workspace.secret not in text
     assert "eyJ" not in text  # the start of every JWT
+
+
+def _retried_requests(log: Path) -> list[dict[str, Any]]:
+    """The records of API requests kopf will retry, from the complete lines written so far."""
+    text = log.read_text()
+    complete = text[: text.rfind("\n") + 1]
+    retried = re.compile(r"Request attempt \S+ failed; will retry: ")
+    return [r for r in map(_parse_text, complete.splitlines()) if retried.match(r["message"])]
+
+
+def test_watch_requests_retried_through_an_api_server_restart_are_warnings(
+    namespace: str, tmp_path: Path
+) -> None:
+    """The API server stops for 5 s under a running operator: kopf's watch streams reconnect, and each
+    attempt it retries is logged by kopf._cogs.clients.watching (not kopf.objects) as a WARNING; no line
+    about a retried request is an ERROR."""
+    operator = OperatorProcess(namespace, tmp_path / "operator.log")
+    operator.start()
+    try:
+        restart_api_server(5)
+        wait_for(
+            lambda: _retried_requests(operator.log_path), "a retried watch request in the operator's log"
+        )
+    finally:
+        operator.stop()
+    lines = [(r["level"], r["logger"]) for r in _retried_requests(operator.log_path)]
+    assert ("WARNING", "kopf._cogs.clients.watching") in lines, lines
+    assert {level for level, _ in lines} == {"WARNING"}, lines

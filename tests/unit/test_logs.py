@@ -10,10 +10,14 @@ import logging
 import re
 import warnings
 from collections.abc import Iterator
+from types import ModuleType
 from typing import Any, Protocol
 
 import kopf
 import pytest
+from kopf._cogs.clients import watching
+from kopf._core.engines import peering, posting
+from kopf._core.reactor import observation
 
 from tenantsync.cli.main import _parser
 from tenantsync.logs import LogFormat, configure_logging, log_context
@@ -28,15 +32,9 @@ RUN = {"namespace": "m365", "tenant": "contoso", "syncrun": "contoso-20261128-06
 
 @pytest.fixture
 def configure() -> Iterator[Configure]:
-    """`configure_logging` into a buffer; the root logger and httpx's filters are put back afterwards."""
-    root, routine = (
-        logging.getLogger(),
-        [
-            logging.getLogger(name)
-            for name in ("httpx", "aiohttp.access", "kopf.objects", "kopf._cogs.clients.api")
-        ],
-    )
-    saved = (root.handlers[:], root.level, [logger.filters[:] for logger in routine])
+    """`configure_logging` into a buffer; the root logger's handlers and level are put back afterwards."""
+    root = logging.getLogger()
+    saved = (root.handlers[:], root.level)
 
     def configure(log_format: LogFormat, verbose: bool = False) -> io.StringIO:
         stream = io.StringIO()
@@ -47,8 +45,6 @@ def configure() -> Iterator[Configure]:
     logging.captureWarnings(False)
     root.handlers[:] = saved[0]
     root.setLevel(saved[1])
-    for logger, filters in zip(routine, saved[2], strict=True):
-        logger.filters[:] = filters
 
 
 def _kopf_logger(kind: str, name: str) -> kopf.LocalObjectLogger:
@@ -192,6 +188,35 @@ def test_a_request_kopf_retries_is_a_warning_and_one_it_gives_up_on_an_error(con
     tenant.error(f"Request attempt #1/9 failed; will retry: {what} -> ConnectionResetError()")
     tenant.error(f"Request attempt #9/9 failed; escalating: {what} -> ConnectionResetError()")
     assert [line.split(" ", 1)[0] for line in stream.getvalue().splitlines()] == ["WARNING", "ERROR"]
+
+
+@pytest.mark.parametrize(
+    "module", [watching, observation, peering, posting], ids=lambda module: module.__name__
+)
+def test_a_retried_request_is_a_warning_whichever_kopf_logger_kopf_passes(
+    configure: Configure, module: ModuleType
+) -> None:
+    """kopf's request function logs with its caller's logger: a watch stream's retries come from the
+    watching module's logger (they were ERROR while only kopf.objects' were demoted), the peering's,
+    the observer's and the event poster's from theirs."""
+    stream = configure(LogFormat.PLAIN)
+    logger: logging.Logger = module.logger
+    what = "GET https://127.0.0.1:6443/apis/tenantsync.io/v1alpha1/tenants?watch=true"
+    logger.error(f"Request attempt #1/9 failed; will retry: {what} -> ServerDisconnectedError()")
+    logger.error(f"Request attempt #9/9 failed; escalating: {what} -> ServerDisconnectedError()")
+    assert stream.getvalue().splitlines() == [
+        f"WARNING {module.__name__} Request attempt #1/9 failed; will retry: {what} -> ServerDisconnectedError()",
+        f"ERROR   {module.__name__} Request attempt #9/9 failed; escalating: {what} -> ServerDisconnectedError()",
+    ]
+
+
+def test_only_kopf_retries_are_demoted(configure: Configure) -> None:
+    """The match is the `kopf` hierarchy, not a name that merely starts with it, nor another library."""
+    stream = configure(LogFormat.PLAIN)
+    message = "Request attempt #1/9 failed; will retry: GET https://example.test -> TimeoutError()"
+    for name in ("kopfish", "tenantsync.repository"):
+        logging.getLogger(name).error(message)
+    assert [line.split(" ", 1)[0] for line in stream.getvalue().splitlines()] == ["ERROR", "ERROR"]
 
 
 def test_python_warnings_are_log_lines(configure: Configure) -> None:
