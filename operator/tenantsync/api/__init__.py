@@ -13,6 +13,7 @@ from tenantsync.api.annotations import (
 )
 from tenantsync.api.baseline import (
     MAX_CHANGED_FILES,
+    MAX_PAUSE_BETWEEN_WAVES,
     BaselineRelease,
     BaselineRepository,
     BaselineSpec,
@@ -58,6 +59,7 @@ from tenantsync.api.syncrun import (
     UserSignIn,
 )
 from tenantsync.api.tenant import (
+    BASELINES_FOLDER,
     Approval,
     BaselineReference,
     Cloud,
@@ -73,10 +75,12 @@ __all__ = [
     "APPROVAL",
     "APPROVAL_BY",
     "APPROVAL_DIGEST",
+    "BASELINES_FOLDER",
     "CREDENTIAL_ERRORS",
     "FURTHER_APPROVAL_PREFIX",
     "GROUP",
     "MAX_CHANGED_FILES",
+    "MAX_PAUSE_BETWEEN_WAVES",
     "PLANS_BRANCH",
     "ROLLOUT",
     "SYNC_REQUESTED_AT",
