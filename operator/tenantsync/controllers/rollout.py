@@ -226,7 +226,7 @@ def _hours(duration: timedelta) -> str:
 
 
 def _tenants(names: Sequence[str], singular: str, plural: str) -> str:
-    """ "Tenant a, which does not" or "Tenants a, b, which do not"."""
+    """The names and the verb that follows them: Tenant a, which does not; Tenants a, b, which do not."""
     if len(names) == 1:
         return f"Tenant {names[0]}, which {singular}"
     return f"Tenants {', '.join(names)}, which {plural}"
@@ -394,13 +394,8 @@ def _decide_on_resume(facts: BaselinePass, decision: RolloutDecision) -> None:
         )
         return
     decision.sync.extend(rollout.haltedTenants)
-    decision.notices.append(
-        Notice(
-            "Normal",
-            "RolloutResumed",
-            f"Baseline {facts.name}: resumed; syncing {', '.join(rollout.haltedTenants)} again.",
-        )
-    )
+    again = f"; syncing {', '.join(rollout.haltedTenants)} again" if rollout.haltedTenants else ""
+    decision.notices.append(Notice("Normal", "RolloutResumed", f"Baseline {facts.name}: resumed{again}."))
     rollout.haltedTenants = []
     rollout.resumedAt = facts.now.replace(microsecond=0)
     rollout.phase = RolloutPhase.PROGRESSING
