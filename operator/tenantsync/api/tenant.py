@@ -42,16 +42,22 @@ BASELINES_FOLDER = "baselines"
 """In a Tenant's folder, the folder of its overrides of the baselines it adopts."""
 # `<Tenant folder>/baselines/`, the Tenant folder being spec.repository.path (a trailing slash allowed) or
 # tenants/<name> by default: the only place a Tenant's overrides (and the ids.json the operator writes
-# there) may be, so that a run never writes into another Tenant's folder.
-_OVERRIDES_PREFIX = (
-    "(has(self.spec.repository.path) && self.spec.repository.path != ''"
-    " ? (self.spec.repository.path.endsWith('/') ? self.spec.repository.path"
-    " : self.spec.repository.path + '/') : 'tenants/' + self.metadata.name + '/')"
-    f" + '{BASELINES_FOLDER}/'"
+# there) may be, so that a run never writes into another Tenant's folder. The default folder is compared
+# by segments: the API server estimates metadata.name as unbounded, and a concatenation with it in a loop
+# exceeds the rule's cost budget, while an equality does not.
+_PATH = "self.spec.repository.path"
+_SEGMENTS = "b.overridesPath.split('/')"
+_UNDER_SET_FOLDER = (
+    f"b.overridesPath.startsWith({_PATH}.endsWith('/') ? {_PATH} + '{BASELINES_FOLDER}/'"
+    f" : {_PATH} + '/{BASELINES_FOLDER}/')"
+)
+_UNDER_DEFAULT_FOLDER = (
+    f"{_SEGMENTS}.size() >= 4 && {_SEGMENTS}[0] == 'tenants' && {_SEGMENTS}[1] == self.metadata.name"
+    f" && {_SEGMENTS}[2] == '{BASELINES_FOLDER}'"
 )
 OVERRIDES_INSIDE_RULE: JsonDict = {
     "rule": "!has(self.spec.baselines) || self.spec.baselines.all(b, !has(b.overridesPath)"
-    f" || b.overridesPath.startsWith({_OVERRIDES_PREFIX}))",
+    f" || (has({_PATH}) && {_PATH} != '' ? {_UNDER_SET_FOLDER} : ({_UNDER_DEFAULT_FOLDER})))",
     "message": "spec.baselines[].overridesPath must be a folder under the Tenant's own folder's"
     f" {BASELINES_FOLDER}/ (<spec.repository.path, default tenants/<name>>/{BASELINES_FOLDER}/<folder>): a"
     " Tenant's overrides never live in, or overwrite, another Tenant's folder",
