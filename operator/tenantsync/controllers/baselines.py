@@ -259,7 +259,7 @@ class BaselineController:
             if under_way is not None and (revision is None or revision.commit != under_way):
                 missing = None if await repository.holds(source.branch, under_way) else under_way
             if revision is None:
-                return Polled(None, await _absence(repository, spec), missing)
+                return Polled(None, await why_no_revision(repository, spec), missing)
         except RepositoryError as problem:
             return Polled(None, problem.message)
         return Polled(revision, missing=missing)
@@ -302,7 +302,7 @@ class BaselineController:
         self._metrics.forget_baseline(namespace, name)
 
 
-async def _absence(repository: TenantRepository, spec: BaselineSpec) -> str:
+async def why_no_revision(repository: TenantRepository, spec: BaselineSpec) -> str:
     """Why the branch has no commit touching the folder, in the words that let a person fix it: an empty
     repository (a wrong URL), a missing branch, or a folder nobody pushed to."""
     source = spec.repository
