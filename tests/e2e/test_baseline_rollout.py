@@ -26,6 +26,7 @@ from tests.support.cluster import kubectl, wait_for
 from tests.support.git_server import init_bare
 from tests.support.operator import OperatorProcess
 from tests.support.resources import Resources
+from tests.support.resources import tenant_manifest as resource_tenant
 
 pytestmark = pytest.mark.integration
 
@@ -384,4 +385,242 @@ def test_one_approval_rolls_a_baseline_change_out_canary_first_then_the_rest(
             assert [p["state"] for p in policies] == ["enabled"], tenant.name
     finally:
         kubectl("delete", "tenants", "--all", "-n", namespace, "--timeout=60s", check=False)
+        operator.stop()
+
+
+def git_in(clone: Path, *args: str) -> str:
+    done = subprocess.run(["git", "-C", str(clone), *args], capture_output=True, text=True, check=True)
+    return done.stdout.strip()
+
+
+def baseline_branch(repository: Path, clone: Path) -> tuple[str, str]:
+    """Branch `baseline` of `repository`: a first commit that does not touch the baseline's folder, then
+    one that adds the policy; their commits."""
+    subprocess.run(["git", "clone", "-q", str(repository), str(clone)], check=True)
+    for key, value in (("user.name", "A Person"), ("user.email", "person@example.com")):
+        git_in(clone, "config", key, value)
+    git_in(clone, "checkout", "-q", "-b", "baseline")
+    (clone / "README.md").write_text("Baselines of the MSP\n")
+    git_in(clone, "add", "-A")
+    git_in(clone, "commit", "-qm", "Start")
+    before = git_in(clone, "rev-parse", "HEAD")
+    (clone / BASELINE_PATH / "conditionalAccessPolicies").mkdir(parents=True)
+    (clone / BASELINE_PATH / "conditionalAccessPolicies/require-mfa-admins.json").write_bytes(POLICY)
+    git_in(clone, "add", "-A")
+    git_in(clone, "commit", "-qm", "Baseline v1")
+    git_in(clone, "push", "-q", "origin", "baseline")
+    return before, git_in(clone, "rev-parse", "HEAD")
+
+
+def test_a_late_adopter_waits_for_a_person_and_a_revision_force_pushed_away_halts_the_rollout(
+    namespace: str,
+    simulator: SimEndpoint,
+    fleet: dict[str, SimTenant],
+    tmp_path: Path,
+) -> None:
+    """tenant-a is the canary; tenant-c adopts the baseline (joining the canary by its label) after the
+    approval, so its run waits for a person; the approved revision is then force-pushed away while the
+    wave is unverified: the rollout halts and tenant-b, the next wave, is not released even once the
+    wave verifies, until a person resumes."""
+    resources = Resources(namespace)
+    repository = init_bare(tmp_path / "tenants.git")
+    before, revision = baseline_branch(repository, tmp_path / "clone")
+    operator = OperatorProcess(namespace, tmp_path / "operator.log", extra_args=("--baseline-poll", "1"))
+    operator.start()
+    try:
+        for name in ("tenant-a", "tenant-b"):
+            resources.create("tenants", tenant_manifest(name, fleet[name], simulator, repository))
+        late = tenant_manifest("tenant-c", fleet["tenant-c"], simulator, repository)
+        late["metadata"]["labels"] = {"ring": "canary"}
+        late["spec"]["baselines"] = []
+        resources.create("tenants", late)
+        resources.create(
+            "baselines",
+            {
+                "apiVersion": "tenantsync.io/v1alpha1",
+                "kind": "Baseline",
+                "metadata": {"name": "security"},
+                "spec": {
+                    "repository": {"url": str(repository), "branch": "baseline", "path": BASELINE_PATH},
+                    "rollout": {
+                        "canary": {"tenants": ["tenant-a"], "selector": {"matchLabels": {"ring": "canary"}}},
+                        "maxParallel": 1,
+                    },
+                },
+            },
+        )
+        pending = wait_for(
+            lambda: (
+                rollout_of(resources) if rollout_of(resources).get("phase") == "PendingApproval" else None
+            ),
+            "the rollout waiting for approval",
+        )
+        assert pending["revision"] == revision
+        approved = plugin(namespace, "baseline", "approve", "security", "--digest", pending["digest"][:12])
+        assert approved.returncode == 0, approved.stderr
+        wait_for(lambda: rollout_of(resources).get("phase") == "Progressing", "the approval taken")
+        assert rollout_of(resources)["approvedTenants"] == ["tenant-a", "tenant-b"]
+
+        # tenant-c adopts the baseline now: it joins the canary wave, but the approval did not cover it.
+        resources.patch("tenants", "tenant-c", {"spec": {"baselines": [{"name": "security"}]}})
+
+        def waiting_run() -> dict[str, Any] | None:
+            for run in runs_of(resources, "tenant-c"):
+                status = run.get("status") or {}
+                if status.get("phase") == "PendingApproval" and (status.get("plan") or {}).get("changeCount"):
+                    return run
+            return None
+
+        run = wait_for(waiting_run, "tenant-c's run planning the baseline's policy", timeout=180)
+        row = wait_for(
+            lambda: next(
+                (
+                    t
+                    for t in resources.get("baselines", "security")["status"].get("tenants") or []
+                    if t["name"] == "tenant-c" and t.get("syncRun") == run["metadata"]["name"]
+                ),
+                None,
+            ),
+            "the Baseline showing tenant-c's run waiting",
+        )
+        assert row["state"] == "Pending" and "needs its own approval" in row["message"]
+        wait_for(
+            lambda: any(
+                ((r.get("status") or {}).get("deploy") or {}).get("results")
+                for r in runs_of(resources, "tenant-a")
+            ),
+            "the canary tenant-a deployed with the baseline's approval",
+            timeout=180,
+        )
+        shown = resources.get("syncruns", run["metadata"]["name"])
+        assert "tenantsync.io/approval" not in (shown["metadata"].get("annotations") or {})
+        assert shown["status"]["phase"] == "PendingApproval"
+        assert run["metadata"]["name"] not in events_of(namespace, "RunApproved")
+        assert "wait for a person's approval" in events_of(namespace, "TenantsReleased")
+
+        # The approved revision is force-pushed away while the wave waits for tenant-c.
+        git_in(tmp_path / "clone", "push", "-q", "--force", "origin", f"{before}:baseline")
+        halted = wait_for(
+            lambda: rollout_of(resources) if rollout_of(resources).get("phase") == "Halted" else None,
+            "the rollout halted by the revision that is gone",
+        )
+        assert f"revision {revision[:12]} is no longer on branch baseline" in halted["message"]
+        assert "no longer on branch baseline" in events_of(namespace, "RolloutHalted")
+
+        # A person approves tenant-c's run: the wave verifies, and still nothing further is released.
+        resources.patch(
+            "syncruns",
+            run["metadata"]["name"],
+            {"metadata": {"annotations": {"tenantsync.io/approval": "approve"}}},
+        )
+        wait_for(
+            lambda: next(
+                (
+                    t["state"] == "Conforming"
+                    for t in resources.get("baselines", "security")["status"].get("tenants") or []
+                    if t["name"] == "tenant-c"
+                ),
+                False,
+            ),
+            "tenant-c conforming after a person's approval",
+            timeout=180,
+        )
+        status = resources.get("baselines", "security")["status"]
+        assert status["rollout"]["phase"] == "Halted"
+        assert {r["tenant"] for r in status["releases"]} == {"tenant-a", "tenant-c"}
+        assert runs_of(resources, "tenant-b") == []
+
+        resumed = plugin(namespace, "baseline", "resume", "security")
+        assert resumed.returncode == 0, resumed.stderr
+        wait_for(lambda: runs_of(resources, "tenant-b"), "tenant-b released after the resume")
+    finally:
+        kubectl("delete", "tenants", "--all", "-n", namespace, "--timeout=60s", check=False)
+        operator.stop()
+
+
+def test_a_canary_naming_a_missing_tenant_halts_before_anything_is_released(
+    namespace: str, tmp_path: Path
+) -> None:
+    resources = Resources(namespace)
+    repository = init_bare(tmp_path / "tenants.git")
+    push_baseline(
+        repository, tmp_path / "clone", {"conditionalAccessPolicies/require-mfa-admins.json": POLICY}, "v1"
+    )
+    operator = OperatorProcess(namespace, tmp_path / "operator.log", extra_args=("--baseline-poll", "1"))
+    operator.start()
+    try:
+        for name in ("contoso", "contoso-lab", "fabrikam"):
+            resources.create("tenants", resource_tenant(name, baselines=[{"name": "security"}]))
+        resources.create(
+            "baselines",
+            {
+                "apiVersion": "tenantsync.io/v1alpha1",
+                "kind": "Baseline",
+                "metadata": {"name": "security"},
+                "spec": {
+                    "repository": {"url": str(repository), "path": BASELINE_PATH},
+                    "rollout": {"canary": {"tenants": ["contoso-lba"]}, "maxParallel": 10},
+                },
+            },
+        )
+        pending = wait_for(
+            lambda: (
+                rollout_of(resources)
+                if "Cannot start" in (rollout_of(resources).get("message") or "")
+                else None
+            ),
+            "the rollout waiting for approval, saying the canary cannot start",
+        )
+        assert "Tenant contoso-lba, which does not exist" in pending["message"]
+        assert "contoso-lba" in events_of(namespace, "CanaryInvalid")
+
+        approved = plugin(namespace, "baseline", "approve", "security", "--digest", pending["digest"][:12])
+        assert approved.returncode == 0, approved.stderr
+
+        halted = wait_for(
+            lambda: rollout_of(resources) if rollout_of(resources).get("phase") == "Halted" else None,
+            "the rollout halted before wave 1",
+        )
+        assert halted["message"].startswith(
+            "Halted before wave 1 of 1: spec.rollout.canary.tenants names Tenant"
+        )
+        status = resources.get("baselines", "security")["status"]
+        degraded = next(c for c in status["conditions"] if c["type"] == "Degraded")
+        assert degraded["status"] == "True" and "contoso-lba" in degraded["message"]
+        assert "contoso-lba" in events_of(namespace, "RolloutHalted")
+        assert status["releases"] == [] and resources.list("syncruns") == []
+    finally:
+        operator.stop()
+
+
+def test_a_baseline_whose_repository_does_not_exist_says_so(namespace: str, tmp_path: Path) -> None:
+    resources = Resources(namespace)
+    nowhere = tmp_path / "no-such-repository.git"
+    operator = OperatorProcess(namespace, tmp_path / "operator.log", extra_args=("--baseline-poll", "1"))
+    operator.start()
+    try:
+        resources.create(
+            "baselines",
+            {
+                "apiVersion": "tenantsync.io/v1alpha1",
+                "kind": "Baseline",
+                "metadata": {"name": "security"},
+                "spec": {"repository": {"url": str(nowhere), "path": BASELINE_PATH}},
+            },
+        )
+
+        def ready() -> dict[str, Any] | None:
+            conditions = (resources.get("baselines", "security").get("status") or {}).get("conditions") or []
+            return next(
+                (c for c in conditions if c["type"] == "Ready" and c["reason"] == "RevisionUnknown"), None
+            )
+
+        condition = wait_for(ready, "the Baseline saying its repository does not exist")
+        said = f"The repository {nowhere} named by spec.repository.url does not exist."
+        assert condition["status"] == "False" and said in condition["message"]
+        assert resources.get("baselines", "security")["status"]["message"] == condition["message"]
+        assert said in events_of(namespace, "RevisionUnknown")
+        assert "touches" not in condition["message"]
+        assert not nowhere.exists()
+    finally:
         operator.stop()

@@ -78,6 +78,12 @@ BAD_TENANTS: list[tuple[str, dict[str, Any], list[str]]] = [
     ("http authority", tenant_manifest("bad", endpoints={"authority": "http://login.example"}), ["spec.endpoints.authority", "https://"]),
     ("suspend not a boolean", tenant_manifest("bad", suspend="yes"), ["spec.suspend", "boolean"]),
     ("history limit not a number", tenant_manifest("bad", successfulRunsHistoryLimit="three"), ["spec.successfulRunsHistoryLimit", "integer"]),
+    ("overrides in another tenant's folder", tenant_manifest("bad", baselines=[{"name": "s", "overridesPath": "tenants/fabrikam/baselines/s"}]), ["spec.baselines", "under the Tenant's own folder's baselines/"]),
+    ("overrides beside the tenant's objects", tenant_manifest("bad", baselines=[{"name": "s", "overridesPath": "tenants/bad/namedLocations"}]), ["spec.baselines", "under the Tenant's own folder's baselines/"]),
+    ("overrides in a folder named like the tenant's", tenant_manifest("bad", baselines=[{"name": "s", "overridesPath": "tenants/bad-lab/baselines/s"}]), ["spec.baselines", "under the Tenant's own folder's baselines/"]),
+    ("overrides outside the set folder", tenant_manifest("bad", repository={"url": "/r", "path": "msp/bad"}, baselines=[{"name": "s", "overridesPath": "tenants/bad/baselines/s"}]), ["spec.baselines", "under the Tenant's own folder's baselines/"]),
+    ("overrides climbing out", tenant_manifest("bad", baselines=[{"name": "s", "overridesPath": "tenants/bad/baselines/../../fabrikam"}]), ["spec.baselines[0].overridesPath", "without '.', '..' or empty segments"]),
+    ("absolute overrides", tenant_manifest("bad", baselines=[{"name": "s", "overridesPath": "/tenants/bad/baselines/s"}]), ["spec.baselines[0].overridesPath", "relative to the repository root"]),
 ]  # fmt: skip
 
 
@@ -130,6 +136,65 @@ def test_limits_that_still_pass(namespace: str) -> None:
     for manifest in accepted:
         resources.create("tenants", manifest)
     assert resources.get("tenants", "a" * 63)["metadata"]["name"] == "a" * 63
+
+
+def test_overrides_inside_the_tenants_own_baselines_folder_are_accepted(namespace: str) -> None:
+    resources = Resources(namespace)
+    accepted = [
+        tenant_manifest("default", baselines=[{"name": "s", "overridesPath": "tenants/default/baselines/s-v2"}]),
+        tenant_manifest("set", repository={"url": "/r", "path": "msp/set"}, baselines=[{"name": "s", "overridesPath": "msp/set/baselines/s/x"}]),
+        tenant_manifest("slash", repository={"url": "/r", "path": "msp/slash/"}, baselines=[{"name": "s", "overridesPath": "msp/slash/baselines/s"}]),
+        tenant_manifest("none", baselines=[{"name": "s"}, {"name": "t"}]),
+    ]  # fmt: skip
+    for manifest in accepted:
+        resources.create("tenants", manifest)
+
+
+def baseline_manifest(name: str, **rollout: Any) -> dict[str, Any]:
+    return {
+        "apiVersion": "tenantsync.io/v1alpha1",
+        "kind": "Baseline",
+        "metadata": {"name": name},
+        "spec": {"repository": {"url": "/r", "path": "baselines/security"}, "rollout": rollout},
+    }
+
+
+BAD_BASELINES: list[tuple[str, dict[str, Any], list[str]]] = [
+    ("canary not a tenant name", baseline_manifest("bad", canary={"tenants": ["Contoso Lab"]}), ["spec.rollout.canary.tenants[0]", "must name Tenants"]),
+    ("canary name too long", baseline_manifest("bad", canary={"tenants": ["a" * 64]}), ["spec.rollout.canary.tenants[0]", "63"]),
+    ("pause of 99999999h", baseline_manifest("bad", pauseBetweenWaves="99999999h"), ["spec.rollout.pauseBetweenWaves", "at most 168h (7 days)"]),
+    ("pause of a week and a second", baseline_manifest("bad", pauseBetweenWaves="168h0m1s"), ["spec.rollout.pauseBetweenWaves", "at most 168h (7 days)"]),
+    ("pause of a million seconds", baseline_manifest("bad", pauseBetweenWaves="1000000s"), ["spec.rollout.pauseBetweenWaves", "at most 168h (7 days)"]),
+    ("pause of thirty digits", baseline_manifest("bad", pauseBetweenWaves="9" * 30 + "h"), ["spec.rollout.pauseBetweenWaves", "at most 168h (7 days)"]),
+    ("pause in days", baseline_manifest("bad", pauseBetweenWaves="1d"), ["spec.rollout.pauseBetweenWaves", 'a duration such as "30s"']),
+    ("empty pause", baseline_manifest("bad", pauseBetweenWaves=""), ["spec.rollout.pauseBetweenWaves", 'a duration such as "30s"']),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("case", "manifest", "expected"), BAD_BASELINES, ids=[c[0] for c in BAD_BASELINES])
+def test_bad_baseline_is_refused_naming_the_field(
+    namespace: str, case: str, manifest: dict[str, Any], expected: list[str]
+) -> None:
+    with pytest.raises(ApiException) as refused:
+        Resources(namespace).create("baselines", manifest)
+    assert refused.value.status == 422, refused.value.body
+    message = _message(refused.value)
+    for words in expected:
+        assert words in message, f"{case}: {words!r} not in {message}"
+
+
+def test_baseline_limits_that_still_pass(namespace: str) -> None:
+    resources = Resources(namespace)
+    rollouts: list[tuple[str, dict[str, Any]]] = [
+        ("week", {"pauseBetweenWaves": "168h", "canary": {"tenants": ["contoso-lab", "a" * 63, "x.y"]}}),
+        ("parts", {"pauseBetweenWaves": "167h59m60s"}),
+        ("fraction", {"pauseBetweenWaves": "1.5h"}),
+        ("zeros", {"pauseBetweenWaves": "0000000000000000001s"}),
+        ("default", {}),
+    ]
+    for name, rollout in rollouts:
+        resources.create("baselines", baseline_manifest(name, **rollout))
+    assert resources.get("baselines", "default")["spec"]["rollout"]["pauseBetweenWaves"] == "0s"
 
 
 def test_good_tenant_is_accepted_with_defaults(namespace: str) -> None:

@@ -4,7 +4,7 @@
 --   no rollout yet (no revision read from Git)               -> Progressing
 --   Progressing, Paused (between waves)                      -> Progressing
 --   PendingApproval (waiting for a person)                   -> Suspended
---   Halted (a Tenant's run failed in the wave)               -> Degraded
+--   Halted (a run failed, a bad canary, a revision gone)     -> Degraded
 --   Complete, Rejected                                       -> Healthy
 --   anything else                                            -> Unknown
 local hs = {}

@@ -13,6 +13,7 @@ from tenantsync.api.annotations import (
 )
 from tenantsync.api.baseline import (
     MAX_CHANGED_FILES,
+    MAX_PAUSE_BETWEEN_WAVES,
     BaselineRelease,
     BaselineRepository,
     BaselineSpec,
@@ -60,6 +61,7 @@ from tenantsync.api.syncrun import (
     UserSignIn,
 )
 from tenantsync.api.tenant import (
+    BASELINES_FOLDER,
     Approval,
     BaselineReference,
     Cloud,
@@ -75,10 +77,12 @@ __all__ = [
     "APPROVAL",
     "APPROVAL_BY",
     "APPROVAL_DIGEST",
+    "BASELINES_FOLDER",
     "CREDENTIAL_ERRORS",
     "FURTHER_APPROVAL_PREFIX",
     "GROUP",
     "MAX_CHANGED_FILES",
+    "MAX_PAUSE_BETWEEN_WAVES",
     "PLANS_BRANCH",
     "ROLLOUT",
     "SYNC_REQUESTED_AT",

@@ -8,16 +8,61 @@ baseline each Tenant composes, so a change reaches a Tenant only when its wave i
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Annotated
 
 from pydantic import Field
+from pydantic.config import JsonDict
 
 from tenantsync.api.conditions import Condition
-from tenantsync.api.tenant import RELATIVE_PATH_RULE, GitBranch, Model, SecretReference, _rule
+from tenantsync.api.tenant import (
+    RELATIVE_PATH_RULE,
+    TENANT_NAME_MAX_LENGTH,
+    GitBranch,
+    Model,
+    SecretReference,
+    _rule,
+)
 
-DURATION_PATTERN = r"^([0-9]+(\.[0-9]+)?(s|m|h))+$"
 MAX_CHANGED_FILES = 200
+
+_NUMBER = r"[0-9]+(\.[0-9]+)?"
+DURATION_PATTERN = rf"^({_NUMBER}h)?({_NUMBER}m)?({_NUMBER}s)?$"
+"""Hours, minutes and seconds, each at most once and in that order ("1h30m", "90s", "1.5h")."""
+# The same with at most six digits before each unit (leading zeros aside): a value CEL's duration() reads
+# without overflowing, and any longer number is over the bound anyway (1000000s is 277h).
+_SHORT_NUMBER = r"0*[0-9]{1,6}(\.[0-9]+)?"
+_SHORT_DURATION_PATTERN = rf"^({_SHORT_NUMBER}h)?({_SHORT_NUMBER}m)?({_SHORT_NUMBER}s)?$"
+MAX_PAUSE_BETWEEN_WAVES = timedelta(hours=168)
+"""A week: longer pauses are a typo (or a rollout better split in two), and the CRD refuses them."""
+_PAUSE_RULES: JsonDict = {
+    "x-kubernetes-validations": [
+        {
+            "rule": f"self != '' && self.matches(r'{DURATION_PATTERN}')",
+            "message": 'pauseBetweenWaves must be a duration such as "30s", "10m" or "1h30m" (hours,'
+            " minutes and seconds, in that order)",
+        },
+        {
+            "rule": f"!self.matches(r'{DURATION_PATTERN}') || (self.matches(r'{_SHORT_DURATION_PATTERN}')"
+            " && duration(self) <= duration('168h'))",
+            "message": "pauseBetweenWaves must be at most 168h (7 days)",
+        },
+    ]
+}
+# A Tenant's name as the API server accepts it (RFC 1123 subdomain), at most as long as a Tenant's name.
+TENANT_NAME_PATTERN = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
+TenantName = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=TENANT_NAME_MAX_LENGTH,
+        json_schema_extra=_rule(
+            f"self.matches(r'{TENANT_NAME_PATTERN}')",
+            "canary.tenants must name Tenants: lowercase letters, digits, '-' and '.', such as contoso-lab",
+        ),
+    ),
+]
 
 
 class BaselineRepository(Model):
@@ -48,10 +93,11 @@ class LabelSelector(Model):
 class Canary(Model):
     """The first wave: Tenants named here or matching the selector (either or both)."""
 
-    tenants: list[str] = Field(
+    tenants: list[TenantName] = Field(
         default_factory=list, max_length=1000, json_schema_extra={"x-kubernetes-list-type": "set"}
     )
-    """Names of Tenants (in the Baseline's namespace) in the first wave."""
+    """Names of Tenants (in the Baseline's namespace) in the first wave; each must adopt the baseline, or
+    the rollout halts before releasing anything (a typo never widens a rollout)."""
     selector: LabelSelector | None = None
     """Tenants in the first wave by label."""
 
@@ -66,15 +112,8 @@ class RolloutPolicy(Model):
         json_schema_extra=_rule("self >= 1 && self <= 1000", "maxParallel must be between 1 and 1000"),
     )
     """How many Tenants a wave after the canary holds."""
-    pauseBetweenWaves: str = Field(
-        default="0s",
-        max_length=32,
-        json_schema_extra=_rule(
-            f"self.matches(r'{DURATION_PATTERN}')",
-            'pauseBetweenWaves must be a duration such as "30s", "10m" or "1h30m"',
-        ),
-    )
-    """How long to wait after a wave has verified before releasing the next one."""
+    pauseBetweenWaves: str = Field(default="0s", max_length=32, json_schema_extra=_PAUSE_RULES)
+    """How long to wait after a wave has verified before releasing the next one (at most 168h)."""
 
 
 class BaselineSpec(Model):
@@ -144,6 +183,11 @@ class RolloutStatus(Model):
     """Who approved the revision."""
     approvedAt: datetime | None = None
     """When the operator saw the approval; a run that failed before planning counts from then on."""
+    approvedTenants: list[str] = Field(
+        default_factory=list, json_schema_extra={"x-kubernetes-list-type": "set"}
+    )
+    """The Tenants adopting the baseline when it was approved: the approval covers their baseline-only
+    runs. A Tenant adopting it later joins its wave, but its runs wait for a person's approval."""
     wave: int = 0
     """The wave released last (1 is the canary)."""
     waves: int = 0
@@ -154,6 +198,9 @@ class RolloutStatus(Model):
     """When every Tenant released so far had verified; the next wave follows `pauseBetweenWaves` later."""
     resumedAt: datetime | None = None
     """When a person last resumed the halted rollout: only runs from then on can halt it again."""
+    revisionMissingSince: datetime | None = None
+    """Since when `revision` is no longer on the branch (force-pushed away): the rollout halted then,
+    and goes on only when a person resumes it after that time or a new revision supersedes it."""
     message: str | None = None
     """What the rollout is doing or waiting for, for people."""
 

@@ -12,7 +12,7 @@ from pydantic import BaseModel
 
 from tenantsync.api.baseline import BaselineSpec, BaselineStatus
 from tenantsync.api.syncrun import SyncRunSpec, SyncRunStatus
-from tenantsync.api.tenant import TENANT_NAME_RULE, TenantSpec, TenantStatus
+from tenantsync.api.tenant import TENANT_RULES, TenantSpec, TenantStatus
 
 GROUP = "tenantsync.io"
 VERSION = "v1alpha1"
@@ -139,7 +139,7 @@ def tenant_crd() -> Schema:
             _column("Tenant ID", ".spec.tenantId", priority=1),
             _column("Message", ".status.message", priority=1),
         ],
-        root_rules=TENANT_NAME_RULE,
+        root_rules=TENANT_RULES,
     )
 
 

@@ -10,10 +10,15 @@ _UNIT_SECONDS = {"s": 1.0, "m": 60.0, "h": 3600.0}
 
 
 def parse_duration(text: str) -> timedelta:
-    """A duration as the CRDs accept it ("30s", "10m", "1h30m"); the CEL rule has already checked it."""
+    """A duration as the CRDs accept it ("30s", "10m", "1h30m"). The CEL rules check it, but an object
+    stored before a rule existed may hold anything: a ValueError says what is wrong with it."""
     if not text or _DURATION_PART.sub("", text):
         raise ValueError(f"{text!r} is not a duration such as 30s, 10m or 1h30m")
-    return timedelta(seconds=sum(float(n) * _UNIT_SECONDS[u] for n, u in _DURATION_PART.findall(text)))
+    try:
+        return timedelta(seconds=sum(float(n) * _UNIT_SECONDS[u] for n, u in _DURATION_PART.findall(text)))
+    except OverflowError:
+        # A ValueError like any other unusable duration: callers say what is wrong instead of crashing.
+        raise ValueError(f"{text!r} is longer than any duration can be") from None
 
 
 def human_duration(seconds: float) -> str:

@@ -33,11 +33,38 @@ def _rule(rule: str, message: str, field_path: str | None = None) -> JsonDict:
 # A Tenant's name is the value of the tenantsync.io/tenant label on its SyncRuns (label values are at most
 # 63 characters) and the start of their names, `<tenant>-YYYYMMDD-HHMMSS-N`.
 TENANT_NAME_MAX_LENGTH = 63
-TENANT_NAME_RULE = _rule(
-    f"size(self.metadata.name) <= {TENANT_NAME_MAX_LENGTH}",
-    f"metadata.name of a Tenant must be at most {TENANT_NAME_MAX_LENGTH} characters: it is the value of the"
-    " tenantsync.io/tenant label on its SyncRuns, which are named <tenant>-YYYYMMDD-HHMMSS-N",
+TENANT_NAME_RULE: JsonDict = {
+    "rule": f"size(self.metadata.name) <= {TENANT_NAME_MAX_LENGTH}",
+    "message": f"metadata.name of a Tenant must be at most {TENANT_NAME_MAX_LENGTH} characters: it is the"
+    " value of the tenantsync.io/tenant label on its SyncRuns, which are named <tenant>-YYYYMMDD-HHMMSS-N",
+}
+BASELINES_FOLDER = "baselines"
+"""In a Tenant's folder, the folder of its overrides of the baselines it adopts."""
+# `<Tenant folder>/baselines/`, the Tenant folder being spec.repository.path (a trailing slash allowed) or
+# tenants/<name> by default: the only place a Tenant's overrides (and the ids.json the operator writes
+# there) may be, so that a run never writes into another Tenant's folder. The default folder is compared
+# by segments: the API server estimates metadata.name as unbounded, and a concatenation with it in a loop
+# exceeds the rule's cost budget, while an equality does not.
+_PATH = "self.spec.repository.path"
+_SEGMENTS = "b.overridesPath.split('/')"
+_UNDER_SET_FOLDER = (
+    f"b.overridesPath.startsWith({_PATH}.endsWith('/') ? {_PATH} + '{BASELINES_FOLDER}/'"
+    f" : {_PATH} + '/{BASELINES_FOLDER}/')"
 )
+_UNDER_DEFAULT_FOLDER = (
+    f"{_SEGMENTS}.size() >= 4 && {_SEGMENTS}[0] == 'tenants' && {_SEGMENTS}[1] == self.metadata.name"
+    f" && {_SEGMENTS}[2] == '{BASELINES_FOLDER}'"
+)
+OVERRIDES_INSIDE_RULE: JsonDict = {
+    "rule": "!has(self.spec.baselines) || self.spec.baselines.all(b, !has(b.overridesPath)"
+    f" || (has({_PATH}) && {_PATH} != '' ? {_UNDER_SET_FOLDER} : ({_UNDER_DEFAULT_FOLDER})))",
+    "message": "spec.baselines[].overridesPath must be a folder under the Tenant's own folder's"
+    f" {BASELINES_FOLDER}/ (<spec.repository.path, default tenants/<name>>/{BASELINES_FOLDER}/<folder>): a"
+    " Tenant's overrides never live in, or overwrite, another Tenant's folder",
+    "fieldPath": ".spec.baselines",
+}
+TENANT_RULES: JsonDict = {"x-kubernetes-validations": [TENANT_NAME_RULE, OVERRIDES_INSIDE_RULE]}
+"""CEL rules on the whole Tenant: the only place that sees metadata.name."""
 
 
 class Model(BaseModel):
@@ -198,13 +225,15 @@ class BaselineReference(Model):
         default=None,
         max_length=1024,
         json_schema_extra=_rule(
-            RELATIVE_PATH_RULE,
-            "overridesPath must be relative to the repository root, without '..' segments",
+            "!self.startsWith('/') && !self.split('/').exists(s, s == '' || s == '.' || s == '..')",
+            "overridesPath must be a folder relative to the repository root, without '.', '..' or empty"
+            " segments (e.g. tenants/contoso/baselines/security)",
         ),
     )
-    """Folder in the Tenant's repository with its overrides of this baseline (`<type>/<key>.json`, a JSON
-    merge patch, or `null` to exclude the object) and the ids the baseline's objects have in this
-    tenant (`ids.json`, written by the operator); default `<Tenant folder>/baselines/<name>`."""
+    """Folder in the Tenant's repository, relative to its root and under `<Tenant folder>/baselines/`,
+    with its overrides of this baseline (`<type>/<key>.json`, a JSON merge patch, or `null` to exclude
+    the object) and the ids the baseline's objects have in this tenant (`ids.json`, written by the
+    operator); default `<Tenant folder>/baselines/<name>`."""
 
 
 class TenantSpec(Model):

@@ -33,6 +33,7 @@ from tenantsync.api import (
 from tenantsync.controllers.baseline_runs import BaselineRun, baseline_runs_of
 from tenantsync.controllers.conformance import conformance
 from tenantsync.controllers.rollout import (
+    UNDER_WAY,
     AdoptingTenant,
     BaselinePass,
     RolloutDecision,
@@ -48,6 +49,7 @@ from tenantsync.repository import (
     RepositoryError,
     TenantRepository,
     credentials_from_secret,
+    missing_local_remote,
 )
 from tenantsync.settings import OperatorSettings
 from tenantsync.sync import TenantCache
@@ -83,11 +85,20 @@ def request_pending(asked: datetime | None, runs: list[BaselineRun], now: dateti
     return not any(run.created >= asked.replace(microsecond=0) for run in runs)
 
 
+def namespace_tenants(handler_kwargs: Mapping[str, Any], namespace: str) -> frozenset[str]:
+    """Every Tenant of the namespace, from the Tenants' index: what a canary may name."""
+    index: TenantsIndex = handler_kwargs[TENANTS_INDEX_ID]
+    return frozenset(name for (tenant_namespace, name) in index if tenant_namespace == namespace)
+
+
 @dataclass(frozen=True)
 class Polled:
     revision: FolderRevision | None
     problem: str | None = None
-    """Why the revision could not be read (the repository is unreachable, its Secret is missing)."""
+    """Why the revision could not be read (the repository is unreachable or does not exist, its Secret
+    is missing, the branch or the folder is not there)."""
+    missing: str | None = None
+    """The revision of the rollout under way, when the branch no longer holds it (force-pushed away)."""
 
 
 class BaselineController:
@@ -116,7 +127,10 @@ class BaselineController:
         # kopf updates the body as watch events arrive: the status is read once, before anything awaits.
         stored = copy.deepcopy(dict(body.status or {}))
         before = BaselineStatus.model_validate(stored)
-        polled = await self._poll_when_due(memo, namespace, name, spec, body.metadata.get("generation"), now)
+        under_way = before.rollout.revision if before.rollout and before.rollout.phase in UNDER_WAY else None
+        polled = await self._poll_when_due(
+            memo, namespace, name, spec, body.metadata.get("generation"), now, under_way
+        )
         tenants = adopting_tenants(handler_kwargs, namespace, name)
         runs: dict[str, list[BaselineRun]] = {
             tenant.name: baseline_runs_of(dict(handler_kwargs), namespace, tenant.name) for tenant in tenants
@@ -132,17 +146,17 @@ class BaselineController:
                 runs=runs,
                 annotations=dict(body.metadata.annotations),
                 now=now,
+                existing=namespace_tenants(handler_kwargs, namespace),
+                missing=polled.missing,
             )
         )
         rollout = decision.status.rollout
         if rollout is not None and (before.rollout is None or before.rollout.revision != rollout.revision):
             await self._describe_changes(namespace, name, spec, before.completedRevision, rollout)
         status = conformance(name, decision.status, [tenant.name for tenant in tenants], runs, now)
-        status = with_conditions(status, body.metadata.get("generation"), now)
-        if polled.problem is not None:
-            status.message = polled.problem
-            if before.message != polled.problem:
-                kopf.warn(body, reason="RevisionUnknown", message=f"Baseline {name}: {polled.problem}")
+        status = with_conditions(status, body.metadata.get("generation"), now, polled.problem)
+        if polled.problem is not None and before.message != polled.problem:
+            kopf.warn(body, reason="RevisionUnknown", message=f"Baseline {name}: {polled.problem}")
         if status != before:
             # Only the fields this pass changed: the status read above may already be older than the stored
             # one, and a field this pass did not decide on must not be put back to that older value.
@@ -215,30 +229,40 @@ class BaselineController:
         spec: BaselineSpec,
         generation: int | None,
         now: datetime,
+        under_way: str | None,
     ) -> Polled:
-        """Git is asked at most every `baseline_poll_seconds`, and at once when the spec changed; passes in
-        between (a run finished, an annotation changed) reuse the last answer."""
-        last: tuple[datetime, int | None, Polled] | None = memo.get("baseline_polled")
+        """Git is asked at most every `baseline_poll_seconds`, and at once when the spec changed or another
+        rollout got under way; passes in between (a run finished, an annotation changed) reuse the last
+        answer."""
+        last: tuple[datetime, int | None, str | None, Polled] | None = memo.get("baseline_polled")
         interval = timedelta(seconds=self._settings.baseline_poll_seconds)
-        if last is not None and last[1] == generation and now < last[0] + interval:
-            return last[2]
-        polled = await self._poll(namespace, name, spec)
-        memo["baseline_polled"] = (now, generation, polled)
+        if last is not None and last[1:3] == (generation, under_way) and now < last[0] + interval:
+            return last[3]
+        polled = await self._poll(namespace, spec, under_way)
+        memo["baseline_polled"] = (now, generation, under_way, polled)
         return polled
 
-    async def _poll(self, namespace: str, name: str, spec: BaselineSpec) -> Polled:
+    async def _poll(self, namespace: str, spec: BaselineSpec, under_way: str | None) -> Polled:
+        """The newest revision of the folder, and whether the branch still holds `under_way`, the revision
+        of the rollout under way (unknown, None, when the repository cannot be read)."""
         source = spec.repository
         try:
+            if missing_local_remote(source.url):
+                return Polled(
+                    None,
+                    f"The repository {source.url} named by spec.repository.url does not exist. Point it at"
+                    " the repository that holds the baseline's folder.",
+                )
             repository = await self._repository(namespace, spec)
             revision = await repository.folder_revision(source.branch, source.path)
+            missing = None
+            if under_way is not None and (revision is None or revision.commit != under_way):
+                missing = None if await repository.holds(source.branch, under_way) else under_way
+            if revision is None:
+                return Polled(None, await why_no_revision(repository, spec), missing)
         except RepositoryError as problem:
             return Polled(None, problem.message)
-        if revision is None:
-            return Polled(
-                None,
-                f"No commit on branch {source.branch} touches {source.path}: push the baseline's files there.",
-            )
-        return Polled(revision)
+        return Polled(revision, missing=missing)
 
     async def _describe_changes(
         self, namespace: str, name: str, spec: BaselineSpec, completed: str | None, rollout: RolloutStatus
@@ -276,6 +300,29 @@ class BaselineController:
         """A deleted Baseline's requests and series are dropped."""
         self._requested = {key: when for key, when in self._requested.items() if key[:2] != (namespace, name)}
         self._metrics.forget_baseline(namespace, name)
+
+
+async def why_no_revision(repository: TenantRepository, spec: BaselineSpec) -> str:
+    """Why the branch has no commit touching the folder, in the words that let a person fix it: an empty
+    repository (a wrong URL), a missing branch, or a folder nobody pushed to."""
+    source = spec.repository
+    url = repository.display_url
+    branches = await repository.branches()
+    if not branches:
+        return (
+            f"The repository {url} named by spec.repository.url has no branches: it is empty (or not the"
+            " repository that holds the baseline's folder). Point spec.repository.url at that repository."
+        )
+    if source.branch not in branches:
+        shown = ", ".join(branches[:10]) + (", ..." if len(branches) > 10 else "")
+        return (
+            f"The repository {url} has no branch {source.branch} (spec.repository.branch); its branches are"
+            f" {shown}."
+        )
+    return (
+        f"No commit on branch {source.branch} of {url} touches {source.path} (spec.repository.path): push"
+        " the baseline's files there."
+    )
 
 
 def register(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
-from tenantsync.api import BaselineStatus, BaselineTenant, BaselineTenantState, RunPhase
+from tenantsync.api import BaselineStatus, BaselineTenant, BaselineTenantState, RolloutPhase, RunPhase
 from tenantsync.controllers.baseline_runs import BaselineRun
 
 FAILING_PHASES = frozenset({RunPhase.NEW_ERROR, RunPhase.PARTIALLY_SUCCESSFUL})
@@ -19,10 +19,23 @@ def released_revision(status: BaselineStatus, tenant: str) -> str | None:
     return status.completedRevision
 
 
+def covered(status: BaselineStatus, tenant: str) -> bool:
+    """Whether the baseline's approval covers the Tenant's baseline-only runs right now: a rollout under
+    way that the Tenant adopted the baseline before it was approved."""
+    rollout = status.rollout
+    return (
+        rollout is not None
+        and rollout.phase in (RolloutPhase.PROGRESSING, RolloutPhase.PAUSED)
+        and released_revision(status, tenant) == rollout.revision
+        and tenant in rollout.approvedTenants
+    )
+
+
 def tenant_state(
-    baseline: str, revision: str | None, runs: Sequence[BaselineRun]
+    baseline: str, revision: str | None, runs: Sequence[BaselineRun], covered: bool = True
 ) -> tuple[BaselineTenantState, str | None, str]:
-    """The state, the run it was read from, and why, for people."""
+    """The state, the run it was read from, and why, for people. `covered`: the baseline's approval
+    covers this Tenant's baseline-only runs (else they wait for a person too)."""
     waiting = [
         run
         for run in runs
@@ -30,11 +43,16 @@ def tenant_state(
         and revision is not None
         and run.revisions.get(baseline) == revision
         and run.changes_from(baseline)
-        and run.has_other_changes(baseline)
+        and (run.has_other_changes(baseline) or not covered)
     ]
     if waiting:
         run = max(waiting, key=lambda r: r.created)
-        return BaselineTenantState.PENDING, run.name, "needs its own approval: local changes"
+        why = (
+            "local changes"
+            if run.has_other_changes(baseline)
+            else "the baseline's approval covers only the Tenants that adopted it before"
+        )
+        return BaselineTenantState.PENDING, run.name, f"needs its own approval: {why}"
     if revision is None:
         return BaselineTenantState.PENDING, None, "no revision of the baseline has been released yet"
     finished = [run for run in runs if run.finished]
@@ -70,7 +88,9 @@ def conformance(
     before = {tenant.name: tenant for tenant in status.tenants}
     rows: list[BaselineTenant] = []
     for name in sorted(tenants):
-        state, run, message = tenant_state(baseline, released_revision(status, name), runs.get(name, ()))
+        state, run, message = tenant_state(
+            baseline, released_revision(status, name), runs.get(name, ()), covered(status, name)
+        )
         previous = before.get(name)
         since = previous.since if previous is not None and previous.state == state else now
         rows.append(BaselineTenant(name=name, state=state, since=since, syncRun=run, message=message))

@@ -3,19 +3,25 @@ approval, which wave to release, which Tenants' runs to approve, and when to hal
 
 The kopf handler in `baselines` gathers the facts and carries the decision out. Waves are recomputed
 from the adopting Tenants on every pass; releasing wave k releases every Tenant of waves 1..k not yet
-released, so a Tenant that adopts the baseline during a rollout is never left behind.
+released, so a Tenant that adopts the baseline during a rollout is never left behind. The approval
+covers the Tenants that adopted the baseline when it was given: a later one's runs wait for a person.
+
+What would widen a rollout or roll out what was not reviewed halts it before anything more is released:
+a canary naming a Tenant that does not adopt the baseline, a pause the operator cannot wait, a revision
+that is no longer on the branch.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from tenantsync.api import (
     APPROVAL,
     APPROVAL_BY,
     APPROVAL_DIGEST,
+    MAX_PAUSE_BETWEEN_WAVES,
     ROLLOUT,
     BaselineRelease,
     BaselineSpec,
@@ -63,6 +69,10 @@ class BaselinePass:
     """Each adopting Tenant's SyncRuns."""
     annotations: Mapping[str, str]
     now: datetime
+    existing: Collection[str] = ()
+    """Every Tenant of the namespace, adopting or not: a canary name among none of them is a typo."""
+    missing: str | None = None
+    """The rollout's revision when the branch, just polled, no longer holds it (force-pushed away)."""
 
 
 @dataclass(frozen=True)
@@ -94,21 +104,27 @@ class RolloutDecision:
     notices: list[Notice] = field(default_factory=list)
 
 
+def canary_of(policy: RolloutPolicy, tenants: Sequence[AdoptingTenant]) -> list[str] | None:
+    """The adopting Tenants the canary names or selects, by name; None when the policy has no canary."""
+    canary_rule = policy.canary
+    if canary_rule is None or (not canary_rule.tenants and canary_rule.selector is None):
+        return None
+    named = set(canary_rule.tenants)
+    selector = canary_rule.selector.matchLabels if canary_rule.selector is not None else None
+    return [
+        tenant.name
+        for tenant in sorted(tenants, key=lambda t: t.name)
+        if tenant.name in named
+        or (selector is not None and all(tenant.labels.get(k) == v for k, v in selector.items()))
+    ]
+
+
 def waves(policy: RolloutPolicy, tenants: Sequence[AdoptingTenant]) -> list[list[str]]:
     """Wave 1 is the canary (named and selected Tenants, or the first `maxParallel` by name), then the
     rest by name in chunks of `maxParallel`."""
     names = sorted(tenant.name for tenant in tenants)
-    canary_rule = policy.canary
-    if canary_rule is not None and (canary_rule.tenants or canary_rule.selector is not None):
-        named = set(canary_rule.tenants)
-        selector = canary_rule.selector.matchLabels if canary_rule.selector is not None else None
-        canary = [
-            tenant.name
-            for tenant in sorted(tenants, key=lambda t: t.name)
-            if tenant.name in named
-            or (selector is not None and all(tenant.labels.get(k) == v for k, v in selector.items()))
-        ]
-    else:
+    canary = canary_of(policy, tenants)
+    if canary is None:
         canary = names[: policy.maxParallel]
     rest = [name for name in names if name not in set(canary)]
     chunks = [rest[i : i + policy.maxParallel] for i in range(0, len(rest), policy.maxParallel)]
@@ -135,9 +151,135 @@ def decide(facts: BaselinePass) -> RolloutDecision:
         rollout.waves = len(planned)
     _decide_on_approval(facts, decision)
     _decide_on_resume(facts, decision)
-    if rollout is not None and rollout.phase in (RolloutPhase.PROGRESSING, RolloutPhase.PAUSED):
-        _progress(facts, decision, rollout, planned)
+    if rollout is None:
+        return decision
+    _notice_missing_revision(facts, decision, rollout)
+    if rollout.phase == RolloutPhase.PENDING_APPROVAL:
+        _warn_before_approval(facts, decision, rollout)
+    if rollout.phase in (RolloutPhase.PROGRESSING, RolloutPhase.PAUSED):
+        canary = canary_problem(facts.spec.rollout, facts.tenants, facts.existing)
+        pause = pause_between_waves(facts.spec.rollout)
+        resume = f"then kubectl tenantsync baseline resume {facts.name}"
+        if canary is not None:
+            _halt(
+                facts,
+                decision,
+                rollout,
+                f"{canary} Nothing further is released: fix spec.rollout.canary, {resume}.",
+            )
+        elif isinstance(pause, str):
+            limit = _hours(MAX_PAUSE_BETWEEN_WAVES)
+            _halt(
+                facts,
+                decision,
+                rollout,
+                f"{pause} Nothing further is released: set it to at most {limit}, {resume}.",
+            )
+        else:
+            _progress(facts, decision, rollout, planned, pause)
     return decision
+
+
+def canary_problem(
+    policy: RolloutPolicy, tenants: Sequence[AdoptingTenant], existing: Collection[str]
+) -> str | None:
+    """Why the canary cannot be the first wave: it names a Tenant that does not exist or does not adopt
+    the baseline, or selects none. Without this a typo would make the first wave the first `maxParallel`
+    Tenants by name, or every Tenant."""
+    canary = policy.canary
+    if canary is None:
+        return None
+    adopting = {tenant.name for tenant in tenants}
+    absent = [name for name in canary.tenants if name not in existing and name not in adopting]
+    elsewhere = [name for name in canary.tenants if name in existing and name not in adopting]
+    problems = []
+    if absent:
+        problems.append(f"names {_tenants(absent, 'does not', 'do not')} exist in the Baseline's namespace")
+    if elsewhere:
+        problems.append(
+            f"names {_tenants(elsewhere, 'does not', 'do not')} adopt the baseline (spec.baselines)"
+        )
+    if problems:
+        return f"spec.rollout.canary.tenants {' and '.join(problems)}."
+    if canary_of(policy, tenants) == []:
+        return "spec.rollout.canary selects no Tenant that adopts the baseline."
+    return None
+
+
+def pause_between_waves(policy: RolloutPolicy) -> timedelta | str:
+    """The pause, or why the operator cannot wait it (a value stored before the CRD's bound existed)."""
+    value = policy.pauseBetweenWaves
+    try:
+        pause = parse_duration(value)
+    except ValueError as error:
+        return f"spec.rollout.pauseBetweenWaves cannot be used: {error}."
+    if pause > MAX_PAUSE_BETWEEN_WAVES:
+        return (
+            f"spec.rollout.pauseBetweenWaves {value!r} is longer than the"
+            f" {_hours(MAX_PAUSE_BETWEEN_WAVES)} the operator waits between waves."
+        )
+    return pause
+
+
+def _hours(duration: timedelta) -> str:
+    return f"{duration.total_seconds() / 3600:g}h"
+
+
+def _tenants(names: Sequence[str], singular: str, plural: str) -> str:
+    """The names and the verb that follows them: Tenant a, which does not; Tenants a, b, which do not."""
+    if len(names) == 1:
+        return f"Tenant {names[0]}, which {singular}"
+    return f"Tenants {', '.join(names)}, which {plural}"
+
+
+def _halt(
+    facts: BaselinePass,
+    decision: RolloutDecision,
+    rollout: RolloutStatus,
+    message: str,
+    tenants: Sequence[str] = (),
+) -> None:
+    """Nothing further is released until a person resumes; `message` says why and what to do."""
+    where = f"wave {rollout.wave} of {rollout.waves}" if rollout.wave else f"before wave 1 of {rollout.waves}"
+    if not message.startswith("Halted"):
+        message = f"Halted {where}: {message}"
+    rollout.phase = RolloutPhase.HALTED
+    rollout.haltedTenants = list(tenants)
+    rollout.message = message
+    decision.notices.append(Notice("Warning", "RolloutHalted", f"Baseline {facts.name}: {message}"))
+
+
+def _notice_missing_revision(facts: BaselinePass, decision: RolloutDecision, rollout: RolloutStatus) -> None:
+    """A revision force-pushed away halts its rollout once, when first found missing: what Git no longer
+    holds reaches no further Tenant until a person resumes (or a new revision supersedes it)."""
+    if facts.missing != rollout.revision or rollout.revisionMissingSince is not None:
+        return
+    if rollout.phase not in (RolloutPhase.PROGRESSING, RolloutPhase.PAUSED, RolloutPhase.HALTED):
+        return
+    rollout.revisionMissingSince = facts.now.replace(microsecond=0)
+    branch = facts.spec.repository.branch
+    message = (
+        f"revision {rollout.revision[:12]} is no longer on"
+        f" branch {branch} (force-pushed away?); nothing further is released. Push a new revision (it"
+        f" supersedes this rollout), or kubectl tenantsync baseline resume {facts.name} to roll out what was"
+        " approved anyway."
+    )
+    if rollout.phase == RolloutPhase.HALTED and rollout.message:
+        message = f"{message} It had halted already: {rollout.message}"
+    _halt(facts, decision, rollout, message, rollout.haltedTenants)
+
+
+def _warn_before_approval(facts: BaselinePass, decision: RolloutDecision, rollout: RolloutStatus) -> None:
+    """A canary that cannot start is said while the revision waits for approval, once (an event when the
+    message changes), so that it is fixed before anyone approves."""
+    problem = canary_problem(facts.spec.rollout, facts.tenants, facts.existing)
+    before = facts.status.rollout.message if facts.status.rollout else None
+    waiting = (rollout.message or "").partition(" Cannot start: ")[0]
+    rollout.message = f"{waiting} Cannot start: {problem}" if problem else waiting
+    if problem is not None and rollout.message != before:
+        decision.notices.append(
+            Notice("Warning", "CanaryInvalid", f"Baseline {facts.name}: {problem} Fix spec.rollout.canary.")
+        )
 
 
 def _start_rollout(facts: BaselinePass, decision: RolloutDecision) -> None:
@@ -213,6 +355,12 @@ def _decide_on_approval(facts: BaselinePass, decision: RolloutDecision) -> None:
     shown = facts.annotations.get(APPROVAL_DIGEST) or ""
     if value != Decision.APPROVE:
         message = f"{APPROVAL}={value!r} is not approve or reject; the rollout keeps waiting."
+    elif facts.missing == rollout.revision:
+        message = (
+            f"the approval by {by} was refused: revision {rollout.revision[:12]} is no longer on branch"
+            f" {facts.spec.repository.branch} (force-pushed away?), and what Git no longer holds is not"
+            " rolled out. Push the change again; the new revision waits for approval."
+        )
     elif not names_digest(shown, rollout.digest or ""):
         message = (
             f"the approval by {by} names digest {shown[:12]!r}, but revision {rollout.revision[:12]} has digest"
@@ -223,6 +371,7 @@ def _decide_on_approval(facts: BaselinePass, decision: RolloutDecision) -> None:
         rollout.phase = RolloutPhase.PROGRESSING
         rollout.approvedBy = by
         rollout.approvedAt = facts.now.replace(microsecond=0)
+        rollout.approvedTenants = sorted(tenant.name for tenant in facts.tenants)
         rollout.wave = 0
         return
     decision.notices.append(Notice("Warning", "ApprovalRefused", f"Baseline {facts.name}: {message}"))
@@ -245,13 +394,8 @@ def _decide_on_resume(facts: BaselinePass, decision: RolloutDecision) -> None:
         )
         return
     decision.sync.extend(rollout.haltedTenants)
-    decision.notices.append(
-        Notice(
-            "Normal",
-            "RolloutResumed",
-            f"Baseline {facts.name}: resumed; syncing {', '.join(rollout.haltedTenants)} again.",
-        )
-    )
+    again = f"; syncing {', '.join(rollout.haltedTenants)} again" if rollout.haltedTenants else ""
+    decision.notices.append(Notice("Normal", "RolloutResumed", f"Baseline {facts.name}: resumed{again}."))
     rollout.haltedTenants = []
     rollout.resumedAt = facts.now.replace(microsecond=0)
     rollout.phase = RolloutPhase.PROGRESSING
@@ -271,7 +415,11 @@ def _failed(run: BaselineRun, facts: BaselinePass, rollout: RolloutStatus) -> bo
 
 
 def _progress(
-    facts: BaselinePass, decision: RolloutDecision, rollout: RolloutStatus, planned: list[list[str]]
+    facts: BaselinePass,
+    decision: RolloutDecision,
+    rollout: RolloutStatus,
+    planned: list[list[str]],
+    pause: timedelta,
 ) -> None:
     status = decision.status
     if rollout.wave == 0:
@@ -296,16 +444,12 @@ def _progress(
             decision.sync.append(tenant)
         _approve_baseline_only(facts, decision, rollout, tenant, runs)
     if failing:
-        rollout.phase = RolloutPhase.HALTED
-        rollout.haltedTenants = failing
-        rollout.message = (
+        message = (
             f"Halted in wave {rollout.wave} of {rollout.waves}: the run of {', '.join(failing)} failed; nothing"
             f" further is deployed. Fix and kubectl tenantsync baseline resume {facts.name}, or revert the"
             " baseline in Git."
         )
-        decision.notices.append(
-            Notice("Warning", "RolloutHalted", f"Baseline {facts.name}: {rollout.message}")
-        )
+        _halt(facts, decision, rollout, message, failing)
         return
     if verified < len(released):
         rollout.message = (
@@ -316,7 +460,6 @@ def _progress(
     if rollout.wave >= len(planned):
         _complete(facts, decision, rollout, status)
         return
-    pause = parse_duration(facts.spec.rollout.pauseBetweenWaves)
     if rollout.waveVerifiedAt is None:
         rollout.waveVerifiedAt = facts.now
     if facts.now < rollout.waveVerifiedAt + pause:
@@ -349,7 +492,10 @@ def _approve_baseline_only(
     runs: Sequence[BaselineRun],
 ) -> None:
     """One approval of the baseline covers a Tenant's run whose plan holds only the baseline's change at
-    the rollout's revision; any other change needs the Tenant's own approval."""
+    the rollout's revision, for the Tenants that adopted the baseline when it was approved; any other
+    change, and any run of a Tenant that adopted it later, needs the Tenant's own approval."""
+    if tenant not in rollout.approvedTenants:
+        return
     for run in runs:
         if (
             run.phase == RunPhase.PENDING_APPROVAL
@@ -381,12 +527,19 @@ def _release_latecomers(
     added = [BaselineRelease(tenant=name, revision=rollout.revision) for name in late]
     status.releases = sorted([*kept, *added], key=lambda release: release.tenant)
     decision.sync.extend(late)
+    uncovered = [name for name in late if name not in rollout.approvedTenants]
+    own = (
+        f" The approval covered the Tenants adopting the baseline when it was given: the runs of"
+        f" {', '.join(uncovered)} wait for a person's approval."
+        if uncovered
+        else ""
+    )
     decision.notices.append(
         Notice(
             "Normal",
             "TenantsReleased",
             f"Baseline {facts.name}: released revision {rollout.revision[:12]} to {', '.join(late)}, which"
-            f" adopted the baseline after wave {rollout.wave} was released.",
+            f" adopted the baseline after wave {rollout.wave} was released.{own}",
         )
     )
 
@@ -426,14 +579,19 @@ def _complete(
     decision.notices.append(Notice("Normal", "RolloutComplete", f"Baseline {facts.name}: {rollout.message}"))
 
 
-def with_conditions(status: BaselineStatus, generation: int | None, now: datetime) -> BaselineStatus:
-    """Ready, Progressing and Degraded from the rollout's phase, as Argo CD's health check reads them."""
+def with_conditions(
+    status: BaselineStatus, generation: int | None, now: datetime, problem: str | None = None
+) -> BaselineStatus:
+    """Ready, Progressing and Degraded from the rollout's phase, as Argo CD's health check reads them.
+
+    `problem` says why Git could not be read this pass: before any rollout it is the conditions' message
+    (reason RevisionUnknown); with one it is the status's message, the rollout's phase unchanged."""
     rollout = status.rollout
     phase = rollout.phase if rollout is not None else None
-    message = (rollout.message if rollout else None) or "No revision of the baseline is known yet."
+    message = (rollout.message if rollout else None) or problem or "No revision of the baseline is known yet."
     progressing = phase in (RolloutPhase.PENDING_APPROVAL, RolloutPhase.PROGRESSING, RolloutPhase.PAUSED)
     halted = phase == RolloutPhase.HALTED
-    reason = phase.value if phase is not None else "NoRevision"
+    reason = phase.value if phase is not None else "RevisionUnknown" if problem else "NoRevision"
     updated = status.model_copy(deep=True)
     for type_, value in (
         (ConditionType.PROGRESSING, progressing),
@@ -449,6 +607,6 @@ def with_conditions(status: BaselineStatus, generation: int | None, now: datetim
             generation=generation,
             now=now,
         )
-    updated.message = message
+    updated.message = problem or message
     updated.observedGeneration = generation
     return updated

@@ -8,6 +8,7 @@ from tenantsync.repository.credentials import (
 )
 from tenantsync.repository.errors import RepositoryError
 from tenantsync.repository.git import GitAuthor
+from tenantsync.repository.remote import missing_local_remote
 from tenantsync.repository.tenant_repository import FolderRevision, TenantRepository
 
 __all__ = [
@@ -19,4 +20,5 @@ __all__ = [
     "RepositoryError",
     "TenantRepository",
     "credentials_from_secret",
+    "missing_local_remote",
 ]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from enum import Enum
+from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 from tenantsync.api import ErrorCode
@@ -80,6 +81,13 @@ def parse_remote(url: str) -> Remote:
     if _SCP_LIKE.match(url) and url.partition(":")[2].strip("/"):
         return Remote(RemoteKind.SSH, url, "ssh")
     raise _invalid(url, "a relative path would depend on the operator's working directory")
+
+
+def missing_local_remote(url: str) -> bool:
+    """A local-path remote with nothing at its path. A Tenant's embedded default is created there on first
+    use; a reader (a Baseline) must say it does not exist instead, before anything creates it."""
+    remote = parse_remote(url)
+    return remote.kind is RemoteKind.LOCAL and not Path(remote.url).exists()
 
 
 def scrub_url(url: str) -> str:

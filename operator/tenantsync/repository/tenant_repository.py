@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import re
 import time
 from collections.abc import Collection
 from dataclasses import dataclass
@@ -48,6 +49,7 @@ SSH_DIRECTORY = "tenantsync-ssh"
 
 _PENDING_REF = "refs/tenantsync/pending"
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
+_COMMIT_ID = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
 """Git's id of the empty tree: what a folder is compared with before its first revision."""
 _RETRYABLE_REJECTIONS = ("non-fast-forward", "fetch first", "failed to update ref", "failed to lock")
 
@@ -111,6 +113,11 @@ class TenantRepository:
         self._queued_writes: dict[str, list[_FolderWrite]] = {}
         self._pushers: dict[str, asyncio.Task[None]] = {}
         self._use(credentials, ca_bundle)
+
+    @property
+    def display_url(self) -> str:
+        """The URL without user information, as messages name the repository."""
+        return self._display_url
 
     @property
     def credentials_fingerprint(self) -> str | None:
@@ -213,6 +220,22 @@ class TenantRepository:
             return None
         tree = await self._git.run("rev-parse", f"{commit}:{folder}" if folder else f"{commit}^{{tree}}")
         return FolderRevision(commit=commit, tree=tree.stdout.decode().strip())
+
+    async def holds(self, branch: str, commit: str) -> bool:
+        """Whether the remote branch, as last fetched, still has `commit` in its history: a force push
+        can take away a commit a Baseline's rollout was approved for."""
+        await self._prepare()
+        head = await self._tracking_head(branch)
+        if head is None or not _COMMIT_ID.fullmatch(commit):
+            return False
+        result = await self._git.run("merge-base", "--is-ancestor", commit, head, check=False)
+        return result.returncode == 0
+
+    async def branches(self) -> list[str]:
+        """The remote's branches as last fetched, by name: what a message can offer when one is missing."""
+        await self._prepare()
+        result = await self._git.run("for-each-ref", "--format=%(refname:lstrip=3)", "refs/remotes/origin/")
+        return sorted(line for line in result.stdout.decode("utf-8", "replace").splitlines() if line)
 
     async def folder_changes(self, old: str | None, new: str, path: str) -> list[str]:
         """The files of the folder that differ from commit `old` (None: from nothing) to `new`, as

@@ -20,7 +20,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from tenantsync.api import CodedError, ErrorCode, ResourceType
+from tenantsync.api import BASELINES_FOLDER, CodedError, ErrorCode, ResourceType
 from tenantsync.catalog import ConfigurationType, catalog, serialise
 from tenantsync.sync.streams import decoded, stream_suffix
 
@@ -62,10 +62,6 @@ def parse_file(path: str, *, where: str) -> tuple[ResourceType, str]:
             f"{where}: {path} is not a <type>/<object id>.json file. Move or remove it.",
         )
     return ResourceType(folder), name.removesuffix(SUFFIX)
-
-
-BASELINES_FOLDER = "baselines"
-"""Reserved in a tenant's folder (never a type): the Tenant's overrides of the baselines it adopts."""
 
 
 def is_object_file(path: str) -> bool:

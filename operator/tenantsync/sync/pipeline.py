@@ -21,6 +21,7 @@ from typing import Any, ClassVar, Generic, Protocol, TypeVar
 from pydantic import ValidationError
 
 from tenantsync.api import (
+    BASELINES_FOLDER,
     CREDENTIAL_ERRORS,
     GROUP,
     VERSION,
@@ -161,10 +162,27 @@ class RunContext:
             await self.checkpoint()
 
     def overrides_path(self, baseline: AdoptedBaseline) -> str:
-        """The Tenant's overrides of a baseline: its own folder, or `<Tenant folder>/baselines/<name>`."""
-        return (baseline.overrides_path or "").rstrip(
-            "/"
-        ) or f"{self.repository_path}/baselines/{baseline.name}"
+        """The Tenant's overrides of a baseline: `overridesPath`, or `<Tenant folder>/baselines/<name>`.
+
+        Always under `<Tenant folder>/baselines/`: the run writes `ids.json` there, and anywhere else it
+        would overwrite another Tenant's folder in a shared repository (or read its objects as
+        overrides). The CRD refuses such a path; one stored before that rule is refused here, by name.
+        """
+        inside = f"{self.repository_path}/{BASELINES_FOLDER}/"
+        if not baseline.overrides_path:
+            return f"{inside}{baseline.name}"
+        path = baseline.overrides_path.rstrip("/")
+        if not path.startswith(inside) or any(
+            part in ("", ".", "..") for part in path.removeprefix(inside).split("/")
+        ):
+            raise CodedError(
+                ErrorCode.INVALID_DESIRED_STATE,
+                f"spec.baselines[{baseline.name}].overridesPath {path!r} is not a folder under {inside}, the"
+                f" baselines folder of Tenant {self.tenant_name}'s own folder: a Tenant's overrides (and the"
+                " ids.json the operator writes there) never live in another Tenant's folder. Set it to a"
+                f" folder under {inside} or remove it for the default; nothing was planned.",
+            )
+        return path
 
     def error(self, code: ErrorCode, message: str) -> RunError:
         return RunError(

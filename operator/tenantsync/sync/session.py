@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from tenantsync.api import BaselineRepository, ErrorCode, SecretReference
+from tenantsync.api import BaselineRepository, CodedError, ErrorCode, SecretReference
 from tenantsync.auth import (
     AccessToken,
     Credential,
@@ -69,6 +69,58 @@ class Folders(Protocol):
         *,
         protected_branches: Collection[str] = (),
     ) -> str | None: ...
+
+
+class TenantFolders:
+    """The repository as a run of one Tenant may use it: it reads anywhere, but writes only inside the
+    Tenant's folder (on any branch, the plans' branch included).
+
+    Every write of a run (backup, initialised or reverted desired state, ids, plans) goes through here,
+    so a spec that names another folder (an `overridesPath` into another Tenant's folder of a shared
+    repository) can never make a run overwrite what another Tenant owns.
+    """
+
+    def __init__(self, folders: Folders, tenant_folder: str, tenant: str) -> None:
+        self._folders = folders
+        self._root = tenant_folder.rstrip("/")
+        self._tenant = tenant
+
+    @property
+    def clone(self) -> Folders:
+        """The repository itself, as the cache shares it between Tenants."""
+        return self._folders
+
+    async def check_reachable(self) -> None:
+        await self._folders.check_reachable()
+
+    async def head(self, branch: str) -> str | None:
+        return await self._folders.head(branch)
+
+    async def read_folder(self, branch: str, path: str) -> dict[str, bytes] | None:
+        return await self._folders.read_folder(branch, path)
+
+    async def write_folder(
+        self,
+        branch: str,
+        path: str,
+        files: dict[str, bytes],
+        message: str,
+        *,
+        protected_branches: Collection[str] = (),
+    ) -> str | None:
+        folder = path.rstrip("/")
+        inside = folder == self._root or folder.startswith(f"{self._root}/")
+        below = folder[len(self._root) + 1 :].split("/") if folder != self._root else []
+        if not inside or any(part in ("", ".", "..") for part in below):
+            raise CodedError(
+                ErrorCode.UNEXPECTED_ERROR,
+                f"Refused to write {path!r} on branch {branch}: it is outside {self._root}, the folder of"
+                f" Tenant {self._tenant}, and a run writes only inside its Tenant's folder. Nothing was"
+                " written.",
+            )
+        return await self._folders.write_folder(
+            branch, folder, files, message, protected_branches=protected_branches
+        )
 
 
 class Principal(Protocol):
@@ -349,10 +401,12 @@ class TenantSession:
             self._admin_api = self._open(base, delegated_token, await self.ca_bundle())
         return self._admin_api
 
-    async def repository(self) -> TenantRepository:
-        """The Tenant's repository, through the clone it shares with the Tenants that use its Secret."""
+    async def repository(self) -> TenantFolders:
+        """The Tenant's repository, through the clone it shares with the Tenants that use its Secret,
+        writable only inside the Tenant's folder."""
         spec = self._ctx.tenant.repository
-        return await self._clone(spec.url, spec.secretRef, "spec.repository.secretRef")
+        clone = await self._clone(spec.url, spec.secretRef, "spec.repository.secretRef")
+        return TenantFolders(clone, self._ctx.repository_path, self._ctx.tenant_name)
 
     async def baseline_folder(self, repository: BaselineRepository, revision: str) -> dict[str, bytes] | None:
         """A baseline's folder at the revision released to this Tenant (the same clone as the Tenant's

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from tenantsync.repository import TenantRepository
+from tests.integration.repository.repository_support import git
 
 pytestmark = pytest.mark.integration
 
@@ -53,3 +56,34 @@ async def test_changes_between_revisions_name_files_relative_to_the_folder(
 
     assert changes == ["D groups/gone.json", "M groups/staff.json", "A namedLocations/hq.json"]
     assert whole == ["A groups/staff.json", "A namedLocations/hq.json"]
+
+
+async def test_a_commit_force_pushed_away_is_no_longer_held_by_the_branch(
+    repository: TenantRepository, remote: Path
+) -> None:
+    first = await repository.write_folder("main", BASELINE, {"groups/staff.json": b"{}\n"}, "v1")
+    second = await repository.write_folder("main", BASELINE, {"groups/staff.json": b"[]\n"}, "v2")
+    assert first is not None and second is not None
+    await repository.folder_revision("main", BASELINE)
+    held = (await repository.holds("main", first), await repository.holds("main", second))
+
+    git("--git-dir", str(remote), "update-ref", "refs/heads/main", first)  # a force push
+    revision = await repository.folder_revision("main", BASELINE)
+
+    assert held == (True, True)
+    assert revision is not None and revision.commit == first
+    assert await repository.holds("main", first)
+    assert not await repository.holds("main", second)
+    assert not await repository.holds("other", first)
+    assert not await repository.holds("main", "--output=/tmp/x")
+
+
+async def test_branches_are_listed_by_name_as_last_fetched(repository: TenantRepository) -> None:
+    await repository.folder_revision("main", BASELINE)
+    empty = await repository.branches()
+    await repository.write_folder("main", "tenants/contoso", {"a.json": b"{}\n"}, "one")
+    await repository.write_folder("release/2026", "tenants/contoso", {"b.json": b"{}\n"}, "two")
+    await repository.folder_revision("main", BASELINE)
+
+    assert empty == []
+    assert await repository.branches() == ["main", "release/2026"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tenantsync.controllers.baselines import adopting_tenants
+from tenantsync.controllers.baselines import adopting_tenants, namespace_tenants
 from tenantsync.controllers.tenants_index import INDEX_ID
 
 
@@ -27,3 +27,9 @@ def test_only_tenants_of_the_namespace_that_name_the_baseline_adopt_it() -> None
         ("a-tenant", {}),
         ("b-tenant", {"ring": "canary"}),
     ]
+
+
+def test_every_tenant_of_the_namespace_is_one_a_canary_may_name() -> None:
+    index = {("msp", "a"): [view(["security"])], ("msp", "b"): [view([])], ("elsewhere", "c"): [view([])]}
+
+    assert namespace_tenants({INDEX_ID: index}, "msp") == {"a", "b"}

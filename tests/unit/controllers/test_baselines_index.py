@@ -23,7 +23,9 @@ async def find(name: str) -> BaselineView | None:
 
 
 async def test_a_tenant_composes_its_release_else_the_completed_revision() -> None:
-    spec = tenant(security={}, unreleased={"overridesPath": "exceptions/contoso"}, gone={})
+    spec = tenant(
+        security={}, unreleased={"overridesPath": "tenants/canary/baselines/security-2026"}, gone={}
+    )
     canary = await adopted_baselines("canary", spec, find)
     other = await adopted_baselines("other", spec, find)
     assert [(a.name, a.revision) for a in canary] == [
@@ -33,5 +35,5 @@ async def test_a_tenant_composes_its_release_else_the_completed_revision() -> No
     ]
     assert [a.revision for a in other] == ["old", None, None]
     assert canary[0].repository is not None and canary[0].repository.path == "security"
-    assert canary[1].overrides_path == "exceptions/contoso"
+    assert canary[1].overrides_path == "tenants/canary/baselines/security-2026"
     assert canary[2].repository is None  # the run stops with BaselineNotFound

@@ -22,11 +22,13 @@ from tenantsync.api import (
     find_condition,
 )
 from tenantsync.controllers.baseline_runs import BaselineRun
+from tenantsync.controllers.conformance import conformance
 from tenantsync.controllers.rollout import (
     AdoptingTenant,
     BaselinePass,
     RolloutDecision,
     decide,
+    pause_between_waves,
     waves,
     with_conditions,
 )
@@ -83,6 +85,8 @@ def facts(
     now: datetime = NOW,
     revision: str | None = REV,
     tenants: Sequence[AdoptingTenant] = TENANTS,
+    existing: Sequence[str] = (),
+    missing: str | None = None,
     **rollout: Any,
 ) -> BaselinePass:
     return BaselinePass(
@@ -95,6 +99,8 @@ def facts(
         runs=runs or {},
         annotations=annotations or {},
         now=now,
+        existing=existing,
+        missing=missing,
     )
 
 
@@ -112,7 +118,7 @@ def rolling(wave: int, phase: RolloutPhase = RolloutPhase.PROGRESSING, **extra: 
             waves=3,
             approvedBy="alice",
             approvedAt=NOW - timedelta(hours=1),
-            **extra,
+            **({"approvedTenants": [t.name for t in TENANTS]} | extra),
         ),
     )
 
@@ -448,3 +454,163 @@ def test_a_rollout_of_the_completed_revision_is_complete() -> None:
     rollout = decide(facts(restored)).status.rollout
 
     assert rollout is not None and rollout.phase == RolloutPhase.COMPLETE
+
+
+def test_the_approval_covers_the_tenants_adopting_the_baseline_when_it_is_given() -> None:
+    pending = decide(facts(BaselineStatus(completedRevision=OLD))).status
+
+    rollout = approved(pending).status.rollout
+
+    assert rollout is not None and rollout.approvedTenants == ["t1", "t2", "t3", "t4", "t5"]
+
+
+def test_a_late_adopters_baseline_only_run_waits_for_a_person() -> None:
+    late = [*TENANTS, AdoptingTenant("t0")]
+    released = decide(facts(rolling(1), runs=succeeded("t1", "t2"), tenants=late))
+    waiting = run("t0-run", RunPhase.PENDING_APPROVAL, digest="digest-of-t0")
+    runs = {**succeeded("t1", "t2"), "t0": [waiting]}
+
+    decision = decide(facts(released.status, runs=runs, tenants=late))
+    shown = conformance(NAME, decision.status, [t.name for t in late], runs, NOW)
+
+    assert released.sync == ["t0"]
+    assert "wait for a person's approval" in released.notices[-1].message
+    assert decision.approve == []
+    row = next(t for t in shown.tenants if t.name == "t0")
+    assert (row.state, row.syncRun) == ("Pending", "t0-run")
+    assert row.message is not None and "adopted it before" in row.message
+
+
+def test_a_rollout_approved_without_a_record_of_its_tenants_approves_no_run() -> None:
+    runs = {"t1": [run("t1-run", RunPhase.PENDING_APPROVAL)]}
+
+    assert decide(facts(rolling(1, approvedTenants=[]), runs=runs)).approve == []
+
+
+def test_a_canary_naming_a_tenant_that_does_not_exist_halts_before_releasing_anything() -> None:
+    pending = decide(facts(BaselineStatus(completedRevision=OLD), canary={"tenants": ["t9"]})).status
+
+    decision = decide(
+        facts(
+            pending,
+            canary={"tenants": ["t9"]},
+            existing=[t.name for t in TENANTS],
+            annotations={APPROVAL: "approve", APPROVAL_DIGEST: DIGEST, APPROVAL_BY: "alice"},
+        )
+    )
+
+    rollout = decision.status.rollout
+    assert rollout is not None and rollout.phase == RolloutPhase.HALTED
+    assert decision.sync == [] and decision.status.releases == []
+    assert rollout.message is not None and "Tenant t9, which does not exist" in rollout.message
+    assert [n.reason for n in decision.notices] == ["RolloutHalted"]
+    assert "t9" in decision.notices[0].message
+    degraded = find_condition(with_conditions(decision.status, 1, NOW).conditions, ConditionType.DEGRADED)
+    assert degraded is not None and degraded.status == "True" and "t9" in degraded.message
+
+
+def test_a_canary_naming_a_tenant_that_does_not_adopt_or_selecting_none_halts_too() -> None:
+    existing = [*(t.name for t in TENANTS), "other"]
+    for canary, said in (
+        ({"tenants": ["other"]}, "Tenant other, which does not adopt the baseline"),
+        ({"tenants": ["t1", "x", "y"]}, "Tenants x, y, which do not exist"),
+        ({"selector": {"matchLabels": {"ring": "canray"}}}, "selects no Tenant"),
+    ):
+        decision = decide(facts(rolling(0), canary=canary, existing=existing))
+
+        rollout = decision.status.rollout
+        assert rollout is not None and rollout.phase == RolloutPhase.HALTED, canary
+        assert said in (rollout.message or ""), rollout.message
+        assert decision.sync == [], canary
+
+
+def test_a_canary_tenant_deleted_mid_rollout_halts_instead_of_widening_wave_one() -> None:
+    status = rolling(1)
+
+    decision = decide(facts(status, canary={"tenants": ["t1"]}, tenants=TENANTS[1:], existing=[]))
+
+    assert decision.status.rollout is not None and decision.status.rollout.phase == RolloutPhase.HALTED
+    assert decision.sync == []
+
+
+def test_a_canary_that_cannot_start_is_said_while_waiting_for_approval_once() -> None:
+    first = decide(facts(BaselineStatus(completedRevision=OLD), canary={"tenants": ["t9"]}))
+    again = decide(facts(first.status, canary={"tenants": ["t9"]}))
+    fixed = decide(facts(again.status, canary={"tenants": ["t1"]}))
+
+    assert first.status.rollout is not None and first.status.rollout.phase == RolloutPhase.PENDING_APPROVAL
+    assert "Cannot start: spec.rollout.canary.tenants names Tenant t9" in (first.status.rollout.message or "")
+    assert [n.reason for n in first.notices] == ["RolloutPendingApproval", "CanaryInvalid"]
+    assert again.notices == []
+    assert fixed.status.rollout is not None and "Cannot start" not in (fixed.status.rollout.message or "")
+
+
+def test_a_pause_the_operator_cannot_wait_halts_with_the_bound_instead_of_crashing() -> None:
+    for pause in ("99999999h", "169h", "9" * 30 + "h"):
+        decision = decide(facts(rolling(1), runs=succeeded("t1", "t2"), pauseBetweenWaves=pause))
+
+        rollout = decision.status.rollout
+        assert rollout is not None and rollout.phase == RolloutPhase.HALTED, pause
+        assert "pauseBetweenWaves" in (rollout.message or "") and "168h" in (rollout.message or "")
+        assert decision.sync == []
+
+
+def test_the_longest_pause_is_waited() -> None:
+    verified = decide(facts(rolling(1), runs=succeeded("t1", "t2"), pauseBetweenWaves="168h"))
+
+    assert pause_between_waves(RolloutPolicy(pauseBetweenWaves="168h")) == timedelta(hours=168)
+    assert verified.status.rollout is not None and verified.status.rollout.phase == RolloutPhase.PAUSED
+
+
+def test_a_revision_force_pushed_away_halts_the_rollout_once_until_resumed() -> None:
+    paused = decide(facts(rolling(1), runs=succeeded("t1", "t2"), pauseBetweenWaves="10m")).status
+    later = NOW + timedelta(minutes=20)
+
+    gone = decide(facts(paused, runs=succeeded("t1", "t2"), pauseBetweenWaves="10m", missing=REV, now=later))
+    still = decide(facts(gone.status, runs=succeeded("t1", "t2"), missing=REV, now=later))
+    resumed = decide(
+        facts(
+            still.status, runs=succeeded("t1", "t2"), missing=REV, annotations={ROLLOUT: "resume"}, now=later
+        )
+    )
+
+    rollout = gone.status.rollout
+    assert rollout is not None and rollout.phase == RolloutPhase.HALTED
+    assert rollout.revisionMissingSince == later
+    assert f"revision {REV[:12]} is no longer on branch main" in (rollout.message or "")
+    assert gone.sync == [] and [n.reason for n in gone.notices] == ["RolloutHalted"]
+    assert still.status.rollout is not None and still.status.rollout.phase == RolloutPhase.HALTED
+    assert still.notices == []
+    assert resumed.status.rollout is not None and resumed.status.rollout.phase == RolloutPhase.PROGRESSING
+    assert resumed.sync == ["t3", "t4"]
+
+
+def test_a_revision_that_is_gone_cannot_be_approved() -> None:
+    pending = decide(facts(BaselineStatus(completedRevision=OLD))).status
+
+    decision = decide(facts(pending, missing=REV, annotations={APPROVAL: "approve", APPROVAL_DIGEST: DIGEST}))
+
+    assert decision.status.rollout is not None
+    assert decision.status.rollout.phase == RolloutPhase.PENDING_APPROVAL
+    assert [n.reason for n in decision.notices] == ["ApprovalRefused"]
+    assert "no longer on branch main" in decision.notices[0].message
+
+
+def test_another_missing_revision_does_not_halt() -> None:
+    decision = decide(facts(rolling(1), runs=succeeded("t1", "t2"), missing=OLD))
+
+    assert decision.status.rollout is not None and decision.status.rollout.phase == RolloutPhase.PROGRESSING
+
+
+def test_an_unreadable_repository_is_the_conditions_message_before_any_rollout() -> None:
+    problem = "The repository /nowhere named by spec.repository.url does not exist."
+
+    status = with_conditions(BaselineStatus(), 1, NOW, problem)
+
+    ready = find_condition(status.conditions, ConditionType.READY)
+    assert ready is not None and (ready.status, ready.reason, ready.message) == (
+        "False",
+        "RevisionUnknown",
+        problem,
+    )
+    assert status.message == problem

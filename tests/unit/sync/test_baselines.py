@@ -203,3 +203,42 @@ async def test_an_object_deleted_in_the_tenant_is_created_again_and_its_new_id_r
     [created] = [p for p in graph.collections[POLICIES].values() if p["displayName"] == "Block outside HQ"]
     recorded = json.loads(repo.branches["main"][f"{OVERRIDES}/ids.json"])
     assert recorded["conditionalAccessPolicies/block"] == created["id"] != "deleted-block"
+
+
+async def test_overrides_in_another_tenants_folder_stop_the_run_naming_the_field_and_write_nothing() -> None:
+    session, _, repo = tenant()
+    theirs: dict[str, dict[str, Any] | bytes] = {
+        "conditionalAccessPolicies/x.json": {},
+        "ids.json": {"a": "b"},
+    }
+    repo.put("main", "tenants/fabrikam", theirs)
+    before = dict(repo.branches["main"])
+    for path in (
+        "tenants/fabrikam",
+        "tenants/contoso/../fabrikam",
+        "tenants/contoso/conditionalAccessPolicies",
+    ):
+        ctx = context()
+        ctx.baselines = [AdoptedBaseline("security", ADOPTED.repository, "rev1", overrides_path=path)]
+
+        with pytest.raises(CodedError) as raised:
+            await Plan()(ctx, session)
+
+        assert raised.value.code == ErrorCode.INVALID_DESIRED_STATE
+        assert "spec.baselines[security].overridesPath" in raised.value.message
+        assert "tenants/contoso/baselines/" in raised.value.message
+    assert repo.branches["main"] == before
+
+
+async def test_overrides_in_another_folder_under_the_tenants_baselines_folder_are_used() -> None:
+    session, _, repo = tenant()
+    moved = f"{PATH}/baselines/security-v2"
+    repo.put("main", moved, {"conditionalAccessPolicies/mfa.json": {"state": "disabled"}})
+    ctx = context()
+    ctx.baselines = [AdoptedBaseline("security", ADOPTED.repository, "rev1", overrides_path=f"{moved}/")]
+
+    await Plan()(ctx, session)
+
+    assert f"{moved}/ids.json" in repo.branches["main"]
+    assert ctx.status.plan is not None
+    assert ctx.status.plan.baselines[0].overridden == ["conditionalAccessPolicies/mfa"]

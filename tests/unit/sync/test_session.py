@@ -55,7 +55,7 @@ async def test_a_rotated_git_token_is_used_without_a_new_clone(tmp_path: Path) -
 
     async def repository() -> Any:
         async with cache.session(context(tenant, secrets=secrets)) as session:
-            return await session.repository()
+            return (await session.repository()).clone
 
     first = await repository()
     before = first.credentials_fingerprint
@@ -78,7 +78,7 @@ async def test_tenants_share_a_clone_only_through_the_same_secret_in_the_same_na
         tenant = spec(repository={"url": url, "secretRef": {"name": secret}, "path": f"tenants/{name}"})
         ctx = dataclasses.replace(context(tenant, secrets=secrets), tenant_name=name, namespace=namespace)
         async with cache.session(ctx) as session:
-            return await session.repository()
+            return (await session.repository()).clone
 
     contoso = await repository("contoso", "git")
     assert await repository("fabrikam", "git") is contoso
