@@ -122,7 +122,11 @@ class RunContext:
     """The time now, for what happened during the step (a sign-in completing) rather than at its start."""
 
     def tenant_owner(self) -> dict[str, Any] | None:
-        """An ownerReference to the Tenant (without blockOwnerDeletion, which needs tenants/finalizers)."""
+        """An ownerReference to the Tenant, its controller: the chart's Secret policy lets the operator create
+        a Secret only so owned, and the garbage collector deletes it with its Tenant. Without
+        blockOwnerDeletion, which would need `update` on tenants/finalizers where the
+        OwnerReferencesPermissionEnforcement admission plugin runs, and buys nothing here: deleting a
+        Tenant never waits for its token cache."""
         if self.tenant_uid is None:
             return None
         return {
@@ -130,6 +134,7 @@ class RunContext:
             "kind": "Tenant",
             "name": self.tenant_name,
             "uid": self.tenant_uid,
+            "controller": True,
         }
 
     def condition(

@@ -128,9 +128,11 @@ def test_rendered_chart_with_every_native_toggle_is_accepted(
     assert ("ValidatingAdmissionPolicy", "", "ts-all-tenantsync-configure") in applied
     assert ("ClusterRole", "", "ts-all-tenantsync-configurer") in applied
     assert ("ValidatingAdmissionPolicy", "", "ts-all-tenantsync-operator-secrets") in applied
+    assert ("ValidatingAdmissionPolicy", "", "ts-all-tenantsync-operator-secrets-owner") in applied
+    assert ("ValidatingAdmissionPolicyBinding", "", "ts-all-tenantsync-operator-secrets-owner") in applied
     assert ("ValidatingAdmissionPolicy", "", "ts-all-tenantsync-further-approvals") in applied
     assert ("ConfigMap", namespace, "ts-all-tenantsync-argocd-health") in applied
-    assert len(applied) == len(docs) == 25, applied
+    assert len(applied) == len(docs) == 27, applied
 
 
 def test_api_server_refuses_a_broken_deployment(

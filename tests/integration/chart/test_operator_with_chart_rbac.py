@@ -1,11 +1,12 @@
 """The real operator process, signed in as the chart's ServiceAccount, does its job with those permissions.
 
 `kubectl auth can-i` (test_operator_rbac.py) checks the rules one by one; this test checks that the rules
-are the ones the operator actually needs: it installs the chart's RBAC for one watched namespace, gets a
-token for the chart's ServiceAccount, runs `tenantsync run` with a kubeconfig holding only that token,
-and drives a Tenant from creation to a SyncRun that fails preflight (missing credentials Secret). That
-path uses kopf's CRD scan, watches, annotations and finalizer, Tenant and SyncRun status, SyncRun
-creation, a Secret read and Events. The operator's log must show no Forbidden answer.
+are the ones the operator actually needs: it installs the chart's RBAC for one watched namespace and the
+Secret policies that narrow the operator's Secret writes, gets a token for the chart's ServiceAccount,
+runs `tenantsync run` with a kubeconfig holding only that token, and drives a Tenant from creation to a
+SyncRun that fails preflight (missing credentials Secret). That path uses kopf's CRD scan, watches,
+annotations and finalizer, Tenant and SyncRun status, SyncRun creation, a Secret read and Events; the
+delegated user's sync also creates its token cache. The operator's log must show no Forbidden answer.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from tests.unit.chart.chart_support import render
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("tenantsync_crds")]
 
 RBAC_KINDS = {"ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding"}
+VAP_API = "admissionregistration.k8s.io/v1/ValidatingAdmissionPolicy"
 
 
 def _free_port() -> int:
@@ -53,10 +55,13 @@ def chart_identity(
             release=release,
             namespace=operator_namespace,
             values={"watchNamespaces": "{" + watched + "}", "rbac.aggregateToDefaultRoles": "false"},
+            api_versions=[VAP_API],
         )
         if d["kind"] in RBAC_KINDS
+        or d["metadata"]["name"].startswith(f"{release}-tenantsync-operator-secrets")
     ]
-    cluster_scoped = [d for d in docs if d["kind"] in {"ClusterRole", "ClusterRoleBinding"}]
+    assert len([d for d in docs if d["kind"] == "ValidatingAdmissionPolicy"]) == 2
+    cluster_scoped = [d for d in docs if d["kind"] not in {"ServiceAccount", "Role", "RoleBinding"}]
     kubectl.run("apply", "-f", "-", stdin=yaml.safe_dump_all(docs))
     try:
         account = next(d for d in docs if d["kind"] == "ServiceAccount")["metadata"]["name"]
@@ -120,6 +125,15 @@ def _stop_operator(operator: subprocess.Popen[bytes]) -> None:
     except subprocess.TimeoutExpired:
         operator.kill()
         operator.wait()
+
+
+def _secret_policy_active(kubectl: Kubectl, kubeconfig: Path, namespace: str) -> bool:
+    """Policies take effect a moment after creation: probe as the operator with a server-side dry run."""
+    probe = kubectl.run(
+        "create", "secret", "generic", "probe", "-n", namespace, "--from-literal=x=y", "--dry-run=server",
+        f"--kubeconfig={kubeconfig}", check=False,
+    )  # fmt: skip
+    return probe.returncode != 0 and "writes only the Secrets it manages" in probe.stderr
 
 
 def _status(kubectl: Kubectl, namespace: str, kind: str, name: str) -> dict[str, object]:
@@ -242,10 +256,13 @@ def test_a_full_sync_with_a_delegated_user_needs_nothing_more(
                 "repository": {"url": str(tmp_path / "tenants.git")},
             },
         }
+        assert eventually(lambda: _secret_policy_active(kubectl, kubeconfig, namespace), timeout=30)
         log_path = tmp_path / "operator.log"
         operator = _start_operator(kubectl, kubeconfig, namespace, log_path)
         try:
-            kubectl.run("apply", "-f", "-", stdin=json.dumps(tenant))
+            created = json.loads(
+                kubectl.run("create", "-o", "json", "-f", "-", stdin=json.dumps(tenant)).stdout
+            )
             kubectl.run(
                 "annotate", "tenant", "fabrikam", "-n", namespace, "tenantsync.io/sync-requested-at=full"
             )
@@ -264,6 +281,15 @@ def test_a_full_sync_with_a_delegated_user_needs_nothing_more(
                 kubectl.run("get", "secret", "user-token", "-n", namespace, "-o", "json").stdout
             )
             assert "msal_token_cache.json" in cache["data"]
+            assert cache["metadata"]["ownerReferences"] == [
+                {
+                    "apiVersion": "tenantsync.io/v1alpha1",
+                    "kind": "Tenant",
+                    "name": "fabrikam",
+                    "uid": created["metadata"]["uid"],
+                    "controller": True,
+                }
+            ]
         finally:
             _stop_operator(operator)
             kubectl.run("delete", "tenant", "fabrikam", "-n", namespace, "--wait=false", check=False)

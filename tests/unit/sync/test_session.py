@@ -45,6 +45,7 @@ async def test_the_token_cache_is_written_owned_by_its_tenant(tmp_path: Path) ->
         "kind": "Tenant",
         "name": "contoso",
         "uid": "0b5e1c2d-uid",
+        "controller": True,
     }
 
 
