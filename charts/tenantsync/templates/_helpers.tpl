@@ -72,6 +72,12 @@ Used by the ClusterRole (cluster-wide) or by one Role per watched namespace.
 - apiGroups: ["tenantsync.io"]
   resources: ["tenants/status"]
   verbs: ["get", "patch"]
+# A SyncRun's ownerReference blocks its Tenant's foreground deletion until the run is gone
+# (blockOwnerDeletion), which API servers enforcing owner permissions (OpenShift) allow only to subjects
+# that may update the Tenant's finalizers.
+- apiGroups: ["tenantsync.io"]
+  resources: ["tenants/finalizers"]
+  verbs: ["update"]
 # SyncRuns: created by schedules and sync requests, pruned by history limits.
 # `approve`: a Baseline's rollout approves the runs whose plans hold only the approved baseline change.
 - apiGroups: ["tenantsync.io"]

@@ -27,6 +27,7 @@ EVERY_FEATURE = {
 OPERATOR_NAMESPACED_RULES = {
     ("tenantsync.io", "tenants"): {"get", "list", "watch", "patch"},
     ("tenantsync.io", "tenants/status"): {"get", "patch"},
+    ("tenantsync.io", "tenants/finalizers"): {"update"},
     ("tenantsync.io", "syncruns"): {"get", "list", "watch", "create", "delete", "patch", "approve"},
     ("tenantsync.io", "syncruns/status"): {"get", "patch"},
     ("tenantsync.io", "baselines"): {"get", "list", "watch", "patch", "approve"},
