@@ -5,6 +5,7 @@ from tenantsync.repository.credentials import (
     GitSshCredentials,
     RepositoryCredentials,
     credentials_from_secret,
+    repository_credentials,
 )
 from tenantsync.repository.errors import RepositoryError
 from tenantsync.repository.git import GitAuthor
@@ -19,4 +20,5 @@ __all__ = [
     "RepositoryError",
     "TenantRepository",
     "credentials_from_secret",
+    "repository_credentials",
 ]

@@ -34,7 +34,6 @@ async def test_the_backup_commits_one_file_per_object() -> None:
     ctx = context(ONLY_LOCATIONS)
     transition = await Backup()(ctx, session)
     assert isinstance(transition, Advance)
-    assert transition.step == RunStep.PLAN
     files = await session.folders.read_folder("tenantsync/backup", "tenants/contoso")
     assert files is not None
     assert list(files) == [f"namedLocations/{LOCATION['id']}.json"]

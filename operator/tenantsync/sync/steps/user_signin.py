@@ -11,7 +11,14 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import ClassVar
 
-from tenantsync.api import AuthenticationStatus, ConditionType, RunPhase, RunStep, SignInState, UserSignIn
+from tenantsync.api import (
+    AuthenticationStatus,
+    ConditionReason,
+    ConditionType,
+    RunPhase,
+    SignInState,
+    UserSignIn,
+)
 from tenantsync.auth import DelegatedUser
 from tenantsync.catalog import ADMIN_API_SCOPE
 from tenantsync.sync.pipeline import Advance, RunContext, Transition, Wait
@@ -44,11 +51,15 @@ class UserSignInStep:
         settings = ctx.tenant.userAuthentication
         auth = ctx.status.authentication = ctx.status.authentication or AuthenticationStatus()
         if settings is None:
-            ctx.observations.user_authenticated = ("True", "NotRequired", "No delegated user is configured.")
-            return Advance(RunStep.BACKUP, RunPhase.IN_PROGRESS, ON_TO_BACKUP)
+            ctx.observations.user_authenticated = (
+                "True",
+                ConditionReason.NOT_REQUIRED,
+                "No delegated user is configured.",
+            )
+            return Advance(RunPhase.IN_PROGRESS, ON_TO_BACKUP)
         state = auth.user = auth.user or UserSignIn()
         if state.state is not None and state.state.settled:
-            return Advance(RunStep.BACKUP, RunPhase.IN_PROGRESS, ON_TO_BACKUP)
+            return Advance(RunPhase.IN_PROGRESS, ON_TO_BACKUP)
         user = await session.delegated_user()
         try:
             return await self._advance(ctx, user, state, settings.timeoutSeconds)
@@ -76,7 +87,11 @@ class UserSignInStep:
                 f"Waiting for a user to sign in: open {challenge.verification_uri} and enter the code"
                 f" {challenge.user_code} before {state.expiresAt:%H:%M:%S} UTC."
             )
-            ctx.observations.user_authenticated = ("False", "PendingAuthentication", state.message)
+            ctx.observations.user_authenticated = (
+                "False",
+                ConditionReason.PENDING_AUTHENTICATION,
+                state.message,
+            )
             return Wait(challenge.interval, RunPhase.PENDING_AUTHENTICATION, state.message)
 
         outcome = await user.poll() if user.pending_flow else None
@@ -90,11 +105,17 @@ class UserSignInStep:
                 interval, RunPhase.PENDING_AUTHENTICATION, state.message or "Waiting for a user to sign in."
             )
         if outcome is not None and outcome.blocked_by:
-            return self._failed(ctx, state, SignInState.BLOCKED, outcome.blocked_by, BLOCKED_MESSAGE)
+            return self._failed(
+                ctx, state, SignInState.BLOCKED, ConditionReason(outcome.blocked_by), BLOCKED_MESSAGE
+            )
         if outcome is not None and outcome.error and outcome.error != "expired_token":
-            return self._failed(ctx, state, SignInState.FAILED, "SignInDeclined", DECLINED_MESSAGE)
+            return self._failed(
+                ctx, state, SignInState.FAILED, ConditionReason.SIGN_IN_DECLINED, DECLINED_MESSAGE
+            )
         user.forget_flow()
-        return self._failed(ctx, state, SignInState.TIMED_OUT, "AuthenticationTimedOut", TIMEOUT_MESSAGE)
+        return self._failed(
+            ctx, state, SignInState.TIMED_OUT, ConditionReason.AUTHENTICATION_TIMED_OUT, TIMEOUT_MESSAGE
+        )
 
     @staticmethod
     def _signed_in(ctx: RunContext, state: UserSignIn, how: SignInState, message: str) -> Transition:
@@ -105,14 +126,14 @@ class UserSignInStep:
             None,
             None,
         )
-        ctx.condition(ConditionType.AUTHENTICATED, "True", "UserSignedIn", message)
-        ctx.observations.user_authenticated = ("True", how.value, message)
-        return Advance(RunStep.BACKUP, RunPhase.IN_PROGRESS, f"The user signed in. {ON_TO_BACKUP}")
+        ctx.condition(ConditionType.AUTHENTICATED, "True", ConditionReason.USER_SIGNED_IN, message)
+        ctx.observations.user_authenticated = ("True", how, message)
+        return Advance(RunPhase.IN_PROGRESS, f"The user signed in. {ON_TO_BACKUP}")
 
     @staticmethod
     def _failed(
-        ctx: RunContext, state: UserSignIn, how: SignInState, reason: str, message: str
+        ctx: RunContext, state: UserSignIn, how: SignInState, reason: ConditionReason, message: str
     ) -> Transition:
         state.state, state.message, state.userCode, state.verificationUri = how, message, None, None
         ctx.observations.user_authenticated = ("False", reason, message)
-        return Advance(RunStep.BACKUP, RunPhase.IN_PROGRESS, f"{message} {ON_TO_BACKUP}")
+        return Advance(RunPhase.IN_PROGRESS, f"{message} {ON_TO_BACKUP}")
