@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from dataclasses import dataclass
 
-from tenantsync.api import RunStep, TenantSpec
+from tenantsync.api import SyncRunStatus, TenantSpec
 from tenantsync.sync.pipeline import AdoptedBaseline, RunContext
 from tenantsync.sync.session import Session
 from tenantsync.sync.states import States, read_states
@@ -30,14 +30,19 @@ KEPT_STATES = 64
 a decision are as few as the changes people make; a step that finds nothing kept reads Git instead."""
 
 
+def approved_digest(status: SyncRunStatus) -> str:
+    """The digest of the plan the run deploys: the one approved, or the plan's own under Automatic."""
+    if status.approval is not None and status.approval.digest:
+        return status.approval.digest
+    return (status.plan.digest or "") if status.plan is not None else ""
+
+
 @dataclass(frozen=True)
 class _Key:
     namespace: str
     run: str
-    step: RunStep
-    """The step the states are kept for."""
     digest: str
-    """The plan digest they were planned with (the deploy applies what was approved); empty for Verify."""
+    """The digest of the plan the states were read for: a deploy applies what was approved."""
 
 
 @dataclass(frozen=True)
@@ -48,34 +53,35 @@ class _Kept:
 
 
 class KeptStates:
-    """What each run's plan and deploy read, by run, the step it is kept for and the plan digest."""
+    """What each run last read, by run and plan digest: the plan keeps its states, the deploy takes them
+    and keeps them again (as it deployed them), the verify takes them."""
 
     def __init__(self, limit: int = KEPT_STATES) -> None:
         self._limit = limit
         self._kept: OrderedDict[_Key, _Kept] = OrderedDict()
 
-    def keep(self, ctx: RunContext, step: RunStep, states: States, digest: str = "") -> None:
-        """Keep `states` for the run's `step` (states not read at a known commit are not kept)."""
+    def keep(self, ctx: RunContext, digest: str, states: States) -> None:
+        """Keep `states` for the run's next step (states not read at a known commit are not kept)."""
         if states.desired_head is None:
             return
-        key = _Key(ctx.namespace, ctx.run_name, step, digest)
+        key = _Key(ctx.namespace, ctx.run_name, digest)
         self._kept[key] = _Kept(ctx.tenant, tuple(ctx.baselines), states)
         self._kept.move_to_end(key)
         while len(self._kept) > self._limit:
             self._kept.popitem(last=False)
 
-    def take(self, ctx: RunContext, step: RunStep, digest: str = "") -> States | None:
-        """The states kept for this run's `step`, once; None when nothing was kept or the Tenant's spec or
+    def take(self, ctx: RunContext, digest: str) -> States | None:
+        """The states kept for this run and plan, once; None when nothing was kept or the Tenant's spec or
         baselines have changed since (what the states were read for)."""
-        kept = self._kept.pop(_Key(ctx.namespace, ctx.run_name, step, digest), None)
+        kept = self._kept.pop(_Key(ctx.namespace, ctx.run_name, digest), None)
         if kept is None or kept.tenant != ctx.tenant or kept.baselines != tuple(ctx.baselines):
             return None
         return kept.states
 
-    async def current(self, ctx: RunContext, session: Session, step: RunStep, digest: str = "") -> States:
-        """The states kept for `step` while the desired branch has not moved since they were read; else
-        the states read anew."""
-        kept = self.take(ctx, step, digest)
+    async def current(self, ctx: RunContext, session: Session, digest: str) -> States:
+        """The states kept for this run and plan while the desired branch has not moved since they were
+        read; else the states read anew."""
+        kept = self.take(ctx, digest)
         if kept is not None:
             head = await (await session.repository()).head(ctx.tenant.repository.branch)
             if head == kept.desired_head:

@@ -111,23 +111,23 @@ def test_only_the_newest_states_are_kept() -> None:
     states = States({}, {}, "here", True, desired_head="main@1")
     for run in ("a", "b", "c"):
         ctx.run_name = run
-        kept.keep(ctx, RunStep.DEPLOY, states, "digest")
+        kept.keep(ctx, "digest", states)
     found = []
     for run in ("a", "b", "c"):
         ctx.run_name = run
-        found.append(kept.take(ctx, RunStep.DEPLOY, "digest") is not None)
+        found.append(kept.take(ctx, "digest") is not None)
     assert found == [False, True, True]
-    assert kept.take(ctx, RunStep.DEPLOY, "digest") is None  # taken once
+    assert kept.take(ctx, "digest") is None  # taken once
 
 
-def test_states_are_kept_for_one_step_and_one_plan() -> None:
+def test_states_are_kept_for_one_plan_and_only_when_read_at_a_known_commit() -> None:
     kept = KeptStates()
     ctx = context()
-    kept.keep(ctx, RunStep.DEPLOY, States({}, {}, "here", True, desired_head="main@1"), "digest")
-    assert kept.take(ctx, RunStep.VERIFY) is None
-    assert kept.take(ctx, RunStep.DEPLOY, "another digest") is None
-    kept.keep(ctx, RunStep.VERIFY, States({}, {}, "here", True, desired_head=None))
-    assert kept.take(ctx, RunStep.VERIFY) is None, "states read at no known commit are never kept"
+    kept.keep(ctx, "digest", States({}, {}, "here", True, desired_head="main@1"))
+    assert kept.take(ctx, "another digest") is None
+    assert kept.take(ctx, "digest") is not None
+    kept.keep(ctx, "digest", States({}, {}, "here", True, desired_head=None))
+    assert kept.take(ctx, "digest") is None, "states read at no known commit are never kept"
 
 
 async def deployed_run(kept: KeptStates) -> tuple[RunContext, FakeSession, CountedFolders, FakeGraph]:

@@ -25,7 +25,6 @@ from tenantsync.api import (
     PlanChange,
     ResourceType,
     RunPhase,
-    RunStep,
 )
 from tenantsync.catalog import (
     ConfigurationType,
@@ -39,7 +38,7 @@ from tenantsync.catalog import (
 )
 from tenantsync.graph import GraphClient, GraphError, GraphNotFound, GraphUnavailable
 from tenantsync.sync.diff import Files, document, plan_changes, plan_digest
-from tenantsync.sync.kept import KeptStates
+from tenantsync.sync.kept import KeptStates, approved_digest
 from tenantsync.sync.layout import object_file, parse_file, split_files
 from tenantsync.sync.pipeline import Advance, RunContext, Transition
 from tenantsync.sync.session import Session
@@ -129,11 +128,9 @@ class Deploy:
     async def __call__(self, ctx: RunContext, session: Session) -> Transition:
         plan = ctx.status.plan
         assert plan is not None
-        approved = (
-            ctx.status.approval.digest if ctx.status.approval and ctx.status.approval.digest else plan.digest
-        )
+        approved = approved_digest(ctx.status)
         began = time.monotonic()
-        states = await self._kept.current(ctx, session, RunStep.DEPLOY, approved or "")
+        states = await self._kept.current(ctx, session, approved)
         log.debug("Deploy: desired state and backup read in %.2fs.", time.monotonic() - began)
         deploy = ctx.status.deploy = ctx.status.deploy or DeployStatus()
         created_ids = {r.id: r.createdId for r in deploy.results if r.createdId}
@@ -144,7 +141,7 @@ class Deploy:
             await self._apply_plan(ctx, session, states, approved, created_ids)
         if created_ids:
             await self._record_created_ids(ctx, session, states, created_ids)
-        self._kept.keep(ctx, RunStep.VERIFY, states)  # recording ids moved the branch: Verify reads again
+        self._kept.keep(ctx, approved, states)  # recording ids moved the branch: Verify reads again
         failed = [r for r in deploy.results if r.result != ChangeOutcome.APPLIED]
         summary = f"{len(deploy.results) - len(failed)} of {len(deploy.results)} changes applied"
         if failed:

@@ -20,7 +20,6 @@ from tenantsync.api import (
     PlanStatus,
     ResourceType,
     RunPhase,
-    RunStep,
 )
 from tenantsync.catalog import WITHHELD_KEY
 from tenantsync.sync.convergence import never_converging, secrets_set_in_git
@@ -128,6 +127,6 @@ class Plan:
             protected_branches={spec.repository.branch},
         )
         plan.file = f"{folder}/plan.md"
-        self._kept.keep(ctx, RunStep.DEPLOY, states, plan.digest or "")
+        self._kept.keep(ctx, plan.digest or "", states)
         ctx.condition(ConditionType.PLANNED, "True", ConditionReason.CHANGES_PLANNED, f"Planned {planned}.")
         return Advance(RunPhase.IN_PROGRESS, f"Planned {planned}.")

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from tenantsync.api import ChangeOutcome, ConditionReason, ConditionType, ResourceType, RunPhase, RunStep
+from tenantsync.api import ChangeOutcome, ConditionReason, ConditionType, ResourceType, RunPhase
 from tenantsync.graph import GraphPermissionDenied
 from tenantsync.sync.diff import object_files, plan_changes
 from tenantsync.sync.history import record_backup
-from tenantsync.sync.kept import KeptStates
+from tenantsync.sync.kept import KeptStates, approved_digest
 from tenantsync.sync.pipeline import Finish, RunContext, Transition
 from tenantsync.sync.session import Session
 
@@ -32,7 +32,7 @@ class Verify:
         ctx.status.backup = recorded.status
         ctx.condition(ConditionType.BACKED_UP, "True", ConditionReason.BACKED_UP, recorded.message)
         # The desired state the deploy used while its branch has not moved; the tenant as just backed up.
-        states = await self._kept.current(ctx, session, RunStep.VERIFY)
+        states = await self._kept.current(ctx, session, approved_digest(ctx.status))
         spec = ctx.tenant
         live = object_files(
             recorded.files,
