@@ -28,6 +28,7 @@ from tenantsync.api.baseline import (
 )
 from tenantsync.api.conditions import (
     Condition,
+    ConditionReason,
     ConditionStatus,
     ConditionType,
     find_condition,
@@ -35,7 +36,7 @@ from tenantsync.api.conditions import (
 )
 from tenantsync.api.crd import GROUP, VERSION, all_crds, crds_yaml
 from tenantsync.api.durations import human_duration, parse_duration
-from tenantsync.api.errors import CREDENTIAL_ERRORS, CodedError, ErrorCode, RunError, troubleshooting_url
+from tenantsync.api.errors import CREDENTIAL_ERRORS, CodedError, ErrorCode, RunError, run_error
 from tenantsync.api.phases import RunPhase, RunStep, TenantPhase
 from tenantsync.api.resources import ResourceType
 from tenantsync.api.syncrun import (
@@ -106,6 +107,7 @@ __all__ = [
     "Cloud",
     "CodedError",
     "Condition",
+    "ConditionReason",
     "ConditionStatus",
     "ConditionType",
     "CredentialKind",
@@ -144,6 +146,6 @@ __all__ = [
     "human_duration",
     "names_digest",
     "parse_duration",
+    "run_error",
     "set_condition",
-    "troubleshooting_url",
 ]

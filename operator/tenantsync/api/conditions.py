@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
 
 class ConditionType(StrEnum):
@@ -29,6 +29,41 @@ class ConditionType(StrEnum):
     DEGRADED = "Degraded"
 
 
+class ConditionReason(StrEnum):
+    """Why a condition is what it is, where the operator words the reason itself. Elsewhere the reason
+    comes from another vocabulary: a failure's ErrorCode, a run's RunPhase, the Tenant's TenantPhase, the
+    user's SignInState, a rollout's RolloutPhase."""
+
+    # Tenant: CredentialsValid, AdminConsentGranted, UserAuthenticated
+    NOT_CHECKED = "NotChecked"
+    VALID = "Valid"
+    EXPIRING_SOON = "ExpiringSoon"
+    GRANTED = "Granted"
+    NOT_REQUIRED = "NotRequired"
+    PENDING_AUTHENTICATION = "PendingAuthentication"
+    SIGN_IN_DECLINED = "SignInDeclined"
+    AUTHENTICATION_TIMED_OUT = "AuthenticationTimedOut"
+    CONDITIONAL_ACCESS = "ConditionalAccess"
+    MFA_REQUIRED = "MfaRequired"
+    # SyncRun
+    SERVICE_PRINCIPAL_SIGNED_IN = "ServicePrincipalSignedIn"
+    WAITING_FOR_USER_SIGN_IN = "WaitingForUserSignIn"
+    USER_SIGNED_IN = "UserSignedIn"
+    SERVICE_PRINCIPAL_ONLY = "ServicePrincipalOnly"
+    BACKED_UP = "BackedUp"
+    INITIALISED = "Initialised"
+    NO_CHANGES = "NoChanges"
+    DRIFT_DETECTED = "DriftDetected"
+    CHANGES_PLANNED = "ChangesPlanned"
+    APPROVED = "Approved"
+    REJECTED = "Rejected"
+    REJECTED_AND_REVERTED = "RejectedAndReverted"
+    DEPLOYED = "Deployed"
+    PARTIALLY_DEPLOYED = "PartiallyDeployed"
+    # Baseline
+    NO_REVISION = "NoRevision"
+
+
 ConditionStatus = Literal["True", "False", "Unknown"]
 
 
@@ -37,7 +72,7 @@ class Condition(BaseModel):
 
     model_config = ConfigDict(populate_by_name=True, use_attribute_docstrings=True)
 
-    type: str = Field(max_length=316)
+    type: Annotated[ConditionType, WithJsonSchema({"type": "string", "maxLength": 316})]
     """The aspect this condition describes, e.g. Ready."""
     status: ConditionStatus
     """True, False or Unknown."""
@@ -62,7 +97,10 @@ def set_condition(
     now: datetime,
 ) -> list[Condition]:
     """Return the list with `type_` set in its place (appended when new); the transition time is kept
-    when the status did not change, so re-setting an unchanged condition changes nothing."""
+    when the status did not change, so re-setting an unchanged condition changes nothing.
+
+    `reason` is a member of a vocabulary (ConditionReason, ErrorCode, a phase); the operator's callers
+    pass one (typed `StrEnum`), the rollout still passes a phase's value."""
     previous = next((c for c in conditions if c.type == type_), None)
     transition = previous.lastTransitionTime if previous and previous.status == status else now
     updated = Condition(

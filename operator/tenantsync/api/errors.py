@@ -73,5 +73,8 @@ class RunError(BaseModel):
     """The troubleshooting page for the code."""
 
 
-def troubleshooting_url(docs_base_url: str, code: ErrorCode) -> str:
-    return f"{docs_base_url.rstrip('/')}/{code.value}.md"
+def run_error(code: ErrorCode, message: str, *, docs_base_url: str) -> RunError:
+    """The one way to build an error for status: its link points at the code's troubleshooting page."""
+    return RunError(
+        code=code, message=message, troubleshootingUrl=f"{docs_base_url.rstrip('/')}/{code.value}.md"
+    )

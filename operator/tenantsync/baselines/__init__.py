@@ -3,7 +3,7 @@
 Pure functions over files and names; the sync pipeline reads the folders and asks the tenant.
 """
 
-from tenantsync.baselines._composition import (
+from tenantsync.baselines.composition import (
     IDS_FILE,
     BaselineFolder,
     ComposedObject,
@@ -14,8 +14,8 @@ from tenantsync.baselines._composition import (
     lookups,
     placeholder,
 )
-from tenantsync.baselines._merge_patch import merge_patch
-from tenantsync.baselines._substitution import TenantFacts
+from tenantsync.baselines.json_merge_patch import merge_patch
+from tenantsync.baselines.substitution import TenantFacts
 
 __all__ = [
     "IDS_FILE",

@@ -1,7 +1,6 @@
 """The configuration types tenantsync keeps: where each lives in Graph, what it needs, how it is normalised."""
 
-from tenantsync.catalog._normalise import normalise, serialise
-from tenantsync.catalog._types import (
+from tenantsync.catalog.configuration_types import (
     ADMIN_API_RESOURCE,
     ADMIN_API_SCOPE,
     ADMIN_API_URL,
@@ -18,8 +17,9 @@ from tenantsync.catalog._types import (
     permission_needs,
     required_permissions,
 )
-from tenantsync.catalog._unencrypted import UnencryptedSecret, unencrypted_secrets
-from tenantsync.catalog._withheld import WITHHELD_KEY, is_withheld, secrets_in_clear, without_withheld
+from tenantsync.catalog.normalisation import normalise, serialise
+from tenantsync.catalog.unencrypted import UnencryptedSecret, unencrypted_secrets
+from tenantsync.catalog.withheld import WITHHELD_KEY, is_withheld, secrets_in_clear, without_withheld
 
 __all__ = [
     "ADMIN_API_RESOURCE",

@@ -22,11 +22,11 @@ from typing import Any
 
 import httpx
 
-from tenantsync.api import crds_yaml
+from tenantsync.api import APPROVAL, SYNC_REQUESTED_AT, Decision, RunPhase, TenantPhase, crds_yaml
 
 NAMESPACE = "tenantsync-demo"
 TENANT = "contoso"
-FINISHED = {"Succeeded", "Rejected", "PartiallySuccessful", "NewError"}
+FINISHED = {phase for phase in RunPhase if phase.finished}
 # The simulator's `--seed demo` tenant, as docs/simulator.md publishes it (fixed, not secret).
 DEMO_TENANT_ID = "3f2b9c4e-5a6d-4e7f-8a9b-0c1d2e3f4a5b"
 DEMO_CLIENT_ID = "5b7c9d1e-2f3a-4b4c-8d5e-6f7a8b9c0d1e"
@@ -202,12 +202,12 @@ class Demo:
             f"--from-file=ca.crt={self.sim.ca}",
         )
         self.kubectl("apply", "-f", "-", stdin=tenant_manifest(self.sim.url, self.repository))
-        self.wait_tenant({"NotRun"})
+        self.wait_tenant({TenantPhase.NOT_RUN})
         self.kubectl("get", "tenants", "-n", NAMESPACE)
 
         self.say("Sync now: the run waits for the delegated user to sign in with a device code")
         run = self.sync_now()
-        self.wait_run(run, {"PendingAuthentication"})
+        self.wait_run(run, {RunPhase.PENDING_AUTHENTICATION})
         self.kubectl("get", "tenants", "-n", NAMESPACE)
         user = self.get("syncrun", run)["status"]["authentication"]["user"]
         print(f"user code {user['userCode']} at {user['verificationUri']}")
@@ -222,13 +222,13 @@ class Demo:
         self.say("A person changes the desired state (a pull request merged into main)")
         policy = self.edit_desired()
         run = self.sync_now()
-        self.wait_run(run, {"PendingApproval"})
+        self.wait_run(run, {RunPhase.PENDING_APPROVAL})
         self.kubectl("get", "tenants", "-n", NAMESPACE)
         self.kubectl("get", "syncrun", run, "-n", NAMESPACE, "-o", "jsonpath={.status.plan}")
         print()
 
         self.say("Approve: the plan is deployed to the tenant and verified")
-        self.kubectl("annotate", "syncrun", run, "-n", NAMESPACE, "tenantsync.io/approval=approve")
+        self.kubectl("annotate", "syncrun", run, "-n", NAMESPACE, f"{APPROVAL}={Decision.APPROVE}")
         self.wait_run(run, FINISHED)
         self.kubectl("get", "syncrun", run, "-n", NAMESPACE, "-o", "jsonpath={.status.deploy.results}")
         print()
@@ -238,12 +238,12 @@ class Demo:
         self.say("Someone changes the tenant behind our back (drift), then the next sync plans to undo it")
         self.sim.drift("conditionalAccessPolicies", policy, {"displayName": "Changed in the portal"})
         run = self.sync_now()
-        self.wait_run(run, {"PendingApproval"})
+        self.wait_run(run, {RunPhase.PENDING_APPROVAL})
         self.kubectl("get", "syncrun", run, "-n", NAMESPACE, "-o", "jsonpath={.status.plan.changes}")
         print()
 
         self.say("Reject and revert: nothing is deployed; the tenant's state becomes the desired state")
-        self.kubectl("annotate", "syncrun", run, "-n", NAMESPACE, "tenantsync.io/approval=reject-and-revert")
+        self.kubectl("annotate", "syncrun", run, "-n", NAMESPACE, f"{APPROVAL}={Decision.REJECT_AND_REVERT}")
         self.wait_run(run, FINISHED)
         self.git("log", "--oneline", "-3", "main")
         self.kubectl("get", "tenants", "-n", NAMESPACE)
@@ -282,7 +282,7 @@ class Demo:
     def sync_now(self) -> str:
         before = self.get("tenant", TENANT).get("status", {}).get("lastSyncRun")
         self.kubectl("annotate", "tenant", TENANT, "-n", NAMESPACE, "--overwrite",
-                     f"tenantsync.io/sync-requested-at={datetime.now(UTC):%Y-%m-%dT%H:%M:%S.%fZ}")  # fmt: skip
+                     f"{SYNC_REQUESTED_AT}={datetime.now(UTC):%Y-%m-%dT%H:%M:%S.%fZ}")  # fmt: skip
         self.wait(
             "the run to start",
             lambda: self.get("tenant", TENANT).get("status", {}).get("lastSyncRun") != before,
@@ -290,15 +290,15 @@ class Demo:
         run: str = self.get("tenant", TENANT)["status"]["lastSyncRun"]
         return run
 
-    def wait_tenant(self, phases: set[str]) -> None:
+    def wait_tenant(self, phases: set[TenantPhase]) -> None:
         self.wait(
-            f"the Tenant to be {sorted(phases)}",
+            f"the Tenant to be {sorted(phase.value for phase in phases)}",
             lambda: self.get("tenant", TENANT).get("status", {}).get("phase") in phases,
         )
 
-    def wait_run(self, run: str, phases: set[str]) -> None:
+    def wait_run(self, run: str, phases: set[RunPhase]) -> None:
         self.wait(
-            f"SyncRun {run} to be {sorted(phases)}",
+            f"SyncRun {run} to be {sorted(phase.value for phase in phases)}",
             lambda: self.get("syncrun", run).get("status", {}).get("phase") in phases,
         )
 

@@ -26,6 +26,7 @@ from tenantsync.api import (
     Mode,
     ResourceType,
     RunPhase,
+    Trigger,
     approver_handle,
     human_duration,
     names_digest,
@@ -313,7 +314,7 @@ def runs_in_the_way(runs: Sequence[Body], before: set[str]) -> list[Body]:
         run
         for run in runs
         if not _finished(run)
-        and (_name(run) in before or (run.get("spec") or {}).get("trigger") != "SyncRequest")
+        and (_name(run) in before or (run.get("spec") or {}).get("trigger") != Trigger.SYNC_REQUEST)
     ]
 
 
@@ -329,7 +330,7 @@ def _wait_for_new_run(
                 requested = [
                     r
                     for r in runs
-                    if _name(r) not in before and (r.get("spec") or {}).get("trigger") == "SyncRequest"
+                    if _name(r) not in before and (r.get("spec") or {}).get("trigger") == Trigger.SYNC_REQUEST
                 ]
                 if requested:
                     return requested[-1]

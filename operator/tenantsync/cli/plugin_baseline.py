@@ -8,12 +8,21 @@ Writes are annotations the operator acts on (SPEC §2): `tenantsync.io/approval`
 from __future__ import annotations
 
 import argparse
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 from rich.text import Text
 
-from tenantsync.api import APPROVAL, APPROVAL_DIGEST, ROLLOUT, Decision, names_digest
+from tenantsync.api import (
+    APPROVAL,
+    APPROVAL_DIGEST,
+    ROLLOUT,
+    BaselineTenantState,
+    Decision,
+    RolloutPhase,
+    names_digest,
+)
 from tenantsync.cli.plugin_cluster import Body, Cluster
 from tenantsync.cli.plugin_errors import ExitCode, ObjectChanged, PluginError
 from tenantsync.cli.plugin_format import age
@@ -29,12 +38,12 @@ TENANT_COLUMNS = (
     Column("SYNCRUN", priority=4),
     Column("MESSAGE", priority=1, prose=True),
 )
-STATE_STYLES = {
-    "Conforming": "green",
-    "Excepted": "cyan",
-    "Pending": "yellow",
-    "Drifted": "red",
-    "Failed": "red",
+STATE_STYLES: Mapping[str, str] = {
+    BaselineTenantState.CONFORMING: "green",
+    BaselineTenantState.EXCEPTED: "cyan",
+    BaselineTenantState.PENDING: "yellow",
+    BaselineTenantState.DRIFTED: "red",
+    BaselineTenantState.FAILED: "red",
 }
 
 
@@ -157,7 +166,7 @@ def cmd_baseline_plan(args: argparse.Namespace, cluster: Cluster, ui: Terminal) 
         ui.text(Text(f"  {kind} {name}", style=style))
     since = f"{completed}..{revision}" if completed else revision
     ui.text(f"Whole diff: git diff {since} -- {path}   (in a clone of {repository['url']})")
-    if rollout.get("phase") == "PendingApproval":
+    if rollout.get("phase") == RolloutPhase.PENDING_APPROVAL:
         ui.text(
             f"Approve: kubectl tenantsync baseline approve {args.baseline} --digest {str(rollout.get('digest'))[:12]}"
         )
@@ -174,7 +183,7 @@ def _annotate(cluster: Cluster, name: str, baseline: Body, annotations: dict[str
 def cmd_baseline_decide(args: argparse.Namespace, cluster: Cluster, ui: Terminal) -> int:
     baseline = cluster.get(Kind.BASELINE, args.baseline)
     rollout = (baseline.get("status") or {}).get("rollout") or {}
-    if rollout.get("phase") != "PendingApproval":
+    if rollout.get("phase") != RolloutPhase.PENDING_APPROVAL:
         raise PluginError(
             f"Baseline {args.baseline} has no revision waiting for approval (rollout:"
             f" {rollout.get('phase') or 'none'}): there is nothing to {args.baseline_command}."
@@ -205,7 +214,7 @@ def cmd_baseline_decide(args: argparse.Namespace, cluster: Cluster, ui: Terminal
 def cmd_baseline_resume(args: argparse.Namespace, cluster: Cluster, ui: Terminal) -> int:
     baseline = cluster.get(Kind.BASELINE, args.baseline)
     rollout = (baseline.get("status") or {}).get("rollout") or {}
-    if rollout.get("phase") != "Halted":
+    if rollout.get("phase") != RolloutPhase.HALTED:
         raise PluginError(
             f"Baseline {args.baseline}'s rollout is {rollout.get('phase') or 'not started'}, not Halted:"
             " there is nothing to resume."

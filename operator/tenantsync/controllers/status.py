@@ -6,9 +6,11 @@ Patches are JSON merge patches of the status subresource; a field set to None is
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from tenantsync.api import (
+    ConditionReason,
     ConditionStatus,
     ConditionType,
     RunError,
@@ -42,18 +44,38 @@ def initial_tenant_status(spec: TenantSpec, generation: int | None, now: datetim
         message="Never synced.",
         observedGeneration=generation,
     )
-    unknown: list[tuple[ConditionType, ConditionStatus, str, str]] = [
-        (ConditionType.READY, "False", TenantPhase.NOT_RUN.value, "The tenant has never been synced."),
-        (ConditionType.CREDENTIALS_VALID, "Unknown", "NotChecked", "Checked at the next sync."),
-        (ConditionType.ADMIN_CONSENT_GRANTED, "Unknown", "NotChecked", "Checked at the next sync."),
+    unknown: list[tuple[ConditionType, ConditionStatus, StrEnum, str]] = [
+        (ConditionType.READY, "False", TenantPhase.NOT_RUN, "The tenant has never been synced."),
+        (
+            ConditionType.CREDENTIALS_VALID,
+            "Unknown",
+            ConditionReason.NOT_CHECKED,
+            "Checked at the next sync.",
+        ),
+        (
+            ConditionType.ADMIN_CONSENT_GRANTED,
+            "Unknown",
+            ConditionReason.NOT_CHECKED,
+            "Checked at the next sync.",
+        ),
     ]
     if spec.userAuthentication is None:
         unknown.append(
-            (ConditionType.USER_AUTHENTICATED, "True", "NotRequired", "No delegated user is configured.")
+            (
+                ConditionType.USER_AUTHENTICATED,
+                "True",
+                ConditionReason.NOT_REQUIRED,
+                "No delegated user is configured.",
+            )
         )
     else:
         unknown.append(
-            (ConditionType.USER_AUTHENTICATED, "Unknown", "NotChecked", "Checked at the next sync.")
+            (
+                ConditionType.USER_AUTHENTICATED,
+                "Unknown",
+                ConditionReason.NOT_CHECKED,
+                "Checked at the next sync.",
+            )
         )
     for type_, cond_status, reason, message in unknown:
         status.conditions = set_condition(
@@ -80,7 +102,7 @@ def tenant_error_status(
     status.error = error
     status.observedGeneration = generation
     status.conditions = set_condition(
-        status.conditions, ConditionType.READY, "False", TenantPhase.NEW_ERROR.value, error.message,
+        status.conditions, ConditionType.READY, "False", TenantPhase.NEW_ERROR, error.message,
         generation=generation, now=now,
     )  # fmt: skip
     return status
@@ -112,7 +134,7 @@ def tenant_status_for_run(
         status.conditions,
         ConditionType.READY,
         "True" if ready else "False",
-        "Succeeded" if ready else phase.value,
+        RunPhase.SUCCEEDED if ready else phase,
         run.message or "",
         generation=generation,
         now=now,

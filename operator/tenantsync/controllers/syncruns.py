@@ -10,6 +10,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -21,12 +22,11 @@ from tenantsync.api import (
     VERSION,
     Decision,
     ErrorCode,
-    RunError,
     RunPhase,
     RunStep,
     SyncRunStatus,
     TenantSpec,
-    troubleshooting_url,
+    run_error,
 )
 from tenantsync.controllers.baselines_index import BaselineView, adopted_baselines, baseline_of
 from tenantsync.controllers.concurrency import Priority, StepSlots, priority_of
@@ -51,6 +51,7 @@ from tenantsync.sync import (
     Session,
     TenantCache,
     TenantObservations,
+    Transition,
     Wait,
     record_transition,
     unencrypted_secrets_warning,
@@ -77,6 +78,21 @@ class StatusWrites:
         pending, self._pending = self._pending, None
         if pending is not None:
             await pending
+
+
+@dataclass
+class ActiveRun:
+    """A run its daemon is working on: what stays the same from one step to the next."""
+
+    body: kopf.Body
+    name: str
+    namespace: str
+    tenant_name: str
+    status: SyncRunStatus
+    secrets: SecretsUntilWait
+    """Each Secret read once until the run next waits."""
+    mirror: TenantMirror
+    writes: StatusWrites = field(default_factory=StatusWrites)
 
 
 class RunExecutor:
@@ -148,110 +164,159 @@ class RunExecutor:
         namespace: str,
         tenant_name: str,
     ) -> None:
-        status = SyncRunStatus.model_validate(dict(body.status or {}))
-        secrets = SecretsUntilWait(self._kube)
-        mirror = TenantMirror(self._kube, self._writer, namespace, tenant_name, name)
-        writes = StatusWrites()
-
-        async def checkpoint() -> None:
-            await writes.settle()
-            await self._writer.run(namespace, name, status)
-
+        """Step the run until it finishes, waits for its daemon's stop, or leaves this shard."""
+        run = ActiveRun(
+            body=body,
+            name=name,
+            namespace=namespace,
+            tenant_name=tenant_name,
+            status=SyncRunStatus.model_validate(dict(body.status or {})),
+            secrets=SecretsUntilWait(self._kube),
+            mirror=TenantMirror(self._kube, self._writer, namespace, tenant_name, name),
+        )
         try:
-            while not stopped and not (status.phase and status.phase.finished):
+            while not stopped and not (run.status.phase and run.status.phase.finished):
                 began = time.monotonic()
-                now = self._settings.clock()
-                tenant = watched_tenant()
+                tenant = await self._tenant(run, watched_tenant)
                 if tenant is None:
-                    try:  # the watch may not have shown a Tenant created a moment ago
-                        tenant = await self._kube.get("tenants", namespace, tenant_name)
-                    except NotFoundError:
-                        await writes.settle()
-                        await self._finish_orphan(body, status, now)
-                        return
-                if self._settings.shard is not None and shard_of(
-                    tenant["metadata"].get("labels")
-                ) != shard_of(body.metadata.labels):
-                    await writes.settle()
-                    await self._hand_over(body, tenant_name, tenant["metadata"].get("labels"), status)
+                    await run.writes.settle()
+                    await self._finish_orphan(body, run.status, self._settings.clock())
                     return
-                if status.step in (None, RunStep.PREFLIGHT) and (
-                    blocker := self._older_active_run(name, body, runs())
-                ):
-                    await writes.settle()
-                    await self._wait_in_queue(body, status, blocker, now)
+                if self._moved_shard(run, tenant):
+                    await run.writes.settle()
+                    await self._hand_over(body, tenant_name, tenant["metadata"].get("labels"), run.status)
+                    return
+                if await self._queued_behind_another_run(run, runs()):
                     await stopped.wait(QUEUE_POLL_SECONDS)
                     continue
-                if status.step in (None, RunStep.PREFLIGHT) and self._slots.would_wait():
-                    await writes.settle()
-                    await self._wait_for_slot(body, status, now)
-                queued = time.monotonic()
-                async with self._slots.slot(priority_of(status.step)):
-                    slotted = time.monotonic()
-                    now = self._settings.clock()
-                    spec = TenantSpec.model_validate(tenant["spec"])
-
-                    async def find(baseline: str) -> BaselineView | None:
-                        return await self._baseline(namespace, baseline, watched_baseline)
-
-                    ctx = RunContext(
-                        namespace=namespace,
-                        run_name=name,
-                        tenant_name=tenant_name,
-                        tenant=spec,
-                        status=status,
-                        generation=body.metadata.get("generation"),
-                        now=now,
-                        docs_base_url=self._settings.docs_base_url,
-                        secrets=secrets,
-                        annotations=dict(body.metadata.annotations),
-                        checkpoint=checkpoint,
-                        tenant_uid=tenant["metadata"].get("uid"),
-                        baselines=await adopted_baselines(tenant_name, spec, find),
-                        tenant_labels=dict(tenant["metadata"].get("labels") or {}),
-                        tenant_annotations=dict(tenant["metadata"].get("annotations") or {}),
-                        clock=self._settings.clock,
-                    )
-                    previous_phase, before = status.phase, status.model_copy(deep=True)
-                    stepping = time.monotonic()
-                    transition = await self._pipeline.advance(ctx)
-                stepped = time.monotonic()
-                self._observe(namespace, tenant_name, before, status, isinstance(transition, Wait), now)
-                if before.step == RunStep.BACKUP and status.step != RunStep.BACKUP:
-                    self._warn_of_unencrypted_secrets(body, tenant_name, status)
-                if status.phase != previous_phase or isinstance(transition, Finish):
-                    # Before the status write: once the status says finished, kopf cancels this daemon,
-                    # possibly while the write's response is still on its way, and the event would be lost.
-                    self._announce(body, tenant_name, status)
-                if status != before:  # a run waiting for a person polls often and mostly changes nothing
-                    log.debug(
-                        "Step %s -> %s: %.2fs in all; %.2fs before the slot, %.2fs for the slot, %.2fs reading"
-                        " the Tenant's baselines, %.2fs in the step.",
-                        (before.step or RunStep.PREFLIGHT).value,
-                        (status.step or RunStep.PREFLIGHT).value,
-                        stepped - began,
-                        queued - began,
-                        slotted - queued,
-                        stepping - slotted,
-                        stepped - stepping,
-                    )
-                    await writes.settle()
-                    # The Tenant first: once the run's status says finished, kopf stops this daemon.
-                    persisted = self._persist(mirror, status.model_copy(deep=True), ctx.observations, ctx.now)
-                    if isinstance(transition, Advance) and priority_of(status.step) is Priority.DECIDED:
-                        writes.behind(persisted)  # a person is waiting: the next step starts now
-                    else:
-                        # Background steps write first, as before: nobody waits for them, and starting
-                        # their next step sooner made a run compose a Baseline before the watch showed
-                        # its release more often (the rollout e2e then waited for a run never asked).
-                        await persisted
+                transition, ctx, before = await self._step(run, tenant, watched_baseline, began)
+                await self._record(run, transition, ctx, before)
                 if isinstance(transition, Finish):
                     return
                 if isinstance(transition, Wait):
-                    secrets.forget()
+                    run.secrets.forget()
                     await self._pause(namespace, name, stopped, transition.seconds)
         finally:
-            await writes.settle()
+            await run.writes.settle()
+
+    async def _tenant(self, run: ActiveRun, watched: Callable[[], TenantView | None]) -> TenantView | None:
+        """The run's Tenant as the watch shows it, or read once: the watch may not have shown a Tenant
+        created a moment ago. None when it does not exist."""
+        tenant = watched()
+        if tenant is None:
+            try:
+                tenant = await self._kube.get("tenants", run.namespace, run.tenant_name)
+            except NotFoundError:
+                return None
+        return tenant
+
+    def _moved_shard(self, run: ActiveRun, tenant: TenantView) -> bool:
+        """The Tenant now belongs to another shard than the run (its label changed)."""
+        return self._settings.shard is not None and shard_of(tenant["metadata"].get("labels")) != shard_of(
+            run.body.metadata.labels
+        )
+
+    async def _queued_behind_another_run(self, run: ActiveRun, runs: list[RunRecord]) -> bool:
+        """A run that has not started waits, visibly, for its Tenant's other runs and for a free slot.
+        True when it must look again later (another run of the Tenant goes first)."""
+        if run.status.step not in (None, RunStep.PREFLIGHT):
+            return False
+        if blocker := self._older_active_run(run.name, run.body, runs):
+            await run.writes.settle()
+            await self._wait_in_queue(run.body, run.status, blocker, self._settings.clock())
+            return True
+        if self._slots.would_wait():
+            await run.writes.settle()
+            await self._wait_for_slot(run.body, run.status, self._settings.clock())
+        return False
+
+    async def _step(
+        self,
+        run: ActiveRun,
+        tenant: TenantView,
+        watched_baseline: Callable[[str], BaselineView | None],
+        began: float,
+    ) -> tuple[Transition, RunContext, SyncRunStatus]:
+        """One step of the pipeline in a slot; returns its transition, its context and the status before it."""
+        queued = time.monotonic()
+        async with self._slots.slot(priority_of(run.status.step)):
+            slotted = time.monotonic()
+            ctx = await self._context(run, tenant, watched_baseline)
+            before = run.status.model_copy(deep=True)
+            stepping = time.monotonic()
+            transition = await self._pipeline.advance(ctx)
+        stepped = time.monotonic()
+        if run.status != before:
+            log.debug(
+                "Step %s -> %s: %.2fs in all; %.2fs before the slot, %.2fs for the slot, %.2fs reading"
+                " the Tenant's baselines, %.2fs in the step.",
+                (before.step or RunStep.PREFLIGHT).value,
+                (run.status.step or RunStep.PREFLIGHT).value,
+                stepped - began,
+                queued - began,
+                slotted - queued,
+                stepping - slotted,
+                stepped - stepping,
+            )
+        return transition, ctx, before
+
+    async def _context(
+        self, run: ActiveRun, tenant: TenantView, watched_baseline: Callable[[str], BaselineView | None]
+    ) -> RunContext:
+        """What the step sees: the Tenant and its Baselines as they are now, the run's status."""
+        spec = TenantSpec.model_validate(tenant["spec"])
+
+        async def find(baseline: str) -> BaselineView | None:
+            return await self._baseline(run.namespace, baseline, watched_baseline)
+
+        return RunContext(
+            namespace=run.namespace,
+            run_name=run.name,
+            tenant_name=run.tenant_name,
+            tenant=spec,
+            status=run.status,
+            generation=run.body.metadata.get("generation"),
+            now=self._settings.clock(),
+            docs_base_url=self._settings.docs_base_url,
+            secrets=run.secrets,
+            annotations=dict(run.body.metadata.annotations),
+            checkpoint=lambda: self._checkpoint(run),
+            tenant_uid=tenant["metadata"].get("uid"),
+            baselines=await adopted_baselines(run.tenant_name, spec, find),
+            tenant_labels=dict(tenant["metadata"].get("labels") or {}),
+            tenant_annotations=dict(tenant["metadata"].get("annotations") or {}),
+            clock=self._settings.clock,
+        )
+
+    async def _checkpoint(self, run: ActiveRun) -> None:
+        """A long step's progress, written mid-step (after the writes before it)."""
+        await run.writes.settle()
+        await self._writer.run(run.namespace, run.name, run.status)
+
+    async def _record(
+        self, run: ActiveRun, transition: Transition, ctx: RunContext, before: SyncRunStatus
+    ) -> None:
+        """Metrics, the event of a phase change, and the status written to the Tenant and the run."""
+        status = run.status
+        self._observe(run.namespace, run.tenant_name, before, status, isinstance(transition, Wait), ctx.now)
+        if before.step == RunStep.BACKUP and status.step != RunStep.BACKUP:
+            self._warn_of_unencrypted_secrets(run.body, run.tenant_name, status)
+        if status.phase != before.phase or isinstance(transition, Finish):
+            # Before the status write: once the status says finished, kopf cancels this daemon,
+            # possibly while the write's response is still on its way, and the event would be lost.
+            self._announce(run.body, run.tenant_name, status)
+        if status == before:  # a run waiting for a person polls often and mostly changes nothing
+            return
+        await run.writes.settle()
+        # The Tenant first: once the run's status says finished, kopf stops this daemon.
+        persisted = self._persist(run.mirror, status.model_copy(deep=True), ctx.observations, ctx.now)
+        if isinstance(transition, Advance) and priority_of(status.step) is Priority.DECIDED:
+            run.writes.behind(persisted)  # a person is waiting: the next step starts now
+        else:
+            # Background steps write first, as before: nobody waits for them, and starting
+            # their next step sooner made a run compose a Baseline before the watch showed
+            # its release more often (the rollout e2e then waited for a run never asked).
+            await persisted
 
     async def _persist(
         self, mirror: TenantMirror, status: SyncRunStatus, observations: TenantObservations, now: datetime
@@ -352,11 +417,8 @@ class RunExecutor:
             f"Tenant {tenant_name} named by spec.tenantRef does not exist in namespace"
             f" {body.metadata.namespace}. Create the Tenant or fix spec.tenantRef in a new SyncRun."
         )
-        code = ErrorCode.TENANT_RESOURCE_NOT_FOUND
-        error = RunError(
-            code=code,
-            message=message,
-            troubleshootingUrl=troubleshooting_url(self._settings.docs_base_url, code),
+        error = run_error(
+            ErrorCode.TENANT_RESOURCE_NOT_FOUND, message, docs_base_url=self._settings.docs_base_url
         )
         record_transition(
             status,
@@ -391,31 +453,71 @@ class RunExecutor:
             kopf.event(body, type="Normal", reason=(status.phase or RunPhase.STARTING).value, message=text)
 
 
+async def adopt_run(body: kopf.Body, patch: kopf.Patch, kube: KubeClient, shard: str | None) -> None:
+    """Runs made by hand get the labels and owner a scheduled run has, so they are pruned, collected
+    and handled by their Tenant's shard."""
+    tenant_name = body.spec["tenantRef"]["name"]
+    if body.metadata.labels.get(TENANT_LABEL) != tenant_name:
+        patch.metadata.setdefault("labels", {})[TENANT_LABEL] = tenant_name
+    if body.metadata.get("ownerReferences") and shard is None:
+        return
+    try:
+        tenant = await kube.get("tenants", body.metadata.namespace or "", tenant_name)
+    except NotFoundError:
+        return
+    if not body.metadata.get("ownerReferences"):
+        patch.metadata["ownerReferences"] = [owner_reference(tenant)]
+    tenant_shard = shard_of(tenant["metadata"].get("labels"))
+    if shard is not None and tenant_shard != shard_of(body.metadata.labels):
+        patch.metadata.setdefault("labels", {})[SHARD_LABEL] = tenant_shard
+
+
+def act_on_decision(body: kopf.Body, old: Any, new: Any, patch: kopf.Patch, executor: RunExecutor) -> None:
+    """Refuse, with an event a person sees in `kubectl describe`, decisions the run will not act on;
+    wake the run for one it will."""
+    if new is None or new == old:
+        return
+    name, tenant = body.metadata.name, body.spec["tenantRef"]["name"]
+    phase = run_phase(body.status)
+    choices = ", ".join(d.value for d in Decision)
+    if new not in Decision.__members__.values():
+        kopf.warn(
+            body,
+            reason="InvalidApproval",
+            message=f"Tenant {tenant}, SyncRun {name}: {APPROVAL}={new!r} is not one of {choices}; the run"
+            " keeps waiting. Set one of those values.",
+        )
+    elif phase != RunPhase.PENDING_APPROVAL:
+        kopf.warn(
+            body,
+            reason="DecisionIgnored",
+            message=f"Tenant {tenant}, SyncRun {name}: the decision {new!r} was ignored because the run is"
+            f" {phase or 'Starting'}, not PendingApproval.",
+        )
+        if not (phase and phase.finished):
+            # Taken off, so the run cannot act on it later when it does reach PendingApproval.
+            patch.metadata.setdefault("annotations", {})[APPROVAL] = None
+    else:
+        with log_context(namespace=body.metadata.namespace or "", tenant=tenant, syncrun=name):
+            log.debug("Decision %r noticed; waking the run.", new)
+        executor.wake(body.metadata.namespace or "", name or "")
+
+
+def unfinished(status: kopf.Status, **_: Any) -> bool:
+    """The daemon runs while the run has not finished."""
+    phase = run_phase(status)
+    return not (phase and phase.finished)
+
+
 def register(
     registry: kopf.OperatorRegistry, executor: RunExecutor, kube: KubeClient, shard: str | None
 ) -> None:
+    """The SyncRun handlers: adopt a new run, act on a decision, and the daemon that steps each run."""
     mine = shard_filter(shard)
 
     @kopf.on.create(GROUP, VERSION, "syncruns", registry=registry, id="adopt", labels=mine)
     async def adopt(body: kopf.Body, patch: kopf.Patch, **_: Any) -> None:
-        """Runs made by hand get the labels and owner a scheduled run has, so they are pruned, collected
-        and handled by their Tenant's shard."""
-        tenant_name = body.spec["tenantRef"]["name"]
-        if body.metadata.labels.get(TENANT_LABEL) != tenant_name:
-            patch.metadata.setdefault("labels", {})[TENANT_LABEL] = tenant_name
-        if not body.metadata.get("ownerReferences") or shard is not None:
-            try:
-                tenant = await kube.get("tenants", body.metadata.namespace or "", tenant_name)
-            except NotFoundError:
-                return
-            if not body.metadata.get("ownerReferences"):
-                patch.metadata["ownerReferences"] = [owner_reference(tenant)]
-            if shard is not None and shard_of(tenant["metadata"].get("labels")) != shard_of(
-                body.metadata.labels
-            ):
-                patch.metadata.setdefault("labels", {})[SHARD_LABEL] = shard_of(
-                    tenant["metadata"].get("labels")
-                )
+        await adopt_run(body, patch, kube, shard)
 
     @kopf.on.field(
         GROUP,
@@ -427,37 +529,7 @@ def register(
         labels=mine,
     )
     async def decision(body: kopf.Body, old: Any, new: Any, patch: kopf.Patch, **_: Any) -> None:
-        """Refuse, with an event a person sees in `kubectl describe`, decisions the run will not act on."""
-        if new is None or new == old:
-            return
-        name, tenant = body.metadata.name, body.spec["tenantRef"]["name"]
-        phase = run_phase(body.status)
-        choices = ", ".join(d.value for d in Decision)
-        if new not in Decision.__members__.values():
-            kopf.warn(
-                body,
-                reason="InvalidApproval",
-                message=f"Tenant {tenant}, SyncRun {name}: {APPROVAL}={new!r} is not one of {choices}; the run"
-                " keeps waiting. Set one of those values.",
-            )
-        elif phase != RunPhase.PENDING_APPROVAL:
-            kopf.warn(
-                body,
-                reason="DecisionIgnored",
-                message=f"Tenant {tenant}, SyncRun {name}: the decision {new!r} was ignored because the run is"
-                f" {phase or 'Starting'}, not PendingApproval.",
-            )
-            if not (phase and phase.finished):
-                # Taken off, so the run cannot act on it later when it does reach PendingApproval.
-                patch.metadata.setdefault("annotations", {})[APPROVAL] = None
-        else:
-            with log_context(namespace=body.metadata.namespace or "", tenant=tenant, syncrun=name):
-                log.debug("Decision %r noticed; waking the run.", new)
-            executor.wake(body.metadata.namespace or "", name or "")
-
-    def unfinished(status: kopf.Status, **_: Any) -> bool:
-        phase = run_phase(status)
-        return not (phase and phase.finished)
+        act_on_decision(body, old, new, patch, executor)
 
     @kopf.daemon(
         GROUP,

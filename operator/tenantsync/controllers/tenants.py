@@ -17,17 +17,16 @@ from tenantsync.api import (
     SYNC_REQUESTED_AT,
     VERSION,
     ErrorCode,
-    RunError,
     SyncRunStatus,
     TenantPhase,
     TenantSpec,
     TenantStatus,
     Trigger,
-    troubleshooting_url,
+    run_error,
 )
 from tenantsync.controllers.constants import API_FAILURE_RETRY_SECONDS, TENANT_LABEL, TRIGGER_LABEL
 from tenantsync.controllers.ownership import owner_reference
-from tenantsync.controllers.reconcile import TenantPass, decide
+from tenantsync.controllers.reconcile import TenantDecision, TenantPass, decide
 from tenantsync.controllers.runs_index import runs_of
 from tenantsync.controllers.sharding import shard_filter, shard_labels
 from tenantsync.controllers.status import (
@@ -86,46 +85,23 @@ class TenantController:
             await self._reconcile(body, memo, runs)
 
     async def _reconcile(self, body: kopf.Body, memo: kopf.Memo, runs: list[RunRecord]) -> None:
+        """One pass: read the schedule, decide whether to start a run, act on it, write what changed."""
         now = self._settings.clock()
         name, namespace = body.metadata.name, body.metadata.namespace
         assert name is not None and namespace is not None
         generation = body.metadata.get("generation")
         spec = TenantSpec.model_validate(dict(body.spec))
-        before = TenantStatus.model_validate(dict(body.status)) if body.status else None
-        # Validated twice rather than deep-copied: pydantic's validation is several times cheaper, and this
-        # runs for every Tenant every few seconds.
-        status = TenantStatus.model_validate(dict(body.status)) if before else None
-        status = status or initial_tenant_status(spec, generation, now)
-        status.observedGeneration = generation
-
-        # Runs we created whose watch event has not reached the index yet still count as active.
-        created: set[str] = memo.setdefault("created_runs", set())
-        created -= {run.name for run in runs}
-        active = [run.name for run in runs if not run.finished] + sorted(created)
-
-        schedule: Schedule | None = None
-        if spec.schedule:
-            try:
-                schedule = Schedule.parse(spec.schedule)
-            except InvalidScheduleError as problem:
-                error = RunError(
-                    code=ErrorCode.INVALID_SCHEDULE,
-                    message=f"{problem} Fix spec.schedule.",
-                    troubleshootingUrl=troubleshooting_url(
-                        self._settings.docs_base_url, ErrorCode.INVALID_SCHEDULE
-                    ),
-                )
-                if before is None or before.error != error:
-                    kopf.warn(body, reason="InvalidSchedule", message=f"Tenant {name}: {error.message}")
-                await self._writer.tenant(
-                    namespace, name, tenant_error_status(status, error, generation, now)
-                )
-                return
+        before, status = self._statuses(body, spec, generation, now)
+        created, active = self._active_runs(memo, runs)
+        try:
+            schedule = Schedule.parse(spec.schedule) if spec.schedule else None
+        except InvalidScheduleError as problem:
+            await self._refuse_schedule(body, before, status, problem, now)
+            return
         recovered: frozenset[str] = frozenset()
         if status.error is not None and status.error.code == ErrorCode.INVALID_SCHEDULE:
             status = await self._recover_from_tenant_error(namespace, status, generation, now)
             recovered = RUN_MIRROR_FIELDS
-
         decision = decide(
             TenantPass(
                 spec=spec,
@@ -138,24 +114,90 @@ class TenantController:
                 sync_requested=body.metadata.annotations.get(SYNC_REQUESTED_AT),
             )
         )
-        if decision.start is not None:
-            run_name = await self._start_run(body, decision.start, now)
-            created.add(run_name)
-            active.append(run_name)
-            if decision.start == Trigger.SYNC_REQUEST:
-                kopf.event(
-                    body,
-                    type="Normal",
-                    reason="SyncRequested",
-                    message=f"Tenant {name}: sync requested ({decision.handled_request}); started SyncRun {run_name}.",
-                )
-            else:
-                kopf.event(
-                    body,
-                    type="Normal",
-                    reason="SyncScheduled",
-                    message=f"Tenant {name}: started scheduled SyncRun {run_name}.",
-                )
+        await self._start_decided_run(body, decision, now, created, active)
+        self._note_schedule(body, decision, status, active)
+        self._metrics.observe_schedule_interval(
+            namespace, name, schedule.longest_interval(now) if schedule and not spec.suspend else None
+        )
+        for stale in decision.prune:
+            await self._kube.delete("syncruns", namespace, stale)
+        if await self._write_status(body, before, status, SCHEDULE_FIELDS | recovered):
+            self._observe(body, spec, status)
+
+    @staticmethod
+    def _statuses(
+        body: kopf.Body, spec: TenantSpec, generation: int | None, now: datetime
+    ) -> tuple[TenantStatus | None, TenantStatus]:
+        """The status as the Tenant has it (None on its first pass), and a copy this pass changes."""
+        before = TenantStatus.model_validate(dict(body.status)) if body.status else None
+        # Validated twice rather than deep-copied: pydantic's validation is several times cheaper, and this
+        # runs for every Tenant every few seconds.
+        status = TenantStatus.model_validate(dict(body.status)) if before else None
+        status = status or initial_tenant_status(spec, generation, now)
+        status.observedGeneration = generation
+        return before, status
+
+    @staticmethod
+    def _active_runs(memo: kopf.Memo, runs: list[RunRecord]) -> tuple[set[str], list[str]]:
+        """The runs this controller created (kept in its memo) and the names of the Tenant's active runs.
+
+        Runs we created whose watch event has not reached the index yet still count as active."""
+        created: set[str] = memo.setdefault("created_runs", set())
+        created -= {run.name for run in runs}
+        return created, [run.name for run in runs if not run.finished] + sorted(created)
+
+    async def _refuse_schedule(
+        self,
+        body: kopf.Body,
+        before: TenantStatus | None,
+        status: TenantStatus,
+        problem: InvalidScheduleError,
+        now: datetime,
+    ) -> None:
+        """A schedule that does not parse is the Tenant's own error: shown in status, warned of once."""
+        error = run_error(
+            ErrorCode.INVALID_SCHEDULE,
+            f"{problem} Fix spec.schedule.",
+            docs_base_url=self._settings.docs_base_url,
+        )
+        if before is None or before.error != error:
+            kopf.warn(body, reason="InvalidSchedule", message=f"Tenant {body.metadata.name}: {error.message}")
+        await self._writer.tenant(
+            body.metadata.namespace or "",
+            body.metadata.name or "",
+            tenant_error_status(status, error, body.metadata.get("generation"), now),
+        )
+
+    async def _start_decided_run(
+        self, body: kopf.Body, decision: TenantDecision, now: datetime, created: set[str], active: list[str]
+    ) -> None:
+        """Create the run the pass decided on, if any, and say why it started."""
+        if decision.start is None:
+            return
+        name = body.metadata.name
+        run_name = await self._start_run(body, decision.start, now)
+        created.add(run_name)
+        active.append(run_name)
+        if decision.start == Trigger.SYNC_REQUEST:
+            kopf.event(
+                body,
+                type="Normal",
+                reason="SyncRequested",
+                message=f"Tenant {name}: sync requested ({decision.handled_request}); started SyncRun {run_name}.",
+            )
+        else:
+            kopf.event(
+                body,
+                type="Normal",
+                reason="SyncScheduled",
+                message=f"Tenant {name}: started scheduled SyncRun {run_name}.",
+            )
+
+    @staticmethod
+    def _note_schedule(
+        body: kopf.Body, decision: TenantDecision, status: TenantStatus, active: list[str]
+    ) -> None:
+        """The request handled and the schedule's tick, in status; a skipped tick also as an event."""
         if decision.handled_request is not None:
             status.lastHandledSyncRequest = decision.handled_request
         if decision.tick is not None:
@@ -166,25 +208,26 @@ class TenantController:
                 body,
                 type="Normal",
                 reason="ScheduleSkipped",
-                message=f"Tenant {name}: skipped the {decision.tick:%Y-%m-%dT%H:%M:%SZ} sync because SyncRun"
-                f" {active[0]} is still running.",
+                message=f"Tenant {body.metadata.name}: skipped the {decision.tick:%Y-%m-%dT%H:%M:%SZ} sync because"
+                f" SyncRun {active[0]} is still running.",
             )
-        self._metrics.observe_schedule_interval(
-            namespace, name, schedule.longest_interval(now) if schedule and not spec.suspend else None
-        )
-        for stale in decision.prune:
-            await self._kube.delete("syncruns", namespace, stale)
 
+    async def _write_status(
+        self, body: kopf.Body, before: TenantStatus | None, status: TenantStatus, fields: frozenset[str]
+    ) -> bool:
+        """The pass's status: whole on the first pass (unless a run reported first), else the fields this
+        controller owns when they changed. False when the pass must leave the Tenant to the next one."""
+        namespace, name = body.metadata.namespace or "", body.metadata.name or ""
         if before is None:
             try:
                 await self._writer.tenant(
                     namespace, name, status, resource_version=body.metadata.get("resourceVersion")
                 )
             except ConflictError:
-                return  # a run reported first; the next pass starts from the Tenant as it is now
+                return False  # a run reported first; the next pass starts from the Tenant as it is now
         elif status != before:
-            await self._writer.tenant(namespace, name, status, SCHEDULE_FIELDS | recovered)
-        self._observe(body, spec, status)
+            await self._writer.tenant(namespace, name, status, fields)
+        return True
 
     def _observe(self, body: kopf.Body, spec: TenantSpec, status: TenantStatus) -> None:
         """The Tenant as metrics show it, on every pass, so a stuck operator shows as one."""

@@ -1,6 +1,6 @@
 """Microsoft Graph over HTTP: one async client with paging, batching, throttling and typed errors."""
 
-from tenantsync.graph._client import (
+from tenantsync.graph.client import (
     BatchRequest,
     BatchResponse,
     GraphClient,
@@ -8,7 +8,7 @@ from tenantsync.graph._client import (
     StreamContent,
     TokenProvider,
 )
-from tenantsync.graph._errors import (
+from tenantsync.graph.errors import (
     GraphError,
     GraphNotFound,
     GraphPermissionDenied,

@@ -5,6 +5,7 @@ from tenantsync.repository.credentials import (
     GitSshCredentials,
     RepositoryCredentials,
     credentials_from_secret,
+    repository_credentials,
 )
 from tenantsync.repository.errors import RepositoryError
 from tenantsync.repository.git import GitAuthor
@@ -21,4 +22,5 @@ __all__ = [
     "TenantRepository",
     "credentials_from_secret",
     "missing_local_remote",
+    "repository_credentials",
 ]

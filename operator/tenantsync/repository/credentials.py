@@ -17,7 +17,7 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
-from tenantsync.api import ErrorCode
+from tenantsync.api import ErrorCode, SecretReference
 from tenantsync.repository.errors import RepositoryError
 from tenantsync.repository.remote import RemoteKind, parse_remote
 
@@ -60,6 +60,29 @@ class GitSshCredentials(BaseModel):
 
 
 RepositoryCredentials = GitCredentials | GitSshCredentials
+
+
+def repository_credentials(
+    url: str,
+    reference: SecretReference | None,
+    data: Mapping[str, bytes] | None,
+    *,
+    named_by: str,
+    namespace: str,
+) -> RepositoryCredentials | None:
+    """The credentials a repository's spec names (`reference`, whose Secret holds `data`, None when it
+    does not exist): None for a repository read without credentials, a RepositoryError naming the fix
+    for a Secret that is missing or cannot work. The one way from a Secret to a repository's access."""
+    if reference is None:
+        return None
+    if data is None:
+        raise RepositoryError(
+            ErrorCode.REPOSITORY_UNREACHABLE,
+            f"Secret {reference.name} named by {named_by} does not exist in namespace {namespace}. Create it"
+            " with username and password (or a token as password), or identity and known_hosts for an SSH"
+            " remote.",
+        )
+    return credentials_from_secret(url, reference.name, data)
 
 
 def credentials_from_secret(url: str, secret_name: str, data: Mapping[str, bytes]) -> RepositoryCredentials:

@@ -193,13 +193,19 @@ class TenantRepository:
 
         None when the branch does not exist; an empty dict when the folder is empty or missing.
         """
+        read = await self.read_folder_at_head(branch, path)
+        return read[1] if read is not None else None
+
+    async def read_folder_at_head(self, branch: str, path: str) -> tuple[str, dict[str, bytes]] | None:
+        """The remote branch's head and the files under `path` there: the commit names exactly the
+        content read, so a later `head()` that returns it means the folder has not changed since."""
         folder = _folder(path)
         await self._prepare()
         await self._fetch()
         commit = await self._tracking_head(branch)
         if commit is None:
             return None
-        return await self._files(commit, folder)
+        return commit, await self._files(commit, folder)
 
     async def folder_revision(self, branch: str, path: str) -> FolderRevision | None:
         """The newest commit of the remote branch that touches `path`, and the folder's tree there.

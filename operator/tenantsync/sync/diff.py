@@ -1,4 +1,4 @@
-"""Comparing the desired state with the tenant, file by file: changed paths, the plan, its digest."""
+"""Comparing the desired state with the tenant, file by file: the differences, the plan, its digest."""
 
 from __future__ import annotations
 
@@ -48,11 +48,6 @@ def differences(desired: Any, live: Any, prefix: str = "") -> list[tuple[str, An
             for d in differences(wanted, actual, f"{prefix}[{i}]")
         ]
     return [] if desired == live else [(prefix or ".", desired, live)]
-
-
-def changed_paths(desired: Any, live: Any) -> list[str]:
-    """JSON paths where two documents differ."""
-    return [path for path, _, _ in differences(desired, live)]
 
 
 def shown(path: str, value: Any) -> str | None:

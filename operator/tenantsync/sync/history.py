@@ -5,6 +5,7 @@ Backup and Verify both record the tenant this way; they differ only in what a re
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -15,18 +16,29 @@ from tenantsync.sync.session import Session
 from tenantsync.sync.snapshot import take_snapshot
 
 
-async def record_backup(ctx: RunContext, session: Session) -> tuple[BackupStatus, str]:
-    """Back the tenant up; the status and a sentence for people (which commit, what was skipped)."""
+@dataclass(frozen=True)
+class RecordedBackup:
+    """A backup as status shows it, a sentence for people (which commit, what was skipped), and the
+    folder it wrote (what reading the backup branch back would give)."""
+
+    status: BackupStatus
+    message: str
+    files: dict[str, bytes]
+
+
+async def record_backup(ctx: RunContext, session: Session) -> RecordedBackup:
+    """Back the tenant up and commit it to the backup branch."""
     spec = ctx.tenant
     types = [catalog()[name] for name in (spec.resources or list(ResourceType))]
     user = ctx.status.authentication.user if ctx.status.authentication else None
     admin_api = await session.admin_api() if user and user.state and user.state.signed_in else None
     snapshot = await take_snapshot(await session.graph(), types, admin_api=admin_api)
     repository = await session.repository()
+    files = snapshot.files()
     commit = await repository.write_folder(
         spec.repository.backupBranch,
         ctx.repository_path,
-        snapshot.files(),
+        files,
         f"Backup of Tenant {ctx.namespace}/{ctx.tenant_name}\n\nSyncRun: {ctx.run_name}",
         protected_branches={spec.repository.branch},  # a backup never writes the desired state
     )
@@ -55,7 +67,7 @@ async def record_backup(ctx: RunContext, session: Session) -> tuple[BackupStatus
         message += f" Not licensed in this tenant: {', '.join(status.unavailableTypes)}."
     if unencrypted:
         message += f" {unencrypted_secrets_warning(status, ctx.docs_base_url)}"
-    return status, message
+    return RecordedBackup(status, message, files)
 
 
 UNENCRYPTED_SECRETS = "UnencryptedSecrets"

@@ -1,4 +1,7 @@
-"""The pipeline: each step reads the run's status, does its work and says where the run goes next.
+"""The pipeline: the steps of a run in their order, each reading the run's status and doing its work.
+
+`LIFE` is the one place that says in which order a run takes its steps: a step says only how it ended
+(done, wait, finished), and the pipeline picks the next step from the table.
 
 Its position (`status.step`) and everything a later step needs live in the SyncRun's status, which the
 caller persists after every transition. A restarted operator therefore resumes at the step it stopped
@@ -16,6 +19,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
 from pydantic import ValidationError
@@ -38,8 +42,8 @@ from tenantsync.api import (
     SyncRunStatus,
     TenantSpec,
     human_duration,
+    run_error,
     set_condition,
-    troubleshooting_url,
 )
 from tenantsync.graph import GraphError, GraphPermissionDenied, GraphTransientError
 from tenantsync.settings import utc_now
@@ -69,8 +73,8 @@ class SecretReader(Protocol):
     ) -> None: ...
 
 
-Observation = tuple[ConditionStatus, str, str]
-"""A Tenant condition as a run observed it: status, reason, message."""
+Observation = tuple[ConditionStatus, StrEnum, str]
+"""A Tenant condition as a run observed it: status, reason (a ConditionReason or an ErrorCode), message."""
 
 
 @dataclass
@@ -141,7 +145,7 @@ class RunContext:
         self,
         type_: ConditionType,
         status: ConditionStatus,
-        reason: str,
+        reason: StrEnum,
         message: str,
         *,
         at: datetime | None = None,
@@ -190,9 +194,7 @@ class RunContext:
         return path
 
     def error(self, code: ErrorCode, message: str) -> RunError:
-        return RunError(
-            code=code, message=message, troubleshootingUrl=troubleshooting_url(self.docs_base_url, code)
-        )
+        return run_error(code, message, docs_base_url=self.docs_base_url)
 
     def fail(self, code: ErrorCode, message: str) -> Finish:
         return Finish(RunPhase.NEW_ERROR, message, self.error(code, message))
@@ -200,9 +202,8 @@ class RunContext:
 
 @dataclass(frozen=True)
 class Advance:
-    """Go on to `step` now."""
+    """This step is done: go on to the next one of `LIFE` now."""
 
-    step: RunStep
     phase: RunPhase
     message: str
 
@@ -241,6 +242,37 @@ class Step(Protocol[SessionT_contra]):
     async def __call__(self, ctx: RunContext, session: SessionT_contra) -> Transition: ...
 
 
+@dataclass(frozen=True)
+class Stage:
+    """A step of a run's life, and whether a Tenant's runs take it."""
+
+    step: RunStep
+    taken: Callable[[TenantSpec], bool] = lambda _tenant: True
+
+
+LIFE: tuple[Stage, ...] = (
+    Stage(RunStep.PREFLIGHT),
+    Stage(RunStep.AUTHENTICATE),
+    Stage(RunStep.USER_SIGN_IN, taken=lambda tenant: tenant.userAuthentication is not None),
+    Stage(RunStep.BACKUP),
+    Stage(RunStep.PLAN),
+    Stage(RunStep.APPROVAL),
+    Stage(RunStep.DEPLOY),
+    Stage(RunStep.VERIFY),
+)
+"""A run's life, in order. A step may end the run early (Finish), wait (Wait, possibly going back to an
+earlier step) or be done (Advance: the next stage its Tenant takes runs next); the last one finishes."""
+
+
+def step_after(step: RunStep, tenant: TenantSpec) -> RunStep:
+    """The step a run of `tenant` takes once `step` is done."""
+    order = [stage.step for stage in LIFE]
+    for stage in LIFE[order.index(step) + 1 :]:
+        if stage.taken(tenant):
+            return stage.step
+    raise ValueError(f"step {step} is the last of a run's life and cannot be followed by another")
+
+
 def describe(error: Exception) -> str:
     """An unexpected error in words that never quote input: pydantic's own text includes the values."""
     if isinstance(error, ValidationError):
@@ -275,11 +307,16 @@ class Pipeline(Generic[SessionT]):
         self._steps = steps
         self._open_session = open_session
 
+    @property
+    def steps(self) -> Mapping[RunStep, Step[SessionT]]:
+        """What runs each step of `LIFE`."""
+        return self._steps
+
     async def advance(self, ctx: RunContext) -> Transition:
         """Run the current step once and record its transition in `ctx.status`."""
         status = ctx.status
         if status.step is None:
-            status.step = RunStep.PREFLIGHT
+            status.step = LIFE[0].step
             status.phase = RunPhase.STARTING
             status.startTime = ctx.now
         step = self._steps[status.step]
@@ -309,6 +346,8 @@ class Pipeline(Generic[SessionT]):
             )
             transition = self._failed(ctx, step, ctx.fail(ErrorCode.UNEXPECTED_ERROR, message))
         transition = self._with_user_outcome(ctx, transition)
+        if isinstance(transition, Advance):
+            status.step = step_after(status.step, ctx.tenant)
         record_transition(status, transition, generation=ctx.generation, now=ctx.now)
         return transition
 
@@ -343,10 +382,10 @@ class Pipeline(Generic[SessionT]):
         assert finish.error is not None
         code = finish.error.code
         if step.condition is not None:
-            ctx.condition(step.condition, "False", code.value, finish.message)
+            ctx.condition(step.condition, "False", code, finish.message)
         if code in CREDENTIAL_ERRORS:
-            ctx.observations.credentials_valid = ("False", code.value, finish.message)
-            ctx.condition(ConditionType.AUTHENTICATED, "False", code.value, finish.message)
+            ctx.observations.credentials_valid = ("False", code, finish.message)
+            ctx.condition(ConditionType.AUTHENTICATED, "False", code, finish.message)
         return finish
 
     @staticmethod
@@ -367,15 +406,15 @@ class Pipeline(Generic[SessionT]):
 def record_transition(
     status: SyncRunStatus, transition: Transition, *, generation: int | None, now: datetime
 ) -> None:
-    """Write a transition into the run's status; a Finish sets Complete or Failed (as a Job's do)."""
+    """Write a transition into the run's status; a Finish sets Complete or Failed (as a Job's do).
+
+    The pipeline has moved `status.step` on already for an Advance (it knows the step table)."""
     status.phase = transition.phase
     status.message = transition.message
     status.observedGeneration = generation
     if not (isinstance(transition, Wait) and status.retry and status.retry.nextAttemptTime > now):
         status.retry = None
-    if isinstance(transition, Advance):
-        status.step = transition.step
-    elif isinstance(transition, Wait) and transition.resume_at is not None:
+    if isinstance(transition, Wait) and transition.resume_at is not None:
         status.step = transition.resume_at
     elif isinstance(transition, Finish):
         status.step = RunStep.DONE
@@ -384,9 +423,9 @@ def record_transition(
         status.duration = human_duration((now - status.startTime).total_seconds())
         status.error = transition.error
         ended = (
-            (ConditionType.COMPLETE, transition.phase.value)
+            (ConditionType.COMPLETE, transition.phase)
             if transition.error is None
-            else (ConditionType.FAILED, transition.error.code.value)
+            else (ConditionType.FAILED, transition.error.code)
         )
         status.conditions = set_condition(
             status.conditions, ended[0], "True", ended[1], transition.message, generation=generation, now=now

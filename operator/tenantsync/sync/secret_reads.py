@@ -1,4 +1,4 @@
-"""Secrets read once per stretch of a run, not once per step.
+"""Secrets read once per stretch of a run, not once per step: the one lifetime of a Secret read.
 
 A run goes through its steps one after the other until it has to wait (for a person's decision or
 sign-in, admin consent, a retry); every step used to read the service principal's Secret, the CA bundle
@@ -44,9 +44,21 @@ class SecretsUntilWait:
         *,
         owner: dict[str, Any] | None = None,
     ) -> None:
-        """Writes go through; the written Secret is read again next time (the server merges the keys)."""
-        self._read.pop((namespace, name), None)
+        """Writes go through. The server sets the given keys, removes those given as None and keeps the
+        others: a Secret read before is answered as the server now holds it; one never read is read next
+        time (its other keys are not known here)."""
+        key = (namespace, name)
+        known = key in self._read
+        before = self._read.pop(key, None)
         await self._reader.write_secret(namespace, name, data, owner=owner)
+        if known:
+            merged = dict(before or {})
+            for field, value in data.items():
+                if value is None:
+                    merged.pop(field, None)
+                else:
+                    merged[field] = value
+            self._read[key] = merged
 
     def forget(self) -> None:
         """The run waits: whatever it reads after the wait comes from the API server again."""

@@ -1,7 +1,8 @@
 """What one step of a run talks to, built from the Tenant's spec and Secrets: sign-in, Graph and Git.
 
-A `TenantSession` lives for one step: each Secret is read once, the endpoints and TLS context are
-worked out once, and the Graph clients it opens are closed when the step ends. What is worth keeping
+A `TenantSession` lives for one step: the endpoints and TLS context are worked out once, and the Graph
+clients it opens are closed when the step ends. Secrets come from the run's reader, which answers each
+from its first read until the run next waits (`SecretsUntilWait`): one lifetime for every Secret. What is worth keeping
 between steps and runs lives in the `TenantCache`: per Tenant, the MSAL applications (and so their
 tokens, reused until they near expiry); per repository, one Git clone shared by the Tenants that reach it
 with the same Secret. A new credential version (a rotated secret or Git token) replaces what was built
@@ -39,9 +40,8 @@ from tenantsync.kube import NotFoundError
 from tenantsync.repository import (
     GitAuthor,
     RepositoryCredentials,
-    RepositoryError,
     TenantRepository,
-    credentials_from_secret,
+    repository_credentials,
 )
 from tenantsync.sync.pipeline import RunContext
 
@@ -59,6 +59,8 @@ class Folders(Protocol):
     async def head(self, branch: str) -> str | None: ...
 
     async def read_folder(self, branch: str, path: str) -> dict[str, bytes] | None: ...
+
+    async def read_folder_at_head(self, branch: str, path: str) -> tuple[str, dict[str, bytes]] | None: ...
 
     async def write_folder(
         self,
@@ -98,6 +100,9 @@ class TenantFolders:
 
     async def read_folder(self, branch: str, path: str) -> dict[str, bytes] | None:
         return await self._folders.read_folder(branch, path)
+
+    async def read_folder_at_head(self, branch: str, path: str) -> tuple[str, dict[str, bytes]] | None:
+        return await self._folders.read_folder_at_head(branch, path)
 
     async def write_folder(
         self,
@@ -242,14 +247,13 @@ class TenantCache:
 
 
 class TenantSession:
-    """One step's view of a Tenant. Secrets are read on first use and at most once."""
+    """One step's view of a Tenant. Secrets are read on first use, through the run's reader."""
 
     def __init__(self, cache: TenantCache, kept: _Kept, ctx: RunContext) -> None:
         self._cache = cache
         self._kept = kept
         self._ctx = ctx
         self._endpoints = endpoints_for(ctx.tenant)
-        self._secrets: dict[str, dict[str, bytes] | None] = {}
         self._ca_bundle: str | bool | None = None
         self._graph: GraphClient | None = None
         self._admin_api: GraphClient | None = None
@@ -261,12 +265,10 @@ class TenantSession:
 
     async def secret(self, name: str) -> dict[str, bytes] | None:
         """A Secret's data, or None when it does not exist."""
-        if name not in self._secrets:
-            try:
-                self._secrets[name] = await self._ctx.secrets.read_secret(self._ctx.namespace, name)
-            except NotFoundError:
-                self._secrets[name] = None
-        return self._secrets[name]
+        try:
+            return await self._ctx.secrets.read_secret(self._ctx.namespace, name)
+        except NotFoundError:
+            return None
 
     async def credential(self) -> Credential:
         ctx = self._ctx
@@ -376,7 +378,6 @@ class TenantSession:
             await self._ctx.secrets.write_secret(
                 self._ctx.namespace, settings.tokenSecretRef.name, data, owner=self._ctx.tenant_owner()
             )
-            self._secrets[settings.tokenSecretRef.name] = {k: v for k, v in data.items() if v is not None}
 
     async def admin_api(self) -> GraphClient | None:
         """A client for the portal's admin API as the signed-in user, or None without a usable sign-in.
@@ -424,17 +425,8 @@ class TenantSession:
     async def _git_credentials(
         self, url: str, reference: SecretReference | None, named_by: str
     ) -> RepositoryCredentials | None:
-        if reference is None:
-            return None
-        data = await self.secret(reference.name)
-        if data is None:
-            raise RepositoryError(
-                ErrorCode.REPOSITORY_UNREACHABLE,
-                f"Secret {reference.name} named by {named_by} does not exist in namespace"
-                f" {self._ctx.namespace}. Create it with username and password (or a token as password), or"
-                " identity and known_hosts for an SSH remote.",
-            )
-        return credentials_from_secret(url, reference.name, data)
+        data = await self.secret(reference.name) if reference is not None else None
+        return repository_credentials(url, reference, data, named_by=named_by, namespace=self._ctx.namespace)
 
     async def aclose(self) -> None:
         counts = self._kept.graph_counts

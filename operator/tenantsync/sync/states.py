@@ -55,6 +55,9 @@ class States:
     composition: Composition | None = None
     overrides: dict[str, OverridesFolder] = field(default_factory=dict)
     """Per adopted baseline, its overrides folder (where `ids.json` is recorded)."""
+    desired_head: str | None = None
+    """The desired branch's commit the desired folder was read at; while the branch's head is still this
+    commit, nothing can have changed the desired state, and the states (their composition) still hold."""
 
     @property
     def planned_baselines(self) -> list[PlannedBaseline]:
@@ -67,14 +70,14 @@ async def read_states(ctx: RunContext, session: Session) -> States:
     path = ctx.repository_path
     types = set(spec.resources or ResourceType)
     where = f"{path} on branch {spec.repository.branch}"
-    folder = await repository.read_folder(spec.repository.branch, path) or {}
+    desired_head, folder = await repository.read_folder_at_head(spec.repository.branch, path) or (None, {})
     backup = await repository.read_folder(spec.repository.backupBranch, path) or {}
     own = object_files(folder, types, where=where)
     live = object_files(backup, types, where=f"{path} on branch {spec.repository.backupBranch}")
     reserved = {file: content for file, content in folder.items() if is_reserved(file)}
     initialised = any(not is_reserved(file) for file in folder)
     if not ctx.baselines:
-        return States(own, live, where, initialised, own=own, reserved=reserved)
+        return States(own, live, where, initialised, own=own, reserved=reserved, desired_head=desired_head)
     overrides = {adopted.name: await _overrides(ctx, session, adopted, folder) for adopted in ctx.baselines}
     folders = [
         await _baseline(ctx, session, adopted, overrides[adopted.name], types) for adopted in ctx.baselines
@@ -102,7 +105,7 @@ async def read_states(ctx: RunContext, session: Session) -> States:
         origins[file] = composed.baseline
     return States(
         desired, live, where, initialised, own=own, reserved=reserved, origins=origins,
-        composition=composition, overrides=overrides,
+        composition=composition, overrides=overrides, desired_head=desired_head,
     )  # fmt: skip
 
 

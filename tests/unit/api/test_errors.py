@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tenantsync.api import ErrorCode, approver_handle, troubleshooting_url
+from tenantsync.api import ErrorCode, approver_handle, run_error
 
 DOCS = Path(__file__).resolve().parents[3] / "docs" / "troubleshooting"
 
@@ -22,7 +22,9 @@ def test_each_code_has_a_page_in_the_index(code: ErrorCode) -> None:
 
 def test_status_links_to_the_page() -> None:
     assert (
-        troubleshooting_url("https://docs.example/t/", ErrorCode.DELETION_GUARD)
+        run_error(
+            ErrorCode.DELETION_GUARD, "Too many.", docs_base_url="https://docs.example/t/"
+        ).troubleshootingUrl
         == "https://docs.example/t/DeletionGuard.md"
     )
 

@@ -1,5 +1,6 @@
 """Each package of the operator has a face: `__all__` lists exactly what it exports (as httpx checks its
-own), and other packages import through it, never from a module behind it."""
+own), and other packages import through it, never from a module behind it. The face is the one boundary,
+so the modules behind it carry plain names: no `_`-prefixed modules, in the operator or the simulator."""
 
 from __future__ import annotations
 
@@ -11,8 +12,12 @@ from pathlib import Path
 import pytest
 
 import tenantsync
+import tenantsync_sim
 
 ROOT = Path(tenantsync.__file__).parent
+SIM_ROOT = Path(tenantsync_sim.__file__).parent
+NOT_YET_RENAMED = {"metrics"}
+"""Issue 24: `metrics` was being changed in parallel (issue 19); its modules are renamed after that merge."""
 PACKAGES = sorted(p.name for p in ROOT.iterdir() if (p / "__init__.py").exists())
 
 
@@ -46,3 +51,14 @@ def test_packages_import_each_other_through_their_faces() -> None:
         for line in imports_behind_a_face(path)
     ]
     assert offenders == []
+
+
+def test_no_module_is_private_by_name() -> None:
+    underscored = [
+        "/".join(path.relative_to(root.parent).parts)
+        for root in (ROOT, SIM_ROOT)
+        for path in sorted(root.rglob("_*.py"))
+        if path.name not in ("__init__.py", "__main__.py")
+        and not (root == ROOT and path.relative_to(root).parts[0] in NOT_YET_RENAMED)
+    ]
+    assert underscored == []

@@ -7,18 +7,23 @@ tests fail: Argo CD runs these scripts in Lua 5.1, and untested Lua is not shipp
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
+from tenantsync.api import RolloutPhase, RunPhase, TenantPhase
+
 ROOT = Path(__file__).resolve().parents[3]
 SCRIPTS = ROOT / "charts" / "tenantsync" / "argocd"
 TENANT = SCRIPTS / "tenant-health.lua"
 SYNCRUN = SCRIPTS / "syncrun-health.lua"
+BASELINE = SCRIPTS / "baseline-health.lua"
 HARNESS = Path(__file__).with_name("harness.lua")
 DOCS = ROOT / "docs" / "argocd.md"
 
@@ -109,6 +114,28 @@ def test_every_phase_of_the_crds_is_covered() -> None:
 
     assert phases("Tenant") == set(TENANT_PHASES)
     assert phases("SyncRun") == set(SYNCRUN_PHASES)
+
+
+def named_phases(script: Path) -> set[str]:
+    """The phases a script tells apart (`phase == "..."`)."""
+    return set(re.findall(r'phase == "(\w+)"', script.read_text()))
+
+
+@pytest.mark.parametrize(
+    ("script", "table", "phases"),
+    [
+        (TENANT, TENANT_PHASES, TenantPhase),
+        (SYNCRUN, SYNCRUN_PHASES, RunPhase),
+        (BASELINE, None, RolloutPhase),
+    ],
+    ids=["Tenant", "SyncRun", "Baseline"],
+)
+def test_each_script_names_exactly_the_phases_of_its_enum(
+    script: Path, table: dict[str, str] | None, phases: type[StrEnum]
+) -> None:
+    assert named_phases(script) == {phase.value for phase in phases}
+    if table is not None:
+        assert set(table) == {phase.value for phase in phases}
 
 
 @pytest.mark.parametrize(("phase", "expected"), TENANT_PHASES.items())

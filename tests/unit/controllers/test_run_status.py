@@ -7,7 +7,7 @@ from typing import Any
 
 import kopf
 
-from tenantsync.api import RunPhase, SyncRunStatus, TenantPhase, TenantStatus, find_condition
+from tenantsync.api import ErrorCode, RunPhase, SyncRunStatus, TenantPhase, TenantStatus, find_condition
 from tenantsync.controllers.status import tenant_status_for_run
 from tenantsync.controllers.syncruns import RunExecutor
 from tenantsync.scheduling import RunRecord
@@ -39,7 +39,7 @@ def test_a_failed_run_shows_its_phase_and_keeps_the_last_success() -> None:
         "contoso-2",
         run,
         TenantObservations(
-            credentials_valid=("False", "CredentialsSecretNotFound", "Secret sp does not exist.")
+            credentials_valid=("False", ErrorCode.CREDENTIALS_SECRET_NOT_FOUND, "Secret sp does not exist.")
         ),
         3,
         NOW,

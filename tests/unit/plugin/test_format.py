@@ -11,6 +11,7 @@ from tenantsync.api import Mode, ResourceType, RunPhase, TenantPhase, human_dura
 from tenantsync.catalog import ADMIN_API_SCOPE, required_permissions
 from tenantsync.cli.plugin_format import (
     PHASE_NAMES,
+    PHASE_STYLES,
     age,
     error_code,
     error_text,
@@ -47,9 +48,10 @@ def test_every_phase_has_its_human_name(phase: str, words: str) -> None:
     assert human_phase(phase) == words
 
 
-def test_every_tenant_and_run_phase_is_named() -> None:
-    for phase in [*TenantPhase, *RunPhase]:
-        assert phase in PHASE_NAMES, phase
+def test_the_phase_hints_cover_exactly_the_tenant_and_run_phases() -> None:
+    phases = {phase.value for phase in [*TenantPhase, *RunPhase]}
+    assert set(PHASE_NAMES) == phases
+    assert set(PHASE_STYLES) == phases
 
 
 def test_missing_and_unknown_phases() -> None:

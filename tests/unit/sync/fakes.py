@@ -66,7 +66,13 @@ class Secrets:
     async def write_secret(
         self, namespace: str, name: str, data: dict[str, bytes | None], *, owner: dict[str, Any] | None = None
     ) -> None:
-        self.secrets[name] = {k: v for k, v in data.items() if v is not None}
+        """As the API server's merge: the given keys set, those given as None removed, others kept."""
+        held = self.secrets.setdefault(name, {})
+        for key, value in data.items():
+            if value is None:
+                held.pop(key, None)
+            else:
+                held[key] = value
         self.owners[name] = owner
 
 
@@ -172,12 +178,19 @@ class MemoryFolders:
     def __init__(self) -> None:
         self.branches: dict[str, dict[str, bytes]] = {}
         self.commits = 0
+        self.heads: dict[str, str] = {}
+        """Each branch's last commit: a branch's head moves only when that branch is written."""
 
     async def check_reachable(self) -> None:
         return None
 
     async def head(self, branch: str) -> str | None:
-        return f"commit-{self.commits}" if branch in self.branches else None
+        return self.heads.get(branch, f"{0:040d}") if branch in self.branches else None
+
+    async def read_folder_at_head(self, branch: str, path: str) -> tuple[str, dict[str, bytes]] | None:
+        head = await self.head(branch)
+        files = await self.read_folder(branch, path)
+        return (head, files or {}) if head is not None else None
 
     async def read_folder(self, branch: str, path: str) -> dict[str, bytes] | None:
         prefix = f"{path}/"
@@ -207,7 +220,8 @@ class MemoryFolders:
             return None
         self.branches[branch] = new
         self.commits += 1
-        return f"{self.commits:040d}"
+        self.heads[branch] = f"{self.commits:040d}"
+        return self.heads[branch]
 
     def put(self, branch: str, path: str, files: dict[str, JsonObject | bytes]) -> None:
         """Write objects as the backup would (canonical JSON), or raw bytes as a person might."""

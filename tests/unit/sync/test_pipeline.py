@@ -1,11 +1,13 @@
 """The pipeline's one error path: whatever a step raises that a person must act on ends the run once,
-NewError with a code, a message and the step's condition; infrastructure failures are left to retry."""
+NewError with a code, a message and the step's condition; infrastructure failures are left to retry.
+And its one step table: a done step moves the run to the next stage its Tenant takes."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import ClassVar
+from pathlib import Path
+from typing import Any, ClassVar
 
 import pytest
 from pydantic import BaseModel, ValidationError
@@ -18,6 +20,7 @@ from tenantsync.api import (
     RunPhase,
     RunStep,
     SignInState,
+    TenantSpec,
     UserSignIn,
     find_condition,
 )
@@ -25,8 +28,10 @@ from tenantsync.auth import CredentialsError, SignInError
 from tenantsync.graph import GraphError, GraphPermissionDenied, GraphThrottled, GraphUnavailable
 from tenantsync.repository import RepositoryError
 from tenantsync.sync import Finish, Pipeline, RunContext, Transition, Wait
-from tenantsync.sync.pipeline import TRANSIENT_ATTEMPTS
-from tests.unit.sync.fakes import context
+from tenantsync.sync.pipeline import LIFE, TRANSIENT_ATTEMPTS, Advance, step_after
+from tenantsync.sync.session import TenantCache
+from tenantsync.sync.steps import build_pipeline
+from tests.unit.sync.fakes import context, spec
 
 
 class Raising:
@@ -219,3 +224,61 @@ async def test_an_unexpected_validation_error_never_quotes_the_input_it_refused(
     assert "port: Input should be a valid integer" in (ctx.status.message or "")
     assert "hunter2" not in ctx.status.model_dump_json()
     assert "hunter2" not in caplog.text
+
+
+USER = {"clientId": "04b07795-8ddb-461a-bbee-02f9e1bf7b46", "tokenSecretRef": {"name": "user"}}
+
+
+def life(tenant: TenantSpec) -> list[RunStep]:
+    steps = [LIFE[0].step]
+    while steps[-1] != LIFE[-1].step:
+        steps.append(step_after(steps[-1], tenant))
+    return steps
+
+
+def test_a_run_takes_its_steps_in_the_order_of_the_table() -> None:
+    assert life(spec()) == [
+        RunStep.PREFLIGHT,
+        RunStep.AUTHENTICATE,
+        RunStep.BACKUP,
+        RunStep.PLAN,
+        RunStep.APPROVAL,
+        RunStep.DEPLOY,
+        RunStep.VERIFY,
+    ]
+    with_user = life(spec(userAuthentication=USER))
+    assert with_user[:4] == [RunStep.PREFLIGHT, RunStep.AUTHENTICATE, RunStep.USER_SIGN_IN, RunStep.BACKUP]
+
+
+def test_nothing_follows_the_last_step() -> None:
+    with pytest.raises(ValueError, match="last"):
+        step_after(RunStep.VERIFY, spec())
+
+
+def test_the_pipeline_runs_every_step_of_the_table_and_no_other(tmp_path: Path) -> None:
+    pipeline = build_pipeline(TenantCache(tmp_path), consent_poll_seconds=30, deletion_guard_ratio=0.2)
+    assert set(pipeline.steps) == {stage.step for stage in LIFE} == set(RunStep) - {RunStep.DONE}
+
+
+class Done:
+    condition: ClassVar[ConditionType | None] = None
+    activity: ClassVar[str] = "signing in"
+
+    async def __call__(self, ctx: RunContext, session: None) -> Transition:
+        return Advance(RunPhase.IN_PROGRESS, "Signed in.")
+
+
+@pytest.mark.parametrize(
+    ("user", "then"), [(None, RunStep.BACKUP), (USER, RunStep.USER_SIGN_IN)], ids=["no user", "user"]
+)
+async def test_a_done_step_moves_the_run_to_the_next_stage_its_tenant_takes(
+    user: dict[str, Any] | None, then: RunStep
+) -> None:
+    ctx = context(spec(userAuthentication=user))
+    ctx.status.step = RunStep.AUTHENTICATE
+    await Pipeline({RunStep.AUTHENTICATE: Done()}, no_session).advance(ctx)
+    assert (ctx.status.step, ctx.status.phase, ctx.status.message) == (
+        then,
+        RunPhase.IN_PROGRESS,
+        "Signed in.",
+    )

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from tenantsync.api import ChangeAction, CodedError, ErrorCode, Mode, RunPhase, RunStep
+from tenantsync.api import ChangeAction, CodedError, ErrorCode, Mode, RunPhase
 from tenantsync.catalog import serialise
-from tenantsync.sync.diff import changed_paths, plan_changes, plan_digest
+from tenantsync.sync.diff import differences, plan_changes, plan_digest
 from tenantsync.sync.pipeline import Advance, Finish
 from tenantsync.sync.steps.plan import Plan
 from tests.unit.sync.fakes import FakeGraph, FakeSession, MemoryFolders, context, spec
@@ -41,10 +41,10 @@ def folders(desired: dict[str, Any], live: dict[str, Any]) -> MemoryFolders:
     return repo
 
 
-def test_changed_paths_name_each_differing_leaf() -> None:
+def test_differences_name_each_differing_leaf() -> None:
     desired = {"a": 1, "b": {"c": [1, 2], "d": "x"}, "e": [1]}
     live = {"a": 1, "b": {"c": [1, 3], "d": "y"}, "e": [1, 2], "f": None}
-    assert changed_paths(desired, live) == ["b.c[1]", "b.d", "e", "f"]
+    assert [path for path, _, _ in differences(desired, live)] == ["b.c[1]", "b.d", "e", "f"]
 
 
 def test_the_digest_changes_with_the_desired_content_behind_a_change() -> None:
@@ -63,7 +63,6 @@ async def test_changes_wait_for_approval_and_name_each_object() -> None:
     ctx = context()
     transition = await Plan()(ctx, session)
     assert isinstance(transition, Advance)
-    assert transition.step == RunStep.APPROVAL
     assert ctx.status.plan is not None
     [change] = ctx.status.plan.changes
     assert (change.action, change.type, change.displayName, change.changedFields) == (

@@ -35,13 +35,26 @@ async def test_a_missing_secret_is_asked_for_once_and_a_deleted_one_is_seen_afte
         await secrets.read_secret("ns", "sp")
 
 
-async def test_a_written_secret_is_read_back_from_the_server() -> None:
-    server = Secrets({"user-cache": {"msal_token_cache.json": b"{}"}})
+async def test_a_written_secret_is_answered_as_the_server_now_holds_it() -> None:
+    server = Secrets(
+        {"user-cache": {"msal_token_cache.json": b"{}", "device_flow.json": b"{}", "other": b"x"}}
+    )
     secrets = SecretsUntilWait(server)
     await secrets.read_secret("ns", "user-cache")
-    await secrets.write_secret("ns", "user-cache", {"msal_token_cache.json": b'{"new": 1}'})
-    assert await secrets.read_secret("ns", "user-cache") == {"msal_token_cache.json": b'{"new": 1}'}
-    assert server.reads == ["user-cache", "user-cache"]
+    await secrets.write_secret(
+        "ns", "user-cache", {"msal_token_cache.json": b'{"new": 1}', "device_flow.json": None}
+    )
+    held = {"msal_token_cache.json": b'{"new": 1}', "other": b"x"}
+    assert await secrets.read_secret("ns", "user-cache") == held == server.secrets["user-cache"]
+    assert server.reads == ["user-cache"]
+
+
+async def test_a_secret_written_before_it_was_read_is_read_from_the_server() -> None:
+    server = Secrets({"user-cache": {"other": b"x"}})
+    secrets = SecretsUntilWait(server)
+    await secrets.write_secret("ns", "user-cache", {"msal_token_cache.json": b"{}"})
+    assert await secrets.read_secret("ns", "user-cache") == {"other": b"x", "msal_token_cache.json": b"{}"}
+    assert server.reads == ["user-cache"]
 
 
 async def test_what_a_caller_changes_in_an_answer_stays_with_the_caller() -> None:

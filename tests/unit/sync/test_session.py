@@ -1,4 +1,4 @@
-"""The per-step session over the real TenantCache: Secrets read once, caches owned by their Tenant,
+"""The per-step session over the real TenantCache: Secrets read once until the run waits, caches owned by their Tenant,
 rotated Git credentials taken on without a new clone, one clone per repository and Secret."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from tenantsync.auth import DelegatedUser
-from tenantsync.sync import TenantCache
+from tenantsync.sync import SecretsUntilWait, TenantCache
 from tests.unit.sync.fakes import Secrets, context, spec
 
 USER = {"clientId": "04b07795-8ddb-461a-bbee-02f9e1bf7b46", "tokenSecretRef": {"name": "user-cache"}}
@@ -23,14 +23,31 @@ class ChangedUser:
         return {"msal_token_cache.json": b"{}", "device_flow.json": None}
 
 
-async def test_each_secret_is_read_once_per_step(tmp_path: Path) -> None:
-    secrets = Secrets()
-    ctx = context(secrets=secrets)
+async def test_each_secret_is_read_once_until_the_run_waits_whatever_the_steps(tmp_path: Path) -> None:
+    server = Secrets()
+    secrets = SecretsUntilWait(server)
+    ctx = dataclasses.replace(context(), secrets=secrets)
+    cache = TenantCache(tmp_path)
+    for _ in range(2):  # two steps, one session each
+        async with cache.session(ctx) as session:
+            await session.credential()
+            await session.service_principal()
+    assert server.reads == ["sp"]
+    secrets.forget()
+    async with cache.session(ctx) as session:
+        await session.credential()
+    assert server.reads == ["sp", "sp"]
+
+
+async def test_a_written_token_cache_is_loaded_without_reading_its_secret_again(tmp_path: Path) -> None:
+    pending = {"msal_token_cache.json": b"old", "device_flow.json": b"flow"}
+    server = Secrets({"sp": {"clientSecret": b"x"}, "user-cache": dict(pending)})
+    ctx = dataclasses.replace(context(spec(userAuthentication=USER)), secrets=SecretsUntilWait(server))
     async with TenantCache(tmp_path).session(ctx) as session:
-        await session.credential()
-        await session.credential()
-        await session.service_principal()
-    assert secrets.reads == ["sp"]
+        assert await session.secret("user-cache") == pending
+        await session.save_user(cast(DelegatedUser, ChangedUser()))
+        assert await session.secret("user-cache") == {"msal_token_cache.json": b"{}"}
+    assert server.reads == ["user-cache"]
 
 
 async def test_the_token_cache_is_written_owned_by_its_tenant(tmp_path: Path) -> None:

@@ -7,7 +7,14 @@ from typing import Any
 
 import pytest
 
-from tenantsync.api import ConditionType, RunPhase, RunStep, SignInState, SyncRunStatus, find_condition
+from tenantsync.api import (
+    ConditionReason,
+    ConditionType,
+    RunPhase,
+    SignInState,
+    SyncRunStatus,
+    find_condition,
+)
 from tenantsync.auth import DeviceCodeChallenge, PollOutcome
 from tenantsync.sync.pipeline import Advance, Wait
 from tenantsync.sync.steps.user_signin import (
@@ -72,7 +79,6 @@ async def test_a_cached_sign_in_is_refreshed_silently_and_the_backup_follows() -
     ctx = context(TENANT)
     transition = await UserSignInStep()(ctx, UserSession(FakeUser(silent="token")))
     assert isinstance(transition, Advance)
-    assert transition.step == RunStep.BACKUP
     assert ctx.status.authentication is not None and ctx.status.authentication.user is not None
     assert ctx.status.authentication.user.state == SignInState.SIGNED_IN
 
@@ -129,7 +135,6 @@ async def test_a_sign_in_that_fails_lets_the_run_go_on_without_the_user(
 ) -> None:
     transition, ctx = await pending(outcome, later=later)
     assert isinstance(transition, Advance)
-    assert transition.step == RunStep.BACKUP
     user = ctx.status.authentication.user
     assert (user.state, user.message) == (state, message)
     assert user.state.failed
@@ -147,7 +152,10 @@ async def test_authenticated_turns_true_when_the_user_signed_in_not_when_the_cod
     """The service principal signed in and the code was issued at NOW; the person signed in 27 s later."""
     first = context(TENANT)
     first.condition(
-        ConditionType.AUTHENTICATED, "Unknown", "WaitingForUserSignIn", "The service principal signed in."
+        ConditionType.AUTHENTICATED,
+        "Unknown",
+        ConditionReason.WAITING_FOR_USER_SIGN_IN,
+        "The service principal signed in.",
     )
     user = FakeUser()
     await UserSignInStep()(first, UserSession(user))
@@ -175,7 +183,9 @@ async def test_a_run_that_goes_on_without_the_user_is_authenticated_from_then_by
 async def test_signing_in_again_after_admin_consent_keeps_the_users_settled_sign_in_and_says_so() -> None:
     ctx = context(TENANT)
     await UserSignInStep()(ctx, UserSession(FakeUser(silent="token")))
-    ctx.condition(ConditionType.AUTHENTICATED, "Unknown", "WaitingForUserSignIn", "Signed in afresh.")
+    ctx.condition(
+        ConditionType.AUTHENTICATED, "Unknown", ConditionReason.WAITING_FOR_USER_SIGN_IN, "Signed in afresh."
+    )
     transition = await UserSignInStep()(ctx, UserSession(FakeUser()))
-    assert isinstance(transition, Advance) and transition.step == RunStep.BACKUP
+    assert isinstance(transition, Advance)
     assert (authenticated(ctx).status, authenticated(ctx).reason) == ("True", "UserSignedIn")

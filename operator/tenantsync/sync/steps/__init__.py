@@ -1,8 +1,9 @@
-"""The steps of a sync (SPEC §3), in the order a run takes them, and the pipeline made of them."""
+"""What runs each step of a sync, and the pipeline made of them (the order is the pipeline's `LIFE`)."""
 
 from __future__ import annotations
 
 from tenantsync.api import RunStep
+from tenantsync.sync.kept import KeptStates
 from tenantsync.sync.pipeline import Pipeline, Step
 from tenantsync.sync.session import Session, TenantCache
 from tenantsync.sync.steps.approval import AwaitApproval
@@ -10,7 +11,6 @@ from tenantsync.sync.steps.authenticate import Authenticate
 from tenantsync.sync.steps.backup import Backup
 from tenantsync.sync.steps.deploy import Deploy
 from tenantsync.sync.steps.plan import Plan
-from tenantsync.sync.steps.planned import PlannedStates
 from tenantsync.sync.steps.preflight import Preflight
 from tenantsync.sync.steps.user_signin import UserSignInStep
 from tenantsync.sync.steps.verify import Verify
@@ -21,15 +21,15 @@ __all__ = ["build_pipeline"]
 def build_pipeline(
     cache: TenantCache, *, consent_poll_seconds: float, deletion_guard_ratio: float
 ) -> Pipeline[Session]:
-    planned = PlannedStates()
+    kept = KeptStates()
     steps: dict[RunStep, Step[Session]] = {
         RunStep.PREFLIGHT: Preflight(),
         RunStep.AUTHENTICATE: Authenticate(consent_poll_seconds),
         RunStep.USER_SIGN_IN: UserSignInStep(),
         RunStep.BACKUP: Backup(consent_poll_seconds),
-        RunStep.PLAN: Plan(deletion_guard_ratio, planned),
+        RunStep.PLAN: Plan(deletion_guard_ratio, kept),
         RunStep.APPROVAL: AwaitApproval(),
-        RunStep.DEPLOY: Deploy(planned),
-        RunStep.VERIFY: Verify(),
+        RunStep.DEPLOY: Deploy(kept),
+        RunStep.VERIFY: Verify(kept),
     }
     return Pipeline(steps, cache.session)

@@ -12,10 +12,10 @@ from tenantsync.api import (
     FURTHER_APPROVAL_PREFIX,
     Approval,
     ApprovalStatus,
+    ConditionReason,
     ConditionType,
     Decision,
     RunPhase,
-    RunStep,
     approver_handle,
     names_digest,
 )
@@ -58,9 +58,7 @@ class AwaitApproval:
         planned = summary(plan.changes if plan else [])
         digest = (plan.digest if plan else None) or ""
         if ctx.tenant.approval == Approval.AUTOMATIC:
-            return Advance(
-                RunStep.DEPLOY, RunPhase.IN_PROGRESS, f"Deploying {planned} (approval: Automatic)."
-            )
+            return Advance(RunPhase.IN_PROGRESS, f"Deploying {planned} (approval: Automatic).")
         annotations = ctx.annotations
         value = annotations.get(APPROVAL)
         if value is None or value not in Decision.__members__.values():
@@ -81,7 +79,7 @@ class AwaitApproval:
                     f"Rejected by {by} at {when}: nothing was deployed and the repository is unchanged; the same"
                     " changes come up at the next sync."
                 )
-                ctx.condition(ConditionType.DENIED, "True", "Rejected", message)
+                ctx.condition(ConditionType.DENIED, "True", ConditionReason.REJECTED, message)
                 return Finish(RunPhase.REJECTED, message)
             return await self._revert(ctx, session, by, when)
         shown = annotations.get(APPROVAL_DIGEST)
@@ -105,8 +103,8 @@ class AwaitApproval:
             approvers=approvers if needed > 1 else [],
         )
         message = f"Approved by {', '.join(approvers)} at {when} for plan {digest[:12]}."
-        ctx.condition(ConditionType.APPROVED, "True", "Approved", message)
-        return Advance(RunStep.DEPLOY, RunPhase.IN_PROGRESS, f"{message} Deploying.")
+        ctx.condition(ConditionType.APPROVED, "True", ConditionReason.APPROVED, message)
+        return Advance(RunPhase.IN_PROGRESS, f"{message} Deploying.")
 
     def _wait(self, message: str) -> Wait:
         return Wait(self._poll_seconds, RunPhase.PENDING_APPROVAL, message)
@@ -129,5 +127,5 @@ class AwaitApproval:
             f"Rejected and reverted by {by} at {when}: nothing was deployed; the desired state on branch"
             f" {spec.repository.branch} now matches the tenant{f' (commit {commit[:12]})' if commit else ''}."
         )
-        ctx.condition(ConditionType.DENIED, "True", "RejectedAndReverted", message)
+        ctx.condition(ConditionType.DENIED, "True", ConditionReason.REJECTED_AND_REVERTED, message)
         return Finish(RunPhase.REJECTED, message)

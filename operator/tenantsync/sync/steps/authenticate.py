@@ -7,12 +7,12 @@ from typing import ClassVar
 
 from tenantsync.api import (
     AuthenticationStatus,
+    ConditionReason,
     ConditionType,
     CredentialsStatus,
     ErrorCode,
     ResourceType,
     RunPhase,
-    RunStep,
 )
 from tenantsync.auth import ClientSecretCredential, expiry_warning, secret_end
 from tenantsync.catalog import required_permissions
@@ -64,7 +64,7 @@ class Authenticate:
             ctx.condition(
                 ConditionType.AUTHENTICATED,
                 "True",
-                "ServicePrincipalSignedIn",
+                ConditionReason.SERVICE_PRINCIPAL_SIGNED_IN,
                 "The service principal signed in.",
                 at=signed_in_at,
             )
@@ -72,14 +72,14 @@ class Authenticate:
             ctx.condition(
                 ConditionType.AUTHENTICATED,
                 "Unknown",
-                "WaitingForUserSignIn",
+                ConditionReason.WAITING_FOR_USER_SIGN_IN,
                 "The service principal signed in; the delegated user signs in next.",
                 at=signed_in_at,
             )
         if ctx.observations.credentials_valid is None or ctx.observations.credentials_valid[0] != "True":
             ctx.observations.credentials_valid = (
                 "True",
-                "Valid",
+                ConditionReason.VALID,
                 "The service principal signed in with its credentials.",
             )
         if token.roles & APPLICATION_READERS:
@@ -91,19 +91,21 @@ class Authenticate:
                 f" need in {spec.mode} mode. A Global Administrator can grant them at {consent_url};"
                 " the sync resumes by itself once consent is granted."
             )
-            ctx.observations.admin_consent = ("False", ErrorCode.ADMIN_CONSENT_REQUIRED.value, message)
+            ctx.observations.admin_consent = ("False", ErrorCode.ADMIN_CONSENT_REQUIRED, message)
             return Wait(self._consent_poll_seconds, RunPhase.PENDING_ADMIN_CONSENT, message)
         ctx.observations.admin_consent = (
             "True",
-            "Granted",
+            ConditionReason.GRANTED,
             f"The application holds all {len(required)} permissions it needs.",
         )
         if spec.userAuthentication is None:
-            ctx.observations.user_authenticated = ("True", "NotRequired", "No delegated user is configured.")
-            return Advance(RunStep.BACKUP, RunPhase.IN_PROGRESS, "Signed in; backing up the tenant.")
-        return Advance(
-            RunStep.USER_SIGN_IN, RunPhase.IN_PROGRESS, "Signed in; signing the delegated user in."
-        )
+            ctx.observations.user_authenticated = (
+                "True",
+                ConditionReason.NOT_REQUIRED,
+                "No delegated user is configured.",
+            )
+            return Advance(RunPhase.IN_PROGRESS, "Signed in; backing up the tenant.")
+        return Advance(RunPhase.IN_PROGRESS, "Signed in; signing the delegated user in.")
 
     @staticmethod
     async def _secret_expiry(ctx: RunContext, session: Session) -> None:
@@ -129,4 +131,4 @@ class Authenticate:
             credential.kind, ctx.tenant.servicePrincipal.credentialsSecretRef.name, end, ctx.now
         )
         if warning:
-            ctx.observations.credentials_valid = ("True", "ExpiringSoon", warning)
+            ctx.observations.credentials_valid = ("True", ConditionReason.EXPIRING_SOON, warning)

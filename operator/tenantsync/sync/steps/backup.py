@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from tenantsync.api import AuthenticationStatus, ConditionType, ErrorCode, RunPhase, RunStep
+from tenantsync.api import AuthenticationStatus, ConditionReason, ConditionType, ErrorCode, RunPhase, RunStep
 from tenantsync.graph import GraphPermissionDenied
 from tenantsync.sync.history import record_backup
 from tenantsync.sync.pipeline import Advance, RunContext, Transition, Wait
@@ -20,11 +20,12 @@ class Backup:
 
     async def __call__(self, ctx: RunContext, session: Session) -> Transition:
         try:
-            ctx.status.backup, message = await record_backup(ctx, session)
+            recorded = await record_backup(ctx, session)
         except GraphPermissionDenied as error:
             return self._consent_needed(ctx, session, error)
-        ctx.condition(ConditionType.BACKED_UP, "True", "BackedUp", message)
-        return Advance(RunStep.PLAN, RunPhase.IN_PROGRESS, message + " Planning.")
+        ctx.status.backup = recorded.status
+        ctx.condition(ConditionType.BACKED_UP, "True", ConditionReason.BACKED_UP, recorded.message)
+        return Advance(RunPhase.IN_PROGRESS, recorded.message + " Planning.")
 
     def _consent_needed(self, ctx: RunContext, session: Session, error: GraphPermissionDenied) -> Transition:
         """Graph refused a permission the token was thought to carry: wait for consent, then sign in
@@ -41,7 +42,7 @@ class Backup:
             f" {needed}). A Global Administrator can grant it at {auth.adminConsentUrl}; the sync resumes by"
             " itself once consent is granted."
         )
-        ctx.observations.admin_consent = ("False", ErrorCode.ADMIN_CONSENT_REQUIRED.value, message)
+        ctx.observations.admin_consent = ("False", ErrorCode.ADMIN_CONSENT_REQUIRED, message)
         return Wait(
             self._consent_poll_seconds,
             RunPhase.PENDING_ADMIN_CONSENT,

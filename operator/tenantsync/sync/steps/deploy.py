@@ -18,13 +18,13 @@ from tenantsync.api import (
     ChangeOutcome,
     ChangeResult,
     CodedError,
+    ConditionReason,
     ConditionType,
     DeployStatus,
     ErrorCode,
     PlanChange,
     ResourceType,
     RunPhase,
-    RunStep,
 )
 from tenantsync.catalog import (
     ConfigurationType,
@@ -38,11 +38,11 @@ from tenantsync.catalog import (
 )
 from tenantsync.graph import GraphClient, GraphError, GraphNotFound, GraphUnavailable
 from tenantsync.sync.diff import Files, document, plan_changes, plan_digest
+from tenantsync.sync.kept import KeptStates, approved_digest
 from tenantsync.sync.layout import object_file, parse_file, split_files
 from tenantsync.sync.pipeline import Advance, RunContext, Transition
 from tenantsync.sync.session import Session
-from tenantsync.sync.states import States, read_states, record_ids
-from tenantsync.sync.steps.planned import PlannedStates
+from tenantsync.sync.states import States, record_ids
 from tenantsync.sync.streams import read_streams, write_streams
 
 log = logging.getLogger(__name__)
@@ -122,17 +122,15 @@ class Deploy:
     condition: ClassVar[ConditionType | None] = ConditionType.DEPLOYED
     activity: ClassVar[str] = "deploying the approved plan"
 
-    def __init__(self, planned: PlannedStates | None = None) -> None:
-        self._planned = planned
+    def __init__(self, kept: KeptStates | None = None) -> None:
+        self._kept = kept if kept is not None else KeptStates()
 
     async def __call__(self, ctx: RunContext, session: Session) -> Transition:
         plan = ctx.status.plan
         assert plan is not None
-        approved = (
-            ctx.status.approval.digest if ctx.status.approval and ctx.status.approval.digest else plan.digest
-        )
+        approved = approved_digest(ctx.status)
         began = time.monotonic()
-        states = await self._states(ctx, session, approved)
+        states = await self._kept.current(ctx, session, approved)
         log.debug("Deploy: desired state and backup read in %.2fs.", time.monotonic() - began)
         deploy = ctx.status.deploy = ctx.status.deploy or DeployStatus()
         created_ids = {r.id: r.createdId for r in deploy.results if r.createdId}
@@ -143,6 +141,7 @@ class Deploy:
             await self._apply_plan(ctx, session, states, approved, created_ids)
         if created_ids:
             await self._record_created_ids(ctx, session, states, created_ids)
+        self._kept.keep(ctx, approved, states)  # recording ids moved the branch: Verify reads again
         failed = [r for r in deploy.results if r.result != ChangeOutcome.APPLIED]
         summary = f"{len(deploy.results) - len(failed)} of {len(deploy.results)} changes applied"
         if failed:
@@ -150,19 +149,10 @@ class Deploy:
         ctx.condition(
             ConditionType.DEPLOYED,
             "False" if failed else "True",
-            "PartiallyDeployed" if failed else "Deployed",
+            ConditionReason.PARTIALLY_DEPLOYED if failed else ConditionReason.DEPLOYED,
             summary + ".",
         )
-        return Advance(RunStep.VERIFY, RunPhase.IN_PROGRESS, summary + "; verifying the tenant.")
-
-    async def _states(self, ctx: RunContext, session: Session, approved: str | None) -> States:
-        """The states the plan compared, when the desired branch has not moved since; else read anew."""
-        kept = self._planned.take(ctx, approved) if self._planned is not None and approved else None
-        if kept is not None:
-            desired_head, states = kept
-            if await (await session.repository()).head(ctx.tenant.repository.branch) == desired_head:
-                return states
-        return await read_states(ctx, session)
+        return Advance(RunPhase.IN_PROGRESS, summary + "; verifying the tenant.")
 
     async def _apply_plan(
         self,

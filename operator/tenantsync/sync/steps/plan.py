@@ -13,33 +13,33 @@ from tenantsync.api import (
     PLANS_BRANCH,
     ChangeAction,
     CodedError,
+    ConditionReason,
     ConditionType,
     ErrorCode,
     Mode,
     PlanStatus,
     ResourceType,
     RunPhase,
-    RunStep,
 )
 from tenantsync.catalog import WITHHELD_KEY
 from tenantsync.sync.convergence import never_converging, secrets_set_in_git
 from tenantsync.sync.diff import plan_changes, plan_digest, summary
+from tenantsync.sync.kept import KeptStates
 from tenantsync.sync.layout import split_files
 from tenantsync.sync.pipeline import Advance, Finish, RunContext, Transition
 from tenantsync.sync.plan_files import STATUS_CHANGES, plan_files
 from tenantsync.sync.references import missing_references
 from tenantsync.sync.session import Session
 from tenantsync.sync.states import read_states, record_ids
-from tenantsync.sync.steps.planned import PlannedStates
 
 
 class Plan:
     condition: ClassVar[ConditionType | None] = ConditionType.PLANNED
     activity: ClassVar[str] = "planning the changes"
 
-    def __init__(self, deletion_guard_ratio: float = 0.2, planned: PlannedStates | None = None) -> None:
+    def __init__(self, deletion_guard_ratio: float = 0.2, kept: KeptStates | None = None) -> None:
         self._deletion_guard_ratio = deletion_guard_ratio
-        self._planned = planned
+        self._kept = kept if kept is not None else KeptStates()
 
     async def __call__(self, ctx: RunContext, session: Session) -> Transition:
         spec = ctx.tenant
@@ -56,7 +56,7 @@ class Plan:
                 f" ({len(live)} objects{', commit ' + commit[:12] if commit else ''}); nothing to deploy."
             )
             ctx.status.plan = PlanStatus(digest=plan_digest([], live), changeCount=0)
-            ctx.condition(ConditionType.PLANNED, "True", "Initialised", message)
+            ctx.condition(ConditionType.PLANNED, "True", ConditionReason.INITIALISED, message)
             return Finish(RunPhase.SUCCEEDED, message)
 
         composition = states.composition
@@ -81,7 +81,7 @@ class Plan:
         )
         if not changes:
             message = "The tenant matches the desired state; nothing to deploy."
-            ctx.condition(ConditionType.PLANNED, "True", "NoChanges", message)
+            ctx.condition(ConditionType.PLANNED, "True", ConditionReason.NO_CHANGES, message)
             return Finish(RunPhase.SUCCEEDED, message)
         planned = summary(changes)
         if composition is not None and composition.superseded:
@@ -91,7 +91,7 @@ class Plan:
             )
         if spec.mode == Mode.BACKUP_ONLY:
             message = f"Drift: the tenant differs from the desired state in {planned}; BackupOnly never writes to the tenant."
-            ctx.condition(ConditionType.PLANNED, "True", "DriftDetected", message)
+            ctx.condition(ConditionType.PLANNED, "True", ConditionReason.DRIFT_DETECTED, message)
             return Finish(RunPhase.SUCCEEDED, message)
         unfit = never_converging(desired, changes, where=where)
         if unfit:
@@ -127,17 +127,6 @@ class Plan:
             protected_branches={spec.repository.branch},
         )
         plan.file = f"{folder}/plan.md"
-        await self._keep(ctx, session, plan.digest or "")
-        ctx.condition(ConditionType.PLANNED, "True", "ChangesPlanned", f"Planned {planned}.")
-        return Advance(RunStep.APPROVAL, RunPhase.IN_PROGRESS, f"Planned {planned}.")
-
-    async def _keep(self, ctx: RunContext, session: Session, digest: str) -> None:
-        """Keep the states for the deploy, read again after the desired branch's head is noted: the head
-        then names content no older than what is kept, so an unchanged head means unchanged content."""
-        if self._planned is None:
-            return
-        head = await (await session.repository()).head(ctx.tenant.repository.branch)
-        states = await read_states(ctx, session)
-        changes = plan_changes(states.desired, states.live, where=states.where, origins=states.origins)
-        if head is not None and plan_digest(changes, states.desired) == digest:
-            self._planned.keep(ctx, digest, head, states)
+        self._kept.keep(ctx, plan.digest or "", states)
+        ctx.condition(ConditionType.PLANNED, "True", ConditionReason.CHANGES_PLANNED, f"Planned {planned}.")
+        return Advance(RunPhase.IN_PROGRESS, f"Planned {planned}.")

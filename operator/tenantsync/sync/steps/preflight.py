@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from tenantsync.api import ConditionType, CredentialKind, CredentialsStatus, RunPhase, RunStep
+from tenantsync.api import (
+    ConditionReason,
+    ConditionType,
+    CredentialKind,
+    CredentialsStatus,
+    RunPhase,
+)
 from tenantsync.auth import expiry_warning
 from tenantsync.sync.pipeline import Advance, RunContext, Transition
 from tenantsync.sync.session import Session
@@ -28,14 +34,14 @@ class Preflight:
             else None
         )
         ctx.observations.credentials_valid = (
-            ("True", "ExpiringSoon", warning)
+            ("True", ConditionReason.EXPIRING_SOON, warning)
             if warning
             else (
                 "True",
-                "Valid",
+                ConditionReason.VALID,
                 f"Secret {secret_name} holds a usable {'client secret' if credential.kind == CredentialKind.CLIENT_SECRET else 'certificate'}.",
             )
         )
         repository = await session.repository()
         await repository.check_reachable()
-        return Advance(RunStep.AUTHENTICATE, RunPhase.IN_PROGRESS, "Preflight passed; authenticating.")
+        return Advance(RunPhase.IN_PROGRESS, "Preflight passed; authenticating.")

@@ -11,7 +11,14 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import ClassVar
 
-from tenantsync.api import AuthenticationStatus, ConditionType, RunPhase, RunStep, SignInState, UserSignIn
+from tenantsync.api import (
+    AuthenticationStatus,
+    ConditionReason,
+    ConditionType,
+    RunPhase,
+    SignInState,
+    UserSignIn,
+)
 from tenantsync.auth import DelegatedUser
 from tenantsync.catalog import ADMIN_API_SCOPE
 from tenantsync.sync.pipeline import Advance, RunContext, Transition, Wait
@@ -44,12 +51,16 @@ class UserSignInStep:
         settings = ctx.tenant.userAuthentication
         auth = ctx.status.authentication = ctx.status.authentication or AuthenticationStatus()
         if settings is None:
-            ctx.observations.user_authenticated = ("True", "NotRequired", "No delegated user is configured.")
-            return Advance(RunStep.BACKUP, RunPhase.IN_PROGRESS, ON_TO_BACKUP)
+            ctx.observations.user_authenticated = (
+                "True",
+                ConditionReason.NOT_REQUIRED,
+                "No delegated user is configured.",
+            )
+            return Advance(RunPhase.IN_PROGRESS, ON_TO_BACKUP)
         state = auth.user = auth.user or UserSignIn()
         if state.state is not None and state.state.settled:  # signed in afresh (after admin consent)
             self._authenticated(ctx, state)
-            return Advance(RunStep.BACKUP, RunPhase.IN_PROGRESS, ON_TO_BACKUP)
+            return Advance(RunPhase.IN_PROGRESS, ON_TO_BACKUP)
         user = await session.delegated_user()
         try:
             return await self._advance(ctx, user, state, settings.timeoutSeconds)
@@ -77,7 +88,11 @@ class UserSignInStep:
                 f"Waiting for a user to sign in: open {challenge.verification_uri} and enter the code"
                 f" {challenge.user_code} before {state.expiresAt:%H:%M:%S} UTC."
             )
-            ctx.observations.user_authenticated = ("False", "PendingAuthentication", state.message)
+            ctx.observations.user_authenticated = (
+                "False",
+                ConditionReason.PENDING_AUTHENTICATION,
+                state.message,
+            )
             return Wait(challenge.interval, RunPhase.PENDING_AUTHENTICATION, state.message)
 
         outcome = await user.poll() if user.pending_flow else None
@@ -91,11 +106,17 @@ class UserSignInStep:
                 interval, RunPhase.PENDING_AUTHENTICATION, state.message or "Waiting for a user to sign in."
             )
         if outcome is not None and outcome.blocked_by:
-            return self._failed(ctx, state, SignInState.BLOCKED, outcome.blocked_by, BLOCKED_MESSAGE)
+            return self._failed(
+                ctx, state, SignInState.BLOCKED, ConditionReason(outcome.blocked_by), BLOCKED_MESSAGE
+            )
         if outcome is not None and outcome.error and outcome.error != "expired_token":
-            return self._failed(ctx, state, SignInState.FAILED, "SignInDeclined", DECLINED_MESSAGE)
+            return self._failed(
+                ctx, state, SignInState.FAILED, ConditionReason.SIGN_IN_DECLINED, DECLINED_MESSAGE
+            )
         user.forget_flow()
-        return self._failed(ctx, state, SignInState.TIMED_OUT, "AuthenticationTimedOut", TIMEOUT_MESSAGE)
+        return self._failed(
+            ctx, state, SignInState.TIMED_OUT, ConditionReason.AUTHENTICATION_TIMED_OUT, TIMEOUT_MESSAGE
+        )
 
     @staticmethod
     def _signed_in(ctx: RunContext, state: UserSignIn, how: SignInState, message: str) -> Transition:
@@ -107,17 +128,17 @@ class UserSignInStep:
             None,
         )
         UserSignInStep._authenticated(ctx, state)
-        ctx.observations.user_authenticated = ("True", how.value, message)
-        return Advance(RunStep.BACKUP, RunPhase.IN_PROGRESS, f"The user signed in. {ON_TO_BACKUP}")
+        ctx.observations.user_authenticated = ("True", how, message)
+        return Advance(RunPhase.IN_PROGRESS, f"The user signed in. {ON_TO_BACKUP}")
 
     @staticmethod
     def _failed(
-        ctx: RunContext, state: UserSignIn, how: SignInState, reason: str, message: str
+        ctx: RunContext, state: UserSignIn, how: SignInState, reason: ConditionReason, message: str
     ) -> Transition:
         state.state, state.message, state.userCode, state.verificationUri = how, message, None, None
         UserSignInStep._authenticated(ctx, state)
         ctx.observations.user_authenticated = ("False", reason, message)
-        return Advance(RunStep.BACKUP, RunPhase.IN_PROGRESS, f"{message} {ON_TO_BACKUP}")
+        return Advance(RunPhase.IN_PROGRESS, f"{message} {ON_TO_BACKUP}")
 
     @staticmethod
     def _authenticated(ctx: RunContext, state: UserSignIn) -> None:
@@ -127,7 +148,7 @@ class UserSignInStep:
             ctx.condition(
                 ConditionType.AUTHENTICATED,
                 "True",
-                "UserSignedIn",
+                ConditionReason.USER_SIGNED_IN,
                 state.message or "The user signed in.",
                 at=ctx.clock(),
             )
@@ -135,7 +156,7 @@ class UserSignInStep:
             ctx.condition(
                 ConditionType.AUTHENTICATED,
                 "True",
-                "ServicePrincipalOnly",
+                ConditionReason.SERVICE_PRINCIPAL_ONLY,
                 "The service principal signed in; the delegated user did not, so the types that need a user"
                 " are not backed up in this run.",
                 at=ctx.clock(),

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tenantsync.api import CodedError, ErrorCode, PlannedBaseline, ResourceType
-from tenantsync.baselines._merge_patch import merge_patch
-from tenantsync.baselines._substitution import (
+from tenantsync.baselines.json_merge_patch import merge_patch
+from tenantsync.baselines.substitution import (
     GROUP,
     ObjectReference,
     Resolver,

@@ -28,7 +28,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from tenantsync.graph._errors import (
+from tenantsync.graph.errors import (
     GraphError,
     GraphThrottled,
     GraphTransientError,

@@ -7,8 +7,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from tenantsync.api import ResourceType
-from tenantsync.catalog._types import ConfigurationType, catalog
-from tenantsync.catalog._withheld import withhold
+from tenantsync.catalog.configuration_types import ConfigurationType, catalog
+from tenantsync.catalog.withheld import withhold
 
 _KEPT_ANNOTATION = "@odata.type"
 
@@ -48,7 +48,7 @@ def normalise(kind: ConfigurationType | ResourceType, obj: Mapping[str, Any]) ->
 
     A collection object keeps its ``id``: the plan matches desired and live objects by it. An expanded
     single-valued navigation (``bound``: a role assignment's ``roleDefinition``) keeps only its id.
-    Secrets the service withholds are recorded as withheld (see ``_withheld``).
+    Secrets the service withholds are recorded as withheld (see ``withheld``).
     """
     entry = catalog()[kind] if isinstance(kind, ResourceType) else kind
     top_drop = entry.read_only_fields - {entry.identity_field or ""}

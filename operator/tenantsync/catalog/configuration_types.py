@@ -222,10 +222,6 @@ class ConfigurationType:
         """Types whose objects this type's objects point at: they are deployed first."""
         return tuple(dict.fromkeys(r.target for r in self.references if isinstance(r.target, ResourceType)))
 
-    @property
-    def directory_references(self) -> frozenset[DirectoryKind]:
-        return frozenset(r.target for r in self.references if isinstance(r.target, DirectoryKind))
-
 
 _CA_LISTS = frozenset(
     {

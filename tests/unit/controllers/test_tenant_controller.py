@@ -1,0 +1,218 @@
+"""The Tenant controller's pass, over an in-memory API server: the first status, a sync request turned
+into one owned SyncRun, a schedule that does not parse shown as the Tenant's own error (warned once) and
+recovered from, and a first status that never overwrites a run's report."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, cast
+
+import kopf
+import pytest
+from prometheus_client import CollectorRegistry
+
+from tenantsync.api import (
+    SYNC_REQUESTED_AT,
+    ConditionReason,
+    ConditionType,
+    ErrorCode,
+    TenantPhase,
+    TenantStatus,
+    Trigger,
+    find_condition,
+)
+from tenantsync.controllers.status import StatusWriter
+from tenantsync.controllers.tenants import TenantController
+from tenantsync.kube import ConflictError, KubeClient
+from tenantsync.metrics import OperatorMetrics
+from tenantsync.settings import OperatorSettings
+from tenantsync.sync import TenantCache
+
+NOW = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
+DOCS = "https://docs.example/troubleshooting"
+SPEC = {
+    "tenantId": "contoso.onmicrosoft.com",
+    "servicePrincipal": {
+        "clientId": "1f0e2c4a-7a7b-4a57-9a3e-0c9d3c1f2b11",
+        "credentialsSecretRef": {"name": "sp"},
+    },
+    "repository": {"url": "/unused"},
+}
+
+
+class ApiServer:
+    """What the controller asks of the API server, in memory: runs created and deleted, status patches."""
+
+    def __init__(self) -> None:
+        self.created: list[dict[str, Any]] = []
+        self.deleted: list[str] = []
+        self.status_patches: list[tuple[dict[str, Any], str | None]] = []
+        self.taken_names: set[str] = set()
+        self.conflict_on_status = False
+
+    async def create(self, plural: str, namespace: str, body: dict[str, Any]) -> dict[str, Any]:
+        assert plural == "syncruns"
+        if body["metadata"]["name"] in self.taken_names:
+            raise ConflictError(body["metadata"]["name"])
+        self.created.append(body)
+        return body
+
+    async def delete(self, plural: str, namespace: str, name: str) -> None:
+        self.deleted.append(name)
+
+    async def patch_status(
+        self,
+        plural: str,
+        namespace: str,
+        name: str,
+        status: dict[str, Any],
+        *,
+        resource_version: str | None = None,
+    ) -> dict[str, Any]:
+        assert (plural, namespace, name) == ("tenants", "m365", "contoso")
+        if self.conflict_on_status:
+            raise ConflictError("the Tenant changed")
+        self.status_patches.append((status, resource_version))
+        return {}
+
+
+@pytest.fixture
+def events(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
+    """The events the pass posts, as (type, reason)."""
+    posted: list[tuple[str, str]] = []
+
+    def event(_: Any, *, type: str, reason: str, message: str = "") -> None:
+        posted.append((type, reason))
+
+    def warn(_: Any, *, reason: str, message: str = "") -> None:
+        posted.append(("Warning", reason))
+
+    monkeypatch.setattr(kopf, "event", event)
+    monkeypatch.setattr(kopf, "warn", warn)
+    return posted
+
+
+def controller(api: ApiServer, tmp_path: Path) -> TenantController:
+    settings = OperatorSettings(docs_base_url=DOCS, clock=lambda: NOW, workdir=tmp_path)
+    return TenantController(
+        settings,
+        cast(KubeClient, api),
+        StatusWriter(cast(KubeClient, api)),
+        OperatorMetrics(CollectorRegistry()),
+        TenantCache(tmp_path),
+    )
+
+
+def tenant(
+    status: TenantStatus | None = None, annotations: dict[str, str] | None = None, **spec: Any
+) -> kopf.Body:
+    raw: Any = {
+        "metadata": {
+            "name": "contoso",
+            "namespace": "m365",
+            "uid": "uid-1",
+            "generation": 2,
+            "resourceVersion": "41",
+            "creationTimestamp": "2026-11-01T00:00:00+00:00",
+            "annotations": annotations or {},
+            "labels": {},
+        },
+        "spec": {**SPEC, **spec},
+        "status": status.model_dump(mode="json", exclude_none=True) if status else {},
+    }
+    return kopf.Body(raw)
+
+
+async def test_the_first_pass_writes_the_whole_first_status_only_over_the_tenant_it_read(
+    tmp_path: Path, events: list[tuple[str, str]]
+) -> None:
+    api = ApiServer()
+    await controller(api, tmp_path).reconcile(tenant(), kopf.Memo(), [])
+    [(status, version)] = api.status_patches
+    assert version == "41"
+    assert (status["phase"], status["message"], status["observedGeneration"]) == (
+        "NotRun",
+        "Never synced.",
+        2,
+    )
+    written = TenantStatus.model_validate(status)
+    consent = find_condition(written.conditions, ConditionType.ADMIN_CONSENT_GRANTED)
+    assert consent is not None and (consent.status, consent.reason) == (
+        "Unknown",
+        ConditionReason.NOT_CHECKED,
+    )
+    assert api.created == [] and events == []
+
+
+async def test_a_run_that_reported_first_keeps_the_tenant_for_the_next_pass(
+    tmp_path: Path, events: list[tuple[str, str]]
+) -> None:
+    api = ApiServer()
+    api.conflict_on_status = True
+    await controller(api, tmp_path).reconcile(tenant(), kopf.Memo(), [])
+    assert api.status_patches == []
+
+
+async def test_a_sync_request_starts_one_owned_run_and_is_recorded_as_handled(
+    tmp_path: Path, events: list[tuple[str, str]]
+) -> None:
+    api = ApiServer()
+    api.taken_names = {"contoso-20261128-090000"}  # a run of the same second exists: the next name is taken
+    body = tenant(TenantStatus(phase=TenantPhase.IDLE), {SYNC_REQUESTED_AT: "2026-11-28T08:59:59Z"})
+    memo = kopf.Memo()
+    await controller(api, tmp_path).reconcile(body, memo, [])
+    [run] = api.created
+    assert run["metadata"]["name"] == "contoso-20261128-090000-1"
+    assert run["metadata"]["labels"]["tenantsync.io/tenant"] == "contoso"
+    assert run["metadata"]["ownerReferences"][0]["uid"] == "uid-1"
+    assert run["spec"] == {"tenantRef": {"name": "contoso"}, "trigger": Trigger.SYNC_REQUEST.value}
+    assert events == [("Normal", "SyncRequested")]
+    [(status, version)] = api.status_patches
+    assert version is None
+    assert set(status) == {
+        "lastHandledSyncRequest",
+        "lastScheduleTime",
+        "lastSkippedScheduleTime",
+        "observedGeneration",
+    }
+    assert (status["lastHandledSyncRequest"], status["observedGeneration"]) == ("2026-11-28T08:59:59Z", 2)
+    assert memo["created_runs"] == {"contoso-20261128-090000-1"}
+
+    events.clear()
+    handled = tenant(
+        TenantStatus(phase=TenantPhase.IDLE, lastHandledSyncRequest="2026-11-28T08:59:59Z"),
+        {SYNC_REQUESTED_AT: "2026-11-28T08:59:59Z"},
+    )
+    await controller(api, tmp_path).reconcile(handled, memo, [])
+    assert len(api.created) == 1 and events == [], "a handled request starts nothing"
+
+
+async def test_a_schedule_that_does_not_parse_is_the_tenants_error_warned_once_and_recovered_from(
+    tmp_path: Path, events: list[tuple[str, str]]
+) -> None:
+    api = ApiServer()
+    await controller(api, tmp_path).reconcile(
+        tenant(TenantStatus(phase=TenantPhase.IDLE), schedule="every day"), kopf.Memo(), []
+    )
+    [(status, _)] = api.status_patches
+    failed = TenantStatus.model_validate(status)
+    assert failed.phase == TenantPhase.NEW_ERROR and failed.error is not None
+    assert failed.error.code == ErrorCode.INVALID_SCHEDULE
+    assert failed.error.troubleshootingUrl == f"{DOCS}/InvalidSchedule.md"
+    assert failed.error.message.endswith(" Fix spec.schedule.")
+    assert events == [("Warning", "InvalidSchedule")]
+
+    events.clear()
+    await controller(api, tmp_path).reconcile(tenant(failed, schedule="every day"), kopf.Memo(), [])
+    assert events == [], "the same error is not warned of again"
+
+    api.status_patches.clear()
+    await controller(api, tmp_path).reconcile(tenant(failed, schedule="0 6 * * *"), kopf.Memo(), [])
+    [(status, _)] = api.status_patches
+    recovered = TenantStatus.model_validate(status)
+    assert (recovered.phase, recovered.message, recovered.error) == (
+        TenantPhase.NOT_RUN,
+        "Never synced.",
+        None,
+    )
