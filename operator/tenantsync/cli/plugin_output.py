@@ -22,6 +22,7 @@ from rich.text import Text
 from tenantsync.cli.plugin_format import Line
 from tenantsync.cli.plugin_refs import Kind
 from tenantsync.cli.plugin_table import Cell, Column, Layout, layout
+from tenantsync.cli.plugin_wrap import wrap
 
 
 class Output(StrEnum):
@@ -69,21 +70,21 @@ class Terminal:
         return chosen
 
     def row(self, chosen: Layout, cells: Sequence[Cell]) -> None:
-        for line in chosen.row(self.out, cells):
+        for line in chosen.row(cells):
             self._fitted(line)
 
     def _fitted(self, line: Text) -> None:
         """A table line as the layout made it: the console neither wraps nor cuts it."""
         self.out.print(line, soft_wrap=True, crop=False)
 
-    def text(self, line: Text | str) -> None:
-        """Prose: wrapped at word boundaries on a terminal; one line per line elsewhere, for grep."""
+    def text(self, line: Text | str, indent: int = 0) -> None:
+        """Prose: wrapped at spaces on a terminal, lines after the first `indent` spaces in; one line per
+        line elsewhere, for grep."""
         text = line if isinstance(line, Text) else Text(line)
         if not self.out.is_terminal:
             self._fitted(text)
             return
-        for wrapped in text.wrap(self.out, self.out.width, overflow="fold"):
-            wrapped.rstrip()
+        for wrapped in wrap(text, self.out.width, indent):
             self._fitted(wrapped)
 
     def names(self, objects: Sequence[Mapping[str, Any]]) -> None:
@@ -93,7 +94,7 @@ class Terminal:
 
     def lines(self, lines: Sequence[Line]) -> None:
         for line in lines:
-            self.text(Text(line.text, style=line.style))
+            self.text(Text(line.text, style=line.style), line.indent)
 
     def markdown(self, text: str) -> None:
         """A page: rendered on a terminal, the Markdown source elsewhere (to paste or pipe)."""

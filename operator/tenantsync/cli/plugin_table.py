@@ -2,8 +2,10 @@
 
 On a terminal narrower than the whole table, columns go by priority (the highest number first) until
 what is left fits with a message at least PROSE_WIDTH wide; if the essential columns leave less, the
-message narrows down to MIN_PROSE_WIDTH before it goes too. Prose (messages) wraps onto more lines
-under its own column. Names, phases and times are never cut: a name that cannot fit makes the line longer instead.
+message narrows down to MIN_PROSE_WIDTH before it goes too. Prose (messages) wraps at spaces onto more
+lines under its own column, never narrower than its widest word (up to PROSE_WIDTH): a GUID, a run name
+or a URL in a message stays whole. Names, phases and times are never cut: a name that cannot fit makes
+the line longer instead, as does a word in a message wider than PROSE_WIDTH.
 Output that is not a terminal has no width: every default column, one line per row, for grep.
 `-o wide` drops nothing; when that is wider than the terminal, its lines are longer, with the prose
 wrapped at PROSE_WIDTH.
@@ -15,8 +17,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rich.cells import cell_len
-from rich.console import Console
 from rich.text import Text
+
+from tenantsync.cli.plugin_wrap import longest_word, wrap
 
 GAP = 3
 """Spaces between columns, as kubectl's tabwriter."""
@@ -59,13 +62,13 @@ class Layout:
     def header(self) -> Text:
         return self._line([Text(self.columns[i].header) for i in self.indices], style="bold")
 
-    def row(self, console: Console, cells: Sequence[Cell]) -> list[Text]:
+    def row(self, cells: Sequence[Cell]) -> list[Text]:
         """One table row as one or more lines (prose wraps; the other cells sit on the first line)."""
         wrapped: list[list[Text]] = []
         for index, width in zip(self.indices, self.widths, strict=True):
             text = _text(cells[index])
             if self.columns[index].prose and text.cell_len > width:
-                wrapped.append(list(text.wrap(console, width, overflow="fold")))
+                wrapped.append(wrap(text, width))
             else:
                 wrapped.append([text])
         height = max(len(lines) for lines in wrapped)
@@ -94,8 +97,14 @@ def layout(
     ]
     shown = [i for i, column in enumerate(columns) if wide or not column.wide]
 
+    words = {
+        i: min(max((longest_word(_text(row[i]).plain) for row in rows), default=0), PROSE_WIDTH)
+        for i, column in enumerate(columns)
+        if column.prose
+    }
+
     def least(i: int, prose_width: int = MIN_PROSE_WIDTH) -> int:
-        return min(natural[i], prose_width) if columns[i].prose else natural[i]
+        return min(natural[i], max(prose_width, words[i])) if columns[i].prose else natural[i]
 
     def needed(prose_width: int) -> int:
         return sum(least(i, prose_width) for i in shown) + GAP * (len(shown) - 1)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from rich.console import Console
 from rich.text import Text
 
 from tenantsync.cli.plugin_table import GAP, MIN_PROSE_WIDTH, PROSE_WIDTH, Cell, Column, Layout, layout
@@ -21,13 +20,12 @@ ROWS: list[list[Cell]] = [
      "a-tenant-with-a-rather-long-name-20261123-060000", "Managed"],
     ["b", "Idle", "Fine.", "never", "b-20261123-060000", "BackupOnly"],
 ]  # fmt: skip
-CONSOLE = Console(width=1000)
 
 
 def lines(chosen: Layout) -> list[str]:
     out = [chosen.header().plain]
     for row in ROWS:
-        out.extend(line.plain for line in chosen.row(CONSOLE, row))
+        out.extend(line.plain for line in chosen.row(row))
     return out
 
 
@@ -101,7 +99,7 @@ def test_essential_columns_wider_than_the_terminal_make_longer_lines_not_cut_nam
 
 def test_prose_wraps_under_its_column() -> None:
     chosen = layout(COLUMNS, ROWS, 100, wide=False)
-    first, *rest = chosen.row(CONSOLE, ROWS[0])
+    first, *rest = chosen.row(ROWS[0])
     message_at = first.plain.index("3 changes")
     assert rest, "the message is longer than its column"
     for line in rest:
@@ -123,5 +121,23 @@ def test_prose_gets_its_natural_width_when_there_is_room() -> None:
 
 def test_styles_survive_the_layout() -> None:
     chosen = layout(COLUMNS, ROWS, None, wide=False)
-    first = chosen.row(CONSOLE, ROWS[0])[0]
+    first = chosen.row(ROWS[0])[0]
     assert any(span.style == "yellow" for span in first.spans)
+
+
+GUID = "5b1a9c3e-7d2f-4e6a-9b8c-0d1e2f3a4b5c"
+
+
+def test_a_guid_in_a_message_is_never_broken() -> None:
+    # Room for the 20-cell minimum message only, but the message holds a 36-character GUID: the lower
+    # priority columns go so that the GUID keeps a line of its own, whole.
+    rows: list[list[Cell]] = [["b", "Idle", f"Deleted the object {GUID} as planned.", "never", "b-1", "x"]]
+    narrow = len("NAME") + 22 + 2 * GAP + len(GUID)
+    chosen = layout(COLUMNS, rows, narrow, wide=False)
+    assert headers(chosen) == ["NAME", "STATUS", "MESSAGE"]
+    assert chosen.widths[2] == len(GUID)
+    out = [line.plain for line in chosen.row(rows[0])]
+    assert any(line.endswith(GUID) for line in out), out
+    assert all(len(line) <= narrow for line in out)
+    # One cell narrower and the message cannot keep the GUID whole: it goes, as a message too narrow does.
+    assert headers(layout(COLUMNS, rows, narrow - 1, wide=False)) == ["NAME", "STATUS"]
