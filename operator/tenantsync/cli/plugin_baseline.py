@@ -158,10 +158,10 @@ def cmd_baseline_plan(args: argparse.Namespace, cluster: Cluster, ui: Terminal) 
     since = f"{completed}..{revision}" if completed else revision
     ui.text(f"Whole diff: git diff {since} -- {path}   (in a clone of {repository['url']})")
     if rollout.get("phase") == "PendingApproval":
-        ui.text(
-            f"Approve: kubectl tenantsync baseline approve {args.baseline} -n {cluster.namespace} --digest"
-            f" {str(rollout.get('digest'))[:12]}",
-            indent=len("Approve: "),
+        ui.text("Approve:")
+        ui.command(
+            f"  kubectl tenantsync baseline approve {args.baseline} -n {cluster.namespace} --digest"
+            f" {str(rollout.get('digest'))[:12]}"
         )
     return ExitCode.OK
 

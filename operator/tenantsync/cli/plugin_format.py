@@ -153,6 +153,8 @@ class Line:
     style: str = ""
     indent: int = 0
     """Where lines after the first start when a terminal wraps it: under the value, not at column 0."""
+    command: bool = False
+    """A shell command: wrapped so that it pastes back as one (`plugin_wrap.wrap_command`)."""
 
 
 def _deploy_results(run: Body) -> dict[tuple[str, str, str], Mapping[str, Any]]:
@@ -226,12 +228,8 @@ def plan_lines(run: Body) -> list[Line]:
     if phase == RunPhase.PENDING_APPROVAL and digest:
         namespace = run["metadata"].get("namespace")
         where = f" -n {namespace}" if namespace else ""
-        lines.append(
-            Line(
-                f"Approve this plan: kubectl tenantsync approve {name}{where} --digest {digest[:12]}",
-                indent=len("Approve this plan: "),
-            )
-        )
+        lines.append(Line("Approve this plan:"))
+        lines.append(Line(f"  kubectl tenantsync approve {name}{where} --digest {digest[:12]}", command=True))
     return lines
 
 

@@ -22,7 +22,7 @@ from rich.text import Text
 from tenantsync.cli.plugin_format import Line
 from tenantsync.cli.plugin_refs import Kind
 from tenantsync.cli.plugin_table import Cell, Column, Layout, layout
-from tenantsync.cli.plugin_wrap import wrap
+from tenantsync.cli.plugin_wrap import wrap, wrap_command
 
 
 class Output(StrEnum):
@@ -87,6 +87,12 @@ class Terminal:
         for wrapped in wrap(text, self.out.width, indent):
             self._fitted(wrapped)
 
+    def command(self, line: Text | str) -> None:
+        """A command to copy: on a terminal wrapped with ` \\` continuations, so it pastes back whole."""
+        text = line if isinstance(line, Text) else Text(line)
+        for wrapped in wrap_command(text, self.out.width) if self.out.is_terminal else [text]:
+            self._fitted(wrapped)
+
     def names(self, objects: Sequence[Mapping[str, Any]]) -> None:
         """`-o name`: one `TYPE/NAME` a line, nothing at all for no objects."""
         for obj in objects:
@@ -94,7 +100,10 @@ class Terminal:
 
     def lines(self, lines: Sequence[Line]) -> None:
         for line in lines:
-            self.text(Text(line.text, style=line.style), line.indent)
+            if line.command:
+                self.command(Text(line.text, style=line.style))
+            else:
+                self.text(Text(line.text, style=line.style), line.indent)
 
     def markdown(self, text: str) -> None:
         """A page: rendered on a terminal, the Markdown source elsewhere (to paste or pipe)."""

@@ -3,9 +3,10 @@
 On a terminal narrower than the whole table, columns go by priority (the highest number first) until
 what is left fits with a message at least PROSE_WIDTH wide; if the essential columns leave less, the
 message narrows down to MIN_PROSE_WIDTH before it goes too. Prose (messages) wraps at spaces onto more
-lines under its own column, never narrower than its widest word (up to PROSE_WIDTH): a GUID, a run name
-or a URL in a message stays whole. Names, phases and times are never cut: a name that cannot fit makes
-the line longer instead, as does a word in a message wider than PROSE_WIDTH.
+lines under its own column, at spaces only. Nothing is cut: a name that cannot fit makes the line longer
+instead. A word in a message wider than its column (a GUID, a run name, a URL) keeps a line of its own,
+whole, moved left into the blank cells before the column so that it ends at the terminal's edge: broken,
+it could not be copied or clicked.
 Output that is not a terminal has no width: every default column, one line per row, for grep.
 `-o wide` drops nothing; when that is wider than the terminal, its lines are longer, with the prose
 wrapped at PROSE_WIDTH.
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 from rich.cells import cell_len
 from rich.text import Text
 
-from tenantsync.cli.plugin_wrap import longest_word, wrap
+from tenantsync.cli.plugin_wrap import wrap
 
 GAP = 3
 """Spaces between columns, as kubectl's tabwriter."""
@@ -58,6 +59,8 @@ class Layout:
     columns: tuple[Column, ...]
     indices: tuple[int, ...]
     widths: tuple[int, ...]
+    terminal: int | None = None
+    """The terminal's width, which a word wider than its column may reach into (None: not a terminal)."""
 
     def header(self) -> Text:
         return self._line([Text(self.columns[i].header) for i in self.indices], style="bold")
@@ -73,8 +76,17 @@ class Layout:
                 wrapped.append([text])
         height = max(len(lines) for lines in wrapped)
         return [
-            self._line([lines[n] if n < len(lines) else Text("") for lines in wrapped]) for n in range(height)
+            self._within(self._line([lines[n] if n < len(lines) else Text("") for lines in wrapped]))
+            for n in range(height)
         ]
+
+    def _within(self, line: Text) -> Text:
+        """A line that is one word wider than its column (a URL on a line of its own) moves left into the
+        blank cells before it, to end at the terminal's edge rather than past it."""
+        if self.terminal is None or line.cell_len <= self.terminal or len(line.plain.split()) != 1:
+            return line
+        word = line[len(line.plain) - len(line.plain.lstrip()) :]
+        return Text(" " * max(self.terminal - word.cell_len, 0)).append_text(word)
 
     def _line(self, cells: Sequence[Text], style: str = "") -> Text:
         line = Text(style=style)
@@ -97,14 +109,8 @@ def layout(
     ]
     shown = [i for i, column in enumerate(columns) if wide or not column.wide]
 
-    words = {
-        i: min(max((longest_word(_text(row[i]).plain) for row in rows), default=0), PROSE_WIDTH)
-        for i, column in enumerate(columns)
-        if column.prose
-    }
-
     def least(i: int, prose_width: int = MIN_PROSE_WIDTH) -> int:
-        return min(natural[i], max(prose_width, words[i])) if columns[i].prose else natural[i]
+        return min(natural[i], prose_width) if columns[i].prose else natural[i]
 
     def needed(prose_width: int) -> int:
         return sum(least(i, prose_width) for i in shown) + GAP * (len(shown) - 1)
@@ -128,4 +134,4 @@ def layout(
             share = room // (len(prose) - position)
             widths[i] = max(min(natural[i], share), least(i, floor))
             room -= widths[i]
-    return Layout(tuple(columns), tuple(shown), tuple(widths[i] for i in shown))
+    return Layout(tuple(columns), tuple(shown), tuple(widths[i] for i in shown), width)

@@ -15,11 +15,6 @@ from rich.text import Text
 WORD = re.compile(r"\S+")
 
 
-def longest_word(text: str) -> int:
-    """The width of the widest word: the narrowest a column can be without breaking one."""
-    return max((cell_len(word) for word in WORD.findall(text)), default=0)
-
-
 def _breaks(plain: str, first: int, rest: int) -> list[int]:
     """Offsets where lines start: at a word, when the line so far and that word are wider than the line."""
     breaks: list[int] = []
@@ -30,6 +25,32 @@ def _breaks(plain: str, first: int, rest: int) -> list[int]:
             start, room = word.start(), rest
         placed = True
     return breaks
+
+
+def wrap_command(text: Text | str, width: int) -> list[Text]:
+    """A shell command in lines of at most `width` cells that paste back as the same command: each line
+    but the last ends in ` \\`, the next starts two spaces further in, and a flag stays with its value."""
+    line = text if isinstance(text, Text) else Text(text)
+    plain = line.plain
+    indent = len(plain) - len(plain.lstrip())
+    words = list(WORD.finditer(plain))
+    starts = [w.start() for n, w in enumerate(words) if n == 0 or not words[n - 1].group().startswith("-")]
+    breaks: list[int] = []
+    start = 0
+    for n, begin in enumerate(starts):
+        end = starts[n + 1] if n + 1 < len(starts) else len(plain)
+        room = width - len(" \\") - (indent + 2 if breaks else 0)
+        if begin > start and cell_len(plain[start:end].rstrip()) > room:
+            breaks.append(begin)
+            start = begin
+    pieces = line.divide(breaks)
+    lines = []
+    for number, piece in enumerate(pieces):
+        piece.rstrip()
+        if number < len(pieces) - 1:
+            piece.append(" \\")
+        lines.append(piece if number == 0 else Text(" " * (indent + 2)).append_text(piece))
+    return lines
 
 
 def wrap(text: Text | str, width: int, indent: int = 0) -> list[Text]:

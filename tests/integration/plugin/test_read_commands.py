@@ -342,10 +342,10 @@ def test_plan_is_a_readable_diff(namespace: str) -> None:
     ) in out
     assert '- delete deviceCompliancePolicies "Legacy Windows 8 compliance"' in out
     assert "Plan: 3 changes (1 to create, 1 to update, 1 to delete)" in out
-    assert out.splitlines()[-2:] == [
+    assert out.splitlines()[-3:] == [
         f"Digest: {DIGEST}",
-        f"Approve this plan: kubectl tenantsync approve contoso-20261123-060000 -n {namespace} --digest"
-        " 5e0c1f7a9d2b",
+        "Approve this plan:",
+        f"  kubectl tenantsync approve contoso-20261123-060000 -n {namespace} --digest 5e0c1f7a9d2b",
     ]
 
     as_json = json.loads(plugin(namespace, "plan", "contoso-20261123-060000", "-o", "json").stdout)
@@ -645,3 +645,49 @@ def test_permissions_without_a_tenant_need_no_cluster() -> None:
     bad = plugin(None, "permissions", "--resources", "namedLocation")
     assert bad.returncode == 1
     assert "unknown resource type(s): namedLocation" in bad.stderr
+
+
+def test_baseline_plan_gives_the_approve_command_that_works_as_printed(namespace: str) -> None:
+    resources = Resources(namespace)
+    resources.create(
+        "baselines",
+        {
+            "apiVersion": "tenantsync.io/v1alpha1",
+            "kind": "Baseline",
+            "metadata": {"name": "security"},
+            "spec": {
+                "repository": {"url": "https://git.example.com/msp/tenants.git", "path": "baselines/security"}
+            },
+        },
+    )
+    revision = "7f3a9c21e0b84d5c6a7b8c9d0e1f2a3b4c5d6e7f"
+    digest = "5be1f0c3a9d24e6f8a0b1c2d3e4f5a6b7c8d9e0f"
+    resources.patch_status(
+        "baselines",
+        "security",
+        {
+            "revision": revision,
+            "rollout": {
+                "revision": revision,
+                "digest": digest,
+                "phase": "PendingApproval",
+                "changedFiles": ["A conditionalAccessPolicies/block-legacy-auth.json"],
+            },
+        },
+    )
+    shown = plugin(namespace, "baseline", "plan", "security")
+    assert shown.returncode == 0, shown.stderr
+    lines = shown.stdout.splitlines()
+    assert lines[-2:] == [
+        "Approve:",
+        f"  kubectl tenantsync baseline approve security -n {namespace} --digest {digest[:12]}",
+    ]
+    # Typed as printed, from a shell whose context has another namespace: it approves this Baseline.
+    typed = lines[-1].split()[2:]
+    approved = plugin(None, *typed)
+    assert approved.returncode == 0, approved.stderr
+    annotations = resources.get("baselines", "security")["metadata"]["annotations"]
+    assert (annotations["tenantsync.io/approval"], annotations["tenantsync.io/approval-digest"]) == (
+        "approve",
+        digest[:12],
+    )

@@ -352,10 +352,15 @@ def test_plan_fits_the_terminal_with_values_continued_under_themselves(namespace
     assert code == 0, terminal.stderr
     screen = terminal.screen
     fits(screen, columns)
-    # What people copy is whole on one line: the ids, the digest, the command that approves.
+    # What people copy is whole on one line: the ids, the digest; the command that approves pastes back
+    # as one (its lines continued with a backslash).
     for whole in (POLICY, *GROUPS, PLAN_DIGEST, f"-n {namespace}"):
         assert whole in screen, whole
     lines = screen.splitlines()
+    approve = lines[lines.index("Approve this plan:") + 1 :]
+    assert " ".join(approve).replace(" \\", "").split() == [
+        "kubectl", "tenantsync", "approve", "contoso-20261123-060000", "-n", namespace, "--digest", PLAN_DIGEST[:12],
+    ]  # fmt: skip
     # A value wider than the terminal continues under itself (the next field starts at column 6).
     label = "      ~ conditions.users.excludeGroups: "
     first = next(n for n, line in enumerate(lines) if line.startswith(label))

@@ -124,9 +124,10 @@ def test_plan_is_a_diff_of_every_change_with_the_digest() -> None:
     assert '- delete deviceConfigurations "(no display name)"' in text
     assert "    id: dc-9" in text
     assert "Plan: 3 changes (1 to create, 1 to update, 1 to delete)" in text
-    assert text.splitlines()[-2:] == [
+    assert text.splitlines()[-3:] == [
         f"Digest: {DIGEST}",
-        "Approve this plan: kubectl tenantsync approve contoso-1 -n m365 --digest abc1230f9e8d",
+        "Approve this plan:",
+        "  kubectl tenantsync approve contoso-1 -n m365 --digest abc1230f9e8d",
     ]
     # Order is the plan's own (the deploy order), not re-sorted.
     assert text.index("Head office") < text.index("Require MFA") < text.index("dc-9")
@@ -188,9 +189,7 @@ def test_wrapped_values_continue_under_the_value() -> None:
     lines = plan_lines(_run(phase="PendingApproval", plan=VALUED_PLAN))
     state = next(line for line in lines if line.text.startswith("      ~ state: "))
     assert state.indent == len("      ~ state: ")
-    assert next(line for line in lines if line.text.startswith("Approve this plan: ")).indent == len(
-        "Approve this plan: "
-    )
+    assert lines[-1].command and not any(line.command for line in lines[:-1])
 
 
 def test_only_a_plan_waiting_for_approval_says_how_to_approve_it() -> None:

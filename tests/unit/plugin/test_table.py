@@ -129,15 +129,21 @@ GUID = "5b1a9c3e-7d2f-4e6a-9b8c-0d1e2f3a4b5c"
 
 
 def test_a_guid_in_a_message_is_never_broken() -> None:
-    # Room for the 20-cell minimum message only, but the message holds a 36-character GUID: the lower
-    # priority columns go so that the GUID keeps a line of its own, whole.
     rows: list[list[Cell]] = [["b", "Idle", f"Deleted the object {GUID} as planned.", "never", "b-1", "x"]]
-    narrow = len("NAME") + 22 + 2 * GAP + len(GUID)
-    chosen = layout(COLUMNS, rows, narrow, wide=False)
+    fitting = len("NAME") + 22 + 2 * GAP + len(GUID)
+    chosen = layout(COLUMNS, rows, fitting, wide=False)
     assert headers(chosen) == ["NAME", "STATUS", "MESSAGE"]
-    assert chosen.widths[2] == len(GUID)
     out = [line.plain for line in chosen.row(rows[0])]
-    assert any(line.endswith(GUID) for line in out), out
-    assert all(len(line) <= narrow for line in out)
-    # One cell narrower and the message cannot keep the GUID whole: it goes, as a message too narrow does.
-    assert headers(layout(COLUMNS, rows, narrow - 1, wide=False)) == ["NAME", "STATUS"]
+    assert out[1].endswith(f"   {GUID}") and all(len(line) <= fitting for line in out), out
+    # Narrower, the GUID keeps a line of its own, whole, moved left to end at the terminal's edge.
+    for narrower in (fitting - 1, fitting - 10):
+        out = [line.plain for line in layout(COLUMNS, rows, narrower, wide=False).row(rows[0])]
+        assert out[1] == GUID.rjust(narrower), out
+        assert all(len(line) <= narrower for line in out), out
+
+
+def test_a_word_wider_than_the_terminal_makes_its_line_longer() -> None:
+    url = "https://login.microsoftonline.com/common/oauth2/v2.0/authorize?client_id=" + GUID
+    rows: list[list[Cell]] = [["b", "Idle", f"Consent at {url} then sync.", "never", "b-1", "x"]]
+    out = [line.plain for line in layout(COLUMNS, rows, 80, wide=False).row(rows[0])]
+    assert url in out

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rich.text import Text
 
-from tenantsync.cli.plugin_wrap import longest_word, wrap
+from tenantsync.cli.plugin_wrap import wrap, wrap_command
 
 URL = "https://login.microsoftonline.com/3f2b9c4e-5a6d-4e7f-8a9b-0c1d2e3f4a5b/adminconsent"
 
@@ -46,6 +46,17 @@ def test_styles_and_newlines_are_kept() -> None:
     assert all(line.style == "yellow" or line.spans for line in lines)
 
 
-def test_longest_word() -> None:
-    assert longest_word(f"at {URL} now") == len(URL)
-    assert longest_word("") == 0
+COMMAND = "  kubectl tenantsync approve contoso-20261123-060000 -n t-0696c542 --digest 5e0c1f7a9d2b"
+
+
+def test_a_command_wraps_with_continuations_and_keeps_flags_with_their_values() -> None:
+    assert plain(wrap_command(COMMAND, 120)) == [COMMAND]
+    assert plain(wrap_command(COMMAND, 60)) == [
+        "  kubectl tenantsync approve contoso-20261123-060000 \\",
+        "    -n t-0696c542 --digest 5e0c1f7a9d2b",
+    ]
+    for width in (40, 60, 80):
+        lines = plain(wrap_command(COMMAND, width))
+        assert all(len(line) <= width for line in lines), lines
+        # What a shell reads back when the lines are pasted: the same words.
+        assert " ".join(lines).replace(" \\", "").split() == COMMAND.split()
