@@ -497,8 +497,9 @@ def cmd_decide(args: argparse.Namespace, cluster: Cluster, ui: Terminal) -> int:
             cluster.annotate(Kind.SYNC_RUN, name, written, run["metadata"]["resourceVersion"])
         except ObjectChanged:
             continue  # The operator wrote to the run meanwhile: read it again and re-check its phase.
+        count = int(plan.get("changeCount") or 0)
         ui.text(
-            f"{done} SyncRun {name} (plan {digest[:12] or '-'}, {plan.get('changeCount', 0)} changes):"
+            f"{done} SyncRun {name} (plan {digest[:12] or '-'}, {count} change{'' if count == 1 else 's'}):"
             f" {consequence}"
         )
         return ExitCode.OK

@@ -113,7 +113,14 @@ class Terminal:
             sys.stdout.write(text if text.endswith("\n") else text + "\n")
 
     def note(self, text: str, style: str = "") -> None:
-        self.err.print(Text(text, style=style), soft_wrap=True)
+        """Progress and errors on stderr: wrapped at spaces on a terminal, one line elsewhere."""
+        lines = (
+            wrap(Text(text, style=style), self.err.width)
+            if self.err.is_terminal
+            else [Text(text, style=style)]
+        )
+        for line in lines:
+            self.err.print(line, soft_wrap=True)
 
     def flush(self) -> None:
         self.out.file.flush()

@@ -286,6 +286,16 @@ def test_decisions_set_the_approval_annotation(
     assert annotations.get(APPROVAL_DIGEST) == (DIGEST if verb == "approve" else None)
 
 
+def test_a_plan_of_one_change_is_said_in_the_singular(resources: Resources, namespace: str) -> None:
+    plan = PENDING_APPROVAL["plan"]
+    assert isinstance(plan, dict)
+    one = {**PENDING_APPROVAL, "plan": {**plan, "changeCount": 1, "changes": plan["changes"][:1]}}
+    make_run(resources, "contoso-1", "contoso", one)
+    result = plugin(namespace, "approve", "contoso-1")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("Approved SyncRun contoso-1 (plan 1d2c3b4a5e6f, 1 change): ")
+
+
 def test_approve_binds_to_the_plan_reviewed(resources: Resources, namespace: str) -> None:
     make_run(resources, "contoso-1", "contoso", PENDING_APPROVAL)
     # Another plan's digest, and too short a start of this one (fewer than 8 characters name nothing).
