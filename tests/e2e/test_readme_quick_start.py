@@ -115,6 +115,18 @@ def test_the_quick_start_works_as_written(tmp_path: Path) -> None:
         assert demo.returncode == 0, f"make demo failed:\n{demo.stdout[-4000:]}\n{demo.stderr[-4000:]}"
         assert "== Done." in demo.stdout
         assert "Traceback" not in demo.stdout + demo.stderr
+        # What it shows is what a person types and reads: plans as the plugin prints them, not JSON, and
+        # each run's events in the order they were posted.
+        assert "$ kubectl tenantsync plan " in demo.stdout and "Approve this plan:" in demo.stdout
+        assert '"changes"' not in demo.stdout
+        events = [line.split() for line in demo.stdout[demo.stdout.index("== Events") :].splitlines()]
+        reasons: dict[str, list[str]] = {}
+        for row in events:
+            if len(row) > 3 and row[3].startswith("syncrun/"):
+                reasons.setdefault(row[3], []).append(row[2])
+        assert len(reasons) == 3, reasons
+        for posted in reasons.values():  # the run's ending last, after its PendingApproval
+            assert posted[-1] in {"Rejected", "Succeeded"} and posted.count(posted[-1]) == 1, reasons
 
         *exploring, stopping = commands(after_demo)
         assert stopping == "hack/local-cluster down"
