@@ -172,8 +172,10 @@ class Demo:
                    "--metrics-port", str(metrics_port), "--workdir", str(self.workdir / "operator")]  # fmt: skip
         with (self.workdir / "operator.log").open("ab") as log:
             self.operator = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=self.env)
-        print(f"operator started (pid {self.operator.pid}); its log is {self.workdir / 'operator.log'},")
-        print(f"its metrics are at http://127.0.0.1:{metrics_port}/metrics while the demo runs")
+        self.note(
+            f"operator started (pid {self.operator.pid}); its log is {self.workdir / 'operator.log'}, its metrics"
+            f" are at http://127.0.0.1:{metrics_port}/metrics while the demo runs"
+        )
 
     def stop(self) -> None:
         if self.operator and self.operator.poll() is None:
@@ -200,7 +202,7 @@ class Demo:
 
         self.say("Start the tenant simulator (Entra ID and Graph, seeded with the Contoso demo tenant)")
         self.sim = Simulator.start(self.workdir / "sim", self.env)
-        print(f"simulator at {self.sim.url}; its CA bundle is {self.sim.ca}")
+        self.note(f"simulator at {self.sim.url}; its CA bundle is {self.sim.ca}")
 
         self.say("Start the operator")
         self.start_operator()
@@ -240,7 +242,7 @@ class Demo:
         self.wait_run(run, {"PendingAuthentication"})
         self.kubectl("get", "tenants", "-n", NAMESPACE)
         user = self.get("syncrun", run)["status"]["authentication"]["user"]
-        print(f"user code {user['userCode']} at {user['verificationUri']}")
+        self.note(f"user code {user['userCode']} at {user['verificationUri']}")
 
         self.say(f"{DEMO_ADMIN} signs in through the simulator's device login")
         self.sim.sign_in(user["userCode"], DEMO_ADMIN)
@@ -262,7 +264,9 @@ class Demo:
         self.wait_run(run, FINISHED)
         self.plugin("plan", run)
         self.kubectl("get", "tenants", "-n", NAMESPACE)
-        print(f"the tenant now says: {self.sim.object('conditionalAccessPolicies', policy)['displayName']!r}")
+        self.note(
+            f"the tenant now says: {self.sim.object('conditionalAccessPolicies', policy)['displayName']!r}"
+        )
 
         self.say("Someone changes the tenant behind our back (drift), then the next sync plans to undo it")
         self.sim.drift("conditionalAccessPolicies", policy, {"displayName": "Changed in the portal"})
@@ -359,7 +363,9 @@ class Demo:
         subprocess.run(["git", "clone", "-q", str(self.repository), str(clone)], check=True)
         path = sorted((clone / "tenants" / TENANT / "conditionalAccessPolicies").iterdir())[0]
         document = json.loads(path.read_text())
-        print(f"renaming {document['displayName']!r} to 'Require MFA for admins (reviewed)' in {path.name}")
+        self.note(
+            f"renaming {document['displayName']!r} to 'Require MFA for admins (reviewed)' in {path.name}"
+        )
         document["displayName"] = "Require MFA for admins (reviewed)"
         path.write_text(json.dumps(document, indent=2) + "\n")
         identity = ["-c", "user.name=A Person", "-c", "user.email=person@contoso.com"]
