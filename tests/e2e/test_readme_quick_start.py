@@ -37,6 +37,24 @@ def commands(block: str) -> list[str]:
     return [line.split("#", 1)[0].strip() for line in block.splitlines() if line.split("#", 1)[0].strip()]
 
 
+NOT_AFTER_THE_DEMO = {"sync": "starts a run, and the demo's operator has stopped", "baseline": "no Baseline"}
+
+
+def follow_ups() -> list[str]:
+    """The plugin commands of the README's "you want to | do" table, as a person types them after the demo
+    (no `-n`): of `approve|reject|revert` the first."""
+    text = README.read_text()
+    start = text.index("## Using it")
+    table = text[start : text.index("\n## ", start + 1)]
+    found = []
+    for cell in re.findall(r"`(kubectl tenantsync [^`]+)`", table):
+        words = cell.replace("\\|", "|").split()
+        words[2] = words[2].split("|")[0]
+        if words[2] not in NOT_AFTER_THE_DEMO:
+            found.append(" ".join(words))
+    return found
+
+
 @contextmanager
 def port_8080_taken() -> Iterator[None]:
     """Listen on 8080 unless something already does: either way the demo must not need it."""
@@ -97,9 +115,23 @@ def test_the_quick_start_works_as_written(tmp_path: Path) -> None:
         assert demo.returncode == 0, f"make demo failed:\n{demo.stdout[-4000:]}\n{demo.stderr[-4000:]}"
         assert "== Done." in demo.stdout
         assert "Traceback" not in demo.stdout + demo.stderr
+        # What it shows is what a person types and reads: plans as the plugin prints them, not JSON, and
+        # each run's events in the order they were posted.
+        assert "$ kubectl tenantsync plan " in demo.stdout and "Approve this plan:" in demo.stdout
+        assert '"changes"' not in demo.stdout
+        events = [line.split() for line in demo.stdout[demo.stdout.index("== Events") :].splitlines()]
+        reasons: dict[str, list[str]] = {}
+        for row in events:
+            if len(row) > 3 and row[3].startswith("syncrun/"):
+                reasons.setdefault(row[3], []).append(row[2])
+        assert len(reasons) == 3, reasons
+        for posted in reasons.values():  # the run's ending last, after its PendingApproval
+            assert posted[-1] in {"Rejected", "Succeeded"} and posted.count(posted[-1]) == 1, reasons
 
+        *exploring, stopping = commands(after_demo)
+        assert stopping == "hack/local-cluster down"
         afterwards = subprocess.run(
-            ["bash", "-euo", "pipefail", "-c", after_demo],
+            ["bash", "-euo", "pipefail", "-c", "\n".join(exploring)],
             cwd=ROOT,
             env=env,
             capture_output=True,
@@ -109,6 +141,38 @@ def test_the_quick_start_works_as_written(tmp_path: Path) -> None:
         )
         output = afterwards.stdout + afterwards.stderr
         assert afterwards.returncode == 0, f"the README's commands after the demo failed:\n{output}"
+
+        # The table's commands work as written too: the demo left its namespace as the context's.
+        typed = follow_ups()
+        assert {"plan", "approve", "error", "login", "permissions"} <= {c.split()[2] for c in typed}, typed
+        for command in typed:
+            line = command.replace(
+                "<syncrun>", "$(kubectl get tenant contoso -o jsonpath={.status.lastSyncRun})"
+            )
+            follow_up = subprocess.run(
+                ["bash", "-euo", "pipefail", "-c", f'eval "$(hack/local-cluster env)"\n{line}'],
+                cwd=ROOT,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=120,
+                check=False,
+            )
+            said = follow_up.stdout + follow_up.stderr
+            assert "not found" not in said, f"{line}:\n{said}"
+            if command.split()[2] == "approve":  # the demo's runs have all finished: nothing to approve
+                assert follow_up.returncode == 1 and "not Pending approval" in said, f"{line}:\n{said}"
+            else:
+                assert follow_up.returncode == 0, f"{line}:\n{said}"
+
+        stopped = subprocess.run(
+            ["bash", "-euo", "pipefail", "-c", after_demo],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            check=False,
+        )
+        assert stopped.returncode == 0, stopped.stderr
     finally:
         subprocess.run([str(LOCAL_CLUSTER), "down"], env=env, capture_output=True, timeout=120, check=False)
 

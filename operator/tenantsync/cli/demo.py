@@ -14,15 +14,15 @@ import socket
 import ssl
 import subprocess
 import sys
+import textwrap
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from tenantsync.api import APPROVAL, SYNC_REQUESTED_AT, Decision, RunPhase, TenantPhase, crds_yaml
+from tenantsync.api import RunPhase, TenantPhase, crds_yaml
 
 NAMESPACE = "tenantsync-demo"
 TENANT = "contoso"
@@ -97,13 +97,25 @@ class Demo:
         self.scratch = workdir / "tmp"
         """TMPDIR of the operator and the simulator (CA bundles, Git scratch), removed at the end."""
         self.scratch.mkdir()
-        self.env = {**os.environ, "KUBECONFIG": str(kubeconfig), "TMPDIR": str(self.scratch)}
+        # The project's executables first, so that kubectl finds the plugin as `kubectl tenantsync`.
+        self.env = {
+            **os.environ,
+            "KUBECONFIG": str(kubeconfig),
+            "TMPDIR": str(self.scratch),
+            "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]),
+        }
         self.operator: subprocess.Popen[bytes] | None = None
         self.sim: Simulator | None = None
         self.repository = workdir / "tenants.git"
 
     def say(self, text: str) -> None:
-        print(f"\n\033[1m== {text}\033[0m" if sys.stdout.isatty() else f"\n== {text}", flush=True)
+        """A heading of the narration, wrapped to the terminal at spaces."""
+        heading = narration(f"== {text}")
+        print(f"\n\033[1m{heading}\033[0m" if sys.stdout.isatty() else f"\n{heading}", flush=True)
+
+    def note(self, text: str) -> None:
+        """A sentence of the narration, wrapped to the terminal at spaces."""
+        print(narration(text), flush=True)
 
     def kubectl(self, *args: str, stdin: str | None = None, show: bool = True) -> str:
         if show:
@@ -116,6 +128,24 @@ class Demo:
         if show:
             print(result.stdout.rstrip(), flush=True)
         return result.stdout
+
+    def plugin(self, *args: str, capture: bool = False) -> str:
+        """`kubectl tenantsync ...` in the demo's namespace, as a person types it. Its output goes straight to
+        the demo's own, so a terminal gets it wrapped and coloured as at a shell; `capture` returns it."""
+        command = ["tenantsync", *args, "-n", NAMESPACE]
+        print(f"$ kubectl {' '.join(command)}", flush=True)
+        result = subprocess.run(
+            [self.kubectl_path, *command],
+            stdout=subprocess.PIPE if capture else None,
+            text=True,
+            env=self.env,
+            check=False,
+        )
+        if result.returncode != 0:
+            raise SystemExit(f"kubectl {' '.join(command)} failed (exit {result.returncode})")
+        if capture:
+            print(result.stdout.rstrip(), flush=True)
+        return result.stdout or ""
 
     def get(self, kind: str, name: str) -> dict[str, Any]:
         obj: dict[str, Any] = json.loads(
@@ -142,8 +172,10 @@ class Demo:
                    "--metrics-port", str(metrics_port), "--workdir", str(self.workdir / "operator")]  # fmt: skip
         with (self.workdir / "operator.log").open("ab") as log:
             self.operator = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=self.env)
-        print(f"operator started (pid {self.operator.pid}); its log is {self.workdir / 'operator.log'},")
-        print(f"its metrics are at http://127.0.0.1:{metrics_port}/metrics while the demo runs")
+        self.note(
+            f"operator started (pid {self.operator.pid}); its log is {self.workdir / 'operator.log'}, its metrics"
+            f" are at http://127.0.0.1:{metrics_port}/metrics while the demo runs"
+        )
 
     def stop(self) -> None:
         if self.operator and self.operator.poll() is None:
@@ -170,7 +202,7 @@ class Demo:
 
         self.say("Start the tenant simulator (Entra ID and Graph, seeded with the Contoso demo tenant)")
         self.sim = Simulator.start(self.workdir / "sim", self.env)
-        print(f"simulator at {self.sim.url}; its CA bundle is {self.sim.ca}")
+        self.note(f"simulator at {self.sim.url}; its CA bundle is {self.sim.ca}")
 
         self.say("Start the operator")
         self.start_operator()
@@ -210,51 +242,70 @@ class Demo:
         self.wait_run(run, {RunPhase.PENDING_AUTHENTICATION})
         self.kubectl("get", "tenants", "-n", NAMESPACE)
         user = self.get("syncrun", run)["status"]["authentication"]["user"]
-        print(f"user code {user['userCode']} at {user['verificationUri']}")
+        self.note(f"user code {user['userCode']} at {user['verificationUri']}")
 
         self.say(f"{DEMO_ADMIN} signs in through the simulator's device login")
         self.sim.sign_in(user["userCode"], DEMO_ADMIN)
         self.wait_run(run, FINISHED)
         self.kubectl("get", "syncruns", "-n", NAMESPACE, "-o", "wide")
         self.git("log", "--oneline", "--all")
-        print(self.git("ls-tree", "-d", "--name-only", "main:tenants/contoso", show=False))
+        self.show_backup()
 
         self.say("A person changes the desired state (a pull request merged into main)")
         policy = self.edit_desired()
         run = self.sync_now()
         self.wait_run(run, {RunPhase.PENDING_APPROVAL})
         self.kubectl("get", "tenants", "-n", NAMESPACE)
-        self.kubectl("get", "syncrun", run, "-n", NAMESPACE, "-o", "jsonpath={.status.plan}")
-        print()
+        self.plugin("plan", run)
 
-        self.say("Approve: the plan is deployed to the tenant and verified")
-        self.kubectl("annotate", "syncrun", run, "-n", NAMESPACE, f"{APPROVAL}={Decision.APPROVE}")
+        self.say("Approve that plan: it is deployed to the tenant and verified")
+        digest = str(self.get("syncrun", run)["status"]["plan"]["digest"])
+        self.plugin("approve", run, "--digest", digest[:12])
         self.wait_run(run, FINISHED)
-        self.kubectl("get", "syncrun", run, "-n", NAMESPACE, "-o", "jsonpath={.status.deploy.results}")
-        print()
+        self.plugin("plan", run)
         self.kubectl("get", "tenants", "-n", NAMESPACE)
-        print(f"the tenant now says: {self.sim.object('conditionalAccessPolicies', policy)['displayName']!r}")
+        self.note(
+            f"the tenant now says: {self.sim.object('conditionalAccessPolicies', policy)['displayName']!r}"
+        )
 
         self.say("Someone changes the tenant behind our back (drift), then the next sync plans to undo it")
         self.sim.drift("conditionalAccessPolicies", policy, {"displayName": "Changed in the portal"})
         run = self.sync_now()
         self.wait_run(run, {RunPhase.PENDING_APPROVAL})
-        self.kubectl("get", "syncrun", run, "-n", NAMESPACE, "-o", "jsonpath={.status.plan.changes}")
-        print()
+        self.plugin("plan", run)
 
         self.say("Reject and revert: nothing is deployed; the tenant's state becomes the desired state")
-        self.kubectl("annotate", "syncrun", run, "-n", NAMESPACE, f"{APPROVAL}={Decision.REJECT_AND_REVERT}")
+        self.plugin("revert", run)
         self.wait_run(run, FINISHED)
         self.git("log", "--oneline", "-3", "main")
         self.kubectl("get", "tenants", "-n", NAMESPACE)
 
-        self.say("Events name the Tenant and the SyncRun")
-        self.kubectl("get", "events", "-n", NAMESPACE, "--sort-by=.lastTimestamp")
+        self.say("Events name the Tenant and the SyncRun (in the order they were posted)")
+        self.kubectl("get", "events", "-n", NAMESPACE, "--sort-by=.eventTime")
+        self.note(
+            'Why "Approved by unverified": only the API server knows who annotated a SyncRun. The chart\'s'
+            " admission policy (approvalPolicy.recordApprover) writes that name into"
+            " tenantsync.io/approval-by, and the operator records it; this control plane runs the operator"
+            " without the chart, so nothing records who approved (docs/approval.md)."
+        )
+
+        self.say(f"Make {NAMESPACE} the namespace of the kubeconfig's context, for what you type next")
+        self.kubectl("config", "set-context", "--current", f"--namespace={NAMESPACE}")
         self.say(
             'Done. The control plane keeps running: `eval "$(hack/local-cluster env)"` and explore with kubectl'
-            " and kubectl-tenantsync; `hack/local-cluster down` stops it. The demo's Git repository is"
+            f" and `kubectl tenantsync` (in {NAMESPACE}, e.g. `kubectl tenantsync plan {run}`);"
+            " `hack/local-cluster down` stops it. The demo's Git repository is"
             f" {self.repository}, the operator's log {self.workdir / 'operator.log'}."
         )
+
+    def show_backup(self) -> None:
+        """The backup's folders, one per configuration type: the command, then its many short lines in
+        columns as `ls` prints them on a terminal, so they fit on one screen."""
+        folders = self.git("ls-tree", "-d", "--name-only", "main:tenants/contoso", show=False).split()
+        print(f"$ git -C {self.repository} ls-tree -d --name-only main:tenants/contoso")
+        self.note(f"({len(folders)} folders, one per configuration type, each with one JSON file per object)")
+        for line in in_columns(folders, shutil.get_terminal_size().columns):
+            print(line)
 
     def clear_previous_run(self) -> None:
         """Delete the last demo's namespace. Its objects carry the operator's finalizer and no operator
@@ -280,15 +331,8 @@ class Demo:
         self.kubectl("delete", "namespace", NAMESPACE, "--wait=true", "--timeout=120s", show=False)
 
     def sync_now(self) -> str:
-        before = self.get("tenant", TENANT).get("status", {}).get("lastSyncRun")
-        self.kubectl("annotate", "tenant", TENANT, "-n", NAMESPACE, "--overwrite",
-                     f"{SYNC_REQUESTED_AT}={datetime.now(UTC):%Y-%m-%dT%H:%M:%S.%fZ}")  # fmt: skip
-        self.wait(
-            "the run to start",
-            lambda: self.get("tenant", TENANT).get("status", {}).get("lastSyncRun") != before,
-        )
-        run: str = self.get("tenant", TENANT)["status"]["lastSyncRun"]
-        return run
+        """`kubectl tenantsync sync`: it requests the sync and prints the SyncRun the operator starts."""
+        return self.plugin("sync", TENANT, "--timeout", "120", capture=True).strip()
 
     def wait_tenant(self, phases: set[TenantPhase]) -> None:
         self.wait(
@@ -319,7 +363,9 @@ class Demo:
         subprocess.run(["git", "clone", "-q", str(self.repository), str(clone)], check=True)
         path = sorted((clone / "tenants" / TENANT / "conditionalAccessPolicies").iterdir())[0]
         document = json.loads(path.read_text())
-        print(f"renaming {document['displayName']!r} to 'Require MFA for admins (reviewed)' in {path.name}")
+        self.note(
+            f"renaming {document['displayName']!r} to 'Require MFA for admins (reviewed)' in {path.name}"
+        )
         document["displayName"] = "Require MFA for admins (reviewed)"
         path.write_text(json.dumps(document, indent=2) + "\n")
         identity = ["-c", "user.name=A Person", "-c", "user.email=person@contoso.com"]
@@ -329,6 +375,30 @@ class Demo:
         )
         subprocess.run(["git", "-C", str(clone), "push", "-q", "origin", "main"], check=True)
         return path.stem
+
+
+def narration(text: str) -> str:
+    """The demo's own words at the terminal's width, broken at spaces only (paths and URLs stay whole)."""
+    return textwrap.fill(
+        text, shutil.get_terminal_size().columns, break_long_words=False, break_on_hyphens=False
+    )
+
+
+def in_columns(names: list[str], width: int) -> list[str]:
+    """Names down columns as `ls` prints them: as many columns as fit `width`, each as wide as its longest
+    name and two spaces."""
+    for columns in range(len(names), 0, -1):
+        rows = -(-len(names) // columns)
+        cells = [names[start : start + rows] for start in range(0, len(names), rows)]
+        widths = [max(len(name) for name in cell) + 2 for cell in cells]
+        if sum(widths) - 2 <= width or columns == 1:
+            return [
+                "".join(
+                    f"{cell[row]:<{w}}" for cell, w in zip(cells, widths, strict=True) if row < len(cell)
+                ).rstrip()
+                for row in range(rows)
+            ]
+    return []
 
 
 def tenant_manifest(

@@ -9,7 +9,9 @@ nothing else. Exit codes: plugin_errors.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
+import textwrap
 import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
@@ -496,8 +498,10 @@ def cmd_decide(args: argparse.Namespace, cluster: Cluster, ui: Terminal) -> int:
             cluster.annotate(Kind.SYNC_RUN, name, written, run["metadata"]["resourceVersion"])
         except ObjectChanged:
             continue  # The operator wrote to the run meanwhile: read it again and re-check its phase.
+        count = int(plan.get("changeCount") or 0)
         ui.text(
-            f"{done} SyncRun {name} (plan {digest or '-'}, {plan.get('changeCount', 0)} changes): {consequence}"
+            f"{done} SyncRun {name} (plan {digest[:12] or '-'}, {count} change{'' if count == 1 else 's'}):"
+            f" {consequence}"
         )
         return ExitCode.OK
     raise PluginError(f"SyncRun {name} kept changing while being annotated; try again.")
@@ -644,10 +648,10 @@ def cmd_error(args: argparse.Namespace, cluster: Cluster, ui: Terminal) -> int:
         )
         return ExitCode.OK
     if not has_error(obj):
+        # The message is the operator's own sentence, with its own full stop: it follows, unwrapped.
         ui.text(
-            f"{kind} {_name(obj)} has no error: it is {human_phase(status.get('phase'))}"
-            + (f" ({status['message']})" if status.get("message") else "")
-            + "."
+            f"{kind} {_name(obj)} has no error: it is {human_phase(status.get('phase'))}."
+            + (f" {status['message']}" if status.get("message") else "")
         )
         return ExitCode.OK
     # Plain text, unstyled and unwrapped, ready to paste; then what to do about it, from the package.
@@ -766,7 +770,8 @@ def cmd_permissions(args: argparse.Namespace, cluster_factory: Callable[[], Clus
         return ExitCode.OK
     ui.text(
         Text(
-            f"Permissions for {subject}: mode {mode.value}, {len(report.resources)} configuration types.",
+            f"Permissions for {subject}: mode {mode.value}, {len(report.resources)} configuration"
+            f" type{'' if len(report.resources) == 1 else 's'}.",
             style="bold",
         )
     )
@@ -839,6 +844,34 @@ def _output(choices: Sequence[Output]) -> argparse.ArgumentParser:
     return parser
 
 
+class HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """argparse's help at the terminal's width (COLUMNS), whose own formatter leaves the description and
+    the epilog as written: each of their lines is wrapped at spaces, and a line that starts with an exit
+    code continues under its meaning."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        return "\n".join(
+            textwrap.fill(
+                line,
+                width,
+                initial_indent=indent,
+                subsequent_indent=indent + _under_the_meaning(line),
+                break_long_words=False,
+                break_on_hyphens=False,
+            )
+            for line in text.splitlines()
+        )
+
+
+EXIT_CODE_LINE = re.compile(r"\s*\d+\s+")
+"""`  3   the SyncRun ... failed`: the code and its gap, which continuation lines leave blank."""
+
+
+def _under_the_meaning(line: str) -> str:
+    code = EXIT_CODE_LINE.match(line)
+    return " " * (code.end() if code else 0)
+
+
 def argument_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     _global_flags(common, argparse.SUPPRESS)
@@ -850,7 +883,7 @@ def argument_parser() -> argparse.ArgumentParser:
         " baselines.",
         epilog="exit codes:\n"
         + "\n".join(f"  {code.value:<4}{meaning}" for code, meaning in MEANINGS.items()),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     _global_flags(parser, None)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")

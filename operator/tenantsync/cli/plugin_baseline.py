@@ -167,8 +167,10 @@ def cmd_baseline_plan(args: argparse.Namespace, cluster: Cluster, ui: Terminal) 
     since = f"{completed}..{revision}" if completed else revision
     ui.text(f"Whole diff: git diff {since} -- {path}   (in a clone of {repository['url']})")
     if rollout.get("phase") == RolloutPhase.PENDING_APPROVAL:
-        ui.text(
-            f"Approve: kubectl tenantsync baseline approve {args.baseline} --digest {str(rollout.get('digest'))[:12]}"
+        ui.text("Approve:")
+        ui.command(
+            f"  kubectl tenantsync baseline approve {args.baseline} -n {cluster.namespace} --digest"
+            f" {str(rollout.get('digest'))[:12]}"
         )
     return ExitCode.OK
 
@@ -193,7 +195,8 @@ def cmd_baseline_decide(args: argparse.Namespace, cluster: Cluster, ui: Terminal
         if not names_digest(args.digest, digest):
             raise PluginError(
                 f"Baseline {args.baseline} waits for approval of digest {digest[:12]}, not {args.digest}: review"
-                f" it (kubectl tenantsync baseline plan {args.baseline}) and approve that digest."
+                f" it (kubectl tenantsync baseline plan {args.baseline} -n {cluster.namespace}) and approve that"
+                " digest."
             )
         _annotate(
             cluster, args.baseline, baseline, {APPROVAL: Decision.APPROVE.value, APPROVAL_DIGEST: args.digest}

@@ -151,6 +151,10 @@ class Line:
 
     text: str
     style: str = ""
+    indent: int = 0
+    """Where lines after the first start when a terminal wraps it: under the value, not at column 0."""
+    command: bool = False
+    """A shell command: wrapped so that it pastes back as one (`plugin_wrap.wrap_command`)."""
 
 
 def _deploy_results(run: Body) -> dict[tuple[str, str, str], Mapping[str, Any]]:
@@ -186,10 +190,9 @@ def plan_lines(run: Body) -> list[Line]:
         fields = change.get("changedFields") or []
         if values:
             lines.append(Line("    fields:" if action in ("create", "delete") else "    changed fields:"))
-            lines.extend(
-                Line(f"      {mark} {value.get('path', '?')}: {_transition(action, value)}", style)
-                for value in values
-            )
+            for value in values:
+                label = f"      {mark} {value.get('path', '?')}: "
+                lines.append(Line(label + _transition(action, value), style, indent=len(label)))
         elif fields:
             lines.append(Line("    changed fields:"))
             lines.extend(Line(f"      {mark} {field}", style) for field in fields)
@@ -200,7 +203,13 @@ def plan_lines(run: Body) -> list[Line]:
                 outcome += f" — {result['message']}"
             if result.get("createdId"):
                 outcome += f" (created id {result['createdId']})"
-            lines.append(Line(outcome, "green" if result.get("result") == "Applied" else "red"))
+            lines.append(
+                Line(
+                    outcome,
+                    "green" if result.get("result") == "Applied" else "red",
+                    indent=len("    deploy result: "),
+                )
+            )
     lines.append(Line(""))
     summary = ", ".join(f"{counts[a]} to {a}" for a in ("create", "update", "delete"))
     total = plan.get("changeCount", len(changes))
@@ -214,7 +223,13 @@ def plan_lines(run: Body) -> list[Line]:
             )
         )
     lines.append(Line(f"Plan: {total} change{'s' if total != 1 else ''} ({summary})", "bold"))
-    lines.append(Line(f"Digest: {plan.get('digest') or '(none)'}"))
+    digest = str(plan.get("digest") or "")
+    lines.append(Line(f"Digest: {digest or '(none)'}"))
+    if phase == RunPhase.PENDING_APPROVAL and digest:
+        namespace = run["metadata"].get("namespace")
+        where = f" -n {namespace}" if namespace else ""
+        lines.append(Line("Approve this plan:"))
+        lines.append(Line(f"  kubectl tenantsync approve {name}{where} --digest {digest[:12]}", command=True))
     return lines
 
 

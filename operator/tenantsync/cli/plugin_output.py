@@ -22,6 +22,7 @@ from rich.text import Text
 from tenantsync.cli.plugin_format import Line
 from tenantsync.cli.plugin_refs import Kind
 from tenantsync.cli.plugin_table import Cell, Column, Layout, layout
+from tenantsync.cli.plugin_wrap import wrap, wrap_command
 
 
 class Output(StrEnum):
@@ -69,21 +70,27 @@ class Terminal:
         return chosen
 
     def row(self, chosen: Layout, cells: Sequence[Cell]) -> None:
-        for line in chosen.row(self.out, cells):
+        for line in chosen.row(cells):
             self._fitted(line)
 
     def _fitted(self, line: Text) -> None:
         """A table line as the layout made it: the console neither wraps nor cuts it."""
         self.out.print(line, soft_wrap=True, crop=False)
 
-    def text(self, line: Text | str) -> None:
-        """Prose: wrapped at word boundaries on a terminal; one line per line elsewhere, for grep."""
+    def text(self, line: Text | str, indent: int = 0) -> None:
+        """Prose: wrapped at spaces on a terminal, lines after the first `indent` spaces in; one line per
+        line elsewhere, for grep."""
         text = line if isinstance(line, Text) else Text(line)
         if not self.out.is_terminal:
             self._fitted(text)
             return
-        for wrapped in text.wrap(self.out, self.out.width, overflow="fold"):
-            wrapped.rstrip()
+        for wrapped in wrap(text, self.out.width, indent):
+            self._fitted(wrapped)
+
+    def command(self, line: Text | str) -> None:
+        """A command to copy: on a terminal wrapped with ` \\` continuations, so it pastes back whole."""
+        text = line if isinstance(line, Text) else Text(line)
+        for wrapped in wrap_command(text, self.out.width) if self.out.is_terminal else [text]:
             self._fitted(wrapped)
 
     def names(self, objects: Sequence[Mapping[str, Any]]) -> None:
@@ -93,7 +100,10 @@ class Terminal:
 
     def lines(self, lines: Sequence[Line]) -> None:
         for line in lines:
-            self.text(Text(line.text, style=line.style))
+            if line.command:
+                self.command(Text(line.text, style=line.style))
+            else:
+                self.text(Text(line.text, style=line.style), line.indent)
 
     def markdown(self, text: str) -> None:
         """A page: rendered on a terminal, the Markdown source elsewhere (to paste or pipe)."""
@@ -103,7 +113,14 @@ class Terminal:
             sys.stdout.write(text if text.endswith("\n") else text + "\n")
 
     def note(self, text: str, style: str = "") -> None:
-        self.err.print(Text(text, style=style), soft_wrap=True)
+        """Progress and errors on stderr: wrapped at spaces on a terminal, one line elsewhere."""
+        lines = (
+            wrap(Text(text, style=style), self.err.width)
+            if self.err.is_terminal
+            else [Text(text, style=style)]
+        )
+        for line in lines:
+            self.err.print(line, soft_wrap=True)
 
     def flush(self) -> None:
         self.out.file.flush()

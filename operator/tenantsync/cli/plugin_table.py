@@ -2,8 +2,11 @@
 
 On a terminal narrower than the whole table, columns go by priority (the highest number first) until
 what is left fits with a message at least PROSE_WIDTH wide; if the essential columns leave less, the
-message narrows down to MIN_PROSE_WIDTH before it goes too. Prose (messages) wraps onto more lines
-under its own column. Names, phases and times are never cut: a name that cannot fit makes the line longer instead.
+message narrows down to MIN_PROSE_WIDTH before it goes too. Prose (messages) wraps at spaces onto more
+lines under its own column, at spaces only. Nothing is cut: a name that cannot fit makes the line longer
+instead. A word in a message wider than its column (a GUID, a run name, a URL) keeps a line of its own,
+whole, moved left into the blank cells before the column so that it ends at the terminal's edge: broken,
+it could not be copied or clicked.
 Output that is not a terminal has no width: every default column, one line per row, for grep.
 `-o wide` drops nothing; when that is wider than the terminal, its lines are longer, with the prose
 wrapped at PROSE_WIDTH.
@@ -15,8 +18,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rich.cells import cell_len
-from rich.console import Console
 from rich.text import Text
+
+from tenantsync.cli.plugin_wrap import wrap
 
 GAP = 3
 """Spaces between columns, as kubectl's tabwriter."""
@@ -55,23 +59,34 @@ class Layout:
     columns: tuple[Column, ...]
     indices: tuple[int, ...]
     widths: tuple[int, ...]
+    terminal: int | None = None
+    """The terminal's width, which a word wider than its column may reach into (None: not a terminal)."""
 
     def header(self) -> Text:
         return self._line([Text(self.columns[i].header) for i in self.indices], style="bold")
 
-    def row(self, console: Console, cells: Sequence[Cell]) -> list[Text]:
+    def row(self, cells: Sequence[Cell]) -> list[Text]:
         """One table row as one or more lines (prose wraps; the other cells sit on the first line)."""
         wrapped: list[list[Text]] = []
         for index, width in zip(self.indices, self.widths, strict=True):
             text = _text(cells[index])
             if self.columns[index].prose and text.cell_len > width:
-                wrapped.append(list(text.wrap(console, width, overflow="fold")))
+                wrapped.append(wrap(text, width))
             else:
                 wrapped.append([text])
         height = max(len(lines) for lines in wrapped)
         return [
-            self._line([lines[n] if n < len(lines) else Text("") for lines in wrapped]) for n in range(height)
+            self._within(self._line([lines[n] if n < len(lines) else Text("") for lines in wrapped]))
+            for n in range(height)
         ]
+
+    def _within(self, line: Text) -> Text:
+        """A line that is one word wider than its column (a URL on a line of its own) moves left into the
+        blank cells before it, to end at the terminal's edge rather than past it."""
+        if self.terminal is None or line.cell_len <= self.terminal or len(line.plain.split()) != 1:
+            return line
+        word = line[len(line.plain) - len(line.plain.lstrip()) :]
+        return Text(" " * max(self.terminal - word.cell_len, 0)).append_text(word)
 
     def _line(self, cells: Sequence[Text], style: str = "") -> Text:
         line = Text(style=style)
@@ -119,4 +134,4 @@ def layout(
             share = room // (len(prose) - position)
             widths[i] = max(min(natural[i], share), least(i, floor))
             room -= widths[i]
-    return Layout(tuple(columns), tuple(shown), tuple(widths[i] for i in shown))
+    return Layout(tuple(columns), tuple(shown), tuple(widths[i] for i in shown), width)

@@ -293,8 +293,11 @@ def test_status_of_a_missing_tenant_fails_clearly(namespace: str) -> None:
     assert result.stderr.strip() == f"error: Tenant \"nope\" not found in namespace '{namespace}'"
 
 
+DIGEST = "5e0c1f7a9d2b4c6e8f0a1b3c5d7e9f1a2b4c6d8e0f1a3b5c7d9e1f2a4b6c8d0e"
+"""As the operator writes it: sha256 in hex, what `approve --digest` takes the start of."""
+
 PLAN = {
-    "digest": "sha256:5e0c1f7a9d2b",
+    "digest": DIGEST,
     "changeCount": 3,
     "changes": [
         {"action": "create", "type": "namedLocations", "id": "8c2d6a1e-0000-4000-8000-000000000001",
@@ -339,7 +342,11 @@ def test_plan_is_a_readable_diff(namespace: str) -> None:
     ) in out
     assert '- delete deviceCompliancePolicies "Legacy Windows 8 compliance"' in out
     assert "Plan: 3 changes (1 to create, 1 to update, 1 to delete)" in out
-    assert out.splitlines()[-1] == "Digest: sha256:5e0c1f7a9d2b"
+    assert out.splitlines()[-3:] == [
+        f"Digest: {DIGEST}",
+        "Approve this plan:",
+        f"  kubectl tenantsync approve contoso-20261123-060000 -n {namespace} --digest 5e0c1f7a9d2b",
+    ]
 
     as_json = json.loads(plugin(namespace, "plan", "contoso-20261123-060000", "-o", "json").stdout)
     # The plan as status holds it (the API server adds its defaults, e.g. truncated: false).
@@ -450,7 +457,15 @@ def test_error_of_a_tenant_itself_and_of_a_healthy_run(namespace: str) -> None:
     make_run(resources, "contoso-ok", "contoso", {"phase": "Succeeded", "message": "No changes."})
     healthy = plugin(namespace, "error", "contoso-ok")
     assert healthy.returncode == 0
-    assert healthy.stdout.strip() == "SyncRun contoso-ok has no error: it is Succeeded (No changes.)."
+    assert healthy.stdout == "SyncRun contoso-ok has no error: it is Succeeded. No changes.\n"
+    reverted = (
+        "Rejected and reverted by unverified at 2026-11-23 06:00:00 UTC: nothing was deployed; the desired"
+        " state on branch main now matches the tenant (commit 0123456789ab)."
+    )
+    make_run(resources, "contoso-no", "contoso", {"phase": "Rejected", "message": reverted})
+    rejected = plugin(namespace, "error", "contoso-no")
+    assert rejected.returncode == 0
+    assert rejected.stdout == f"SyncRun contoso-no has no error: it is Rejected. {reverted}\n"
     missing = plugin(namespace, "error", "nope")
     assert missing.returncode == 1
     assert f"no SyncRun or Tenant named \"nope\" in namespace '{namespace}'" in missing.stderr
@@ -613,6 +628,8 @@ def test_permissions_of_a_managed_tenant_with_every_type(namespace: str) -> None
     human = plugin(namespace, "permissions", "contoso").stdout
     assert "public client 04b07795-8ddb-461a-bbee-02f9e1bf7b46" in human
     assert "Warning" not in human
+    one = plugin(namespace, "permissions", "--resources", "namedLocations").stdout
+    assert one.splitlines()[0] == "Permissions for these types: mode Managed, 1 configuration type."
 
 
 def test_permissions_without_a_tenant_need_no_cluster() -> None:
@@ -628,3 +645,49 @@ def test_permissions_without_a_tenant_need_no_cluster() -> None:
     bad = plugin(None, "permissions", "--resources", "namedLocation")
     assert bad.returncode == 1
     assert "unknown resource type(s): namedLocation" in bad.stderr
+
+
+def test_baseline_plan_gives_the_approve_command_that_works_as_printed(namespace: str) -> None:
+    resources = Resources(namespace)
+    resources.create(
+        "baselines",
+        {
+            "apiVersion": "tenantsync.io/v1alpha1",
+            "kind": "Baseline",
+            "metadata": {"name": "security"},
+            "spec": {
+                "repository": {"url": "https://git.example.com/msp/tenants.git", "path": "baselines/security"}
+            },
+        },
+    )
+    revision = "7f3a9c21e0b84d5c6a7b8c9d0e1f2a3b4c5d6e7f"
+    digest = "5be1f0c3a9d24e6f8a0b1c2d3e4f5a6b7c8d9e0f"
+    resources.patch_status(
+        "baselines",
+        "security",
+        {
+            "revision": revision,
+            "rollout": {
+                "revision": revision,
+                "digest": digest,
+                "phase": "PendingApproval",
+                "changedFiles": ["A conditionalAccessPolicies/block-legacy-auth.json"],
+            },
+        },
+    )
+    shown = plugin(namespace, "baseline", "plan", "security")
+    assert shown.returncode == 0, shown.stderr
+    lines = shown.stdout.splitlines()
+    assert lines[-2:] == [
+        "Approve:",
+        f"  kubectl tenantsync baseline approve security -n {namespace} --digest {digest[:12]}",
+    ]
+    # Typed as printed, from a shell whose context has another namespace: it approves this Baseline.
+    typed = lines[-1].split()[2:]
+    approved = plugin(None, *typed)
+    assert approved.returncode == 0, approved.stderr
+    annotations = resources.get("baselines", "security")["metadata"]["annotations"]
+    assert (annotations["tenantsync.io/approval"], annotations["tenantsync.io/approval-digest"]) == (
+        "approve",
+        digest[:12],
+    )

@@ -8,8 +8,10 @@ TENANTSYNC_UPDATE_GOLDEN=1 rewrites them; review the diff before committing.
 from __future__ import annotations
 
 import json
+import re
 import time
 from datetime import UTC, datetime, timedelta
+from itertools import takewhile
 
 import pytest
 from kubernetes import client
@@ -152,14 +154,19 @@ def test_status_across_namespaces_at_80_columns_keeps_the_message(tenants: Resou
     fits(terminal.screen, 80)
     lines = terminal.screen.splitlines()
     assert lines[0].split()[:4] == ["NAMESPACE", "TENANT", "SYNC", "STATUS"]
-    for name in ("contoso", "fabrikam", "northwind", "adatum-emea", "woodgrove"):
-        assert any(line.startswith(f"{namespace}   {name} ") for line in lines), name
+    # Other namespaces (the demo's, tenantsync-demo) may make the NAMESPACE column wider than this one.
+    rows = {
+        name: next((line for line in lines if re.match(rf"{namespace} +{name} ", line)), None)
+        for name in ("contoso", "fabrikam", "northwind", "adatum-emea", "woodgrove")
+    }
+    assert all(rows.values()), rows
     widest = max(len(t["metadata"]["namespace"]) for t in before) + max(
         len(t["metadata"]["name"]) for t in before
     )
     if widest + len("Pending authentication") + 3 * 3 + MIN_PROSE_WIDTH <= 80:
         assert "MESSAGE" in lines[0]
-        assert column(terminal.screen, "MESSAGE", f"{namespace}   northwind") == TIMED_OUT
+        northwind = str(rows["northwind"])
+        assert column(terminal.screen, "MESSAGE", northwind[: northwind.index("northwind") + 9]) == TIMED_OUT
     # A last-run name is shown whole or not at all: never a prefix that names nothing.
     assert "contoso-2026" not in terminal.screen or "contoso-20261123-060000" in terminal.screen
 
@@ -316,3 +323,66 @@ def test_logs_follow_prints_new_entries_until_the_run_finishes(
         "Succeeded",
     ]
     assert lines[-1].split()[1:3] == ["Complete=True", "Succeeded"]
+
+
+POLICY = "5b1a9c3e-7d2f-4e6a-9b8c-0d1e2f3a4b5c"
+GROUPS = ["8c2d6a1e-4b3f-4e7a-9c1d-2e3f4a5b6c7d", "1f0e2c4a-7a7b-4a57-9a3e-0c9d3c1f2b11"]
+PLAN_DIGEST = "5e0c1f7a9d2b4c6e8f0a1b3c5d7e9f1a2b4c6d8e0f1a3b5c7d9e1f2a4b6c8d0e"
+LONG_PLAN = {
+    "digest": PLAN_DIGEST,
+    "changeCount": 1,
+    "changes": [
+        {"action": "update", "type": "conditionalAccessPolicies", "id": POLICY,
+         "displayName": "Require MFA for admins",
+         "changedFields": ["displayName", "conditions.users.excludeGroups"],
+         "values": [
+             {"path": "displayName", "old": '"Require MFA for admins"',
+              "new": '"Require MFA for admins, reviewed by the security team in November"'},
+             {"path": "conditions.users.excludeGroups", "old": "[]", "new": json.dumps(GROUPS)},
+         ]},
+    ],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("columns", [80, 120])
+def test_plan_fits_the_terminal_with_values_continued_under_themselves(namespace: str, columns: int) -> None:
+    resources = Resources(namespace)
+    make_tenant(resources, "contoso")
+    make_run(
+        resources,
+        "contoso-20261123-060000",
+        "contoso",
+        {"phase": "PendingApproval", "step": "Approval", "message": "1 change waits.", "plan": LONG_PLAN},
+    )
+    code, terminal = on_terminal(namespace, "plan", "contoso-20261123-060000", columns=columns)
+    assert code == 0, terminal.stderr
+    screen = terminal.screen
+    fits(screen, columns)
+    # What people copy is whole on one line: the ids, the digest; the command that approves pastes back
+    # as one (its lines continued with a backslash).
+    for whole in (POLICY, *GROUPS, PLAN_DIGEST, f"-n {namespace}"):
+        assert whole in screen, whole
+    lines = screen.splitlines()
+    approve = lines[lines.index("Approve this plan:") + 1 :]
+    assert " ".join(approve).replace(" \\", "").split() == [
+        "kubectl", "tenantsync", "approve", "contoso-20261123-060000", "-n", namespace, "--digest", PLAN_DIGEST[:12],
+    ]  # fmt: skip
+    # A value wider than the terminal continues under itself (the next field starts at column 6).
+    label = "      ~ conditions.users.excludeGroups: "
+    first = next(n for n, line in enumerate(lines) if line.startswith(label))
+    continued = list(takewhile(lambda line: line.startswith(" " * 8), lines[first + 1 :]))
+    assert continued, "the groups are wider than the terminal"
+    indent = min(len(label), columns // 2)
+    assert all(line.startswith(" " * indent) and line[indent] != " " for line in continued), continued
+    assert_golden(f"plan-{columns}.txt", screen, {namespace: PLACEHOLDER})
+
+
+def test_permissions_keep_every_id_whole_at_80_columns(namespace: str) -> None:
+    resources = Resources(namespace)
+    make_tenant(resources, "contoso", resources=["namedLocations"])
+    code, terminal = on_terminal(namespace, "permissions", "contoso", columns=80)
+    assert code == 0, terminal.stderr
+    fits(terminal.screen, 80)
+    assert terminal.screen.splitlines()[0].endswith("mode Managed, 1 configuration type.")
+    for guid in ("00000003-0000-0000-c000-000000000000", "1f0e2c4a-7a7b-4a57-9a3e-0c9d3c1f2b11"):
+        assert guid in terminal.screen, guid

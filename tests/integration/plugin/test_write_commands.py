@@ -234,12 +234,15 @@ def test_sync_with_the_real_operator(operator: OperatorProcess, namespace: str) 
     assert tenant["status"]["lastHandledSyncRequest"] == tenant["metadata"]["annotations"][SYNC_REQUESTED_AT]
 
 
+DIGEST = "1d2c3b4a5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f809"
+"""As the operator writes it: sha256 in hex."""
+
 PENDING_APPROVAL = {
     "phase": "PendingApproval",
     "step": "Approval",
     "message": "2 changes wait for approval.",
     "plan": {
-        "digest": "sha256:1d2c3b4a",
+        "digest": DIGEST,
         "changeCount": 2,
         "changes": [
             {"action": "create", "type": "namedLocations", "id": "loc-1", "displayName": "Office", "changedFields": []},
@@ -256,17 +259,17 @@ PENDING_APPROVAL = {
         (
             "approve",
             "approve",
-            "Approved SyncRun contoso-1 (plan sha256:1d2c3b4a, 2 changes): the operator deploys",
+            "Approved SyncRun contoso-1 (plan 1d2c3b4a5e6f, 2 changes): the operator deploys",
         ),
         (
             "reject",
             "reject",
-            "Rejected SyncRun contoso-1 (plan sha256:1d2c3b4a, 2 changes): nothing is deployed",
+            "Rejected SyncRun contoso-1 (plan 1d2c3b4a5e6f, 2 changes): nothing is deployed",
         ),
         (
             "revert",
             "reject-and-revert",
-            "Rejected and reverted SyncRun contoso-1 (plan sha256:1d2c3b4a, 2 changes)",
+            "Rejected and reverted SyncRun contoso-1 (plan 1d2c3b4a5e6f, 2 changes)",
         ),
     ],
 )
@@ -280,21 +283,32 @@ def test_decisions_set_the_approval_annotation(
     annotations = annotations_of(resources, "syncruns", "contoso-1")
     assert annotations[APPROVAL] == value
     # An approval names the plan it was given for; a rejection needs no plan.
-    assert annotations.get(APPROVAL_DIGEST) == ("sha256:1d2c3b4a" if verb == "approve" else None)
+    assert annotations.get(APPROVAL_DIGEST) == (DIGEST if verb == "approve" else None)
+
+
+def test_a_plan_of_one_change_is_said_in_the_singular(resources: Resources, namespace: str) -> None:
+    plan = PENDING_APPROVAL["plan"]
+    assert isinstance(plan, dict)
+    one = {**PENDING_APPROVAL, "plan": {**plan, "changeCount": 1, "changes": plan["changes"][:1]}}
+    make_run(resources, "contoso-1", "contoso", one)
+    result = plugin(namespace, "approve", "contoso-1")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("Approved SyncRun contoso-1 (plan 1d2c3b4a5e6f, 1 change): ")
 
 
 def test_approve_binds_to_the_plan_reviewed(resources: Resources, namespace: str) -> None:
     make_run(resources, "contoso-1", "contoso", PENDING_APPROVAL)
-    for digest in ("sha256:9999", "sha256:"):
+    # Another plan's digest, and too short a start of this one (fewer than 8 characters name nothing).
+    for digest in ("99999999", "1d2c3b4"):
         other = plugin(namespace, "approve", "contoso-1", "--digest", digest)
         assert other.returncode == 1
-        assert f"waits for approval of plan sha256:1d2c3, not {digest}: review that plan" in other.stderr
+        assert f"waits for approval of plan 1d2c3b4a5e6f, not {digest}: review that plan" in other.stderr
     assert APPROVAL not in annotations_of(resources, "syncruns", "contoso-1")
-    reviewed = plugin(namespace, "approve", "contoso-1", "--digest", "SHA256:1D2C")
+    reviewed = plugin(namespace, "approve", "contoso-1", "--digest", "1D2C3B4A")
     assert reviewed.returncode == 0, reviewed.stderr
     annotations = annotations_of(resources, "syncruns", "contoso-1")
-    assert (annotations[APPROVAL], annotations[APPROVAL_DIGEST]) == ("approve", "SHA256:1D2C")
-    usage = plugin(namespace, "reject", "contoso-1", "--digest", "sha256:1d2c")
+    assert (annotations[APPROVAL], annotations[APPROVAL_DIGEST]) == ("approve", "1D2C3B4A")
+    usage = plugin(namespace, "reject", "contoso-1", "--digest", "1d2c3b4a")
     assert usage.returncode == 2
 
 
@@ -302,12 +316,12 @@ def test_a_further_approver_adds_their_own_approval(resources: Resources, namesp
     make_tenant(resources, "fabrikam", {"phase": "PendingApproval"}, requiredApprovals=2)
     make_run(resources, "fabrikam-1", "fabrikam", PENDING_APPROVAL)
     assert plugin(namespace, "approve", "fabrikam-1").returncode == 0
-    second = plugin(namespace, "approve", "tenant/fabrikam", "--digest", "sha256:1d2c3b4a")
+    second = plugin(namespace, "approve", "tenant/fabrikam", "--digest", DIGEST[:8])
     assert second.returncode == 0, second.stderr
     user = kubectl("auth", "whoami", "-o", "jsonpath={.status.userInfo.username}").stdout
-    assert second.stdout.startswith(f"Added the approval of {user} to SyncRun fabrikam-1 (plan sha256:1d2c3)")
+    assert second.stdout.startswith(f"Added the approval of {user} to SyncRun fabrikam-1 (plan 1d2c3b4a5e6f)")
     annotations = annotations_of(resources, "syncruns", "fabrikam-1")
-    assert annotations[f"approval.tenantsync.io/{user}"] == "sha256:1d2c3"
+    assert annotations[f"approval.tenantsync.io/{user}"] == "1d2c3b4a5e6f"
     assert annotations[APPROVAL] == "approve"
 
 

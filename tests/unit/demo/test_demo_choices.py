@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -55,3 +56,28 @@ def test_scratch_goes_and_what_the_demo_points_at_stays(tmp_path: Path) -> None:
         (tmp_path / scratch).write_text("scratch")
     demo.clean_up()
     assert sorted(entry.name for entry in tmp_path.iterdir()) == ["operator.log", "tenants.git"]
+
+
+def test_the_backup_is_listed_with_its_command_in_columns_that_fit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    work = tmp_path / "work"
+    folders = [f"configurationType{n:02}" for n in range(62)]
+    for folder in folders:
+        (work / "tenants" / "contoso" / folder).mkdir(parents=True)
+        (work / "tenants" / "contoso" / folder / "object.json").write_text("{}\n")
+    identity = ["-c", "user.name=Test", "-c", "user.email=test@example.com"]
+    subprocess.run(["git", "init", "-q", "-b", "main", str(work)], check=True)
+    subprocess.run(["git", "-C", str(work), "add", "."], check=True)
+    subprocess.run(["git", "-C", str(work), *identity, "commit", "-qm", "backup"], check=True)
+    (tmp_path / "demo").mkdir()
+    demo = Demo(tmp_path / "kubeconfig", "kubectl", tmp_path / "demo")
+    demo.repository = work
+    monkeypatch.setenv("COLUMNS", "80")
+    demo.show_backup()
+    first, count, *listed = capsys.readouterr().out.splitlines()
+    assert first == f"$ git -C {work} ls-tree -d --name-only main:tenants/contoso"
+    assert count.startswith("(62 folders, one per configuration type")
+    assert all(len(line) <= 80 for line in listed)
+    assert sorted(" ".join(listed).split()) == folders
+    assert len(listed) == 21  # three columns of 19 + 2 cells

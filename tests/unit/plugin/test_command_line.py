@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import re
 from pathlib import Path
 from typing import Any
@@ -63,13 +64,38 @@ def test_bad_usage_exits_2(argv: list[str], complaint: str, capsys: pytest.Captu
     assert complaint in capsys.readouterr().err
 
 
+def commands(parser: argparse.ArgumentParser, path: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    """Every command line that has a --help: the plugin's, each command's and each baseline verb's."""
+    found = [path]
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                found.extend(commands(sub, (*path, name)))
+    return found
+
+
+@pytest.mark.parametrize("columns", [80, 120])
+def test_every_help_fits_the_terminal(
+    columns: int, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("COLUMNS", str(columns))
+    every = commands(argument_parser())
+    assert ("baseline", "approve") in every and len(every) > 10
+    for command in every:
+        with pytest.raises(SystemExit):
+            main([*command, "--help"])
+        too_long = [line for line in capsys.readouterr().out.splitlines() if len(line) > columns]
+        assert not too_long, (command, too_long)
+
+
 def test_every_exit_code_is_in_the_help_and_the_docs(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit):
         main(["--help"])
     help_text = capsys.readouterr().out
     docs = DOCS.read_text()
     for code, meaning in MEANINGS.items():
-        assert f"  {code.value:<4}{meaning}" in help_text
+        assert re.search(rf"^  {code.value:<4}", help_text, re.MULTILINE), f"exit code {code.value} in help"
+        assert f" {code.value} {meaning}" in " ".join(help_text.split())
         assert re.search(rf"^\| `{code.value}` \|", docs, re.MULTILINE), f"exit code {code.value} in docs"
     assert set(MEANINGS) == set(ExitCode)
 

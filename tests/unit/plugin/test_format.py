@@ -100,8 +100,11 @@ def _run(**status: Any) -> dict[str, Any]:
     }
 
 
+DIGEST = "abc1230f9e8d7c6b5a49382716054f3e2d1c0b9a8f7e6d5c4b3a29180706f5e4"
+"""A plan's digest as the operator writes it: sha256, in hex."""
+
 PLAN = {
-    "digest": "sha256:abc123",
+    "digest": DIGEST,
     "changeCount": 3,
     "changes": [
         {"action": "create", "type": "namedLocations", "id": "loc-1", "displayName": "Head office",
@@ -123,7 +126,11 @@ def test_plan_is_a_diff_of_every_change_with_the_digest() -> None:
     assert '- delete deviceConfigurations "(no display name)"' in text
     assert "    id: dc-9" in text
     assert "Plan: 3 changes (1 to create, 1 to update, 1 to delete)" in text
-    assert text.splitlines()[-1] == "Digest: sha256:abc123"
+    assert text.splitlines()[-3:] == [
+        f"Digest: {DIGEST}",
+        "Approve this plan:",
+        "  kubectl tenantsync approve contoso-1 -n m365 --digest abc1230f9e8d",
+    ]
     # Order is the plan's own (the deploy order), not re-sorted.
     assert text.index("Head office") < text.index("Require MFA") < text.index("dc-9")
 
@@ -151,7 +158,7 @@ def test_plan_shows_deploy_results_once_deployed() -> None:
 
 
 VALUED_PLAN = {
-    "digest": "sha256:def456",
+    "digest": "def4560f9e8d7c6b5a49382716054f3e2d1c0b9a8f7e6d5c4b3a29180706f5e4",
     "changeCount": 120,
     "truncated": True,
     "file": "tenants/contoso/plans/contoso-1.json",
@@ -178,6 +185,19 @@ def test_plan_shows_old_and_new_values() -> None:
         '      ~ conditions.users.excludeGroups: ["g-1"] (removed)\n'
     ) in text
     assert '      - .: {"displayName": "Legacy"}' in text
+
+
+def test_wrapped_values_continue_under_the_value() -> None:
+    lines = plan_lines(_run(phase="PendingApproval", plan=VALUED_PLAN))
+    state = next(line for line in lines if line.text.startswith("      ~ state: "))
+    assert state.indent == len("      ~ state: ")
+    assert lines[-1].command and not any(line.command for line in lines[:-1])
+
+
+def test_only_a_plan_waiting_for_approval_says_how_to_approve_it() -> None:
+    for phase in ("Succeeded", "Rejected", "InProgress"):
+        text = [line.text for line in plan_lines(_run(phase=phase, plan=PLAN))]
+        assert text[-1] == f"Digest: {DIGEST}", phase
 
 
 def test_a_truncated_plan_says_where_the_whole_plan_is() -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from rich.console import Console
 from rich.text import Text
 
 from tenantsync.cli.plugin_table import GAP, MIN_PROSE_WIDTH, PROSE_WIDTH, Cell, Column, Layout, layout
@@ -21,13 +20,12 @@ ROWS: list[list[Cell]] = [
      "a-tenant-with-a-rather-long-name-20261123-060000", "Managed"],
     ["b", "Idle", "Fine.", "never", "b-20261123-060000", "BackupOnly"],
 ]  # fmt: skip
-CONSOLE = Console(width=1000)
 
 
 def lines(chosen: Layout) -> list[str]:
     out = [chosen.header().plain]
     for row in ROWS:
-        out.extend(line.plain for line in chosen.row(CONSOLE, row))
+        out.extend(line.plain for line in chosen.row(row))
     return out
 
 
@@ -101,7 +99,7 @@ def test_essential_columns_wider_than_the_terminal_make_longer_lines_not_cut_nam
 
 def test_prose_wraps_under_its_column() -> None:
     chosen = layout(COLUMNS, ROWS, 100, wide=False)
-    first, *rest = chosen.row(CONSOLE, ROWS[0])
+    first, *rest = chosen.row(ROWS[0])
     message_at = first.plain.index("3 changes")
     assert rest, "the message is longer than its column"
     for line in rest:
@@ -123,5 +121,29 @@ def test_prose_gets_its_natural_width_when_there_is_room() -> None:
 
 def test_styles_survive_the_layout() -> None:
     chosen = layout(COLUMNS, ROWS, None, wide=False)
-    first = chosen.row(CONSOLE, ROWS[0])[0]
+    first = chosen.row(ROWS[0])[0]
     assert any(span.style == "yellow" for span in first.spans)
+
+
+GUID = "5b1a9c3e-7d2f-4e6a-9b8c-0d1e2f3a4b5c"
+
+
+def test_a_guid_in_a_message_is_never_broken() -> None:
+    rows: list[list[Cell]] = [["b", "Idle", f"Deleted the object {GUID} as planned.", "never", "b-1", "x"]]
+    fitting = len("NAME") + 22 + 2 * GAP + len(GUID)
+    chosen = layout(COLUMNS, rows, fitting, wide=False)
+    assert headers(chosen) == ["NAME", "STATUS", "MESSAGE"]
+    out = [line.plain for line in chosen.row(rows[0])]
+    assert out[1].endswith(f"   {GUID}") and all(len(line) <= fitting for line in out), out
+    # Narrower, the GUID keeps a line of its own, whole, moved left to end at the terminal's edge.
+    for narrower in (fitting - 1, fitting - 10):
+        out = [line.plain for line in layout(COLUMNS, rows, narrower, wide=False).row(rows[0])]
+        assert out[1] == GUID.rjust(narrower), out
+        assert all(len(line) <= narrower for line in out), out
+
+
+def test_a_word_wider_than_the_terminal_makes_its_line_longer() -> None:
+    url = "https://login.microsoftonline.com/common/oauth2/v2.0/authorize?client_id=" + GUID
+    rows: list[list[Cell]] = [["b", "Idle", f"Consent at {url} then sync.", "never", "b-1", "x"]]
+    out = [line.plain for line in layout(COLUMNS, rows, 80, wide=False).row(rows[0])]
+    assert url in out
