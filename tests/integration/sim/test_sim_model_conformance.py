@@ -180,7 +180,7 @@ def unknown_properties(model: Any, where: str = "$") -> list[str]:
     found = [
         f"{where}.{key}"
         for key in (getattr(model, "additional_data", None) or {})
-        if key not in ("@odata.type", "@odata.context")
+        if "@" not in key  # annotations (@odata.type, assignments@odata.context) are not properties
     ]
     for attribute, value in vars(model).items():
         if isinstance(value, Parsable):
