@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -88,7 +89,7 @@ def test_select_is_case_insensitive_and_keeps_the_property_spelling() -> None:
     }
 
 
-APPS = [
+APPS: list[dict[str, Any]] = [
     {"@odata.type": "#microsoft.graph.iosStoreApp", "n": 1, "isAssigned": False},
     {"@odata.type": "#microsoft.graph.managedIOSStoreApp", "n": 2, "appAvailability": "global"},
     {"@odata.type": "#microsoft.graph.managedAndroidLobApp", "n": 3, "appAvailability": "lineOfBusiness"},
