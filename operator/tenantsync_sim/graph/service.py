@@ -32,10 +32,11 @@ from tenantsync_sim.graph.resources import (
 from tenantsync_sim.graph.secrets import OMA_SETTINGS, SecretMissing, conceal, keep_secrets
 from tenantsync_sim.identity.scopes import GRAPH_AUDIENCES
 from tenantsync_sim.runtime import Simulator
-from tenantsync_sim.state import JsonObject, StoredStream, Tenant
+from tenantsync_sim.state import Application, JsonObject, StoredStream, Tenant
 
 _APPLICATION_READ = ("Application.Read.All", "Application.ReadWrite.All", "Directory.Read.All")
 _ORGANIZATION_READ = ("Organization.Read.All", "Directory.Read.All", "User.Read")
+_DOMAIN_READ = ("Domain.Read.All", "Domain.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All")
 
 
 @dataclass
@@ -192,6 +193,41 @@ def _stream_target(
     return str(child["id"]), name
 
 
+def _application(app: Application) -> JsonObject:
+    """An app registration as Graph serves it: credentials without their secrets."""
+    return {
+        "id": app.object_id,
+        "appId": app.app_id,
+        "displayName": app.display_name,
+        "isFallbackPublicClient": app.public_client,
+        "passwordCredentials": [
+            {
+                "customKeyIdentifier": None,
+                "displayName": s.display_name,
+                "endDateTime": s.end_date_time.isoformat().replace("+00:00", "Z"),
+                "hint": s.hint,
+                "keyId": s.key_id,
+                "secretText": None,
+                "startDateTime": s.start_date_time.isoformat().replace("+00:00", "Z"),
+            }
+            for s in app.secrets
+        ],
+        "keyCredentials": [
+            {
+                "customKeyIdentifier": c.sha1_thumbprint.upper(),
+                "displayName": "CN=tenantsync",
+                "endDateTime": c.end_date_time.isoformat().replace("+00:00", "Z"),
+                "keyId": c.key_id,
+                "startDateTime": c.start_date_time.isoformat().replace("+00:00", "Z"),
+                "type": "AsymmetricX509Cert",
+                "usage": "Verify",
+                "key": None,
+            }
+            for c in app.certificates
+        ],
+    }
+
+
 class GraphService:
     """Serves the catalogue in :mod:`tenantsync_sim.graph.resources` over a tenant's state."""
 
@@ -233,6 +269,8 @@ class GraphService:
             return self._applications(req, principal, segments)
         if [s.lower() for s in segments] == ["organization"]:
             return self._organization(req, principal)
+        if [s.lower() for s in segments] == ["domains"]:
+            return self._domains(req, principal)
         view = match_view(segments)
         if view is not None:
             return self._view(req, principal, *view)
@@ -905,46 +943,44 @@ class GraphService:
         if req.method.upper() != "GET" or len(segments) > 2:
             raise errors.method_not_allowed()
         tenant, head = principal.tenant, segments[0]
+        if len(segments) == 1 and head == "applications":
+            listed = [_application(a) for a in tenant.apps.values()]
+            return self._list_response(req, tenant, listed, "applications")
         key = segments[1] if len(segments) == 2 and head == "applications" else None
         if head.startswith("applications(appId="):
             key = head[len("applications(appId=") :].rstrip(")").strip("'")
         app = next((a for a in tenant.apps.values() if key in (a.app_id, a.object_id)), None) if key else None
         if app is None:
             raise errors.not_found("directory", key or head, req.url)
-        item: JsonObject = {
-            "id": app.object_id,
-            "appId": app.app_id,
-            "displayName": app.display_name,
-            "isFallbackPublicClient": app.public_client,
-            "passwordCredentials": [
-                {
-                    "customKeyIdentifier": None,
-                    "displayName": s.display_name,
-                    "endDateTime": s.end_date_time.isoformat().replace("+00:00", "Z"),
-                    "hint": s.hint,
-                    "keyId": s.key_id,
-                    "secretText": None,
-                    "startDateTime": s.start_date_time.isoformat().replace("+00:00", "Z"),
-                }
-                for s in app.secrets
-            ],
-            "keyCredentials": [
-                {
-                    "customKeyIdentifier": c.sha1_thumbprint.upper(),
-                    "displayName": "CN=tenantsync",
-                    "endDateTime": c.end_date_time.isoformat().replace("+00:00", "Z"),
-                    "keyId": c.key_id,
-                    "startDateTime": c.start_date_time.isoformat().replace("+00:00", "Z"),
-                    "type": "AsymmetricX509Cert",
-                    "usage": "Verify",
-                    "key": None,
-                }
-                for c in app.certificates
-            ],
-        }
         body = {"@odata.context": _context(req, "applications/$entity")}
-        body.update(select(item, _select(req)))
+        body.update(select(_application(app), _select(req)))
         return GraphResponse(200, body)
+
+    def _domains(self, req: GraphRequest, principal: Principal) -> GraphResponse:
+        """The tenant's verified domains: the first is the default, ``.onmicrosoft.com`` the initial one."""
+        self._authorize(principal, "directory", _DOMAIN_READ, req.url)
+        self._throttle(principal, "directory", req.url)
+        if req.method.upper() != "GET":
+            raise errors.method_not_allowed()
+        tenant = principal.tenant
+        domains: list[JsonObject] = [
+            {
+                "id": name,
+                "authenticationType": "Managed",
+                "availabilityStatus": None,
+                "isAdminManaged": True,
+                "isDefault": index == 0,
+                "isInitial": name.endswith(".onmicrosoft.com"),
+                "isRoot": True,
+                "isVerified": True,
+                "passwordNotificationWindowInDays": 14,
+                "passwordValidityPeriodInDays": 2147483647,
+                "supportedServices": ["Email", "OfficeCommunicationsOnline"],
+                "state": None,
+            }
+            for index, name in enumerate(tenant.domains)
+        ]
+        return self._list_response(req, tenant, domains, "domains")
 
     def _organization(self, req: GraphRequest, principal: Principal) -> GraphResponse:
         self._authorize(principal, "directory", _ORGANIZATION_READ, req.url)

@@ -162,3 +162,19 @@ def test_batch_sub_requests_are_logged(demo: httpx.Client, sim: SimulatorClient)
     counters = sim.counters(DEMO)
     assert counters["batchedRequests"] == 2 and counters["batched:status:400"] == 1
     assert counters["requests"] == 1
+
+
+def test_app_registrations_and_domains_are_listed(
+    demo: httpx.Client, http: httpx.Client, sim: SimulatorClient
+) -> None:
+    apps = demo.get("/v1.0/myorganization/applications").json()
+    assert apps["@odata.context"].endswith("$metadata#applications")
+    assert "5b7c9d1e-2f3a-4b4c-8d5e-6f7a8b9c0d1e" in {a["appId"] for a in apps["value"]}
+    assert all(c["secretText"] is None for a in apps["value"] for c in a["passwordCredentials"])
+    domains = demo.get("/beta/domains").json()["value"]
+    assert [(d["id"], d["isDefault"], d["isInitial"]) for d in domains] == [
+        ("contoso.onmicrosoft.com", True, True),
+        ("contoso.com", False, False),
+    ]
+    reader = _token(http, sim, READ_ONLY)
+    assert demo.get("/beta/domains", headers={"Authorization": f"Bearer {reader}"}).status_code == 403
