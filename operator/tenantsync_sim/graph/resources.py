@@ -191,6 +191,9 @@ class ResourceType:
     streams: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: _EMPTY)
     """Stream properties (branding images) by name, with the content types a PUT may give them: read and
     written as bytes at ``{object}/{name}``, never part of the object's JSON."""
+    listed_in: frozenset[str] = frozenset()
+    """Versions in which Graph serves this singleton as a collection of one (beta
+    ``authorizationPolicy``): the path lists it, ``{path}/{id}`` is the object."""
     references: Mapping[str, tuple[str, str]] = field(default_factory=lambda: _EMPTY)
     """Read-only navigations to objects of another type that name this one: ``{object}/{name}`` lists
     the objects of type ``[0]`` whose single navigation ``[1]`` is this object (a role definition's
@@ -449,6 +452,7 @@ RESOURCES: tuple[ResourceType, ...] = (
         version_fields=MappingProxyType(
             {"defaultUserRolePermissions.permissionGrantPoliciesAssigned": "v1.0"}
         ),
+        listed_in=_BETA,
     ),
     _entra_singleton(
         "crossTenantAccessPolicyDefault",

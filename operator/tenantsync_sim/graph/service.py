@@ -401,6 +401,13 @@ class GraphService:
             stream = _stream_target(resource, item, rest, req.url)
             if stream is not None:
                 return self._stream(req, tenant, resource, *stream)
+            if req.version in resource.listed_in:
+                if not rest and method == "GET":
+                    expand = self._expand(req, resource, listing=True)
+                    render = lambda one: self._render(req, resource, one, expand, True)  # noqa: E731
+                    return self._list_response(req, tenant, [item], _fragment(req, resource), render)
+                if rest and rest[0].lower() == str(item.get(resource.key_field, "")).lower():
+                    rest = rest[1:]
             if rest:
                 return self._contained(req, tenant, resource, item, item, resource.navigation, rest, method)
             return self._singleton(req, tenant, resource, item, method)
