@@ -5,7 +5,11 @@ URLs are hard-coded (``login.microsoftonline.com``, ``graph.microsoft.com``), so
 simulator the way a corporate network would send it elsewhere: ``HTTPS_PROXY`` names a CONNECT
 proxy that tunnels those host names to the simulator, whose certificate names them
 (``--tls-host``) and whose CA is in ``REQUESTS_CA_BUNDLE``. It signs in as an app with a client
-secret (``-m 1``: ``TENANT_NAME``, ``CLIENT_ID``, ``CLIENT_SECRET``).
+secret (``-m 1``: ``TENANT_NAME``, ``CLIENT_ID``, ``CLIENT_SECRET``) and, for its Entra backup
+(``--entrabackup``), as the administrator through a v1 device code with Azure PowerShell's client
+id for the Azure portal's API, which the test approves through the control API as a person would
+on the sign-in page. Entra's device registration policy module runs only with interactive sign-in,
+which IntuneCD cannot do headless; it is the one module left out.
 
 Per module, the test checks that IntuneCD wrote its files, and that the simulator answered no
 request, direct or inside ``$batch``, with a 4xx/5xx other than throttling.
@@ -17,8 +21,10 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,8 +39,10 @@ from tests.integration.sim.simtest_support import SimEndpoint, start_simulator, 
 
 INTUNECD = "IntuneCD==2.6.0"
 VENV = Path(__file__).resolve().parents[3] / ".cache" / "intunecd-2.6.0"
-MICROSOFT_HOSTS = {"login.microsoftonline.com", "graph.microsoft.com"}
+MICROSOFT_HOSTS = {"login.microsoftonline.com", "graph.microsoft.com", "main.iam.ad.ext.azure.com"}
 DEMO_TENANT = "3f2b9c4e-5a6d-4e7f-8a9b-0c1d2e3f4a5b"
+DEMO_ADMIN = "admin@contoso.onmicrosoft.com"
+AZURE_POWERSHELL = "1950a258-227b-4e31-a9cf-717495945fc2"
 
 Predicate = Callable[[dict[str, Any]], bool]
 
@@ -46,6 +54,8 @@ class Module:
     are not its own."""
     owns: Predicate | None = None
     """For two modules that share a folder: which of the JSON files are this module's."""
+    file: str | None = None
+    """The one file a module of a shared folder writes, for modules that name their file."""
 
 
 MODULES: dict[str, Module] = {
@@ -85,6 +95,20 @@ MODULES: dict[str, Module] = {
     "WindowsEnrollmentProfile": Module("Enrollment Profiles/Windows"),
     "windowsFeatureUpdates": Module("Feature Updates"),
     "windowsQualityUpdates": Module("Quality Updates"),
+    # --entrabackup (backup_entra.py), but entraDeviceRegistrationPolicy (interactive sign-in only).
+    "entraApplications": Module("Entra/Applications"),
+    "entraAuthenticationFlowsPolicy": Module("Entra/Authentication Flows Policy"),
+    "entraAuthenticationMethods": Module("Entra/Authentication Methods"),
+    "entraAuthorizationPolicy": Module("Entra/Authorization Policy"),
+    "entraB2BPolicy": Module("Entra/External Collaboration Settings", file="b2b_policy.json"),
+    "entraDomains": Module("Entra/Domains"),
+    "entraExternalIdentitiesPolicy": Module(
+        "Entra/External Collaboration Settings", file="external_identities_policy.json"
+    ),
+    "entraGroupSettings": Module("Entra/Group Settings"),
+    "entraRoamingSettings": Module("Entra/Roaming Settings"),
+    "entraSecurityDefaults": Module("Entra/Security Defaults"),
+    "entraSSPR": Module("Entra/Password Reset Policies"),
 }
 
 
@@ -114,6 +138,29 @@ def intunecd() -> Path:
     return script
 
 
+@contextmanager
+def approving_device_codes(sim: SimulatorClient) -> Iterator[list[str]]:
+    """Signs the administrator in on every device code the demo tenant is waiting for, as the person
+    at the keyboard would on the sign-in page IntuneCD names."""
+    approved: list[str] = []
+    stop = threading.Event()
+
+    def approve() -> None:
+        while not stop.wait(0.2):
+            for code in sim.pending_device_codes(DEMO_TENANT):
+                if code["state"] == "pending" and code["clientId"] == AZURE_POWERSHELL:
+                    sim.sign_in(code["userCode"], DEMO_ADMIN)
+                    approved.append(code["userCode"])
+
+    thread = threading.Thread(target=approve, name="device-code-approver", daemon=True)
+    thread.start()
+    try:
+        yield approved
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+
+
 @pytest.fixture(scope="module")
 def microsoft_sim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimEndpoint]:
     """A demo simulator whose certificate also names Microsoft's hosts."""
@@ -137,6 +184,8 @@ def _module_files(backup: Path, name: str) -> list[Path]:
         relative = path.relative_to(backup).as_posix()
         if any(relative.startswith(folder + "/") for folder in nested):
             continue
+        if module.file is not None and path.name != module.file:
+            continue
         if module.owns is None or module.owns(json.loads(path.read_text())):
             files.append(path)
     return files
@@ -152,8 +201,19 @@ def test_every_intunecd_module_backs_up_the_demo_tenant_without_errors(
     port = int(microsoft_sim.url.rsplit(":", 1)[1])
     with SimulatorClient(microsoft_sim.url, microsoft_sim.ca) as sim:
         sim.create_app(DEMO_TENANT, client_id, application_permissions=ALL_PERMISSIONS, secret=secret)
+        sim.create_app(
+            DEMO_TENANT,
+            AZURE_POWERSHELL,
+            display_name="Microsoft Azure PowerShell",
+            public_client=True,
+            delegated_permissions=["user_impersonation"],
+        )
         sim.clear_requests(DEMO_TENANT)
-        with connect_proxy(("127.0.0.1", port), MICROSOFT_HOSTS) as proxy:
+        with (
+            connect_proxy(("127.0.0.1", port), MICROSOFT_HOSTS) as proxy,
+            SimulatorClient(microsoft_sim.url, microsoft_sim.ca) as approver,
+            approving_device_codes(approver) as approved,
+        ):
             proxy_url = f"http://127.0.0.1:{proxy.server_address[1]}"
             environment = {
                 **{k: v for k, v in os.environ.items() if "proxy" not in k.lower()},
@@ -162,11 +222,12 @@ def test_every_intunecd_module_backs_up_the_demo_tenant_without_errors(
                 "SSL_CERT_FILE": str(bundle),
                 "CURL_CA_BUNDLE": str(bundle),
                 "TENANT_NAME": "contoso.onmicrosoft.com",
+                "TENANT_ID": DEMO_TENANT,
                 "CLIENT_ID": client_id,
                 "CLIENT_SECRET": secret,
             }
             run = subprocess.run(
-                [str(intunecd), "-m", "1", "-o", "json", "-p", str(backup)],
+                [str(intunecd), "-m", "1", "-o", "json", "-p", str(backup), "--entrabackup"],
                 env=environment,
                 capture_output=True,
                 text=True,
@@ -177,11 +238,16 @@ def test_every_intunecd_module_backs_up_the_demo_tenant_without_errors(
     output = run.stdout + run.stderr
     assert run.returncode == 0, output[-4000:]
     assert refused == [], "IntuneCD tried to reach another host"
+    assert len(approved) == 1, "IntuneCD asked for one device-code sign-in"
+    # A device-code client polls the token endpoint and hears 400 authorization_pending until the
+    # person signs in; those answers are the protocol, not errors. Every other 4xx/5xx is.
     failed = [
         f"{r['status']} {r['method']} {r['path']}"
         for r in logged
-        if r["status"] >= 400 and r["status"] != 429
+        if r["status"] >= 400 and r["status"] != 429 and not r["path"].endswith("/oauth2/token")
     ]
+    tokens = [r["status"] for r in logged if r["path"].endswith(f"/{DEMO_TENANT}/oauth2/token")]
+    assert tokens and tokens[-1] == 200 and set(tokens) <= {200, 400}, tokens
     assert failed == [], "\n".join(failed)
     assert any(r["batched"] for r in logged), "IntuneCD's $batch sub-requests are in the log"
     assert "[ERROR]" not in output, output[-4000:]
