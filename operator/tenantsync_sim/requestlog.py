@@ -17,6 +17,8 @@ class LoggedRequest(SimModel):
     duration_ms: float
     lost: bool = False
     """The request was applied but the client never got the answer (a lost-response fault)."""
+    batched: bool = False
+    """A sub-request of a ``$batch``; its path is the one the batch named."""
 
 
 @dataclass
@@ -30,6 +32,11 @@ class RequestLog:
     def record(self, tenant_id: str, entry: LoggedRequest) -> None:
         self._entries.setdefault(tenant_id, deque(maxlen=self.max_entries)).append(entry)
         counters = self._counters.setdefault(tenant_id, Counter())
+        if entry.batched:
+            # Sub-requests have their own counters: "requests" and "status:NNN" count HTTP exchanges.
+            counters["batchedRequests"] += 1
+            counters[f"batched:status:{entry.status}"] += 1
+            return
         counters["requests"] += 1
         counters[f"status:{entry.status}"] += 1
         counters[f"method:{entry.method}"] += 1

@@ -949,6 +949,15 @@ def _demo_singletons(tenant_id: str) -> dict[str, JsonObject]:
         "certificateUploadStatus": None,
         "certificateSerialNumber": "5A3C2B1D0E9F8A7B",
     }
+    # Managed Google Play bound to the organisation's Google account, as in a tenant that uses it:
+    # the owner's name is null only while unbound, and backups name the file after it.
+    singletons["androidManagedStoreAccountEnterpriseSettings"] |= {
+        "bindStatus": "boundAndValidated",
+        "lastAppSyncDateTime": "2025-03-02T06:00:00Z",
+        "ownerUserPrincipalName": "intune-admin@contoso.com",
+        "ownerOrganizationName": "Contoso",
+        "lastModifiedDateTime": "2025-03-01T10:00:00Z",
+    }
     return singletons
 
 

@@ -443,11 +443,60 @@ def _group_policy_definition(i: int) -> JsonObject:
     }
 
 
+INTENT_TEMPLATE_ID = "2d345ec2-c817-49e5-9156-9ed416dc972a"
+"""The endpoint security antivirus template the demo's intents are made from."""
+
+
+def _intent_template(i: int) -> JsonObject:
+    return {
+        "@odata.type": "#microsoft.graph.deviceManagementTemplate",
+        "id": INTENT_TEMPLATE_ID,
+        "displayName": "Microsoft Defender Antivirus",
+        "description": "Microsoft Defender Antivirus settings for Windows 10 and later",
+        "versionInfo": "2104",
+        "isDeprecated": False,
+        "intentCount": 4,
+        "templateType": "securityTemplate",
+        "platformType": "windows10AndLater",
+        "templateSubtype": "antivirus",
+        "publishedDateTime": "2021-04-01T00:00:00Z",
+        "categories": [
+            {
+                "@odata.type": "#microsoft.graph.deviceManagementTemplateSettingCategory",
+                "id": "9ec5c4f8-4e3d-4e4a-b5a0-7c9f6f6e2a01",
+                "displayName": "Defender",
+                "hasRequiredSetting": False,
+            }
+        ],
+    }
+
+
+def _vpp_token(i: int) -> JsonObject:
+    return {
+        "@odata.type": "#microsoft.graph.vppToken",
+        "organizationName": "Contoso",
+        "vppTokenAccountType": "business",
+        "appleId": "vpp@contoso.com",
+        "expirationDateTime": "2026-03-01T09:00:00Z",
+        "lastSyncDateTime": "2025-04-01T09:00:00Z",
+        "state": "valid",
+        "tokenActionResults": [],
+        "lastSyncStatus": "completed",
+        "automaticallyUpdateApps": True,
+        "countryOrRegion": "us",
+        "dataSharingConsentGranted": True,
+        "displayName": "Contoso VPP",
+        "locationName": "Contoso",
+        "claimTokenManagementFromExternalMdm": False,
+        "roleScopeTagIds": ["0"],
+    }
+
+
 def _intent(i: int) -> JsonObject:
     return {
         "displayName": "Endpoint security - Antivirus",
         "description": "Microsoft Defender Antivirus (intent)",
-        "templateId": "2d345ec2-c817-49e5-9156-9ed416dc972a",
+        "templateId": INTENT_TEMPLATE_ID,
         "roleScopeTagIds": ["0"],
         "isMigratingToConfigurationPolicy": False,
         "settings": [
@@ -859,6 +908,70 @@ def _dep_onboarding(i: int) -> JsonObject:
         "syncedDeviceCount": 42,
         "dataSharingConsentGranted": True,
         "roleScopeTagIds": ["0"],
+        "enrollmentProfiles": [_dep_profile(n) for n in range(2)],
+    }
+
+
+def _dep_profile(n: int) -> JsonObject:
+    """An Automated Device Enrollment profile of the token: iOS/iPadOS, then macOS."""
+    common: JsonObject = {
+        "description": "Corporate devices from Apple Business Manager",
+        "requiresUserAuthentication": True,
+        "configurationEndpointUrl": "https://appleconfigurator2.manage.microsoft.com/MDMServiceConfig",
+        "enableAuthenticationViaCompanyPortal": False,
+        "requireCompanyPortalOnSetupAssistantEnrolledDevices": False,
+        "isDefault": n == 0,
+        "supervisedModeEnabled": True,
+        "supportDepartment": "Contoso IT",
+        "isMandatory": True,
+        "locationDisabled": False,
+        "supportPhoneNumber": "+1 555 0100",
+        "profileRemovalDisabled": True,
+        "restoreBlocked": False,
+        "appleIdDisabled": False,
+        "termsAndConditionsDisabled": False,
+        "touchIdDisabled": False,
+        "applePayDisabled": False,
+        "siriDisabled": False,
+        "diagnosticsDisabled": True,
+        "displayToneSetupDisabled": False,
+        "privacyPaneDisabled": False,
+        "screenTimeScreenDisabled": False,
+        "deviceNameTemplate": None,
+        "configurationWebUrl": False,
+        "enabledSkipKeys": ["Privacy", "Siri"],
+    }
+    if n == 0:
+        return {
+            "@odata.type": "#microsoft.graph.depIOSEnrollmentProfile",
+            "displayName": "iPhone - corporate",
+            **common,
+            "iTunesPairingMode": "allow",
+            "restoreFromAndroidDisabled": True,
+            "awaitDeviceConfiguredConfirmation": True,
+            "sharedIPadMaximumUserCount": 0,
+            "enableSharedIPad": False,
+            "companyPortalVppTokenId": None,
+        }
+    return {
+        "@odata.type": "#microsoft.graph.depMacOSEnrollmentProfile",
+        "displayName": "Mac - corporate",
+        **common,
+        "registrationDisabled": False,
+        "fileVaultDisabled": False,
+        "iCloudDiagnosticsDisabled": False,
+        "passCodeDisabled": False,
+        "zoomDisabled": False,
+        "iCloudStorageDisabled": False,
+        "chooseYourLockScreenDisabled": False,
+        "accessibilityScreenDisabled": False,
+        "autoUnlockWithWatchDisabled": False,
+        "skipPrimarySetupAccountCreation": False,
+        "setPrimarySetupAccountAsRegularUser": False,
+        "dontAutoPopulatePrimaryAccountInfo": False,
+        "primaryAccountFullName": None,
+        "primaryAccountUserName": None,
+        "enableRestrictEditing": False,
     }
 
 
@@ -1020,6 +1133,7 @@ TEMPLATES: dict[str, tuple[Template, int]] = {
     "compliancePolicies": (_settings_compliance, 4),
     "groupPolicyDefinitions": (_group_policy_definition, 2),
     "groupPolicyConfigurations": (_group_policy, 6),
+    "deviceManagementTemplates": (_intent_template, 1),
     "intents": (_intent, 4),
     "reusablePolicySettings": (_reusable_setting, 3),
     "deviceManagementScripts": (_powershell_script, 6),
@@ -1044,6 +1158,7 @@ TEMPLATES: dict[str, tuple[Template, int]] = {
     "roleScopeTags": (_scope_tag, 3),
     "roleDefinitions": (_role_definition, 2),
     "roleAssignments": (_role_assignment, 2),
+    "vppTokens": (_vpp_token, 1),
     "deviceCategories": (_device_category, 3),
     "termsAndConditions": (_terms_and_conditions, 1),
     "complianceManagementPartners": (_compliance_partner, 1),

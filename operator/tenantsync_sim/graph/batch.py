@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import time
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from tenantsync_sim.graph.errors import GraphError
 from tenantsync_sim.graph.service import GraphRequest, GraphResponse, GraphService
+from tenantsync_sim.requestlog import LoggedRequest
 from tenantsync_sim.state import JsonObject
 
 MAX_REQUESTS = 20
@@ -82,7 +84,10 @@ async def run_batch(service: GraphService, outer: GraphRequest) -> GraphResponse
                 },
             )
         else:
-            response = await service.handle(_sub_request(outer, entry))
+            started = time.perf_counter()
+            sub = _sub_request(outer, entry)
+            response = await service.handle(sub)
+            _log(service, outer, sub, response, started)
         done[rid].set_result(response)
         item: JsonObject = {"id": rid, "status": response.status, "headers": dict(response.headers)}
         if response.body is not None:
@@ -93,6 +98,28 @@ async def run_batch(service: GraphService, outer: GraphRequest) -> GraphResponse
 
     await asyncio.gather(*(run(entry) for entry in requests))
     return GraphResponse(200, {"responses": responses})
+
+
+def _log(
+    service: GraphService, outer: GraphRequest, sub: GraphRequest, response: GraphResponse, started: float
+) -> None:
+    """Record a sub-request in the tenant's request log, so a failing one shows as a direct one does."""
+    if outer.caller is None:
+        return
+    tenant_id, app_id = outer.caller
+    query = f"?{urlencode(sub.query, safe='$,/()=')}" if sub.query else ""
+    service.sim.requests.record(
+        tenant_id,
+        LoggedRequest(
+            time=time.time(),
+            method=sub.method,
+            path=f"/{sub.version}/{sub.path}{query}",
+            status=response.status,
+            app_id=app_id,
+            duration_ms=round((time.perf_counter() - started) * 1000, 3),
+            batched=True,
+        ),
+    )
 
 
 def _sub_request(outer: GraphRequest, entry: JsonObject) -> GraphRequest:
@@ -107,7 +134,7 @@ def _sub_request(outer: GraphRequest, entry: JsonObject) -> GraphRequest:
         method=str(entry["method"]).upper(),
         version=outer.version,
         path=path,
-        query=dict(parse_qsl(parts.query, keep_blank_values=True)),
+        query={k.lstrip("?"): v for k, v in parse_qsl(parts.query, keep_blank_values=True)},
         headers=headers,
         body=entry.get("body"),
         base=outer.base,

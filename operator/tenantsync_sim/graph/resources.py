@@ -191,6 +191,16 @@ class ResourceType:
     streams: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: _EMPTY)
     """Stream properties (branding images) by name, with the content types a PUT may give them: read and
     written as bytes at ``{object}/{name}``, never part of the object's JSON."""
+    listed_in: frozenset[str] = frozenset()
+    """Versions in which Graph serves this singleton as a collection of one (beta
+    ``authorizationPolicy``): the path lists it, ``{path}/{id}`` is the object."""
+    references: Mapping[str, tuple[str, str]] = field(default_factory=lambda: _EMPTY)
+    """Read-only navigations to objects of another type that name this one: ``{object}/{name}`` lists
+    the objects of type ``[0]`` whose single navigation ``[1]`` is this object (a role definition's
+    ``roleAssignments``)."""
+    functions: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
+    """Bound functions, ``GET {object}/{name}(...)``, by name, with the permission level they need
+    (``read`` or ``write``); the service computes their answers."""
 
     def serves(self, item: JsonObject, version: str) -> bool:
         return version == "beta" or item.get("@odata.type") not in self.beta_only_entities
@@ -442,6 +452,7 @@ RESOURCES: tuple[ResourceType, ...] = (
         version_fields=MappingProxyType(
             {"defaultUserRolePermissions.permissionGrantPoliciesAssigned": "v1.0"}
         ),
+        listed_in=_BETA,
     ),
     _entra_singleton(
         "crossTenantAccessPolicyDefault",
@@ -649,6 +660,7 @@ RESOURCES: tuple[ResourceType, ...] = (
             *_FILTER_TARGET,
         ),
         beta_only_entities=frozenset({"#microsoft.graph.windowsWifiConfiguration"}),
+        functions=MappingProxyType({"getOmaSettingPlainTextValue": "write"}),
         abstract=True,
         patch_returns_entity=True,
         versioned=True,
@@ -948,6 +960,7 @@ RESOURCES: tuple[ResourceType, ...] = (
         "microsoft.graph.depOnboardingSetting",
         _SERVICE_READ,
         _SERVICE_WRITE,
+        navigation=(Navigation("enrollmentProfiles", "#microsoft.graph.enrollmentProfile"),),
         created_field=None,
         name_field="tokenName",
         writable=False,
@@ -1008,6 +1021,7 @@ RESOURCES: tuple[ResourceType, ...] = (
         _RBAC_READ,
         _RBAC_WRITE,
         read_only=frozenset({"id", "isBuiltIn", "isBuiltInRoleDefinition"}),
+        references=MappingProxyType({"roleAssignments": ("roleAssignments", "roleDefinition")}),
         created_field=None,
         modified_field=None,
         required=("displayName", "rolePermissions"),
@@ -1030,6 +1044,28 @@ RESOURCES: tuple[ResourceType, ...] = (
         created_field=None,
         modified_field=None,
         required=("displayName", "members"),
+    ),
+    _intune(
+        "deviceManagementTemplates",
+        "templates",
+        "microsoft.graph.deviceManagementTemplate",
+        navigation=(
+            Navigation(
+                "categories", "#microsoft.graph.deviceManagementTemplateSettingCategory", writable=False
+            ),
+        ),
+        created_field=None,
+        modified_field=None,
+        writable=False,
+    ),
+    _app_management(
+        "vppTokens",
+        "vppTokens",
+        "microsoft.graph.vppToken",
+        read_only=_INTUNE_READ_ONLY
+        | {"lastSyncDateTime", "lastSyncStatus", "state", "tokenActionResults", "expirationDateTime"},
+        created_field=None,
+        patch_returns_entity=True,
     ),
     _intune(
         "deviceCategories",
@@ -1135,6 +1171,43 @@ RESOURCES: tuple[ResourceType, ...] = (
 )
 
 BY_KEY = {r.key: r for r in RESOURCES}
+
+
+@dataclass(frozen=True)
+class CollectionView:
+    """A read-only collection of a base type whose objects are stored by derived-type collections,
+    as ``deviceAppManagement/managedAppPolicies`` lists every app protection and app configuration."""
+
+    path: str
+    entity: str
+    members: tuple[str, ...]
+
+    @property
+    def resources(self) -> tuple[ResourceType, ...]:
+        return tuple(BY_KEY[key] for key in self.members)
+
+
+VIEWS = (
+    CollectionView(
+        "deviceAppManagement/managedAppPolicies",
+        "microsoft.graph.managedAppPolicy",
+        (
+            "iosManagedAppProtections",
+            "androidManagedAppProtections",
+            "windowsManagedAppProtections",
+            "targetedManagedAppConfigurations",
+        ),
+    ),
+)
+
+
+def match_view(segments: list[str]) -> tuple[CollectionView, list[str]] | None:
+    lowered = [s.lower() for s in segments]
+    for view in VIEWS:
+        prefix = view.path.lower().split("/")
+        if lowered[: len(prefix)] == prefix:
+            return view, segments[len(prefix) :]
+    return None
 
 
 def find_object(collection: dict[str, JsonObject], key: str) -> JsonObject | None:

@@ -32,6 +32,13 @@ def to_http(response: GraphResponse) -> web.Response:
     return web.Response(status=response.status, body=json.dumps(response.body).encode(), headers=headers)
 
 
+def _query_options(request: web.Request) -> dict[str, str]:
+    """The query options, a name that a doubled ``??`` prefixed with ``?`` read as the option itself:
+    clients that append ``?$expand=…`` to a URL which already ends in ``?`` (IntuneCD) get the
+    expansion from Graph."""
+    return {name.lstrip("?"): value for name, value in request.query.items()}
+
+
 async def graph_handler(request: web.Request) -> web.Response:
     service = request.app[GRAPH_SERVICE]
     body = None
@@ -46,7 +53,7 @@ async def graph_handler(request: web.Request) -> web.Response:
         method=request.method,
         version=request.match_info["version"],
         path=request.match_info["path"],
-        query=dict(request.query),
+        query=_query_options(request),
         headers={k.lower(): v for k, v in request.headers.items()},
         body=body,
         base=origin(request),

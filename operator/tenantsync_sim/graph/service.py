@@ -18,21 +18,25 @@ from tenantsync_sim.graph.auth import Principal, authenticate
 from tenantsync_sim.graph.errors import GraphError, Service
 from tenantsync_sim.graph.odata import compile_filter, paginate, select
 from tenantsync_sim.graph.resources import (
+    BY_KEY,
     Action,
+    CollectionView,
     Navigation,
     ResourceType,
     find_child,
     find_object,
     match_resource,
+    match_view,
     resolve_reference,
 )
 from tenantsync_sim.graph.secrets import OMA_SETTINGS, SecretMissing, conceal, keep_secrets
 from tenantsync_sim.identity.scopes import GRAPH_AUDIENCES
 from tenantsync_sim.runtime import Simulator
-from tenantsync_sim.state import JsonObject, StoredStream, Tenant
+from tenantsync_sim.state import Application, JsonObject, StoredStream, Tenant
 
 _APPLICATION_READ = ("Application.Read.All", "Application.ReadWrite.All", "Directory.Read.All")
 _ORGANIZATION_READ = ("Organization.Read.All", "Directory.Read.All", "User.Read")
+_DOMAIN_READ = ("Domain.Read.All", "Domain.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All")
 
 
 @dataclass
@@ -189,6 +193,41 @@ def _stream_target(
     return str(child["id"]), name
 
 
+def _application(app: Application) -> JsonObject:
+    """An app registration as Graph serves it: credentials without their secrets."""
+    return {
+        "id": app.object_id,
+        "appId": app.app_id,
+        "displayName": app.display_name,
+        "isFallbackPublicClient": app.public_client,
+        "passwordCredentials": [
+            {
+                "customKeyIdentifier": None,
+                "displayName": s.display_name,
+                "endDateTime": s.end_date_time.isoformat().replace("+00:00", "Z"),
+                "hint": s.hint,
+                "keyId": s.key_id,
+                "secretText": None,
+                "startDateTime": s.start_date_time.isoformat().replace("+00:00", "Z"),
+            }
+            for s in app.secrets
+        ],
+        "keyCredentials": [
+            {
+                "customKeyIdentifier": c.sha1_thumbprint.upper(),
+                "displayName": "CN=tenantsync",
+                "endDateTime": c.end_date_time.isoformat().replace("+00:00", "Z"),
+                "keyId": c.key_id,
+                "startDateTime": c.start_date_time.isoformat().replace("+00:00", "Z"),
+                "type": "AsymmetricX509Cert",
+                "usage": "Verify",
+                "key": None,
+            }
+            for c in app.certificates
+        ],
+    }
+
+
 class GraphService:
     """Serves the catalogue in :mod:`tenantsync_sim.graph.resources` over a tenant's state."""
 
@@ -230,6 +269,11 @@ class GraphService:
             return self._applications(req, principal, segments)
         if [s.lower() for s in segments] == ["organization"]:
             return self._organization(req, principal)
+        if [s.lower() for s in segments] == ["domains"]:
+            return self._domains(req, principal)
+        view = match_view(segments)
+        if view is not None:
+            return self._view(req, principal, *view)
         match = match_resource(segments, principal.tenant.id)
         if match is None:
             raise errors.segment_not_found(segments[-1])
@@ -289,6 +333,14 @@ class GraphService:
         """The object as Graph shows it. Nested values are shared with the state, not copied: a
         response is serialized before anything can change the state (``$batch`` copies its own)."""
         out = _render_contained(resource.navigation, item, expand)
+        if expand:
+            owner = f"{_fragment(req, resource)}('{item.get(resource.key_field, '')}')"
+            for nav in resource.navigation:
+                if not nav.single and nav.name in out and _expanded(expand, nav.name) is not None:
+                    # Graph names an expanded collection's context just before it.
+                    value = out.pop(nav.name)
+                    out[f"{nav.name}@odata.context"] = _context(req, f"{owner}/{nav.name}")
+                    out[nav.name] = value
         for counter, nav_name in resource.counted.items():
             out[counter] = len(item.get(nav_name) or [])
         if resource.flags_assigned:
@@ -305,10 +357,15 @@ class GraphService:
         fragment: str,
         render: Callable[[JsonObject], JsonObject] | None = None,
     ) -> GraphResponse:
-        """Filter, count and cut a page first, then render only the page (copies are costly)."""
+        """Filter, count and cut a page first, then render only the page (copies are costly). A
+        ``$filter`` sees the objects as rendered, with computed properties such as ``isAssigned``."""
         if "$filter" in req.query:
             keep = compile_filter(req.query["$filter"])
-            items = [item for item in items if keep(item)]
+            if render is not None:
+                items = [rendered for rendered in map(render, items) if keep(rendered)]
+                render = None
+            else:
+                items = [item for item in items if keep(item)]
         page = paginate(items, req.query, tenant.settings.page_size, req.url)
         fields = _select(req)
         body: JsonObject = {"@odata.context": _context(req, fragment)}
@@ -344,6 +401,13 @@ class GraphService:
             stream = _stream_target(resource, item, rest, req.url)
             if stream is not None:
                 return self._stream(req, tenant, resource, *stream)
+            if req.version in resource.listed_in:
+                if not rest and method == "GET":
+                    expand = self._expand(req, resource, listing=True)
+                    render = lambda one: self._render(req, resource, one, expand, True)  # noqa: E731
+                    return self._list_response(req, tenant, [item], _fragment(req, resource), render)
+                if rest and rest[0].lower() == str(item.get(resource.key_field, "")).lower():
+                    rest = rest[1:]
             if rest:
                 return self._contained(req, tenant, resource, item, item, resource.navigation, rest, method)
             return self._singleton(req, tenant, resource, item, method)
@@ -371,12 +435,144 @@ class GraphService:
         item = found
         if len(rest) == 1:
             return self._item(req, tenant, resource, collection, item, method)
+        if len(rest) == 2 and method == "GET":
+            answered = self._computed(req, principal, resource, item, rest[1])
+            if answered is not None:
+                return answered
+        if resource.key == "intents" and rest[1].lower() == "categories" and method == "GET":
+            return self._intent_categories(req, tenant, resource, item, rest[2:])
         action = resource.action(rest[1]) if len(rest) == 2 else None
         if action is not None:
             if method != "POST":
                 raise errors.method_not_allowed()
             return self._action(req, tenant, resource, item, *action)
         return self._contained(req, tenant, resource, item, item, resource.navigation, rest[1:], method)
+
+    def _view(
+        self, req: GraphRequest, principal: Principal, view: CollectionView, rest: list[str]
+    ) -> GraphResponse:
+        """A base-type collection over its derived types' collections: read-only, each object rendered
+        as its own type renders it."""
+        if req.method.upper() != "GET":
+            raise errors.method_not_allowed()
+        members = view.resources
+        if req.version not in members[0].versions:
+            raise errors.segment_not_found(view.path.split("/")[-1])
+        self._guard(req, principal, members[0], write=False)
+        tenant = principal.tenant
+        if len(rest) == 1:
+            for resource in members:
+                found = find_object(tenant.collection(resource.key), rest[0])
+                if found is not None:
+                    return self._entity_response(req, resource, found)
+            raise errors.not_found(members[0].service, rest[0], req.url)
+        if rest:
+            raise errors.segment_not_found(rest[-1])
+        owners: dict[int, ResourceType] = {}
+        items: list[JsonObject] = []
+        for resource in members:
+            for item in tenant.collection(resource.key).values():
+                owners[id(item)] = resource
+                items.append(item)
+        return self._list_response(
+            req,
+            tenant,
+            items,
+            view.path,
+            lambda item: self._render(req, owners[id(item)], item, {}, True),
+        )
+
+    def _computed(
+        self, req: GraphRequest, principal: Principal, resource: ResourceType, item: JsonObject, segment: str
+    ) -> GraphResponse | None:
+        """A bound function's answer or a reverse navigation's objects; None when ``segment`` is neither."""
+        name, _, arguments = segment.partition("(")
+        function = next((f for f in resource.functions if f.lower() == name.lower()), None)
+        if function is not None:
+            if resource.functions[function] == "write":
+                self._authorize(principal, resource.service, resource.write, req.url)
+            return self._function(req, resource, item, function, arguments.removesuffix(")"))
+        reference = next((r for r in resource.references if r.lower() == segment.lower()), None)
+        if reference is None:
+            return None
+        other_key, field_name = resource.references[reference]
+        other = BY_KEY[other_key]
+        key = str(item.get(resource.key_field, "")).lower()
+        named = [
+            candidate
+            for candidate in principal.tenant.collection(other_key).values()
+            if str((candidate.get(field_name) or {}).get("id", "")).lower() == key
+        ]
+        owner = f"{_fragment(req, resource)}('{item.get(resource.key_field, '')}')"
+        return self._list_response(
+            req,
+            principal.tenant,
+            named,
+            f"{owner}/{reference}",
+            lambda found: self._render(req, other, found, {}, True),
+        )
+
+    def _function(
+        self, req: GraphRequest, resource: ResourceType, item: JsonObject, name: str, arguments: str
+    ) -> GraphResponse:
+        """``getOmaSettingPlainTextValue(secretReferenceValueId='…')``: an encrypted setting's value."""
+        parameters = {}
+        for argument in filter(None, (a.strip() for a in arguments.split(","))):
+            key, _, value = argument.partition("=")
+            parameters[key.strip().lower()] = value.strip().strip("'")
+        reference = parameters.get("secretreferencevalueid")
+        if not reference:
+            raise errors.bad_request(
+                f"The parameter 'secretReferenceValueId' of function '{name}' is required.",
+                resource.service,
+                req.url,
+            )
+        setting = next(
+            (
+                s
+                for s in item.get(OMA_SETTINGS) or []
+                if isinstance(s, dict)
+                and str(s.get("secretReferenceValueId", "")).lower() == reference.lower()
+            ),
+            None,
+        )
+        if setting is None:
+            raise errors.not_found(resource.service, reference, req.url)
+        return GraphResponse(
+            200, {"@odata.context": _context(req, "Edm.String"), "value": setting.get("value")}
+        )
+
+    def _intent_categories(
+        self, req: GraphRequest, tenant: Tenant, resource: ResourceType, intent: JsonObject, rest: list[str]
+    ) -> GraphResponse:
+        """An intent's settings by its template's categories: ``categories`` lists them,
+        ``categories/{id}/settings`` the intent's settings in one (the demo's templates have one
+        category, which holds every setting)."""
+        template = find_object(
+            tenant.collection("deviceManagementTemplates"), str(intent.get("templateId", ""))
+        )
+        categories: list[JsonObject] = list((template or {}).get("categories") or [])
+        owner = f"{_fragment(req, resource)}('{intent.get('id', '')}')/categories"
+        if not rest:
+            shown = [
+                {**category, "@odata.type": "#microsoft.graph.deviceManagementIntentSettingCategory"}
+                for category in categories
+            ]
+            return self._list_response(req, tenant, shown, owner)
+        category = find_child(categories, rest[0])
+        if category is None:
+            raise errors.not_found(resource.service, rest[0], req.url)
+        if len(rest) == 1:
+            body = {"@odata.context": _context(req, f"{owner}('{category['id']}')/$entity")}
+            return GraphResponse(
+                200,
+                body | category | {"@odata.type": "#microsoft.graph.deviceManagementIntentSettingCategory"},
+            )
+        if len(rest) == 2 and rest[1].lower() == "settings":
+            return self._list_response(
+                req, tenant, list(intent.get("settings") or []), f"{owner}('{category['id']}')/settings"
+            )
+        raise errors.segment_not_found(rest[-1])
 
     def _stream(
         self, req: GraphRequest, tenant: Tenant, resource: ResourceType, localization: str, name: str
@@ -754,46 +950,44 @@ class GraphService:
         if req.method.upper() != "GET" or len(segments) > 2:
             raise errors.method_not_allowed()
         tenant, head = principal.tenant, segments[0]
+        if len(segments) == 1 and head == "applications":
+            listed = [_application(a) for a in tenant.apps.values()]
+            return self._list_response(req, tenant, listed, "applications")
         key = segments[1] if len(segments) == 2 and head == "applications" else None
         if head.startswith("applications(appId="):
             key = head[len("applications(appId=") :].rstrip(")").strip("'")
         app = next((a for a in tenant.apps.values() if key in (a.app_id, a.object_id)), None) if key else None
         if app is None:
             raise errors.not_found("directory", key or head, req.url)
-        item: JsonObject = {
-            "id": app.object_id,
-            "appId": app.app_id,
-            "displayName": app.display_name,
-            "isFallbackPublicClient": app.public_client,
-            "passwordCredentials": [
-                {
-                    "customKeyIdentifier": None,
-                    "displayName": s.display_name,
-                    "endDateTime": s.end_date_time.isoformat().replace("+00:00", "Z"),
-                    "hint": s.hint,
-                    "keyId": s.key_id,
-                    "secretText": None,
-                    "startDateTime": s.start_date_time.isoformat().replace("+00:00", "Z"),
-                }
-                for s in app.secrets
-            ],
-            "keyCredentials": [
-                {
-                    "customKeyIdentifier": c.sha1_thumbprint.upper(),
-                    "displayName": "CN=tenantsync",
-                    "endDateTime": c.end_date_time.isoformat().replace("+00:00", "Z"),
-                    "keyId": c.key_id,
-                    "startDateTime": c.start_date_time.isoformat().replace("+00:00", "Z"),
-                    "type": "AsymmetricX509Cert",
-                    "usage": "Verify",
-                    "key": None,
-                }
-                for c in app.certificates
-            ],
-        }
         body = {"@odata.context": _context(req, "applications/$entity")}
-        body.update(select(item, _select(req)))
+        body.update(select(_application(app), _select(req)))
         return GraphResponse(200, body)
+
+    def _domains(self, req: GraphRequest, principal: Principal) -> GraphResponse:
+        """The tenant's verified domains: the first is the default, ``.onmicrosoft.com`` the initial one."""
+        self._authorize(principal, "directory", _DOMAIN_READ, req.url)
+        self._throttle(principal, "directory", req.url)
+        if req.method.upper() != "GET":
+            raise errors.method_not_allowed()
+        tenant = principal.tenant
+        domains: list[JsonObject] = [
+            {
+                "id": name,
+                "authenticationType": "Managed",
+                "availabilityStatus": None,
+                "isAdminManaged": True,
+                "isDefault": index == 0,
+                "isInitial": name.endswith(".onmicrosoft.com"),
+                "isRoot": True,
+                "isVerified": True,
+                "passwordNotificationWindowInDays": 14,
+                "passwordValidityPeriodInDays": 2147483647,
+                "supportedServices": ["Email", "OfficeCommunicationsOnline"],
+                "state": None,
+            }
+            for index, name in enumerate(tenant.domains)
+        ]
+        return self._list_response(req, tenant, domains, "domains")
 
     def _organization(self, req: GraphRequest, principal: Principal) -> GraphResponse:
         self._authorize(principal, "directory", _ORGANIZATION_READ, req.url)

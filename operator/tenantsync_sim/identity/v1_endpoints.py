@@ -15,14 +15,21 @@ from aiohttp import web
 
 from tenantsync_sim.identity import errors
 from tenantsync_sim.identity.device_code import new_device_code, sign_in_message
+from tenantsync_sim.identity.discovery import resolve_tenant
 from tenantsync_sim.identity.token_endpoint import DEVICE_CODE_GRANT, NO_STORE, issue_tokens
 from tenantsync_sim.runtime import origin, simulator
 
 _DEVICE_CODE_GRANTS = ("device_code", DEVICE_CODE_GRANT)
 
 
-def _resource(form: dict[str, str]) -> str:
+def _resource(form: dict[str, str], request: web.Request | None = None) -> str:
+    """The ``resource`` named in the form; a device-code redemption may leave it out and gets the one
+    its code was issued for (IntuneCD's Entra backup redeems that way)."""
     resource = form.get("resource", "").strip().rstrip("/")
+    if not resource and request is not None and form.get("grant_type") in _DEVICE_CODE_GRANTS:
+        grant = resolve_tenant(request).device_codes.get(form.get("code") or form.get("device_code", ""))
+        if grant is not None and grant.scopes:
+            resource = grant.scopes[0].removesuffix("/.default")
     if not resource:
         raise errors.invalid_request(
             900144, "The request body must contain the following parameter: 'resource'."
@@ -66,7 +73,7 @@ def _as_v1(body: dict[str, Any], resource: str, now: float) -> dict[str, Any]:
 async def token(request: web.Request) -> web.Response:
     form = {k: str(v) for k, v in (await request.post()).items()}
     try:
-        resource = _resource(form)
+        resource = _resource(form, request)
         body = issue_tokens(request, _as_v2(form, resource))
     except errors.EntraError as exc:
         return exc.response(request)

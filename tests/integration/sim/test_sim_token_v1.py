@@ -110,3 +110,26 @@ def test_device_code_without_resource_is_refused(http: httpx.Client, tenant: Sim
     )
     assert response.status_code == 400
     assert response.json()["error_codes"] == [900144]
+
+
+def test_device_code_redeemed_without_resource_gets_the_codes_resource(
+    http: httpx.Client, sim: SimulatorClient, tenant: SimTenant
+) -> None:
+    """IntuneCD's Entra backup polls with the URN grant type, the code in ``code`` and no resource."""
+    flow = http.post(
+        f"/{tenant.id}/oauth2/devicecode", data={"client_id": tenant.public_client_id, "resource": GRAPH}
+    ).json()
+    poll = {
+        "grant_type": "urn:ietf:params:oauth:grant-type:device_code",
+        "client_id": tenant.public_client_id,
+        "code": flow["device_code"],
+    }
+    pending = http.post(f"/{tenant.id}/oauth2/token", data=poll)
+    assert (pending.status_code, pending.json()["error"]) == (400, "authorization_pending")
+    sim.sign_in(flow["user_code"], tenant.admin_upn)
+    time.sleep(1)
+    done = http.post(f"/{tenant.id}/oauth2/token", data=poll)
+    assert done.status_code == 200, done.text
+    assert done.json()["resource"] == GRAPH
+    unknown = http.post(f"/{tenant.id}/oauth2/token", data={**poll, "code": "no-such-code"})
+    assert unknown.status_code == 400 and unknown.json()["error_codes"] == [900144]

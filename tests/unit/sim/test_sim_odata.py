@@ -1,7 +1,8 @@
-"""Paging, $select and the minimal $filter."""
+"""Paging, $select and $filter as Graph reads them."""
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -69,7 +70,58 @@ def test_filter_eq_ne_startswith_and_nested() -> None:
     assert [i["n"] for i in items if compile_filter("c/d eq 'z'")(i)] == [2]
 
 
-def test_unsupported_filter_is_400() -> None:
+@pytest.mark.parametrize(
+    "expression",
+    ["substringof('a',displayName)", "a eq", "(a eq 'x'", "a eq 'x' xor b eq true", "a like 'x'"],
+)
+def test_unsupported_or_malformed_filter_is_400(expression: str) -> None:
     with pytest.raises(GraphError) as raised:
-        compile_filter("contains(displayName,'a')")
+        compile_filter(expression)
     assert raised.value.status == 400
+
+
+def test_select_is_case_insensitive_and_keeps_the_property_spelling() -> None:
+    item = {"id": "1", "displayName": "a", "settingInstance": {"v": 1}, "description": None}
+    assert select(item, ["displayname", "SETTINGINSTANCE"]) == {
+        "id": "1",
+        "displayName": "a",
+        "settingInstance": {"v": 1},
+    }
+
+
+APPS: list[dict[str, Any]] = [
+    {"@odata.type": "#microsoft.graph.iosStoreApp", "n": 1, "isAssigned": False},
+    {"@odata.type": "#microsoft.graph.managedIOSStoreApp", "n": 2, "appAvailability": "global"},
+    {"@odata.type": "#microsoft.graph.managedAndroidLobApp", "n": 3, "appAvailability": "lineOfBusiness"},
+    {
+        "@odata.type": "#microsoft.graph.managedIOSStoreApp",
+        "n": 4,
+        "appAvailability": "global",
+        "isAssigned": True,
+    },
+]
+
+
+def _matching(expression: str) -> list[int]:
+    keep = compile_filter(expression)
+    return [app["n"] for app in APPS if keep(app)]
+
+
+def test_type_cast_is_null_for_other_types_and_or_binds_looser_than_and() -> None:
+    # IntuneCD's Applications listing: apps that are not managed apps, line-of-business apps, assigned apps.
+    assert _matching(
+        "(microsoft.graph.managedApp/appAvailability) eq null or "
+        "(microsoft.graph.managedApp/appAvailability) eq 'lineOfBusiness' or isAssigned eq true"
+    ) == [1, 3, 4]
+    assert _matching("n eq 1 or n eq 2 and isAssigned eq true") == [1]
+    assert _matching("(n eq 1 or n eq 2) and not (n eq 1)") == [2]
+
+
+def test_isof_follows_the_type_hierarchy() -> None:
+    assert _matching("isof('microsoft.graph.managedApp')") == [2, 3, 4]
+    assert _matching("isof('microsoft.graph.managedMobileLobApp')") == [3]
+    assert _matching("isof('microsoft.graph.mobileApp') and n gt 2") == [3, 4]
+    assert _matching("contains(appAvailability,'OF') or endswith(@odata.type,'storeapp') and n le 1") == [
+        1,
+        3,
+    ]
