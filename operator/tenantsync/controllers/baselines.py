@@ -27,7 +27,6 @@ from tenantsync.api import (
     VERSION,
     BaselineSpec,
     BaselineStatus,
-    ErrorCode,
     RolloutStatus,
 )
 from tenantsync.controllers.baseline_runs import BaselineRun, baseline_runs_of
@@ -48,8 +47,8 @@ from tenantsync.repository import (
     FolderRevision,
     RepositoryError,
     TenantRepository,
-    credentials_from_secret,
     missing_local_remote,
+    repository_credentials,
 )
 from tenantsync.settings import OperatorSettings
 from tenantsync.sync import TenantCache
@@ -282,17 +281,15 @@ class BaselineController:
         """The clone shared with the Tenants that read this repository through the same Secret; new
         credentials are read on every pass."""
         source = spec.repository
-        credentials = None
+        data = None
         if source.secretRef is not None:
             try:
                 data = await self._kube.read_secret(namespace, source.secretRef.name)
             except NotFoundError:
-                raise RepositoryError(
-                    ErrorCode.REPOSITORY_UNREACHABLE,
-                    f"Secret {source.secretRef.name} named by spec.repository.secretRef does not exist in"
-                    f" namespace {namespace}.",
-                ) from None
-            credentials = credentials_from_secret(source.url, source.secretRef.name, data)
+                data = None
+        credentials = repository_credentials(
+            source.url, source.secretRef, data, named_by="spec.repository.secretRef", namespace=namespace
+        )
         secret = (namespace, source.secretRef.name if source.secretRef else None)
         return await self._cache.repository(source.url, secret, credentials, True)
 

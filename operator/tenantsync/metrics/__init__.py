@@ -3,7 +3,7 @@ its credentials expire. Every name is documented in docs/metrics.md; the chart's
 query them.
 """
 
-from tenantsync.metrics._operator_metrics import (
+from tenantsync.metrics.operator_metrics import (
     APPROVAL_WAIT_BUCKETS,
     CREDENTIAL_KINDS,
     DEPLOY_RESULTS,
@@ -11,7 +11,7 @@ from tenantsync.metrics._operator_metrics import (
     RUN_DURATION_BUCKETS,
     OperatorMetrics,
 )
-from tenantsync.metrics._run_steps import observe_step
+from tenantsync.metrics.run_steps import observe_step
 
 __all__ = [
     "APPROVAL_WAIT_BUCKETS",

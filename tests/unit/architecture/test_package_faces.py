@@ -16,8 +16,6 @@ import tenantsync_sim
 
 ROOT = Path(tenantsync.__file__).parent
 SIM_ROOT = Path(tenantsync_sim.__file__).parent
-NOT_YET_RENAMED = {"metrics"}
-"""Issue 24: `metrics` was being changed in parallel (issue 19); its modules are renamed after that merge."""
 PACKAGES = sorted(p.name for p in ROOT.iterdir() if (p / "__init__.py").exists())
 
 
@@ -59,6 +57,5 @@ def test_no_module_is_private_by_name() -> None:
         for root in (ROOT, SIM_ROOT)
         for path in sorted(root.rglob("_*.py"))
         if path.name not in ("__init__.py", "__main__.py")
-        and not (root == ROOT and path.relative_to(root).parts[0] in NOT_YET_RENAMED)
     ]
     assert underscored == []

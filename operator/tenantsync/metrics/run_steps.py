@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from tenantsync.api import ConditionType, RunStep, SyncRunStatus, find_condition
-from tenantsync.metrics._operator_metrics import DEPLOY_RESULTS, OperatorMetrics
+from tenantsync.metrics.operator_metrics import DEPLOY_RESULTS, OperatorMetrics
 
 
 def observe_step(

@@ -33,8 +33,8 @@ from tenantsync.api import (
     RunPhase,
     TenantPhase,
 )
-from tenantsync.metrics._baseline_series import BaselineSeriesCollector, BaselineSnapshot
-from tenantsync.metrics._tenant_series import TenantSeriesCollector, TenantSnapshot
+from tenantsync.metrics.baseline_series import BaselineSeriesCollector, BaselineSnapshot
+from tenantsync.metrics.tenant_series import TenantSeriesCollector, TenantSnapshot
 
 PLAN_ACTIONS = tuple(action.value for action in ChangeAction)
 DEPLOY_RESULTS = tuple(outcome.value for outcome in ChangeOutcome if outcome != ChangeOutcome.APPLYING)
