@@ -1,4 +1,4 @@
-"""Annotations people set on our objects: part of the public interface (SPEC §2)."""
+"""Annotations people set on our objects: part of the public interface (docs/approval.md, docs/kubectl-plugin.md)."""
 
 from enum import StrEnum
 

@@ -52,7 +52,7 @@ _FINISHED = frozenset(
 
 
 class RunStep(StrEnum):
-    """Where the resumable pipeline stands (SPEC §3). Stored in status so a restart resumes here."""
+    """Where the resumable pipeline stands (docs/architecture.md: "A run's life"). Stored in status so a restart resumes here."""
 
     PREFLIGHT = "Preflight"
     AUTHENTICATE = "Authenticate"

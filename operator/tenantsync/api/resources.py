@@ -1,4 +1,4 @@
-"""The names of the configuration types a Tenant may list in `spec.resources` (SPEC §3)."""
+"""The names of the configuration types a Tenant may list in `spec.resources` (docs/types.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The catalogue of configuration types (SPEC §3): where each lives, what it needs, what it refers to.
+"""The catalogue of configuration types (docs/architecture.md: "A new configuration type"): where each lives, what it needs, what it refers to.
 
 Everything that differs between types is data here, so that a new type is a row, not a branch in the
 pipeline: its sub-resources and how each is written, the fields that point at other objects (checked

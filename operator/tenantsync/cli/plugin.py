@@ -1,9 +1,9 @@
 """`kubectl-tenantsync`: the kubectl plugin people drive tenantsync with (`kubectl tenantsync ...`).
 
 It behaves like kubectl: global flags anywhere on the line, `TYPE/NAME` wherever a name goes, kubectl's
-`-o` formats, tables that fit the terminal, `-w` and `-f` to follow. Writes are the two annotations of
-SPEC §2 (sync-requested-at on a Tenant, approval on a SyncRun or a Baseline, rollout on a Baseline),
-nothing else. Exit codes: plugin_errors.
+`-o` formats, tables that fit the terminal, `-w` and `-f` to follow. Writes are the public annotations
+(sync-requested-at on a Tenant, approval on a SyncRun or a Baseline, rollout on a Baseline), nothing
+else. Exit codes: plugin_errors.
 """
 
 from __future__ import annotations

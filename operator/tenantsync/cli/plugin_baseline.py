@@ -1,7 +1,7 @@
 """`kubectl tenantsync baseline ...`: a Baseline's conformance and rollout, its change, and the decisions
 people take on it (approve the revision once, reject it, resume a halted rollout).
 
-Writes are annotations the operator acts on (SPEC §2): `tenantsync.io/approval` with
+Writes are annotations the operator acts on (docs/baselines.md): `tenantsync.io/approval` with
 `tenantsync.io/approval-digest` on the Baseline, and `tenantsync.io/rollout: resume`.
 """
 

@@ -38,7 +38,7 @@ PHASE_NAMES: Mapping[str, str] = {
     RunPhase.SUCCEEDED: "Succeeded",
     RunPhase.REJECTED: "Rejected",
 }
-"""The "Sync status" words of SPEC §2, for Tenant phases and the two finished-run phases of SyncRuns."""
+"""The "Sync status" words of the README, for Tenant phases and the two finished-run phases of SyncRuns."""
 
 UNKNOWN_PHASE = "Unknown"
 """A Tenant or SyncRun the operator has not written status to yet."""

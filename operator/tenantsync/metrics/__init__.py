@@ -1,4 +1,4 @@
-"""Prometheus metrics of the operator (SPEC §4): what each Tenant is doing, how its syncs go, and when
+"""Prometheus metrics of the operator (docs/metrics.md): what each Tenant is doing, how its syncs go, and when
 its credentials expire. Every name is documented in docs/metrics.md; the chart's alerts and dashboard
 query them.
 """

@@ -1,4 +1,4 @@
-"""The sync pipeline of SPEC §3 as a resumable state machine; it knows nothing of kopf."""
+"""The sync pipeline (docs/architecture.md: "A run's life") as a resumable state machine; it knows nothing of kopf."""
 
 from tenantsync.sync.history import UNENCRYPTED_SECRETS, unencrypted_secrets_warning
 from tenantsync.sync.pipeline import (

@@ -1,4 +1,4 @@
-"""Step 3 of a sync (SPEC §3): read every configured type and hold the tenant's normalised state.
+"""The backup's read: read every configured type and hold the tenant's normalised state.
 
 Requests stay few on a large tenant: collections are read page by page with their sub-resources
 expanded where Graph expands them on a list, and the rest (settings catalog settings, fields a list
