@@ -55,9 +55,6 @@ from tenantsync.sync import TenantCache
 
 logger = logging.getLogger(__name__)
 
-REQUEST_PATIENCE = timedelta(minutes=2)
-"""How long a sync request may go without a run before it is asked for again."""
-
 
 def adopting_tenants(
     handler_kwargs: Mapping[str, Any], namespace: str, baseline: str
@@ -74,14 +71,6 @@ def adopting_tenants(
                 adopting.append(AdoptingTenant(name, dict(view["metadata"].get("labels") or {})))
                 break
     return sorted(adopting, key=lambda tenant: tenant.name)
-
-
-def request_pending(asked: datetime | None, runs: list[BaselineRun], now: datetime) -> bool:
-    """A sync asked for at `asked` that has no run yet: the watch lags behind the status a pass wrote, so the
-    next pass may decide the same release again, and must not start a second run for it."""
-    if asked is None or now - asked > REQUEST_PATIENCE:
-        return False
-    return not any(run.created >= asked.replace(microsecond=0) for run in runs)
 
 
 def namespace_tenants(handler_kwargs: Mapping[str, Any], namespace: str) -> frozenset[str]:
@@ -110,8 +99,8 @@ class BaselineController:
         self._cache = cache
         self._approved: set[tuple[str, str, str]] = set()
         """(namespace, baseline, run) approved by this operator whose annotation the watch may not show yet."""
-        self._requested: dict[tuple[str, str, str], datetime] = {}
-        """(namespace, baseline, tenant) -> when this operator last asked the Tenant to sync."""
+        self._written: dict[tuple[str, str], str] = {}
+        """(namespace, baseline) -> the resourceVersion this operator's last write of it left."""
 
     async def reconcile(self, body: kopf.Body, memo: kopf.Memo, handler_kwargs: Mapping[str, Any]) -> None:
         lock: asyncio.Lock = memo.setdefault("baseline_lock", asyncio.Lock())
@@ -123,8 +112,7 @@ class BaselineController:
         name, namespace = body.metadata.name, body.metadata.namespace
         assert name is not None and namespace is not None
         spec = BaselineSpec.model_validate(dict(body.spec))
-        # kopf updates the body as watch events arrive: the status is read once, before anything awaits.
-        stored = copy.deepcopy(dict(body.status or {}))
+        stored, annotations = await self._latest(body, namespace, name)
         before = BaselineStatus.model_validate(stored)
         under_way = before.rollout.revision if before.rollout and before.rollout.phase in UNDER_WAY else None
         polled = await self._poll_when_due(
@@ -143,7 +131,7 @@ class BaselineController:
                 digest=polled.revision.tree if polled.revision else None,
                 tenants=tenants,
                 runs=runs,
-                annotations=dict(body.metadata.annotations),
+                annotations=annotations,
                 now=now,
                 existing=namespace_tenants(handler_kwargs, namespace),
                 missing=polled.missing,
@@ -164,9 +152,36 @@ class BaselineController:
                 for key, value in status.model_dump(mode="json").items()
                 if stored.get(key) != value
             }
-            await self._kube.patch_status("baselines", namespace, name, changed)
+            self._remember(
+                namespace, name, await self._kube.patch_status("baselines", namespace, name, changed)
+            )
         await self._carry_out(body, namespace, decision, runs, now)
         self._metrics.observe_baseline(namespace, name, status)
+
+    async def _latest(
+        self, body: kopf.Body, namespace: str, name: str
+    ) -> tuple[dict[str, Any], dict[str, str]]:
+        """The status and annotations this pass starts from: the watch's, once it shows this operator's last
+        write of the Baseline; the API server's while it lags behind it. A pass that started from an older
+        status would decide again what the last pass decided (release a wave twice, sync its Tenants twice,
+        act on an annotation already taken off)."""
+        # kopf updates the body as watch events arrive: it is read once, before anything awaits.
+        seen = body.metadata.get("resourceVersion")
+        stored = copy.deepcopy(dict(body.status or {}))
+        annotations = dict(body.metadata.annotations)
+        written = self._written.get((namespace, name))
+        if written is None or written == seen:
+            return stored, annotations
+        try:
+            fresh = await self._kube.get("baselines", namespace, name)
+        except NotFoundError:
+            return stored, annotations
+        self._remember(namespace, name, fresh)  # once the watch shows this version, passes read the watch
+        return dict(fresh.get("status") or {}), dict(fresh["metadata"].get("annotations") or {})
+
+    def _remember(self, namespace: str, name: str, baseline: Mapping[str, Any]) -> None:
+        """The version of the Baseline this operator wrote (or read fresh): passes start from it."""
+        self._written[(namespace, name)] = baseline["metadata"]["resourceVersion"]
 
     async def _carry_out(
         self,
@@ -181,9 +196,6 @@ class BaselineController:
         requested = now.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
         baseline = body.metadata.name or ""
         for tenant in decision.sync:
-            if request_pending(self._requested.get((namespace, baseline, tenant)), runs.get(tenant, []), now):
-                continue
-            self._requested[(namespace, baseline, tenant)] = now
             try:
                 await self._kube.patch(
                     "tenants",
@@ -216,7 +228,10 @@ class BaselineController:
             )
         if decision.clear:
             cleared: dict[str, None] = {key: None for key in decision.clear}
-            await self._kube.patch("baselines", namespace, baseline, {"metadata": {"annotations": cleared}})
+            patch = {"metadata": {"annotations": cleared}}
+            self._remember(
+                namespace, baseline, await self._kube.patch("baselines", namespace, baseline, patch)
+            )
         for notice in decision.notices:
             kopf.event(body, type=notice.type, reason=notice.reason, message=notice.message)
 
@@ -295,7 +310,7 @@ class BaselineController:
 
     def forget(self, namespace: str, name: str) -> None:
         """A deleted Baseline's requests and series are dropped."""
-        self._requested = {key: when for key, when in self._requested.items() if key[:2] != (namespace, name)}
+        self._written.pop((namespace, name), None)
         self._metrics.forget_baseline(namespace, name)
 
 
