@@ -14,6 +14,7 @@ from typing import Any
 
 from tenantsync.api import (
     PLANS_BRANCH,
+    ChangeOutcome,
     Mode,
     ResourceType,
     RunPhase,
@@ -206,7 +207,7 @@ def plan_lines(run: Body) -> list[Line]:
             lines.append(
                 Line(
                     outcome,
-                    "green" if result.get("result") == "Applied" else "red",
+                    "green" if result.get("result") == ChangeOutcome.APPLIED else "red",
                     indent=len("    deploy result: "),
                 )
             )
@@ -299,7 +300,7 @@ def error_text(kind: str, obj: Body) -> str:
     failed = [
         r
         for r in ((status.get("deploy") or {}).get("results") or [])
-        if r.get("result") not in (None, "Applied")
+        if r.get("result") not in (None, ChangeOutcome.APPLIED)
     ]
     for result in failed:
         lines.append(
