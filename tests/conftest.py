@@ -13,6 +13,7 @@ from tests.support.cluster import (
     cluster_down,
     cluster_running,
     cluster_up,
+    delete_while_the_operator_runs,
     kubectl,
 )
 from tests.support.operator import OperatorProcess
@@ -45,7 +46,6 @@ def operator(namespace: str, tmp_path: Path) -> Iterator[OperatorProcess]:
     process = OperatorProcess(namespace, tmp_path / "operator.log")
     process.start()
     yield process
-    # Tenants carry the operator's finalizer: delete them while it still runs, so the namespace can go.
     if process.running():
-        kubectl("delete", "tenants", "--all", "-n", namespace, "--timeout=60s", check=False)
+        delete_while_the_operator_runs(namespace)
     process.stop()

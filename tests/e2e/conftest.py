@@ -18,7 +18,7 @@ from tests.integration.sim.simtest_support import (
     SimEndpoint,
     running_simulator,
 )
-from tests.support.cluster import kubectl
+from tests.support.cluster import delete_while_the_operator_runs, kubectl
 from tests.support.operator import OperatorProcess
 from tests.support.resources import Resources
 
@@ -146,5 +146,5 @@ def fast_operator(
     process.start()
     yield process
     if process.running():
-        kubectl("delete", "tenants", "--all", "-n", namespace, "--timeout=60s", check=False)
+        delete_while_the_operator_runs(namespace)
     process.stop()

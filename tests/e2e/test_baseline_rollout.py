@@ -22,7 +22,7 @@ from tenantsync_sim.client import SimulatorClient
 from tests.e2e.conftest import seed_objects
 from tests.integration.plugin.plugin_support import plugin
 from tests.integration.sim.simtest_support import READ_WRITE_PERMISSIONS, SimEndpoint
-from tests.support.cluster import kubectl, wait_for
+from tests.support.cluster import delete_while_the_operator_runs, kubectl, wait_for
 from tests.support.git_server import init_bare
 from tests.support.operator import OperatorProcess
 from tests.support.resources import Resources
@@ -279,7 +279,7 @@ def test_canary_failure_halts_the_rollout_and_no_other_tenant_is_touched(
             timeout=120,
         )
     finally:
-        kubectl("delete", "tenants", "--all", "-n", namespace, "--timeout=60s", check=False)
+        delete_while_the_operator_runs(namespace)
         operator.stop()
 
 
@@ -384,7 +384,7 @@ def test_one_approval_rolls_a_baseline_change_out_canary_first_then_the_rest(
             policies = baseline_policies(sim, tenant)
             assert [p["state"] for p in policies] == ["enabled"], tenant.name
     finally:
-        kubectl("delete", "tenants", "--all", "-n", namespace, "--timeout=60s", check=False)
+        delete_while_the_operator_runs(namespace)
         operator.stop()
 
 
@@ -534,7 +534,7 @@ def test_a_late_adopter_waits_for_a_person_and_a_revision_force_pushed_away_halt
         assert resumed.returncode == 0, resumed.stderr
         wait_for(lambda: runs_of(resources, "tenant-b"), "tenant-b released after the resume")
     finally:
-        kubectl("delete", "tenants", "--all", "-n", namespace, "--timeout=60s", check=False)
+        delete_while_the_operator_runs(namespace)
         operator.stop()
 
 
@@ -590,6 +590,7 @@ def test_a_canary_naming_a_missing_tenant_halts_before_anything_is_released(
         assert "contoso-lba" in events_of(namespace, "RolloutHalted")
         assert status["releases"] == [] and resources.list("syncruns") == []
     finally:
+        delete_while_the_operator_runs(namespace)
         operator.stop()
 
 
@@ -623,4 +624,5 @@ def test_a_baseline_whose_repository_does_not_exist_says_so(namespace: str, tmp_
         assert "touches" not in condition["message"]
         assert not nowhere.exists()
     finally:
+        delete_while_the_operator_runs(namespace)
         operator.stop()

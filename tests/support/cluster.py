@@ -67,3 +67,9 @@ def wait_for(probe: Callable[[], T | None], what: str, timeout: float = 60.0, in
             return last
         time.sleep(interval)
     raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}; last value: {last!r}")
+
+
+def delete_while_the_operator_runs(namespace: str) -> None:
+    """Tenants and Baselines carry the operator's finalizer: delete them while it still runs, so their
+    namespace can go. One left behind outlives its namespace and hangs a later CRD deletion (uninstall)."""
+    kubectl("delete", "tenants,baselines", "--all", "-n", namespace, "--timeout=60s", check=False)
