@@ -36,7 +36,14 @@ from tenantsync.api.conditions import (
 )
 from tenantsync.api.crd import GROUP, VERSION, all_crds, crds_yaml
 from tenantsync.api.durations import human_duration, parse_duration
-from tenantsync.api.errors import CREDENTIAL_ERRORS, CodedError, ErrorCode, RunError, run_error
+from tenantsync.api.errors import (
+    CREDENTIAL_ERRORS,
+    CodedError,
+    ErrorCode,
+    RunError,
+    run_error,
+    troubleshooting_page,
+)
 from tenantsync.api.phases import RunPhase, RunStep, TenantPhase
 from tenantsync.api.resources import ResourceType
 from tenantsync.api.syncrun import (
@@ -148,4 +155,5 @@ __all__ = [
     "parse_duration",
     "run_error",
     "set_condition",
+    "troubleshooting_page",
 ]

@@ -73,8 +73,13 @@ class RunError(BaseModel):
     """The troubleshooting page for the code."""
 
 
+def troubleshooting_page(docs_base_url: str, page: str) -> str:
+    """Where a troubleshooting page is published: an error code's, or a warning's (UnencryptedSecrets)."""
+    return f"{docs_base_url.rstrip('/')}/{page}.md"
+
+
 def run_error(code: ErrorCode, message: str, *, docs_base_url: str) -> RunError:
     """The one way to build an error for status: its link points at the code's troubleshooting page."""
     return RunError(
-        code=code, message=message, troubleshootingUrl=f"{docs_base_url.rstrip('/')}/{code.value}.md"
+        code=code, message=message, troubleshootingUrl=troubleshooting_page(docs_base_url, code.value)
     )

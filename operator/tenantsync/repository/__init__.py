@@ -10,7 +10,7 @@ from tenantsync.repository.credentials import (
 from tenantsync.repository.errors import RepositoryError
 from tenantsync.repository.git import GitAuthor
 from tenantsync.repository.remote import missing_local_remote
-from tenantsync.repository.tenant_repository import FolderRevision, TenantRepository
+from tenantsync.repository.tenant_repository import FolderRevision, TenantRepository, is_within
 
 __all__ = [
     "FolderRevision",
@@ -21,6 +21,7 @@ __all__ = [
     "RepositoryError",
     "TenantRepository",
     "credentials_from_secret",
+    "is_within",
     "missing_local_remote",
     "repository_credentials",
 ]

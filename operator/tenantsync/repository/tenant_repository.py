@@ -633,6 +633,17 @@ def _secret_of(credentials: RepositoryCredentials) -> str:
     return credentials.identity.get_secret_value()
 
 
+def is_within(path: str, folder: str) -> bool:
+    """Whether `path` names `folder` or a folder below it, with no empty, `.` or `..` segment on the way
+    that could lead out of it (`folder` as git names it: no trailing slash)."""
+    path = path.rstrip("/")
+    if path == folder:
+        return True
+    return path.startswith(f"{folder}/") and all(
+        part not in ("", ".", "..") for part in path.removeprefix(f"{folder}/").split("/")
+    )
+
+
 def _folder(path: str) -> str:
     """The folder as git names it: no trailing slash, "" for the repository root.
 

@@ -9,7 +9,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from tenantsync.api import UNENCRYPTED_SECRETS_LISTED, BackupStatus, ResourceType, UnencryptedSecretFound
+from tenantsync.api import (
+    UNENCRYPTED_SECRETS_LISTED,
+    BackupStatus,
+    ResourceType,
+    UnencryptedSecretFound,
+    troubleshooting_page,
+)
 from tenantsync.catalog import ConfigurationType, catalog, unencrypted_secrets
 from tenantsync.sync.pipeline import RunContext
 from tenantsync.sync.session import Session
@@ -86,7 +92,7 @@ def unencrypted_secrets_warning(status: BackupStatus, docs_base_url: str) -> str
         f"{count} setting{'s' if count > 1 else ''} that Graph serves unencrypted hold{'s' if count == 1 else ''}"
         f" what looks like a secret, in the backup as read: {'; '.join(named)}{more}. Move each to an"
         " encrypted setting or a profile that withholds it, and change the secret; see"
-        f" {docs_base_url.rstrip('/')}/{UNENCRYPTED_SECRETS}.md."
+        f" {troubleshooting_page(docs_base_url, UNENCRYPTED_SECRETS)}."
     )
 
 

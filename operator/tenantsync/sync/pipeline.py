@@ -46,6 +46,7 @@ from tenantsync.api import (
     set_condition,
 )
 from tenantsync.graph import GraphError, GraphPermissionDenied, GraphTransientError
+from tenantsync.repository import is_within
 from tenantsync.settings import utc_now
 
 log = logging.getLogger(__name__)
@@ -177,13 +178,12 @@ class RunContext:
         would overwrite another Tenant's folder in a shared repository (or read its objects as
         overrides). The CRD refuses such a path; one stored before that rule is refused here, by name.
         """
-        inside = f"{self.repository_path}/{BASELINES_FOLDER}/"
+        baselines_folder = f"{self.repository_path}/{BASELINES_FOLDER}"
+        inside = f"{baselines_folder}/"
         if not baseline.overrides_path:
             return f"{inside}{baseline.name}"
         path = baseline.overrides_path.rstrip("/")
-        if not path.startswith(inside) or any(
-            part in ("", ".", "..") for part in path.removeprefix(inside).split("/")
-        ):
+        if path == baselines_folder or not is_within(path, baselines_folder):
             raise CodedError(
                 ErrorCode.INVALID_DESIRED_STATE,
                 f"spec.baselines[{baseline.name}].overridesPath {path!r} is not a folder under {inside}, the"

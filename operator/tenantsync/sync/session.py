@@ -41,6 +41,7 @@ from tenantsync.repository import (
     GitAuthor,
     RepositoryCredentials,
     TenantRepository,
+    is_within,
     repository_credentials,
 )
 from tenantsync.sync.pipeline import RunContext
@@ -114,9 +115,7 @@ class TenantFolders:
         protected_branches: Collection[str] = (),
     ) -> str | None:
         folder = path.rstrip("/")
-        inside = folder == self._root or folder.startswith(f"{self._root}/")
-        below = folder[len(self._root) + 1 :].split("/") if folder != self._root else []
-        if not inside or any(part in ("", ".", "..") for part in below):
+        if not is_within(folder, self._root):
             raise CodedError(
                 ErrorCode.UNEXPECTED_ERROR,
                 f"Refused to write {path!r} on branch {branch}: it is outside {self._root}, the folder of"
