@@ -45,6 +45,12 @@ class BaselineRun:
     def finished(self) -> bool:
         return bool(self.phase and self.phase.finished)
 
+    @property
+    def order(self) -> tuple[datetime, str]:
+        """Which of a Tenant's runs is newer. creationTimestamp has whole seconds; a run created in the
+        same second as the one before it gets the next name suffix (`-1`), so the name breaks the tie."""
+        return self.created, self.name
+
     def changes_from(self, baseline: str) -> int:
         return self.changes.get(baseline, 0)
 

@@ -46,7 +46,7 @@ def tenant_state(
         and (run.has_other_changes(baseline) or not covered)
     ]
     if waiting:
-        run = max(waiting, key=lambda r: r.created)
+        run = max(waiting, key=lambda r: r.order)
         why = (
             "local changes"
             if run.has_other_changes(baseline)
@@ -56,7 +56,7 @@ def tenant_state(
     if revision is None:
         return BaselineTenantState.PENDING, None, "no revision of the baseline has been released yet"
     finished = [run for run in runs if run.finished]
-    newest = max(finished, key=lambda r: r.created, default=None)
+    newest = max(finished, key=lambda r: r.order, default=None)
     if newest is None:
         return BaselineTenantState.PENDING, None, "not synced yet"
     if newest.phase in FAILING_PHASES:

@@ -134,7 +134,7 @@ def waves(policy: RolloutPolicy, tenants: Sequence[AdoptingTenant]) -> list[list
 def newest_at(runs: Sequence[BaselineRun], baseline: str, revision: str) -> BaselineRun | None:
     """The newest finished run whose plan composed `revision` of the baseline."""
     at = [run for run in runs if run.finished and run.revisions.get(baseline) == revision]
-    return max(at, key=lambda run: run.created, default=None)
+    return max(at, key=lambda run: run.order, default=None)
 
 
 def decide(facts: BaselinePass) -> RolloutDecision:
@@ -432,7 +432,7 @@ def _progress(
     for tenant in released:
         runs = facts.runs.get(tenant, ())
         finished = [run for run in runs if run.finished]
-        newest = max(finished, key=lambda run: run.created, default=None)
+        newest = max(finished, key=lambda run: run.order, default=None)
         if newest is not None and _failed(newest, facts, rollout):
             failing.append(tenant)
             continue

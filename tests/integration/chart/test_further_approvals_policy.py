@@ -76,9 +76,24 @@ def namespace(helm: Path, kubectl: Kubectl, make_namespace: Callable[[str], str]
             kubectl.run("create", "-f", "-", stdin=json.dumps(body))
 
         def active() -> bool:
-            """Policies take effect a moment after creation: probe with a server-side dry run."""
-            probe = _annotate(kubectl, "mallory", namespace, "probe", "x", "--dry-run=server")
-            return "may not approve" in probe.stderr
+            """Policies take effect a moment after creation, each on its own: probe both with server-side
+            dry runs (the validating one refuses mallory, the mutating one records alice's decision)."""
+            refused = _annotate(kubectl, "mallory", namespace, "probe", "x", "--dry-run=server")
+            recorded = _annotate(
+                kubectl,
+                "alice",
+                namespace,
+                "probe",
+                "tenantsync.io/approval=approve",
+                "--dry-run=server",
+                "--output=json",
+            )
+            return (
+                "may not approve" in refused.stderr
+                and recorded.returncode == 0
+                and json.loads(recorded.stdout)["metadata"]["annotations"].get("tenantsync.io/approval-by")
+                == "alice"
+            )
 
         assert eventually(active, timeout=30), "the policy never took effect"
         yield namespace

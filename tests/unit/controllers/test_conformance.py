@@ -51,6 +51,16 @@ def test_a_failed_run_is_failed_with_its_error() -> None:
     )
 
 
+def test_the_newer_of_two_runs_created_in_the_same_second_decides() -> None:
+    """A Tenant's first sync only initialises its desired state; the sync after it can start within the
+    same second (whole-second creationTimestamps): its name's suffix says it is the newer one."""
+    initialised = BaselineRun(name="contoso-20261128-120000", created=NOW, phase=RunPhase.SUCCEEDED)
+    at_revision = replace(DONE, name="contoso-20261128-120000-1")
+
+    assert state(at_revision, initialised) == BaselineTenantState.CONFORMING
+    assert state(initialised, at_revision) == BaselineTenantState.CONFORMING
+
+
 def test_pending_before_a_run_at_the_released_revision() -> None:
     assert state() == BaselineTenantState.PENDING
     assert state(DONE, revision=None) == BaselineTenantState.PENDING
