@@ -36,6 +36,10 @@ class DeviceCodeChallenge:
     message: str
 
 
+TRANSIENT_ERRORS = frozenset({"server_error", "temporarily_unavailable"})
+"""OAuth 2.0's errors for a token endpoint that failed or is overloaded (RFC 6749 5.2 and 4.1.2.1)."""
+
+
 @dataclass(frozen=True)
 class PollOutcome:
     signed_in: bool = False
@@ -45,6 +49,9 @@ class PollOutcome:
     """ConditionalAccess or MfaRequired when Entra refused the user."""
     error: str | None = None
     """Another terminal error: declined, expired or invalid."""
+    unanswered: str | None = None
+    """The identity platform did not answer this poll (an HTTP 5xx, a lost connection, `server_error`):
+    the device code is still valid, so the run keeps waiting (`pending`) and says why."""
 
 
 class DelegatedUser:
@@ -164,15 +171,25 @@ class DelegatedUser:
         """Ask the token endpoint once whether the person has signed in."""
         assert self._flow is not None
         flow = self._flow
-        result: dict[str, Any] = await self._call(
-            self._app.acquire_token_by_device_flow, flow, exit_condition=lambda _: True
-        )
+        try:
+            result: dict[str, Any] = await asyncio.to_thread(
+                self._closing, self._app.acquire_token_by_device_flow, flow, exit_condition=lambda _: True
+            )
+        except (OSError, msal.exceptions.MsalServiceError) as failure:
+            # The status only, never the body. MSAL gives a public client's 5xx back without asking again
+            # for its Retry-After, else for a minute: the session's last answer is still that 5xx.
+            status = self._http.last_answer.status
+            return PollOutcome(
+                pending=True, unanswered=f"HTTP {status}" if status else type(failure).__name__
+            )
         if "access_token" in result:
             self.forget_flow()
             return PollOutcome(signed_in=True)
         error = str(result.get("error", ""))
         if error in ("authorization_pending", "slow_down"):
             return PollOutcome(pending=True, slow_down=error == "slow_down")
+        if error in TRANSIENT_ERRORS:
+            return PollOutcome(pending=True, unanswered=error)
         self.forget_flow()
         for code in result.get("error_codes", []):
             if int(code) in BLOCKING_CODES:

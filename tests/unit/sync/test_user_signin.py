@@ -116,6 +116,14 @@ async def test_a_pending_code_keeps_waiting_and_slows_down_when_told() -> None:
     assert transition.seconds == 10
 
 
+async def test_a_poll_the_identity_platform_did_not_answer_keeps_waiting_and_says_so() -> None:
+    transition, ctx = await pending(PollOutcome(pending=True, unanswered="HTTP 503"))
+    assert isinstance(transition, Wait)
+    assert transition.seconds == 5
+    assert "did not answer the last check (HTTP 503); the code stays valid" in transition.message
+    assert ctx.status.authentication.user.state == SignInState.PENDING
+
+
 @pytest.mark.parametrize(
     ("outcome", "later", "state", "message"),
     [

@@ -102,9 +102,13 @@ class UserSignInStep:
             )
         if outcome is not None and outcome.pending and state.expiresAt and ctx.now < state.expiresAt:
             interval = user.challenge().interval * (2 if outcome.slow_down else 1)
-            return Wait(
-                interval, RunPhase.PENDING_AUTHENTICATION, state.message or "Waiting for a user to sign in."
-            )
+            waiting = state.message or "Waiting for a user to sign in."
+            if outcome.unanswered:
+                waiting += (
+                    f" The identity platform did not answer the last check ({outcome.unanswered}); the code"
+                    " stays valid and the operator keeps asking."
+                )
+            return Wait(interval, RunPhase.PENDING_AUTHENTICATION, waiting)
         if outcome is not None and outcome.blocked_by:
             return self._failed(
                 ctx, state, SignInState.BLOCKED, ConditionReason(outcome.blocked_by), BLOCKED_MESSAGE
