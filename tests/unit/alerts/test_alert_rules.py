@@ -21,6 +21,7 @@ EXPECTED_ALERTS = {
     "TenantsyncNoRecentSuccessfulSync",
     "TenantsyncCredentialsExpiringSoon",
     "TenantsyncTenantCertificateExpiringSoon",
+    "TenantsyncUnencryptedSecretsInBackup",
     "TenantsyncOperatorDown",
     "TenantsyncOperatorNotReconciling",
     "TenantsyncBaselineDriftPersisting",
