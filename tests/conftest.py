@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 
 import pytest
+from _pytest.reports import TestReport
 
 from tests.support.cluster import (
     CRDS,
@@ -17,6 +18,19 @@ from tests.support.cluster import (
     kubectl,
 )
 from tests.support.operator import OperatorProcess
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item) -> Generator[None, TestReport, TestReport]:
+    """A failing test that ran the operator shows the end of its log in the report."""
+    report = yield
+    if report.when == "call" and report.failed:
+        for process in OperatorProcess.started:
+            if process.log_path.exists():
+                report.sections.append((f"operator log (end of {process.log_path})", process.log(4000)))
+    if report.when == "teardown":
+        OperatorProcess.started.clear()
+    return report
 
 
 @pytest.fixture(scope="session")

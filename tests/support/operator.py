@@ -21,6 +21,10 @@ def free_port() -> int:
 
 
 class OperatorProcess:
+    started: list[OperatorProcess] = []
+    """Every operator started by the current test: a failing test's report shows the end of their logs
+    (tests/conftest.py), since CI keeps no files."""
+
     def __init__(
         self,
         namespace: str,
@@ -48,6 +52,7 @@ class OperatorProcess:
             "--verbose",
             *self.extra_args,
         ]  # fmt: skip
+        OperatorProcess.started.append(self)
         env = {**os.environ, "KUBECONFIG": str(KUBECONFIG)}
         with self.log_path.open("ab") as log:
             self._process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=ROOT)
@@ -81,5 +86,5 @@ class OperatorProcess:
                 self._process.kill()
                 self._process.wait()
 
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")[-6000:]
+    def log(self, characters: int = 6000) -> str:
+        return self.log_path.read_text(errors="replace")[-characters:]
