@@ -1,0 +1,122 @@
+"""The Exchange admin API's error bodies.
+
+A cmdlet's failure comes back as ``{"error": {"code", "message", "details", "innererror"}}``: the
+message is ``<ExId>|<exception type>|<text>`` as Exchange writes errors, ``details[0].message`` and
+``innererror.internalexception.message`` carry the text (what the EXO v3 module and public callers such
+as CIPP's New-ExoRequest read, in that order). Statuses and the exact exception names of the
+authorization and anchor failures are assumed (no public capture shows them); docs/simulator.md says so.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+NOT_FOUND = "Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException"
+ALREADY_EXISTS = "Microsoft.Exchange.Management.Tasks.ManagementObjectAlreadyExistsException"
+INVALID_OPERATION = "Microsoft.Exchange.Configuration.Tasks.TaskInvalidOperationException"
+PARAMETER_BINDING = "System.Management.Automation.ParameterBindingException"
+COMMAND_NOT_FOUND = "System.Management.Automation.CommandNotFoundException"
+ROLE_MISSING = "Microsoft.Exchange.Configuration.Tasks.RoleAssignmentMissingException"
+ANCHOR = "Microsoft.Exchange.Configuration.Tasks.InvalidAnchorMailboxException"
+OUT_OF_RANGE = "System.ArgumentOutOfRangeException"
+
+
+@dataclass
+class ExchangeError(Exception):
+    status: int
+    code: str
+    exception: str
+    text: str
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def body(self) -> dict[str, Any]:
+        ex_id = "Ex" + hashlib.sha1(self.exception.encode()).hexdigest()[:6].upper()
+        return {
+            "error": {
+                "code": self.code,
+                "message": f"{ex_id}|{self.exception}|{self.text}",
+                "details": [{"code": "Context", "target": "", "message": self.text}],
+                "innererror": {
+                    "message": self.text,
+                    "type": self.exception,
+                    "internalexception": {"message": self.text, "type": self.exception},
+                },
+            }
+        }
+
+    def response(self) -> web.Response:
+        return web.json_response(self.body(), status=self.status, headers=self.headers)
+
+
+def bad_request(exception: str, text: str) -> ExchangeError:
+    return ExchangeError(400, "BadRequest", exception, text)
+
+
+def not_found(identity: str, tenant_name: str) -> ExchangeError:
+    return ExchangeError(
+        404,
+        "NotFound",
+        NOT_FOUND,
+        f"The operation couldn't be performed because object '{identity}' couldn't be found on "
+        f"'{tenant_name}'.",
+    )
+
+
+def unknown_cmdlet(name: str) -> ExchangeError:
+    return bad_request(
+        COMMAND_NOT_FOUND,
+        f"The term '{name}' is not recognized as the name of a cmdlet, function, script file, or operable "
+        "program. Check the spelling of the name, or if a path was included, verify that the path is "
+        "correct and try again.",
+    )
+
+
+def unknown_parameter(name: str) -> ExchangeError:
+    return bad_request(
+        PARAMETER_BINDING, f"A parameter cannot be found that matches parameter name '{name}'."
+    )
+
+
+def missing_parameter(cmdlet: str, name: str) -> ExchangeError:
+    return bad_request(
+        PARAMETER_BINDING,
+        f"Cannot process command because of one or more missing mandatory parameters: {name}. ({cmdlet})",
+    )
+
+
+def unauthorized(message: str) -> web.Response:
+    """A token the service does not accept: 401 with a challenge, as for Graph."""
+    return web.json_response(
+        {"error": {"code": "UnAuthorized", "message": message}},
+        status=401,
+        headers={
+            "WWW-Authenticate": 'Bearer client_id="00000002-0000-0ff1-ce00-000000000000", '
+            'trusted_issuers="00000001-0000-0000-c000-000000000000@*", '
+            'authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize", error="invalid_token"'
+        },
+    )
+
+
+def throttled(retry_after: int) -> ExchangeError:
+    return ExchangeError(
+        429,
+        "TooManyRequests",
+        "Microsoft.Exchange.Configuration.Core.MicroDelayException",
+        f"The request was throttled. Please retry after {retry_after} seconds.",
+        {"Retry-After": str(retry_after)},
+    )
+
+
+def injected(status: int) -> ExchangeError:
+    """What the fault injector answers on this API instead of the service."""
+    codes = {429: "TooManyRequests", 500: "InternalServerError", 502: "BadGateway", 503: "ServiceUnavailable"}
+    return ExchangeError(
+        status,
+        codes.get(status, "InternalServerError"),
+        "Microsoft.Exchange.Data.Storage.TransientException",
+        "Injected fault.",
+    )
