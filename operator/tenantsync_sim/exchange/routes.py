@@ -131,13 +131,17 @@ async def invoke_command(request: web.Request) -> web.Response:
             raise errors.unknown_cmdlet(name)
         exchange_type, verb = found
         wids = [str(w) for w in claims.get("wids", [])]
-        if claims.get("idtyp") != "user" and not roles.holds_role(wids, exchange_type, verb):
+        user = tenant.users.get(str(claims.get("oid"))) if claims.get("idtyp") == "user" else None
+        if user is not None and user.is_global_admin:
+            wids.append(roles.GLOBAL_ADMINISTRATOR)
+        if not roles.holds_role(wids, exchange_type, verb):
             allowed = ", ".join(roles.allowed_roles(exchange_type, verb))
             raise errors.ExchangeError(
                 403,
                 "Forbidden",
                 errors.ROLE_MISSING,
-                f"The application '{app_id}' holds no role that allows '{name}'. Required: one of {allowed}.",
+                f"The {'user' if user else 'application'} '{user.user_principal_name if user else app_id}' "
+                f"holds no role that allows '{name}'. Required: one of {allowed}.",
             )
         _throttle(sim, tenant, app_id, service)
         value = cmdlets.run(tenant, exchange_type, verb, name, parameters, sim.clock())
