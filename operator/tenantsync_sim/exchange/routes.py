@@ -7,7 +7,8 @@ token for one of the two audiences and the path's tenant (401), the application 
 ``Exchange.ManageAsApp`` (401), the app-only anchor header naming the tenant's system mailbox (400), a
 known cmdlet on that endpoint (400), an Entra role that allows it (403) and the tenant's and app's
 throttle (429 with Retry-After). Get answers page by ``Prefer: odata.maxpagesize`` (at most 1000) and
-links the next page with ``@odata.nextLink``; the client POSTs the same body there.
+links the next page with ``@odata.nextLink``; the client POSTs the same body there. ``?$select=`` limits
+the properties returned.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import base64
 import json
 import math
 from typing import Any
+from urllib.parse import quote
 
 import jwt
 from aiohttp import web
@@ -156,10 +158,21 @@ async def invoke_command(request: web.Request) -> web.Response:
     }
     if verb == "Get":
         start, size = _offset(request), _page_size(request)
-        body["value"] = value[start : start + size]
+        body["value"] = [_selected(item, request) for item in value[start : start + size]]
         if start + size < len(value):
             token = base64.urlsafe_b64encode(str(start + size).encode()).decode().rstrip("=")
-            body["@odata.nextLink"] = f"{base}?$skiptoken={token}"
+            select = request.query.get("$select")
+            query = f"$select={quote(select, safe=',')}&" if select else ""
+            body["@odata.nextLink"] = f"{base}?{query}$skiptoken={token}"
     else:
         body["value"] = value
     return web.json_response(body)
+
+
+def _selected(item: dict[str, Any], request: web.Request) -> dict[str, Any]:
+    """``?$select=Name,Priority`` (as the module's -Properties sends it): only those properties."""
+    select = request.query.get("$select")
+    if not select:
+        return item
+    wanted = {name.strip().lower() for name in select.split(",") if name.strip()}
+    return {k: v for k, v in item.items() if k.lower() in wanted}

@@ -216,6 +216,10 @@ def test_get_pages_by_next_link_with_the_same_body(exo: Exo) -> None:
         if url is None:
             break
     assert (pages, seen) == (3, [f"rule {i}" for i in range(5)])
+    selected = exo.call("Get-TransportRule", url=f"{exo.url}?$select=Name,Priority", page_size=4).json()
+    assert selected["value"][0] == {"Name": "rule 0", "Priority": 0}
+    rest = exo.call("Get-TransportRule", url=selected["@odata.nextLink"], page_size=4).json()
+    assert rest["value"] == [{"Name": "rule 4", "Priority": 4}] and "@odata.nextLink" not in rest
 
 
 def test_compliance_cmdlets_run_on_the_compliance_resource_only(exo: Exo, purview: Exo) -> None:
