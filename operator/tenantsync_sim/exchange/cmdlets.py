@@ -176,12 +176,12 @@ def run(
     """Bind and run; the answer's ``value`` (Get's objects, New's object, nothing for the others)."""
     bound = _bind(exchange_type, cmdlet, verb, raw)
     if verb == "Get":
-        return _get(tenant, exchange_type, bound)
+        return [objects.as_printed(exchange_type, i) for i in _get(tenant, exchange_type, bound)]
     if verb == "Set":
         _set(tenant, exchange_type, bound, now)
         return []
     if verb == "New":
-        return [_new(tenant, exchange_type, bound, now)]
+        return [objects.as_printed(exchange_type, _new(tenant, exchange_type, bound, now))]
     if verb == "Remove":
         _remove(tenant, exchange_type, bound)
         return []

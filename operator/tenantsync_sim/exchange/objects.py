@@ -25,6 +25,16 @@ BUILT_IN_NAMES: dict[str, frozenset[str]] = {
 }
 """Built-in objects that carry no ``IsDefault`` flag but that the service refuses to remove."""
 
+WITHHELD: dict[str, frozenset[str]] = {"availabilityAddressSpace": frozenset({"Credentials"})}
+"""Secrets a cmdlet takes but Get never prints (the service keeps them; the control API shows them)."""
+
+
+def as_printed(exchange_type: ExchangeType, item: JsonObject) -> JsonObject:
+    """The object as Get-* prints it: withheld secrets are null."""
+    hidden = WITHHELD.get(exchange_type.key, frozenset())
+    return {k: (None if k in hidden else v) for k, v in item.items()}
+
+
 REFERENCES: dict[str, tuple[str, str]] = {
     "antiPhishRule": ("AntiPhishPolicy", "antiPhishPolicy"),
     "hostedContentFilterRule": ("HostedContentFilterPolicy", "hostedContentFilterPolicy"),

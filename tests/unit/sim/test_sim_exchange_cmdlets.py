@@ -130,3 +130,11 @@ def test_the_regeneration_script_reads_a_mof(tmp_path: Path) -> None:
         "Items": {"type": "string", "qualifier": "write", "array": True, "class": "MSFT_Inner"},
     }
     assert classes["MSFT_Inner"] == {"Value": {"type": "string", "qualifier": "write"}}
+
+
+def test_a_credential_is_kept_but_never_printed(tenant: Tenant) -> None:
+    [created] = run(tenant, "New-AvailabilityAddressSpace", Name="fabrikam.com", Credentials="svc:Pa55!")
+    assert created["Credentials"] is None
+    assert run(tenant, "Get-AvailabilityAddressSpace")[0]["Credentials"] is None
+    [stored] = tenant.collection("availabilityAddressSpace").values()
+    assert stored["Credentials"] == "svc:Pa55!"
