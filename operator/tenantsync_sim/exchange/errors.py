@@ -3,8 +3,9 @@
 A cmdlet's failure comes back as ``{"error": {"code", "message", "details", "innererror"}}``: the
 message is ``<ExId>|<exception type>|<text>`` as Exchange writes errors, ``details[0].message`` and
 ``innererror.internalexception.message`` carry the text (what the EXO v3 module and public callers such
-as CIPP's New-ExoRequest read, in that order). Statuses and the exact exception names of the
-authorization and anchor failures are assumed (no public capture shows them); docs/simulator.md says so.
+as CIPP's New-ExoRequest read, in that order). Role failures answer what public reports show (401
+"User is not allowed to call <cmdlet>"; "The role assigned to application ... isn't supported in this
+scenario"); the statuses of the anchor and missing-permission failures are assumed (docs/simulator.md).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ ALREADY_EXISTS = "Microsoft.Exchange.Management.Tasks.ManagementObjectAlreadyExi
 INVALID_OPERATION = "Microsoft.Exchange.Configuration.Tasks.TaskInvalidOperationException"
 PARAMETER_BINDING = "System.Management.Automation.ParameterBindingException"
 COMMAND_NOT_FOUND = "System.Management.Automation.CommandNotFoundException"
-ROLE_MISSING = "Microsoft.Exchange.Configuration.Tasks.RoleAssignmentMissingException"
+ODATA_SERVICE = "Microsoft.Exchange.Admin.OData.Core.ODataServiceException"
 ANCHOR = "Microsoft.Exchange.Configuration.Tasks.InvalidAnchorMailboxException"
 OUT_OF_RANGE = "System.ArgumentOutOfRangeException"
 
@@ -98,6 +99,21 @@ def unauthorized(message: str) -> web.Response:
             'trusted_issuers="00000001-0000-0000-c000-000000000000@*", '
             'authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize", error="invalid_token"'
         },
+    )
+
+
+def not_allowed(message: str) -> web.Response:
+    """The service's answer when the caller's roles do not reach a cmdlet (or no role is supported):
+    401 ``Unauthorized`` with an ``ODataServiceException`` (as reported in MicrosoftDocs/office-docs-powershell#7970)."""
+    return web.json_response(
+        {
+            "error": {
+                "code": "Unauthorized",
+                "message": message,
+                "innererror": {"message": message, "type": ODATA_SERVICE},
+            }
+        },
+        status=401,
     )
 
 

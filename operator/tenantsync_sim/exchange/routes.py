@@ -5,7 +5,8 @@ cloud: ``https://outlook.office365.com`` runs Exchange cmdlets, ``https://ps.com
 the Security & Compliance (Purview) ones. Before a cmdlet runs the request passes, in order: a valid
 token for one of the two audiences and the path's tenant (401), the application permission
 ``Exchange.ManageAsApp`` (401), the app-only anchor header naming the tenant's system mailbox (400), a
-known cmdlet on that endpoint (400), an Entra role that allows it (403) and the tenant's and app's
+supported Entra role (401), a known cmdlet on that endpoint (400), a role that allows it (401, as
+the service answers "User is not allowed to call <cmdlet>") and the tenant's and app's
 throttle (429 with Retry-After). Get answers page by ``Prefer: odata.maxpagesize`` (at most 1000) and
 links the next page with ``@odata.nextLink``; the client POSTs the same body there. ``?$select=`` limits
 the properties returned.
@@ -127,24 +128,23 @@ async def invoke_command(request: web.Request) -> web.Response:
                 f"App-only requests need X-AnchorMailbox: APP:{SYSTEM_MAILBOX}@<tenant id or domain> of "
                 "the token's tenant.",
             )
+        wids = [str(w) for w in claims.get("wids", [])]
+        user = tenant.users.get(str(claims.get("oid"))) if claims.get("idtyp") == "user" else None
+        if user is not None and user.is_global_admin:
+            wids.append(roles.GLOBAL_ADMINISTRATOR)
+        if not any(role in roles.ROLE_NAMES for role in wids):
+            return errors.not_allowed(
+                f"The role assigned to application {app_id} isn't supported in this scenario. Please check "
+                "online documentation for assigning correct Directory Roles to Azure AD Application for EXO "
+                "App-Only Authentication."
+            )
         name, parameters = await _cmdlet_input(request)
         found = cmdlet_table(service).get(name.lower())
         if found is None:
             raise errors.unknown_cmdlet(name)
         exchange_type, verb = found
-        wids = [str(w) for w in claims.get("wids", [])]
-        user = tenant.users.get(str(claims.get("oid"))) if claims.get("idtyp") == "user" else None
-        if user is not None and user.is_global_admin:
-            wids.append(roles.GLOBAL_ADMINISTRATOR)
         if not roles.holds_role(wids, exchange_type, verb):
-            allowed = ", ".join(roles.allowed_roles(exchange_type, verb))
-            raise errors.ExchangeError(
-                403,
-                "Forbidden",
-                errors.ROLE_MISSING,
-                f"The {'user' if user else 'application'} '{user.user_principal_name if user else app_id}' "
-                f"holds no role that allows '{name}'. Required: one of {allowed}.",
-            )
+            return errors.not_allowed(f"User is not allowed to call {name}")
         _throttle(sim, tenant, app_id, service)
         value = cmdlets.run(tenant, exchange_type, verb, name, parameters, sim.clock())
     except errors.ExchangeError as exc:

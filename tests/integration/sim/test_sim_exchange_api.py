@@ -262,17 +262,22 @@ def test_permission_and_roles_are_checked(
     http: httpx.Client, sim: SimulatorClient, tenant: SimTenant
 ) -> None:
     sim.remove_role(tenant.id, tenant.client_id, EXCHANGE_ADMINISTRATOR)
-    denied = error(Exo(http, tenant).call("Get-TransportRule"), 403)
-    assert "Exchange Administrator" in denied["details"][0]["message"]
+    denied = error(Exo(http, tenant).call("Get-TransportRule"), 401)
+    assert denied["message"] == "User is not allowed to call Get-TransportRule"
+    assert denied["innererror"]["type"] == "Microsoft.Exchange.Admin.OData.Core.ODataServiceException"
     # The compliance endpoint still works: the app keeps Compliance Administrator.
     assert Exo(http, tenant, COMPLIANCE).ok("Get-DlpCompliancePolicy") == []
     sim.add_role(tenant.id, tenant.client_id, GLOBAL_READER)
     reader = Exo(http, tenant)
     assert reader.ok("Get-TransportRule") == []
-    error(reader.call("New-TransportRule", Name="r"), 403)
+    assert error(reader.call("New-TransportRule", Name="r"), 401)["message"].endswith("New-TransportRule")
+    for role in (GLOBAL_READER, COMPLIANCE_ADMINISTRATOR):
+        sim.remove_role(tenant.id, tenant.client_id, role)
+    roleless = error(Exo(http, tenant).call("Get-AcceptedDomain"), 401)
+    assert "isn't supported in this scenario" in roleless["message"]
     sim.revoke_permission(tenant.id, tenant.client_id, "Exchange.ManageAsApp")
-    msal_cache_free = Exo(http, tenant)
-    assert msal_cache_free.call("Get-TransportRule").status_code == 401
+    unconsented = Exo(http, tenant).call("Get-TransportRule")
+    assert unconsented.status_code == 401 and "Exchange.ManageAsApp" in unconsented.json()["error"]["message"]
 
 
 def test_throttling_answers_429_with_retry_after(sim: SimulatorClient, exo: Exo, tenant: SimTenant) -> None:
