@@ -37,11 +37,6 @@ def _bind(exchange_type: ExchangeType, cmdlet: str, verb: str, raw: dict[str, An
     return bound
 
 
-def _tenant_name(tenant: Tenant) -> str:
-    organization = tenant.domains[0] if tenant.domains else tenant.id
-    return f"EURPR01A001.PROD.OUTLOOK.COM/Microsoft Exchange Hosted Organizations/{organization}"
-
-
 def _target(tenant: Tenant, exchange_type: ExchangeType, bound: dict[str, Any]) -> JsonObject:
     items = objects.objects(tenant, exchange_type)
     identity = bound.get("Identity")
@@ -49,7 +44,7 @@ def _target(tenant: Tenant, exchange_type: ExchangeType, bound: dict[str, Any]) 
         return next(iter(items.values()))
     found = objects.find(tenant, exchange_type, str(identity)) if identity is not None else None
     if found is None:
-        raise errors.not_found(str(identity), _tenant_name(tenant))
+        raise errors.not_found(str(identity))
     return found
 
 
@@ -60,7 +55,7 @@ def _check_references(tenant: Tenant, exchange_type: ExchangeType, bound: dict[s
     parameter, target_key = reference
     policy = objects.find(tenant, types()[target_key], str(bound[parameter]))
     if policy is None:
-        raise errors.not_found(str(bound[parameter]), _tenant_name(tenant))
+        raise errors.not_found(str(bound[parameter]))
     bound[parameter] = policy["Name"]
 
 

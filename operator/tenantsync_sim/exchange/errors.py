@@ -1,11 +1,14 @@
-"""The Exchange admin API's error bodies.
+"""The Exchange admin API's error bodies, as captured from the service.
 
-A cmdlet's failure comes back as ``{"error": {"code", "message", "details", "innererror"}}``: the
-message is ``<ExId>|<exception type>|<text>`` as Exchange writes errors, ``details[0].message`` and
-``innererror.internalexception.message`` carry the text (what the EXO v3 module and public callers such
-as CIPP's New-ExoRequest read, in that order). Role failures answer what public reports show (401
-"User is not allowed to call <cmdlet>"; "The role assigned to application ... isn't supported in this
-scenario"); the statuses of the anchor and missing-permission failures are assumed (docs/simulator.md).
+A failing cmdlet answers ``{"error": {"code": "NotFound", "message": "Error executing cmdlet",
+"details": [{"code": "Client", "target": "", "message": "Ex6F9304|<exception type>|<text>"}],
+"innererror": {"message": "Error executing cmdlet", "type": "...ODataServiceException",
+"internalexception": {...DirectInvokeCmdletExecutionException}}, "@adminapi.warnings": []}}``: the
+shape of a Remove-Mailbox failure printed by the EXO v3 module (the ``Ex6F9304`` id is the service's for
+ManagementObjectNotFoundException; other ids here are stable labels). Callers read ``details[0].message``
+(CIPP's New-ExoRequest does). Role failures answer what public reports show (401 "User is not allowed to
+call <cmdlet>"; "The role assigned to application ... isn't supported in this scenario"); the statuses
+of the anchor and missing-permission failures are assumed (docs/simulator.md).
 """
 
 from __future__ import annotations
@@ -21,9 +24,13 @@ ALREADY_EXISTS = "Microsoft.Exchange.Management.Tasks.ManagementObjectAlreadyExi
 INVALID_OPERATION = "Microsoft.Exchange.Configuration.Tasks.TaskInvalidOperationException"
 PARAMETER_BINDING = "System.Management.Automation.ParameterBindingException"
 COMMAND_NOT_FOUND = "System.Management.Automation.CommandNotFoundException"
-ODATA_SERVICE = "Microsoft.Exchange.Admin.OData.Core.ODataServiceException"
 ANCHOR = "Microsoft.Exchange.Configuration.Tasks.InvalidAnchorMailboxException"
 OUT_OF_RANGE = "System.ArgumentOutOfRangeException"
+ODATA_SERVICE = "Microsoft.Exchange.Admin.OData.Core.ODataServiceException"
+DIRECT_INVOKE = "Microsoft.Exchange.Management.PSDirectInvoke.DirectInvokeCmdletExecutionException"
+EXECUTING = "Error executing cmdlet"
+SERVER = "EURPR01A001DC001.EURPR01A001.PROD.OUTLOOK.COM"
+_EX_IDS = {NOT_FOUND: "Ex6F9304"}
 
 
 @dataclass
@@ -35,17 +42,27 @@ class ExchangeError(Exception):
     headers: dict[str, str] = field(default_factory=dict)
 
     def body(self) -> dict[str, Any]:
-        ex_id = "Ex" + hashlib.sha1(self.exception.encode()).hexdigest()[:6].upper()
+        ex_id = (
+            _EX_IDS.get(self.exception)
+            or "Ex" + hashlib.sha1(self.exception.encode()).hexdigest()[:6].upper()
+        )
         return {
             "error": {
                 "code": self.code,
-                "message": f"{ex_id}|{self.exception}|{self.text}",
-                "details": [{"code": "Context", "target": "", "message": self.text}],
+                "message": EXECUTING,
+                "details": [
+                    {"code": "Client", "target": "", "message": f"{ex_id}|{self.exception}|{self.text}"}
+                ],
                 "innererror": {
-                    "message": self.text,
-                    "type": self.exception,
-                    "internalexception": {"message": self.text, "type": self.exception},
+                    "message": EXECUTING,
+                    "type": ODATA_SERVICE,
+                    "internalexception": {
+                        "message": f"Exception of type '{DIRECT_INVOKE}' was thrown.",
+                        "type": DIRECT_INVOKE,
+                    },
                 },
+                "adminapi.warnings@odata.type": "#Collection(String)",
+                "@adminapi.warnings": [],
             }
         }
 
@@ -57,13 +74,12 @@ def bad_request(exception: str, text: str) -> ExchangeError:
     return ExchangeError(400, "BadRequest", exception, text)
 
 
-def not_found(identity: str, tenant_name: str) -> ExchangeError:
+def not_found(identity: str) -> ExchangeError:
     return ExchangeError(
         404,
         "NotFound",
         NOT_FOUND,
-        f"The operation couldn't be performed because object '{identity}' couldn't be found on "
-        f"'{tenant_name}'.",
+        f"The operation couldn't be performed because object '{identity}' couldn't be found on '{SERVER}'.",
     )
 
 

@@ -70,6 +70,17 @@ def error(response: httpx.Response, status: int) -> dict[str, Any]:
     return body
 
 
+def cmdlet_error(response: httpx.Response, status: int) -> tuple[str, str]:
+    """A failed cmdlet's exception type and text, from ``details[0].message`` ("<ExId>|<type>|<text>")."""
+    body = error(response, status)
+    assert (body["message"], body["innererror"]["type"]) == (
+        "Error executing cmdlet",
+        "Microsoft.Exchange.Admin.OData.Core.ODataServiceException",
+    )
+    _, exception, text = body["details"][0]["message"].split("|", 2)
+    return exception, text
+
+
 @pytest.fixture
 def exo(http: httpx.Client, tenant: SimTenant) -> Exo:
     return Exo(http, tenant)
@@ -133,12 +144,12 @@ def test_new_get_set_remove_a_transport_rule(exo: Exo, tenant: SimTenant) -> Non
     assert exo.ok("Disable-TransportRule", Identity="Tag external") == []
     assert exo.ok("Get-TransportRule", Identity="Tag external")[0]["State"] == "Disabled"
     assert exo.ok("Remove-TransportRule", Identity="Tag external", Confirm=False) == []
-    gone = error(exo.call("Get-TransportRule", Identity="Tag external"), 404)
-    assert (
-        gone["innererror"]["type"]
-        == "Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException"
+    gone = exo.call("Get-TransportRule", Identity="Tag external")
+    assert error(gone, 404)["code"] == "NotFound"
+    assert gone.json()["error"]["details"][0]["message"].startswith(
+        "Ex6F9304|Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException|The operation "
+        "couldn't be performed because object 'Tag external' couldn't be found on "
     )
-    assert "couldn't be found" in gone["details"][0]["message"]
 
 
 def test_new_rules_take_priorities_and_push_the_others_down(exo: Exo) -> None:
@@ -152,28 +163,25 @@ def test_new_rules_take_priorities_and_push_the_others_down(exo: Exo) -> None:
     ]
     exo.ok("Remove-TransportRule", Identity="urgent")
     assert [r["Priority"] for r in exo.ok("Get-TransportRule")] == [0, 1]
-    out_of_range = error(exo.call("Set-TransportRule", Identity="first", Priority=5), 400)
-    assert out_of_range["innererror"]["type"] == "System.ArgumentOutOfRangeException"
+    exception, _ = cmdlet_error(exo.call("Set-TransportRule", Identity="first", Priority=5), 400)
+    assert exception == "System.ArgumentOutOfRangeException"
 
 
 def test_a_rule_needs_its_policy_and_a_name_is_unique(exo: Exo) -> None:
-    missing = error(exo.call("New-AntiPhishRule", Name="r", AntiPhishPolicy="nope"), 404)
-    assert "'nope'" in missing["details"][0]["message"]
+    _, missing = cmdlet_error(exo.call("New-AntiPhishRule", Name="r", AntiPhishPolicy="nope"), 404)
+    assert "'nope'" in missing
     exo.ok("New-AntiPhishPolicy", Name="Executives", PhishThresholdLevel=3)
     [rule] = exo.ok(
         "New-AntiPhishRule", Name="r", AntiPhishPolicy="executives", RecipientDomainIs="contoso.com"
     )
     assert (rule["AntiPhishPolicy"], rule["RecipientDomainIs"]) == ("Executives", ["contoso.com"])
-    twice = error(exo.call("New-AntiPhishPolicy", Name="Executives"), 400)
-    assert "already exists" in twice["message"]
+    _, twice = cmdlet_error(exo.call("New-AntiPhishPolicy", Name="Executives"), 400)
+    assert "already exists" in twice
 
 
 def test_built_in_objects_cannot_be_removed(exo: Exo) -> None:
-    refused = error(exo.call("Remove-HostedContentFilterPolicy", Identity="Default"), 400)
-    assert (
-        refused["innererror"]["type"]
-        == "Microsoft.Exchange.Configuration.Tasks.TaskInvalidOperationException"
-    )
+    exception, _ = cmdlet_error(exo.call("Remove-HostedContentFilterPolicy", Identity="Default"), 400)
+    assert exception == "Microsoft.Exchange.Configuration.Tasks.TaskInvalidOperationException"
     error(exo.call("Remove-QuarantinePolicy", Identity="DefaultFullAccessPolicy"), 400)
     assert len(exo.ok("Get-HostedContentFilterPolicy")) == 1
 
@@ -186,18 +194,19 @@ def test_singletons_are_set_without_identity(exo: Exo) -> None:
 
 
 def test_unknown_cmdlets_parameters_and_values_get_powershells_errors(exo: Exo) -> None:
-    unknown = error(exo.call("Get-Nonsense"), 400)
-    assert unknown["innererror"]["type"] == "System.Management.Automation.CommandNotFoundException"
-    parameter = error(exo.call("Set-TransportRule", Identity="x", Bogus=1), 400)
-    assert (
-        parameter["details"][0]["message"]
-        == "A parameter cannot be found that matches parameter name 'Bogus'."
+    unknown, _ = cmdlet_error(exo.call("Get-Nonsense"), 400)
+    assert unknown == "System.Management.Automation.CommandNotFoundException"
+    binding = "System.Management.Automation.ParameterBindingException"
+    parameter = cmdlet_error(exo.call("Set-TransportRule", Identity="x", Bogus=1), 400)
+    assert parameter == (binding, "A parameter cannot be found that matches parameter name 'Bogus'.")
+    value = cmdlet_error(
+        exo.call("Set-HostedContentFilterPolicy", Identity="Default", SpamAction="Explode"), 400
     )
-    value = error(exo.call("Set-HostedContentFilterPolicy", Identity="Default", SpamAction="Explode"), 400)
-    assert value["innererror"]["type"] == "System.Management.Automation.ParameterBindingException"
-    assert "MoveToJmf" in value["details"][0]["message"]
-    typed = error(exo.call("Set-HostedContentFilterPolicy", Identity="Default", BulkThreshold="high"), 400)
-    assert "System.UInt32" in typed["details"][0]["message"]
+    assert value[0] == binding and "MoveToJmf" in value[1]
+    typed = cmdlet_error(
+        exo.call("Set-HostedContentFilterPolicy", Identity="Default", BulkThreshold="high"), 400
+    )
+    assert "System.UInt32" in typed[1]
     # Rules report State; only New takes Enabled, Set refuses it as the service does.
     error(exo.call("Set-TransportRule", Identity="x", Enabled=False), 400)
 
@@ -230,8 +239,8 @@ def test_compliance_cmdlets_run_on_the_compliance_resource_only(exo: Exo, purvie
     purview.ok("New-DlpComplianceRule", Name="cards", Policy="PCI", BlockAccess=True)
     assert [r["Name"] for r in purview.ok("Get-DlpComplianceRule", Policy="PCI")] == ["cards"]
     for endpoint, cmdlet in ((exo, "Get-DlpCompliancePolicy"), (purview, "Get-TransportRule")):
-        wrong = error(endpoint.call(cmdlet), 400)
-        assert wrong["innererror"]["type"] == "System.Management.Automation.CommandNotFoundException"
+        wrong, _ = cmdlet_error(endpoint.call(cmdlet), 400)
+        assert wrong == "System.Management.Automation.CommandNotFoundException"
 
 
 def test_tokens_for_other_audiences_and_tenants_are_refused(
@@ -252,8 +261,8 @@ def test_app_only_calls_need_the_system_mailbox_anchor(
         headers = {k: v for k, v in exo.headers.items() if k != "X-AnchorMailbox"}
         if anchor:
             headers["X-AnchorMailbox"] = anchor
-        refused = error(http.post(exo.url, json=body, headers=headers), 400)
-        assert "X-AnchorMailbox" in refused["details"][0]["message"]
+        _, refused = cmdlet_error(http.post(exo.url, json=body, headers=headers), 400)
+        assert "X-AnchorMailbox" in refused
     exo.headers["X-AnchorMailbox"] = f"UPN:{ANCHOR}@{tenant.domain}"
     assert len(exo.ok("Get-AcceptedDomain")) == 1
 
