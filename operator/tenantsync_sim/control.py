@@ -479,12 +479,28 @@ async def put_singleton_or_object(request: web.Request) -> web.Response:
     return web.json_response(body)
 
 
+def _exchange_object(tenant: Tenant, kind: str, identity: str | None) -> JsonObject:
+    """An Exchange object by Guid, name or distinguished name; a single-instance type's without one."""
+    exchange_type = exchange_types()[kind]
+    items = exchange_objects.objects(tenant, exchange_type)
+    if identity is None:
+        if not exchange_type.singleton or len(items) != 1:
+            raise ControlError(405, f"'{kind}' is a collection: name the object (Guid or name).")
+        return next(iter(items.values()))
+    found = items.get(identity) or exchange_objects.find(tenant, exchange_type, identity)
+    if found is None:
+        raise ControlError(404, f"{kind} '{identity}' does not exist.")
+    return found
+
+
 async def patch_singleton_or_object(request: web.Request) -> web.Response:
     """Drift: merge changes into an object and bump its modified time and version."""
     tenant, kind = _tenant(request), _kind(request)
     changes = await _json_object(request)
     object_id = request.match_info.get("object_id")
-    if object_id is None:
+    if kind in exchange_types():
+        item = _exchange_object(tenant, kind, object_id)
+    elif object_id is None:
         if kind not in _SINGLETON_KINDS:
             raise ControlError(405, f"'{kind}' is a collection: PATCH needs an object id.")
         item = tenant.singletons.setdefault(kind, {})
@@ -503,6 +519,8 @@ async def patch_singleton_or_object(request: web.Request) -> web.Response:
 
 async def get_object(request: web.Request) -> web.Response:
     tenant, kind = _tenant(request), _kind(request)
+    if kind in exchange_types():
+        return web.json_response(_exchange_object(tenant, kind, request.match_info["object_id"]))
     item = tenant.collection(kind).get(request.match_info["object_id"])
     if item is None:
         raise ControlError(404, f"{kind} '{request.match_info['object_id']}' does not exist.")
@@ -511,6 +529,10 @@ async def get_object(request: web.Request) -> web.Response:
 
 async def delete_object(request: web.Request) -> web.Response:
     tenant, kind = _tenant(request), _kind(request)
+    if kind in exchange_types():
+        item = _exchange_object(tenant, kind, request.match_info["object_id"])
+        del tenant.collection(kind)[str(item["Guid"])]
+        return web.Response(status=204)
     if tenant.collection(kind).pop(request.match_info["object_id"], None) is None:
         raise ControlError(404, f"{kind} '{request.match_info['object_id']}' does not exist.")
     return web.Response(status=204)

@@ -336,3 +336,17 @@ def test_msal_caches_one_token_per_resource(tenant: SimTenant) -> None:
     other = app.acquire_token_for_client(scopes=[f"{COMPLIANCE}/.default"])
     assert first["access_token"] == again["access_token"] != other["access_token"]
     assert again.get("token_source") == "cache"
+
+
+def test_the_control_api_drifts_exchange_objects_by_name_and_singletons_without_one(
+    sim: SimulatorClient, exo: Exo, tenant: SimTenant
+) -> None:
+    [before] = exo.ok("Get-AntiPhishPolicy")
+    sim.drift(tenant.id, "antiPhishPolicy", {"PhishThresholdLevel": 4}, "Office365 AntiPhish Default")
+    sim.drift(tenant.id, "organizationConfig", {"AuditDisabled": True})
+    [after] = exo.ok("Get-AntiPhishPolicy")
+    assert (after["PhishThresholdLevel"], after["WhenChanged"] > before["WhenChanged"]) == (4, True)
+    assert exo.ok("Get-OrganizationConfig")[0]["AuditDisabled"] is True
+    assert sim.object(tenant.id, "antiPhishPolicy", after["Guid"])["PhishThresholdLevel"] == 4
+    sim.delete_object(tenant.id, "antiPhishPolicy", "office365 antiphish default")
+    assert exo.ok("Get-AntiPhishPolicy") == []
