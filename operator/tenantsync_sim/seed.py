@@ -967,7 +967,7 @@ def _demo_singletons(tenant_id: str) -> dict[str, JsonObject]:
 
 LARGE_OBJECTS = 10_000
 LARGE_EXCHANGE_OBJECTS_PER_TYPE = 25
-"""Exchange and Purview objects per type that holds many in the large seed (1,500 in all)."""
+"""Exchange and Purview objects per type that holds many in the large seed (1,697 in all)."""
 
 
 def large(objects: int = LARGE_OBJECTS) -> SimState:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from tenantsync_sim.exchange import errors, objects
-from tenantsync_sim.exchange.schema import STATE_RULES, BindingError, ExchangeType, bind, types
+from tenantsync_sim.exchange.schema import CREATE_KEYS, STATE_RULES, BindingError, ExchangeType, bind, types
 from tenantsync_sim.state import JsonObject, Tenant
 
 _NOT_STORED = {"Identity", "Confirm", "ResultSize"}
@@ -138,8 +138,13 @@ def _new(tenant: Tenant, exchange_type: ExchangeType, bound: dict[str, Any], now
         raise errors.bad_request(
             errors.INVALID_OPERATION, f"A {exchange_type.noun} already exists in this organization."
         )
-    key = "Name" if exchange_type.dsc_key == "Identity" else exchange_type.dsc_key
+    key = CREATE_KEYS.get(exchange_type.key) or (
+        "Name" if exchange_type.dsc_key == "Identity" else exchange_type.dsc_key
+    )
     name = str(bound.get(key) or bound.get("Name") or exchange_type.noun)
+    if key == "DomainName":
+        bound.pop("DomainName")
+        bound["Domain"] = name
     if objects.find(tenant, exchange_type, name) is not None:
         raise _exists(exchange_type, name)
     _check_references(tenant, exchange_type, bound)
@@ -181,6 +186,9 @@ def run(
         _remove(tenant, exchange_type, bound)
         return []
     item = _target(tenant, exchange_type, bound)
-    item["State"] = "Enabled" if verb == "Enable" else "Disabled"
+    if exchange_type.key in STATE_RULES:
+        item["State"] = "Enabled" if verb == "Enable" else "Disabled"
+    else:
+        item["Enabled"] = verb == "Enable"
     objects.touch(item, now)
     return []

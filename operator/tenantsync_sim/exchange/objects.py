@@ -10,18 +10,57 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from tenantsync_sim.exchange.schema import STATE_RULES, ExchangeType
+from tenantsync_sim.exchange.schema import FLAGS, STATE_RULES, ExchangeType
 from tenantsync_sim.state import JsonObject, Tenant, new_id
 
 EXCHANGE_VERSION = "0.20 (15.0.0.0)"
 
+PRESETS = frozenset(
+    {"Standard Preset Security Policy", "Strict Preset Security Policy", "Built-In Protection Policy"}
+)
 BUILT_IN_NAMES: dict[str, frozenset[str]] = {
     "quarantinePolicy": frozenset(
-        {"AdminOnlyAccessPolicy", "DefaultFullAccessPolicy", "DefaultFullAccessWithNotificationPolicy"}
+        {
+            "AdminOnlyAccessPolicy",
+            "DefaultFullAccessPolicy",
+            "DefaultFullAccessWithNotificationPolicy",
+            "NotificationEnabledPolicy",
+            "DefaultGlobalTag",
+        }
     ),
     "remoteDomain": frozenset({"Default"}),
     "sharingPolicy": frozenset({"Default Sharing Policy"}),
+    "roleAssignmentPolicy": frozenset({"Default Role Assignment Policy"}),
     "emailAddressPolicy": frozenset({"Default Policy"}),
+    "retentionPolicy": frozenset({"Default MRM Policy", "ArbitrationMailbox"}),
+    "globalAddressList": frozenset({"Default Global Address List"}),
+    "offlineAddressBook": frozenset({"Default Offline Address Book"}),
+    "omeConfiguration": frozenset({"OME Configuration"}),
+    "addressList": frozenset(
+        {
+            "All Contacts",
+            "All Distribution Lists",
+            "All Groups",
+            "All Rooms",
+            "All Users",
+            "Public Folders",
+            "All Mail Users(VLV)",
+            "All Recipients(VLV)",
+            "All Mailboxes(VLV)",
+        }
+    ),
+    **{
+        key: PRESETS
+        for key in (
+            "hostedContentFilterPolicy",
+            "hostedOutboundSpamFilterPolicy",
+            "malwareFilterPolicy",
+            "antiPhishPolicy",
+            "safeLinksPolicy",
+            "safeAttachmentPolicy",
+            "atpProtectionPolicyRule",
+        )
+    },
 }
 """Built-in objects that carry no ``IsDefault`` flag but that the service refuses to remove."""
 
@@ -69,6 +108,8 @@ def blank(exchange_type: ExchangeType) -> JsonObject:
     if exchange_type.key in STATE_RULES:
         item.pop("Enabled", None)
         item["State"] = "Enabled"
+    for flag in FLAGS & exchange_type.output_only:
+        item[flag] = False
     return item
 
 
@@ -121,7 +162,7 @@ def find(tenant: Tenant, exchange_type: ExchangeType, identity: str) -> JsonObje
 
 
 def removable(exchange_type: ExchangeType, item: JsonObject) -> bool:
-    if item.get("IsDefault") is True or item.get("IsBuiltInProtection") is True:
+    if any(item.get(flag) is True for flag in ("IsDefault", "IsBuiltInProtection", "IsSystemRule")):
         return False
     return item.get("Name") not in BUILT_IN_NAMES.get(exchange_type.key, frozenset())
 

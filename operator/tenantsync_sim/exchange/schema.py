@@ -69,9 +69,30 @@ TYPE_OUTPUT_ONLY: dict[str, tuple[str, ...]] = {
     "roleAssignmentPolicy": ("IsDefault",),
     "retentionPolicy": ("IsDefault",),
     "emailAddressPolicy": ("IsDefault",),
-    "acceptedDomain": ("Default", "InitialDomain"),
+    "acceptedDomain": ("Default", "InitialDomain", "DomainName"),
+    "dkimSigningConfig": ("Domain",),
+    "protectionAlert": ("IsSystemRule",),
 }
 """Further output properties by type (``IsDefault`` marks the built-in objects that cannot be removed)."""
+
+FLAGS = frozenset({"IsDefault", "IsBuiltInProtection", "IsSystemRule", "Default", "InitialDomain"})
+"""Output-only booleans: false on every object but the built-in ones."""
+
+SERVICE_CMDLETS: dict[str, dict[str, str]] = {
+    "availabilityAddressSpace": {"New": "Add-AvailabilityAddressSpace"},
+    "authenticationPolicy": {"Set": "Set-AuthenticationPolicy"},
+}
+"""Cmdlets the service has where Microsoft365DSC calls another or none (its psm1 adds address spaces
+with Add-, and never changes an authentication policy in place)."""
+
+CREATE_KEYS = {"dkimSigningConfig": "DomainName", "auditConfigurationPolicy": "Workload"}
+"""What New- names the object by where it is not ``-Name`` (New-DkimSigningConfig -DomainName)."""
+
+LOCATION_DELTAS = frozenset(
+    {"dlpCompliancePolicy", "retentionCompliancePolicy", "autoSensitivityLabelPolicy", "labelPolicy"}
+)
+"""Compliance policies whose Set- changes a location list (and a label policy its Labels) only by
+``Add<list>``/``Remove<list>``, as Set-DlpCompliancePolicy does."""
 
 # Parameters every cmdlet of a verb takes beside the resource's own.
 _COMMON: dict[str, frozenset[str]] = {
@@ -131,14 +152,15 @@ class ExchangeType:
             if verb == "Set":
                 own.discard("Enabled")
         if verb == "Set":
+            own |= set(self.delta_parameters)
             return _COMMON["Set"] | (own - {self.dsc_key} if self.dsc_key != "Identity" else own)
-        return _COMMON["New"] | own | {"Name"}
+        return _COMMON["New"] | own | {"Name", CREATE_KEYS.get(self.key, "Name")}
 
     def required(self, verb: str) -> list[str]:
         if verb == "New":
             if self.singleton:
                 return []
-            name = "Name" if self.dsc_key == "Identity" else self.dsc_key
+            name = CREATE_KEYS.get(self.key) or ("Name" if self.dsc_key == "Identity" else self.dsc_key)
             return [name, *(n for n, p in self.properties.items() if p.qualifier == "required")]
         if verb in ("Remove", "Enable", "Disable") or (verb == "Set" and not self.singleton):
             return ["Identity"]
@@ -153,6 +175,12 @@ class ExchangeType:
                 target = name.removeprefix(action)
                 if target != name and target in self.properties and self.properties[target].array:
                     result[name] = (target, action)
+        if self.key in LOCATION_DELTAS:
+            for name, prop in self.properties.items():
+                listed = name.endswith(("Location", "LocationException")) or name == "Labels"
+                if prop.array and listed and not name.startswith(("Add", "Remove")):
+                    result[f"Add{name}"] = (name, "Add")
+                    result[f"Remove{name}"] = (name, "Remove")
         return result
 
 
@@ -204,6 +232,8 @@ def types() -> dict[str, ExchangeType]:
         rule = result[key]
         rule.cmdlets.setdefault("Enable", f"Enable-{rule.noun}")
         rule.cmdlets.setdefault("Disable", f"Disable-{rule.noun}")
+    for key, extra in SERVICE_CMDLETS.items():
+        result[key].cmdlets.update(extra)
     return result
 
 
@@ -295,6 +325,8 @@ def _scalar(exchange_type: ExchangeType, prop: Property, value: Any) -> Any:
 def bind(exchange_type: ExchangeType, name: str, value: Any) -> Any:
     """The value a parameter is bound to (an enum's spelling, a scalar wrapped for an array parameter)."""
     prop = exchange_type.properties.get(name)
+    if prop is None and name in exchange_type.delta_parameters:
+        prop = exchange_type.properties[exchange_type.delta_parameters[name][0]]
     if prop is None:
         if name == "Priority" and exchange_type.prioritised:
             return _scalar(exchange_type, Property("Priority", "uint32", "write"), value)

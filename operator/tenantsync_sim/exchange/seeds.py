@@ -130,6 +130,7 @@ def _builtins(tenant: Tenant) -> dict[str, Seeds]:
             (
                 domain,
                 {
+                    "DomainName": domain,
                     "DomainType": "Authoritative",
                     "Default": domain == custom,
                     "InitialDomain": domain == initial,
@@ -141,6 +142,7 @@ def _builtins(tenant: Tenant) -> dict[str, Seeds]:
             (
                 domain,
                 {
+                    "Domain": domain,
                     "Enabled": domain == initial,
                     "KeySize": 2048,
                     "BodyCanonicalization": "Relaxed",
@@ -276,12 +278,69 @@ def _builtins(tenant: Tenant) -> dict[str, Seeds]:
                         "Recoverable Items 14 days move to archive",
                     ],
                 },
-            )
+            ),
+            (
+                "ArbitrationMailbox",
+                {
+                    "RetentionId": stable_id(tenant.id, "retentionPolicy", "ArbitrationMailbox"),
+                    "RetentionPolicyTagLinks": ["AsyncOperationNotification"],
+                    "IsDefaultArbitrationMailbox": True,
+                },
+            ),
         ],
         "emailAddressPolicy": [
             (
                 "Default Policy",
                 {"Priority": "Lowest", "EnabledPrimarySMTPAddressTemplate": [f"SMTP:@{initial}"]},
+            )
+        ],
+        "omeConfiguration": [
+            (
+                "OME Configuration",
+                {
+                    "BackgroundColor": "#0078d4",
+                    "EmailText": "Encrypted message from Contoso",
+                    "PortalText": "Contoso secure message portal",
+                    "OTPEnabled": True,
+                    "SocialIdSignIn": True,
+                    "ExternalMailExpiryInDays": 0,
+                },
+            )
+        ],
+        "globalAddressList": [("Default Global Address List", {"IncludedRecipients": ["AllRecipients"]})],
+        "offlineAddressBook": [
+            (
+                "Default Offline Address Book",
+                {"IsDefault": True, "AddressLists": ["\\Default Global Address List"]},
+            )
+        ],
+        "addressList": [
+            (name, {"DisplayName": name, "IncludedRecipients": recipients})
+            for name, recipients in (
+                ("All Contacts", ["MailContacts"]),
+                ("All Distribution Lists", ["MailGroups"]),
+                ("All Rooms", ["Resources"]),
+                ("All Users", ["MailboxUsers"]),
+                ("Public Folders", []),
+            )
+        ],
+        "protectionAlert": [
+            (
+                name,
+                {
+                    "IsSystemRule": True,
+                    "Category": category,
+                    "Severity": severity,
+                    "ThreatType": "Activity",
+                    "AggregationType": "None",
+                    "NotificationEnabled": True,
+                    "NotifyUser": ["TenantAdmins"],
+                },
+            )
+            for name, category, severity in (
+                ("Suspicious email sending patterns detected", "ThreatManagement", "Medium"),
+                ("Elevation of Exchange admin privilege", "PermissionsManagement", "Low"),
+                ("Creation of forwarding/redirect rule", "ThreatManagement", "Informational"),
             )
         ],
         "casMailboxPlan": [
@@ -911,19 +970,6 @@ def _demo(tenant: Tenant) -> dict[str, Seeds]:
             )
         ],
         "policyTipConfig": [("en\\NotifyOnly", {"Value": "This message contains sensitive information."})],
-        "omeConfiguration": [
-            (
-                "OME Configuration",
-                {
-                    "BackgroundColor": "#0078d4",
-                    "EmailText": "Encrypted message from Contoso",
-                    "PortalText": "Contoso secure message portal",
-                    "OTPEnabled": True,
-                    "SocialIdSignIn": True,
-                    "ExternalMailExpiryInDays": 0,
-                },
-            )
-        ],
         "dataEncryptionPolicy": [
             (
                 "Contoso DEP",
@@ -937,6 +983,61 @@ def _demo(tenant: Tenant) -> dict[str, Seeds]:
                 },
             )
         ],
+        "dataClassification": [
+            (
+                "Contoso employee ID",
+                {
+                    "Description": "Contoso employee numbers (CE- and six digits).",
+                    "Locale": "en-US",
+                    "IsDefault": False,
+                    "Fingerprints": [],
+                },
+            )
+        ],
+        "managementScope": [
+            (
+                "Sales mailboxes",
+                {
+                    "RecipientRestrictionFilter": "Department -eq 'Sales'",
+                    "Exclusive": False,
+                    "RecipientRoot": None,
+                },
+            )
+        ],
+        "phishSimOverrideRule": [
+            (
+                "_Exe:PhishSimOverr:3f2b9c4e",
+                {
+                    "Policy": "PhishSimOverridePolicy",
+                    "Domains": ["phishsim.example"],
+                    "SenderIpRanges": ["198.51.100.0/24"],
+                    "Comment": "Quarterly awareness campaign.",
+                },
+            )
+        ],
+        "secOpsOverrideRule": [
+            ("_Exe:SecOpsOverrid:3f2b9c4e", {"Policy": "SecOpsOverridePolicy", "Comment": "SOC mailbox."})
+        ],
+        "deviceConditionalAccessPolicy": [
+            (
+                "Contoso basic mobility",
+                {"Enabled": True, "Comment": "Basic Mobility and Security for all users."},
+            )
+        ],
+        "filePlanPropertyAuthority": [("Legal", {})],
+        "filePlanPropertyCategory": [("Finance", {})],
+        "filePlanPropertySubCategory": [("Payables", {"Category": "Finance"})],
+        "filePlanPropertyCitation": [
+            (
+                "SOX 802",
+                {
+                    "CitationUrl": "https://www.govinfo.gov/app/details/PLAW-107publ204",
+                    "CitationJurisdiction": "U.S.",
+                },
+            )
+        ],
+        "filePlanPropertyDepartment": [("Accounting", {})],
+        "filePlanPropertyReferenceId": [("FIN-001", {})],
         "dlpCompliancePolicy": [
             (
                 "U.S. Financial Data",

@@ -133,8 +133,38 @@ def test_the_regeneration_script_reads_a_mof(tmp_path: Path) -> None:
 
 
 def test_a_credential_is_kept_but_never_printed(tenant: Tenant) -> None:
-    [created] = run(tenant, "New-AvailabilityAddressSpace", Name="fabrikam.com", Credentials="svc:Pa55!")
+    [created] = cmdlets.run(
+        tenant,
+        types()["availabilityAddressSpace"],
+        "New",
+        "Add-AvailabilityAddressSpace",
+        {"Name": "fabrikam.com", "Credentials": "svc:Pa55!"},
+        1_800_000_000.0,
+    )
     assert created["Credentials"] is None
     assert run(tenant, "Get-AvailabilityAddressSpace")[0]["Credentials"] is None
     [stored] = tenant.collection("availabilityAddressSpace").values()
     assert stored["Credentials"] == "svc:Pa55!"
+
+
+def test_where_the_service_differs_from_microsoft365dsc(tenant: Tenant) -> None:
+    """DKIM is created by domain, journal rules toggle Enabled, DLP locations change by Add/Remove."""
+    [dkim] = run(tenant, "New-DkimSigningConfig", DomainName="contoso.com", Enabled=False)
+    assert (dkim["Name"], dkim["Domain"]) == ("contoso.com", "contoso.com")
+    run(tenant, "New-JournalRule", Name="j", JournalEmailAddress="j@fabrikam.com", Enabled=True)
+    run(tenant, "Disable-JournalRule", Identity="j")
+    assert run(tenant, "Get-JournalRule")[0]["Enabled"] is False
+    run(tenant, "New-DlpCompliancePolicy", Name="PCI", ExchangeLocation=["All"])
+    run(
+        tenant,
+        "Set-DlpCompliancePolicy",
+        Identity="PCI",
+        AddTeamsLocation="All",
+        RemoveExchangeLocation="All",
+    )
+    [policy] = run(tenant, "Get-DlpCompliancePolicy")
+    assert (policy["ExchangeLocation"], policy["TeamsLocation"]) == ([], ["All"])
+    assert "AddTeamsLocation" not in policy
+    run(tenant, "New-AuthenticationPolicy", Name="No basic")
+    run(tenant, "Set-AuthenticationPolicy", Identity="No basic", AllowBasicAuthSmtp=True)
+    assert run(tenant, "Get-AuthenticationPolicy")[0]["AllowBasicAuthSmtp"] is True
