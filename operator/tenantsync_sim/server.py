@@ -120,7 +120,8 @@ async def faults_and_log(request: web.Request, handler: control.Handler) -> web.
         return await handler(request)
     sim = request.app[SIMULATOR]
     started = time.perf_counter()
-    decision = sim.faults.decide(request.method, request.path, await _cmdlet_name(request))
+    cmdlet = await _cmdlet_name(request)
+    decision = sim.faults.decide(request.method, request.path, cmdlet)
     response: web.StreamResponse
     lose = decision is not None and decision.lose_response
     if decision and decision.latency_ms and not lose:
@@ -147,6 +148,7 @@ async def faults_and_log(request: web.Request, handler: control.Handler) -> web.
                 app_id=request.get("sim_app"),
                 duration_ms=round((time.perf_counter() - started) * 1000, 3),
                 lost=lose,
+                cmdlet=cmdlet,
             ),
         )
     if isinstance(response, web.HTTPException):

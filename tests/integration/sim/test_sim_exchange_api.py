@@ -315,6 +315,8 @@ def test_a_lost_answer_leaves_the_write_applied_once(
     assert lost.status_code == 504 and lost.json()["error"]["code"] != "BadRequest"
     assert [r["Name"] for r in exo.ok("Get-TransportRule")] == ["landed"]
     assert faulty_sim.counters(tenant.id)["lostResponses"] == 1
+    logged = [(r["cmdlet"], r["status"], r["lost"]) for r in faulty_sim.requests(tenant.id)[-2:]]
+    assert logged == [("New-TransportRule", 200, True), ("Get-TransportRule", 200, False)]
 
 
 def test_an_injected_refusal_hits_only_the_named_cmdlet(
