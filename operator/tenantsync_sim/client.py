@@ -126,6 +126,7 @@ class SimulatorClient:
         secret: str | None = None,
         secret_expires: dt.datetime | None = None,
         certificate_pem: str | None = None,
+        exchange_access: bool | None = None,
     ) -> JsonObject:
         body: JsonObject = {
             "appId": app_id,
@@ -135,6 +136,7 @@ class SimulatorClient:
             "delegatedPermissions": delegated_permissions or [],
             "consentGranted": consent_granted,
             "certificatePem": certificate_pem,
+            "exchangeAccess": exchange_access,
         }
         if secret is not None or secret_expires is not None:
             body["secret"] = {
@@ -192,6 +194,13 @@ class SimulatorClient:
         self, tenant: str, app_id: str, name: str, kind: PermissionKind = "Application"
     ) -> None:
         self._call("DELETE", f"/tenants/{tenant}/apps/{app_id}/permissions/{kind}/{name}")
+
+    def add_role(self, tenant: str, app_id: str, role_template_id: str) -> None:
+        """Assign an Entra directory role to the app's service principal (the token's ``wids``)."""
+        self._call("PUT", f"/tenants/{tenant}/apps/{app_id}/roles/{role_template_id}")
+
+    def remove_role(self, tenant: str, app_id: str, role_template_id: str) -> None:
+        self._call("DELETE", f"/tenants/{tenant}/apps/{app_id}/roles/{role_template_id}")
 
     # -- users and sign-in -------------------------------------------------------------------
 
@@ -295,6 +304,7 @@ class SimulatorClient:
         method: str | None = None,
         retry_after_seconds: int | None = None,
         lose_response: bool = False,
+        cmdlet: str | None = None,
     ) -> JsonObject:
         """Answer ``status`` (for ``rate`` of requests, or the next ``count``) and/or add latency.
 
@@ -310,6 +320,7 @@ class SimulatorClient:
             "method": method,
             "retryAfterSeconds": retry_after_seconds,
             "loseResponse": lose_response,
+            "cmdlet": cmdlet,
         }
         result: JsonObject = self._call("POST", "/faults", body)
         return result
@@ -323,6 +334,7 @@ class SimulatorClient:
         status: int | None = None,
         latency_ms: int = 0,
         rate: float = 1.0,
+        cmdlet: str | None = None,
     ) -> JsonObject:
         """Apply the next ``count`` matching writes, then lose their answers: a dropped connection,
         or ``status`` (500, 503, 504 ...) when given; ``latency_ms`` after applying makes a client
@@ -335,6 +347,7 @@ class SimulatorClient:
             latency_ms=latency_ms,
             method=method,
             lose_response=True,
+            cmdlet=cmdlet,
         )
 
     def faults(self) -> list[JsonObject]:

@@ -19,6 +19,10 @@ from pydantic import BaseModel, Field, ValidationError
 
 from tenantsync_sim.adminapi import ADMIN_SETTINGS
 from tenantsync_sim.defaults import default_singletons
+from tenantsync_sim.exchange import objects as exchange_objects
+from tenantsync_sim.exchange import seeds as exchange_seeds
+from tenantsync_sim.exchange.roles import MANAGE_AS_APP, SEEDED_ROLES
+from tenantsync_sim.exchange.schema import types as exchange_types
 from tenantsync_sim.faults import FaultRule
 from tenantsync_sim.graph.resources import BY_KEY
 from tenantsync_sim.identity import errors as entra
@@ -43,7 +47,7 @@ from tenantsync_sim.state import (
 Model = TypeVar("Model", bound=BaseModel)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 _SINGLETON_KINDS = {r.key for r in BY_KEY.values() if r.singleton} | set(ADMIN_SETTINGS.values())
-_COLLECTION_KINDS = {r.key for r in BY_KEY.values() if not r.singleton}
+_COLLECTION_KINDS = {r.key for r in BY_KEY.values() if not r.singleton} | set(exchange_types())
 
 
 class ControlError(Exception):
@@ -73,6 +77,9 @@ class CreateApp(SimModel):
     application_permissions: list[str] = Field(default_factory=list)
     delegated_permissions: list[str] = Field(default_factory=list)
     consent_granted: bool = True
+    exchange_access: bool | None = None
+    """``Exchange.ManageAsApp`` and the Exchange and Compliance Administrator roles; by default every
+    confidential client gets them, as every seeded app does, so that existing tests keep syncing."""
     secret: NewSecret | None = None
     certificate_pem: str | None = None
 
@@ -228,6 +235,7 @@ async def create_tenant(request: web.Request) -> web.Response:
             singletons=default_singletons(spec.id.lower()),
         )
     )
+    exchange_seeds.add_builtins(tenant)
     return web.json_response(dump(tenant), status=201)
 
 
@@ -273,6 +281,10 @@ async def create_app(request: web.Request) -> web.Response:
         application_permissions=spec.application_permissions,
         delegated_permissions=spec.delegated_permissions,
     )
+    if spec.exchange_access if spec.exchange_access is not None else not spec.public_client:
+        if MANAGE_AS_APP not in app.application_permissions:
+            app.application_permissions.append(MANAGE_AS_APP)
+        app.directory_roles = list(SEEDED_ROLES)
     if spec.consent_granted:
         app.grant_all()
     if spec.secret:
@@ -372,6 +384,22 @@ async def revoke_permission(request: web.Request) -> web.Response:
     return web.json_response(dump(app))
 
 
+async def add_role(request: web.Request) -> web.Response:
+    """Assign an Entra directory role (by template id) to the app's service principal."""
+    _, app = _app(request)
+    role_id = request.match_info["role_id"].lower()
+    if role_id not in app.directory_roles:
+        app.directory_roles.append(role_id)
+    return web.json_response(dump(app))
+
+
+async def remove_role(request: web.Request) -> web.Response:
+    _, app = _app(request)
+    role_id = request.match_info["role_id"].lower()
+    app.directory_roles = [r for r in app.directory_roles if r != role_id]
+    return web.json_response(dump(app))
+
+
 async def create_user(request: web.Request) -> web.Response:
     tenant = _tenant(request)
     user = await _body(request, User)
@@ -424,6 +452,12 @@ async def create_object(request: web.Request) -> web.Response:
     if kind in _SINGLETON_KINDS:
         raise ControlError(405, f"'{kind}' is a singleton: use PUT or PATCH.")
     item = await _json_object(request)
+    if kind in exchange_types():
+        exchange_type = exchange_types()[kind]
+        name = str(item.get("Name") or item.get("Identity") or uuid.uuid4())
+        created = exchange_objects.create(tenant, exchange_type, name, item, simulator(request).clock())
+        tenant.collection(kind)[str(created["Guid"])] = created
+        return web.json_response(created, status=201)
     resource = BY_KEY[kind]
     item.setdefault(resource.key_field, str(uuid.uuid4()))
     resource.stamp_created(item)
@@ -440,9 +474,23 @@ async def put_singleton_or_object(request: web.Request) -> web.Response:
             raise ControlError(405, f"'{kind}' is a collection: PUT needs an object id.")
         tenant.singletons[kind] = body
         return web.json_response(body)
-    body[BY_KEY[kind].key_field] = object_id
+    body["Guid" if kind in exchange_types() else BY_KEY[kind].key_field] = object_id
     tenant.collection(kind)[object_id] = body
     return web.json_response(body)
+
+
+def _exchange_object(tenant: Tenant, kind: str, identity: str | None) -> JsonObject:
+    """An Exchange object by Guid, name or distinguished name; a single-instance type's without one."""
+    exchange_type = exchange_types()[kind]
+    items = exchange_objects.objects(tenant, exchange_type)
+    if identity is None:
+        if not exchange_type.singleton or len(items) != 1:
+            raise ControlError(405, f"'{kind}' is a collection: name the object (Guid or name).")
+        return next(iter(items.values()))
+    found = items.get(identity) or exchange_objects.find(tenant, exchange_type, identity)
+    if found is None:
+        raise ControlError(404, f"{kind} '{identity}' does not exist.")
+    return found
 
 
 async def patch_singleton_or_object(request: web.Request) -> web.Response:
@@ -450,7 +498,9 @@ async def patch_singleton_or_object(request: web.Request) -> web.Response:
     tenant, kind = _tenant(request), _kind(request)
     changes = await _json_object(request)
     object_id = request.match_info.get("object_id")
-    if object_id is None:
+    if kind in exchange_types():
+        item = _exchange_object(tenant, kind, object_id)
+    elif object_id is None:
         if kind not in _SINGLETON_KINDS:
             raise ControlError(405, f"'{kind}' is a collection: PATCH needs an object id.")
         item = tenant.singletons.setdefault(kind, {})
@@ -462,11 +512,15 @@ async def patch_singleton_or_object(request: web.Request) -> web.Response:
     item.update(copy.deepcopy(changes))
     if kind in BY_KEY:
         BY_KEY[kind].touch(item)
+    elif kind in exchange_types():
+        exchange_objects.touch(item, simulator(request).clock())
     return web.json_response(item)
 
 
 async def get_object(request: web.Request) -> web.Response:
     tenant, kind = _tenant(request), _kind(request)
+    if kind in exchange_types():
+        return web.json_response(_exchange_object(tenant, kind, request.match_info["object_id"]))
     item = tenant.collection(kind).get(request.match_info["object_id"])
     if item is None:
         raise ControlError(404, f"{kind} '{request.match_info['object_id']}' does not exist.")
@@ -475,6 +529,10 @@ async def get_object(request: web.Request) -> web.Response:
 
 async def delete_object(request: web.Request) -> web.Response:
     tenant, kind = _tenant(request), _kind(request)
+    if kind in exchange_types():
+        item = _exchange_object(tenant, kind, request.match_info["object_id"])
+        del tenant.collection(kind)[str(item["Guid"])]
+        return web.Response(status=204)
     if tenant.collection(kind).pop(request.match_info["object_id"], None) is None:
         raise ControlError(404, f"{kind} '{request.match_info['object_id']}' does not exist.")
     return web.Response(status=204)
@@ -591,6 +649,8 @@ def add_routes(app: web.Application) -> None:
             web.delete(a + "/consent", revoke_consent),
             web.put(a + "/permissions/{kind}/{name}", grant_permission),
             web.delete(a + "/permissions/{kind}/{name}", revoke_permission),
+            web.put(a + "/roles/{role_id}", add_role),
+            web.delete(a + "/roles/{role_id}", remove_role),
             web.post(t + "/users", create_user),
             web.patch(t + "/users/{user}", patch_user),
             web.delete(t + "/users/{user}", delete_user),

@@ -30,9 +30,13 @@ class FaultRule(SimModel):
     latency_ms: int = 0
     retry_after_seconds: int | None = None
     lose_response: bool = False
+    cmdlet: str | None = None
+    """Exchange admin API only: match requests running this cmdlet (``Set-TransportRule``)."""
 
-    def matches(self, method: str, path: str) -> bool:
+    def matches(self, method: str, path: str, cmdlet: str | None = None) -> bool:
         if self.method and self.method.upper() != method.upper():
+            return False
+        if self.cmdlet and (cmdlet or "").lower() != self.cmdlet.lower():
             return False
         return path.startswith(self.path_prefix) and (self.count is None or self.count > 0)
 
@@ -59,13 +63,13 @@ class FaultInjector:
         self.rules = [r for r in self.rules if r.id != rule_id]
         return len(self.rules) != before
 
-    def decide(self, method: str, path: str) -> FaultDecision | None:
+    def decide(self, method: str, path: str, cmdlet: str | None = None) -> FaultDecision | None:
         """Add up every matching rule's latency; the first matching error or lost-response rule that
         fires decides what the client gets."""
         latency, status, retry_after, lose = 0, None, None, False
         matched, fired = False, False
         for rule in self.rules:
-            if not rule.matches(method, path):
+            if not rule.matches(method, path, cmdlet):
                 continue
             matched = True
             latency += rule.latency_ms

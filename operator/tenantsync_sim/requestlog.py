@@ -19,6 +19,8 @@ class LoggedRequest(SimModel):
     """The request was applied but the client never got the answer (a lost-response fault)."""
     batched: bool = False
     """A sub-request of a ``$batch``; its path is the one the batch named."""
+    cmdlet: str | None = None
+    """The cmdlet an Exchange admin API request ran (its path is the same for every cmdlet)."""
 
 
 @dataclass

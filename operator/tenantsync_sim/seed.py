@@ -15,6 +15,8 @@ from copy import deepcopy
 from typing import Any
 
 from tenantsync_sim.defaults import default_singletons
+from tenantsync_sim.exchange import seeds as exchange_seeds
+from tenantsync_sim.exchange.roles import MANAGE_AS_APP, SEEDED_ROLES
 from tenantsync_sim.graph.resources import BY_KEY, RESOURCES, Navigation, ResourceType, resolve_reference
 from tenantsync_sim.shapes import TEMPLATES, ZERO_GUID, assignment_extras
 from tenantsync_sim.state import (
@@ -746,7 +748,8 @@ def demo() -> SimState:
         object_id=stable_id("demo", "application", DEMO_CLIENT_ID),
         service_principal_id=stable_id("demo", "servicePrincipal", DEMO_CLIENT_ID),
         display_name="tenantsync",
-        application_permissions=list(DEMO_APPLICATION_PERMISSIONS),
+        application_permissions=[*DEMO_APPLICATION_PERMISSIONS, MANAGE_AS_APP],
+        directory_roles=list(SEEDED_ROLES),
         secrets=[
             ClientSecret(
                 key_id=stable_id("demo", "secret"),
@@ -809,9 +812,10 @@ def demo() -> SimState:
         "organizationalBranding/0/bannerLogo": StoredStream.of("image/png", BANNER_LOGO),
         "organizationalBranding/fr-FR/customCSS": StoredStream.of("text/css", BRANDING_CSS),
     }
+    assert set(tenant.collections) <= set(BY_KEY)
+    exchange_seeds.add_demo(tenant)
     state = SimState()
     state.add_tenant(tenant)
-    assert set(tenant.collections) <= set(BY_KEY)
     return state
 
 
@@ -962,6 +966,8 @@ def _demo_singletons(tenant_id: str) -> dict[str, JsonObject]:
 
 
 LARGE_OBJECTS = 10_000
+LARGE_EXCHANGE_OBJECTS_PER_TYPE = 25
+"""Exchange and Purview objects per type that holds many in the large seed (1,697 in all)."""
 
 
 def large(objects: int = LARGE_OBJECTS) -> SimState:
@@ -990,6 +996,7 @@ def large(objects: int = LARGE_OBJECTS) -> SimState:
                 copy[resource.name_field] = name.rsplit(" ", 1)[0]
             item = _instance(tenant, resource, copy, index, seed="large")
             tenant.collection(resource.key)[str(item[resource.key_field])] = item
+    exchange_seeds.grow(tenant, LARGE_EXCHANGE_OBJECTS_PER_TYPE)
     return state
 
 

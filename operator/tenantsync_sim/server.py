@@ -1,18 +1,22 @@
-"""Assembles the aiohttp application: identity, Graph, admin API, control API, faults and logging.
+"""Assembles the aiohttp application: identity, Graph, the admin APIs, control API, faults and logging.
 
 One HTTPS host serves everything with the real services' paths (``/{tenant}/oauth2/v2.0/token``,
-``/v1.0/...``, ``/beta/...``, ``/api/...``), so clients change only their base URLs.
+``/v1.0/...``, ``/beta/...``, ``/api/...``, ``/adminapi/beta/{tenant}/InvokeCommand``), so clients
+change only their base URLs.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import ssl
 import time
 
 from aiohttp import web
 
 from tenantsync_sim import adminapi, control
+from tenantsync_sim.exchange import errors as exchange_errors
+from tenantsync_sim.exchange.routes import invoke_command
 from tenantsync_sim.faults import FaultDecision
 from tenantsync_sim.graph import errors as graph_errors
 from tenantsync_sim.graph.auth import authenticate
@@ -38,6 +42,24 @@ def _is_graph(path: str) -> bool:
     return path.startswith(("/v1.0/", "/beta/"))
 
 
+def _is_exchange(path: str) -> bool:
+    return path.startswith("/adminapi/")
+
+
+async def _cmdlet_name(request: web.Request) -> str | None:
+    """The cmdlet an Exchange admin API request runs, for fault rules that name one (the body stays
+    readable by the handler: aiohttp keeps what it read)."""
+    if not _is_exchange(request.path) or not request.can_read_body:
+        return None
+    try:
+        body = json.loads(await request.read())
+    except ValueError:
+        return None
+    cmdlet_input = body.get("CmdletInput") if isinstance(body, dict) else None
+    name = cmdlet_input.get("CmdletName") if isinstance(cmdlet_input, dict) else None
+    return name if isinstance(name, str) else None
+
+
 def _attribute_unhandled(request: web.Request, sim: Simulator) -> None:
     """Name the tenant of a request the fault injector answered before any handler saw it."""
     if _is_graph(request.path):
@@ -49,7 +71,8 @@ def _attribute_unhandled(request: web.Request, sim: Simulator) -> None:
             return
         note_caller(request, principal.tenant.id, principal.app_id)
         return
-    first = request.path.strip("/").split("/")[0]
+    segments = request.path.strip("/").split("/")
+    first = segments[2] if _is_exchange(request.path) and len(segments) > 2 else segments[0]
     tenant = sim.state.find_tenant(first) if first else None
     if tenant:
         note_caller(request, tenant.id, None)
@@ -64,6 +87,10 @@ def _fault_response(request: web.Request, status: int, retry_after: int | None) 
         return to_http(
             GraphResponse(status, error.body(None, request.headers.get("client-request-id")), headers)
         )
+    if _is_exchange(request.path):
+        response = exchange_errors.injected(status).response()
+        response.headers.update(headers)
+        return response
     fault = entra_errors.EntraError(
         status, "temporarily_unavailable", 90033, "A transient error has occurred. Please try again."
     )
@@ -93,7 +120,8 @@ async def faults_and_log(request: web.Request, handler: control.Handler) -> web.
         return await handler(request)
     sim = request.app[SIMULATOR]
     started = time.perf_counter()
-    decision = sim.faults.decide(request.method, request.path)
+    cmdlet = await _cmdlet_name(request)
+    decision = sim.faults.decide(request.method, request.path, cmdlet)
     response: web.StreamResponse
     lose = decision is not None and decision.lose_response
     if decision and decision.latency_ms and not lose:
@@ -120,6 +148,7 @@ async def faults_and_log(request: web.Request, handler: control.Handler) -> web.
                 app_id=request.get("sim_app"),
                 duration_ms=round((time.perf_counter() - started) * 1000, 3),
                 lost=lose,
+                cmdlet=cmdlet,
             ),
         )
     if isinstance(response, web.HTTPException):
@@ -139,6 +168,7 @@ def create_app(sim: Simulator) -> web.Application:
         [
             web.route("*", graph, graph_handler),
             web.route("*", "/api/{setting:.*}", adminapi.admin_setting),
+            web.post(r"/adminapi/{version:beta|v1\.0}/{tenant}/InvokeCommand", invoke_command),
             web.get("/devicelogin", device_code.device_login_page),
             web.post("/devicelogin", device_code.device_login_submit),
             web.get("/{tenant}/v2.0/.well-known/openid-configuration", discovery.openid_configuration),

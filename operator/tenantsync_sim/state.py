@@ -93,6 +93,8 @@ class Application(SimModel):
     delegated_permissions: list[str] = Field(default_factory=list)
     granted_application_permissions: list[str] = Field(default_factory=list)
     granted_delegated_permissions: list[str] = Field(default_factory=list)
+    directory_roles: list[str] = Field(default_factory=list)
+    """Entra role template ids held by the service principal (the app-only token's ``wids``)."""
 
     def grant_all(self) -> None:
         self.granted_application_permissions = list(self.application_permissions)
@@ -158,6 +160,14 @@ def _default_throttles() -> dict[str, ServiceThrottle]:
         ),
         "directory": ServiceThrottle(
             tenant_capacity=8000, tenant_refill_per_second=800, app_capacity=6000, app_refill_per_second=600
+        ),
+        # The Exchange admin API budgets per tenant and per app too (its figures are not published):
+        # bursts of a few hundred cmdlets, then tens per second.
+        "exchange": ServiceThrottle(
+            tenant_capacity=600, tenant_refill_per_second=30, app_capacity=400, app_refill_per_second=20
+        ),
+        "compliance": ServiceThrottle(
+            tenant_capacity=300, tenant_refill_per_second=15, app_capacity=200, app_refill_per_second=10
         ),
     }
 

@@ -11,6 +11,13 @@ GRAPH_APP_ID = "00000003-0000-0000-c000-000000000000"
 # The Azure portal's own admin API (main.iam.ad.ext.azure.com) is the resource "ADIbizaUX".
 ADMIN_API_APP_ID = "74658136-14ec-4630-ad9b-26e160ff0fc6"
 ADMIN_API_RESOURCE = "https://main.iam.ad.ext.azure.com"
+# Office 365 Exchange Online: its service principal answers for the Exchange admin API and for the
+# Security & Compliance (Purview) admin API; both audiences carry its application permissions.
+EXCHANGE_APP_ID = "00000002-0000-0ff1-ce00-000000000000"
+EXCHANGE_RESOURCE = "https://outlook.office365.com"
+COMPLIANCE_RESOURCE = "https://ps.compliance.protection.outlook.com"
+EXCHANGE_PERMISSIONS = frozenset({"Exchange.ManageAsApp", "full_access_as_app"})
+"""Application permissions of Office 365 Exchange Online (the rest the simulator knows are Graph's)."""
 OIDC_SCOPES = frozenset({"openid", "profile", "email", "offline_access"})
 
 _RESOURCE_ALIASES = {
@@ -18,10 +25,24 @@ _RESOURCE_ALIASES = {
     GRAPH_APP_ID: GRAPH_RESOURCE,
     ADMIN_API_APP_ID: ADMIN_API_APP_ID,
     ADMIN_API_RESOURCE: ADMIN_API_APP_ID,
+    EXCHANGE_RESOURCE: EXCHANGE_RESOURCE,
+    EXCHANGE_APP_ID: EXCHANGE_RESOURCE,
+    COMPLIANCE_RESOURCE: COMPLIANCE_RESOURCE,
 }
 
 GRAPH_AUDIENCES = [GRAPH_RESOURCE, GRAPH_APP_ID, GRAPH_RESOURCE + "/"]
 ADMIN_API_AUDIENCES = [ADMIN_API_APP_ID, ADMIN_API_RESOURCE]
+EXCHANGE_AUDIENCES = [EXCHANGE_RESOURCE, EXCHANGE_RESOURCE + "/", EXCHANGE_APP_ID]
+COMPLIANCE_AUDIENCES = [COMPLIANCE_RESOURCE, COMPLIANCE_RESOURCE + "/"]
+
+
+def application_roles(resource: str, granted: list[str]) -> list[str]:
+    """The ``roles`` an app-only token for ``resource`` carries: the consented permissions of that API."""
+    if resource in (EXCHANGE_RESOURCE, COMPLIANCE_RESOURCE):
+        return [p for p in granted if p in EXCHANGE_PERMISSIONS]
+    if resource == GRAPH_RESOURCE:
+        return [p for p in granted if p not in EXCHANGE_PERMISSIONS]
+    return []
 
 
 @dataclass(frozen=True)

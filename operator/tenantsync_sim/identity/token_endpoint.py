@@ -9,7 +9,13 @@ from aiohttp import web
 from tenantsync_sim.identity import errors, tokens
 from tenantsync_sim.identity.client_auth import authenticate
 from tenantsync_sim.identity.discovery import issuer, resolve_tenant
-from tenantsync_sim.identity.scopes import ADMIN_API_APP_ID, GRAPH_APP_ID, ScopeRequest, parse_scopes
+from tenantsync_sim.identity.scopes import (
+    ADMIN_API_APP_ID,
+    GRAPH_APP_ID,
+    ScopeRequest,
+    application_roles,
+    parse_scopes,
+)
 from tenantsync_sim.runtime import Simulator, note_caller, origin, simulator
 from tenantsync_sim.state import Application, Tenant, User
 
@@ -105,7 +111,7 @@ def _client_credentials(
             f"The provided value for scope {form.get('scope')} is not valid. Client credential flows must "
             "have a scope value with /.default suffixed to the resource identifier (application ID URI)."
         )
-    roles = app.granted_application_permissions if scopes.resource != ADMIN_API_APP_ID else []
+    roles = application_roles(scopes.resource, app.granted_application_permissions)
     token = tokens.access_token(sim.signer, tenant, app, scopes, sim.clock(), auth=auth, granted=roles)
     return tokens.app_token_response(token, tenant.settings.access_token_lifetime_seconds)
 

@@ -51,6 +51,8 @@ def access_token(
         claims |= {"idtyp": "app", "oid": app.service_principal_id, "sub": app.service_principal_id}
         if granted:
             claims["roles"] = sorted(granted)
+        if app.directory_roles:
+            claims["wids"] = sorted(app.directory_roles)
     else:
         claims |= {
             "idtyp": "user",

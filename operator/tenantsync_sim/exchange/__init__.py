@@ -1,0 +1,1 @@
+"""The Exchange admin API (``/adminapi/beta/{tenant}/InvokeCommand``) for Exchange Online and Purview."""
