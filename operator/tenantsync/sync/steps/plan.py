@@ -102,7 +102,9 @@ class Plan:
                 f" {spec.repository.backupBranch}. Nothing was applied.",
             )
         synced = set(spec.resources or ResourceType)
-        missing = await missing_references(await session.graph(), desired, changes, synced, where=where)
+        missing = await missing_references(
+            await session.graph(), desired, changes, synced, where=where, exchange=session.exchange
+        )
         if missing:
             raise CodedError(
                 ErrorCode.REFERENCED_OBJECT_MISSING,
