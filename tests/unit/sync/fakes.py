@@ -271,7 +271,7 @@ class FakeExchange:
     def handler(self, request: httpx.Request) -> httpx.Response:
         cmdlet_input = json.loads(request.content)["CmdletInput"]
         cmdlet, parameters = cmdlet_input["CmdletName"], dict(cmdlet_input["Parameters"])
-        self.calls.append((cmdlet, parameters))
+        self.calls.append((cmdlet, dict(parameters)))
         if cmdlet in self.fail:
             return self.fail.pop(cmdlet)
         verb, _, noun = cmdlet.partition("-")
