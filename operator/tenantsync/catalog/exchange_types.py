@@ -181,7 +181,7 @@ def exchange_types() -> list[ConfigurationType]:
         _row(t.OUTBOUND_CONNECTOR, "EXOOutboundConnector", "outbound connector"),
         _defender(
             t.DKIM_SIGNING_CONFIG, "EXODkimSigningConfig", "DKIM signing configuration",
-            create_only=("DomainName",), reported=("Domain",), can_remove=False,
+            create_only=("DomainName",), named=False, reported=("Domain",), can_remove=False,
         ),
         _singleton(t.ORGANIZATION_CONFIG, "EXOOrganizationConfig", "organization configuration"),
         _singleton(t.TRANSPORT_CONFIG, "EXOTransportConfig", "transport configuration"),
