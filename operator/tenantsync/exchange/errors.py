@@ -27,6 +27,8 @@ from tenantsync.graph import (
 
 _TOKEN = re.compile(r"eyJ[\w-]+\.[\w-]+\.[\w-]*")
 _REQUIRED_ROLES = re.compile(r"Required: one of ([^.]+)")
+_ROLE = re.compile(r"role assigned to application|not allowed to call|Exchange\.ManageAsApp", re.IGNORECASE)
+_ABOUT_ROLES = re.compile(r"role assigned to application|not allowed to call", re.IGNORECASE)
 NOT_FOUND = "ManagementObjectNotFoundException"
 
 
@@ -51,7 +53,8 @@ class ExchangePermissionDenied(ExchangeError, GraphPermissionDenied):
 
     def __init__(self, status: int, code: str, message: str, request_id: str | None = None) -> None:
         super().__init__(status, code, message, request_id)
-        self.permissions = [EXCHANGE_PERMISSION] if status == 401 else []
+        about_roles = bool(_ABOUT_ROLES.search(message)) or status == 403
+        self.permissions = [] if about_roles else [EXCHANGE_PERMISSION]
         found = _REQUIRED_ROLES.search(message)
         self.roles = (
             [role.strip() for role in re.split(r",| or ", found.group(1)) if role.strip()] if found else []
@@ -79,23 +82,27 @@ def _mapping(value: Any) -> Mapping[str, Any]:
 
 
 def _parts(body: Any) -> tuple[str, str, str]:
-    """(code, exception type, readable text) from the service's error body."""
+    """(code, exception type, readable text) from the service's error body.
+
+    A failed cmdlet is answered ``{"error": {"code": ..., "message": "Error executing cmdlet", "details":
+    [{"message": "<id>|<exception type>|<text>"}], "innererror": {...}}}``: the cmdlet's own exception
+    is only in the details (the inner error names the REST layer's wrapper). Refusals before any cmdlet
+    (a token, a role) carry their text in ``message``.
+    """
     if isinstance(body, str):
         return "", "", body[:500]
     error = body.get("error") if isinstance(body, Mapping) else None
     if not isinstance(error, Mapping):
         return "", "", ""
     code = str(error.get("code") or "")
-    raw = str(error.get("message") or "")
-    inner = _mapping(error.get("innererror"))
-    deeper = _mapping(inner.get("internalexception"))
-    pieces = raw.split("|", 2)
-    exception = str(deeper.get("type") or inner.get("type") or (pieces[1] if len(pieces) == 3 else ""))
     details = error.get("details")
     first = _mapping(details[0]) if isinstance(details, list) and details else {}
-    detail = first.get("message")
-    text = str(detail or deeper.get("message") or inner.get("message") or pieces[-1])
-    return code, exception, text
+    for raw in (first.get("message"), error.get("message")):
+        pieces = str(raw or "").split("|", 2)
+        if len(pieces) == 3:
+            return code, pieces[1], pieces[2]
+    inner = _mapping(error.get("innererror"))
+    return code, "", str(first.get("message") or error.get("message") or inner.get("message") or "")
 
 
 _BY_STATUS: dict[int, type[ExchangeError]] = {
@@ -114,13 +121,17 @@ _BY_STATUS: dict[int, type[ExchangeError]] = {
 def exchange_error(
     status: int, body: Any, headers: Mapping[str, str], *, retry_after: float | None = None
 ) -> ExchangeError:
-    """The typed error for a failed ``InvokeCommand``. 401 is a missing ``Exchange.ManageAsApp`` unless
-    the service says the token itself is wrong (``WWW-Authenticate`` naming an invalid token)."""
+    """The typed error for a failed ``InvokeCommand``.
+
+    The service refuses a missing ``Exchange.ManageAsApp`` and a missing or insufficient Entra role alike
+    with 401 ("The role assigned to application ... isn't supported", "User is not allowed to call
+    <cmdlet>"): both are a permission to grant, so the run waits for consent. A 401 the service says is
+    about the token itself (``invalid_token``) is not."""
     code, exception, text = _parts(body)
     cls = _BY_STATUS.get(status, ExchangeError)
     if exception.endswith(NOT_FOUND):
         cls = ExchangeNotFound
-    elif status == 401 and "invalid_token" in headers.get("WWW-Authenticate", ""):
+    elif status == 401 and "invalid_token" in headers.get("WWW-Authenticate", "") and not _ROLE.search(text):
         cls = ExchangeUnauthorized
     message = _scrubbed(text) or f"HTTP {status}"
     request_id = headers.get("request-id") or headers.get("client-request-id")

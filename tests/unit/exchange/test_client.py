@@ -48,14 +48,23 @@ def _client(
 
 
 def _error(status: int, exception: str, text: str, code: str = "BadRequest") -> httpx.Response:
+    """A failed cmdlet as the service answers it: the cmdlet's exception only in the details."""
+    wrapper = "Microsoft.Exchange.Management.PSDirectInvoke.DirectInvokeCmdletExecutionException"
     return httpx.Response(
         status,
         json={
             "error": {
                 "code": code,
-                "message": f"Ex6F9304|{exception}|{text}",
-                "details": [{"code": "Context", "target": "", "message": text}],
-                "innererror": {"message": text, "type": exception},
+                "message": "Error executing cmdlet",
+                "details": [{"code": "Client", "target": "", "message": f"Ex6F9304|{exception}|{text}"}],
+                "innererror": {
+                    "message": "Error executing cmdlet",
+                    "type": "Microsoft.Exchange.Admin.OData.Core.ODataServiceException",
+                    "internalexception": {
+                        "message": f"Exception of type '{wrapper}' was thrown.",
+                        "type": wrapper,
+                    },
+                },
             }
         },
     )
@@ -166,7 +175,10 @@ async def test_the_services_errors_are_typed_by_meaning() -> None:
         with pytest.raises(ExchangePermissionDenied) as refused:
             await client.invoke("New-SafeLinksPolicy", {"Name": "x"})
     assert isinstance(missing.value, GraphNotFound)
-    assert "couldn't be found" in missing.value.message
+    assert missing.value.exception.endswith("ManagementObjectNotFoundException")
+    assert (
+        missing.value.message == "The operation couldn't be performed because object 'x' couldn't be found."
+    )
     assert "parameter name 'Bogus'" in str(unknown.value)
     assert str(unknown.value).startswith("Exchange admin API 400 BadRequest")
     assert isinstance(refused.value, GraphPermissionDenied)
@@ -174,11 +186,28 @@ async def test_the_services_errors_are_typed_by_meaning() -> None:
     assert TOKEN not in str(refused.value)
 
 
-async def test_a_401_names_the_missing_application_permission() -> None:
-    async with _client(lambda request: httpx.Response(401, text="")) as client:
-        with pytest.raises(ExchangePermissionDenied) as refused:
-            await client.invoke("Get-OrganizationConfig")
-    assert refused.value.permissions == ["Exchange.ManageAsApp"]
+async def test_a_401_is_a_permission_or_a_role_to_grant_and_says_which() -> None:
+    unsupported = (
+        "The role assigned to application 1f0e2c4a isn't supported in this scenario. Please check online"
+        " documentation for assigning correct Directory Roles to Azure AD Application for EXO App-Only"
+        " Authentication."
+    )
+    answers = iter(
+        [
+            httpx.Response(401, text=""),
+            httpx.Response(401, json={"error": {"code": "Unauthorized", "message": unsupported}}),
+            httpx.Response(
+                401, json={"error": {"code": "Unauthorized", "message": "User is not allowed to call Set-X"}}
+            ),
+        ]
+    )
+    found: list[list[str]] = []
+    async with _client(lambda request: next(answers)) as client:
+        for _ in range(3):
+            with pytest.raises(ExchangePermissionDenied) as refused:
+                await client.invoke("Get-OrganizationConfig")
+            found.append(refused.value.permissions)
+    assert found == [["Exchange.ManageAsApp"], [], []]
 
 
 async def test_the_regional_redirect_is_followed_within_the_endpoint_only() -> None:

@@ -226,16 +226,23 @@ async def test_a_missing_exchange_permission_waits_for_consent_naming_it() -> No
 
 async def test_a_role_refused_during_the_backup_waits_for_consent_instead_of_failing() -> None:
     session = exchange_tenant()
-    session.fake_exchange.fail["Get-TransportRule"] = httpx.Response(
-        403,
-        json={"error": {"code": "Forbidden", "message": "x|RoleAssignmentMissingException|The application 'a' holds"
-                        " no role that allows 'Get-TransportRule'. Required: one of Exchange Administrator,"
-                        " Global Reader."}},
-    )  # fmt: skip
-    ctx = context(spec(resources=TYPES))
+    session.fake_exchange.fail["Get-HostedContentFilterPolicy"] = httpx.Response(
+        401,
+        json={
+            "error": {
+                "code": "Unauthorized",
+                "message": "User is not allowed to call Get-HostedContentFilterPolicy",
+            }
+        },
+    )
+    ctx = context(spec(resources=TYPES, mode=Mode.BACKUP_ONLY))
     transition = await Backup()(ctx, session)
     assert isinstance(transition, Wait)
     assert (transition.phase, transition.resume_at) == (RunPhase.PENDING_ADMIN_CONSENT, RunStep.AUTHENTICATE)
     assert "Exchange admin API refused" in transition.message
-    assert "Exchange Administrator or Global Reader" in transition.message
+    assert ctx.status.authentication is not None
+    assert ctx.status.authentication.missingRoles == [
+        "Global Reader or Exchange Administrator or Global Administrator",
+        "Security Reader or Global Reader or Security Administrator or Exchange Administrator or Global Administrator",
+    ]
     assert await session.folders.read_folder("tenantsync/backup", PATH) is None
