@@ -51,14 +51,17 @@ def normalise(kind: ConfigurationType | ResourceType, obj: Mapping[str, Any]) ->
     single-valued navigation (``bound``: a role assignment's ``roleDefinition``) keeps only its id.
     Secrets the service withholds are recorded as withheld (see ``withheld``). A cmdlet's output keeps
     only the type's parameters, reported properties and key: the rest is the service's bookkeeping
-    (``WhenChanged``, ``DistinguishedName``...), and parameters it never outputs are withheld.
+    (``WhenChanged``, ``DistinguishedName``...), and parameters it never outputs are withheld. A cmdlet
+    prints every property, unset ones as null or an empty list: those are left out, so an absent field
+    and an unset one are the same (as for a parameter not passed), and a file holds what was set.
     """
     entry = catalog()[kind] if isinstance(kind, ResourceType) else kind
     top_drop = entry.read_only_fields - {entry.identity_field or ""}
     cmdlets = entry.cmdlets
     if cmdlets is not None:
         kept = cmdlets.kept | {entry.key_field}
-        obj = {k: v for k, v in obj.items() if k in kept} | {name: withheld() for name in cmdlets.write_only}
+        obj = {k: v for k, v in obj.items() if k in kept and v is not None and v != []}
+        obj |= {name: withheld() for name in cmdlets.write_only}
     out: dict[str, Any] = {}
     for key, value in sorted(withhold(obj).items()):
         if key in top_drop or _is_volatile_annotation(key):
