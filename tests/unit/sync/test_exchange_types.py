@@ -8,14 +8,26 @@ import json
 from typing import Any
 
 import httpx
+import pytest
 
-from tenantsync.api import ChangeAction, ChangeOutcome, Mode, ResourceType, RunPhase, RunStep, SyncRunStatus
+from tenantsync.api import (
+    ChangeAction,
+    ChangeOutcome,
+    CodedError,
+    ErrorCode,
+    Mode,
+    ResourceType,
+    RunPhase,
+    RunStep,
+    SyncRunStatus,
+)
 from tenantsync.catalog import ROLE_TEMPLATE_IDS
 from tenantsync.sync.diff import plan_changes, plan_digest
 from tenantsync.sync.pipeline import Advance, RunContext, Wait
 from tenantsync.sync.steps.authenticate import Authenticate
 from tenantsync.sync.steps.backup import Backup
 from tenantsync.sync.steps.deploy import Deploy
+from tenantsync.sync.steps.plan import Plan
 from tests.unit.sync.fakes import FakeSession, context, spec
 
 PATH = "tenants/contoso"
@@ -150,6 +162,22 @@ async def test_a_rule_is_created_with_its_policy_by_name_and_its_new_guid_record
     )  # fmt: skip
     renamed = await session.folders.read_folder("main", PATH)
     assert renamed is not None and f"antiPhishRule/{created['Guid']}.json" in renamed
+
+
+async def test_a_desired_field_no_cmdlet_takes_or_an_unset_one_stops_the_plan_by_name() -> None:
+    session = exchange_tenant()
+    files = await backed_up(session)
+    guid = session.fake_exchange.objects["TransportRule"][0]["Guid"]
+    edited = {**files[rule_file(session)], "SetHeaderValu": "typo", "ExceptIfFrom": [], "WhenChanged": "now"}
+    session.folders.put("main", PATH, {**files, rule_file(session): edited})
+    with pytest.raises(CodedError) as refused:
+        await Plan()(context(spec(resources=TYPES)), session)
+    assert refused.value.code == ErrorCode.INVALID_DESIRED_STATE
+    assert (
+        f"transportRule/{guid}.json has SetHeaderValu, WhenChanged, which no cmdlet" in refused.value.message
+    )
+    assert "sets ExceptIfFrom to nothing" in refused.value.message
+    assert [call for call in session.fake_exchange.calls if not call[0].startswith("Get-")] == []
 
 
 async def test_a_field_no_set_cmdlet_changes_fails_that_change_by_name_and_sends_nothing() -> None:
