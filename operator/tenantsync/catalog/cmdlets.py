@@ -99,6 +99,9 @@ class Cmdlets:
     """Parameters the service takes and never outputs (credentials): recorded as withheld."""
     singleton_identity: bool = False
     """A singleton whose ``Set-`` still names it by ``Identity`` (the report submission policy)."""
+    create_from: tuple[tuple[str, str], ...] = ()
+    """(parameter, field): a ``New-`` parameter the service prints under another name, filled from that
+    field (New-DkimSigningConfig's ``DomainName`` from the ``Domain`` it reports)."""
     create_verb: str = "New"
     """``Add`` where the service adds rather than creates (``Add-AvailabilityAddressSpace``)."""
 

@@ -43,8 +43,9 @@ _ALERTS_WRITE = (COMPLIANCE_ADMINISTRATOR, SECURITY_ADMINISTRATOR, GLOBAL_ADMINI
 _ALERTS_READ = (GLOBAL_READER, *_ALERTS_WRITE)
 
 _STATE = Toggle()
-_IDENTITY = frozenset({"Identity", "Name", "Enabled", "State"})
-"""Never a ``Set-`` parameter here: the identity, and a rule's state (toggled)."""
+_IDENTITY = frozenset({"Identity", "Name"})
+"""Never a ``Set-`` parameter here: the identity (and, for a rule with a toggle, its state)."""
+_TOGGLED = frozenset({"Enabled", "State"})
 _PRESETS = frozenset(
     {"Standard Preset Security Policy", "Strict Preset Security Policy", "Built-In Protection Policy"}
 )
@@ -110,7 +111,8 @@ def _row(
     schema = RESOURCES[resource]
     create = frozenset({*(("Name",) if named else ()), *create_only})
     delta = {edit.add for edit in list_edits} | {edit.remove for edit in list_edits}
-    properties = frozenset(schema.properties) - _IDENTITY - delta
+    toggled = _TOGGLED if options.get("toggle") else frozenset()
+    properties = frozenset(schema.properties) - _IDENTITY - toggled - delta
     parameters = frozenset() if no_set else properties - create
     cmdlets = Cmdlets(
         cmdlet_noun or name[0].upper() + name[1:],
@@ -132,7 +134,9 @@ def _row(
         cmdlets=cmdlets,
         singleton=singleton,
         key_field="Guid",
-        read_only_fields=frozenset({"Guid"}) | cmdlets.reported,
+        read_only_fields=frozenset(
+            {"Guid"}
+        ),  # reported properties are kept; cmdlets.parameters say what is sent
         read_permissions=(EXCHANGE_PERMISSION,),
         write_permissions=(EXCHANGE_PERMISSION,),
         read_roles=read_roles,
@@ -181,7 +185,8 @@ def exchange_types() -> list[ConfigurationType]:
         _row(t.OUTBOUND_CONNECTOR, "EXOOutboundConnector", "outbound connector"),
         _defender(
             t.DKIM_SIGNING_CONFIG, "EXODkimSigningConfig", "DKIM signing configuration",
-            create_only=("DomainName",), named=False, reported=("Domain",), can_remove=False,
+            named=False, reported=("Domain", "Name"), create_from=(("DomainName", "Domain"),),
+            can_remove=False,
         ),
         _singleton(t.ORGANIZATION_CONFIG, "EXOOrganizationConfig", "organization configuration"),
         _singleton(t.TRANSPORT_CONFIG, "EXOTransportConfig", "transport configuration"),

@@ -118,6 +118,9 @@ async def create(client: ExchangeClient, entry: ConfigurationType, wanted: JsonO
     }
     if cmdlets.toggle and cmdlets.toggle.field in wanted:
         parameters["Enabled"] = wanted[cmdlets.toggle.field] == cmdlets.toggle.on
+    for parameter, name in cmdlets.create_from:
+        if name in wanted:
+            parameters[parameter] = wanted[name]
     created = await client.invoke(cmdlets.new, parameters)
     guid = created[0].get(entry.key_field) if created else None
     if not guid:

@@ -67,8 +67,7 @@ def exchange_tenant() -> FakeSession:
 async def backed_up(session: FakeSession, types: list[ResourceType] = TYPES) -> dict[str, Any]:
     transition = await Backup()(context(spec(resources=types)), session)
     assert isinstance(transition, Advance), transition.message
-    files = await session.folders.read_folder("tenantsync/backup", PATH)
-    assert files is not None
+    files = await session.folders.read_folder("tenantsync/backup", PATH) or {}  # None: nothing backed up
     return {name: json.loads(content) for name, content in files.items()}
 
 
@@ -88,6 +87,10 @@ async def test_the_backup_keeps_each_object_by_its_guid_with_only_what_a_cmdlet_
     )
     assert files[f"transportRule/{rule['Guid']}.json"] == {"Guid": rule["Guid"], **RULE}
     assert "ExchangeVersion" not in files["organizationConfig/organizationConfig.json"]
+    default = next(
+        p for p in session.fake_exchange.objects["HostedContentFilterPolicy"] if p["Name"] == "Default"
+    )
+    assert files[f"hostedContentFilterPolicy/{default['Guid']}.json"]["IsDefault"] is True  # reported: kept
     assert session.fake_exchange.calls == [
         ("Get-TransportRule", {}),
         ("Get-HostedContentFilterPolicy", {}),
@@ -178,6 +181,20 @@ async def test_a_desired_field_no_cmdlet_takes_or_an_unset_one_stops_the_plan_by
     )
     assert "sets ExceptIfFrom to nothing" in refused.value.message
     assert [call for call in session.fake_exchange.calls if not call[0].startswith("Get-")] == []
+
+
+async def test_a_dkim_configuration_is_created_for_the_domain_the_service_reports() -> None:
+    session = FakeSession()
+    types = [ResourceType.DKIM_SIGNING_CONFIG]
+    wanted = {"Guid": "new-dkim", "Name": "contoso.com", "Domain": "contoso.com", "Enabled": True}
+    ctx = await planned(session, {"dkimSigningConfig/new-dkim.json": wanted}, types)
+    await Deploy()(ctx, session)
+    assert ctx.status.deploy is not None
+    assert [r.result for r in ctx.status.deploy.results] == [ChangeOutcome.APPLIED]
+    assert session.fake_exchange.calls[0] == (
+        "New-DkimSigningConfig",
+        {"DomainName": "contoso.com", "Enabled": True},
+    )
 
 
 async def test_a_field_no_set_cmdlet_changes_fails_that_change_by_name_and_sends_nothing() -> None:
