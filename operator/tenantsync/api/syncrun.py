@@ -108,6 +108,9 @@ class AuthenticationStatus(Model):
     """Application permissions the configured types need that the token carries."""
     missingPermissions: list[str] = Field(default_factory=list)
     """Application permissions the configured types need that no administrator has consented to yet."""
+    missingRoles: list[str] = Field(default_factory=list)
+    """Entra roles the service principal must hold for the Exchange, Defender and Purview types and does
+    not (each entry names the roles any one of which will do)."""
     adminConsentUrl: str | None = None
     """Where a Global Administrator grants the missing permissions; the run resumes by itself after."""
     user: UserSignIn | None = None

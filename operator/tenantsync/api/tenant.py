@@ -105,6 +105,10 @@ class Endpoints(Model):
     """Identity platform base URL (default from `cloud`, e.g. https://login.microsoftonline.com)."""
     graph: HttpsUrl | None = None
     """Microsoft Graph base URL (default from `cloud`, e.g. https://graph.microsoft.com)."""
+    exchange: HttpsUrl | None = None
+    """Exchange Online admin API base URL (default from `cloud`, or `graph` when only that is set)."""
+    compliance: HttpsUrl | None = None
+    """Security & Compliance admin API base URL (default from `cloud`, or `graph` when only that is set)."""
     caBundleSecretRef: SecretReference | None = None
     """Secret whose `ca.crt` holds extra CA certificates to trust (the simulator, TLS-inspecting proxies)."""
 

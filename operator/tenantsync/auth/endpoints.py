@@ -1,4 +1,5 @@
-"""Where a tenant's identity platform and Graph live: the national cloud's hosts, or explicit overrides."""
+"""Where a tenant's identity platform, Graph and the Exchange admin API live: the national cloud's hosts,
+or explicit overrides."""
 
 from __future__ import annotations
 
@@ -17,6 +18,13 @@ _CLOUDS = {
     Cloud.US_GOVERNMENT: ("https://login.microsoftonline.us", "https://graph.microsoft.us"),
     Cloud.CHINA: ("https://login.chinacloudapi.cn", "https://microsoftgraph.chinacloudapi.cn"),
 }
+# (Exchange Online, Security & Compliance): the Exchange admin API's two endpoints, which are also the
+# resources their tokens are issued for (ExchangeOnlineManagement's -ExchangeEnvironmentName values).
+_EXCHANGE = {
+    Cloud.PUBLIC: ("https://outlook.office365.com", "https://ps.compliance.protection.outlook.com"),
+    Cloud.US_GOVERNMENT: ("https://outlook.office365.us", "https://ps.compliance.protection.office365.us"),
+    Cloud.CHINA: ("https://partner.outlook.cn", "https://ps.compliance.protection.partner.outlook.cn"),
+}
 
 
 @dataclass(frozen=True)
@@ -29,6 +37,12 @@ class TenantEndpoints:
     """The resource tokens are issued for: always the cloud's Graph, whatever host serves it."""
     public_cloud_authority: bool
     """Only the public cloud's own authority supports MSAL's instance discovery."""
+    exchange_url: str = ""
+    """Where Exchange Online's cmdlets go (the cloud's host; the Graph override's when only it is set)."""
+    exchange_resource: str = ""
+    compliance_url: str = ""
+    """Where Security & Compliance (Purview) cmdlets go."""
+    compliance_resource: str = ""
 
     def authority(self, tenant_id: str) -> str:
         return f"{self.authority_host}/{tenant_id}"
@@ -38,14 +52,23 @@ class TenantEndpoints:
 
 
 def endpoints_for(spec: TenantSpec) -> TenantEndpoints:
+    """The spec's overrides over the cloud's hosts. With only Graph overridden (the simulator, a proxy),
+    the Exchange admin API's endpoints go to the same host too, as the portal's admin API does."""
     authority, graph = _CLOUDS[spec.cloud]
+    exchange, compliance = _EXCHANGE[spec.cloud]
     overrides = spec.endpoints
     authority_host = ((overrides.authority if overrides else None) or authority).rstrip("/")
+    graph_url = ((overrides.graph if overrides else None) or graph).rstrip("/")
+    fallback = graph_url if graph_url != graph else None
     return TenantEndpoints(
         authority_host=authority_host,
-        graph_url=((overrides.graph if overrides else None) or graph).rstrip("/"),
+        graph_url=graph_url,
         graph_resource=graph,
         public_cloud_authority=authority_host == authority and spec.cloud == Cloud.PUBLIC,
+        exchange_url=((overrides.exchange if overrides else None) or fallback or exchange).rstrip("/"),
+        exchange_resource=exchange,
+        compliance_url=((overrides.compliance if overrides else None) or fallback or compliance).rstrip("/"),
+        compliance_resource=compliance,
     )
 
 

@@ -103,6 +103,9 @@ class AccessToken(BaseModel):
     expires_at: datetime
     directory_id: str | None = None
     """The tenant's directory (organization) id, from the token's ``tid``: what Graph paths name."""
+    role_ids: frozenset[str] = frozenset()
+    """The template ids of the Entra roles the service principal holds (the ``wids`` claim), which the
+    Exchange admin API authorises cmdlets by."""
 
 
 def token_claims(token: str) -> dict[str, Any]:
@@ -132,7 +135,7 @@ class ServicePrincipal:
         self._app: msal.ConfidentialClientApplication | None = None
         self._cache = msal.TokenCache()
         self._http = VerifyingSession(verify)
-        self._token: AccessToken | None = None
+        self._tokens: dict[str, AccessToken] = {}
         self._lock = asyncio.Lock()
 
     def _words(self, template: str) -> str:
@@ -185,39 +188,40 @@ class ServicePrincipal:
             f"The OpenID configuration of tenant {self._tenant_id} at {url} answered HTTP {response.status_code}.",
         )
 
-    async def acquire(self, *, fresh: bool = False) -> AccessToken:
-        """An app-only token for Graph; `fresh` asks for a new one, to see newly consented roles.
+    async def acquire(self, *, fresh: bool = False, resource: str | None = None) -> AccessToken:
+        """An app-only token for Graph, or for ``resource`` (the Exchange admin API's endpoints); `fresh`
+        asks for a new one, to see newly consented roles.
 
-        Every Graph request asks: a token far from expiry is returned without waiting for the lock."""
-        token = self._token
+        Every request asks: a token far from expiry is returned without waiting for the lock."""
+        resource = resource or self._endpoints.graph_resource
+        token = self._tokens.get(resource)
         if not fresh and token is not None and token.expires_at - datetime.now(UTC) > TOKEN_REUSE_MARGIN:
             return token
         async with self._lock:
             if fresh:
-                self._token = None
+                self._tokens.pop(resource, None)
                 for item in list(self._cache.search(msal.TokenCache.CredentialType.ACCESS_TOKEN)):
-                    self._cache.remove_at(item)
-            token = self._token
+                    if resource in str(item.get("target", "")):
+                        self._cache.remove_at(item)
+            token = self._tokens.get(resource)
             if token is None or token.expires_at - datetime.now(UTC) <= TOKEN_REUSE_MARGIN:
-                token = self._token = await asyncio.to_thread(self._acquire)
+                token = self._tokens[resource] = await asyncio.to_thread(self._acquire, resource)
             return token
 
-    def _acquire(self) -> AccessToken:
+    def _acquire(self, resource: str) -> AccessToken:
         """Ask MSAL (its cache first), then let go of the connection until the token nears expiry."""
         try:
-            return self._acquire_with_retries()
+            return self._acquire_with_retries(resource)
         finally:
             self._http.close()
 
-    def _acquire_with_retries(self) -> AccessToken:
+    def _acquire_with_retries(self, resource: str) -> AccessToken:
         """Try again while the identity platform fails transiently, each try reaching it (see `retries`)."""
         started = time.monotonic()
         failures: list[str] = []
         while True:
             try:
-                result = self._application().acquire_token_for_client(
-                    [f"{self._endpoints.graph_resource}/.default"]
-                )
+                result = self._application().acquire_token_for_client([f"{resource}/.default"])
             except (OSError, msal.exceptions.MsalServiceError) as error:
                 failures.append(self._failure(error))
             else:
@@ -270,6 +274,7 @@ class ServicePrincipal:
             roles=frozenset(claims.get("roles", [])),
             expires_at=datetime.fromtimestamp(int(claims.get("exp", 0)), UTC),
             directory_id=claims.get("tid"),
+            role_ids=frozenset(claims.get("wids", [])),
         )
 
     def _error(self, result: dict[str, Any]) -> SignInError:

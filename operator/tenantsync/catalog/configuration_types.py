@@ -1,106 +1,36 @@
 """The catalogue of configuration types (docs/architecture.md: "A new configuration type"): where each lives, what it needs, what it refers to.
 
-Everything that differs between types is data here, so that a new type is a row, not a branch in the
-pipeline: its sub-resources and how each is written, the fields that point at other objects (checked
-before any write and used to order the deploy), its read-only fields and its permissions.
+Everything that differs between types is data here (see ``model``), so that a new type is a row, not a
+branch in the pipeline. The Graph and portal rows are below; the Exchange admin API's in ``exchange_types``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from enum import StrEnum
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import Any
 
 from tenantsync.api import Mode, ResourceType
+from tenantsync.catalog.cmdlets import CMDLET_SERVICES, EXCHANGE_PERMISSION, Service
+from tenantsync.catalog.exchange_types import exchange_types
+from tenantsync.catalog.model import (
+    Bind,
+    ConfigurationType,
+    DirectoryKind,
+    Reference,
+    SubResource,
+    SubResourceWrite,
+)
 
 # The Azure portal's own API: the only way to read the settings Graph exposes to no application.
 ADMIN_API_URL = "https://main.iam.ad.ext.azure.com"
 ADMIN_API_RESOURCE = "74658136-14ec-4630-ad9b-26e160ff0fc6"
 ADMIN_API_SCOPE = f"{ADMIN_API_RESOURCE}/user_impersonation"
 
-ApiVersion = Literal["v1.0", "beta", "api"]
-
 _POLICY_READ = "Policy.Read.All"
 _CA_WRITE = "Policy.ReadWrite.ConditionalAccess"
 _INTUNE_READ = "DeviceManagementConfiguration.Read.All"
 _INTUNE_WRITE = "DeviceManagementConfiguration.ReadWrite.All"
-
-
-class SubResourceWrite(StrEnum):
-    """How a deploy writes a sub-resource, as Graph accepts it for that navigation property."""
-
-    ACTION = "action"
-    """POST the whole list to a bound action of the parent (``assign``, ``targetApps``, ``setPriority``),
-    under the body key the action names; sub-resources written by one action go in one request."""
-    REPLACE_PARENT = "replaceParent"
-    """PUT the parent with the list inside it (settings catalog settings)."""
-    EACH = "each"
-    """Each item is an object of its own: the live items are deleted and the desired ones created
-    (contained collections with no action that replaces them, such as terms and conditions' assignments)."""
-    EDIT = "edit"
-    """POST one bound action that edits the contained collection (administrative templates'
-    ``updateDefinitionValues``): the live items' ids under ``deletedIds``, the desired items under
-    ``added``, each bound navigation in them named by ``<name>@odata.bind`` (see ``Bind``)."""
-    NEVER = "never"
-    """Server-computed or set by other means: kept in the backup (references point through it), never sent."""
-
-
-@dataclass(frozen=True)
-class Bind:
-    """A single-valued navigation inside a sub-resource's items, kept as ``{"id": ...}`` and written as
-    ``<name>@odata.bind`` with a URL under Graph's base.
-
-    ``field`` is the navigation's name in an item, or ``<list>[].<name>`` inside an item's list; ``url``
-    is formatted with the navigation's ``id`` and the ids of the item's own bound navigations by name
-    (``groupPolicyDefinitions('{definition}')/presentations('{id}')``).
-    """
-
-    field: str
-    url: str
-
-
-@dataclass(frozen=True)
-class SubResource:
-    """A navigation property (or a field written apart from its object) kept inside its parent's file.
-
-    ``expand`` is the ``$expand`` clause that returns it with the parent's list; ``None`` means the
-    service does not expand it on a list, so it is read per object at ``<object>/<name>`` through
-    ``$batch`` (with ``query`` for what that read expands in turn). ``is_field`` marks an ordinary
-    property of the object that Graph changes only through an action (an enrollment configuration's
-    ``priority``). ``action``, ``parameter`` and ``action_fields`` say how an ``ACTION`` write is sent:
-    the action's name, the body key holding the list and fields of the parent sent along with it.
-    """
-
-    name: str
-    expand: str | None
-    write: SubResourceWrite
-    read_only_fields: frozenset[str] = frozenset()
-    action: str = "assign"
-    parameter: str | None = None
-    action_fields: tuple[str, ...] = ()
-    query: str | None = None
-    is_field: bool = False
-    binds: tuple[Bind, ...] = ()
-    streams: frozenset[str] = frozenset()
-    """Stream properties of each item (a branding localization's images), as for the parent's."""
-
-    @property
-    def body_key(self) -> str:
-        return self.parameter or self.name
-
-
-@dataclass(frozen=True)
-class DirectoryKind:
-    """Directory objects that configuration points at but tenantsync does not keep (groups)."""
-
-    name: str
-    path: str
-    """Graph collection: an object exists when ``GET <path>/<id>`` finds it."""
-    read_permission: str
-    """What the plan needs to check that a referenced object exists (Managed mode only)."""
-    api_version: ApiVersion = "v1.0"
 
 
 GROUPS = DirectoryKind("group", "groups", "Group.Read.All")
@@ -113,43 +43,6 @@ GROUP_POLICY_DEFINITIONS = DirectoryKind(
 """The ADMX settings Intune offers: administrative templates point at them and never carry them."""
 
 
-@dataclass(frozen=True)
-class Reference:
-    """A field that holds the id of another object, which must exist before the referring one is written.
-
-    ``field`` is a dotted path; ``[]`` walks every item of a list (``assignments[].target.groupId``).
-    ``special`` values are keywords Graph accepts in place of an id (``All``, ``AllTrusted``).
-    """
-
-    field: str
-    target: ResourceType | DirectoryKind
-    special: frozenset[str] = frozenset()
-
-    def values(self, document: Mapping[str, Any]) -> list[str]:
-        """The ids this field holds in ``document``, keywords left out."""
-        found = field_values(document, self.field)
-        return [str(v) for v in found if isinstance(v, str) and v and v not in self.special]
-
-
-def field_values(document: Mapping[str, Any], path: str) -> list[Any]:
-    """What a dotted path (``[]`` walks a list; ``@odata.type`` is one name) holds, None where absent.
-
-    A path through a list yields one value per item, so a missing field in any item shows as a None.
-    """
-    parts: list[str] = []
-    for token in path.split("."):
-        if parts and parts[-1].startswith("@") and "." not in parts[-1]:
-            parts[-1] += f".{token}"
-        else:
-            parts.append(token)
-    found: list[Any] = [document]
-    for part in parts:
-        key, many = part.removesuffix("[]"), part.endswith("[]")
-        step = [item.get(key) if isinstance(item, Mapping) else None for item in found]
-        found = [v for value in step if isinstance(value, list) for v in value] if many else step
-    return found
-
-
 _ASSIGNMENT_READ_ONLY = frozenset({"id", "source", "sourceId"})
 _ASSIGNMENTS = SubResource("assignments", "assignments", SubResourceWrite.ACTION, _ASSIGNMENT_READ_ONLY)
 _ASSIGNED_GROUPS = (Reference("assignments[].target.groupId", GROUPS),)
@@ -159,68 +52,6 @@ _POLYMORPHIC = ("@odata.type",)
 _ZERO_GUID = frozenset({"00000000-0000-0000-0000-000000000000"})
 _DEFAULT_SCOPE_TAG = frozenset({"0"})
 """Intune's built-in "Default" scope tag, present in every tenant."""
-
-
-@dataclass(frozen=True)
-class ConfigurationType:
-    """One configuration type. Write permissions are what a Managed tenant needs to read and write it.
-
-    ``api_version`` is the first path segment under the service's base URL: Graph's ``v1.0`` or
-    ``beta``, or ``api`` for the portal's admin API that serves the types which ``requires_user``.
-    """
-
-    name: ResourceType
-    path: str
-    noun: str
-    """One object of the type, as a sentence names it ("named location")."""
-    api_version: ApiVersion = "v1.0"
-    singleton: bool = False
-    read_permissions: tuple[str, ...] = ()
-    write_permissions: tuple[str, ...] = ()
-    requires_user: bool = False
-    delegated_scopes: tuple[str, ...] = ()
-    read_only_fields: frozenset[str] = frozenset({"id", "createdDateTime", "modifiedDateTime"})
-    sub_resources: tuple[SubResource, ...] = ()
-    references: tuple[Reference, ...] = ()
-    required_fields: tuple[str, ...] = ()
-    """Fields Graph always returns (the ``@odata.type`` of a polymorphic object): a desired object
-    without them would differ from the tenant after every deploy, so the plan refuses it."""
-    unordered_lists: frozenset[str] = frozenset()
-    params: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
-    key_field: str = "id"
-    """The property Graph keys objects by (cross-tenant partners by ``tenantId``)."""
-    client_key: bool = False
-    """The client chooses the key: a create sends it (permission grant policies, ``c1``...)."""
-    writable: bool = True
-    """False for what the service only reports (Apple DEP tokens, the APNs certificate): backed up and
-    watched, never planned as a write."""
-    update_method: Literal["PATCH", "PUT"] = "PATCH"
-    """PUT where Graph replaces the whole object (device registration policy)."""
-    list_omits: frozenset[str] = frozenset()
-    """Fields a list returns as null (script bodies): each object is read again by id, through ``$batch``."""
-    companions: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
-    """Base64 fields kept as readable files beside the object's JSON (field -> file suffix), so a pull
-    request shows a script's diff."""
-    expiry_field: str | None = None
-    """A date on which something the service depends on expires (the Apple push certificate's
-    ``expirationDateTime``): the backup reports the earliest one, and an alert watches it."""
-    streams: frozenset[str] = frozenset()
-    """Stream properties (branding images, custom CSS): bytes read and written apart at
-    ``<object>/<name>`` (``PUT`` with their media type), kept as files beside the object's JSON. Read
-    for singletons (a list would cost a request per object and stream; no collection type has them)."""
-    bound: frozenset[str] = frozenset()
-    """Single-valued navigations read with ``$expand`` and kept as ``{"id": ...}`` (at any depth); a
-    deploy sets a top-level one with ``<name>@odata.bind``, naming the object its reference points at."""
-
-    @property
-    def identity_field(self) -> str | None:
-        """Collections are matched by their key (never by display name); a singleton is its own identity."""
-        return None if self.singleton else self.key_field
-
-    @property
-    def depends_on(self) -> tuple[ResourceType, ...]:
-        """Types whose objects this type's objects point at: they are deployed first."""
-        return tuple(dict.fromkeys(r.target for r in self.references if isinstance(r.target, ResourceType)))
 
 
 _CA_LISTS = frozenset(
@@ -595,6 +426,7 @@ def _build() -> dict[ResourceType, ConfigurationType]:
             "PasswordReset/PasswordResetPolicies",
             noun="password reset policy",
             api_version="api",
+            service=Service.PORTAL,
             singleton=True,
             requires_user=True,
             delegated_scopes=(ADMIN_API_SCOPE,),
@@ -606,6 +438,7 @@ def _build() -> dict[ResourceType, ConfigurationType]:
             "B2B/b2bPolicy",
             noun="B2B policy",
             api_version="api",
+            service=Service.PORTAL,
             singleton=True,
             requires_user=True,
             delegated_scopes=(ADMIN_API_SCOPE,),
@@ -623,6 +456,7 @@ def _build() -> dict[ResourceType, ConfigurationType]:
             "RoamingSettings",
             noun="enterprise state roaming setting",
             api_version="api",
+            service=Service.PORTAL,
             singleton=True,
             requires_user=True,
             delegated_scopes=(ADMIN_API_SCOPE,),
@@ -632,6 +466,7 @@ def _build() -> dict[ResourceType, ConfigurationType]:
         ),
         *_entra_types(),
         *_intune_types(),
+        *exchange_types(),
     ]
     by_name = {t.name: t for t in types}
     return {kind: by_name[kind] for kind in ResourceType}
@@ -1137,7 +972,9 @@ def required_permissions(types: Iterable[ResourceType], mode: Mode) -> list[str]
 def permission_needs(types: Iterable[ResourceType], mode: Mode) -> dict[str, tuple[ResourceType, ...]]:
     """Each application permission needed, with the types that need it.
 
-    Types that need a signed-in user are left out: no application permission reaches them. In Managed
+    These are Graph's permissions, which its token carries: types that need a signed-in user are left
+    out (no application permission reaches them), and so are the Exchange admin API's (see
+    ``exchange_needs``). In Managed
     mode the plan also reads what the objects point at (groups, and objects of types not synced) to
     check it exists; a type that is only reported (``writable`` False) needs no more than reading.
     ``X.Read.All`` is left out where ``X.ReadWrite.All`` is needed anyway, which grants it.
@@ -1146,7 +983,7 @@ def permission_needs(types: Iterable[ResourceType], mode: Mode) -> dict[str, tup
     needs: dict[str, list[ResourceType]] = {}
     for name in wanted:
         entry = _CATALOG[name]
-        if entry.requires_user:
+        if entry.requires_user or entry.service in CMDLET_SERVICES:
             continue
         found: list[str] = []
         if mode != Mode.MANAGED or not entry.writable:
@@ -1168,6 +1005,25 @@ def permission_needs(types: Iterable[ResourceType], mode: Mode) -> dict[str, tup
         merged.setdefault(key, [])
         merged[key] += [name for name in needed_by if name not in merged[key]]
     return {permission: tuple(merged[permission]) for permission in sorted(merged)}
+
+
+def exchange_needs(types: Iterable[ResourceType], mode: Mode) -> dict[str, tuple[ResourceType, ...]]:
+    """The Exchange admin API's application permission (``Exchange.ManageAsApp``, of the "Office 365
+    Exchange Online" API), with the types that need it; empty when no such type is configured."""
+    needing = tuple(name for name in dict.fromkeys(types) if _CATALOG[name].service in CMDLET_SERVICES)
+    return {EXCHANGE_PERMISSION: needing} if needing else {}
+
+
+def role_needs(types: Iterable[ResourceType], mode: Mode) -> dict[tuple[str, ...], tuple[ResourceType, ...]]:
+    """The Entra roles the service principal must hold: each set of alternatives (any one will do),
+    with the types that need it. Write roles in Managed mode (read roles for what is only reported)."""
+    needs: dict[tuple[str, ...], list[ResourceType]] = {}
+    for name in dict.fromkeys(types):
+        entry = _CATALOG[name]
+        roles = entry.write_roles if mode == Mode.MANAGED and entry.writable else entry.read_roles
+        if roles:
+            needs.setdefault(roles, []).append(name)
+    return {roles: tuple(needed_by) for roles, needed_by in needs.items()}
 
 
 def deploy_order(types: Iterable[ResourceType]) -> list[ResourceType]:

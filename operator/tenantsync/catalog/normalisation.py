@@ -7,8 +7,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from tenantsync.api import ResourceType
-from tenantsync.catalog.configuration_types import ConfigurationType, catalog
-from tenantsync.catalog.withheld import withhold
+from tenantsync.catalog.configuration_types import catalog
+from tenantsync.catalog.model import ConfigurationType
+from tenantsync.catalog.withheld import withheld, withhold
 
 _KEPT_ANNOTATION = "@odata.type"
 
@@ -48,10 +49,24 @@ def normalise(kind: ConfigurationType | ResourceType, obj: Mapping[str, Any]) ->
 
     A collection object keeps its ``id``: the plan matches desired and live objects by it. An expanded
     single-valued navigation (``bound``: a role assignment's ``roleDefinition``) keeps only its id.
-    Secrets the service withholds are recorded as withheld (see ``withheld``).
+    Secrets the service withholds are recorded as withheld (see ``withheld``). A cmdlet's output keeps
+    only the type's parameters, reported properties and key: the rest is the service's bookkeeping
+    (``WhenChanged``, ``DistinguishedName``...), and parameters it never outputs are withheld. A cmdlet
+    prints every property, unset ones as null or an empty list: those are left out, so an absent field
+    and an unset one are the same (as for a parameter not passed), and a file holds what was set. A
+    reported flag is kept only when true (``IsDefault``): a new object's file need not say it is not built in.
     """
     entry = catalog()[kind] if isinstance(kind, ResourceType) else kind
     top_drop = entry.read_only_fields - {entry.identity_field or ""}
+    cmdlets = entry.cmdlets
+    if cmdlets is not None:
+        kept = cmdlets.kept | {entry.key_field}
+        obj = {
+            k: v
+            for k, v in obj.items()
+            if k in kept and v is not None and v != [] and not (v is False and k in cmdlets.reported)
+        }
+        obj |= {name: withheld() for name in cmdlets.write_only}
     out: dict[str, Any] = {}
     for key, value in sorted(withhold(obj).items()):
         if key in top_drop or _is_volatile_annotation(key):

@@ -44,6 +44,7 @@ from tenantsync.cli.plugin_errors import (
     WaitTimedOut,
 )
 from tenantsync.cli.plugin_format import (
+    EXCHANGE_ONLINE_APP_ID,
     MICROSOFT_GRAPH_APP_ID,
     PENDING_RUN_PHASES,
     TimelineEntry,
@@ -789,6 +790,24 @@ def cmd_permissions(args: argparse.Namespace, cluster_factory: Callable[[], Clus
     else:
         ui.text("  none")
     ui.text("")
+    if report.exchange:
+        ui.text(
+            f"Application permission (Office 365 Exchange Online, {EXCHANGE_ONLINE_APP_ID}) for the Exchange admin"
+            " API; grant admin consent:"
+        )
+        ui.table(
+            PERMISSION_COLUMNS,
+            [[Text(need.name, style="bold"), ", ".join(need.needed_by)] for need in report.exchange],
+        )
+        ui.text("")
+        ui.text(
+            "Entra roles the service principal must hold (any one of each line; assign under Roles and administrators):"
+        )
+        ui.table(
+            (Column("ROLE"), PERMISSION_COLUMNS[1]),
+            [[Text(need.name, style="bold"), ", ".join(need.needed_by)] for need in report.roles],
+        )
+        ui.text("")
     if not report.delegated:
         ui.text("Delegated permissions: none (no configured type needs a signed-in user).")
         return ExitCode.OK

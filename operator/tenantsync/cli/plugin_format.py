@@ -22,7 +22,7 @@ from tenantsync.api import (
     TenantPhase,
     human_duration,
 )
-from tenantsync.catalog import catalog, permission_needs
+from tenantsync.catalog import catalog, exchange_needs, permission_needs, role_needs
 
 Body = Mapping[str, Any]
 
@@ -401,6 +401,8 @@ def timeline(run: Body, events: Iterable[Body]) -> list[TimelineEntry]:
 # --- permissions --------------------------------------------------------------------------------------
 
 MICROSOFT_GRAPH_APP_ID = "00000003-0000-0000-c000-000000000000"
+EXCHANGE_ONLINE_APP_ID = "00000002-0000-0ff1-ce00-000000000000"
+"""The "Office 365 Exchange Online" API, whose application permission Exchange.ManageAsApp is."""
 
 
 @dataclass(frozen=True)
@@ -420,12 +422,18 @@ class PermissionReport:
     resources: tuple[ResourceType, ...]
     application: tuple[PermissionNeed, ...]
     delegated: tuple[PermissionNeed, ...]
+    exchange: tuple[PermissionNeed, ...] = ()
+    """Exchange.ManageAsApp (of the Office 365 Exchange Online API), for the Exchange admin API's types."""
+    roles: tuple[PermissionNeed, ...] = ()
+    """Entra roles the service principal must hold; each name lists alternatives ("A or B")."""
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "mode": self.mode.value,
             "resources": [r.value for r in self.resources],
             "applicationPermissions": [p.as_dict() for p in self.application],
+            "exchangePermissions": [p.as_dict() for p in self.exchange],
+            "entraRoles": [p.as_dict() for p in self.roles],
             "delegatedScopes": [p.as_dict() for p in self.delegated],
         }
 
@@ -448,6 +456,14 @@ def permission_report(resources: Iterable[ResourceType], mode: Mode) -> Permissi
         resources=types,
         application=tuple(PermissionNeed(p, tuple(t)) for p, t in application.items()),
         delegated=tuple(PermissionNeed(s, tuple(t)) for s, t in sorted(delegated.items())),
+        exchange=tuple(
+            PermissionNeed(p, tuple(t.value for t in needed_by))
+            for p, needed_by in exchange_needs(types, mode).items()
+        ),
+        roles=tuple(
+            PermissionNeed(" or ".join(roles), tuple(t.value for t in needed_by))
+            for roles, needed_by in role_needs(types, mode).items()
+        ),
     )
 
 

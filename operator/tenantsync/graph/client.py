@@ -23,7 +23,7 @@ from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Any
+from typing import Any, Self
 from urllib.parse import urlsplit
 
 import httpx
@@ -121,6 +121,7 @@ class GraphClient:
         timeout: float = 60.0,
         rng: random.Random | None = None,
         directory_id: str | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self._directory_id = directory_id
@@ -141,10 +142,10 @@ class GraphClient:
             transport=transport,
             timeout=timeout,
             limits=httpx.Limits(max_connections=max_concurrency, max_keepalive_connections=max_concurrency),
-            headers={"Accept": "application/json", "User-Agent": "tenantsync"},
+            headers={"Accept": "application/json", "User-Agent": "tenantsync", **(headers or {})},
         )
 
-    async def __aenter__(self) -> GraphClient:
+    async def __aenter__(self) -> Self:
         return self
 
     async def __aexit__(
@@ -224,6 +225,15 @@ class GraphClient:
 
     # -- internals ---------------------------------------------------------------------------
 
+    unavailable: type[GraphTransientError] = GraphUnavailable
+    """What no answer at all raises; a client for another service raises its own kind."""
+
+    def _error(
+        self, status: int, body: Any, headers: Mapping[str, str], *, retry_after: float | None
+    ) -> GraphError:
+        """The typed error for a failed answer; a client for another service reads its own error body."""
+        return error_from(status, body, headers, retry_after=retry_after)
+
     def _url(self, path: str, version: str) -> str:
         if path.startswith(("https://", "http://")):
             self._check_origin(path)
@@ -276,6 +286,7 @@ class GraphClient:
         params: Mapping[str, str] | None = None,
         body: Any = None,
         repeatable: bool | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> httpx.Response:
         """Send with retries: 429 always (Graph did not run it); 5xx and lost connections only for reads,
         because a write may have landed although its answer did not."""
@@ -283,11 +294,11 @@ class GraphClient:
         attempt = 0
         while True:
             try:
-                response = await self._send(method, url, params, body)
+                response = await self._send(method, url, params, body, headers)
             except httpx.TransportError as exc:
                 delay = self._backoff(attempt)
                 if not repeatable or not self._may_wait(delay, attempt):
-                    raise GraphUnavailable(
+                    raise self.unavailable(
                         0, "TransportError", f"{method} {url}: {type(exc).__name__}", retry_after=delay
                     ) from None
                 await self._retry(delay)
@@ -302,10 +313,10 @@ class GraphClient:
                     await self._retry(delay, throttled=status == 429)
                     attempt += 1
                     continue
-                raise error_from(status, _body(response), response.headers, retry_after=delay)
+                raise self._error(status, _body(response), response.headers, retry_after=delay)
             if status >= 400:
                 told = retry_after(response.headers.get("Retry-After"), time.time())
-                raise error_from(status, _body(response), response.headers, retry_after=told)
+                raise self._error(status, _body(response), response.headers, retry_after=told)
             return response
 
     async def _retry(self, delay: float, *, throttled: bool = False) -> None:
@@ -324,12 +335,21 @@ class GraphClient:
                 self._open.set()
 
     async def _send(
-        self, method: str, url: str, params: Mapping[str, str] | None, body: Any
+        self,
+        method: str,
+        url: str,
+        params: Mapping[str, str] | None,
+        body: Any,
+        extra: Mapping[str, str] | None = None,
     ) -> httpx.Response:
         await self._open.wait()
         async with self._semaphore:
             token = await self._token_provider()
-            headers = {"Authorization": f"Bearer {token}", "client-request-id": str(uuid.uuid4())}
+            headers = {
+                **(extra or {}),
+                "Authorization": f"Bearer {token}",
+                "client-request-id": str(uuid.uuid4()),
+            }
             self.stats.requests += 1
             query = dict(params) if params else None
             if isinstance(body, StreamContent):

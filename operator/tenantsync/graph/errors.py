@@ -9,18 +9,26 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 # Permission names as Graph spells them: Policy.Read.All, DeviceManagementConfiguration.ReadWrite.All.
 _PERMISSION = re.compile(r"\b[A-Z][A-Za-z]*(?:\.[A-Z][A-Za-z]*)+\b")
 
 
 class GraphError(Exception):
-    """A Graph request that failed; ``request_id`` is what Microsoft support asks for."""
+    """A Graph request that failed; ``request_id`` is what Microsoft support asks for.
+
+    The one error base of every service the operator calls over HTTP: the Exchange admin API's errors
+    (``tenantsync.exchange``) derive from the class of the same meaning here, so the pipeline handles a
+    refusal, a missing object or a lost answer alike whichever service gave it. ``service`` names it.
+    """
+
+    service: ClassVar[str] = "Graph"
 
     def __init__(self, status: int, code: str, message: str, request_id: str | None = None) -> None:
         super().__init__(
-            f"Graph {status} {code}: {message}" + (f" (request-id {request_id})" if request_id else "")
+            f"{self.service} {status} {code}: {message}"
+            + (f" (request-id {request_id})" if request_id else "")
         )
         self.status = status
         self.code = code

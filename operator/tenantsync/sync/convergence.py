@@ -37,3 +37,26 @@ def secrets_set_in_git(desired: Files, changes: list[PlanChange], *, where: str)
             f"{file} at {path}" for path in secrets_in_clear(document(desired[file], file, where=where))
         ]
     return problems
+
+
+def unknown_parameters(desired: Files, changes: list[PlanChange], *, where: str) -> list[str]:
+    """One sentence per desired Exchange admin API object holding a field no cmdlet of its type takes
+    (a misspelt parameter, an output-only property) or an unset value (null, ``[]``), which the backup
+    never records: either would be planned again at every sync, or sent to a cmdlet that refuses it."""
+    problems = []
+    for change in changes:
+        entry = catalog()[change.type]
+        if change.action == ChangeAction.DELETE or entry.cmdlets is None:
+            continue
+        file = object_file(change.type, change.id)
+        doc = document(desired[file], file, where=where)
+        unknown = sorted(set(doc) - entry.cmdlets.kept - {entry.key_field})
+        unset = sorted(name for name, value in doc.items() if value is None or value == [])
+        if unknown:
+            problems.append(
+                f"{file} has {', '.join(unknown)}, which no cmdlet of a {entry.noun} takes"
+                f" ({entry.cmdlets.source} in Microsoft365DSC lists its parameters; docs/types.md)"
+            )
+        if unset:
+            problems.append(f"{file} sets {', '.join(unset)} to nothing: leave the field out instead")
+    return problems

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from tenantsync.api import ChangeAction, CodedError, ErrorCode, FieldChange, PlanChange, ResourceType
-from tenantsync.catalog import catalog, is_withheld
+from tenantsync.catalog import ConfigurationType, catalog, is_withheld
 from tenantsync.sync.layout import file_type, is_object_file, join_companions, object_file, parse_file
 from tenantsync.sync.streams import described, description, stream_names
 
@@ -115,16 +115,20 @@ def plan_changes(
     """What must change in the tenant for it to match `desired`, one change per differing file; a change
     to an object a baseline gives (`origins`: file -> Baseline) names the baseline.
 
-    Types the service only reports (``writable`` False in the catalogue) are never planned."""
+    Types the service only reports (``writable`` False in the catalogue) are never planned, and neither is
+    the deletion of an object the service never lets go (see ``lasting``)."""
     changes = []
     for file in sorted(set(desired) | set(live)):
         type_, object_id = parse_file(file, where=where)
-        if not catalog()[type_].writable:
+        entry = catalog()[type_]
+        if not entry.writable:
             continue
         if desired.get(file) == live.get(file):
             continue  # byte-identical: the common case, never parsed
         new = document(desired[file], file, where=where) if file in desired else None
         old = document(live[file], file, where=where) if file in live else None
+        if new is None and old is not None and lasting(entry, old):
+            continue
         action = (
             ChangeAction.CREATE
             if old is None
@@ -149,9 +153,17 @@ def plan_changes(
     return changes
 
 
+def lasting(entry: ConfigurationType, doc: JsonObject) -> bool:
+    """An object no deploy can delete: a built-in one (the ``Default`` anti-spam policy), or one of a
+    type whose service has no ``Remove-`` cmdlet (accepted domains, DKIM configurations)."""
+    cmdlets = entry.cmdlets
+    return cmdlets is not None and (not cmdlets.can_remove or cmdlets.builtin.matches(doc))
+
+
 def display_name(doc: JsonObject) -> str | None:
-    """What people call an object: its displayName, or its name where the type has no displayName."""
-    name = doc.get("displayName") or doc.get("name")
+    """What people call an object: its displayName, or its name where the type has no displayName
+    (``Name`` for the Exchange admin API's objects)."""
+    name = doc.get("displayName") or doc.get("name") or doc.get("Name")
     return str(name) if name is not None else None
 
 

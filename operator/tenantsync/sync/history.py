@@ -16,7 +16,7 @@ from tenantsync.api import (
     UnencryptedSecretFound,
     troubleshooting_page,
 )
-from tenantsync.catalog import ConfigurationType, catalog, unencrypted_secrets
+from tenantsync.catalog import CMDLET_SERVICES, ConfigurationType, catalog, unencrypted_secrets
 from tenantsync.sync.pipeline import RunContext
 from tenantsync.sync.session import Session
 from tenantsync.sync.snapshot import take_snapshot
@@ -38,7 +38,9 @@ async def record_backup(ctx: RunContext, session: Session) -> RecordedBackup:
     types = [catalog()[name] for name in (spec.resources or list(ResourceType))]
     user = ctx.status.authentication.user if ctx.status.authentication else None
     admin_api = await session.admin_api() if user and user.state and user.state.signed_in else None
-    snapshot = await take_snapshot(await session.graph(), types, admin_api=admin_api)
+    services = sorted({entry.service for entry in types} & CMDLET_SERVICES)
+    exchange = {service: await session.exchange(service) for service in services}
+    snapshot = await take_snapshot(await session.graph(), types, admin_api=admin_api, exchange=exchange)
     repository = await session.repository()
     files = snapshot.files()
     commit = await repository.write_folder(

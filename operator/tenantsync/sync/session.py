@@ -34,7 +34,8 @@ from tenantsync.auth import (
     credential_from_secret,
     endpoints_for,
 )
-from tenantsync.catalog import ADMIN_API_SCOPE, ADMIN_API_URL
+from tenantsync.catalog import ADMIN_API_SCOPE, ADMIN_API_URL, Service
+from tenantsync.exchange import ExchangeClient
 from tenantsync.graph import GraphClient, TokenProvider
 from tenantsync.kube import NotFoundError
 from tenantsync.repository import (
@@ -128,7 +129,7 @@ class TenantFolders:
 
 
 class Principal(Protocol):
-    async def acquire(self, *, fresh: bool = False) -> AccessToken: ...
+    async def acquire(self, *, fresh: bool = False, resource: str | None = None) -> AccessToken: ...
 
 
 class Session(Protocol):
@@ -144,6 +145,8 @@ class Session(Protocol):
     async def graph(self) -> GraphClient: ...
 
     async def admin_api(self) -> GraphClient | None: ...
+
+    async def exchange(self, service: Service) -> ExchangeClient: ...
 
     async def delegated_user(self) -> DelegatedUser: ...
 
@@ -256,6 +259,7 @@ class TenantSession:
         self._ca_bundle: str | bool | None = None
         self._graph: GraphClient | None = None
         self._admin_api: GraphClient | None = None
+        self._exchange: dict[Service, ExchangeClient] = {}
         self._clients: list[GraphClient] = []
 
     @property
@@ -353,6 +357,31 @@ class TenantSession:
         )
         self._clients.append(client)
         return client
+
+    async def exchange(self, service: Service) -> ExchangeClient:
+        """A client for the Exchange admin API's Exchange Online or compliance endpoint, signed in as the
+        service principal with a token for that endpoint's resource, open until the step ends."""
+        if service not in self._exchange:
+            principal = await self.service_principal()
+            endpoints = self.endpoints
+            base, resource = (
+                (endpoints.exchange_url, endpoints.exchange_resource)
+                if service == Service.EXCHANGE
+                else (endpoints.compliance_url, endpoints.compliance_resource)
+            )
+
+            async def token() -> str:
+                return (await principal.acquire(resource=resource)).value.get_secret_value()
+
+            client = ExchangeClient(
+                base,
+                self._ctx.tenant.tenantId,
+                token,
+                verify=self._cache.ssl_context(await self.ca_bundle()),
+            )
+            self._clients.append(client)
+            self._exchange[service] = client
+        return self._exchange[service]
 
     async def delegated_user(self) -> DelegatedUser:
         """The Tenant's user sign-in with the token cache from its Secret (empty when there is none)."""

@@ -10,18 +10,30 @@ at once would starve each other's retries until they give up.
 
 A type the tenant does not license is answered for the whole family with 400/403/404 and a message
 saying so; it is reported as unavailable, not as a failure, and leaves no files (so never a deletion).
+The Exchange admin API says so by not knowing the cmdlet (Defender for Office 365 without its plan).
+
+Exchange admin API types are read with their ``Get-`` cmdlet, one call (and its pages) per type.
 """
 
 from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from tenantsync.api import ResourceType
-from tenantsync.catalog import ConfigurationType, SubResource, catalog, normalise, serialise
+from tenantsync.catalog import (
+    CMDLET_SERVICES,
+    ConfigurationType,
+    Service,
+    SubResource,
+    catalog,
+    normalise,
+    serialise,
+)
+from tenantsync.exchange import ExchangeClient
 from tenantsync.graph import BatchRequest, BatchResponse, GraphClient, GraphError
 from tenantsync.sync.layout import file_for, split_companions
 from tenantsync.sync.streams import read_streams
@@ -51,18 +63,28 @@ class BackupSnapshot:
 
 
 async def take_snapshot(
-    graph: GraphClient, types: Sequence[ConfigurationType], *, admin_api: GraphClient | None = None
+    graph: GraphClient,
+    types: Sequence[ConfigurationType],
+    *,
+    admin_api: GraphClient | None = None,
+    exchange: Mapping[Service, ExchangeClient] | None = None,
 ) -> BackupSnapshot:
     """Read ``types`` concurrently. Types that need a user are read through ``admin_api`` (a client
-    holding a delegated token for the portal's admin API) and skipped when there is none.
+    holding a delegated token for the portal's admin API) and skipped when there is none; the Exchange
+    admin API's through ``exchange``, its client per endpoint.
 
     Any failure fails the whole snapshot: a partial backup would read as deletions.
     """
     snapshot = BackupSnapshot()
-    readers = {"graph": _Reader(graph), "admin": _Reader(admin_api) if admin_api else None}
+    readers: dict[Service, _Reader | None] = {
+        Service.GRAPH: _Reader(graph),
+        Service.PORTAL: _Reader(admin_api) if admin_api else None,
+    }
+    for service, client in (exchange or {}).items():
+        readers[service] = _Reader(client)
     readable: list[tuple[ConfigurationType, _Reader]] = []
     for entry in types:
-        reader = readers["admin" if entry.requires_user else "graph"]
+        reader = readers.get(entry.service)
         if reader is None:
             snapshot.skipped.append(entry.name)
         else:
@@ -86,10 +108,12 @@ async def take_snapshot(
 
 
 NOT_LICENSED = re.compile(
-    r"not licensed|licen[cs]e (is )?required|not found for the segment|not applicable to target tenant",
+    r"not licensed|licen[cs]e (is )?required|not found for the segment|not applicable to target tenant"
+    r"|is not recognized as the name of a cmdlet",
     re.IGNORECASE,
 )
-"""How Graph words a refusal for a whole family the tenant has no licence for."""
+"""How Graph words a refusal for a whole family the tenant has no licence for, and how the Exchange
+admin API answers a cmdlet the tenant's plan does not include."""
 
 
 def is_unavailable(error: GraphError) -> bool:
@@ -120,6 +144,10 @@ async def _read_if_licensed(reader: _Reader, entry: ConfigurationType) -> list[J
 
 async def _read(reader: _Reader, entry: ConfigurationType) -> list[JsonObject]:
     client = reader.client
+    if entry.cmdlets is not None:
+        assert isinstance(client, ExchangeClient) and entry.service in CMDLET_SERVICES
+        found = await client.invoke(entry.cmdlets.get)
+        return found[:1] if entry.singleton else found
     params = dict(entry.params)
     if entry.singleton:
         single = await client.get(entry.path, version=entry.api_version, params=params or None)

@@ -328,6 +328,29 @@ def test_timeline_merges_events_and_conditions_in_time_order() -> None:
     assert entries[3].count == 2
 
 
+def test_permissions_list_exchange_manage_as_app_and_the_entra_role_of_each_type() -> None:
+    types = [ResourceType.NAMED_LOCATIONS, ResourceType.TRANSPORT_RULE, ResourceType.SAFE_LINKS_POLICY,
+             ResourceType.DLP_COMPLIANCE_POLICY]  # fmt: skip
+    managed = permission_report(types, Mode.MANAGED).as_dict()
+    assert [p["name"] for p in managed["applicationPermissions"]] == required_permissions(types, Mode.MANAGED)
+    assert managed["exchangePermissions"] == [
+        {
+            "name": "Exchange.ManageAsApp",
+            "neededBy": ["transportRule", "safeLinksPolicy", "dlpCompliancePolicy"],
+        }
+    ]
+    assert managed["entraRoles"] == [
+        {"name": "Exchange Administrator or Global Administrator", "neededBy": ["transportRule"]},
+        {"name": "Security Administrator or Exchange Administrator or Global Administrator",
+         "neededBy": ["safeLinksPolicy"]},
+        {"name": "Compliance Administrator or Global Administrator", "neededBy": ["dlpCompliancePolicy"]},
+    ]  # fmt: skip
+    reading = permission_report([ResourceType.SAFE_LINKS_POLICY], Mode.BACKUP_ONLY).as_dict()
+    assert reading["entraRoles"][0]["name"].startswith("Security Reader or Global Reader")
+    graph_only = permission_report([ResourceType.NAMED_LOCATIONS], Mode.MANAGED).as_dict()
+    assert graph_only["exchangePermissions"] == graph_only["entraRoles"] == []
+
+
 def test_permissions_for_managed_match_the_operator_preflight() -> None:
     types = list(ResourceType)
     report = permission_report(types, Mode.MANAGED)

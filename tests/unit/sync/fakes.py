@@ -23,7 +23,8 @@ from tenantsync.auth import (
     TenantEndpoints,
     endpoints_for,
 )
-from tenantsync.catalog import serialise
+from tenantsync.catalog import EXCHANGE_PERMISSION, ROLE_TEMPLATE_IDS, Service, serialise
+from tenantsync.exchange import ExchangeClient
 from tenantsync.graph import GraphClient, StreamContent
 from tenantsync.kube import NotFoundError
 from tenantsync.repository import RepositoryError
@@ -231,13 +232,97 @@ class MemoryFolders:
 
 
 class FixedPrincipal:
+    """Graph's token carries ``roles``; the Exchange admin API's carry ``exchange_roles``; every token
+    lists ``role_ids`` (the Entra roles held: Global Administrator unless a test says otherwise)."""
+
     def __init__(self, roles: frozenset[str]) -> None:
         self.roles = roles
+        self.exchange_roles = frozenset({EXCHANGE_PERMISSION})
+        self.role_ids = frozenset({ROLE_TEMPLATE_IDS["Global Administrator"]})
         self.fresh_requests = 0
+        self.resources: list[str | None] = []
 
-    async def acquire(self, *, fresh: bool = False) -> AccessToken:
+    async def acquire(self, *, fresh: bool = False, resource: str | None = None) -> AccessToken:
         self.fresh_requests += fresh
-        return AccessToken(value=SecretStr("token"), roles=self.roles, expires_at=NOW + timedelta(hours=1))
+        self.resources.append(resource)
+        roles = self.roles if resource is None or "graph" in resource else self.exchange_roles
+        return AccessToken(
+            value=SecretStr("token"), roles=roles, expires_at=NOW + timedelta(hours=1), role_ids=self.role_ids
+        )
+
+
+class FakeExchange:
+    """The Exchange admin API's ``InvokeCommand`` over dicts: objects per cmdlet noun, each with its Guid,
+    the cmdlets' effects as the contract (/work/exo-contract.md) pins them; ``fail`` answers a cmdlet
+    once with the response given instead of running it."""
+
+    def __init__(self) -> None:
+        self.objects: dict[str, list[JsonObject]] = {}
+        self.calls: list[tuple[str, JsonObject]] = []
+        self.fail: dict[str, httpx.Response] = {}
+        self.lost: set[str] = set()
+        """Cmdlets that run but whose answer is lost (503 after the effect)."""
+
+    def add(self, noun: str, **obj: Any) -> JsonObject:
+        created = {"Guid": str(uuid.uuid4()), "Identity": obj.get("Name", ""), **obj}
+        self.objects.setdefault(noun, []).append(created)
+        return created
+
+    def handler(self, request: httpx.Request) -> httpx.Response:
+        cmdlet_input = json.loads(request.content)["CmdletInput"]
+        cmdlet, parameters = cmdlet_input["CmdletName"], dict(cmdlet_input["Parameters"])
+        self.calls.append((cmdlet, dict(parameters)))
+        if cmdlet in self.fail:
+            return self.fail.pop(cmdlet)
+        verb, _, noun = cmdlet.partition("-")
+        objects = self.objects.setdefault(noun, [])
+        identity = parameters.pop("Identity", None)
+        found = [o for o in objects if identity in (o["Guid"], o.get("Name"), o.get("Identity"))]
+        target = found[0] if found else (objects[0] if identity is None and objects else None)
+        if verb == "Get":
+            if identity is not None and target is None:
+                return _not_found(identity)
+            return httpx.Response(200, json={"value": copy.deepcopy([target] if identity else objects)})
+        if verb in ("New", "Add"):
+            enabled = parameters.pop("Enabled", None)
+            created = self.add(
+                noun,
+                **parameters,
+                **({} if enabled is None else {"State": "Enabled" if enabled else "Disabled"}),
+            )
+            return self._answer(cmdlet, [created])
+        if target is None:
+            return _not_found(identity)
+        if verb == "Remove":
+            objects.remove(target)
+        elif verb in ("Enable", "Disable"):
+            target["State"] = f"{verb}d"
+        else:
+            for name, value in parameters.items():
+                if name.startswith("Add") and name[3:] in target:
+                    target[name[3:]] = [*target[name[3:]], *value]
+                elif name.startswith("Remove") and name[6:] in target:
+                    target[name[6:]] = [v for v in target[name[6:]] if v not in value]
+                else:
+                    target[name] = value
+        return self._answer(cmdlet, [])
+
+    def _answer(self, cmdlet: str, value: list[JsonObject]) -> httpx.Response:
+        if cmdlet in self.lost:
+            self.lost.discard(cmdlet)
+            return httpx.Response(503, json={"error": {"code": "ServiceUnavailable", "message": "lost"}})
+        return httpx.Response(200, json={"value": copy.deepcopy(value)})
+
+
+def _not_found(identity: Any) -> httpx.Response:
+    text = f"The operation couldn't be performed because object '{identity}' couldn't be found."
+    exception = "Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException"
+    return httpx.Response(
+        404,
+        json={
+            "error": {"code": "NotFound", "message": f"Ex|{exception}|{text}", "details": [{"message": text}]}
+        },
+    )
 
 
 class FakeSession:
@@ -252,6 +337,8 @@ class FakeSession:
         roles: frozenset[str] = frozenset(),
     ) -> None:
         self.fake_graph = graph or FakeGraph()
+        self.fake_exchange = FakeExchange()
+        self._exchange: dict[Service, ExchangeClient] = {}
         self.folders = folders or MemoryFolders()
         self.principal = FixedPrincipal(roles)
         self.baseline_commits: dict[str, dict[str, bytes]] = {}
@@ -282,6 +369,17 @@ class FakeSession:
 
     async def admin_api(self) -> GraphClient | None:
         return None
+
+    async def exchange(self, service: Service) -> ExchangeClient:
+        async def token() -> str:
+            return "token"
+
+        if service not in self._exchange:
+            transport = httpx.MockTransport(self.fake_exchange.handler)
+            self._exchange[service] = ExchangeClient(
+                f"https://{service}.example", SPEC["tenantId"], token, transport=transport, max_retries=0
+            )
+        return self._exchange[service]
 
     async def delegated_user(self) -> DelegatedUser:
         raise AssertionError("these tests configure no delegated user")

@@ -11,11 +11,20 @@ from tenantsync.api import (
     ConditionType,
     CredentialsStatus,
     ErrorCode,
+    Mode,
     ResourceType,
     RunPhase,
 )
 from tenantsync.auth import ClientSecretCredential, expiry_warning, secret_end
-from tenantsync.catalog import required_permissions
+from tenantsync.catalog import (
+    CMDLET_SERVICES,
+    EXCHANGE_PERMISSION,
+    ROLE_TEMPLATE_IDS,
+    Service,
+    catalog,
+    required_permissions,
+    role_needs,
+)
 from tenantsync.graph import GraphError
 from tenantsync.sync.pipeline import Advance, RunContext, Transition, Wait
 from tenantsync.sync.session import Session
@@ -50,14 +59,17 @@ class Authenticate:
         required = required_permissions(spec.resources or list(ResourceType), spec.mode)
         if waiting_for_consent and ctx.status.authentication:
             # Permissions Graph itself asked for (a 403 during backup) count until a token carries them.
-            required = sorted(set(required) | set(ctx.status.authentication.missingPermissions))
+            asked = set(ctx.status.authentication.missingPermissions) - {EXCHANGE_PERMISSION}
+            required = sorted(set(required) | asked)
         missing = missing_permissions(required, token.roles)
+        exchange_missing, missing_roles = await self._exchange_access(ctx, session, fresh=waiting_for_consent)
         consent_url = session.endpoints.admin_consent_url(spec.tenantId, spec.servicePrincipal.clientId)
         ctx.status.authentication = AuthenticationStatus(
             servicePrincipal="Authenticated",
             grantedPermissions=sorted(set(required) - set(missing)),
-            missingPermissions=missing,
-            adminConsentUrl=consent_url if missing else None,
+            missingPermissions=missing + exchange_missing,
+            missingRoles=missing_roles,
+            adminConsentUrl=consent_url if missing or exchange_missing else None,
             user=ctx.status.authentication.user if ctx.status.authentication else None,
         )
         if spec.userAuthentication is None:
@@ -84,12 +96,13 @@ class Authenticate:
             )
         if token.roles & APPLICATION_READERS:
             await self._secret_expiry(ctx, session)
-        if missing:
-            message = (
-                f"Waiting for admin consent: application {spec.servicePrincipal.clientId} lacks the application"
-                f" permission{'s' if len(missing) > 1 else ''} {', '.join(missing)} that the configured types"
-                f" need in {spec.mode} mode. A Global Administrator can grant them at {consent_url};"
-                " the sync resumes by itself once consent is granted."
+        if missing or exchange_missing or missing_roles:
+            message = _consent_message(
+                spec.servicePrincipal.clientId,
+                spec.mode,
+                missing + exchange_missing,
+                missing_roles,
+                consent_url,
             )
             ctx.observations.admin_consent = ("False", ErrorCode.ADMIN_CONSENT_REQUIRED, message)
             return Wait(self._consent_poll_seconds, RunPhase.PENDING_ADMIN_CONSENT, message)
@@ -106,6 +119,41 @@ class Authenticate:
             )
             return Advance(RunPhase.IN_PROGRESS, "Signed in; backing up the tenant.")
         return Advance(RunPhase.IN_PROGRESS, "Signed in; signing the delegated user in.")
+
+    @staticmethod
+    async def _exchange_access(
+        ctx: RunContext, session: Session, *, fresh: bool
+    ) -> tuple[list[str], list[str]]:
+        """What the Exchange admin API's types lack: ``Exchange.ManageAsApp`` in the token of an endpoint
+        they use, and the Entra roles (the token's ``wids``) they need, each named with its alternatives
+        and the types needing it. Nothing is asked of the service when no such type is configured."""
+        spec = ctx.tenant
+        types = [
+            name
+            for name in (spec.resources or list(ResourceType))
+            if catalog()[name].service in CMDLET_SERVICES
+        ]
+        if not types:
+            return [], []
+        principal = await session.service_principal()
+        endpoints = session.endpoints
+        resources = {
+            Service.EXCHANGE: endpoints.exchange_resource,
+            Service.COMPLIANCE: endpoints.compliance_resource,
+        }
+        missing: list[str] = []
+        held: set[str] = set()
+        for service in sorted({catalog()[name].service for name in types}):
+            token = await principal.acquire(fresh=fresh, resource=resources[service])
+            held |= token.role_ids
+            if EXCHANGE_PERMISSION not in token.roles and EXCHANGE_PERMISSION not in missing:
+                missing.append(EXCHANGE_PERMISSION)
+        roles = [
+            f"{' or '.join(alternatives)} (for {', '.join(needed_by)})"
+            for alternatives, needed_by in role_needs(types, spec.mode).items()
+            if not any(ROLE_TEMPLATE_IDS.get(role) in held for role in alternatives)
+        ]
+        return missing, roles
 
     @staticmethod
     async def _secret_expiry(ctx: RunContext, session: Session) -> None:
@@ -132,3 +180,31 @@ class Authenticate:
         )
         if warning:
             ctx.observations.credentials_valid = ("True", ConditionReason.EXPIRING_SOON, warning)
+
+
+def _consent_message(
+    client_id: str, mode: Mode, missing: list[str], roles: list[str], consent_url: str
+) -> str:
+    """What a Global Administrator must grant: permissions by consent, Entra roles by assignment."""
+    if not roles:
+        return (
+            f"Waiting for admin consent: application {client_id} lacks the application"
+            f" permission{'s' if len(missing) > 1 else ''} {', '.join(missing)} that the configured types"
+            f" need in {mode} mode. A Global Administrator can grant them at {consent_url};"
+            " the sync resumes by itself once consent is granted."
+        )
+    parts = []
+    if missing:
+        parts.append(
+            f"the application permission{'s' if len(missing) > 1 else ''} {', '.join(missing)} (grant admin"
+            f" consent at {consent_url})"
+        )
+    if roles:
+        parts.append(
+            f"the Entra role{'s' if len(roles) > 1 else ''} {'; '.join(roles)} (assign to the application's"
+            " service principal under Entra ID > Roles and administrators)"
+        )
+    return (
+        f"Waiting for admin consent: application {client_id} lacks {' and '.join(parts)}, which the configured"
+        f" types need in {mode} mode. The sync resumes by itself once they are granted; see docs/install.md."
+    )

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from tenantsync.api import AuthenticationStatus, ConditionReason, ConditionType, ErrorCode, RunPhase, RunStep
+from tenantsync.api import (
+    AuthenticationStatus,
+    ConditionReason,
+    ConditionType,
+    ErrorCode,
+    ResourceType,
+    RunPhase,
+    RunStep,
+)
+from tenantsync.catalog import CMDLET_SERVICES, catalog, role_needs
+from tenantsync.exchange import ExchangePermissionDenied
 from tenantsync.graph import GraphPermissionDenied
 from tenantsync.sync.history import record_backup
 from tenantsync.sync.pipeline import Advance, RunContext, Transition, Wait
@@ -32,14 +42,28 @@ class Backup:
         afresh (Authenticate asks for a new token while PendingAdminConsent) and read again."""
         spec = ctx.tenant
         auth = ctx.status.authentication = ctx.status.authentication or AuthenticationStatus()
+        roles = (
+            [" or ".join(error.roles)] if isinstance(error, ExchangePermissionDenied) and error.roles else []
+        )
+        if isinstance(error, ExchangePermissionDenied) and not roles and not error.permissions:
+            # The service does not say which role it wanted: every role the configured types need.
+            exchange_types = [
+                name
+                for name in (spec.resources or list(ResourceType))
+                if catalog()[name].service in CMDLET_SERVICES
+            ]
+            roles = [" or ".join(alternatives) for alternatives in role_needs(exchange_types, spec.mode)]
         auth.missingPermissions = error.permissions
+        auth.missingRoles = roles
         auth.adminConsentUrl = session.endpoints.admin_consent_url(
             spec.tenantId, spec.servicePrincipal.clientId
         )
-        needed = ", ".join(error.permissions) or "a permission it did not name"
+        needed = ", ".join(error.permissions) or (
+            f"one of the Entra roles {'; '.join(roles)}" if roles else "a permission it did not name"
+        )
         message = (
-            f"Waiting for admin consent: Graph refused to read the tenant's configuration ({error.code}: needs"
-            f" {needed}). A Global Administrator can grant it at {auth.adminConsentUrl}; the sync resumes by"
+            f"Waiting for admin consent: {error.service} refused to read the tenant's configuration ({error.code}:"
+            f" needs {needed}). A Global Administrator can grant it at {auth.adminConsentUrl}; the sync resumes by"
             " itself once consent is granted."
         )
         ctx.observations.admin_consent = ("False", ErrorCode.ADMIN_CONSENT_REQUIRED, message)

@@ -36,7 +36,9 @@ from tenantsync.catalog import (
     serialise,
     without_withheld,
 )
+from tenantsync.exchange import ExchangeClient
 from tenantsync.graph import GraphClient, GraphError, GraphNotFound, GraphUnavailable
+from tenantsync.sync import cmdlet_writes
 from tenantsync.sync.diff import Files, document, plan_changes, plan_digest
 from tenantsync.sync.kept import KeptStates, approved_digest
 from tenantsync.sync.layout import object_file, parse_file, split_files
@@ -190,9 +192,16 @@ class Deploy:
                     )
                 )
                 await ctx.save()
-            deploy.results[index] = await self._apply(
-                graph, change, desired, live, created_ids, in_doubt=in_doubt
-            )
+            entry = catalog()[change.type]
+            if entry.cmdlets is None:
+                deploy.results[index] = await self._apply(
+                    graph, change, desired, live, created_ids, in_doubt=in_doubt
+                )
+            else:
+                client = await session.exchange(entry.service)
+                deploy.results[index] = await self._run_cmdlets(
+                    client, change, desired, live, created_ids, in_doubt=in_doubt
+                )
             await ctx.save()
 
     async def _apply(
@@ -257,7 +266,92 @@ class Deploy:
             return await self._apply(graph, change, desired, live, created_ids, in_doubt=True)
         except GraphError as error:
             return result(
-                ChangeOutcome.FAILED, f"Graph answered {error.status} {error.code}: {error.message}"
+                ChangeOutcome.FAILED, f"{error.service} answered {error.status} {error.code}: {error.message}"
+            )
+
+    async def _run_cmdlets(
+        self,
+        client: ExchangeClient,
+        change: PlanChange,
+        desired: Files,
+        live: Files,
+        created_ids: dict[str, str],
+        *,
+        in_doubt: bool,
+    ) -> ChangeResult:
+        """Apply one change of an Exchange admin API type, as ``_apply`` does for Graph: the live object
+        read first (a conflict is recorded, never overwritten), only what changed sent, and a write whose
+        answer was lost read back instead of being sent again."""
+        entry = catalog()[change.type]
+        cmdlets = cmdlet_writes.cmdlets_of(entry)
+        file = object_file(change.type, change.id)
+
+        def result(
+            outcome: ChangeOutcome, message: str | None = None, created_id: str | None = None
+        ) -> ChangeResult:
+            return ChangeResult(
+                id=change.id, type=change.type, action=change.action, result=outcome, message=message,
+                createdId=created_id,
+            )  # fmt: skip
+
+        try:
+            if change.action == ChangeAction.DELETE:
+                current = await cmdlet_writes.read_object(client, entry, change.id)
+                if current is None:
+                    if in_doubt:
+                        return result(ChangeOutcome.APPLIED)
+                    return result(ChangeOutcome.CONFLICT, "The object was already deleted in the tenant.")
+                if serialise(current) != live.get(file):
+                    return result(
+                        ChangeOutcome.CONFLICT,
+                        "The object changed in the tenant after the plan was made; it was left as it is.",
+                    )
+                await cmdlet_writes.remove(client, entry, change.id)
+                return result(ChangeOutcome.APPLIED)
+            wanted = normalise(
+                entry, _resolve(document(desired[file], file, where="desired state"), created_ids)
+            )
+            if change.action == ChangeAction.CREATE:
+                existing = (
+                    await cmdlet_writes.find_named(client, entry, wanted.get("Name")) if in_doubt else None
+                )
+                if existing is not None:  # the lost New- had landed
+                    new_id = str(existing[entry.key_field])
+                elif not cmdlets.can_create:
+                    return result(
+                        ChangeOutcome.FAILED,
+                        f"The service has no {cmdlets.new} cmdlet: a {entry.noun} is created in the admin centre,"
+                        " after which the next backup records it.",
+                    )
+                else:
+                    new_id = await cmdlet_writes.create(client, entry, wanted)
+                created_ids[change.id] = new_id
+                return result(ChangeOutcome.APPLIED, f"Created with id {new_id}.", new_id)
+            current = await cmdlet_writes.read_object(client, entry, change.id)
+            if current is None:
+                return result(
+                    ChangeOutcome.CONFLICT, "The object was deleted in the tenant after the plan was made."
+                )
+            if current == wanted:
+                return result(ChangeOutcome.APPLIED, "The tenant already had the desired state.")
+            planned = document(live[file], file, where="backup") if file in live else {}
+            if current != planned:
+                return result(
+                    ChangeOutcome.CONFLICT,
+                    "The object changed in the tenant after the plan was made; it was left as it is.",
+                )
+            refused = cmdlet_writes.unwritable(entry, wanted, current)
+            if refused:
+                return result(ChangeOutcome.FAILED, refused)
+            await cmdlet_writes.update(client, entry, change.id, wanted, current)
+            return result(ChangeOutcome.APPLIED)
+        except GraphUnavailable:
+            if in_doubt:
+                raise
+            return await self._run_cmdlets(client, change, desired, live, created_ids, in_doubt=True)
+        except GraphError as error:
+            return result(
+                ChangeOutcome.FAILED, f"{error.service} answered {error.status} {error.code}: {error.message}"
             )
 
     @staticmethod

@@ -22,7 +22,7 @@ from tenantsync.api import (
     RunPhase,
 )
 from tenantsync.catalog import WITHHELD_KEY
-from tenantsync.sync.convergence import never_converging, secrets_set_in_git
+from tenantsync.sync.convergence import never_converging, secrets_set_in_git, unknown_parameters
 from tenantsync.sync.diff import plan_changes, plan_digest, summary
 from tenantsync.sync.kept import KeptStates
 from tenantsync.sync.layout import split_files
@@ -101,8 +101,17 @@ class Plan:
                 " would be applied again at every sync; copy them from the object's backup on branch"
                 f" {spec.repository.backupBranch}. Nothing was applied.",
             )
+        unknown = unknown_parameters(desired, changes, where=where)
+        if unknown:
+            raise CodedError(
+                ErrorCode.INVALID_DESIRED_STATE,
+                f"{where}: {'; '.join(unknown)}. Correct the field's spelling or remove it, as the backup on"
+                f" branch {spec.repository.backupBranch} records the object. Nothing was applied.",
+            )
         synced = set(spec.resources or ResourceType)
-        missing = await missing_references(await session.graph(), desired, changes, synced, where=where)
+        missing = await missing_references(
+            await session.graph(), desired, changes, synced, where=where, exchange=session.exchange
+        )
         if missing:
             raise CodedError(
                 ErrorCode.REFERENCED_OBJECT_MISSING,

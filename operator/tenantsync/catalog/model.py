@@ -1,0 +1,206 @@
+"""What a catalogue row is made of, whatever the service behind it (docs/architecture.md: "A new configuration type").
+
+A type names its service (Graph, the portal's admin API, the Exchange admin API's two endpoints), and
+everything that differs between types is data: how it is read and written (Graph paths and
+sub-resources, or cmdlets), the fields that point at other objects (checked before any write and used
+to order the deploy), its read-only fields, its permissions and the Entra roles it needs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from types import MappingProxyType
+from typing import Any, Literal
+
+from tenantsync.api import ResourceType
+from tenantsync.catalog.cmdlets import Cmdlets, Service
+
+ApiVersion = Literal["v1.0", "beta", "api"]
+
+
+class SubResourceWrite(StrEnum):
+    """How a deploy writes a sub-resource, as Graph accepts it for that navigation property."""
+
+    ACTION = "action"
+    """POST the whole list to a bound action of the parent (``assign``, ``targetApps``, ``setPriority``),
+    under the body key the action names; sub-resources written by one action go in one request."""
+    REPLACE_PARENT = "replaceParent"
+    """PUT the parent with the list inside it (settings catalog settings)."""
+    EACH = "each"
+    """Each item is an object of its own: the live items are deleted and the desired ones created
+    (contained collections with no action that replaces them, such as terms and conditions' assignments)."""
+    EDIT = "edit"
+    """POST one bound action that edits the contained collection (administrative templates'
+    ``updateDefinitionValues``): the live items' ids under ``deletedIds``, the desired items under
+    ``added``, each bound navigation in them named by ``<name>@odata.bind`` (see ``Bind``)."""
+    NEVER = "never"
+    """Server-computed or set by other means: kept in the backup (references point through it), never sent."""
+
+
+@dataclass(frozen=True)
+class Bind:
+    """A single-valued navigation inside a sub-resource's items, kept as ``{"id": ...}`` and written as
+    ``<name>@odata.bind`` with a URL under Graph's base.
+
+    ``field`` is the navigation's name in an item, or ``<list>[].<name>`` inside an item's list; ``url``
+    is formatted with the navigation's ``id`` and the ids of the item's own bound navigations by name
+    (``groupPolicyDefinitions('{definition}')/presentations('{id}')``).
+    """
+
+    field: str
+    url: str
+
+
+@dataclass(frozen=True)
+class SubResource:
+    """A navigation property (or a field written apart from its object) kept inside its parent's file.
+
+    ``expand`` is the ``$expand`` clause that returns it with the parent's list; ``None`` means the
+    service does not expand it on a list, so it is read per object at ``<object>/<name>`` through
+    ``$batch`` (with ``query`` for what that read expands in turn). ``is_field`` marks an ordinary
+    property of the object that Graph changes only through an action (an enrollment configuration's
+    ``priority``). ``action``, ``parameter`` and ``action_fields`` say how an ``ACTION`` write is sent:
+    the action's name, the body key holding the list and fields of the parent sent along with it.
+    """
+
+    name: str
+    expand: str | None
+    write: SubResourceWrite
+    read_only_fields: frozenset[str] = frozenset()
+    action: str = "assign"
+    parameter: str | None = None
+    action_fields: tuple[str, ...] = ()
+    query: str | None = None
+    is_field: bool = False
+    binds: tuple[Bind, ...] = ()
+    streams: frozenset[str] = frozenset()
+    """Stream properties of each item (a branding localization's images), as for the parent's."""
+
+    @property
+    def body_key(self) -> str:
+        return self.parameter or self.name
+
+
+@dataclass(frozen=True)
+class DirectoryKind:
+    """Directory objects that configuration points at but tenantsync does not keep (groups)."""
+
+    name: str
+    path: str
+    """Graph collection: an object exists when ``GET <path>/<id>`` finds it."""
+    read_permission: str
+    """What the plan needs to check that a referenced object exists (Managed mode only)."""
+    api_version: ApiVersion = "v1.0"
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A field that holds the id of another object, which must exist before the referring one is written.
+
+    ``field`` is a dotted path; ``[]`` walks every item of a list (``assignments[].target.groupId``).
+    ``special`` values are keywords Graph accepts in place of an id (``All``, ``AllTrusted``).
+    ``by`` names the target's property the value matches when it is not the target's key: cmdlets name
+    other objects by ``Name`` (a rule's ``HostedContentFilterPolicy``).
+    """
+
+    field: str
+    target: ResourceType | DirectoryKind
+    special: frozenset[str] = frozenset()
+    by: str | None = None
+
+    def values(self, document: Mapping[str, Any]) -> list[str]:
+        """The ids this field holds in ``document``, keywords left out."""
+        found = field_values(document, self.field)
+        return [str(v) for v in found if isinstance(v, str) and v and v not in self.special]
+
+
+def field_values(document: Mapping[str, Any], path: str) -> list[Any]:
+    """What a dotted path (``[]`` walks a list; ``@odata.type`` is one name) holds, None where absent.
+
+    A path through a list yields one value per item, so a missing field in any item shows as a None.
+    """
+    parts: list[str] = []
+    for token in path.split("."):
+        if parts and parts[-1].startswith("@") and "." not in parts[-1]:
+            parts[-1] += f".{token}"
+        else:
+            parts.append(token)
+    found: list[Any] = [document]
+    for part in parts:
+        key, many = part.removesuffix("[]"), part.endswith("[]")
+        step = [item.get(key) if isinstance(item, Mapping) else None for item in found]
+        found = [v for value in step if isinstance(value, list) for v in value] if many else step
+    return found
+
+
+@dataclass(frozen=True)
+class ConfigurationType:
+    """One configuration type. Write permissions are what a Managed tenant needs to read and write it.
+
+    ``service`` says what serves it. For Graph, ``api_version`` is the first path segment under its
+    base URL (``v1.0`` or ``beta``; ``api`` for the portal's admin API that serves the types which
+    ``requires_user``). For the Exchange admin API, ``cmdlets`` says how it is read and written,
+    ``path`` is the cmdlet noun, and objects are keyed by their ``Guid``.
+    """
+
+    name: ResourceType
+    path: str
+    noun: str
+    """One object of the type, as a sentence names it ("named location")."""
+    api_version: ApiVersion = "v1.0"
+    singleton: bool = False
+    read_permissions: tuple[str, ...] = ()
+    write_permissions: tuple[str, ...] = ()
+    requires_user: bool = False
+    delegated_scopes: tuple[str, ...] = ()
+    read_only_fields: frozenset[str] = frozenset({"id", "createdDateTime", "modifiedDateTime"})
+    sub_resources: tuple[SubResource, ...] = ()
+    references: tuple[Reference, ...] = ()
+    required_fields: tuple[str, ...] = ()
+    """Fields Graph always returns (the ``@odata.type`` of a polymorphic object): a desired object
+    without them would differ from the tenant after every deploy, so the plan refuses it."""
+    unordered_lists: frozenset[str] = frozenset()
+    params: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    key_field: str = "id"
+    """The property Graph keys objects by (cross-tenant partners by ``tenantId``)."""
+    client_key: bool = False
+    """The client chooses the key: a create sends it (permission grant policies, ``c1``...)."""
+    writable: bool = True
+    """False for what the service only reports (Apple DEP tokens, the APNs certificate): backed up and
+    watched, never planned as a write."""
+    update_method: Literal["PATCH", "PUT"] = "PATCH"
+    """PUT where Graph replaces the whole object (device registration policy)."""
+    list_omits: frozenset[str] = frozenset()
+    """Fields a list returns as null (script bodies): each object is read again by id, through ``$batch``."""
+    companions: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    """Base64 fields kept as readable files beside the object's JSON (field -> file suffix), so a pull
+    request shows a script's diff."""
+    expiry_field: str | None = None
+    """A date on which something the service depends on expires (the Apple push certificate's
+    ``expirationDateTime``): the backup reports the earliest one, and an alert watches it."""
+    streams: frozenset[str] = frozenset()
+    """Stream properties (branding images, custom CSS): bytes read and written apart at
+    ``<object>/<name>`` (``PUT`` with their media type), kept as files beside the object's JSON. Read
+    for singletons (a list would cost a request per object and stream; no collection type has them)."""
+    service: Service = Service.GRAPH
+    cmdlets: Cmdlets | None = None
+    read_roles: tuple[str, ...] = ()
+    """Entra roles, any one of which lets the service principal read the type (the Exchange admin API
+    checks the roles in the token's ``wids``; Graph types need none)."""
+    write_roles: tuple[str, ...] = ()
+    """Entra roles, any one of which lets it read and write the type (Managed mode)."""
+    bound: frozenset[str] = frozenset()
+    """Single-valued navigations read with ``$expand`` and kept as ``{"id": ...}`` (at any depth); a
+    deploy sets a top-level one with ``<name>@odata.bind``, naming the object its reference points at."""
+
+    @property
+    def identity_field(self) -> str | None:
+        """Collections are matched by their key (never by display name); a singleton is its own identity."""
+        return None if self.singleton else self.key_field
+
+    @property
+    def depends_on(self) -> tuple[ResourceType, ...]:
+        """Types whose objects this type's objects point at: they are deployed first."""
+        return tuple(dict.fromkeys(r.target for r in self.references if isinstance(r.target, ResourceType)))
