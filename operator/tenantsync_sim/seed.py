@@ -15,6 +15,7 @@ from copy import deepcopy
 from typing import Any
 
 from tenantsync_sim.defaults import default_singletons
+from tenantsync_sim.graph.registrations import mirror_registrations
 from tenantsync_sim.graph.resources import BY_KEY, RESOURCES, Navigation, ResourceType, resolve_reference
 from tenantsync_sim.shapes import TEMPLATES, ZERO_GUID, assignment_extras
 from tenantsync_sim.state import (
@@ -62,6 +63,16 @@ DEMO_APPLICATION_PERMISSIONS = [
     "AdministrativeUnit.ReadWrite.All",
     "Agreement.ReadWrite.All",
     "OrganizationalBranding.ReadWrite.All",
+    "Group.ReadWrite.All",
+    "Application.ReadWrite.All",
+    "CustomSecAttributeDefinition.ReadWrite.All",
+    "IdentityProvider.ReadWrite.All",
+    "PeopleSettings.ReadWrite.All",
+    "OrgSettings-Microsoft365Install.ReadWrite.All",
+    "ReportSettings.ReadWrite.All",
+    "SharePointTenantSettings.ReadWrite.All",
+    "EntitlementManagement.ReadWrite.All",
+    "AccessReview.ReadWrite.All",
 ]
 DEMO_DELEGATED_PERMISSIONS = ["Policy.Read.All", "Policy.ReadWrite.ConditionalAccess", "user_impersonation"]
 
@@ -105,8 +116,14 @@ def _sid(kind: str, index: int) -> str:
     return stable_id("demo", kind, str(index))
 
 
+_DYNAMIC_GROUPS = {"All Employees": '(user.accountEnabled -eq true) and (user.userType -eq "Member")'}
+_ROLE_ASSIGNABLE_GROUPS = frozenset({"Privileged Admins", "Break Glass Accounts"})
+_MICROSOFT_365_GROUPS = {"Contoso Leadership": "Private", "Project Phoenix": "Public"}
+
+
 def _groups() -> list[JsonObject]:
-    return [
+    """Security groups (one dynamic, two role-assignable) and Microsoft 365 groups with mailboxes."""
+    security = [
         {
             "id": _sid("group", i),
             "displayName": name,
@@ -114,11 +131,32 @@ def _groups() -> list[JsonObject]:
             "mailEnabled": False,
             "mailNickname": name.lower().replace(" ", "-"),
             "securityEnabled": True,
-            "groupTypes": [],
-            "visibility": None,
+            "groupTypes": ["DynamicMembership"] if name in _DYNAMIC_GROUPS else [],
+            "membershipRule": _DYNAMIC_GROUPS.get(name),
+            "membershipRuleProcessingState": "On" if name in _DYNAMIC_GROUPS else None,
+            "isAssignableToRole": name in _ROLE_ASSIGNABLE_GROUPS,
+            "visibility": "Private" if name in _ROLE_ASSIGNABLE_GROUPS else None,
         }
         for i, name in enumerate(_GROUP_NAMES)
     ]
+    unified = [
+        {
+            "id": _sid("unifiedGroup", i),
+            "displayName": name,
+            "description": f"{name} (simulated)",
+            "mail": f"{name.lower().replace(' ', '-')}@contoso.com",
+            "mailEnabled": True,
+            "mailNickname": name.lower().replace(" ", "-"),
+            "securityEnabled": False,
+            "groupTypes": ["Unified"],
+            "membershipRule": None,
+            "membershipRuleProcessingState": None,
+            "isAssignableToRole": False,
+            "visibility": visibility,
+        }
+        for i, (name, visibility) in enumerate(_MICROSOFT_365_GROUPS.items())
+    ]
+    return security + unified
 
 
 def _named_locations() -> list[JsonObject]:
@@ -804,6 +842,7 @@ def demo() -> SimState:
         resource = BY_KEY[key]
         items = [_instance(tenant, resource, template(i), i) for i in range(count)]
         tenant.collections[key] = {str(item[resource.key_field]): item for item in items}
+    mirror_registrations(tenant)
     tenant.singletons = _demo_singletons(tenant.id)
     tenant.streams = {
         "organizationalBranding/0/bannerLogo": StoredStream.of("image/png", BANNER_LOGO),
@@ -957,6 +996,15 @@ def _demo_singletons(tenant_id: str) -> dict[str, JsonObject]:
         "ownerUserPrincipalName": "intune-admin@contoso.com",
         "ownerOrganizationName": "Contoso",
         "lastModifiedDateTime": "2025-03-01T10:00:00Z",
+    }
+    singletons["pronounsSettings"]["isEnabledInOrganization"] = True
+    singletons["itemInsights"]["disabledForGroup"] = _sid("group", 17)
+    singletons["sharePointSettings"] |= {
+        "sharingCapability": "existingExternalUserSharingOnly",
+        "sharingDomainRestrictionMode": "allowList",
+        "sharingAllowedDomainList": ["fabrikam.com", "northwindtraders.com"],
+        "isLegacyAuthProtocolsEnabled": False,
+        "idleSessionSignOut": {"isEnabled": True, "warnAfterInSeconds": 2700, "signOutAfterInSeconds": 3600},
     }
     return singletons
 

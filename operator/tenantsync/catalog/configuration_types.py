@@ -631,6 +631,7 @@ def _build() -> dict[ResourceType, ConfigurationType]:
             params=MappingProxyType({"ESRV2": "true"}),
         ),
         *_entra_types(),
+        *_directory_types(),
         *_intune_types(),
     ]
     by_name = {t.name: t for t in types}
@@ -771,6 +772,194 @@ def _entra_types() -> list[ConfigurationType]:
                 ),
             ),
             unordered_lists=frozenset({"localizations"}),
+        ),
+    ]
+
+
+_CREDENTIALS = frozenset({"passwordCredentials", "keyCredentials"})
+"""An app's or service principal's secrets and certificates: never kept (a rotation is no configuration
+change, and a deploy could not make it); the run watches its own credential's expiry."""
+_APP_LISTS = frozenset(
+    {"identifierUris", "tags", "redirectUris", "requiredResourceAccess", "resourceAccess", "appRoles"}
+    | {"oauth2PermissionScopes", "allowedMemberTypes", "knownClientApplications", "preAuthorizedApplications"}
+    | {"delegatedPermissionIds", "servicePrincipalNames", "replyUrls", "notificationEmailAddresses"}
+)
+_PEOPLE = ("PeopleSettings.Read.All",), ("PeopleSettings.ReadWrite.All",)
+_CUSTOM_ATTRIBUTES = (
+    ("CustomSecAttributeDefinition.Read.All",),
+    ("CustomSecAttributeDefinition.ReadWrite.All",),
+)
+_ENTITLEMENT = ("EntitlementManagement.Read.All",), ("EntitlementManagement.ReadWrite.All",)
+
+
+def _graph(
+    name: ResourceType,
+    path: str,
+    noun: str,
+    permissions: tuple[tuple[str, ...], tuple[str, ...]],
+    **options: Any,
+) -> ConfigurationType:
+    """A v1.0 type read and written with its own pair of permissions (``(read, write)``)."""
+    read, write = permissions
+    return _entra(name, path, noun, write, read=read, **options)
+
+
+def _directory_types() -> list[ConfigurationType]:
+    """Entra ID's directory objects and the organisation-wide admin settings Graph exposes (issue 22)."""
+    return [
+        _graph(
+            ResourceType.GROUPS,
+            "groups",
+            "group",
+            (("Group.Read.All",), ("Group.ReadWrite.All",)),
+            read_only_fields=_ENTRA_READ_ONLY
+            | {"renewedDateTime", "expirationDateTime", "mail", "proxyAddresses", "securityIdentifier"}
+            | {"onPremisesDomainName", "onPremisesLastSyncDateTime", "onPremisesNetBiosName"}
+            | {"onPremisesProvisioningErrors", "onPremisesSamAccountName", "onPremisesSecurityIdentifier"}
+            | {"onPremisesSyncEnabled", "serviceProvisioningErrors", "isManagementRestricted"},
+            unordered_lists=frozenset(
+                {"groupTypes", "resourceBehaviorOptions", "resourceProvisioningOptions"}
+            ),
+        ),
+        _graph(
+            ResourceType.GROUP_LIFECYCLE_POLICIES,
+            "groupLifecyclePolicies",
+            "group expiration policy",
+            (("Directory.Read.All",), ("Directory.ReadWrite.All",)),
+            read_only_fields=frozenset({"id"}),
+        ),
+        _graph(
+            ResourceType.APPLICATIONS,
+            "applications",
+            "app registration",
+            (("Application.Read.All",), ("Application.ReadWrite.All",)),
+            read_only_fields=_ENTRA_READ_ONLY
+            | _CREDENTIALS
+            | {"appId", "publisherDomain", "disabledByMicrosoftStatus", "certification", "verifiedPublisher"}
+            | {"createdByAppId"},
+            unordered_lists=_APP_LISTS,
+        ),
+        _graph(
+            ResourceType.SERVICE_PRINCIPALS,
+            "servicePrincipals",
+            "enterprise application",
+            (("Application.Read.All",), ("Application.ReadWrite.All",)),
+            read_only_fields=_ENTRA_READ_ONLY
+            | _CREDENTIALS
+            | {"appDisplayName", "appDescription", "appOwnerOrganizationId", "servicePrincipalType"}
+            | {"signInAudience", "alternativeNames", "appRoles", "oauth2PermissionScopes", "info"}
+            | {"verifiedPublisher", "disabledByMicrosoftStatus", "createdByAppId", "applicationTemplateId"},
+            unordered_lists=_APP_LISTS,
+        ),
+        _entra(
+            ResourceType.CLAIMS_MAPPING_POLICIES,
+            "policies/claimsMappingPolicies",
+            "claims mapping policy",
+            _APP_CONFIG_WRITE,
+        ),
+        _entra(
+            ResourceType.HOME_REALM_DISCOVERY_POLICIES,
+            "policies/homeRealmDiscoveryPolicies",
+            "home realm discovery policy",
+            _APP_CONFIG_WRITE,
+        ),
+        _entra(
+            ResourceType.TOKEN_ISSUANCE_POLICIES,
+            "policies/tokenIssuancePolicies",
+            "token issuance policy",
+            _APP_CONFIG_WRITE,
+        ),
+        _graph(
+            ResourceType.ATTRIBUTE_SETS,
+            "directory/attributeSets",
+            "custom security attribute set",
+            _CUSTOM_ATTRIBUTES,
+            read_only_fields=frozenset(),
+            client_key=True,
+        ),
+        _graph(
+            ResourceType.IDENTITY_PROVIDERS,
+            "identity/identityProviders",
+            "identity provider",
+            (("IdentityProvider.Read.All",), ("IdentityProvider.ReadWrite.All",)),
+            read_only_fields=frozenset({"id", "clientSecret"}),
+            required_fields=_POLYMORPHIC,
+        ),
+        _graph(
+            ResourceType.PROFILE_CARD_PROPERTIES,
+            "admin/people/profileCardProperties",
+            "profile card property",
+            _PEOPLE,
+            read_only_fields=frozenset({"id"}),
+            key_field="directoryPropertyName",
+            client_key=True,
+        ),
+        _graph(
+            ResourceType.PRONOUNS_SETTINGS,
+            "admin/people/pronouns",
+            "pronouns setting",
+            _PEOPLE,
+            singleton=True,
+        ),
+        _graph(
+            ResourceType.ITEM_INSIGHTS,
+            "admin/people/itemInsights",
+            "item insights setting",
+            _PEOPLE,
+            singleton=True,
+            references=(Reference("disabledForGroup", GROUPS),),
+        ),
+        _graph(
+            ResourceType.MICROSOFT_365_APPS_INSTALLATION_OPTIONS,
+            "admin/microsoft365Apps/installationOptions",
+            "Microsoft 365 apps installation option",
+            (
+                ("OrgSettings-Microsoft365Install.Read.All",),
+                ("OrgSettings-Microsoft365Install.ReadWrite.All",),
+            ),
+            singleton=True,
+        ),
+        _graph(
+            ResourceType.ADMIN_REPORT_SETTINGS,
+            "admin/reportSettings",
+            "usage report setting",
+            (("ReportSettings.Read.All",), ("ReportSettings.ReadWrite.All",)),
+            singleton=True,
+        ),
+        _graph(
+            ResourceType.SHAREPOINT_SETTINGS,
+            "admin/sharepoint/settings",
+            "SharePoint and OneDrive tenant setting",
+            (("SharePointTenantSettings.Read.All",), ("SharePointTenantSettings.ReadWrite.All",)),
+            singleton=True,
+            unordered_lists=frozenset(
+                {"allowedDomainGuidsForSyncApp", "excludedFileExtensionsForSyncApp"}
+                | {"sharingAllowedDomainList", "sharingBlockedDomainList"}
+            ),
+        ),
+        _graph(
+            ResourceType.CONNECTED_ORGANIZATIONS,
+            "identityGovernance/entitlementManagement/connectedOrganizations",
+            "connected organisation",
+            _ENTITLEMENT,
+            unordered_lists=frozenset({"identitySources"}),
+        ),
+        _graph(
+            ResourceType.ACCESS_PACKAGE_CATALOGS,
+            "identityGovernance/entitlementManagement/catalogs",
+            "access package catalog",
+            _ENTITLEMENT,
+        ),
+        _graph(
+            ResourceType.ACCESS_REVIEW_DEFINITIONS,
+            "identityGovernance/accessReviews/definitions",
+            "access review",
+            (("AccessReview.Read.All",), ("AccessReview.ReadWrite.All",)),
+            read_only_fields=frozenset(
+                {"id", "createdDateTime", "lastModifiedDateTime", "createdBy", "status"}
+            ),
+            unordered_lists=frozenset({"reviewers", "fallbackReviewers", "additionalNotificationRecipients"}),
+            update_method="PUT",  # Graph documents no PATCH for a review definition
         ),
     ]
 

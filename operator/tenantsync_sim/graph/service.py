@@ -17,6 +17,7 @@ from tenantsync_sim.graph import errors
 from tenantsync_sim.graph.auth import Principal, authenticate
 from tenantsync_sim.graph.errors import GraphError, Service
 from tenantsync_sim.graph.odata import compile_filter, paginate, select
+from tenantsync_sim.graph.registrations import credentials, mirror_registrations
 from tenantsync_sim.graph.resources import (
     BY_KEY,
     Action,
@@ -34,7 +35,8 @@ from tenantsync_sim.identity.scopes import GRAPH_AUDIENCES
 from tenantsync_sim.runtime import Simulator
 from tenantsync_sim.state import Application, JsonObject, StoredStream, Tenant
 
-_APPLICATION_READ = ("Application.Read.All", "Application.ReadWrite.All", "Directory.Read.All")
+_WRITE_ONLY_MASK = "*****"
+"""How Entra answers a secret it keeps (an identity provider's client secret)."""
 _ORGANIZATION_READ = ("Organization.Read.All", "Directory.Read.All", "User.Read")
 _DOMAIN_READ = ("Domain.Read.All", "Domain.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All")
 
@@ -194,37 +196,13 @@ def _stream_target(
 
 
 def _application(app: Application) -> JsonObject:
-    """An app registration as Graph serves it: credentials without their secrets."""
+    """An app registration as ``applications(appId=...)`` serves it: credentials without their secrets."""
     return {
         "id": app.object_id,
         "appId": app.app_id,
         "displayName": app.display_name,
         "isFallbackPublicClient": app.public_client,
-        "passwordCredentials": [
-            {
-                "customKeyIdentifier": None,
-                "displayName": s.display_name,
-                "endDateTime": s.end_date_time.isoformat().replace("+00:00", "Z"),
-                "hint": s.hint,
-                "keyId": s.key_id,
-                "secretText": None,
-                "startDateTime": s.start_date_time.isoformat().replace("+00:00", "Z"),
-            }
-            for s in app.secrets
-        ],
-        "keyCredentials": [
-            {
-                "customKeyIdentifier": c.sha1_thumbprint.upper(),
-                "displayName": "CN=tenantsync",
-                "endDateTime": c.end_date_time.isoformat().replace("+00:00", "Z"),
-                "keyId": c.key_id,
-                "startDateTime": c.start_date_time.isoformat().replace("+00:00", "Z"),
-                "type": "AsymmetricX509Cert",
-                "usage": "Verify",
-                "key": None,
-            }
-            for c in app.certificates
-        ],
+        **credentials(app),
     }
 
 
@@ -265,8 +243,10 @@ class GraphService:
         if not segments:
             raise errors.segment_not_found("")
         head = segments[0].lower()
-        if head.startswith("applications"):
+        if head.startswith("applications("):
             return self._applications(req, principal, segments)
+        if head in ("applications", "serviceprincipals"):
+            mirror_registrations(principal.tenant)
         if [s.lower() for s in segments] == ["organization"]:
             return self._organization(req, principal)
         if [s.lower() for s in segments] == ["domains"]:
@@ -345,6 +325,8 @@ class GraphService:
             out[counter] = len(item.get(nav_name) or [])
         if resource.flags_assigned:
             out["isAssigned"] = bool(item.get("assignments"))
+        for name in resource.write_only & out.keys():
+            out[name] = _WRITE_ONLY_MASK
         if listing and resource.list_omits:
             out.update(dict.fromkeys(resource.list_omits & out.keys()))
         return _without_other_versions(resource, conceal(out), req.version)
@@ -945,23 +927,23 @@ class GraphService:
     # -- directory objects the operator reads about itself -------------------------------------
 
     def _applications(self, req: GraphRequest, principal: Principal, segments: list[str]) -> GraphResponse:
-        self._authorize(principal, "directory", _APPLICATION_READ, req.url)
+        """``applications(appId='...')``: a registration by its client id (the operator reads its own)."""
+        self._authorize(principal, "directory", BY_KEY["applications"].read, req.url)
         self._throttle(principal, "directory", req.url)
-        if req.method.upper() != "GET" or len(segments) > 2:
+        if req.method.upper() != "GET" or len(segments) > 1:
             raise errors.method_not_allowed()
         tenant, head = principal.tenant, segments[0]
-        if len(segments) == 1 and head == "applications":
-            listed = [_application(a) for a in tenant.apps.values()]
-            return self._list_response(req, tenant, listed, "applications")
-        key = segments[1] if len(segments) == 2 and head == "applications" else None
-        if head.startswith("applications(appId="):
-            key = head[len("applications(appId=") :].rstrip(")").strip("'")
-        app = next((a for a in tenant.apps.values() if key in (a.app_id, a.object_id)), None) if key else None
-        if app is None:
+        key = head[len("applications(") :].removeprefix("appId=").rstrip(")").strip("'")
+        app = next((a for a in tenant.apps.values() if key == a.app_id), None)
+        if app is not None:
+            body = {"@odata.context": _context(req, "applications/$entity")}
+            body.update(select(_application(app), _select(req)))
+            return GraphResponse(200, body)
+        resource = BY_KEY["applications"]
+        found = next((o for o in tenant.collection(resource.key).values() if o.get("appId") == key), None)
+        if found is None:
             raise errors.not_found("directory", key or head, req.url)
-        body = {"@odata.context": _context(req, "applications/$entity")}
-        body.update(select(_application(app), _select(req)))
-        return GraphResponse(200, body)
+        return self._entity_response(req, resource, found)
 
     def _domains(self, req: GraphRequest, principal: Principal) -> GraphResponse:
         """The tenant's verified domains: the first is the default, ``.onmicrosoft.com`` the initial one."""

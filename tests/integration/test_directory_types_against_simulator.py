@@ -1,0 +1,172 @@
+"""Entra ID's directory objects, the organisation-wide admin settings and SharePoint's tenant settings
+(issue 22) against the real simulator: each setting's change deploys and verifies, and what the tenant
+keeps secret (app credentials, an identity provider's client secret) never reaches the backup."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+
+from tenantsync.api import ChangeOutcome, ResourceType, SyncRunStatus
+from tenantsync.catalog import catalog, normalise, serialise
+from tenantsync.graph import GraphClient
+from tenantsync.sync.diff import object_files, plan_changes, plan_digest
+from tenantsync.sync.snapshot import take_snapshot
+from tenantsync.sync.steps.deploy import Deploy
+from tenantsync_sim.client import SimulatorClient
+from tests.integration.sim.simtest_support import SimEndpoint, running_simulator
+from tests.integration.test_every_type_against_simulator import PATH, SimulatorSession, _renamed
+from tests.integration.test_snapshot_against_simulator import (
+    CLIENT_ID,
+    CLIENT_SECRET,
+    TENANT_ID,
+    _client,
+    _service_principal_token,
+)
+from tests.unit.sync.fakes import MemoryFolders, context, spec
+
+pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
+
+ADMIN_SETTINGS = [
+    ResourceType.PRONOUNS_SETTINGS,
+    ResourceType.ITEM_INSIGHTS,
+    ResourceType.MICROSOFT_365_APPS_INSTALLATION_OPTIONS,
+    ResourceType.ADMIN_REPORT_SETTINGS,
+    ResourceType.SHAREPOINT_SETTINGS,
+]
+
+
+@pytest.fixture(scope="module")
+def endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimEndpoint]:
+    with running_simulator(tmp_path_factory.mktemp("directory-sim"), "demo") as endpoint:
+        yield endpoint
+
+
+@pytest.fixture
+async def graph(endpoint: SimEndpoint) -> AsyncIterator[GraphClient]:
+    token = await asyncio.to_thread(_service_principal_token, endpoint)
+    async with _client(endpoint, token) as client:
+        yield client
+
+
+async def _files(graph: GraphClient, kind: ResourceType) -> dict[str, bytes]:
+    return (await take_snapshot(graph, [catalog()[kind]])).files()
+
+
+async def _deploy(
+    graph: GraphClient, kind: ResourceType, live: dict[str, bytes], desired: dict[str, bytes]
+) -> None:
+    """Plan ``desired`` against ``live`` and run the real Deploy step; every change must apply."""
+    folders = MemoryFolders()
+    folders.put("main", PATH, dict(desired))
+    folders.put("tenantsync/backup", PATH, dict(live))
+    joined = object_files(desired, {kind}, where="test")
+    changes = plan_changes(joined, object_files(live, {kind}, where="test"), where="test")
+    assert changes
+    status = SyncRunStatus.model_validate(
+        {"plan": {"digest": plan_digest(changes, joined), "changeCount": len(changes), "changes": changes}}
+    )
+    ctx = context(spec(resources=[kind]), status=status)
+    await Deploy()(ctx, SimulatorSession(graph, folders, kind))
+    assert ctx.status.deploy is not None
+    assert [r.result for r in ctx.status.deploy.results] == [ChangeOutcome.APPLIED] * len(changes)
+
+
+async def test_sharepoint_sharing_settings_are_backed_up_as_the_tenant_has_them(graph: GraphClient) -> None:
+    # First in this module: the deploys below change the seeded settings.
+    kind = ResourceType.SHAREPOINT_SETTINGS
+    settings = json.loads((await _files(graph, kind))[f"{kind}/{kind}.json"])
+
+    assert settings["sharingCapability"] == "existingExternalUserSharingOnly"
+    assert settings["sharingAllowedDomainList"] == ["fabrikam.com", "northwindtraders.com"]
+    assert settings["idleSessionSignOut"] == {
+        "isEnabled": True,
+        "signOutAfterInSeconds": 3600,
+        "warnAfterInSeconds": 2700,
+    }
+
+
+@pytest.mark.parametrize("kind", ADMIN_SETTINGS)
+async def test_an_admin_setting_change_deploys_and_verifies(graph: GraphClient, kind: ResourceType) -> None:
+    live = await _files(graph, kind)
+    file = f"{kind}/{kind}.json"
+    assert set(live) == {file}
+    edited = _renamed(json.loads(live[file]))
+    desired = {file: serialise(edited)}
+
+    await _deploy(graph, kind, live, desired)
+
+    assert (await _files(graph, kind))[file] == serialise(normalise(catalog()[kind], edited))
+
+
+async def test_app_registrations_and_enterprise_apps_are_kept_without_any_credential(
+    graph: GraphClient,
+) -> None:
+    apps = await _files(graph, ResourceType.APPLICATIONS)
+    principals = await _files(graph, ResourceType.SERVICE_PRINCIPALS)
+    kept = [json.loads(content) for content in (*apps.values(), *principals.values())]
+
+    assert not [doc for doc in kept if "passwordCredentials" in doc or "keyCredentials" in doc]
+    everything = b"".join((*apps.values(), *principals.values()))
+    assert CLIENT_SECRET.encode() not in everything
+    assert b'"hint"' not in everything and b"secretText" not in everything
+    registrations = [json.loads(c) for c in apps.values()]
+    assert "tenantsync" in {app["displayName"] for app in registrations}  # the operator's own registration
+    assert not [app for app in registrations if "appId" in app]  # the service's, never sent
+    business = next(app for app in registrations if app["displayName"] == "Contoso Expenses 01")
+    assert business["web"]["redirectUris"] == ["https://expenses.contoso.com/signin-oidc"]
+    assert [role["value"] for role in business["appRoles"]] == ["Approver"]
+    assert [scope["value"] for scope in business["api"]["oauth2PermissionScopes"]] == ["Data.Read"]
+    assert business["requiredResourceAccess"][0]["resourceAppId"] == "00000003-0000-0000-c000-000000000000"
+    enterprise = next(json.loads(c) for c in principals.values() if b"Contoso Expenses 01" in c)
+    assert enterprise["appRoleAssignmentRequired"] is True
+    assert CLIENT_ID in {json.loads(c)["appId"] for c in principals.values()}  # names the app it is for
+
+
+async def test_a_rotated_secret_changes_no_backup_file(graph: GraphClient, endpoint: SimEndpoint) -> None:
+    before = await _files(graph, ResourceType.APPLICATIONS)
+    with SimulatorClient(endpoint.url, endpoint.ca) as sim:
+        sim.add_secret(TENANT_ID, CLIENT_ID, "rotated-by-the-platform-team")
+        after = await _files(graph, ResourceType.APPLICATIONS)
+        listed = sim.objects(TENANT_ID, "applications")
+
+    assert after == before
+    own = next(app for app in listed if app["appId"] == CLIENT_ID)  # the tenant does have it
+    assert len(own["passwordCredentials"]) == 2
+
+
+async def test_an_identity_providers_client_secret_stays_in_the_tenant_through_a_deploy(
+    graph: GraphClient, endpoint: SimEndpoint
+) -> None:
+    kind = ResourceType.IDENTITY_PROVIDERS
+    live = await _files(graph, kind)
+    assert not [path for path, content in live.items() if b"secret" in content.lower() or b"***" in content]
+    [file, *_] = sorted(live)
+    provider = json.loads(live[file])
+    desired = {**live, file: serialise(_renamed(provider))}
+
+    await _deploy(graph, kind, live, desired)
+
+    assert (await _files(graph, kind))[file] == desired[file]
+    with SimulatorClient(endpoint.url, endpoint.ca) as sim:
+        stored = sim.object(TENANT_ID, "identityProviders", provider["id"])
+    assert stored["clientSecret"].endswith("-secret-not-for-backups")
+
+
+async def test_groups_keep_their_kind_rule_visibility_and_role_assignability(graph: GraphClient) -> None:
+    groups = [json.loads(content) for content in (await _files(graph, ResourceType.GROUPS)).values()]
+    by_name = {group["displayName"]: group for group in groups}
+
+    assert by_name["All Employees"]["groupTypes"] == ["DynamicMembership"]
+    assert by_name["All Employees"]["membershipRule"].startswith("(user.accountEnabled -eq true)")
+    assert by_name["Privileged Admins"]["isAssignableToRole"] is True
+    leadership = by_name["Contoso Leadership"]
+    assert (leadership["groupTypes"], leadership["visibility"], leadership["mailEnabled"]) == (
+        ["Unified"],
+        "Private",
+        True,
+    )
+    assert "mail" not in leadership  # the service's own address, not configuration
