@@ -119,6 +119,8 @@ def _sid(kind: str, index: int) -> str:
 _DYNAMIC_GROUPS = {"All Employees": '(user.accountEnabled -eq true) and (user.userType -eq "Member")'}
 _ROLE_ASSIGNABLE_GROUPS = frozenset({"Privileged Admins", "Break Glass Accounts"})
 _MICROSOFT_365_GROUPS = {"Contoso Leadership": "Private", "Project Phoenix": "Public"}
+_OWNERS = [{"@odata.type": "#microsoft.graph.user", "id": stable_id("demo", "user", "admin")}]
+"""The demo admin owns the Microsoft 365 groups and every fourth security group."""
 
 
 def _groups() -> list[JsonObject]:
@@ -136,6 +138,7 @@ def _groups() -> list[JsonObject]:
             "membershipRuleProcessingState": "On" if name in _DYNAMIC_GROUPS else None,
             "isAssignableToRole": name in _ROLE_ASSIGNABLE_GROUPS,
             "visibility": "Private" if name in _ROLE_ASSIGNABLE_GROUPS else None,
+            "owners": deepcopy(_OWNERS) if i % 4 == 0 else [],
         }
         for i, name in enumerate(_GROUP_NAMES)
     ]
@@ -153,6 +156,7 @@ def _groups() -> list[JsonObject]:
             "membershipRuleProcessingState": None,
             "isAssignableToRole": False,
             "visibility": visibility,
+            "owners": deepcopy(_OWNERS),
         }
         for i, (name, visibility) in enumerate(_MICROSOFT_365_GROUPS.items())
     ]

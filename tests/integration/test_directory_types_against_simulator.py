@@ -17,6 +17,7 @@ from tenantsync.sync.diff import object_files, plan_changes, plan_digest
 from tenantsync.sync.snapshot import take_snapshot
 from tenantsync.sync.steps.deploy import Deploy
 from tenantsync_sim.client import SimulatorClient
+from tenantsync_sim.state import stable_id
 from tests.integration.sim.simtest_support import SimEndpoint, running_simulator
 from tests.integration.test_every_type_against_simulator import PATH, SimulatorSession, _renamed
 from tests.integration.test_snapshot_against_simulator import (
@@ -170,3 +171,34 @@ async def test_groups_keep_their_kind_rule_visibility_and_role_assignability(gra
         True,
     )
     assert "mail" not in leadership  # the service's own address, not configuration
+
+
+async def test_a_groups_owners_are_linked_and_unlinked_by_reference(
+    graph: GraphClient, endpoint: SimEndpoint
+) -> None:
+    kind = ResourceType.GROUPS
+    live = await _files(graph, kind)
+    file, group = next(
+        (path, doc)
+        for path, doc in sorted((p, json.loads(c)) for p, c in live.items())
+        if doc["displayName"] == "Project Phoenix"
+    )
+    admin = stable_id("demo", "user", "admin")
+    helpdesk = stable_id("demo", "user", "mfa")
+    assert group["owners"] == [{"@odata.type": "#microsoft.graph.user", "id": admin}]
+    edited = {**group, "owners": [{"@odata.type": "#microsoft.graph.user", "id": helpdesk}]}
+    with SimulatorClient(endpoint.url, endpoint.ca) as sim:
+        sim.clear_requests(TENANT_ID)
+
+        await _deploy(graph, kind, live, {**live, file: serialise(edited)})
+
+        writes = [
+            (entry["method"], entry["path"].split("/groups/")[-1])
+            for entry in sim.requests(TENANT_ID)
+            if entry["method"] != "GET"
+        ]
+    assert writes == [
+        ("POST", f"{group['id']}/owners/$ref"),
+        ("DELETE", f"{group['id']}/owners/{admin}/$ref"),
+    ]
+    assert json.loads((await _files(graph, kind))[file])["owners"] == edited["owners"]

@@ -43,6 +43,10 @@ class SubResourceWrite(StrEnum):
     """POST one bound action that edits the contained collection (administrative templates'
     ``updateDefinitionValues``): the live items' ids under ``deletedIds``, the desired items under
     ``added``, each bound navigation in them named by ``<name>@odata.bind`` (see ``Bind``)."""
+    REFERENCES = "references"
+    """Directory objects the parent links to (a group's owners), kept as their type and id: the missing
+    ones added with ``POST <name>/$ref`` naming ``directoryObjects/<id>``, the others removed with
+    ``DELETE <name>/<id>/$ref``; the objects themselves are never written."""
     NEVER = "never"
     """Server-computed or set by other means: kept in the backup (references point through it), never sent."""
 
@@ -817,8 +821,9 @@ def _directory_types() -> list[ConfigurationType]:
             | {"onPremisesDomainName", "onPremisesLastSyncDateTime", "onPremisesNetBiosName"}
             | {"onPremisesProvisioningErrors", "onPremisesSamAccountName", "onPremisesSecurityIdentifier"}
             | {"onPremisesSyncEnabled", "serviceProvisioningErrors", "isManagementRestricted"},
+            sub_resources=(SubResource("owners", None, SubResourceWrite.REFERENCES, query="$select=id"),),
             unordered_lists=frozenset(
-                {"groupTypes", "resourceBehaviorOptions", "resourceProvisioningOptions"}
+                {"groupTypes", "resourceBehaviorOptions", "resourceProvisioningOptions", "owners"}
             ),
         ),
         _graph(

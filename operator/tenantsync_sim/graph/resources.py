@@ -95,6 +95,9 @@ class Navigation:
     writable: bool = True
     bind_required: bool = False
     """A single navigation a new item must name by ``{name}@odata.bind`` (an inline object is refused)."""
+    by_reference: bool = False
+    """Directory objects linked, not contained (a group's owners): ``POST {name}/$ref`` with the
+    object's ``@odata.id`` links one, ``DELETE {name}/{id}/$ref`` unlinks it."""
 
     def child(self, name: str) -> Navigation | None:
         return next((n for n in self.children if n.name.lower() == name.lower()), None)
@@ -684,6 +687,9 @@ RESOURCES: tuple[ResourceType, ...] = (
             {"id", "createdDateTime", "renewedDateTime", "securityIdentifier", "mail", "proxyAddresses"}
         ),
         modified_field=None,
+        navigation=(
+            Navigation("owners", "#microsoft.graph.directoryObject", ids="client", by_reference=True),
+        ),
         required=("displayName", "mailEnabled", "mailNickname", "securityEnabled"),
     ),
     ResourceType(

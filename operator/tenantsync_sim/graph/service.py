@@ -195,6 +195,16 @@ def _stream_target(
     return str(child["id"]), name
 
 
+def _directory_object_type(tenant: Tenant, object_id: str) -> str | None:
+    """The ``@odata.type`` of the user, group or service principal with this id, None when none has it."""
+    if any(user.id.lower() == object_id.lower() for user in tenant.users.values()):
+        return "#microsoft.graph.user"
+    for kind, odata_type in (("groups", "group"), ("servicePrincipals", "servicePrincipal")):
+        if find_object(tenant.collection(kind), object_id) is not None:
+            return f"#microsoft.graph.{odata_type}"
+    return None
+
+
 def _application(app: Application) -> JsonObject:
     """An app registration as ``applications(appId=...)`` serves it: credentials without their secrets."""
     return {
@@ -423,12 +433,54 @@ class GraphService:
                 return answered
         if resource.key == "intents" and rest[1].lower() == "categories" and method == "GET":
             return self._intent_categories(req, tenant, resource, item, rest[2:])
+        linked = resource.nav(rest[1])
+        if rest[-1] == "$ref" and linked is not None and linked.by_reference:
+            return self._link(req, tenant, resource, item, linked, rest[2:-1], method)
         action = resource.action(rest[1]) if len(rest) == 2 else None
         if action is not None:
             if method != "POST":
                 raise errors.method_not_allowed()
             return self._action(req, tenant, resource, item, *action)
         return self._contained(req, tenant, resource, item, item, resource.navigation, rest[1:], method)
+
+    def _link(
+        self,
+        req: GraphRequest,
+        tenant: Tenant,
+        resource: ResourceType,
+        item: JsonObject,
+        nav: Navigation,
+        key: list[str],
+        method: str,
+    ) -> GraphResponse:
+        """``POST {nav}/$ref`` links the directory object its ``@odata.id`` names; ``DELETE
+        {nav}/{id}/$ref`` unlinks one. Both answer 204, as Graph does."""
+        linked: list[JsonObject] = item.setdefault(nav.name, [])
+        if method == "DELETE" and len(key) == 1:
+            found = find_child(linked, key[0])
+            if found is None:
+                raise errors.not_found(resource.service, key[0], req.url)
+            linked.remove(found)
+            resource.touch(item)
+            return GraphResponse(204)
+        if method != "POST" or key:
+            raise errors.method_not_allowed()
+        reference = str(self._require_body(req, resource).get("@odata.id") or "")
+        object_id = reference.rstrip("/").rsplit("/", 1)[-1].removeprefix("directoryObjects(")
+        object_id = object_id.strip("')")
+        odata_type = _directory_object_type(tenant, object_id)
+        if odata_type is None:
+            raise errors.not_found(resource.service, object_id or reference, req.url)
+        if find_child(linked, object_id) is not None:
+            raise errors.bad_request(
+                "One or more added object references already exist for the following modified "
+                f"properties: '{nav.name}'.",
+                resource.service,
+                req.url,
+            )
+        linked.append({"@odata.type": odata_type, "id": object_id})
+        resource.touch(item)
+        return GraphResponse(204)
 
     def _view(
         self, req: GraphRequest, principal: Principal, view: CollectionView, rest: list[str]
