@@ -113,6 +113,7 @@ async def backup(url: str, verify: str) -> tuple[BackupSnapshot | None, float, C
             snapshot = None
             outcome["failed from throttling"] += 1
         outcome["429s retried"] = graph.stats.throttled
+        outcome["HTTP requests"] = graph.stats.requests
     return snapshot, time.perf_counter() - started, outcome
 
 
@@ -124,7 +125,9 @@ def report(
     objects = sum(len(items) for items in snapshot.objects.values())
     print(f"objects backed up:        {objects} in {len(snapshot.objects)} types")
     print(f"wall time:                {seconds:.1f} s")
-    print(f"Graph requests:           {len(graph)} ({len(graph) / objects:.4f} per object)")
+    requests = outcome["HTTP requests"]
+    print(f"Graph HTTP requests:      {requests} ({requests / objects:.4f} per object; $batch counts once)")
+    print(f"Graph requests logged:    {len(graph)} ($batch sub-requests each, the log keeps the last 5,000)")
     print(f"429s retried:             {outcome['429s retried']}")
     print(f"failed from throttling:   {outcome['failed from throttling']}")
     print(f"identity requests:        {len(identity)}")

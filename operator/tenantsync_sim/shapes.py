@@ -1298,6 +1298,31 @@ def _attribute_set(i: int) -> JsonObject:
     }
 
 
+def _custom_security_attribute(i: int) -> JsonObject:
+    """An attribute in each of the demo's sets; two take only their predefined values."""
+    attribute_set = ["Engineering", "Marketing", "Compliance"][i % 3]
+    name = ["Project", "CostCenter", "DataClassification"][i % 3]
+    predefined = i % 3 != 1
+    return {
+        "id": f"{attribute_set}_{name}",
+        "attributeSet": attribute_set,
+        "name": name,
+        "description": f"{name} of the person or app",
+        "type": "String",
+        "status": "Available",
+        "isCollection": i % 3 == 0,
+        "isSearchable": True,
+        "usePreDefinedValuesOnly": predefined,
+        "allowedValues": [
+            {"id": "Alpine", "isActive": True},
+            {"id": "Baker", "isActive": True},
+            {"id": "Cascade", "isActive": False},
+        ]
+        if predefined
+        else [],
+    }
+
+
 def _identity_provider(i: int) -> JsonObject:
     kinds = [("Google", "Login with Google"), ("Facebook", "Login with Facebook")]
     kind, name = kinds[i % len(kinds)]
@@ -1464,6 +1489,7 @@ TEMPLATES: dict[str, tuple[Template, int]] = {
     "homeRealmDiscoveryPolicies": (_home_realm_discovery, 1),
     "tokenIssuancePolicies": (_token_issuance, 1),
     "attributeSets": (_attribute_set, 3),
+    "customSecurityAttributeDefinitions": (_custom_security_attribute, 3),
     "identityProviders": (_identity_provider, 2),
     "profileCardProperties": (_profile_card_property, 2),
     "connectedOrganizations": (_connected_organization, 2),

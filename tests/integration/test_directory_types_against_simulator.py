@@ -202,3 +202,56 @@ async def test_a_groups_owners_are_linked_and_unlinked_by_reference(
         ("DELETE", f"{group['id']}/owners/{admin}/$ref"),
     ]
     assert json.loads((await _files(graph, kind))[file])["owners"] == edited["owners"]
+
+
+async def test_custom_security_attributes_deploy_with_their_allowed_values(graph: GraphClient) -> None:
+    kind = ResourceType.CUSTOM_SECURITY_ATTRIBUTE_DEFINITIONS
+    live = await _files(graph, kind)
+    file = f"{kind}/Engineering_Project.json"
+    project = json.loads(live[file])
+    assert project["attributeSet"] == "Engineering" and project["usePreDefinedValuesOnly"] is True
+    assert project["allowedValues"] == [
+        {"@odata.type": "#microsoft.graph.allowedValue", "id": name, "isActive": active}
+        for name, active in (("Alpine", True), ("Baker", True), ("Cascade", False))
+    ]
+    edited = {
+        **project,
+        "description": "Project code, from the PMO's list",
+        "allowedValues": [
+            {"@odata.type": "#microsoft.graph.allowedValue", "id": "Alpine", "isActive": True},
+            {"@odata.type": "#microsoft.graph.allowedValue", "id": "Baker", "isActive": False},
+            {"@odata.type": "#microsoft.graph.allowedValue", "id": "Cascade", "isActive": False},
+            {"@odata.type": "#microsoft.graph.allowedValue", "id": "Delta", "isActive": True},
+        ],
+    }
+    new = {
+        **{k: v for k, v in project.items() if k != "id"},
+        "name": "Region",
+        "description": "Where the person works",
+        "allowedValues": [{"@odata.type": "#microsoft.graph.allowedValue", "id": "EMEA", "isActive": True}],
+    }
+    desired = {
+        **live,
+        file: serialise(edited),
+        f"{kind}/new-object.json": serialise({"id": "new-object", **new}),
+    }
+    folders = MemoryFolders()
+    folders.put("main", PATH, dict(desired))
+    folders.put("tenantsync/backup", PATH, dict(live))
+    joined = object_files(desired, {kind}, where="test")
+    changes = plan_changes(joined, object_files(live, {kind}, where="test"), where="test")
+    status = SyncRunStatus.model_validate(
+        {"plan": {"digest": plan_digest(changes, joined), "changeCount": len(changes), "changes": changes}}
+    )
+    ctx = context(spec(resources=[kind]), status=status)
+
+    await Deploy()(ctx, SimulatorSession(graph, folders, kind))
+
+    assert ctx.status.deploy is not None
+    assert [r.result for r in ctx.status.deploy.results] == [ChangeOutcome.APPLIED] * 2
+    after = await _files(graph, kind)
+    assert after[file] == serialise(normalise(catalog()[kind], edited))
+    region = json.loads(after[f"{kind}/Engineering_Region.json"])  # named by the service
+    assert [value["id"] for value in region["allowedValues"]] == ["EMEA"]
+    recorded = await folders.read_folder("main", PATH)
+    assert recorded is not None and recorded == after

@@ -76,6 +76,7 @@ class ResourceType(StrEnum):
     HOME_REALM_DISCOVERY_POLICIES = "homeRealmDiscoveryPolicies"
     TOKEN_ISSUANCE_POLICIES = "tokenIssuancePolicies"
     ATTRIBUTE_SETS = "attributeSets"
+    CUSTOM_SECURITY_ATTRIBUTE_DEFINITIONS = "customSecurityAttributeDefinitions"
     IDENTITY_PROVIDERS = "identityProviders"
     PROFILE_CARD_PROPERTIES = "profileCardProperties"
     PRONOUNS_SETTINGS = "pronounsSettings"

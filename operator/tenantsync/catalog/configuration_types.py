@@ -43,6 +43,10 @@ class SubResourceWrite(StrEnum):
     """POST one bound action that edits the contained collection (administrative templates'
     ``updateDefinitionValues``): the live items' ids under ``deletedIds``, the desired items under
     ``added``, each bound navigation in them named by ``<name>@odata.bind`` (see ``Bind``)."""
+    MERGE = "merge"
+    """Items the service can add and change but never delete (a custom security attribute's allowed
+    values): each desired item missing from the tenant is POSTed with its id, each that differs PATCHed;
+    an item left out of the desired state stays (deactivate it with ``isActive: false`` instead)."""
     REFERENCES = "references"
     """Directory objects the parent links to (a group's owners), kept as their type and id: the missing
     ones added with ``POST <name>/$ref`` naming ``directoryObjects/<id>``, the others removed with
@@ -881,6 +885,16 @@ def _directory_types() -> list[ConfigurationType]:
             _CUSTOM_ATTRIBUTES,
             read_only_fields=frozenset(),
             client_key=True,
+        ),
+        _graph(
+            ResourceType.CUSTOM_SECURITY_ATTRIBUTE_DEFINITIONS,
+            "directory/customSecurityAttributeDefinitions",
+            "custom security attribute",
+            _CUSTOM_ATTRIBUTES,
+            read_only_fields=frozenset({"id"}),  # the service names it <attributeSet>_<name>
+            sub_resources=(SubResource("allowedValues", None, SubResourceWrite.MERGE),),
+            references=(Reference("attributeSet", ResourceType.ATTRIBUTE_SETS),),
+            unordered_lists=frozenset({"allowedValues"}),
         ),
         _graph(
             ResourceType.IDENTITY_PROVIDERS,

@@ -95,6 +95,8 @@ class Navigation:
     writable: bool = True
     bind_required: bool = False
     """A single navigation a new item must name by ``{name}@odata.bind`` (an inline object is refused)."""
+    deletable: bool = True
+    """False where the service adds and changes items but never deletes one (allowed values)."""
     by_reference: bool = False
     """Directory objects linked, not contained (a group's owners): ``POST {name}/$ref`` with the
     object's ``@odata.id`` links one, ``DELETE {name}/{id}/$ref`` unlinks it."""
@@ -206,6 +208,8 @@ class ResourceType:
     created: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)
     """Properties the service sets on a new object: ``NEW_GUID`` for a fresh GUID (an application's
     ``appId``), else a copy of the value (empty credential lists, a review's ``NotStarted``)."""
+    key_from: str | None = None
+    """How the service names a new object from its properties (``{attributeSet}_{name}``), else a GUID."""
     write_only: frozenset[str] = frozenset()
     """Properties accepted in writes and answered masked (an identity provider's ``clientSecret``)."""
     functions: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
@@ -251,6 +255,14 @@ class ResourceType:
         if self.versioned:
             version = int(item.get("version") or 0) + 1
             item["version"] = str(version) if self.version_is_text else version
+
+
+def _attribute_name(body: JsonObject) -> str | None:
+    """A custom security attribute's name: up to 32 letters and digits, no spaces or special characters."""
+    name = str(body.get("name") or "")
+    if not name or len(name) > 32 or not name.isalnum():
+        return "The name of a custom security attribute must be 1 to 32 letters or digits."
+    return None
 
 
 def _compliance_has_block_action(body: JsonObject) -> str | None:
@@ -760,6 +772,38 @@ RESOURCES: tuple[ResourceType, ...] = (
         client_key=True,
         name_field="description",
         required=("id",),
+    ),
+    ResourceType(
+        "customSecurityAttributeDefinitions",
+        "directory/customSecurityAttributeDefinitions",
+        "directory",
+        "microsoft.graph.customSecurityAttributeDefinition",
+        ("CustomSecAttributeDefinition.Read.All", "CustomSecAttributeDefinition.ReadWrite.All"),
+        ("CustomSecAttributeDefinition.ReadWrite.All",),
+        read_only=frozenset({"id"}),
+        created_field=None,
+        modified_field=None,
+        navigation=(
+            Navigation(
+                "allowedValues",
+                "#microsoft.graph.allowedValue",
+                expand="never",
+                ids="client",
+                deletable=False,
+            ),
+        ),
+        key_from="{attributeSet}_{name}",
+        validate=_attribute_name,
+        name_field="description",
+        required=(
+            "attributeSet",
+            "name",
+            "type",
+            "status",
+            "isCollection",
+            "isSearchable",
+            "usePreDefinedValuesOnly",
+        ),
     ),
     ResourceType(
         "identityProviders",

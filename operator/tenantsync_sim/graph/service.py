@@ -687,7 +687,10 @@ class GraphService:
                 raise GraphError(409, "Conflict", f"An object with key '{key}' already exists.")
             item[resource.key_field] = key
         else:
-            item = {resource.key_field: str(uuid.uuid4()), **item}
+            key = resource.key_from.format_map(item) if resource.key_from else str(uuid.uuid4())
+            if find_object(collection, key) is not None:
+                raise GraphError(409, "Conflict", f"An object with key '{key}' already exists.")
+            item = {resource.key_field: key, **item}
         self._bind(req, tenant, resource.service, resource.navigation, item)
         resource.stamp_created(item)
         collection[str(item[resource.key_field])] = item
@@ -940,7 +943,7 @@ class GraphService:
             return GraphResponse(200, body | copy.deepcopy(_render_contained(nav.children, child, expand)))
         if not nav.writable:
             raise errors.method_not_allowed()
-        if method == "DELETE":
+        if method == "DELETE" and nav.deletable:
             children.remove(child)
             resource.touch(root)
             return GraphResponse(204)

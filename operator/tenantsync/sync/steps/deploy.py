@@ -390,6 +390,8 @@ async def _write_sub_resources(
             await _replace_each(graph, entry, f"{path}/{sub.name}", value)
         elif sub.write == SubResourceWrite.EDIT:
             await _edit(graph, entry, sub, path, value)
+        elif sub.write == SubResourceWrite.MERGE:
+            await _merge(graph, entry, f"{path}/{sub.name}", value)
         elif sub.write == SubResourceWrite.REFERENCES:
             await _link(graph, entry, f"{path}/{sub.name}", value)
     for action, body in actions.items():
@@ -404,6 +406,21 @@ async def _replace_each(graph: GraphClient, entry: ConfigurationType, path: str,
         await graph.delete(f"{path}/{item['id']}", version=entry.api_version)
     for item in wanted if isinstance(wanted, list) else []:
         await graph.create(path, item, version=entry.api_version)
+
+
+async def _merge(graph: GraphClient, entry: ConfigurationType, path: str, wanted: Any) -> None:
+    """Items the service never deletes: the missing ones created with their id, the changed ones
+    patched; one the desired state leaves out is left as it is."""
+    live = {str(item["id"]): item for item in await graph.list(path, version=entry.api_version)}
+    for item in wanted if isinstance(wanted, list) else []:
+        if not isinstance(item, dict) or not item.get("id"):
+            continue
+        current = live.get(str(item["id"]))
+        if current is None:
+            await graph.create(path, item, version=entry.api_version)
+        elif any(current.get(k) != v for k, v in item.items()):
+            changes = {k: v for k, v in item.items() if k != "id"}
+            await graph.update(f"{path}/{item['id']}", changes, version=entry.api_version)
 
 
 async def _link(graph: GraphClient, entry: ConfigurationType, path: str, wanted: Any) -> None:
