@@ -132,6 +132,9 @@ def report(
     print(f"failed from throttling:   {outcome['failed from throttling']}")
     print(f"identity requests:        {len(identity)}")
     print(f"unavailable types:        {len(snapshot.unavailable)}")
+    if len(log) >= 5_000:
+        print("(per-family figures left out: the simulator's log kept only the last 5,000 requests)")
+        return
     per_family: dict[str, Counter[str]] = {}
     for kind, items in snapshot.objects.items():
         entry = catalog()[kind]

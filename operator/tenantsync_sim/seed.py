@@ -920,9 +920,9 @@ def _instance(
     if resource.nav("assignments") and "assignments" not in item:
         item["assignments"] = _seed_assignments(resource, owner_id, index)
     for nav in resource.navigation:
-        if nav.single:
+        if nav.single:  # bound by URL in a template; a copy (the large seed) keeps its original's
             reference = item.pop(f"{nav.name}@odata.bind", None)
-            item[nav.name] = resolve_reference(tenant, reference) if reference else None
+            item[nav.name] = resolve_reference(tenant, reference) if reference else item.get(nav.name)
             continue
         entries = _identify(owner_id, nav, item.get(nav.name) or [])
         _bind_children(tenant, nav, entries)

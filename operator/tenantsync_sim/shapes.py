@@ -1376,6 +1376,66 @@ def _access_package_catalog(i: int) -> JsonObject:
     }
 
 
+_ENTITLEMENT = "https://graph.microsoft.com/v1.0/identityGovernance/entitlementManagement"
+
+
+def _access_package(i: int) -> JsonObject:
+    return {
+        "displayName": ["Partner onboarding", "Finance reporting"][i % 2],
+        "description": "Access for the duration of a project",
+        "isHidden": i % 2 == 1,
+        "catalog@odata.bind": f"{_ENTITLEMENT}/catalogs('{ref('accessPackageCatalogs', i % 2)}')",
+    }
+
+
+def _approvers(group_index: int) -> list[JsonObject]:
+    return [
+        {
+            "@odata.type": "#microsoft.graph.groupMembers",
+            "groupId": ref("group", group_index),
+            "description": "Approvers",
+        }
+    ]
+
+
+def _assignment_policy(i: int) -> JsonObject:
+    """Who may ask for an access package, who approves, and for how long access lasts."""
+    return {
+        "displayName": "Partners with sponsor approval",
+        "description": "Connected organisations' users, approved by the sponsors",
+        "allowedTargetScope": "specificDirectoryUsers",
+        "specificAllowedTargets": _approvers(18),
+        "expiration": {"type": "afterDuration", "duration": "P180D", "endDateTime": None},
+        "requestorSettings": {
+            "enableTargetsToSelfAddAccess": True,
+            "enableTargetsToSelfUpdateAccess": False,
+            "enableTargetsToSelfRemoveAccess": True,
+            "allowCustomAssignmentSchedule": False,
+            "enableOnBehalfRequestorsToAddAccess": False,
+            "enableOnBehalfRequestorsToUpdateAccess": False,
+            "enableOnBehalfRequestorsToRemoveAccess": False,
+            "onBehalfRequestors": [],
+        },
+        "requestApprovalSettings": {
+            "isApprovalRequiredForAdd": True,
+            "isApprovalRequiredForUpdate": False,
+            "stages": [
+                {
+                    "durationBeforeAutomaticDenial": "P14D",
+                    "isApproverJustificationRequired": True,
+                    "isEscalationEnabled": False,
+                    "durationBeforeEscalation": "PT0S",
+                    "primaryApprovers": _approvers(15),
+                    "fallbackPrimaryApprovers": [],
+                    "escalationApprovers": [],
+                    "fallbackEscalationApprovers": [],
+                }
+            ],
+        },
+        "accessPackage@odata.bind": f"{_ENTITLEMENT}/accessPackages('{ref('accessPackages', i)}')",
+    }
+
+
 def _access_review(i: int) -> JsonObject:
     group = ref("group", 17 + i)
     return {
@@ -1494,6 +1554,8 @@ TEMPLATES: dict[str, tuple[Template, int]] = {
     "profileCardProperties": (_profile_card_property, 2),
     "connectedOrganizations": (_connected_organization, 2),
     "accessPackageCatalogs": (_access_package_catalog, 2),
+    "accessPackages": (_access_package, 2),
+    "accessPackageAssignmentPolicies": (_assignment_policy, 2),
     "accessReviewDefinitions": (_access_review, 2),
 }
 """Types whose objects the seeds build from a template, in creation order (references first)."""

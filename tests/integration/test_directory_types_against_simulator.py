@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
 import pytest
 
@@ -27,7 +28,7 @@ from tests.integration.test_snapshot_against_simulator import (
     _client,
     _service_principal_token,
 )
-from tests.unit.sync.fakes import MemoryFolders, context, spec
+from tests.unit.sync.fakes import FakeSession, MemoryFolders, context, spec
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 
@@ -255,3 +256,56 @@ async def test_custom_security_attributes_deploy_with_their_allowed_values(graph
     assert [value["id"] for value in region["allowedValues"]] == ["EMEA"]
     recorded = await folders.read_folder("main", PATH)
     assert recorded is not None and recorded == after
+
+
+class _TwoTypeSession(FakeSession):
+    """The pipeline's session over the simulator's Graph for a Tenant that keeps several types."""
+
+    def __init__(self, graph: GraphClient, folders: MemoryFolders, kinds: list[ResourceType]) -> None:
+        super().__init__(spec(resources=kinds), folders=folders)
+        self._graph = graph
+
+    async def graph(self) -> GraphClient:
+        return self._graph
+
+
+async def test_a_new_access_package_in_a_new_catalog_is_created_after_it_and_points_at_it(
+    graph: GraphClient,
+) -> None:
+    kinds = [ResourceType.ACCESS_PACKAGES, ResourceType.ACCESS_PACKAGE_CATALOGS]
+    live: dict[str, bytes] = {}
+    for kind in kinds:
+        live |= await _files(graph, kind)
+    catalog_doc: dict[str, Any] = {"id": "new-catalog", "displayName": "Contractors"}
+    catalog_doc |= {"catalogType": "userManaged", "state": "published", "isExternallyVisible": False}
+    package: dict[str, Any] = {"id": "new-package", "displayName": "Contractor laptop"}
+    package |= {"isHidden": False, "catalog": {"id": "new-catalog"}}
+    desired = {
+        **live,
+        "accessPackageCatalogs/new-catalog.json": serialise(catalog_doc),
+        "accessPackages/new-package.json": serialise(package),
+    }
+    folders = MemoryFolders()
+    folders.put("main", PATH, dict(desired))
+    folders.put("tenantsync/backup", PATH, dict(live))
+    joined = object_files(desired, set(kinds), where="test")
+    changes = plan_changes(joined, object_files(live, set(kinds), where="test"), where="test")
+    status = SyncRunStatus.model_validate(
+        {"plan": {"digest": plan_digest(changes, joined), "changeCount": 2, "changes": changes}}
+    )
+    ctx = context(spec(resources=kinds), status=status)
+
+    await Deploy()(ctx, _TwoTypeSession(graph, folders, kinds))
+
+    assert ctx.status.deploy is not None
+    assert [(r.type, r.result) for r in ctx.status.deploy.results] == [
+        (ResourceType.ACCESS_PACKAGE_CATALOGS, ChangeOutcome.APPLIED),
+        (ResourceType.ACCESS_PACKAGES, ChangeOutcome.APPLIED),
+    ]
+    catalogs = await _files(graph, ResourceType.ACCESS_PACKAGE_CATALOGS)
+    [new_catalog_id] = [
+        json.loads(c)["id"] for c in catalogs.values() if json.loads(c)["displayName"] == "Contractors"
+    ]
+    packages = [json.loads(c) for c in (await _files(graph, ResourceType.ACCESS_PACKAGES)).values()]
+    [created] = [p for p in packages if p["displayName"] == "Contractor laptop"]
+    assert created["catalog"] == {"id": new_catalog_id}

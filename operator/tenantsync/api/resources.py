@@ -85,5 +85,7 @@ class ResourceType(StrEnum):
     ADMIN_REPORT_SETTINGS = "adminReportSettings"
     CONNECTED_ORGANIZATIONS = "connectedOrganizations"
     ACCESS_PACKAGE_CATALOGS = "accessPackageCatalogs"
+    ACCESS_PACKAGES = "accessPackages"
+    ACCESS_PACKAGE_ASSIGNMENT_POLICIES = "accessPackageAssignmentPolicies"
     ACCESS_REVIEW_DEFINITIONS = "accessReviewDefinitions"
     SHAREPOINT_SETTINGS = "sharePointSettings"

@@ -43,6 +43,9 @@ class SubResourceWrite(StrEnum):
     """POST one bound action that edits the contained collection (administrative templates'
     ``updateDefinitionValues``): the live items' ids under ``deletedIds``, the desired items under
     ``added``, each bound navigation in them named by ``<name>@odata.bind`` (see ``Bind``)."""
+    CREATE_ONLY = "createOnly"
+    """A navigation the service takes inside the object when it is created, as ``{"id": ...}`` (an
+    access package's catalog), and never changes after: sent with the create, never written again."""
     MERGE = "merge"
     """Items the service can add and change but never delete (a custom security attribute's allowed
     values): each desired item missing from the tenant is POSTed with its id, each that differs PATCHed;
@@ -968,6 +971,30 @@ def _directory_types() -> list[ConfigurationType]:
             "identityGovernance/entitlementManagement/catalogs",
             "access package catalog",
             _ENTITLEMENT,
+        ),
+        _graph(
+            ResourceType.ACCESS_PACKAGES,
+            "identityGovernance/entitlementManagement/accessPackages",
+            "access package",
+            _ENTITLEMENT,
+            sub_resources=(SubResource("catalog", "catalog", SubResourceWrite.CREATE_ONLY),),
+            bound=frozenset({"catalog"}),
+            references=(Reference("catalog.id", ResourceType.ACCESS_PACKAGE_CATALOGS),),
+        ),
+        _graph(
+            ResourceType.ACCESS_PACKAGE_ASSIGNMENT_POLICIES,
+            "identityGovernance/entitlementManagement/assignmentPolicies",
+            "access package assignment policy",
+            _ENTITLEMENT,
+            sub_resources=(SubResource("accessPackage", "accessPackage", SubResourceWrite.CREATE_ONLY),),
+            bound=frozenset({"accessPackage"}),
+            references=(
+                Reference("accessPackage.id", ResourceType.ACCESS_PACKAGES),
+                Reference("specificAllowedTargets[].groupId", GROUPS),
+                Reference("requestApprovalSettings.stages[].primaryApprovers[].groupId", GROUPS),
+            ),
+            unordered_lists=frozenset({"specificAllowedTargets", "questions"}),
+            update_method="PUT",  # Graph documents no PATCH for an assignment policy
         ),
         _graph(
             ResourceType.ACCESS_REVIEW_DEFINITIONS,

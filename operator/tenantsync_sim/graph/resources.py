@@ -59,6 +59,7 @@ _INTUNE_READ_ONLY = frozenset({"id", "createdDateTime", "lastModifiedDateTime", 
 _ENTRA_READ_ONLY = frozenset({"id", "createdDateTime", "modifiedDateTime"})
 _BETA = frozenset({"beta"})
 _BOTH = frozenset({"v1.0", "beta"})
+_V1 = frozenset({"v1.0"})
 _IMAGES = ("image/png", "image/jpeg")
 _BRANDING_STREAMS: Mapping[str, tuple[str, ...]] = MappingProxyType(
     {
@@ -95,6 +96,10 @@ class Navigation:
     writable: bool = True
     bind_required: bool = False
     """A single navigation a new item must name by ``{name}@odata.bind`` (an inline object is refused)."""
+    target: str | None = None
+    """The collection a single navigation's object lives in, when a create must name it inline as
+    ``{"id": ...}`` (an access package's ``catalog``): the service puts that object in its place. It is
+    no property a read returns without ``$expand``, so it is not among the type's ``required``."""
     deletable: bool = True
     """False where the service adds and changes items but never deletes one (allowed values)."""
     by_reference: bool = False
@@ -881,6 +886,39 @@ RESOURCES: tuple[ResourceType, ...] = (
         "entitlementManagement/catalogs",
         "microsoft.graph.accessPackageCatalog",
         version_fields=MappingProxyType({"state": "v1.0"}),  # beta's catalogStatus
+        required=("displayName",),
+    ),
+    _governance(
+        "accessPackages",
+        "entitlementManagement/accessPackages",
+        "microsoft.graph.accessPackage",
+        navigation=(
+            Navigation(
+                "catalog",
+                "#microsoft.graph.accessPackageCatalog",
+                single=True,
+                writable=False,
+                target="accessPackageCatalogs",
+            ),
+        ),
+        versions=_V1,  # beta's entitlement model is another (accessPackageCatalog, not catalog)
+        required=("displayName",),
+    ),
+    _governance(
+        "accessPackageAssignmentPolicies",
+        "entitlementManagement/assignmentPolicies",
+        "microsoft.graph.accessPackageAssignmentPolicy",
+        navigation=(
+            Navigation(
+                "accessPackage",
+                "#microsoft.graph.accessPackage",
+                single=True,
+                writable=False,
+                target="accessPackages",
+            ),
+        ),
+        put_replaces=True,
+        versions=_V1,
         required=("displayName",),
     ),
     _governance(

@@ -662,6 +662,11 @@ class GraphService:
                 req.url,
             )
         missing = [name for name in resource.required if body.get(name) is None]
+        missing += [
+            nav.name
+            for nav in resource.navigation
+            if nav.target and not (body.get(nav.name) or body.get(f"{nav.name}@odata.bind"))
+        ]
         if resource.client_key and not body.get(resource.key_field):
             missing.append(resource.key_field)
         if missing:
@@ -871,6 +876,15 @@ class GraphService:
                     service,
                     req.url,
                 )
+            named = entry.get(nav.name)
+            if nav.single and nav.target and reference is None and isinstance(named, dict):
+                found = find_object(tenant.collection(nav.target), str(named.get("id") or ""))
+                if found is None:
+                    raise errors.bad_request(
+                        f"The {nav.name} '{named.get('id')}' does not exist.", service, req.url
+                    )
+                inner = BY_KEY[nav.target].nav_names
+                entry[nav.name] = {k: copy.deepcopy(v) for k, v in found.items() if k not in inner}
             if nav.single and reference is not None:
                 target = resolve_reference(tenant, str(reference))
                 if target is None:

@@ -80,12 +80,20 @@ def _bindings(graph: GraphClient, entry: ConfigurationType, document: JsonObject
     for reference in entry.references:
         name, _, rest = reference.field.partition(".")
         value = document.get(name)
+        if name in _created_inside(entry):
+            continue  # sent inline with the create, as {"id": ...}
         if name in entry.bound and rest == "id" and isinstance(value, dict) and value.get("id"):
             target = reference.target
             if isinstance(target, ResourceType):
                 path = catalog()[target].path
                 found[f"{name}@odata.bind"] = f"{graph.base_url}/{entry.api_version}/{path}('{value['id']}')"
     return found
+
+
+def _created_inside(entry: ConfigurationType) -> set[str]:
+    """Navigations a create sends inside the object: those only a create sets, and those replaced with it."""
+    inside = (SubResourceWrite.REPLACE_PARENT, SubResourceWrite.CREATE_ONLY)
+    return {sub.name for sub in entry.sub_resources if sub.write in inside}
 
 
 def _without_read_only(sub: SubResource, value: Any) -> Any:
@@ -310,7 +318,7 @@ class Deploy:
                     ]
                     await _write_sub_resources(graph, entry, _object_path(entry, new_id), wanted, pending)
                     return result(ChangeOutcome.APPLIED, f"Created with id {new_id}.", new_id)
-        inside = [sub for sub in entry.sub_resources if sub.write == SubResourceWrite.REPLACE_PARENT]
+        inside = [sub for sub in entry.sub_resources if sub.name in _created_inside(entry)]
         body = (
             _writable(entry, wanted, creating=True)
             | _bindings(graph, entry, wanted)
