@@ -1225,6 +1225,8 @@ def _application(i: int) -> JsonObject:
         if i % 2 == 0
         else [],
         "keyCredentials": [],
+        "tokenLifetimePolicies": [{"id": ref("tokenLifetimePolicies", 0)}] if i == 0 else [],
+        "tokenIssuancePolicies": [{"id": ref("tokenIssuancePolicies", 0)}] if i == 1 else [],
     }
 
 
@@ -1248,6 +1250,8 @@ def _service_principal(i: int) -> JsonObject:
         "notificationEmailAddresses": ["identity-team@contoso.com"] if i == 1 else [],
         "passwordCredentials": [],
         "keyCredentials": [],
+        "claimsMappingPolicies": [{"id": ref("claimsMappingPolicies", 0)}] if i == 1 else [],
+        "homeRealmDiscoveryPolicies": [{"id": ref("homeRealmDiscoveryPolicies", 0)}] if i == 2 else [],
     }
 
 

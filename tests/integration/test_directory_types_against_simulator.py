@@ -309,3 +309,44 @@ async def test_a_new_access_package_in_a_new_catalog_is_created_after_it_and_poi
     packages = [json.loads(c) for c in (await _files(graph, ResourceType.ACCESS_PACKAGES)).values()]
     [created] = [p for p in packages if p["displayName"] == "Contractor laptop"]
     assert created["catalog"] == {"id": new_catalog_id}
+
+
+async def test_a_claims_mapping_policy_is_assigned_to_an_enterprise_app_by_reference(
+    graph: GraphClient, endpoint: SimEndpoint
+) -> None:
+    kind = ResourceType.SERVICE_PRINCIPALS
+    live = await _files(graph, kind)
+    file, enterprise = next(
+        (path, doc)
+        for path, doc in sorted((p, json.loads(c)) for p, c in live.items())
+        if doc["displayName"] == "Contoso Intranet 03"
+    )
+    policies = await _files(graph, ResourceType.CLAIMS_MAPPING_POLICIES)
+    policy_id = sorted(json.loads(c)["id"] for c in policies.values())[0]
+    assert enterprise["claimsMappingPolicies"] == []
+    [discovery] = enterprise["homeRealmDiscoveryPolicies"]
+    edited = {
+        **enterprise,
+        "claimsMappingPolicies": [{"@odata.type": "#microsoft.graph.claimsMappingPolicy", "id": policy_id}],
+        "homeRealmDiscoveryPolicies": [],
+    }
+    with SimulatorClient(endpoint.url, endpoint.ca) as sim:
+        sim.clear_requests(TENANT_ID)
+
+        await _deploy(graph, kind, live, {**live, file: serialise(edited)})
+
+        writes = [
+            (entry["method"], entry["path"].split("/servicePrincipals/")[-1])
+            for entry in sim.requests(TENANT_ID)
+            if entry["method"] != "GET"
+        ]
+    sp = enterprise["id"]
+    assert writes == [
+        ("POST", f"{sp}/claimsMappingPolicies/$ref"),
+        ("DELETE", f"{sp}/homeRealmDiscoveryPolicies/{discovery['id']}/$ref"),
+    ]
+    assert json.loads((await _files(graph, kind))[file]) == edited
+    assert catalog()[kind].depends_on == (
+        ResourceType.CLAIMS_MAPPING_POLICIES,
+        ResourceType.HOME_REALM_DISCOVERY_POLICIES,
+    )  # a new policy is created before it is assigned

@@ -96,6 +96,9 @@ class SubResource:
     binds: tuple[Bind, ...] = ()
     streams: frozenset[str] = frozenset()
     """Stream properties of each item (a branding localization's images), as for the parent's."""
+    links_to: str = "directoryObjects"
+    """For ``REFERENCES``: the Graph collection a linked object is named in by its ``@odata.id``
+    (``policies/claimsMappingPolicies`` for a service principal's claims mapping policy)."""
 
     @property
     def body_key(self) -> str:
@@ -796,6 +799,31 @@ _APP_LISTS = frozenset(
     | {"delegatedPermissionIds", "servicePrincipalNames", "replyUrls", "notificationEmailAddresses"}
 )
 _PEOPLE = ("PeopleSettings.Read.All",), ("PeopleSettings.ReadWrite.All",)
+
+
+def _linked_policies(*types: ResourceType) -> dict[str, Any]:
+    """The policies of these types assigned to an app or service principal: each read per object,
+    linked and unlinked by reference, and a reference the deploy orders by (policies first)."""
+    return {
+        "sub_resources": tuple(
+            SubResource(
+                kind.value,
+                None,
+                SubResourceWrite.REFERENCES,
+                query="$select=id",
+                links_to=f"policies/{kind.value}",
+            )
+            for kind in types
+        ),
+        "references": tuple(Reference(f"{kind.value}[].id", kind) for kind in types),
+    }
+
+
+_APP_POLICY_PERMISSIONS = (
+    ("Application.Read.All", "Policy.Read.All"),
+    ("Application.ReadWrite.All", "Policy.Read.All", "Policy.ReadWrite.ApplicationConfiguration"),
+)
+"""Reading an app's assigned policies needs both reads; assigning one needs Policy.ReadWrite.ApplicationConfiguration too."""
 _CUSTOM_ATTRIBUTES = (
     ("CustomSecAttributeDefinition.Read.All",),
     ("CustomSecAttributeDefinition.ReadWrite.All",),
@@ -844,24 +872,28 @@ def _directory_types() -> list[ConfigurationType]:
             ResourceType.APPLICATIONS,
             "applications",
             "app registration",
-            (("Application.Read.All",), ("Application.ReadWrite.All",)),
+            _APP_POLICY_PERMISSIONS,
             read_only_fields=_ENTRA_READ_ONLY
             | _CREDENTIALS
             | {"appId", "publisherDomain", "disabledByMicrosoftStatus", "certification", "verifiedPublisher"}
             | {"createdByAppId"},
-            unordered_lists=_APP_LISTS,
+            unordered_lists=_APP_LISTS | {"tokenLifetimePolicies", "tokenIssuancePolicies"},
+            **_linked_policies(ResourceType.TOKEN_LIFETIME_POLICIES, ResourceType.TOKEN_ISSUANCE_POLICIES),
         ),
         _graph(
             ResourceType.SERVICE_PRINCIPALS,
             "servicePrincipals",
             "enterprise application",
-            (("Application.Read.All",), ("Application.ReadWrite.All",)),
+            _APP_POLICY_PERMISSIONS,
             read_only_fields=_ENTRA_READ_ONLY
             | _CREDENTIALS
             | {"appDisplayName", "appDescription", "appOwnerOrganizationId", "servicePrincipalType"}
             | {"signInAudience", "alternativeNames", "appRoles", "oauth2PermissionScopes", "info"}
             | {"verifiedPublisher", "disabledByMicrosoftStatus", "createdByAppId", "applicationTemplateId"},
-            unordered_lists=_APP_LISTS,
+            unordered_lists=_APP_LISTS | {"claimsMappingPolicies", "homeRealmDiscoveryPolicies"},
+            **_linked_policies(
+                ResourceType.CLAIMS_MAPPING_POLICIES, ResourceType.HOME_REALM_DISCOVERY_POLICIES
+            ),
         ),
         _entra(
             ResourceType.CLAIMS_MAPPING_POLICIES,

@@ -97,9 +97,10 @@ class Navigation:
     bind_required: bool = False
     """A single navigation a new item must name by ``{name}@odata.bind`` (an inline object is refused)."""
     target: str | None = None
-    """The collection a single navigation's object lives in, when a create must name it inline as
-    ``{"id": ...}`` (an access package's ``catalog``): the service puts that object in its place. It is
-    no property a read returns without ``$expand``, so it is not among the type's ``required``."""
+    """The collection the navigation's objects live in. For a single one, a create must name its object
+    inline as ``{"id": ...}`` (an access package's ``catalog``) and the service puts that object in its
+    place; it is no property a read returns without ``$expand``, so it is not among the type's
+    ``required``. For one linked ``by_reference``, a link must name an object of that collection."""
     deletable: bool = True
     """False where the service adds and changes items but never deletes one (allowed values)."""
     by_reference: bool = False
@@ -412,6 +413,12 @@ def _entra_singleton(
 _APPLICATION_READ = ("Application.Read.All", "Application.ReadWrite.All", "Directory.Read.All")
 _PEOPLE_READ = ("PeopleSettings.Read.All", "PeopleSettings.ReadWrite.All")
 _PEOPLE_WRITE = ("PeopleSettings.ReadWrite.All",)
+
+
+def _linked_policies(key: str, entity: str) -> Navigation:
+    """Policies of type ``key`` assigned to an app or service principal, linked with ``$ref`` and
+    read at ``{object}/{key}`` (not expanded)."""
+    return Navigation(key, f"#{entity}", expand="never", ids="client", by_reference=True, target=key)
 
 
 def _app_policy(key: str, entity: str) -> ResourceType:
@@ -736,6 +743,10 @@ RESOURCES: tuple[ResourceType, ...] = (
         created=MappingProxyType(
             {"appId": NEW_GUID, "passwordCredentials": [], "keyCredentials": [], "deletedDateTime": None}
         ),
+        navigation=(
+            _linked_policies("tokenLifetimePolicies", "microsoft.graph.tokenLifetimePolicy"),
+            _linked_policies("tokenIssuancePolicies", "microsoft.graph.tokenIssuancePolicy"),
+        ),
         required=("displayName",),
     ),
     ResourceType(
@@ -751,6 +762,10 @@ RESOURCES: tuple[ResourceType, ...] = (
         ),
         created_field=None,
         modified_field=None,
+        navigation=(
+            _linked_policies("claimsMappingPolicies", "microsoft.graph.claimsMappingPolicy"),
+            _linked_policies("homeRealmDiscoveryPolicies", "microsoft.graph.homeRealmDiscoveryPolicy"),
+        ),
         created=MappingProxyType(
             {
                 "servicePrincipalType": "Application",

@@ -195,8 +195,12 @@ def _stream_target(
     return str(child["id"]), name
 
 
-def _directory_object_type(tenant: Tenant, object_id: str) -> str | None:
-    """The ``@odata.type`` of the user, group or service principal with this id, None when none has it."""
+def _linkable_type(tenant: Tenant, nav: Navigation, object_id: str) -> str | None:
+    """The ``@odata.type`` of the object a link names: in the navigation's own collection (an app's token
+    lifetime policies), else the user, group or service principal with this id; None when none has it."""
+    if nav.target:
+        found = find_object(tenant.collection(nav.target), object_id)
+        return f"#{BY_KEY[nav.target].entity}" if found is not None else None
     if any(user.id.lower() == object_id.lower() for user in tenant.users.values()):
         return "#microsoft.graph.user"
     for kind, odata_type in (("groups", "group"), ("servicePrincipals", "servicePrincipal")):
@@ -468,7 +472,7 @@ class GraphService:
         reference = str(self._require_body(req, resource).get("@odata.id") or "")
         object_id = reference.rstrip("/").rsplit("/", 1)[-1].removeprefix("directoryObjects(")
         object_id = object_id.strip("')")
-        odata_type = _directory_object_type(tenant, object_id)
+        odata_type = _linkable_type(tenant, nav, object_id)
         if odata_type is None:
             raise errors.not_found(resource.service, object_id or reference, req.url)
         if find_child(linked, object_id) is not None:
@@ -665,7 +669,7 @@ class GraphService:
         missing += [
             nav.name
             for nav in resource.navigation
-            if nav.target and not (body.get(nav.name) or body.get(f"{nav.name}@odata.bind"))
+            if nav.single and nav.target and not (body.get(nav.name) or body.get(f"{nav.name}@odata.bind"))
         ]
         if resource.client_key and not body.get(resource.key_field):
             missing.append(resource.key_field)

@@ -401,7 +401,7 @@ async def _write_sub_resources(
         elif sub.write == SubResourceWrite.MERGE:
             await _merge(graph, entry, f"{path}/{sub.name}", value)
         elif sub.write == SubResourceWrite.REFERENCES:
-            await _link(graph, entry, f"{path}/{sub.name}", value)
+            await _link(graph, entry, sub, f"{path}/{sub.name}", value)
     for action, body in actions.items():
         await graph.action(f"{path}/{action}", body, version=entry.api_version)
     if replaced:
@@ -431,15 +431,17 @@ async def _merge(graph: GraphClient, entry: ConfigurationType, path: str, wanted
             await graph.update(f"{path}/{item['id']}", changes, version=entry.api_version)
 
 
-async def _link(graph: GraphClient, entry: ConfigurationType, path: str, wanted: Any) -> None:
-    """Linked directory objects (a group's owners): link the missing ones first, then unlink the others,
-    so a group that must keep an owner is never left without one in between."""
+async def _link(
+    graph: GraphClient, entry: ConfigurationType, sub: SubResource, path: str, wanted: Any
+) -> None:
+    """Linked objects (a group's owners, an app's token policies): link the missing ones first, then
+    unlink the others, so a group that must keep an owner is never left without one in between."""
     live = {str(item["id"]) for item in await graph.list(path, version=entry.api_version)}
     desired = [str(item["id"]) for item in wanted or [] if isinstance(item, dict) and item.get("id")]
     base = f"{graph.base_url}/{entry.api_version}"
     for object_id in desired:
         if object_id not in live:
-            body = {"@odata.id": f"{base}/directoryObjects/{object_id}"}
+            body = {"@odata.id": f"{base}/{sub.links_to}/{object_id}"}
             await graph.action(f"{path}/$ref", body, version=entry.api_version)
     for object_id in sorted(live - set(desired)):
         await graph.delete(f"{path}/{object_id}/$ref", version=entry.api_version)
