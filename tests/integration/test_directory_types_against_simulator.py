@@ -350,3 +350,30 @@ async def test_a_claims_mapping_policy_is_assigned_to_an_enterprise_app_by_refer
         ResourceType.CLAIMS_MAPPING_POLICIES,
         ResourceType.HOME_REALM_DISCOVERY_POLICIES,
     )  # a new policy is created before it is assigned
+
+
+async def test_a_change_graph_allows_only_at_creation_fails_with_graphs_answer(graph: GraphClient) -> None:
+    kind = ResourceType.GROUPS
+    live = await _files(graph, kind)
+    file, group = next(
+        (path, doc)
+        for path, doc in sorted((p, json.loads(c)) for p, c in live.items())
+        if doc["displayName"] == "Finance"
+    )
+    desired = {**live, file: serialise({**group, "isAssignableToRole": True})}
+    folders = MemoryFolders()
+    folders.put("main", PATH, dict(desired))
+    folders.put("tenantsync/backup", PATH, dict(live))
+    [change] = plan_changes(desired, live, where="test")
+    status = SyncRunStatus.model_validate(
+        {"plan": {"digest": plan_digest([change], desired), "changeCount": 1, "changes": [change]}}
+    )
+    ctx = context(spec(resources=[kind]), status=status)
+
+    await Deploy()(ctx, SimulatorSession(graph, folders, kind))
+
+    assert ctx.status.deploy is not None
+    [result] = ctx.status.deploy.results
+    assert result.result == ChangeOutcome.FAILED
+    assert result.message is not None and "'isAssignableToRole' cannot be changed" in result.message
+    assert (await _files(graph, kind))[file] == live[file]

@@ -214,6 +214,9 @@ class ResourceType:
     created: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)
     """Properties the service sets on a new object: ``NEW_GUID`` for a fresh GUID (an application's
     ``appId``), else a copy of the value (empty credential lists, a review's ``NotStarted``)."""
+    immutable: frozenset[str] = frozenset()
+    """Properties set by a create that a PATCH may repeat but not change (400): a group's
+    ``isAssignableToRole``, a custom security attribute's name and set."""
     key_from: str | None = None
     """How the service names a new object from its properties (``{attributeSet}_{name}``), else a GUID."""
     write_only: frozenset[str] = frozenset()
@@ -714,6 +717,7 @@ RESOURCES: tuple[ResourceType, ...] = (
         navigation=(
             Navigation("owners", "#microsoft.graph.directoryObject", ids="client", by_reference=True),
         ),
+        immutable=frozenset({"isAssignableToRole"}),
         required=("displayName", "mailEnabled", "mailNickname", "securityEnabled"),
     ),
     ResourceType(
@@ -774,6 +778,7 @@ RESOURCES: tuple[ResourceType, ...] = (
                 "deletedDateTime": None,
             }
         ),
+        immutable=frozenset({"appId"}),
         required=("appId",),
     ),
     _app_policy("claimsMappingPolicies", "microsoft.graph.claimsMappingPolicy"),
@@ -813,6 +818,7 @@ RESOURCES: tuple[ResourceType, ...] = (
             ),
         ),
         key_from="{attributeSet}_{name}",
+        immutable=frozenset({"attributeSet", "name", "type", "isCollection", "isSearchable"}),
         validate=_attribute_name,
         name_field="description",
         required=(

@@ -746,6 +746,13 @@ class GraphService:
                     resource.service,
                     req.url,
                 )
+            fixed = sorted(k for k in resource.immutable & body.keys() if body[k] != item.get(k))
+            if fixed:
+                raise errors.bad_request(
+                    f"Property '{fixed[0]}' cannot be changed once the object exists.",
+                    resource.service,
+                    req.url,
+                )
             if resource.validate and (problem := resource.validate({**item, **body})):
                 raise errors.bad_request(problem, resource.service, req.url)
             changes = {
