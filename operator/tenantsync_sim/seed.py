@@ -1020,12 +1020,15 @@ def large(objects: int = LARGE_OBJECTS) -> SimState:
     """The demo tenant grown to at least ``objects`` objects spread over every type, for benchmarks.
 
     Every collection type gets the same share; its objects are copies of the demo's, with new ids and
-    numbered names. Types whose keys are chosen by the client or that are read-only keep the demo's.
+    numbered names. Types whose keys are chosen by the client or made from a name, and read-only types,
+    keep the demo's.
     """
     state = demo()
     tenant = state.tenants[DEMO_TENANT_ID]
     growable = [
-        r for r in RESOURCES if not r.singleton and r.writable and not r.client_key and r.key != "groups"
+        r
+        for r in RESOURCES
+        if not r.singleton and r.writable and not r.client_key and not r.key_from and r.key != "groups"
     ]
     fixed = sum(len(tenant.collection(r.key)) for r in RESOURCES if not r.singleton and r not in growable)
     share = -(-(objects - fixed - len(tenant.singletons)) // len(growable))
