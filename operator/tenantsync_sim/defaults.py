@@ -318,4 +318,74 @@ def default_singletons(tenant_id: str) -> dict[str, JsonObject]:
             "certificateSerialNumber": None,
             "certificate": None,
         },
+        **_admin_settings(),
+    }
+
+
+def _admin_settings() -> dict[str, JsonObject]:
+    """The organisation-wide admin settings (people, Microsoft 365 apps, reports, SharePoint) as shipped."""
+    return {
+        "pronounsSettings": {
+            "@odata.type": "#microsoft.graph.pronounsSettings",
+            "id": "pronounsSettings",
+            "isEnabledInOrganization": False,
+        },
+        "itemInsights": {
+            "@odata.type": "#microsoft.graph.insightsSettings",
+            "id": "itemInsights",
+            "isEnabledInOrganization": True,
+            "disabledForGroup": None,
+        },
+        "microsoft365AppsInstallationOptions": {
+            "@odata.type": "#microsoft.graph.m365AppsInstallationOptions",
+            "id": "installationOptions",
+            "updateChannel": "current",
+            "appsForWindows": {
+                "isMicrosoft365AppsEnabled": True,
+                "isSkypeForBusinessEnabled": False,
+            },
+            "appsForMac": {"isMicrosoft365AppsEnabled": True, "isSkypeForBusinessEnabled": False},
+        },
+        "adminReportSettings": {
+            "@odata.type": "#microsoft.graph.adminReportSettings",
+            "id": "reportSettings",
+            "displayConcealedNames": True,
+        },
+        "sharePointSettings": {
+            "@odata.type": "#microsoft.graph.sharepointSettings",
+            "id": "settings",
+            "allowedDomainGuidsForSyncApp": [],
+            "availableManagedPathsForSiteCreation": ["/sites/", "/teams/"],
+            "deletedUserPersonalSiteRetentionPeriodInDays": 30,
+            "excludedFileExtensionsForSyncApp": [],
+            "idleSessionSignOut": {
+                "isEnabled": False,
+                "warnAfterInSeconds": 0,
+                "signOutAfterInSeconds": 0,
+            },
+            "imageTaggingOption": "basic",
+            "isCommentingOnSitePagesEnabled": True,
+            "isFileActivityNotificationEnabled": True,
+            "isLegacyAuthProtocolsEnabled": True,
+            "isLoopEnabled": True,
+            "isMacSyncAppEnabled": True,
+            "isRequireAcceptingUserToMatchInvitedUserEnabled": True,
+            "isResharingByExternalUsersEnabled": False,
+            "isSharePointMobileNotificationEnabled": True,
+            "isSharePointNewsfeedEnabled": False,
+            "isSiteCreationEnabled": True,
+            "isSiteCreationUIEnabled": True,
+            "isSitePagesCreationEnabled": True,
+            "isSitesStorageLimitAutomatic": True,
+            "isSyncButtonHiddenOnPersonalSite": False,
+            "isUnmanagedSyncAppForTenantRestricted": False,
+            "personalSiteDefaultStorageLimitInMB": 1048576,
+            "sharingAllowedDomainList": [],
+            "sharingBlockedDomainList": [],
+            "sharingCapability": "externalUserAndGuestSharing",
+            "sharingDomainRestrictionMode": "none",
+            "siteCreationDefaultManagedPath": "/sites/",
+            "siteCreationDefaultStorageLimitInMB": 26214400,
+            "tenantDefaultTimezone": "(UTC) Coordinated Universal Time",
+        },
     }

@@ -17,6 +17,7 @@ from typing import Any
 from tenantsync_sim.defaults import default_singletons
 from tenantsync_sim.exchange import seeds as exchange_seeds
 from tenantsync_sim.exchange.roles import MANAGE_AS_APP, SEEDED_ROLES
+from tenantsync_sim.graph.registrations import mirror_registrations
 from tenantsync_sim.graph.resources import BY_KEY, RESOURCES, Navigation, ResourceType, resolve_reference
 from tenantsync_sim.shapes import TEMPLATES, ZERO_GUID, assignment_extras
 from tenantsync_sim.state import (
@@ -64,6 +65,16 @@ DEMO_APPLICATION_PERMISSIONS = [
     "AdministrativeUnit.ReadWrite.All",
     "Agreement.ReadWrite.All",
     "OrganizationalBranding.ReadWrite.All",
+    "Group.ReadWrite.All",
+    "Application.ReadWrite.All",
+    "CustomSecAttributeDefinition.ReadWrite.All",
+    "IdentityProvider.ReadWrite.All",
+    "PeopleSettings.ReadWrite.All",
+    "OrgSettings-Microsoft365Install.ReadWrite.All",
+    "ReportSettings.ReadWrite.All",
+    "SharePointTenantSettings.ReadWrite.All",
+    "EntitlementManagement.ReadWrite.All",
+    "AccessReview.ReadWrite.All",
 ]
 DEMO_DELEGATED_PERMISSIONS = ["Policy.Read.All", "Policy.ReadWrite.ConditionalAccess", "user_impersonation"]
 
@@ -107,8 +118,16 @@ def _sid(kind: str, index: int) -> str:
     return stable_id("demo", kind, str(index))
 
 
+_DYNAMIC_GROUPS = {"All Employees": '(user.accountEnabled -eq true) and (user.userType -eq "Member")'}
+_ROLE_ASSIGNABLE_GROUPS = frozenset({"Privileged Admins", "Break Glass Accounts"})
+_MICROSOFT_365_GROUPS = {"Contoso Leadership": "Private", "Project Phoenix": "Public"}
+_OWNERS = [{"@odata.type": "#microsoft.graph.user", "id": stable_id("demo", "user", "admin")}]
+"""The demo admin owns the Microsoft 365 groups and every fourth security group."""
+
+
 def _groups() -> list[JsonObject]:
-    return [
+    """Security groups (one dynamic, two role-assignable) and Microsoft 365 groups with mailboxes."""
+    security = [
         {
             "id": _sid("group", i),
             "displayName": name,
@@ -116,11 +135,34 @@ def _groups() -> list[JsonObject]:
             "mailEnabled": False,
             "mailNickname": name.lower().replace(" ", "-"),
             "securityEnabled": True,
-            "groupTypes": [],
-            "visibility": None,
+            "groupTypes": ["DynamicMembership"] if name in _DYNAMIC_GROUPS else [],
+            "membershipRule": _DYNAMIC_GROUPS.get(name),
+            "membershipRuleProcessingState": "On" if name in _DYNAMIC_GROUPS else None,
+            "isAssignableToRole": name in _ROLE_ASSIGNABLE_GROUPS,
+            "visibility": "Private" if name in _ROLE_ASSIGNABLE_GROUPS else None,
+            "owners": deepcopy(_OWNERS) if i % 4 == 0 else [],
         }
         for i, name in enumerate(_GROUP_NAMES)
     ]
+    unified = [
+        {
+            "id": _sid("unifiedGroup", i),
+            "displayName": name,
+            "description": f"{name} (simulated)",
+            "mail": f"{name.lower().replace(' ', '-')}@contoso.com",
+            "mailEnabled": True,
+            "mailNickname": name.lower().replace(" ", "-"),
+            "securityEnabled": False,
+            "groupTypes": ["Unified"],
+            "membershipRule": None,
+            "membershipRuleProcessingState": None,
+            "isAssignableToRole": False,
+            "visibility": visibility,
+            "owners": deepcopy(_OWNERS),
+        }
+        for i, (name, visibility) in enumerate(_MICROSOFT_365_GROUPS.items())
+    ]
+    return security + unified
 
 
 def _named_locations() -> list[JsonObject]:
@@ -807,6 +849,7 @@ def demo() -> SimState:
         resource = BY_KEY[key]
         items = [_instance(tenant, resource, template(i), i) for i in range(count)]
         tenant.collections[key] = {str(item[resource.key_field]): item for item in items}
+    mirror_registrations(tenant)
     tenant.singletons = _demo_singletons(tenant.id)
     tenant.streams = {
         "organizationalBranding/0/bannerLogo": StoredStream.of("image/png", BANNER_LOGO),
@@ -881,9 +924,9 @@ def _instance(
     if resource.nav("assignments") and "assignments" not in item:
         item["assignments"] = _seed_assignments(resource, owner_id, index)
     for nav in resource.navigation:
-        if nav.single:
+        if nav.single:  # bound by URL in a template; a copy (the large seed) keeps its original's
             reference = item.pop(f"{nav.name}@odata.bind", None)
-            item[nav.name] = resolve_reference(tenant, reference) if reference else None
+            item[nav.name] = resolve_reference(tenant, reference) if reference else item.get(nav.name)
             continue
         entries = _identify(owner_id, nav, item.get(nav.name) or [])
         _bind_children(tenant, nav, entries)
@@ -962,6 +1005,15 @@ def _demo_singletons(tenant_id: str) -> dict[str, JsonObject]:
         "ownerOrganizationName": "Contoso",
         "lastModifiedDateTime": "2025-03-01T10:00:00Z",
     }
+    singletons["pronounsSettings"]["isEnabledInOrganization"] = True
+    singletons["itemInsights"]["disabledForGroup"] = _sid("group", 17)
+    singletons["sharePointSettings"] |= {
+        "sharingCapability": "existingExternalUserSharingOnly",
+        "sharingDomainRestrictionMode": "allowList",
+        "sharingAllowedDomainList": ["fabrikam.com", "northwindtraders.com"],
+        "isLegacyAuthProtocolsEnabled": False,
+        "idleSessionSignOut": {"isEnabled": True, "warnAfterInSeconds": 2700, "signOutAfterInSeconds": 3600},
+    }
     return singletons
 
 
@@ -974,12 +1026,15 @@ def large(objects: int = LARGE_OBJECTS) -> SimState:
     """The demo tenant grown to at least ``objects`` objects spread over every type, for benchmarks.
 
     Every collection type gets the same share; its objects are copies of the demo's, with new ids and
-    numbered names. Types whose keys are chosen by the client or that are read-only keep the demo's.
+    numbered names. Types whose keys are chosen by the client or made from a name, and read-only types,
+    keep the demo's.
     """
     state = demo()
     tenant = state.tenants[DEMO_TENANT_ID]
     growable = [
-        r for r in RESOURCES if not r.singleton and r.writable and not r.client_key and r.key != "groups"
+        r
+        for r in RESOURCES
+        if not r.singleton and r.writable and not r.client_key and not r.key_from and r.key != "groups"
     ]
     fixed = sum(len(tenant.collection(r.key)) for r in RESOURCES if not r.singleton and r not in growable)
     share = -(-(objects - fixed - len(tenant.singletons)) // len(growable))

@@ -1126,6 +1126,379 @@ def _group_setting(i: int) -> JsonObject:
     }
 
 
+_GRAPH_APP_ID = "00000003-0000-0000-c000-000000000000"
+_USER_READ_SCOPE = "e1fe6dd8-ba31-4d61-89e7-88639da4683d"
+_LINE_OF_BUSINESS = [
+    "Expenses",
+    "Timesheets",
+    "Intranet",
+    "Partner portal",
+    "Build pipeline",
+    "HR self-service",
+]
+
+
+def _lob_name(i: int) -> str:
+    return f"Contoso {_LINE_OF_BUSINESS[i % len(_LINE_OF_BUSINESS)]}"
+
+
+def _group_lifecycle(i: int) -> JsonObject:
+    return {
+        "groupLifetimeInDays": 180,
+        "managedGroupTypes": "Selected",
+        "alternateNotificationEmails": "groups-admin@contoso.com",
+    }
+
+
+def _application(i: int) -> JsonObject:
+    """A line-of-business app registration: a web app that signs users in and exposes an API."""
+    app_id = ref("appId", i)
+    slug = _LINE_OF_BUSINESS[i % len(_LINE_OF_BUSINESS)].lower().replace(" ", "-")
+    return {
+        "appId": app_id,
+        "displayName": _lob_name(i),
+        "description": "Line-of-business app (simulated)",
+        "signInAudience": "AzureADMyOrg",
+        "identifierUris": [f"api://{app_id}"],
+        "tags": ["HideApp"] if i % 3 == 2 else [],
+        "groupMembershipClaims": "SecurityGroup" if i % 2 else None,
+        "isFallbackPublicClient": False,
+        "publisherDomain": "contoso.com",
+        "deletedDateTime": None,
+        "notes": None,
+        "web": {
+            "homePageUrl": f"https://{slug}.contoso.com",
+            "logoutUrl": None,
+            "redirectUris": [f"https://{slug}.contoso.com/signin-oidc"],
+            "implicitGrantSettings": {"enableAccessTokenIssuance": False, "enableIdTokenIssuance": True},
+            "redirectUriSettings": [],
+        },
+        "spa": {"redirectUris": []},
+        "publicClient": {"redirectUris": []},
+        "api": {
+            "acceptMappedClaims": None,
+            "knownClientApplications": [],
+            "requestedAccessTokenVersion": 2,
+            "preAuthorizedApplications": [],
+            "oauth2PermissionScopes": [
+                {
+                    "id": stable_id("demo", "scope", str(i)),
+                    "adminConsentDescription": "Read the app's data as the signed-in user",
+                    "adminConsentDisplayName": "Read data",
+                    "userConsentDescription": "Read your data in the app",
+                    "userConsentDisplayName": "Read your data",
+                    "isEnabled": True,
+                    "type": "User",
+                    "value": "Data.Read",
+                }
+            ],
+        },
+        "appRoles": [
+            {
+                "id": stable_id("demo", "appRole", str(i)),
+                "allowedMemberTypes": ["User"],
+                "description": "Approvers can approve requests",
+                "displayName": "Approver",
+                "isEnabled": True,
+                "origin": "Application",
+                "value": "Approver",
+            }
+        ],
+        "requiredResourceAccess": [
+            {
+                "resourceAppId": _GRAPH_APP_ID,
+                "resourceAccess": [{"id": _USER_READ_SCOPE, "type": "Scope"}],
+            }
+        ],
+        "optionalClaims": None,
+        "passwordCredentials": [
+            {
+                "customKeyIdentifier": None,
+                "displayName": "deployment pipeline",
+                "endDateTime": "2026-09-30T00:00:00Z",
+                "hint": "Q8x",
+                "keyId": stable_id("demo", "appSecret", str(i)),
+                "secretText": None,
+                "startDateTime": "2025-03-31T00:00:00Z",
+            }
+        ]
+        if i % 2 == 0
+        else [],
+        "keyCredentials": [],
+        "tokenLifetimePolicies": [{"id": ref("tokenLifetimePolicies", 0)}] if i == 0 else [],
+        "tokenIssuancePolicies": [{"id": ref("tokenIssuancePolicies", 0)}] if i == 1 else [],
+    }
+
+
+def _service_principal(i: int) -> JsonObject:
+    """The enterprise application of the ``i``-th line-of-business app: assignment required for most."""
+    return {
+        "appId": ref("appId", i),
+        "displayName": _lob_name(i),
+        "appDisplayName": _lob_name(i),
+        "appOwnerOrganizationId": "3f2b9c4e-5a6d-4e7f-8a9b-0c1d2e3f4a5b",
+        "accountEnabled": True,
+        "appRoleAssignmentRequired": i % 3 != 2,
+        "deletedDateTime": None,
+        "notes": None,
+        "preferredSingleSignOnMode": "saml" if i == 1 else None,
+        "loginUrl": None,
+        "servicePrincipalNames": [ref("appId", i), f"api://{ref('appId', i)}"],
+        "servicePrincipalType": "Application",
+        "signInAudience": "AzureADMyOrg",
+        "tags": ["WindowsAzureActiveDirectoryIntegratedApp"],
+        "notificationEmailAddresses": ["identity-team@contoso.com"] if i == 1 else [],
+        "passwordCredentials": [],
+        "keyCredentials": [],
+        "claimsMappingPolicies": [{"id": ref("claimsMappingPolicies", 0)}] if i == 1 else [],
+        "homeRealmDiscoveryPolicies": [{"id": ref("homeRealmDiscoveryPolicies", 0)}] if i == 2 else [],
+    }
+
+
+def _claims_mapping(i: int) -> JsonObject:
+    return {
+        "displayName": "Contoso SAML claims",
+        "description": "Employee id in the name identifier",
+        "definition": [
+            '{"ClaimsMappingPolicy":{"Version":1,"IncludeBasicClaimSet":"true","ClaimsSchema":'
+            '[{"Source":"user","ID":"employeeid","SamlClaimType":'
+            '"http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name"}]}}'
+        ],
+        "isOrganizationDefault": False,
+    }
+
+
+def _home_realm_discovery(i: int) -> JsonObject:
+    return {
+        "displayName": "Contoso federated sign-in",
+        "description": "Straight to the on-premises identity provider",
+        "definition": [
+            '{"HomeRealmDiscoveryPolicy":{"AccelerateToFederatedDomain":true,'
+            '"PreferredDomain":"contoso.com","AllowCloudPasswordValidation":false}}'
+        ],
+        "isOrganizationDefault": False,
+    }
+
+
+def _token_issuance(i: int) -> JsonObject:
+    return {
+        "displayName": "Contoso SAML token signing",
+        "description": "Sign both the response and the assertion",
+        "definition": [
+            '{"TokenIssuancePolicy":{"Version":1,"SigningAlgorithm":'
+            '"http://www.w3.org/2001/04/xmldsig-more#rsa-sha256","TokenResponseSigningPolicy":'
+            '"ResponseAndToken","SamlTokenVersion":"2.0"}}'
+        ],
+        "isOrganizationDefault": False,
+    }
+
+
+def _attribute_set(i: int) -> JsonObject:
+    names = ["Engineering", "Marketing", "Compliance"]
+    return {
+        "id": names[i % len(names)],
+        "description": f"Attributes for {names[i % len(names)].lower()}",
+        "maxAttributesPerSet": 25,
+    }
+
+
+def _custom_security_attribute(i: int) -> JsonObject:
+    """An attribute in each of the demo's sets; two take only their predefined values."""
+    attribute_set = ["Engineering", "Marketing", "Compliance"][i % 3]
+    name = ["Project", "CostCenter", "DataClassification"][i % 3]
+    predefined = i % 3 != 1
+    return {
+        "id": f"{attribute_set}_{name}",
+        "attributeSet": attribute_set,
+        "name": name,
+        "description": f"{name} of the person or app",
+        "type": "String",
+        "status": "Available",
+        "isCollection": i % 3 == 0,
+        "isSearchable": True,
+        "usePreDefinedValuesOnly": predefined,
+        "allowedValues": [
+            {"id": "Alpine", "isActive": True},
+            {"id": "Baker", "isActive": True},
+            {"id": "Cascade", "isActive": False},
+        ]
+        if predefined
+        else [],
+    }
+
+
+def _identity_provider(i: int) -> JsonObject:
+    kinds = [("Google", "Login with Google"), ("Facebook", "Login with Facebook")]
+    kind, name = kinds[i % len(kinds)]
+    return {
+        "@odata.type": "#microsoft.graph.socialIdentityProvider",
+        "displayName": name,
+        "identityProviderType": kind,
+        "clientId": f"{kind.lower()}-client-{i + 1}",
+        "clientSecret": f"{kind.lower()}-secret-not-for-backups",
+    }
+
+
+def _profile_card_property(i: int) -> JsonObject:
+    return {
+        "directoryPropertyName": f"customAttribute{i + 1}",
+        "annotations": [
+            {
+                "displayName": ["Cost center", "Building"][i % 2],
+                "localizations": [
+                    {"languageTag": "fr-FR", "displayName": ["Centre de coûts", "Bâtiment"][i % 2]}
+                ],
+            }
+        ],
+    }
+
+
+def _connected_organization(i: int) -> JsonObject:
+    partners = [("Fabrikam", "fabrikam.com"), ("Northwind Traders", "northwindtraders.com")]
+    name, domain = partners[i % len(partners)]
+    return {
+        "displayName": name,
+        "description": f"Partner organisation {name}",
+        "state": "configured",
+        "identitySources": [
+            {
+                "@odata.type": "#microsoft.graph.domainIdentitySource",
+                "domainName": domain,
+                "displayName": domain,
+            }
+        ],
+    }
+
+
+def _access_package_catalog(i: int) -> JsonObject:
+    return {
+        "displayName": ["Partner access", "Finance tools"][i % 2],
+        "description": "Access packages for partner collaboration",
+        "catalogType": "userManaged",
+        "state": "published",
+        "isExternallyVisible": i % 2 == 0,
+    }
+
+
+_ENTITLEMENT = "https://graph.microsoft.com/v1.0/identityGovernance/entitlementManagement"
+
+
+def _access_package(i: int) -> JsonObject:
+    return {
+        "displayName": ["Partner onboarding", "Finance reporting"][i % 2],
+        "description": "Access for the duration of a project",
+        "isHidden": i % 2 == 1,
+        "catalog@odata.bind": f"{_ENTITLEMENT}/catalogs('{ref('accessPackageCatalogs', i % 2)}')",
+    }
+
+
+def _approvers(group_index: int) -> list[JsonObject]:
+    return [
+        {
+            "@odata.type": "#microsoft.graph.groupMembers",
+            "groupId": ref("group", group_index),
+            "description": "Approvers",
+        }
+    ]
+
+
+def _assignment_policy(i: int) -> JsonObject:
+    """Who may ask for an access package, who approves, and for how long access lasts."""
+    return {
+        "displayName": "Partners with sponsor approval",
+        "description": "Connected organisations' users, approved by the sponsors",
+        "allowedTargetScope": "specificDirectoryUsers",
+        "specificAllowedTargets": _approvers(18),
+        "expiration": {"type": "afterDuration", "duration": "P180D", "endDateTime": None},
+        "requestorSettings": {
+            "enableTargetsToSelfAddAccess": True,
+            "enableTargetsToSelfUpdateAccess": False,
+            "enableTargetsToSelfRemoveAccess": True,
+            "allowCustomAssignmentSchedule": False,
+            "enableOnBehalfRequestorsToAddAccess": False,
+            "enableOnBehalfRequestorsToUpdateAccess": False,
+            "enableOnBehalfRequestorsToRemoveAccess": False,
+            "onBehalfRequestors": [],
+        },
+        "requestApprovalSettings": {
+            "isApprovalRequiredForAdd": True,
+            "isApprovalRequiredForUpdate": False,
+            "stages": [
+                {
+                    "durationBeforeAutomaticDenial": "P14D",
+                    "isApproverJustificationRequired": True,
+                    "isEscalationEnabled": False,
+                    "durationBeforeEscalation": "PT0S",
+                    "primaryApprovers": _approvers(15),
+                    "fallbackPrimaryApprovers": [],
+                    "escalationApprovers": [],
+                    "fallbackEscalationApprovers": [],
+                }
+            ],
+        },
+        "accessPackage@odata.bind": f"{_ENTITLEMENT}/accessPackages('{ref('accessPackages', i)}')",
+    }
+
+
+def _access_review(i: int) -> JsonObject:
+    group = ref("group", 17 + i)
+    return {
+        "displayName": "Quarterly guest review",
+        "descriptionForAdmins": "Guests keep access only when their sponsor confirms it",
+        "descriptionForReviewers": "Confirm the guests who still need access",
+        "createdBy": {
+            "id": stable_id("demo", "user", "admin"),
+            "displayName": "Contoso Admin",
+            "userPrincipalName": "admin@contoso.onmicrosoft.com",
+        },
+        "status": "InProgress",
+        "scope": {
+            "@odata.type": "#microsoft.graph.accessReviewQueryScope",
+            "query": f"/groups/{group}/transitiveMembers/microsoft.graph.user/?$count=true&$filter=(userType eq 'Guest')",
+            "queryType": "MicrosoftGraph",
+            "queryRoot": None,
+        },
+        "reviewers": [
+            {
+                "query": f"/groups/{ref('group', 15)}/transitiveMembers",
+                "queryType": "MicrosoftGraph",
+                "queryRoot": None,
+            }
+        ],
+        "fallbackReviewers": [],
+        "additionalNotificationRecipients": [],
+        "settings": {
+            "mailNotificationsEnabled": True,
+            "reminderNotificationsEnabled": True,
+            "justificationRequiredOnApproval": True,
+            "defaultDecisionEnabled": False,
+            "defaultDecision": "None",
+            "instanceDurationInDays": 14,
+            "autoApplyDecisionsEnabled": True,
+            "recommendationsEnabled": True,
+            "recurrence": {
+                "pattern": {
+                    "type": "absoluteMonthly",
+                    "interval": 3,
+                    "month": 0,
+                    "dayOfMonth": 0,
+                    "daysOfWeek": [],
+                    "firstDayOfWeek": "sunday",
+                    "index": "first",
+                },
+                "range": {
+                    "type": "noEnd",
+                    "numberOfOccurrences": 0,
+                    "recurrenceTimeZone": None,
+                    "startDate": "2025-04-01",
+                    "endDate": None,
+                },
+            },
+            "applyActions": [{"@odata.type": "#microsoft.graph.removeAccessApplyAction"}],
+        },
+    }
+
+
 Template = Callable[[int], JsonObject]
 
 TEMPLATES: dict[str, tuple[Template, int]] = {
@@ -1173,6 +1546,21 @@ TEMPLATES: dict[str, tuple[Template, int]] = {
     "termsOfUseAgreements": (_agreement, 1),
     "administrativeUnits": (_administrative_unit, 4),
     "groupSettings": (_group_setting, 1),
+    "groupLifecyclePolicies": (_group_lifecycle, 1),
+    "applications": (_application, 6),
+    "servicePrincipals": (_service_principal, 6),
+    "claimsMappingPolicies": (_claims_mapping, 2),
+    "homeRealmDiscoveryPolicies": (_home_realm_discovery, 1),
+    "tokenIssuancePolicies": (_token_issuance, 1),
+    "attributeSets": (_attribute_set, 3),
+    "customSecurityAttributeDefinitions": (_custom_security_attribute, 3),
+    "identityProviders": (_identity_provider, 2),
+    "profileCardProperties": (_profile_card_property, 2),
+    "connectedOrganizations": (_connected_organization, 2),
+    "accessPackageCatalogs": (_access_package_catalog, 2),
+    "accessPackages": (_access_package, 2),
+    "accessPackageAssignmentPolicies": (_assignment_policy, 2),
+    "accessReviewDefinitions": (_access_review, 2),
 }
 """Types whose objects the seeds build from a template, in creation order (references first)."""
 

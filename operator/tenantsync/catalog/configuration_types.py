@@ -465,6 +465,7 @@ def _build() -> dict[ResourceType, ConfigurationType]:
             params=MappingProxyType({"ESRV2": "true"}),
         ),
         *_entra_types(),
+        *_directory_types(),
         *_intune_types(),
         *exchange_types(),
     ]
@@ -606,6 +607,258 @@ def _entra_types() -> list[ConfigurationType]:
                 ),
             ),
             unordered_lists=frozenset({"localizations"}),
+        ),
+    ]
+
+
+_CREDENTIALS = frozenset({"passwordCredentials", "keyCredentials"})
+"""An app's or service principal's secrets and certificates: never kept (a rotation is no configuration
+change, and a deploy could not make it); the run watches its own credential's expiry."""
+_APP_LISTS = frozenset(
+    {"identifierUris", "tags", "redirectUris", "requiredResourceAccess", "resourceAccess", "appRoles"}
+    | {"oauth2PermissionScopes", "allowedMemberTypes", "knownClientApplications", "preAuthorizedApplications"}
+    | {"delegatedPermissionIds", "servicePrincipalNames", "replyUrls", "notificationEmailAddresses"}
+)
+_PEOPLE = ("PeopleSettings.Read.All",), ("PeopleSettings.ReadWrite.All",)
+
+
+def _linked_policies(*types: ResourceType) -> dict[str, Any]:
+    """The policies of these types assigned to an app or service principal: each read per object,
+    linked and unlinked by reference, and a reference the deploy orders by (policies first)."""
+    return {
+        "sub_resources": tuple(
+            SubResource(
+                kind.value,
+                None,
+                SubResourceWrite.REFERENCES,
+                query="$select=id",
+                links_to=f"policies/{kind.value}",
+            )
+            for kind in types
+        ),
+        "references": tuple(Reference(f"{kind.value}[].id", kind) for kind in types),
+    }
+
+
+_APP_POLICY_PERMISSIONS = (
+    ("Application.Read.All", "Policy.Read.All"),
+    ("Application.ReadWrite.All", "Policy.Read.All", "Policy.ReadWrite.ApplicationConfiguration"),
+)
+"""Reading an app's assigned policies needs both reads; assigning one needs Policy.ReadWrite.ApplicationConfiguration too."""
+_CUSTOM_ATTRIBUTES = (
+    ("CustomSecAttributeDefinition.Read.All",),
+    ("CustomSecAttributeDefinition.ReadWrite.All",),
+)
+_ENTITLEMENT = ("EntitlementManagement.Read.All",), ("EntitlementManagement.ReadWrite.All",)
+
+
+def _graph(
+    name: ResourceType,
+    path: str,
+    noun: str,
+    permissions: tuple[tuple[str, ...], tuple[str, ...]],
+    **options: Any,
+) -> ConfigurationType:
+    """A v1.0 type read and written with its own pair of permissions (``(read, write)``)."""
+    read, write = permissions
+    return _entra(name, path, noun, write, read=read, **options)
+
+
+def _directory_types() -> list[ConfigurationType]:
+    """Entra ID's directory objects and the organisation-wide admin settings Graph exposes (issue 22)."""
+    return [
+        _graph(
+            ResourceType.GROUPS,
+            "groups",
+            "group",
+            (("Group.Read.All",), ("Group.ReadWrite.All",)),
+            read_only_fields=_ENTRA_READ_ONLY
+            | {"renewedDateTime", "expirationDateTime", "mail", "proxyAddresses", "securityIdentifier"}
+            | {"onPremisesDomainName", "onPremisesLastSyncDateTime", "onPremisesNetBiosName"}
+            | {"onPremisesProvisioningErrors", "onPremisesSamAccountName", "onPremisesSecurityIdentifier"}
+            | {"onPremisesSyncEnabled", "serviceProvisioningErrors", "isManagementRestricted"},
+            sub_resources=(SubResource("owners", None, SubResourceWrite.REFERENCES, query="$select=id"),),
+            unordered_lists=frozenset(
+                {"groupTypes", "resourceBehaviorOptions", "resourceProvisioningOptions", "owners"}
+            ),
+        ),
+        _graph(
+            ResourceType.GROUP_LIFECYCLE_POLICIES,
+            "groupLifecyclePolicies",
+            "group expiration policy",
+            (("Directory.Read.All",), ("Directory.ReadWrite.All",)),
+            read_only_fields=frozenset({"id"}),
+        ),
+        _graph(
+            ResourceType.APPLICATIONS,
+            "applications",
+            "app registration",
+            _APP_POLICY_PERMISSIONS,
+            read_only_fields=_ENTRA_READ_ONLY
+            | _CREDENTIALS
+            | {"appId", "publisherDomain", "disabledByMicrosoftStatus", "certification", "verifiedPublisher"}
+            | {"createdByAppId"},
+            unordered_lists=_APP_LISTS | {"tokenLifetimePolicies", "tokenIssuancePolicies"},
+            **_linked_policies(ResourceType.TOKEN_LIFETIME_POLICIES, ResourceType.TOKEN_ISSUANCE_POLICIES),
+        ),
+        _graph(
+            ResourceType.SERVICE_PRINCIPALS,
+            "servicePrincipals",
+            "enterprise application",
+            _APP_POLICY_PERMISSIONS,
+            read_only_fields=_ENTRA_READ_ONLY
+            | _CREDENTIALS
+            | {"appDisplayName", "appDescription", "appOwnerOrganizationId", "servicePrincipalType"}
+            | {"signInAudience", "alternativeNames", "appRoles", "oauth2PermissionScopes", "info"}
+            | {"verifiedPublisher", "disabledByMicrosoftStatus", "createdByAppId", "applicationTemplateId"},
+            unordered_lists=_APP_LISTS | {"claimsMappingPolicies", "homeRealmDiscoveryPolicies"},
+            **_linked_policies(
+                ResourceType.CLAIMS_MAPPING_POLICIES, ResourceType.HOME_REALM_DISCOVERY_POLICIES
+            ),
+        ),
+        _entra(
+            ResourceType.CLAIMS_MAPPING_POLICIES,
+            "policies/claimsMappingPolicies",
+            "claims mapping policy",
+            _APP_CONFIG_WRITE,
+        ),
+        _entra(
+            ResourceType.HOME_REALM_DISCOVERY_POLICIES,
+            "policies/homeRealmDiscoveryPolicies",
+            "home realm discovery policy",
+            _APP_CONFIG_WRITE,
+        ),
+        _entra(
+            ResourceType.TOKEN_ISSUANCE_POLICIES,
+            "policies/tokenIssuancePolicies",
+            "token issuance policy",
+            _APP_CONFIG_WRITE,
+        ),
+        _graph(
+            ResourceType.ATTRIBUTE_SETS,
+            "directory/attributeSets",
+            "custom security attribute set",
+            _CUSTOM_ATTRIBUTES,
+            read_only_fields=frozenset(),
+            client_key=True,
+        ),
+        _graph(
+            ResourceType.CUSTOM_SECURITY_ATTRIBUTE_DEFINITIONS,
+            "directory/customSecurityAttributeDefinitions",
+            "custom security attribute",
+            _CUSTOM_ATTRIBUTES,
+            read_only_fields=frozenset({"id"}),  # the service names it <attributeSet>_<name>
+            sub_resources=(SubResource("allowedValues", None, SubResourceWrite.MERGE),),
+            references=(Reference("attributeSet", ResourceType.ATTRIBUTE_SETS),),
+            unordered_lists=frozenset({"allowedValues"}),
+        ),
+        _graph(
+            ResourceType.IDENTITY_PROVIDERS,
+            "identity/identityProviders",
+            "identity provider",
+            (("IdentityProvider.Read.All",), ("IdentityProvider.ReadWrite.All",)),
+            read_only_fields=frozenset({"id", "clientSecret"}),
+            required_fields=_POLYMORPHIC,
+        ),
+        _graph(
+            ResourceType.PROFILE_CARD_PROPERTIES,
+            "admin/people/profileCardProperties",
+            "profile card property",
+            _PEOPLE,
+            read_only_fields=frozenset({"id"}),
+            key_field="directoryPropertyName",
+            client_key=True,
+        ),
+        _graph(
+            ResourceType.PRONOUNS_SETTINGS,
+            "admin/people/pronouns",
+            "pronouns setting",
+            _PEOPLE,
+            singleton=True,
+        ),
+        _graph(
+            ResourceType.ITEM_INSIGHTS,
+            "admin/people/itemInsights",
+            "item insights setting",
+            _PEOPLE,
+            singleton=True,
+            references=(Reference("disabledForGroup", GROUPS),),
+        ),
+        _graph(
+            ResourceType.MICROSOFT_365_APPS_INSTALLATION_OPTIONS,
+            "admin/microsoft365Apps/installationOptions",
+            "Microsoft 365 apps installation option",
+            (
+                ("OrgSettings-Microsoft365Install.Read.All",),
+                ("OrgSettings-Microsoft365Install.ReadWrite.All",),
+            ),
+            singleton=True,
+        ),
+        _graph(
+            ResourceType.ADMIN_REPORT_SETTINGS,
+            "admin/reportSettings",
+            "usage report setting",
+            (("ReportSettings.Read.All",), ("ReportSettings.ReadWrite.All",)),
+            singleton=True,
+        ),
+        _graph(
+            ResourceType.SHAREPOINT_SETTINGS,
+            "admin/sharepoint/settings",
+            "SharePoint and OneDrive tenant setting",
+            (("SharePointTenantSettings.Read.All",), ("SharePointTenantSettings.ReadWrite.All",)),
+            singleton=True,
+            unordered_lists=frozenset(
+                {"allowedDomainGuidsForSyncApp", "excludedFileExtensionsForSyncApp"}
+                | {"sharingAllowedDomainList", "sharingBlockedDomainList"}
+            ),
+        ),
+        _graph(
+            ResourceType.CONNECTED_ORGANIZATIONS,
+            "identityGovernance/entitlementManagement/connectedOrganizations",
+            "connected organisation",
+            _ENTITLEMENT,
+            unordered_lists=frozenset({"identitySources"}),
+        ),
+        _graph(
+            ResourceType.ACCESS_PACKAGE_CATALOGS,
+            "identityGovernance/entitlementManagement/catalogs",
+            "access package catalog",
+            _ENTITLEMENT,
+        ),
+        _graph(
+            ResourceType.ACCESS_PACKAGES,
+            "identityGovernance/entitlementManagement/accessPackages",
+            "access package",
+            _ENTITLEMENT,
+            sub_resources=(SubResource("catalog", "catalog", SubResourceWrite.CREATE_ONLY),),
+            bound=frozenset({"catalog"}),
+            references=(Reference("catalog.id", ResourceType.ACCESS_PACKAGE_CATALOGS),),
+        ),
+        _graph(
+            ResourceType.ACCESS_PACKAGE_ASSIGNMENT_POLICIES,
+            "identityGovernance/entitlementManagement/assignmentPolicies",
+            "access package assignment policy",
+            _ENTITLEMENT,
+            sub_resources=(SubResource("accessPackage", "accessPackage", SubResourceWrite.CREATE_ONLY),),
+            bound=frozenset({"accessPackage"}),
+            references=(
+                Reference("accessPackage.id", ResourceType.ACCESS_PACKAGES),
+                Reference("specificAllowedTargets[].groupId", GROUPS),
+                Reference("requestApprovalSettings.stages[].primaryApprovers[].groupId", GROUPS),
+            ),
+            unordered_lists=frozenset({"specificAllowedTargets", "questions"}),
+            update_method="PUT",  # Graph documents no PATCH for an assignment policy
+        ),
+        _graph(
+            ResourceType.ACCESS_REVIEW_DEFINITIONS,
+            "identityGovernance/accessReviews/definitions",
+            "access review",
+            (("AccessReview.Read.All",), ("AccessReview.ReadWrite.All",)),
+            read_only_fields=frozenset(
+                {"id", "createdDateTime", "lastModifiedDateTime", "createdBy", "status"}
+            ),
+            unordered_lists=frozenset({"reviewers", "fallbackReviewers", "additionalNotificationRecipients"}),
+            update_method="PUT",  # Graph documents no PATCH for a review definition
         ),
     ]
 

@@ -37,6 +37,17 @@ class SubResourceWrite(StrEnum):
     ``added``, each bound navigation in them named by ``<name>@odata.bind`` (see ``Bind``)."""
     NEVER = "never"
     """Server-computed or set by other means: kept in the backup (references point through it), never sent."""
+    CREATE_ONLY = "createOnly"
+    """A navigation the service takes inside the object when it is created, as ``{"id": ...}`` (an
+    access package's catalog), and never changes after: sent with the create, never written again."""
+    MERGE = "merge"
+    """Items the service can add and change but never delete (a custom security attribute's allowed
+    values): each desired item missing from the tenant is POSTed with its id, each that differs PATCHed;
+    an item left out of the desired state stays (deactivate it with ``isActive: false`` instead)."""
+    REFERENCES = "references"
+    """Directory objects the parent links to (a group's owners), kept as their type and id: the missing
+    ones added with ``POST <name>/$ref`` naming ``directoryObjects/<id>``, the others removed with
+    ``DELETE <name>/<id>/$ref``; the objects themselves are never written."""
 
 
 @dataclass(frozen=True)
@@ -77,6 +88,9 @@ class SubResource:
     binds: tuple[Bind, ...] = ()
     streams: frozenset[str] = frozenset()
     """Stream properties of each item (a branding localization's images), as for the parent's."""
+    links_to: str = "directoryObjects"
+    """For ``REFERENCES``: the Graph collection a linked object is named in by its ``@odata.id``
+    (``policies/claimsMappingPolicies`` for a service principal's claims mapping policy)."""
 
     @property
     def body_key(self) -> str:

@@ -29,6 +29,8 @@ Expand = Literal["list", "item", "never"]
 ChildIds = Literal["uuid", "index", "target", "client"]
 
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
+NEW_GUID: Any = object()
+"""In ``ResourceType.created``: a fresh GUID for each new object."""
 
 _INTUNE_READ = ("DeviceManagementConfiguration.Read.All", "DeviceManagementConfiguration.ReadWrite.All")
 _INTUNE_WRITE = ("DeviceManagementConfiguration.ReadWrite.All",)
@@ -57,6 +59,7 @@ _INTUNE_READ_ONLY = frozenset({"id", "createdDateTime", "lastModifiedDateTime", 
 _ENTRA_READ_ONLY = frozenset({"id", "createdDateTime", "modifiedDateTime"})
 _BETA = frozenset({"beta"})
 _BOTH = frozenset({"v1.0", "beta"})
+_V1 = frozenset({"v1.0"})
 _IMAGES = ("image/png", "image/jpeg")
 _BRANDING_STREAMS: Mapping[str, tuple[str, ...]] = MappingProxyType(
     {
@@ -93,6 +96,16 @@ class Navigation:
     writable: bool = True
     bind_required: bool = False
     """A single navigation a new item must name by ``{name}@odata.bind`` (an inline object is refused)."""
+    target: str | None = None
+    """The collection the navigation's objects live in. For a single one, a create must name its object
+    inline as ``{"id": ...}`` (an access package's ``catalog``) and the service puts that object in its
+    place; it is no property a read returns without ``$expand``, so it is not among the type's
+    ``required``. For one linked ``by_reference``, a link must name an object of that collection."""
+    deletable: bool = True
+    """False where the service adds and changes items but never deletes one (allowed values)."""
+    by_reference: bool = False
+    """Directory objects linked, not contained (a group's owners): ``POST {name}/$ref`` with the
+    object's ``@odata.id`` links one, ``DELETE {name}/{id}/$ref`` unlinks it."""
 
     def child(self, name: str) -> Navigation | None:
         return next((n for n in self.children if n.name.lower() == name.lower()), None)
@@ -198,6 +211,16 @@ class ResourceType:
     """Read-only navigations to objects of another type that name this one: ``{object}/{name}`` lists
     the objects of type ``[0]`` whose single navigation ``[1]`` is this object (a role definition's
     ``roleAssignments``)."""
+    created: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)
+    """Properties the service sets on a new object: ``NEW_GUID`` for a fresh GUID (an application's
+    ``appId``), else a copy of the value (empty credential lists, a review's ``NotStarted``)."""
+    immutable: frozenset[str] = frozenset()
+    """Properties set by a create that a PATCH may repeat but not change (400): a group's
+    ``isAssignableToRole``, a custom security attribute's name and set."""
+    key_from: str | None = None
+    """How the service names a new object from its properties (``{attributeSet}_{name}``), else a GUID."""
+    write_only: frozenset[str] = frozenset()
+    """Properties accepted in writes and answered masked (an identity provider's ``clientSecret``)."""
     functions: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
     """Bound functions, ``GET {object}/{name}(...)``, by name, with the permission level they need
     (``read`` or ``write``); the service computes their answers."""
@@ -225,6 +248,8 @@ class ResourceType:
             item[self.modified_field] = None if self.service == "identity" else now
         if self.versioned:
             item["version"] = "1" if self.version_is_text else 1
+        for name, value in self.created.items():
+            item[name] = str(uuid.uuid4()) if value is NEW_GUID else copy.deepcopy(value)
         owner_id = str(item.get(self.key_field, ""))
         for nav in self.navigation:
             if nav.single:
@@ -239,6 +264,14 @@ class ResourceType:
         if self.versioned:
             version = int(item.get("version") or 0) + 1
             item["version"] = str(version) if self.version_is_text else version
+
+
+def _attribute_name(body: JsonObject) -> str | None:
+    """A custom security attribute's name: up to 32 letters and digits, no spaces or special characters."""
+    name = str(body.get("name") or "")
+    if not name or len(name) > 32 or not name.isalnum():
+        return "The name of a custom security attribute must be 1 to 32 letters or digits."
+    return None
 
 
 def _compliance_has_block_action(body: JsonObject) -> str | None:
@@ -378,6 +411,46 @@ def _entra_singleton(
     options.setdefault("created_field", None)
     options.setdefault("modified_field", None)
     return ResourceType(key, path, "identity", entity, read, write, singleton=True, **options)
+
+
+_APPLICATION_READ = ("Application.Read.All", "Application.ReadWrite.All", "Directory.Read.All")
+_PEOPLE_READ = ("PeopleSettings.Read.All", "PeopleSettings.ReadWrite.All")
+_PEOPLE_WRITE = ("PeopleSettings.ReadWrite.All",)
+
+
+def _linked_policies(key: str, entity: str) -> Navigation:
+    """Policies of type ``key`` assigned to an app or service principal, linked with ``$ref`` and
+    read at ``{object}/{key}`` (not expanded)."""
+    return Navigation(key, f"#{entity}", expand="never", ids="client", by_reference=True, target=key)
+
+
+def _app_policy(key: str, entity: str) -> ResourceType:
+    """A policy that shapes tokens or sign-in for the apps it is assigned to (``policies/{key}``)."""
+    return ResourceType(
+        key,
+        f"policies/{key}",
+        "identity",
+        entity,
+        _POLICY_READ,
+        _APP_CONFIG_WRITE,
+        read_only=frozenset({"id", "deletedDateTime"}),
+        created_field=None,
+        modified_field=None,
+        required=("displayName", "definition"),
+    )
+
+
+def _governance(
+    key: str,
+    path: str,
+    entity: str,
+    read: tuple[str, ...] = ("EntitlementManagement.Read.All", "EntitlementManagement.ReadWrite.All"),
+    write: tuple[str, ...] = ("EntitlementManagement.ReadWrite.All",),
+    **options: Any,
+) -> ResourceType:
+    """An identity governance type (``identityGovernance/{path}``): entitlement management, access reviews."""
+    options.setdefault("read_only", _ENTRA_READ_ONLY)
+    return ResourceType(key, f"identityGovernance/{path}", "identity", entity, read, write, **options)
 
 
 RESOURCES: tuple[ResourceType, ...] = (
@@ -637,9 +710,249 @@ RESOURCES: tuple[ResourceType, ...] = (
         "microsoft.graph.group",
         ("GroupMember.Read.All", "Group.Read.All", "Group.ReadWrite.All", "Directory.Read.All"),
         ("Group.Create", "Group.ReadWrite.All", "Directory.ReadWrite.All"),
-        read_only=frozenset({"id", "createdDateTime", "renewedDateTime", "securityIdentifier"}),
+        read_only=frozenset(
+            {"id", "createdDateTime", "renewedDateTime", "securityIdentifier", "mail", "proxyAddresses"}
+        ),
         modified_field=None,
+        navigation=(
+            Navigation("owners", "#microsoft.graph.directoryObject", ids="client", by_reference=True),
+        ),
+        immutable=frozenset({"isAssignableToRole"}),
         required=("displayName", "mailEnabled", "mailNickname", "securityEnabled"),
+    ),
+    ResourceType(
+        "groupLifecyclePolicies",
+        "groupLifecyclePolicies",
+        "directory",
+        "microsoft.graph.groupLifecyclePolicy",
+        ("Directory.Read.All", "Directory.ReadWrite.All"),
+        ("Directory.ReadWrite.All",),
+        read_only=frozenset({"id"}),
+        created_field=None,
+        modified_field=None,
+        required=("groupLifetimeInDays", "managedGroupTypes"),
+    ),
+    ResourceType(
+        "applications",
+        "applications",
+        "directory",
+        "microsoft.graph.application",
+        _APPLICATION_READ,
+        ("Application.ReadWrite.All",),
+        read_only=frozenset(
+            {"id", "appId", "createdDateTime", "deletedDateTime", "publisherDomain"}
+            | {"passwordCredentials", "keyCredentials"}
+        ),
+        modified_field=None,
+        created=MappingProxyType(
+            {"appId": NEW_GUID, "passwordCredentials": [], "keyCredentials": [], "deletedDateTime": None}
+        ),
+        navigation=(
+            _linked_policies("tokenLifetimePolicies", "microsoft.graph.tokenLifetimePolicy"),
+            _linked_policies("tokenIssuancePolicies", "microsoft.graph.tokenIssuancePolicy"),
+        ),
+        required=("displayName",),
+    ),
+    ResourceType(
+        "servicePrincipals",
+        "servicePrincipals",
+        "directory",
+        "microsoft.graph.servicePrincipal",
+        _APPLICATION_READ,
+        ("Application.ReadWrite.All",),
+        read_only=frozenset(
+            {"id", "deletedDateTime", "appOwnerOrganizationId", "servicePrincipalType"}
+            | {"passwordCredentials", "keyCredentials"}
+        ),
+        created_field=None,
+        modified_field=None,
+        navigation=(
+            _linked_policies("claimsMappingPolicies", "microsoft.graph.claimsMappingPolicy"),
+            _linked_policies("homeRealmDiscoveryPolicies", "microsoft.graph.homeRealmDiscoveryPolicy"),
+        ),
+        created=MappingProxyType(
+            {
+                "servicePrincipalType": "Application",
+                "passwordCredentials": [],
+                "keyCredentials": [],
+                "deletedDateTime": None,
+            }
+        ),
+        immutable=frozenset({"appId"}),
+        required=("appId",),
+    ),
+    _app_policy("claimsMappingPolicies", "microsoft.graph.claimsMappingPolicy"),
+    _app_policy("homeRealmDiscoveryPolicies", "microsoft.graph.homeRealmDiscoveryPolicy"),
+    _app_policy("tokenIssuancePolicies", "microsoft.graph.tokenIssuancePolicy"),
+    ResourceType(
+        "attributeSets",
+        "directory/attributeSets",
+        "directory",
+        "microsoft.graph.attributeSet",
+        ("CustomSecAttributeDefinition.Read.All", "CustomSecAttributeDefinition.ReadWrite.All"),
+        ("CustomSecAttributeDefinition.ReadWrite.All",),
+        read_only=frozenset(),
+        created_field=None,
+        modified_field=None,
+        client_key=True,
+        name_field="description",
+        required=("id",),
+    ),
+    ResourceType(
+        "customSecurityAttributeDefinitions",
+        "directory/customSecurityAttributeDefinitions",
+        "directory",
+        "microsoft.graph.customSecurityAttributeDefinition",
+        ("CustomSecAttributeDefinition.Read.All", "CustomSecAttributeDefinition.ReadWrite.All"),
+        ("CustomSecAttributeDefinition.ReadWrite.All",),
+        read_only=frozenset({"id"}),
+        created_field=None,
+        modified_field=None,
+        navigation=(
+            Navigation(
+                "allowedValues",
+                "#microsoft.graph.allowedValue",
+                expand="never",
+                ids="client",
+                deletable=False,
+            ),
+        ),
+        key_from="{attributeSet}_{name}",
+        immutable=frozenset({"attributeSet", "name", "type", "isCollection", "isSearchable"}),
+        validate=_attribute_name,
+        name_field="description",
+        required=(
+            "attributeSet",
+            "name",
+            "type",
+            "status",
+            "isCollection",
+            "isSearchable",
+            "usePreDefinedValuesOnly",
+        ),
+    ),
+    ResourceType(
+        "identityProviders",
+        "identity/identityProviders",
+        "identity",
+        "microsoft.graph.identityProviderBase",
+        ("IdentityProvider.Read.All", "IdentityProvider.ReadWrite.All"),
+        ("IdentityProvider.ReadWrite.All",),
+        read_only=frozenset({"id"}),
+        created_field=None,
+        modified_field=None,
+        abstract=True,
+        write_only=frozenset({"clientSecret"}),
+        required=("displayName",),
+    ),
+    ResourceType(
+        "profileCardProperties",
+        "admin/people/profileCardProperties",
+        "directory",
+        "microsoft.graph.profileCardProperty",
+        _PEOPLE_READ,
+        _PEOPLE_WRITE,
+        read_only=frozenset({"id"}),
+        created_field=None,
+        modified_field=None,
+        key_field="directoryPropertyName",
+        client_key=True,
+        name_field="directoryPropertyName",
+        required=("directoryPropertyName",),
+    ),
+    _entra_singleton(
+        "pronounsSettings",
+        "admin/people/pronouns",
+        "microsoft.graph.pronounsSettings",
+        _PEOPLE_WRITE,
+        read=_PEOPLE_READ,
+    ),
+    _entra_singleton(
+        "itemInsights",
+        "admin/people/itemInsights",
+        "microsoft.graph.insightsSettings",
+        _PEOPLE_WRITE,
+        read=_PEOPLE_READ,
+    ),
+    _entra_singleton(
+        "microsoft365AppsInstallationOptions",
+        "admin/microsoft365Apps/installationOptions",
+        "microsoft.graph.m365AppsInstallationOptions",
+        ("OrgSettings-Microsoft365Install.ReadWrite.All",),
+        read=("OrgSettings-Microsoft365Install.Read.All", "OrgSettings-Microsoft365Install.ReadWrite.All"),
+    ),
+    _entra_singleton(
+        "adminReportSettings",
+        "admin/reportSettings",
+        "microsoft.graph.adminReportSettings",
+        ("ReportSettings.ReadWrite.All",),
+        read=("ReportSettings.Read.All", "ReportSettings.ReadWrite.All"),
+    ),
+    _entra_singleton(
+        "sharePointSettings",
+        "admin/sharepoint/settings",
+        "microsoft.graph.sharepointSettings",
+        ("SharePointTenantSettings.ReadWrite.All",),
+        read=("SharePointTenantSettings.Read.All", "SharePointTenantSettings.ReadWrite.All"),
+    ),
+    # -- Entra ID: identity governance ---------------------------------------------------------------
+    _governance(
+        "connectedOrganizations",
+        "entitlementManagement/connectedOrganizations",
+        "microsoft.graph.connectedOrganization",
+        required=("displayName", "identitySources"),
+    ),
+    _governance(
+        "accessPackageCatalogs",
+        "entitlementManagement/catalogs",
+        "microsoft.graph.accessPackageCatalog",
+        version_fields=MappingProxyType({"state": "v1.0"}),  # beta's catalogStatus
+        required=("displayName",),
+    ),
+    _governance(
+        "accessPackages",
+        "entitlementManagement/accessPackages",
+        "microsoft.graph.accessPackage",
+        navigation=(
+            Navigation(
+                "catalog",
+                "#microsoft.graph.accessPackageCatalog",
+                single=True,
+                writable=False,
+                target="accessPackageCatalogs",
+            ),
+        ),
+        versions=_V1,  # beta's entitlement model is another (accessPackageCatalog, not catalog)
+        required=("displayName",),
+    ),
+    _governance(
+        "accessPackageAssignmentPolicies",
+        "entitlementManagement/assignmentPolicies",
+        "microsoft.graph.accessPackageAssignmentPolicy",
+        navigation=(
+            Navigation(
+                "accessPackage",
+                "#microsoft.graph.accessPackage",
+                single=True,
+                writable=False,
+                target="accessPackages",
+            ),
+        ),
+        put_replaces=True,
+        versions=_V1,
+        required=("displayName",),
+    ),
+    _governance(
+        "accessReviewDefinitions",
+        "accessReviews/definitions",
+        "microsoft.graph.accessReviewScheduleDefinition",
+        read=("AccessReview.Read.All", "AccessReview.ReadWrite.All"),
+        write=("AccessReview.ReadWrite.All",),
+        read_only=frozenset({"id", "createdDateTime", "lastModifiedDateTime", "createdBy", "status"}),
+        modified_field="lastModifiedDateTime",
+        created=MappingProxyType({"status": "NotStarted"}),
+        put_replaces=True,
+        required=("displayName", "scope", "settings"),
     ),
     # -- Intune: device configuration -------------------------------------------------------------
     _intune(

@@ -17,6 +17,7 @@ from tenantsync_sim.graph import errors
 from tenantsync_sim.graph.auth import Principal, authenticate
 from tenantsync_sim.graph.errors import GraphError, Service
 from tenantsync_sim.graph.odata import compile_filter, paginate, select
+from tenantsync_sim.graph.registrations import credentials, mirror_registrations
 from tenantsync_sim.graph.resources import (
     BY_KEY,
     Action,
@@ -34,7 +35,8 @@ from tenantsync_sim.identity.scopes import GRAPH_AUDIENCES
 from tenantsync_sim.runtime import Simulator
 from tenantsync_sim.state import Application, JsonObject, StoredStream, Tenant
 
-_APPLICATION_READ = ("Application.Read.All", "Application.ReadWrite.All", "Directory.Read.All")
+_WRITE_ONLY_MASK = "*****"
+"""How Entra answers a secret it keeps (an identity provider's client secret)."""
 _ORGANIZATION_READ = ("Organization.Read.All", "Directory.Read.All", "User.Read")
 _DOMAIN_READ = ("Domain.Read.All", "Domain.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All")
 
@@ -193,38 +195,28 @@ def _stream_target(
     return str(child["id"]), name
 
 
+def _linkable_type(tenant: Tenant, nav: Navigation, object_id: str) -> str | None:
+    """The ``@odata.type`` of the object a link names: in the navigation's own collection (an app's token
+    lifetime policies), else the user, group or service principal with this id; None when none has it."""
+    if nav.target:
+        found = find_object(tenant.collection(nav.target), object_id)
+        return f"#{BY_KEY[nav.target].entity}" if found is not None else None
+    if any(user.id.lower() == object_id.lower() for user in tenant.users.values()):
+        return "#microsoft.graph.user"
+    for kind, odata_type in (("groups", "group"), ("servicePrincipals", "servicePrincipal")):
+        if find_object(tenant.collection(kind), object_id) is not None:
+            return f"#microsoft.graph.{odata_type}"
+    return None
+
+
 def _application(app: Application) -> JsonObject:
-    """An app registration as Graph serves it: credentials without their secrets."""
+    """An app registration as ``applications(appId=...)`` serves it: credentials without their secrets."""
     return {
         "id": app.object_id,
         "appId": app.app_id,
         "displayName": app.display_name,
         "isFallbackPublicClient": app.public_client,
-        "passwordCredentials": [
-            {
-                "customKeyIdentifier": None,
-                "displayName": s.display_name,
-                "endDateTime": s.end_date_time.isoformat().replace("+00:00", "Z"),
-                "hint": s.hint,
-                "keyId": s.key_id,
-                "secretText": None,
-                "startDateTime": s.start_date_time.isoformat().replace("+00:00", "Z"),
-            }
-            for s in app.secrets
-        ],
-        "keyCredentials": [
-            {
-                "customKeyIdentifier": c.sha1_thumbprint.upper(),
-                "displayName": "CN=tenantsync",
-                "endDateTime": c.end_date_time.isoformat().replace("+00:00", "Z"),
-                "keyId": c.key_id,
-                "startDateTime": c.start_date_time.isoformat().replace("+00:00", "Z"),
-                "type": "AsymmetricX509Cert",
-                "usage": "Verify",
-                "key": None,
-            }
-            for c in app.certificates
-        ],
+        **credentials(app),
     }
 
 
@@ -265,8 +257,10 @@ class GraphService:
         if not segments:
             raise errors.segment_not_found("")
         head = segments[0].lower()
-        if head.startswith("applications"):
+        if head.startswith("applications("):
             return self._applications(req, principal, segments)
+        if head in ("applications", "serviceprincipals"):
+            mirror_registrations(principal.tenant)
         if [s.lower() for s in segments] == ["organization"]:
             return self._organization(req, principal)
         if [s.lower() for s in segments] == ["domains"]:
@@ -345,6 +339,8 @@ class GraphService:
             out[counter] = len(item.get(nav_name) or [])
         if resource.flags_assigned:
             out["isAssigned"] = bool(item.get("assignments"))
+        for name in resource.write_only & out.keys():
+            out[name] = _WRITE_ONLY_MASK
         if listing and resource.list_omits:
             out.update(dict.fromkeys(resource.list_omits & out.keys()))
         return _without_other_versions(resource, conceal(out), req.version)
@@ -441,12 +437,54 @@ class GraphService:
                 return answered
         if resource.key == "intents" and rest[1].lower() == "categories" and method == "GET":
             return self._intent_categories(req, tenant, resource, item, rest[2:])
+        linked = resource.nav(rest[1])
+        if rest[-1] == "$ref" and linked is not None and linked.by_reference:
+            return self._link(req, tenant, resource, item, linked, rest[2:-1], method)
         action = resource.action(rest[1]) if len(rest) == 2 else None
         if action is not None:
             if method != "POST":
                 raise errors.method_not_allowed()
             return self._action(req, tenant, resource, item, *action)
         return self._contained(req, tenant, resource, item, item, resource.navigation, rest[1:], method)
+
+    def _link(
+        self,
+        req: GraphRequest,
+        tenant: Tenant,
+        resource: ResourceType,
+        item: JsonObject,
+        nav: Navigation,
+        key: list[str],
+        method: str,
+    ) -> GraphResponse:
+        """``POST {nav}/$ref`` links the directory object its ``@odata.id`` names; ``DELETE
+        {nav}/{id}/$ref`` unlinks one. Both answer 204, as Graph does."""
+        linked: list[JsonObject] = item.setdefault(nav.name, [])
+        if method == "DELETE" and len(key) == 1:
+            found = find_child(linked, key[0])
+            if found is None:
+                raise errors.not_found(resource.service, key[0], req.url)
+            linked.remove(found)
+            resource.touch(item)
+            return GraphResponse(204)
+        if method != "POST" or key:
+            raise errors.method_not_allowed()
+        reference = str(self._require_body(req, resource).get("@odata.id") or "")
+        object_id = reference.rstrip("/").rsplit("/", 1)[-1].removeprefix("directoryObjects(")
+        object_id = object_id.strip("')")
+        odata_type = _linkable_type(tenant, nav, object_id)
+        if odata_type is None:
+            raise errors.not_found(resource.service, object_id or reference, req.url)
+        if find_child(linked, object_id) is not None:
+            raise errors.bad_request(
+                "One or more added object references already exist for the following modified "
+                f"properties: '{nav.name}'.",
+                resource.service,
+                req.url,
+            )
+        linked.append({"@odata.type": odata_type, "id": object_id})
+        resource.touch(item)
+        return GraphResponse(204)
 
     def _view(
         self, req: GraphRequest, principal: Principal, view: CollectionView, rest: list[str]
@@ -628,6 +666,11 @@ class GraphService:
                 req.url,
             )
         missing = [name for name in resource.required if body.get(name) is None]
+        missing += [
+            nav.name
+            for nav in resource.navigation
+            if nav.single and nav.target and not (body.get(nav.name) or body.get(f"{nav.name}@odata.bind"))
+        ]
         if resource.client_key and not body.get(resource.key_field):
             missing.append(resource.key_field)
         if missing:
@@ -653,7 +696,10 @@ class GraphService:
                 raise GraphError(409, "Conflict", f"An object with key '{key}' already exists.")
             item[resource.key_field] = key
         else:
-            item = {resource.key_field: str(uuid.uuid4()), **item}
+            key = resource.key_from.format_map(item) if resource.key_from else str(uuid.uuid4())
+            if find_object(collection, key) is not None:
+                raise GraphError(409, "Conflict", f"An object with key '{key}' already exists.")
+            item = {resource.key_field: key, **item}
         self._bind(req, tenant, resource.service, resource.navigation, item)
         resource.stamp_created(item)
         collection[str(item[resource.key_field])] = item
@@ -697,6 +743,13 @@ class GraphService:
             if resource.abstract and sent_type and sent_type != item.get("@odata.type"):
                 raise errors.bad_request(
                     f"The @odata.type '{sent_type}' does not match the type of the existing object.",
+                    resource.service,
+                    req.url,
+                )
+            fixed = sorted(k for k in resource.immutable & body.keys() if body[k] != item.get(k))
+            if fixed:
+                raise errors.bad_request(
+                    f"Property '{fixed[0]}' cannot be changed once the object exists.",
                     resource.service,
                     req.url,
                 )
@@ -834,6 +887,15 @@ class GraphService:
                     service,
                     req.url,
                 )
+            named = entry.get(nav.name)
+            if nav.single and nav.target and reference is None and isinstance(named, dict):
+                found = find_object(tenant.collection(nav.target), str(named.get("id") or ""))
+                if found is None:
+                    raise errors.bad_request(
+                        f"The {nav.name} '{named.get('id')}' does not exist.", service, req.url
+                    )
+                inner = BY_KEY[nav.target].nav_names
+                entry[nav.name] = {k: copy.deepcopy(v) for k, v in found.items() if k not in inner}
             if nav.single and reference is not None:
                 target = resolve_reference(tenant, str(reference))
                 if target is None:
@@ -906,7 +968,7 @@ class GraphService:
             return GraphResponse(200, body | copy.deepcopy(_render_contained(nav.children, child, expand)))
         if not nav.writable:
             raise errors.method_not_allowed()
-        if method == "DELETE":
+        if method == "DELETE" and nav.deletable:
             children.remove(child)
             resource.touch(root)
             return GraphResponse(204)
@@ -945,23 +1007,23 @@ class GraphService:
     # -- directory objects the operator reads about itself -------------------------------------
 
     def _applications(self, req: GraphRequest, principal: Principal, segments: list[str]) -> GraphResponse:
-        self._authorize(principal, "directory", _APPLICATION_READ, req.url)
+        """``applications(appId='...')``: a registration by its client id (the operator reads its own)."""
+        self._authorize(principal, "directory", BY_KEY["applications"].read, req.url)
         self._throttle(principal, "directory", req.url)
-        if req.method.upper() != "GET" or len(segments) > 2:
+        if req.method.upper() != "GET" or len(segments) > 1:
             raise errors.method_not_allowed()
         tenant, head = principal.tenant, segments[0]
-        if len(segments) == 1 and head == "applications":
-            listed = [_application(a) for a in tenant.apps.values()]
-            return self._list_response(req, tenant, listed, "applications")
-        key = segments[1] if len(segments) == 2 and head == "applications" else None
-        if head.startswith("applications(appId="):
-            key = head[len("applications(appId=") :].rstrip(")").strip("'")
-        app = next((a for a in tenant.apps.values() if key in (a.app_id, a.object_id)), None) if key else None
-        if app is None:
+        key = head[len("applications(") :].removeprefix("appId=").rstrip(")").strip("'")
+        app = next((a for a in tenant.apps.values() if key == a.app_id), None)
+        if app is not None:
+            body = {"@odata.context": _context(req, "applications/$entity")}
+            body.update(select(_application(app), _select(req)))
+            return GraphResponse(200, body)
+        resource = BY_KEY["applications"]
+        found = next((o for o in tenant.collection(resource.key).values() if o.get("appId") == key), None)
+        if found is None:
             raise errors.not_found("directory", key or head, req.url)
-        body = {"@odata.context": _context(req, "applications/$entity")}
-        body.update(select(_application(app), _select(req)))
-        return GraphResponse(200, body)
+        return self._entity_response(req, resource, found)
 
     def _domains(self, req: GraphRequest, principal: Principal) -> GraphResponse:
         """The tenant's verified domains: the first is the default, ``.onmicrosoft.com`` the initial one."""

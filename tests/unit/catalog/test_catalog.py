@@ -48,6 +48,11 @@ def test_paths_versions_and_singletons_follow_graph() -> None:
         ResourceType.ANDROID_MANAGED_STORE_SETTINGS,
         ResourceType.APPLE_PUSH_NOTIFICATION_CERTIFICATE,
         ResourceType.ORGANIZATIONAL_BRANDING,
+        ResourceType.PRONOUNS_SETTINGS,
+        ResourceType.ITEM_INSIGHTS,
+        ResourceType.MICROSOFT_365_APPS_INSTALLATION_OPTIONS,
+        ResourceType.ADMIN_REPORT_SETTINGS,
+        ResourceType.SHAREPOINT_SETTINGS,
     }
 
 
@@ -71,8 +76,11 @@ def test_intune_types_carry_their_sub_resources() -> None:
 
 def test_backup_only_needs_read_permissions() -> None:
     assert required_permissions(list(ResourceType), Mode.BACKUP_ONLY) == [
+        "AccessReview.Read.All",
         "AdministrativeUnit.Read.All",
         "Agreement.Read.All",
+        "Application.Read.All",
+        "CustomSecAttributeDefinition.Read.All",
         "DeviceManagementApps.Read.All",
         "DeviceManagementConfiguration.Read.All",
         "DeviceManagementManagedDevices.Read.All",
@@ -80,15 +88,25 @@ def test_backup_only_needs_read_permissions() -> None:
         "DeviceManagementScripts.Read.All",
         "DeviceManagementServiceConfig.Read.All",
         "Directory.Read.All",
+        "EntitlementManagement.Read.All",
+        "Group.Read.All",
+        "IdentityProvider.Read.All",
+        "OrgSettings-Microsoft365Install.Read.All",
         "OrganizationalBranding.Read.All",
+        "PeopleSettings.Read.All",
         "Policy.Read.All",
+        "ReportSettings.Read.All",
+        "SharePointTenantSettings.Read.All",
     ]
 
 
 def test_managed_needs_write_permissions_sorted_and_unique() -> None:
     assert required_permissions(list(ResourceType), Mode.MANAGED) == [
+        "AccessReview.ReadWrite.All",
         "AdministrativeUnit.ReadWrite.All",
         "Agreement.ReadWrite.All",
+        "Application.ReadWrite.All",
+        "CustomSecAttributeDefinition.ReadWrite.All",
         "DeviceManagementApps.ReadWrite.All",
         "DeviceManagementConfiguration.ReadWrite.All",
         "DeviceManagementManagedDevices.ReadWrite.All",
@@ -96,8 +114,12 @@ def test_managed_needs_write_permissions_sorted_and_unique() -> None:
         "DeviceManagementScripts.ReadWrite.All",
         "DeviceManagementServiceConfig.ReadWrite.All",
         "Directory.ReadWrite.All",
-        "Group.Read.All",
+        "EntitlementManagement.ReadWrite.All",
+        "Group.ReadWrite.All",
+        "IdentityProvider.ReadWrite.All",
+        "OrgSettings-Microsoft365Install.ReadWrite.All",
         "OrganizationalBranding.ReadWrite.All",
+        "PeopleSettings.ReadWrite.All",
         "Policy.Read.All",
         "Policy.ReadWrite.ApplicationConfiguration",
         "Policy.ReadWrite.AuthenticationFlows",
@@ -110,6 +132,8 @@ def test_managed_needs_write_permissions_sorted_and_unique() -> None:
         "Policy.ReadWrite.ExternalIdentities",
         "Policy.ReadWrite.PermissionGrant",
         "Policy.ReadWrite.SecurityDefaults",
+        "ReportSettings.ReadWrite.All",
+        "SharePointTenantSettings.ReadWrite.All",
     ]
     assert required_permissions([ResourceType.NAMED_LOCATIONS], Mode.MANAGED) == [
         "Policy.Read.All",

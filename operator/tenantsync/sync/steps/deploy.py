@@ -82,12 +82,20 @@ def _bindings(graph: GraphClient, entry: ConfigurationType, document: JsonObject
     for reference in entry.references:
         name, _, rest = reference.field.partition(".")
         value = document.get(name)
+        if name in _created_inside(entry):
+            continue  # sent inline with the create, as {"id": ...}
         if name in entry.bound and rest == "id" and isinstance(value, dict) and value.get("id"):
             target = reference.target
             if isinstance(target, ResourceType):
                 path = catalog()[target].path
                 found[f"{name}@odata.bind"] = f"{graph.base_url}/{entry.api_version}/{path}('{value['id']}')"
     return found
+
+
+def _created_inside(entry: ConfigurationType) -> set[str]:
+    """Navigations a create sends inside the object: those only a create sets, and those replaced with it."""
+    inside = (SubResourceWrite.REPLACE_PARENT, SubResourceWrite.CREATE_ONLY)
+    return {sub.name for sub in entry.sub_resources if sub.write in inside}
 
 
 def _without_read_only(sub: SubResource, value: Any) -> Any:
@@ -404,7 +412,7 @@ class Deploy:
                     ]
                     await _write_sub_resources(graph, entry, _object_path(entry, new_id), wanted, pending)
                     return result(ChangeOutcome.APPLIED, f"Created with id {new_id}.", new_id)
-        inside = [sub for sub in entry.sub_resources if sub.write == SubResourceWrite.REPLACE_PARENT]
+        inside = [sub for sub in entry.sub_resources if sub.name in _created_inside(entry)]
         body = (
             _writable(entry, wanted, creating=True)
             | _bindings(graph, entry, wanted)
@@ -484,6 +492,10 @@ async def _write_sub_resources(
             await _replace_each(graph, entry, f"{path}/{sub.name}", value)
         elif sub.write == SubResourceWrite.EDIT:
             await _edit(graph, entry, sub, path, value)
+        elif sub.write == SubResourceWrite.MERGE:
+            await _merge(graph, entry, f"{path}/{sub.name}", value)
+        elif sub.write == SubResourceWrite.REFERENCES:
+            await _link(graph, entry, sub, f"{path}/{sub.name}", value)
     for action, body in actions.items():
         await graph.action(f"{path}/{action}", body, version=entry.api_version)
     if replaced:
@@ -496,6 +508,37 @@ async def _replace_each(graph: GraphClient, entry: ConfigurationType, path: str,
         await graph.delete(f"{path}/{item['id']}", version=entry.api_version)
     for item in wanted if isinstance(wanted, list) else []:
         await graph.create(path, item, version=entry.api_version)
+
+
+async def _merge(graph: GraphClient, entry: ConfigurationType, path: str, wanted: Any) -> None:
+    """Items the service never deletes: the missing ones created with their id, the changed ones
+    patched; one the desired state leaves out is left as it is."""
+    live = {str(item["id"]): item for item in await graph.list(path, version=entry.api_version)}
+    for item in wanted if isinstance(wanted, list) else []:
+        if not isinstance(item, dict) or not item.get("id"):
+            continue
+        current = live.get(str(item["id"]))
+        if current is None:
+            await graph.create(path, item, version=entry.api_version)
+        elif any(current.get(k) != v for k, v in item.items()):
+            changes = {k: v for k, v in item.items() if k != "id"}
+            await graph.update(f"{path}/{item['id']}", changes, version=entry.api_version)
+
+
+async def _link(
+    graph: GraphClient, entry: ConfigurationType, sub: SubResource, path: str, wanted: Any
+) -> None:
+    """Linked objects (a group's owners, an app's token policies): link the missing ones first, then
+    unlink the others, so a group that must keep an owner is never left without one in between."""
+    live = {str(item["id"]) for item in await graph.list(path, version=entry.api_version)}
+    desired = [str(item["id"]) for item in wanted or [] if isinstance(item, dict) and item.get("id")]
+    base = f"{graph.base_url}/{entry.api_version}"
+    for object_id in desired:
+        if object_id not in live:
+            body = {"@odata.id": f"{base}/{sub.links_to}/{object_id}"}
+            await graph.action(f"{path}/$ref", body, version=entry.api_version)
+    for object_id in sorted(live - set(desired)):
+        await graph.delete(f"{path}/{object_id}/$ref", version=entry.api_version)
 
 
 async def _edit(
