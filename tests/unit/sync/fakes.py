@@ -26,7 +26,7 @@ from tenantsync.auth import (
 from tenantsync.catalog import serialise
 from tenantsync.graph import GraphClient, StreamContent
 from tenantsync.kube import NotFoundError
-from tenantsync.repository import RepositoryError
+from tenantsync.repository import GitAuthor, RepositoryError
 from tenantsync.sync import RunContext
 from tenantsync.sync.streams import stream_names
 
@@ -209,6 +209,7 @@ class MemoryFolders:
         message: str,
         *,
         protected_branches: Collection[str] = (),
+        author: GitAuthor | None = None,
     ) -> str | None:
         if branch in protected_branches:
             raise RepositoryError(ErrorCode.REPOSITORY_UNREACHABLE, f"Refusing to write to branch {branch}.")
