@@ -22,7 +22,7 @@ from tenantsync.api import (
     TenantPhase,
     human_duration,
 )
-from tenantsync.catalog import catalog, permission_needs
+from tenantsync.catalog import catalog, drift_permission_needs, permission_needs
 
 Body = Mapping[str, Any]
 
@@ -420,6 +420,8 @@ class PermissionReport:
     resources: tuple[ResourceType, ...]
     application: tuple[PermissionNeed, ...]
     delegated: tuple[PermissionNeed, ...]
+    drift: tuple[PermissionNeed, ...] = ()
+    """Application permissions the audit watch needs (spec.drift); a sync never waits for them."""
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -427,11 +429,15 @@ class PermissionReport:
             "resources": [r.value for r in self.resources],
             "applicationPermissions": [p.as_dict() for p in self.application],
             "delegatedScopes": [p.as_dict() for p in self.delegated],
+            "driftPermissions": [p.as_dict() for p in self.drift],
         }
 
 
-def permission_report(resources: Iterable[ResourceType], mode: Mode) -> PermissionReport:
-    """`required_permissions` (the operator's own preflight list), each with the types that need it."""
+def permission_report(
+    resources: Iterable[ResourceType], mode: Mode, *, drift: bool = True
+) -> PermissionReport:
+    """`required_permissions` (the operator's own preflight list), each with the types that need it, and
+    with ``drift`` those the audit watch needs."""
     types = tuple(dict.fromkeys(resources))
     entries = catalog()
     application = {
@@ -448,6 +454,10 @@ def permission_report(resources: Iterable[ResourceType], mode: Mode) -> Permissi
         resources=types,
         application=tuple(PermissionNeed(p, tuple(t)) for p, t in application.items()),
         delegated=tuple(PermissionNeed(s, tuple(t)) for s, t in sorted(delegated.items())),
+        drift=tuple(
+            PermissionNeed(p, tuple(t.value for t in needed_by))
+            for p, needed_by in (drift_permission_needs(types) if drift else {}).items()
+        ),
     )
 
 

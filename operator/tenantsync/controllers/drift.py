@@ -8,6 +8,7 @@ reverts the change and waits for approval like any plan (docs/drift.md).
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from typing import Any
 
@@ -29,11 +30,13 @@ from tenantsync.api import (
 from tenantsync.controllers.constants import API_FAILURE_RETRY_SECONDS
 from tenantsync.controllers.sharding import shard_filter
 from tenantsync.controllers.status import StatusWriter
-from tenantsync.drift import DriftChecker, who
+from tenantsync.drift import DriftChecker, DriftLook, who
 from tenantsync.kube import KubeClient
 from tenantsync.metrics import OperatorMetrics
 from tenantsync.settings import OperatorSettings
 from tenantsync.sync import SecretsUntilWait, TenantCache
+
+logger = logging.getLogger(__name__)
 
 SECRETS_REREAD_LOOKS = 10
 """A look reuses the Secrets it read for this many looks (a rotated secret is taken on within ten
@@ -94,7 +97,20 @@ class DriftController:
         self, body: kopf.Body, spec: TenantSpec, before: DriftStatus | None, secrets: SecretsUntilWait
     ) -> None:
         namespace, name = body.metadata.namespace or "", body.metadata.name or ""
-        look = await self._checker.look(namespace, name, body.metadata.get("uid"), spec, before, secrets)
+        try:
+            look = await self._checker.look(namespace, name, body.metadata.get("uid"), spec, before, secrets)
+        except Exception as error:
+            # The exception's text is not shown: a library's message may quote a request, credentials included.
+            logger.warning(
+                "Looking at the audit logs of Tenant %s/%s failed: %s", namespace, name, type(error).__name__
+            )
+            status = (before or DriftStatus()).model_copy(deep=True)
+            status.watch = DriftWatch.FAILING
+            status.lastCheckTime = self._settings.clock()
+            status.message = (
+                f"Reading the audit logs failed ({type(error).__name__}); trying again next interval."
+            )
+            look = DriftLook(status)
         await self._write(namespace, name, look.status)
         self._metrics.observe_graph(namespace, name, *self._cache.take_graph_counts(namespace, name))
         status = look.status
