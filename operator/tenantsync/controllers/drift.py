@@ -74,28 +74,29 @@ class DriftController:
         self._checker = DriftChecker(cache, settings.docs_base_url, settings.clock)
 
     async def watch(self, body: kopf.Body, stopped: kopf.DaemonStopped) -> None:
-        """Look, write, wait an interval; again until the Tenant goes (or the operator stops)."""
+        """Look, write, wait an interval; again until the Tenant goes (or the operator stops). Each look
+        starts from the status the last one wrote, not from the watch's copy, which may lag behind it."""
         namespace, name = body.metadata.namespace or "", body.metadata.name or ""
         secrets = SecretsUntilWait(self._kube)
+        written = _drift_status(body)
         looks = 0
         while not stopped:
             spec = TenantSpec.model_validate(dict(body.spec))
-            before = _drift_status(body)
             if spec.drift.enabled:
                 if looks % SECRETS_REREAD_LOOKS == 0:
                     secrets.forget()
                 looks += 1
-                await self._look(body, spec, before, secrets)
-            elif before is None or before.watch != DriftWatch.DISABLED:
-                status = (before or DriftStatus()).model_copy(update={"watch": DriftWatch.DISABLED})
-                status.message = "Drift is not watched: spec.drift.enabled is false."
-                await self._write(namespace, name, status)
+                written = await self._look(body, spec, written, secrets)
+            elif written is None or written.watch != DriftWatch.DISABLED:
+                written = (written or DriftStatus()).model_copy(update={"watch": DriftWatch.DISABLED})
+                written.message = "Drift is not watched: spec.drift.enabled is false."
+                await self._write(namespace, name, written)
             await stopped.wait(parse_duration(spec.drift.interval).total_seconds())
         self._checker.forget(namespace, name)
 
     async def _look(
         self, body: kopf.Body, spec: TenantSpec, before: DriftStatus | None, secrets: SecretsUntilWait
-    ) -> None:
+    ) -> DriftStatus:
         namespace, name = body.metadata.namespace or "", body.metadata.name or ""
         try:
             look = await self._checker.look(namespace, name, body.metadata.get("uid"), spec, before, secrets)
@@ -118,18 +119,19 @@ class DriftController:
             secrets.forget()
             if before is None or before.watch != status.watch or before.message != status.message:
                 kopf.warn(body, reason=f"Drift{status.watch}", message=f"Tenant {name}: {status.message}")
-            return
+            return status
         for change in look.new:
             kopf.warn(
                 body, reason="DriftDetected", message=drift_event(name, change, spec.repository.backupBranch)
             )
         if not look.new:
-            return
+            return status
         self._metrics.observe_drift(
             namespace, name, [str(change.type) for change in look.new], look.new[-1].time
         )
         if spec.drift.action == DriftAction.REVERT and spec.mode == Mode.MANAGED:
             await self._request_revert(namespace, name, self._settings.clock())
+        return status
 
     async def _request_revert(self, namespace: str, name: str, now: datetime) -> None:
         """A sync whose plan reverts the drift, started as "Sync now" starts one."""
