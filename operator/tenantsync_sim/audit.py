@@ -66,6 +66,8 @@ def _value(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"))
 
 
+# Only properties both msgraph-sdk (v1.0) and the beta SDK model, as both versions serve the same record
+# (tests/integration/sim/test_sim_audit_conformance.py).
 def _directory_audit(change: Change, actor: Actor, moment: dt.datetime) -> JsonObject:
     activity = f"{change.operation} {_words(change.entity)}"
     initiated: JsonObject = {"user": None, "app": None}
@@ -75,9 +77,6 @@ def _directory_audit(change: Change, actor: Actor, moment: dt.datetime) -> JsonO
             "displayName": actor.user_display_name,
             "userPrincipalName": actor.user_principal_name,
             "ipAddress": actor.ip_address,
-            "userType": "Member",
-            "homeTenantId": None,
-            "homeTenantName": None,
         }
     else:
         initiated["app"] = {
@@ -125,7 +124,6 @@ def _intune_event(change: Change, actor: Actor, moment: dt.datetime) -> JsonObje
         "componentName": "DeviceConfiguration",
         "actor": {
             "@odata.type": "microsoft.graph.auditActor",
-            "type": "ItPro" if is_user else "Application",
             "auditActorType": "ItPro" if is_user else "Application",
             "userPermissions": ["*"],
             "applicationId": actor.app_id,
@@ -134,8 +132,6 @@ def _intune_event(change: Change, actor: Actor, moment: dt.datetime) -> JsonObje
             "servicePrincipalName": None if is_user else actor.app_display_name,
             "ipAddress": actor.ip_address,
             "userId": actor.user_id,
-            "remoteTenantId": None,
-            "remoteUserId": None,
         },
         "activity": activity,
         "activityDateTime": _timestamp(moment),
@@ -156,7 +152,6 @@ def _intune_event(change: Change, actor: Actor, moment: dt.datetime) -> JsonObje
                     }
                     for name, old, new in change.modified
                 ],
-                "type": resource_type,
                 "auditResourceType": resource_type,
                 "resourceId": change.object_id,
             }
