@@ -38,6 +38,7 @@ from tenantsync.sync import SecretsUntilWait, TenantCache
 
 logger = logging.getLogger(__name__)
 
+FIRST_STATUS_POLL_SECONDS = 1.0
 SECRETS_REREAD_LOOKS = 10
 """A look reuses the Secrets it read for this many looks (a rotated secret is taken on within ten
 intervals, or at once when a look fails), so a fleet's watches do not read every Secret every minute."""
@@ -81,6 +82,11 @@ class DriftController:
         written = _drift_status(body)
         looks = 0
         while not stopped:
+            if not (body.status and body.status.get("phase")):
+                # The Tenant controller writes a new Tenant's first status whole, and only onto a Tenant
+                # with none: the watch writes nothing before it.
+                await stopped.wait(FIRST_STATUS_POLL_SECONDS)
+                continue
             spec = TenantSpec.model_validate(dict(body.spec))
             if spec.drift.enabled:
                 if looks % SECRETS_REREAD_LOOKS == 0:
