@@ -62,6 +62,7 @@ DEMO_APPLICATION_PERMISSIONS = [
     "AdministrativeUnit.ReadWrite.All",
     "Agreement.ReadWrite.All",
     "OrganizationalBranding.ReadWrite.All",
+    "AuditLog.Read.All",
 ]
 DEMO_DELEGATED_PERMISSIONS = ["Policy.Read.All", "Policy.ReadWrite.ConditionalAccess", "user_impersonation"]
 
