@@ -144,7 +144,13 @@ class DriftChecker:
                     )
                     for s in seen
                 ]
-                commits = await commit_touched(ctx, session, touched) if touched else []
+                unrecorded: str | None = None
+                try:
+                    commits = await commit_touched(ctx, session, touched) if touched else []
+                except (CodedError, GraphError) as error:
+                    # The changes were read once and are not read again: shown without their commits,
+                    # the next sync records the objects.
+                    commits, unrecorded = [None] * len(touched), str(error)
         except (CodedError, GraphError) as error:
             status.watch = DriftWatch.FAILING
             status.message = f"Reading the audit logs failed: {error}"
@@ -155,6 +161,8 @@ class DriftChecker:
         status.watch = DriftWatch.WATCHING
         status.missingPermissions, status.adminConsentUrl = [], None
         status.message = f"Watching the audit logs every {spec.drift.interval}." if not new else _summary(new)
+        if unrecorded is not None:
+            status.message += f" Recording the changed objects on the backup branch failed: {unrecorded}"
         if new:
             status.detected += len(new)
             status.lastDetectionTime = now
