@@ -16,7 +16,11 @@ def test_every_graph_type_is_watched_under_the_simulators_model_name() -> None:
             assert name not in audit_names(), f"{name} is in no Graph audit log"
             continue
         resource = by_path[entry.path.lower()]
-        declared = audit_names()[name]
+        declared = audit_names().get(name)
+        assert declared is not None, (
+            f"{name}: declare in catalog/audit_names.py which audit log records it and under which model"
+            f" name ({resource.entity.removeprefix('microsoft.graph.')}), or drift in it goes unseen"
+        )
         assert declared.model == resource.entity.removeprefix("microsoft.graph."), name
         assert declared.source == (
             AuditSource.INTUNE if source_of(resource) == "intune" else AuditSource.DIRECTORY
