@@ -17,6 +17,7 @@ from pathlib import Path
 from aiohttp import web
 
 from tenantsync_sim import seed
+from tenantsync_sim.audit import DEFAULT_INGESTION_DELAY_SECONDS, AuditLog
 from tenantsync_sim.identity.signing import TokenSigner
 from tenantsync_sim.runtime import Simulator
 from tenantsync_sim.server import create_app, ssl_context
@@ -40,6 +41,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--tls-host", action="append", default=[], help="extra host name for the server certificate"
     )
+    parser.add_argument(
+        "--audit-delay",
+        type=float,
+        default=DEFAULT_INGESTION_DELAY_SECONDS,
+        help="seconds before an audit record is visible (default: Microsoft's 95th-percentile figure, 120)",
+    )
     parser.add_argument("--access-log", action="store_true", help="log every request to stderr")
     return parser.parse_args(argv)
 
@@ -50,7 +57,10 @@ def build_simulator(args: argparse.Namespace) -> Simulator:
     else:
         state = seed.SEEDS[args.seed]()
     return Simulator(
-        state=state, signer=TokenSigner.load_or_create(args.state_dir), state_file=args.state_file
+        state=state,
+        signer=TokenSigner.load_or_create(args.state_dir),
+        state_file=args.state_file,
+        audits=AuditLog(ingestion_delay_seconds=args.audit_delay),
     )
 
 

@@ -259,8 +259,11 @@ class SimulatorClient:
         result: JsonObject = self._call("GET", f"/tenants/{tenant}/objects/{kind}/{object_id}")
         return result
 
-    def create_object(self, tenant: str, kind: str, body: JsonObject) -> JsonObject:
-        result: JsonObject = self._call("POST", f"/tenants/{tenant}/objects/{kind}", body)
+    def create_object(
+        self, tenant: str, kind: str, body: JsonObject, *, actor: str | None = None
+    ) -> JsonObject:
+        params = {"actor": actor} if actor else None
+        result: JsonObject = self._call("POST", f"/tenants/{tenant}/objects/{kind}", body, params=params)
         return result
 
     def create_group(self, tenant: str, display_name: str, group_id: str | None = None) -> JsonObject:
@@ -275,11 +278,28 @@ class SimulatorClient:
             body["id"] = group_id
         return self.create_object(tenant, "groups", body)
 
-    def drift(self, tenant: str, kind: str, changes: JsonObject, object_id: str | None = None) -> JsonObject:
-        """Change an object (or a singleton, without ``object_id``) behind the clients' back."""
+    def drift(
+        self,
+        tenant: str,
+        kind: str,
+        changes: JsonObject,
+        object_id: str | None = None,
+        *,
+        actor: str | None = None,
+    ) -> JsonObject:
+        """Change an object (or a singleton, without ``object_id``) behind the clients' back; with
+        ``actor`` (a UPN) as that person would in a portal, leaving an audit record naming them."""
         path = f"/tenants/{tenant}/objects/{kind}" + (f"/{object_id}" if object_id else "")
-        result: JsonObject = self._call("PATCH", path, changes)
+        params = {"actor": actor} if actor else None
+        result: JsonObject = self._call("PATCH", path, changes, params=params)
         return result
+
+    def audit_delay(self) -> float:
+        """Seconds before a change's audit record is visible in the audit logs."""
+        return float(self._call("GET", "/audit")["ingestionDelaySeconds"])
+
+    def set_audit_delay(self, seconds: float) -> None:
+        self._call("PUT", "/audit", {"ingestionDelaySeconds": seconds})
 
     def replace_object(
         self, tenant: str, kind: str, body: JsonObject, object_id: str | None = None
@@ -288,8 +308,9 @@ class SimulatorClient:
         result: JsonObject = self._call("PUT", path, body)
         return result
 
-    def delete_object(self, tenant: str, kind: str, object_id: str) -> None:
-        self._call("DELETE", f"/tenants/{tenant}/objects/{kind}/{object_id}")
+    def delete_object(self, tenant: str, kind: str, object_id: str, *, actor: str | None = None) -> None:
+        params = {"actor": actor} if actor else None
+        self._call("DELETE", f"/tenants/{tenant}/objects/{kind}/{object_id}", params=params)
 
     # -- faults and observation --------------------------------------------------------------
 

@@ -1,7 +1,8 @@
 """The control API under ``/_sim``: what tests and the demo use to arrange and observe a tenant.
 
 It changes state directly, behind any client's back: that is how drift, expired secrets, revoked
-consent, blocked users and faults are staged. Bodies are validated with pydantic; answers are JSON.
+consent, blocked users and faults are staged. An object write that names ``?actor=<UPN>`` is a change
+made in a portal by that person, and leaves its audit record as one would. Bodies are validated with pydantic; answers are JSON.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from tenantsync_sim.exchange import seeds as exchange_seeds
 from tenantsync_sim.exchange.roles import MANAGE_AS_APP, SEEDED_ROLES
 from tenantsync_sim.exchange.schema import types as exchange_types
 from tenantsync_sim.faults import FaultRule
+from tenantsync_sim.graph.audit_trail import portal_actor, record_change
 from tenantsync_sim.graph.resources import BY_KEY
 from tenantsync_sim.identity import errors as entra
 from tenantsync_sim.identity.device_code import sign_in
@@ -446,6 +448,27 @@ async def list_objects(request: web.Request) -> web.Response:
     return web.json_response(list(tenant.collection(kind).values()))
 
 
+def _audit(request: web.Request, tenant: Tenant, kind: str, before: JsonObject | None) -> None:
+    """A portal change leaves an audit record when the request names who made it (``?actor=<UPN>``);
+    without one (seeding a tenant) it stays out of the audit logs."""
+    actor = request.query.get("actor")
+    if not actor or kind not in BY_KEY:
+        return
+    resource = BY_KEY[kind]
+    key = request.match_info.get("object_id")
+    if resource.singleton:
+        after = tenant.singletons.get(kind)
+    else:
+        after = tenant.collection(kind).get(key) if key else None
+    record_change(simulator(request), tenant, resource, before, after, portal_actor(tenant, actor))
+
+
+def _current(tenant: Tenant, kind: str, object_id: str | None) -> JsonObject | None:
+    if kind in _SINGLETON_KINDS:
+        return copy.deepcopy(tenant.singletons.get(kind))
+    return copy.deepcopy(tenant.collection(kind).get(object_id)) if object_id else None
+
+
 async def create_object(request: web.Request) -> web.Response:
     """Create an object as the portal would: no Graph validation, server fields stamped."""
     tenant, kind = _tenant(request), _kind(request)
@@ -462,6 +485,10 @@ async def create_object(request: web.Request) -> web.Response:
     item.setdefault(resource.key_field, str(uuid.uuid4()))
     resource.stamp_created(item)
     tenant.collection(kind)[str(item[resource.key_field])] = item
+    if request.query.get("actor"):
+        record_change(
+            simulator(request), tenant, resource, None, item, portal_actor(tenant, request.query["actor"])
+        )
     return web.json_response(item, status=201)
 
 
@@ -469,13 +496,16 @@ async def put_singleton_or_object(request: web.Request) -> web.Response:
     tenant, kind = _tenant(request), _kind(request)
     body = await _json_object(request)
     object_id = request.match_info.get("object_id")
+    before = _current(tenant, kind, object_id)
     if object_id is None:
         if kind not in _SINGLETON_KINDS:
             raise ControlError(405, f"'{kind}' is a collection: PUT needs an object id.")
         tenant.singletons[kind] = body
+        _audit(request, tenant, kind, before)
         return web.json_response(body)
     body["Guid" if kind in exchange_types() else BY_KEY[kind].key_field] = object_id
     tenant.collection(kind)[object_id] = body
+    _audit(request, tenant, kind, before)
     return web.json_response(body)
 
 
@@ -509,11 +539,13 @@ async def patch_singleton_or_object(request: web.Request) -> web.Response:
         if found is None:
             raise ControlError(404, f"{kind} '{object_id}' does not exist.")
         item = found
+    before = copy.deepcopy(item)
     item.update(copy.deepcopy(changes))
     if kind in BY_KEY:
         BY_KEY[kind].touch(item)
     elif kind in exchange_types():
         exchange_objects.touch(item, simulator(request).clock())
+    _audit(request, tenant, kind, before)
     return web.json_response(item)
 
 
@@ -533,9 +565,27 @@ async def delete_object(request: web.Request) -> web.Response:
         item = _exchange_object(tenant, kind, request.match_info["object_id"])
         del tenant.collection(kind)[str(item["Guid"])]
         return web.Response(status=204)
-    if tenant.collection(kind).pop(request.match_info["object_id"], None) is None:
+    removed = tenant.collection(kind).pop(request.match_info["object_id"], None)
+    if removed is None:
         raise ControlError(404, f"{kind} '{request.match_info['object_id']}' does not exist.")
+    _audit(request, tenant, kind, removed)
     return web.Response(status=204)
+
+
+class AuditSettings(SimModel):
+    ingestion_delay_seconds: float = Field(ge=0)
+    """Seconds between a change and its audit record's appearance in the audit logs."""
+
+
+async def get_audit_settings(request: web.Request) -> web.Response:
+    delay = simulator(request).audits.ingestion_delay_seconds
+    return web.json_response(dump(AuditSettings(ingestion_delay_seconds=delay)))
+
+
+async def put_audit_settings(request: web.Request) -> web.Response:
+    spec = await _body(request, AuditSettings)
+    simulator(request).audits.ingestion_delay_seconds = spec.ingestion_delay_seconds
+    return web.json_response(dump(spec))
 
 
 async def list_device_codes(request: web.Request) -> web.Response:
@@ -663,6 +713,8 @@ def add_routes(app: web.Application) -> None:
             web.put(o + "/{object_id}", put_singleton_or_object),
             web.patch(o + "/{object_id}", patch_singleton_or_object),
             web.delete(o + "/{object_id}", delete_object),
+            web.get("/_sim/audit", get_audit_settings),
+            web.put("/_sim/audit", put_audit_settings),
             web.get(t + "/device-codes", list_device_codes),
             web.post("/_sim/device-codes/{user_code}/sign-in", sign_in_device_code),
             web.get("/_sim/faults", list_faults),

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from aiohttp import web
 
+from tenantsync_sim.audit import AuditLog
 from tenantsync_sim.faults import FaultInjector
 from tenantsync_sim.graph.throttling import Throttler
 from tenantsync_sim.identity.signing import TokenSigner
@@ -26,6 +27,7 @@ class Simulator:
     throttler: Throttler = field(default_factory=Throttler)
     faults: FaultInjector = field(default_factory=FaultInjector)
     requests: RequestLog = field(default_factory=RequestLog)
+    audits: AuditLog = field(default_factory=AuditLog)
     clock: Callable[[], float] = time.time
 
 

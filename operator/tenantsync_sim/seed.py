@@ -75,6 +75,7 @@ DEMO_APPLICATION_PERMISSIONS = [
     "SharePointTenantSettings.ReadWrite.All",
     "EntitlementManagement.ReadWrite.All",
     "AccessReview.ReadWrite.All",
+    "AuditLog.Read.All",
 ]
 DEMO_DELEGATED_PERMISSIONS = ["Policy.Read.All", "Policy.ReadWrite.ConditionalAccess", "user_impersonation"]
 

@@ -69,6 +69,8 @@ class Workspace:
                 "deviceConfigurations",
                 "authorizationPolicy",
             ],
+            # Tests of other features count the simulator's requests; drift's own tests turn it on.
+            "drift": {"enabled": False},
         }
         body.update(spec)
         return {

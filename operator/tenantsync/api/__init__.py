@@ -35,6 +35,15 @@ from tenantsync.api.conditions import (
     set_condition,
 )
 from tenantsync.api.crd import GROUP, VERSION, all_crds, crds_yaml
+from tenantsync.api.drift import (
+    RECENT_CHANGES_KEPT,
+    DriftAction,
+    DriftActor,
+    DriftChange,
+    DriftSpec,
+    DriftStatus,
+    DriftWatch,
+)
 from tenantsync.api.durations import human_duration, parse_duration
 from tenantsync.api.errors import (
     CREDENTIAL_ERRORS,
@@ -92,6 +101,7 @@ __all__ = [
     "MAX_CHANGED_FILES",
     "MAX_PAUSE_BETWEEN_WAVES",
     "PLANS_BRANCH",
+    "RECENT_CHANGES_KEPT",
     "ROLLOUT",
     "SYNC_REQUESTED_AT",
     "UNENCRYPTED_SECRETS_LISTED",
@@ -121,6 +131,12 @@ __all__ = [
     "CredentialsStatus",
     "Decision",
     "DeployStatus",
+    "DriftAction",
+    "DriftActor",
+    "DriftChange",
+    "DriftSpec",
+    "DriftStatus",
+    "DriftWatch",
     "ErrorCode",
     "FieldChange",
     "LabelSelector",

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic.config import JsonDict
 
 from tenantsync.api.conditions import Condition
+from tenantsync.api.drift import DriftSpec, DriftStatus
 from tenantsync.api.errors import RunError
 from tenantsync.api.phases import TenantPhase
 from tenantsync.api.resources import ResourceType
@@ -293,6 +294,8 @@ class TenantSpec(Model):
         ),
     )
     """How many distinct people must approve the same plan (four-eyes: 2) before it is deployed."""
+    drift: DriftSpec = Field(default_factory=DriftSpec, json_schema_extra={"default": {}})
+    """Drift between syncs: the audit logs read every interval for changes made behind tenantsync's back."""
     suspend: bool = False
     """Stops new scheduled syncs; a run under way continues."""
     successfulRunsHistoryLimit: int = Field(
@@ -351,3 +354,5 @@ class TenantStatus(Model):
     """The value of the `tenantsync.io/sync-requested-at` annotation that last started a run."""
     credentials: CredentialsStatus | None = None
     """Kind and expiry of the service principal's credential; alerts fire before it expires."""
+    drift: DriftStatus | None = None
+    """Changes made behind tenantsync's back, seen in the audit logs, with who made them."""

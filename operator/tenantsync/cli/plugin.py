@@ -35,6 +35,7 @@ from tenantsync.api import (
 )
 from tenantsync.cli.plugin_baseline import add_baseline_commands
 from tenantsync.cli.plugin_cluster import Body, Cluster, connect
+from tenantsync.cli.plugin_drift import drift_lines
 from tenantsync.cli.plugin_errors import (
     MEANINGS,
     ExitCode,
@@ -244,6 +245,9 @@ def cmd_status(args: argparse.Namespace, cluster: Cluster, ui: Terminal) -> int:
         now = _now()
         rows = [_status_cells(t, now, args.all_namespaces) for t in tenants]
         table = ui.table(_status_columns(args.all_namespaces), rows, wide=output == Output.WIDE)
+        if tenant is not None and not args.watch:
+            for line in drift_lines(tenants[0]):
+                ui.text(line)
     if args.watch:
         ui.flush()
         return _watch_status(args, cluster, ui, tenants, version, table)
@@ -752,6 +756,7 @@ def cmd_permissions(args: argparse.Namespace, cluster_factory: Callable[[], Clus
         user_auth = spec.get("userAuthentication")
         user_client_id = (user_auth or {}).get("clientId")
         subject = f"Tenant {cluster.namespace}/{name}"
+        watches_drift = bool((spec.get("drift") or {}).get("enabled", True))
     else:
         try:
             resources = parse_resources(args.resources) if args.resources else list(ResourceType)
@@ -761,7 +766,8 @@ def cmd_permissions(args: argparse.Namespace, cluster_factory: Callable[[], Clus
         app_client_id = None
         user_auth = None
         subject = "these types"
-    report = permission_report(resources, mode)
+        watches_drift = True
+    report = permission_report(resources, mode, drift=watches_drift)
     if args.output is not None:
         data = report.as_dict()
         if args.tenant:
@@ -789,6 +795,13 @@ def cmd_permissions(args: argparse.Namespace, cluster_factory: Callable[[], Clus
         )
     else:
         ui.text("  none")
+    if report.drift:
+        ui.text("")
+        ui.text("For drift between syncs (spec.drift, reading the audit logs; syncs never wait for these):")
+        ui.table(
+            PERMISSION_COLUMNS,
+            [[Text(need.name, style="bold"), ", ".join(need.needed_by)] for need in report.drift],
+        )
     ui.text("")
     if report.exchange:
         ui.text(

@@ -22,7 +22,7 @@ from tenantsync.api import (
     TenantPhase,
     human_duration,
 )
-from tenantsync.catalog import catalog, exchange_needs, permission_needs, role_needs
+from tenantsync.catalog import catalog, drift_permission_needs, exchange_needs, permission_needs, role_needs
 
 Body = Mapping[str, Any]
 
@@ -426,6 +426,8 @@ class PermissionReport:
     """Exchange.ManageAsApp (of the Office 365 Exchange Online API), for the Exchange admin API's types."""
     roles: tuple[PermissionNeed, ...] = ()
     """Entra roles the service principal must hold; each name lists alternatives ("A or B")."""
+    drift: tuple[PermissionNeed, ...] = ()
+    """Application permissions the audit watch needs (spec.drift); a sync never waits for them."""
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -435,11 +437,15 @@ class PermissionReport:
             "exchangePermissions": [p.as_dict() for p in self.exchange],
             "entraRoles": [p.as_dict() for p in self.roles],
             "delegatedScopes": [p.as_dict() for p in self.delegated],
+            "driftPermissions": [p.as_dict() for p in self.drift],
         }
 
 
-def permission_report(resources: Iterable[ResourceType], mode: Mode) -> PermissionReport:
-    """`required_permissions` (the operator's own preflight list), each with the types that need it."""
+def permission_report(
+    resources: Iterable[ResourceType], mode: Mode, *, drift: bool = True
+) -> PermissionReport:
+    """`required_permissions` (the operator's own preflight list), each with the types that need it, and
+    with ``drift`` those the audit watch needs."""
     types = tuple(dict.fromkeys(resources))
     entries = catalog()
     application = {
@@ -463,6 +469,10 @@ def permission_report(resources: Iterable[ResourceType], mode: Mode) -> Permissi
         roles=tuple(
             PermissionNeed(" or ".join(roles), tuple(t.value for t in needed_by))
             for roles, needed_by in role_needs(types, mode).items()
+        ),
+        drift=tuple(
+            PermissionNeed(p, tuple(t.value for t in needed_by))
+            for p, needed_by in (drift_permission_needs(types) if drift else {}).items()
         ),
     )
 

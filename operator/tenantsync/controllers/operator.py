@@ -14,6 +14,7 @@ from tenantsync.controllers import (
     baseline_runs,
     baselines,
     baselines_index,
+    drift,
     runs_index,
     syncruns,
     tenants,
@@ -68,6 +69,7 @@ def build_registry(
     executor = syncruns.RunExecutor(settings, kube, writer, pipeline, cache, metrics)
     syncruns.register(registry, executor, kube, settings.shard)
     baselines.register(registry, settings, baselines.BaselineController(settings, kube, metrics, cache))
+    drift.register(registry, settings, drift.DriftController(settings, kube, writer, metrics, cache))
     return registry
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import collections
 import importlib.metadata
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from wsgiref.simple_server import WSGIServer
 
@@ -116,6 +116,13 @@ class OperatorMetrics:
             "Finished SyncRuns that carry an error code, by final phase and error code, all Tenants"
             " together (the Tenant's SyncRun names its own).",
             ["result", "error_code"],
+            registry=self.registry,
+        )
+        self._drift = Counter(
+            "tenantsync_drift_detected",
+            "Changes made behind tenantsync's back seen in the audit logs, by configuration type, all"
+            " Tenants together (each Tenant's are in its status.drift).",
+            ["type"],
             registry=self.registry,
         )
         self._approval_wait = Histogram(
@@ -257,6 +264,14 @@ class OperatorMetrics:
         wait of the plan pending now is ``tenantsync_tenant_pending_approval_since_timestamp_seconds``.
         """
         self._approval_wait.observe(seconds)
+
+    def observe_drift(self, namespace: str, tenant: str, types: Sequence[str], last: datetime) -> None:
+        """Count drift changes by type (one family for the fleet: per Tenant and type it would cost up to
+        62 series each) and note when the Tenant's newest was seen."""
+        for type_name in types:
+            self._drift.labels(type_name).inc()
+        with self._tenants.edit(namespace, tenant) as series:
+            series.last_drift = last.timestamp()
 
     def forget_tenant(self, namespace: str, tenant: str) -> None:
         """Drop every series of a deleted Tenant, so dashboards and alerts stop showing it."""

@@ -59,6 +59,8 @@ class TenantSeries:
     """Action -> changes put in plans."""
     changes_deployed: Counter[str] = field(default_factory=Counter)
     """Result -> deployed changes."""
+    last_drift: float | None = None
+    """When the audit logs last showed a change made behind tenantsync's back; None before one."""
 
 
 class TenantSeriesCollector(Collector):
@@ -175,8 +177,16 @@ def _families(tenants: dict[TenantKey, TenantSeries], *, per_type_detail: bool) 
         "Planned changes deployed to the Tenant, by result (Applied, Failed, Conflict).",
         labels=[*tenant_labels, "result"],
     )
+    last_drift = GaugeMetricFamily(
+        "tenantsync_tenant_last_drift_timestamp_seconds",
+        "When the audit logs last showed a change to the Tenant made behind tenantsync's back (see"
+        " status.drift); absent before the first.",
+        labels=tenant_labels,
+    )
     for (namespace, tenant), series in sorted(tenants.items()):
         key = [namespace, tenant]
+        if series.last_drift is not None:
+            last_drift.add_metric(key, series.last_drift)
         if (snapshot := series.snapshot) is not None:
             phase.add_metric([*key, snapshot.phase.value], 1.0)
             created.add_metric(key, snapshot.created)
@@ -210,5 +220,5 @@ def _families(tenants: dict[TenantKey, TenantSeries], *, per_type_detail: bool) 
     return [
         phase, created, schedule_active, schedule_interval, last_success, pending_since, credentials_expiry, service_expiry,
         backup_total, *detail, unencrypted_secrets, runs, graph_requests, graph_throttled, changes_planned,
-        changes_deployed,
+        changes_deployed, last_drift,
     ]  # fmt: skip

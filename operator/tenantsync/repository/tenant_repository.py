@@ -62,6 +62,9 @@ class _FolderWrite:
     files: dict[str, bytes]
     message: str
     landed: asyncio.Future[str | None]
+    author: GitAuthor | None = None
+    """Who the commit is by, when not the operator (a drift commit names the person who changed the
+    tenant; the operator stays the committer)."""
 
 
 @dataclass(frozen=True)
@@ -266,6 +269,7 @@ class TenantRepository:
         message: str,
         *,
         protected_branches: Collection[str] = (),
+        author: GitAuthor | None = None,
     ) -> str | None:
         """Make `path` on the remote branch hold exactly `files` in one commit; the new commit's sha.
 
@@ -296,7 +300,7 @@ class TenantRepository:
             return None
         if parent is not None and (await self._folder_trees(parent, [folder]))[0] == tree_id(files):
             return None  # an unchanged folder never waits for a push
-        write = _FolderWrite(folder, files, message, asyncio.get_running_loop().create_future())
+        write = _FolderWrite(folder, files, message, asyncio.get_running_loop().create_future(), author)
         self._queued_writes.setdefault(branch, []).append(write)
         if branch not in self._pushers:
             self._pushers[branch] = asyncio.create_task(self._push_queued(branch))
@@ -504,14 +508,17 @@ class TenantRepository:
     async def _commit_chain(self, parent: str | None, writes: list[_FolderWrite]) -> list[str]:
         """One commit per write, each on top of the one before (the first on `parent`), with the folder
         replaced by its files; built by one fast-import, without a working tree."""
-        ident = f"{self._author.name} <{self._author.email}> {int(time.time())} +0000".encode()
+        now = int(time.time())
+        ident = f"{self._author.name} <{self._author.email}> {now} +0000".encode()
         # The pending ref is scratch space: reset, it starts from `parent` (or nothing) whatever it held.
         stream = [b"reset " + _PENDING_REF.encode() + b"\n"]
         if parent is not None:
             stream.append(f"from {parent}\n".encode())
         for mark, write in enumerate(writes, start=1):
             stream += [b"commit " + _PENDING_REF.encode() + b"\n", b"mark :%d\n" % mark]
-            stream += [b"author " + ident + b"\n", b"committer " + ident + b"\n"]
+            author = write.author or self._author
+            author_ident = f"{author.name} <{author.email}> {now} +0000".encode()
+            stream += [b"author " + author_ident + b"\n", b"committer " + ident + b"\n"]
             message = write.message if write.message.endswith("\n") else f"{write.message}\n"
             stream.append(_data(message.encode()))
             stream.append(b"D " + _quote(write.folder) + b"\n" if write.folder else b"deleteall\n")

@@ -16,6 +16,7 @@ from tenantsync.sync.pipeline import (
 from tenantsync.sync.secret_reads import SecretsUntilWait
 from tenantsync.sync.session import Folders, Principal, Session, TenantCache, TenantSession
 from tenantsync.sync.steps import build_pipeline
+from tenantsync.sync.targeted import TouchedObject, commit_touched
 
 __all__ = [
     "UNENCRYPTED_SECRETS",
@@ -32,9 +33,11 @@ __all__ = [
     "TenantCache",
     "TenantObservations",
     "TenantSession",
+    "TouchedObject",
     "Transition",
     "Wait",
     "build_pipeline",
+    "commit_touched",
     "record_transition",
     "unencrypted_secrets_warning",
 ]

@@ -72,6 +72,7 @@ class Folders(Protocol):
         message: str,
         *,
         protected_branches: Collection[str] = (),
+        author: GitAuthor | None = None,
     ) -> str | None: ...
 
 
@@ -114,6 +115,7 @@ class TenantFolders:
         message: str,
         *,
         protected_branches: Collection[str] = (),
+        author: GitAuthor | None = None,
     ) -> str | None:
         folder = path.rstrip("/")
         if not is_within(folder, self._root):
@@ -124,7 +126,7 @@ class TenantFolders:
                 " written.",
             )
         return await self._folders.write_folder(
-            branch, folder, files, message, protected_branches=protected_branches
+            branch, folder, files, message, protected_branches=protected_branches, author=author
         )
 
 

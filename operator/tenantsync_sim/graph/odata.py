@@ -2,12 +2,14 @@
 
 Paging is offset-based behind an opaque ``$skiptoken``; ``@odata.nextLink`` is absolute and repeats the
 caller's other options, as Graph's does. ``$filter`` understands the forms backup tools send: comparisons, ``and``/``or``/``not``,
-parentheses, ``startswith``/``endswith``/``contains``, ``isof`` and type casts.
+parentheses, ``startswith``/``endswith``/``contains``, ``isof``, type casts and unquoted
+DateTimeOffset literals (the audit logs' ``activityDateTime ge 2026-12-07T09:00:00Z``).
 """
 
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import json
 import re
 from collections.abc import Callable, Mapping
@@ -21,7 +23,9 @@ from tenantsync_sim.state import JsonObject
 
 MAX_TOP = 999
 _TOKEN = re.compile(
-    r"\s*(?:(?P<string>'(?:[^']|'')*')|(?P<open>\()|(?P<close>\))|(?P<comma>,)"
+    r"\s*(?:(?P<string>'(?:[^']|'')*')"
+    r"|(?P<datetime>\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2}))"
+    r"|(?P<open>\()|(?P<close>\))|(?P<comma>,)"
     r"|(?P<word>[A-Za-z@_$][\w.@$]*(?:/[A-Za-z_][\w.]*)*)|(?P<number>-?\d+(?:\.\d+)?))"
 )
 _COMPARE: dict[str, Callable[[Any, Any], bool]] = {
@@ -54,6 +58,17 @@ def _lookup(item: JsonObject, path: str) -> Any:
             continue
         value = value.get(part) if part in value else _case_insensitive(value, part)
     return value
+
+
+def _instant(value: Any) -> dt.datetime | None:
+    """A DateTimeOffset (an unquoted literal, or a property's text) as an instant, so that
+    ``activityDateTime ge 2026-12-07T09:00:00Z`` compares times, not strings."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
 
 
 def _case_insensitive(item: JsonObject, name: str) -> Any:
@@ -152,8 +167,11 @@ class _FilterParser:
         compare = _COMPARE[operator]
 
         def check(item: JsonObject) -> bool:
+            value = _lookup(item, path)
+            if isinstance(literal, dt.datetime):
+                value = _instant(value)
             try:
-                return compare(_lookup(item, path), literal)
+                return compare(value, literal)
             except TypeError:
                 return False
 
@@ -166,6 +184,8 @@ class _FilterParser:
             return text[1:-1].replace("''", "'")
         if kind == "number":
             return json.loads(text)
+        if kind == "datetime":
+            return _instant(text)
         if kind == "word" and text.lower() in _KEYWORDS:
             return _KEYWORDS[text.lower()]
         raise self.error()

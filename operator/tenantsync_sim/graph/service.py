@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tenantsync_sim.graph import errors
+from tenantsync_sim.graph.audit_logs import REPORTS_THROTTLE, AuditLogPath, match_audit_log
+from tenantsync_sim.graph.audit_trail import WriteTrail
 from tenantsync_sim.graph.auth import Principal, authenticate
 from tenantsync_sim.graph.errors import GraphError, Service
 from tenantsync_sim.graph.odata import compile_filter, paginate, select
@@ -53,6 +55,8 @@ class GraphRequest:
     caller: tuple[str, str] | None = None
     content: bytes = b""
     """The raw request body, which a stream property's PUT carries instead of JSON."""
+    trail: WriteTrail | None = None
+    """A write's object before it, for the audit record written when it succeeds."""
 
     @property
     def url(self) -> str:
@@ -231,6 +235,8 @@ class GraphService:
         client_request_id = req.headers.get("client-request-id")
         try:
             response = self._dispatch(req)
+            if req.trail is not None:
+                req.trail.finish(self.sim, response.status, response.body)
         except GraphError as exc:
             response = GraphResponse(exc.status, exc.body(request_id, client_request_id), dict(exc.headers))
         response.headers.update(
@@ -256,6 +262,10 @@ class GraphService:
             segments = segments[1:]
         if not segments:
             raise errors.segment_not_found("")
+        req.trail = WriteTrail.start(req.method, segments, principal)
+        audit_log = match_audit_log(segments)
+        if audit_log is not None:
+            return self._audit_log(req, principal, *audit_log)
         head = segments[0].lower()
         if head.startswith("applications("):
             return self._applications(req, principal, segments)
@@ -1003,6 +1013,32 @@ class GraphService:
                 return self._entity_response(req, resource, item)
             return GraphResponse(204)
         raise errors.method_not_allowed()
+
+    def _audit_log(
+        self, req: GraphRequest, principal: Principal, log: AuditLogPath, rest: list[str]
+    ) -> GraphResponse:
+        """A list of audit records, newest first, or one by id."""
+        if req.method.upper() != "GET":
+            raise errors.method_not_allowed()
+        self._authorize(principal, log.service, log.read, req.url)
+        tenant = principal.tenant
+        if tenant.throttling.enabled:
+            limits = tenant.throttling.services.get(log.throttle, REPORTS_THROTTLE)
+            wait = self.sim.throttler.admit(
+                tenant.id, principal.app_id, log.throttle, limits, self.sim.clock()
+            )
+            if wait > 0:
+                raise errors.throttled(log.service, max(1, math.ceil(wait)), req.url)
+        records = self.sim.audits.visible(tenant.id, log.source, self.sim.clock())
+        fragment = log.name
+        if len(rest) == 1:
+            found = next((r for r in records if str(r["id"]).lower() == rest[0].lower()), None)
+            if found is None:
+                raise errors.not_found(log.service, rest[0], req.url)
+            return GraphResponse(200, {"@odata.context": _context(req, f"{fragment}/$entity"), **found})
+        if rest:
+            raise errors.segment_not_found(rest[-1])
+        return self._list_response(req, tenant, records, fragment)
 
     # -- directory objects the operator reads about itself -------------------------------------
 

@@ -18,6 +18,7 @@ EXPECTED_ALERTS = {
     "TenantsyncPendingApprovalTooLong",
     "TenantsyncPendingAuthentication",
     "TenantsyncPendingAdminConsent",
+    "TenantsyncDriftDetected",
     "TenantsyncNoRecentSuccessfulSync",
     "TenantsyncCredentialsExpiringSoon",
     "TenantsyncTenantCertificateExpiringSoon",

@@ -75,6 +75,9 @@ def populate(metrics: OperatorMetrics, namespace: str = "m365", tenant: str = "c
     metrics.observe_deploy_result(namespace, tenant, "Conflict")
     metrics.observe_graph(namespace, tenant, requests=40, throttled=2)
     metrics.observe_approval_wait(1800.0)
+    metrics.observe_drift(
+        namespace, tenant, ["conditionalAccessPolicies"], datetime(2026, 11, 23, 5, 30, tzinfo=UTC)
+    )
     metrics.observe_baseline(
         namespace,
         "security",

@@ -65,6 +65,7 @@ def busiest_tenant(metrics: OperatorMetrics, namespace: str, tenant: str) -> Non
         metrics.observe_deploy_result(namespace, tenant, result)
     metrics.observe_graph(namespace, tenant, requests=100, throttled=3)
     metrics.observe_approval_wait(600.0)
+    metrics.observe_drift(namespace, tenant, [name.value for name in ResourceType], NOW)
 
 
 def exposition(*, per_type_detail: bool) -> str:

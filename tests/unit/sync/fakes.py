@@ -27,7 +27,7 @@ from tenantsync.catalog import EXCHANGE_PERMISSION, ROLE_TEMPLATE_IDS, Service, 
 from tenantsync.exchange import ExchangeClient
 from tenantsync.graph import GraphClient, StreamContent
 from tenantsync.kube import NotFoundError
-from tenantsync.repository import RepositoryError
+from tenantsync.repository import GitAuthor, RepositoryError
 from tenantsync.sync import RunContext
 from tenantsync.sync.streams import stream_names
 
@@ -210,6 +210,7 @@ class MemoryFolders:
         message: str,
         *,
         protected_branches: Collection[str] = (),
+        author: GitAuthor | None = None,
     ) -> str | None:
         if branch in protected_branches:
             raise RepositoryError(ErrorCode.REPOSITORY_UNREACHABLE, f"Refusing to write to branch {branch}.")

@@ -1,0 +1,160 @@
+"""Which audit log records changes to each configuration type, and by which name (docs/drift.md).
+
+Entra ID writes a ``directoryAudit`` for each change to its objects: its ``activityDisplayName`` is a verb
+and the changed object's model in words ("Update conditional access policy"), its ``targetResources``
+name the object. Intune writes an ``auditEvent`` whose ``resources`` carry the object's id and its model
+as ``auditResourceType`` ("DeviceConfiguration"). So each type declares its audit log and the model name
+under which that log names it; an audit record maps to (type, object id, changed fields) through here,
+and records about anything tenantsync does not keep map to nothing. Types that live only in the portal's
+admin API (password reset, B2B, enterprise state roaming) are in no Graph audit log and are not watched;
+the Exchange admin audit is not read yet (docs/drift.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from types import MappingProxyType
+
+from tenantsync.api import ResourceType
+
+
+class AuditSource(StrEnum):
+    """A Graph audit log: the values name the collection."""
+
+    DIRECTORY = "directoryAudits"
+    INTUNE = "auditEvents"
+
+
+@dataclass(frozen=True)
+class AuditLogRead:
+    """Where an audit log is read and the application permission Microsoft documents for it."""
+
+    source: AuditSource
+    path: str
+    permission: str
+
+
+AUDIT_LOGS: Mapping[AuditSource, AuditLogRead] = MappingProxyType(
+    {
+        AuditSource.DIRECTORY: AuditLogRead(
+            AuditSource.DIRECTORY, "auditLogs/directoryAudits", "AuditLog.Read.All"
+        ),
+        AuditSource.INTUNE: AuditLogRead(
+            AuditSource.INTUNE, "deviceManagement/auditEvents", "DeviceManagementApps.Read.All"
+        ),
+    }
+)
+
+
+@dataclass(frozen=True)
+class AuditName:
+    source: AuditSource
+    model: str
+    """The Graph model's name (``conditionalAccessPolicy``), as the audit log names the changed object."""
+
+
+_D, _I = AuditSource.DIRECTORY, AuditSource.INTUNE
+_T = ResourceType
+_AUDIT_NAMES: Mapping[ResourceType, AuditName] = MappingProxyType(
+    {
+        _T.CONDITIONAL_ACCESS_POLICIES: AuditName(_D, "conditionalAccessPolicy"),
+        _T.NAMED_LOCATIONS: AuditName(_D, "namedLocation"),
+        _T.AUTHENTICATION_METHODS_POLICY: AuditName(_D, "authenticationMethodsPolicy"),
+        _T.AUTHENTICATION_STRENGTH_POLICIES: AuditName(_D, "authenticationStrengthPolicy"),
+        _T.AUTHORIZATION_POLICY: AuditName(_D, "authorizationPolicy"),
+        _T.CROSS_TENANT_ACCESS_POLICY: AuditName(_D, "crossTenantAccessPolicyConfigurationDefault"),
+        _T.SECURITY_DEFAULTS: AuditName(_D, "identitySecurityDefaultsEnforcementPolicy"),
+        _T.AUTHENTICATION_CONTEXT_CLASS_REFERENCES: AuditName(_D, "authenticationContextClassReference"),
+        _T.CROSS_TENANT_ACCESS_PARTNERS: AuditName(_D, "crossTenantAccessPolicyConfigurationPartner"),
+        _T.AUTHENTICATION_FLOWS_POLICY: AuditName(_D, "authenticationFlowsPolicy"),
+        _T.DEVICE_REGISTRATION_POLICY: AuditName(_D, "deviceRegistrationPolicy"),
+        _T.EXTERNAL_IDENTITIES_POLICY: AuditName(_D, "externalIdentitiesPolicy"),
+        _T.ADMIN_CONSENT_REQUEST_POLICY: AuditName(_D, "adminConsentRequestPolicy"),
+        _T.DEFAULT_APP_MANAGEMENT_POLICY: AuditName(_D, "tenantAppManagementPolicy"),
+        _T.APP_MANAGEMENT_POLICIES: AuditName(_D, "appManagementPolicy"),
+        _T.TOKEN_LIFETIME_POLICIES: AuditName(_D, "tokenLifetimePolicy"),
+        _T.ACTIVITY_BASED_TIMEOUT_POLICIES: AuditName(_D, "activityBasedTimeoutPolicy"),
+        _T.PERMISSION_GRANT_POLICIES: AuditName(_D, "permissionGrantPolicy"),
+        _T.GROUP_SETTINGS: AuditName(_D, "groupSetting"),
+        _T.ADMINISTRATIVE_UNITS: AuditName(_D, "administrativeUnit"),
+        _T.TERMS_OF_USE_AGREEMENTS: AuditName(_D, "agreement"),
+        _T.ORGANIZATIONAL_BRANDING: AuditName(_D, "organizationalBranding"),
+        _T.DEVICE_CONFIGURATIONS: AuditName(_I, "deviceConfiguration"),
+        _T.DEVICE_COMPLIANCE_POLICIES: AuditName(_I, "deviceCompliancePolicy"),
+        _T.SETTINGS_CATALOG_POLICIES: AuditName(_I, "deviceManagementConfigurationPolicy"),
+        _T.ASSIGNMENT_FILTERS: AuditName(_I, "deviceAndAppManagementAssignmentFilter"),
+        _T.ROLE_SCOPE_TAGS: AuditName(_I, "roleScopeTag"),
+        _T.ROLE_DEFINITIONS: AuditName(_I, "deviceAndAppManagementRoleDefinition"),
+        _T.ROLE_ASSIGNMENTS: AuditName(_I, "deviceAndAppManagementRoleAssignment"),
+        _T.DEVICE_CATEGORIES: AuditName(_I, "deviceCategory"),
+        _T.NOTIFICATION_MESSAGE_TEMPLATES: AuditName(_I, "notificationMessageTemplate"),
+        _T.TERMS_AND_CONDITIONS: AuditName(_I, "termsAndConditions"),
+        _T.COMPLIANCE_MANAGEMENT_PARTNERS: AuditName(_I, "complianceManagementPartner"),
+        _T.DEVICE_MANAGEMENT_PARTNERS: AuditName(_I, "deviceManagementPartner"),
+        _T.REMOTE_ASSISTANCE_PARTNERS: AuditName(_I, "remoteAssistancePartner"),
+        _T.DEVICE_MANAGEMENT_SETTINGS: AuditName(_I, "deviceManagementSettings"),
+        _T.ANDROID_MANAGED_STORE_SETTINGS: AuditName(_I, "androidManagedStoreAccountEnterpriseSettings"),
+        _T.APPLE_PUSH_NOTIFICATION_CERTIFICATE: AuditName(_I, "applePushNotificationCertificate"),
+        _T.COMPLIANCE_POLICIES: AuditName(_I, "deviceManagementCompliancePolicy"),
+        _T.GROUP_POLICY_CONFIGURATIONS: AuditName(_I, "groupPolicyConfiguration"),
+        _T.INTENTS: AuditName(_I, "deviceManagementIntent"),
+        _T.REUSABLE_POLICY_SETTINGS: AuditName(_I, "deviceManagementReusablePolicySetting"),
+        _T.DEVICE_MANAGEMENT_SCRIPTS: AuditName(_I, "deviceManagementScript"),
+        _T.DEVICE_SHELL_SCRIPTS: AuditName(_I, "deviceShellScript"),
+        _T.DEVICE_CUSTOM_ATTRIBUTE_SHELL_SCRIPTS: AuditName(_I, "deviceCustomAttributeShellScript"),
+        _T.DEVICE_HEALTH_SCRIPTS: AuditName(_I, "deviceHealthScript"),
+        _T.DEVICE_COMPLIANCE_SCRIPTS: AuditName(_I, "deviceComplianceScript"),
+        _T.IOS_MANAGED_APP_PROTECTIONS: AuditName(_I, "iosManagedAppProtection"),
+        _T.ANDROID_MANAGED_APP_PROTECTIONS: AuditName(_I, "androidManagedAppProtection"),
+        _T.WINDOWS_MANAGED_APP_PROTECTIONS: AuditName(_I, "windowsManagedAppProtection"),
+        _T.MOBILE_APP_CONFIGURATIONS: AuditName(_I, "managedDeviceMobileAppConfiguration"),
+        _T.TARGETED_MANAGED_APP_CONFIGURATIONS: AuditName(_I, "targetedManagedAppConfiguration"),
+        _T.MOBILE_APPS: AuditName(_I, "mobileApp"),
+        _T.DEVICE_ENROLLMENT_CONFIGURATIONS: AuditName(_I, "deviceEnrollmentConfiguration"),
+        _T.WINDOWS_AUTOPILOT_DEPLOYMENT_PROFILES: AuditName(_I, "windowsAutopilotDeploymentProfile"),
+        _T.DEP_ONBOARDING_SETTINGS: AuditName(_I, "depOnboardingSetting"),
+        _T.WINDOWS_FEATURE_UPDATE_PROFILES: AuditName(_I, "windowsFeatureUpdateProfile"),
+        _T.WINDOWS_QUALITY_UPDATE_PROFILES: AuditName(_I, "windowsQualityUpdateProfile"),
+        _T.WINDOWS_DRIVER_UPDATE_PROFILES: AuditName(_I, "windowsDriverUpdateProfile"),
+    }
+)
+
+
+def audit_names() -> Mapping[ResourceType, AuditName]:
+    """Every watched type's audit log and name; a type missing here is in no Graph audit log."""
+    return _AUDIT_NAMES
+
+
+def named_type(source: AuditSource, model: str, among: Iterable[ResourceType]) -> ResourceType | None:
+    """The type among ``among`` (a Tenant's types) whose objects ``source`` names ``model``
+    (compared without case or spaces: "conditional access policy" names ``conditionalAccessPolicy``)."""
+    wanted = model.replace(" ", "").lower()
+    return next(
+        (
+            name
+            for name in among
+            if (entry := _AUDIT_NAMES.get(name)) is not None
+            and entry.source == source
+            and entry.model.lower() == wanted
+        ),
+        None,
+    )
+
+
+def audit_sources(types: Iterable[ResourceType]) -> list[AuditSource]:
+    """The audit logs that record changes to ``types``, in a fixed order."""
+    used = {_AUDIT_NAMES[name].source for name in types if name in _AUDIT_NAMES}
+    return [source for source in AuditSource if source in used]
+
+
+def drift_permission_needs(types: Iterable[ResourceType]) -> dict[str, tuple[ResourceType, ...]]:
+    """Each application permission reading the audit logs of ``types`` needs, with the types watched
+    through it (for `kubectl tenantsync permissions`)."""
+    needs: dict[str, list[ResourceType]] = {}
+    for name in dict.fromkeys(types):
+        entry = _AUDIT_NAMES.get(name)
+        if entry is not None:
+            needs.setdefault(AUDIT_LOGS[entry.source].permission, []).append(name)
+    return {permission: tuple(needs[permission]) for permission in sorted(needs)}

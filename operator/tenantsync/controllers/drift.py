@@ -1,0 +1,172 @@
+"""The audit watcher of each Tenant: a kopf daemon that looks at the audit logs every `spec.drift.interval`.
+
+Each look's result goes to the Tenant's `status.drift`; each change made behind tenantsync's back
+becomes a Warning event and counts in the drift metrics. With `action: Revert` on a Managed Tenant the
+daemon asks for a sync the way "Sync now" does (the `sync-requested-at` annotation): the run's plan
+reverts the change and waits for approval like any plan (docs/drift.md).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+
+import kopf
+
+from tenantsync.api import (
+    GROUP,
+    SYNC_REQUESTED_AT,
+    VERSION,
+    DriftAction,
+    DriftChange,
+    DriftStatus,
+    DriftWatch,
+    Mode,
+    TenantSpec,
+    TenantStatus,
+    parse_duration,
+)
+from tenantsync.controllers.constants import API_FAILURE_RETRY_SECONDS
+from tenantsync.controllers.sharding import shard_filter
+from tenantsync.controllers.status import StatusWriter
+from tenantsync.drift import DriftChecker, DriftLook, who
+from tenantsync.kube import KubeClient
+from tenantsync.metrics import OperatorMetrics
+from tenantsync.settings import OperatorSettings
+from tenantsync.sync import SecretsUntilWait, TenantCache
+
+logger = logging.getLogger(__name__)
+
+FIRST_STATUS_POLL_SECONDS = 1.0
+SECRETS_REREAD_LOOKS = 10
+"""A look reuses the Secrets it read for this many looks (a rotated secret is taken on within ten
+intervals, or at once when a look fails), so a fleet's watches do not read every Secret every minute."""
+
+
+def drift_event(tenant: str, change: DriftChange, backup_branch: str) -> str:
+    name = f" {change.displayName!r}" if change.displayName else ""
+    fields = ", ".join(change.changedFields) or "fields not named"
+    recorded = (
+        f"; recorded in {backup_branch} as {change.commit[:12]}"
+        if change.commit
+        else "; nothing new to record"
+    )
+    return (
+        f"Tenant {tenant}: {change.activity} ({change.type}/{change.objectId}{name}) by {who(change)} at"
+        f" {change.time:%Y-%m-%dT%H:%M:%SZ}, outside tenantsync ({fields}){recorded}."
+    )
+
+
+class DriftController:
+    def __init__(
+        self,
+        settings: OperatorSettings,
+        kube: KubeClient,
+        writer: StatusWriter,
+        metrics: OperatorMetrics,
+        cache: TenantCache,
+    ) -> None:
+        self._settings = settings
+        self._kube = kube
+        self._writer = writer
+        self._metrics = metrics
+        self._cache = cache
+        self._checker = DriftChecker(cache, settings.docs_base_url, settings.clock)
+
+    async def watch(self, body: kopf.Body, stopped: kopf.DaemonStopped) -> None:
+        """Look, write, wait an interval; again until the Tenant goes (or the operator stops). Each look
+        starts from the status the last one wrote, not from the watch's copy, which may lag behind it."""
+        namespace, name = body.metadata.namespace or "", body.metadata.name or ""
+        secrets = SecretsUntilWait(self._kube)
+        written = _drift_status(body)
+        looks = 0
+        while not stopped:
+            if not (body.status and body.status.get("phase")):
+                # The Tenant controller writes a new Tenant's first status whole, and only onto a Tenant
+                # with none: the watch writes nothing before it.
+                await stopped.wait(FIRST_STATUS_POLL_SECONDS)
+                continue
+            spec = TenantSpec.model_validate(dict(body.spec))
+            if spec.drift.enabled:
+                if looks % SECRETS_REREAD_LOOKS == 0:
+                    secrets.forget()
+                looks += 1
+                written = await self._look(body, spec, written, secrets)
+            elif written is None or written.watch != DriftWatch.DISABLED:
+                written = (written or DriftStatus()).model_copy(update={"watch": DriftWatch.DISABLED})
+                written.message = "Drift is not watched: spec.drift.enabled is false."
+                await self._write(namespace, name, written)
+            await stopped.wait(parse_duration(spec.drift.interval).total_seconds())
+        self._checker.forget(namespace, name)
+
+    async def _look(
+        self, body: kopf.Body, spec: TenantSpec, before: DriftStatus | None, secrets: SecretsUntilWait
+    ) -> DriftStatus:
+        namespace, name = body.metadata.namespace or "", body.metadata.name or ""
+        try:
+            look = await self._checker.look(namespace, name, body.metadata.get("uid"), spec, before, secrets)
+        except Exception as error:
+            # The exception's text is not shown: a library's message may quote a request, credentials included.
+            logger.warning(
+                "Looking at the audit logs of Tenant %s/%s failed: %s", namespace, name, type(error).__name__
+            )
+            status = (before or DriftStatus()).model_copy(deep=True)
+            status.watch = DriftWatch.FAILING
+            status.lastCheckTime = self._settings.clock()
+            status.message = (
+                f"Reading the audit logs failed ({type(error).__name__}); trying again next interval."
+            )
+            look = DriftLook(status)
+        await self._write(namespace, name, look.status)
+        self._metrics.observe_graph(namespace, name, *self._cache.take_graph_counts(namespace, name))
+        status = look.status
+        if status.watch != DriftWatch.WATCHING:
+            secrets.forget()
+            if before is None or before.watch != status.watch or before.message != status.message:
+                kopf.warn(body, reason=f"Drift{status.watch}", message=f"Tenant {name}: {status.message}")
+            return status
+        for change in look.new:
+            kopf.warn(
+                body, reason="DriftDetected", message=drift_event(name, change, spec.repository.backupBranch)
+            )
+        if not look.new:
+            return status
+        self._metrics.observe_drift(
+            namespace, name, [str(change.type) for change in look.new], look.new[-1].time
+        )
+        if spec.drift.action == DriftAction.REVERT and spec.mode == Mode.MANAGED:
+            await self._request_revert(namespace, name, self._settings.clock())
+        return status
+
+    async def _request_revert(self, namespace: str, name: str, now: datetime) -> None:
+        """A sync whose plan reverts the drift, started as "Sync now" starts one."""
+        requested = now.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        await self._kube.patch(
+            "tenants", namespace, name, {"metadata": {"annotations": {SYNC_REQUESTED_AT: requested}}}
+        )
+
+    async def _write(self, namespace: str, name: str, status: DriftStatus) -> None:
+        await self._writer.tenant(namespace, name, TenantStatus(drift=status), frozenset({"drift"}))
+
+
+def _drift_status(body: kopf.Body) -> DriftStatus | None:
+    raw = body.status.get("drift") if body.status else None
+    return DriftStatus.model_validate(dict(raw)) if raw else None
+
+
+def register(
+    registry: kopf.OperatorRegistry, settings: OperatorSettings, controller: DriftController
+) -> None:
+    @kopf.daemon(
+        GROUP,
+        VERSION,
+        "tenants",
+        registry=registry,
+        id="drift",
+        labels=shard_filter(settings.shard),
+        cancellation_timeout=10.0,
+        backoff=API_FAILURE_RETRY_SECONDS,
+    )
+    async def watch_drift(body: kopf.Body, stopped: kopf.DaemonStopped, **_: Any) -> None:
+        await controller.watch(body, stopped)

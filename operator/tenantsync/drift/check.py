@@ -1,0 +1,179 @@
+"""One look at a Tenant's audit logs, start to end: permissions, the read, the commits, the status.
+
+The watch needs its own application permissions (one per audit log, docs/drift.md). When the token
+lacks one, the watch waits in PendingAdminConsent, says which and where to grant them, and looks again
+next interval; a sync is never held up or failed by it. Any other failure (credentials, Graph, Git)
+leaves the watch Failing with the error's message until a look succeeds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from tenantsync.api import (
+    RECENT_CHANGES_KEPT,
+    CodedError,
+    DriftChange,
+    DriftStatus,
+    DriftWatch,
+    ResourceType,
+    SyncRunStatus,
+    TenantSpec,
+)
+from tenantsync.catalog import drift_permission_needs
+from tenantsync.drift.watcher import AuditWatch
+from tenantsync.graph import GraphError
+from tenantsync.repository import GitAuthor
+from tenantsync.sync import RunContext, SecretReader, TenantCache, TouchedObject, commit_touched
+
+TenantKey = tuple[str, str]
+
+
+@dataclass(frozen=True)
+class DriftLook:
+    """What a look found: the status to show and the changes it saw for the first time."""
+
+    status: DriftStatus
+    new: list[DriftChange] = field(default_factory=list)
+
+
+def author_of(change: DriftChange) -> GitAuthor:
+    """The person (by UPN) or the app (by name and id) as a commit's author."""
+    actor = change.actor
+    if actor.userPrincipalName:
+        return GitAuthor(name=actor.userPrincipalName, email=actor.userPrincipalName)
+    app_id = actor.appId or "unknown"
+    name = actor.appDisplayName or "unknown application"
+    return GitAuthor(
+        name=f"{name} ({app_id})".replace("<", "").replace(">", ""), email=f"{app_id}@applications"
+    )
+
+
+def who(change: DriftChange) -> str:
+    actor = change.actor
+    if actor.userPrincipalName:
+        via = f" via {actor.appDisplayName}" if actor.appDisplayName else ""
+        return f"{actor.userPrincipalName}{via}"
+    return f"application {actor.appDisplayName or '?'} ({actor.appId or '?'})"
+
+
+def commit_message(change: DriftChange, record_id: str) -> str:
+    name = f" ({change.displayName})" if change.displayName else ""
+    fields = ", ".join(change.changedFields) or "not named by the audit record"
+    return (
+        f"{change.activity}: {change.type}/{change.objectId}{name}\n\n"
+        f"Changed by {who(change)} at {change.time:%Y-%m-%dT%H:%M:%SZ}, outside tenantsync.\n"
+        f"Changed fields: {fields}\n"
+        f"Audit record: {change.source} {record_id}\n"
+    )
+
+
+def _missing(needed: list[str], granted: frozenset[str]) -> list[str]:
+    return sorted(p for p in needed if p not in granted and p.replace(".Read.", ".ReadWrite.") not in granted)
+
+
+class DriftChecker:
+    """The watches of every Tenant this operator serves, kept in memory between looks."""
+
+    def __init__(self, cache: TenantCache, docs_base_url: str, clock: Callable[[], datetime]) -> None:
+        self._cache = cache
+        self._docs_base_url = docs_base_url
+        self._clock = clock
+        self._watches: dict[TenantKey, AuditWatch] = {}
+
+    def forget(self, namespace: str, name: str) -> None:
+        self._watches.pop((namespace, name), None)
+
+    def requests(self, namespace: str, name: str) -> int:
+        watch = self._watches.get((namespace, name))
+        return watch.requests if watch else 0
+
+    async def look(
+        self,
+        namespace: str,
+        name: str,
+        uid: str | None,
+        spec: TenantSpec,
+        before: DriftStatus | None,
+        secrets: SecretReader,
+    ) -> DriftLook:
+        now = self._clock()
+        status = (before or DriftStatus()).model_copy(deep=True)
+        status.lastCheckTime = now
+        watch = self._watches.get((namespace, name))
+        if watch is None:
+            # A restarted operator goes on from its last look, so a change made meanwhile is still seen.
+            started = before.lastCheckTime if before and before.lastCheckTime else now
+            watch = self._watches[(namespace, name)] = AuditWatch(started)
+        ctx = RunContext(
+            namespace=namespace,
+            run_name=f"{name}-drift",
+            tenant_name=name,
+            tenant=spec,
+            status=SyncRunStatus(),
+            generation=None,
+            now=now,
+            docs_base_url=self._docs_base_url,
+            secrets=secrets,
+            tenant_uid=uid,
+        )
+        types = spec.resources or list(ResourceType)
+        try:
+            async with self._cache.session(ctx) as session:
+                token = await (await session.service_principal()).acquire()
+                missing = _missing(list(drift_permission_needs(types)), token.roles)
+                if missing:
+                    url = session.endpoints.admin_consent_url(spec.tenantId, spec.servicePrincipal.clientId)
+                    status.watch = DriftWatch.PENDING_ADMIN_CONSENT
+                    status.missingPermissions, status.adminConsentUrl = missing, url
+                    status.message = (
+                        f"Waiting for admin consent: application {spec.servicePrincipal.clientId} lacks"
+                        f" {', '.join(missing)}, which reading the audit logs needs. A Global Administrator"
+                        f" can grant it at {url}; syncs go on meanwhile, and drift is watched once granted."
+                    )
+                    return DriftLook(status)
+                seen = await watch.look(await session.graph(), types, spec.servicePrincipal.clientId, now)
+                touched = [
+                    TouchedObject(
+                        s.change.type,
+                        s.change.objectId,
+                        author_of(s.change),
+                        commit_message(s.change, s.record_id),
+                    )
+                    for s in seen
+                ]
+                unrecorded: str | None = None
+                try:
+                    commits = await commit_touched(ctx, session, touched) if touched else []
+                except (CodedError, GraphError) as error:
+                    # The changes were read once and are not read again: shown without their commits,
+                    # the next sync records the objects.
+                    commits, unrecorded = [None] * len(touched), str(error)
+        except (CodedError, GraphError) as error:
+            status.watch = DriftWatch.FAILING
+            status.message = f"Reading the audit logs failed: {error}"
+            return DriftLook(status)
+        new = [
+            s.change.model_copy(update={"commit": commit}) for s, commit in zip(seen, commits, strict=True)
+        ]
+        status.watch = DriftWatch.WATCHING
+        status.missingPermissions, status.adminConsentUrl = [], None
+        status.message = f"Watching the audit logs every {spec.drift.interval}." if not new else _summary(new)
+        if unrecorded is not None:
+            status.message += f" Recording the changed objects on the backup branch failed: {unrecorded}"
+        if new:
+            status.detected += len(new)
+            status.lastDetectionTime = now
+            status.changes = (list(reversed(new)) + status.changes)[:RECENT_CHANGES_KEPT]
+        return DriftLook(status, new)
+
+
+def _summary(new: list[DriftChange]) -> str:
+    last = new[-1]
+    more = f" and {len(new) - 1} more" if len(new) > 1 else ""
+    return (
+        f"Drift: {last.activity} ({last.type}/{last.objectId}) by {who(last)} at"
+        f" {last.time:%Y-%m-%dT%H:%M:%SZ}{more}."
+    )

@@ -1,0 +1,170 @@
+"""Drift between syncs through the real operator: a change made in the portal by alice@contoso.com is
+read from the audit logs, shown with alice as its actor, committed to the backup branch authored by her,
+and with `action: Revert` planned back and approved like any plan."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tenantsync_sim.client import SimulatorClient
+from tests.e2e.conftest import LOCATION_ID, Workspace
+from tests.e2e.test_sync_lifecycle import FINISHED, first_sync, git, wait_phase
+from tests.integration.plugin.plugin_support import plugin
+from tests.support.cluster import wait_for
+from tests.support.operator import OperatorProcess
+
+pytestmark = pytest.mark.integration
+
+ALICE = "alice@contoso.com"
+AUDIT_PERMISSIONS = ("AuditLog.Read.All", "DeviceManagementApps.Read.All")
+WATCH = {"enabled": True, "interval": "10s"}
+
+
+@pytest.fixture
+def no_ingestion_delay(sim: SimulatorClient) -> Iterator[None]:
+    before = sim.audit_delay()
+    sim.set_audit_delay(0)
+    yield
+    sim.set_audit_delay(before)
+
+
+@pytest.fixture
+def auditable(workspace: Workspace, no_ingestion_delay: None) -> Workspace:
+    """The workspace's app may read both audit logs."""
+    for permission in AUDIT_PERMISSIONS:
+        workspace.sim.grant_permission(workspace.tenant_id, workspace.client_id, permission)
+    return workspace
+
+
+def drift_status(ws: Workspace) -> dict[str, Any]:
+    status: dict[str, Any] = (ws.resources.get("tenants", "contoso").get("status") or {}).get("drift") or {}
+    return status
+
+
+def watching(ws: Workspace) -> dict[str, Any]:
+    def started() -> dict[str, Any] | None:
+        status = drift_status(ws)
+        return status if status.get("watch") == "Watching" else None
+
+    status: dict[str, Any] = wait_for(started, "the audit watch to start")
+    return status
+
+
+def change_by(ws: Workspace, upn: str) -> dict[str, Any]:
+    found: dict[str, Any] = wait_for(
+        lambda: next(
+            (c for c in drift_status(ws).get("changes", []) if c["actor"].get("userPrincipalName") == upn),
+            None,
+        ),
+        f"the Tenant to show {upn}'s change",
+        timeout=90,
+    )
+    return found
+
+
+def plugin_status(ws: Workspace) -> str:
+    shown = plugin(ws.namespace, "status", "contoso")
+    assert shown.returncode == 0, shown.stderr
+    return shown.stdout
+
+
+def policy(ws: Workspace) -> dict[str, Any]:
+    found: dict[str, Any] = ws.sim.objects(ws.tenant_id, "conditionalAccessPolicies")[0]
+    return found
+
+
+def test_a_portal_change_shows_its_actor_and_is_committed_as_theirs(
+    fast_operator: OperatorProcess, auditable: Workspace
+) -> None:
+    ws = auditable
+    assert first_sync(ws, drift=WATCH)["status"]["phase"] == "Succeeded"
+    watching(ws)
+    target = policy(ws)
+    ws.sim.drift(ws.tenant_id, "conditionalAccessPolicies", {"state": "disabled"}, target["id"], actor=ALICE)
+
+    change = change_by(ws, ALICE)
+    assert (change["type"], change["objectId"]) == ("conditionalAccessPolicies", target["id"])
+    assert change["activity"] == "Update conditional access policy"
+    assert change["displayName"] == target["displayName"]
+    assert "state" in change["changedFields"]
+    assert change["source"] == "directoryAudits"
+    status = drift_status(ws)
+    assert status["detected"] == 1
+    assert ALICE in status["message"]
+
+    shown = plugin_status(ws)
+    assert ALICE in shown
+    assert f"conditionalAccessPolicies/{target['id']}" in shown
+
+    repo = ws.repository
+    commit = change["commit"]
+    assert commit, "the change was committed to the backup branch"
+    assert git(repo, "log", "-1", "--format=%an <%ae>", commit).strip() == f"{ALICE} <{ALICE}>"
+    assert git(repo, "log", "-1", "--format=%cn", commit).strip() == "tenantsync"
+    message = git(repo, "log", "-1", "--format=%B", commit)
+    assert "Update conditional access policy" in message
+    assert f"at {change['time'][:19]}Z" in message
+    touched = git(repo, "show", "--name-only", "--format=", commit).split()
+    assert touched == [f"tenants/contoso/conditionalAccessPolicies/{target['id']}.json"]
+    backed_up = json.loads(
+        git(repo, "show", f"{commit}:tenants/contoso/conditionalAccessPolicies/{target['id']}.json")
+    )
+    assert backed_up["state"] == "disabled"
+    assert "tenantsync/backup" in git(repo, "branch", "--contains", commit)
+
+
+def test_revert_plans_the_drift_back_and_waits_for_approval(
+    fast_operator: OperatorProcess, auditable: Workspace
+) -> None:
+    ws = auditable
+    first_sync(ws, drift={**WATCH, "action": "Revert"})
+    watching(ws)
+    target = policy(ws)
+    before = ws.resources.get("tenants", "contoso")["status"]["lastSyncRun"]
+    ws.sim.drift(ws.tenant_id, "conditionalAccessPolicies", {"state": "disabled"}, target["id"], actor=ALICE)
+    change_by(ws, ALICE)
+
+    run: str = wait_for(
+        lambda: (
+            (name := ws.resources.get("tenants", "contoso")["status"].get("lastSyncRun")) != before and name
+        ),
+        "the revert's run to start",
+    )
+    pending = wait_phase(ws, run, {"PendingApproval"})
+    [planned] = pending["status"]["plan"]["changes"]
+    assert (planned["action"], planned["id"], planned["changedFields"]) == ("update", target["id"], ["state"])
+    assert ws.sim.object(ws.tenant_id, "conditionalAccessPolicies", target["id"])["state"] == "disabled"
+
+    ws.resources.patch("syncruns", run, {"metadata": {"annotations": {"tenantsync.io/approval": "approve"}}})
+    assert wait_phase(ws, run, FINISHED)["status"]["phase"] == "Succeeded"
+    assert ws.sim.object(ws.tenant_id, "conditionalAccessPolicies", target["id"])["state"] == target["state"]
+
+    # The operator's own revert is in the audit log before bob's change: seeing bob's, the watch has read
+    # it, and it is not drift.
+    ws.sim.drift(
+        ws.tenant_id,
+        "namedLocations",
+        {"displayName": "Head office (moved)"},
+        LOCATION_ID,
+        actor="bob@contoso.com",
+    )
+    change_by(ws, "bob@contoso.com")
+    assert drift_status(ws)["detected"] == 2
+
+
+def test_a_missing_audit_permission_waits_for_consent_and_never_fails_a_sync(
+    fast_operator: OperatorProcess, workspace: Workspace
+) -> None:
+    run = first_sync(workspace, drift=WATCH)
+    assert run["status"]["phase"] == "Succeeded"
+    status = wait_for(
+        lambda: (s := drift_status(workspace)).get("watch") == "PendingAdminConsent" and s,
+        "the audit watch to wait for consent",
+    )
+    assert status["missingPermissions"] == sorted(AUDIT_PERMISSIONS)
+    assert status["adminConsentUrl"].startswith(workspace.simulator.url)
+    assert "syncs go on" in status["message"]

@@ -1,0 +1,50 @@
+"""Each watched type's audit name is the one the simulator's audit records give its objects, and every
+Graph type is watched (only the admin API's types are in no Graph audit log)."""
+
+from __future__ import annotations
+
+from tenantsync.api import ResourceType
+from tenantsync.catalog import AuditSource, audit_names, catalog, drift_permission_needs, named_type
+from tenantsync_sim.graph.audit_trail import source_of
+from tenantsync_sim.graph.resources import RESOURCES
+
+
+def test_every_graph_type_is_watched_under_the_simulators_model_name() -> None:
+    by_path = {resource.path.lower(): resource for resource in RESOURCES}
+    for name, entry in catalog().items():
+        if entry.api_version == "api":
+            assert name not in audit_names(), f"{name} is in no Graph audit log"
+            continue
+        resource = by_path[entry.path.lower()]
+        declared = audit_names().get(name)
+        assert declared is not None, (
+            f"{name}: declare in catalog/audit_names.py which audit log records it and under which model"
+            f" name ({resource.entity.removeprefix('microsoft.graph.')}), or drift in it goes unseen"
+        )
+        assert declared.model == resource.entity.removeprefix("microsoft.graph."), name
+        assert declared.source == (
+            AuditSource.INTUNE if source_of(resource) == "intune" else AuditSource.DIRECTORY
+        ), name
+
+
+def test_an_activity_names_a_type_in_words_and_only_among_the_tenants_types() -> None:
+    everything = list(ResourceType)
+    assert named_type(AuditSource.DIRECTORY, "conditional access policy", everything) == (
+        ResourceType.CONDITIONAL_ACCESS_POLICIES
+    )
+    assert (
+        named_type(AuditSource.INTUNE, "DeviceConfiguration", everything)
+        == ResourceType.DEVICE_CONFIGURATIONS
+    )
+    assert named_type(AuditSource.INTUNE, "conditional access policy", everything) is None
+    assert named_type(AuditSource.DIRECTORY, "user", everything) is None
+    assert named_type(AuditSource.DIRECTORY, "named location", [ResourceType.DEVICE_CONFIGURATIONS]) is None
+
+
+def test_drift_needs_one_read_permission_per_audit_log() -> None:
+    needs = drift_permission_needs([ResourceType.NAMED_LOCATIONS, ResourceType.DEVICE_CONFIGURATIONS])
+    assert needs == {
+        "AuditLog.Read.All": (ResourceType.NAMED_LOCATIONS,),
+        "DeviceManagementApps.Read.All": (ResourceType.DEVICE_CONFIGURATIONS,),
+    }
+    assert drift_permission_needs([ResourceType.B2B_POLICY]) == {}
