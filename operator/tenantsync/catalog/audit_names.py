@@ -118,8 +118,37 @@ _AUDIT_NAMES: Mapping[ResourceType, AuditName] = MappingProxyType(
         _T.WINDOWS_FEATURE_UPDATE_PROFILES: AuditName(_I, "windowsFeatureUpdateProfile"),
         _T.WINDOWS_QUALITY_UPDATE_PROFILES: AuditName(_I, "windowsQualityUpdateProfile"),
         _T.WINDOWS_DRIVER_UPDATE_PROFILES: AuditName(_I, "windowsDriverUpdateProfile"),
+        _T.GROUPS: AuditName(_D, "group"),
+        _T.GROUP_LIFECYCLE_POLICIES: AuditName(_D, "groupLifecyclePolicy"),
+        _T.APPLICATIONS: AuditName(_D, "application"),
+        _T.SERVICE_PRINCIPALS: AuditName(_D, "servicePrincipal"),
+        _T.CLAIMS_MAPPING_POLICIES: AuditName(_D, "claimsMappingPolicy"),
+        _T.HOME_REALM_DISCOVERY_POLICIES: AuditName(_D, "homeRealmDiscoveryPolicy"),
+        _T.TOKEN_ISSUANCE_POLICIES: AuditName(_D, "tokenIssuancePolicy"),
+        _T.ATTRIBUTE_SETS: AuditName(_D, "attributeSet"),
+        _T.CUSTOM_SECURITY_ATTRIBUTE_DEFINITIONS: AuditName(_D, "customSecurityAttributeDefinition"),
+        _T.IDENTITY_PROVIDERS: AuditName(_D, "identityProviderBase"),
+        _T.CONNECTED_ORGANIZATIONS: AuditName(_D, "connectedOrganization"),
+        _T.ACCESS_PACKAGE_CATALOGS: AuditName(_D, "accessPackageCatalog"),
+        _T.ACCESS_PACKAGES: AuditName(_D, "accessPackage"),
+        _T.ACCESS_PACKAGE_ASSIGNMENT_POLICIES: AuditName(_D, "accessPackageAssignmentPolicy"),
+        _T.ACCESS_REVIEW_DEFINITIONS: AuditName(_D, "accessReviewScheduleDefinition"),
     }
 )
+
+UNIFIED_AUDIT_LOG_ONLY = frozenset(
+    {
+        _T.SHAREPOINT_SETTINGS,
+        _T.PROFILE_CARD_PROPERTIES,
+        _T.PRONOUNS_SETTINGS,
+        _T.ITEM_INSIGHTS,
+        _T.MICROSOFT_365_APPS_INSTALLATION_OPTIONS,
+        _T.ADMIN_REPORT_SETTINGS,
+    }
+)
+"""The Microsoft 365 admin centre's settings (Graph's ``admin/...``): their changes are recorded in the
+unified (Purview) audit log, not in Entra's directory audits or Intune's audit events, so the watch does
+not see them; the scheduled sync's backup still does."""
 
 
 def audit_names() -> Mapping[ResourceType, AuditName]:

@@ -20,8 +20,12 @@ from tenantsync_sim.state import JsonObject, Tenant, stable_id
 _WRITES = frozenset({"POST", "PATCH", "PUT", "DELETE"})
 
 
-def source_of(resource: ResourceType) -> AuditSource:
-    """Intune's objects are in Intune's audit events; everything else in Entra's directory audits."""
+def source_of(resource: ResourceType) -> AuditSource | None:
+    """Intune's objects are in Intune's audit events; the Microsoft 365 admin centre's settings
+    (``admin/...``: SharePoint, people, reports, apps installation) in the unified audit log, which this
+    simulator does not serve; everything else in Entra's directory audits."""
+    if resource.path.startswith("admin/"):
+        return None
     return "intune" if resource.service == "intune" else "directory"
 
 
@@ -50,14 +54,15 @@ def record_change(
     actor: Actor,
 ) -> None:
     """One record for one changed object; nothing when nothing changed."""
+    source = source_of(resource)
     modified = modified_properties(resource, before, after)
-    if before is not None and after is not None and not modified:
+    if source is None or (before is not None and after is not None and not modified):
         return
     operation: Operation = "Add" if before is None else "Delete" if after is None else "Update"
     item = after if after is not None else before
     object_id = str((item or {}).get(resource.key_field, "")) or resource.key
     change = Change(
-        source=source_of(resource),
+        source=source,
         entity=resource.entity.removeprefix("#").removeprefix("microsoft.graph."),
         object_id=object_id,
         display_name=_display_name(resource, item),
