@@ -8,10 +8,12 @@ import copy
 import dataclasses
 import hashlib
 import json
+import ssl
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
+import httpx
 import pytest
 
 from tenantsync.api import ChangeOutcome, ResourceType, SyncRunStatus
@@ -22,6 +24,8 @@ from tenantsync.sync.layout import COMPANION
 from tenantsync.sync.snapshot import take_snapshot
 from tenantsync.sync.steps.deploy import Deploy
 from tenantsync_sim.client import SimulatorClient
+from tenantsync_sim.graph import models as graph_models
+from tenantsync_sim.graph.resources import match_resource
 from tenantsync_sim.seed import BANNER_LOGO, BRANDING_CSS
 from tests.integration.sim.simtest_support import SimEndpoint, running_simulator
 from tests.integration.test_snapshot_against_simulator import TENANT_ID, _client, _service_principal_token
@@ -44,11 +48,64 @@ def endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimEndpoint]:
         yield endpoint
 
 
+class RecordingTransport(httpx.AsyncHTTPTransport):
+    """The real transport, keeping each write's JSON body (``$batch`` sub-requests one by one)."""
+
+    def __init__(self, verify: ssl.SSLContext) -> None:
+        super().__init__(verify=verify)
+        self.writes: list[tuple[str, str, Any]] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.method in ("POST", "PATCH", "PUT") and request.content:
+            body = json.loads(request.content) if request.content.lstrip()[:1] in (b"{", b"[") else None
+            if request.url.path.endswith("/$batch") and isinstance(body, dict):
+                for sub in body.get("requests", []):
+                    self.writes.append((sub["method"], "/" + sub["url"].lstrip("/"), sub.get("body")))
+            else:
+                self.writes.append((request.method, request.url.path, body))
+        return await super().handle_async_request(request)
+
+
+@pytest.fixture
+async def recorded(endpoint: SimEndpoint) -> AsyncIterator[tuple[GraphClient, RecordingTransport]]:
+    token = await asyncio.to_thread(_service_principal_token, endpoint)
+    transport = RecordingTransport(ssl.create_default_context(cafile=endpoint.ca))
+
+    async def provide() -> str:
+        return token
+
+    async with GraphClient(endpoint.url, provide, transport=transport, directory_id=TENANT_ID) as client:
+        yield client, transport
+
+
 @pytest.fixture
 async def graph(endpoint: SimEndpoint) -> AsyncIterator[GraphClient]:
     token = await asyncio.to_thread(_service_principal_token, endpoint)
     async with _client(endpoint, token) as client:
         yield client
+
+
+def server_managed_sent(writes: list[tuple[str, str, Any]]) -> list[str]:
+    """Read-only or computed properties in the bodies written to configuration objects: those the
+    simulator ignores as Graph does, and those Microsoft's model marks computed."""
+    found: list[str] = []
+    for method, path, body in writes:
+        segments = [s for s in path.split("/") if s and s not in ("v1.0", "beta")]
+        match = match_resource(segments, TENANT_ID)
+        if match is None or len(match[1]) > 1 or not isinstance(body, dict):
+            continue  # not an object of a catalogued type itself (an action, a contained item)
+        resource = match[0]
+        odata_type = str(body.get("@odata.type") or resource.entity)
+        computed = {
+            name
+            for version in resource.versions
+            if (model := graph_models.model(version, odata_type)) is not None
+            for name in model.computed
+        }
+        client_key = {resource.key_field} if resource.client_key else set()
+        forbidden = (resource.read_only | computed) - client_key
+        found += [f"{method} {path}: {name}" for name in sorted(forbidden & body.keys())]
+    return found
 
 
 class SimulatorSession(FakeSession):
@@ -108,7 +165,12 @@ def _edit_first(value: Any, kind: type, edit: Any) -> bool:
 
 
 @pytest.mark.parametrize("kind", DEPLOYABLE)
-async def test_a_change_and_a_new_object_deploy_and_verify(graph: GraphClient, kind: ResourceType) -> None:
+async def test_a_change_and_a_new_object_deploy_and_verify(
+    recorded: tuple[GraphClient, RecordingTransport], kind: ResourceType
+) -> None:
+    """Whole objects (every property Graph serves) go out without what the service manages: no read-only
+    or computed property in any write, and the backup afterwards is the desired state, byte for byte."""
+    graph, transport = recorded
     entry = catalog()[kind]
     live = await _files(graph, entry)
     first_file = sorted(path for path in live if path.endswith(".json"))[0]
@@ -148,6 +210,8 @@ async def test_a_change_and_a_new_object_deploy_and_verify(graph: GraphClient, k
         path for path in recorded.keys() | after.keys() if recorded.get(path) != after.get(path)
     )
     assert differing == [], _difference(recorded, after, differing[0])
+    assert transport.writes
+    assert server_managed_sent(transport.writes) == []
 
 
 async def test_a_family_the_tenant_lacks_is_unavailable_and_leaves_no_files(graph: GraphClient) -> None:
@@ -365,3 +429,15 @@ async def test_organisational_branding_images_are_files_and_a_changed_image_is_p
     assert logo not in after
     read = await graph.read_stream(f"{entry.path}/bannerLogo")
     assert read is not None and read.media_type == "image/jpeg"
+
+
+def test_the_write_check_finds_server_managed_properties() -> None:
+    writes: list[tuple[str, str, Any]] = [
+        ("PATCH", "/beta/deviceManagement/deviceConfigurations/a", {"displayName": "x", "version": 3}),
+        ("POST", "/beta/deviceAppManagement/mobileApps", {"publishingState": "published"}),
+        ("POST", "/beta/deviceManagement/deviceConfigurations/a/assign", {"version": 1}),
+    ]
+    assert server_managed_sent(writes) == [
+        "PATCH /beta/deviceManagement/deviceConfigurations/a: version",
+        "POST /beta/deviceAppManagement/mobileApps: publishingState",
+    ]
