@@ -67,7 +67,7 @@ class RecordingTransport(httpx.AsyncHTTPTransport):
 
 
 @pytest.fixture
-async def recorded(endpoint: SimEndpoint) -> AsyncIterator[tuple[GraphClient, RecordingTransport]]:
+async def recording(endpoint: SimEndpoint) -> AsyncIterator[tuple[GraphClient, RecordingTransport]]:
     token = await asyncio.to_thread(_service_principal_token, endpoint)
     transport = RecordingTransport(ssl.create_default_context(cafile=endpoint.ca))
 
@@ -166,11 +166,11 @@ def _edit_first(value: Any, kind: type, edit: Any) -> bool:
 
 @pytest.mark.parametrize("kind", DEPLOYABLE)
 async def test_a_change_and_a_new_object_deploy_and_verify(
-    recorded: tuple[GraphClient, RecordingTransport], kind: ResourceType
+    recording: tuple[GraphClient, RecordingTransport], kind: ResourceType
 ) -> None:
     """Whole objects (every property Graph serves) go out without what the service manages: no read-only
     or computed property in any write, and the backup afterwards is the desired state, byte for byte."""
-    graph, transport = recorded
+    graph, transport = recording
     entry = catalog()[kind]
     live = await _files(graph, entry)
     first_file = sorted(path for path in live if path.endswith(".json"))[0]
