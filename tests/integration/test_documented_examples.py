@@ -2,8 +2,8 @@
 
 Each fixture in tests/fixtures/graph-docs is the response example of a ``*-get.md`` page of
 microsoftgraph/microsoft-graph-docs-contrib (named in its ``source``; Intune pages wrap the object in
-``value``, which is left out). The example, as tenantsync keeps it, is the desired state of a new object:
-the plan creates it, the deploy sends no read-only or computed property, and the tenant's whole object
+``value``, which is left out). The example, as tenantsync keeps it, is the desired state of a new object
+(of the tenant's one object, for a singleton): the plan creates (updates) it, the deploy sends no read-only or computed property, and the tenant's whole object
 then plans no change against it.
 """
 
@@ -19,6 +19,7 @@ from tenantsync.api import ChangeAction, ChangeOutcome, ResourceType, SyncRunSta
 from tenantsync.catalog import catalog, normalise, serialise
 from tenantsync.graph import GraphClient
 from tenantsync.sync.diff import object_files, plan_changes, plan_digest
+from tenantsync.sync.layout import object_file
 from tenantsync.sync.steps.deploy import Deploy
 from tests.integration.test_every_type_against_simulator import (
     PATH,
@@ -67,8 +68,13 @@ async def test_a_documented_example_round_trips(
     entry = catalog()[kind]
     live = await _files(graph, entry)
     document = normalise(entry, fixture["example"])
-    document[entry.key_field] = "documented-example"
-    file = f"{kind}/documented-example.json"
+    if entry.singleton:  # the tenant's one object, changed to the example
+        file = object_file(kind, str(kind))
+        expected = ChangeAction.UPDATE
+    else:  # a new object
+        document[entry.key_field] = "documented-example"
+        file = object_file(kind, "documented-example")
+        expected = ChangeAction.CREATE
     desired = {**live, file: serialise(document)}
 
     folders = MemoryFolders()
@@ -76,7 +82,7 @@ async def test_a_documented_example_round_trips(
     folders.put("tenantsync/backup", PATH, dict(live))
     joined = object_files(desired, {kind}, where="test")
     [change] = plan_changes(joined, object_files(live, {kind}, where="test"), where="test")
-    assert change.action == ChangeAction.CREATE
+    assert change.action == expected
     status = SyncRunStatus.model_validate(
         {"plan": {"digest": plan_digest([change], joined), "changeCount": 1, "changes": [change]}}
     )
