@@ -8,20 +8,24 @@ import copy
 import dataclasses
 import hashlib
 import json
+import ssl
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
+import httpx
 import pytest
 
 from tenantsync.api import ChangeOutcome, ResourceType, SyncRunStatus
-from tenantsync.catalog import ConfigurationType, catalog, normalise, serialise
+from tenantsync.catalog import ConfigurationType, catalog, serialise
 from tenantsync.graph import GraphClient
 from tenantsync.sync.diff import object_files, plan_changes, plan_digest
 from tenantsync.sync.layout import COMPANION
 from tenantsync.sync.snapshot import take_snapshot
 from tenantsync.sync.steps.deploy import Deploy
 from tenantsync_sim.client import SimulatorClient
+from tenantsync_sim.graph import models as graph_models
+from tenantsync_sim.graph.resources import match_resource
 from tenantsync_sim.seed import BANNER_LOGO, BRANDING_CSS
 from tests.integration.sim.simtest_support import SimEndpoint, running_simulator
 from tests.integration.test_snapshot_against_simulator import TENANT_ID, _client, _service_principal_token
@@ -52,11 +56,64 @@ def endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimEndpoint]:
         yield endpoint
 
 
+class RecordingTransport(httpx.AsyncHTTPTransport):
+    """The real transport, keeping each write's JSON body (``$batch`` sub-requests one by one)."""
+
+    def __init__(self, verify: ssl.SSLContext) -> None:
+        super().__init__(verify=verify)
+        self.writes: list[tuple[str, str, Any]] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.method in ("POST", "PATCH", "PUT") and request.content:
+            body = json.loads(request.content) if request.content.lstrip()[:1] in (b"{", b"[") else None
+            if request.url.path.endswith("/$batch") and isinstance(body, dict):
+                for sub in body.get("requests", []):
+                    self.writes.append((sub["method"], "/" + sub["url"].lstrip("/"), sub.get("body")))
+            else:
+                self.writes.append((request.method, request.url.path, body))
+        return await super().handle_async_request(request)
+
+
+@pytest.fixture
+async def recording(endpoint: SimEndpoint) -> AsyncIterator[tuple[GraphClient, RecordingTransport]]:
+    token = await asyncio.to_thread(_service_principal_token, endpoint)
+    transport = RecordingTransport(ssl.create_default_context(cafile=endpoint.ca))
+
+    async def provide() -> str:
+        return token
+
+    async with GraphClient(endpoint.url, provide, transport=transport, directory_id=TENANT_ID) as client:
+        yield client, transport
+
+
 @pytest.fixture
 async def graph(endpoint: SimEndpoint) -> AsyncIterator[GraphClient]:
     token = await asyncio.to_thread(_service_principal_token, endpoint)
     async with _client(endpoint, token) as client:
         yield client
+
+
+def server_managed_sent(writes: list[tuple[str, str, Any]]) -> list[str]:
+    """Read-only or computed properties in the bodies written to configuration objects: those the
+    simulator ignores as Graph does, and those Microsoft's model marks computed."""
+    found: list[str] = []
+    for method, path, body in writes:
+        segments = [s for s in path.split("/") if s and s not in ("v1.0", "beta")]
+        match = match_resource(segments, TENANT_ID)
+        if match is None or len(match[1]) > 1 or not isinstance(body, dict):
+            continue  # not an object of a catalogued type itself (an action, a contained item)
+        resource = match[0]
+        odata_type = str(body.get("@odata.type") or resource.entity)
+        computed = {
+            name
+            for version in resource.versions
+            if (model := graph_models.model(version, odata_type)) is not None
+            for name in model.computed
+        }
+        client_key = {resource.key_field} if resource.client_key else set()
+        forbidden = (resource.read_only | computed) - client_key
+        found += [f"{method} {path}: {name}" for name in sorted(forbidden & body.keys())]
+    return found
 
 
 class SimulatorSession(FakeSession):
@@ -68,6 +125,17 @@ class SimulatorSession(FakeSession):
 
     async def graph(self) -> GraphClient:
         return self._graph
+
+
+def _difference(desired: dict[str, bytes], live: dict[str, bytes], path: str) -> str:
+    """What differs in one file, property by property, for the failure message."""
+    if path not in desired or path not in live:
+        return f"{path}: only {'live' if path in live else 'desired'}"
+    want, have = json.loads(desired[path]), json.loads(live[path])
+    keys = sorted(k for k in want.keys() | have.keys() if want.get(k, "<absent>") != have.get(k, "<absent>"))
+    return f"{path}: " + "; ".join(
+        f"{k}: {want.get(k, '<absent>')!r} != {have.get(k, '<absent>')!r}" for k in keys
+    )
 
 
 def _digest(content: bytes) -> str:
@@ -105,7 +173,12 @@ def _edit_first(value: Any, kind: type, edit: Any) -> bool:
 
 
 @pytest.mark.parametrize("kind", DEPLOYABLE)
-async def test_a_change_and_a_new_object_deploy_and_verify(graph: GraphClient, kind: ResourceType) -> None:
+async def test_a_change_and_a_new_object_deploy_and_verify(
+    recording: tuple[GraphClient, RecordingTransport], kind: ResourceType
+) -> None:
+    """Whole objects (every property Graph serves) go out without what the service manages: no read-only
+    or computed property in any write, and the backup afterwards is the desired state, byte for byte."""
+    graph, transport = recording
     entry = catalog()[kind]
     live = await _files(graph, entry)
     first_file = sorted(path for path in live if path.endswith(".json"))[0]
@@ -144,7 +217,9 @@ async def test_a_change_and_a_new_object_deploy_and_verify(graph: GraphClient, k
     differing = sorted(
         path for path in recorded.keys() | after.keys() if recorded.get(path) != after.get(path)
     )
-    assert differing == []
+    assert differing == [], _difference(recorded, after, differing[0])
+    assert transport.writes
+    assert server_managed_sent(transport.writes) == []
 
 
 async def test_a_family_the_tenant_lacks_is_unavailable_and_leaves_no_files(graph: GraphClient) -> None:
@@ -313,7 +388,13 @@ async def test_organisational_branding_text_and_localizations_deploy_and_verify(
 
     assert ctx.status.deploy is not None
     assert [r.result for r in ctx.status.deploy.results] == [ChangeOutcome.APPLIED]
-    assert (await _files(graph, entry))[file] == serialise(normalise(entry, edited))
+    after = await _files(graph, entry)
+    assert after == await _files(graph, entry)  # whole objects back up byte-identical
+    assert plan_changes(joined, object_files(after, {kind}, where="test"), where="test") == []
+    german = next(item for item in json.loads(after[file])["localizations"] if item["id"] == "de-DE")
+    # The new localization is served whole: what the file set, and null where it set nothing.
+    assert german["signInPageText"] == "Nur für Mitarbeitende von Contoso."
+    assert german["customAccountResetCredentialsUrl"] is None
 
 
 async def test_organisational_branding_images_are_files_and_a_changed_image_is_put_and_verified(
@@ -356,3 +437,15 @@ async def test_organisational_branding_images_are_files_and_a_changed_image_is_p
     assert logo not in after
     read = await graph.read_stream(f"{entry.path}/bannerLogo")
     assert read is not None and read.media_type == "image/jpeg"
+
+
+def test_the_write_check_finds_server_managed_properties() -> None:
+    writes: list[tuple[str, str, Any]] = [
+        ("PATCH", "/beta/deviceManagement/deviceConfigurations/a", {"displayName": "x", "version": 3}),
+        ("POST", "/beta/deviceAppManagement/mobileApps", {"publishingState": "published"}),
+        ("POST", "/beta/deviceManagement/deviceConfigurations/a/assign", {"version": 1}),
+    ]
+    assert server_managed_sent(writes) == [
+        "PATCH /beta/deviceManagement/deviceConfigurations/a: version",
+        "POST /beta/deviceAppManagement/mobileApps: publishingState",
+    ]

@@ -83,7 +83,11 @@ _CA_LISTS = frozenset(
     }
 )
 _LOCATION_KEYWORDS = frozenset({"All", "AllTrusted"})
-_INTUNE_READ_ONLY = frozenset({"id", "createdDateTime", "lastModifiedDateTime", "version"})
+_INTUNE_READ_ONLY = frozenset(
+    {"id", "createdDateTime", "lastModifiedDateTime", "version", "supportsScopeTags"}
+)
+"""``supportsScopeTags`` is computed (false only for legacy policies): Graph serves it on every Intune
+object and ignores it in writes."""
 _INTUNE_LISTS = frozenset({"roleScopeTagIds", "assignments"})
 _ENTRA_READ_ONLY = frozenset({"id", "createdDateTime", "modifiedDateTime", "deletedDateTime"})
 _BRANDING_IMAGES = frozenset(

@@ -28,16 +28,21 @@ that end in the word, so `wifiPassword` is withheld and `passwordMinimumLength` 
 
 
 def differences(desired: Any, live: Any, prefix: str = "") -> list[tuple[str, Any, Any]]:
-    """(path, desired value, live value) where two documents differ; MISSING where a side lacks it.
+    """(path, desired value, live value) where two documents differ; MISSING where desired sets a
+    property the live object lacks.
 
-    Paths are dotted, with [i] for list items; lists of different lengths differ as a whole.
+    Paths are dotted, with [i] for list items; lists of different lengths differ as a whole. A
+    property the desired document leaves out is no difference: Graph serves whole objects (every
+    property of the type, null or its default where unset) and a write leaves out what it does not
+    name, so a deploy could never make it absent; a file written by hand names what it sets.
     """
     if isinstance(desired, dict) and isinstance(live, dict):
         found: list[tuple[str, Any, Any]] = []
-        for key in sorted(set(desired) | set(live)):
+        for key in sorted(desired):
             child = f"{prefix}.{key}" if prefix else key
-            if key not in desired or key not in live:
-                found.append((child, desired.get(key, MISSING), live.get(key, MISSING)))
+            if key not in live:
+                if desired[key] is not None:
+                    found.append((child, desired[key], MISSING))
             else:
                 found += differences(desired[key], live[key], child)
         return found

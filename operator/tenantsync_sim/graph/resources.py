@@ -55,7 +55,9 @@ _POLICY_READ = ("Policy.Read.All",)
 _CA_WRITE = ("Policy.Read.All+Policy.ReadWrite.ConditionalAccess",)
 _APP_CONFIG_WRITE = ("Policy.Read.All+Policy.ReadWrite.ApplicationConfiguration",)
 
-_INTUNE_READ_ONLY = frozenset({"id", "createdDateTime", "lastModifiedDateTime", "version"})
+_INTUNE_READ_ONLY = frozenset(
+    {"id", "createdDateTime", "lastModifiedDateTime", "version", "supportsScopeTags"}
+)
 _ENTRA_READ_ONLY = frozenset({"id", "createdDateTime", "modifiedDateTime"})
 _BETA = frozenset({"beta"})
 _BOTH = frozenset({"v1.0", "beta"})

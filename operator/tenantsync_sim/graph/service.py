@@ -18,6 +18,7 @@ from tenantsync_sim.graph.audit_logs import REPORTS_THROTTLE, AuditLogPath, matc
 from tenantsync_sim.graph.audit_trail import WriteTrail
 from tenantsync_sim.graph.auth import Principal, authenticate
 from tenantsync_sim.graph.errors import GraphError, Service
+from tenantsync_sim.graph.models import model, whole
 from tenantsync_sim.graph.odata import compile_filter, paginate, select
 from tenantsync_sim.graph.registrations import credentials, mirror_registrations
 from tenantsync_sim.graph.resources import (
@@ -118,8 +119,11 @@ def _select(req: GraphRequest) -> list[str] | None:
     return [f.strip() for f in raw.split(",") if f.strip()] if raw else None
 
 
-def _render_contained(navs: tuple[Navigation, ...], item: JsonObject, expand: ExpandTree) -> JsonObject:
-    """An object with its contained collections left out unless ``$expand`` names them."""
+def _render_contained(
+    navs: tuple[Navigation, ...], item: JsonObject, expand: ExpandTree, version: str
+) -> JsonObject:
+    """An object with its contained collections left out unless ``$expand`` names them; those it
+    names are whole objects of their navigation's type."""
     if not navs:
         return dict(item)
     names = {nav.name for nav in navs}
@@ -130,10 +134,15 @@ def _render_contained(navs: tuple[Navigation, ...], item: JsonObject, expand: Ex
             continue
         value = item[nav.name]
         if nav.single:
-            out[nav.name] = _render_contained(nav.children, value, sub) if value else None
+            out[nav.name] = _render_child(nav, value, sub, version) if value else None
         else:
-            out[nav.name] = [_render_contained(nav.children, child, sub) for child in value]
+            out[nav.name] = [_render_child(nav, child, sub, version) for child in value]
     return out
+
+
+def _render_child(nav: Navigation, child: JsonObject, expand: ExpandTree, version: str) -> JsonObject:
+    """A contained object as Graph shows it: whole, its own contained collections as ``$expand`` says."""
+    return whole(_render_contained(nav.children, child, expand, version), nav.entity, version)
 
 
 _VERSION_PATHS: dict[tuple[str, str], list[tuple[str, list[str]]]] = {}
@@ -197,6 +206,9 @@ def _stream_target(
     if child is None:
         raise errors.not_found(resource.service, locale, url)
     return str(child["id"]), name
+
+
+_APPLICATION = "microsoft.graph.application"
 
 
 def _linkable_type(tenant: Tenant, nav: Navigation, object_id: str) -> str | None:
@@ -336,7 +348,7 @@ class GraphService:
     ) -> JsonObject:
         """The object as Graph shows it. Nested values are shared with the state, not copied: a
         response is serialized before anything can change the state (``$batch`` copies its own)."""
-        out = _render_contained(resource.navigation, item, expand)
+        out = _render_contained(resource.navigation, item, expand, req.version)
         if expand:
             owner = f"{_fragment(req, resource)}('{item.get(resource.key_field, '')}')"
             for nav in resource.navigation:
@@ -345,6 +357,9 @@ class GraphService:
                     value = out.pop(nav.name)
                     out[f"{nav.name}@odata.context"] = _context(req, f"{owner}/{nav.name}")
                     out[nav.name] = value
+        out = whole(
+            _without_other_versions(resource, conceal(out), req.version), resource.entity, req.version
+        )
         for counter, nav_name in resource.counted.items():
             out[counter] = len(item.get(nav_name) or [])
         if resource.flags_assigned:
@@ -353,7 +368,7 @@ class GraphService:
             out[name] = _WRITE_ONLY_MASK
         if listing and resource.list_omits:
             out.update(dict.fromkeys(resource.list_omits & out.keys()))
-        return _without_other_versions(resource, conceal(out), req.version)
+        return out
 
     def _list_response(
         self,
@@ -654,9 +669,14 @@ class GraphService:
             raise errors.bad_request("Empty Payload. JSON content expected.", resource.service, req.url)
         return req.body
 
-    def _writable(self, resource: ResourceType, body: JsonObject) -> JsonObject:
-        """Graph ignores server-managed properties in a write; so do we."""
-        return {k: copy.deepcopy(v) for k, v in body.items() if k not in resource.read_only}
+    def _writable(self, resource: ResourceType, body: JsonObject, version: str) -> JsonObject:
+        """Graph ignores server-managed properties in a write (the catalogue's, and those the model
+        marks computed); so do we."""
+        found = model(version, str(body.get("@odata.type") or resource.entity))
+        computed = found.computed if found is not None else frozenset()
+        return {
+            k: copy.deepcopy(v) for k, v in body.items() if k not in resource.read_only and k not in computed
+        }
 
     def _with_secrets(
         self, req: GraphRequest, resource: ResourceType, stored: list[Any], body: JsonObject
@@ -699,7 +719,7 @@ class GraphService:
     ) -> GraphResponse:
         body = self._require_body(req, resource)
         self._check_create(req, resource, body)
-        item = self._with_secrets(req, resource, [], self._writable(resource, body))
+        item = self._with_secrets(req, resource, [], self._writable(resource, body, req.version))
         if resource.client_key:
             key = str(body.get(resource.key_field, ""))
             if find_object(collection, key) is not None:
@@ -728,7 +748,7 @@ class GraphService:
         """PATCH to a missing key creates it, as for authentication context class references."""
         body = {**self._require_body(req, resource), resource.key_field: key}
         self._check_create(req, resource, body)
-        item = {**self._writable(resource, body), resource.key_field: key}
+        item = {**self._writable(resource, body, req.version), resource.key_field: key}
         resource.stamp_created(item)
         collection[key] = item
         return GraphResponse(204)
@@ -767,7 +787,7 @@ class GraphService:
                 raise errors.bad_request(problem, resource.service, req.url)
             changes = {
                 k: v
-                for k, v in self._writable(resource, body).items()
+                for k, v in self._writable(resource, body, req.version).items()
                 if k not in resource.nav_names and k != resource.key_field
             }
             item.update(self._with_secrets(req, resource, item.get(OMA_SETTINGS) or [], changes))
@@ -781,7 +801,7 @@ class GraphService:
                 raise errors.bad_request(problem, resource.service, req.url)
             kept = {resource.key_field, resource.created_field} | (resource.nav_names - body.keys())
             preserved: JsonObject = {k: item[k] for k in kept if k and k in item}
-            replacement = {**self._writable(resource, body), **preserved}
+            replacement = {**self._writable(resource, body, req.version), **preserved}
             item.clear()
             item.update(replacement)
             owner_id = str(item[resource.key_field])
@@ -943,7 +963,7 @@ class GraphService:
             if not value:
                 raise errors.not_found(resource.service, nav.name, req.url)
             body = {"@odata.context": _context(req, f"{fragment}/$entity")}
-            return GraphResponse(200, body | _render_contained(nav.children, value, expand))
+            return GraphResponse(200, body | _render_child(nav, value, expand, req.version))
         children: list[JsonObject] = owner.setdefault(nav.name, [])
         if len(rest) == 1:
             if method == "GET":
@@ -952,7 +972,7 @@ class GraphService:
                     tenant,
                     children,
                     fragment,
-                    lambda child: _render_contained(nav.children, child, expand),
+                    lambda child: _render_child(nav, child, expand, req.version),
                 )
             if method == "POST" and nav.writable:
                 entry = copy.deepcopy(self._require_body(req, resource))
@@ -964,7 +984,8 @@ class GraphService:
                     raise GraphError(409, "Conflict", f"An object with id '{child['id']}' already exists.")
                 children.append(child)
                 resource.touch(root)
-                body = {"@odata.context": _context(req, f"{fragment}/$entity"), **copy.deepcopy(child)}
+                rendered = _render_child(nav, child, {}, req.version)
+                body = {"@odata.context": _context(req, f"{fragment}/$entity"), **copy.deepcopy(rendered)}
                 return GraphResponse(201, body, {"Location": f"{req.url}/{child['id']}"})
             raise errors.method_not_allowed()
         existing = find_child(children, rest[1])
@@ -975,7 +996,7 @@ class GraphService:
             return self._contained(req, tenant, resource, root, child, nav.children, rest[2:], method)
         if method == "GET":
             body = {"@odata.context": _context(req, f"{fragment}/$entity")}
-            return GraphResponse(200, body | copy.deepcopy(_render_contained(nav.children, child, expand)))
+            return GraphResponse(200, body | copy.deepcopy(_render_child(nav, child, expand, req.version)))
         if not nav.writable:
             raise errors.method_not_allowed()
         if method == "DELETE" and nav.deletable:
@@ -1001,7 +1022,7 @@ class GraphService:
         if method == "GET":
             return self._entity_response(req, resource, item)
         if method == "PATCH" or (method == "PUT" and resource.singleton_put):
-            changes = self._writable(resource, self._require_body(req, resource))
+            changes = self._writable(resource, self._require_body(req, resource), req.version)
             changes = {k: v for k, v in changes.items() if k not in resource.nav_names}
             if method == "PUT":
                 kept = {k: v for k, v in item.items() if k in resource.read_only or k in resource.nav_names}
@@ -1053,7 +1074,7 @@ class GraphService:
         app = next((a for a in tenant.apps.values() if key == a.app_id), None)
         if app is not None:
             body = {"@odata.context": _context(req, "applications/$entity")}
-            body.update(select(_application(app), _select(req)))
+            body.update(select(whole(_application(app), _APPLICATION, req.version), _select(req)))
             return GraphResponse(200, body)
         resource = BY_KEY["applications"]
         found = next((o for o in tenant.collection(resource.key).values() if o.get("appId") == key), None)
@@ -1085,7 +1106,8 @@ class GraphService:
             }
             for index, name in enumerate(tenant.domains)
         ]
-        return self._list_response(req, tenant, domains, "domains")
+        listed = [whole(domain, "microsoft.graph.domain", req.version) for domain in domains]
+        return self._list_response(req, tenant, listed, "domains")
 
     def _organization(self, req: GraphRequest, principal: Principal) -> GraphResponse:
         self._authorize(principal, "directory", _ORGANIZATION_READ, req.url)
@@ -1105,4 +1127,6 @@ class GraphService:
                 for i, d in enumerate(tenant.domains)
             ],
         }
-        return self._list_response(req, tenant, [org], "organization")
+        return self._list_response(
+            req, tenant, [whole(org, "microsoft.graph.organization", req.version)], "organization"
+        )

@@ -28,6 +28,7 @@ from kiota_abstractions.serialization import Parsable
 from kiota_serialization_json.json_parse_node import JsonParseNode
 
 from tenantsync_sim import seed
+from tenantsync_sim.graph import models as graph_models
 from tenantsync_sim.graph.auth import Principal
 from tenantsync_sim.graph.resources import RESOURCES, Navigation, ResourceType
 from tenantsync_sim.graph.service import GraphRequest, GraphService
@@ -252,6 +253,41 @@ def lost_values(sent: Any, parsed: Any, where: str = "$") -> list[str]:
     return []
 
 
+def _not_in_json(version: str, parsed: Parsable) -> frozenset[str]:
+    """Navigations and stream properties of the parsed object's type."""
+    name = type(parsed).__name__
+    found = graph_models.model(version, name[0].lower() + name[1:])
+    return frozenset(found.navigation) | found.streams if found is not None else frozenset()
+
+
+def missing_properties(version: str, sent: Any, parsed: Any, where: str = "$") -> list[str]:
+    """Properties of the model (navigations aside: Graph serves those only when expanded; and streams)
+    that the served object leaves out, at every level: Graph answers a GET with whole objects. A singleton
+    that Graph serves without an ``id`` (the cross-tenant default) is named by its path alone."""
+    if isinstance(sent, dict) and isinstance(parsed, Parsable):
+        names = attribute_names(type(parsed))
+        navigation = _not_in_json(version, parsed)
+        missing = [
+            f"{where}.{key}"
+            for key in names
+            if not key.startswith("@")
+            and key not in navigation
+            and key not in sent
+            and not (key == "id" and where == "$")
+        ]
+        for key, value in sent.items():
+            if key in names and not key.startswith("@"):
+                missing += missing_properties(version, value, getattr(parsed, names[key]), f"{where}.{key}")
+        return missing
+    if isinstance(sent, list) and isinstance(parsed, list):
+        return [
+            problem
+            for index, (one, kept) in enumerate(zip(sent, parsed, strict=False))
+            for problem in missing_properties(version, one, kept, f"{where}[{index}]")
+        ]
+    return []
+
+
 def conformance_problems(package: str, item: JsonObject, entity: str, required: tuple[str, ...]) -> list[str]:
     declared = model_class(package, entity)
     odata_type = str(item.get("@odata.type") or entity)
@@ -268,6 +304,8 @@ def conformance_problems(package: str, item: JsonObject, entity: str, required: 
     problems += [f"unknown property {p}" for p in unknown_properties(parsed)]
     problems += [f"value lost {p}" for p in lost_values(item, parsed)]
     problems += [f"required property {name} missing" for name in required if item.get(name) is None]
+    version = next(v for v, p in SDK_PACKAGE.items() if p == package)
+    problems += [f"model property {p} not served" for p in missing_properties(version, item, parsed)]
     return problems
 
 
@@ -304,10 +342,17 @@ async def test_every_served_object_parses_into_microsofts_model(seed_name: str, 
 def test_the_check_catches_unknown_names_wrong_types_and_bad_enum_members() -> None:
     """A settings-catalog policy with ``displayName`` (it has ``name``) fails, as the seed did before."""
     policy = next(iter(seed.demo().tenants[seed.DEMO_TENANT_ID].collection("configurationPolicies").values()))
-    named = {k: v for k, v in policy.items() if k not in ("assignments", "settings")} | {"displayName": "x"}
     entity = "microsoft.graph.deviceManagementConfigurationPolicy"
-    assert conformance_problems("msgraph_beta", named, entity, ("name",)) == [
+    served = graph_models.whole(
+        {k: v for k, v in policy.items() if k not in ("assignments", "settings")}, entity, "beta"
+    )
+    assert conformance_problems("msgraph_beta", served | {"displayName": "x"}, entity, ("name",)) == [
         "unknown property $.displayName"
+    ]
+    sparse = {k: v for k, v in served.items() if k not in ("description", "templateReference")}
+    assert conformance_problems("msgraph_beta", sparse, entity, ("name",)) == [
+        "model property $.description not served",
+        "model property $.templateReference not served",
     ]
     action = {
         "@odata.type": "#microsoft.graph.deviceComplianceActionItem",
@@ -315,6 +360,7 @@ def test_the_check_catches_unknown_names_wrong_types_and_bad_enum_members() -> N
         "actionType": "blockk",
         "gracePeriodHours": "24",
         "notificationTemplateId": ZERO_GUID,
+        "notificationMessageCCList": [],
     }
     assert conformance_problems("msgraph_beta", action, "microsoft.graph.deviceComplianceActionItem", ()) == [
         "value lost $.actionType='blockk'",

@@ -42,9 +42,23 @@ def folders(desired: dict[str, Any], live: dict[str, Any]) -> MemoryFolders:
 
 
 def test_differences_name_each_differing_leaf() -> None:
-    desired = {"a": 1, "b": {"c": [1, 2], "d": "x"}, "e": [1]}
+    desired = {"a": 1, "b": {"c": [1, 2], "d": "x"}, "e": [1], "g": True, "h": None}
     live = {"a": 1, "b": {"c": [1, 3], "d": "y"}, "e": [1, 2], "f": None}
-    assert [path for path, _, _ in differences(desired, live)] == ["b.c[1]", "b.d", "e", "f"]
+    assert [path for path, _, _ in differences(desired, live)] == ["b.c[1]", "b.d", "e", "g"]
+
+
+def test_a_property_the_desired_document_leaves_out_is_no_difference() -> None:
+    """Graph serves whole objects; a hand-written file names only what it sets (Graph's PATCH leaves the
+    rest as it is), so the live object's nulls and defaults beside it are no change."""
+    desired = {"displayName": "HQ", "conditions": {"users": {"includeUsers": ["All"]}}}
+    live = {
+        "displayName": "HQ",
+        "description": None,
+        "isEnabled": False,
+        "conditions": {"users": {"includeUsers": ["All"], "excludeUsers": []}, "locations": None},
+    }
+    assert differences(desired, live) == []
+    assert [path for path, _, _ in differences({**desired, "isEnabled": True}, live)] == ["isEnabled"]
 
 
 def test_the_digest_changes_with_the_desired_content_behind_a_change() -> None:
