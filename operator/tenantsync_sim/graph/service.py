@@ -1050,7 +1050,10 @@ class GraphService:
             )
             if wait > 0:
                 raise errors.throttled(log.service, max(1, math.ceil(wait)), req.url)
-        records = self.sim.audits.visible(tenant.id, log.source, self.sim.clock())
+        records = [
+            whole(record, f"microsoft.graph.{log.entity}", req.version)
+            for record in self.sim.audits.visible(tenant.id, log.source, self.sim.clock())
+        ]
         fragment = log.name
         if len(rest) == 1:
             found = next((r for r in records if str(r["id"]).lower() == rest[0].lower()), None)

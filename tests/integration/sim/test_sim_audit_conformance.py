@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from tenantsync_sim.audit import Actor, AuditLog, Change
+from tenantsync_sim.graph.models import whole
 from tests.integration.sim.test_sim_model_conformance import SDK_PACKAGE, conformance_problems
 
 pytestmark = pytest.mark.integration
@@ -45,7 +46,8 @@ def test_every_record_parses_into_microsofts_model(version: str) -> None:
     problems: list[str] = []
     for change in CHANGES:
         for actor in (USER, APP):
-            record = log.record("t", change, actor, 1_765_000_000.0)
+            # As the audit logs serve it: whole, every property of the version's model.
+            record = whole(log.record("t", change, actor, 1_765_000_000.0), ENTITY[change.source], version)
             problems += [
                 f"{change.source} {change.operation} by {actor.user_principal_name or actor.app_display_name}: {p}"
                 for p in conformance_problems(SDK_PACKAGE[version], record, ENTITY[change.source], ())
