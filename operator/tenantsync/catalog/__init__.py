@@ -2,6 +2,8 @@
 
 from tenantsync.catalog.cmdlets import (
     CMDLET_SERVICES,
+    EXCHANGE_ONLINE_API,
+    EXCHANGE_ONLINE_APP_ID,
     EXCHANGE_PERMISSION,
     Builtin,
     Cmdlets,
@@ -40,6 +42,8 @@ __all__ = [
     "ADMIN_API_SCOPE",
     "ADMIN_API_URL",
     "CMDLET_SERVICES",
+    "EXCHANGE_ONLINE_API",
+    "EXCHANGE_ONLINE_APP_ID",
     "EXCHANGE_PERMISSION",
     "GROUPS",
     "ROLE_TEMPLATE_IDS",
