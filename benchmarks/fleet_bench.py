@@ -535,14 +535,14 @@ def report(
             f"Exchange admin API:          {args.exchange_types} types per Tenant at {args.exchange_latency_ms} ms a"
             f" request; {exchange / count:.1f} requests per sync"
         )
-        durations = [
-            (datetime.fromisoformat(r["status"]["completionTime"])
-             - datetime.fromisoformat(r["status"].get("startTime") or r["metadata"]["creationTimestamp"])).total_seconds()
-            for r in finished
-        ]  # fmt: skip
-        print(
-            f"sync duration:               p50 {percentile(durations, 0.5):.1f}s p99 {percentile(durations, 0.99):.1f}s"
-        )
+    durations = [
+        (datetime.fromisoformat(r["status"]["completionTime"])
+         - datetime.fromisoformat(r["status"].get("startTime") or r["metadata"]["creationTimestamp"])).total_seconds()
+        for r in finished
+    ]  # fmt: skip
+    print(
+        f"sync duration:               p50 {percentile(durations, 0.5):.1f}s p99 {percentile(durations, 0.99):.1f}s"
+    )
     print(f"Git: commits {commits} ({commits / count:.2f} per sync), push retries {retries}")
     print(f"API-server writes per sync:  {sum(writes.values()) / count:.1f}  {dict(sorted(writes.items()))}")
     print(f"API-server reads per sync:   {sum(reads.values()) / count:.1f}  {dict(sorted(reads.items()))}")
