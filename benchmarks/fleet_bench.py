@@ -3,6 +3,11 @@ each), every tenant synced on a compressed schedule, a share of them with a desi
 approved by annotation as a person would. Usage (`make fleet-bench` runs it with the defaults)::
 
     .venv/bin/python benchmarks/fleet_bench.py [--tenants 100] [--minutes 12] [--interval-minutes 3]
+        [--exchange-types 10] [--exchange-latency-ms 500]
+
+With ``--exchange-types`` each Tenant also keeps that many of the Exchange admin API's types (transport
+rules, Defender policies, Purview DLP and labels ...; a few objects of its own beside every tenant's
+built-ins), each request of that API delayed by ``--exchange-latency-ms``, what the service costs.
 
 It starts the local control plane (hack/local-cluster, with its LOCAL_CLUSTER_* ports), the simulator
 and one `tenantsync run` process, and prints the figures of issue 13. Figures are printed, not asserted.
@@ -51,6 +56,14 @@ PERMISSIONS = [
 ]
 """What the three types need in Managed mode (Conditional Access references terms of use, Intune scope tags)."""
 RESOURCES = ["namedLocations", "conditionalAccessPolicies", "deviceConfigurations"]
+EXCHANGE_RESOURCES = [
+    "transportRule", "acceptedDomain", "remoteDomain", "organizationConfig", "antiPhishPolicy",
+    "hostedContentFilterPolicy", "malwareFilterPolicy", "quarantinePolicy", "dlpCompliancePolicy",
+    "sensitivityLabel", "safeLinksPolicy", "retentionCompliancePolicy",
+]  # fmt: skip
+"""The Exchange admin API's types a Tenant keeps with --exchange-types N (the first N): eight on the Exchange
+Online endpoint and the rest on the compliance one, as an MSP's mail-flow and Defender baseline would."""
+EXCHANGE_PATH = "/adminapi/"
 OWN_REQUESTS: Counter[tuple[str, str]] = Counter()
 """The benchmark's own API requests (listing runs, approving), left out of the operator's figures."""
 FINISHED = {phase.value for phase in RunPhase if phase.finished}
@@ -91,8 +104,10 @@ def start_simulator(state_dir: Path) -> tuple[subprocess.Popen[str], str, str]:
     raise SystemExit("tenantsync-sim did not start")
 
 
-def seed_tenant(sim: SimulatorClient, objects: int) -> tuple[str, str, str]:
-    """A tenant of `objects` objects across the types, with its own app registration."""
+def seed_tenant(sim: SimulatorClient, objects: int, exchange: bool = False) -> tuple[str, str, str]:
+    """A tenant of `objects` objects across the types, with its own app registration (which the simulator
+    gives Exchange.ManageAsApp and the Exchange and Compliance Administrator roles); with `exchange`, three
+    transport rules and an anti-phishing policy of its own too."""
     tenant_id = str(uuid.uuid4())
     sim.create_tenant(tenant_id, [f"f{tenant_id[:8]}.onmicrosoft.com"], display_name=f"Fleet {tenant_id[:8]}")
     client_id, secret = str(uuid.uuid4()), f"s8Q~{uuid.uuid4().hex}"
@@ -114,14 +129,23 @@ def seed_tenant(sim: SimulatorClient, objects: int) -> tuple[str, str, str]:
             "@odata.type": "#microsoft.graph.windows10GeneralConfiguration", "displayName": f"Baseline {i}",
             "passwordRequired": True, "passwordMinimumLength": 8 + i % 8,
         })  # fmt: skip
+    for i in range(3 if exchange else 0):
+        sim.create_object(tenant_id, "transportRule", {
+            "Name": f"Stamp external mail {i}", "FromScope": "NotInOrganization",
+            "SetHeaderName": f"X-External-{i}", "SetHeaderValue": "yes",
+        })  # fmt: skip
+    if exchange:
+        sim.create_object(tenant_id, "antiPhishPolicy", {"Name": "Executives", "Enabled": True})
     return tenant_id, client_id, secret
 
 
-def tenant_manifest(name: str, tenant_id: str, client_id: str, url: str, repo: Path, schedule: str) -> str:
+def tenant_manifest(
+    name: str, tenant_id: str, client_id: str, url: str, repo: Path, schedule: str, resources: list[str]
+) -> str:
     return json.dumps({
         "apiVersion": f"{GROUP}/{VERSION}", "kind": "Tenant", "metadata": {"name": name, "namespace": NAMESPACE},
         "spec": {
-            "tenantId": tenant_id, "schedule": schedule, "resources": RESOURCES,
+            "tenantId": tenant_id, "schedule": schedule, "resources": resources,
             "endpoints": {"authority": url, "graph": url, "caBundleSecretRef": {"name": "sim-ca"}},
             "servicePrincipal": {"clientId": client_id, "credentialsSecretRef": {"name": f"{name}-sp"}},
             "repository": {"url": str(repo), "path": f"tenants/{name}"},
@@ -291,6 +315,8 @@ def main() -> None:
     parser.add_argument("--interval-minutes", type=int, default=3)
     parser.add_argument("--approval-share", type=float, default=0.1)
     parser.add_argument("--max-concurrent-syncs", type=int, default=16)
+    parser.add_argument("--exchange-types", type=int, default=0, choices=range(len(EXCHANGE_RESOURCES) + 1))
+    parser.add_argument("--exchange-latency-ms", type=int, default=500)
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="fleet-bench-"))
     subprocess.run([str(CLUSTER), "up"], check=True)
@@ -327,7 +353,10 @@ def run_fleet(args: argparse.Namespace, work: Path, sim: SimulatorClient, url: s
 
     log(f"seeding {args.tenants} simulated tenants of {args.objects} objects")
     started = time.monotonic()
-    tenants = {f"t{i:04d}": seed_tenant(sim, args.objects) for i in range(args.tenants)}
+    exchange = EXCHANGE_RESOURCES[: args.exchange_types]
+    tenants = {f"t{i:04d}": seed_tenant(sim, args.objects, bool(exchange)) for i in range(args.tenants)}
+    if exchange:
+        sim.add_fault(EXCHANGE_PATH, latency_ms=args.exchange_latency_ms)
     log(f"seeded in {time.monotonic() - started:.0f}s")
     kubectl("create", "secret", "generic", "sim-ca", "-n", NAMESPACE, f"--from-file=ca.crt={ca}")
     manifests = []
@@ -339,7 +368,7 @@ def run_fleet(args: argparse.Namespace, work: Path, sim: SimulatorClient, url: s
         schedule = f"{index % 60} {minute}-59/{args.interval_minutes} * * * *"
         manifests += [
             json.dumps(secret_manifest),
-            tenant_manifest(name, tenant_id, client_id, url, repo, schedule),
+            tenant_manifest(name, tenant_id, client_id, url, repo, schedule, RESOURCES + exchange),
         ]
     config.load_kube_config(str(KUBECONFIG))  # type: ignore[no-untyped-call]
     api = client.CustomObjectsApi()
@@ -439,13 +468,15 @@ def report(
     for tenant_spans in by_tenant.values():
         tenant_spans.sort()
         overlaps += sum(1 for a, b in itertools.pairwise(tenant_spans) if b[0] < a[1])
-    graph = identity = 0
+    graph = identity = exchange = 0
     latencies: list[float] = []
     writes_at: dict[str, list[float]] = defaultdict(list)
     for name, (tenant_id, _, _) in tenants.items():
         for request in sim.requests(tenant_id):
             if "/oauth2/" in request["path"] or "openid-configuration" in request["path"]:
                 identity += 1
+            elif request["path"].startswith(EXCHANGE_PATH):
+                exchange += 1
             else:
                 graph += 1
                 if request["method"] in {"PATCH", "POST", "DELETE"}:
@@ -498,6 +529,19 @@ def report(
         )
     print(
         f"Graph requests per sync:     {graph / count:.1f}; identity requests per sync {identity / count:.2f}"
+    )
+    if args.exchange_types:
+        print(
+            f"Exchange admin API:          {args.exchange_types} types per Tenant at {args.exchange_latency_ms} ms a"
+            f" request; {exchange / count:.1f} requests per sync"
+        )
+    durations = [
+        (datetime.fromisoformat(r["status"]["completionTime"])
+         - datetime.fromisoformat(r["status"].get("startTime") or r["metadata"]["creationTimestamp"])).total_seconds()
+        for r in finished
+    ]  # fmt: skip
+    print(
+        f"sync duration:               p50 {percentile(durations, 0.5):.1f}s p99 {percentile(durations, 0.99):.1f}s"
     )
     print(f"Git: commits {commits} ({commits / count:.2f} per sync), push retries {retries}")
     print(f"API-server writes per sync:  {sum(writes.values()) / count:.1f}  {dict(sorted(writes.items()))}")

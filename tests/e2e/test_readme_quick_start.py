@@ -119,6 +119,9 @@ def test_the_quick_start_works_as_written(tmp_path: Path) -> None:
         # each run's events in the order they were posted.
         assert "$ kubectl tenantsync plan " in demo.stdout and "Approve this plan:" in demo.stdout
         assert '"changes"' not in demo.stdout
+        # One plan holds a Graph change and an Exchange admin API change, both deployed.
+        assert demo.stdout.count('~ update transportRule "External sender disclaimer"') == 2
+        assert "ApplyHtmlDisclaimerText" in demo.stdout and "deploy result: Applied" in demo.stdout
         events = [line.split() for line in demo.stdout[demo.stdout.index("== Events") :].splitlines()]
         reasons: dict[str, list[str]] = {}
         for row in events:

@@ -12,6 +12,8 @@ from tenantsync.catalog.audit_names import (
 )
 from tenantsync.catalog.cmdlets import (
     CMDLET_SERVICES,
+    EXCHANGE_ONLINE_API,
+    EXCHANGE_ONLINE_APP_ID,
     EXCHANGE_PERMISSION,
     Builtin,
     Cmdlets,
@@ -51,6 +53,8 @@ __all__ = [
     "ADMIN_API_URL",
     "AUDIT_LOGS",
     "CMDLET_SERVICES",
+    "EXCHANGE_ONLINE_API",
+    "EXCHANGE_ONLINE_APP_ID",
     "EXCHANGE_PERMISSION",
     "GROUPS",
     "ROLE_TEMPLATE_IDS",

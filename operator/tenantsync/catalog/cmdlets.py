@@ -31,6 +31,10 @@ CMDLET_SERVICES = frozenset({Service.EXCHANGE, Service.COMPLIANCE})
 EXCHANGE_PERMISSION = "Exchange.ManageAsApp"
 """The application permission of "Office 365 Exchange Online" that lets an app run cmdlets at all; an
 Entra role held by its service principal then says which cmdlets."""
+EXCHANGE_ONLINE_API = "Office 365 Exchange Online"
+EXCHANGE_ONLINE_APP_ID = "00000002-0000-0ff1-ce00-000000000000"
+"""The API (its name and app id in every tenant) whose application permission Exchange.ManageAsApp is:
+an app registration lists it beside Microsoft Graph's before admin consent can grant it."""
 
 
 @dataclass(frozen=True)

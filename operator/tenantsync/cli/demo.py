@@ -33,6 +33,9 @@ DEMO_CLIENT_ID = "5b7c9d1e-2f3a-4b4c-8d5e-6f7a8b9c0d1e"
 DEMO_CLIENT_SECRET = "Sim8Q~tenantsync-demo-secret-not-for-production"
 DEMO_PUBLIC_CLIENT_ID = "8a1b2c3d-4e5f-4a6b-9c7d-8e9f0a1b2c3d"
 DEMO_ADMIN = "admin@contoso.onmicrosoft.com"
+DEMO_TRANSPORT_RULE = "External sender disclaimer"
+"""A transport rule of the demo seed, changed through the Exchange admin API beside the Graph change."""
+DEMO_DISCLAIMER = "<p style='color:#a00'>CAUTION: external sender. Do not open unexpected links.</p>"
 
 
 def free_port() -> int:
@@ -200,7 +203,10 @@ class Demo:
         self.clear_previous_run()
         self.kubectl("create", "namespace", NAMESPACE)
 
-        self.say("Start the tenant simulator (Entra ID and Graph, seeded with the Contoso demo tenant)")
+        self.say(
+            "Start the tenant simulator (Entra ID, Graph and the Exchange admin API, seeded with the Contoso demo"
+            " tenant)"
+        )
         self.sim = Simulator.start(self.workdir / "sim", self.env)
         self.note(f"simulator at {self.sim.url}; its CA bundle is {self.sim.ca}")
 
@@ -252,7 +258,7 @@ class Demo:
         self.show_backup()
 
         self.say("A person changes the desired state (a pull request merged into main)")
-        policy = self.edit_desired()
+        policy, rule = self.edit_desired()
         run = self.sync_now()
         self.wait_run(run, {RunPhase.PENDING_APPROVAL})
         self.kubectl("get", "tenants", "-n", NAMESPACE)
@@ -265,7 +271,8 @@ class Demo:
         self.plugin("plan", run)
         self.kubectl("get", "tenants", "-n", NAMESPACE)
         self.note(
-            f"the tenant now says: {self.sim.object('conditionalAccessPolicies', policy)['displayName']!r}"
+            f"the tenant now says: {self.sim.object('conditionalAccessPolicies', policy)['displayName']!r},"
+            f" and the transport rule: {self.sim.object('transportRule', rule)['ApplyHtmlDisclaimerText']!r}"
         )
 
         self.say("Someone changes the tenant behind our back (drift), then the next sync plans to undo it")
@@ -356,25 +363,38 @@ class Demo:
             print(output.rstrip(), flush=True)
         return output
 
-    def edit_desired(self) -> str:
-        """Clone, rename the first Conditional Access policy, push: what a merged pull request does."""
+    def edit_desired(self) -> tuple[str, str]:
+        """Clone, rename the first Conditional Access policy (Graph) and reword the external sender
+        disclaimer of a transport rule (the Exchange admin API), push: what a merged pull request does.
+        Both go through the one plan, approval and deploy; the ids returned name them in the simulator."""
         clone = self.workdir / "person"
         shutil.rmtree(clone, ignore_errors=True)
         subprocess.run(["git", "clone", "-q", str(self.repository), str(clone)], check=True)
-        path = sorted((clone / "tenants" / TENANT / "conditionalAccessPolicies").iterdir())[0]
+        folder = clone / "tenants" / TENANT
+        path = sorted((folder / "conditionalAccessPolicies").iterdir())[0]
         document = json.loads(path.read_text())
         self.note(
             f"renaming {document['displayName']!r} to 'Require MFA for admins (reviewed)' in {path.name}"
         )
         document["displayName"] = "Require MFA for admins (reviewed)"
         path.write_text(json.dumps(document, indent=2) + "\n")
-        identity = ["-c", "user.name=A Person", "-c", "user.email=person@contoso.com"]
-        subprocess.run(
-            ["git", "-C", str(clone), *identity, "commit", "-qam", "Rename a Conditional Access policy"],
-            check=True,
+        rule_path = next(
+            candidate
+            for candidate in sorted((folder / "transportRule").iterdir())
+            if json.loads(candidate.read_text())["Name"] == DEMO_TRANSPORT_RULE
         )
+        rule = json.loads(rule_path.read_text())
+        self.note(
+            f"and rewording the disclaimer of the transport rule {DEMO_TRANSPORT_RULE!r} (an Exchange Online"
+            f" object) in transportRule/{rule_path.name}"
+        )
+        rule["ApplyHtmlDisclaimerText"] = DEMO_DISCLAIMER
+        rule_path.write_text(json.dumps(rule, indent=2) + "\n")
+        identity = ["-c", "user.name=A Person", "-c", "user.email=person@contoso.com"]
+        message = "Rename a Conditional Access policy, reword the external sender disclaimer"
+        subprocess.run(["git", "-C", str(clone), *identity, "commit", "-qam", message], check=True)
         subprocess.run(["git", "-C", str(clone), "push", "-q", "origin", "main"], check=True)
-        return path.stem
+        return path.stem, rule_path.stem
 
 
 def narration(text: str) -> str:

@@ -33,6 +33,7 @@ from tenantsync.api import (
     human_duration,
     names_digest,
 )
+from tenantsync.catalog import EXCHANGE_ONLINE_APP_ID
 from tenantsync.cli.plugin_baseline import add_baseline_commands
 from tenantsync.cli.plugin_cluster import Body, Cluster, connect
 from tenantsync.cli.plugin_drift import drift_lines
@@ -45,7 +46,6 @@ from tenantsync.cli.plugin_errors import (
     WaitTimedOut,
 )
 from tenantsync.cli.plugin_format import (
-    EXCHANGE_ONLINE_APP_ID,
     MICROSOFT_GRAPH_APP_ID,
     PENDING_RUN_PHASES,
     TimelineEntry,

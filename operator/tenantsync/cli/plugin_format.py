@@ -401,8 +401,6 @@ def timeline(run: Body, events: Iterable[Body]) -> list[TimelineEntry]:
 # --- permissions --------------------------------------------------------------------------------------
 
 MICROSOFT_GRAPH_APP_ID = "00000003-0000-0000-c000-000000000000"
-EXCHANGE_ONLINE_APP_ID = "00000002-0000-0ff1-ce00-000000000000"
-"""The "Office 365 Exchange Online" API, whose application permission Exchange.ManageAsApp is."""
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from tenantsync.api import (
     RunStep,
     SyncRunStatus,
 )
-from tenantsync.catalog import ROLE_TEMPLATE_IDS
+from tenantsync.catalog import CMDLET_SERVICES, ROLE_TEMPLATE_IDS, catalog, required_permissions
 from tenantsync.sync.diff import plan_changes, plan_digest
 from tenantsync.sync.pipeline import Advance, RunContext, Wait
 from tenantsync.sync.steps.authenticate import Authenticate
@@ -267,6 +267,51 @@ async def test_a_missing_exchange_permission_waits_for_consent_naming_it() -> No
     assert isinstance(transition, Wait)
     assert "Exchange.ManageAsApp" in transition.message
     assert session.principal.resources == [None, "https://ps.compliance.protection.outlook.com"]
+
+
+async def test_an_upgraded_tenant_of_every_type_waits_naming_what_to_grant_and_how_to_keep_its_types() -> (
+    None
+):
+    """An installation from before the Exchange admin API's types: its Tenant has no spec.resources and
+    its app holds every Graph permission, but neither Exchange.ManageAsApp nor an Entra role. Its run
+    waits, saying which API the permission belongs to (admin consent grants only what the registration
+    lists), the roles, and that pinning spec.resources keeps the Tenant to the types it had."""
+    tenant = spec(mode=Mode.MANAGED)
+    assert tenant.resources is None
+    session = FakeSession(roles=frozenset(required_permissions(list(ResourceType), Mode.MANAGED)))
+    session.principal.exchange_roles = frozenset()
+    session.principal.role_ids = frozenset()
+    ctx = context(tenant)
+    transition = await Authenticate()(ctx, session)
+    assert isinstance(transition, Wait)
+    assert transition.phase == RunPhase.PENDING_ADMIN_CONSENT
+    exchange_types = sum(1 for entry in catalog().values() if entry.service in CMDLET_SERVICES)
+    assert exchange_types == 83
+    message = transition.message
+    assert (
+        "lacks the application permission Exchange.ManageAsApp of the API Office 365 Exchange Online"
+        " (00000002-0000-0ff1-ce00-000000000000; add it to the app registration under API permissions > APIs"
+        " my organization uses, then grant admin consent at https://login.microsoftonline.com/" in message
+    ), message
+    assert "Exchange Administrator or Global Administrator (for 38 types: acceptedDomain," in message
+    assert "Compliance Administrator or Global Administrator (for 20 types: dlpCompliancePolicy," in message
+    assert "status.authentication.missingRoles names every type" in message
+    assert (
+        "spec.resources is unset, so the Tenant syncs every supported type, the 83 Exchange Online, Defender"
+        " for Office 365 and Purview types read through the Exchange admin API included; to leave them out"
+        " instead, list the types to keep in spec.resources." in message
+    )
+    assert message.endswith("see docs/install.md#upgrading.")
+    assert ctx.status.authentication is not None
+    assert ctx.status.authentication.missingPermissions == ["Exchange.ManageAsApp"]
+    named = ", ".join(ctx.status.authentication.missingRoles)
+    assert all(entry.name in named for entry in catalog().values() if entry.service in CMDLET_SERVICES)
+
+    listed = context(spec(resources=[ResourceType.TRANSPORT_RULE], mode=Mode.MANAGED))
+    waiting = await Authenticate()(listed, session)
+    assert isinstance(waiting, Wait)
+    assert "Exchange.ManageAsApp of the API Office 365 Exchange Online" in waiting.message
+    assert "spec.resources is unset" not in waiting.message
 
 
 async def test_a_role_refused_during_the_backup_waits_for_consent_instead_of_failing() -> None:

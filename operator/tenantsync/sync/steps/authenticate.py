@@ -18,6 +18,8 @@ from tenantsync.api import (
 from tenantsync.auth import ClientSecretCredential, expiry_warning, secret_end
 from tenantsync.catalog import (
     CMDLET_SERVICES,
+    EXCHANGE_ONLINE_API,
+    EXCHANGE_ONLINE_APP_ID,
     EXCHANGE_PERMISSION,
     ROLE_TEMPLATE_IDS,
     Service,
@@ -68,7 +70,10 @@ class Authenticate:
             servicePrincipal="Authenticated",
             grantedPermissions=sorted(set(required) - set(missing)),
             missingPermissions=missing + exchange_missing,
-            missingRoles=missing_roles,
+            missingRoles=[
+                f"{' or '.join(alternatives)} (for {', '.join(needed_by)})"
+                for alternatives, needed_by in missing_roles
+            ],
             adminConsentUrl=consent_url if missing or exchange_missing else None,
             user=ctx.status.authentication.user if ctx.status.authentication else None,
         )
@@ -103,6 +108,7 @@ class Authenticate:
                 missing + exchange_missing,
                 missing_roles,
                 consent_url,
+                every_type=spec.resources is None,
             )
             ctx.observations.admin_consent = ("False", ErrorCode.ADMIN_CONSENT_REQUIRED, message)
             return Wait(self._consent_poll_seconds, RunPhase.PENDING_ADMIN_CONSENT, message)
@@ -123,7 +129,7 @@ class Authenticate:
     @staticmethod
     async def _exchange_access(
         ctx: RunContext, session: Session, *, fresh: bool
-    ) -> tuple[list[str], list[str]]:
+    ) -> tuple[list[str], list[tuple[tuple[str, ...], tuple[ResourceType, ...]]]]:
         """What the Exchange admin API's types lack: ``Exchange.ManageAsApp`` in the token of an endpoint
         they use, and the Entra roles (the token's ``wids``) they need, each named with its alternatives
         and the types needing it. Nothing is asked of the service when no such type is configured."""
@@ -149,7 +155,7 @@ class Authenticate:
             if EXCHANGE_PERMISSION not in token.roles and EXCHANGE_PERMISSION not in missing:
                 missing.append(EXCHANGE_PERMISSION)
         roles = [
-            f"{' or '.join(alternatives)} (for {', '.join(needed_by)})"
+            (alternatives, needed_by)
             for alternatives, needed_by in role_needs(types, spec.mode).items()
             if not any(ROLE_TEMPLATE_IDS.get(role) in held for role in alternatives)
         ]
@@ -183,28 +189,74 @@ class Authenticate:
 
 
 def _consent_message(
-    client_id: str, mode: Mode, missing: list[str], roles: list[str], consent_url: str
+    client_id: str,
+    mode: Mode,
+    missing: list[str],
+    roles: list[tuple[tuple[str, ...], tuple[ResourceType, ...]]],
+    consent_url: str,
+    every_type: bool,
 ) -> str:
-    """What a Global Administrator must grant: permissions by consent, Entra roles by assignment."""
-    if not roles:
+    """What a Global Administrator must grant: permissions by consent, Exchange.ManageAsApp once the app
+    registration lists its API (admin consent grants only what it lists), Entra roles by assignment.
+
+    A Tenant that syncs every type (no ``spec.resources``) and lacks what the Exchange admin API needs was
+    most likely installed before those types existed: the message says so, and how to keep it to the
+    types it had, instead of leaving the upgrade to look like a broken installation."""
+    graph = [name for name in missing if name != EXCHANGE_PERMISSION]
+    exchange = EXCHANGE_PERMISSION in missing
+    if not roles and not exchange:
         return (
             f"Waiting for admin consent: application {client_id} lacks the application"
-            f" permission{'s' if len(missing) > 1 else ''} {', '.join(missing)} that the configured types"
+            f" permission{'s' if len(graph) > 1 else ''} {', '.join(graph)} that the configured types"
             f" need in {mode} mode. A Global Administrator can grant them at {consent_url};"
             " the sync resumes by itself once consent is granted."
         )
     parts = []
-    if missing:
+    if graph:
         parts.append(
-            f"the application permission{'s' if len(missing) > 1 else ''} {', '.join(missing)} (grant admin"
+            f"the application permission{'s' if len(graph) > 1 else ''} {', '.join(graph)} (grant admin"
             f" consent at {consent_url})"
         )
-    if roles:
+    if exchange:
         parts.append(
-            f"the Entra role{'s' if len(roles) > 1 else ''} {'; '.join(roles)} (assign to the application's"
-            " service principal under Entra ID > Roles and administrators)"
+            f"the application permission {EXCHANGE_PERMISSION} of the API {EXCHANGE_ONLINE_API}"
+            f" ({EXCHANGE_ONLINE_APP_ID}; add it to the app registration under API permissions > APIs my"
+            f" organization uses, then grant admin consent at {consent_url})"
+        )
+    if roles:
+        named = "; ".join(
+            f"{' or '.join(alternatives)} ({_needed_by(types)})" for alternatives, types in roles
+        )
+        every = (
+            "; status.authentication.missingRoles names every type"
+            if any(len(types) > ROLE_TYPES_NAMED for _, types in roles)
+            else ""
+        )
+        parts.append(
+            f"the Entra role{'s' if len(roles) > 1 else ''} {named} (assign to the application's service"
+            f" principal under Entra ID > Roles and administrators{every})"
+        )
+    upgrade = ""
+    if every_type:
+        count = sum(1 for entry in catalog().values() if entry.service in CMDLET_SERVICES)
+        upgrade = (
+            f" spec.resources is unset, so the Tenant syncs every supported type, the {count} Exchange Online,"
+            " Defender for Office 365 and Purview types read through the Exchange admin API included; to"
+            " leave them out instead, list the types to keep in spec.resources."
         )
     return (
         f"Waiting for admin consent: application {client_id} lacks {' and '.join(parts)}, which the configured"
-        f" types need in {mode} mode. The sync resumes by itself once they are granted; see docs/install.md."
+        f" types need in {mode} mode.{upgrade} The sync resumes by itself once they are granted; see"
+        " docs/install.md#upgrading."
     )
+
+
+ROLE_TYPES_NAMED = 3
+"""Types named per missing role in the message; status.authentication.missingRoles names them all (a
+Tenant of every type needs one role for some 40 types, which would bury what to do)."""
+
+
+def _needed_by(types: tuple[ResourceType, ...]) -> str:
+    if len(types) <= ROLE_TYPES_NAMED:
+        return f"for {', '.join(types)}"
+    return f"for {len(types)} types: {', '.join(types[:ROLE_TYPES_NAMED])} and {len(types) - ROLE_TYPES_NAMED} more"
