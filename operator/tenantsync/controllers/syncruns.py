@@ -93,6 +93,8 @@ class ActiveRun:
     """Each Secret read once until the run next waits."""
     mirror: TenantMirror
     writes: StatusWrites = field(default_factory=StatusWrites)
+    arrived: float = field(default_factory=time.monotonic)
+    """When this daemon took the run up: its queue wait runs from here to its first step."""
 
 
 class RunExecutor:
@@ -223,11 +225,11 @@ class RunExecutor:
             return False
         if blocker := self._older_active_run(run.name, run.body, runs):
             await run.writes.settle()
-            await self._wait_in_queue(run.body, run.status, blocker, self._settings.clock())
+            await self._wait_in_queue(run.body, run.status, blocker)
             return True
         if self._slots.would_wait():
             await run.writes.settle()
-            await self._wait_for_slot(run.body, run.status, self._settings.clock())
+            await self._wait_for_slot(run.body, run.status)
         return False
 
     async def _step(
@@ -241,6 +243,8 @@ class RunExecutor:
         queued = time.monotonic()
         async with self._slots.slot(priority_of(run.status.step)):
             slotted = time.monotonic()
+            if run.status.step is None:  # the first step: the run leaves the queue
+                run.status.queuedSeconds = round(slotted - run.arrived, 1)
             ctx = await self._context(run, tenant, watched_baseline)
             before = run.status.model_copy(deep=True)
             stepping = time.monotonic()
@@ -369,13 +373,10 @@ class RunExecutor:
         ]  # fmt: skip
         return blockers[0].name if blockers else None
 
-    async def _wait_in_queue(
-        self, body: kopf.Body, status: SyncRunStatus, blocker: str, now: datetime
-    ) -> None:
+    async def _wait_in_queue(self, body: kopf.Body, status: SyncRunStatus, blocker: str) -> None:
         message = f"Waiting for SyncRun {blocker} of the same tenant to finish."
         if status.message != message:
             status.phase, status.message = RunPhase.STARTING, message
-            status.startTime = status.startTime or now
             await self._writer.run(body.metadata.namespace or "", body.metadata.name or "", status)
 
     async def _hand_over(
@@ -402,13 +403,12 @@ class RunExecutor:
             {"metadata": {"labels": {SHARD_LABEL: target}}},
         )
 
-    async def _wait_for_slot(self, body: kopf.Body, status: SyncRunStatus, now: datetime) -> None:
+    async def _wait_for_slot(self, body: kopf.Body, status: SyncRunStatus) -> None:
         """A run that has not started yet shows why it waits (the cap on concurrent syncs)."""
         limit = self._settings.max_concurrent_syncs
         message = f"Waiting for a free slot: {limit} runs are working, the operator's limit (--max-concurrent-syncs)."
         if status.message != message:
             status.phase, status.message = RunPhase.STARTING, message
-            status.startTime = status.startTime or now
             await self._writer.run(body.metadata.namespace or "", body.metadata.name or "", status)
 
     async def _finish_orphan(self, body: kopf.Body, status: SyncRunStatus, now: datetime) -> None:
