@@ -10,7 +10,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Coroutine
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any
 
@@ -58,6 +58,10 @@ from tenantsync.sync import (
 )
 
 QUEUE_POLL_SECONDS = 2.0
+WRITTEN_WITH_THE_NEXT_STEP = frozenset({RunStep.PREFLIGHT})
+"""Steps whose status, when they are done, is written with the next step's rather than on its own:
+Preflight only checks (the Secret, the repository), so a restart that finds the run before it checks
+again, and each write saved is two API requests (the run and its Tenant) for every sync."""
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +99,8 @@ class ActiveRun:
     writes: StatusWrites = field(default_factory=StatusWrites)
     arrived: float = field(default_factory=time.monotonic)
     """When this daemon took the run up: its queue wait runs from here to its first step."""
+    unwritten: TenantObservations | None = None
+    """What a step whose status is written with the next one's observed of the Tenant, until then."""
 
 
 class RunExecutor:
@@ -311,10 +317,18 @@ class RunExecutor:
             self._announce(run.body, run.tenant_name, status)
         if status == before:  # a run waiting for a person polls often and mostly changes nothing
             return
+        advancing = isinstance(transition, Advance)
+        observations = merged(run.unwritten, ctx.observations)
+        if advancing and (before.step or RunStep.PREFLIGHT) in WRITTEN_WITH_THE_NEXT_STEP:
+            run.unwritten = observations
+            return
+        run.unwritten = None
         await run.writes.settle()
         # The Tenant first: once the run's status says finished, kopf stops this daemon.
-        persisted = self._persist(run.mirror, status.model_copy(deep=True), ctx.observations, ctx.now)
-        if isinstance(transition, Advance) and priority_of(status.step) is Priority.DECIDED:
+        persisted = self._persist(
+            run.mirror, status.model_copy(deep=True), observations, ctx.now, advancing=advancing
+        )
+        if advancing and priority_of(status.step) is Priority.DECIDED:
             run.writes.behind(persisted)  # a person is waiting: the next step starts now
         else:
             # Background steps write first, as before: nobody waits for them, and starting
@@ -323,11 +337,17 @@ class RunExecutor:
             await persisted
 
     async def _persist(
-        self, mirror: TenantMirror, status: SyncRunStatus, observations: TenantObservations, now: datetime
+        self,
+        mirror: TenantMirror,
+        status: SyncRunStatus,
+        observations: TenantObservations,
+        now: datetime,
+        *,
+        advancing: bool,
     ) -> None:
         """The Tenant mirrors the run, then the run's own status is written."""
         began = time.monotonic()
-        await mirror.show(status, observations, now)
+        await mirror.show(status, observations, now, advancing=advancing)
         mirrored = time.monotonic()
         await self._writer.run(mirror.namespace, mirror.run, status)
         log.debug(
@@ -443,7 +463,12 @@ class RunExecutor:
 
     @staticmethod
     def _announce(body: kopf.Body, tenant_name: str, status: SyncRunStatus) -> None:
-        """One event per phase change, naming the Tenant and the SyncRun."""
+        """One event per phase change a person reads, naming the Tenant and the SyncRun: an ending, a
+        wait for someone (approval, sign-in, consent) or an error. Starting and InProgress are not
+        announced: the run's status and conditions show its progress, and an event each was two API
+        requests per sync that nobody acted on."""
+        if status.error is None and status.phase in (None, RunPhase.STARTING, RunPhase.IN_PROGRESS):
+            return
         text = f"Tenant {tenant_name}, SyncRun {body.metadata.name}: {status.message}"
         if status.error is not None:
             kopf.warn(
@@ -451,6 +476,17 @@ class RunExecutor:
             )
         else:
             kopf.event(body, type="Normal", reason=(status.phase or RunPhase.STARTING).value, message=text)
+
+
+def merged(earlier: TenantObservations | None, later: TenantObservations) -> TenantObservations:
+    """What two steps observed of the Tenant, the later step's observation winning where both made one."""
+    if earlier is None:
+        return later
+    values = {}
+    for one in fields(TenantObservations):
+        value = getattr(later, one.name)
+        values[one.name] = getattr(earlier, one.name) if value is None else value
+    return TenantObservations(**values)
 
 
 async def adopt_run(body: kopf.Body, patch: kopf.Patch, kube: KubeClient, shard: str | None) -> None:
