@@ -39,6 +39,7 @@ from tenantsync.controllers.tenants_index import TenantView, tenant_of
 from tenantsync.kube import KubeClient, NotFoundError
 from tenantsync.logs import log_context
 from tenantsync.metrics import OperatorMetrics, observe_step
+from tenantsync.precedence import decided_work
 from tenantsync.scheduling import RunRecord
 from tenantsync.settings import OperatorSettings
 from tenantsync.sync import (
@@ -197,8 +198,11 @@ class RunExecutor:
                 if await self._queued_behind_another_run(run, runs()):
                     await stopped.wait(QUEUE_POLL_SECONDS)
                     continue
-                transition, ctx, before = await self._step(run, tenant, watched_baseline, began)
-                await self._record(run, transition, ctx, before)
+                # A decided run's calls go ahead in the queues below the step slots too: the Kubernetes
+                # API's threads, the Git pushes (tenantsync.precedence).
+                with decided_work(priority_of(run.status.step) is Priority.DECIDED):
+                    transition, ctx, before = await self._step(run, tenant, watched_baseline, began)
+                    await self._record(run, transition, ctx, before)
                 if isinstance(transition, Finish):
                     return
                 if isinstance(transition, Wait):

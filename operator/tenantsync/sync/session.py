@@ -11,7 +11,6 @@ from the old one; deleting the Tenant forgets its applications.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import re
 import ssl
@@ -37,6 +36,7 @@ from tenantsync.auth import (
 from tenantsync.catalog import ADMIN_API_SCOPE, ADMIN_API_URL
 from tenantsync.graph import GraphClient, TokenProvider
 from tenantsync.kube import NotFoundError
+from tenantsync.precedence import PriorityGate
 from tenantsync.repository import (
     GitAuthor,
     RepositoryCredentials,
@@ -173,7 +173,7 @@ class TenantCache:
         self._workdir = workdir
         self._tenants: dict[TenantKey, _Kept] = {}
         self._ssl_contexts: dict[str, ssl.SSLContext] = {}
-        self._write_locks: dict[str, asyncio.Lock] = {}
+        self._write_locks: dict[str, PriorityGate] = {}
         self._repositories: dict[str, tuple[str, TenantRepository]] = {}
 
     @asynccontextmanager
@@ -235,7 +235,7 @@ class TenantCache:
                 author=GitAuthor(),
                 credentials=credentials,
                 ca_bundle=bundle,
-                write_lock=self._write_locks.setdefault(url, asyncio.Lock()),
+                write_lock=self._write_locks.setdefault(url, PriorityGate(1)),
             )
         else:
             clone = kept[1]
