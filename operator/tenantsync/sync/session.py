@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import re
 import ssl
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Collection
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -166,13 +167,17 @@ class _Kept:
     """Graph requests and throttled responses not yet taken by the metrics."""
 
 
+SSL_CONTEXTS_KEPT = 16
+"""TLS contexts kept (one per CA bundle content): Tenants use the public roots or a few private CAs."""
+
+
 class TenantCache:
     """Per-Tenant state that outlives a step; one instance per operator."""
 
     def __init__(self, workdir: Path) -> None:
         self._workdir = workdir
         self._tenants: dict[TenantKey, _Kept] = {}
-        self._ssl_contexts: dict[str, ssl.SSLContext] = {}
+        self._ssl_contexts: OrderedDict[str, ssl.SSLContext] = OrderedDict()
         self._write_locks: dict[str, PriorityGate] = {}
         self._repositories: dict[str, tuple[str, TenantRepository]] = {}
 
@@ -199,12 +204,16 @@ class TenantCache:
         return requests, throttled
 
     def ssl_context(self, bundle: str | bool) -> ssl.SSLContext | bool:
-        """One TLS context per CA bundle: building one costs milliseconds of CPU, each time."""
+        """One TLS context per CA bundle: building one costs milliseconds of CPU, each time. At most
+        SSL_CONTEXTS_KEPT are kept, the least recently used going first: each holds the public roots
+        (about a MiB), and a bundle is one per CA content, so every CA rotation would add one for good."""
         if not isinstance(bundle, str):
             return bundle
-        if bundle not in self._ssl_contexts:
-            self._ssl_contexts[bundle] = ssl.create_default_context(cafile=bundle)
-        return self._ssl_contexts[bundle]
+        context = self._ssl_contexts.pop(bundle, None) or ssl.create_default_context(cafile=bundle)
+        self._ssl_contexts[bundle] = context
+        while len(self._ssl_contexts) > SSL_CONTEXTS_KEPT:
+            self._ssl_contexts.popitem(last=False)
+        return context
 
     @property
     def ca_directory(self) -> Path:
