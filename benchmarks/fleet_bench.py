@@ -132,7 +132,9 @@ def seed_tenant(sim: SimulatorClient, objects: int) -> tuple[str, str, str]:
     return tenant_id, client_id, secret
 
 
-def tenant_manifest(name: str, tenant_id: str, client_id: str, url: str, repo: Path, schedule: str) -> str:
+def tenant_manifest(
+    name: str, tenant_id: str, client_id: str, url: str, repo: Path, schedule: str, history: int
+) -> str:
     return json.dumps({
         "apiVersion": f"{GROUP}/{VERSION}", "kind": "Tenant", "metadata": {"name": name, "namespace": NAMESPACE},
         "spec": {
@@ -140,7 +142,7 @@ def tenant_manifest(name: str, tenant_id: str, client_id: str, url: str, repo: P
             "endpoints": {"authority": url, "graph": url, "caBundleSecretRef": {"name": "sim-ca"}},
             "servicePrincipal": {"clientId": client_id, "credentialsSecretRef": {"name": f"{name}-sp"}},
             "repository": {"url": str(repo), "path": f"tenants/{name}"},
-            "successfulRunsHistoryLimit": 20,
+            "successfulRunsHistoryLimit": history,
         },
     })  # fmt: skip
 
@@ -430,6 +432,12 @@ def main() -> None:
         "--burst", action="store_true", help="every Tenant's sync at the same second of each interval"
     )
     parser.add_argument(
+        "--history-limit",
+        type=int,
+        default=20,
+        help="each Tenant's successfulRunsHistoryLimit (3 by default in a Tenant): the runs kopf keeps in memory",
+    )
+    parser.add_argument(
         "--tracemalloc", action="store_true", help="a tracemalloc snapshot of the operator after each round"
     )
     parser.add_argument(
@@ -493,7 +501,7 @@ def run_fleet(args: argparse.Namespace, work: Path, sim: SimulatorClient, url: s
         )
         manifests += [
             json.dumps(secret_manifest),
-            tenant_manifest(name, tenant_id, client_id, url, repo, schedule),
+            tenant_manifest(name, tenant_id, client_id, url, repo, schedule, args.history_limit),
         ]
     config.load_kube_config(str(KUBECONFIG))  # type: ignore[no-untyped-call]
     api = client.CustomObjectsApi()
