@@ -63,6 +63,8 @@ image:
 
 # The fleet benchmark (issue 13): N tenants on one operator, figures printed. E.g.
 # make fleet-bench FLEET_BENCH_ARGS="--tenants 300 --minutes 12"
+# A burst soak (issue 25): every Tenant at once every 15 minutes for two hours, RSS/CPU/open files a minute:
+# make fleet-bench FLEET_BENCH_ARGS="--tenants 1000 --burst --interval-minutes 15 --soak-hours 2 --history-limit 3"
 FLEET_BENCH_ARGS ?= --tenants 100
 fleet-bench: setup
 	$(BIN)/python benchmarks/fleet_bench.py $(FLEET_BENCH_ARGS)

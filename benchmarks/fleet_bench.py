@@ -3,7 +3,7 @@ each), every tenant synced on a compressed schedule, a share of them with a desi
 approved by annotation as a person would. Usage (`make fleet-bench` runs it with the defaults)::
 
     .venv/bin/python benchmarks/fleet_bench.py [--tenants 100] [--minutes 12] [--interval-minutes 3]
-        [--exchange-types 10] [--exchange-latency-ms 500]
+        [--exchange-types 10] [--exchange-latency-ms 500] [--burst] [--soak-hours H]
 
 With ``--exchange-types`` each Tenant also keeps that many of the Exchange admin API's types (transport
 rules, Defender policies, Purview DLP and labels ...; a few objects of its own beside every tenant's
@@ -11,6 +11,11 @@ built-ins), each request of that API delayed by ``--exchange-latency-ms``, what 
 
 It starts the local control plane (hack/local-cluster, with its LOCAL_CLUSTER_* ports), the simulator
 and one `tenantsync run` process, and prints the figures of issue 13. Figures are printed, not asserted.
+
+`--burst` schedules every Tenant at the same second of each interval (as MSPs schedule `0 2 * * *` for
+all their tenants), so each round starts every sync at once; the RSS after each round is printed.
+`--soak-hours H` runs for H hours instead of `--minutes` and samples the operator's RSS, CPU and open
+files each minute: a table in the output and `soak.png` (matplotlib) in the benchmark's folder (issue 25).
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ import itertools
 import json
 import os
 import re
+import signal
 import socket
 import statistics
 import subprocess
@@ -70,13 +76,21 @@ FINISHED = {phase.value for phase in RunPhase if phase.finished}
 TIMING_LOGGERS = ("tenantsync.controllers.syncruns", "tenantsync.sync.steps.deploy")
 """Their DEBUG lines time the approval path (kopf's delivery, each step, the deploy's reads)."""
 OPERATOR = (
-    "import logging, sys\n"
+    "import logging, os, signal, sys, tracemalloc\n"
     "from tenantsync.cli.main import main\n"
+    "if os.environ.get('FLEET_BENCH_SNAPSHOTS'):\n"
+    "    tracemalloc.start(int(os.environ.get('FLEET_BENCH_FRAMES', '1')))\n"
+    "    taken = iter(range(10**6))\n"
+    "    def snapshot(*_):\n"
+    "        path = os.path.join(os.environ['FLEET_BENCH_SNAPSHOTS'], f'round-{next(taken):03d}.snapshot')\n"
+    "        tracemalloc.take_snapshot().dump(path)\n"
+    "    signal.signal(signal.SIGUSR1, snapshot)\n"
     f"for name in {TIMING_LOGGERS!r}:\n"
     "    logging.getLogger(name).setLevel(logging.DEBUG)\n"
     "sys.exit(main(sys.argv[1:]))\n"
 )
-"""`tenantsync run` with the timing loggers at DEBUG and everything else at INFO, as in production."""
+"""`tenantsync run` with the timing loggers at DEBUG and everything else at INFO, as in production; with
+FLEET_BENCH_SNAPSHOTS set, tracing allocations and dumping a tracemalloc snapshot there on SIGUSR1."""
 LOG_LINE = re.compile(r"^(\S+Z) DEBUG\s+\S+ \[[^\]]*syncrun=(\S+)\] (.*)$")
 
 
@@ -140,7 +154,14 @@ def seed_tenant(sim: SimulatorClient, objects: int, exchange: bool = False) -> t
 
 
 def tenant_manifest(
-    name: str, tenant_id: str, client_id: str, url: str, repo: Path, schedule: str, resources: list[str]
+    name: str,
+    tenant_id: str,
+    client_id: str,
+    url: str,
+    repo: Path,
+    schedule: str,
+    resources: list[str],
+    history: int,
 ) -> str:
     return json.dumps({
         "apiVersion": f"{GROUP}/{VERSION}", "kind": "Tenant", "metadata": {"name": name, "namespace": NAMESPACE},
@@ -149,7 +170,7 @@ def tenant_manifest(
             "endpoints": {"authority": url, "graph": url, "caBundleSecretRef": {"name": "sim-ca"}},
             "servicePrincipal": {"clientId": client_id, "credentialsSecretRef": {"name": f"{name}-sp"}},
             "repository": {"url": str(repo), "path": f"tenants/{name}"},
-            "successfulRunsHistoryLimit": 20,
+            "successfulRunsHistoryLimit": history,
         },
     })  # fmt: skip
 
@@ -172,6 +193,62 @@ class Sampler(threading.Thread):
                 return
             cpu = (int(fields[11]) + int(fields[12])) / tick
             self.samples.append((time.monotonic(), rss / 1024, cpu))
+
+
+class Soak(threading.Thread):
+    """The operator's RSS, CPU share and open files, once a minute (or every `every` seconds)."""
+
+    def __init__(self, pid: int, every: float = 60.0) -> None:
+        super().__init__(daemon=True)
+        self.pid, self.every = pid, every
+        self.samples: list[tuple[float, float, float, int]] = []
+        """(minutes since start, RSS MiB, CPU % of one core over the last period, open files)."""
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        tick = os.sysconf("SC_CLK_TCK")
+        started, last_cpu, last_at = time.monotonic(), self._cpu_seconds(tick), time.monotonic()
+        while not self.done.wait(self.every):
+            try:
+                rss = int(re.search(r"VmRSS:\s+(\d+)", Path(f"/proc/{self.pid}/status").read_text())[1])  # type: ignore[index]
+                files = len(os.listdir(f"/proc/{self.pid}/fd"))
+                cpu, now = self._cpu_seconds(tick), time.monotonic()
+            except (OSError, TypeError):
+                return
+            share = 100 * (cpu - last_cpu) / (now - last_at)
+            self.samples.append(((now - started) / 60, rss / 1024, share, files))
+            last_cpu, last_at = cpu, now
+
+    def _cpu_seconds(self, tick: int) -> float:
+        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / tick
+
+    def report(self, folder: Path, title: str) -> None:
+        """The samples as a table, and as soak.png in `folder`."""
+        print("\nsoak, one line a minute:")
+        print(f"{'minute':>7} {'RSS MiB':>8} {'CPU %':>6} {'open files':>10}")
+        for minute, rss, cpu, files in self.samples:
+            print(f"{minute:7.1f} {rss:8.0f} {cpu:6.1f} {files:10d}")
+        if not self.samples:
+            return
+        import matplotlib  # the dev extra; only a soak needs it
+
+        matplotlib.use("Agg")
+        from matplotlib import pyplot
+
+        minutes = [sample[0] for sample in self.samples]
+        figure, axes = pyplot.subplots(3, 1, sharex=True, figsize=(9, 7))
+        labels = ("RSS (MiB)", "CPU (% of a core)", "open files")
+        for axis, index, label in zip(axes, (1, 2, 3), labels, strict=True):
+            axis.plot(minutes, [sample[index] for sample in self.samples])
+            axis.set_ylabel(label)
+            axis.grid(True)
+        axes[-1].set_xlabel("minutes since the operator started")
+        figure.suptitle(title)
+        figure.tight_layout()
+        figure.savefig(folder / "soak.png", dpi=100)
+        pyplot.close(figure)
+        print(f"soak plot: {folder / 'soak.png'}")
 
 
 class Approver(threading.Thread):
@@ -205,6 +282,70 @@ class Approver(threading.Thread):
                     )
                 if self.done.is_set():
                     return
+
+
+class Rounds:
+    """Each stretch of work from the first active run to none: how many runs, how long, the RSS at its end."""
+
+    def __init__(self, snapshot_pid: int | None = None) -> None:
+        """With `snapshot_pid`, that process is asked for a tracemalloc snapshot after each round."""
+        self.snapshot_pid = snapshot_pid
+        self.rounds: list[tuple[float, float, int, float, float]] = []
+        """(started, ended, runs finished in it, peak RSS MiB, RSS MiB at its end)."""
+        self._started: float | None = None
+        self._finished_before = 0
+        self._peak = 0.0
+
+    def look(self, active: int, finished: int, sampler: Sampler) -> None:
+        rss = sampler.samples[-1][1] if sampler.samples else 0.0
+        if active and self._started is None:
+            self._started, self._peak = time.monotonic(), rss
+        if self._started is None:
+            self._finished_before = finished
+            return
+        self._peak = max(self._peak, *(sample[1] for sample in sampler.samples[-2:]), rss)
+        if not active:
+            runs = finished - self._finished_before
+            self.rounds.append((self._started, time.monotonic(), runs, self._peak, rss))
+            self._started, self._finished_before = None, finished
+            if self.snapshot_pid is not None:
+                os.kill(self.snapshot_pid, signal.SIGUSR1)
+
+    def report(self) -> None:
+        if not self.rounds:
+            return
+        print("\nrounds (from the first run seen active to none active, looked at every 10 s):")
+        print(f"{'round':>5} {'runs':>5} {'seconds':>8} {'peak RSS MiB':>12} {'RSS after MiB':>13}")
+        for number, (started, ended, runs, peak, after) in enumerate(self.rounds, 1):
+            print(f"{number:5d} {runs:5d} {ended - started:8.0f} {peak:12.0f} {after:13.0f}")
+
+
+def growth(folder: Path, top: int = 15) -> None:
+    """What grew between the snapshots taken after each round: after the first round (start-up and the
+    first sync of every Tenant) and after the last, by source line; and what grew from each round to the
+    next, in total."""
+    import tracemalloc
+
+    paths = sorted(folder.glob("round-*.snapshot"))
+    if len(paths) < 2:
+        print(f"\ntracemalloc: {len(paths)} snapshot(s) in {folder}; two rounds at least are needed")
+        return
+    ignored = [
+        tracemalloc.Filter(False, "<frozen importlib._bootstrap*>"),
+        tracemalloc.Filter(False, tracemalloc.__file__),
+    ]
+    snapshots = [tracemalloc.Snapshot.load(str(path)).filter_traces(ignored) for path in paths]
+    print("\ntracemalloc: traced memory after each round (MiB), and its growth from the round before")
+    for number, (before, after) in enumerate(itertools.pairwise(snapshots), 2):
+        total = sum(stat.size for stat in after.statistics("filename")) / 2**20
+        grown = sum(stat.size_diff for stat in after.compare_to(before, "filename")) / 2**20
+        print(f"  round {number}: {total:.1f} MiB ({grown:+.2f})")
+    print(f"growth from round 1 to round {len(snapshots)}, top {top} lines:")
+    for stat in snapshots[-1].compare_to(snapshots[0], "lineno")[:top]:
+        frame = stat.traceback[0]
+        print(
+            f"  {stat.size_diff / 1024:+9.1f} KiB {stat.count_diff:+7d} blocks  {frame.filename}:{frame.lineno}"
+        )
 
 
 def list_runs(api: client.CustomObjectsApi) -> list[dict[str, Any]]:
@@ -317,7 +458,27 @@ def main() -> None:
     parser.add_argument("--max-concurrent-syncs", type=int, default=16)
     parser.add_argument("--exchange-types", type=int, default=0, choices=range(len(EXCHANGE_RESOURCES) + 1))
     parser.add_argument("--exchange-latency-ms", type=int, default=500)
+    parser.add_argument(
+        "--burst", action="store_true", help="every Tenant's sync at the same second of each interval"
+    )
+    parser.add_argument(
+        "--history-limit",
+        type=int,
+        default=20,
+        help="each Tenant's successfulRunsHistoryLimit (3 by default in a Tenant): the runs kopf keeps in memory",
+    )
+    parser.add_argument(
+        "--tracemalloc", action="store_true", help="a tracemalloc snapshot of the operator after each round"
+    )
+    parser.add_argument(
+        "--soak-hours",
+        type=float,
+        default=0.0,
+        help="run this long instead of --minutes, sampling each minute",
+    )
     args = parser.parse_args()
+    if args.soak_hours:
+        args.minutes = args.soak_hours * 60
     work = Path(tempfile.mkdtemp(prefix="fleet-bench-"))
     subprocess.run([str(CLUSTER), "up"], check=True)
     kubectl(
@@ -363,12 +524,19 @@ def run_fleet(args: argparse.Namespace, work: Path, sim: SimulatorClient, url: s
     for index, (name, (tenant_id, client_id, secret)) in enumerate(tenants.items()):
         secret_manifest = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": f"{name}-sp", "namespace": NAMESPACE},
                            "stringData": {"clientSecret": secret}}  # fmt: skip
-        # Spread over the interval as an MSP's schedules are: ~N/interval syncs start every minute.
+        # Spread over the interval as an MSP's schedules are: ~N/interval syncs start every minute; or, in
+        # a burst, all at the same second.
         minute = (index // 60) % args.interval_minutes
-        schedule = f"{index % 60} {minute}-59/{args.interval_minutes} * * * *"
+        schedule = (
+            f"0 */{args.interval_minutes} * * * *"
+            if args.burst
+            else f"{index % 60} {minute}-59/{args.interval_minutes} * * * *"
+        )
         manifests += [
             json.dumps(secret_manifest),
-            tenant_manifest(name, tenant_id, client_id, url, repo, schedule, RESOURCES + exchange),
+            tenant_manifest(
+                name, tenant_id, client_id, url, repo, schedule, RESOURCES + exchange, args.history_limit
+            ),
         ]
     config.load_kube_config(str(KUBECONFIG))  # type: ignore[no-untyped-call]
     api = client.CustomObjectsApi()
@@ -380,11 +548,18 @@ def run_fleet(args: argparse.Namespace, work: Path, sim: SimulatorClient, url: s
                "--workdir", str(work / "operator"), "--max-concurrent-syncs", str(args.max_concurrent_syncs)]  # fmt: skip
     operator_log = work / "operator.log"
     with operator_log.open("wb") as output:
+        snapshots = work / "snapshots"
+        tracing = {"FLEET_BENCH_SNAPSHOTS": str(snapshots)} if args.tracemalloc else {}
+        snapshots.mkdir()
         operator = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT,
-                                    env={**os.environ, "KUBECONFIG": str(KUBECONFIG)})  # fmt: skip
+                                    env={**os.environ, "KUBECONFIG": str(KUBECONFIG), **tracing})  # fmt: skip
     try:
         sampler = Sampler(operator.pid)
         sampler.start()
+        soak = Soak(operator.pid)
+        if args.soak_hours:
+            soak.start()
+        rounds = Rounds(operator.pid if args.tracemalloc else None)
         bench_start, wall_start = time.monotonic(), time.time()
         approver = Approver(api)
         approver.start()
@@ -396,6 +571,7 @@ def run_fleet(args: argparse.Namespace, work: Path, sim: SimulatorClient, url: s
                 raise SystemExit(f"the operator exited with {operator.returncode}; log: {operator_log}")
             runs = list_runs(api)
             done = [r for r in runs if (r.get("status") or {}).get("phase") in FINISHED]
+            rounds.look(len(runs) - len(done), len(done), sampler)
             log(f"{len(done)} runs finished, {len(runs) - len(done)} active, RSS {sampler.samples[-1][1]:.0f} MiB"
                 if sampler.samples else f"{len(done)} runs finished")  # fmt: skip
             initialised = {
@@ -419,9 +595,21 @@ def run_fleet(args: argparse.Namespace, work: Path, sim: SimulatorClient, url: s
                 log(f"desired-state change {reviews} pushed for {len(share)} tenants")
         approver.done.set()
         sampler.done.set()
+        soak.done.set()
         after = apiserver_requests()
         runs = list_runs(api)
         report(args, runs, tenants, sim, sampler, approver, before, after, repo, operator_log, wall_start)
+        rounds.report()
+        if args.tracemalloc:
+            time.sleep(5)  # the last snapshot is being written
+            growth(snapshots)
+        if args.soak_hours:
+            shape = "burst" if args.burst else "spread"
+            soak.report(
+                work,
+                f"tenantsync soak: {args.tenants} Tenants, {shape} every {args.interval_minutes} min,"
+                f" {args.soak_hours:g} h",
+            )
     finally:
         operator.terminate()
         operator.wait(60)

@@ -507,10 +507,20 @@ def test_a_hand_made_run_waits_for_the_active_one(
     )
     assert queued["status"]["phase"] == "Starting"
     assert run in queued["status"]["message"]
+    assert "startTime" not in queued["status"], "a run waiting in the queue has not started"
     workspace.resources.patch(
         "syncruns", run, {"metadata": {"annotations": {"tenantsync.io/approval": "reject"}}}
     )
-    wait_phase(workspace, "by-hand", {"PendingApproval"})
+    by_hand = wait_phase(workspace, "by-hand", {"PendingApproval"})["status"]
+    blocker_done = datetime.fromisoformat(
+        workspace.resources.get("syncruns", run)["status"]["completionTime"]
+    )
+    created = datetime.fromisoformat(queued["metadata"]["creationTimestamp"])
+    # Its work began once the run ahead of it had finished; all the time before that is its queue wait
+    # (the creation time is whole seconds and kopf delivers the run a moment later: two seconds' allowance).
+    assert datetime.fromisoformat(by_hand["startTime"]) >= blocker_done
+    assert by_hand["queuedSeconds"] > 0
+    assert by_hand["queuedSeconds"] >= (blocker_done - created).total_seconds() - 2
 
 
 def test_policy_naming_a_missing_group_or_location_stops_the_plan(

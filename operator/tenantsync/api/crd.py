@@ -162,6 +162,7 @@ def syncrun_crd() -> Schema:
             _column("Step", ".status.step", priority=1),
             _column("Trigger", ".spec.trigger", priority=1),
             _column("Started", ".status.startTime", "date", priority=1),
+            _column("Queued", ".status.queuedSeconds", "number", priority=1),
             _column("Message", ".status.message", priority=1),
         ],
     )

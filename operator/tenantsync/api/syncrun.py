@@ -294,12 +294,16 @@ class SyncRunStatus(Model):
         json_schema_extra={"x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["type"]},
     )
     """Authenticated, BackedUp, Planned, Approved or Denied, Deployed, and Complete or Failed."""
+    queuedSeconds: float | None = None
+    """Seconds the run waited before its first step began: behind its Tenant's older runs and for a free
+    slot under the operator's --max-concurrent-syncs. Not part of startTime or duration."""
     startTime: datetime | None = None
-    """When the operator started the run."""
+    """When the run's first step began, after any wait in the queue (queuedSeconds)."""
     completionTime: datetime | None = None
     """When the run finished; empty while it is under way."""
     duration: str | None = None
-    """How long the run took from start to end (e.g. 3m12s, 2h5m); written when it finishes."""
+    """How long the run took from startTime to its end (e.g. 3m12s, 2h5m), its queue wait not included;
+    written when it finishes."""
     error: RunError | None = None
     """The error that stopped the run, with its code and troubleshooting page."""
     authentication: AuthenticationStatus | None = None
@@ -311,6 +315,6 @@ class SyncRunStatus(Model):
     approval: ApprovalStatus | None = None
     """The decision on the plan."""
     deploy: DeployStatus | None = None
+    """The result of every deployed change."""
     retry: RetryStatus | None = None
     """Set while the current step waits to be retried after a transient failure; cleared when it moves on."""
-    """The result of every deployed change."""

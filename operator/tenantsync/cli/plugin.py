@@ -691,6 +691,8 @@ def _log_header(run: Body) -> Text:
     status = run.get("status") or {}
     header = Text(f"SyncRun {_name(run)} (Tenant {_tenant_of(run) or '?'}): ")
     header.append(human_phase(status.get("phase")), style=phase_style(status.get("phase")))
+    if status.get("queuedSeconds") is not None:
+        header.append(f", queued {human_duration(status['queuedSeconds'])}")
     if status.get("startTime"):
         header.append(f", started {status['startTime']}")
     if status.get("completionTime"):

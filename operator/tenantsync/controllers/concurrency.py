@@ -1,7 +1,7 @@
 """A global cap on steps running at once, with a person's decision going ahead of background work.
 
 Each step of a run holds one slot while it runs and gives it back between steps. Background steps wait
-for a free slot, in arrival order. A step of a run a person has decided on never waits: it takes a slot
+for a free slot: those of runs already started first, then in arrival order. A step of a run a person has decided on never waits: it takes a slot
 at once, above the cap if need be (background steps then wait until the count is back under it), since
 a backup step it would otherwise wait for can take tens of seconds on a busy replica. Decided runs are
 as few as the decisions people make, so the cap still bounds the scheduled work on Graph and Git.
@@ -24,15 +24,21 @@ class Priority(IntEnum):
 
     DECIDED = 0
     """A run at or after Approval: a person is waiting for it."""
-    BACKGROUND = 1
-    """Scheduled or requested work up to the plan."""
+    STARTED = 1
+    """A run that has taken its first step, up to the plan: begun work finishes before new work starts,
+    so a run's duration is its own work rather than turns behind the rest of a burst (its wait is counted
+    once, before its first step, as `status.queuedSeconds`), and fewer runs hold their states at once."""
+    NEW = 2
+    """A run that has not started: scheduled or requested work waiting for its first step."""
 
 
 AFTER_DECISION = frozenset({RunStep.APPROVAL, RunStep.DEPLOY, RunStep.VERIFY, RunStep.DONE})
 
 
 def priority_of(step: RunStep | None) -> Priority:
-    return Priority.DECIDED if step in AFTER_DECISION else Priority.BACKGROUND
+    if step is None:
+        return Priority.NEW
+    return Priority.DECIDED if step in AFTER_DECISION else Priority.STARTED
 
 
 class StepSlots:

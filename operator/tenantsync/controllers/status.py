@@ -90,6 +90,21 @@ def initial_tenant_status(spec: TenantSpec, generation: int | None, now: datetim
     return status
 
 
+def progress_only(current: TenantStatus, updated: TenantStatus) -> bool:
+    """The update changes only the words of a working run's progress (the message, and the Ready
+    condition's, which repeats it): the Tenant shows where its run stands, the run its step-by-step
+    progress, so such an update is not worth a write (`kubectl tenantsync logs` and the run have it)."""
+
+    def without_progress(status: TenantStatus) -> TenantStatus:
+        conditions = [
+            c.model_copy(update={"message": ""}) if c.type == ConditionType.READY else c
+            for c in status.conditions
+        ]
+        return status.model_copy(update={"message": None, "conditions": conditions})
+
+    return updated.phase == TenantPhase.IN_PROGRESS and without_progress(updated) == without_progress(current)
+
+
 def tenant_error_status(
     current: TenantStatus, error: RunError, generation: int | None, now: datetime
 ) -> TenantStatus:
@@ -200,10 +215,16 @@ class TenantMirror:
         self.run = run
         self._known: dict[str, Any] | None = None
 
-    async def show(self, run: SyncRunStatus, observations: TenantObservations, now: datetime) -> None:
+    async def show(
+        self, run: SyncRunStatus, observations: TenantObservations, now: datetime, *, advancing: bool = False
+    ) -> None:
+        """`advancing`: the run went on to its next step; what changed only in its progress message is
+        then not written (see `progress_only`), while a wait, a retry or an ending always is."""
         if self._known is not None:
             try:
-                self._known = await self._write(self._known, run, observations, now, precondition=True)
+                self._known = await self._write(
+                    self._known, run, observations, now, precondition=True, advancing=advancing
+                )
                 return
             except ConflictError:
                 pass
@@ -214,7 +235,9 @@ class TenantMirror:
             tenant = await self._kube.get("tenants", self.namespace, self.tenant)
         except NotFoundError:
             return
-        self._known = await self._write(tenant, run, observations, now, precondition=False)
+        self._known = await self._write(
+            tenant, run, observations, now, precondition=False, advancing=advancing
+        )
 
     async def _write(
         self,
@@ -224,6 +247,7 @@ class TenantMirror:
         now: datetime,
         *,
         precondition: bool,
+        advancing: bool,
     ) -> dict[str, Any]:
         current = TenantStatus.model_validate(tenant.get("status") or {})
         newer_run_shown = current.lastSyncRun not in (None, self.run)
@@ -236,7 +260,7 @@ class TenantMirror:
             return tenant
         metadata = tenant["metadata"]
         updated = tenant_status_for_run(current, self.run, run, observations, metadata.get("generation"), now)
-        if updated == current:  # many steps change the run's status but nothing the Tenant shows
+        if updated == current or (advancing and progress_only(current, updated)):
             return tenant
         return await self._writer.tenant(
             self.namespace,

@@ -10,7 +10,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Coroutine
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any
 
@@ -39,6 +39,7 @@ from tenantsync.controllers.tenants_index import TenantView, tenant_of
 from tenantsync.kube import KubeClient, NotFoundError
 from tenantsync.logs import log_context
 from tenantsync.metrics import OperatorMetrics, observe_step
+from tenantsync.precedence import decided_work
 from tenantsync.scheduling import RunRecord
 from tenantsync.settings import OperatorSettings
 from tenantsync.sync import (
@@ -58,6 +59,10 @@ from tenantsync.sync import (
 )
 
 QUEUE_POLL_SECONDS = 2.0
+WRITTEN_WITH_THE_NEXT_STEP = frozenset({RunStep.PREFLIGHT})
+"""Steps whose status, when they are done, is written with the next step's rather than on its own:
+Preflight only checks (the Secret, the repository), so a restart that finds the run before it checks
+again, and each write saved is two API requests (the run and its Tenant) for every sync."""
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +98,10 @@ class ActiveRun:
     """Each Secret read once until the run next waits."""
     mirror: TenantMirror
     writes: StatusWrites = field(default_factory=StatusWrites)
+    arrived: float = field(default_factory=time.monotonic)
+    """When this daemon took the run up: its queue wait runs from here to its first step."""
+    unwritten: TenantObservations | None = None
+    """What a step whose status is written with the next one's observed of the Tenant, until then."""
 
 
 class RunExecutor:
@@ -189,8 +198,11 @@ class RunExecutor:
                 if await self._queued_behind_another_run(run, runs()):
                     await stopped.wait(QUEUE_POLL_SECONDS)
                     continue
-                transition, ctx, before = await self._step(run, tenant, watched_baseline, began)
-                await self._record(run, transition, ctx, before)
+                # A decided run's calls go ahead in the queues below the step slots too: the Kubernetes
+                # API's threads, the Git pushes (tenantsync.precedence).
+                with decided_work(priority_of(run.status.step) is Priority.DECIDED):
+                    transition, ctx, before = await self._step(run, tenant, watched_baseline, began)
+                    await self._record(run, transition, ctx, before)
                 if isinstance(transition, Finish):
                     return
                 if isinstance(transition, Wait):
@@ -223,11 +235,11 @@ class RunExecutor:
             return False
         if blocker := self._older_active_run(run.name, run.body, runs):
             await run.writes.settle()
-            await self._wait_in_queue(run.body, run.status, blocker, self._settings.clock())
+            await self._wait_in_queue(run.body, run.status, blocker)
             return True
         if self._slots.would_wait():
             await run.writes.settle()
-            await self._wait_for_slot(run.body, run.status, self._settings.clock())
+            await self._wait_for_slot(run.body, run.status)
         return False
 
     async def _step(
@@ -241,6 +253,8 @@ class RunExecutor:
         queued = time.monotonic()
         async with self._slots.slot(priority_of(run.status.step)):
             slotted = time.monotonic()
+            if run.status.step is None:  # the first step: the run leaves the queue
+                run.status.queuedSeconds = round(slotted - run.arrived, 1)
             ctx = await self._context(run, tenant, watched_baseline)
             before = run.status.model_copy(deep=True)
             stepping = time.monotonic()
@@ -307,10 +321,18 @@ class RunExecutor:
             self._announce(run.body, run.tenant_name, status)
         if status == before:  # a run waiting for a person polls often and mostly changes nothing
             return
+        advancing = isinstance(transition, Advance)
+        observations = merged(run.unwritten, ctx.observations)
+        if advancing and (before.step or RunStep.PREFLIGHT) in WRITTEN_WITH_THE_NEXT_STEP:
+            run.unwritten = observations
+            return
+        run.unwritten = None
         await run.writes.settle()
         # The Tenant first: once the run's status says finished, kopf stops this daemon.
-        persisted = self._persist(run.mirror, status.model_copy(deep=True), ctx.observations, ctx.now)
-        if isinstance(transition, Advance) and priority_of(status.step) is Priority.DECIDED:
+        persisted = self._persist(
+            run.mirror, status.model_copy(deep=True), observations, ctx.now, advancing=advancing
+        )
+        if advancing and priority_of(status.step) is Priority.DECIDED:
             run.writes.behind(persisted)  # a person is waiting: the next step starts now
         else:
             # Background steps write first, as before: nobody waits for them, and starting
@@ -319,11 +341,17 @@ class RunExecutor:
             await persisted
 
     async def _persist(
-        self, mirror: TenantMirror, status: SyncRunStatus, observations: TenantObservations, now: datetime
+        self,
+        mirror: TenantMirror,
+        status: SyncRunStatus,
+        observations: TenantObservations,
+        now: datetime,
+        *,
+        advancing: bool,
     ) -> None:
         """The Tenant mirrors the run, then the run's own status is written."""
         began = time.monotonic()
-        await mirror.show(status, observations, now)
+        await mirror.show(status, observations, now, advancing=advancing)
         mirrored = time.monotonic()
         await self._writer.run(mirror.namespace, mirror.run, status)
         log.debug(
@@ -369,13 +397,10 @@ class RunExecutor:
         ]  # fmt: skip
         return blockers[0].name if blockers else None
 
-    async def _wait_in_queue(
-        self, body: kopf.Body, status: SyncRunStatus, blocker: str, now: datetime
-    ) -> None:
+    async def _wait_in_queue(self, body: kopf.Body, status: SyncRunStatus, blocker: str) -> None:
         message = f"Waiting for SyncRun {blocker} of the same tenant to finish."
         if status.message != message:
             status.phase, status.message = RunPhase.STARTING, message
-            status.startTime = status.startTime or now
             await self._writer.run(body.metadata.namespace or "", body.metadata.name or "", status)
 
     async def _hand_over(
@@ -402,13 +427,12 @@ class RunExecutor:
             {"metadata": {"labels": {SHARD_LABEL: target}}},
         )
 
-    async def _wait_for_slot(self, body: kopf.Body, status: SyncRunStatus, now: datetime) -> None:
+    async def _wait_for_slot(self, body: kopf.Body, status: SyncRunStatus) -> None:
         """A run that has not started yet shows why it waits (the cap on concurrent syncs)."""
         limit = self._settings.max_concurrent_syncs
         message = f"Waiting for a free slot: {limit} runs are working, the operator's limit (--max-concurrent-syncs)."
         if status.message != message:
             status.phase, status.message = RunPhase.STARTING, message
-            status.startTime = status.startTime or now
             await self._writer.run(body.metadata.namespace or "", body.metadata.name or "", status)
 
     async def _finish_orphan(self, body: kopf.Body, status: SyncRunStatus, now: datetime) -> None:
@@ -443,7 +467,12 @@ class RunExecutor:
 
     @staticmethod
     def _announce(body: kopf.Body, tenant_name: str, status: SyncRunStatus) -> None:
-        """One event per phase change, naming the Tenant and the SyncRun."""
+        """One event per phase change a person reads, naming the Tenant and the SyncRun: an ending, a
+        wait for someone (approval, sign-in, consent) or an error. Starting and InProgress are not
+        announced: the run's status and conditions show its progress, and an event each was two API
+        requests per sync that nobody acted on."""
+        if status.error is None and status.phase in (None, RunPhase.STARTING, RunPhase.IN_PROGRESS):
+            return
         text = f"Tenant {tenant_name}, SyncRun {body.metadata.name}: {status.message}"
         if status.error is not None:
             kopf.warn(
@@ -451,6 +480,17 @@ class RunExecutor:
             )
         else:
             kopf.event(body, type="Normal", reason=(status.phase or RunPhase.STARTING).value, message=text)
+
+
+def merged(earlier: TenantObservations | None, later: TenantObservations) -> TenantObservations:
+    """What two steps observed of the Tenant, the later step's observation winning where both made one."""
+    if earlier is None:
+        return later
+    values = {}
+    for one in fields(TenantObservations):
+        value = getattr(later, one.name)
+        values[one.name] = getattr(earlier, one.name) if value is None else value
+    return TenantObservations(**values)
 
 
 async def adopt_run(body: kopf.Body, patch: kopf.Patch, kube: KubeClient, shard: str | None) -> None:

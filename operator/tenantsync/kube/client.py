@@ -20,6 +20,7 @@ from kubernetes import client, config
 from kubernetes.client.exceptions import ApiException
 
 from tenantsync.api import GROUP, VERSION
+from tenantsync.precedence import PriorityGate
 
 Body = dict[str, Any]
 
@@ -29,7 +30,8 @@ MANAGED_SECRET_LABELS = {"app.kubernetes.io/managed-by": "tenantsync"}
 REQUESTS_AT_ONCE = 32
 """Threads (and pooled connections) for API calls. asyncio's default pool has cpu_count + 4 threads, six
 on two cores, shared with sign-ins: with a hundred runs working, an approved run's status write queued
-behind everyone else's for seconds."""
+behind everyone else's for seconds. Calls beyond these wait at the client's gate, where a decided run's
+go first (`tenantsync.precedence`), rather than in the pool's first-come queue."""
 
 
 class NotFoundError(LookupError):
@@ -53,6 +55,7 @@ class KubeClient:
         self._api_client = api_client
         self._custom = client.CustomObjectsApi(api_client)
         self._threads = ThreadPoolExecutor(REQUESTS_AT_ONCE, thread_name_prefix="kube-api")
+        self._gate = PriorityGate(REQUESTS_AT_ONCE)
 
     @classmethod
     def from_environment(cls) -> KubeClient:
@@ -69,7 +72,8 @@ class KubeClient:
         """`fn` in one of the client's threads, with the caller's context (the log context follows)."""
         call = functools.partial(contextvars.copy_context().run, fn, *args, **kwargs)
         try:
-            return await asyncio.get_running_loop().run_in_executor(self._threads, call)
+            async with self._gate.turn():
+                return await asyncio.get_running_loop().run_in_executor(self._threads, call)
         except ApiException as error:
             raise _translate(error) from error
 

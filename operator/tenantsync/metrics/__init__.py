@@ -8,6 +8,7 @@ from tenantsync.metrics.operator_metrics import (
     CREDENTIAL_KINDS,
     DEPLOY_RESULTS,
     PLAN_ACTIONS,
+    QUEUE_WAIT_BUCKETS,
     RUN_DURATION_BUCKETS,
     OperatorMetrics,
 )
@@ -18,6 +19,7 @@ __all__ = [
     "CREDENTIAL_KINDS",
     "DEPLOY_RESULTS",
     "PLAN_ACTIONS",
+    "QUEUE_WAIT_BUCKETS",
     "RUN_DURATION_BUCKETS",
     "OperatorMetrics",
     "observe_step",

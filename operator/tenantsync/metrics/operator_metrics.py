@@ -57,6 +57,8 @@ APPROVAL_WAIT_BUCKETS = (
     168 * _HOUR,
 )
 """Seconds, from a minute (someone was watching) to a week (a plan nobody reviewed)."""
+QUEUE_WAIT_BUCKETS = (0.1, 0.5, 1.0, 5.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0, _HOUR)
+"""Seconds, from none (a free slot) to an hour (a whole fleet asked to sync at once on a small replica)."""
 
 
 def _utc_now() -> datetime:
@@ -129,6 +131,13 @@ class OperatorMetrics:
             "tenantsync_approval_wait_seconds",
             "How long plans waited in PendingApproval before a decision, all Tenants together.",
             buckets=APPROVAL_WAIT_BUCKETS,
+            registry=self.registry,
+        )
+        self._queue_wait = Histogram(
+            "tenantsync_run_queue_wait_seconds",
+            "How long SyncRuns waited before their first step (behind their Tenant's older runs and for a"
+            " slot under the cap on concurrent syncs), all Tenants together.",
+            buckets=QUEUE_WAIT_BUCKETS,
             registry=self.registry,
         )
         self._tenants = TenantSeriesCollector(per_type_detail=per_type_detail)
@@ -272,6 +281,16 @@ class OperatorMetrics:
             self._drift.labels(type_name).inc()
         with self._tenants.edit(namespace, tenant) as series:
             series.last_drift = last.timestamp()
+
+    def observe_queue_wait(self, seconds: float) -> None:
+        """Record how long a run waited before its first step (its `status.queuedSeconds`); once per run.
+
+        One histogram for all Tenants, like the run durations: the wait says how saturated the operator
+        is, not anything about one Tenant.
+        """
+        if seconds < 0:
+            raise ValueError("a wait cannot be negative")
+        self._queue_wait.observe(seconds)
 
     def forget_tenant(self, namespace: str, tenant: str) -> None:
         """Drop every series of a deleted Tenant, so dashboards and alerts stop showing it."""

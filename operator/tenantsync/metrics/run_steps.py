@@ -20,6 +20,8 @@ def observe_step(
 ) -> None:
     """`before` and `after` are the run's status around one step; `waiting`: the step will run again."""
     step = before.step
+    if step is None and after.queuedSeconds is not None:
+        metrics.observe_queue_wait(after.queuedSeconds)
     if step == RunStep.BACKUP and after.backup is not None:
         backup = after.backup
         metrics.observe_backup(

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tenantsync.api import ErrorCode
+from tenantsync.precedence import PriorityGate, is_decided
 from tenantsync.repository.credentials import GitCredentials, GitSshCredentials, RepositoryCredentials
 from tenantsync.repository.errors import RepositoryError
 from tenantsync.repository.git import (
@@ -65,6 +66,8 @@ class _FolderWrite:
     author: GitAuthor | None = None
     """Who the commit is by, when not the operator (a drift commit names the person who changed the
     tenant; the operator stays the committer)."""
+    decided: bool = False
+    """For a run a person has decided on: it leaves in the next push, ahead of background writes."""
 
 
 @dataclass(frozen=True)
@@ -95,10 +98,11 @@ class TenantRepository:
         credentials: RepositoryCredentials | None = None,
         ca_bundle: str | Path | bool = True,
         timeout: float = 120.0,
-        write_lock: asyncio.Lock | None = None,
+        write_lock: PriorityGate | None = None,
     ) -> None:
         """`write_lock`, shared by the instances that write to one repository (other credentials, other
-        Secrets), makes their pushes take turns too: they then never race each other."""
+        Secrets), makes their pushes take turns too: they then never race each other. A push carrying a
+        decided run's write takes its turn first."""
         self.url = url
         """The URL as given (spec.repository.url): a different one needs a new instance."""
         self._origin = parse_remote(url)
@@ -107,7 +111,7 @@ class TenantRepository:
         self._workdir = workdir
         self._author = author
         self._timeout = timeout
-        self._write_lock = write_lock or asyncio.Lock()
+        self._write_lock = write_lock or PriorityGate(1)
         self._prepare_lock = asyncio.Lock()
         self._commit_lock = asyncio.Lock()
         self._configured = False
@@ -300,7 +304,8 @@ class TenantRepository:
             return None
         if parent is not None and (await self._folder_trees(parent, [folder]))[0] == tree_id(files):
             return None  # an unchanged folder never waits for a push
-        write = _FolderWrite(folder, files, message, asyncio.get_running_loop().create_future(), author)
+        landed = asyncio.get_running_loop().create_future()
+        write = _FolderWrite(folder, files, message, landed, author, decided=is_decided())
         self._queued_writes.setdefault(branch, []).append(write)
         if branch not in self._pushers:
             self._pushers[branch] = asyncio.create_task(self._push_queued(branch))
@@ -331,8 +336,8 @@ class TenantRepository:
     async def _push_queued(self, branch: str) -> None:
         """Push the writes queued for `branch`, in batches, until none is left; one task per branch."""
         try:
-            while self._queued_writes.get(branch):
-                async with self._write_lock:
+            while queued := self._queued_writes.get(branch):
+                async with self._write_lock.turn(decided=any(write.decided for write in queued)):
                     batch = self._take_batch(branch)
                     try:
                         commits = await self._push_batch(branch, batch)
@@ -352,11 +357,12 @@ class TenantRepository:
             _cancel(self._queued_writes.pop(branch, []))
 
     def _take_batch(self, branch: str) -> list[_FolderWrite]:
-        """The queued writes that leave in the next push: in order, up to MAX_FOLDERS_PER_PUSH, and none
-        inside another's folder (each is compared with the branch's head alone); the rest wait."""
+        """The queued writes that leave in the next push: decided runs' first, then in order, up to
+        MAX_FOLDERS_PER_PUSH, and none inside another's folder (each is compared with the branch's head
+        alone); the rest wait."""
         batch: list[_FolderWrite] = []
         waiting: list[_FolderWrite] = []
-        for write in self._queued_writes.pop(branch):
+        for write in sorted(self._queued_writes.pop(branch), key=lambda queued: not queued.decided):
             if len(batch) < MAX_FOLDERS_PER_PUSH and not any(_overlap(write.folder, w.folder) for w in batch):
                 batch.append(write)
             else:

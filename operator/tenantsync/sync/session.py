@@ -11,10 +11,10 @@ from the old one; deleting the Tenant forgets its applications.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import re
 import ssl
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Collection
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -38,6 +38,7 @@ from tenantsync.catalog import ADMIN_API_SCOPE, ADMIN_API_URL, Service
 from tenantsync.exchange import ExchangeClient
 from tenantsync.graph import GraphClient, TokenProvider
 from tenantsync.kube import NotFoundError
+from tenantsync.precedence import PriorityGate
 from tenantsync.repository import (
     GitAuthor,
     RepositoryCredentials,
@@ -171,14 +172,18 @@ class _Kept:
     """Graph requests and throttled responses not yet taken by the metrics."""
 
 
+SSL_CONTEXTS_KEPT = 16
+"""TLS contexts kept (one per CA bundle content): Tenants use the public roots or a few private CAs."""
+
+
 class TenantCache:
     """Per-Tenant state that outlives a step; one instance per operator."""
 
     def __init__(self, workdir: Path) -> None:
         self._workdir = workdir
         self._tenants: dict[TenantKey, _Kept] = {}
-        self._ssl_contexts: dict[str, ssl.SSLContext] = {}
-        self._write_locks: dict[str, asyncio.Lock] = {}
+        self._ssl_contexts: OrderedDict[str, ssl.SSLContext] = OrderedDict()
+        self._write_locks: dict[str, PriorityGate] = {}
         self._repositories: dict[str, tuple[str, TenantRepository]] = {}
 
     @asynccontextmanager
@@ -204,12 +209,16 @@ class TenantCache:
         return requests, throttled
 
     def ssl_context(self, bundle: str | bool) -> ssl.SSLContext | bool:
-        """One TLS context per CA bundle: building one costs milliseconds of CPU, each time."""
+        """One TLS context per CA bundle: building one costs milliseconds of CPU, each time. At most
+        SSL_CONTEXTS_KEPT are kept, the least recently used going first: each holds the public roots
+        (about a MiB), and a bundle is one per CA content, so every CA rotation would add one for good."""
         if not isinstance(bundle, str):
             return bundle
-        if bundle not in self._ssl_contexts:
-            self._ssl_contexts[bundle] = ssl.create_default_context(cafile=bundle)
-        return self._ssl_contexts[bundle]
+        context = self._ssl_contexts.pop(bundle, None) or ssl.create_default_context(cafile=bundle)
+        self._ssl_contexts[bundle] = context
+        while len(self._ssl_contexts) > SSL_CONTEXTS_KEPT:
+            self._ssl_contexts.popitem(last=False)
+        return context
 
     @property
     def ca_directory(self) -> Path:
@@ -240,7 +249,7 @@ class TenantCache:
                 author=GitAuthor(),
                 credentials=credentials,
                 ca_bundle=bundle,
-                write_lock=self._write_locks.setdefault(url, asyncio.Lock()),
+                write_lock=self._write_locks.setdefault(url, PriorityGate(1)),
             )
         else:
             clone = kept[1]

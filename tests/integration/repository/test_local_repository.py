@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tenantsync.api import ErrorCode
-from tenantsync.repository import RepositoryError, TenantRepository
+from tenantsync.precedence import PriorityGate, decided_work
+from tenantsync.repository import RepositoryError, TenantRepository, tenant_repository
 from tenantsync.repository.trees import tree_id
 from tests.integration.repository.repository_support import AUTHOR, git, push_from_another_clone, tree
 
@@ -246,7 +248,7 @@ async def test_tenants_sharing_a_write_lock_push_in_turn_without_a_retry(
     hook = remote / "hooks" / "pre-receive"
     hook.write_text("#!/bin/sh\nsleep 0.3\n")
     hook.chmod(0o755)
-    lock = asyncio.Lock()
+    lock = PriorityGate(1)
     clones = [
         TenantRepository(str(remote), tmp_path / f"tenant-{i}", author=AUTHOR, write_lock=lock)
         for i in range(8)
@@ -267,10 +269,10 @@ async def test_tenants_sharing_a_write_lock_push_in_turn_without_a_retry(
 
 async def test_an_unchanged_folder_does_not_wait_for_the_write_lock(remote: Path, tmp_path: Path) -> None:
     """Most syncs change nothing: they must not queue behind the Tenants that are pushing."""
-    lock = asyncio.Lock()
+    lock = PriorityGate(1)
     repository = TenantRepository(str(remote), tmp_path / "tenant", author=AUTHOR, write_lock=lock)
     assert await repository.write_folder("main", FOLDER, FILES, "Backup")
-    async with lock:  # another Tenant is pushing for as long as this block lasts
+    async with lock.turn():  # another Tenant is pushing for as long as this block lasts
         unchanged = await asyncio.wait_for(repository.write_folder("main", FOLDER, FILES, "Backup"), 60)
     assert unchanged is None
 
@@ -287,6 +289,53 @@ async def test_a_folder_is_read_at_an_older_commit_fetched_when_another_clone_wr
     assert await repository.read_folder_at(first, "baselines/security") == FILES
     assert await repository.read_folder_at("0" * 40, "baselines/security") is None
     assert await repository.read_folder_at("not-a-commit", "baselines/security") is None
+
+
+class QueuedWrites(dict[str, list[Any]]):
+    """A clone's queue of folder writes that says when a write joins it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.changed = asyncio.Event()
+
+    def setdefault(self, key: str, default: list[Any]) -> list[Any]:
+        self.changed.set()  # the write is appended before the waiting test runs again
+        return super().setdefault(key, default)
+
+
+async def test_a_decided_runs_write_leaves_in_the_next_push_ahead_of_background_writes(
+    remote: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Four backups queue behind another clone's push, then an approved run's write: it leaves in the
+    first push after, though pushes carry two folders each here and it came last."""
+    monkeypatch.setattr(tenant_repository, "MAX_FOLDERS_PER_PUSH", 2)
+    lock = PriorityGate(1)
+    shared = TenantRepository(str(remote), tmp_path / "shared", author=AUTHOR, write_lock=lock)
+    assert await shared.write_folder("main", "tenants/seed", FILES, "seed")
+    before = git("--git-dir", str(remote), "rev-parse", "main")
+
+    writes = QueuedWrites()
+    shared._queued_writes = writes
+
+    async def queued(count: int) -> None:
+        while len(writes.get("main", [])) < count:
+            writes.changed.clear()
+            await writes.changed.wait()
+
+    async with lock.turn():  # another clone of the repository is pushing
+        background = [
+            asyncio.create_task(shared.write_folder("main", f"tenants/t{i}", FILES, f"Backup of t{i}"))
+            for i in range(4)
+        ]
+        await asyncio.wait_for(queued(4), 60)
+        with decided_work():
+            decided = asyncio.create_task(shared.write_folder("main", "tenants/approved", FILES, "Deploy"))
+        await asyncio.wait_for(queued(5), 60)
+    approved, *backups = await asyncio.gather(decided, *background)
+
+    assert git("--git-dir", str(remote), "rev-parse", f"{approved}^") == before
+    for commit in backups:
+        assert git("--git-dir", str(remote), "merge-base", "--is-ancestor", str(approved), str(commit)) == ""
 
 
 def _log_pushes(remote: Path, log: Path, *, refuse: bool = False, delay: float = 0.3) -> None:

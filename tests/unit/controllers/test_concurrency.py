@@ -8,9 +8,11 @@ from tenantsync.api import RunStep
 from tenantsync.controllers.concurrency import Priority, StepSlots, priority_of
 
 
-def test_runs_at_or_after_approval_go_first() -> None:
+def test_runs_at_or_after_approval_go_first_then_started_runs_then_new_ones() -> None:
     assert priority_of(RunStep.APPROVAL) == priority_of(RunStep.DEPLOY) == Priority.DECIDED
-    assert priority_of(None) == priority_of(RunStep.BACKUP) == Priority.BACKGROUND
+    assert priority_of(RunStep.PREFLIGHT) == priority_of(RunStep.BACKUP) == Priority.STARTED
+    assert priority_of(None) == Priority.NEW
+    assert Priority.DECIDED < Priority.STARTED < Priority.NEW
 
 
 async def _order_served(limit: int, arrivals: list[tuple[str, Priority]]) -> tuple[list[str], int]:
@@ -33,7 +35,7 @@ async def _order_served(limit: int, arrivals: list[tuple[str, Priority]]) -> tup
     for name, priority in arrivals:
         tasks.append(asyncio.create_task(step(name, priority)))
         await asyncio.sleep(0)
-    background = [name for name, priority in arrivals if priority is Priority.BACKGROUND]
+    background = [name for name, priority in arrivals if priority is not Priority.DECIDED]
     assert slots.queued == (max(0, len(background) - limit) if limit else 0)
     gate.set()
     await asyncio.gather(*tasks)
@@ -41,16 +43,16 @@ async def _order_served(limit: int, arrivals: list[tuple[str, Priority]]) -> tup
 
 
 def test_no_more_background_steps_than_the_limit() -> None:
-    served, most = asyncio.run(_order_served(2, [(f"scheduled-{i}", Priority.BACKGROUND) for i in range(5)]))
+    served, most = asyncio.run(_order_served(2, [(f"scheduled-{i}", Priority.NEW) for i in range(5)]))
     assert most == 2
     assert served == [f"scheduled-{i}" for i in range(5)]
 
 
 def test_a_decided_step_never_waits_behind_background_work() -> None:
     arrivals = [
-        ("scheduled-1", Priority.BACKGROUND),
-        ("scheduled-2", Priority.BACKGROUND),
-        ("scheduled-3", Priority.BACKGROUND),
+        ("scheduled-1", Priority.NEW),
+        ("scheduled-2", Priority.NEW),
+        ("scheduled-3", Priority.NEW),
         ("approved", Priority.DECIDED),
     ]
     served, most = asyncio.run(_order_served(1, arrivals))
@@ -72,7 +74,7 @@ def test_background_work_waits_until_a_decided_step_brings_the_count_back_under_
 
         decided = asyncio.create_task(step("approved", Priority.DECIDED, decided_done))
         await asyncio.sleep(0)
-        scheduled = asyncio.create_task(step("scheduled", Priority.BACKGROUND, scheduled_done))
+        scheduled = asyncio.create_task(step("scheduled", Priority.NEW, scheduled_done))
         await asyncio.sleep(0)
         assert served == ["approved"] and slots.queued == 1
         decided_done.set()
@@ -86,7 +88,7 @@ def test_background_work_waits_until_a_decided_step_brings_the_count_back_under_
 
 
 def test_zero_means_no_limit() -> None:
-    served, most = asyncio.run(_order_served(0, [(f"run-{i}", Priority.BACKGROUND) for i in range(5)]))
+    served, most = asyncio.run(_order_served(0, [(f"run-{i}", Priority.NEW) for i in range(5)]))
     assert most == 5
     assert len(served) == 5
 
@@ -98,7 +100,7 @@ def test_a_cancelled_waiter_gives_up_its_place() -> None:
         gate = asyncio.Event()
 
         async def step(name: str) -> None:
-            async with slots.slot(Priority.BACKGROUND):
+            async with slots.slot(Priority.NEW):
                 served.append(name)
                 await gate.wait()
 
@@ -114,3 +116,16 @@ def test_a_cancelled_waiter_gives_up_its_place() -> None:
         return served
 
     assert asyncio.run(scenario()) == ["first", "last"]
+
+
+def test_a_started_runs_next_step_goes_ahead_of_runs_not_yet_started() -> None:
+    """A burst: the run that got a slot finishes its work before the runs behind it begin theirs."""
+    arrivals = [
+        ("first-preflight", Priority.NEW),
+        ("new-1", Priority.NEW),
+        ("new-2", Priority.NEW),
+        ("first-backup", Priority.STARTED),
+    ]
+    served, most = asyncio.run(_order_served(1, arrivals))
+    assert served == ["first-preflight", "first-backup", "new-1", "new-2"]
+    assert most == 1

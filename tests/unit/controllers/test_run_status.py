@@ -6,10 +6,20 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import kopf
+import pytest
 
-from tenantsync.api import ErrorCode, RunPhase, SyncRunStatus, TenantPhase, TenantStatus, find_condition
+from tenantsync.api import (
+    ConditionReason,
+    ErrorCode,
+    RunPhase,
+    SyncRunStatus,
+    TenantPhase,
+    TenantStatus,
+    find_condition,
+    run_error,
+)
 from tenantsync.controllers.status import tenant_status_for_run
-from tenantsync.controllers.syncruns import RunExecutor
+from tenantsync.controllers.syncruns import RunExecutor, merged
 from tenantsync.scheduling import RunRecord
 from tenantsync.sync import TenantObservations
 
@@ -82,3 +92,37 @@ def test_finished_runs_block_nothing_and_ties_break_by_name() -> None:
     a, b = record("contoso-a", NOW), record("contoso-b", NOW)
     assert RunExecutor._older_active_run("contoso-a", body("contoso-a", NOW), [done, a, b]) is None
     assert RunExecutor._older_active_run("contoso-b", body("contoso-b", NOW), [done, a, b]) == "contoso-a"
+
+
+def test_observations_held_for_the_next_write_are_kept_unless_the_next_step_observes_anew() -> None:
+    preflight = TenantObservations(credentials_valid=("True", ConditionReason.VALID, "Usable secret."))
+    authenticate = TenantObservations(admin_consent=("True", ConditionReason.GRANTED, "Consented."))
+    both = merged(preflight, authenticate)
+    assert both.credentials_valid == preflight.credentials_valid
+    assert both.admin_consent == authenticate.admin_consent
+    again = TenantObservations(credentials_valid=("False", ErrorCode.AUTHENTICATION_FAILED, "Refused."))
+    assert merged(preflight, again).credentials_valid == again.credentials_valid
+    assert merged(None, authenticate) is authenticate
+
+
+@pytest.mark.parametrize(
+    ("phase", "error", "announced"),
+    [
+        (RunPhase.STARTING, False, False),
+        (RunPhase.IN_PROGRESS, False, False),
+        (RunPhase.PENDING_APPROVAL, False, True),
+        (RunPhase.SUCCEEDED, False, True),
+        (RunPhase.NEW_ERROR, True, True),
+    ],
+)
+def test_events_are_posted_for_what_a_person_reads(
+    monkeypatch: pytest.MonkeyPatch, phase: RunPhase, error: bool, announced: bool
+) -> None:
+    posted: list[str] = []
+    monkeypatch.setattr(kopf, "event", lambda *_, reason, **__: posted.append(reason))
+    monkeypatch.setattr(kopf, "warn", lambda *_, reason, **__: posted.append(reason))
+    status = SyncRunStatus(phase=phase, message="Something happened.")
+    if error:
+        status.error = run_error(ErrorCode.AUTHENTICATION_FAILED, "Refused.", docs_base_url="https://docs")
+    RunExecutor._announce(body("contoso-1", NOW), "contoso", status)
+    assert bool(posted) is announced

@@ -6,7 +6,7 @@ import copy
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
-from tenantsync.api import RunPhase, SyncRunStatus
+from tenantsync.api import ConditionReason, RunPhase, SyncRunStatus
 from tenantsync.controllers.status import StatusWriter, TenantMirror
 from tenantsync.kube import ConflictError, KubeClient, NotFoundError
 from tenantsync.sync import TenantObservations
@@ -108,3 +108,40 @@ async def test_a_deleted_tenant_is_left_alone() -> None:
     await mirror.show(step("Planning."), TenantObservations(), NOW)
     await mirror.show(step("Deploying."), TenantObservations(), NOW)
     assert tenants.gets == 2
+
+
+class CountingTenants(Tenants):
+    def __init__(self) -> None:
+        super().__init__()
+        self.patches = 0
+
+    async def patch_status(
+        self, plural: str, namespace: str, name: str, status: dict[str, Any], *, resource_version: str | None
+    ) -> dict[str, Any]:
+        self.patches += 1
+        return await super().patch_status(plural, namespace, name, status, resource_version=resource_version)
+
+
+async def test_a_step_that_only_moves_a_working_run_on_is_not_written_to_its_tenant() -> None:
+    """Signed in, then backed up, then planned: the Tenant shows the run working once, not each step."""
+    tenants = CountingTenants()
+    mirror = mirror_of(tenants, "contoso-1")
+    await mirror.show(step("Signed in; backing up."), TenantObservations(), NOW, advancing=True)
+    await mirror.show(step("Backed up; planning."), TenantObservations(), NOW, advancing=True)
+    assert tenants.patches == 1
+    assert tenants.tenant is not None
+    assert tenants.tenant["status"]["message"] == "Signed in; backing up."
+    await mirror.show(step("Done.", RunPhase.SUCCEEDED), TenantObservations(), NOW, advancing=False)
+    assert tenants.patches == 2
+    assert tenants.tenant["status"]["message"] == "Done."
+
+
+async def test_a_retry_wait_and_what_a_step_observed_are_written_even_while_working() -> None:
+    tenants = CountingTenants()
+    mirror = mirror_of(tenants, "contoso-1")
+    await mirror.show(step("Signed in; backing up."), TenantObservations(), NOW, advancing=True)
+    await mirror.show(step("Graph answered 429; trying again at 06:15:00 UTC."), TenantObservations(), NOW)
+    assert tenants.patches == 2
+    consent = TenantObservations(admin_consent=("True", ConditionReason.GRANTED, "Consented."))
+    await mirror.show(step("Graph answered 429; trying again at 06:15:00 UTC."), consent, NOW, advancing=True)
+    assert tenants.patches == 3

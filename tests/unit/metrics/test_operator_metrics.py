@@ -12,7 +12,7 @@ import pytest
 from prometheus_client import CollectorRegistry, generate_latest
 
 from tenantsync.api import ErrorCode, RunPhase, TenantPhase
-from tenantsync.metrics import APPROVAL_WAIT_BUCKETS, OperatorMetrics
+from tenantsync.metrics import APPROVAL_WAIT_BUCKETS, QUEUE_WAIT_BUCKETS, OperatorMetrics
 from tests.unit.metrics.scrape import NOW, Series, new_metrics, populate, scrape, tenant_series, value
 
 PACKAGE = Path(__file__).resolve().parents[3] / "operator" / "tenantsync" / "metrics"
@@ -322,3 +322,19 @@ def test_metrics_package_imports_only_the_api_layer_and_never_kopf() -> None:
     ours = {name for name in imported if name.split(".")[0] == "tenantsync"}
     assert {name for name in ours if not name.startswith(("tenantsync.api", "tenantsync.metrics"))} == set()
     assert not any(name.split(".")[0] == "kopf" for name in imported)
+
+
+def test_queue_wait_histogram_for_all_tenants() -> None:
+    metrics = new_metrics()
+    metrics.observe_queue_wait(0.0)
+    metrics.observe_queue_wait(42.5)
+    series = scrape(metrics)
+    assert value(series, "tenantsync_run_queue_wait_seconds_count") == 2
+    assert value(series, "tenantsync_run_queue_wait_seconds_sum") == 42.5
+    assert value(series, "tenantsync_run_queue_wait_seconds_bucket", le="0.1") == 1
+    assert value(series, "tenantsync_run_queue_wait_seconds_bucket", le="30.0") == 1
+    assert value(series, "tenantsync_run_queue_wait_seconds_bucket", le="60.0") == 2
+    buckets = [labels for name, labels in series if name == "tenantsync_run_queue_wait_seconds_bucket"]
+    assert len(buckets) == len(QUEUE_WAIT_BUCKETS) + 1
+    with pytest.raises(ValueError, match="negative"):
+        metrics.observe_queue_wait(-1.0)
