@@ -1,6 +1,7 @@
 """docs/install.md's upgrade notes: the `spec.resources` they give to keep a Tenant to the types it had
-before the Exchange admin API's is exactly every other type of the catalogue, so pinning it neither drops
-a type the Tenant synced nor takes on one that needs Exchange.ManageAsApp."""
+before this version is exactly every type of the catalogue but the Exchange admin API's and the 21 Graph
+types this version adds, so pinning it neither drops a type the Tenant synced nor takes on one that needs
+a permission it was not given."""
 
 from __future__ import annotations
 
@@ -9,9 +10,37 @@ from pathlib import Path
 
 import yaml
 
+from tenantsync.api import ResourceType
 from tenantsync.catalog import CMDLET_SERVICES, catalog
 
 INSTALL = Path(__file__).resolve().parents[2] / "docs" / "install.md"
+NEW_GRAPH_TYPES = {
+    ResourceType(name)
+    for name in [
+        "groups",
+        "groupLifecyclePolicies",
+        "applications",
+        "servicePrincipals",
+        "claimsMappingPolicies",
+        "homeRealmDiscoveryPolicies",
+        "tokenIssuancePolicies",
+        "attributeSets",
+        "customSecurityAttributeDefinitions",
+        "identityProviders",
+        "profileCardProperties",
+        "pronounsSettings",
+        "itemInsights",
+        "microsoft365AppsInstallationOptions",
+        "adminReportSettings",
+        "connectedOrganizations",
+        "accessPackageCatalogs",
+        "accessPackages",
+        "accessPackageAssignmentPolicies",
+        "accessReviewDefinitions",
+        "sharePointSettings",
+    ]
+}
+"""The Graph types this version adds (issue 22); the upgrade notes name them and their permissions."""
 
 
 def test_the_pinned_resources_are_every_type_outside_the_exchange_admin_api() -> None:
@@ -19,6 +48,11 @@ def test_the_pinned_resources_are_every_type_outside_the_exchange_admin_api() ->
     blocks = re.findall(r"```yaml\n(.*?)```", upgrading, re.DOTALL)
     assert len(blocks) == 1, "the upgrade notes hold one yaml block: the spec.resources to pin"
     pinned = yaml.safe_load(re.sub(r"^  ", "", blocks[0], flags=re.MULTILINE))["spec"]["resources"]
-    expected = [entry.name.value for entry in catalog().values() if entry.service not in CMDLET_SERVICES]
+    expected = [
+        entry.name.value
+        for entry in catalog().values()
+        if entry.service not in CMDLET_SERVICES and entry.name not in NEW_GRAPH_TYPES
+    ]
+    assert len(NEW_GRAPH_TYPES) == 21 and set(catalog()) >= NEW_GRAPH_TYPES
     assert pinned == expected
     assert f"the {len(expected)} read through Microsoft Graph" in " ".join(upgrading.split())
