@@ -39,7 +39,7 @@ from tenantsync.catalog import (
 from tenantsync.exchange import ExchangeClient
 from tenantsync.graph import GraphClient, GraphError, GraphNotFound, GraphUnavailable
 from tenantsync.sync import cmdlet_writes
-from tenantsync.sync.diff import Files, document, plan_changes, plan_digest
+from tenantsync.sync.diff import Files, differences, document, plan_changes, plan_digest
 from tenantsync.sync.kept import KeptStates, approved_digest
 from tenantsync.sync.layout import object_file, parse_file, split_files
 from tenantsync.sync.pipeline import Advance, RunContext, Transition
@@ -397,18 +397,21 @@ class Deploy:
         in_doubt: bool,
     ) -> ChangeResult:
         """Create the object with the sub-resources Graph takes inside it, then the others. After a crash, an object whose own fields match is
-        the one this change created: it is not created twice, and what it still lacks is written."""
+        the one this change created (matched as the plan compares: what the desired state leaves out is no
+        difference): it is not created twice, and what it still lacks is written."""
         wanted_body = _parts(entry, normalise(entry, wanted))[BODY]
         if in_doubt:
             for existing in await graph.list(entry.path, version=entry.api_version):
-                if _parts(entry, normalise(entry, existing))[BODY] == wanted_body:
+                if not differences(wanted_body, _parts(entry, normalise(entry, existing))[BODY]):
                     new_id = str(existing[entry.key_field])
                     created_ids[change.id] = new_id
                     current = await read_live(graph, entry, new_id) or {}
                     pending = [
                         name
                         for name, part in _parts(entry, normalise(entry, wanted)).items()
-                        if name != BODY and name in wanted and _parts(entry, current).get(name) != part
+                        if name != BODY
+                        and name in wanted
+                        and differences(part, _parts(entry, current).get(name))
                     ]
                     await _write_sub_resources(graph, entry, _object_path(entry, new_id), wanted, pending)
                     return result(ChangeOutcome.APPLIED, f"Created with id {new_id}.", new_id)
@@ -598,9 +601,11 @@ def _pending_parts(
     for name, part in want.items():
         if name != BODY and name not in wanted:
             continue  # the desired state says nothing of this sub-resource
-        if now.get(name) == part:
+        # As the plan compares (sync/diff.py): what a part leaves out is no difference, since the
+        # service serves whole objects (an assignment read back carries properties nobody sent).
+        if not differences(part, now.get(name)):
             continue
-        if now.get(name) != was.get(name):
+        if differences(was.get(name), now.get(name)):
             return None
         pending.append(name)
     return pending
