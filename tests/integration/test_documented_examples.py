@@ -10,6 +10,8 @@ Kept Graph types whose page has no usable example, so no fixture:
 
 - homeRealmDiscoveryPolicies, tokenIssuancePolicies, administrativeUnits (v1.0 ``*-get.md``): every
   value is a placeholder (``"definition-value"``, ``"id-value"``, ``"visibility-value"``).
+- depOnboardingSettings, applePushNotificationCertificate: tenantsync reports them and never writes
+  them (a token Apple issues), so there is no deploy to round-trip.
 - crossTenantAccessPolicy (v1.0 ``crosstenantaccesspolicy-get.md``): a placeholder ``definition``
   ("Cross tenant access policy...") and none of the policy's own properties.
 """
@@ -48,10 +50,13 @@ REFUSED = {
     ResourceType("deviceCompliancePolicies"): "scheduledActionsForRule",
     ResourceType("accessPackages"): "catalog",
     ResourceType("identityProviders"): "@odata.type",
+    ResourceType("mobileAppConfigurations"): "abstract",
+    ResourceType("windowsAutopilotDeploymentProfiles"): "abstract",
 }
 """Examples Graph refuses to create as documented (the page leaves out what a create requires: a
 compliance policy's scheduled 'block' action, an access package's catalog, the derived type of an
-identity provider, which Graph cannot create from its abstract base): the deploy fails with Graph's message, nothing changes."""
+identity provider, app configuration policy or Autopilot profile, which Graph cannot create from the
+abstract base type the page names): the deploy fails with Graph's message, nothing changes."""
 
 
 DEFAULTS = {ResourceType("authenticationFlowsPolicy"), ResourceType("defaultAppManagementPolicy")}
