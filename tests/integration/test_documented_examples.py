@@ -3,8 +3,8 @@
 Each fixture in tests/fixtures/graph-docs is the response example of a ``*-get.md`` page of
 microsoftgraph/microsoft-graph-docs-contrib (named in its ``source``; Intune pages wrap the object in
 ``value``, which is left out). The example, as tenantsync keeps it, is the desired state of a new object
-(of the tenant's one object, for a singleton): the plan creates (updates) it, the deploy sends no read-only or computed property, and the tenant's whole object
-then plans no change against it.
+(of the tenant's one object, for a singleton): the plan creates (updates) it, the deploy sends no
+read-only or computed property, and the tenant's whole object then plans no change against it.
 
 Kept Graph types whose page has no usable example, so no fixture:
 
@@ -49,14 +49,16 @@ __all__ = ["endpoint", "recording"]  # the simulator and recording client fixtur
 REFUSED = {
     ResourceType("deviceCompliancePolicies"): "scheduledActionsForRule",
     ResourceType("accessPackages"): "catalog",
+    ResourceType("accessPackageAssignmentPolicies"): "accessPackage",
     ResourceType("identityProviders"): "@odata.type",
     ResourceType("mobileAppConfigurations"): "abstract",
     ResourceType("windowsAutopilotDeploymentProfiles"): "abstract",
 }
-"""Examples Graph refuses to create as documented (the page leaves out what a create requires: a
-compliance policy's scheduled 'block' action, an access package's catalog, the derived type of an
-identity provider, app configuration policy or Autopilot profile, which Graph cannot create from the
-abstract base type the page names): the deploy fails with Graph's message, nothing changes."""
+"""Examples Graph refuses to create as documented, because the page leaves out what a create requires
+(a compliance policy's scheduled 'block' action, an access package's catalog, an assignment policy's
+access package, an identity provider's derived type) or names an abstract base type Graph cannot
+create (app configuration policies, Autopilot profiles): the deploy fails with Graph's message and
+nothing changes."""
 
 
 DEFAULTS = {ResourceType("authenticationFlowsPolicy"), ResourceType("defaultAppManagementPolicy")}
