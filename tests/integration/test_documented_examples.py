@@ -61,7 +61,11 @@ create (app configuration policies, Autopilot profiles): the deploy fails with G
 nothing changes."""
 
 
-DEFAULTS = {ResourceType("authenticationFlowsPolicy"), ResourceType("defaultAppManagementPolicy")}
+DEFAULTS = {
+    ResourceType("authenticationFlowsPolicy"),
+    ResourceType("defaultAppManagementPolicy"),
+    ResourceType("adminReportSettings"),
+}
 """Singletons whose documented example is the tenant's default as the simulator seeds it: the tenant's
 whole object already plans no change against the example, and there is nothing to deploy."""
 
