@@ -9,12 +9,14 @@ read-only or computed property, and the tenant's whole object then plans no chan
 
 Kept Graph types whose page has no usable example, so no fixture:
 
-- homeRealmDiscoveryPolicies, tokenIssuancePolicies, administrativeUnits (v1.0 ``*-get.md``): every
-  value is a placeholder (``"definition-value"``, ``"id-value"``, ``"visibility-value"``).
+- tokenIssuancePolicies (v1.0 and beta ``tokenissuancepolicy-get.md``): every value is a placeholder
+  (``"definition-value"``, ``"id-value"``). For home realm discovery policies and administrative units
+  the v1.0 page is placeholders too, so their fixture is the beta page's example.
 - depOnboardingSettings, applePushNotificationCertificate: tenantsync reports them and never writes
   them (a token Apple issues), so there is no deploy to round-trip.
-- crossTenantAccessPolicy (v1.0 ``crosstenantaccesspolicy-get.md``): a placeholder ``definition``
-  ("Cross tenant access policy...") and none of the policy's own properties.
+- crossTenantAccessPolicy (v1.0 and beta ``crosstenantaccesspolicy-get.md``): placeholders
+  (``"definition": "Cross tenant access policy..."``, ``"String"``) and none of the policy's own
+  properties.
 """
 
 from __future__ import annotations
