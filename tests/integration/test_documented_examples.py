@@ -3,7 +3,8 @@
 Each fixture in tests/fixtures/graph-docs is the response example of a ``*-get.md`` page (a singleton's
 ``*-list-*.md`` where Microsoft documents its GET as a list) of
 microsoftgraph/microsoft-graph-docs-contrib (named in its ``source``; Intune pages wrap the object in
-``value``, which is left out). The example, as tenantsync keeps it, is the desired state of a new object
+``value``, which is left out; Intune's tenant settings are the ``settings`` of the deviceManagement
+page's example). The example, as tenantsync keeps it, is the desired state of a new object
 (of the tenant's one object, for a singleton): the plan creates (updates) it, the deploy sends no
 read-only or computed property, and the tenant's whole object then plans no change against it.
 
