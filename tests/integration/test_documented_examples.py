@@ -13,6 +13,8 @@ Kept Graph types whose page has no usable example, so no fixture:
 - tokenIssuancePolicies (v1.0 and beta ``tokenissuancepolicy-get.md``): every value is a placeholder
   (``"definition-value"``, ``"id-value"``). For home realm discovery policies and administrative units
   the v1.0 page is placeholders too, so their fixture is the beta page's example.
+- passwordResetPolicy, b2bPolicy, enterpriseStateRoaming: read and written through the Azure portal's
+  admin API, which Microsoft does not document.
 - depOnboardingSettings, applePushNotificationCertificate: tenantsync reports them and never writes
   them (a token Apple issues), so there is no deploy to round-trip.
 - crossTenantAccessPolicy (v1.0 and beta ``crosstenantaccesspolicy-get.md``): placeholders
