@@ -688,7 +688,7 @@ class GraphService:
             raise errors.bad_request(str(missing), resource.service, req.url) from None
 
     def _check_create(self, req: GraphRequest, resource: ResourceType, body: JsonObject) -> None:
-        if resource.abstract and not body.get("@odata.type"):
+        if resource.abstract and str(body.get("@odata.type") or "").lstrip("#") in ("", resource.entity):
             raise errors.bad_request(
                 f"Cannot create an abstract class. A derived type of '{resource.entity}' must be named in "
                 "'@odata.type'.",
