@@ -104,8 +104,10 @@ class DriftChecker:
         status.lastCheckTime = now
         watch = self._watches.get((namespace, name))
         if watch is None:
-            # A restarted operator goes on from its last look, so a change made meanwhile is still seen.
-            started = before.lastCheckTime if before and before.lastCheckTime else now
+            # A restarted operator goes on from its last look, so a change made meanwhile is still seen;
+            # the time of the check is written at most every ten minutes, the last detection at once.
+            last = [t for t in (before.lastCheckTime, before.lastDetectionTime) if t] if before else []
+            started = max(last, default=now)
             watch = self._watches[(namespace, name)] = AuditWatch(started)
         ctx = RunContext(
             namespace=namespace,
