@@ -77,6 +77,11 @@ DEMO_APPLICATION_PERMISSIONS = [
     "EntitlementManagement.ReadWrite.All",
     "AccessReview.ReadWrite.All",
     "AuditLog.Read.All",
+    "RoleManagementPolicy.ReadWrite.Directory",
+    "RoleEligibilitySchedule.ReadWrite.Directory",
+    "RoleAssignmentSchedule.ReadWrite.Directory",
+    "RoleManagement.Read.Directory",
+    "AppCatalog.Read.All",
 ]
 DEMO_DELEGATED_PERMISSIONS = ["Policy.Read.All", "Policy.ReadWrite.ConditionalAccess", "user_impersonation"]
 

@@ -513,7 +513,7 @@ async def _write_sub_resources(
         elif sub.write == SubResourceWrite.MERGE:
             await _merge(graph, entry, f"{path}/{sub.name}", value)
         elif sub.write == SubResourceWrite.PATCH_EACH:
-            await _patch_each(graph, entry, f"{path}/{sub.name}", value)
+            await _patch_each(graph, entry, sub, f"{path}/{sub.name}", value)
         elif sub.write == SubResourceWrite.REFERENCES:
             await _link(graph, entry, sub, f"{path}/{sub.name}", value)
     for action, body in actions.items():
@@ -545,10 +545,13 @@ async def _merge(graph: GraphClient, entry: ConfigurationType, path: str, wanted
             await graph.update(f"{path}/{item['id']}", changes, version=entry.api_version)
 
 
-async def _patch_each(graph: GraphClient, entry: ConfigurationType, path: str, wanted: Any) -> None:
-    """Items the service made with their parent (a policy's rules): each one that differs is PATCHed
-    alone, by its id, as Graph updates them; none is added or deleted."""
-    live = {str(item["id"]): item for item in await graph.list(path, version=entry.api_version)}
+async def _patch_each(
+    graph: GraphClient, entry: ConfigurationType, sub: SubResource, path: str, wanted: Any
+) -> None:
+    """Items the service made with their parent (a policy's rules): each one that differs (compared as
+    the backup keeps them) is PATCHed alone, by its id, as Graph updates them; none is added or deleted."""
+    listed = await graph.list(path, version=entry.api_version)
+    live = {str(item["id"]): item for item in normalise(entry, {sub.name: listed}).get(sub.name) or []}
     for item in wanted if isinstance(wanted, list) else []:
         if not isinstance(item, dict) or not item.get("id"):
             continue
