@@ -14,6 +14,7 @@ from collections.abc import Callable
 from copy import deepcopy
 from typing import Any
 
+from tenantsync_sim import pim_seeds
 from tenantsync_sim.defaults import default_singletons
 from tenantsync_sim.exchange import seeds as exchange_seeds
 from tenantsync_sim.exchange.roles import MANAGE_AS_APP, SEEDED_ROLES
@@ -76,6 +77,11 @@ DEMO_APPLICATION_PERMISSIONS = [
     "EntitlementManagement.ReadWrite.All",
     "AccessReview.ReadWrite.All",
     "AuditLog.Read.All",
+    "RoleManagementPolicy.ReadWrite.Directory",
+    "RoleEligibilitySchedule.ReadWrite.Directory",
+    "RoleAssignmentSchedule.ReadWrite.Directory",
+    "RoleManagement.Read.Directory",
+    "AppCatalog.Read.All",
 ]
 DEMO_DELEGATED_PERMISSIONS = ["Policy.Read.All", "Policy.ReadWrite.ConditionalAccess", "user_impersonation"]
 
@@ -851,6 +857,7 @@ def demo() -> SimState:
         items = [_instance(tenant, resource, template(i), i) for i in range(count)]
         tenant.collections[key] = {str(item[resource.key_field]): item for item in items}
     mirror_registrations(tenant)
+    pim_seeds.add_demo(tenant)
     tenant.singletons = _demo_singletons(tenant.id)
     tenant.streams = {
         "organizationalBranding/0/bannerLogo": StoredStream.of("image/png", BANNER_LOGO),
@@ -1035,7 +1042,13 @@ def large(objects: int = LARGE_OBJECTS) -> SimState:
     growable = [
         r
         for r in RESOURCES
-        if not r.singleton and r.writable and not r.client_key and not r.key_from and r.key != "groups"
+        if not r.singleton
+        and r.writable
+        and not r.client_key
+        and not r.key_from
+        and r.key != "groups"
+        and not r.fixed
+        and r.schedules is None  # made by the service, or requests: kept as the demo's
     ]
     fixed = sum(len(tenant.collection(r.key)) for r in RESOURCES if not r.singleton and r not in growable)
     share = -(-(objects - fixed - len(tenant.singletons)) // len(growable))

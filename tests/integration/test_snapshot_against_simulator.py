@@ -106,6 +106,13 @@ SEEDED_COUNTS = {
     ResourceType.ACCESS_PACKAGE_ASSIGNMENT_POLICIES: 2,
     ResourceType.ACCESS_REVIEW_DEFINITIONS: 2,
     ResourceType.SHAREPOINT_SETTINGS: 1,
+    # PIM for directory roles and Teams apps: four roles' policies and their assignments, two eligible
+    # and one assigned active role (the activation left out), the organisation's two apps (not the store's)
+    ResourceType.ROLE_MANAGEMENT_POLICIES: 4,
+    ResourceType.ROLE_MANAGEMENT_POLICY_ASSIGNMENTS: 4,
+    ResourceType.ROLE_ELIGIBILITY_SCHEDULES: 2,
+    ResourceType.ROLE_ASSIGNMENT_SCHEDULES: 1,
+    ResourceType.TEAMS_APPS: 2,
 }
 USER_ONLY = [
     ResourceType.PASSWORD_RESET_POLICY,

@@ -89,6 +89,12 @@ class ResourceType(StrEnum):
     ACCESS_PACKAGE_ASSIGNMENT_POLICIES = "accessPackageAssignmentPolicies"
     ACCESS_REVIEW_DEFINITIONS = "accessReviewDefinitions"
     SHAREPOINT_SETTINGS = "sharePointSettings"
+    # PIM for directory roles and Teams through Graph (issue 22)
+    ROLE_MANAGEMENT_POLICIES = "roleManagementPolicies"
+    ROLE_MANAGEMENT_POLICY_ASSIGNMENTS = "roleManagementPolicyAssignments"
+    ROLE_ELIGIBILITY_SCHEDULES = "roleEligibilitySchedules"
+    ROLE_ASSIGNMENT_SCHEDULES = "roleAssignmentSchedules"
+    TEAMS_APPS = "teamsApps"
     # Exchange Online, Defender for Office 365 and Purview, through the Exchange admin API (docs/types.md)
     ACCEPTED_DOMAIN = "acceptedDomain"
     REMOTE_DOMAIN = "remoteDomain"

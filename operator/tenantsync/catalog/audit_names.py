@@ -133,6 +133,11 @@ _AUDIT_NAMES: Mapping[ResourceType, AuditName] = MappingProxyType(
         _T.ACCESS_PACKAGES: AuditName(_D, "accessPackage"),
         _T.ACCESS_PACKAGE_ASSIGNMENT_POLICIES: AuditName(_D, "accessPackageAssignmentPolicy"),
         _T.ACCESS_REVIEW_DEFINITIONS: AuditName(_D, "accessReviewScheduleDefinition"),
+        # PIM for directory roles (issue 22)
+        _T.ROLE_MANAGEMENT_POLICIES: AuditName(_D, "unifiedRoleManagementPolicy"),
+        _T.ROLE_MANAGEMENT_POLICY_ASSIGNMENTS: AuditName(_D, "unifiedRoleManagementPolicyAssignment"),
+        _T.ROLE_ELIGIBILITY_SCHEDULES: AuditName(_D, "unifiedRoleEligibilitySchedule"),
+        _T.ROLE_ASSIGNMENT_SCHEDULES: AuditName(_D, "unifiedRoleAssignmentSchedule"),
     }
 )
 
@@ -144,9 +149,10 @@ UNIFIED_AUDIT_LOG_ONLY = frozenset(
         _T.ITEM_INSIGHTS,
         _T.MICROSOFT_365_APPS_INSTALLATION_OPTIONS,
         _T.ADMIN_REPORT_SETTINGS,
+        _T.TEAMS_APPS,
     }
 )
-"""The Microsoft 365 admin centre's settings (Graph's ``admin/...``): their changes are recorded in the
+"""The Microsoft 365 admin centre's settings (Graph's ``admin/...``) and Teams' app catalogue: their changes are recorded in the
 unified (Purview) audit log, not in Entra's directory audits or Intune's audit events, so the watch does
 not see them; the scheduled sync's backup still does."""
 

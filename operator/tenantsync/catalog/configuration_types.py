@@ -18,6 +18,7 @@ from tenantsync.catalog.model import (
     ConfigurationType,
     DirectoryKind,
     Reference,
+    ScheduleRequests,
     SubResource,
     SubResourceWrite,
 )
@@ -470,6 +471,8 @@ def _build() -> dict[ResourceType, ConfigurationType]:
         ),
         *_entra_types(),
         *_directory_types(),
+        *_privileged_access_types(),
+        *_teams_types(),
         *_intune_types(),
         *exchange_types(),
     ]
@@ -863,6 +866,107 @@ def _directory_types() -> list[ConfigurationType]:
             ),
             unordered_lists=frozenset({"reviewers", "fallbackReviewers", "additionalNotificationRecipients"}),
             update_method="PUT",  # Graph documents no PATCH for a review definition
+        ),
+    ]
+
+
+# -- PIM for directory roles and Teams through Graph (issue 22) -------------------------------------
+
+DIRECTORY_OBJECTS = DirectoryKind("directory object", "directoryObjects", "Directory.Read.All")
+"""A role's principal: a user, group or service principal, none of which tenantsync keeps."""
+DIRECTORY_ROLES = DirectoryKind(
+    "directory role definition", "roleManagement/directory/roleDefinitions", "RoleManagement.Read.Directory"
+)
+"""Entra's built-in and custom directory roles, which PIM's policies and assignments name."""
+_DIRECTORY_ROLE_POLICIES = MappingProxyType({"$filter": "scopeId eq '/' and scopeType eq 'DirectoryRole'"})
+"""Graph lists role management policies only for one scope; tenantsync keeps the tenant-wide one of
+directory roles (PIM for groups' policies are scoped to each group)."""
+_SCHEDULE_READ_ONLY = frozenset(
+    {"id", "createdDateTime", "modifiedDateTime", "createdUsing", "status", "memberType", "assignmentType"}
+)
+_ROLE_REFERENCES = (
+    Reference("principalId", DIRECTORY_OBJECTS),
+    Reference("roleDefinitionId", DIRECTORY_ROLES),
+)
+
+
+def _role_schedules(
+    name: ResourceType, kind: str, noun: str, permission: str, **options: Any
+) -> ConfigurationType:
+    """Eligible or active role assignments: read at ``role{kind}Schedules``, written by requests."""
+    return _graph(
+        name,
+        f"roleManagement/directory/role{kind}Schedules",
+        noun,
+        ((f"{permission}.Read.Directory",), (f"{permission}.ReadWrite.Directory",)),
+        read_only_fields=_SCHEDULE_READ_ONLY,
+        references=_ROLE_REFERENCES,
+        requests=ScheduleRequests(f"roleManagement/directory/role{kind}ScheduleRequests"),
+        **options,
+    )
+
+
+def _privileged_access_types() -> list[ConfigurationType]:
+    """Privileged Identity Management for Entra's directory roles: who may hold a role, who holds it,
+    and the rules (activation, approval, expiry, notification) each role's policy sets."""
+    return [
+        _graph(
+            ResourceType.ROLE_MANAGEMENT_POLICIES,
+            "policies/roleManagementPolicies",
+            "role management policy",
+            (("RoleManagementPolicy.Read.Directory",), ("RoleManagementPolicy.ReadWrite.Directory",)),
+            read_only_fields=frozenset({"id", "lastModifiedDateTime", "lastModifiedBy", "effectiveRules"})
+            | {"displayName", "description", "isOrganizationDefault", "scopeId", "scopeType"},
+            sub_resources=(SubResource("rules", "rules", SubResourceWrite.PATCH_EACH),),
+            unordered_lists=frozenset({"rules", "notificationRecipients", "enabledRules"}),
+            params=_DIRECTORY_ROLE_POLICIES,
+            fixed=True,
+        ),
+        _graph(
+            ResourceType.ROLE_MANAGEMENT_POLICY_ASSIGNMENTS,
+            "policies/roleManagementPolicyAssignments",
+            "role management policy assignment",
+            (("RoleManagementPolicy.Read.Directory",), ("RoleManagementPolicy.ReadWrite.Directory",)),
+            read_only_fields=frozenset({"id"}),
+            references=(
+                Reference("policyId", ResourceType.ROLE_MANAGEMENT_POLICIES),
+                Reference("roleDefinitionId", DIRECTORY_ROLES),
+            ),
+            params=_DIRECTORY_ROLE_POLICIES,
+            writable=False,
+        ),
+        _role_schedules(
+            ResourceType.ROLE_ELIGIBILITY_SCHEDULES,
+            "Eligibility",
+            "eligible role assignment",
+            "RoleEligibilitySchedule",
+        ),
+        _role_schedules(
+            ResourceType.ROLE_ASSIGNMENT_SCHEDULES,
+            "Assignment",
+            "active role assignment",
+            "RoleAssignmentSchedule",
+            # Activations are people using their eligibility for hours, not configuration.
+            params=MappingProxyType({"$filter": "assignmentType eq 'Assigned'"}),
+        ),
+    ]
+
+
+def _teams_types() -> list[ConfigurationType]:
+    """What Teams' own configuration Graph exposes to an application (its policies are another
+    service's: Tenant Configuration Management)."""
+    return [
+        _graph(
+            ResourceType.TEAMS_APPS,
+            "appCatalogs/teamsApps",
+            "Teams app of the organisation",
+            (("AppCatalog.Read.All",), ("AppCatalog.Read.All",)),
+            read_only_fields=frozenset({"id"}),
+            sub_resources=(SubResource("appDefinitions", "appDefinitions", SubResourceWrite.NEVER),),
+            params=MappingProxyType({"$filter": "distributionMethod eq 'organization'"}),
+            # Publishing or updating an app uploads its package (a zip), which is no configuration
+            # document: Graph's teamsApps are backed up and watched, never planned as a write.
+            writable=False,
         ),
     ]
 

@@ -44,6 +44,10 @@ class SubResourceWrite(StrEnum):
     """Items the service can add and change but never delete (a custom security attribute's allowed
     values): each desired item missing from the tenant is POSTed with its id, each that differs PATCHed;
     an item left out of the desired state stays (deactivate it with ``isActive: false`` instead)."""
+    PATCH_EACH = "patchEach"
+    """A fixed set of items the service makes with the parent and never adds or deletes (a role
+    management policy's rules): each desired item that differs from the live one of its id is PATCHed
+    alone; an item the desired state leaves out stays as it is."""
     REFERENCES = "references"
     """Directory objects the parent links to (a group's owners), kept as their type and id: the missing
     ones added with ``POST <name>/$ref`` naming ``directoryObjects/<id>``, the others removed with
@@ -95,6 +99,31 @@ class SubResource:
     @property
     def body_key(self) -> str:
         return self.parameter or self.name
+
+
+class RequestAction(StrEnum):
+    """What a schedule request asks of the service (PIM's ``unifiedRoleScheduleRequestActions``)."""
+
+    ASSIGN = "adminAssign"
+    UPDATE = "adminUpdate"
+    REMOVE = "adminRemove"
+
+
+@dataclass(frozen=True)
+class ScheduleRequests:
+    """How a type Graph never writes at its own path is written: through request documents.
+
+    PIM's eligible and active role assignments are read at ``roleEligibilitySchedules`` and
+    ``roleAssignmentSchedules`` but Graph creates, changes and ends them only when a request is POSTed to
+    ``path`` (``roleEligibilityScheduleRequests``): the schedule's writable fields, a ``justification``
+    and an ``action`` (see ``RequestAction``) naming what is asked. The service answers with the request,
+    whose ``targetScheduleId`` is the schedule it made or changed. A removal names the schedule by
+    ``identity`` (principal, role and scope), as Graph requires, not by its id.
+    """
+
+    path: str
+    identity: tuple[str, ...] = ("principalId", "roleDefinitionId", "directoryScopeId")
+    justification: str = "Deployed by tenantsync from the approved plan."
 
 
 @dataclass(frozen=True)
@@ -205,6 +234,11 @@ class ConfigurationType:
     checks the roles in the token's ``wids``; Graph types need none)."""
     write_roles: tuple[str, ...] = ()
     """Entra roles, any one of which lets it read and write the type (Managed mode)."""
+    fixed: bool = False
+    """The service makes the objects itself and never lets one go (one role management policy per
+    directory role): a deploy changes them, never plans a deletion, and refuses a create by name."""
+    requests: ScheduleRequests | None = None
+    """Written through request documents rather than at ``path`` (see ``ScheduleRequests``)."""
     bound: frozenset[str] = frozenset()
     """Single-valued navigations read with ``$expand`` and kept as ``{"id": ...}`` (at any depth); a
     deploy sets a top-level one with ``<name>@odata.bind``, naming the object its reference points at."""

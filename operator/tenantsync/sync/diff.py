@@ -159,8 +159,11 @@ def plan_changes(
 
 
 def lasting(entry: ConfigurationType, doc: JsonObject) -> bool:
-    """An object no deploy can delete: a built-in one (the ``Default`` anti-spam policy), or one of a
-    type whose service has no ``Remove-`` cmdlet (accepted domains, DKIM configurations)."""
+    """An object no deploy can delete: a built-in one (the ``Default`` anti-spam policy), one of a
+    type whose service has no ``Remove-`` cmdlet (accepted domains, DKIM configurations), or one the
+    service makes itself (``fixed``: a directory role's management policy)."""
+    if entry.fixed:
+        return True
     cmdlets = entry.cmdlets
     return cmdlets is not None and (not cmdlets.can_remove or cmdlets.builtin.matches(doc))
 

@@ -105,6 +105,9 @@ class Navigation:
     ``required``. For one linked ``by_reference``, a link must name an object of that collection."""
     deletable: bool = True
     """False where the service adds and changes items but never deletes one (allowed values)."""
+    addable: bool = True
+    """False where the service makes the items with their owner and only lets them change (a role
+    management policy's rules): a POST is refused (405)."""
     by_reference: bool = False
     """Directory objects linked, not contained (a group's owners): ``POST {name}/$ref`` with the
     object's ``@odata.id`` links one, ``DELETE {name}/{id}/$ref`` unlinks it."""
@@ -223,6 +226,12 @@ class ResourceType:
     """How the service names a new object from its properties (``{attributeSet}_{name}``), else a GUID."""
     write_only: frozenset[str] = frozenset()
     """Properties accepted in writes and answered masked (an identity provider's ``clientSecret``)."""
+    fixed: bool = False
+    """The service makes the objects and never lets one go (a role's management policy): they can be
+    changed, never created or deleted (405)."""
+    schedules: str | None = None
+    """For a PIM request collection: the key of the schedules its requests create, change and end
+    (see ``schedule_requests``)."""
     functions: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
     """Bound functions, ``GET {object}/{name}(...)``, by name, with the permission level they need
     (``read`` or ``write``); the service computes their answers."""
@@ -453,6 +462,53 @@ def _governance(
     """An identity governance type (``identityGovernance/{path}``): entitlement management, access reviews."""
     options.setdefault("read_only", _ENTRA_READ_ONLY)
     return ResourceType(key, f"identityGovernance/{path}", "identity", entity, read, write, **options)
+
+
+_ROLE_MANAGEMENT_READ = (
+    "RoleManagement.Read.Directory",
+    "RoleManagement.Read.All",
+    "RoleManagement.ReadWrite.Directory",
+    "Directory.Read.All",
+)
+_PIM_POLICY_READ = (
+    "RoleManagementPolicy.Read.Directory",
+    "RoleManagementPolicy.ReadWrite.Directory",
+    "RoleManagement.Read.Directory",
+    "RoleManagement.ReadWrite.Directory",
+)
+
+
+def _pim_schedules(kind: str) -> ResourceType:
+    """Eligible or active role assignments, as PIM lists them: written only through requests."""
+    permission = f"Role{kind}Schedule"
+    return ResourceType(
+        f"role{kind}Schedules",
+        f"roleManagement/directory/role{kind}Schedules",
+        "directory",
+        f"microsoft.graph.unifiedRole{kind}Schedule",
+        (f"{permission}.Read.Directory", f"{permission}.ReadWrite.Directory", *_ROLE_MANAGEMENT_READ),
+        (f"{permission}.ReadWrite.Directory", "RoleManagement.ReadWrite.Directory"),
+        read_only=frozenset({"id", "createdDateTime", "modifiedDateTime", "createdUsing", "status"}),
+        writable=False,
+    )
+
+
+def _pim_requests(kind: str) -> ResourceType:
+    """Where a role assignment is asked for, changed or ended (``schedule_requests``)."""
+    permission = f"Role{kind}Schedule"
+    return ResourceType(
+        f"role{kind}ScheduleRequests",
+        f"roleManagement/directory/role{kind}ScheduleRequests",
+        "directory",
+        f"microsoft.graph.unifiedRole{kind}ScheduleRequest",
+        (f"{permission}.Read.Directory", f"{permission}.ReadWrite.Directory", *_ROLE_MANAGEMENT_READ),
+        (f"{permission}.ReadWrite.Directory", "RoleManagement.ReadWrite.Directory"),
+        read_only=frozenset({"id", "status", "targetScheduleId", "completedDateTime", "createdBy"}),
+        created_field="createdDateTime",
+        modified_field=None,
+        required=("action", "principalId", "roleDefinitionId", "directoryScopeId"),
+        schedules=f"role{kind}Schedules",
+    )
 
 
 RESOURCES: tuple[ResourceType, ...] = (
@@ -955,6 +1011,78 @@ RESOURCES: tuple[ResourceType, ...] = (
         created=MappingProxyType({"status": "NotStarted"}),
         put_replaces=True,
         required=("displayName", "scope", "settings"),
+    ),
+    # -- Entra ID: PIM for directory roles -----------------------------------------------------------
+    ResourceType(
+        "directoryRoleDefinitions",
+        "roleManagement/directory/roleDefinitions",
+        "directory",
+        "microsoft.graph.unifiedRoleDefinition",
+        _ROLE_MANAGEMENT_READ,
+        ("RoleManagement.ReadWrite.Directory",),
+        versions=_BOTH,
+        read_only=frozenset({"id", "isBuiltIn", "templateId"}),
+        created_field=None,
+        modified_field=None,
+        writable=False,
+        required=("displayName",),
+    ),
+    ResourceType(
+        "roleManagementPolicies",
+        "policies/roleManagementPolicies",
+        "identity",
+        "microsoft.graph.unifiedRoleManagementPolicy",
+        _PIM_POLICY_READ,
+        ("RoleManagementPolicy.ReadWrite.Directory", "RoleManagement.ReadWrite.Directory"),
+        read_only=frozenset({"id", "lastModifiedDateTime", "lastModifiedBy", "scopeId", "scopeType"}),
+        created_field=None,
+        modified_field="lastModifiedDateTime",
+        navigation=(
+            Navigation(
+                "rules",
+                "microsoft.graph.unifiedRoleManagementPolicyRule",
+                ids="client",
+                deletable=False,
+                addable=False,
+            ),
+            Navigation(
+                "effectiveRules",
+                "microsoft.graph.unifiedRoleManagementPolicyRule",
+                ids="client",
+                writable=False,
+            ),
+        ),
+        fixed=True,
+    ),
+    ResourceType(
+        "roleManagementPolicyAssignments",
+        "policies/roleManagementPolicyAssignments",
+        "identity",
+        "microsoft.graph.unifiedRoleManagementPolicyAssignment",
+        _PIM_POLICY_READ,
+        ("RoleManagementPolicy.ReadWrite.Directory", "RoleManagement.ReadWrite.Directory"),
+        read_only=frozenset({"id"}),
+        created_field=None,
+        modified_field=None,
+        writable=False,
+    ),
+    _pim_schedules("Eligibility"),
+    _pim_schedules("Assignment"),
+    _pim_requests("Eligibility"),
+    _pim_requests("Assignment"),
+    # -- Teams through Graph ----------------------------------------------------------------------------
+    ResourceType(
+        "teamsApps",
+        "appCatalogs/teamsApps",
+        "directory",
+        "microsoft.graph.teamsApp",
+        ("AppCatalog.Read.All", "AppCatalog.ReadWrite.All", "Directory.Read.All"),
+        ("AppCatalog.ReadWrite.All",),
+        read_only=frozenset({"id", "externalId", "distributionMethod"}),
+        created_field=None,
+        modified_field=None,
+        navigation=(Navigation("appDefinitions", "microsoft.graph.teamsAppDefinition", writable=False),),
+        writable=False,
     ),
     # -- Intune: device configuration -------------------------------------------------------------
     _intune(

@@ -33,6 +33,7 @@ from tenantsync_sim.graph.resources import (
     match_view,
     resolve_reference,
 )
+from tenantsync_sim.graph.schedule_requests import carry_out, directory_object
 from tenantsync_sim.graph.secrets import OMA_SETTINGS, SecretMissing, conceal, keep_secrets
 from tenantsync_sim.identity.scopes import GRAPH_AUDIENCES
 from tenantsync_sim.runtime import Simulator
@@ -283,6 +284,8 @@ class GraphService:
             return self._applications(req, principal, segments)
         if head in ("applications", "serviceprincipals"):
             mirror_registrations(principal.tenant)
+        if len(segments) == 2 and head == "directoryobjects":
+            return self._directory_object(req, principal, segments[1])
         if [s.lower() for s in segments] == ["organization"]:
             return self._organization(req, principal)
         if [s.lower() for s in segments] == ["domains"]:
@@ -416,6 +419,8 @@ class GraphService:
         write = method not in ("GET", "HEAD")
         self._guard(req, principal, resource, write)
         if write and not resource.writable:
+            raise errors.method_not_allowed()
+        if resource.fixed and ((not rest and method == "POST") or (len(rest) == 1 and method == "DELETE")):
             raise errors.method_not_allowed()
         if resource.singleton:
             item = tenant.singletons.setdefault(resource.key, {})
@@ -732,6 +737,8 @@ class GraphService:
             item = {resource.key_field: key, **item}
         self._bind(req, tenant, resource.service, resource.navigation, item)
         resource.stamp_created(item)
+        if resource.schedules is not None:
+            carry_out(tenant, resource, item)
         collection[str(item[resource.key_field])] = item
         response = self._entity_response(req, resource, item, 201)
         response.headers["Location"] = f"{req.url}/{item[resource.key_field]}"
@@ -974,7 +981,7 @@ class GraphService:
                     fragment,
                     lambda child: _render_child(nav, child, expand, req.version),
                 )
-            if method == "POST" and nav.writable:
+            if method == "POST" and nav.writable and nav.addable:
                 entry = copy.deepcopy(self._require_body(req, resource))
                 self._bind(req, tenant, resource.service, nav.children, entry, creating=True)
                 child = nav.build(str(owner.get("id", "")), [entry])[0]
@@ -1084,6 +1091,18 @@ class GraphService:
         if found is None:
             raise errors.not_found("directory", key or head, req.url)
         return self._entity_response(req, resource, found)
+
+    def _directory_object(self, req: GraphRequest, principal: Principal, object_id: str) -> GraphResponse:
+        """``directoryObjects/{id}``: a user, group or service principal by id (a role's principal)."""
+        self._authorize(principal, "directory", ("Directory.Read.All", "Directory.ReadWrite.All"), req.url)
+        self._throttle(principal, "directory", req.url)
+        if req.method.upper() != "GET":
+            raise errors.method_not_allowed()
+        found = directory_object(principal.tenant, object_id)
+        if found is None:
+            raise errors.not_found("directory", object_id, req.url)
+        body = {"@odata.context": _context(req, "directoryObjects/$entity")}
+        return GraphResponse(200, body | select(found, _select(req)))
 
     def _domains(self, req: GraphRequest, principal: Principal) -> GraphResponse:
         """The tenant's verified domains: the first is the default, ``.onmicrosoft.com`` the initial one."""

@@ -79,6 +79,7 @@ def test_backup_only_needs_read_permissions() -> None:
         "AccessReview.Read.All",
         "AdministrativeUnit.Read.All",
         "Agreement.Read.All",
+        "AppCatalog.Read.All",
         "Application.Read.All",
         "CustomSecAttributeDefinition.Read.All",
         "DeviceManagementApps.Read.All",
@@ -96,6 +97,9 @@ def test_backup_only_needs_read_permissions() -> None:
         "PeopleSettings.Read.All",
         "Policy.Read.All",
         "ReportSettings.Read.All",
+        "RoleAssignmentSchedule.Read.Directory",
+        "RoleEligibilitySchedule.Read.Directory",
+        "RoleManagementPolicy.Read.Directory",
         "SharePointTenantSettings.Read.All",
     ]
 
@@ -105,6 +109,7 @@ def test_managed_needs_write_permissions_sorted_and_unique() -> None:
         "AccessReview.ReadWrite.All",
         "AdministrativeUnit.ReadWrite.All",
         "Agreement.ReadWrite.All",
+        "AppCatalog.Read.All",
         "Application.ReadWrite.All",
         "CustomSecAttributeDefinition.ReadWrite.All",
         "DeviceManagementApps.ReadWrite.All",
@@ -133,6 +138,10 @@ def test_managed_needs_write_permissions_sorted_and_unique() -> None:
         "Policy.ReadWrite.PermissionGrant",
         "Policy.ReadWrite.SecurityDefaults",
         "ReportSettings.ReadWrite.All",
+        "RoleAssignmentSchedule.ReadWrite.Directory",
+        "RoleEligibilitySchedule.ReadWrite.Directory",
+        "RoleManagement.Read.Directory",
+        "RoleManagementPolicy.ReadWrite.Directory",
         "SharePointTenantSettings.ReadWrite.All",
     ]
     assert required_permissions([ResourceType.NAMED_LOCATIONS], Mode.MANAGED) == [

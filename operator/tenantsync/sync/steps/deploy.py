@@ -28,6 +28,7 @@ from tenantsync.api import (
 )
 from tenantsync.catalog import (
     ConfigurationType,
+    RequestAction,
     SubResource,
     SubResourceWrite,
     catalog,
@@ -38,7 +39,7 @@ from tenantsync.catalog import (
 )
 from tenantsync.exchange import ExchangeClient
 from tenantsync.graph import GraphClient, GraphError, GraphNotFound, GraphUnavailable
-from tenantsync.sync import cmdlet_writes
+from tenantsync.sync import cmdlet_writes, schedule_requests
 from tenantsync.sync.diff import Files, differences, document, plan_changes, plan_digest
 from tenantsync.sync.kept import KeptStates, approved_digest
 from tenantsync.sync.layout import object_file, parse_file, split_files
@@ -243,6 +244,12 @@ class Deploy:
                 return await self._delete(graph, entry, change, live.get(file), result, in_doubt=in_doubt)
             wanted = _resolve(document(desired[file], file, where="desired state"), created_ids)
             if change.action == ChangeAction.CREATE:
+                if entry.fixed:
+                    return result(
+                        ChangeOutcome.FAILED,
+                        f"The service makes each {entry.noun} itself and takes no create: only an existing"
+                        " one can be changed (its id names it in the backup).",
+                    )
                 return await self._create(
                     graph, entry, change, wanted, created_ids, result, in_doubt=in_doubt
                 )
@@ -261,7 +268,9 @@ class Deploy:
             if not pending:
                 return result(ChangeOutcome.APPLIED, "The tenant already had the desired state.")
             path = _object_path(entry, change.id)
-            if BODY in pending:
+            if BODY in pending and entry.requests is not None:
+                await schedule_requests.submit(graph, entry, RequestAction.UPDATE, {**current, **wanted})
+            elif BODY in pending:
                 write = graph.replace if entry.update_method == "PUT" else graph.update
                 await write(path, _writable(entry, wanted), version=entry.api_version)
             await _write_sub_resources(graph, entry, path, wanted, pending)
@@ -382,7 +391,10 @@ class Deploy:
                 ChangeOutcome.CONFLICT,
                 "The object changed in the tenant after the plan was made; it was left as it is.",
             )
-        await graph.delete(_object_path(entry, change.id), version=entry.api_version)
+        if entry.requests is not None:
+            await schedule_requests.submit(graph, entry, RequestAction.REMOVE, current)
+        else:
+            await graph.delete(_object_path(entry, change.id), version=entry.api_version)
         return result(ChangeOutcome.APPLIED)
 
     @staticmethod
@@ -421,8 +433,11 @@ class Deploy:
             | _bindings(graph, entry, wanted)
             | {sub.name: _without_read_only(sub, wanted[sub.name]) for sub in inside if sub.name in wanted}
         )
-        created = await graph.create(entry.path, body, version=entry.api_version)
-        new_id = str(created.get(entry.key_field) or body.get(entry.key_field) or change.id)
+        if entry.requests is not None:
+            new_id = await schedule_requests.submit(graph, entry, RequestAction.ASSIGN, body) or change.id
+        else:
+            created = await graph.create(entry.path, body, version=entry.api_version)
+            new_id = str(created.get(entry.key_field) or body.get(entry.key_field) or change.id)
         created_ids[change.id] = new_id
         subs = [sub.name for sub in entry.sub_resources if sub.name in wanted and sub not in inside]
         await _write_sub_resources(graph, entry, _object_path(entry, new_id), wanted, subs)
@@ -497,6 +512,8 @@ async def _write_sub_resources(
             await _edit(graph, entry, sub, path, value)
         elif sub.write == SubResourceWrite.MERGE:
             await _merge(graph, entry, f"{path}/{sub.name}", value)
+        elif sub.write == SubResourceWrite.PATCH_EACH:
+            await _patch_each(graph, entry, sub, f"{path}/{sub.name}", value)
         elif sub.write == SubResourceWrite.REFERENCES:
             await _link(graph, entry, sub, f"{path}/{sub.name}", value)
     for action, body in actions.items():
@@ -524,6 +541,22 @@ async def _merge(graph: GraphClient, entry: ConfigurationType, path: str, wanted
         if current is None:
             await graph.create(path, item, version=entry.api_version)
         elif any(current.get(k) != v for k, v in item.items()):
+            changes = {k: v for k, v in item.items() if k != "id"}
+            await graph.update(f"{path}/{item['id']}", changes, version=entry.api_version)
+
+
+async def _patch_each(
+    graph: GraphClient, entry: ConfigurationType, sub: SubResource, path: str, wanted: Any
+) -> None:
+    """Items the service made with their parent (a policy's rules): each one that differs (compared as
+    the backup keeps them) is PATCHed alone, by its id, as Graph updates them; none is added or deleted."""
+    listed = await graph.list(path, version=entry.api_version)
+    live = {str(item["id"]): item for item in normalise(entry, {sub.name: listed}).get(sub.name) or []}
+    for item in wanted if isinstance(wanted, list) else []:
+        if not isinstance(item, dict) or not item.get("id"):
+            continue
+        current = live.get(str(item["id"]))
+        if current is not None and differences(item, current):
             changes = {k: v for k, v in item.items() if k != "id"}
             await graph.update(f"{path}/{item['id']}", changes, version=entry.api_version)
 
