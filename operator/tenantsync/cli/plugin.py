@@ -56,6 +56,7 @@ from tenantsync.cli.plugin_format import (
     event_time,
     has_error,
     human_phase,
+    last_run_line,
     parse_resources,
     parse_time,
     permission_report,
@@ -247,12 +248,25 @@ def cmd_status(args: argparse.Namespace, cluster: Cluster, ui: Terminal) -> int:
         rows = [_status_cells(t, now, args.all_namespaces) for t in tenants]
         table = ui.table(_status_columns(args.all_namespaces), rows, wide=output == Output.WIDE)
         if tenant is not None and not args.watch:
+            last_run = (tenants[0].get("status") or {}).get("lastSyncRun")
+            if last_run:
+                _last_run(cluster, ui, last_run)
             for line in drift_lines(tenants[0]):
                 ui.text(line)
     if args.watch:
         ui.flush()
         return _watch_status(args, cluster, ui, tenants, version, table)
     return ExitCode.OK
+
+
+def _last_run(cluster: Cluster, ui: Terminal, name: str) -> None:
+    """The queue wait beside the work of a named Tenant's last run; nothing when the run is gone (runs
+    are pruned, the Tenant's status keeps the name)."""
+    try:
+        run = cluster.get(Kind.SYNC_RUN, name)
+    except ObjectNotFound:
+        return
+    ui.text(last_run_line(run))
 
 
 def _watch_status(
