@@ -47,7 +47,10 @@ from tests.integration.test_every_type_against_simulator import (
 )
 from tests.unit.sync.fakes import MemoryFolders, context, spec
 
-pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
+pytestmark = pytest.mark.integration
+SESSION_LOOP = pytest.mark.asyncio(loop_scope="session")
+"""The async tests' mark: they share the session's loop with the simulator and client fixtures (the
+module's sync tests take no mark, which would warn)."""
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "graph-docs"
 EXAMPLES = sorted(FIXTURES.glob("*.json"))
@@ -95,6 +98,7 @@ def test_every_example_names_its_source_and_a_kept_type() -> None:
 
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=[p.stem for p in EXAMPLES])
+@SESSION_LOOP
 async def test_a_documented_example_round_trips(
     recording: tuple[GraphClient, RecordingTransport], path: Path
 ) -> None:

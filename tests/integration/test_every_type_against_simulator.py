@@ -31,7 +31,10 @@ from tests.integration.sim.simtest_support import SimEndpoint, running_simulator
 from tests.integration.test_snapshot_against_simulator import TENANT_ID, _client, _service_principal_token
 from tests.unit.sync.fakes import FakeSession, MemoryFolders, context, spec
 
-pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
+pytestmark = pytest.mark.integration
+SESSION_LOOP = pytest.mark.asyncio(loop_scope="session")
+"""The async tests' mark: they share the session's loop with the simulator and client fixtures (the
+module's sync tests take no mark, which would warn)."""
 
 PATH = "tenants/contoso"
 NAME_FIELDS = ("displayName", "name", "description")
@@ -177,6 +180,7 @@ def _edit_first(value: Any, kind: type, edit: Any) -> bool:
 
 
 @pytest.mark.parametrize("kind", DEPLOYABLE)
+@SESSION_LOOP
 async def test_a_change_and_a_new_object_deploy_and_verify(
     recording: tuple[GraphClient, RecordingTransport], kind: ResourceType
 ) -> None:
@@ -226,6 +230,7 @@ async def test_a_change_and_a_new_object_deploy_and_verify(
     assert server_managed_sent(transport.writes) == []
 
 
+@SESSION_LOOP
 async def test_a_family_the_tenant_lacks_is_unavailable_and_leaves_no_files(graph: GraphClient) -> None:
     # The beta-only external identities policy asked for in v1.0 is answered as Graph answers a family
     # the tenant has no licence for: "Resource not found for the segment".
@@ -239,6 +244,7 @@ async def test_a_family_the_tenant_lacks_is_unavailable_and_leaves_no_files(grap
     assert all(path.startswith("assignmentFilters/") for path in snapshot.files())
 
 
+@SESSION_LOOP
 async def test_a_script_is_kept_as_a_readable_file_and_an_edit_to_it_is_deployed(graph: GraphClient) -> None:
     entry = catalog()[ResourceType.DEVICE_HEALTH_SCRIPTS]
     live = await _files(graph, entry)
@@ -275,6 +281,7 @@ def _first_of_type(files: dict[str, bytes], odata_type: str) -> tuple[str, dict[
     )
 
 
+@SESSION_LOOP
 async def test_secrets_the_service_withholds_stay_withheld_through_backup_plan_and_deploy(
     graph: GraphClient, endpoint: SimEndpoint
 ) -> None:
@@ -319,6 +326,7 @@ async def test_secrets_the_service_withholds_stay_withheld_through_backup_plan_a
     assert stored_wifi["preSharedKey"] == "correct horse battery staple"
 
 
+@SESSION_LOOP
 async def test_an_administrative_template_value_is_rewritten_through_update_definition_values(
     graph: GraphClient,
 ) -> None:
@@ -356,6 +364,7 @@ async def test_an_administrative_template_value_is_rewritten_through_update_defi
     assert after[file] == desired[file]  # the same definition and presentation, bound by URL
 
 
+@SESSION_LOOP
 async def test_organisational_branding_text_and_localizations_deploy_and_verify(graph: GraphClient) -> None:
     kind = ResourceType.ORGANIZATIONAL_BRANDING
     entry = catalog()[kind]
@@ -401,6 +410,7 @@ async def test_organisational_branding_text_and_localizations_deploy_and_verify(
     assert german["customAccountResetCredentialsUrl"] is None
 
 
+@SESSION_LOOP
 async def test_organisational_branding_images_are_files_and_a_changed_image_is_put_and_verified(
     graph: GraphClient,
 ) -> None:

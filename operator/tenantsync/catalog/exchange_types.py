@@ -51,6 +51,8 @@ _PRESETS = frozenset(
 )
 _DEFAULT = Builtin(frozenset({"Default"}), frozenset({"IsDefault"}))
 """Reported ``IsDefault``: the rows with this keep it."""
+_DEFAULT_AND_PRESETS = Builtin(_DEFAULT.names | _PRESETS, _DEFAULT.flags)
+"""A Defender policy type whose default and preset security policies Microsoft keeps (reported ``IsDefault``)."""
 _NAMED_DEFAULT = Builtin(frozenset({"Default"}))
 _BUILTIN_QUARANTINE = frozenset(
     {
@@ -193,7 +195,7 @@ def exchange_types() -> list[ConfigurationType]:
         _defender(
             t.HOSTED_CONTENT_FILTER_POLICY, "EXOHostedContentFilterPolicy", "anti-spam policy",
             references=_quarantine_tags("EXOHostedContentFilterPolicy"), reported=("IsDefault",),
-            builtin=Builtin(frozenset({"Default"}) | _PRESETS, frozenset({"IsDefault"})),
+            builtin=_DEFAULT_AND_PRESETS,
         ),
         _defender(
             t.HOSTED_CONTENT_FILTER_RULE, "EXOHostedContentFilterRule", "anti-spam rule",
@@ -206,7 +208,7 @@ def exchange_types() -> list[ConfigurationType]:
         ),
         _defender(
             t.HOSTED_OUTBOUND_SPAM_FILTER_POLICY, "EXOHostedOutboundSpamFilterPolicy", "outbound spam policy",
-            reported=("IsDefault",), builtin=Builtin(frozenset({"Default"}) | _PRESETS, frozenset({"IsDefault"})),
+            reported=("IsDefault",), builtin=_DEFAULT_AND_PRESETS,
         ),
         _defender(
             t.HOSTED_OUTBOUND_SPAM_FILTER_RULE, "EXOHostedOutboundSpamFilterRule", "outbound spam rule",
@@ -216,7 +218,7 @@ def exchange_types() -> list[ConfigurationType]:
         _defender(
             t.MALWARE_FILTER_POLICY, "EXOMalwareFilterPolicy", "anti-malware policy",
             references=_quarantine_tags("EXOMalwareFilterPolicy"), reported=("IsDefault",),
-            builtin=Builtin(frozenset({"Default"}) | _PRESETS, frozenset({"IsDefault"})),
+            builtin=_DEFAULT_AND_PRESETS,
         ),
         _defender(
             t.MALWARE_FILTER_RULE, "EXOMalwareFilterRule", "anti-malware rule",

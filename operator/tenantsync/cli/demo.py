@@ -22,7 +22,8 @@ from typing import Any
 
 import httpx
 
-from tenantsync.api import RunPhase, TenantPhase, crds_yaml
+from tenantsync.api import ResourceType, RunPhase, TenantPhase, crds_yaml
+from tenantsync.catalog import Service, catalog
 
 NAMESPACE = "tenantsync-demo"
 TENANT = "contoso"
@@ -306,12 +307,13 @@ class Demo:
         )
 
     def show_backup(self) -> None:
-        """The backup's folders, one per configuration type: the command, then its many short lines in
-        columns as `ls` prints them on a terminal, so they fit on one screen."""
+        """The backup's folders, one per configuration type: the command that lists them, then the
+        folders counted per service with the first few names of each, so the listing reads on one screen
+        however many types the catalogue holds."""
         folders = self.git("ls-tree", "-d", "--name-only", "main:tenants/contoso", show=False).split()
         print(f"$ git -C {self.repository} ls-tree -d --name-only main:tenants/contoso")
         self.note(f"({len(folders)} folders, one per configuration type, each with one JSON file per object)")
-        for line in in_columns(folders, shutil.get_terminal_size().columns):
+        for line in folders_by_service(folders, shutil.get_terminal_size().columns):
             print(line)
 
     def clear_previous_run(self) -> None:
@@ -404,21 +406,69 @@ def narration(text: str) -> str:
     )
 
 
-def in_columns(names: list[str], width: int) -> list[str]:
-    """Names down columns as `ls` prints them: as many columns as fit `width`, each as wide as its longest
-    name and two spaces."""
-    for columns in range(len(names), 0, -1):
-        rows = -(-len(names) // columns)
-        cells = [names[start : start + rows] for start in range(0, len(names), rows)]
-        widths = [max(len(name) for name in cell) + 2 for cell in cells]
-        if sum(widths) - 2 <= width or columns == 1:
-            return [
-                "".join(
-                    f"{cell[row]:<{w}}" for cell, w in zip(cells, widths, strict=True) if row < len(cell)
-                ).rstrip()
-                for row in range(rows)
-            ]
-    return []
+SERVICE_NAMES = {
+    Service.GRAPH: "Entra ID and Microsoft 365 settings (Microsoft Graph)",
+    Service.PORTAL: "Entra ID (the Azure portal's admin API)",
+    "intune": "Intune (Microsoft Graph)",
+    Service.EXCHANGE: "Exchange Online and Defender for Office 365",
+    Service.COMPLIANCE: "Purview (Security & Compliance)",
+}
+"""What the demo calls the services the backup's folders come from, in the order it shows them."""
+
+INTUNE_PATHS = ("deviceManagement", "deviceAppManagement")
+"""Graph's namespaces for Intune: a Graph type under them is an Intune type."""
+
+NAMES_PER_SERVICE = 2
+"""Lines of folder names under each service's count: the first few, then how many more."""
+
+
+def _service_of(folder: str) -> str:
+    try:
+        entry = catalog()[ResourceType(folder)]
+    except (ValueError, KeyError):
+        return "other"
+    if entry.service is Service.GRAPH and entry.path.startswith(INTUNE_PATHS):
+        return "intune"
+    return entry.service
+
+
+def folders_by_service(folders: list[str], width: int) -> list[str]:
+    """The backup's folders counted per service (in the catalogue's order), each count followed by as
+    many of its folder names as fill NAMES_PER_SERVICE lines of `width` and how many more there are."""
+    groups: dict[str, list[str]] = {}
+    for folder in folders:
+        groups.setdefault(_service_of(folder), []).append(folder)
+    order = {type_.value: n for n, type_ in enumerate(ResourceType)}
+    lines: list[str] = []
+    for service in [*SERVICE_NAMES, "other"]:
+        names = sorted(groups.get(service, []), key=lambda f: (order.get(f, len(order)), f))
+        if not names:
+            continue
+        lines.append(f"{len(names):>4}  {SERVICE_NAMES.get(service, 'other folders')}")
+        lines.extend(_first_names(names, width))
+    return lines
+
+
+def _first_names(names: list[str], width: int) -> list[str]:
+    """NAMES_PER_SERVICE lines of names, six spaces in, the last ending with how many more were left out."""
+    indent = " " * 6
+    lines: list[str] = []
+    line = indent
+    for n, name in enumerate(names):
+        left = len(names) - n - 1
+        more = f", … and {left} more" if left else ""
+        last = len(lines) == NAMES_PER_SERVICE - 1
+        piece = name if line == indent else f", {name}"
+        if len(line + piece + (more if last else ",")) > width and line != indent:
+            if last:
+                lines.append(f"{line}, … and {len(names) - n} more")
+                return lines
+            lines.append(line + ",")
+            line = indent + name
+        else:
+            line += piece
+    lines.append(line)
+    return lines
 
 
 def tenant_manifest(

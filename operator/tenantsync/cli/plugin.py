@@ -48,6 +48,7 @@ from tenantsync.cli.plugin_errors import (
 from tenantsync.cli.plugin_format import (
     MICROSOFT_GRAPH_APP_ID,
     PENDING_RUN_PHASES,
+    PermissionNeed,
     TimelineEntry,
     age,
     error_code,
@@ -55,6 +56,7 @@ from tenantsync.cli.plugin_format import (
     event_time,
     has_error,
     human_phase,
+    last_run_line,
     parse_resources,
     parse_time,
     permission_report,
@@ -68,7 +70,7 @@ from tenantsync.cli.plugin_format import (
 from tenantsync.cli.plugin_output import Output, Terminal, emit, emit_next, object_list
 from tenantsync.cli.plugin_pages import troubleshooting_page
 from tenantsync.cli.plugin_refs import Kind, Reference, parse_reference
-from tenantsync.cli.plugin_table import Cell, Column, Layout
+from tenantsync.cli.plugin_table import GAP, Cell, Column, Layout
 
 POLL_SECONDS = 1.0
 
@@ -246,12 +248,25 @@ def cmd_status(args: argparse.Namespace, cluster: Cluster, ui: Terminal) -> int:
         rows = [_status_cells(t, now, args.all_namespaces) for t in tenants]
         table = ui.table(_status_columns(args.all_namespaces), rows, wide=output == Output.WIDE)
         if tenant is not None and not args.watch:
+            last_run = (tenants[0].get("status") or {}).get("lastSyncRun")
+            if last_run:
+                _last_run(cluster, ui, last_run)
             for line in drift_lines(tenants[0]):
                 ui.text(line)
     if args.watch:
         ui.flush()
         return _watch_status(args, cluster, ui, tenants, version, table)
     return ExitCode.OK
+
+
+def _last_run(cluster: Cluster, ui: Terminal, name: str) -> None:
+    """The queue wait beside the work of a named Tenant's last run; nothing when the run is gone (runs
+    are pruned, the Tenant's status keeps the name)."""
+    try:
+        run = cluster.get(Kind.SYNC_RUN, name)
+    except ObjectNotFound:
+        return
+    ui.text(last_run_line(run))
 
 
 def _watch_status(
@@ -791,47 +806,32 @@ def cmd_permissions(args: argparse.Namespace, cluster_factory: Callable[[], Clus
         " grant admin consent:"
     )
     if report.application:
-        ui.table(
-            PERMISSION_COLUMNS,
-            [[Text(need.name, style="bold"), ", ".join(need.needed_by)] for need in report.application],
-        )
+        _permission_needs(ui, "PERMISSION", report.application)
     else:
         ui.text("  none")
     if report.drift:
         ui.text("")
         ui.text("For drift between syncs (spec.drift, reading the audit logs; syncs never wait for these):")
-        ui.table(
-            PERMISSION_COLUMNS,
-            [[Text(need.name, style="bold"), ", ".join(need.needed_by)] for need in report.drift],
-        )
+        _permission_needs(ui, "PERMISSION", report.drift)
     ui.text("")
     if report.exchange:
         ui.text(
             f"Application permission (Office 365 Exchange Online, {EXCHANGE_ONLINE_APP_ID}) for the Exchange admin"
             " API; grant admin consent:"
         )
-        ui.table(
-            PERMISSION_COLUMNS,
-            [[Text(need.name, style="bold"), ", ".join(need.needed_by)] for need in report.exchange],
-        )
+        _permission_needs(ui, "PERMISSION", report.exchange)
         ui.text("")
         ui.text(
             "Entra roles the service principal must hold (any one of each line; assign under Roles and administrators):"
         )
-        ui.table(
-            (Column("ROLE"), PERMISSION_COLUMNS[1]),
-            [[Text(need.name, style="bold"), ", ".join(need.needed_by)] for need in report.roles],
-        )
+        _permission_needs(ui, "ROLE", report.roles)
         ui.text("")
     if not report.delegated:
         ui.text("Delegated permissions: none (no configured type needs a signed-in user).")
         return ExitCode.OK
     where = f", public client {user_client_id}" if user_client_id else ""
     ui.text(f"Delegated permissions for the signed-in user (spec.userAuthentication{where}):")
-    ui.table(
-        (Column("SCOPE"), PERMISSION_COLUMNS[1]),
-        [[Text(need.name, style="bold"), ", ".join(need.needed_by)] for need in report.delegated],
-    )
+    _permission_needs(ui, "SCOPE", report.delegated)
     if args.tenant and user_auth is None:
         ui.text(
             Text(
@@ -842,7 +842,30 @@ def cmd_permissions(args: argparse.Namespace, cluster_factory: Callable[[], Clus
     return ExitCode.OK
 
 
-PERMISSION_COLUMNS = (Column("PERMISSION"), Column("NEEDED BY", prose=True))
+NEEDED_BY_ROOM = 30
+"""Cells the NEEDED BY column keeps beside the names: a few types a line, and never less than the longest
+type. A name so long that less is left (the Entra role alternatives are 77 characters) stacks instead."""
+
+STACKED_INDENT = 4
+
+
+def _permission_needs(ui: Terminal, header: str, needs: Sequence[PermissionNeed]) -> None:
+    """Each permission, scope or role with the types that need it: a table when the names leave the
+    types room beside them (or there is no terminal, one row a line for grep); else each name on a line
+    of its own with its types wrapped below it, indented, so that the types neither fall one a line down
+    a narrow column nor run past the terminal's edge."""
+    width = ui.width
+    name = max(len(need.name) for need in needs)
+    room = max([NEEDED_BY_ROOM, *(len(type_) for need in needs for type_ in need.needed_by)])
+    if width is None or name + GAP + room <= width:
+        ui.table(
+            (Column(header), Column("NEEDED BY", prose=True)),
+            [[Text(need.name, style="bold"), ", ".join(need.needed_by)] for need in needs],
+        )
+        return
+    for need in needs:
+        ui.text(Text(need.name, style="bold"))
+        ui.text(" " * STACKED_INDENT + ", ".join(need.needed_by), indent=STACKED_INDENT)
 
 
 # --- command line -------------------------------------------------------------------------------------

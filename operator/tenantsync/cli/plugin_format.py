@@ -135,6 +135,23 @@ def tenant_sync_status(tenant: Body) -> TenantSyncStatus:
     )
 
 
+def last_run_line(run: Body) -> str:
+    """One line under a named Tenant's row: how long its last run worked and, apart, how long it waited
+    in the queue first (`status.duration` runs from the first step, `status.queuedSeconds` before it), so
+    a slow run and a long queue are told apart."""
+    status = run.get("status") or {}
+    name = run["metadata"]["name"]
+    queued = status.get("queuedSeconds")
+    waited = f", after {human_duration(queued)} in the queue" if queued is not None else ""
+    if status.get("duration"):
+        return f"Last run {name}: took {status['duration']}{waited}."
+    if status.get("startTime"):
+        return f"Last run {name}: working since {status['startTime']}{waited}."
+    if status.get("completionTime"):
+        return f"Last run {name}: ended before its first step{waited}."
+    return f"Last run {name}: waiting in the queue."
+
+
 # --- plan ---------------------------------------------------------------------------------------------
 
 """Where the operator commits each whole plan (SyncRun `status.plan.file` at `status.plan.commit`)."""

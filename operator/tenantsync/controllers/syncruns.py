@@ -381,9 +381,9 @@ class RunExecutor:
         waiting: bool,
         now: datetime,
     ) -> None:
-        requests, throttled = self._cache.take_graph_counts(namespace, tenant)
-        if requests:
-            self._metrics.observe_graph(namespace, tenant, requests, throttled)
+        for service, (requests, throttled) in self._cache.take_request_counts(namespace, tenant).items():
+            if requests:
+                self._metrics.observe_requests(namespace, tenant, service, requests, throttled)
         observe_step(self._metrics, namespace, tenant, before, after, waiting=waiting, now=now)
 
     @staticmethod

@@ -4,6 +4,7 @@ query them.
 """
 
 from tenantsync.metrics.operator_metrics import (
+    API_SERVICES,
     APPROVAL_WAIT_BUCKETS,
     CREDENTIAL_KINDS,
     DEPLOY_RESULTS,
@@ -15,6 +16,7 @@ from tenantsync.metrics.operator_metrics import (
 from tenantsync.metrics.run_steps import observe_step
 
 __all__ = [
+    "API_SERVICES",
     "APPROVAL_WAIT_BUCKETS",
     "CREDENTIAL_KINDS",
     "DEPLOY_RESULTS",

@@ -40,6 +40,9 @@ PLAN_ACTIONS = tuple(action.value for action in ChangeAction)
 DEPLOY_RESULTS = tuple(outcome.value for outcome in ChangeOutcome if outcome != ChangeOutcome.APPLYING)
 """A change's final results; Applying is a change in flight, never counted."""
 CREDENTIAL_KINDS = tuple(kind.value for kind in CredentialKind)
+API_SERVICES = ("graph", "portal", "exchange", "compliance")
+"""The ``service`` label of the request counters: the catalogue's services (``tenantsync.catalog.Service``,
+a sibling layer that metrics does not import; a test keeps the two the same)."""
 _RUN_RESULTS = tuple(phase.value for phase in RunPhase if phase.finished)
 
 _HOUR = 3600.0
@@ -118,6 +121,20 @@ class OperatorMetrics:
             "Finished SyncRuns that carry an error code, by final phase and error code, all Tenants"
             " together (the Tenant's SyncRun names its own).",
             ["result", "error_code"],
+            registry=self.registry,
+        )
+        self._api_requests = Counter(
+            "tenantsync_api_requests",
+            "HTTP requests sent to each service (Microsoft Graph, the portal's admin API, the Exchange admin"
+            " API's Exchange Online and compliance endpoints), all Tenants together.",
+            ["service"],
+            registry=self.registry,
+        )
+        self._api_throttled = Counter(
+            "tenantsync_api_throttled_requests",
+            "429 Too Many Requests answers from each service, all Tenants together (Graph's per Tenant in"
+            " tenantsync_graph_throttled_requests_total).",
+            ["service"],
             registry=self.registry,
         )
         self._drift = Counter(
@@ -258,13 +275,26 @@ class OperatorMetrics:
         with self._tenants.edit(namespace, tenant) as series:
             series.changes_deployed[key] += 1
 
-    def observe_graph(self, namespace: str, tenant: str, requests: int, throttled: int) -> None:
-        """Add Graph requests and throttled requests made since the last call (deltas of GraphStats)."""
+    def observe_requests(
+        self, namespace: str, tenant: str, service: str, requests: int, throttled: int
+    ) -> None:
+        """Add one service's requests and throttled requests made since the last call (deltas of its
+        clients' GraphStats): to the fleet's counters by service, and Microsoft Graph's also to the
+        Tenant's own (per Tenant and service they would cost 6 series more than the budget leaves)."""
+        key = _one_of(service, API_SERVICES, "service")
         if requests < 0 or throttled < 0:
-            raise ValueError("Graph request counts only grow: pass the increase since the last call")
+            raise ValueError("Request counts only grow: pass the increase since the last call")
+        self._api_requests.labels(key).inc(requests)
+        self._api_throttled.labels(key).inc(throttled)
+        if key != "graph":
+            return
         with self._tenants.edit(namespace, tenant) as series:
             series.graph_requests += requests
             series.graph_throttled += throttled
+
+    def observe_graph(self, namespace: str, tenant: str, requests: int, throttled: int) -> None:
+        """Microsoft Graph's requests and throttled requests since the last call (the audit watch's)."""
+        self.observe_requests(namespace, tenant, "graph", requests, throttled)
 
     def observe_approval_wait(self, seconds: float) -> None:
         """Record how long a plan waited in PendingApproval; call it once, when the decision comes.

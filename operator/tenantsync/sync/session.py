@@ -168,8 +168,8 @@ class _Kept:
 
     principal: tuple[str, ServicePrincipal] | None = None
     user: tuple[str, DelegatedUser] | None = None
-    graph_counts: list[int] = field(default_factory=lambda: [0, 0])
-    """Graph requests and throttled responses not yet taken by the metrics."""
+    request_counts: dict[Service, list[int]] = field(default_factory=dict)
+    """Service -> requests and throttled responses not yet taken by the metrics."""
 
 
 SSL_CONTEXTS_KEPT = 16
@@ -200,13 +200,24 @@ class TenantCache:
         self._tenants.pop((namespace, tenant), None)
 
     def take_graph_counts(self, namespace: str, tenant: str) -> tuple[int, int]:
-        """Graph requests and throttled responses since the last call, for the Tenant's metrics."""
+        """Microsoft Graph's requests and throttled responses since the last call (the drift watch's)."""
         kept = self._tenants.get((namespace, tenant))
         if kept is None:
             return 0, 0
-        requests, throttled = kept.graph_counts
-        kept.graph_counts = [0, 0]
+        requests, throttled = kept.request_counts.pop(Service.GRAPH, [0, 0])
         return requests, throttled
+
+    def take_request_counts(self, namespace: str, tenant: str) -> dict[Service, tuple[int, int]]:
+        """Each service's requests and throttled responses since the last call, for the Tenant's metrics:
+        Graph, the portal's admin API and the Exchange admin API's two endpoints throttle apart."""
+        kept = self._tenants.get((namespace, tenant))
+        if kept is None:
+            return {}
+        counts = {
+            service: (requests, throttled) for service, (requests, throttled) in kept.request_counts.items()
+        }
+        kept.request_counts = {}
+        return counts
 
     def ssl_context(self, bundle: str | bool) -> ssl.SSLContext | bool:
         """One TLS context per CA bundle: building one costs milliseconds of CPU, each time. At most
@@ -271,7 +282,7 @@ class TenantSession:
         self._graph: GraphClient | None = None
         self._admin_api: GraphClient | None = None
         self._exchange: dict[Service, ExchangeClient] = {}
-        self._clients: list[GraphClient] = []
+        self._clients: list[tuple[Service, GraphClient]] = []
 
     @property
     def endpoints(self) -> TenantEndpoints:
@@ -357,16 +368,23 @@ class TenantSession:
 
             tenant_id = self._ctx.tenant.tenantId
             directory_id = tenant_id if _GUID.match(tenant_id) else (await principal.acquire()).directory_id
-            self._graph = self._open(self.endpoints.graph_url, token, await self.ca_bundle(), directory_id)
+            self._graph = self._open(
+                Service.GRAPH, self.endpoints.graph_url, token, await self.ca_bundle(), directory_id
+            )
         return self._graph
 
     def _open(
-        self, base_url: str, token: TokenProvider, bundle: str | bool, directory_id: str | None = None
+        self,
+        service: Service,
+        base_url: str,
+        token: TokenProvider,
+        bundle: str | bool,
+        directory_id: str | None = None,
     ) -> GraphClient:
         client = GraphClient(
             base_url, token, verify=self._cache.ssl_context(bundle), directory_id=directory_id
         )
-        self._clients.append(client)
+        self._clients.append((service, client))
         return client
 
     async def exchange(self, service: Service) -> ExchangeClient:
@@ -390,7 +408,7 @@ class TenantSession:
                 token,
                 verify=self._cache.ssl_context(await self.ca_bundle()),
             )
-            self._clients.append(client)
+            self._clients.append((service, client))
             self._exchange[service] = client
         return self._exchange[service]
 
@@ -438,7 +456,7 @@ class TenantSession:
 
             endpoints = self.endpoints
             base = endpoints.graph_url if endpoints.graph_url != endpoints.graph_resource else ADMIN_API_URL
-            self._admin_api = self._open(base, delegated_token, await self.ca_bundle())
+            self._admin_api = self._open(Service.PORTAL, base, delegated_token, await self.ca_bundle())
         return self._admin_api
 
     async def repository(self) -> TenantFolders:
@@ -468,8 +486,8 @@ class TenantSession:
         return repository_credentials(url, reference, data, named_by=named_by, namespace=self._ctx.namespace)
 
     async def aclose(self) -> None:
-        counts = self._kept.graph_counts
-        for client in self._clients:
+        for service, client in self._clients:
+            counts = self._kept.request_counts.setdefault(service, [0, 0])
             counts[0] += client.stats.requests
             counts[1] += client.stats.throttled
             await client.aclose()

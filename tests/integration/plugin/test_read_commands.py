@@ -157,6 +157,32 @@ def test_status_of_one_tenant_and_machine_readable(tenants: Resources, namespace
     assert row(wide.stdout, "contoso")[-3:] == ["Managed", "Manual", "-"]
 
 
+def test_status_of_one_tenant_shows_its_last_run_s_queue_wait_beside_its_work(
+    tenants: Resources, namespace: str
+) -> None:
+    make_run(
+        tenants,
+        "contoso-20261123-060000",
+        "contoso",
+        {
+            "phase": "Succeeded",
+            "queuedSeconds": 42.5,
+            "startTime": ago(minutes=18),
+            "completionTime": ago(minutes=15),
+            "duration": "3m12s",
+        },
+    )
+    one = plugin(namespace, "status", "contoso")
+    assert one.returncode == 0, one.stderr
+    assert "Last run contoso-20261123-060000: took 3m12s, after 42s in the queue." in one.stdout.splitlines()
+    # fabrikam's run is gone (pruned): its row alone, no error.
+    gone = plugin(namespace, "status", "fabrikam")
+    assert gone.returncode == 0, gone.stderr
+    assert "Last run" not in gone.stdout
+    # The list of every Tenant stays one row each.
+    assert "Last run" not in plugin(namespace, "status").stdout
+
+
 def test_global_flags_before_the_command(tenants: Resources, namespace: str) -> None:
     result = subprocess.run(
         [PLUGIN, "-n", namespace, "--kubeconfig", str(KUBECONFIG), "status", "-o", "name"],

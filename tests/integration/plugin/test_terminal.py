@@ -16,6 +16,8 @@ from itertools import takewhile
 import pytest
 from kubernetes import client
 
+from tenantsync.api import Mode, ResourceType
+from tenantsync.cli.plugin_format import permission_report
 from tenantsync.cli.plugin_table import MIN_PROSE_WIDTH
 from tests.integration.plugin.plugin_support import (
     TerminalPlugin,
@@ -375,6 +377,25 @@ def test_plan_fits_the_terminal_with_values_continued_under_themselves(namespace
     indent = min(len(label), columns // 2)
     assert all(line.startswith(" " * indent) and line[indent] != " " for line in continued), continued
     assert_golden(f"plan-{columns}.txt", screen, {namespace: PLACEHOLDER})
+
+
+def test_permissions_of_every_type_read_at_80_columns(namespace: str) -> None:
+    """The Entra role alternatives (up to 77 characters), the delegated scope and the longest application
+    permission beside its longest type leave NEEDED BY too little room: each name stands on a line of its
+    own, its types wrapped below it, a few a line."""
+    resources = Resources(namespace)
+    make_tenant(resources, "contoso")
+    code, terminal = on_terminal(namespace, "permissions", "contoso", columns=80)
+    assert code == 0, terminal.stderr
+    fits(terminal.screen, 80)
+    lines = terminal.screen.splitlines()
+    report = permission_report(list(ResourceType), Mode.MANAGED)
+    for need in (*report.application, *report.roles, *report.delegated):
+        at = lines.index(need.name)
+        below = list(takewhile(lambda line: line.startswith("    "), lines[at + 1 :]))
+        assert " ".join(below).split() == ", ".join(need.needed_by).split(), need.name
+        assert len(below) <= len(need.needed_by) // 2 + 1, below  # a few types a line, not one
+    assert not any(line.startswith(("ROLE ", "SCOPE ")) for line in lines)
 
 
 def test_permissions_keep_every_id_whole_at_80_columns(namespace: str) -> None:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 from pathlib import Path
 
 import pytest
 
+from tenantsync.api import ResourceType
+from tenantsync.catalog import Service, catalog
 from tenantsync.cli.demo import Demo, choose_kubectl, free_port
 
 
@@ -58,11 +61,13 @@ def test_scratch_goes_and_what_the_demo_points_at_stays(tmp_path: Path) -> None:
     assert sorted(entry.name for entry in tmp_path.iterdir()) == ["operator.log", "tenants.git"]
 
 
-def test_the_backup_is_listed_with_its_command_in_columns_that_fit(
+def test_the_backup_is_listed_on_one_80_column_screen(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    """Every folder the catalogue backs up, and one it does not know: counted per service with the
+    first names of each, in at most a screen of 24 lines of 80 columns."""
     work = tmp_path / "work"
-    folders = [f"configurationType{n:02}" for n in range(62)]
+    folders = [t.value for t in ResourceType] + ["notAType"]
     for folder in folders:
         (work / "tenants" / "contoso" / folder).mkdir(parents=True)
         (work / "tenants" / "contoso" / folder / "object.json").write_text("{}\n")
@@ -77,7 +82,17 @@ def test_the_backup_is_listed_with_its_command_in_columns_that_fit(
     demo.show_backup()
     first, count, *listed = capsys.readouterr().out.splitlines()
     assert first == f"$ git -C {work} ls-tree -d --name-only main:tenants/contoso"
-    assert count.startswith("(62 folders, one per configuration type")
-    assert all(len(line) <= 80 for line in listed)
-    assert sorted(" ".join(listed).split()) == folders
-    assert len(listed) == 21  # three columns of 19 + 2 cells
+    assert count.startswith(f"({len(folders)} folders, one per configuration type")
+    assert len(listed) <= 22 and all(len(line) <= 80 for line in listed), listed
+    counts = {line[6:]: int(line[:4]) for line in listed if not line.startswith(" " * 6)}
+    assert sum(counts.values()) == len(folders)
+    assert counts["Exchange Online and Defender for Office 365"] == sum(
+        entry.service is Service.EXCHANGE for entry in catalog().values()
+    )
+    assert counts["other folders"] == 1
+    # Under each count, its first folders whole (in the catalogue's order), then how many more.
+    shown = " ".join(line for line in listed if line.startswith(" " * 6)).replace(",", " ").split()
+    assert {"conditionalAccessPolicies", "deviceConfigurations", "transportRule", "notAType"} <= set(shown)
+    assert all(name in folders or name in {"…", "and", "more"} or name.isdigit() for name in shown)
+    more = [int(n) for n in re.findall(r"… and (\d+) more", "\n".join(listed))]
+    assert len([n for n in shown if n in folders]) + sum(more) == len(folders)

@@ -4,7 +4,6 @@ redirect, what is repeated and what is not, and the service's errors typed as th
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -20,19 +19,11 @@ from tenantsync.exchange import (
     ExchangeValidationError,
 )
 from tenantsync.graph import GraphNotFound, GraphPermissionDenied, GraphUnavailable
+from tests.support.client_fakes import FakeSleep, Handler
 
 BASE = "https://outlook.office365.com"
 TENANT = "3f2b9c4e-0000-4000-8000-000000000001"
 TOKEN = "eyJ0eXAiOiJKV1QiLCJhbGciOi.eyJhdWQiOiJleG8ifQ.c2lnbmF0dXJl"
-Handler = Callable[[httpx.Request], httpx.Response]
-
-
-class FakeSleep:
-    def __init__(self) -> None:
-        self.waits: list[float] = []
-
-    async def __call__(self, seconds: float) -> None:
-        self.waits.append(seconds)
 
 
 async def _token() -> str:

@@ -26,20 +26,10 @@ from tenantsync.graph import (
     GraphValidationError,
     StreamContent,
 )
+from tests.support.client_fakes import FakeSleep, Handler
 
 BASE = "https://graph.example"
 TOKEN = "eyJ0eXAiOiJKV1QiLCJhbGciOi.secret-token-value"
-Handler = Callable[[httpx.Request], httpx.Response]
-
-
-class FakeSleep:
-    """Records the waits instead of sleeping."""
-
-    def __init__(self) -> None:
-        self.waits: list[float] = []
-
-    async def __call__(self, seconds: float) -> None:
-        self.waits.append(seconds)
 
 
 async def _token() -> str:

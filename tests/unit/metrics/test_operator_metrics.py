@@ -12,7 +12,8 @@ import pytest
 from prometheus_client import CollectorRegistry, generate_latest
 
 from tenantsync.api import ErrorCode, RunPhase, TenantPhase
-from tenantsync.metrics import APPROVAL_WAIT_BUCKETS, QUEUE_WAIT_BUCKETS, OperatorMetrics
+from tenantsync.catalog import Service
+from tenantsync.metrics import API_SERVICES, APPROVAL_WAIT_BUCKETS, QUEUE_WAIT_BUCKETS, OperatorMetrics
 from tests.unit.metrics.scrape import NOW, Series, new_metrics, populate, scrape, tenant_series, value
 
 PACKAGE = Path(__file__).resolve().parents[3] / "operator" / "tenantsync" / "metrics"
@@ -219,6 +220,31 @@ def test_graph_counters_add_deltas() -> None:
     assert value(series, "tenantsync_graph_throttled_requests_total", namespace="m365", tenant="contoso") == 1
     with pytest.raises(ValueError, match="increase since the last call"):
         metrics.observe_graph("m365", "contoso", requests=-1, throttled=0)
+
+
+def test_each_service_counts_in_the_fleets_counters_and_graph_alone_in_the_tenants() -> None:
+    """The Exchange admin API's 429s are not Graph's: tenantsync_graph_* per Tenant count Microsoft Graph
+    only, as docs/metrics.md says, and every service is counted apart in the fleet's families."""
+    metrics = new_metrics()
+    metrics.observe_requests("m365", "contoso", "graph", requests=10, throttled=1)
+    metrics.observe_requests("m365", "contoso", Service.EXCHANGE, requests=7, throttled=3)
+    metrics.observe_requests("m365", "fabrikam", Service.COMPLIANCE, requests=2, throttled=2)
+    series = scrape(metrics)
+    tenant = {"namespace": "m365", "tenant": "contoso"}
+    assert value(series, "tenantsync_graph_requests_total", **tenant) == 10
+    assert value(series, "tenantsync_graph_throttled_requests_total", **tenant) == 1
+    fleet = {
+        service: value(series, "tenantsync_api_throttled_requests_total", service=service)
+        for service in ("graph", "exchange", "compliance")
+    }
+    assert fleet == {"graph": 1, "exchange": 3, "compliance": 2}
+    assert value(series, "tenantsync_api_requests_total", service="exchange") == 7
+    with pytest.raises(ValueError, match="service must be one of"):
+        metrics.observe_requests("m365", "contoso", "outlook", requests=1, throttled=0)
+
+
+def test_the_service_label_takes_the_catalogues_services() -> None:
+    assert set(API_SERVICES) == {service.value for service in Service}
 
 
 def test_approval_wait_histogram_for_all_tenants() -> None:

@@ -16,6 +16,7 @@ from tenantsync.cli.plugin_format import (
     error_code,
     error_text,
     human_phase,
+    last_run_line,
     parse_resources,
     permission_report,
     plan_lines,
@@ -392,3 +393,26 @@ def test_parse_resources() -> None:
         ValueError, match="unknown resource type\\(s\\): nope; valid: conditionalAccessPolicies"
     ):
         parse_resources("namedLocations,nope")
+
+
+@pytest.mark.parametrize(
+    ("status", "line"),
+    [
+        (
+            {"queuedSeconds": 42.5, "startTime": "2026-11-23T06:00:43Z", "duration": "3m12s"},
+            "Last run contoso-1: took 3m12s, after 42s in the queue.",
+        ),
+        (
+            {"queuedSeconds": 0.4, "startTime": "2026-11-23T06:00:01Z"},
+            "Last run contoso-1: working since 2026-11-23T06:00:01Z, after 0s in the queue.",
+        ),
+        ({"duration": "1m"}, "Last run contoso-1: took 1m."),
+        (
+            {"queuedSeconds": 7.0, "completionTime": "2026-11-23T06:00:07Z"},
+            "Last run contoso-1: ended before its first step, after 7s in the queue.",
+        ),
+        ({}, "Last run contoso-1: waiting in the queue."),
+    ],
+)
+def test_the_last_run_line_puts_the_queue_wait_beside_the_work(status: dict[str, Any], line: str) -> None:
+    assert last_run_line({"metadata": {"name": "contoso-1"}, "status": status}) == line
