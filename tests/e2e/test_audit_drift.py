@@ -5,6 +5,7 @@ and with `action: Revert` planned back and approved like any plan."""
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -12,6 +13,7 @@ import pytest
 
 from tenantsync_sim.client import SimulatorClient
 from tests.e2e.conftest import LOCATION_ID, Workspace
+from tests.e2e.test_secret_reads import secret_gets
 from tests.e2e.test_sync_lifecycle import FINISHED, first_sync, git, wait_phase
 from tests.integration.plugin.plugin_support import plugin
 from tests.support.cluster import wait_for
@@ -168,3 +170,9 @@ def test_a_missing_audit_permission_waits_for_consent_and_never_fails_a_sync(
     assert status["missingPermissions"] == sorted(AUDIT_PERMISSIONS)
     assert status["adminConsentUrl"].startswith(workspace.simulator.url)
     assert "syncs go on" in status["message"]
+    # Waiting for consent is no reason to read the Secrets again or to rewrite the same status: three
+    # looks later the API server has answered no Secret GET and the time of the check is the first one's.
+    before = secret_gets()
+    time.sleep(3.5 * 10)
+    assert secret_gets() == before
+    assert drift_status(workspace)["lastCheckTime"] == status["lastCheckTime"]

@@ -128,7 +128,8 @@ class DriftController:
         self._metrics.observe_graph(namespace, name, *self._cache.take_graph_counts(namespace, name))
         status = look.status
         if status.watch != DriftWatch.WATCHING:
-            secrets.forget()
+            if status.watch == DriftWatch.FAILING:
+                secrets.forget()  # a rotated or repaired Secret is taken on at the next look
             if before is None or before.watch != status.watch or before.message != status.message:
                 kopf.warn(body, reason=f"Drift{status.watch}", message=f"Tenant {name}: {status.message}")
             return status
