@@ -205,6 +205,12 @@ class ConfigurationType:
     checks the roles in the token's ``wids``; Graph types need none)."""
     write_roles: tuple[str, ...] = ()
     """Entra roles, any one of which lets it read and write the type (Managed mode)."""
+    snapshot_resource: str | None = None
+    """For ``Service.TCM``: the resource type a snapshot job is asked for (``microsoft.teams.meetingpolicy``)."""
+    admin_centre: str | None = None
+    """Where a person changes the type when Microsoft documents no API that writes it ("Teams admin
+    centre > Meetings > Meeting policies"). Such a type is read-only, unlike ``writable`` False: a plan
+    reports each difference as a change to make there, and a deploy never sends it."""
     bound: frozenset[str] = frozenset()
     """Single-valued navigations read with ``$expand`` and kept as ``{"id": ...}`` (at any depth); a
     deploy sets a top-level one with ``<name>@odata.bind``, naming the object its reference points at."""
