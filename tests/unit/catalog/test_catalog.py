@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tenantsync.api import Mode, ResourceType
-from tenantsync.catalog import ADMIN_API_SCOPE, catalog, deploy_order, permission_needs, required_permissions
+from tenantsync.catalog import ADMIN_API_SCOPE, Service, catalog, deploy_order, permission_needs, required_permissions
 
 ZERO_GUID = "00000000-0000-0000-0000-000000000000"
 USER_ONLY = {
@@ -33,7 +33,11 @@ def test_paths_versions_and_singletons_follow_graph() -> None:
     assert (
         entries[ResourceType.SECURITY_DEFAULTS].path == "policies/identitySecurityDefaultsEnforcementPolicy"
     )
-    singletons = {kind for kind, entry in entries.items() if entry.singleton and entry.cmdlets is None}
+    singletons = {
+        kind
+        for kind, entry in entries.items()
+        if entry.singleton and entry.cmdlets is None and entry.service != Service.TCM
+    }
     assert singletons == USER_ONLY | {
         ResourceType.AUTHENTICATION_METHODS_POLICY,
         ResourceType.AUTHORIZATION_POLICY,
@@ -80,6 +84,7 @@ def test_backup_only_needs_read_permissions() -> None:
         "AdministrativeUnit.Read.All",
         "Agreement.Read.All",
         "Application.Read.All",
+        "ConfigurationMonitoring.ReadWrite.All",
         "CustomSecAttributeDefinition.Read.All",
         "DeviceManagementApps.Read.All",
         "DeviceManagementConfiguration.Read.All",
@@ -106,6 +111,7 @@ def test_managed_needs_write_permissions_sorted_and_unique() -> None:
         "AdministrativeUnit.ReadWrite.All",
         "Agreement.ReadWrite.All",
         "Application.ReadWrite.All",
+        "ConfigurationMonitoring.ReadWrite.All",
         "CustomSecAttributeDefinition.ReadWrite.All",
         "DeviceManagementApps.ReadWrite.All",
         "DeviceManagementConfiguration.ReadWrite.All",

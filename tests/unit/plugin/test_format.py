@@ -378,9 +378,19 @@ def test_permissions_for_backup_only_are_read_only() -> None:
         ("Policy.Read.All", ("namedLocations",)),
     ]
     assert report.delegated == ()
-    assert not any(
-        "ReadWrite" in p.name for p in permission_report(list(ResourceType), Mode.BACKUP_ONLY).application
-    )
+    # Creating a Teams snapshot job is the one write a backup makes, and Graph grants it with nothing less.
+    assert [
+        p.name
+        for p in permission_report(list(ResourceType), Mode.BACKUP_ONLY).application
+        if "ReadWrite" in p.name
+    ] == ["ConfigurationMonitoring.ReadWrite.All"]
+
+
+def test_permissions_name_the_tenant_configuration_management_permission_for_teams_types() -> None:
+    report = permission_report([ResourceType.TEAMS_MEETING_POLICY, ResourceType.NAMED_LOCATIONS], Mode.MANAGED)
+    assert ("ConfigurationMonitoring.ReadWrite.All", ("teamsMeetingPolicy",)) in [
+        (p.name, p.needed_by) for p in report.application
+    ]
 
 
 def test_parse_resources() -> None:
