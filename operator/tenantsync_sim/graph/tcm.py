@@ -82,9 +82,9 @@ def handle(req: GraphRequest, principal: Principal, segments: list[str], now: fl
             tenant.collection(SNAPSHOTS).pop(rest[1], None)
             return 204, None
         raise errors.method_not_allowed()
-    if lowered[:1] == ["configurationsnapshots"] and len(rest) == 2 and req.method == "GET":
+    if len(rest) == 1 and lowered[0].startswith("configurationsnapshots('") and req.method == "GET":
         _authorize(principal, READ)
-        snapshot_id = rest[1].removeprefix("('").removesuffix("')")
+        snapshot_id = rest[0][len("configurationSnapshots('") :].removesuffix("')")
         content = tenant.collection(SNAPSHOTS).get(snapshot_id)
         if content is None:
             raise errors.not_found("identity", snapshot_id, req.url)

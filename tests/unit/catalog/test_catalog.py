@@ -5,7 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from tenantsync.api import Mode, ResourceType
-from tenantsync.catalog import ADMIN_API_SCOPE, Service, catalog, deploy_order, permission_needs, required_permissions
+from tenantsync.catalog import (
+    ADMIN_API_SCOPE,
+    Service,
+    catalog,
+    deploy_order,
+    permission_needs,
+    required_permissions,
+)
 
 ZERO_GUID = "00000000-0000-0000-0000-000000000000"
 USER_ONLY = {

@@ -387,7 +387,9 @@ def test_permissions_for_backup_only_are_read_only() -> None:
 
 
 def test_permissions_name_the_tenant_configuration_management_permission_for_teams_types() -> None:
-    report = permission_report([ResourceType.TEAMS_MEETING_POLICY, ResourceType.NAMED_LOCATIONS], Mode.MANAGED)
+    report = permission_report(
+        [ResourceType.TEAMS_MEETING_POLICY, ResourceType.NAMED_LOCATIONS], Mode.MANAGED
+    )
     assert ("ConfigurationMonitoring.ReadWrite.All", ("teamsMeetingPolicy",)) in [
         (p.name, p.needed_by) for p in report.application
     ]
