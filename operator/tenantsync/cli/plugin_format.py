@@ -187,6 +187,10 @@ def plan_lines(run: Body) -> list[Line]:
         lines.append(Line(""))
         lines.append(Line(f'{mark} {action} {change.get("type", "?")} "{title}"', f"bold {style}".strip()))
         lines.append(Line(f"    id: {change.get('id', '?')}"))
+        if change.get("adminCentre"):
+            lines.append(
+                Line(f"    make this change in: {change['adminCentre']} (no API can; never deployed)", "yellow")
+            )
         values: Sequence[Mapping[str, Any]] = change.get("values") or []
         fields = change.get("changedFields") or []
         if values:
@@ -224,6 +228,15 @@ def plan_lines(run: Body) -> list[Line]:
             )
         )
     lines.append(Line(f"Plan: {total} change{'s' if total != 1 else ''} ({summary})", "bold"))
+    by_hand = int(plan.get("adminCentreChangeCount") or 0)
+    if by_hand:
+        lines.append(
+            Line(
+                f"{by_hand} of them must be made by a person in the admin centre each names; an approval deploys"
+                " only the others.",
+                "yellow",
+            )
+        )
     digest = str(plan.get("digest") or "")
     lines.append(Line(f"Digest: {digest or '(none)'}"))
     if phase == RunPhase.PENDING_APPROVAL and digest:

@@ -404,3 +404,25 @@ def test_parse_resources() -> None:
         ValueError, match="unknown resource type\\(s\\): nope; valid: conditionalAccessPolicies"
     ):
         parse_resources("namedLocations,nope")
+
+
+def test_a_change_only_the_admin_centre_can_make_says_where() -> None:
+    plan = {
+        "digest": DIGEST,
+        "changeCount": 2,
+        "adminCentreChangeCount": 1,
+        "changes": [
+            {"action": "update", "type": "teamsMeetingPolicy", "id": "Global", "changedFields": ["AllowCloudRecording"],
+             "adminCentre": "Teams admin centre > Meetings > Meeting policies"},
+            {"action": "create", "type": "namedLocations", "id": "loc-1", "displayName": "Head office"},
+        ],
+    }  # fmt: skip
+    lines = plan_lines(_run(phase="PendingApproval", plan=plan))
+    text = [line.text for line in lines]
+    where = "    make this change in: Teams admin centre > Meetings > Meeting policies (no API can; never deployed)"
+    assert text.index(where) == text.index("    id: Global") + 1
+    assert text.count(where) == 1  # the named location's change is deployed as usual
+    assert (
+        "1 of them must be made by a person in the admin centre each names; an approval deploys only the others."
+        in text
+    )
