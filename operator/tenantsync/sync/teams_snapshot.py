@@ -106,6 +106,7 @@ async def read_teams(
             )
         pending = ctx.status.snapshotJob = SnapshotJobStatus(id=job.id, status=job.status, createdAt=ctx.now)
         await ctx.save()
+        job = await snapshot_job(graph, job.id) or job  # a small snapshot may be done already: no wait then
     else:
         found = await snapshot_job(graph, pending.id)
         if found is None:

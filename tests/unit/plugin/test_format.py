@@ -393,6 +393,10 @@ def test_permissions_name_the_tenant_configuration_management_permission_for_tea
     assert ("ConfigurationMonitoring.ReadWrite.All", ("teamsMeetingPolicy",)) in [
         (p.name, p.needed_by) for p in report.application
     ]
+    assert [(p.name, p.needed_by) for p in report.snapshots] == [
+        ("03b07b79-c5bc-4b5e-9bfa-13acf4a99998 with Global Reader", ("teamsMeetingPolicy",))
+    ]
+    assert permission_report([ResourceType.NAMED_LOCATIONS], Mode.MANAGED).snapshots == ()
 
 
 def test_parse_resources() -> None:
