@@ -22,8 +22,8 @@ from typing import Any
 
 from tenantsync.api import ResourceType, SnapshotJobStatus
 from tenantsync.catalog import ConfigurationType, normalise, serialise
-from tenantsync.graph import GraphClient
-from tenantsync.graph.snapshots import (
+from tenantsync.graph import (
+    GraphClient,
     SnapshotJob,
     SnapshotQuotaExceeded,
     create_snapshot,
