@@ -114,6 +114,8 @@ async def test_a_snapshot_is_waited_for_backed_up_and_its_job_deleted(
         "MeetingChatEnabledType": "EnabledExceptAnonymous",
         "ScreenSharingMode": "SingleApplication",
     }
+    executive = json.loads(backup[f"{PATH}/teamsMessagingPolicy/Executive-messaging.json"])
+    assert executive["Identity"] == "Executive messaging"  # a name with a space, as Teams allows
     for kind in TEAMS:
         assert f"{PATH}/{kind}/Global.json" in backup or f"{PATH}/{kind}/{kind}.json" in backup, kind
     assert f"{PATH}/{MARKER}" in backup

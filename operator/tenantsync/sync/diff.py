@@ -169,8 +169,8 @@ def lasting(entry: ConfigurationType, doc: JsonObject) -> bool:
 
 def display_name(doc: JsonObject) -> str | None:
     """What people call an object: its displayName, or its name where the type has no displayName
-    (``Name`` for the Exchange admin API's objects)."""
-    name = doc.get("displayName") or doc.get("name") or doc.get("Name")
+    (``Name`` for the Exchange admin API's objects, ``Identity`` for a Teams policy)."""
+    name = doc.get("displayName") or doc.get("name") or doc.get("Name") or doc.get("Identity")
     return str(name) if name is not None else None
 
 

@@ -49,10 +49,11 @@ async def record_backup(ctx: RunContext, session: Session, *, may_snapshot: bool
     services = sorted({entry.service for entry in types} & CMDLET_SERVICES)
     exchange = {service: await session.exchange(service) for service in services}
     snapshot = await take_snapshot(await session.graph(), types, admin_api=admin_api, exchange=exchange)
-    if teams is not None:
+    files = snapshot.files()
+    if teams is not None:  # files named by the snapshot's own rule; the objects count with the others
+        files |= teams.files
         snapshot.objects.update(teams.objects)
     repository = await session.repository()
-    files = snapshot.files() | (teams.files if teams else {})
     commit = await repository.write_folder(
         spec.repository.backupBranch,
         ctx.repository_path,

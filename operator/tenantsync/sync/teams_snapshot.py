@@ -15,6 +15,7 @@ a job that did not finish in time keeps the last snapshot's files unchanged and 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -32,7 +33,7 @@ from tenantsync.graph import (
     snapshot_name,
     snapshot_resources,
 )
-from tenantsync.sync.layout import file_for, is_object_file
+from tenantsync.sync.layout import is_object_file, object_file
 from tenantsync.sync.pipeline import RunContext
 from tenantsync.sync.session import Session
 
@@ -40,6 +41,7 @@ JsonObject = dict[str, Any]
 MARKER = "teams-snapshot.json"
 WAIT_LIMIT = timedelta(minutes=30)
 """How long a run waits for one snapshot job before it keeps the last snapshot and goes on."""
+UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 TAG_PREFIX = "Tag:"
 """Teams names a policy ``Tag:<name>`` in some outputs; the file is named after the policy."""
 
@@ -170,7 +172,7 @@ async def _finished(
         if entry.singleton:
             del items[1:]
         for obj in items:
-            files[file_for(entry, obj)] = serialise(obj)
+            files[object_file(entry.name, _file_id(str(obj["Identity"])))] = serialise(obj)
     files[MARKER] = _marker_bytes(taken, wanted)
     count = sum(len(items) for items in objects.values())
     return TeamsBackup(objects, files, taken, f"Teams snapshot of {count} policies taken at {_at(taken)}.")
@@ -183,6 +185,12 @@ def _object(entry: ConfigurationType, resource: JsonObject) -> JsonObject:
     identity = str(obj.get("Identity") or resource.get("displayName") or "Global")
     obj["Identity"] = "Global" if entry.singleton else identity.removeprefix(TAG_PREFIX)
     return obj
+
+
+def _file_id(identity: str) -> str:
+    """A Teams policy's name as a file name: Teams allows spaces and more in a name, a file name keeps
+    letters, digits, ``.``, ``_`` and ``-`` (each run of anything else becomes one ``-``)."""
+    return UNSAFE.sub("-", identity).strip("-.") or "policy"
 
 
 def _kept(previous: dict[str, bytes], types: Sequence[ConfigurationType]) -> dict[str, bytes]:

@@ -48,6 +48,19 @@ _DEMO: dict[str, list[JsonObject]] = {
             "Ensure": "Present",
         },
     ],
+    "microsoft.teams.messagingpolicy#custom": [
+        {
+            "Identity": "Executive messaging",
+            "Description": "No Giphy, no memes",
+            "AllowGiphy": False,
+            "AllowMemes": False,
+            "AllowUserEditMessage": True,
+            "AllowUserDeleteMessage": False,
+            "AllowUrlPreviews": True,
+            "ReadReceiptsEnabledType": "Everyone",
+            "Ensure": "Present",
+        },
+    ],
     "microsoft.teams.appsetuppolicy": [
         {
             "Identity": "Global",
@@ -118,8 +131,8 @@ _DEMO: dict[str, list[JsonObject]] = {
 
 def add_demo(tenant: Tenant) -> None:
     """The demo's Teams policies: the global ones of each type and one custom meeting policy."""
-    for resource, items in _DEMO.items():
-        found = policies(tenant, resource)
+    for key, items in _DEMO.items():
+        found = policies(tenant, key.partition("#")[0])
         for item in items:
             found[str(item["Identity"])] = dict(item)
 

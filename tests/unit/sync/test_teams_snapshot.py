@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from tenantsync.api import ResourceType
 from tenantsync.catalog import catalog
 from tenantsync.graph.snapshots import snapshot_name
-from tenantsync.sync.teams_snapshot import _keep, _marker, _marker_bytes, _object
+from tenantsync.sync.teams_snapshot import _file_id, _keep, _marker, _marker_bytes, _object
 
 MEETING = catalog()[ResourceType.TEAMS_MEETING_POLICY]
 FEDERATION = catalog()[ResourceType.TEAMS_FEDERATION_CONFIGURATION]
@@ -50,3 +50,9 @@ def test_a_kept_snapshot_keeps_its_files_byte_for_byte_and_counts_their_objects(
 
 def test_a_snapshot_is_named_as_the_service_accepts() -> None:
     assert snapshot_name(datetime(2026, 12, 7, 9, 30, 5, tzinfo=UTC)) == "tenantsync 20261207 093005"
+
+
+def test_a_policy_name_teams_allows_names_a_file_the_repository_accepts() -> None:
+    assert _file_id("Sales & Marketing meetings") == "Sales-Marketing-meetings"
+    assert _file_id("RestrictedAnonymousAccess") == "RestrictedAnonymousAccess"
+    assert _file_id("..") == "policy"
