@@ -239,7 +239,10 @@ def main() -> None:
     parser.add_argument("--groups", type=int, default=0, help="groups added to the large seed")
     parser.add_argument("--applications", type=int, default=0, help="app registrations added to it")
     args = parser.parse_args()
-    readable = [entry for entry in catalog().values() if not entry.requires_user]
+    # Teams policies come from snapshot jobs, not from take_snapshot's reads.
+    readable = [
+        entry for entry in catalog().values() if not entry.requires_user and entry.service != Service.TCM
+    ]
     with tempfile.TemporaryDirectory() as state:
         state_file = None
         if args.groups or args.applications:

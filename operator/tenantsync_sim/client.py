@@ -314,6 +314,22 @@ class SimulatorClient:
 
     # -- faults and observation --------------------------------------------------------------
 
+    def teams_policies(self, tenant: str, resource: str) -> list[JsonObject]:
+        """The Teams objects of one TCM resource type (``microsoft.teams.meetingpolicy``)."""
+        found: list[JsonObject] = self._call("GET", f"/tenants/{tenant}/teams/{resource}")
+        return found
+
+    def change_teams_policy(self, tenant: str, resource: str, identity: str, **changes: Any) -> JsonObject:
+        """A change made in the Teams admin centre, merged into the policy."""
+        changed: JsonObject = self._call("PATCH", f"/tenants/{tenant}/teams/{resource}/{identity}", changes)
+        return changed
+
+    def set_tcm(self, tenant: str, **settings: Any) -> JsonObject:
+        """How the tenant's snapshot jobs behave (``delaySeconds``, ``outcome``, ``errorDetails``,
+        ``servicePrincipalPresent``)."""
+        answer: JsonObject = self._call("PUT", f"/tenants/{tenant}/tcm", settings)
+        return answer
+
     def add_fault(
         self,
         path_prefix: str,

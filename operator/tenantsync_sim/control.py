@@ -25,6 +25,7 @@ from tenantsync_sim.exchange import seeds as exchange_seeds
 from tenantsync_sim.exchange.roles import MANAGE_AS_APP, SEEDED_ROLES
 from tenantsync_sim.exchange.schema import types as exchange_types
 from tenantsync_sim.faults import FaultRule
+from tenantsync_sim.graph import tcm
 from tenantsync_sim.graph.audit_trail import portal_actor, record_change
 from tenantsync_sim.graph.resources import BY_KEY
 from tenantsync_sim.identity import errors as entra
@@ -670,6 +671,50 @@ async def control_errors(request: web.Request, handler: Handler) -> web.StreamRe
         return web.json_response({"error": str(exc)}, status=exc.status)
 
 
+# -- Teams policies and Tenant Configuration Management ------------------------------------------------
+
+
+async def list_teams_policies(request: web.Request) -> web.Response:
+    """The Teams objects of one TCM resource type (``microsoft.teams.meetingpolicy``)."""
+    found = tcm.policies(_tenant(request), request.match_info["resource"])
+    return web.json_response(list(found.values()))
+
+
+async def change_teams_policy(request: web.Request) -> web.Response:
+    """A change made in the Teams admin centre: PATCH merges properties into the policy, PUT sets it whole."""
+    tenant = _tenant(request)
+    identity = request.match_info["identity"]
+    found = tcm.policies(tenant, request.match_info["resource"])
+    body = await _json_object(request)
+    if request.method == "PATCH":
+        if identity not in found:
+            raise ControlError(404, f"No Teams policy '{identity}' of {request.match_info['resource']}.")
+        found[identity] = {**found[identity], **body, "Identity": identity}
+    else:
+        found[identity] = {**body, "Identity": identity}
+    return web.json_response(found[identity])
+
+
+async def get_tcm_settings(request: web.Request) -> web.Response:
+    return web.json_response(tcm.settings(_tenant(request)))
+
+
+async def put_tcm_settings(request: web.Request) -> web.Response:
+    """How the tenant's snapshot jobs behave: ``delaySeconds`` before they end, their ``outcome``
+    (succeeded, failed, partiallySuccessful) and ``errorDetails``, and ``servicePrincipalPresent``."""
+    tenant = _tenant(request)
+    body = await _json_object(request)
+    unknown = set(body) - set(tcm.DEFAULT_SETTINGS)
+    if unknown:
+        raise ControlError(
+            400, f"Unknown TCM settings {sorted(unknown)}; known: {sorted(tcm.DEFAULT_SETTINGS)}."
+        )
+    if body.get("outcome", "succeeded") not in tcm.FINAL:
+        raise ControlError(400, f"outcome must be one of {list(tcm.FINAL)}.")
+    tenant.singletons[tcm.SETTINGS] = {**tenant.singletons.get(tcm.SETTINGS, {}), **body}
+    return web.json_response(tcm.settings(tenant))
+
+
 def add_routes(app: web.Application) -> None:
     t = "/_sim/tenants/{tenant}"
     a = t + "/apps/{app_id}"
@@ -724,5 +769,10 @@ def add_routes(app: web.Application) -> None:
             web.get(t + "/requests", list_requests),
             web.delete(t + "/requests", clear_requests),
             web.get(t + "/counters", counters),
+            web.get(t + "/teams/{resource}", list_teams_policies),
+            web.patch(t + "/teams/{resource}/{identity}", change_teams_policy),
+            web.put(t + "/teams/{resource}/{identity}", change_teams_policy),
+            web.get(t + "/tcm", get_tcm_settings),
+            web.put(t + "/tcm", put_tcm_settings),
         ]
     )

@@ -18,6 +18,7 @@ from tenantsync_sim import pim_seeds
 from tenantsync_sim.defaults import default_singletons
 from tenantsync_sim.exchange import seeds as exchange_seeds
 from tenantsync_sim.exchange.roles import MANAGE_AS_APP, SEEDED_ROLES
+from tenantsync_sim.graph import teams_seeds
 from tenantsync_sim.graph.registrations import mirror_registrations
 from tenantsync_sim.graph.resources import BY_KEY, RESOURCES, Navigation, ResourceType, resolve_reference
 from tenantsync_sim.shapes import TEMPLATES, ZERO_GUID, assignment_extras
@@ -71,6 +72,7 @@ DEMO_APPLICATION_PERMISSIONS = [
     "CustomSecAttributeDefinition.ReadWrite.All",
     "IdentityProvider.ReadWrite.All",
     "PeopleSettings.ReadWrite.All",
+    "ConfigurationMonitoring.ReadWrite.All",
     "OrgSettings-Microsoft365Install.ReadWrite.All",
     "ReportSettings.ReadWrite.All",
     "SharePointTenantSettings.ReadWrite.All",
@@ -865,6 +867,7 @@ def demo() -> SimState:
     }
     assert set(tenant.collections) <= set(BY_KEY)
     exchange_seeds.add_demo(tenant)
+    teams_seeds.add_demo(tenant)
     state = SimState()
     state.add_tenant(tenant)
     return state
@@ -1027,6 +1030,7 @@ def _demo_singletons(tenant_id: str) -> dict[str, JsonObject]:
 
 LARGE_OBJECTS = 10_000
 LARGE_EXCHANGE_OBJECTS_PER_TYPE = 25
+LARGE_TEAMS_POLICIES_PER_TYPE = 25
 """Exchange and Purview objects per type that holds many in the large seed (1,697 in all)."""
 
 
@@ -1066,6 +1070,7 @@ def large(objects: int = LARGE_OBJECTS) -> SimState:
             item = _instance(tenant, resource, copy, index, seed="large")
             tenant.collection(resource.key)[str(item[resource.key_field])] = item
     exchange_seeds.grow(tenant, LARGE_EXCHANGE_OBJECTS_PER_TYPE)
+    teams_seeds.grow(tenant, LARGE_TEAMS_POLICIES_PER_TYPE)
     return state
 
 

@@ -52,6 +52,20 @@ NEW_GRAPH_TYPES |= {
     ]
 }
 """PIM for directory roles and the organisation's Teams apps (issue 22), in a paragraph of their own."""
+NEW_TEAMS_TYPES = {
+    ResourceType(name)
+    for name in [
+        "teamsMeetingPolicy",
+        "teamsMessagingPolicy",
+        "teamsAppSetupPolicy",
+        "teamsAppPermissionPolicy",
+        "teamsFederationConfiguration",
+        "teamsGuestMeetingConfiguration",
+        "teamsGuestMessagingConfiguration",
+        "teamsClientConfiguration",
+    ]
+}
+"""The Teams policies this version adds, read through Tenant Configuration Management's snapshots (issue 22)."""
 
 
 def test_the_pinned_resources_are_every_type_outside_the_exchange_admin_api() -> None:
@@ -62,8 +76,18 @@ def test_the_pinned_resources_are_every_type_outside_the_exchange_admin_api() ->
     expected = [
         entry.name.value
         for entry in catalog().values()
-        if entry.service not in CMDLET_SERVICES and entry.name not in NEW_GRAPH_TYPES
+        if entry.service not in CMDLET_SERVICES and entry.name not in NEW_GRAPH_TYPES | NEW_TEAMS_TYPES
     ]
     assert len(NEW_GRAPH_TYPES) == 21 + 5 and set(catalog()) >= NEW_GRAPH_TYPES
+    assert set(catalog()) >= NEW_TEAMS_TYPES
     assert pinned == expected
     assert f"the {len(expected)} read through Microsoft Graph" in " ".join(upgrading.split())
+
+
+def test_the_upgrade_notes_name_the_teams_types_and_what_they_need() -> None:
+    upgrading = " ".join(INSTALL.read_text().split("\n## Upgrading\n", 1)[1].split("\n## ", 1)[0].split())
+    for kind in sorted(NEW_TEAMS_TYPES):
+        assert f"`{kind}`" in upgrading, kind
+    assert "`ConfigurationMonitoring.ReadWrite.All`" in upgrading
+    assert "03b07b79-c5bc-4b5e-9bfa-13acf4a99998" in upgrading  # the TCM service principal to add
+    assert "teamsSnapshotIntervalHours" in upgrading

@@ -84,6 +84,8 @@ BAD_TENANTS: list[tuple[str, dict[str, Any], list[str]]] = [
     ("overrides outside the set folder", tenant_manifest("bad", repository={"url": "/r", "path": "msp/bad"}, baselines=[{"name": "s", "overridesPath": "tenants/bad/baselines/s"}]), ["spec.baselines", "under the Tenant's own folder's baselines/"]),
     ("overrides climbing out", tenant_manifest("bad", baselines=[{"name": "s", "overridesPath": "tenants/bad/baselines/../../fabrikam"}]), ["spec.baselines[0].overridesPath", "without '.', '..' or empty segments"]),
     ("absolute overrides", tenant_manifest("bad", baselines=[{"name": "s", "overridesPath": "/tenants/bad/baselines/s"}]), ["spec.baselines[0].overridesPath", "relative to the repository root"]),
+    ("teams snapshots hourly below 1", tenant_manifest("bad", teamsSnapshotIntervalHours=0), ["spec.teamsSnapshotIntervalHours", "between 1 and 720", "monthly Tenant Configuration Management quota"]),
+    ("teams snapshots beyond 30 days", tenant_manifest("bad", teamsSnapshotIntervalHours=721), ["spec.teamsSnapshotIntervalHours", "between 1 and 720"]),
 ]  # fmt: skip
 
 
@@ -132,6 +134,8 @@ def test_limits_that_still_pass(namespace: str) -> None:
         tenant_manifest("a" * 63, schedule="*/10 * * * * *"),
         tenant_manifest("dots", repository={"url": "/r", "path": "tenants/./contoso..old"}, schedule="0 6 * * MON-FRI"),
         tenant_manifest("names", schedule="0 0 ? jan,jul sun#1"),
+        tenant_manifest("hourly-teams", teamsSnapshotIntervalHours=1),
+        tenant_manifest("monthly-teams", teamsSnapshotIntervalHours=720),
     ]  # fmt: skip
     for manifest in accepted:
         resources.create("tenants", manifest)
@@ -208,6 +212,7 @@ def test_good_tenant_is_accepted_with_defaults(namespace: str) -> None:
         "Manual",
         False,
     )
+    assert spec["teamsSnapshotIntervalHours"] == 24  # a snapshot a day stays well inside TCM's monthly quota
     assert spec["repository"]["backupBranch"] == "tenantsync/backup"
     assert (spec["successfulRunsHistoryLimit"], spec["failedRunsHistoryLimit"]) == (3, 3)
 

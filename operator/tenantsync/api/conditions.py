@@ -55,6 +55,9 @@ class ConditionReason(StrEnum):
     NO_CHANGES = "NoChanges"
     DRIFT_DETECTED = "DriftDetected"
     CHANGES_PLANNED = "ChangesPlanned"
+    ADMIN_CENTRE_CHANGES = "AdminCentreChanges"
+    """The tenant differs from the desired state only where no API writes (Teams policies): a person
+    makes each change in the admin centre the plan names; nothing waits for an approval."""
     APPROVED = "Approved"
     REJECTED = "Rejected"
     REJECTED_AND_REVERTED = "RejectedAndReverted"

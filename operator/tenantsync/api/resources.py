@@ -179,3 +179,12 @@ class ResourceType(StrEnum):
     FILE_PLAN_PROPERTY_DEPARTMENT = "filePlanPropertyDepartment"
     FILE_PLAN_PROPERTY_REFERENCE_ID = "filePlanPropertyReferenceId"
     FILE_PLAN_PROPERTY_SUB_CATEGORY = "filePlanPropertySubCategory"
+    # Teams policies, read through Tenant Configuration Management's snapshots (catalog/teams_types.py).
+    TEAMS_MEETING_POLICY = "teamsMeetingPolicy"
+    TEAMS_MESSAGING_POLICY = "teamsMessagingPolicy"
+    TEAMS_APP_SETUP_POLICY = "teamsAppSetupPolicy"
+    TEAMS_APP_PERMISSION_POLICY = "teamsAppPermissionPolicy"
+    TEAMS_FEDERATION_CONFIGURATION = "teamsFederationConfiguration"
+    TEAMS_GUEST_MEETING_CONFIGURATION = "teamsGuestMeetingConfiguration"
+    TEAMS_GUEST_MESSAGING_CONFIGURATION = "teamsGuestMessagingConfiguration"
+    TEAMS_CLIENT_CONFIGURATION = "teamsClientConfiguration"

@@ -159,6 +159,20 @@ class BackupStatus(Model):
         default_factory=list, max_length=UNENCRYPTED_SECRETS_LISTED
     )
     """The first of them (at most 20): type, object and field, never the value."""
+    teamsSnapshotTime: datetime | None = None
+    """When the Teams snapshot in this backup was taken: by this run, or an earlier one when this run
+    fell within spec.teamsSnapshotIntervalHours (or its snapshot job failed) and kept it unchanged."""
+
+
+class SnapshotJobStatus(Model):
+    """A Tenant Configuration Management snapshot job the run waits for (the Teams policies)."""
+
+    id: str
+    """The job's id in the tenant (admin/configurationManagement/configurationSnapshotJobs)."""
+    status: str | None = None
+    """The job's status as last read: notStarted, running, succeeded, failed or partiallySuccessful."""
+    createdAt: datetime | None = None
+    """When the run created the job: the run stops waiting after a bounded time."""
 
 
 PLANS_BRANCH = "tenantsync/plans"
@@ -194,6 +208,9 @@ class PlanChange(Model):
     secrets are shown as "(withheld)" and never compared in clear."""
     baseline: str | None = None
     """The Baseline the desired object comes from; absent for the Tenant's own objects."""
+    adminCentre: str | None = None
+    """Set for a type Microsoft documents no write API for (Teams policies): where a person makes the
+    change ("Teams admin centre > Meetings > Meeting policies"). A deploy never sends it."""
 
 
 class PlannedBaseline(Model):
@@ -216,6 +233,9 @@ class PlanStatus(Model):
     """sha256 of the whole plan; an approval applies to exactly this plan."""
     changeCount: int = 0
     """How many changes the plan holds (0: the tenant already matches the desired state)."""
+    adminCentreChangeCount: int = 0
+    """How many of them no API can make (Teams policies): each names the admin centre page where a person
+    makes it; a deploy applies the others, and a plan of these alone never waits for an approval."""
     changes: list[PlanChange] = Field(default_factory=list)
     """The first changes (at most 50, so the status stays small); the whole plan is in `file`."""
     truncated: bool = False
@@ -309,6 +329,8 @@ class SyncRunStatus(Model):
     authentication: AuthenticationStatus | None = None
     """How the run signed in to the tenant."""
     backup: BackupStatus | None = None
+    snapshotJob: SnapshotJobStatus | None = None
+    """The Teams snapshot job the backup waits for; cleared once the backup has read it."""
     """What the backup read and committed."""
     plan: PlanStatus | None = None
     """The changes needed to make the tenant match the desired state."""

@@ -296,6 +296,17 @@ class TenantSpec(Model):
     """How many distinct people must approve the same plan (four-eyes: 2) before it is deployed."""
     drift: DriftSpec = Field(default_factory=DriftSpec, json_schema_extra={"default": {}})
     """Drift between syncs: the audit logs read every interval for changes made behind tenantsync's back."""
+    teamsSnapshotIntervalHours: int = Field(
+        default=24,
+        json_schema_extra=_rule(
+            "self >= 1 && self <= 720",
+            "teamsSnapshotIntervalHours must be between 1 and 720 (30 days): every snapshot counts against"
+            " the tenant's monthly Tenant Configuration Management quota",
+        ),
+    )
+    """How often a sync takes a new Teams snapshot (Tenant Configuration Management); the syncs between
+    keep the last snapshot's files unchanged. Each snapshot counts its resources against the tenant's
+    quota of 20,000 a month (docs/types.md, "Teams")."""
     suspend: bool = False
     """Stops new scheduled syncs; a run under way continues."""
     successfulRunsHistoryLimit: int = Field(

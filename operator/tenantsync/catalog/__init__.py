@@ -46,6 +46,7 @@ from tenantsync.catalog.model import (
     field_values,
 )
 from tenantsync.catalog.normalisation import normalise, serialise
+from tenantsync.catalog.teams_types import TCM_APP_ID, TCM_READ_ROLE
 from tenantsync.catalog.unencrypted import UnencryptedSecret, unencrypted_secrets
 from tenantsync.catalog.withheld import WITHHELD_KEY, is_withheld, secrets_in_clear, without_withheld
 
@@ -60,6 +61,8 @@ __all__ = [
     "EXCHANGE_PERMISSION",
     "GROUPS",
     "ROLE_TEMPLATE_IDS",
+    "TCM_APP_ID",
+    "TCM_READ_ROLE",
     "WITHHELD_KEY",
     "ApiVersion",
     "AuditLogRead",

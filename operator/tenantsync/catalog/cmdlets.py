@@ -25,6 +25,9 @@ class Service(StrEnum):
     """The Exchange admin API's ``InvokeCommand`` on the Exchange Online endpoint."""
     COMPLIANCE = "compliance"
     """The same API on the Security & Compliance (Purview) endpoint."""
+    TCM = "tcm"
+    """Tenant Configuration Management: Graph's asynchronous snapshot jobs, which read what Graph has
+    no API for (Teams policies); read-only (``ConfigurationType.admin_centre``)."""
 
 
 CMDLET_SERVICES = frozenset({Service.EXCHANGE, Service.COMPLIANCE})

@@ -22,6 +22,7 @@ from tenantsync.catalog.model import (
     SubResource,
     SubResourceWrite,
 )
+from tenantsync.catalog.teams_types import teams_types
 
 # The Azure portal's own API: the only way to read the settings Graph exposes to no application.
 ADMIN_API_URL = "https://main.iam.ad.ext.azure.com"
@@ -475,6 +476,7 @@ def _build() -> dict[ResourceType, ConfigurationType]:
         *_teams_types(),
         *_intune_types(),
         *exchange_types(),
+        *teams_types(),
     ]
     by_name = {t.name: t for t in types}
     return {kind: by_name[kind] for kind in ResourceType}

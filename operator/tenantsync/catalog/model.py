@@ -239,6 +239,12 @@ class ConfigurationType:
     directory role): a deploy changes them, never plans a deletion, and refuses a create by name."""
     requests: ScheduleRequests | None = None
     """Written through request documents rather than at ``path`` (see ``ScheduleRequests``)."""
+    snapshot_resource: str | None = None
+    """For ``Service.TCM``: the resource type a snapshot job is asked for (``microsoft.teams.meetingpolicy``)."""
+    admin_centre: str | None = None
+    """Where a person changes the type when Microsoft documents no API that writes it ("Teams admin
+    centre > Meetings > Meeting policies"). Such a type is read-only, unlike ``writable`` False: a plan
+    reports each difference as a change to make there, and a deploy never sends it."""
     bound: frozenset[str] = frozenset()
     """Single-valued navigations read with ``$expand`` and kept as ``{"id": ...}`` (at any depth); a
     deploy sets a top-level one with ``<name>@odata.bind``, naming the object its reference points at."""

@@ -826,6 +826,16 @@ def cmd_permissions(args: argparse.Namespace, cluster_factory: Callable[[], Clus
         )
         _permission_needs(ui, "ROLE", report.roles)
         ui.text("")
+    if report.snapshots:
+        ui.text(
+            "Tenant Configuration Management's service principal (Unified Tenant Configuration Management), which"
+            " takes the Teams snapshots, must be added to the tenant and hold the role (docs/types.md, Teams):"
+        )
+        ui.table(
+            (Column("SERVICE PRINCIPAL"), PERMISSION_COLUMNS[1]),
+            [[Text(need.name, style="bold"), ", ".join(need.needed_by)] for need in report.snapshots],
+        )
+        ui.text("")
     if not report.delegated:
         ui.text("Delegated permissions: none (no configured type needs a signed-in user).")
         return ExitCode.OK

@@ -22,7 +22,16 @@ from tenantsync.api import (
     TenantPhase,
     human_duration,
 )
-from tenantsync.catalog import catalog, drift_permission_needs, exchange_needs, permission_needs, role_needs
+from tenantsync.catalog import (
+    TCM_APP_ID,
+    TCM_READ_ROLE,
+    Service,
+    catalog,
+    drift_permission_needs,
+    exchange_needs,
+    permission_needs,
+    role_needs,
+)
 
 Body = Mapping[str, Any]
 
@@ -204,6 +213,12 @@ def plan_lines(run: Body) -> list[Line]:
         lines.append(Line(""))
         lines.append(Line(f'{mark} {action} {change.get("type", "?")} "{title}"', f"bold {style}".strip()))
         lines.append(Line(f"    id: {change.get('id', '?')}"))
+        if change.get("adminCentre"):
+            lines.append(
+                Line(
+                    f"    make this change in: {change['adminCentre']} (no API can; never deployed)", "yellow"
+                )
+            )
         values: Sequence[Mapping[str, Any]] = change.get("values") or []
         fields = change.get("changedFields") or []
         if values:
@@ -241,6 +256,15 @@ def plan_lines(run: Body) -> list[Line]:
             )
         )
     lines.append(Line(f"Plan: {total} change{'s' if total != 1 else ''} ({summary})", "bold"))
+    by_hand = int(plan.get("adminCentreChangeCount") or 0)
+    if by_hand:
+        lines.append(
+            Line(
+                f"{by_hand} of them must be made by a person in the admin centre each names; an approval deploys"
+                " only the others.",
+                "yellow",
+            )
+        )
     digest = str(plan.get("digest") or "")
     lines.append(Line(f"Digest: {digest or '(none)'}"))
     if phase == RunPhase.PENDING_APPROVAL and digest:
@@ -443,6 +467,9 @@ class PermissionReport:
     """Entra roles the service principal must hold; each name lists alternatives ("A or B")."""
     drift: tuple[PermissionNeed, ...] = ()
     """Application permissions the audit watch needs (spec.drift); a sync never waits for them."""
+    snapshots: tuple[PermissionNeed, ...] = ()
+    """Tenant Configuration Management's own service principal, which runs the Teams snapshots: it must
+    be in the tenant and hold this role (not tenantsync's app)."""
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -453,6 +480,7 @@ class PermissionReport:
             "entraRoles": [p.as_dict() for p in self.roles],
             "delegatedScopes": [p.as_dict() for p in self.delegated],
             "driftPermissions": [p.as_dict() for p in self.drift],
+            "snapshotServicePrincipal": [p.as_dict() for p in self.snapshots],
         }
 
 
@@ -488,6 +516,11 @@ def permission_report(
         drift=tuple(
             PermissionNeed(p, tuple(t.value for t in needed_by))
             for p, needed_by in (drift_permission_needs(types) if drift else {}).items()
+        ),
+        snapshots=tuple(
+            PermissionNeed(f"{TCM_APP_ID} with {TCM_READ_ROLE}", tuple(t.value for t in teams))
+            for teams in [[t for t in types if entries[t].service == Service.TCM]]
+            if teams
         ),
     )
 

@@ -20,6 +20,8 @@ from tenantsync.api import (
     APPROVAL,
     GROUP,
     VERSION,
+    ConditionReason,
+    ConditionType,
     Decision,
     ErrorCode,
     RunPhase,
@@ -315,6 +317,8 @@ class RunExecutor:
         self._observe(run.namespace, run.tenant_name, before, status, isinstance(transition, Wait), ctx.now)
         if before.step == RunStep.BACKUP and status.step != RunStep.BACKUP:
             self._warn_of_unencrypted_secrets(run.body, run.tenant_name, status)
+        if before.step == RunStep.PLAN and status.step != RunStep.PLAN:
+            self._warn_of_admin_centre_changes(run.body, run.tenant_name, status)
         if status.phase != before.phase or isinstance(transition, Finish):
             # Before the status write: once the status says finished, kopf cancels this daemon,
             # possibly while the write's response is still on its way, and the event would be lost.
@@ -464,6 +468,17 @@ class RunExecutor:
         )
         log.warning("%s", text)
         kopf.warn(body, reason=UNENCRYPTED_SECRETS, message=text)
+
+    @staticmethod
+    def _warn_of_admin_centre_changes(body: kopf.Body, tenant_name: str, status: SyncRunStatus) -> None:
+        """One Warning event when the plan holds changes no API can make (Teams policies): a person must
+        make them in the admin centre, and the run will not, whatever is approved."""
+        plan = status.plan
+        if plan is None or not plan.adminCentreChangeCount:
+            return
+        condition = next((c for c in status.conditions if c.type == ConditionType.PLANNED), None)
+        text = f"Tenant {tenant_name}, SyncRun {body.metadata.name}: {condition.message if condition else status.message}"
+        kopf.warn(body, reason=ConditionReason.ADMIN_CENTRE_CHANGES.value, message=text)
 
     @staticmethod
     def _announce(body: kopf.Body, tenant_name: str, status: SyncRunStatus) -> None:

@@ -18,6 +18,15 @@ from tenantsync.graph.errors import (
     GraphUnavailable,
     GraphValidationError,
 )
+from tenantsync.graph.snapshots import (
+    SnapshotJob,
+    SnapshotQuotaExceeded,
+    create_snapshot,
+    delete_snapshot_job,
+    snapshot_job,
+    snapshot_name,
+    snapshot_resources,
+)
 
 __all__ = [
     "BatchRequest",
@@ -32,6 +41,13 @@ __all__ = [
     "GraphUnauthorized",
     "GraphUnavailable",
     "GraphValidationError",
+    "SnapshotJob",
+    "SnapshotQuotaExceeded",
     "StreamContent",
     "TokenProvider",
+    "create_snapshot",
+    "delete_snapshot_job",
+    "snapshot_job",
+    "snapshot_name",
+    "snapshot_resources",
 ]

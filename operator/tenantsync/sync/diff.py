@@ -121,7 +121,8 @@ def plan_changes(
     to an object a baseline gives (`origins`: file -> Baseline) names the baseline.
 
     Types the service only reports (``writable`` False in the catalogue) are never planned, and neither is
-    the deletion of an object the service never lets go (see ``lasting``)."""
+    the deletion of an object the service never lets go (see ``lasting``). A difference in a type no API
+    writes (``admin_centre``: Teams policies) is planned as a change a person makes there (``manual``)."""
     changes = []
     for file in sorted(set(desired) | set(live)):
         type_, object_id = parse_file(file, where=where)
@@ -153,6 +154,7 @@ def plan_changes(
                 changedFields=[v.path for v in values] if action == ChangeAction.UPDATE else [],
                 values=values,
                 baseline=(origins or {}).get(file) if new is not None else None,
+                adminCentre=entry.admin_centre,
             )
         )
     return changes
@@ -170,8 +172,8 @@ def lasting(entry: ConfigurationType, doc: JsonObject) -> bool:
 
 def display_name(doc: JsonObject) -> str | None:
     """What people call an object: its displayName, or its name where the type has no displayName
-    (``Name`` for the Exchange admin API's objects)."""
-    name = doc.get("displayName") or doc.get("name") or doc.get("Name")
+    (``Name`` for the Exchange admin API's objects, ``Identity`` for a Teams policy)."""
+    name = doc.get("displayName") or doc.get("name") or doc.get("Name") or doc.get("Identity")
     return str(name) if name is not None else None
 
 
@@ -182,6 +184,33 @@ def plan_digest(changes: list[PlanChange], desired: Files) -> str:
         hasher.update(change.model_dump_json().encode())
         hasher.update(desired.get(object_file(change.type, change.id), b""))
     return hasher.hexdigest()
+
+
+def manual(change: PlanChange) -> bool:
+    """A change no deploy can make: a person makes it in the admin centre the change names."""
+    return change.adminCentre is not None
+
+
+def deployable(changes: list[PlanChange]) -> list[PlanChange]:
+    """The changes a deploy makes; the others are reported for people (``manual``)."""
+    return [change for change in changes if not manual(change)]
+
+
+def admin_centre_summary(changes: list[PlanChange]) -> str:
+    """ "2 changes to make in the Teams admin centre: update teamsMeetingPolicy Global (Teams admin centre >
+    Meetings > Meeting policies: AllowCloudRecording) ..." — each manual change, where and what."""
+    found = [change for change in changes if manual(change)]
+    shown = [
+        f"{change.action} {change.type} {change.displayName or change.id} ({change.adminCentre}"
+        + (f": {', '.join(change.changedFields[:5])}" if change.changedFields else "")
+        + ")"
+        for change in found[:5]
+    ]
+    more = f" and {len(found) - len(shown)} more" if len(found) > len(shown) else ""
+    return (
+        f"{len(found)} change{'s' if len(found) != 1 else ''} no API can make, to be made by a person in the"
+        f" admin centre: {'; '.join(shown)}{more}"
+    )
 
 
 def summary(changes: list[PlanChange]) -> str:

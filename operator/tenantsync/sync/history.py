@@ -16,10 +16,11 @@ from tenantsync.api import (
     UnencryptedSecretFound,
     troubleshooting_page,
 )
-from tenantsync.catalog import CMDLET_SERVICES, ConfigurationType, catalog, unencrypted_secrets
+from tenantsync.catalog import CMDLET_SERVICES, ConfigurationType, Service, catalog, unencrypted_secrets
 from tenantsync.sync.pipeline import RunContext
 from tenantsync.sync.session import Session
 from tenantsync.sync.snapshot import take_snapshot
+from tenantsync.sync.teams_snapshot import read_teams
 
 
 @dataclass(frozen=True)
@@ -32,17 +33,27 @@ class RecordedBackup:
     files: dict[str, bytes]
 
 
-async def record_backup(ctx: RunContext, session: Session) -> RecordedBackup:
-    """Back the tenant up and commit it to the backup branch."""
+async def record_backup(ctx: RunContext, session: Session, *, may_snapshot: bool = True) -> RecordedBackup:
+    """Back the tenant up and commit it to the backup branch.
+
+    The Teams snapshot comes first: while its job runs the step waits (``SnapshotWaiting``) before
+    reading anything else, so the rest is read once, when the snapshot is in. ``may_snapshot`` False
+    (the verifying backup) keeps the last snapshot instead of starting one."""
     spec = ctx.tenant
-    types = [catalog()[name] for name in (spec.resources or list(ResourceType))]
+    every = [catalog()[name] for name in (spec.resources or list(ResourceType))]
+    teams_types = [entry for entry in every if entry.service == Service.TCM]
+    teams = await read_teams(ctx, session, teams_types, may_snapshot=may_snapshot) if teams_types else None
+    types = [entry for entry in every if entry.service != Service.TCM]
     user = ctx.status.authentication.user if ctx.status.authentication else None
     admin_api = await session.admin_api() if user and user.state and user.state.signed_in else None
     services = sorted({entry.service for entry in types} & CMDLET_SERVICES)
     exchange = {service: await session.exchange(service) for service in services}
     snapshot = await take_snapshot(await session.graph(), types, admin_api=admin_api, exchange=exchange)
-    repository = await session.repository()
     files = snapshot.files()
+    if teams is not None:  # files named by the snapshot's own rule; the objects count with the others
+        files |= teams.files
+        snapshot.objects.update(teams.objects)
+    repository = await session.repository()
     commit = await repository.write_folder(
         spec.repository.backupBranch,
         ctx.repository_path,
@@ -66,6 +77,7 @@ async def record_backup(ctx: RunContext, session: Session) -> RecordedBackup:
         expiries=expiries,
         unencryptedSecretCount=len(unencrypted),
         unencryptedSecrets=unencrypted[:UNENCRYPTED_SECRETS_LISTED],
+        teamsSnapshotTime=teams.taken if teams else None,
     )
     changed = f"committed {commit[:12]}" if commit else "unchanged since the last backup"
     message = f"Backed up {status.objects} objects ({changed})."
@@ -73,6 +85,8 @@ async def record_backup(ctx: RunContext, session: Session) -> RecordedBackup:
         message += f" Skipped (need a signed-in user): {', '.join(status.skippedTypes)}."
     if snapshot.unavailable:
         message += f" Not licensed in this tenant: {', '.join(status.unavailableTypes)}."
+    if teams is not None:
+        message += f" {teams.message}"
     if unencrypted:
         message += f" {unencrypted_secrets_warning(status, ctx.docs_base_url)}"
     return RecordedBackup(status, message, files)

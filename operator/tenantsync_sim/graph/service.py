@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from tenantsync_sim.graph import errors
+from tenantsync_sim.graph import errors, tcm
 from tenantsync_sim.graph.audit_logs import REPORTS_THROTTLE, AuditLogPath, match_audit_log
 from tenantsync_sim.graph.audit_trail import WriteTrail
 from tenantsync_sim.graph.auth import Principal, authenticate
@@ -276,6 +276,8 @@ class GraphService:
         if not segments:
             raise errors.segment_not_found("")
         req.trail = WriteTrail.start(req.method, segments, principal)
+        if [s.lower() for s in segments[:2]] == ["admin", "configurationmanagement"]:
+            return GraphResponse(*tcm.handle(req, principal, segments, self.sim.clock()))
         audit_log = match_audit_log(segments)
         if audit_log is not None:
             return self._audit_log(req, principal, *audit_log)

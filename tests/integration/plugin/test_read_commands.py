@@ -19,7 +19,7 @@ import yaml
 from kubernetes import client
 
 from tenantsync.api import Mode, ResourceType
-from tenantsync.catalog import ADMIN_API_SCOPE, required_permissions
+from tenantsync.catalog import ADMIN_API_SCOPE, Service, catalog, required_permissions
 from tenantsync.cli.plugin_pages import PAGES
 from tests.integration.plugin.plugin_support import (
     PLUGIN,
@@ -654,6 +654,13 @@ def test_permissions_of_a_managed_tenant_with_every_type(namespace: str) -> None
     human = plugin(namespace, "permissions", "contoso").stdout
     assert "public client 04b07795-8ddb-461a-bbee-02f9e1bf7b46" in human
     assert "Warning" not in human
+    assert as_json["snapshotServicePrincipal"] == [
+        {
+            "name": "03b07b79-c5bc-4b5e-9bfa-13acf4a99998 with Global Reader",
+            "neededBy": [kind.value for kind, entry in catalog().items() if entry.service == Service.TCM],
+        }
+    ]
+    assert "Tenant Configuration Management's service principal" in " ".join(human.split())
     one = plugin(namespace, "permissions", "--resources", "namedLocations").stdout
     assert one.splitlines()[0] == "Permissions for these types: mode Managed, 1 configuration type."
 

@@ -5,7 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from tenantsync.api import Mode, ResourceType
-from tenantsync.catalog import ADMIN_API_SCOPE, catalog, deploy_order, permission_needs, required_permissions
+from tenantsync.catalog import (
+    ADMIN_API_SCOPE,
+    Service,
+    catalog,
+    deploy_order,
+    permission_needs,
+    required_permissions,
+)
 
 ZERO_GUID = "00000000-0000-0000-0000-000000000000"
 USER_ONLY = {
@@ -33,7 +40,11 @@ def test_paths_versions_and_singletons_follow_graph() -> None:
     assert (
         entries[ResourceType.SECURITY_DEFAULTS].path == "policies/identitySecurityDefaultsEnforcementPolicy"
     )
-    singletons = {kind for kind, entry in entries.items() if entry.singleton and entry.cmdlets is None}
+    singletons = {
+        kind
+        for kind, entry in entries.items()
+        if entry.singleton and entry.cmdlets is None and entry.service != Service.TCM
+    }
     assert singletons == USER_ONLY | {
         ResourceType.AUTHENTICATION_METHODS_POLICY,
         ResourceType.AUTHORIZATION_POLICY,
@@ -81,6 +92,7 @@ def test_backup_only_needs_read_permissions() -> None:
         "Agreement.Read.All",
         "AppCatalog.Read.All",
         "Application.Read.All",
+        "ConfigurationMonitoring.ReadWrite.All",
         "CustomSecAttributeDefinition.Read.All",
         "DeviceManagementApps.Read.All",
         "DeviceManagementConfiguration.Read.All",
@@ -111,6 +123,7 @@ def test_managed_needs_write_permissions_sorted_and_unique() -> None:
         "Agreement.ReadWrite.All",
         "AppCatalog.Read.All",
         "Application.ReadWrite.All",
+        "ConfigurationMonitoring.ReadWrite.All",
         "CustomSecAttributeDefinition.ReadWrite.All",
         "DeviceManagementApps.ReadWrite.All",
         "DeviceManagementConfiguration.ReadWrite.All",

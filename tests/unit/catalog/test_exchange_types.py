@@ -9,6 +9,7 @@ import re
 from tenantsync.api import Mode, ResourceType
 from tenantsync.catalog import CMDLET_SERVICES, ROLE_TEMPLATE_IDS, Service, catalog, normalise, role_needs
 from tenantsync.catalog.m365dsc import RESOURCES
+from tenantsync.catalog.teams_types import teams_types
 
 EXCHANGE_TYPES = {kind: entry for kind, entry in catalog().items() if entry.service in CMDLET_SERVICES}
 
@@ -23,7 +24,7 @@ def lower_camel(resource: str) -> str:
 
 def test_sixty_or_more_types_each_named_after_its_microsoft365dsc_resource() -> None:
     assert len(EXCHANGE_TYPES) >= 60
-    assert len(catalog()) == 88 + len(EXCHANGE_TYPES)
+    assert len(catalog()) == 88 + len(EXCHANGE_TYPES) + len(teams_types())
     for kind, entry in EXCHANGE_TYPES.items():
         assert entry.cmdlets is not None
         assert lower_camel(entry.cmdlets.source.removeprefix("MSFT_")) == kind.value

@@ -29,8 +29,15 @@ def test_the_policy_is_on_by_default_where_the_cluster_serves_it(helm: Path) -> 
     assert "r-tenantsync-configure" not in [d["metadata"]["name"] for d in off]
 
 
-# What stays with `edit`: when a Tenant syncs and how much history it keeps, never what or where it deploys.
-UNPROTECTED_TENANT_FIELDS = {"schedule", "suspend", "successfulRunsHistoryLimit", "failedRunsHistoryLimit"}
+# What stays with `edit`: when a Tenant syncs (and snapshots Teams) and how much history it keeps, never
+# what or where it deploys.
+UNPROTECTED_TENANT_FIELDS = {
+    "schedule",
+    "suspend",
+    "successfulRunsHistoryLimit",
+    "failedRunsHistoryLimit",
+    "teamsSnapshotIntervalHours",
+}
 
 
 def _protected(helm: Path) -> tuple[list[str], list[str]]:

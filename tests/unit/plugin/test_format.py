@@ -379,9 +379,25 @@ def test_permissions_for_backup_only_are_read_only() -> None:
         ("Policy.Read.All", ("namedLocations",)),
     ]
     assert report.delegated == ()
-    assert not any(
-        "ReadWrite" in p.name for p in permission_report(list(ResourceType), Mode.BACKUP_ONLY).application
+    # Creating a Teams snapshot job is the one write a backup makes, and Graph grants it with nothing less.
+    assert [
+        p.name
+        for p in permission_report(list(ResourceType), Mode.BACKUP_ONLY).application
+        if "ReadWrite" in p.name
+    ] == ["ConfigurationMonitoring.ReadWrite.All"]
+
+
+def test_permissions_name_the_tenant_configuration_management_permission_for_teams_types() -> None:
+    report = permission_report(
+        [ResourceType.TEAMS_MEETING_POLICY, ResourceType.NAMED_LOCATIONS], Mode.MANAGED
     )
+    assert ("ConfigurationMonitoring.ReadWrite.All", ("teamsMeetingPolicy",)) in [
+        (p.name, p.needed_by) for p in report.application
+    ]
+    assert [(p.name, p.needed_by) for p in report.snapshots] == [
+        ("03b07b79-c5bc-4b5e-9bfa-13acf4a99998 with Global Reader", ("teamsMeetingPolicy",))
+    ]
+    assert permission_report([ResourceType.NAMED_LOCATIONS], Mode.MANAGED).snapshots == ()
 
 
 def test_parse_resources() -> None:
@@ -416,3 +432,23 @@ def test_parse_resources() -> None:
 )
 def test_the_last_run_line_puts_the_queue_wait_beside_the_work(status: dict[str, Any], line: str) -> None:
     assert last_run_line({"metadata": {"name": "contoso-1"}, "status": status}) == line
+def test_a_change_only_the_admin_centre_can_make_says_where() -> None:
+    plan = {
+        "digest": DIGEST,
+        "changeCount": 2,
+        "adminCentreChangeCount": 1,
+        "changes": [
+            {"action": "update", "type": "teamsMeetingPolicy", "id": "Global", "changedFields": ["AllowCloudRecording"],
+             "adminCentre": "Teams admin centre > Meetings > Meeting policies"},
+            {"action": "create", "type": "namedLocations", "id": "loc-1", "displayName": "Head office"},
+        ],
+    }  # fmt: skip
+    lines = plan_lines(_run(phase="PendingApproval", plan=plan))
+    text = [line.text for line in lines]
+    where = "    make this change in: Teams admin centre > Meetings > Meeting policies (no API can; never deployed)"
+    assert text.index(where) == text.index("    id: Global") + 1
+    assert text.count(where) == 1  # the named location's change is deployed as usual
+    assert (
+        "1 of them must be made by a person in the admin centre each names; an approval deploys only the others."
+        in text
+    )

@@ -377,3 +377,30 @@ async def test_a_changed_branding_image_is_put_with_its_media_type_and_an_unchan
     assert puts == [f"{branding}/bannerLogo"]  # the French style sheet was already as desired
     [patch] = [body for method, _, body in graph.bodies if method == "PATCH"]
     assert "bannerLogo" not in patch  # a stream is never sent inside the JSON
+
+
+async def test_a_change_only_the_admin_centre_can_make_is_never_sent() -> None:
+    graph = FakeGraph()
+    graph.add(LOCATIONS, LOCATION)
+    meeting = "teamsMeetingPolicy/Global.json"
+    desired = {
+        f"namedLocations/{LOCATION['id']}.json": {**LOCATION, "displayName": "HQ Berlin"},
+        meeting: {"Identity": "Global", "AllowCloudRecording": True},
+    }
+    live = {
+        f"namedLocations/{LOCATION['id']}.json": LOCATION,
+        meeting: {"Identity": "Global", "AllowCloudRecording": False},
+    }
+    ctx, session = planned(desired, live, graph)
+    assert ctx.status.plan is not None
+    ctx.status.plan.adminCentreChangeCount = 1  # as Plan counts it
+
+    transition = await Deploy()(ctx, session)
+
+    assert isinstance(transition, Advance)
+    assert ctx.status.deploy is not None
+    assert [(r.type, r.result) for r in ctx.status.deploy.results] == [
+        ("namedLocations", ChangeOutcome.APPLIED)
+    ]
+    assert graph.writes() == [("PATCH", f"{LOCATIONS}/{LOCATION['id']}")]
+    assert transition.message == "1 of 1 changes applied; verifying the tenant."

@@ -26,7 +26,7 @@ def build_pipeline(
         RunStep.PREFLIGHT: Preflight(),
         RunStep.AUTHENTICATE: Authenticate(consent_poll_seconds),
         RunStep.USER_SIGN_IN: UserSignInStep(),
-        RunStep.BACKUP: Backup(consent_poll_seconds),
+        RunStep.BACKUP: Backup(consent_poll_seconds, snapshot_poll_seconds=consent_poll_seconds),
         RunStep.PLAN: Plan(deletion_guard_ratio, kept),
         RunStep.APPROVAL: AwaitApproval(),
         RunStep.DEPLOY: Deploy(kept),

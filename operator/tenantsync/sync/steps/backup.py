@@ -19,20 +19,29 @@ from tenantsync.graph import GraphPermissionDenied
 from tenantsync.sync.history import record_backup
 from tenantsync.sync.pipeline import Advance, RunContext, Transition, Wait
 from tenantsync.sync.session import Session
+from tenantsync.sync.teams_snapshot import SnapshotWaiting
 
 
 class Backup:
     condition: ClassVar[ConditionType | None] = ConditionType.BACKED_UP
     activity: ClassVar[str] = "reading the tenant's configuration"
 
-    def __init__(self, consent_poll_seconds: float = 30.0) -> None:
+    def __init__(self, consent_poll_seconds: float = 30.0, snapshot_poll_seconds: float = 15.0) -> None:
         self._consent_poll_seconds = consent_poll_seconds
+        self._snapshot_poll_seconds = snapshot_poll_seconds
 
     async def __call__(self, ctx: RunContext, session: Session) -> Transition:
         try:
             recorded = await record_backup(ctx, session)
         except GraphPermissionDenied as error:
             return self._consent_needed(ctx, session, error)
+        except SnapshotWaiting as waiting:
+            return Wait(
+                self._snapshot_poll_seconds,
+                RunPhase.IN_PROGRESS,
+                f"Waiting for the Teams snapshot: Tenant Configuration Management job {waiting.job.id} is"
+                f" {waiting.job.status}; the backup reads the rest of the tenant once it has finished.",
+            )
         ctx.status.backup = recorded.status
         ctx.condition(ConditionType.BACKED_UP, "True", ConditionReason.BACKED_UP, recorded.message)
         return Advance(RunPhase.IN_PROGRESS, recorded.message + " Planning.")

@@ -40,7 +40,7 @@ from tenantsync.catalog import (
 from tenantsync.exchange import ExchangeClient
 from tenantsync.graph import GraphClient, GraphError, GraphNotFound, GraphUnavailable
 from tenantsync.sync import cmdlet_writes, schedule_requests
-from tenantsync.sync.diff import Files, differences, document, plan_changes, plan_digest
+from tenantsync.sync.diff import Files, deployable, differences, document, plan_changes, plan_digest
 from tenantsync.sync.kept import KeptStates, approved_digest
 from tenantsync.sync.layout import object_file, parse_file, split_files
 from tenantsync.sync.pipeline import Advance, RunContext, Transition
@@ -148,7 +148,7 @@ class Deploy:
         # Once every change has its result, only the write-back of created ids (below) is left. That
         # write-back itself changes the desired state: a run stopped after it, before leaving this step,
         # must finish, not find its own commit and call the plan outdated.
-        if not _all_recorded(deploy, plan.changeCount):
+        if not _all_recorded(deploy, plan.changeCount - plan.adminCentreChangeCount):
             await self._apply_plan(ctx, session, states, approved, created_ids)
         if created_ids:
             await self._record_created_ids(ctx, session, states, created_ids)
@@ -188,7 +188,7 @@ class Deploy:
         recorded = {(r.type, r.id): i for i, r in enumerate(deploy.results)}
         graph = await session.graph()
         log.debug("Deploy: plan checked and Graph client ready in %.2fs.", time.monotonic() - began)
-        for change in ordered(changes):
+        for change in ordered(deployable(changes)):  # the admin centre's are people's to make
             index = recorded.get((change.type, change.id))
             in_doubt = index is not None and deploy.results[index].result == ChangeOutcome.APPLYING
             if index is not None and not in_doubt:

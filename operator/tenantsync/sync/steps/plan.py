@@ -23,7 +23,7 @@ from tenantsync.api import (
 )
 from tenantsync.catalog import WITHHELD_KEY
 from tenantsync.sync.convergence import never_converging, secrets_set_in_git, unknown_parameters
-from tenantsync.sync.diff import plan_changes, plan_digest, summary
+from tenantsync.sync.diff import admin_centre_summary, deployable, plan_changes, plan_digest, summary
 from tenantsync.sync.kept import KeptStates
 from tenantsync.sync.layout import split_files
 from tenantsync.sync.pipeline import Advance, Finish, RunContext, Transition
@@ -75,6 +75,7 @@ class Plan:
         ctx.status.plan = PlanStatus(
             digest=plan_digest(changes, desired),
             changeCount=len(changes),
+            adminCentreChangeCount=len(changes) - len(deployable(changes)),
             changes=changes[:STATUS_CHANGES],
             truncated=len(changes) > STATUS_CHANGES,
             baselines=states.planned_baselines,
@@ -89,6 +90,17 @@ class Plan:
                 f"; {len(composition.superseded)} of the Tenant's own objects are superseded by its baselines"
                 f" ({', '.join(f'{t}/{i}' for t, i in composition.superseded[:5])})"
             )
+        by_hand = ctx.status.plan.adminCentreChangeCount
+        if by_hand:
+            planned += f"; {admin_centre_summary(changes)}"
+        if by_hand == len(changes) and spec.mode != Mode.BACKUP_ONLY:
+            # Approving would deploy nothing: the run ends, the changes stay reported until made by hand.
+            message = (
+                f"Drift a person must resolve: the tenant differs from the desired state in {planned}. Nothing"
+                " is deployed and no approval is asked for; the next sync plans them again until they are made."
+            )
+            ctx.condition(ConditionType.PLANNED, "True", ConditionReason.ADMIN_CENTRE_CHANGES, message)
+            return Finish(RunPhase.SUCCEEDED, message)
         if spec.mode == Mode.BACKUP_ONLY:
             message = f"Drift: the tenant differs from the desired state in {planned}; BackupOnly never writes to the tenant."
             ctx.condition(ConditionType.PLANNED, "True", ConditionReason.DRIFT_DETECTED, message)

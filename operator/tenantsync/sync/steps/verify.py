@@ -6,7 +6,7 @@ from typing import ClassVar
 
 from tenantsync.api import ChangeOutcome, ConditionReason, ConditionType, ResourceType, RunPhase
 from tenantsync.graph import GraphPermissionDenied
-from tenantsync.sync.diff import object_files, plan_changes
+from tenantsync.sync.diff import deployable, object_files, plan_changes
 from tenantsync.sync.history import record_backup
 from tenantsync.sync.kept import KeptStates, approved_digest
 from tenantsync.sync.pipeline import Finish, RunContext, Transition
@@ -22,7 +22,7 @@ class Verify:
 
     async def __call__(self, ctx: RunContext, session: Session) -> Transition:
         try:
-            recorded = await record_backup(ctx, session)
+            recorded = await record_backup(ctx, session, may_snapshot=False)
         except GraphPermissionDenied as error:  # the deploy stands, unverified
             return Finish(
                 RunPhase.PARTIALLY_SUCCESSFUL,
@@ -41,7 +41,7 @@ class Verify:
         )
         results = ctx.status.deploy.results if ctx.status.deploy else []
         not_applied = [r for r in results if r.result != ChangeOutcome.APPLIED]
-        remaining = plan_changes(states.desired, live, where=states.where)
+        remaining = deployable(plan_changes(states.desired, live, where=states.where))
         if not_applied:
             details = "; ".join(f"{r.action} {r.type}/{r.id}: {r.result} ({r.message})" for r in not_applied)
             return Finish(
@@ -53,6 +53,13 @@ class Verify:
                 RunPhase.PARTIALLY_SUCCESSFUL,
                 f"All {len(results)} changes were applied, but the tenant still differs from the desired state in"
                 f" {len(remaining)} objects after deploying; see the backup commit {recorded.status.commit}.",
+            )
+        by_hand = ctx.status.plan.adminCentreChangeCount if ctx.status.plan else 0
+        if by_hand:
+            return Finish(
+                RunPhase.SUCCEEDED,
+                f"Deployed {len(results)} change{'s' if len(results) != 1 else ''}; {by_hand} more must be made by a"
+                " person in the admin centre each names (see the plan); no API can make them.",
             )
         return Finish(
             RunPhase.SUCCEEDED,
