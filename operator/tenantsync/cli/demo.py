@@ -412,6 +412,7 @@ SERVICE_NAMES = {
     "intune": "Intune (Microsoft Graph)",
     Service.EXCHANGE: "Exchange Online and Defender for Office 365",
     Service.COMPLIANCE: "Purview (Security & Compliance)",
+    Service.TCM: "Teams (Tenant Configuration Management)",
 }
 """What the demo calls the services the backup's folders come from, in the order it shows them."""
 

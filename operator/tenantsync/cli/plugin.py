@@ -832,7 +832,7 @@ def cmd_permissions(args: argparse.Namespace, cluster_factory: Callable[[], Clus
             " takes the Teams snapshots, must be added to the tenant and hold the role (docs/types.md, Teams):"
         )
         ui.table(
-            (Column("SERVICE PRINCIPAL"), PERMISSION_COLUMNS[1]),
+            (Column("SERVICE PRINCIPAL"), Column("NEEDED BY", prose=True)),
             [[Text(need.name, style="bold"), ", ".join(need.needed_by)] for need in report.snapshots],
         )
         ui.text("")

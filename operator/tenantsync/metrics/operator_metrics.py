@@ -42,7 +42,8 @@ DEPLOY_RESULTS = tuple(outcome.value for outcome in ChangeOutcome if outcome != 
 CREDENTIAL_KINDS = tuple(kind.value for kind in CredentialKind)
 API_SERVICES = ("graph", "portal", "exchange", "compliance")
 """The ``service`` label of the request counters: the catalogue's services (``tenantsync.catalog.Service``,
-a sibling layer that metrics does not import; a test keeps the two the same)."""
+a sibling layer that metrics does not import; a test keeps the two the same) but Tenant Configuration
+Management, whose snapshot jobs are Graph requests, made by the Graph client and counted as graph."""
 _RUN_RESULTS = tuple(phase.value for phase in RunPhase if phase.finished)
 
 _HOUR = 3600.0

@@ -432,6 +432,8 @@ def test_parse_resources() -> None:
 )
 def test_the_last_run_line_puts_the_queue_wait_beside_the_work(status: dict[str, Any], line: str) -> None:
     assert last_run_line({"metadata": {"name": "contoso-1"}, "status": status}) == line
+
+
 def test_a_change_only_the_admin_centre_can_make_says_where() -> None:
     plan = {
         "digest": DIGEST,
