@@ -38,6 +38,9 @@ NAME_FIELDS = ("displayName", "name", "description")
 NAMED_BY_THEIR_NAME = {ResourceType.CUSTOM_SECURITY_ATTRIBUTE_DEFINITIONS}
 """Types whose key the service makes from a name it never lets change, so renaming a copy cannot make a
 new object: test_directory_types_against_simulator.py deploys them with names of their own."""
+NAMING_ONLY_OTHERS = {ResourceType.OAUTH2_PERMISSION_GRANTS}
+"""Types whose text names other objects, fixed at creation, beside one field Graph lets change (a
+grant's scope): test_consent_against_simulator.py deploys them with objects that exist."""
 DEPLOYABLE = [
     kind
     for kind, entry in catalog().items()
@@ -45,7 +48,7 @@ DEPLOYABLE = [
     and not entry.singleton
     and not entry.requires_user
     and entry.cmdlets is None
-    and kind not in NAMED_BY_THEIR_NAME
+    and kind not in NAMED_BY_THEIR_NAME | NAMING_ONLY_OTHERS
 ]
 """Graph's types; the Exchange admin API's are deployed by test_exchange_types_against_simulator."""
 

@@ -89,6 +89,8 @@ class ResourceType(StrEnum):
     ACCESS_PACKAGE_ASSIGNMENT_POLICIES = "accessPackageAssignmentPolicies"
     ACCESS_REVIEW_DEFINITIONS = "accessReviewDefinitions"
     SHAREPOINT_SETTINGS = "sharePointSettings"
+    # Consent (issue 22): which client may call which API on users' behalf
+    OAUTH2_PERMISSION_GRANTS = "oauth2PermissionGrants"
     # Exchange Online, Defender for Office 365 and Purview, through the Exchange admin API (docs/types.md)
     ACCEPTED_DOMAIN = "acceptedDomain"
     REMOTE_DOMAIN = "remoteDomain"

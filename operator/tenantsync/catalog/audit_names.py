@@ -133,6 +133,8 @@ _AUDIT_NAMES: Mapping[ResourceType, AuditName] = MappingProxyType(
         _T.ACCESS_PACKAGES: AuditName(_D, "accessPackage"),
         _T.ACCESS_PACKAGE_ASSIGNMENT_POLICIES: AuditName(_D, "accessPackageAssignmentPolicy"),
         _T.ACCESS_REVIEW_DEFINITIONS: AuditName(_D, "accessReviewScheduleDefinition"),
+        # Consent: Entra records "Add delegated permission grant" against the grant's own type.
+        _T.OAUTH2_PERMISSION_GRANTS: AuditName(_D, "oAuth2PermissionGrant"),
     }
 )
 

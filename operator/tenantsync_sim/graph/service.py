@@ -225,6 +225,17 @@ def _linkable_type(tenant: Tenant, nav: Navigation, object_id: str) -> str | Non
     return None
 
 
+def _check_names(
+    req: GraphRequest, tenant: Tenant, service: Service, names: Mapping[str, str], body: JsonObject
+) -> None:
+    """A new object's properties that name another object (``names``: property -> collection) must name
+    one that exists: Graph answers 404 for a grant to a service principal it does not have."""
+    for prop, kind in names.items():
+        value = body.get(prop)
+        if isinstance(value, str) and find_object(tenant.collection(kind), value) is None:
+            raise errors.not_found(service, value, req.url)
+
+
 def _application(app: Application) -> JsonObject:
     """An app registration as ``applications(appId=...)`` serves it: credentials without their secrets."""
     return {
@@ -719,6 +730,7 @@ class GraphService:
     ) -> GraphResponse:
         body = self._require_body(req, resource)
         self._check_create(req, resource, body)
+        _check_names(req, tenant, resource.service, resource.names, body)
         item = self._with_secrets(req, resource, [], self._writable(resource, body, req.version))
         if resource.client_key:
             key = str(body.get(resource.key_field, ""))
@@ -976,6 +988,7 @@ class GraphService:
                 )
             if method == "POST" and nav.writable:
                 entry = copy.deepcopy(self._require_body(req, resource))
+                _check_names(req, tenant, resource.service, nav.names, entry)
                 self._bind(req, tenant, resource.service, nav.children, entry, creating=True)
                 child = nav.build(str(owner.get("id", "")), [entry])[0]
                 if nav.ids == "index":
@@ -1003,7 +1016,7 @@ class GraphService:
             children.remove(child)
             resource.touch(root)
             return GraphResponse(204)
-        if method == "PATCH":
+        if method == "PATCH" and nav.updatable:
             changes = self._require_body(req, resource)
             child.update(
                 {
