@@ -189,6 +189,8 @@ async def test_a_change_and_a_new_object_deploy_and_verify(
     new = _renamed(_renamed(first))
     new_key = str(uuid.uuid4()) if entry.client_key else "new-object"
     new[entry.key_field] = new_key
+    for reported in entry.reported_fields:  # a new app has no credential until one is added to it
+        new[reported] = []
     desired = {**live, first_file: serialise(_renamed(first))}
     for field, value in new.items():  # a new script comes with its own script files
         if isinstance(value, dict) and set(value) == {COMPANION}:
