@@ -345,8 +345,8 @@ async def test_a_grant_or_app_role_naming_a_missing_enterprise_app_stops_the_pla
 
 async def test_a_change_to_whom_a_grant_is_for_fails_with_graphs_answer(graph: GraphClient) -> None:
     live = await _files(graph, GRANTS)
-    file, grant = sorted(_docs(live).items())[0]
-    moved = {**grant, "clientId": principal(5)}
+    file, grant = next((path, doc) for path, doc in _docs(live).items() if doc["clientId"] == principal(1))
+    moved = {**grant, "clientId": principal(4)}
 
     results = await _deploy(graph, [GRANTS], live, {**live, file: serialise(moved)})
 

@@ -84,6 +84,9 @@ BAD_TENANTS: list[tuple[str, dict[str, Any], list[str]]] = [
     ("overrides outside the set folder", tenant_manifest("bad", repository={"url": "/r", "path": "msp/bad"}, baselines=[{"name": "s", "overridesPath": "tenants/bad/baselines/s"}]), ["spec.baselines", "under the Tenant's own folder's baselines/"]),
     ("overrides climbing out", tenant_manifest("bad", baselines=[{"name": "s", "overridesPath": "tenants/bad/baselines/../../fabrikam"}]), ["spec.baselines[0].overridesPath", "without '.', '..' or empty segments"]),
     ("absolute overrides", tenant_manifest("bad", baselines=[{"name": "s", "overridesPath": "/tenants/bad/baselines/s"}]), ["spec.baselines[0].overridesPath", "relative to the repository root"]),
+    ("group members cap of 0", tenant_manifest("bad", groupMembers={"maxMembers": 0}), ["spec.groupMembers.maxMembers", "between 1 and 1000"]),
+    ("group members cap over 1000", tenant_manifest("bad", groupMembers={"maxMembers": 1001}), ["spec.groupMembers.maxMembers", "between 1 and 1000"]),
+    ("group members without groups", tenant_manifest("bad", resources=["namedLocations"], groupMembers={}), ["spec.groupMembers", "add groups to resources"]),
 ]  # fmt: skip
 
 
@@ -132,10 +135,13 @@ def test_limits_that_still_pass(namespace: str) -> None:
         tenant_manifest("a" * 63, schedule="*/10 * * * * *"),
         tenant_manifest("dots", repository={"url": "/r", "path": "tenants/./contoso..old"}, schedule="0 6 * * MON-FRI"),
         tenant_manifest("names", schedule="0 0 ? jan,jul sun#1"),
+        tenant_manifest("members", resources=["groups"], groupMembers={"maxMembers": 1000}),
+        tenant_manifest("all-types-and-members", groupMembers={"maxMembers": 1}),
     ]  # fmt: skip
     for manifest in accepted:
         resources.create("tenants", manifest)
     assert resources.get("tenants", "a" * 63)["metadata"]["name"] == "a" * 63
+    assert resources.get("tenants", "members")["spec"]["groupMembers"] == {"maxMembers": 1000}
 
 
 def test_overrides_inside_the_tenants_own_baselines_folder_are_accepted(namespace: str) -> None:

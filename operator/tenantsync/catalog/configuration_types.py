@@ -749,9 +749,13 @@ def _directory_types() -> list[ConfigurationType]:
             | {"onPremisesDomainName", "onPremisesLastSyncDateTime", "onPremisesNetBiosName"}
             | {"onPremisesProvisioningErrors", "onPremisesSamAccountName", "onPremisesSecurityIdentifier"}
             | {"onPremisesSyncEnabled", "serviceProvisioningErrors", "isManagementRestricted"},
-            sub_resources=(SubResource("owners", None, SubResourceWrite.REFERENCES, query="$select=id"),),
+            sub_resources=(
+                SubResource("owners", None, SubResourceWrite.REFERENCES, query="$select=id"),
+                # read only when the Tenant opts in (catalog/group_members.py)
+                SubResource("members", None, SubResourceWrite.REFERENCES, query="$select=id"),
+            ),
             unordered_lists=frozenset(
-                {"groupTypes", "resourceBehaviorOptions", "resourceProvisioningOptions", "owners"}
+                {"groupTypes", "resourceBehaviorOptions", "resourceProvisioningOptions", "owners", "members"}
             ),
         ),
         _graph(

@@ -16,7 +16,15 @@ from tenantsync.api import (
     UnencryptedSecretFound,
     troubleshooting_page,
 )
-from tenantsync.catalog import CMDLET_SERVICES, ConfigurationType, catalog, field_values, unencrypted_secrets
+from tenantsync.catalog import (
+    CMDLET_SERVICES,
+    ConfigurationType,
+    as_read,
+    catalog,
+    field_values,
+    keep_within_cap,
+    unencrypted_secrets,
+)
 from tenantsync.sync.pipeline import RunContext
 from tenantsync.sync.session import Session
 from tenantsync.sync.snapshot import take_snapshot
@@ -35,12 +43,13 @@ class RecordedBackup:
 async def record_backup(ctx: RunContext, session: Session) -> RecordedBackup:
     """Back the tenant up and commit it to the backup branch."""
     spec = ctx.tenant
-    types = [catalog()[name] for name in (spec.resources or list(ResourceType))]
+    types = [as_read(catalog()[name], spec.groupMembers) for name in (spec.resources or list(ResourceType))]
     user = ctx.status.authentication.user if ctx.status.authentication else None
     admin_api = await session.admin_api() if user and user.state and user.state.signed_in else None
     services = sorted({entry.service for entry in types} & CMDLET_SERVICES)
     exchange = {service: await session.exchange(service) for service in services}
     snapshot = await take_snapshot(await session.graph(), types, admin_api=admin_api, exchange=exchange)
+    over_cap = keep_within_cap(snapshot.objects.get(ResourceType.GROUPS, []), spec.groupMembers)
     repository = await session.repository()
     files = snapshot.files()
     commit = await repository.write_folder(
@@ -71,6 +80,12 @@ async def record_backup(ctx: RunContext, session: Session) -> RecordedBackup:
         message += f" Not licensed in this tenant: {', '.join(status.unavailableTypes)}."
     if unencrypted:
         message += f" {unencrypted_secrets_warning(status, ctx.docs_base_url)}"
+    if over_cap and spec.groupMembers is not None:
+        message += (
+            f" Members not kept for {len(over_cap)} group{'s' if len(over_cap) > 1 else ''} over"
+            f" spec.groupMembers.maxMembers ({spec.groupMembers.maxMembers}): {'; '.join(over_cap[:5])}"
+            f"{' and more' if len(over_cap) > 5 else ''}; raise the cap or manage their membership elsewhere."
+        )
     return RecordedBackup(status, message, files)
 
 

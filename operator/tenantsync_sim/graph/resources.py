@@ -741,6 +741,7 @@ RESOURCES: tuple[ResourceType, ...] = (
         modified_field=None,
         navigation=(
             Navigation("owners", "#microsoft.graph.directoryObject", ids="client", by_reference=True),
+            Navigation("members", "#microsoft.graph.directoryObject", ids="client", by_reference=True),
         ),
         immutable=frozenset({"isAssignableToRole"}),
         required=("displayName", "mailEnabled", "mailNickname", "securityEnabled"),
