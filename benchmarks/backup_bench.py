@@ -42,7 +42,7 @@ from tenantsync.api import TenantSpec
 from tenantsync.auth import credential_from_secret
 from tenantsync.auth.endpoints import ca_bundle_file, endpoints_for
 from tenantsync.auth.service_principal import ServicePrincipal
-from tenantsync.catalog import CMDLET_SERVICES, ConfigurationType, Service, catalog
+from tenantsync.catalog import CMDLET_SERVICES, ConfigurationType, Service, as_read, catalog
 from tenantsync.exchange import ExchangeClient
 from tenantsync.exchange.client import MAX_CONCURRENCY, PAGE_SIZE
 from tenantsync.graph import GraphClient, GraphThrottled
@@ -239,7 +239,8 @@ def main() -> None:
     parser.add_argument("--groups", type=int, default=0, help="groups added to the large seed")
     parser.add_argument("--applications", type=int, default=0, help="app registrations added to it")
     args = parser.parse_args()
-    readable = [entry for entry in catalog().values() if not entry.requires_user]
+    # As a Tenant without spec.groupMembers reads them: groups without their members.
+    readable = [as_read(entry, None) for entry in catalog().values() if not entry.requires_user]
     with tempfile.TemporaryDirectory() as state:
         state_file = None
         if args.groups or args.applications:
