@@ -67,6 +67,8 @@ DEMO_APPLICATION_PERMISSIONS = [
     "OrganizationalBranding.ReadWrite.All",
     "Group.ReadWrite.All",
     "Application.ReadWrite.All",
+    "AppRoleAssignment.ReadWrite.All",
+    "DelegatedPermissionGrant.ReadWrite.All",
     "CustomSecAttributeDefinition.ReadWrite.All",
     "IdentityProvider.ReadWrite.All",
     "PeopleSettings.ReadWrite.All",

@@ -391,3 +391,27 @@ async def test_a_connected_organisations_sponsors_are_linked_and_unlinked_by_ref
         ("POST", f"{oid}/externalSponsors/$ref"),
     ]
     assert (await _files(graph, kind))[file] == serialise(edited)
+
+
+async def test_granting_an_app_role_needs_the_app_role_assignment_permission(
+    graph: GraphClient, endpoint: SimEndpoint
+) -> None:
+    # Application.ReadWrite.All alone does not let an app grant application permissions: Graph wants
+    # AppRoleAssignment.ReadWrite.All, which the catalogue asks for in Managed mode.
+    assert "AppRoleAssignment.ReadWrite.All" in catalog()[PRINCIPALS].write_permissions
+    live = await _files(graph, PRINCIPALS)
+    path, receiving = next((p, d) for p, d in _docs(live).items() if d.get("id") == principal(5))
+    granted = {"resourceId": principal(0), "appRoleId": APPROVER_ROLE}
+    desired = {**live, path: serialise({**receiving, "appRoleAssignments": [granted]})}
+    with SimulatorClient(endpoint.url, endpoint.ca) as sim:
+        sim.revoke_permission(TENANT_ID, CLIENT_ID, "AppRoleAssignment.ReadWrite.All")
+        try:
+            token = await asyncio.to_thread(_service_principal_token, endpoint)
+            async with _client(endpoint, token) as without:
+                [(_, outcome, message)] = await _deploy(without, [PRINCIPALS], live, desired)
+        finally:
+            sim.grant_permission(TENANT_ID, CLIENT_ID, "AppRoleAssignment.ReadWrite.All")
+        assigned = sim.object(TENANT_ID, "servicePrincipals", principal(5))["appRoleAssignments"]
+    assert outcome == ChangeOutcome.FAILED
+    assert message is not None and "403" in message
+    assert assigned == []

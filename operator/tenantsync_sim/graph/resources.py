@@ -110,6 +110,9 @@ class Navigation:
     object's ``@odata.id`` links one, ``DELETE {name}/{id}/$ref`` unlinks it."""
     updatable: bool = True
     """False where Graph creates and deletes an item but documents no update (app role assignments)."""
+    write: tuple[str, ...] = ()
+    """The permissions a write to these items needs, where they are not the type's own (an app role
+    assignment: ``AppRoleAssignment.ReadWrite.All`` with a read of the service principal)."""
     names: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
     """Properties of a new item that name an object of another collection (an app role assignment's
     ``resourceId``): a create naming one that does not exist is refused, as Graph refuses it."""
@@ -443,6 +446,12 @@ _APP_ROLE_ASSIGNMENTS = Navigation(
     defaults=MappingProxyType({"principalType": "ServicePrincipal"}),
     updatable=False,
     names=MappingProxyType({"resourceId": "servicePrincipals"}),
+    write=(
+        "AppRoleAssignment.ReadWrite.All+Application.Read.All",
+        "AppRoleAssignment.ReadWrite.All+Directory.Read.All",
+        "AppRoleAssignment.ReadWrite.All+Application.ReadWrite.All",
+        "AppRoleAssignment.ReadWrite.All+Directory.ReadWrite.All",
+    ),
 )
 """``servicePrincipals/{id}/appRoleAssignments``: the app roles granted to it, each created (with its
 ``principalId``, ``resourceId`` and ``appRoleId``) and deleted, never updated."""

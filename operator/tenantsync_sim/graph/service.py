@@ -425,7 +425,11 @@ class GraphService:
         tenant = principal.tenant
         method = req.method.upper()
         write = method not in ("GET", "HEAD")
-        self._guard(req, principal, resource, write)
+        own = resource.nav(rest[1]) if write and len(rest) > 1 else None
+        if own is not None and own.write:  # a navigation with permissions of its own (app role assignments)
+            self._authorize(principal, resource.service, own.write, req.url)
+        else:
+            self._guard(req, principal, resource, write)
         if write and not resource.writable:
             raise errors.method_not_allowed()
         if resource.singleton:
