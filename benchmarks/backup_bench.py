@@ -42,7 +42,7 @@ from tenantsync.api import TenantSpec
 from tenantsync.auth import credential_from_secret
 from tenantsync.auth.endpoints import ca_bundle_file, endpoints_for
 from tenantsync.auth.service_principal import ServicePrincipal
-from tenantsync.catalog import CMDLET_SERVICES, ConfigurationType, Service, catalog
+from tenantsync.catalog import CMDLET_SERVICES, ConfigurationType, Service, as_read, catalog
 from tenantsync.exchange import ExchangeClient
 from tenantsync.exchange.client import MAX_CONCURRENCY, PAGE_SIZE
 from tenantsync.graph import GraphClient, GraphThrottled
@@ -240,8 +240,11 @@ def main() -> None:
     parser.add_argument("--applications", type=int, default=0, help="app registrations added to it")
     args = parser.parse_args()
     # Teams policies come from snapshot jobs, not from take_snapshot's reads.
+    # As a Tenant without spec.groupMembers reads them: groups without their members.
     readable = [
-        entry for entry in catalog().values() if not entry.requires_user and entry.service != Service.TCM
+        as_read(entry, None)
+        for entry in catalog().values()
+        if not entry.requires_user and entry.service != Service.TCM
     ]
     with tempfile.TemporaryDirectory() as state:
         state_file = None

@@ -69,6 +69,8 @@ DEMO_APPLICATION_PERMISSIONS = [
     "OrganizationalBranding.ReadWrite.All",
     "Group.ReadWrite.All",
     "Application.ReadWrite.All",
+    "AppRoleAssignment.ReadWrite.All",
+    "DelegatedPermissionGrant.ReadWrite.All",
     "CustomSecAttributeDefinition.ReadWrite.All",
     "IdentityProvider.ReadWrite.All",
     "PeopleSettings.ReadWrite.All",
@@ -132,6 +134,12 @@ _ROLE_ASSIGNABLE_GROUPS = frozenset({"Privileged Admins", "Break Glass Accounts"
 _MICROSOFT_365_GROUPS = {"Contoso Leadership": "Private", "Project Phoenix": "Public"}
 _OWNERS = [{"@odata.type": "#microsoft.graph.user", "id": stable_id("demo", "user", "admin")}]
 """The demo admin owns the Microsoft 365 groups and every fourth security group."""
+_MEMBERS = [
+    {"@odata.type": "#microsoft.graph.user", "id": stable_id("demo", "user", name)}
+    for name in ("admin", "mfa", "blocked")
+]
+"""Assigned members: none to three for a security group, by its index; a dynamic group's are the
+service's (computed from its rule), a Microsoft 365 group's the admin."""
 
 
 def _groups() -> list[JsonObject]:
@@ -150,6 +158,7 @@ def _groups() -> list[JsonObject]:
             "isAssignableToRole": name in _ROLE_ASSIGNABLE_GROUPS,
             "visibility": "Private" if name in _ROLE_ASSIGNABLE_GROUPS else None,
             "owners": deepcopy(_OWNERS) if i % 4 == 0 else [],
+            "members": deepcopy(_MEMBERS[: 2 if name in _DYNAMIC_GROUPS else i % 4]),
         }
         for i, name in enumerate(_GROUP_NAMES)
     ]
@@ -168,6 +177,7 @@ def _groups() -> list[JsonObject]:
             "isAssignableToRole": False,
             "visibility": visibility,
             "owners": deepcopy(_OWNERS),
+            "members": deepcopy(_MEMBERS[:1]),
         }
         for i, (name, visibility) in enumerate(_MICROSOFT_365_GROUPS.items())
     ]

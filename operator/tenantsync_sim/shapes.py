@@ -1215,7 +1215,7 @@ def _application(i: int) -> JsonObject:
             {
                 "customKeyIdentifier": None,
                 "displayName": "deployment pipeline",
-                "endDateTime": "2026-09-30T00:00:00Z",
+                "endDateTime": "2027-09-30T00:00:00Z",
                 "hint": "Q8x",
                 "keyId": stable_id("demo", "appSecret", str(i)),
                 "secretText": None,
@@ -1249,9 +1249,48 @@ def _service_principal(i: int) -> JsonObject:
         "tags": ["WindowsAzureActiveDirectoryIntegratedApp"],
         "notificationEmailAddresses": ["identity-team@contoso.com"] if i == 1 else [],
         "passwordCredentials": [],
-        "keyCredentials": [],
         "claimsMappingPolicies": [{"id": ref("claimsMappingPolicies", 0)}] if i == 1 else [],
         "homeRealmDiscoveryPolicies": [{"id": ref("homeRealmDiscoveryPolicies", 0)}] if i == 2 else [],
+        "keyCredentials": [_signing_certificate(i)] if i == 1 else [],
+        "appRoleAssignments": [_app_role_granted(i)] if i in (2, 3) else [],
+    }
+
+
+def _signing_certificate(i: int) -> JsonObject:
+    """The SAML token signing certificate of an enterprise app with single sign-on: metadata, as Graph
+    serves it (``key`` is returned only when asked for with ``$select``)."""
+    return {
+        "customKeyIdentifier": "5C0F3B6E1D2A4F9B8E7C6D5A4B3C2D1E0F9A8B7C",
+        "displayName": "CN=Microsoft Azure Federated SSO Certificate",
+        "endDateTime": "2028-01-15T10:00:00Z",
+        "key": None,
+        "keyId": stable_id("demo", "signingCertificate", str(i)),
+        "startDateTime": "2025-01-15T10:00:00Z",
+        "type": "AsymmetricX509Cert",
+        "usage": "Verify",
+    }
+
+
+def _app_role_granted(i: int) -> JsonObject:
+    """An application permission: the first app's ``Approver`` role granted to the ``i``-th app's
+    enterprise application, which calls the first app's API as itself."""
+    return {
+        "resourceId": ref("servicePrincipals", 0),
+        "appRoleId": stable_id("demo", "appRole", "0"),
+        "resourceDisplayName": _lob_name(0),
+        "principalDisplayName": _lob_name(i),
+        "deletedDateTime": None,
+    }
+
+
+def _permission_grant(i: int) -> JsonObject:
+    """Admin consent for every user: the ``i``-th app may read the first app's data on their behalf."""
+    return {
+        "clientId": ref("servicePrincipals", 1 + i),
+        "consentType": "AllPrincipals",
+        "principalId": None,
+        "resourceId": ref("servicePrincipals", 0),
+        "scope": "Data.Read",
     }
 
 
@@ -1356,7 +1395,11 @@ def _profile_card_property(i: int) -> JsonObject:
 def _connected_organization(i: int) -> JsonObject:
     partners = [("Fabrikam", "fabrikam.com"), ("Northwind Traders", "northwindtraders.com")]
     name, domain = partners[i % len(partners)]
+    sponsor = {"@odata.type": "#microsoft.graph.user", "id": stable_id("demo", "user", "admin")}
+    approvers = {"@odata.type": "#microsoft.graph.group", "id": ref("group", 15)}
     return {
+        "internalSponsors": [sponsor, approvers] if i == 0 else [sponsor],
+        "externalSponsors": [],
         "displayName": name,
         "description": f"Partner organisation {name}",
         "state": "configured",
@@ -1549,6 +1592,7 @@ TEMPLATES: dict[str, tuple[Template, int]] = {
     "groupLifecyclePolicies": (_group_lifecycle, 1),
     "applications": (_application, 6),
     "servicePrincipals": (_service_principal, 6),
+    "oauth2PermissionGrants": (_permission_grant, 2),
     "claimsMappingPolicies": (_claims_mapping, 2),
     "homeRealmDiscoveryPolicies": (_home_realm_discovery, 1),
     "tokenIssuancePolicies": (_token_issuance, 1),

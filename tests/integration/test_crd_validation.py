@@ -86,6 +86,9 @@ BAD_TENANTS: list[tuple[str, dict[str, Any], list[str]]] = [
     ("absolute overrides", tenant_manifest("bad", baselines=[{"name": "s", "overridesPath": "/tenants/bad/baselines/s"}]), ["spec.baselines[0].overridesPath", "relative to the repository root"]),
     ("teams snapshots hourly below 1", tenant_manifest("bad", teamsSnapshotIntervalHours=0), ["spec.teamsSnapshotIntervalHours", "between 1 and 720", "monthly Tenant Configuration Management quota"]),
     ("teams snapshots beyond 30 days", tenant_manifest("bad", teamsSnapshotIntervalHours=721), ["spec.teamsSnapshotIntervalHours", "between 1 and 720"]),
+    ("group members cap of 0", tenant_manifest("bad", groupMembers={"maxMembers": 0}), ["spec.groupMembers.maxMembers", "between 1 and 1000"]),
+    ("group members cap over 1000", tenant_manifest("bad", groupMembers={"maxMembers": 1001}), ["spec.groupMembers.maxMembers", "between 1 and 1000"]),
+    ("group members without groups", tenant_manifest("bad", resources=["namedLocations"], groupMembers={}), ["spec.groupMembers", "add groups to resources"]),
 ]  # fmt: skip
 
 
@@ -136,10 +139,13 @@ def test_limits_that_still_pass(namespace: str) -> None:
         tenant_manifest("names", schedule="0 0 ? jan,jul sun#1"),
         tenant_manifest("hourly-teams", teamsSnapshotIntervalHours=1),
         tenant_manifest("monthly-teams", teamsSnapshotIntervalHours=720),
+        tenant_manifest("members", resources=["groups"], groupMembers={"maxMembers": 1000}),
+        tenant_manifest("all-types-and-members", groupMembers={"maxMembers": 1}),
     ]  # fmt: skip
     for manifest in accepted:
         resources.create("tenants", manifest)
     assert resources.get("tenants", "a" * 63)["metadata"]["name"] == "a" * 63
+    assert resources.get("tenants", "members")["spec"]["groupMembers"] == {"maxMembers": 1000}
 
 
 def test_overrides_inside_the_tenants_own_baselines_folder_are_accepted(namespace: str) -> None:

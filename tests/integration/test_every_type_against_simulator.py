@@ -41,6 +41,9 @@ NAME_FIELDS = ("displayName", "name", "description")
 NAMED_BY_THEIR_NAME = {ResourceType.CUSTOM_SECURITY_ATTRIBUTE_DEFINITIONS}
 """Types whose key the service makes from a name it never lets change, so renaming a copy cannot make a
 new object: test_directory_types_against_simulator.py deploys them with names of their own."""
+NAMING_ONLY_OTHERS = {ResourceType.OAUTH2_PERMISSION_GRANTS}
+"""Types whose text names other objects, fixed at creation, beside one field Graph lets change (a
+grant's scope): test_consent_against_simulator.py deploys them with objects that exist."""
 DEPLOYABLE = [
     kind
     for kind, entry in catalog().items()
@@ -49,9 +52,9 @@ DEPLOYABLE = [
     and not entry.requires_user
     and entry.cmdlets is None
     and entry.admin_centre is None
-    and kind not in NAMED_BY_THEIR_NAME
     and not entry.fixed
     and entry.requests is None
+    and kind not in NAMED_BY_THEIR_NAME | NAMING_ONLY_OTHERS
 ]
 """Graph's types; the Exchange admin API's are deployed by test_exchange_types_against_simulator, those
 the service makes itself or writes through requests (PIM's) by test_privileged_access_against_simulator,
@@ -196,6 +199,8 @@ async def test_a_change_and_a_new_object_deploy_and_verify(
     new = _renamed(_renamed(first))
     new_key = str(uuid.uuid4()) if entry.client_key else "new-object"
     new[entry.key_field] = new_key
+    for reported in entry.reported_fields:  # a new app has no credential until one is added to it
+        new[reported] = []
     desired = {**live, first_file: serialise(_renamed(first))}
     for field, value in new.items():  # a new script comes with its own script files
         if isinstance(value, dict) and set(value) == {COMPANION}:

@@ -95,6 +95,8 @@ class ResourceType(StrEnum):
     ROLE_ELIGIBILITY_SCHEDULES = "roleEligibilitySchedules"
     ROLE_ASSIGNMENT_SCHEDULES = "roleAssignmentSchedules"
     TEAMS_APPS = "teamsApps"
+    # Consent (issue 22): which client may call which API on users' behalf
+    OAUTH2_PERMISSION_GRANTS = "oauth2PermissionGrants"
     # Exchange Online, Defender for Office 365 and Purview, through the Exchange admin API (docs/types.md)
     ACCEPTED_DOMAIN = "acceptedDomain"
     REMOTE_DOMAIN = "remoteDomain"

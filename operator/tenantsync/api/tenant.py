@@ -241,8 +241,34 @@ class BaselineReference(Model):
     operator); default `<Tenant folder>/baselines/<name>`."""
 
 
+GROUP_MEMBERS_CAP = 1000
+"""The most members a group may have for its membership to be kept (docs/types.md, *Group members*)."""
+
+
+class GroupMembers(Model):
+    """Keep the assigned members of non-dynamic groups, as links like their owners (off unless set)."""
+
+    maxMembers: int = Field(
+        default=100,
+        json_schema_extra=_rule(
+            f"self >= 1 && self <= {GROUP_MEMBERS_CAP}",
+            f"groupMembers.maxMembers must be between 1 and {GROUP_MEMBERS_CAP}: membership is data, kept"
+            " only for groups small enough to review in a pull request",
+        ),
+    )
+    """A group with more members keeps none, and the backup says which (never a partial list)."""
+
+
 class TenantSpec(Model):
     """Which tenant to sync, how to sign in to it, where its configuration lives in Git, and when."""
+
+    model_config = ConfigDict(
+        json_schema_extra=_rule(
+            "!has(self.groupMembers) || !has(self.resources) || self.resources.exists(r, r == 'groups')",
+            "groupMembers keeps the members of groups: add groups to resources, or remove groupMembers",
+            field_path=".groupMembers",
+        )
+    )
 
     tenantId: str = Field(
         max_length=253,
@@ -267,6 +293,8 @@ class TenantSpec(Model):
         default=None, json_schema_extra={"x-kubernetes-list-type": "set"}
     )
     """Configuration types to sync (default: every supported type)."""
+    groupMembers: GroupMembers | None = None
+    """Also keep groups' assigned members (opt-in: membership is data rather than configuration)."""
     repository: Repository
     """Where desired state and backup history live."""
     baselines: list[BaselineReference] = Field(

@@ -34,6 +34,7 @@ from tenantsync.catalog.configuration_types import (
     role_needs,
 )
 from tenantsync.catalog.exchange_types import ROLE_TEMPLATE_IDS
+from tenantsync.catalog.group_members import as_read, keep_within_cap
 from tenantsync.catalog.model import (
     ApiVersion,
     ConfigurationType,
@@ -81,6 +82,7 @@ __all__ = [
     "SubResourceWrite",
     "Toggle",
     "UnencryptedSecret",
+    "as_read",
     "audit_names",
     "audit_sources",
     "catalog",
@@ -89,6 +91,7 @@ __all__ = [
     "exchange_needs",
     "field_values",
     "is_withheld",
+    "keep_within_cap",
     "named_type",
     "normalise",
     "permission_needs",

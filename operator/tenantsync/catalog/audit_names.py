@@ -138,6 +138,8 @@ _AUDIT_NAMES: Mapping[ResourceType, AuditName] = MappingProxyType(
         _T.ROLE_MANAGEMENT_POLICY_ASSIGNMENTS: AuditName(_D, "unifiedRoleManagementPolicyAssignment"),
         _T.ROLE_ELIGIBILITY_SCHEDULES: AuditName(_D, "unifiedRoleEligibilitySchedule"),
         _T.ROLE_ASSIGNMENT_SCHEDULES: AuditName(_D, "unifiedRoleAssignmentSchedule"),
+        # Consent: Entra records "Add delegated permission grant" against the grant's own type.
+        _T.OAUTH2_PERMISSION_GRANTS: AuditName(_D, "oAuth2PermissionGrant"),
     }
 )
 

@@ -473,7 +473,8 @@ def _build() -> dict[ResourceType, ConfigurationType]:
         *_entra_types(),
         *_directory_types(),
         *_privileged_access_types(),
-        *_teams_types(),
+        *_teams_app_types(),
+        *_consent_types(),
         *_intune_types(),
         *exchange_types(),
         *teams_types(),
@@ -620,11 +621,20 @@ def _entra_types() -> list[ConfigurationType]:
     ]
 
 
-_CREDENTIALS = frozenset({"passwordCredentials", "keyCredentials"})
-"""An app's or service principal's secrets and certificates: never kept (a rotation is no configuration
-change, and a deploy could not make it); the run watches its own credential's expiry."""
+_CREDENTIAL_SECRETS = frozenset({"secretText", "hint", "key", "customKeyIdentifier"})
+"""What a credential holds of its secret (the password, its first characters, the certificate's public key
+and thumbprint): never kept, whatever Graph serves."""
+_CREDENTIALS = tuple(
+    SubResource(name, None, SubResourceWrite.NEVER, _CREDENTIAL_SECRETS, is_field=True)
+    for name in ("passwordCredentials", "keyCredentials")
+)
+"""An app's or service principal's secrets and certificates, as metadata only (keyId, displayName, start
+and end, type and usage): kept so their expiry is watched and a new one shows in the backup's history,
+never planned nor written (addPassword and addKey make them, not configuration)."""
+_CREDENTIAL_EXPIRY = ("passwordCredentials[].endDateTime", "keyCredentials[].endDateTime")
 _APP_LISTS = frozenset(
     {"identifierUris", "tags", "redirectUris", "requiredResourceAccess", "resourceAccess", "appRoles"}
+    | {"passwordCredentials", "keyCredentials"}
     | {"oauth2PermissionScopes", "allowedMemberTypes", "knownClientApplications", "preAuthorizedApplications"}
     | {"delegatedPermissionIds", "servicePrincipalNames", "replyUrls", "notificationEmailAddresses"}
 )
@@ -635,7 +645,8 @@ def _linked_policies(*types: ResourceType) -> dict[str, Any]:
     """The policies of these types assigned to an app or service principal: each read per object,
     linked and unlinked by reference, and a reference the deploy orders by (policies first)."""
     return {
-        "sub_resources": tuple(
+        "sub_resources": _CREDENTIALS
+        + tuple(
             SubResource(
                 kind.value,
                 None,
@@ -646,6 +657,8 @@ def _linked_policies(*types: ResourceType) -> dict[str, Any]:
             for kind in types
         ),
         "references": tuple(Reference(f"{kind.value}[].id", kind) for kind in types),
+        "expiry_fields": _CREDENTIAL_EXPIRY,
+        "expiry_watch": "appCredentials",
     }
 
 
@@ -654,6 +667,61 @@ _APP_POLICY_PERMISSIONS = (
     ("Application.ReadWrite.All", "Policy.Read.All", "Policy.ReadWrite.ApplicationConfiguration"),
 )
 """Reading an app's assigned policies needs both reads; assigning one needs Policy.ReadWrite.ApplicationConfiguration too."""
+_SPONSORS = tuple(
+    SubResource(name, None, SubResourceWrite.REFERENCES, query="$select=id")
+    for name in ("internalSponsors", "externalSponsors")
+)
+"""The users and groups who approve a connected organisation's requests, linked by reference like owners."""
+
+
+# -- Consent (issue 22): delegated permission grants, and application permissions as app role assignments
+_SERVICE_PRINCIPAL_PERMISSIONS = (
+    _APP_POLICY_PERMISSIONS[0],
+    (*_APP_POLICY_PERMISSIONS[1], "AppRoleAssignment.ReadWrite.All"),
+)
+"""Granting an app role (an application permission) needs AppRoleAssignment.ReadWrite.All besides."""
+_APP_ROLE_ASSIGNMENTS = SubResource(
+    "appRoleAssignments",
+    None,
+    SubResourceWrite.ADD_REMOVE,
+    frozenset({"id", "createdDateTime", "deletedDateTime", "principalDisplayName", "principalType"})
+    | {"resourceDisplayName", "principalId"},
+    identity=("resourceId", "appRoleId"),
+    owner_field="principalId",
+)
+"""The app roles granted to a service principal (``servicePrincipals/{id}/appRoleAssignments``): each
+names the API's service principal (``resourceId``) and its role (``appRoleId``); ``principalId`` is the
+service principal itself, so it is not kept and the deploy sends it with the grant as Graph requires."""
+
+
+def _with_app_role_assignments(options: dict[str, Any]) -> dict[str, Any]:
+    """A service principal's options with its app role assignments, whose APIs are deployed first."""
+    return options | {
+        "sub_resources": (*options["sub_resources"], _APP_ROLE_ASSIGNMENTS),
+        "references": (
+            *options["references"],
+            Reference("appRoleAssignments[].resourceId", ResourceType.SERVICE_PRINCIPALS),
+        ),
+    }
+
+
+def _consent_types() -> list[ConfigurationType]:
+    """Delegated permission grants: which client may call which API on users' behalf, with which scopes."""
+    return [
+        _graph(
+            ResourceType.OAUTH2_PERMISSION_GRANTS,
+            "oauth2PermissionGrants",
+            "delegated permission grant",
+            (("Directory.Read.All",), ("DelegatedPermissionGrant.ReadWrite.All",)),
+            read_only_fields=frozenset({"id"}),
+            references=(
+                Reference("clientId", ResourceType.SERVICE_PRINCIPALS),
+                Reference("resourceId", ResourceType.SERVICE_PRINCIPALS),
+            ),
+        ),
+    ]
+
+
 _CUSTOM_ATTRIBUTES = (
     ("CustomSecAttributeDefinition.Read.All",),
     ("CustomSecAttributeDefinition.ReadWrite.All",),
@@ -686,9 +754,13 @@ def _directory_types() -> list[ConfigurationType]:
             | {"onPremisesDomainName", "onPremisesLastSyncDateTime", "onPremisesNetBiosName"}
             | {"onPremisesProvisioningErrors", "onPremisesSamAccountName", "onPremisesSecurityIdentifier"}
             | {"onPremisesSyncEnabled", "serviceProvisioningErrors", "isManagementRestricted"},
-            sub_resources=(SubResource("owners", None, SubResourceWrite.REFERENCES, query="$select=id"),),
+            sub_resources=(
+                SubResource("owners", None, SubResourceWrite.REFERENCES, query="$select=id"),
+                # read only when the Tenant opts in (catalog/group_members.py)
+                SubResource("members", None, SubResourceWrite.REFERENCES, query="$select=id"),
+            ),
             unordered_lists=frozenset(
-                {"groupTypes", "resourceBehaviorOptions", "resourceProvisioningOptions", "owners"}
+                {"groupTypes", "resourceBehaviorOptions", "resourceProvisioningOptions", "owners", "members"}
             ),
         ),
         _graph(
@@ -704,7 +776,6 @@ def _directory_types() -> list[ConfigurationType]:
             "app registration",
             _APP_POLICY_PERMISSIONS,
             read_only_fields=_ENTRA_READ_ONLY
-            | _CREDENTIALS
             | {"appId", "publisherDomain", "disabledByMicrosoftStatus", "certification", "verifiedPublisher"}
             | {"createdByAppId"},
             unordered_lists=_APP_LISTS | {"tokenLifetimePolicies", "tokenIssuancePolicies"},
@@ -714,15 +785,17 @@ def _directory_types() -> list[ConfigurationType]:
             ResourceType.SERVICE_PRINCIPALS,
             "servicePrincipals",
             "enterprise application",
-            _APP_POLICY_PERMISSIONS,
+            _SERVICE_PRINCIPAL_PERMISSIONS,
             read_only_fields=_ENTRA_READ_ONLY
-            | _CREDENTIALS
             | {"appDisplayName", "appDescription", "appOwnerOrganizationId", "servicePrincipalType"}
             | {"signInAudience", "alternativeNames", "appRoles", "oauth2PermissionScopes", "info"}
             | {"verifiedPublisher", "disabledByMicrosoftStatus", "createdByAppId", "applicationTemplateId"},
-            unordered_lists=_APP_LISTS | {"claimsMappingPolicies", "homeRealmDiscoveryPolicies"},
-            **_linked_policies(
-                ResourceType.CLAIMS_MAPPING_POLICIES, ResourceType.HOME_REALM_DISCOVERY_POLICIES
+            unordered_lists=_APP_LISTS
+            | {"claimsMappingPolicies", "homeRealmDiscoveryPolicies", "appRoleAssignments"},
+            **_with_app_role_assignments(
+                _linked_policies(
+                    ResourceType.CLAIMS_MAPPING_POLICIES, ResourceType.HOME_REALM_DISCOVERY_POLICIES
+                )
             ),
         ),
         _entra(
@@ -826,7 +899,8 @@ def _directory_types() -> list[ConfigurationType]:
             "identityGovernance/entitlementManagement/connectedOrganizations",
             "connected organisation",
             _ENTITLEMENT,
-            unordered_lists=frozenset({"identitySources"}),
+            sub_resources=_SPONSORS,
+            unordered_lists=frozenset({"identitySources", "internalSponsors", "externalSponsors"}),
         ),
         _graph(
             ResourceType.ACCESS_PACKAGE_CATALOGS,
@@ -954,7 +1028,7 @@ def _privileged_access_types() -> list[ConfigurationType]:
     ]
 
 
-def _teams_types() -> list[ConfigurationType]:
+def _teams_app_types() -> list[ConfigurationType]:
     """What Teams' own configuration Graph exposes to an application (its policies are another
     service's: Tenant Configuration Management)."""
     return [
@@ -1109,7 +1183,8 @@ def _intune_types() -> list[ConfigurationType]:
             frozenset({"id"}),
             singleton=True,
             writable=False,
-            expiry_field="expirationDateTime",
+            expiry_fields=("expirationDateTime",),
+            expiry_watch="apple",
         ),
         _assigned(
             ResourceType.COMPLIANCE_POLICIES,
@@ -1295,7 +1370,8 @@ def _intune_types() -> list[ConfigurationType]:
                 {"id", "lastModifiedDateTime", "lastSuccessfulSyncDateTime", "lastSyncTriggeredDateTime"}
             ),
             writable=False,
-            expiry_field="tokenExpirationDateTime",
+            expiry_fields=("tokenExpirationDateTime",),
+            expiry_watch="apple",
         ),
         _update_profile(
             ResourceType.WINDOWS_FEATURE_UPDATE_PROFILES,

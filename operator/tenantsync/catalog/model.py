@@ -52,6 +52,11 @@ class SubResourceWrite(StrEnum):
     """Directory objects the parent links to (a group's owners), kept as their type and id: the missing
     ones added with ``POST <name>/$ref`` naming ``directoryObjects/<id>``, the others removed with
     ``DELETE <name>/<id>/$ref``; the objects themselves are never written."""
+    ADD_REMOVE = "addRemove"
+    """Items the service creates and deletes but never changes (a service principal's app role
+    assignments): matched by the fields ``SubResource.identity`` names, each missing one is POSTed, then
+    each other one deleted; an item already in place is never touched, so a grant is never revoked and
+    granted again."""
 
 
 @dataclass(frozen=True)
@@ -95,6 +100,11 @@ class SubResource:
     links_to: str = "directoryObjects"
     """For ``REFERENCES``: the Graph collection a linked object is named in by its ``@odata.id``
     (``policies/claimsMappingPolicies`` for a service principal's claims mapping policy)."""
+    identity: tuple[str, ...] = ()
+    """For ``ADD_REMOVE``: the fields that say which item it is (an app role and the API defining it)."""
+    owner_field: str | None = None
+    """For ``ADD_REMOVE``: the item's field naming its parent (an app role assignment's ``principalId``),
+    not kept (it is the file's own id) and filled in by the deploy."""
 
     @property
     def body_key(self) -> str:
@@ -220,9 +230,13 @@ class ConfigurationType:
     companions: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     """Base64 fields kept as readable files beside the object's JSON (field -> file suffix), so a pull
     request shows a script's diff."""
-    expiry_field: str | None = None
-    """A date on which something the service depends on expires (the Apple push certificate's
-    ``expirationDateTime``): the backup reports the earliest one, and an alert watches it."""
+    expiry_fields: tuple[str, ...] = ()
+    """Dates on which something the service depends on expires (the Apple push certificate's
+    ``expirationDateTime``, an app's ``passwordCredentials[].endDateTime``), as dotted paths: the backup
+    reports the earliest one, and an alert watches it."""
+    expiry_watch: str | None = None
+    """The watch its expiry belongs to (``apple``, ``appCredentials``): of the types sharing one, the
+    backup reports only the earliest expiry, so each watch costs a Tenant one metric series."""
     streams: frozenset[str] = frozenset()
     """Stream properties (branding images, custom CSS): bytes read and written apart at
     ``<object>/<name>`` (``PUT`` with their media type), kept as files beside the object's JSON. Read
@@ -255,6 +269,16 @@ class ConfigurationType:
         return None if self.singleton else self.key_field
 
     @property
+    def reported_fields(self) -> frozenset[str]:
+        """Fields kept in the backup that no plan compares and no deploy sends: the service makes them by
+        other means (an app's credentials, made by ``addPassword``), so a difference is no change to make."""
+        return frozenset(
+            s.name for s in self.sub_resources if s.is_field and s.write == SubResourceWrite.NEVER
+        )
+
+    @property
     def depends_on(self) -> tuple[ResourceType, ...]:
-        """Types whose objects this type's objects point at: they are deployed first."""
-        return tuple(dict.fromkeys(r.target for r in self.references if isinstance(r.target, ResourceType)))
+        """Types whose objects this type's objects point at: they are deployed first. A reference to the
+        type itself (an enterprise app granted another's app role) orders nothing."""
+        targets = (r.target for r in self.references if isinstance(r.target, ResourceType))
+        return tuple(dict.fromkeys(t for t in targets if t != self.name))

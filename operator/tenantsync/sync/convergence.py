@@ -4,7 +4,7 @@ applied again at every sync. The plan refuses them."""
 
 from __future__ import annotations
 
-from tenantsync.api import ChangeAction, PlanChange
+from tenantsync.api import ChangeAction, GroupMembers, PlanChange, ResourceType
 from tenantsync.catalog import catalog, field_values, secrets_in_clear
 from tenantsync.sync.diff import Files, document
 from tenantsync.sync.layout import object_file
@@ -60,3 +60,20 @@ def unknown_parameters(desired: Files, changes: list[PlanChange], *, where: str)
         if unset:
             problems.append(f"{file} sets {', '.join(unset)} to nothing: leave the field out instead")
     return problems
+
+
+def members_not_kept(
+    desired: Files, changes: list[PlanChange], opted_in: GroupMembers | None, *, where: str
+) -> list[str]:
+    """The desired groups that list members although the Tenant keeps none (no ``spec.groupMembers``):
+    its backups never record them, so the change would be planned again at every sync."""
+    if opted_in is not None:
+        return []
+    found = []
+    for change in changes:
+        if change.action == ChangeAction.DELETE or change.type != ResourceType.GROUPS:
+            continue
+        file = object_file(change.type, change.id)
+        if "members" in document(desired[file], file, where=where):
+            found.append(file)
+    return found

@@ -142,7 +142,7 @@ def plan_changes(
             if new is None
             else ChangeAction.UPDATE
         )
-        values = field_changes(new, old)
+        values = field_changes(*(_planned_part(entry, doc) for doc in (new, old)))
         if action == ChangeAction.UPDATE and not values:
             continue  # the same document, written differently
         changes.append(
@@ -158,6 +158,14 @@ def plan_changes(
             )
         )
     return changes
+
+
+def _planned_part(entry: ConfigurationType, doc: JsonObject | None) -> JsonObject | None:
+    """What a plan compares of a document: all but the fields the service reports and no deploy writes
+    (an app's credential metadata, which a rotation changes)."""
+    if doc is None or not entry.reported_fields:
+        return doc
+    return {k: v for k, v in doc.items() if k not in entry.reported_fields}
 
 
 def lasting(entry: ConfigurationType, doc: JsonObject) -> bool:

@@ -6,7 +6,7 @@ Backup and Verify both record the tenant this way; they differ only in what a re
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from tenantsync.api import (
@@ -16,7 +16,16 @@ from tenantsync.api import (
     UnencryptedSecretFound,
     troubleshooting_page,
 )
-from tenantsync.catalog import CMDLET_SERVICES, ConfigurationType, Service, catalog, unencrypted_secrets
+from tenantsync.catalog import (
+    CMDLET_SERVICES,
+    ConfigurationType,
+    Service,
+    as_read,
+    catalog,
+    field_values,
+    keep_within_cap,
+    unencrypted_secrets,
+)
 from tenantsync.sync.pipeline import RunContext
 from tenantsync.sync.session import Session
 from tenantsync.sync.snapshot import take_snapshot
@@ -40,7 +49,7 @@ async def record_backup(ctx: RunContext, session: Session, *, may_snapshot: bool
     reading anything else, so the rest is read once, when the snapshot is in. ``may_snapshot`` False
     (the verifying backup) keeps the last snapshot instead of starting one."""
     spec = ctx.tenant
-    every = [catalog()[name] for name in (spec.resources or list(ResourceType))]
+    every = [as_read(catalog()[name], spec.groupMembers) for name in (spec.resources or list(ResourceType))]
     teams_types = [entry for entry in every if entry.service == Service.TCM]
     teams = await read_teams(ctx, session, teams_types, may_snapshot=may_snapshot) if teams_types else None
     types = [entry for entry in every if entry.service != Service.TCM]
@@ -49,6 +58,7 @@ async def record_backup(ctx: RunContext, session: Session, *, may_snapshot: bool
     services = sorted({entry.service for entry in types} & CMDLET_SERVICES)
     exchange = {service: await session.exchange(service) for service in services}
     snapshot = await take_snapshot(await session.graph(), types, admin_api=admin_api, exchange=exchange)
+    over_cap = keep_within_cap(snapshot.objects.get(ResourceType.GROUPS, []), spec.groupMembers)
     files = snapshot.files()
     if teams is not None:  # files named by the snapshot's own rule; the objects count with the others
         files |= teams.files
@@ -62,11 +72,7 @@ async def record_backup(ctx: RunContext, session: Session, *, may_snapshot: bool
         protected_branches={spec.repository.branch},  # a backup never writes the desired state
     )
     by_type = {str(name): len(objects) for name, objects in snapshot.objects.items()}
-    expiries = {
-        str(name): min(found)
-        for name, objects in snapshot.objects.items()
-        if (found := [when for obj in objects if (when := _expiry(catalog()[name], obj)) is not None])
-    }
+    expiries = _earliest_per_watch(snapshot.objects)
     unencrypted = _unencrypted_secrets(snapshot.objects)
     status = BackupStatus(
         commit=commit or await repository.head(spec.repository.backupBranch),
@@ -89,6 +95,12 @@ async def record_backup(ctx: RunContext, session: Session, *, may_snapshot: bool
         message += f" {teams.message}"
     if unencrypted:
         message += f" {unencrypted_secrets_warning(status, ctx.docs_base_url)}"
+    if over_cap and spec.groupMembers is not None:
+        message += (
+            f" Members not kept for {len(over_cap)} group{'s' if len(over_cap) > 1 else ''} over"
+            f" spec.groupMembers.maxMembers ({spec.groupMembers.maxMembers}): {'; '.join(over_cap[:5])}"
+            f"{' and more' if len(over_cap) > 5 else ''}; raise the cap or manage their membership elsewhere."
+        )
     return RecordedBackup(status, message, files)
 
 
@@ -129,12 +141,32 @@ def _unencrypted_secrets(objects: dict[ResourceType, list[dict[str, Any]]]) -> l
     ]
 
 
+def _earliest_per_watch(objects: dict[ResourceType, list[dict[str, Any]]]) -> dict[str, datetime]:
+    """The earliest expiry of each watch (the Apple tokens, the app credentials), under the type that
+    reports it: one entry per watch, so one metric series each, whatever the number of types."""
+    earliest: dict[str, tuple[datetime, str]] = {}
+    for name in sorted(objects):
+        entry = catalog()[name]
+        found = [when for obj in objects[name] if (when := _expiry(entry, obj)) is not None]
+        if not found:
+            continue
+        watch = entry.expiry_watch or str(name)
+        if watch not in earliest or min(found) < earliest[watch][0]:
+            earliest[watch] = (min(found), str(name))
+    return {name: when for when, name in earliest.values()}
+
+
 def _expiry(entry: ConfigurationType, obj: dict[str, Any]) -> datetime | None:
-    """The expiry a type reports (an ISO date from Graph), or None when it has none or it is unreadable."""
-    value = obj.get(entry.expiry_field) if entry.expiry_field else None
-    if not isinstance(value, str):
-        return None
-    try:
-        return datetime.fromisoformat(value)
-    except ValueError:
-        return None
+    """The earliest expiry a type reports (ISO dates from Graph, at any of its ``expiry_fields``), or
+    None when it has none or none is readable."""
+    found = []
+    for path in entry.expiry_fields:
+        for value in field_values(obj, path):
+            if not isinstance(value, str):
+                continue
+            try:
+                when = datetime.fromisoformat(value)
+            except ValueError:
+                continue
+            found.append(when if when.tzinfo else when.replace(tzinfo=UTC))
+    return min(found, default=None)

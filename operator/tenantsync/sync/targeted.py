@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from tenantsync.api import ResourceType
-from tenantsync.catalog import catalog
+from tenantsync.catalog import as_read, catalog, keep_within_cap
 from tenantsync.repository import GitAuthor
 from tenantsync.sync.pipeline import RunContext
 from tenantsync.sync.session import Session
@@ -47,10 +47,11 @@ async def commit_touched(
     previous = await repository.read_folder(branch, folder)
     if previous is None:
         return [None] * len(touched)
-    types = [catalog()[name] for name in dict.fromkeys(t.type for t in touched)]
+    types = [as_read(catalog()[name], spec.groupMembers) for name in dict.fromkeys(t.type for t in touched)]
     snapshot = await take_snapshot(
         await session.graph(), [entry for entry in types if not entry.requires_user]
     )
+    keep_within_cap(snapshot.objects.get(ResourceType.GROUPS, []), spec.groupMembers)
     current = snapshot.files()
     commits: list[str | None] = []
     for change in touched:

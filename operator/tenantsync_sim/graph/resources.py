@@ -111,6 +111,14 @@ class Navigation:
     by_reference: bool = False
     """Directory objects linked, not contained (a group's owners): ``POST {name}/$ref`` with the
     object's ``@odata.id`` links one, ``DELETE {name}/{id}/$ref`` unlinks it."""
+    updatable: bool = True
+    """False where Graph creates and deletes an item but documents no update (app role assignments)."""
+    write: tuple[str, ...] = ()
+    """The permissions a write to these items needs, where they are not the type's own (an app role
+    assignment: ``AppRoleAssignment.ReadWrite.All`` with a read of the service principal)."""
+    names: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
+    """Properties of a new item that name an object of another collection (an app role assignment's
+    ``resourceId``): a create naming one that does not exist is refused, as Graph refuses it."""
 
     def child(self, name: str) -> Navigation | None:
         return next((n for n in self.children if n.name.lower() == name.lower()), None)
@@ -232,6 +240,9 @@ class ResourceType:
     schedules: str | None = None
     """For a PIM request collection: the key of the schedules its requests create, change and end
     (see ``schedule_requests``)."""
+    names: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
+    """Properties of a new object that name an object of another collection (a delegated permission
+    grant's ``clientId`` and ``resourceId``): a create naming one that does not exist is refused."""
     functions: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
     """Bound functions, ``GET {object}/{name}(...)``, by name, with the permission level they need
     (``read`` or ``write``); the service computes their answers."""
@@ -433,6 +444,27 @@ def _linked_policies(key: str, entity: str) -> Navigation:
     """Policies of type ``key`` assigned to an app or service principal, linked with ``$ref`` and
     read at ``{object}/{key}`` (not expanded)."""
     return Navigation(key, f"#{entity}", expand="never", ids="client", by_reference=True, target=key)
+
+
+# -- Consent: application permissions granted to a service principal, and delegated permission grants
+_APP_ROLE_ASSIGNMENTS = Navigation(
+    "appRoleAssignments",
+    "#microsoft.graph.appRoleAssignment",
+    expand="never",
+    owner_field="principalId",
+    defaults=MappingProxyType({"principalType": "ServicePrincipal"}),
+    updatable=False,
+    names=MappingProxyType({"resourceId": "servicePrincipals"}),
+    write=(
+        "AppRoleAssignment.ReadWrite.All+Application.Read.All",
+        "AppRoleAssignment.ReadWrite.All+Directory.Read.All",
+        "AppRoleAssignment.ReadWrite.All+Application.ReadWrite.All",
+        "AppRoleAssignment.ReadWrite.All+Directory.ReadWrite.All",
+    ),
+)
+"""``servicePrincipals/{id}/appRoleAssignments``: the app roles granted to it, each created (with its
+``principalId``, ``resourceId`` and ``appRoleId``) and deleted, never updated."""
+_GRANT_WRITE = ("DelegatedPermissionGrant.ReadWrite.All", "Directory.ReadWrite.All")
 
 
 def _app_policy(key: str, entity: str) -> ResourceType:
@@ -774,6 +806,7 @@ RESOURCES: tuple[ResourceType, ...] = (
         modified_field=None,
         navigation=(
             Navigation("owners", "#microsoft.graph.directoryObject", ids="client", by_reference=True),
+            Navigation("members", "#microsoft.graph.directoryObject", ids="client", by_reference=True),
         ),
         immutable=frozenset({"isAssignableToRole"}),
         required=("displayName", "mailEnabled", "mailNickname", "securityEnabled"),
@@ -827,6 +860,7 @@ RESOURCES: tuple[ResourceType, ...] = (
         navigation=(
             _linked_policies("claimsMappingPolicies", "microsoft.graph.claimsMappingPolicy"),
             _linked_policies("homeRealmDiscoveryPolicies", "microsoft.graph.homeRealmDiscoveryPolicy"),
+            _APP_ROLE_ASSIGNMENTS,
         ),
         created=MappingProxyType(
             {
@@ -953,11 +987,31 @@ RESOURCES: tuple[ResourceType, ...] = (
         ("SharePointTenantSettings.ReadWrite.All",),
         read=("SharePointTenantSettings.Read.All", "SharePointTenantSettings.ReadWrite.All"),
     ),
+    ResourceType(
+        "oauth2PermissionGrants",
+        "oauth2PermissionGrants",
+        "directory",
+        "microsoft.graph.oAuth2PermissionGrant",
+        ("Directory.Read.All", *_GRANT_WRITE),
+        _GRANT_WRITE,
+        read_only=frozenset({"id"}),
+        created_field=None,
+        modified_field=None,
+        immutable=frozenset({"clientId", "consentType", "principalId", "resourceId"}),
+        required=("clientId", "consentType", "resourceId"),
+        names=MappingProxyType({"clientId": "servicePrincipals", "resourceId": "servicePrincipals"}),
+    ),
     # -- Entra ID: identity governance ---------------------------------------------------------------
     _governance(
         "connectedOrganizations",
         "entitlementManagement/connectedOrganizations",
         "microsoft.graph.connectedOrganization",
+        navigation=tuple(
+            Navigation(
+                name, "#microsoft.graph.directoryObject", expand="never", ids="client", by_reference=True
+            )
+            for name in ("internalSponsors", "externalSponsors")
+        ),
         required=("displayName", "identitySources"),
     ),
     _governance(

@@ -226,6 +226,17 @@ def _linkable_type(tenant: Tenant, nav: Navigation, object_id: str) -> str | Non
     return None
 
 
+def _check_names(
+    req: GraphRequest, tenant: Tenant, service: Service, names: Mapping[str, str], body: JsonObject
+) -> None:
+    """A new object's properties that name another object (``names``: property -> collection) must name
+    one that exists: Graph answers 404 for a grant to a service principal it does not have."""
+    for prop, kind in names.items():
+        value = body.get(prop)
+        if isinstance(value, str) and find_object(tenant.collection(kind), value) is None:
+            raise errors.not_found(service, value, req.url)
+
+
 def _application(app: Application) -> JsonObject:
     """An app registration as ``applications(appId=...)`` serves it: credentials without their secrets."""
     return {
@@ -419,7 +430,11 @@ class GraphService:
         tenant = principal.tenant
         method = req.method.upper()
         write = method not in ("GET", "HEAD")
-        self._guard(req, principal, resource, write)
+        own = resource.nav(rest[1]) if write and len(rest) > 1 else None
+        if own is not None and own.write:  # a navigation with permissions of its own (app role assignments)
+            self._authorize(principal, resource.service, own.write, req.url)
+        else:
+            self._guard(req, principal, resource, write)
         if write and not resource.writable:
             raise errors.method_not_allowed()
         if resource.fixed and ((not rest and method == "POST") or (len(rest) == 1 and method == "DELETE")):
@@ -726,6 +741,7 @@ class GraphService:
     ) -> GraphResponse:
         body = self._require_body(req, resource)
         self._check_create(req, resource, body)
+        _check_names(req, tenant, resource.service, resource.names, body)
         item = self._with_secrets(req, resource, [], self._writable(resource, body, req.version))
         if resource.client_key:
             key = str(body.get(resource.key_field, ""))
@@ -985,6 +1001,7 @@ class GraphService:
                 )
             if method == "POST" and nav.writable and nav.addable:
                 entry = copy.deepcopy(self._require_body(req, resource))
+                _check_names(req, tenant, resource.service, nav.names, entry)
                 self._bind(req, tenant, resource.service, nav.children, entry, creating=True)
                 child = nav.build(str(owner.get("id", "")), [entry])[0]
                 if nav.ids == "index":
@@ -1012,7 +1029,7 @@ class GraphService:
             children.remove(child)
             resource.touch(root)
             return GraphResponse(204)
-        if method == "PATCH":
+        if method == "PATCH" and nav.updatable:
             changes = self._require_body(req, resource)
             child.update(
                 {

@@ -162,6 +162,7 @@ PROTECTED_CHANGES: list[tuple[str, dict[str, Any]]] = [
     ("servicePrincipal", {"servicePrincipal": {"clientId": OTHER_GUID}}),
     ("userAuthentication", {"userAuthentication": {"clientId": OTHER_GUID, "tokenSecretRef": {"name": "t"}}}),
     ("resources", {"resources": ["namedLocations"]}),
+    ("groupMembers", {"groupMembers": {"maxMembers": 5}}),
     ("requiredApprovals", {"requiredApprovals": 2}),
     ("baselines", {"baselines": [{"name": "security"}]}),
     # `drift` (SPEC §3) is protected by the policy already; its case joins when the Tenant model has it

@@ -22,6 +22,7 @@ EXPECTED_ALERTS = {
     "TenantsyncNoRecentSuccessfulSync",
     "TenantsyncCredentialsExpiringSoon",
     "TenantsyncTenantCertificateExpiringSoon",
+    "TenantsyncAppCredentialExpiringSoon",
     "TenantsyncUnencryptedSecretsInBackup",
     "TenantsyncOperatorDown",
     "TenantsyncOperatorNotReconciling",

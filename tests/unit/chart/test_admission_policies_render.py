@@ -59,7 +59,7 @@ def test_every_field_that_decides_what_or_where_is_protected(helm: Path) -> None
     tenants, baselines = _protected(helm)
     assert set(tenants) == {
         "tenantId", "cloud", "approval", "mode", "repository", "endpoints", "servicePrincipal",
-        "userAuthentication", "resources", "baselines", "drift", "requiredApprovals",
+        "userAuthentication", "resources", "groupMembers", "baselines", "drift", "requiredApprovals",
     }  # fmt: skip
     assert set(TenantSpec.model_fields) - UNPROTECTED_TENANT_FIELDS <= set(tenants)
     assert set(baselines) == set(BaselineSpec.model_fields) == {"repository", "rollout"}

@@ -56,9 +56,10 @@ def busiest_tenant(metrics: OperatorMetrics, namespace: str, tenant: str) -> Non
         metrics.observe_run_finished(namespace, tenant, final, None, 10.0)
         for code in ErrorCode:
             metrics.observe_run_finished(namespace, tenant, final, code, 10.0)
-    expiring = {
-        str(name): NOW + timedelta(days=90) for name, entry in catalog().items() if entry.expiry_field
+    watches = {
+        entry.expiry_watch or str(name): str(name) for name, entry in catalog().items() if entry.expiry_fields
     }
+    expiring = {name: NOW + timedelta(days=90) for name in watches.values()}  # a backup reports one per watch
     metrics.observe_backup(namespace, tenant, {name.value: 3 for name in ResourceType}, expiring)
     metrics.observe_plan(namespace, tenant, dict.fromkeys(PLAN_ACTIONS, 2))
     for result in DEPLOY_RESULTS:

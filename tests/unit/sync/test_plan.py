@@ -220,6 +220,24 @@ async def test_an_object_that_could_never_converge_is_refused_by_file_and_field(
     assert "copy them from the object's backup on branch tenantsync/backup" in refused.value.message
 
 
+async def test_group_members_in_git_are_refused_unless_the_tenant_keeps_them() -> None:
+    """Without spec.groupMembers no backup records members, so a desired list would be planned forever."""
+    live = {"id": "g1", "displayName": "Helpdesk", "securityEnabled": True, "mailEnabled": False}
+    member = {"@odata.type": "#microsoft.graph.user", "id": "u1"}
+    desired = {"groups/g1.json": {**live, "members": [member]}}
+    kept = {"groups/g1.json": live}
+    with pytest.raises(CodedError) as refused:
+        await Plan()(context(spec(resources=["groups"])), FakeSession(folders=folders(desired, kept)))
+    assert refused.value.code == ErrorCode.INVALID_DESIRED_STATE
+    assert "groups/g1.json lists members, but the Tenant keeps no group members" in refused.value.message
+    assert "set spec.groupMembers" in refused.value.message
+
+    opted_in = context(spec(resources=["groups"], groupMembers={}))
+    graph = FakeGraph()
+    transition = await Plan()(opted_in, FakeSession(graph=graph, folders=folders(desired, kept)))
+    assert opted_in.status.plan is not None and opted_in.status.plan.changeCount == 1, transition
+
+
 async def test_an_assignment_without_its_own_type_is_refused_too() -> None:
     """Intune returns each assignment's @odata.type: without it the /assign would be posted every sync."""
     live = {

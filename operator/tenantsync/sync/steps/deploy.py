@@ -516,6 +516,8 @@ async def _write_sub_resources(
             await _patch_each(graph, entry, sub, f"{path}/{sub.name}", value)
         elif sub.write == SubResourceWrite.REFERENCES:
             await _link(graph, entry, sub, f"{path}/{sub.name}", value)
+        elif sub.write == SubResourceWrite.ADD_REMOVE:
+            await _add_remove(graph, entry, sub, path, value)
     for action, body in actions.items():
         await graph.action(f"{path}/{action}", body, version=entry.api_version)
     if replaced:
@@ -577,6 +579,29 @@ async def _link(
         await graph.delete(f"{path}/{object_id}/$ref", version=entry.api_version)
 
 
+async def _add_remove(
+    graph: GraphClient, entry: ConfigurationType, sub: SubResource, parent: str, wanted: Any
+) -> None:
+    """Items Graph never changes (app role assignments): the missing ones created first, naming their
+    parent where Graph wants it, then the ones the desired state leaves out deleted; one in place,
+    matched by ``sub.identity``, is left alone."""
+
+    def identity(item: JsonObject) -> tuple[str, ...]:
+        return tuple(str(item.get(name, "")).lower() for name in sub.identity)
+
+    path = f"{parent}/{sub.name}"
+    owner = {sub.owner_field: parent.rsplit("/", 1)[-1]} if sub.owner_field else {}
+    live = {identity(item): item for item in await graph.list(path, version=entry.api_version)}
+    desired = [item for item in wanted or [] if isinstance(item, dict)]
+    for item in desired:
+        if identity(item) not in live:
+            await graph.create(path, {**item, **owner}, version=entry.api_version)
+    kept = {identity(item) for item in desired}
+    for key, item in sorted(live.items()):
+        if key not in kept:
+            await graph.delete(f"{path}/{item['id']}", version=entry.api_version)
+
+
 async def _edit(
     graph: GraphClient, entry: ConfigurationType, sub: SubResource, path: str, wanted: Any
 ) -> None:
@@ -632,8 +657,8 @@ def _pending_parts(
     want, was, now = (_parts(entry, normalise(entry, doc)) for doc in (wanted, planned, current))
     pending = []
     for name, part in want.items():
-        if name != BODY and name not in wanted:
-            continue  # the desired state says nothing of this sub-resource
+        if name != BODY and (name not in wanted or name in entry.reported_fields):
+            continue  # the desired state says nothing of this sub-resource, or no deploy writes it
         # As the plan compares (sync/diff.py): what a part leaves out is no difference, since the
         # service serves whole objects (an assignment read back carries properties nobody sent).
         if not differences(part, now.get(name)):

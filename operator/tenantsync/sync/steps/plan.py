@@ -22,7 +22,12 @@ from tenantsync.api import (
     RunPhase,
 )
 from tenantsync.catalog import WITHHELD_KEY
-from tenantsync.sync.convergence import never_converging, secrets_set_in_git, unknown_parameters
+from tenantsync.sync.convergence import (
+    members_not_kept,
+    never_converging,
+    secrets_set_in_git,
+    unknown_parameters,
+)
 from tenantsync.sync.diff import admin_centre_summary, deployable, plan_changes, plan_digest, summary
 from tenantsync.sync.kept import KeptStates
 from tenantsync.sync.layout import split_files
@@ -112,6 +117,14 @@ class Plan:
                 f"{where}: {'; '.join(unfit)}. Graph always returns these fields, so without them the change"
                 " would be applied again at every sync; copy them from the object's backup on branch"
                 f" {spec.repository.backupBranch}. Nothing was applied.",
+            )
+        unkept = members_not_kept(desired, changes, spec.groupMembers, where=where)
+        if unkept:
+            raise CodedError(
+                ErrorCode.INVALID_DESIRED_STATE,
+                f"{where}: {', '.join(unkept)} list{'s' if len(unkept) == 1 else ''} members, but the Tenant"
+                " keeps no group members; set spec.groupMembers to keep and deploy them, or remove"
+                " members from the file. Nothing was applied.",
             )
         unknown = unknown_parameters(desired, changes, where=where)
         if unknown:
