@@ -12,6 +12,7 @@ import pytest
 
 from tenantsync_sim.client import SimulatorClient
 from tests.e2e.conftest import LOCATION_ID, Workspace
+from tests.e2e.test_exchange_sync import RULE
 from tests.e2e.test_sync_lifecycle import FINISHED, first_sync, git, wait_phase
 from tests.integration.plugin.plugin_support import plugin
 from tests.support.cluster import wait_for
@@ -115,6 +116,33 @@ def test_a_portal_change_shows_its_actor_and_is_committed_as_theirs(
     )
     assert backed_up["state"] == "disabled"
     assert "tenantsync/backup" in git(repo, "branch", "--contains", commit)
+
+
+def test_a_portal_change_to_a_transport_rule_is_read_from_the_admin_audit_and_committed_as_theirs(
+    fast_operator: OperatorProcess, auditable: Workspace
+) -> None:
+    ws = auditable
+    created = ws.sim.create_object(ws.tenant_id, "transportRule", dict(RULE))
+    assert first_sync(ws, resources=["transportRule"], drift=WATCH)["status"]["phase"] == "Succeeded"
+    watching(ws)
+    ws.sim.drift(ws.tenant_id, "transportRule", {"SetHeaderValue": "no"}, RULE["Name"], actor=ALICE)
+
+    change = change_by(ws, ALICE)
+    assert (change["type"], change["objectId"]) == ("transportRule", created["Guid"])
+    assert (change["activity"], change["source"]) == ("Set-TransportRule", "ExchangeAdmin")
+    assert change["displayName"] == RULE["Name"]
+    assert change["changedFields"] == ["SetHeaderValue"]
+    assert ALICE in plugin_status(ws)
+
+    repo, commit = ws.repository, change["commit"]
+    assert commit, "the change was committed to the backup branch"
+    assert git(repo, "log", "-1", "--format=%an <%ae>", commit).strip() == f"{ALICE} <{ALICE}>"
+    path = f"tenants/contoso/transportRule/{created['Guid']}.json"
+    assert git(repo, "show", "--name-only", "--format=", commit).split() == [path]
+    assert json.loads(git(repo, "show", f"{commit}:{path}"))["SetHeaderValue"] == "no"
+    assert drift_status(ws)["detected"] == 1, (
+        "the operator's own cmdlets (the first backup's reads) are not drift"
+    )
 
 
 def test_revert_plans_the_drift_back_and_waits_for_approval(
