@@ -6,20 +6,26 @@ Backup and Verify both record the tenant this way; they differ only in what a re
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from tenantsync.api import (
     UNENCRYPTED_SECRETS_LISTED,
     BackupStatus,
+    CodedError,
     ResourceType,
     UnencryptedSecretFound,
     troubleshooting_page,
 )
 from tenantsync.catalog import CMDLET_SERVICES, ConfigurationType, catalog, unencrypted_secrets
+from tenantsync.graph import GraphError
+from tenantsync.sync.attribution import Attributor, attributed_message, changed_objects
 from tenantsync.sync.pipeline import RunContext
 from tenantsync.sync.session import Session
 from tenantsync.sync.snapshot import take_snapshot
+
+ATTRIBUTION_FALLBACK = timedelta(days=1)
+"""How far back the audit logs are asked when the last backup's time is not known."""
 
 
 @dataclass(frozen=True)
@@ -32,8 +38,11 @@ class RecordedBackup:
     files: dict[str, bytes]
 
 
-async def record_backup(ctx: RunContext, session: Session) -> RecordedBackup:
-    """Back the tenant up and commit it to the backup branch."""
+async def record_backup(
+    ctx: RunContext, session: Session, attribute: Attributor | None = None
+) -> RecordedBackup:
+    """Back the tenant up and commit it to the backup branch; with ``attribute``, the commit names who
+    made the changes since the last backup (sync/attribution.py)."""
     spec = ctx.tenant
     types = [catalog()[name] for name in (spec.resources or list(ResourceType))]
     user = ctx.status.authentication.user if ctx.status.authentication else None
@@ -43,11 +52,14 @@ async def record_backup(ctx: RunContext, session: Session) -> RecordedBackup:
     snapshot = await take_snapshot(await session.graph(), types, admin_api=admin_api, exchange=exchange)
     repository = await session.repository()
     files = snapshot.files()
+    message = f"Backup of Tenant {ctx.namespace}/{ctx.tenant_name}\n\nSyncRun: {ctx.run_name}"
+    if attribute is not None:
+        message = await _attributed(ctx, session, attribute, files, message)
     commit = await repository.write_folder(
         spec.repository.backupBranch,
         ctx.repository_path,
         files,
-        f"Backup of Tenant {ctx.namespace}/{ctx.tenant_name}\n\nSyncRun: {ctx.run_name}",
+        message,
         protected_branches={spec.repository.branch},  # a backup never writes the desired state
     )
     by_type = {str(name): len(objects) for name, objects in snapshot.objects.items()}
@@ -113,6 +125,26 @@ def _unencrypted_secrets(objects: dict[ResourceType, list[dict[str, Any]]]) -> l
         for obj in objects[name]
         for found in unencrypted_secrets(obj)
     ]
+
+
+async def _attributed(
+    ctx: RunContext, session: Session, attribute: Attributor, files: dict[str, bytes], message: str
+) -> str:
+    """The message naming who made the changes since the last backup; unchanged when there is none."""
+    repository = await session.repository()
+    branch = ctx.tenant.repository.backupBranch
+    previous = await repository.read_folder(branch, ctx.repository_path)
+    if previous is None:
+        return message
+    changed = changed_objects(previous, files)
+    if not changed:
+        return message
+    since = await repository.folder_time(branch, ctx.repository_path) or ctx.now - ATTRIBUTION_FALLBACK
+    try:
+        explanations = await attribute(ctx, session, sorted({t for t, _ in changed}), since)
+    except (CodedError, GraphError):
+        explanations = []  # the logs could not be read: the changes are recorded, unattributed
+    return attributed_message(message, changed, explanations, files, previous)
 
 
 def _expiry(entry: ConfigurationType, obj: dict[str, Any]) -> datetime | None:

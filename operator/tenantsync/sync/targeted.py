@@ -43,7 +43,7 @@ class Recorded:
     object_id: str
 
 
-def _backup_key(type_: ResourceType, identity: str, *folders: Mapping[str, bytes]) -> str:
+def backup_key(type_: ResourceType, identity: str, *folders: Mapping[str, bytes]) -> str:
     """The key under which the backup files the object a cmdlet named ``identity``: itself when a file
     has it, else the key of the object whose ``Name`` or ``Identity`` it is."""
     entry = catalog()[type_]
@@ -92,7 +92,7 @@ async def commit_touched(
     current = snapshot.files()
     recorded: list[Recorded] = []
     for change in touched:
-        object_id = _backup_key(change.type, change.object_id, current, previous)
+        object_id = backup_key(change.type, change.object_id, current, previous)
         if change.type in snapshot.unavailable:
             recorded.append(Recorded(None, object_id))  # unlicensed now: no files to take, never a deletion
             continue
