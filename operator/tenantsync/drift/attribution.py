@@ -17,11 +17,11 @@ from tenantsync.sync.session import Session
 
 async def explain_backup(
     ctx: RunContext, session: Session, types: Sequence[ResourceType], since: datetime
-) -> list[Explanation]:
-    """The records since ``since`` about objects of ``types`` by anyone but the operator; none when the
+) -> list[Explanation] | None:
+    """The records since ``since`` about objects of ``types`` by anyone but the operator; None when the
     Tenant's drift watch is off (its permissions are then not asked for)."""
     if not ctx.tenant.drift.enabled:
-        return []
+        return None
     watch = AuditWatch(since)
     seen = await watch.look(
         await session.graph(), types, ctx.tenant.servicePrincipal.clientId, ctx.now, session.exchange

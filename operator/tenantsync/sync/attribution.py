@@ -4,8 +4,9 @@ A backup that changes objects asks the audit logs (through an `Attributor`, the 
 docs/drift.md) which records explain them since the backup before. Each explained object is listed
 with its actor and activity and each actor becomes a ``Co-authored-by:`` trailer; an object no record
 explains is listed as unattributed (a change the audit logs do not cover, a record not ingested yet, or
-one made by the operator's own deploys is never drift). A backup without an attributor, or whose
-attributor cannot read the logs, commits as before with its changes unattributed.
+one made by the operator's own deploys is never drift). A backup without an attributor, or of a Tenant
+whose drift watch is off, commits as before; one whose logs cannot be read marks its changes
+unattributed.
 """
 
 from __future__ import annotations
@@ -33,8 +34,11 @@ class Explanation:
     line: str
 
 
-Attributor = Callable[[RunContext, Session, Sequence[ResourceType], datetime], Awaitable[list[Explanation]]]
-"""The records since a moment about objects of some types, by anyone but the operator."""
+Attributor = Callable[
+    [RunContext, Session, Sequence[ResourceType], datetime], Awaitable[list[Explanation] | None]
+]
+"""The records since a moment about objects of some types, by anyone but the operator; None when the
+Tenant's audit logs are not read (its drift watch is off), so the commit lists nothing."""
 
 
 def changed_objects(

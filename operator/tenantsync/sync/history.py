@@ -144,6 +144,8 @@ async def _attributed(
         explanations = await attribute(ctx, session, sorted({t for t, _ in changed}), since)
     except (CodedError, GraphError):
         explanations = []  # the logs could not be read: the changes are recorded, unattributed
+    if explanations is None:
+        return message
     return attributed_message(message, changed, explanations, files, previous)
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tenantsync.api import ResourceType
+from tenantsync.graph import GraphError
 from tenantsync.repository import GitAuthor, TenantRepository
 from tenantsync.sync import RunContext
 from tenantsync.sync.attribution import Explanation
@@ -48,7 +49,7 @@ async def test_a_backup_names_the_actors_of_its_changes_and_marks_the_rest_unatt
 
     async def attribute(
         ctx: RunContext, _: Session, types: Sequence[ResourceType], since: datetime
-    ) -> list[Explanation]:
+    ) -> list[Explanation] | None:
         asked.append((list(types), since))
         line = "Update named location by alice@contoso.com at 2026-12-07T09:00:00Z"
         return [Explanation(ResourceType.NAMED_LOCATIONS, HQ["id"], ALICE, line)]
@@ -79,3 +80,30 @@ async def test_a_backup_names_the_actors_of_its_changes_and_marks_the_rest_unatt
     # Nothing changed: no commit, the audit logs are not asked.
     await record_backup(ctx, session, attribute)
     assert len(asked) == 1
+
+
+async def test_a_tenant_whose_audit_logs_are_not_read_lists_nothing_and_one_that_fails_marks_unattributed(
+    repository: TenantRepository, remote: Path
+) -> None:
+    graph = FakeGraph()
+    graph.add(LOCATIONS, HQ)
+    session = GitSession(graph, repository)
+    ctx = context(spec(resources=[ResourceType.NAMED_LOCATIONS]))
+
+    async def not_read(*_: object) -> list[Explanation] | None:
+        return None
+
+    async def failing(*_: object) -> list[Explanation] | None:
+        raise GraphError(503, "ServiceUnavailable", "The audit log is unavailable.")
+
+    await record_backup(ctx, session, not_read)
+    graph.add(LOCATIONS, {**HQ, "displayName": "HQ (moved)"})
+    await record_backup(ctx, session, not_read)
+    message = git("--git-dir", str(remote), "log", "-1", "--format=%B", "tenantsync/backup")
+    assert "Changes:" not in message and "Co-authored-by" not in message
+
+    graph.add(LOCATIONS, {**HQ, "displayName": "HQ (moved again)"})
+    await record_backup(ctx, session, failing)
+    message = git("--git-dir", str(remote), "log", "-1", "--format=%B", "tenantsync/backup")
+    assert f"namedLocations/{HQ['id']}: unattributed" in message
+    assert "Co-authored-by" not in message
