@@ -77,8 +77,8 @@ class AuditWatch:
                 if not record_id or when is None or record_id in self.seen:
                     continue
                 self.seen[record_id] = when
-                if when < self.started:
-                    continue
+                if when < self.started.replace(microsecond=0):
+                    continue  # (to the second: the admin audit's CreationTime has no fraction)
                 seen = drift_change(source, record, types, own_app_id)
                 if seen is not None:
                     found.append(seen)

@@ -259,3 +259,31 @@ async def test_the_admin_audit_is_searched_once_a_look_reaching_back_over_its_la
         searches[1]["StartDate"] == f"{START + dt.timedelta(minutes=1) - ADMIN_LOOKBACK:%Y-%m-%dT%H:%M:%SZ}"
     )
     assert watch.requests == 3
+
+
+async def test_an_admin_record_made_in_the_second_the_watch_started_is_drift() -> None:
+    """CreationTime has no fraction of a second: a change just after the watch's start reads as before it."""
+    started = START + dt.timedelta(milliseconds=700)
+    record = _admin("Set-TransportRule", ALICE, START + dt.timedelta(milliseconds=900), SetHeaderValue="x")
+    result = {"AuditData": json.dumps(record)}
+
+    def handler(_: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={"value": [result]})
+
+    async def token() -> str:
+        return "token"
+
+    watch = AuditWatch(started)
+    async with (
+        ExchangeClient(
+            "https://outlook.example", "t", token, transport=httpx.MockTransport(handler)
+        ) as client,
+        _graph(FakeAuditLogs()) as graph,
+    ):
+
+        async def exchange(_: Service) -> ExchangeClient:
+            return client
+
+        found = await watch.look(graph, EXCHANGE_TYPES, OPERATOR, START + dt.timedelta(minutes=1), exchange)
+    assert record["CreationTime"] == f"{START:%Y-%m-%dT%H:%M:%S}"
+    assert [seen.change.activity for seen in found] == ["Set-TransportRule"]
