@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 
+from tenantsync.catalog import ROLE_TEMPLATE_IDS
+from tenantsync.catalog.audit_names import AUDIT_LOG_ROLE_NEED
 from tenantsync_sim.client import SimulatorClient
 from tests.e2e.conftest import LOCATION_ID, Workspace
 from tests.e2e.test_exchange_sync import RULE
@@ -196,3 +198,24 @@ def test_a_missing_audit_permission_waits_for_consent_and_never_fails_a_sync(
     assert status["missingPermissions"] == sorted(AUDIT_PERMISSIONS)
     assert status["adminConsentUrl"].startswith(workspace.simulator.url)
     assert "syncs go on" in status["message"]
+
+
+def test_an_app_without_an_audit_role_syncs_exchange_and_its_watch_waits_for_the_role(
+    fast_operator: OperatorProcess, auditable: Workspace
+) -> None:
+    ws = auditable
+    for role in ("Exchange Administrator", "Compliance Administrator"):
+        ws.sim.remove_role(ws.tenant_id, ws.client_id, ROLE_TEMPLATE_IDS[role])
+    ws.sim.add_role(ws.tenant_id, ws.client_id, ROLE_TEMPLATE_IDS["Global Reader"])  # reads, cannot search
+    ws.sim.create_object(ws.tenant_id, "transportRule", dict(RULE))
+    run = first_sync(ws, resources=["transportRule"], mode="BackupOnly", drift=WATCH)
+    assert run["status"]["phase"] == "Succeeded"
+    status = wait_for(
+        lambda: (s := drift_status(ws)).get("watch") == "PendingAdminConsent" and s,
+        "the audit watch to wait for the role",
+    )
+    assert status["missingPermissions"] == [AUDIT_LOG_ROLE_NEED]
+    assert "Security Reader" in status["message"]
+
+    ws.sim.add_role(ws.tenant_id, ws.client_id, ROLE_TEMPLATE_IDS["Security Reader"])
+    watching(ws)

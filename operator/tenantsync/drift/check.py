@@ -84,13 +84,15 @@ def _missing(needed: list[str], granted: frozenset[str]) -> list[str]:
     return sorted(p for p in needed if p not in granted and p.replace(".Read.", ".ReadWrite.") not in granted)
 
 
-async def _admin_audit_missing(session: TenantSession, types: list[ResourceType]) -> list[str]:
+async def _admin_audit_missing(
+    session: TenantSession, types: list[ResourceType], *, fresh: bool
+) -> list[str]:
     """What reading the admin audit lacks: ``Exchange.ManageAsApp`` in the Exchange endpoint's token, a
     role reaching ``Search-UnifiedAuditLog`` in its ``wids``. Nothing is asked when no type needs it."""
     if not any(AUDIT_LOGS[source].service == Service.EXCHANGE for source in audit_sources(types)):
         return []
     principal = await session.service_principal()
-    token = await principal.acquire(resource=session.endpoints.exchange_resource)
+    token = await principal.acquire(fresh=fresh, resource=session.endpoints.exchange_resource)
     missing = [] if EXCHANGE_PERMISSION in token.roles else [EXCHANGE_PERMISSION]
     if not any(ROLE_TEMPLATE_IDS[role] in token.role_ids for role in AUDIT_LOG_ROLES):
         missing.append(AUDIT_LOG_ROLE_NEED)
@@ -145,13 +147,17 @@ class DriftChecker:
         types = spec.resources or list(ResourceType)
         try:
             async with self._cache.session(ctx) as session:
-                token = await (await session.service_principal()).acquire()
+                # While waiting for consent, each look asks for a new token: a grant shows only in one.
+                fresh = before is not None and before.watch == DriftWatch.PENDING_ADMIN_CONSENT
+                token = await (await session.service_principal()).acquire(fresh=fresh)
                 graph_needs = [
                     p
                     for p in drift_permission_needs(types)
                     if p not in (EXCHANGE_PERMISSION, AUDIT_LOG_ROLE_NEED)
                 ]
-                missing = _missing(graph_needs, token.roles) + await _admin_audit_missing(session, types)
+                missing = _missing(graph_needs, token.roles) + await _admin_audit_missing(
+                    session, types, fresh=fresh
+                )
                 if missing:
                     url = session.endpoints.admin_consent_url(spec.tenantId, spec.servicePrincipal.clientId)
                     status.watch = DriftWatch.PENDING_ADMIN_CONSENT
