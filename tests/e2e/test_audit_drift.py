@@ -15,7 +15,7 @@ from tenantsync.catalog.audit_names import AUDIT_LOG_ROLE_NEED
 from tenantsync_sim.client import SimulatorClient
 from tests.e2e.conftest import LOCATION_ID, Workspace
 from tests.e2e.test_exchange_sync import RULE
-from tests.e2e.test_sync_lifecycle import FINISHED, first_sync, git, wait_phase
+from tests.e2e.test_sync_lifecycle import FINISHED, first_sync, git, sync, wait_phase
 from tests.integration.plugin.plugin_support import plugin
 from tests.support.cluster import wait_for
 from tests.support.operator import OperatorProcess
@@ -219,3 +219,24 @@ def test_an_app_without_an_audit_role_syncs_exchange_and_its_watch_waits_for_the
 
     ws.sim.add_role(ws.tenant_id, ws.client_id, ROLE_TEMPLATE_IDS["Security Reader"])
     watching(ws)
+
+
+def test_a_sync_after_a_portal_change_names_its_actor_as_co_author_of_the_backup(
+    fast_operator: OperatorProcess, auditable: Workspace
+) -> None:
+    ws = auditable
+    # Looks a day apart: the watch looks once at its start, so the sync's backup is the first to see
+    # alice's change and must attribute it itself.
+    first_sync(ws, mode="BackupOnly", drift={"enabled": True, "interval": "24h"})
+    watching(ws)
+    target = policy(ws)
+    ws.sim.drift(ws.tenant_id, "conditionalAccessPolicies", {"state": "disabled"}, target["id"], actor=ALICE)
+    run = wait_phase(ws, sync(ws, "after-portal-change"), FINISHED)
+    assert run["status"]["phase"] == "Succeeded", run["status"]
+
+    message = git(ws.repository, "log", "-1", "--format=%B", "tenantsync/backup")
+    assert f"conditionalAccessPolicies/{target['id']}: Update conditional access policy by {ALICE}" in message
+    trailers = git(
+        ws.repository, "log", "-1", "--format=%(trailers:key=Co-authored-by,valueonly)", "tenantsync/backup"
+    )
+    assert trailers.strip() == f"{ALICE} <{ALICE}>"
