@@ -11,6 +11,16 @@ audit-log requests counted. Usage::
 It starts the local control plane (hack/local-cluster, with its LOCAL_CLUSTER_* ports), the simulator and
 one `tenantsync run` process. Figures are printed, not asserted: the bound is interval + delay, and the
 goal p99 <= interval + delay + 15 s (issue 23).
+
+The cost at fleet scale, ``--fleet N``: N Tenants (each its own simulated tenant, `--fleet-resources`
+by default a Graph type and an Exchange type, so both the directory audits and the admin audit are
+read) left idle, first with drift disabled, then enabled with `--interval` looks (use 1m), each phase
+measured for `--measure` seconds once every watch has looked. Printed: Graph and Exchange admin API
+requests per Tenant per minute (audit-log reads and all), and the operator's CPU (share of one core)
+and RSS in each phase and their difference. Goals (issue 23, at N = 1,000): <= 2 requests per Tenant
+per minute idle, <= 10 % of a core and <= 20 MB added::
+
+    .venv/bin/python benchmarks/drift_bench.py --fleet 100 --interval 1m --measure 180
 """
 
 from __future__ import annotations
@@ -132,6 +142,11 @@ def main() -> None:
     )
     parser.add_argument("--spacing", type=float, default=2.0, help="seconds between two portal changes")
     parser.add_argument("--idle", type=float, default=60.0, help="seconds of idle watching counted")
+    parser.add_argument(
+        "--fleet", type=int, default=0, help="N idle Tenants: the watch's cost at fleet scale"
+    )
+    parser.add_argument("--fleet-resources", default="conditionalAccessPolicies,transportRule")
+    parser.add_argument("--measure", type=float, default=180.0, help="seconds measured per fleet phase")
     args = parser.parse_args()
     interval = parse_duration(args.interval).total_seconds()
     subprocess.run([str(CLUSTER), "up"], check=True, cwd=ROOT)
@@ -146,7 +161,10 @@ def main() -> None:
         operator: subprocess.Popen[bytes] | None = None
         try:
             with SimulatorClient(url, ca) as sim:
-                operator = run(args, interval, work, sim, url, ca, api)
+                if args.fleet:
+                    operator = fleet(args, interval, work, sim, url, ca, api)
+                else:
+                    operator = run(args, interval, work, sim, url, ca, api)
         finally:
             if operator is not None:
                 operator.terminate()
@@ -242,6 +260,129 @@ def run(
         f"idle {args.idle:g}s: {len(audit)} audit-log requests ({len(audit) * 60 / args.idle:.1f} per minute at"
         f" interval {interval:g}s, i.e. {len(audit) * interval / args.idle:.2f} per look), {len(everything)} Graph and"
         " token requests in all"
+    )
+    return operator
+
+
+def start_operator(work: Path) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "KUBECONFIG": str(KUBECONFIG)}
+    with (work / "operator.log").open("ab") as operator_log:
+        return subprocess.Popen(
+            [str(Path(sys.executable).parent / "tenantsync"), "run", "--namespace", NAMESPACE, "--scheduler-interval",
+             "1", "--metrics-port", str(free_port()),
+             "--liveness", f"http://127.0.0.1:{free_port()}/healthz", "--workdir", str(work / "operator")],
+            stdout=operator_log, stderr=subprocess.STDOUT, env=env, cwd=ROOT,
+        )  # fmt: skip
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU the process has used (/proc/<pid>/stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+AUDIT_PATHS = ("auditLogs", "auditEvents", "InvokeCommand")
+
+
+def phase(
+    name: str, seconds: float, sim: SimulatorClient, tenants: list[str], pid: int
+) -> tuple[float, float, float, float]:
+    """Requests per Tenant per minute (audit reads, all), CPU share of a core and RSS over ``seconds``."""
+    for tenant_id in tenants:
+        sim.clear_requests(tenant_id)
+    started, cpu = time.monotonic(), cpu_seconds(pid)
+    time.sleep(seconds)
+    elapsed, used = time.monotonic() - started, cpu_seconds(pid) - cpu
+    requests = [r for tenant_id in tenants for r in sim.requests(tenant_id)]
+    audit = [r for r in requests if any(part in r["path"] for part in AUDIT_PATHS)]
+    per_minute = 60 / elapsed / len(tenants)
+    figures = (len(audit) * per_minute, len(requests) * per_minute, used / elapsed, rss_mb(pid))
+    log(
+        f"{name}: {figures[0]:.2f} audit-log requests and {figures[1]:.2f} requests in all per Tenant per minute;"
+        f" operator CPU {figures[2] * 100:.1f} % of a core, RSS {figures[3]:.0f} MB ({elapsed:.0f}s measured)"
+    )
+    return figures
+
+
+def fleet(
+    args: argparse.Namespace,
+    interval: float,
+    work: Path,
+    sim: SimulatorClient,
+    url: str,
+    ca: str,
+    api: client.CustomObjectsApi,
+) -> subprocess.Popen[bytes]:
+    """N idle Tenants, drift off then on: what the watch adds."""
+    kubectl("create", "namespace", NAMESPACE)
+    kubectl("create", "secret", "generic", "sim-ca", "-n", NAMESPACE, f"--from-file=ca.crt={ca}")
+    resources = [name.strip() for name in args.fleet_resources.split(",") if name.strip()]
+    tenants: list[str] = []
+    for i in range(args.fleet):
+        tenant_id, client_id, secret = str(uuid.uuid4()), str(uuid.uuid4()), f"s8Q~{uuid.uuid4().hex}"
+        sim.create_tenant(tenant_id, [f"d{tenant_id[:8]}.onmicrosoft.com"])
+        sim.create_app(tenant_id, client_id, application_permissions=PERMISSIONS, secret=secret)
+        tenants.append(tenant_id)
+        repo = work / f"t{i}.git"
+        subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(repo)], check=True)
+        manifest = {
+            "apiVersion": "v1", "kind": "List", "items": [
+                {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": f"t{i}-sp", "namespace": NAMESPACE},
+                 "stringData": {"clientSecret": secret}},
+                {"apiVersion": f"{GROUP}/{VERSION}", "kind": "Tenant", "metadata": {"name": f"t{i}", "namespace": NAMESPACE},
+                 "spec": {
+                     "tenantId": tenant_id, "resources": resources,
+                     "endpoints": {"authority": url, "graph": url, "caBundleSecretRef": {"name": "sim-ca"}},
+                     "servicePrincipal": {"clientId": client_id, "credentialsSecretRef": {"name": f"t{i}-sp"}},
+                     "repository": {"url": str(repo), "path": f"tenants/t{i}"},
+                     "drift": {"enabled": False, "interval": args.interval},
+                 }},
+            ],
+        }  # fmt: skip
+        kubectl("apply", "-f", "-", stdin=json.dumps(manifest))
+    operator = start_operator(work)
+
+    def statuses() -> list[dict[str, Any]]:
+        found = api.list_namespaced_custom_object(GROUP, VERSION, NAMESPACE, "tenants")
+        return [item.get("status") or {} for item in cast(dict[str, Any], found)["items"]]
+
+    wait("every Tenant's status", lambda: all(s.get("phase") for s in statuses()), timeout=600)
+    wait(
+        "every watch to stand disabled",
+        lambda: all((s.get("drift") or {}).get("watch") == "Disabled" for s in statuses()),
+        timeout=600,
+    )
+    log(f"{args.fleet} Tenants idle ({', '.join(resources)}); drift disabled")
+    off = phase("drift disabled", args.measure, sim, tenants, operator.pid)
+    for i in range(args.fleet):
+        kubectl(
+            "patch",
+            "tenant",
+            f"t{i}",
+            "-n",
+            NAMESPACE,
+            "--type=merge",
+            "-p",
+            '{"spec":{"drift":{"enabled":true}}}',
+        )
+    wait(
+        "every watch to look",
+        lambda: all((s.get("drift") or {}).get("watch") == "Watching" for s in statuses()),
+        timeout=600,
+    )
+    time.sleep(interval)
+    log(f"drift enabled, looks every {interval:g}s")
+    on = phase("drift enabled", args.measure, sim, tenants, operator.pid)
+    log(
+        f"added by the watch at N = {args.fleet}: {on[0] - off[0]:.2f} audit-log and {on[1] - off[1]:.2f} requests in"
+        f" all per Tenant per minute, CPU {(on[2] - off[2]) * 100:+.1f} % of a core, RSS {on[3] - off[3]:+.0f} MB"
     )
     return operator
 

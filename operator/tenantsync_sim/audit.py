@@ -21,6 +21,9 @@ from tenantsync_sim.state import JsonObject
 
 DEFAULT_INGESTION_DELAY_SECONDS = 120.0
 """Microsoft's figure for audit logs at the 95th percentile (see the module's docstring)."""
+ADMIN_INGESTION_DELAY_SECONDS = 3600.0
+"""The Exchange and Purview admin audit: the low end of Microsoft's "typically 60 to 90 minutes" for
+Exchange's audit events (the Office 365 Management Activity API's troubleshooting page)."""
 
 AuditSource = Literal["directory", "intune"]
 Operation = Literal["Add", "Update", "Delete"]
@@ -171,8 +174,11 @@ class AuditLog:
     """Every tenant's records, oldest first, each with the moment it becomes visible to readers."""
 
     ingestion_delay_seconds: float = DEFAULT_INGESTION_DELAY_SECONDS
+    admin_ingestion_delay_seconds: float = ADMIN_INGESTION_DELAY_SECONDS
+    """The Exchange and Purview admin audit's own delay (tenantsync_sim.exchange.admin_audit)."""
     max_entries: int = 10000
     _entries: dict[tuple[str, AuditSource], list[_Entry]] = field(default_factory=dict)
+    _admin: dict[str, list[_Entry]] = field(default_factory=dict)
 
     def record(self, tenant_id: str, change: Change, actor: Actor, now: float) -> JsonObject:
         moment = dt.datetime.fromtimestamp(now, dt.UTC)
@@ -190,6 +196,19 @@ class AuditLog:
         ingested = now - self.ingestion_delay_seconds
         return [entry.record for entry in reversed(entries) if entry.recorded_at <= ingested]
 
+    def record_admin(self, tenant_id: str, record: JsonObject, now: float) -> None:
+        """An Exchange or Purview admin audit record, made whole by its service's shape."""
+        entries = self._admin.setdefault(tenant_id, [])
+        entries.append(_Entry(now, record))
+        del entries[: max(0, len(entries) - self.max_entries)]
+
+    def visible_admin(self, tenant_id: str, now: float) -> list[JsonObject]:
+        """The admin audit records ingested by ``now``, newest first as the search returns them."""
+        ingested = now - self.admin_ingestion_delay_seconds
+        entries = self._admin.get(tenant_id, [])
+        return [entry.record for entry in reversed(entries) if entry.recorded_at <= ingested]
+
     def clear(self, tenant_id: str) -> None:
         for key in [key for key in self._entries if key[0] == tenant_id]:
             del self._entries[key]
+        self._admin.pop(tenant_id, None)

@@ -298,8 +298,17 @@ class SimulatorClient:
         """Seconds before a change's audit record is visible in the audit logs."""
         return float(self._call("GET", "/audit")["ingestionDelaySeconds"])
 
-    def set_audit_delay(self, seconds: float) -> None:
-        self._call("PUT", "/audit", {"ingestionDelaySeconds": seconds})
+    def admin_audit_delay(self) -> float:
+        """Seconds before an Exchange or Purview change's record is visible to Search-UnifiedAuditLog."""
+        return float(self._call("GET", "/audit")["adminIngestionDelaySeconds"])
+
+    def set_audit_delay(self, seconds: float, admin: float | None = None) -> None:
+        """Both delays: the Graph logs' ``seconds``, the admin audit's ``admin`` (``seconds`` if None)."""
+        body = {
+            "ingestionDelaySeconds": seconds,
+            "adminIngestionDelaySeconds": seconds if admin is None else admin,
+        }
+        self._call("PUT", "/audit", body)
 
     def replace_object(
         self, tenant: str, kind: str, body: JsonObject, object_id: str | None = None

@@ -22,6 +22,7 @@ from tenantsync_sim.adminapi import ADMIN_SETTINGS
 from tenantsync_sim.defaults import default_singletons
 from tenantsync_sim.exchange import objects as exchange_objects
 from tenantsync_sim.exchange import seeds as exchange_seeds
+from tenantsync_sim.exchange.admin_audit import admin_record
 from tenantsync_sim.exchange.roles import MANAGE_AS_APP, SEEDED_ROLES
 from tenantsync_sim.exchange.schema import types as exchange_types
 from tenantsync_sim.faults import FaultRule
@@ -464,6 +465,29 @@ def _audit(request: web.Request, tenant: Tenant, kind: str, before: JsonObject |
     record_change(simulator(request), tenant, resource, before, after, portal_actor(tenant, actor))
 
 
+def _admin_audit(
+    request: web.Request, tenant: Tenant, kind: str, verb: str, item: JsonObject, parameters: JsonObject
+) -> None:
+    """A portal change to an Exchange or Purview object, made by ``?actor=<UPN>``, is in the admin audit
+    as the cmdlet the portal runs for it; without an actor it stays out."""
+    actor = request.query.get("actor")
+    if not actor:
+        return
+    exchange_type = exchange_types()[kind]
+    identity = str(item.get("Name") or item.get("Identity") or item.get("Guid") or "")
+    sim = simulator(request)
+    record = admin_record(
+        tenant,
+        exchange_type,
+        f"{verb}-{exchange_type.noun}",
+        identity,
+        dict(parameters),
+        portal_actor(tenant, actor),
+        sim.clock(),
+    )
+    sim.audits.record_admin(tenant.id, record, sim.clock())
+
+
 def _current(tenant: Tenant, kind: str, object_id: str | None) -> JsonObject | None:
     if kind in _SINGLETON_KINDS:
         return copy.deepcopy(tenant.singletons.get(kind))
@@ -481,6 +505,7 @@ async def create_object(request: web.Request) -> web.Response:
         name = str(item.get("Name") or item.get("Identity") or uuid.uuid4())
         created = exchange_objects.create(tenant, exchange_type, name, item, simulator(request).clock())
         tenant.collection(kind)[str(created["Guid"])] = created
+        _admin_audit(request, tenant, kind, "New", created, item)
         return web.json_response(created, status=201)
     resource = BY_KEY[kind]
     item.setdefault(resource.key_field, str(uuid.uuid4()))
@@ -546,6 +571,7 @@ async def patch_singleton_or_object(request: web.Request) -> web.Response:
         BY_KEY[kind].touch(item)
     elif kind in exchange_types():
         exchange_objects.touch(item, simulator(request).clock())
+        _admin_audit(request, tenant, kind, "Set", item, changes)
     _audit(request, tenant, kind, before)
     return web.json_response(item)
 
@@ -565,6 +591,7 @@ async def delete_object(request: web.Request) -> web.Response:
     if kind in exchange_types():
         item = _exchange_object(tenant, kind, request.match_info["object_id"])
         del tenant.collection(kind)[str(item["Guid"])]
+        _admin_audit(request, tenant, kind, "Remove", item, {})
         return web.Response(status=204)
     removed = tenant.collection(kind).pop(request.match_info["object_id"], None)
     if removed is None:
@@ -575,17 +602,27 @@ async def delete_object(request: web.Request) -> web.Response:
 
 class AuditSettings(SimModel):
     ingestion_delay_seconds: float = Field(ge=0)
-    """Seconds between a change and its audit record's appearance in the audit logs."""
+    """Seconds between a change and its audit record's appearance in the Graph audit logs."""
+    admin_ingestion_delay_seconds: float | None = Field(default=None, ge=0)
+    """The same for the Exchange and Purview admin audit (``Search-UnifiedAuditLog``); unchanged if unset."""
 
 
 async def get_audit_settings(request: web.Request) -> web.Response:
-    delay = simulator(request).audits.ingestion_delay_seconds
-    return web.json_response(dump(AuditSettings(ingestion_delay_seconds=delay)))
+    audits = simulator(request).audits
+    settings = AuditSettings(
+        ingestion_delay_seconds=audits.ingestion_delay_seconds,
+        admin_ingestion_delay_seconds=audits.admin_ingestion_delay_seconds,
+    )
+    return web.json_response(dump(settings))
 
 
 async def put_audit_settings(request: web.Request) -> web.Response:
     spec = await _body(request, AuditSettings)
-    simulator(request).audits.ingestion_delay_seconds = spec.ingestion_delay_seconds
+    audits = simulator(request).audits
+    audits.ingestion_delay_seconds = spec.ingestion_delay_seconds
+    if spec.admin_ingestion_delay_seconds is not None:
+        audits.admin_ingestion_delay_seconds = spec.admin_ingestion_delay_seconds
+    spec.admin_ingestion_delay_seconds = audits.admin_ingestion_delay_seconds
     return web.json_response(dump(spec))
 
 

@@ -11,10 +11,13 @@ from typing import Any
 
 import pytest
 
+from tenantsync.catalog import ROLE_TEMPLATE_IDS
+from tenantsync.catalog.audit_names import AUDIT_LOG_ROLE_NEED
 from tenantsync_sim.client import SimulatorClient
 from tests.e2e.conftest import LOCATION_ID, Workspace
+from tests.e2e.test_exchange_sync import RULE
 from tests.e2e.test_secret_reads import secret_gets
-from tests.e2e.test_sync_lifecycle import FINISHED, first_sync, git, wait_phase
+from tests.e2e.test_sync_lifecycle import FINISHED, first_sync, git, sync, wait_phase
 from tests.integration.plugin.plugin_support import plugin
 from tests.support.cluster import wait_for
 from tests.support.operator import OperatorProcess
@@ -119,6 +122,33 @@ def test_a_portal_change_shows_its_actor_and_is_committed_as_theirs(
     assert "tenantsync/backup" in git(repo, "branch", "--contains", commit)
 
 
+def test_a_portal_change_to_a_transport_rule_is_read_from_the_admin_audit_and_committed_as_theirs(
+    fast_operator: OperatorProcess, auditable: Workspace
+) -> None:
+    ws = auditable
+    created = ws.sim.create_object(ws.tenant_id, "transportRule", dict(RULE))
+    assert first_sync(ws, resources=["transportRule"], drift=WATCH)["status"]["phase"] == "Succeeded"
+    watching(ws)
+    ws.sim.drift(ws.tenant_id, "transportRule", {"SetHeaderValue": "no"}, RULE["Name"], actor=ALICE)
+
+    change = change_by(ws, ALICE)
+    assert (change["type"], change["objectId"]) == ("transportRule", created["Guid"])
+    assert (change["activity"], change["source"]) == ("Set-TransportRule", "ExchangeAdmin")
+    assert change["displayName"] == RULE["Name"]
+    assert change["changedFields"] == ["SetHeaderValue"]
+    assert ALICE in plugin_status(ws)
+
+    repo, commit = ws.repository, change["commit"]
+    assert commit, "the change was committed to the backup branch"
+    assert git(repo, "log", "-1", "--format=%an <%ae>", commit).strip() == f"{ALICE} <{ALICE}>"
+    path = f"tenants/contoso/transportRule/{created['Guid']}.json"
+    assert git(repo, "show", "--name-only", "--format=", commit).split() == [path]
+    assert json.loads(git(repo, "show", f"{commit}:{path}"))["SetHeaderValue"] == "no"
+    assert drift_status(ws)["detected"] == 1, (
+        "the operator's own cmdlets (the first backup's reads) are not drift"
+    )
+
+
 def test_revert_plans_the_drift_back_and_waits_for_approval(
     fast_operator: OperatorProcess, auditable: Workspace
 ) -> None:
@@ -176,3 +206,45 @@ def test_a_missing_audit_permission_waits_for_consent_and_never_fails_a_sync(
     time.sleep(3.5 * 10)
     assert secret_gets() == before
     assert drift_status(workspace)["lastCheckTime"] == status["lastCheckTime"]
+
+
+def test_an_app_without_an_audit_role_syncs_exchange_and_its_watch_waits_for_the_role(
+    fast_operator: OperatorProcess, auditable: Workspace
+) -> None:
+    ws = auditable
+    for role in ("Exchange Administrator", "Compliance Administrator"):
+        ws.sim.remove_role(ws.tenant_id, ws.client_id, ROLE_TEMPLATE_IDS[role])
+    ws.sim.add_role(ws.tenant_id, ws.client_id, ROLE_TEMPLATE_IDS["Global Reader"])  # reads, cannot search
+    ws.sim.create_object(ws.tenant_id, "transportRule", dict(RULE))
+    run = first_sync(ws, resources=["transportRule"], mode="BackupOnly", drift=WATCH)
+    assert run["status"]["phase"] == "Succeeded"
+    status = wait_for(
+        lambda: (s := drift_status(ws)).get("watch") == "PendingAdminConsent" and s,
+        "the audit watch to wait for the role",
+    )
+    assert status["missingPermissions"] == [AUDIT_LOG_ROLE_NEED]
+    assert "Security Reader" in status["message"]
+
+    ws.sim.add_role(ws.tenant_id, ws.client_id, ROLE_TEMPLATE_IDS["Security Reader"])
+    watching(ws)
+
+
+def test_a_sync_after_a_portal_change_names_its_actor_as_co_author_of_the_backup(
+    fast_operator: OperatorProcess, auditable: Workspace
+) -> None:
+    ws = auditable
+    # Looks a day apart: the watch looks once at its start, so the sync's backup is the first to see
+    # alice's change and must attribute it itself.
+    first_sync(ws, mode="BackupOnly", drift={"enabled": True, "interval": "24h"})
+    watching(ws)
+    target = policy(ws)
+    ws.sim.drift(ws.tenant_id, "conditionalAccessPolicies", {"state": "disabled"}, target["id"], actor=ALICE)
+    run = wait_phase(ws, sync(ws, "after-portal-change"), FINISHED)
+    assert run["status"]["phase"] == "Succeeded", run["status"]
+
+    message = git(ws.repository, "log", "-1", "--format=%B", "tenantsync/backup")
+    assert f"conditionalAccessPolicies/{target['id']}: Update conditional access policy by {ALICE}" in message
+    trailers = git(
+        ws.repository, "log", "-1", "--format=%(trailers:key=Co-authored-by,valueonly)", "tenantsync/backup"
+    )
+    assert trailers.strip() == f"{ALICE} <{ALICE}>"

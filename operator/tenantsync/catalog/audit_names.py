@@ -6,8 +6,12 @@ name the object. Intune writes an ``auditEvent`` whose ``resources`` carry the o
 as ``auditResourceType`` ("DeviceConfiguration"). So each type declares its audit log and the model name
 under which that log names it; an audit record maps to (type, object id, changed fields) through here,
 and records about anything tenantsync does not keep map to nothing. Types that live only in the portal's
-admin API (password reset, B2B, enterprise state roaming) are in no Graph audit log and are not watched;
-the Exchange admin audit is not read yet (docs/drift.md).
+admin API (password reset, B2B, enterprise state roaming) are in no Graph audit log and are not watched.
+
+The Exchange admin API's types (Exchange Online, Defender for Office 365, Purview) are in the unified
+audit log's admin records, read by ``Search-UnifiedAuditLog`` on the Exchange endpoint: each record
+names the cmdlet that ran (``Set-TransportRule``) and the identity it was given, so each such type is
+named by its cmdlet noun (docs/drift.md, "The Exchange and Purview admin audit").
 """
 
 from __future__ import annotations
@@ -15,25 +19,53 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cache
 from types import MappingProxyType
 
 from tenantsync.api import ResourceType
+from tenantsync.catalog.cmdlets import EXCHANGE_PERMISSION, Service
+from tenantsync.catalog.exchange_types import (
+    COMPLIANCE_ADMINISTRATOR,
+    EXCHANGE_ADMINISTRATOR,
+    GLOBAL_ADMINISTRATOR,
+    SECURITY_ADMINISTRATOR,
+    SECURITY_READER,
+    exchange_types,
+)
 
 
 class AuditSource(StrEnum):
-    """A Graph audit log: the values name the collection."""
+    """An audit log: a Graph collection, or a ``RecordType`` of the unified audit log's admin records."""
 
     DIRECTORY = "directoryAudits"
     INTUNE = "auditEvents"
+    EXCHANGE_ADMIN = "ExchangeAdmin"
+    COMPLIANCE_ADMIN = "SecurityComplianceCenterEXOCmdlet"
+
+
+SEARCH_UNIFIED_AUDIT_LOG = "Search-UnifiedAuditLog"
+AUDIT_LOG_ROLES = (
+    SECURITY_READER,
+    SECURITY_ADMINISTRATOR,
+    COMPLIANCE_ADMINISTRATOR,
+    EXCHANGE_ADMINISTRATOR,
+    GLOBAL_ADMINISTRATOR,
+)
+"""The Entra roles whose Exchange role groups hold View-Only Audit Logs or Audit Logs, which
+``Search-UnifiedAuditLog`` needs; any one will do."""
+AUDIT_LOG_ROLE_NEED = f"Entra role: {' or '.join(AUDIT_LOG_ROLES)}"
+"""How that role is listed among the watch's needs (`kubectl tenantsync permissions`, missingPermissions)."""
 
 
 @dataclass(frozen=True)
 class AuditLogRead:
-    """Where an audit log is read and the application permission Microsoft documents for it."""
+    """Where an audit log is read and the application permission Microsoft documents for it: a Graph
+    path, or (``service`` Exchange) the cmdlet run on the Exchange endpoint for ``source``'s records."""
 
     source: AuditSource
     path: str
     permission: str
+    service: Service = Service.GRAPH
 
 
 AUDIT_LOGS: Mapping[AuditSource, AuditLogRead] = MappingProxyType(
@@ -43,6 +75,12 @@ AUDIT_LOGS: Mapping[AuditSource, AuditLogRead] = MappingProxyType(
         ),
         AuditSource.INTUNE: AuditLogRead(
             AuditSource.INTUNE, "deviceManagement/auditEvents", "DeviceManagementApps.Read.All"
+        ),
+        AuditSource.EXCHANGE_ADMIN: AuditLogRead(
+            AuditSource.EXCHANGE_ADMIN, SEARCH_UNIFIED_AUDIT_LOG, EXCHANGE_PERMISSION, Service.EXCHANGE
+        ),
+        AuditSource.COMPLIANCE_ADMIN: AuditLogRead(
+            AuditSource.COMPLIANCE_ADMIN, SEARCH_UNIFIED_AUDIT_LOG, EXCHANGE_PERMISSION, Service.EXCHANGE
         ),
     }
 )
@@ -57,7 +95,7 @@ class AuditName:
 
 _D, _I = AuditSource.DIRECTORY, AuditSource.INTUNE
 _T = ResourceType
-_AUDIT_NAMES: Mapping[ResourceType, AuditName] = MappingProxyType(
+_GRAPH_AUDIT_NAMES: Mapping[ResourceType, AuditName] = MappingProxyType(
     {
         _T.CONDITIONAL_ACCESS_POLICIES: AuditName(_D, "conditionalAccessPolicy"),
         _T.NAMED_LOCATIONS: AuditName(_D, "namedLocation"),
@@ -159,9 +197,19 @@ unified (Purview) audit log, not in Entra's directory audits or Intune's audit e
 not see them; the scheduled sync's backup still does."""
 
 
+@cache
 def audit_names() -> Mapping[ResourceType, AuditName]:
-    """Every watched type's audit log and name; a type missing here is in no Graph audit log."""
-    return _AUDIT_NAMES
+    """Every watched type's audit log and name; a type missing here is in no audit log the watch reads.
+    The Exchange admin API's types are named by their cmdlets' noun, in their endpoint's record type."""
+    cmdlet_types = {
+        entry.name: AuditName(
+            AuditSource.EXCHANGE_ADMIN if entry.service == Service.EXCHANGE else AuditSource.COMPLIANCE_ADMIN,
+            entry.cmdlets.noun,
+        )
+        for entry in exchange_types()
+        if entry.cmdlets is not None
+    }
+    return MappingProxyType({**_GRAPH_AUDIT_NAMES, **cmdlet_types})
 
 
 def named_type(source: AuditSource, model: str, among: Iterable[ResourceType]) -> ResourceType | None:
@@ -172,7 +220,7 @@ def named_type(source: AuditSource, model: str, among: Iterable[ResourceType]) -
         (
             name
             for name in among
-            if (entry := _AUDIT_NAMES.get(name)) is not None
+            if (entry := audit_names().get(name)) is not None
             and entry.source == source
             and entry.model.lower() == wanted
         ),
@@ -182,7 +230,8 @@ def named_type(source: AuditSource, model: str, among: Iterable[ResourceType]) -
 
 def audit_sources(types: Iterable[ResourceType]) -> list[AuditSource]:
     """The audit logs that record changes to ``types``, in a fixed order."""
-    used = {_AUDIT_NAMES[name].source for name in types if name in _AUDIT_NAMES}
+    names = audit_names()
+    used = {names[name].source for name in types if name in names}
     return [source for source in AuditSource if source in used]
 
 
@@ -191,7 +240,10 @@ def drift_permission_needs(types: Iterable[ResourceType]) -> dict[str, tuple[Res
     through it (for `kubectl tenantsync permissions`)."""
     needs: dict[str, list[ResourceType]] = {}
     for name in dict.fromkeys(types):
-        entry = _AUDIT_NAMES.get(name)
+        entry = audit_names().get(name)
         if entry is not None:
-            needs.setdefault(AUDIT_LOGS[entry.source].permission, []).append(name)
+            read = AUDIT_LOGS[entry.source]
+            needs.setdefault(read.permission, []).append(name)
+            if read.service == Service.EXCHANGE:
+                needs.setdefault(AUDIT_LOG_ROLE_NEED, []).append(name)
     return {permission: tuple(needs[permission]) for permission in sorted(needs)}

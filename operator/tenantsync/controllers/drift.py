@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from functools import cached_property
 from typing import Any
 
 import kopf
@@ -29,12 +30,10 @@ from tenantsync.api import (
 )
 from tenantsync.controllers.constants import API_FAILURE_RETRY_SECONDS
 from tenantsync.controllers.sharding import shard_filter
-from tenantsync.controllers.status import StatusWriter
+from tenantsync.controllers.tenant_services import TenantServices
 from tenantsync.drift import DriftChecker, DriftLook, who
-from tenantsync.kube import KubeClient
-from tenantsync.metrics import OperatorMetrics
 from tenantsync.settings import OperatorSettings
-from tenantsync.sync import SecretsUntilWait, TenantCache
+from tenantsync.sync import SecretsUntilWait
 
 logger = logging.getLogger(__name__)
 
@@ -61,21 +60,11 @@ def drift_event(tenant: str, change: DriftChange, backup_branch: str) -> str:
     )
 
 
-class DriftController:
-    def __init__(
-        self,
-        settings: OperatorSettings,
-        kube: KubeClient,
-        writer: StatusWriter,
-        metrics: OperatorMetrics,
-        cache: TenantCache,
-    ) -> None:
-        self._settings = settings
-        self._kube = kube
-        self._writer = writer
-        self._metrics = metrics
-        self._cache = cache
-        self._checker = DriftChecker(cache, settings.docs_base_url, settings.clock)
+class DriftController(TenantServices):
+    @cached_property
+    def _checker(self) -> DriftChecker:
+        """The watches of every Tenant, kept between looks (one per controller)."""
+        return DriftChecker(self._cache, self._settings.docs_base_url, self._settings.clock)
 
     async def watch(self, body: kopf.Body, stopped: kopf.DaemonStopped) -> None:
         """Look, write, wait an interval; again until the Tenant goes (or the operator stops). Each look

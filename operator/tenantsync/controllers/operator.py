@@ -25,6 +25,7 @@ from tenantsync.controllers.leadership import lease_name, replica_identity, stan
 from tenantsync.controllers.memory import HeapTrimmer
 from tenantsync.controllers.sharding import shard_finalizer
 from tenantsync.controllers.status import StatusWriter
+from tenantsync.drift.attribution import explain_backup
 from tenantsync.kube import KubeClient, LeaseElection, LeaseTiming, own_namespace
 from tenantsync.logs import LogFormat, configure_logging
 from tenantsync.metrics import OperatorMetrics
@@ -65,6 +66,7 @@ def build_registry(
         cache,
         consent_poll_seconds=settings.admin_consent_poll_seconds,
         deletion_guard_ratio=settings.deletion_guard_ratio,
+        attribute=explain_backup,
     )
     executor = syncruns.RunExecutor(settings, kube, writer, pipeline, cache, metrics)
     syncruns.register(registry, executor, kube, settings.shard)

@@ -32,16 +32,15 @@ from tenantsync.controllers.sharding import shard_filter, shard_labels
 from tenantsync.controllers.status import (
     RUN_MIRROR_FIELDS,
     SCHEDULE_FIELDS,
-    StatusWriter,
     initial_tenant_status,
     tenant_error_status,
     tenant_status_for_run,
 )
-from tenantsync.kube import ConflictError, KubeClient
-from tenantsync.metrics import OperatorMetrics
+from tenantsync.controllers.tenant_services import TenantServices
+from tenantsync.kube import ConflictError
 from tenantsync.scheduling import InvalidScheduleError, RunRecord, Schedule
 from tenantsync.settings import OperatorSettings
-from tenantsync.sync import TenantCache, TenantObservations
+from tenantsync.sync import TenantObservations
 
 
 def run_manifest(tenant: kopf.Body, trigger: Trigger, now: datetime, suffix: str = "") -> dict[str, Any]:
@@ -64,21 +63,7 @@ def run_manifest(tenant: kopf.Body, trigger: Trigger, now: datetime, suffix: str
     }
 
 
-class TenantController:
-    def __init__(
-        self,
-        settings: OperatorSettings,
-        kube: KubeClient,
-        writer: StatusWriter,
-        metrics: OperatorMetrics,
-        cache: TenantCache,
-    ) -> None:
-        self._settings = settings
-        self._kube = kube
-        self._writer = writer
-        self._metrics = metrics
-        self._cache = cache
-
+class TenantController(TenantServices):
     async def reconcile(self, body: kopf.Body, memo: kopf.Memo, runs: list[RunRecord]) -> None:
         lock: asyncio.Lock = memo.setdefault("reconcile_lock", asyncio.Lock())
         async with lock:

@@ -1,7 +1,8 @@
 """One look at a Tenant's audit logs, start to end: permissions, the read, the commits, the status.
 
-The watch needs its own application permissions (one per audit log, docs/drift.md). When the token
-lacks one, the watch waits in PendingAdminConsent, says which and where to grant them, and looks again
+The watch needs its own application permissions (one per audit log, docs/drift.md); the admin audit
+needs ``Exchange.ManageAsApp`` in the Exchange endpoint's token and an Entra role that reaches
+``Search-UnifiedAuditLog``. When the token lacks one, the watch waits in PendingAdminConsent, says which and where to grant them, and looks again
 next interval; a sync is never held up or failed by it. Any other failure (credentials, Graph, Git)
 leaves the watch Failing with the error's message until a look succeeds.
 """
@@ -22,11 +23,20 @@ from tenantsync.api import (
     SyncRunStatus,
     TenantSpec,
 )
-from tenantsync.catalog import drift_permission_needs
+from tenantsync.catalog import (
+    AUDIT_LOGS,
+    EXCHANGE_PERMISSION,
+    ROLE_TEMPLATE_IDS,
+    Service,
+    audit_sources,
+    drift_permission_needs,
+)
+from tenantsync.catalog.audit_names import AUDIT_LOG_ROLE_NEED, AUDIT_LOG_ROLES
 from tenantsync.drift.watcher import AuditWatch
 from tenantsync.graph import GraphError
 from tenantsync.repository import GitAuthor
-from tenantsync.sync import RunContext, SecretReader, TenantCache, TouchedObject, commit_touched
+from tenantsync.sync import Recorded, RunContext, SecretReader, TenantCache, TouchedObject, commit_touched
+from tenantsync.sync.session import TenantSession
 
 TenantKey = tuple[str, str]
 
@@ -72,6 +82,21 @@ def commit_message(change: DriftChange, record_id: str) -> str:
 
 def _missing(needed: list[str], granted: frozenset[str]) -> list[str]:
     return sorted(p for p in needed if p not in granted and p.replace(".Read.", ".ReadWrite.") not in granted)
+
+
+async def _admin_audit_missing(
+    session: TenantSession, types: list[ResourceType], *, fresh: bool
+) -> list[str]:
+    """What reading the admin audit lacks: ``Exchange.ManageAsApp`` in the Exchange endpoint's token, a
+    role reaching ``Search-UnifiedAuditLog`` in its ``wids``. Nothing is asked when no type needs it."""
+    if not any(AUDIT_LOGS[source].service == Service.EXCHANGE for source in audit_sources(types)):
+        return []
+    principal = await session.service_principal()
+    token = await principal.acquire(fresh=fresh, resource=session.endpoints.exchange_resource)
+    missing = [] if EXCHANGE_PERMISSION in token.roles else [EXCHANGE_PERMISSION]
+    if not any(ROLE_TEMPLATE_IDS[role] in token.role_ids for role in AUDIT_LOG_ROLES):
+        missing.append(AUDIT_LOG_ROLE_NEED)
+    return missing
 
 
 class DriftChecker:
@@ -124,8 +149,17 @@ class DriftChecker:
         types = spec.resources or list(ResourceType)
         try:
             async with self._cache.session(ctx) as session:
-                token = await (await session.service_principal()).acquire()
-                missing = _missing(list(drift_permission_needs(types)), token.roles)
+                # While waiting for consent, each look asks for a new token: a grant shows only in one.
+                fresh = before is not None and before.watch == DriftWatch.PENDING_ADMIN_CONSENT
+                token = await (await session.service_principal()).acquire(fresh=fresh)
+                graph_needs = [
+                    p
+                    for p in drift_permission_needs(types)
+                    if p not in (EXCHANGE_PERMISSION, AUDIT_LOG_ROLE_NEED)
+                ]
+                missing = _missing(graph_needs, token.roles) + await _admin_audit_missing(
+                    session, types, fresh=fresh
+                )
                 if missing:
                     url = session.endpoints.admin_consent_url(spec.tenantId, spec.servicePrincipal.clientId)
                     status.watch = DriftWatch.PENDING_ADMIN_CONSENT
@@ -133,10 +167,13 @@ class DriftChecker:
                     status.message = (
                         f"Waiting for admin consent: application {spec.servicePrincipal.clientId} lacks"
                         f" {', '.join(missing)}, which reading the audit logs needs. A Global Administrator"
-                        f" can grant it at {url}; syncs go on meanwhile, and drift is watched once granted."
+                        f" can grant it at {url} (a role by assigning it to the app's service principal);"
+                        " syncs go on meanwhile, and drift is watched once granted."
                     )
                     return DriftLook(status)
-                seen = await watch.look(await session.graph(), types, spec.servicePrincipal.clientId, now)
+                seen = await watch.look(
+                    await session.graph(), types, spec.servicePrincipal.clientId, now, session.exchange
+                )
                 touched = [
                     TouchedObject(
                         s.change.type,
@@ -148,17 +185,18 @@ class DriftChecker:
                 ]
                 unrecorded: str | None = None
                 try:
-                    commits = await commit_touched(ctx, session, touched) if touched else []
+                    recorded = await commit_touched(ctx, session, touched) if touched else []
                 except (CodedError, GraphError) as error:
                     # The changes were read once and are not read again: shown without their commits,
                     # the next sync records the objects.
-                    commits, unrecorded = [None] * len(touched), str(error)
+                    recorded, unrecorded = [Recorded(None, t.object_id) for t in touched], str(error)
         except (CodedError, GraphError) as error:
             status.watch = DriftWatch.FAILING
             status.message = f"Reading the audit logs failed: {error}"
             return DriftLook(status)
         new = [
-            s.change.model_copy(update={"commit": commit}) for s, commit in zip(seen, commits, strict=True)
+            s.change.model_copy(update={"commit": r.commit, "objectId": r.object_id})
+            for s, r in zip(seen, recorded, strict=True)
         ]
         status.watch = DriftWatch.WATCHING
         status.missingPermissions, status.adminConsentUrl = [], None

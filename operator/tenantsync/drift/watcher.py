@@ -6,21 +6,39 @@ percentile and 5 at the 99th for audit logs) and a late record carries the time 
 its arrival: each look therefore reaches back `LOOKBACK` before the last one, and a record already
 seen (by id) is not seen again. Nothing older than the watch's start counts: a change made before it
 is the last backup's business.
+
+The Exchange and Purview admin audit is read with ``Search-UnifiedAuditLog`` through the Exchange admin
+API (``StartDate``/``EndDate``, one record type per request, pages by ``@odata.nextLink``). Its records
+are later still (Microsoft: typically 60 to 90 minutes), so it reaches back `ADMIN_LOOKBACK`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from tenantsync.api import ResourceType
-from tenantsync.catalog import AUDIT_LOGS, AuditSource, audit_sources
-from tenantsync.drift.records import SeenChange, drift_change, parse_time
+from tenantsync.catalog import AUDIT_LOGS, AuditSource, Service, audit_sources
+from tenantsync.drift.records import ADMIN_SOURCES, SeenChange, audit_data, drift_change, record_identity
+from tenantsync.exchange import ExchangeClient
 from tenantsync.graph import GraphClient
 
 LOOKBACK = timedelta(minutes=5)
-"""How far each look reaches back before the last: the audit logs' 99th-percentile latency."""
+"""How far each look reaches back before the last: the Graph audit logs' 99th-percentile latency."""
+ADMIN_LOOKBACK = timedelta(hours=2)
+"""The same for the admin audit: past Microsoft's typical 60 to 90 minutes for Exchange's events. A
+record later than this is not drift; the next scheduled backup records the change all the same."""
+ADMIN_RESULT_SIZE = 5000
+"""``Search-UnifiedAuditLog``'s largest ``ResultSize``."""
+
+ExchangeOpener = Callable[[Service], Awaitable[ExchangeClient]]
+
+
+def lookback(source: AuditSource) -> timedelta:
+    return ADMIN_LOOKBACK if source in ADMIN_SOURCES else LOOKBACK
 
 
 def odata_time(moment: datetime) -> str:
@@ -41,30 +59,64 @@ class AuditWatch:
     """Requests made by looks, for the fleet's cost figures."""
 
     async def look(
-        self, graph: GraphClient, types: Sequence[ResourceType], own_app_id: str, now: datetime
+        self,
+        graph: GraphClient,
+        types: Sequence[ResourceType],
+        own_app_id: str,
+        now: datetime,
+        exchange: ExchangeOpener | None = None,
     ) -> list[SeenChange]:
-        """The changes to kept objects recorded since the last look, oldest first."""
+        """The changes to kept objects recorded since the last look, oldest first. ``exchange`` opens the
+        Exchange admin API's client, for the admin audit (needed only when ``types`` has its types)."""
         found: list[SeenChange] = []
         for source in audit_sources(types):
-            since = self.since.get(source, self.started)
-            before = graph.stats.requests
-            records = await graph.list(
-                AUDIT_LOGS[source].path,
-                params={"$filter": f"activityDateTime ge {odata_time(since - LOOKBACK)}"},
-            )
-            self.requests += graph.stats.requests - before
+            since = self.since.get(source, self.started) - lookback(source)
+            records = await self._read(source, since, now, graph, exchange)
             for record in records:
-                record_id = str(record.get("id") or "")
-                when = parse_time(record.get("activityDateTime"))
+                record_id, when = record_identity(source, record)
                 if not record_id or when is None or record_id in self.seen:
                     continue
                 self.seen[record_id] = when
-                if when < self.started:
-                    continue
+                if when < self.started.replace(microsecond=0):
+                    continue  # (to the second: the admin audit's CreationTime has no fraction)
                 seen = drift_change(source, record, types, own_app_id)
                 if seen is not None:
                     found.append(seen)
             self.since[source] = now
-        oldest = min(self.since.values(), default=now) - LOOKBACK
+        oldest = min((at - lookback(source) for source, at in self.since.items()), default=now)
         self.seen = {key: when for key, when in self.seen.items() if when >= oldest}
         return sorted(found, key=lambda seen: seen.change.time)
+
+    async def _read(
+        self,
+        source: AuditSource,
+        since: datetime,
+        now: datetime,
+        graph: GraphClient,
+        exchange: ExchangeOpener | None,
+    ) -> list[dict[str, Any]]:
+        read = AUDIT_LOGS[source]
+        if read.service == Service.GRAPH:
+            before = graph.stats.requests
+            records = await graph.list(
+                read.path, params={"$filter": f"activityDateTime ge {odata_time(since)}"}
+            )
+            self.requests += graph.stats.requests - before
+            return records
+        if exchange is None:
+            return []
+        client = await exchange(read.service)
+        before = client.stats.requests
+        results = await client.invoke(
+            read.path,
+            {
+                "StartDate": odata_time(since),
+                "EndDate": odata_time(now),
+                "RecordType": source.value,
+                "ResultSize": ADMIN_RESULT_SIZE,
+                "SessionId": f"tenantsync-{uuid.uuid4()}",
+                "SessionCommand": "ReturnLargeSet",
+            },
+        )
+        self.requests += client.stats.requests - before
+        return [data for result in results if (data := audit_data(result)) is not None]

@@ -20,6 +20,7 @@ import re
 import time
 from collections.abc import Collection
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from tenantsync.api import ErrorCode
@@ -233,6 +234,19 @@ class TenantRepository:
             return None
         tree = await self._git.run("rev-parse", f"{commit}:{folder}" if folder else f"{commit}^{{tree}}")
         return FolderRevision(commit=commit, tree=tree.stdout.decode().strip())
+
+    async def folder_time(self, branch: str, path: str) -> datetime | None:
+        """When the newest commit of the remote branch touching `path` was made (None: never)."""
+        folder = _folder(path)
+        await self._prepare()
+        await self._fetch()
+        head = await self._tracking_head(branch)
+        if head is None:
+            return None
+        pathspec = ["--", folder] if folder else []
+        log = await self._git.run("log", "-1", "--format=%cI", head, *pathspec)
+        stamp = log.stdout.decode().strip()
+        return datetime.fromisoformat(stamp) if stamp else None
 
     async def holds(self, branch: str, commit: str) -> bool:
         """Whether the remote branch, as last fetched, still has `commit` in its history: a force push

@@ -16,7 +16,7 @@ from tenantsync.sync.pipeline import (
 from tenantsync.sync.secret_reads import SecretsUntilWait
 from tenantsync.sync.session import Folders, Principal, Session, TenantCache, TenantSession
 from tenantsync.sync.steps import build_pipeline
-from tenantsync.sync.targeted import TouchedObject, commit_touched
+from tenantsync.sync.targeted import Recorded, TouchedObject, commit_touched
 
 __all__ = [
     "UNENCRYPTED_SECRETS",
@@ -26,6 +26,7 @@ __all__ = [
     "Folders",
     "Pipeline",
     "Principal",
+    "Recorded",
     "RunContext",
     "SecretReader",
     "SecretsUntilWait",

@@ -6,12 +6,13 @@ Backup and Verify both record the tenant this way; they differ only in what a re
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tenantsync.api import (
     UNENCRYPTED_SECRETS_LISTED,
     BackupStatus,
+    CodedError,
     ResourceType,
     UnencryptedSecretFound,
     troubleshooting_page,
@@ -26,10 +27,15 @@ from tenantsync.catalog import (
     keep_within_cap,
     unencrypted_secrets,
 )
+from tenantsync.graph import GraphError
+from tenantsync.sync.attribution import Attributor, attributed_message, changed_objects
 from tenantsync.sync.pipeline import RunContext
 from tenantsync.sync.session import Session
 from tenantsync.sync.snapshot import take_snapshot
 from tenantsync.sync.teams_snapshot import read_teams
+
+ATTRIBUTION_FALLBACK = timedelta(days=1)
+"""How far back the audit logs are asked when the last backup's time is not known."""
 
 
 @dataclass(frozen=True)
@@ -42,8 +48,11 @@ class RecordedBackup:
     files: dict[str, bytes]
 
 
-async def record_backup(ctx: RunContext, session: Session, *, may_snapshot: bool = True) -> RecordedBackup:
-    """Back the tenant up and commit it to the backup branch.
+async def record_backup(
+    ctx: RunContext, session: Session, attribute: Attributor | None = None, *, may_snapshot: bool = True
+) -> RecordedBackup:
+    """Back the tenant up and commit it to the backup branch; with ``attribute``, the commit names who
+    made the changes since the last backup (sync/attribution.py).
 
     The Teams snapshot comes first: while its job runs the step waits (``SnapshotWaiting``) before
     reading anything else, so the rest is read once, when the snapshot is in. ``may_snapshot`` False
@@ -64,11 +73,14 @@ async def record_backup(ctx: RunContext, session: Session, *, may_snapshot: bool
         files |= teams.files
         snapshot.objects.update(teams.objects)
     repository = await session.repository()
+    message = f"Backup of Tenant {ctx.namespace}/{ctx.tenant_name}\n\nSyncRun: {ctx.run_name}"
+    if attribute is not None:
+        message = await _attributed(ctx, session, attribute, files, message)
     commit = await repository.write_folder(
         spec.repository.backupBranch,
         ctx.repository_path,
         files,
-        f"Backup of Tenant {ctx.namespace}/{ctx.tenant_name}\n\nSyncRun: {ctx.run_name}",
+        message,
         protected_branches={spec.repository.branch},  # a backup never writes the desired state
     )
     by_type = {str(name): len(objects) for name, objects in snapshot.objects.items()}
@@ -154,6 +166,28 @@ def _earliest_per_watch(objects: dict[ResourceType, list[dict[str, Any]]]) -> di
         if watch not in earliest or min(found) < earliest[watch][0]:
             earliest[watch] = (min(found), str(name))
     return {name: when for when, name in earliest.values()}
+
+
+async def _attributed(
+    ctx: RunContext, session: Session, attribute: Attributor, files: dict[str, bytes], message: str
+) -> str:
+    """The message naming who made the changes since the last backup; unchanged when there is none."""
+    repository = await session.repository()
+    branch = ctx.tenant.repository.backupBranch
+    previous = await repository.read_folder(branch, ctx.repository_path)
+    if previous is None:
+        return message
+    changed = changed_objects(previous, files)
+    if not changed:
+        return message
+    since = await repository.folder_time(branch, ctx.repository_path) or ctx.now - ATTRIBUTION_FALLBACK
+    try:
+        explanations = await attribute(ctx, session, sorted({t for t, _ in changed}), since)
+    except (CodedError, GraphError):
+        explanations = []  # the logs could not be read: the changes are recorded, unattributed
+    if explanations is None:
+        return message
+    return attributed_message(message, changed, explanations, files, previous)
 
 
 def _expiry(entry: ConfigurationType, obj: dict[str, Any]) -> datetime | None:

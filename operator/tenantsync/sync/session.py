@@ -18,6 +18,7 @@ from collections import OrderedDict
 from collections.abc import AsyncIterator, Collection
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
@@ -65,6 +66,8 @@ class Folders(Protocol):
 
     async def read_folder_at_head(self, branch: str, path: str) -> tuple[str, dict[str, bytes]] | None: ...
 
+    async def folder_time(self, branch: str, path: str) -> datetime | None: ...
+
     async def write_folder(
         self,
         branch: str,
@@ -104,6 +107,9 @@ class TenantFolders:
 
     async def read_folder(self, branch: str, path: str) -> dict[str, bytes] | None:
         return await self._folders.read_folder(branch, path)
+
+    async def folder_time(self, branch: str, path: str) -> datetime | None:
+        return await self._folders.folder_time(branch, path)
 
     async def read_folder_at_head(self, branch: str, path: str) -> tuple[str, dict[str, bytes]] | None:
         return await self._folders.read_folder_at_head(branch, path)

@@ -23,8 +23,8 @@ from urllib.parse import quote
 import jwt
 from aiohttp import web
 
-from tenantsync_sim.exchange import cmdlets, errors, roles
-from tenantsync_sim.exchange.schema import Service, cmdlet_table
+from tenantsync_sim.exchange import admin_audit, cmdlets, errors, roles
+from tenantsync_sim.exchange.schema import ExchangeType, Service, cmdlet_table
 from tenantsync_sim.identity.scopes import COMPLIANCE_AUDIENCES, COMPLIANCE_RESOURCE, EXCHANGE_AUDIENCES
 from tenantsync_sim.runtime import Simulator, note_caller, origin, simulator
 from tenantsync_sim.state import Tenant
@@ -139,14 +139,23 @@ async def invoke_command(request: web.Request) -> web.Response:
                 "App-Only Authentication."
             )
         name, parameters = await _cmdlet_input(request)
-        found = cmdlet_table(service).get(name.lower())
-        if found is None:
-            raise errors.unknown_cmdlet(name)
-        exchange_type, verb = found
-        if not roles.holds_role(wids, exchange_type, verb):
-            return errors.not_allowed(f"User is not allowed to call {name}")
-        _throttle(sim, tenant, app_id, service)
-        value = cmdlets.run(tenant, exchange_type, verb, name, parameters, sim.clock())
+        if service == "exchange" and name.lower() == admin_audit.SEARCH_CMDLET.lower():
+            if not admin_audit.may_search(wids):
+                return errors.not_allowed(f"User is not allowed to call {name}")
+            _throttle(sim, tenant, app_id, service)
+            verb = "Get"
+            value = admin_audit.search(sim.audits.visible_admin(tenant.id, sim.clock()), parameters)
+        else:
+            found = cmdlet_table(service).get(name.lower())
+            if found is None:
+                raise errors.unknown_cmdlet(name)
+            exchange_type, verb = found
+            if not roles.holds_role(wids, exchange_type, verb):
+                return errors.not_allowed(f"User is not allowed to call {name}")
+            _throttle(sim, tenant, app_id, service)
+            value = cmdlets.run(tenant, exchange_type, verb, name, parameters, sim.clock())
+            if verb != "Get":
+                _record(sim, tenant, claims, exchange_type, name, parameters, value)
     except errors.ExchangeError as exc:
         return exc.response()
     base = f"{origin(request)}{request.path}"
@@ -167,6 +176,29 @@ async def invoke_command(request: web.Request) -> web.Response:
     else:
         body["value"] = value
     return web.json_response(body)
+
+
+def _record(
+    sim: Simulator,
+    tenant: Tenant,
+    claims: dict[str, Any],
+    exchange_type: ExchangeType,
+    cmdlet: str,
+    parameters: dict[str, Any],
+    output: list[dict[str, Any]],
+) -> None:
+    """The admin audit record of a cmdlet that ran: named by the identity it was given (or, for a
+    ``New-``, the name it created), attributed to the signed-in user or the app."""
+    identity = parameters.get("Identity") or parameters.get("Name") or parameters.get("DomainName")
+    if identity is None and output:
+        identity = output[0].get("Name") or output[0].get("Identity")
+    user = str(claims.get("oid")) if claims.get("idtyp") == "user" else None
+    actor = admin_audit.caller(tenant, str(claims.get("appid")), user)
+    now = sim.clock()
+    record = admin_audit.admin_record(
+        tenant, exchange_type, cmdlet, str(identity or ""), parameters, actor, now
+    )
+    sim.audits.record_admin(tenant.id, record, now)
 
 
 def _selected(item: dict[str, Any], request: web.Request) -> dict[str, Any]:

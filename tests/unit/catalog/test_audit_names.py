@@ -6,6 +6,8 @@ from __future__ import annotations
 from tenantsync.api import ResourceType
 from tenantsync.catalog import AuditSource, Service, audit_names, catalog, drift_permission_needs, named_type
 from tenantsync.catalog.audit_names import UNIFIED_AUDIT_LOG_ONLY
+from tenantsync_sim.exchange.admin_audit import RECORD_TYPES
+from tenantsync_sim.exchange.schema import types as exchange_types
 from tenantsync_sim.graph.audit_trail import source_of
 from tenantsync_sim.graph.resources import RESOURCES
 
@@ -13,13 +15,11 @@ from tenantsync_sim.graph.resources import RESOURCES
 def test_every_graph_type_is_watched_under_the_simulators_model_name() -> None:
     by_path = {resource.path.lower(): resource for resource in RESOURCES}
     for name, entry in catalog().items():
-        if (
-            entry.api_version == "api"
-            or entry.cmdlets is not None
-            or entry.service == Service.TCM  # Teams policies: each snapshot is compared, no audit log
-            or name in UNIFIED_AUDIT_LOG_ONLY
-        ):
-            assert name not in audit_names(), f"{name} is in no Graph audit log the watch reads"
+        if entry.api_version == "api" or entry.service == Service.TCM or name in UNIFIED_AUDIT_LOG_ONLY:
+            # Teams policies are compared snapshot to snapshot: no audit log names them
+            assert name not in audit_names(), f"{name} is in no audit log the watch reads"
+            continue
+        if entry.cmdlets is not None:
             continue
         resource = by_path[entry.path.lower()]
         declared = audit_names().get(name)
@@ -54,3 +54,23 @@ def test_drift_needs_one_read_permission_per_audit_log() -> None:
         "DeviceManagementApps.Read.All": (ResourceType.DEVICE_CONFIGURATIONS,),
     }
     assert drift_permission_needs([ResourceType.B2B_POLICY]) == {}
+
+
+def test_every_exchange_type_is_watched_by_its_cmdlet_noun_in_its_endpoints_record_type() -> None:
+    cmdlet_types = [entry for entry in catalog().values() if entry.cmdlets is not None]
+    sim_types = {t.key: t for t in exchange_types().values()}
+    for entry in cmdlet_types:
+        declared = audit_names()[entry.name]
+        assert entry.cmdlets is not None
+        assert declared.model == entry.cmdlets.noun == sim_types[entry.name].noun, entry.name
+        service = sim_types[entry.name].service
+        assert declared.source.value == RECORD_TYPES[service][0], entry.name
+    assert named_type(AuditSource.EXCHANGE_ADMIN, "TransportRule", list(ResourceType)) == (
+        ResourceType.TRANSPORT_RULE
+    )
+    assert named_type(AuditSource.COMPLIANCE_ADMIN, "TransportRule", list(ResourceType)) is None
+    assert drift_permission_needs([ResourceType.TRANSPORT_RULE]) == {
+        "Exchange.ManageAsApp": (ResourceType.TRANSPORT_RULE,),
+        "Entra role: Security Reader or Security Administrator or Compliance Administrator or Exchange"
+        " Administrator or Global Administrator": (ResourceType.TRANSPORT_RULE,),
+    }

@@ -4,16 +4,23 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
 from tenantsync.api import ResourceType
-from tenantsync.catalog import AuditSource
+from tenantsync.catalog import AuditSource, Service
 from tenantsync.drift import LOOKBACK, AuditWatch, drift_change
+from tenantsync.drift.records import audit_data
+from tenantsync.drift.watcher import ADMIN_LOOKBACK
+from tenantsync.exchange import ExchangeClient
 from tenantsync.graph import GraphClient
 from tenantsync_sim.audit import Actor, AuditLog, Change
+from tenantsync_sim.exchange.admin_audit import admin_record, search
+from tenantsync_sim.exchange.schema import types as exchange_types
+from tenantsync_sim.state import Tenant
 
 OPERATOR = "0f6c1a54-3a33-4bd4-8a5f-000000000001"
 ALICE = Actor(user_id="u-1", user_principal_name="alice@contoso.com", user_display_name="Alice")
@@ -157,3 +164,126 @@ async def test_a_tenant_without_intune_types_reads_only_the_directory_audits() -
     async with _graph(logs) as graph:
         await AuditWatch(START).look(graph, [ResourceType.NAMED_LOCATIONS], OPERATOR, START)
     assert [source for source, _ in logs.filters] == ["directoryAudits"]
+
+
+def _admin(cmdlet: str, actor: Actor, at: dt.datetime, **parameters: Any) -> dict[str, Any]:
+    """The AuditData of the simulator's Search-UnifiedAuditLog result for ``cmdlet`` on rule "Block"."""
+    tenant = Tenant(id="t", domains=["contoso.com"])
+    rule = exchange_types()["transportRule"]
+    result = admin_record(tenant, rule, cmdlet, "Block", parameters, actor, at.timestamp())
+    data = audit_data(result)
+    assert data is not None
+    return data
+
+
+EXCHANGE_TYPES = [ResourceType.TRANSPORT_RULE, ResourceType.ANTI_PHISH_POLICY]
+
+
+def test_an_exchange_admin_record_names_the_cmdlet_identity_parameters_and_person() -> None:
+    record = _admin("Set-TransportRule", ALICE, START, SetHeaderValue="x", Confirm=False)
+    seen = drift_change(AuditSource.EXCHANGE_ADMIN, record, EXCHANGE_TYPES, OPERATOR)
+    assert seen is not None
+    change = seen.change
+    assert (change.type, change.objectId, change.displayName) == (
+        ResourceType.TRANSPORT_RULE,
+        "Block",
+        "Block",
+    )
+    assert (change.activity, change.changedFields, change.time) == (
+        "Set-TransportRule",
+        ["SetHeaderValue"],
+        START,
+    )
+    assert change.actor.userPrincipalName == "alice@contoso.com"
+    assert change.source == "ExchangeAdmin"
+    operator = Actor(app_id=OPERATOR, app_display_name="tenantsync")
+    by_operator = _admin("Set-TransportRule", operator, START, SetHeaderValue="x")
+    assert drift_change(AuditSource.EXCHANGE_ADMIN, by_operator, EXCHANGE_TYPES, OPERATOR) is None
+    script = Actor(app_id="11111111-0000-0000-0000-000000000000", app_display_name="Some script")
+    by_script = drift_change(
+        AuditSource.EXCHANGE_ADMIN, _admin("Disable-TransportRule", script, START), EXCHANGE_TYPES, OPERATOR
+    )
+    assert by_script is not None and by_script.change.actor.appId == script.app_id
+    assert by_script.change.actor.userPrincipalName is None
+    read = _admin("Get-TransportRule", ALICE, START)
+    assert drift_change(AuditSource.EXCHANGE_ADMIN, read, EXCHANGE_TYPES, OPERATOR) is None
+    failed = {**record, "ResultStatus": "False"}
+    assert drift_change(AuditSource.EXCHANGE_ADMIN, failed, EXCHANGE_TYPES, OPERATOR) is None
+    assert drift_change(AuditSource.EXCHANGE_ADMIN, record, TYPES, OPERATOR) is None, "not synced"
+
+
+async def test_the_admin_audit_is_searched_once_a_look_reaching_back_over_its_late_records() -> None:
+    records: list[dict[str, Any]] = []
+    searches: list[dict[str, Any]] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        parameters = json.loads(request.content)["CmdletInput"]["Parameters"]
+        searches.append(parameters)
+        return httpx.Response(200, json={"value": search(records, parameters)})
+
+    async def token() -> str:
+        return "token"
+
+    watch = AuditWatch(START)
+    async with (
+        ExchangeClient(
+            "https://outlook.example", "t", token, transport=httpx.MockTransport(handler)
+        ) as client,
+        _graph(FakeAuditLogs()) as graph,
+    ):
+
+        async def exchange(_: Service) -> ExchangeClient:
+            return client
+
+        async def look(minutes: int) -> list[str]:
+            now = START + dt.timedelta(minutes=minutes)
+            found = await watch.look(graph, EXCHANGE_TYPES, OPERATOR, now, exchange)
+            return [seen.change.activity for seen in found]
+
+        assert await look(1) == []
+        # Recorded at minute 2, searchable only at minute 70 (an hour's ingestion): still seen.
+        late = admin_record(
+            Tenant(id="t", domains=["contoso.com"]),
+            exchange_types()["transportRule"],
+            "Set-TransportRule",
+            "Block",
+            {"SetHeaderValue": "x"},
+            ALICE,
+            (START + dt.timedelta(minutes=2)).timestamp(),
+        )
+        records.append(late)
+        assert await look(70) == ["Set-TransportRule"]
+        assert await look(71) == []
+    assert [s["RecordType"] for s in searches] == ["ExchangeAdmin"] * 3
+    assert (
+        searches[1]["StartDate"] == f"{START + dt.timedelta(minutes=1) - ADMIN_LOOKBACK:%Y-%m-%dT%H:%M:%SZ}"
+    )
+    assert watch.requests == 3
+
+
+async def test_an_admin_record_made_in_the_second_the_watch_started_is_drift() -> None:
+    """CreationTime has no fraction of a second: a change just after the watch's start reads as before it."""
+    started = START + dt.timedelta(milliseconds=700)
+    record = _admin("Set-TransportRule", ALICE, START + dt.timedelta(milliseconds=900), SetHeaderValue="x")
+    result = {"AuditData": json.dumps(record)}
+
+    def handler(_: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={"value": [result]})
+
+    async def token() -> str:
+        return "token"
+
+    watch = AuditWatch(started)
+    async with (
+        ExchangeClient(
+            "https://outlook.example", "t", token, transport=httpx.MockTransport(handler)
+        ) as client,
+        _graph(FakeAuditLogs()) as graph,
+    ):
+
+        async def exchange(_: Service) -> ExchangeClient:
+            return client
+
+        found = await watch.look(graph, EXCHANGE_TYPES, OPERATOR, START + dt.timedelta(minutes=1), exchange)
+    assert record["CreationTime"] == f"{START:%Y-%m-%dT%H:%M:%S}"
+    assert [seen.change.activity for seen in found] == ["Set-TransportRule"]

@@ -182,6 +182,10 @@ class MemoryFolders:
         self.heads: dict[str, str] = {}
         """Each branch's last commit: a branch's head moves only when that branch is written."""
 
+    async def folder_time(self, branch: str, path: str) -> datetime | None:
+        """Commits are not kept: never known."""
+        return None
+
     async def check_reachable(self) -> None:
         return None
 

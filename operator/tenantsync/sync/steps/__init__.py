@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tenantsync.api import RunStep
+from tenantsync.sync.attribution import Attributor
 from tenantsync.sync.kept import KeptStates
 from tenantsync.sync.pipeline import Pipeline, Step
 from tenantsync.sync.session import Session, TenantCache
@@ -19,14 +20,18 @@ __all__ = ["build_pipeline"]
 
 
 def build_pipeline(
-    cache: TenantCache, *, consent_poll_seconds: float, deletion_guard_ratio: float
+    cache: TenantCache,
+    *,
+    consent_poll_seconds: float,
+    deletion_guard_ratio: float,
+    attribute: Attributor | None = None,
 ) -> Pipeline[Session]:
     kept = KeptStates()
     steps: dict[RunStep, Step[Session]] = {
         RunStep.PREFLIGHT: Preflight(),
         RunStep.AUTHENTICATE: Authenticate(consent_poll_seconds),
         RunStep.USER_SIGN_IN: UserSignInStep(),
-        RunStep.BACKUP: Backup(consent_poll_seconds, snapshot_poll_seconds=consent_poll_seconds),
+        RunStep.BACKUP: Backup(consent_poll_seconds, attribute, snapshot_poll_seconds=consent_poll_seconds),
         RunStep.PLAN: Plan(deletion_guard_ratio, kept),
         RunStep.APPROVAL: AwaitApproval(),
         RunStep.DEPLOY: Deploy(kept),

@@ -16,6 +16,7 @@ from tenantsync.api import (
 from tenantsync.catalog import CMDLET_SERVICES, catalog, role_needs
 from tenantsync.exchange import ExchangePermissionDenied
 from tenantsync.graph import GraphPermissionDenied
+from tenantsync.sync.attribution import Attributor
 from tenantsync.sync.history import record_backup
 from tenantsync.sync.pipeline import Advance, RunContext, Transition, Wait
 from tenantsync.sync.session import Session
@@ -26,13 +27,19 @@ class Backup:
     condition: ClassVar[ConditionType | None] = ConditionType.BACKED_UP
     activity: ClassVar[str] = "reading the tenant's configuration"
 
-    def __init__(self, consent_poll_seconds: float = 30.0, snapshot_poll_seconds: float = 15.0) -> None:
+    def __init__(
+        self,
+        consent_poll_seconds: float = 30.0,
+        attribute: Attributor | None = None,
+        snapshot_poll_seconds: float = 15.0,
+    ) -> None:
         self._consent_poll_seconds = consent_poll_seconds
+        self._attribute = attribute
         self._snapshot_poll_seconds = snapshot_poll_seconds
 
     async def __call__(self, ctx: RunContext, session: Session) -> Transition:
         try:
-            recorded = await record_backup(ctx, session)
+            recorded = await record_backup(ctx, session, self._attribute)
         except GraphPermissionDenied as error:
             return self._consent_needed(ctx, session, error)
         except SnapshotWaiting as waiting:
