@@ -1,6 +1,8 @@
 """The configuration types tenantsync keeps: which service holds each and how, what it needs, how it is normalised."""
 
 from tenantsync.catalog.audit_names import (
+    AUDIT_LOG_ROLE_NEED,
+    AUDIT_LOG_ROLES,
     AUDIT_LOGS,
     AuditLogRead,
     AuditName,
@@ -56,6 +58,8 @@ __all__ = [
     "ADMIN_API_SCOPE",
     "ADMIN_API_URL",
     "AUDIT_LOGS",
+    "AUDIT_LOG_ROLES",
+    "AUDIT_LOG_ROLE_NEED",
     "CMDLET_SERVICES",
     "EXCHANGE_ONLINE_API",
     "EXCHANGE_ONLINE_APP_ID",

@@ -25,7 +25,7 @@ from tenantsync.controllers.leadership import lease_name, replica_identity, stan
 from tenantsync.controllers.memory import HeapTrimmer
 from tenantsync.controllers.sharding import shard_finalizer
 from tenantsync.controllers.status import StatusWriter
-from tenantsync.drift.attribution import explain_backup
+from tenantsync.drift import explain_backup
 from tenantsync.kube import KubeClient, LeaseElection, LeaseTiming, own_namespace
 from tenantsync.logs import LogFormat, configure_logging
 from tenantsync.metrics import OperatorMetrics

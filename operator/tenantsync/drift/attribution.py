@@ -10,9 +10,7 @@ from datetime import datetime
 from tenantsync.api import ResourceType
 from tenantsync.drift.check import author_of, who
 from tenantsync.drift.watcher import AuditWatch
-from tenantsync.sync import RunContext
-from tenantsync.sync.attribution import Explanation
-from tenantsync.sync.session import Session
+from tenantsync.sync import Explanation, RunContext, Session
 
 
 async def explain_backup(

@@ -24,6 +24,8 @@ from tenantsync.api import (
     TenantSpec,
 )
 from tenantsync.catalog import (
+    AUDIT_LOG_ROLE_NEED,
+    AUDIT_LOG_ROLES,
     AUDIT_LOGS,
     EXCHANGE_PERMISSION,
     ROLE_TEMPLATE_IDS,
@@ -31,12 +33,18 @@ from tenantsync.catalog import (
     audit_sources,
     drift_permission_needs,
 )
-from tenantsync.catalog.audit_names import AUDIT_LOG_ROLE_NEED, AUDIT_LOG_ROLES
 from tenantsync.drift.watcher import AuditWatch
 from tenantsync.graph import GraphError
 from tenantsync.repository import GitAuthor
-from tenantsync.sync import Recorded, RunContext, SecretReader, TenantCache, TouchedObject, commit_touched
-from tenantsync.sync.session import TenantSession
+from tenantsync.sync import (
+    Recorded,
+    RunContext,
+    SecretReader,
+    TenantCache,
+    TenantSession,
+    TouchedObject,
+    commit_touched,
+)
 
 TenantKey = tuple[str, str]
 

@@ -1,5 +1,6 @@
 """The sync pipeline (docs/architecture.md: "A run's life") as a resumable state machine; it knows nothing of kopf."""
 
+from tenantsync.sync.attribution import Explanation
 from tenantsync.sync.history import UNENCRYPTED_SECRETS, unencrypted_secrets_warning
 from tenantsync.sync.pipeline import (
     AdoptedBaseline,
@@ -22,6 +23,7 @@ __all__ = [
     "UNENCRYPTED_SECRETS",
     "AdoptedBaseline",
     "Advance",
+    "Explanation",
     "Finish",
     "Folders",
     "Pipeline",
