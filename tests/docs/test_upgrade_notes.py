@@ -92,4 +92,4 @@ def test_the_upgrade_notes_name_the_teams_types_and_what_they_need() -> None:
         assert f"`{kind}`" in upgrading, kind
     assert "`ConfigurationMonitoring.ReadWrite.All`" in upgrading
     assert "03b07b79-c5bc-4b5e-9bfa-13acf4a99998" in upgrading  # the TCM service principal to add
-    assert "teamsSnapshotIntervalHours" in upgrading
+    assert "spec.teams.snapshotInterval" in upgrading

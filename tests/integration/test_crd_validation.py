@@ -84,8 +84,9 @@ BAD_TENANTS: list[tuple[str, dict[str, Any], list[str]]] = [
     ("overrides outside the set folder", tenant_manifest("bad", repository={"url": "/r", "path": "msp/bad"}, baselines=[{"name": "s", "overridesPath": "tenants/bad/baselines/s"}]), ["spec.baselines", "under the Tenant's own folder's baselines/"]),
     ("overrides climbing out", tenant_manifest("bad", baselines=[{"name": "s", "overridesPath": "tenants/bad/baselines/../../fabrikam"}]), ["spec.baselines[0].overridesPath", "without '.', '..' or empty segments"]),
     ("absolute overrides", tenant_manifest("bad", baselines=[{"name": "s", "overridesPath": "/tenants/bad/baselines/s"}]), ["spec.baselines[0].overridesPath", "relative to the repository root"]),
-    ("teams snapshots hourly below 1", tenant_manifest("bad", teamsSnapshotIntervalHours=0), ["spec.teamsSnapshotIntervalHours", "between 1 and 720", "monthly Tenant Configuration Management quota"]),
-    ("teams snapshots beyond 30 days", tenant_manifest("bad", teamsSnapshotIntervalHours=721), ["spec.teamsSnapshotIntervalHours", "between 1 and 720"]),
+    ("teams snapshots more than hourly", tenant_manifest("bad", teams={"snapshotInterval": "59m"}), ["spec.teams.snapshotInterval", "between 1h and 720h", "monthly Tenant Configuration Management quota"]),
+    ("teams snapshots beyond 30 days", tenant_manifest("bad", teams={"snapshotInterval": "721h"}), ["spec.teams.snapshotInterval", "between 1h and 720h"]),
+    ("teams snapshots in days", tenant_manifest("bad", teams={"snapshotInterval": "1d"}), ["spec.teams.snapshotInterval", 'a duration such as "24h"']),
     ("group members cap of 0", tenant_manifest("bad", groupMembers={"maxMembers": 0}), ["spec.groupMembers.maxMembers", "between 1 and 1000"]),
     ("group members cap over 1000", tenant_manifest("bad", groupMembers={"maxMembers": 1001}), ["spec.groupMembers.maxMembers", "between 1 and 1000"]),
     ("group members without groups", tenant_manifest("bad", resources=["namedLocations"], groupMembers={}), ["spec.groupMembers", "add groups to resources"]),
@@ -137,8 +138,8 @@ def test_limits_that_still_pass(namespace: str) -> None:
         tenant_manifest("a" * 63, schedule="*/10 * * * * *"),
         tenant_manifest("dots", repository={"url": "/r", "path": "tenants/./contoso..old"}, schedule="0 6 * * MON-FRI"),
         tenant_manifest("names", schedule="0 0 ? jan,jul sun#1"),
-        tenant_manifest("hourly-teams", teamsSnapshotIntervalHours=1),
-        tenant_manifest("monthly-teams", teamsSnapshotIntervalHours=720),
+        tenant_manifest("hourly-teams", teams={"snapshotInterval": "1h"}),
+        tenant_manifest("monthly-teams", teams={"snapshotInterval": "720h"}),
         tenant_manifest("members", resources=["groups"], groupMembers={"maxMembers": 1000}),
         tenant_manifest("all-types-and-members", groupMembers={"maxMembers": 1}),
     ]  # fmt: skip
@@ -218,7 +219,9 @@ def test_good_tenant_is_accepted_with_defaults(namespace: str) -> None:
         "Manual",
         False,
     )
-    assert spec["teamsSnapshotIntervalHours"] == 24  # a snapshot a day stays well inside TCM's monthly quota
+    assert (
+        spec["teams"]["snapshotInterval"] == "24h"
+    )  # a snapshot a day stays well inside TCM's monthly quota
     assert spec["repository"]["backupBranch"] == "tenantsync/backup"
     assert (spec["successfulRunsHistoryLimit"], spec["failedRunsHistoryLimit"]) == (3, 3)
 

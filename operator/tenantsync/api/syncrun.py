@@ -161,7 +161,7 @@ class BackupStatus(Model):
     """The first of them (at most 20): type, object and field, never the value."""
     teamsSnapshotTime: datetime | None = None
     """When the Teams snapshot in this backup was taken: by this run, or an earlier one when this run
-    fell within spec.teamsSnapshotIntervalHours (or its snapshot job failed) and kept it unchanged."""
+    fell within spec.teams.snapshotInterval (or its snapshot job failed) and kept it unchanged."""
 
 
 class SnapshotJobStatus(Model):

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic.config import JsonDict
 
 from tenantsync.api.conditions import Condition
-from tenantsync.api.drift import DriftSpec, DriftStatus
+from tenantsync.api.drift import INTERVAL_PATTERN, DriftSpec, DriftStatus
 from tenantsync.api.errors import RunError
 from tenantsync.api.phases import TenantPhase
 from tenantsync.api.resources import ResourceType
@@ -245,6 +245,31 @@ GROUP_MEMBERS_CAP = 1000
 """The most members a group may have for its membership to be kept (docs/types.md, *Group members*)."""
 
 
+_SNAPSHOT_INTERVAL_RULES: JsonDict = {
+    "x-kubernetes-validations": [
+        {
+            "rule": f"self != '' && self.matches(r'{INTERVAL_PATTERN}')",
+            "message": 'teams.snapshotInterval must be a duration such as "24h" or "12h30m" (hours, minutes'
+            " and seconds, in that order)",
+        },
+        {
+            "rule": f"!self.matches(r'{INTERVAL_PATTERN}') || (duration(self) >= duration('1h')"
+            " && duration(self) <= duration('720h'))",
+            "message": "teams.snapshotInterval must be between 1h and 720h (30 days): every snapshot counts"
+            " against the tenant's monthly Tenant Configuration Management quota",
+        },
+    ]
+}
+
+
+class TeamsSpec(Model):
+    """How often the Teams policies are snapshotted (Tenant Configuration Management, docs/types.md)."""
+
+    snapshotInterval: str = Field(default="24h", max_length=32, json_schema_extra=_SNAPSHOT_INTERVAL_RULES)
+    """How often a sync takes a new Teams snapshot; the syncs between keep the last snapshot's files
+    unchanged. Each snapshot counts its resources against the tenant's quota of 20,000 a month."""
+
+
 class GroupMembers(Model):
     """Keep the assigned members of non-dynamic groups, as links like their owners (off unless set)."""
 
@@ -324,17 +349,8 @@ class TenantSpec(Model):
     """How many distinct people must approve the same plan (four-eyes: 2) before it is deployed."""
     drift: DriftSpec = Field(default_factory=DriftSpec, json_schema_extra={"default": {}})
     """Drift between syncs: the audit logs read every interval for changes made behind tenantsync's back."""
-    teamsSnapshotIntervalHours: int = Field(
-        default=24,
-        json_schema_extra=_rule(
-            "self >= 1 && self <= 720",
-            "teamsSnapshotIntervalHours must be between 1 and 720 (30 days): every snapshot counts against"
-            " the tenant's monthly Tenant Configuration Management quota",
-        ),
-    )
-    """How often a sync takes a new Teams snapshot (Tenant Configuration Management); the syncs between
-    keep the last snapshot's files unchanged. Each snapshot counts its resources against the tenant's
-    quota of 20,000 a month (docs/types.md, "Teams")."""
+    teams: TeamsSpec = Field(default_factory=TeamsSpec, json_schema_extra={"default": {}})
+    """How the Teams policies are read: Tenant Configuration Management's snapshot jobs."""
     suspend: bool = False
     """Stops new scheduled syncs; a run under way continues."""
     successfulRunsHistoryLimit: int = Field(

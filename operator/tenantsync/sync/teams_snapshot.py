@@ -1,5 +1,5 @@
 """The Teams part of a backup: a Tenant Configuration Management snapshot, taken at most once per
-``spec.teamsSnapshotIntervalHours`` and otherwise kept as the backup holds it.
+``spec.teams.snapshotInterval`` and otherwise kept as the backup holds it.
 
 A snapshot is a job the service runs on its own time, so the backup creates it, and while it runs the
 step waits visibly (``SnapshotWaiting``: the run says which job it waits for) and reads it again at the
@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from tenantsync.api import ResourceType, SnapshotJobStatus
+from tenantsync.api import ResourceType, SnapshotJobStatus, parse_duration
 from tenantsync.catalog import ConfigurationType, normalise, serialise
 from tenantsync.graph import (
     GraphClient,
@@ -81,12 +81,12 @@ async def read_teams(
     if pending is None:
         due = (
             last is None
-            or ctx.now >= last + timedelta(hours=spec.teamsSnapshotIntervalHours)
+            or ctx.now >= last + parse_duration(spec.teams.snapshotInterval)
             or not set(wanted) <= set(marker.get("resources", []))
         )
         if not due or not may_snapshot:
             next_at = (
-                f"; the next is due at {last + timedelta(hours=spec.teamsSnapshotIntervalHours):%Y-%m-%d %H:%M} UTC"
+                f"; the next is due at {last + parse_duration(spec.teams.snapshotInterval):%Y-%m-%d %H:%M} UTC"
                 if last
                 else ""
             )

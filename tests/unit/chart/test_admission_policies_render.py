@@ -36,7 +36,7 @@ UNPROTECTED_TENANT_FIELDS = {
     "suspend",
     "successfulRunsHistoryLimit",
     "failedRunsHistoryLimit",
-    "teamsSnapshotIntervalHours",
+    "teams",
 }
 
 
