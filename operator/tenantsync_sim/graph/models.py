@@ -49,8 +49,10 @@ def _table() -> dict[str, Any]:
 
 
 def bare(odata_type: str) -> str:
-    """``#microsoft.graph.windows10GeneralConfiguration`` -> ``windows10GeneralConfiguration``."""
-    return odata_type.lstrip("#").rsplit(".", 1)[-1]
+    """A type's name in the table: ``#microsoft.graph.windows10GeneralConfiguration`` ->
+    ``windows10GeneralConfiguration``, ``#microsoft.graph.identityGovernance.workflow`` ->
+    ``identityGovernance.workflow`` (a sub-namespace stays: its ``task`` is not Planner's)."""
+    return odata_type.lstrip("#").removeprefix("microsoft.graph.")
 
 
 def sources() -> dict[str, str]:

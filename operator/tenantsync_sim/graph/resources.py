@@ -1015,6 +1015,17 @@ RESOURCES: tuple[ResourceType, ...] = (
         required=("displayName", "identitySources"),
     ),
     _governance(
+        "lifecycleWorkflows",
+        "lifecycleWorkflows/workflows",
+        "#microsoft.graph.identityGovernance.workflow",
+        ("LifecycleWorkflows.Read.All", "LifecycleWorkflows.ReadWrite.All"),
+        ("LifecycleWorkflows.ReadWrite.All",),
+        navigation=(Navigation("tasks", "#microsoft.graph.identityGovernance.task"),),
+        modified_field="lastModifiedDateTime",
+        created=MappingProxyType({"version": 1}),
+        required=("displayName", "category", "executionConditions", "tasks"),
+    ),
+    _governance(
         "accessPackageCatalogs",
         "entitlementManagement/catalogs",
         "microsoft.graph.accessPackageCatalog",

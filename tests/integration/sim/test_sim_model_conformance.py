@@ -253,10 +253,17 @@ def lost_values(sent: Any, parsed: Any, where: str = "$") -> list[str]:
     return []
 
 
+def table_name(model: type) -> str:
+    """The model's name in the simulator's table: a sub-namespace's types (``identityGovernance``) keep
+    it, as their kiota package under ``models`` says."""
+    package = model.__module__.split(".generated.models.", 1)[1].split(".")[:-1]
+    namespace = [re.sub(r"_(\w)", lambda m: m.group(1).upper(), part) for part in package]
+    return ".".join([*namespace, model.__name__[0].lower() + model.__name__[1:]])
+
+
 def _not_in_json(version: str, parsed: Parsable) -> frozenset[str]:
     """Navigations and stream properties of the parsed object's type."""
-    name = type(parsed).__name__
-    found = graph_models.model(version, name[0].lower() + name[1:])
+    found = graph_models.model(version, table_name(type(parsed)))
     return frozenset(found.navigation) | found.streams if found is not None else frozenset()
 
 
