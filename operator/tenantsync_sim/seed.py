@@ -80,6 +80,7 @@ DEMO_APPLICATION_PERMISSIONS = [
     "SharePointTenantSettings.ReadWrite.All",
     "EntitlementManagement.ReadWrite.All",
     "AccessReview.ReadWrite.All",
+    "LifecycleWorkflows.ReadWrite.All",
     "AuditLog.Read.All",
     "RoleManagementPolicy.ReadWrite.Directory",
     "RoleEligibilitySchedule.ReadWrite.Directory",

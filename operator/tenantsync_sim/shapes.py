@@ -1483,6 +1483,55 @@ def _assignment_policy(i: int) -> JsonObject:
     }
 
 
+_JOINER_TASKS = (
+    ("Enable User Account", "Enable user account in the directory", "6fc52c9d-398b-4305-9763-15f42c1676fc"),
+    ("Send Welcome Email", "Send welcome email to new hire", "70b29d51-b59a-4773-9280-8841dfd3f2ea"),
+)
+_LEAVER_TASKS = (
+    ("Disable User Account", "Disable user account in the directory", "1dfdfcc7-52fa-4c2e-bf3a-e3919cc12950"),
+    ("Remove user from all groups", "Remove user from all groups", "b3a31406-2a15-4c9a-b25b-a658fa5f07fc"),
+)
+"""Built-in task definitions (``lifecycleWorkflows/taskDefinitions``) a joiner and a leaver run."""
+
+
+def _lifecycle_workflow(i: int) -> JsonObject:
+    joiner = i % 2 == 0
+    return {
+        "category": "joiner" if joiner else "leaver",
+        "displayName": f"{'Onboard new hires' if joiner else 'Offboard leavers'} {i + 1}",
+        "description": "Runs on the employee's hire date" if joiner else "Runs on the employee's last day",
+        "isEnabled": True,
+        "isSchedulingEnabled": False,
+        "executionConditions": {
+            "@odata.type": "#microsoft.graph.identityGovernance.triggerAndScopeBasedConditions",
+            "scope": {
+                "@odata.type": "#microsoft.graph.identityGovernance.ruleBasedSubjectSet",
+                "rule": "(department eq 'Sales')",
+            },
+            "trigger": {
+                "@odata.type": "#microsoft.graph.identityGovernance.timeBasedAttributeTrigger",
+                "timeBasedAttribute": "employeeHireDate" if joiner else "employeeLeaveDateTime",
+                "offsetInDays": 0,
+            },
+        },
+        "tasks": [
+            {
+                "displayName": name,
+                "description": description,
+                "taskDefinitionId": definition,
+                "isEnabled": True,
+                "continueOnError": False,
+                "executionSequence": sequence,
+                "category": "joiner" if joiner else "leaver",
+                "arguments": [],
+            }
+            for sequence, (name, description, definition) in enumerate(
+                _JOINER_TASKS if joiner else _LEAVER_TASKS, start=1
+            )
+        ],
+    }
+
+
 def _access_review(i: int) -> JsonObject:
     group = ref("group", 17 + i)
     return {
@@ -1605,6 +1654,7 @@ TEMPLATES: dict[str, tuple[Template, int]] = {
     "accessPackages": (_access_package, 2),
     "accessPackageAssignmentPolicies": (_assignment_policy, 2),
     "accessReviewDefinitions": (_access_review, 2),
+    "lifecycleWorkflows": (_lifecycle_workflow, 2),
 }
 """Types whose objects the seeds build from a template, in creation order (references first)."""
 

@@ -51,9 +51,11 @@ NEW_GRAPH_TYPES |= {
         "roleEligibilitySchedules",
         "roleAssignmentSchedules",
         "teamsApps",
+        "lifecycleWorkflows",
     ]
 }
-"""PIM for directory roles and the organisation's Teams apps (issue 22), in a paragraph of their own."""
+"""PIM for directory roles, the organisation's Teams apps and lifecycle workflows (issue 22), in a
+paragraph of their own."""
 NEW_TEAMS_TYPES = {
     ResourceType(name)
     for name in [
@@ -80,7 +82,7 @@ def test_the_pinned_resources_are_every_type_outside_the_exchange_admin_api() ->
         for entry in catalog().values()
         if entry.service not in CMDLET_SERVICES and entry.name not in NEW_GRAPH_TYPES | NEW_TEAMS_TYPES
     ]
-    assert len(NEW_GRAPH_TYPES) == 22 + 5 and set(catalog()) >= NEW_GRAPH_TYPES
+    assert len(NEW_GRAPH_TYPES) == 22 + 6 and set(catalog()) >= NEW_GRAPH_TYPES
     assert set(catalog()) >= NEW_TEAMS_TYPES
     assert pinned == expected
     assert f"the {len(expected)} read through Microsoft Graph" in " ".join(upgrading.split())

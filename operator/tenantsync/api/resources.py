@@ -88,6 +88,7 @@ class ResourceType(StrEnum):
     ACCESS_PACKAGES = "accessPackages"
     ACCESS_PACKAGE_ASSIGNMENT_POLICIES = "accessPackageAssignmentPolicies"
     ACCESS_REVIEW_DEFINITIONS = "accessReviewDefinitions"
+    LIFECYCLE_WORKFLOWS = "lifecycleWorkflows"
     SHAREPOINT_SETTINGS = "sharePointSettings"
     # PIM for directory roles and Teams through Graph (issue 22)
     ROLE_MANAGEMENT_POLICIES = "roleManagementPolicies"

@@ -171,6 +171,7 @@ _GRAPH_AUDIT_NAMES: Mapping[ResourceType, AuditName] = MappingProxyType(
         _T.ACCESS_PACKAGES: AuditName(_D, "accessPackage"),
         _T.ACCESS_PACKAGE_ASSIGNMENT_POLICIES: AuditName(_D, "accessPackageAssignmentPolicy"),
         _T.ACCESS_REVIEW_DEFINITIONS: AuditName(_D, "accessReviewScheduleDefinition"),
+        _T.LIFECYCLE_WORKFLOWS: AuditName(_D, "workflow"),  # "Create workflow", Lifecycle Workflows
         # PIM for directory roles (issue 22)
         _T.ROLE_MANAGEMENT_POLICIES: AuditName(_D, "unifiedRoleManagementPolicy"),
         _T.ROLE_MANAGEMENT_POLICY_ASSIGNMENTS: AuditName(_D, "unifiedRoleManagementPolicyAssignment"),

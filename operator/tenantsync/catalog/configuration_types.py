@@ -727,6 +727,11 @@ _CUSTOM_ATTRIBUTES = (
     ("CustomSecAttributeDefinition.ReadWrite.All",),
 )
 _ENTITLEMENT = ("EntitlementManagement.Read.All",), ("EntitlementManagement.ReadWrite.All",)
+_NEW_VERSION = SubResourceWrite.NEW_VERSION
+_CREATE_NEW_VERSION: dict[str, Any] = {"action": "createNewVersion", "parameter": "workflow"}
+"""Graph changes a workflow's tasks and execution conditions only through ``createNewVersion``, which
+takes the whole workflow under ``workflow``; PATCH changes its name, description and enabled flags."""
+_TASK_READ_ONLY = frozenset({"id"})
 
 
 def _graph(
@@ -942,6 +947,18 @@ def _directory_types() -> list[ConfigurationType]:
             ),
             unordered_lists=frozenset({"reviewers", "fallbackReviewers", "additionalNotificationRecipients"}),
             update_method="PUT",  # Graph documents no PATCH for a review definition
+        ),
+        _graph(
+            ResourceType.LIFECYCLE_WORKFLOWS,
+            "identityGovernance/lifecycleWorkflows/workflows",
+            "lifecycle workflow",
+            (("LifecycleWorkflows.Read.All",), ("LifecycleWorkflows.ReadWrite.All",)),
+            read_only_fields=frozenset({"id", "version", "createdDateTime", "lastModifiedDateTime"})
+            | {"deletedDateTime", "nextScheduleRunDateTime", "createdBy", "lastModifiedBy"},
+            sub_resources=(
+                SubResource("tasks", "tasks", _NEW_VERSION, _TASK_READ_ONLY, **_CREATE_NEW_VERSION),
+                SubResource("executionConditions", None, _NEW_VERSION, is_field=True, **_CREATE_NEW_VERSION),
+            ),
         ),
     ]
 

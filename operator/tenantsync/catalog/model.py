@@ -48,6 +48,11 @@ class SubResourceWrite(StrEnum):
     """A fixed set of items the service makes with the parent and never adds or deletes (a role
     management policy's rules): each desired item that differs from the live one of its id is PATCHed
     alone; an item the desired state leaves out stays as it is."""
+    NEW_VERSION = "newVersion"
+    """Parts of the parent the service changes only by making a new version of it (a lifecycle
+    workflow's tasks and execution conditions, ``createNewVersion``): sent inside the create, then
+    as one POST of the bound action with the parent's writable fields and every such part, whole,
+    under the body key the action names (``{"workflow": {...}}``); a PATCH never carries them."""
     REFERENCES = "references"
     """Directory objects the parent links to (a group's owners), kept as their type and id: the missing
     ones added with ``POST <name>/$ref`` naming ``directoryObjects/<id>``, the others removed with

@@ -63,7 +63,8 @@ def record_change(
     object_id = str((item or {}).get(resource.key_field, "")) or resource.key
     change = Change(
         source=source,
-        entity=resource.entity.removeprefix("#").removeprefix("microsoft.graph."),
+        # Entra names an object by its model's own name, a sub-namespace's too ("Update workflow").
+        entity=resource.entity.rsplit(".", 1)[-1],
         object_id=object_id,
         display_name=_display_name(resource, item),
         operation=operation,

@@ -166,6 +166,9 @@ class Action:
     edits: str | None = None
     """The navigation this action edits item by item: ``added`` (new items, bound navigations named by
     ``@odata.bind``), ``updated`` (by id) and ``deletedIds`` (``updateDefinitionValues``)."""
+    new_version: str | None = None
+    """The body parameter holding the object's next version (a workflow's ``createNewVersion``, under
+    ``workflow``): its fields set, its navigations replaced, ``version`` advanced; 201 with the object."""
 
 
 @dataclass(frozen=True)
@@ -243,6 +246,9 @@ class ResourceType:
     names: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
     """Properties of a new object that name an object of another collection (a delegated permission
     grant's ``clientId`` and ``resourceId``): a create naming one that does not exist is refused."""
+    versioned_only: frozenset[str] = frozenset()
+    """Properties a PATCH may not carry (400): the service changes them only in a new version of the
+    object (a lifecycle workflow's ``tasks`` and ``executionConditions``, see ``Action.new_version``)."""
     functions: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
     """Bound functions, ``GET {object}/{name}(...)``, by name, with the permission level they need
     (``read`` or ``write``); the service computes their answers."""
@@ -1017,12 +1023,14 @@ RESOURCES: tuple[ResourceType, ...] = (
     _governance(
         "lifecycleWorkflows",
         "lifecycleWorkflows/workflows",
-        "#microsoft.graph.identityGovernance.workflow",
+        "microsoft.graph.identityGovernance.workflow",
         ("LifecycleWorkflows.Read.All", "LifecycleWorkflows.ReadWrite.All"),
         ("LifecycleWorkflows.ReadWrite.All",),
         navigation=(Navigation("tasks", "#microsoft.graph.identityGovernance.task"),),
         modified_field="lastModifiedDateTime",
         created=MappingProxyType({"version": 1}),
+        actions=MappingProxyType({"createNewVersion": Action(new_version="workflow")}),
+        versioned_only=frozenset({"tasks", "executionConditions"}),
         required=("displayName", "category", "executionConditions", "tasks"),
     ),
     _governance(

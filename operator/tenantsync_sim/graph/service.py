@@ -801,6 +801,13 @@ class GraphService:
                     resource.service,
                     req.url,
                 )
+            versioned = sorted(resource.versioned_only & body.keys())
+            if versioned:
+                raise errors.bad_request(
+                    f"Property '{versioned[0]}' can only be changed by creating a new version.",
+                    resource.service,
+                    req.url,
+                )
             fixed = sorted(k for k in resource.immutable & body.keys() if body[k] != item.get(k))
             if fixed:
                 raise errors.bad_request(
@@ -851,6 +858,8 @@ class GraphService:
         owner_id = str(item[resource.key_field])
         if action.edits is not None:
             return self._edit(req, tenant, resource, item, action.edits, body)
+        if action.new_version is not None:
+            return self._new_version(req, resource, item, body.get(action.new_version), action.new_version)
         for index, (parameter, nav_name) in enumerate(action.replaces.items()):
             entries = body.get(parameter)
             if entries is None and index > 0:
@@ -881,6 +890,29 @@ class GraphService:
                 "value": copy.deepcopy(item[nav.name]),
             },
         )
+
+    def _new_version(
+        self, req: GraphRequest, resource: ResourceType, item: JsonObject, sent: Any, parameter: str
+    ) -> GraphResponse:
+        """``createNewVersion``: the object as sent (fields and navigations, whole), one version on."""
+        if not isinstance(sent, dict):
+            raise errors.bad_request(f"The '{parameter}' parameter is required.", resource.service, req.url)
+        missing = [name for name in resource.required if name not in sent]
+        if missing:
+            raise errors.bad_request(
+                f"The '{parameter}' parameter lacks '{missing[0]}'.", resource.service, req.url
+            )
+        owner_id = str(item[resource.key_field])
+        writable = self._writable(resource, sent, req.version)
+        item.update(
+            {k: v for k, v in writable.items() if k not in resource.nav_names and k != resource.key_field}
+        )
+        for nav in resource.navigation:
+            if nav.name in sent and not nav.single:
+                item[nav.name] = nav.build(owner_id, copy.deepcopy(sent[nav.name]))
+        item["version"] = int(item.get("version") or 0) + 1
+        resource.touch(item)
+        return self._entity_response(req, resource, item, status=201)
 
     def _edit(
         self,

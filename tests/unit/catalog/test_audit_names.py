@@ -25,9 +25,9 @@ def test_every_graph_type_is_watched_under_the_simulators_model_name() -> None:
         declared = audit_names().get(name)
         assert declared is not None, (
             f"{name}: declare in catalog/audit_names.py which audit log records it and under which model"
-            f" name ({resource.entity.removeprefix('microsoft.graph.')}), or drift in it goes unseen"
+            f" name ({resource.entity.rsplit('.', 1)[-1]}), or drift in it goes unseen"
         )
-        assert declared.model == resource.entity.removeprefix("microsoft.graph."), name
+        assert declared.model == resource.entity.rsplit(".", 1)[-1], name
         assert declared.source == (
             AuditSource.INTUNE if source_of(resource) == "intune" else AuditSource.DIRECTORY
         ), name

@@ -94,8 +94,9 @@ def _bindings(graph: GraphClient, entry: ConfigurationType, document: JsonObject
 
 
 def _created_inside(entry: ConfigurationType) -> set[str]:
-    """Navigations a create sends inside the object: those only a create sets, and those replaced with it."""
-    inside = (SubResourceWrite.REPLACE_PARENT, SubResourceWrite.CREATE_ONLY)
+    """Navigations a create sends inside the object: those only a create sets, and those replaced with it
+    (by a PUT of the parent, or by a new version of it)."""
+    inside = (SubResourceWrite.REPLACE_PARENT, SubResourceWrite.CREATE_ONLY, SubResourceWrite.NEW_VERSION)
     return {sub.name for sub in entry.sub_resources if sub.write in inside}
 
 
@@ -497,6 +498,7 @@ async def _write_sub_resources(
     one action (a script's two kinds of assignment) or inside the parent go in one request together."""
     subs = [sub for sub in entry.sub_resources if sub.name in names and sub.name in document]
     actions: dict[str, JsonObject] = {}
+    versions: dict[str, str] = {}
     replaced: JsonObject = {}
     for sub in subs:
         value = _without_read_only(sub, document[sub.name])
@@ -506,6 +508,8 @@ async def _write_sub_resources(
             body.update({name: document[name] for name in sub.action_fields if name in document})
         elif sub.write == SubResourceWrite.REPLACE_PARENT:
             replaced[sub.name] = value
+        elif sub.write == SubResourceWrite.NEW_VERSION:
+            versions[sub.action] = sub.body_key
         elif sub.write == SubResourceWrite.EACH:
             await _replace_each(graph, entry, f"{path}/{sub.name}", value)
         elif sub.write == SubResourceWrite.EDIT:
@@ -520,6 +524,16 @@ async def _write_sub_resources(
             await _add_remove(graph, entry, sub, path, value)
     for action, body in actions.items():
         await graph.action(f"{path}/{action}", body, version=entry.api_version)
+    for action, key in versions.items():
+        # A new version is the whole object: every part it carries, not only those that changed.
+        whole = {
+            sub.name: _without_read_only(sub, document[sub.name])
+            for sub in entry.sub_resources
+            if sub.write == SubResourceWrite.NEW_VERSION and sub.action == action and sub.name in document
+        }
+        await graph.action(
+            f"{path}/{action}", {key: {**_writable(entry, document), **whole}}, version=entry.api_version
+        )
     if replaced:
         await graph.replace(path, {**_writable(entry, document), **replaced}, version=entry.api_version)
 
