@@ -1031,7 +1031,7 @@ RESOURCES: tuple[ResourceType, ...] = (
         created=MappingProxyType({"version": 1}),
         actions=MappingProxyType({"createNewVersion": Action(new_version="workflow")}),
         versioned_only=frozenset({"tasks", "executionConditions"}),
-        required=("displayName", "category", "executionConditions", "tasks"),
+        required=("displayName", "category", "executionConditions"),
     ),
     _governance(
         "accessPackageCatalogs",

@@ -45,9 +45,11 @@ _GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}
 
 
 def model_class(package: str, odata_type: str) -> type[Parsable]:
-    """``#microsoft.graph.windows10GeneralConfiguration`` -> ``...models.windows10_general_configuration``."""
-    name = odata_type.lstrip("#").rsplit(".", 1)[-1]
-    module_name = re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+    """``#microsoft.graph.windows10GeneralConfiguration`` -> ``...models.windows10_general_configuration``;
+    a sub-namespace is a package (``#microsoft.graph.identityGovernance.workflow`` ->
+    ``...models.identity_governance.workflow``)."""
+    *namespace, name = odata_type.lstrip("#").removeprefix("microsoft.graph.").split(".")
+    module_name = ".".join(re.sub(r"(?<!^)(?=[A-Z])", "_", part).lower() for part in (*namespace, name))
     module = importlib.import_module(f"{package}.generated.models.{module_name}")
     model: type[Parsable] = getattr(module, name[0].upper() + name[1:])
     return model
