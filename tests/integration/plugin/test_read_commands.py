@@ -675,6 +675,16 @@ def test_permissions_without_a_tenant_need_no_cluster() -> None:
         "Policy.ReadWrite.ConditionalAccess", "conditionalAccessPolicies",
     ]  # fmt: skip
     assert row(result.stdout, ADMIN_API_SCOPE) == [ADMIN_API_SCOPE, "passwordResetPolicy"]
+    for mode, permission in (
+        ("Managed", "LifecycleWorkflows.ReadWrite.All"),
+        ("BackupOnly", "LifecycleWorkflows.Read.All"),
+    ):
+        workflows = plugin(
+            None, "permissions", "--resources", "lifecycleWorkflows", "--mode", mode,
+            env={"KUBECONFIG": "/nonexistent"},
+        )  # fmt: skip
+        assert workflows.returncode == 0, workflows.stderr
+        assert row(workflows.stdout, permission) == [permission, "lifecycleWorkflows"]
     bad = plugin(None, "permissions", "--resources", "namedLocation")
     assert bad.returncode == 1
     assert "unknown resource type(s): namedLocation" in bad.stderr
