@@ -87,7 +87,13 @@ DEMO_APPLICATION_PERMISSIONS = [
     "RoleManagement.Read.Directory",
     "AppCatalog.Read.All",
 ]
-DEMO_DELEGATED_PERMISSIONS = ["Policy.Read.All", "Policy.ReadWrite.ConditionalAccess", "user_impersonation"]
+DEMO_DELEGATED_PERMISSIONS = [
+    "Policy.Read.All",
+    "Policy.ReadWrite.ConditionalAccess",
+    "Policy.ReadWrite.HybridAuthentication",
+    "TeamworkAppSettings.ReadWrite.All",
+    "user_impersonation",
+]
 
 _GROUP_NAMES = [
     "All Employees",
