@@ -23,7 +23,7 @@ from tenantsync.sync.diff import object_files, plan_changes, plan_digest
 from tenantsync.sync.pipeline import RunContext, Wait
 from tenantsync.sync.session import TenantCache, TenantSession
 from tenantsync.sync.steps.backup import Backup
-from tenantsync.sync.steps.deploy import Deploy
+from tenantsync.sync.steps.deploy import NO_USER, Deploy
 from tenantsync.sync.steps.user_signin import UserSignInStep
 from tenantsync_sim.client import SimulatorClient
 from tenantsync_sim.seed import (
@@ -210,3 +210,27 @@ def test_an_app_only_token_is_refused_as_graph_refuses_it(endpoint: SimEndpoint,
         answer = http.get(f"{endpoint.url}/v1.0/{path}", headers={"Authorization": f"Bearer {token}"})
     assert answer.status_code == 403
     assert answer.json()["error"]["code"] in ("Authorization_RequestDenied", "AccessDenied")
+
+
+async def test_a_change_planned_without_a_signed_in_user_fails_saying_so(
+    endpoint: SimEndpoint, tmp_path: Path
+) -> None:
+    tenant = _spec(endpoint, user=False)
+    secrets = _secrets(endpoint)
+    live = {"teamsAppSettings/teamsAppSettings.json": b'{"allowUserRequestsForAppAccess": true}'}
+    desired = {"teamsAppSettings/teamsAppSettings.json": b'{"allowUserRequestsForAppAccess": false}'}
+    folders = MemoryFolders()
+    folders.put("main", PATH, dict(desired))
+    folders.put(BACKUP, PATH, dict(live))
+    joined = object_files(desired, set(KINDS), where="test")
+    changes = plan_changes(joined, object_files(live, set(KINDS), where="test"), where="test")
+    status = SyncRunStatus.model_validate(
+        {"plan": {"digest": plan_digest(changes, joined), "changeCount": len(changes), "changes": changes}}
+    )
+    ctx = context(tenant, status=status, secrets=secrets)
+    async with TenantCache(tmp_path).session(ctx) as real:
+        await Deploy()(ctx, _Session(real, tenant, folders))
+    assert ctx.status.deploy is not None
+    assert [(r.type, r.result, r.message) for r in ctx.status.deploy.results] == [
+        (TEAMS, ChangeOutcome.FAILED, NO_USER)
+    ]
