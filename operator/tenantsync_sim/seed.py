@@ -1077,7 +1077,7 @@ def large(objects: int = LARGE_OBJECTS) -> SimState:
         for index in range(len(originals), share):
             copy = deepcopy(originals[index % len(originals)])
             for nav in resource.navigation:
-                if not nav.single:
+                if not nav.single and not nav.by_reference:  # links name existing objects: kept
                     _strip_ids(nav, copy.get(nav.name) or [])
             copy.pop(resource.key_field)
             name = copy.get(resource.name_field)
