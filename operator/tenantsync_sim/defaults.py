@@ -325,6 +325,12 @@ def default_singletons(tenant_id: str) -> dict[str, JsonObject]:
 def _admin_settings() -> dict[str, JsonObject]:
     """The organisation-wide admin settings (people, Microsoft 365 apps, reports, SharePoint) as shipped."""
     return {
+        "teamsAppSettings": {
+            "@odata.type": "#microsoft.graph.teamsAppSettings",
+            "id": "teamsAppSettings",
+            "allowUserRequestsForAppAccess": True,
+            "isUserPersonalScopeResourceSpecificConsentEnabled": True,
+        },
         "pronounsSettings": {
             "@odata.type": "#microsoft.graph.pronounsSettings",
             "id": "pronounsSettings",

@@ -88,7 +88,13 @@ DEMO_APPLICATION_PERMISSIONS = [
     "RoleManagement.Read.Directory",
     "AppCatalog.Read.All",
 ]
-DEMO_DELEGATED_PERMISSIONS = ["Policy.Read.All", "Policy.ReadWrite.ConditionalAccess", "user_impersonation"]
+DEMO_DELEGATED_PERMISSIONS = [
+    "Policy.Read.All",
+    "Policy.ReadWrite.ConditionalAccess",
+    "Policy.ReadWrite.HybridAuthentication",
+    "TeamworkAppSettings.ReadWrite.All",
+    "user_impersonation",
+]
 
 _GROUP_NAMES = [
     "All Employees",
@@ -1072,7 +1078,7 @@ def large(objects: int = LARGE_OBJECTS) -> SimState:
         for index in range(len(originals), share):
             copy = deepcopy(originals[index % len(originals)])
             for nav in resource.navigation:
-                if not nav.single:
+                if not nav.single and not nav.by_reference:  # links name existing objects: kept
                     _strip_ids(nav, copy.get(nav.name) or [])
             copy.pop(resource.key_field)
             name = copy.get(resource.name_field)

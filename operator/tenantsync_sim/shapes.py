@@ -1150,6 +1150,21 @@ def _group_lifecycle(i: int) -> JsonObject:
     }
 
 
+def _feature_rollout(i: int) -> JsonObject:
+    """A staged rollout of a sign-in feature to pilot groups (linked by reference, like owners)."""
+    feature, name = [("passwordHashSync", "Password hash sync pilot"), ("seamlessSso", "Seamless SSO pilot")][
+        i % 2
+    ]
+    return {
+        "displayName": name,
+        "description": "Staged rollout (simulated)",
+        "feature": feature,
+        "isEnabled": True,
+        "isAppliedToOrganization": False,
+        "appliesTo": [{"@odata.type": "#microsoft.graph.group", "id": ref("group", 3 + i)}],
+    }
+
+
 def _application(i: int) -> JsonObject:
     """A line-of-business app registration: a web app that signs users in and exposes an API."""
     app_id = ref("appId", i)
@@ -1639,6 +1654,7 @@ TEMPLATES: dict[str, tuple[Template, int]] = {
     "administrativeUnits": (_administrative_unit, 4),
     "groupSettings": (_group_setting, 1),
     "groupLifecyclePolicies": (_group_lifecycle, 1),
+    "featureRolloutPolicies": (_feature_rollout, 2),
     "applications": (_application, 6),
     "servicePrincipals": (_service_principal, 6),
     "oauth2PermissionGrants": (_permission_grant, 2),

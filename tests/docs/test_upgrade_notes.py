@@ -70,6 +70,8 @@ NEW_TEAMS_TYPES = {
     ]
 }
 """The Teams policies this version adds, read through Tenant Configuration Management's snapshots (issue 22)."""
+NEW_USER_GRAPH_TYPES = {ResourceType("featureRolloutPolicies"), ResourceType("teamsAppSettings")}
+"""What Microsoft grants to no application, read and written with the signed-in user's Graph token."""
 
 
 def test_the_pinned_resources_are_every_type_outside_the_exchange_admin_api() -> None:
@@ -80,10 +82,11 @@ def test_the_pinned_resources_are_every_type_outside_the_exchange_admin_api() ->
     expected = [
         entry.name.value
         for entry in catalog().values()
-        if entry.service not in CMDLET_SERVICES and entry.name not in NEW_GRAPH_TYPES | NEW_TEAMS_TYPES
+        if entry.service not in CMDLET_SERVICES
+        and entry.name not in NEW_GRAPH_TYPES | NEW_TEAMS_TYPES | NEW_USER_GRAPH_TYPES
     ]
     assert len(NEW_GRAPH_TYPES) == 22 + 6 and set(catalog()) >= NEW_GRAPH_TYPES
-    assert set(catalog()) >= NEW_TEAMS_TYPES
+    assert set(catalog()) >= NEW_TEAMS_TYPES | NEW_USER_GRAPH_TYPES
     assert pinned == expected
     assert f"the {len(expected)} read through Microsoft Graph" in " ".join(upgrading.split())
 
@@ -95,3 +98,11 @@ def test_the_upgrade_notes_name_the_teams_types_and_what_they_need() -> None:
     assert "`ConfigurationMonitoring.ReadWrite.All`" in upgrading
     assert "03b07b79-c5bc-4b5e-9bfa-13acf4a99998" in upgrading  # the TCM service principal to add
     assert "spec.teams.snapshotInterval" in upgrading
+
+
+def test_the_upgrade_notes_name_the_user_graph_types_and_their_delegated_scopes() -> None:
+    upgrading = " ".join(INSTALL.read_text().split("\n## Upgrading\n", 1)[1].split("\n## ", 1)[0].split())
+    for kind in sorted(NEW_USER_GRAPH_TYPES):
+        assert f"`{kind}`" in upgrading, kind
+        for scope in catalog()[kind].delegated_scopes:
+            assert f"`{scope.rsplit('/', 1)[1]}`" in upgrading, scope

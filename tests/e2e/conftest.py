@@ -119,7 +119,9 @@ def workspace(
     client_id, public_id, secret = str(uuid.uuid4()), str(uuid.uuid4()), f"s8Q~{uuid.uuid4().hex}"
     sim.create_app(tenant_id, client_id, application_permissions=READ_WRITE_PERMISSIONS, secret=secret)
     sim.create_app(tenant_id, public_id, display_name="tenantsync sign-in", public_client=True,
-                   delegated_permissions=["Policy.Read.All", "user_impersonation"])  # fmt: skip
+                   delegated_permissions=["Policy.Read.All", "user_impersonation",
+                                          "Policy.ReadWrite.HybridAuthentication",
+                                          "TeamworkAppSettings.ReadWrite.All"])  # fmt: skip
     admin = f"admin@{domain}"
     sim.create_user(tenant_id, admin, PASSWORD, is_global_admin=True)
     sim.update_settings(tenant_id, deviceCodeIntervalSeconds=1)

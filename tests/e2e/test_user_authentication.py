@@ -28,9 +28,13 @@ BLOCKED_MESSAGE = (
 )
 
 
-def user_tenant(ws: Workspace, timeout: int = 180) -> dict[str, Any]:
+USER_GRAPH_TYPES = ["featureRolloutPolicies", "teamsAppSettings"]
+"""Read with the user's Graph token, redeemed from the same sign-in as the portal API's."""
+
+
+def user_tenant(ws: Workspace, timeout: int = 180, graph: bool = False) -> dict[str, Any]:
     return ws.tenant(
-        resources=["namedLocations", "conditionalAccessPolicies", *USER_TYPES],
+        resources=["namedLocations", "conditionalAccessPolicies", *USER_TYPES, *(USER_GRAPH_TYPES if graph else [])],
         userAuthentication={
             "clientId": ws.public_client_id, "tokenSecretRef": {"name": "contoso-user-token"}, "timeoutSeconds": timeout,
         },
@@ -45,7 +49,7 @@ def pending_code(ws: Workspace, run: str) -> dict[str, Any]:
 def test_device_code_sign_in_then_silent_refresh(
     fast_operator: OperatorProcess, workspace: Workspace
 ) -> None:
-    workspace.resources.create("tenants", user_tenant(workspace))
+    workspace.resources.create("tenants", user_tenant(workspace, graph=True))
     run = sync(workspace, "first")
     user = pending_code(workspace, run)
     assert user["state"] == "Pending"
@@ -94,7 +98,8 @@ def test_device_code_sign_in_then_silent_refresh(
         or not done["status"]["authentication"]["user"]["userCode"]
     )
     backed_up = done["status"]["backup"]["objectsByType"]
-    assert all(backed_up.get(kind) == 1 for kind in USER_TYPES), backed_up
+    assert all(backed_up.get(kind) == 1 for kind in [*USER_TYPES, "teamsAppSettings"]), backed_up
+    assert backed_up.get("featureRolloutPolicies") == 0, backed_up  # read, and the new tenant has none
     assert done["status"]["backup"]["skippedTypes"] == []
     secret = workspace.resources.core.read_namespaced_secret("contoso-user-token", workspace.namespace)
     assert "msal_token_cache.json" in (secret.data or {})

@@ -96,6 +96,9 @@ class ResourceType(StrEnum):
     ROLE_ELIGIBILITY_SCHEDULES = "roleEligibilitySchedules"
     ROLE_ASSIGNMENT_SCHEDULES = "roleAssignmentSchedules"
     TEAMS_APPS = "teamsApps"
+    # Graph with the signed-in user's delegated token: Microsoft grants these to no application
+    FEATURE_ROLLOUT_POLICIES = "featureRolloutPolicies"
+    TEAMS_APP_SETTINGS = "teamsAppSettings"
     # Consent (issue 22): which client may call which API on users' behalf
     OAUTH2_PERMISSION_GRANTS = "oauth2PermissionGrants"
     # Exchange Online, Defender for Office 365 and Purview, through the Exchange admin API (docs/types.md)

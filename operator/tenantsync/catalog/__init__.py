@@ -27,6 +27,7 @@ from tenantsync.catalog.configuration_types import (
     ADMIN_API_RESOURCE,
     ADMIN_API_SCOPE,
     ADMIN_API_URL,
+    GRAPH_SCOPE_PREFIX,
     GROUPS,
     catalog,
     deploy_order,
@@ -34,6 +35,7 @@ from tenantsync.catalog.configuration_types import (
     permission_needs,
     required_permissions,
     role_needs,
+    user_graph_scopes,
 )
 from tenantsync.catalog.exchange_types import ROLE_TEMPLATE_IDS
 from tenantsync.catalog.group_members import as_read, keep_within_cap
@@ -64,6 +66,7 @@ __all__ = [
     "EXCHANGE_ONLINE_API",
     "EXCHANGE_ONLINE_APP_ID",
     "EXCHANGE_PERMISSION",
+    "GRAPH_SCOPE_PREFIX",
     "GROUPS",
     "ROLE_TEMPLATE_IDS",
     "TCM_APP_ID",
@@ -104,5 +107,6 @@ __all__ = [
     "secrets_in_clear",
     "serialise",
     "unencrypted_secrets",
+    "user_graph_scopes",
     "without_withheld",
 ]

@@ -28,6 +28,9 @@ from tenantsync.catalog.teams_types import teams_types
 ADMIN_API_URL = "https://main.iam.ad.ext.azure.com"
 ADMIN_API_RESOURCE = "74658136-14ec-4630-ad9b-26e160ff0fc6"
 ADMIN_API_SCOPE = f"{ADMIN_API_RESOURCE}/user_impersonation"
+# Graph as the signed-in user: the delegated scopes of what Graph grants to no application. The prefix is
+# the public cloud's Graph resource; a sovereign cloud's session asks for its own (sync/session.py).
+GRAPH_SCOPE_PREFIX = "https://graph.microsoft.com/"
 
 _POLICY_READ = "Policy.Read.All"
 _CA_WRITE = "Policy.ReadWrite.ConditionalAccess"
@@ -472,6 +475,7 @@ def _build() -> dict[ResourceType, ConfigurationType]:
         ),
         *_entra_types(),
         *_directory_types(),
+        *_user_graph_types(),
         *_privileged_access_types(),
         *_teams_app_types(),
         *_consent_types(),
@@ -744,6 +748,38 @@ def _graph(
     """A v1.0 type read and written with its own pair of permissions (``(read, write)``)."""
     read, write = permissions
     return _entra(name, path, noun, write, read=read, **options)
+
+
+def _user_graph_types() -> list[ConfigurationType]:
+    """Graph types Microsoft grants to no application, only to a signed-in user: read and written with the
+    delegated user's Graph token (``requires_user`` on ``Service.GRAPH``), skipped without a sign-in."""
+    return [
+        ConfigurationType(
+            ResourceType.FEATURE_ROLLOUT_POLICIES,
+            "policies/featureRolloutPolicies",
+            noun="feature rollout policy",
+            requires_user=True,
+            delegated_scopes=(f"{GRAPH_SCOPE_PREFIX}Policy.ReadWrite.HybridAuthentication",),
+            read_only_fields=frozenset({"id"}),
+            sub_resources=(SubResource("appliesTo", None, SubResourceWrite.REFERENCES, query="$select=id"),),
+            unordered_lists=frozenset({"appliesTo"}),
+        ),
+        ConfigurationType(
+            ResourceType.TEAMS_APP_SETTINGS,
+            "teamwork/teamsAppSettings",
+            noun="Teams app settings",
+            singleton=True,
+            requires_user=True,
+            delegated_scopes=(f"{GRAPH_SCOPE_PREFIX}TeamworkAppSettings.ReadWrite.All",),
+            read_only_fields=frozenset({"id"}),
+        ),
+    ]
+
+
+def user_graph_scopes(types: Iterable[ResourceType]) -> list[str]:
+    """The delegated Graph scopes the signed-in user's token needs for ``types`` (none without a user type)."""
+    scopes = (s for name in types if _CATALOG[name].requires_user for s in _CATALOG[name].delegated_scopes)
+    return sorted({scope for scope in scopes if scope.startswith(GRAPH_SCOPE_PREFIX)})
 
 
 def _directory_types() -> list[ConfigurationType]:

@@ -26,6 +26,7 @@ from tenantsync.catalog import (
     field_values,
     keep_within_cap,
     unencrypted_secrets,
+    user_graph_scopes,
 )
 from tenantsync.graph import GraphError
 from tenantsync.sync.attribution import Attributor, attributed_message, changed_objects
@@ -63,10 +64,15 @@ async def record_backup(
     teams = await read_teams(ctx, session, teams_types, may_snapshot=may_snapshot) if teams_types else None
     types = [entry for entry in every if entry.service != Service.TCM]
     user = ctx.status.authentication.user if ctx.status.authentication else None
-    admin_api = await session.admin_api() if user and user.state and user.state.signed_in else None
+    signed_in = bool(user and user.state and user.state.signed_in)
+    admin_api = await session.admin_api() if signed_in else None
+    scopes = user_graph_scopes(entry.name for entry in types)
+    user_graph = await session.user_graph(scopes) if signed_in and scopes else None
     services = sorted({entry.service for entry in types} & CMDLET_SERVICES)
     exchange = {service: await session.exchange(service) for service in services}
-    snapshot = await take_snapshot(await session.graph(), types, admin_api=admin_api, exchange=exchange)
+    snapshot = await take_snapshot(
+        await session.graph(), types, admin_api=admin_api, user_graph=user_graph, exchange=exchange
+    )
     over_cap = keep_within_cap(snapshot.objects.get(ResourceType.GROUPS, []), spec.groupMembers)
     files = snapshot.files()
     if teams is not None:  # files named by the snapshot's own rule; the objects count with the others

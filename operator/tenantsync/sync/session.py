@@ -35,7 +35,7 @@ from tenantsync.auth import (
     credential_from_secret,
     endpoints_for,
 )
-from tenantsync.catalog import ADMIN_API_SCOPE, ADMIN_API_URL, Service
+from tenantsync.catalog import ADMIN_API_SCOPE, ADMIN_API_URL, GRAPH_SCOPE_PREFIX, Service
 from tenantsync.exchange import ExchangeClient
 from tenantsync.graph import GraphClient, TokenProvider
 from tenantsync.kube import NotFoundError
@@ -154,6 +154,8 @@ class Session(Protocol):
     async def graph(self) -> GraphClient: ...
 
     async def admin_api(self) -> GraphClient | None: ...
+
+    async def user_graph(self, scopes: list[str]) -> GraphClient | None: ...
 
     async def exchange(self, service: Service) -> ExchangeClient: ...
 
@@ -287,6 +289,7 @@ class TenantSession:
         self._ca_bundle: str | bool | None = None
         self._graph: GraphClient | None = None
         self._admin_api: GraphClient | None = None
+        self._user_graph: GraphClient | None = None
         self._exchange: dict[Service, ExchangeClient] = {}
         self._clients: list[tuple[Service, GraphClient]] = []
 
@@ -464,6 +467,34 @@ class TenantSession:
             base = endpoints.graph_url if endpoints.graph_url != endpoints.graph_resource else ADMIN_API_URL
             self._admin_api = self._open(Service.PORTAL, base, delegated_token, await self.ca_bundle())
         return self._admin_api
+
+    async def user_graph(self, scopes: list[str]) -> GraphClient | None:
+        """A Graph client as the signed-in user, for what Microsoft grants to no application; None without
+        a usable sign-in.
+
+        The token comes from the same account and refresh token as the admin API's: Entra issues one
+        resource per token request, so MSAL redeems the refresh token again for Graph's ``scopes`` (given
+        with the public cloud's prefix, asked for at this Tenant's Graph resource).
+        """
+        if self._ctx.tenant.userAuthentication is None or not scopes:
+            return None
+        if self._user_graph is None:
+            resource = self.endpoints.graph_resource.rstrip("/") + "/"
+            wanted = [resource + scope.removeprefix(GRAPH_SCOPE_PREFIX) for scope in scopes]
+            user = await self.delegated_user()
+            token = await user.silent_token(wanted)
+            await self.save_user(user)
+            if token is None:
+                return None
+            first = token
+
+            async def delegated_token() -> str:
+                return await user.silent_token(wanted) or first
+
+            self._user_graph = self._open(
+                Service.GRAPH, self.endpoints.graph_url, delegated_token, await self.ca_bundle()
+            )
+        return self._user_graph
 
     async def repository(self) -> TenantFolders:
         """The Tenant's repository, through the clone it shares with the Tenants that use its Secret,

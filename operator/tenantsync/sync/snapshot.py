@@ -67,11 +67,13 @@ async def take_snapshot(
     types: Sequence[ConfigurationType],
     *,
     admin_api: GraphClient | None = None,
+    user_graph: GraphClient | None = None,
     exchange: Mapping[Service, ExchangeClient] | None = None,
 ) -> BackupSnapshot:
     """Read ``types`` concurrently. Types that need a user are read through ``admin_api`` (a client
-    holding a delegated token for the portal's admin API) and skipped when there is none; the Exchange
-    admin API's through ``exchange``, its client per endpoint.
+    holding a delegated token for the portal's admin API) or, on Graph, ``user_graph`` (the user's Graph
+    token), and skipped when there is none; the Exchange admin API's through ``exchange``, its client
+    per endpoint.
 
     Any failure fails the whole snapshot: a partial backup would read as deletions.
     """
@@ -82,9 +84,11 @@ async def take_snapshot(
     }
     for service, client in (exchange or {}).items():
         readers[service] = _Reader(client)
+    as_user = _Reader(user_graph) if user_graph else None
     readable: list[tuple[ConfigurationType, _Reader]] = []
     for entry in types:
-        reader = readers.get(entry.service)
+        user_only = entry.requires_user and entry.service == Service.GRAPH
+        reader = as_user if user_only else readers.get(entry.service)
         if reader is None:
             snapshot.skipped.append(entry.name)
         else:

@@ -252,6 +252,9 @@ class ResourceType:
     functions: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
     """Bound functions, ``GET {object}/{name}(...)``, by name, with the permission level they need
     (``read`` or ``write``); the service computes their answers."""
+    delegated_only: bool = False
+    """Microsoft grants the type to no application (feature rollout policies, Teams app settings): an
+    app-only token is refused 403 whatever roles it carries; only a signed-in user's ``scp`` reaches it."""
 
     def serves(self, item: JsonObject, version: str) -> bool:
         return version == "beta" or item.get("@odata.type") not in self.beta_only_entities
@@ -1156,6 +1159,37 @@ RESOURCES: tuple[ResourceType, ...] = (
         modified_field=None,
         navigation=(Navigation("appDefinitions", "microsoft.graph.teamsAppDefinition", writable=False),),
         writable=False,
+    ),
+    _entra_singleton(
+        "teamsAppSettings",
+        "teamwork/teamsAppSettings",
+        "microsoft.graph.teamsAppSettings",
+        ("TeamworkAppSettings.ReadWrite.All",),
+        read=("TeamworkAppSettings.Read.All", "TeamworkAppSettings.ReadWrite.All"),
+        delegated_only=True,
+    ),
+    # -- Entra ID: what only a signed-in user reaches ---------------------------------------------------
+    ResourceType(
+        "featureRolloutPolicies",
+        "policies/featureRolloutPolicies",
+        "identity",
+        "microsoft.graph.featureRolloutPolicy",
+        ("Policy.ReadWrite.HybridAuthentication", "Directory.ReadWrite.All"),
+        ("Policy.ReadWrite.HybridAuthentication", "Directory.ReadWrite.All"),
+        read_only=frozenset({"id"}),
+        created_field=None,
+        modified_field=None,
+        navigation=(
+            Navigation(
+                "appliesTo",
+                "#microsoft.graph.directoryObject",
+                expand="item",
+                ids="client",
+                by_reference=True,
+            ),
+        ),
+        required=("displayName", "feature", "isEnabled"),
+        delegated_only=True,
     ),
     # -- Intune: device configuration -------------------------------------------------------------
     _intune(

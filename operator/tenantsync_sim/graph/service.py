@@ -332,6 +332,10 @@ class GraphService:
             raise errors.throttled(service, max(1, math.ceil(wait)), url)
 
     def _guard(self, req: GraphRequest, principal: Principal, resource: ResourceType, write: bool) -> None:
+        if resource.delegated_only and principal.app_only:  # Graph's answer: the scopes a user's token needs
+            raise errors.forbidden(
+                resource.service, list(resource.write if write else resource.read), req.url
+            )
         self._authorize(principal, resource.service, resource.write if write else resource.read, req.url)
         self._throttle(principal, resource.service, req.url)
 

@@ -35,7 +35,7 @@ from tenantsync_sim.graph.service import GraphRequest, GraphService
 from tenantsync_sim.identity.signing import TokenSigner
 from tenantsync_sim.runtime import Simulator
 from tenantsync_sim.shapes import ZERO_GUID
-from tenantsync_sim.state import JsonObject, SimState, Tenant
+from tenantsync_sim.state import JsonObject, SimState, Tenant, stable_id
 
 SDK_PACKAGE = {"v1.0": "msgraph", "beta": "msgraph_beta"}
 ALL_PERMISSIONS = frozenset(
@@ -78,12 +78,14 @@ def quick_entity_deserializers() -> Iterator[None]:
 
 
 class TrustedService(GraphService):
-    """The real service, with a caller that holds every permission (tokens are tested elsewhere)."""
+    """The real service, with a caller that holds every permission (tokens are tested elsewhere): a
+    signed-in admin, since some types are served to no application (feature rollout policies)."""
 
     def principal(self, req: GraphRequest) -> Principal:
         tenant = self.sim.state.tenants[seed.DEMO_TENANT_ID]
         tenant.throttling.enabled = False
-        return Principal(tenant, "conformance-test", ALL_PERMISSIONS, None)
+        admin = stable_id("demo", "user", "admin")
+        return Principal(tenant, "conformance-test", ALL_PERMISSIONS, admin)
 
 
 def _service(state: SimState, keys: Path) -> TrustedService:

@@ -12,6 +12,7 @@ from tenantsync.catalog import (
     deploy_order,
     permission_needs,
     required_permissions,
+    user_graph_scopes,
 )
 
 ZERO_GUID = "00000000-0000-0000-0000-000000000000"
@@ -20,6 +21,8 @@ USER_ONLY = {
     ResourceType.B2B_POLICY,
     ResourceType.ENTERPRISE_STATE_ROAMING,
 }
+USER_GRAPH = {ResourceType.FEATURE_ROLLOUT_POLICIES: "Policy.ReadWrite.HybridAuthentication"}
+USER_GRAPH_SINGLETONS = {ResourceType.TEAMS_APP_SETTINGS: "TeamworkAppSettings.ReadWrite.All"}
 
 
 def test_every_resource_type_has_exactly_one_entry() -> None:
@@ -45,7 +48,7 @@ def test_paths_versions_and_singletons_follow_graph() -> None:
         for kind, entry in entries.items()
         if entry.singleton and entry.cmdlets is None and entry.service != Service.TCM
     }
-    assert singletons == USER_ONLY | {
+    assert singletons == USER_ONLY | set(USER_GRAPH_SINGLETONS) | {
         ResourceType.AUTHENTICATION_METHODS_POLICY,
         ResourceType.AUTHORIZATION_POLICY,
         ResourceType.CROSS_TENANT_ACCESS_POLICY,
@@ -74,7 +77,23 @@ def test_user_only_types_live_in_the_admin_api_with_no_application_permission() 
         assert entry.api_version == "api"
         assert entry.delegated_scopes == (ADMIN_API_SCOPE,)
         assert entry.read_permissions == entry.write_permissions == ()
-    assert not any(entry.requires_user for kind, entry in catalog().items() if kind not in USER_ONLY)
+    user_graph = USER_GRAPH | USER_GRAPH_SINGLETONS
+    assert not any(
+        entry.requires_user for kind, entry in catalog().items() if kind not in USER_ONLY | set(user_graph)
+    )
+
+
+def test_what_graph_grants_no_application_is_read_with_the_users_delegated_graph_scope() -> None:
+    for kind, scope in (USER_GRAPH | USER_GRAPH_SINGLETONS).items():
+        entry = catalog()[kind]
+        assert entry.requires_user and entry.service == Service.GRAPH and entry.api_version == "v1.0"
+        assert entry.delegated_scopes == (f"https://graph.microsoft.com/{scope}",)
+        assert entry.read_permissions == entry.write_permissions == ()
+    assert user_graph_scopes(list(ResourceType)) == sorted(
+        f"https://graph.microsoft.com/{scope}" for scope in (USER_GRAPH | USER_GRAPH_SINGLETONS).values()
+    )
+    assert user_graph_scopes([ResourceType.GROUPS, ResourceType.PASSWORD_RESET_POLICY]) == []
+    assert permission_needs(list(USER_GRAPH | USER_GRAPH_SINGLETONS), Mode.MANAGED) == {}
 
 
 def test_intune_types_carry_their_sub_resources() -> None:

@@ -24,7 +24,7 @@ def lower_camel(resource: str) -> str:
 
 def test_sixty_or_more_types_each_named_after_its_microsoft365dsc_resource() -> None:
     assert len(EXCHANGE_TYPES) >= 60
-    assert len(catalog()) == 90 + len(EXCHANGE_TYPES) + len(teams_types())
+    assert len(catalog()) == 92 + len(EXCHANGE_TYPES) + len(teams_types())
     for kind, entry in EXCHANGE_TYPES.items():
         assert entry.cmdlets is not None
         assert lower_camel(entry.cmdlets.source.removeprefix("MSFT_")) == kind.value

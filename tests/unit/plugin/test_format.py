@@ -366,7 +366,9 @@ def test_permissions_for_managed_match_the_operator_preflight() -> None:
     assert by_name["Policy.ReadWrite.AuthenticationMethod"] == ("authenticationMethodsPolicy",)
     assert "Policy.ReadWrite.SecurityDefaults" in by_name
     assert [(p.name, p.needed_by) for p in report.delegated] == [
-        (ADMIN_API_SCOPE, ("passwordResetPolicy", "b2bPolicy", "enterpriseStateRoaming"))
+        (ADMIN_API_SCOPE, ("passwordResetPolicy", "b2bPolicy", "enterpriseStateRoaming")),
+        ("https://graph.microsoft.com/Policy.ReadWrite.HybridAuthentication", ("featureRolloutPolicies",)),
+        ("https://graph.microsoft.com/TeamworkAppSettings.ReadWrite.All", ("teamsAppSettings",)),
     ]
 
 

@@ -375,6 +375,9 @@ class FakeSession:
     async def admin_api(self) -> GraphClient | None:
         return None
 
+    async def user_graph(self, scopes: list[str]) -> GraphClient | None:
+        return None
+
     async def exchange(self, service: Service) -> ExchangeClient:
         async def token() -> str:
             return "token"

@@ -10,18 +10,21 @@ import pytest
 from tenantsync.api import (
     ConditionReason,
     ConditionType,
+    ResourceType,
     RunPhase,
     SignInState,
     SyncRunStatus,
     find_condition,
 )
 from tenantsync.auth import DeviceCodeChallenge, PollOutcome
+from tenantsync.catalog import ADMIN_API_SCOPE
 from tenantsync.sync.pipeline import Advance, Wait
 from tenantsync.sync.steps.user_signin import (
     BLOCKED_MESSAGE,
     DECLINED_MESSAGE,
     TIMEOUT_MESSAGE,
     UserSignInStep,
+    sign_in_scopes,
 )
 from tests.unit.sync.fakes import NOW, FakeSession, context, spec
 
@@ -197,3 +200,14 @@ async def test_signing_in_again_after_admin_consent_keeps_the_users_settled_sign
     transition = await UserSignInStep()(ctx, UserSession(FakeUser()))
     assert isinstance(transition, Advance)
     assert (authenticated(ctx).status, authenticated(ctx).reason) == ("True", "UserSignedIn")
+
+
+def test_the_device_code_asks_for_one_resource_the_graph_scopes_when_no_portal_type_is_synced() -> None:
+    assert sign_in_scopes(context(TENANT)) == [ADMIN_API_SCOPE]  # every type: the portal's API first
+    graph_only = TENANT.model_copy(
+        update={"resources": [ResourceType.FEATURE_ROLLOUT_POLICIES, ResourceType.TEAMS_APP_SETTINGS]}
+    )
+    assert sign_in_scopes(context(graph_only)) == [
+        "https://graph.microsoft.com/Policy.ReadWrite.HybridAuthentication",
+        "https://graph.microsoft.com/TeamworkAppSettings.ReadWrite.All",
+    ]

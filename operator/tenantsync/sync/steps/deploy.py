@@ -29,12 +29,14 @@ from tenantsync.api import (
 from tenantsync.catalog import (
     ConfigurationType,
     RequestAction,
+    Service,
     SubResource,
     SubResourceWrite,
     catalog,
     deploy_order,
     normalise,
     serialise,
+    user_graph_scopes,
     without_withheld,
 )
 from tenantsync.exchange import ExchangeClient
@@ -52,6 +54,12 @@ log = logging.getLogger(__name__)
 
 JsonObject = dict[str, Any]
 Result = Callable[..., ChangeResult]
+
+
+NO_USER = (
+    "Microsoft grants this type to no application: it is written with a signed-in user's Graph token, and"
+    " the Tenant has no usable sign-in (spec.userAuthentication). Sync again once the user has signed in."
+)
 
 
 def ordered(changes: list[PlanChange]) -> list[PlanChange]:
@@ -203,7 +211,20 @@ class Deploy:
                 )
                 await ctx.save()
             entry = catalog()[change.type]
-            if entry.cmdlets is None:
+            if entry.requires_user and entry.service == Service.GRAPH:
+                as_user = await session.user_graph(user_graph_scopes(c.type for c in changes))
+                deploy.results[index] = (
+                    await self._apply(as_user, change, desired, live, created_ids, in_doubt=in_doubt)
+                    if as_user is not None
+                    else ChangeResult(
+                        id=change.id,
+                        type=change.type,
+                        action=change.action,
+                        result=ChangeOutcome.FAILED,
+                        message=NO_USER,
+                    )
+                )
+            elif entry.cmdlets is None:
                 deploy.results[index] = await self._apply(
                     graph, change, desired, live, created_ids, in_doubt=in_doubt
                 )

@@ -19,8 +19,8 @@ from tenantsync.api import (
     SignInState,
     UserSignIn,
 )
-from tenantsync.auth import DelegatedUser
-from tenantsync.catalog import ADMIN_API_SCOPE
+from tenantsync.auth import DelegatedUser, endpoints_for
+from tenantsync.catalog import ADMIN_API_SCOPE, GRAPH_SCOPE_PREFIX, Service, catalog, user_graph_scopes
 from tenantsync.sync.pipeline import Advance, RunContext, Transition, Wait
 from tenantsync.sync.session import Session
 
@@ -39,8 +39,20 @@ DECLINED_MESSAGE = (
     " complete the steps for authentication. Configurations requiring user account authentication will not be"
     " backed up until the Sync authenticates successfully."
 )
-SCOPES = [ADMIN_API_SCOPE]
 ON_TO_BACKUP = "Backing up the tenant."
+
+
+def sign_in_scopes(ctx: RunContext) -> list[str]:
+    """What the device code asks for. Entra issues a token for one resource per request, so the sign-in
+    asks for the portal's admin API when a type of it is synced, else for the Graph scopes of the synced
+    user-only Graph types; the other resource's token is redeemed later from the same refresh token
+    (sync/session.py), under the consent the app registration already holds."""
+    types = ctx.tenant.resources or list(catalog())
+    if any(catalog()[name].requires_user and catalog()[name].service == Service.PORTAL for name in types):
+        return [ADMIN_API_SCOPE]
+    resource = endpoints_for(ctx.tenant).graph_resource.rstrip("/") + "/"
+    graph = [resource + scope.removeprefix(GRAPH_SCOPE_PREFIX) for scope in user_graph_scopes(types)]
+    return graph or [ADMIN_API_SCOPE]
 
 
 class UserSignInStep:
@@ -73,11 +85,12 @@ class UserSignInStep:
         if state.state is None:
             if user.pending_flow:
                 user.forget_flow()  # left by an earlier run: its code is not this run's
-            if await user.silent_token(SCOPES):
+            scopes = sign_in_scopes(ctx)
+            if await user.silent_token(scopes):
                 return self._signed_in(
                     ctx, state, SignInState.SIGNED_IN, "The user's sign-in was refreshed silently."
                 )
-            challenge = await user.start_device_flow(SCOPES)
+            challenge = await user.start_device_flow(scopes)
             state.state, state.userCode, state.verificationUri = (
                 SignInState.PENDING,
                 challenge.user_code,
