@@ -60,6 +60,23 @@ def drift_event(tenant: str, change: DriftChange, backup_branch: str) -> str:
     )
 
 
+class KeptSpec:
+    """A watch's Tenant spec, validated again only when the Tenant's generation moves (the API server
+    moves it at each change of the spec, never for status writes): an idle fleet's looks would otherwise
+    validate every Tenant's whole spec every interval."""
+
+    def __init__(self) -> None:
+        self._generation: int | None = None
+        self._spec: TenantSpec | None = None
+
+    def of(self, body: kopf.Body) -> TenantSpec:
+        generation = body.metadata.get("generation")
+        if self._spec is None or generation is None or generation != self._generation:
+            self._spec = TenantSpec.model_validate(dict(body.spec))
+            self._generation = generation
+        return self._spec
+
+
 class DriftController(TenantServices):
     @cached_property
     def _checker(self) -> DriftChecker:
@@ -73,13 +90,14 @@ class DriftController(TenantServices):
         secrets = SecretsUntilWait(self._kube)
         written = _drift_status(body)
         looks = 0
+        specs = KeptSpec()
         while not stopped:
             if not (body.status and body.status.get("phase")):
                 # The Tenant controller writes a new Tenant's first status whole, and only onto a Tenant
                 # with none: the watch writes nothing before it.
                 await stopped.wait(FIRST_STATUS_POLL_SECONDS)
                 continue
-            spec = TenantSpec.model_validate(dict(body.spec))
+            spec = specs.of(body)
             if spec.drift.enabled:
                 if looks % SECRETS_REREAD_LOOKS == 0:
                     secrets.forget()

@@ -2,14 +2,15 @@
 
 The watch needs its own application permissions (one per audit log, docs/drift.md); the admin audit
 needs ``Exchange.ManageAsApp`` in the Exchange endpoint's token and an Entra role that reaches
-``Search-UnifiedAuditLog``. When the token lacks one, the watch waits in PendingAdminConsent, says which and where to grant them, and looks again
-next interval; a sync is never held up or failed by it. Any other failure (credentials, Graph, Git)
+``Search-UnifiedAuditLog``. When the token lacks one, the watch waits in PendingAdminConsent, says which
+and where to grant them, and looks again next interval (with a new token every `CONSENT_RECHECK_LOOKS`
+looks); a sync is never held up or failed by it. Any other failure (credentials, Graph, Git)
 leaves the watch Failing with the error's message until a look succeeds.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -23,16 +24,8 @@ from tenantsync.api import (
     SyncRunStatus,
     TenantSpec,
 )
-from tenantsync.catalog import (
-    AUDIT_LOG_ROLE_NEED,
-    AUDIT_LOG_ROLES,
-    AUDIT_LOGS,
-    EXCHANGE_PERMISSION,
-    ROLE_TEMPLATE_IDS,
-    Service,
-    audit_sources,
-    drift_permission_needs,
-)
+from tenantsync.catalog import AUDIT_LOG_ROLE_NEED, AUDIT_LOG_ROLES, EXCHANGE_PERMISSION, ROLE_TEMPLATE_IDS
+from tenantsync.drift.needs import WatchNeeds, watch_needs
 from tenantsync.drift.watcher import AuditWatch
 from tenantsync.graph import GraphError
 from tenantsync.repository import GitAuthor
@@ -47,6 +40,12 @@ from tenantsync.sync import (
 )
 
 TenantKey = tuple[str, str]
+
+CONSENT_RECHECK_LOOKS = 3
+"""While a watch waits for consent, every this many looks asks the identity platform for a new token (a
+grant shows only in a new one); the other looks reuse the cached token. At the default 1-minute interval
+that is one token request per waiting Tenant every 3 minutes, not every minute (1,000 a minute at
+N = 1,000); with 10-second looks a grant is seen within 30 seconds."""
 
 
 @dataclass(frozen=True)
@@ -88,16 +87,14 @@ def commit_message(change: DriftChange, record_id: str) -> str:
     )
 
 
-def _missing(needed: list[str], granted: frozenset[str]) -> list[str]:
+def _missing(needed: Iterable[str], granted: frozenset[str]) -> list[str]:
     return sorted(p for p in needed if p not in granted and p.replace(".Read.", ".ReadWrite.") not in granted)
 
 
-async def _admin_audit_missing(
-    session: TenantSession, types: list[ResourceType], *, fresh: bool
-) -> list[str]:
+async def _admin_audit_missing(session: TenantSession, needs: WatchNeeds, *, fresh: bool) -> list[str]:
     """What reading the admin audit lacks: ``Exchange.ManageAsApp`` in the Exchange endpoint's token, a
     role reaching ``Search-UnifiedAuditLog`` in its ``wids``. Nothing is asked when no type needs it."""
-    if not any(AUDIT_LOGS[source].service == Service.EXCHANGE for source in audit_sources(types)):
+    if not needs.admin_audit:
         return []
     principal = await session.service_principal()
     token = await principal.acquire(fresh=fresh, resource=session.endpoints.exchange_resource)
@@ -105,6 +102,27 @@ async def _admin_audit_missing(
     if not any(ROLE_TEMPLATE_IDS[role] in token.role_ids for role in AUDIT_LOG_ROLES):
         missing.append(AUDIT_LOG_ROLE_NEED)
     return missing
+
+
+class ConsentRechecks:
+    """Which looks of the watches waiting for consent ask for a new token."""
+
+    def __init__(self) -> None:
+        self._waited: dict[TenantKey, int] = {}
+        """Looks made while waiting since the last that asked for a new token."""
+
+    def fresh(self, key: TenantKey, before: DriftStatus | None) -> bool:
+        """Whether this look asks for a new token: every `CONSENT_RECHECK_LOOKS`-th look while waiting."""
+        if before is None or before.watch != DriftWatch.PENDING_ADMIN_CONSENT:
+            self._waited.pop(key, None)
+            return False
+        waited = self._waited.get(key, 0) + 1
+        fresh = waited >= CONSENT_RECHECK_LOOKS
+        self._waited[key] = 0 if fresh else waited
+        return fresh
+
+    def forget(self, key: TenantKey) -> None:
+        self._waited.pop(key, None)
 
 
 class DriftChecker:
@@ -115,9 +133,11 @@ class DriftChecker:
         self._docs_base_url = docs_base_url
         self._clock = clock
         self._watches: dict[TenantKey, AuditWatch] = {}
+        self._rechecks = ConsentRechecks()
 
     def forget(self, namespace: str, name: str) -> None:
         self._watches.pop((namespace, name), None)
+        self._rechecks.forget((namespace, name))
 
     def requests(self, namespace: str, name: str) -> int:
         watch = self._watches.get((namespace, name))
@@ -155,18 +175,13 @@ class DriftChecker:
             tenant_uid=uid,
         )
         types = spec.resources or list(ResourceType)
+        needs = watch_needs(types)
         try:
             async with self._cache.session(ctx) as session:
-                # While waiting for consent, each look asks for a new token: a grant shows only in one.
-                fresh = before is not None and before.watch == DriftWatch.PENDING_ADMIN_CONSENT
+                fresh = self._rechecks.fresh((namespace, name), before)
                 token = await (await session.service_principal()).acquire(fresh=fresh)
-                graph_needs = [
-                    p
-                    for p in drift_permission_needs(types)
-                    if p not in (EXCHANGE_PERMISSION, AUDIT_LOG_ROLE_NEED)
-                ]
-                missing = _missing(graph_needs, token.roles) + await _admin_audit_missing(
-                    session, types, fresh=fresh
+                missing = _missing(needs.graph_permissions, token.roles) + await _admin_audit_missing(
+                    session, needs, fresh=fresh
                 )
                 if missing:
                     url = session.endpoints.admin_consent_url(spec.tenantId, spec.servicePrincipal.clientId)

@@ -21,7 +21,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tenantsync.api import ResourceType
-from tenantsync.catalog import AUDIT_LOGS, AuditSource, Service, audit_sources
+from tenantsync.catalog import AUDIT_LOGS, AuditSource, Service
+from tenantsync.drift.needs import watch_needs
 from tenantsync.drift.records import ADMIN_SOURCES, SeenChange, audit_data, drift_change, record_identity
 from tenantsync.exchange import ExchangeClient
 from tenantsync.graph import GraphClient
@@ -69,7 +70,7 @@ class AuditWatch:
         """The changes to kept objects recorded since the last look, oldest first. ``exchange`` opens the
         Exchange admin API's client, for the admin audit (needed only when ``types`` has its types)."""
         found: list[SeenChange] = []
-        for source in audit_sources(types):
+        for source in watch_needs(types).sources:
             since = self.since.get(source, self.started) - lookback(source)
             records = await self._read(source, since, now, graph, exchange)
             for record in records:
