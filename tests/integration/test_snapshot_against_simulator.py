@@ -114,6 +114,7 @@ SEEDED_COUNTS = {
     ResourceType.ROLE_ASSIGNMENT_SCHEDULES: 1,
     ResourceType.TEAMS_APPS: 2,
     ResourceType.OAUTH2_PERMISSION_GRANTS: 2,
+    ResourceType.LIFECYCLE_WORKFLOWS: 2,  # a joiner and a leaver
 }
 USER_ONLY = [
     ResourceType.PASSWORD_RESET_POLICY,
