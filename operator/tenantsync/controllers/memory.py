@@ -4,9 +4,9 @@ Python returns its own small-object arenas when they empty, but what goes throug
 strings and dicts such as Kubernetes bodies and Graph pages, OpenSSL's CA stores, pydantic-core) stays
 in glibc's heaps once freed, and glibc gives each new thread a heap of its own, up to eight per core.
 Worse, glibc raises its mmap threshold to the size of the largest block freed, so the 256 KiB read
-buffer asyncio gives each TLS connection lands in the heap, zeroed page by page: kopf opens a
-connection per concurrent API request, and creating 300 Tenants at once held ~100 MiB of them for a
-moment, kept in the heap afterwards. A fixed threshold keeps such buffers mapped on their own, so they
+buffer asyncio gives each TLS connection lands in the heap, zeroed page by page: kopf opened a
+connection per concurrent API request (bounded since: `connections`), and creating 300 Tenants at once
+held ~100 MiB of them for a moment, kept in the heap afterwards. A fixed threshold keeps such buffers mapped on their own, so they
 go back to the system the moment they are freed; two heaps and a trim every minute return the rest.
 Other C libraries (musl) have none of these calls; there this does nothing.
 """

@@ -20,6 +20,7 @@ from tenantsync.controllers import (
     tenants,
     tenants_index,
 )
+from tenantsync.controllers.connections import bounded_session, connection_limit
 from tenantsync.controllers.constants import KOPF_ANNOTATION_PREFIX
 from tenantsync.controllers.leadership import lease_name, replica_identity, standby_liveness
 from tenantsync.controllers.memory import HeapTrimmer
@@ -54,8 +55,10 @@ def build_registry(
         settings.watching.server_timeout = 300
 
     @kopf.on.login(registry=registry)
-    def login(**kwargs: Any) -> kopf.ConnectionInfo | None:
-        return kopf.login_with_service_account(**kwargs) or kopf.login_with_kubeconfig(**kwargs)
+    async def login(**kwargs: Any) -> kopf.ConnectionInfo | kopf.AiohttpSession | None:
+        info = kopf.login_with_service_account(**kwargs) or kopf.login_with_kubeconfig(**kwargs)
+        limit = connection_limit(settings.namespaces)
+        return info if info is None or limit is None else bounded_session(info, limit)
 
     runs_index.register(registry)
     baseline_runs.register(registry)
