@@ -224,29 +224,22 @@ class TenantRepository:
         folder = _folder(path)
         await self._prepare()
         await self._fetch()
-        head = await self._tracking_head(branch)
-        if head is None:
-            return None
-        pathspec = ["--", folder] if folder else []
-        log = await self._git.run("log", "-1", "--format=%H", head, *pathspec)
-        commit = log.stdout.decode().strip()
-        if not commit:
+        commit = await self._newest_commit(await self._tracking_head(branch), folder, "%H")
+        if commit is None:
             return None
         tree = await self._git.run("rev-parse", f"{commit}:{folder}" if folder else f"{commit}^{{tree}}")
         return FolderRevision(commit=commit, tree=tree.stdout.decode().strip())
 
-    async def folder_time(self, branch: str, path: str) -> datetime | None:
-        """When the newest commit of the remote branch touching `path` was made (None: never)."""
+    async def folder_time_at(self, commit: str, path: str) -> datetime | None:
+        """When the newest commit touching `path`, as of `commit`, was made (None: never).
+
+        `commit` is a head `read_folder_at_head` returned: the time belongs to the files read with it,
+        and nothing is fetched again.
+        """
         folder = _folder(path)
         await self._prepare()
-        await self._fetch()
-        head = await self._tracking_head(branch)
-        if head is None:
-            return None
-        pathspec = ["--", folder] if folder else []
-        log = await self._git.run("log", "-1", "--format=%cI", head, *pathspec)
-        stamp = log.stdout.decode().strip()
-        return datetime.fromisoformat(stamp) if stamp else None
+        stamp = await self._newest_commit(commit, folder, "%cI")
+        return datetime.fromisoformat(stamp) if stamp is not None else None
 
     async def holds(self, branch: str, commit: str) -> bool:
         """Whether the remote branch, as last fetched, still has `commit` in its history: a force push
@@ -505,6 +498,15 @@ class TenantRepository:
                 default = target.removeprefix("ref: refs/heads/")
                 return None if default == branch else await self._tracking_head(default)
         return None
+
+    async def _newest_commit(self, head: str | None, folder: str, format: str) -> str | None:
+        """`git log` of the newest commit reachable from `head` that touches the folder, in `format`;
+        None without a head or without such a commit."""
+        if head is None:
+            return None
+        pathspec = ["--", folder] if folder else []
+        log = await self._git.run("log", "-1", f"--format={format}", head, *pathspec)
+        return log.stdout.decode().strip() or None
 
     async def _files(self, commit: str, folder: str) -> dict[str, bytes]:
         pathspec = ["--", f"{folder}/"] if folder else []

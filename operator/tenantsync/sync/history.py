@@ -180,13 +180,14 @@ async def _attributed(
     """The message naming who made the changes since the last backup; unchanged when there is none."""
     repository = await session.repository()
     branch = ctx.tenant.repository.backupBranch
-    previous = await repository.read_folder(branch, ctx.repository_path)
-    if previous is None:
+    read = await repository.read_folder_at_head(branch, ctx.repository_path)
+    if read is None:
         return message
+    head, previous = read
     changed = changed_objects(previous, files)
     if not changed:
         return message
-    since = await repository.folder_time(branch, ctx.repository_path) or ctx.now - ATTRIBUTION_FALLBACK
+    since = await repository.folder_time_at(head, ctx.repository_path) or ctx.now - ATTRIBUTION_FALLBACK
     try:
         explanations = await attribute(ctx, session, sorted({t for t, _ in changed}), since)
     except (CodedError, GraphError):

@@ -66,7 +66,7 @@ class Folders(Protocol):
 
     async def read_folder_at_head(self, branch: str, path: str) -> tuple[str, dict[str, bytes]] | None: ...
 
-    async def folder_time(self, branch: str, path: str) -> datetime | None: ...
+    async def folder_time_at(self, commit: str, path: str) -> datetime | None: ...
 
     async def write_folder(
         self,
@@ -108,8 +108,8 @@ class TenantFolders:
     async def read_folder(self, branch: str, path: str) -> dict[str, bytes] | None:
         return await self._folders.read_folder(branch, path)
 
-    async def folder_time(self, branch: str, path: str) -> datetime | None:
-        return await self._folders.folder_time(branch, path)
+    async def folder_time_at(self, commit: str, path: str) -> datetime | None:
+        return await self._folders.folder_time_at(commit, path)
 
     async def read_folder_at_head(self, branch: str, path: str) -> tuple[str, dict[str, bytes]] | None:
         return await self._folders.read_folder_at_head(branch, path)

@@ -182,7 +182,7 @@ class MemoryFolders:
         self.heads: dict[str, str] = {}
         """Each branch's last commit: a branch's head moves only when that branch is written."""
 
-    async def folder_time(self, branch: str, path: str) -> datetime | None:
+    async def folder_time_at(self, commit: str, path: str) -> datetime | None:
         """Commits are not kept: never known."""
         return None
 
