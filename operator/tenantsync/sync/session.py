@@ -77,6 +77,7 @@ class Folders(Protocol):
         *,
         protected_branches: Collection[str] = (),
         author: GitAuthor | None = None,
+        read_at: str | None = None,
     ) -> str | None: ...
 
 
@@ -123,6 +124,7 @@ class TenantFolders:
         *,
         protected_branches: Collection[str] = (),
         author: GitAuthor | None = None,
+        read_at: str | None = None,
     ) -> str | None:
         folder = path.rstrip("/")
         if not is_within(folder, self._root):
@@ -133,7 +135,13 @@ class TenantFolders:
                 " written.",
             )
         return await self._folders.write_folder(
-            branch, folder, files, message, protected_branches=protected_branches, author=author
+            branch,
+            folder,
+            files,
+            message,
+            protected_branches=protected_branches,
+            author=author,
+            read_at=read_at,
         )
 
 
