@@ -9,32 +9,31 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
-import ssl
-from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
 
-from tenantsync.api import ChangeOutcome, ResourceType, SyncRunStatus
+from tenantsync.api import ChangeOutcome, ResourceType
 from tenantsync.catalog import catalog, serialise
 from tenantsync.graph import GraphClient
-from tenantsync.sync.diff import object_files, plan_changes, plan_digest
+from tenantsync.sync.diff import object_files, plan_changes
 from tenantsync.sync.references import missing_references
-from tenantsync.sync.snapshot import take_snapshot
 from tenantsync.sync.steps.backup import Backup
-from tenantsync.sync.steps.deploy import Deploy
 from tenantsync_sim.client import SimulatorClient
 from tenantsync_sim.state import stable_id
-from tests.integration.sim.simtest_support import SimEndpoint, running_simulator
-from tests.integration.test_every_type_against_simulator import PATH, RecordingTransport
-from tests.integration.test_snapshot_against_simulator import (
+from tests.integration.sim.simtest_support import SimEndpoint
+from tests.integration.simulator_support import (
     CLIENT_ID,
     CLIENT_SECRET,
     TENANT_ID,
-    _client,
-    _service_principal_token,
+    RecordingTransport,
+    SimulatorSession,
+    backup_files,
+    deploy,
+    graph_client,
+    service_principal_token,
 )
-from tests.unit.sync.fakes import FakeSession, MemoryFolders, context, spec
+from tests.unit.sync.fakes import MemoryFolders, context, spec
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 
@@ -53,46 +52,6 @@ APPROVER_ROLE = stable_id("demo", "appRole", "0")
 """The ``Approver`` app role of the first line-of-business app (Contoso Expenses 01)."""
 
 
-@pytest.fixture(scope="module")
-def endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimEndpoint]:
-    with running_simulator(tmp_path_factory.mktemp("consent-sim"), "demo") as endpoint:
-        yield endpoint
-
-
-@pytest.fixture
-async def recording(endpoint: SimEndpoint) -> AsyncIterator[tuple[GraphClient, RecordingTransport]]:
-    token = await asyncio.to_thread(_service_principal_token, endpoint)
-    transport = RecordingTransport(ssl.create_default_context(cafile=endpoint.ca))
-
-    async def provide() -> str:
-        return token
-
-    async with GraphClient(endpoint.url, provide, transport=transport, directory_id=TENANT_ID) as client:
-        yield client, transport
-
-
-@pytest.fixture
-async def graph(endpoint: SimEndpoint) -> AsyncIterator[GraphClient]:
-    token = await asyncio.to_thread(_service_principal_token, endpoint)
-    async with _client(endpoint, token) as client:
-        yield client
-
-
-class _Session(FakeSession):
-    """The pipeline's session over the simulator's Graph for a Tenant that keeps ``kinds``."""
-
-    def __init__(self, graph: GraphClient, folders: MemoryFolders, kinds: list[ResourceType]) -> None:
-        super().__init__(spec(resources=kinds), folders=folders)
-        self._graph = graph
-
-    async def graph(self) -> GraphClient:
-        return self._graph
-
-
-async def _files(graph: GraphClient, *kinds: ResourceType) -> dict[str, bytes]:
-    return (await take_snapshot(graph, [catalog()[kind] for kind in kinds])).files()
-
-
 def _docs(files: dict[str, bytes]) -> dict[str, dict[str, Any]]:
     return {path: json.loads(content) for path, content in files.items()}
 
@@ -101,26 +60,16 @@ async def _deploy(
     graph: GraphClient, kinds: list[ResourceType], live: dict[str, bytes], desired: dict[str, bytes]
 ) -> list[tuple[ResourceType, ChangeOutcome, str | None]]:
     """Plan ``desired`` against ``live`` and run the real Deploy step: each change's type, result, message."""
-    folders = MemoryFolders()
-    folders.put("main", PATH, dict(desired))
-    folders.put("tenantsync/backup", PATH, dict(live))
-    joined = object_files(desired, set(kinds), where="test")
-    changes = plan_changes(joined, object_files(live, set(kinds), where="test"), where="test")
-    assert changes
-    status = SyncRunStatus.model_validate(
-        {"plan": {"digest": plan_digest(changes, joined), "changeCount": len(changes), "changes": changes}}
-    )
-    ctx = context(spec(resources=kinds), status=status)
-    await Deploy()(ctx, _Session(graph, folders, kinds))
-    assert ctx.status.deploy is not None
-    return [(r.type, r.result, r.message) for r in ctx.status.deploy.results]
+    status = await deploy(graph, kinds, live, desired)
+    assert status.deploy is not None
+    return [(r.type, r.result, r.message) for r in status.deploy.results]
 
 
 # -- App credentials: metadata only ---------------------------------------------------------------
 
 
 async def test_app_credentials_are_kept_as_metadata_and_never_their_secret(graph: GraphClient) -> None:
-    files = await _files(graph, APPS, PRINCIPALS)
+    files = await backup_files(graph, APPS, PRINCIPALS)
     everything = b"".join(files.values())
 
     assert CLIENT_SECRET.encode() not in everything
@@ -145,10 +94,10 @@ async def test_app_credentials_are_kept_as_metadata_and_never_their_secret(graph
 async def test_a_rotated_secret_shows_in_the_backup_and_plans_no_change(
     graph: GraphClient, endpoint: SimEndpoint
 ) -> None:
-    before = await _files(graph, APPS)
+    before = await backup_files(graph, APPS)
     with SimulatorClient(endpoint.url, endpoint.ca) as sim:
         added = sim.add_secret(TENANT_ID, CLIENT_ID, "rotated-by-the-platform-team")
-    after = await _files(graph, APPS)
+    after = await backup_files(graph, APPS)
 
     changed = sorted(path for path in after if after[path] != before.get(path))
     assert len(changed) == 1  # the operator's own registration, with the new secret's metadata
@@ -165,7 +114,7 @@ async def test_a_credential_edited_in_git_is_never_sent(
     recording: tuple[GraphClient, RecordingTransport], endpoint: SimEndpoint
 ) -> None:
     graph, transport = recording
-    live = await _files(graph, APPS)
+    live = await backup_files(graph, APPS)
     file, app = next(
         (path, doc)
         for path, doc in sorted(_docs(live).items())
@@ -196,7 +145,7 @@ async def test_the_backup_reports_the_earliest_app_credential_expiry_once(
     kinds = [APPS, PRINCIPALS]
     ctx = context(spec(resources=kinds))
 
-    await Backup()(ctx, _Session(graph, MemoryFolders(), kinds))
+    await Backup()(ctx, SimulatorSession(graph, MemoryFolders(), kinds))
 
     assert ctx.status.backup is not None
     # One entry for both types (one metric series, TenantsyncAppCredentialExpiringSoon's): the new
@@ -211,7 +160,7 @@ async def test_the_backup_reports_the_earliest_app_credential_expiry_once(
 async def test_an_app_role_is_granted_and_revoked_and_one_in_place_is_never_touched(
     graph: GraphClient, endpoint: SimEndpoint
 ) -> None:
-    live = await _files(graph, PRINCIPALS)
+    live = await backup_files(graph, PRINCIPALS)
     docs = {doc["id"]: (path, doc) for path, doc in _docs(live).items()}
     granted = {"@odata.type": "#microsoft.graph.appRoleAssignment"}
     granted |= {"resourceId": principal(0), "appRoleId": APPROVER_ROLE}
@@ -251,12 +200,12 @@ async def test_an_app_role_is_granted_and_revoked_and_one_in_place_is_never_touc
         (principal(4), principal(0), APPROVER_ROLE)
     ]
     assert [a["id"] for a in kept] == [untouched_id]  # never revoked and granted again
-    after = await _files(graph, PRINCIPALS)
+    after = await backup_files(graph, PRINCIPALS)
     assert {path: after[path] for path in desired} == desired
 
 
 async def test_delegated_grants_are_created_rescoped_and_deleted(graph: GraphClient) -> None:
-    live = await _files(graph, GRANTS)
+    live = await backup_files(graph, GRANTS)
     grants = {doc["clientId"]: (path, doc) for path, doc in _docs(live).items()}
     assert {(g["clientId"], g["resourceId"], g["consentType"]) for _, g in grants.values()} == {
         (principal(1), principal(0), "AllPrincipals"),
@@ -282,7 +231,7 @@ async def test_delegated_grants_are_created_rescoped_and_deleted(graph: GraphCli
         (ChangeOutcome.APPLIED, False),
         (ChangeOutcome.APPLIED, True),
     ]
-    after = {(g["clientId"], g["scope"]) for g in _docs(await _files(graph, GRANTS)).values()}
+    after = {(g["clientId"], g["scope"]) for g in _docs(await backup_files(graph, GRANTS)).values()}
     assert after == {(principal(1), "Data.Read Data.Write"), (principal(5), "Data.Read")}
 
 
@@ -290,7 +239,7 @@ async def test_a_grant_for_a_new_enterprise_app_is_deployed_after_it_and_names_i
     graph: GraphClient,
 ) -> None:
     kinds = [PRINCIPALS, GRANTS]
-    live = await _files(graph, *kinds)
+    live = await backup_files(graph, *kinds)
     app_id = "7d1f0c6a-2b4e-4f8a-9c3d-5e6f7a8b9c0d"
     enterprise_app = {"id": "new-app", "appId": app_id, "displayName": "Contoso Payroll"}
     grant: dict[str, Any] = {"id": "new-grant", "clientId": "new-app", "consentType": "AllPrincipals"}
@@ -307,9 +256,9 @@ async def test_a_grant_for_a_new_enterprise_app_is_deployed_after_it_and_names_i
         (PRINCIPALS, ChangeOutcome.APPLIED),
         (GRANTS, ChangeOutcome.APPLIED),
     ]
-    principals = _docs(await _files(graph, PRINCIPALS)).values()
+    principals = _docs(await backup_files(graph, PRINCIPALS)).values()
     [created] = [doc["id"] for doc in principals if doc["appId"] == app_id]
-    grants = _docs(await _files(graph, GRANTS)).values()
+    grants = _docs(await backup_files(graph, GRANTS)).values()
     assert [g["clientId"] for g in grants if g["scope"] == "Data.Read" and g["clientId"] == created]
 
 
@@ -317,7 +266,7 @@ async def test_a_grant_or_app_role_naming_a_missing_enterprise_app_stops_the_pla
     graph: GraphClient,
 ) -> None:
     kinds = [PRINCIPALS, GRANTS]
-    live = await _files(graph, *kinds)
+    live = await backup_files(graph, *kinds)
     gone = "0badc0de-0000-4000-8000-000000000000"
     grant: dict[str, Any] = {"id": "new-grant", "clientId": principal(3), "consentType": "AllPrincipals"}
     grant |= {"principalId": None, "resourceId": gone, "scope": "Data.Read"}
@@ -344,7 +293,7 @@ async def test_a_grant_or_app_role_naming_a_missing_enterprise_app_stops_the_pla
 
 
 async def test_a_change_to_whom_a_grant_is_for_fails_with_graphs_answer(graph: GraphClient) -> None:
-    live = await _files(graph, GRANTS)
+    live = await backup_files(graph, GRANTS)
     file, grant = next((path, doc) for path, doc in _docs(live).items() if doc["clientId"] == principal(1))
     moved = {**grant, "clientId": principal(4)}
 
@@ -353,7 +302,7 @@ async def test_a_change_to_whom_a_grant_is_for_fails_with_graphs_answer(graph: G
     [(_, outcome, message)] = results
     assert outcome == ChangeOutcome.FAILED
     assert message is not None and "Property 'clientId' cannot be changed" in message
-    assert (await _files(graph, GRANTS))[file] == live[file]
+    assert (await backup_files(graph, GRANTS))[file] == live[file]
 
 
 # -- Connected organisations' sponsors --------------------------------------------------------------
@@ -363,7 +312,7 @@ async def test_a_connected_organisations_sponsors_are_linked_and_unlinked_by_ref
     graph: GraphClient, endpoint: SimEndpoint
 ) -> None:
     kind = ResourceType.CONNECTED_ORGANIZATIONS
-    live = await _files(graph, kind)
+    live = await backup_files(graph, kind)
     file, organisation = next(
         (path, doc) for path, doc in sorted(_docs(live).items()) if doc["internalSponsors"][1:]
     )
@@ -390,7 +339,7 @@ async def test_a_connected_organisations_sponsors_are_linked_and_unlinked_by_ref
         ("DELETE", f"{oid}/internalSponsors/{admin['id']}/$ref"),
         ("POST", f"{oid}/externalSponsors/$ref"),
     ]
-    assert (await _files(graph, kind))[file] == serialise(edited)
+    assert (await backup_files(graph, kind))[file] == serialise(edited)
 
 
 async def test_granting_an_app_role_needs_the_app_role_assignment_permission(
@@ -399,15 +348,15 @@ async def test_granting_an_app_role_needs_the_app_role_assignment_permission(
     # Application.ReadWrite.All alone does not let an app grant application permissions: Graph wants
     # AppRoleAssignment.ReadWrite.All, which the catalogue asks for in Managed mode.
     assert "AppRoleAssignment.ReadWrite.All" in catalog()[PRINCIPALS].write_permissions
-    live = await _files(graph, PRINCIPALS)
+    live = await backup_files(graph, PRINCIPALS)
     path, receiving = next((p, d) for p, d in _docs(live).items() if d.get("id") == principal(5))
     granted = {"resourceId": principal(0), "appRoleId": APPROVER_ROLE}
     desired = {**live, path: serialise({**receiving, "appRoleAssignments": [granted]})}
     with SimulatorClient(endpoint.url, endpoint.ca) as sim:
         sim.revoke_permission(TENANT_ID, CLIENT_ID, "AppRoleAssignment.ReadWrite.All")
         try:
-            token = await asyncio.to_thread(_service_principal_token, endpoint)
-            async with _client(endpoint, token) as without:
+            token = await asyncio.to_thread(service_principal_token, endpoint)
+            async with graph_client(endpoint, token) as without:
                 [(_, outcome, message)] = await _deploy(without, [PRINCIPALS], live, desired)
         finally:
             sim.grant_permission(TENANT_ID, CLIENT_ID, "AppRoleAssignment.ReadWrite.All")

@@ -4,31 +4,30 @@ keeps secret (app credentials, an identity provider's client secret) never reach
 
 from __future__ import annotations
 
-import asyncio
 import json
-from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
 
-from tenantsync.api import ChangeOutcome, ResourceType, SyncRunStatus
+from tenantsync.api import ChangeOutcome, ResourceType
 from tenantsync.catalog import catalog, normalise, serialise
 from tenantsync.graph import GraphClient
-from tenantsync.sync.diff import object_files, plan_changes, plan_digest
-from tenantsync.sync.snapshot import take_snapshot
 from tenantsync.sync.steps.deploy import Deploy
 from tenantsync_sim.client import SimulatorClient
 from tenantsync_sim.state import stable_id
-from tests.integration.sim.simtest_support import SimEndpoint, running_simulator
-from tests.integration.test_every_type_against_simulator import PATH, SimulatorSession, _renamed
-from tests.integration.test_snapshot_against_simulator import (
+from tests.integration.sim.simtest_support import SimEndpoint
+from tests.integration.simulator_support import (
     CLIENT_ID,
     CLIENT_SECRET,
+    PATH,
     TENANT_ID,
-    _client,
-    _service_principal_token,
+    SimulatorSession,
+    backup_files,
+    deploy,
+    outcomes,
+    planned_run,
 )
-from tests.unit.sync.fakes import FakeSession, MemoryFolders, context, spec
+from tests.integration.test_every_type_against_simulator import _renamed
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 
@@ -41,46 +40,19 @@ ADMIN_SETTINGS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimEndpoint]:
-    with running_simulator(tmp_path_factory.mktemp("directory-sim"), "demo") as endpoint:
-        yield endpoint
-
-
-@pytest.fixture
-async def graph(endpoint: SimEndpoint) -> AsyncIterator[GraphClient]:
-    token = await asyncio.to_thread(_service_principal_token, endpoint)
-    async with _client(endpoint, token) as client:
-        yield client
-
-
-async def _files(graph: GraphClient, kind: ResourceType) -> dict[str, bytes]:
-    return (await take_snapshot(graph, [catalog()[kind]])).files()
-
-
 async def _deploy(
     graph: GraphClient, kind: ResourceType, live: dict[str, bytes], desired: dict[str, bytes]
 ) -> None:
     """Plan ``desired`` against ``live`` and run the real Deploy step; every change must apply."""
-    folders = MemoryFolders()
-    folders.put("main", PATH, dict(desired))
-    folders.put("tenantsync/backup", PATH, dict(live))
-    joined = object_files(desired, {kind}, where="test")
-    changes = plan_changes(joined, object_files(live, {kind}, where="test"), where="test")
-    assert changes
-    status = SyncRunStatus.model_validate(
-        {"plan": {"digest": plan_digest(changes, joined), "changeCount": len(changes), "changes": changes}}
-    )
-    ctx = context(spec(resources=[kind]), status=status)
-    await Deploy()(ctx, SimulatorSession(graph, folders, kind))
-    assert ctx.status.deploy is not None
-    assert [r.result for r in ctx.status.deploy.results] == [ChangeOutcome.APPLIED] * len(changes)
+    status = await deploy(graph, [kind], live, desired)
+    assert status.plan is not None
+    assert outcomes(status) == [ChangeOutcome.APPLIED] * status.plan.changeCount
 
 
 async def test_sharepoint_sharing_settings_are_backed_up_as_the_tenant_has_them(graph: GraphClient) -> None:
     # First in this module: the deploys below change the seeded settings.
     kind = ResourceType.SHAREPOINT_SETTINGS
-    settings = json.loads((await _files(graph, kind))[f"{kind}/{kind}.json"])
+    settings = json.loads((await backup_files(graph, kind))[f"{kind}/{kind}.json"])
 
     assert settings["sharingCapability"] == "existingExternalUserSharingOnly"
     assert settings["sharingAllowedDomainList"] == ["fabrikam.com", "northwindtraders.com"]
@@ -93,7 +65,7 @@ async def test_sharepoint_sharing_settings_are_backed_up_as_the_tenant_has_them(
 
 @pytest.mark.parametrize("kind", ADMIN_SETTINGS)
 async def test_an_admin_setting_change_deploys_and_verifies(graph: GraphClient, kind: ResourceType) -> None:
-    live = await _files(graph, kind)
+    live = await backup_files(graph, kind)
     file = f"{kind}/{kind}.json"
     assert set(live) == {file}
     edited = _renamed(json.loads(live[file]))
@@ -101,15 +73,15 @@ async def test_an_admin_setting_change_deploys_and_verifies(graph: GraphClient, 
 
     await _deploy(graph, kind, live, desired)
 
-    assert (await _files(graph, kind))[file] == serialise(normalise(catalog()[kind], edited))
+    assert (await backup_files(graph, kind))[file] == serialise(normalise(catalog()[kind], edited))
 
 
 async def test_app_registrations_and_enterprise_apps_are_kept_without_any_secret(
     graph: GraphClient,
 ) -> None:
     # Their credentials' metadata is kept: test_consent_against_simulator.py says which.
-    apps = await _files(graph, ResourceType.APPLICATIONS)
-    principals = await _files(graph, ResourceType.SERVICE_PRINCIPALS)
+    apps = await backup_files(graph, ResourceType.APPLICATIONS)
+    principals = await backup_files(graph, ResourceType.SERVICE_PRINCIPALS)
 
     everything = b"".join((*apps.values(), *principals.values()))
     assert CLIENT_SECRET.encode() not in everything
@@ -131,7 +103,7 @@ async def test_an_identity_providers_client_secret_stays_in_the_tenant_through_a
     graph: GraphClient, endpoint: SimEndpoint
 ) -> None:
     kind = ResourceType.IDENTITY_PROVIDERS
-    live = await _files(graph, kind)
+    live = await backup_files(graph, kind)
     assert not [path for path, content in live.items() if b"secret" in content.lower() or b"***" in content]
     [file, *_] = sorted(live)
     provider = json.loads(live[file])
@@ -139,14 +111,14 @@ async def test_an_identity_providers_client_secret_stays_in_the_tenant_through_a
 
     await _deploy(graph, kind, live, desired)
 
-    assert (await _files(graph, kind))[file] == desired[file]
+    assert (await backup_files(graph, kind))[file] == desired[file]
     with SimulatorClient(endpoint.url, endpoint.ca) as sim:
         stored = sim.object(TENANT_ID, "identityProviders", provider["id"])
     assert stored["clientSecret"].endswith("-secret-not-for-backups")
 
 
 async def test_groups_keep_their_kind_rule_visibility_and_role_assignability(graph: GraphClient) -> None:
-    groups = [json.loads(content) for content in (await _files(graph, ResourceType.GROUPS)).values()]
+    groups = [json.loads(content) for content in (await backup_files(graph, ResourceType.GROUPS)).values()]
     by_name = {group["displayName"]: group for group in groups}
 
     assert by_name["All Employees"]["groupTypes"] == ["DynamicMembership"]
@@ -165,7 +137,7 @@ async def test_a_groups_owners_are_linked_and_unlinked_by_reference(
     graph: GraphClient, endpoint: SimEndpoint
 ) -> None:
     kind = ResourceType.GROUPS
-    live = await _files(graph, kind)
+    live = await backup_files(graph, kind)
     file, group = next(
         (path, doc)
         for path, doc in sorted((p, json.loads(c)) for p, c in live.items())
@@ -189,12 +161,12 @@ async def test_a_groups_owners_are_linked_and_unlinked_by_reference(
         ("POST", f"{group['id']}/owners/$ref"),
         ("DELETE", f"{group['id']}/owners/{admin}/$ref"),
     ]
-    assert json.loads((await _files(graph, kind))[file])["owners"] == edited["owners"]
+    assert json.loads((await backup_files(graph, kind))[file])["owners"] == edited["owners"]
 
 
 async def test_custom_security_attributes_deploy_with_their_allowed_values(graph: GraphClient) -> None:
     kind = ResourceType.CUSTOM_SECURITY_ATTRIBUTE_DEFINITIONS
-    live = await _files(graph, kind)
+    live = await backup_files(graph, kind)
     file = f"{kind}/Engineering_Project.json"
     project = json.loads(live[file])
     assert project["attributeSet"] == "Engineering" and project["usePreDefinedValuesOnly"] is True
@@ -223,37 +195,18 @@ async def test_custom_security_attributes_deploy_with_their_allowed_values(graph
         file: serialise(edited),
         f"{kind}/new-object.json": serialise({"id": "new-object", **new}),
     }
-    folders = MemoryFolders()
-    folders.put("main", PATH, dict(desired))
-    folders.put("tenantsync/backup", PATH, dict(live))
-    joined = object_files(desired, {kind}, where="test")
-    changes = plan_changes(joined, object_files(live, {kind}, where="test"), where="test")
-    status = SyncRunStatus.model_validate(
-        {"plan": {"digest": plan_digest(changes, joined), "changeCount": len(changes), "changes": changes}}
-    )
-    ctx = context(spec(resources=[kind]), status=status)
+    ctx, folders, _ = planned_run([kind], live, desired)
 
-    await Deploy()(ctx, SimulatorSession(graph, folders, kind))
+    await Deploy()(ctx, SimulatorSession(graph, folders, [kind]))
 
     assert ctx.status.deploy is not None
     assert [r.result for r in ctx.status.deploy.results] == [ChangeOutcome.APPLIED] * 2
-    after = await _files(graph, kind)
+    after = await backup_files(graph, kind)
     assert after[file] == serialise(normalise(catalog()[kind], edited))
     region = json.loads(after[f"{kind}/Engineering_Region.json"])  # named by the service
     assert [value["id"] for value in region["allowedValues"]] == ["EMEA"]
     recorded = await folders.read_folder("main", PATH)
     assert recorded is not None and recorded == after
-
-
-class _TwoTypeSession(FakeSession):
-    """The pipeline's session over the simulator's Graph for a Tenant that keeps several types."""
-
-    def __init__(self, graph: GraphClient, folders: MemoryFolders, kinds: list[ResourceType]) -> None:
-        super().__init__(spec(resources=kinds), folders=folders)
-        self._graph = graph
-
-    async def graph(self) -> GraphClient:
-        return self._graph
 
 
 async def test_a_new_access_package_in_a_new_catalog_is_created_after_it_and_points_at_it(
@@ -262,7 +215,7 @@ async def test_a_new_access_package_in_a_new_catalog_is_created_after_it_and_poi
     kinds = [ResourceType.ACCESS_PACKAGES, ResourceType.ACCESS_PACKAGE_CATALOGS]
     live: dict[str, bytes] = {}
     for kind in kinds:
-        live |= await _files(graph, kind)
+        live |= await backup_files(graph, kind)
     catalog_doc: dict[str, Any] = {"id": "new-catalog", "displayName": "Contractors"}
     catalog_doc |= {"catalogType": "userManaged", "state": "published", "isExternallyVisible": False}
     package: dict[str, Any] = {"id": "new-package", "displayName": "Contractor laptop"}
@@ -272,28 +225,20 @@ async def test_a_new_access_package_in_a_new_catalog_is_created_after_it_and_poi
         "accessPackageCatalogs/new-catalog.json": serialise(catalog_doc),
         "accessPackages/new-package.json": serialise(package),
     }
-    folders = MemoryFolders()
-    folders.put("main", PATH, dict(desired))
-    folders.put("tenantsync/backup", PATH, dict(live))
-    joined = object_files(desired, set(kinds), where="test")
-    changes = plan_changes(joined, object_files(live, set(kinds), where="test"), where="test")
-    status = SyncRunStatus.model_validate(
-        {"plan": {"digest": plan_digest(changes, joined), "changeCount": 2, "changes": changes}}
-    )
-    ctx = context(spec(resources=kinds), status=status)
+    ctx, folders, _ = planned_run(kinds, live, desired)
 
-    await Deploy()(ctx, _TwoTypeSession(graph, folders, kinds))
+    await Deploy()(ctx, SimulatorSession(graph, folders, kinds))
 
     assert ctx.status.deploy is not None
     assert [(r.type, r.result) for r in ctx.status.deploy.results] == [
         (ResourceType.ACCESS_PACKAGE_CATALOGS, ChangeOutcome.APPLIED),
         (ResourceType.ACCESS_PACKAGES, ChangeOutcome.APPLIED),
     ]
-    catalogs = await _files(graph, ResourceType.ACCESS_PACKAGE_CATALOGS)
+    catalogs = await backup_files(graph, ResourceType.ACCESS_PACKAGE_CATALOGS)
     [new_catalog_id] = [
         json.loads(c)["id"] for c in catalogs.values() if json.loads(c)["displayName"] == "Contractors"
     ]
-    packages = [json.loads(c) for c in (await _files(graph, ResourceType.ACCESS_PACKAGES)).values()]
+    packages = [json.loads(c) for c in (await backup_files(graph, ResourceType.ACCESS_PACKAGES)).values()]
     [created] = [p for p in packages if p["displayName"] == "Contractor laptop"]
     assert created["catalog"] == {"id": new_catalog_id}
 
@@ -302,13 +247,13 @@ async def test_a_claims_mapping_policy_is_assigned_to_an_enterprise_app_by_refer
     graph: GraphClient, endpoint: SimEndpoint
 ) -> None:
     kind = ResourceType.SERVICE_PRINCIPALS
-    live = await _files(graph, kind)
+    live = await backup_files(graph, kind)
     file, enterprise = next(
         (path, doc)
         for path, doc in sorted((p, json.loads(c)) for p, c in live.items())
         if doc["displayName"] == "Contoso Intranet 03"
     )
-    policies = await _files(graph, ResourceType.CLAIMS_MAPPING_POLICIES)
+    policies = await backup_files(graph, ResourceType.CLAIMS_MAPPING_POLICIES)
     policy_id = sorted(json.loads(c)["id"] for c in policies.values())[0]
     assert enterprise["claimsMappingPolicies"] == []
     [discovery] = enterprise["homeRealmDiscoveryPolicies"]
@@ -332,7 +277,7 @@ async def test_a_claims_mapping_policy_is_assigned_to_an_enterprise_app_by_refer
         ("POST", f"{sp}/claimsMappingPolicies/$ref"),
         ("DELETE", f"{sp}/homeRealmDiscoveryPolicies/{discovery['id']}/$ref"),
     ]
-    assert json.loads((await _files(graph, kind))[file]) == edited
+    assert json.loads((await backup_files(graph, kind))[file]) == edited
     assert catalog()[kind].depends_on == (
         ResourceType.CLAIMS_MAPPING_POLICIES,
         ResourceType.HOME_REALM_DISCOVERY_POLICIES,
@@ -341,26 +286,19 @@ async def test_a_claims_mapping_policy_is_assigned_to_an_enterprise_app_by_refer
 
 async def test_a_change_graph_allows_only_at_creation_fails_with_graphs_answer(graph: GraphClient) -> None:
     kind = ResourceType.GROUPS
-    live = await _files(graph, kind)
+    live = await backup_files(graph, kind)
     file, group = next(
         (path, doc)
         for path, doc in sorted((p, json.loads(c)) for p, c in live.items())
         if doc["displayName"] == "Finance"
     )
     desired = {**live, file: serialise({**group, "isAssignableToRole": True})}
-    folders = MemoryFolders()
-    folders.put("main", PATH, dict(desired))
-    folders.put("tenantsync/backup", PATH, dict(live))
-    [change] = plan_changes(desired, live, where="test")
-    status = SyncRunStatus.model_validate(
-        {"plan": {"digest": plan_digest([change], desired), "changeCount": 1, "changes": [change]}}
-    )
-    ctx = context(spec(resources=[kind]), status=status)
+    ctx, folders, [_] = planned_run([kind], live, desired)
 
-    await Deploy()(ctx, SimulatorSession(graph, folders, kind))
+    await Deploy()(ctx, SimulatorSession(graph, folders, [kind]))
 
     assert ctx.status.deploy is not None
     [result] = ctx.status.deploy.results
     assert result.result == ChangeOutcome.FAILED
     assert result.message is not None and "'isAssignableToRole' cannot be changed" in result.message
-    assert (await _files(graph, kind))[file] == live[file]
+    assert (await backup_files(graph, kind))[file] == live[file]

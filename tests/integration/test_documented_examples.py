@@ -30,31 +30,26 @@ from typing import Any
 
 import pytest
 
-from tenantsync.api import ChangeAction, ChangeOutcome, ResourceType, SyncRunStatus
+from tenantsync.api import ChangeAction, ChangeOutcome, ResourceType
 from tenantsync.catalog import catalog, normalise, serialise
 from tenantsync.graph import GraphClient
-from tenantsync.sync.diff import object_files, plan_changes, plan_digest
+from tenantsync.sync.diff import object_files, plan_changes
 from tenantsync.sync.layout import COMPANION, object_file
 from tenantsync.sync.steps.deploy import Deploy
-from tests.integration.test_every_type_against_simulator import (
+from tests.integration.simulator_support import (
     PATH,
+    SESSION_LOOP,
     RecordingTransport,
     SimulatorSession,
-    _files,
-    endpoint,
-    recording,
-    server_managed_sent,
+    backup_files,
+    planned_run,
 )
-from tests.unit.sync.fakes import MemoryFolders, context, spec
+from tests.integration.test_every_type_against_simulator import server_managed_sent
 
 pytestmark = pytest.mark.integration
-SESSION_LOOP = pytest.mark.asyncio(loop_scope="session")
-"""The async tests' mark: they share the session's loop with the simulator and client fixtures (the
-module's sync tests take no mark, which would warn)."""
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "graph-docs"
 EXAMPLES = sorted(FIXTURES.glob("*.json"))
-__all__ = ["endpoint", "recording"]  # the simulator and recording client fixtures, shared
 REFUSED = {
     ResourceType("deviceCompliancePolicies"): "scheduledActionsForRule",
     ResourceType("accessPackages"): "catalog",
@@ -106,7 +101,7 @@ async def test_a_documented_example_round_trips(
     fixture = _example(path)
     kind = ResourceType(fixture["type"])
     entry = catalog()[kind]
-    live = await _files(graph, entry)
+    live = await backup_files(graph, entry.name)
     document = normalise(entry, fixture["example"])
     if entry.singleton:  # the tenant's one object, changed to the example
         file = object_file(kind, str(kind))
@@ -125,33 +120,25 @@ async def test_a_documented_example_round_trips(
         }
     desired = {**live, file: serialise(document)}
 
-    folders = MemoryFolders()
-    folders.put("main", PATH, dict(desired))
-    folders.put("tenantsync/backup", PATH, dict(live))
-    joined = object_files(desired, {kind}, where="test")
-    changes = plan_changes(joined, object_files(live, {kind}, where="test"), where="test")
+    ctx, folders, changes = planned_run([kind], live, desired)
     if kind in DEFAULTS:
         assert changes == []
         return
     [change] = changes
     assert change.action == expected
-    status = SyncRunStatus.model_validate(
-        {"plan": {"digest": plan_digest([change], joined), "changeCount": 1, "changes": [change]}}
-    )
-    ctx = context(spec(resources=[kind]), status=status)
-    await Deploy()(ctx, SimulatorSession(graph, folders, kind))
+    await Deploy()(ctx, SimulatorSession(graph, folders, [kind]))
 
     assert ctx.status.deploy is not None
     [result] = ctx.status.deploy.results
     if kind in REFUSED:
         assert (result.result, REFUSED[kind] in (result.message or "")) == (ChangeOutcome.FAILED, True)
-        assert await _files(graph, entry) == live
+        assert await backup_files(graph, entry.name) == live
         return
     assert result.result == ChangeOutcome.APPLIED, result.message
     assert server_managed_sent(transport.writes) == []
     recorded = await folders.read_folder("main", PATH)
     assert recorded is not None
-    after = await _files(graph, entry)
-    assert after == await _files(graph, entry)  # the whole object backs up byte-identical
+    after = await backup_files(graph, entry.name)
+    assert after == await backup_files(graph, entry.name)  # the whole object backs up byte-identical
     kept = object_files(recorded, {kind}, where="test")
     assert plan_changes(kept, object_files(after, {kind}, where="test"), where="test") == []

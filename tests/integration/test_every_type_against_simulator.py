@@ -3,23 +3,19 @@ back up again and find exactly the desired state; a family the tenant lacks is r
 
 from __future__ import annotations
 
-import asyncio
 import copy
 import dataclasses
 import hashlib
 import json
-import ssl
 import uuid
-from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
-import httpx
 import pytest
 
-from tenantsync.api import ChangeOutcome, ResourceType, SyncRunStatus
-from tenantsync.catalog import ConfigurationType, catalog, serialise
+from tenantsync.api import ChangeOutcome, ResourceType
+from tenantsync.catalog import catalog, serialise
 from tenantsync.graph import GraphClient
-from tenantsync.sync.diff import object_files, plan_changes, plan_digest
+from tenantsync.sync.diff import object_files, plan_changes
 from tenantsync.sync.layout import COMPANION
 from tenantsync.sync.snapshot import take_snapshot
 from tenantsync.sync.steps.deploy import Deploy
@@ -27,16 +23,19 @@ from tenantsync_sim.client import SimulatorClient
 from tenantsync_sim.graph import models as graph_models
 from tenantsync_sim.graph.resources import match_resource
 from tenantsync_sim.seed import BANNER_LOGO, BRANDING_CSS
-from tests.integration.sim.simtest_support import SimEndpoint, running_simulator
-from tests.integration.test_snapshot_against_simulator import TENANT_ID, _client, _service_principal_token
-from tests.unit.sync.fakes import FakeSession, MemoryFolders, context, spec
+from tests.integration.sim.simtest_support import SimEndpoint
+from tests.integration.simulator_support import (
+    PATH,
+    SESSION_LOOP,
+    TENANT_ID,
+    RecordingTransport,
+    SimulatorSession,
+    backup_files,
+    planned_run,
+)
 
 pytestmark = pytest.mark.integration
-SESSION_LOOP = pytest.mark.asyncio(loop_scope="session")
-"""The async tests' mark: they share the session's loop with the simulator and client fixtures (the
-module's sync tests take no mark, which would warn)."""
 
-PATH = "tenants/contoso"
 NAME_FIELDS = ("displayName", "name", "description")
 NAMED_BY_THEIR_NAME = {ResourceType.CUSTOM_SECURITY_ATTRIBUTE_DEFINITIONS}
 """Types whose key the service makes from a name it never lets change, so renaming a copy cannot make a
@@ -62,49 +61,6 @@ and the Teams policies have no write path (test_teams_snapshots_against_simulato
 person)."""
 
 
-@pytest.fixture(scope="module")
-def endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimEndpoint]:
-    with running_simulator(tmp_path_factory.mktemp("every-type-sim"), "demo") as endpoint:
-        yield endpoint
-
-
-class RecordingTransport(httpx.AsyncHTTPTransport):
-    """The real transport, keeping each write's JSON body (``$batch`` sub-requests one by one)."""
-
-    def __init__(self, verify: ssl.SSLContext) -> None:
-        super().__init__(verify=verify)
-        self.writes: list[tuple[str, str, Any]] = []
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        if request.method in ("POST", "PATCH", "PUT") and request.content:
-            body = json.loads(request.content) if request.content.lstrip()[:1] in (b"{", b"[") else None
-            if request.url.path.endswith("/$batch") and isinstance(body, dict):
-                for sub in body.get("requests", []):
-                    self.writes.append((sub["method"], "/" + sub["url"].lstrip("/"), sub.get("body")))
-            else:
-                self.writes.append((request.method, request.url.path, body))
-        return await super().handle_async_request(request)
-
-
-@pytest.fixture
-async def recording(endpoint: SimEndpoint) -> AsyncIterator[tuple[GraphClient, RecordingTransport]]:
-    token = await asyncio.to_thread(_service_principal_token, endpoint)
-    transport = RecordingTransport(ssl.create_default_context(cafile=endpoint.ca))
-
-    async def provide() -> str:
-        return token
-
-    async with GraphClient(endpoint.url, provide, transport=transport, directory_id=TENANT_ID) as client:
-        yield client, transport
-
-
-@pytest.fixture
-async def graph(endpoint: SimEndpoint) -> AsyncIterator[GraphClient]:
-    token = await asyncio.to_thread(_service_principal_token, endpoint)
-    async with _client(endpoint, token) as client:
-        yield client
-
-
 def server_managed_sent(writes: list[tuple[str, str, Any]]) -> list[str]:
     """Read-only or computed properties in the bodies written to configuration objects: those the
     simulator ignores as Graph does, and those Microsoft's model marks computed."""
@@ -128,17 +84,6 @@ def server_managed_sent(writes: list[tuple[str, str, Any]]) -> list[str]:
     return found
 
 
-class SimulatorSession(FakeSession):
-    """The pipeline's session over the real simulator's Graph and an in-memory repository."""
-
-    def __init__(self, graph: GraphClient, folders: MemoryFolders, kind: ResourceType) -> None:
-        super().__init__(spec(resources=[kind]), folders=folders)
-        self._graph = graph
-
-    async def graph(self) -> GraphClient:
-        return self._graph
-
-
 def _difference(desired: dict[str, bytes], live: dict[str, bytes], path: str) -> str:
     """What differs in one file, property by property, for the failure message."""
     if path not in desired or path not in live:
@@ -152,10 +97,6 @@ def _difference(desired: dict[str, bytes], live: dict[str, bytes], path: str) ->
 
 def _digest(content: bytes) -> str:
     return hashlib.sha256(content).hexdigest()[:16]
-
-
-async def _files(graph: GraphClient, entry: ConfigurationType) -> dict[str, bytes]:
-    return (await take_snapshot(graph, [entry])).files()
 
 
 def _renamed(document: dict[str, Any]) -> dict[str, Any]:
@@ -193,7 +134,7 @@ async def test_a_change_and_a_new_object_deploy_and_verify(
     or computed property in any write, and the backup afterwards is the desired state, byte for byte."""
     graph, transport = recording
     entry = catalog()[kind]
-    live = await _files(graph, entry)
+    live = await backup_files(graph, entry.name)
     first_file = sorted(path for path in live if path.endswith(".json"))[0]
     first = json.loads(live[first_file])
     new = _renamed(_renamed(first))
@@ -209,17 +150,9 @@ async def test_a_change_and_a_new_object_deploy_and_verify(
             new[field] = {COMPANION: companion}
     desired[f"{kind}/{new_key}.json"] = serialise(new)
 
-    folders = MemoryFolders()
-    folders.put("main", PATH, dict(desired))
-    folders.put("tenantsync/backup", PATH, dict(live))
-    joined = object_files(desired, {kind}, where="test")
-    changes = plan_changes(joined, object_files(live, {kind}, where="test"), where="test")
+    ctx, folders, changes = planned_run([kind], live, desired)
     assert len(changes) == 2
-    status = SyncRunStatus.model_validate(
-        {"plan": {"digest": plan_digest(changes, joined), "changeCount": 2, "changes": changes}}
-    )
-    ctx = context(spec(resources=[kind]), status=status)
-    await Deploy()(ctx, SimulatorSession(graph, folders, kind))
+    await Deploy()(ctx, SimulatorSession(graph, folders, [kind]))
 
     assert ctx.status.deploy is not None
     assert [(r.action, r.result, r.message) for r in ctx.status.deploy.results] == [
@@ -228,7 +161,7 @@ async def test_a_change_and_a_new_object_deploy_and_verify(
     ]
     recorded = await folders.read_folder("main", PATH)
     assert recorded is not None
-    after = await _files(graph, entry)
+    after = await backup_files(graph, entry.name)
     differing = sorted(
         path for path in recorded.keys() | after.keys() if recorded.get(path) != after.get(path)
     )
@@ -254,7 +187,7 @@ async def test_a_family_the_tenant_lacks_is_unavailable_and_leaves_no_files(grap
 @SESSION_LOOP
 async def test_a_script_is_kept_as_a_readable_file_and_an_edit_to_it_is_deployed(graph: GraphClient) -> None:
     entry = catalog()[ResourceType.DEVICE_HEALTH_SCRIPTS]
-    live = await _files(graph, entry)
+    live = await backup_files(graph, entry.name)
     [json_file, *_] = sorted(path for path in live if path.endswith(".json"))
     script_id = json.loads(live[json_file])["id"]
     detection = f"{entry.name}/{script_id}.detection.ps1"
@@ -263,19 +196,11 @@ async def test_a_script_is_kept_as_a_readable_file_and_an_edit_to_it_is_deployed
 
     edited = live[detection] + b'Write-Output "checked by tenantsync"\n'
     desired = {**live, detection: edited}
-    joined = object_files(desired, {entry.name}, where="test")
-    [change] = plan_changes(joined, object_files(live, {entry.name}, where="test"), where="test")
+    ctx, folders, [change] = planned_run([entry.name], live, desired)
     assert change.changedFields == ["detectionScriptContent"]
-    folders = MemoryFolders()
-    folders.put("main", PATH, dict(desired))
-    folders.put("tenantsync/backup", PATH, dict(live))
-    status = SyncRunStatus.model_validate(
-        {"plan": {"digest": plan_digest([change], joined), "changeCount": 1, "changes": [change]}}
-    )
-    ctx = context(spec(resources=[entry.name]), status=status)
-    await Deploy()(ctx, SimulatorSession(graph, folders, entry.name))
+    await Deploy()(ctx, SimulatorSession(graph, folders, [entry.name]))
 
-    after = await _files(graph, entry)
+    after = await backup_files(graph, entry.name)
     assert after[detection] == edited
     assert {path for path in after if path != detection and after[path] != live[path]} == set()
 
@@ -294,8 +219,8 @@ async def test_secrets_the_service_withholds_stay_withheld_through_backup_plan_a
 ) -> None:
     kind = ResourceType.DEVICE_CONFIGURATIONS
     entry = catalog()[kind]
-    live = await _files(graph, entry)
-    assert live == await _files(graph, entry)  # byte-identical: no changing reference, no mask
+    live = await backup_files(graph, entry.name)
+    assert live == await backup_files(graph, entry.name)  # byte-identical: no changing reference, no mask
     assert not [path for path, content in live.items() if b"contoso-kiosk-2025" in content]
     assert not [path for path, content in live.items() if b"correct horse" in content]
     custom_file, custom = _first_of_type(live, "#microsoft.graph.windows10CustomConfiguration")
@@ -310,21 +235,14 @@ async def test_secrets_the_service_withholds_stay_withheld_through_backup_plan_a
         custom_file: serialise(_renamed(custom)),
         wifi_file: serialise(_renamed(wifi)),
     }
-    folders = MemoryFolders()
-    folders.put("main", PATH, dict(desired))
-    folders.put("tenantsync/backup", PATH, dict(live))
-    changes = plan_changes(desired, live, where="test")
+    ctx, folders, changes = planned_run([kind], live, desired)
     assert sorted(c.changedFields[0] for c in changes) == ["displayName", "displayName"]
     assert all(len(c.changedFields) == 1 for c in changes)
-    status = SyncRunStatus.model_validate(
-        {"plan": {"digest": plan_digest(changes, desired), "changeCount": 2, "changes": changes}}
-    )
-    ctx = context(spec(resources=[kind]), status=status)
-    await Deploy()(ctx, SimulatorSession(graph, folders, kind))
+    await Deploy()(ctx, SimulatorSession(graph, folders, [kind]))
 
     assert ctx.status.deploy is not None
     assert [r.result for r in ctx.status.deploy.results] == [ChangeOutcome.APPLIED] * 2
-    after = await _files(graph, entry)
+    after = await backup_files(graph, entry.name)
     assert after[custom_file] == desired[custom_file] and after[wifi_file] == desired[wifi_file]
     with SimulatorClient(endpoint.url, endpoint.ca) as control:  # the tenant still holds the secrets
         stored_custom = control.object(TENANT_ID, "deviceConfigurations", custom["id"])
@@ -339,7 +257,7 @@ async def test_an_administrative_template_value_is_rewritten_through_update_defi
 ) -> None:
     kind = ResourceType.GROUP_POLICY_CONFIGURATIONS
     entry = catalog()[kind]
-    live = await _files(graph, entry)
+    live = await backup_files(graph, entry.name)
     file = next(
         path
         for path, content in sorted(live.items())
@@ -354,20 +272,13 @@ async def test_an_administrative_template_value_is_rewritten_through_update_defi
             "https://portal.contoso.com" if isinstance(value["value"], str) else not value["value"]
         )
     desired = {**live, file: serialise(edited)}
-    folders = MemoryFolders()
-    folders.put("main", PATH, dict(desired))
-    folders.put("tenantsync/backup", PATH, dict(live))
-    [change] = plan_changes(desired, live, where="test")
+    ctx, folders, [change] = planned_run([kind], live, desired)
     assert all(path.startswith("definitionValues") for path in change.changedFields)
-    status = SyncRunStatus.model_validate(
-        {"plan": {"digest": plan_digest([change], desired), "changeCount": 1, "changes": [change]}}
-    )
-    ctx = context(spec(resources=[kind]), status=status)
-    await Deploy()(ctx, SimulatorSession(graph, folders, kind))
+    await Deploy()(ctx, SimulatorSession(graph, folders, [kind]))
 
     assert ctx.status.deploy is not None
     assert [(r.result, r.message) for r in ctx.status.deploy.results] == [(ChangeOutcome.APPLIED, None)]
-    after = await _files(graph, entry)
+    after = await backup_files(graph, entry.name)
     assert after[file] == desired[file]  # the same definition and presentation, bound by URL
 
 
@@ -375,7 +286,7 @@ async def test_an_administrative_template_value_is_rewritten_through_update_defi
 async def test_organisational_branding_text_and_localizations_deploy_and_verify(graph: GraphClient) -> None:
     kind = ResourceType.ORGANIZATIONAL_BRANDING
     entry = catalog()[kind]
-    live = await _files(graph, entry)
+    live = await backup_files(graph, entry.name)
     file = f"{kind}/{kind}.json"
     branding = json.loads(live[file])
     assert [item["id"] for item in branding["localizations"]] == ["fr-FR"]
@@ -395,22 +306,15 @@ async def test_organisational_branding_text_and_localizations_deploy_and_verify(
         ],
     }
     desired = {**live, file: serialise(edited)}
-    folders = MemoryFolders()
-    folders.put("main", PATH, dict(desired))
-    folders.put("tenantsync/backup", PATH, dict(live))
-    joined = object_files(desired, {kind}, where="test")
-    [change] = plan_changes(joined, object_files(live, {kind}, where="test"), where="test")
-    status = SyncRunStatus.model_validate(
-        {"plan": {"digest": plan_digest([change], joined), "changeCount": 1, "changes": [change]}}
-    )
-    ctx = context(spec(resources=[kind]), status=status)
-    await Deploy()(ctx, SimulatorSession(graph, folders, kind))
+    ctx, folders, [_] = planned_run([kind], live, desired)
+    await Deploy()(ctx, SimulatorSession(graph, folders, [kind]))
 
     assert ctx.status.deploy is not None
     assert [r.result for r in ctx.status.deploy.results] == [ChangeOutcome.APPLIED]
-    after = await _files(graph, entry)
-    assert after == await _files(graph, entry)  # whole objects back up byte-identical
-    assert plan_changes(joined, object_files(after, {kind}, where="test"), where="test") == []
+    after = await backup_files(graph, entry.name)
+    assert after == await backup_files(graph, entry.name)  # whole objects back up byte-identical
+    desired_objects = object_files(desired, {kind}, where="test")
+    assert plan_changes(desired_objects, object_files(after, {kind}, where="test"), where="test") == []
     german = next(item for item in json.loads(after[file])["localizations"] if item["id"] == "de-DE")
     # The new localization is served whole: what the file set, and null where it set nothing.
     assert german["signInPageText"] == "Nur für Mitarbeitende von Contoso."
@@ -423,8 +327,8 @@ async def test_organisational_branding_images_are_files_and_a_changed_image_is_p
 ) -> None:
     kind = ResourceType.ORGANIZATIONAL_BRANDING
     entry = catalog()[kind]
-    live = await _files(graph, entry)
-    assert live == await _files(graph, entry)  # an unchanged tenant backs up byte-identical
+    live = await backup_files(graph, entry.name)
+    assert live == await backup_files(graph, entry.name)  # an unchanged tenant backs up byte-identical
     logo = f"{kind}/{kind}.bannerLogo.png"
     css = f"{kind}/{kind}.fr-FR.customCSS.css"
     assert (live[logo], live[css]) == (BANNER_LOGO, BRANDING_CSS)
@@ -434,25 +338,17 @@ async def test_organisational_branding_images_are_files_and_a_changed_image_is_p
     new_logo = b"\xff\xd8\xff\xe0" + bytes(range(256))  # a JPEG now
     new_css = b".ext-sign-in-box { border-radius: 0; }\n"
     desired = {**live, logo: new_logo, css: new_css}
-    folders = MemoryFolders()
-    folders.put("main", PATH, dict(desired))
-    folders.put("tenantsync/backup", PATH, dict(live))
-    joined = object_files(desired, {kind}, where="test")
-    [change] = plan_changes(joined, object_files(live, {kind}, where="test"), where="test")
+    ctx, folders, [change] = planned_run([kind], live, desired)
     shown = {value.path: (value.old, value.new) for value in change.values}
     assert shown["bannerLogo"][1] == f'"({len(new_logo)} bytes, sha256 {_digest(new_logo)})"'
     assert shown["bannerLogo"][0] == f'"({len(BANNER_LOGO)} bytes, sha256 {_digest(BANNER_LOGO)})"'
     [css_path] = [path for path in shown if path.endswith(".customCSS")]
     assert shown[css_path][1] == f'"({len(new_css)} bytes, sha256 {_digest(new_css)})"'
-    status = SyncRunStatus.model_validate(
-        {"plan": {"digest": plan_digest([change], joined), "changeCount": 1, "changes": [change]}}
-    )
-    ctx = context(spec(resources=[kind]), status=status)
-    await Deploy()(ctx, SimulatorSession(graph, folders, kind))
+    await Deploy()(ctx, SimulatorSession(graph, folders, [kind]))
 
     assert ctx.status.deploy is not None
     assert [r.result for r in ctx.status.deploy.results] == [ChangeOutcome.APPLIED]
-    after = await _files(graph, entry)
+    after = await backup_files(graph, entry.name)
     assert after[f"{kind}/{kind}.bannerLogo.jpg"] == new_logo
     assert after[css] == desired[css]
     assert logo not in after

@@ -8,7 +8,7 @@ from __future__ import annotations
 import copy
 import json
 import ssl
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -19,30 +19,16 @@ from tenantsync.auth import ClientSecretCredential, ServicePrincipal, TenantEndp
 from tenantsync.catalog import CMDLET_SERVICES, ConfigurationType, Service, catalog, serialise
 from tenantsync.exchange import ExchangeClient
 from tenantsync.graph import GraphClient
-from tenantsync.sync.diff import object_files, plan_changes, plan_digest
 from tenantsync.sync.snapshot import BackupSnapshot, take_snapshot
 from tenantsync.sync.steps.deploy import Deploy
 from tenantsync_sim.client import SimulatorClient
-from tests.integration.sim.simtest_support import SimEndpoint, running_simulator
-from tests.integration.test_snapshot_against_simulator import CLIENT_ID, CLIENT_SECRET, TENANT_ID
-from tests.unit.sync.fakes import FakeSession, MemoryFolders, context, spec
+from tests.integration.sim.simtest_support import SimEndpoint
+from tests.integration.simulator_support import CLIENT_ID, CLIENT_SECRET, PATH, TENANT_ID, planned_run
+from tests.unit.sync.fakes import FakeSession, MemoryFolders, spec
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 
-PATH = "tenants/contoso"
 EXCHANGE_TYPES = [entry for entry in catalog().values() if entry.service in CMDLET_SERVICES]
-
-
-@pytest.fixture(scope="module")
-def endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimEndpoint]:
-    with running_simulator(tmp_path_factory.mktemp("exchange-sim"), "demo") as endpoint:
-        yield endpoint
-
-
-@pytest.fixture(scope="module")
-def sim(endpoint: SimEndpoint) -> Iterator[SimulatorClient]:
-    with SimulatorClient(endpoint.url, endpoint.ca) as client:
-        yield client
 
 
 def _endpoints(url: str) -> TenantEndpoints:
@@ -99,7 +85,7 @@ async def clients(endpoint: SimEndpoint) -> AsyncIterator[Clients]:
     await opened.aclose()
 
 
-class SimulatorSession(FakeSession):
+class ExchangeSession(FakeSession):
     """The pipeline's session over the simulator's Exchange admin API and an in-memory repository."""
 
     def __init__(self, clients: Clients, folders: MemoryFolders, types: list[ResourceType]) -> None:
@@ -143,16 +129,8 @@ def _desired(live: dict[str, bytes], edits: dict[str, dict[str, Any]]) -> dict[s
 async def _deploy(
     clients: Clients, types: list[ResourceType], desired: dict[str, bytes], live: dict[str, bytes]
 ) -> tuple[SyncRunStatus, MemoryFolders]:
-    folders = MemoryFolders()
-    folders.put("main", PATH, dict(desired))
-    folders.put("tenantsync/backup", PATH, dict(live))
-    wanted = object_files(desired, set(types), where="test")
-    changes = plan_changes(wanted, object_files(live, set(types), where="test"), where="test")
-    status = SyncRunStatus.model_validate(
-        {"plan": {"digest": plan_digest(changes, wanted), "changeCount": len(changes), "changes": changes}}
-    )
-    ctx = context(spec(resources=types), status=status)
-    await Deploy()(ctx, SimulatorSession(clients, folders, types))
+    ctx, folders, _ = planned_run(types, live, desired)
+    await Deploy()(ctx, ExchangeSession(clients, folders, types))
     return ctx.status, folders
 
 

@@ -5,26 +5,22 @@ reference through the real Deploy step."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
-from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
 
-from tenantsync.api import ChangeOutcome, ResourceType, SyncRunStatus
+from tenantsync.api import ChangeOutcome, ResourceType
 from tenantsync.catalog import serialise
 from tenantsync.graph import GraphClient
-from tenantsync.sync.diff import object_files, plan_changes, plan_digest
 from tenantsync.sync.history import RecordedBackup, record_backup
 from tenantsync.sync.steps.deploy import Deploy
 from tenantsync_sim.client import SimulatorClient
 from tenantsync_sim.state import stable_id
-from tests.integration.sim.simtest_support import SimEndpoint, running_simulator
-from tests.integration.test_every_type_against_simulator import PATH
-from tests.integration.test_snapshot_against_simulator import TENANT_ID, _client, _service_principal_token
-from tests.unit.sync.fakes import FakeSession, MemoryFolders, context, spec
+from tests.integration.sim.simtest_support import SimEndpoint
+from tests.integration.simulator_support import TENANT_ID, SimulatorSession, planned_run
+from tests.unit.sync.fakes import MemoryFolders, context, spec
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 
@@ -35,32 +31,10 @@ def user(name: str) -> dict[str, str]:
     return {"@odata.type": "#microsoft.graph.user", "id": stable_id("demo", "user", name)}
 
 
-@pytest.fixture(scope="module")
-def endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimEndpoint]:
-    with running_simulator(tmp_path_factory.mktemp("members-sim"), "demo") as endpoint:
-        yield endpoint
-
-
-@pytest.fixture
-async def graph(endpoint: SimEndpoint) -> AsyncIterator[GraphClient]:
-    token = await asyncio.to_thread(_service_principal_token, endpoint)
-    async with _client(endpoint, token) as client:
-        yield client
-
-
-class _Session(FakeSession):
-    def __init__(self, graph: GraphClient, folders: MemoryFolders, **overrides: Any) -> None:
-        super().__init__(spec(resources=[GROUPS], **overrides), folders=folders)
-        self._graph = graph
-
-    async def graph(self) -> GraphClient:
-        return self._graph
-
-
 async def _backup(graph: GraphClient, **overrides: Any) -> RecordedBackup:
     """The real backup of a Tenant that keeps groups, with ``overrides`` of its spec."""
     ctx = context(spec(resources=[GROUPS], **overrides))
-    return await record_backup(ctx, _Session(graph, MemoryFolders(), **overrides))
+    return await record_backup(ctx, SimulatorSession(graph, MemoryFolders(), [GROUPS], **overrides))
 
 
 def _by_name(files: dict[str, bytes]) -> dict[str, tuple[str, dict[str, Any]]]:
@@ -120,20 +94,14 @@ async def test_members_are_linked_and_unlinked_by_reference(
     file, group = _by_name(live)["Break Glass Accounts"]
     edited = {**group, "members": [user("mfa")]}
     desired = {**live, file: serialise(edited)}
-    folders = MemoryFolders()
-    folders.put("main", PATH, dict(desired))
-    folders.put("tenantsync/backup", PATH, dict(live))
-    joined = object_files(desired, {GROUPS}, where="test")
-    changes = plan_changes(joined, object_files(live, {GROUPS}, where="test"), where="test")
-    assert [change.changedFields for change in changes] == [["members[0].id"]]
-    status = SyncRunStatus.model_validate(
-        {"plan": {"digest": plan_digest(changes, joined), "changeCount": 1, "changes": changes}}
+    ctx, folders, changes = planned_run(
+        [GROUPS], live, desired, tenant=spec(resources=[GROUPS], groupMembers={})
     )
-    ctx = context(spec(resources=[GROUPS], groupMembers={}), status=status)
+    assert [change.changedFields for change in changes] == [["members[0].id"]]
     with SimulatorClient(endpoint.url, endpoint.ca) as sim:
         sim.clear_requests(TENANT_ID)
 
-        await Deploy()(ctx, _Session(graph, folders, groupMembers={}))
+        await Deploy()(ctx, SimulatorSession(graph, folders, [GROUPS], groupMembers={}))
 
         writes = [
             (entry["method"], entry["path"].split("/groups/")[-1])

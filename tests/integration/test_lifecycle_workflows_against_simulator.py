@@ -5,71 +5,22 @@ PATCH, since Graph changes them only in a new version of the workflow."""
 
 from __future__ import annotations
 
-import asyncio
 import json
-from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
 
-from tenantsync.api import ChangeOutcome, ResourceType, SyncRunStatus
-from tenantsync.catalog import catalog, serialise
+from tenantsync.api import ChangeOutcome, ResourceType
+from tenantsync.catalog import serialise
 from tenantsync.graph import GraphClient, GraphValidationError
-from tenantsync.sync.diff import object_files, plan_changes, plan_digest
-from tenantsync.sync.snapshot import take_snapshot
-from tenantsync.sync.steps.deploy import Deploy
 from tenantsync_sim.client import SimulatorClient
-from tests.integration.sim.simtest_support import SimEndpoint, running_simulator
-from tests.integration.test_every_type_against_simulator import PATH, SimulatorSession
-from tests.integration.test_snapshot_against_simulator import (
-    TENANT_ID,
-    _client,
-    _service_principal_token,
-)
-from tests.unit.sync.fakes import MemoryFolders, context, spec
+from tests.integration.sim.simtest_support import SimEndpoint
+from tests.integration.simulator_support import TENANT_ID, backup_files, deploy, outcomes
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 
 WORKFLOWS = ResourceType.LIFECYCLE_WORKFLOWS
 WORKFLOWS_PATH = "identityGovernance/lifecycleWorkflows/workflows"
-
-
-@pytest.fixture(scope="module")
-def endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimEndpoint]:
-    with running_simulator(tmp_path_factory.mktemp("lifecycle-sim"), "demo") as endpoint:
-        yield endpoint
-
-
-@pytest.fixture
-async def graph(endpoint: SimEndpoint) -> AsyncIterator[GraphClient]:
-    token = await asyncio.to_thread(_service_principal_token, endpoint)
-    async with _client(endpoint, token) as client:
-        yield client
-
-
-async def _files(graph: GraphClient) -> dict[str, bytes]:
-    return (await take_snapshot(graph, [catalog()[WORKFLOWS]])).files()
-
-
-async def _deploy(graph: GraphClient, live: dict[str, bytes], desired: dict[str, bytes]) -> SyncRunStatus:
-    """Plan ``desired`` against ``live`` and run the real Deploy step."""
-    folders = MemoryFolders()
-    folders.put("main", PATH, dict(desired))
-    folders.put("tenantsync/backup", PATH, dict(live))
-    joined = object_files(desired, {WORKFLOWS}, where="test")
-    changes = plan_changes(joined, object_files(live, {WORKFLOWS}, where="test"), where="test")
-    assert changes
-    status = SyncRunStatus.model_validate(
-        {"plan": {"digest": plan_digest(changes, joined), "changeCount": len(changes), "changes": changes}}
-    )
-    ctx = context(spec(resources=[WORKFLOWS]), status=status)
-    await Deploy()(ctx, SimulatorSession(graph, folders, WORKFLOWS))
-    return ctx.status
-
-
-def _outcomes(status: SyncRunStatus) -> list[ChangeOutcome]:
-    assert status.deploy is not None
-    return [r.result for r in status.deploy.results]
 
 
 def _writes(endpoint: SimEndpoint) -> list[tuple[str, str, int]]:
@@ -100,7 +51,7 @@ def _task(name: str, definition: str) -> dict[str, Any]:
 async def test_a_workflow_is_created_patched_and_its_tasks_changed_through_a_new_version(
     graph: GraphClient, endpoint: SimEndpoint
 ) -> None:
-    live = await _files(graph)
+    live = await backup_files(graph, WORKFLOWS)
     assert len(live) == 2  # the demo's joiner and leaver
     wanted = {
         "category": "joiner",
@@ -123,26 +74,26 @@ async def test_a_workflow_is_created_patched_and_its_tasks_changed_through_a_new
         "tasks": [_task("Enable User Account", "6fc52c9d-398b-4305-9763-15f42c1676fc")],
     }
     _writes(endpoint)
-    created = await _deploy(graph, live, {**live, f"{WORKFLOWS}/interns.json": serialise(wanted)})
+    created = await deploy(graph, [WORKFLOWS], live, {**live, f"{WORKFLOWS}/interns.json": serialise(wanted)})
 
-    assert _outcomes(created) == [ChangeOutcome.APPLIED]
+    assert outcomes(created) == [ChangeOutcome.APPLIED]
     assert created.deploy is not None
     new_id = created.deploy.results[0].createdId
     assert new_id and new_id != "interns"
     assert _writes(endpoint) == [("POST", "workflows", 201)]  # the tasks and conditions inside it
     file = f"{WORKFLOWS}/{new_id}.json"
-    after_create = await _files(graph)
+    after_create = await backup_files(graph, WORKFLOWS)
     made = json.loads(after_create[file])
     assert [t["displayName"] for t in made["tasks"]] == ["Enable User Account"]
     assert "version" not in made  # read-only: never in Git
 
     renamed = {**made, "displayName": "Onboard summer interns", "isSchedulingEnabled": True}
     _writes(endpoint)
-    patched = await _deploy(graph, after_create, {**after_create, file: serialise(renamed)})
+    patched = await deploy(graph, [WORKFLOWS], after_create, {**after_create, file: serialise(renamed)})
 
-    assert _outcomes(patched) == [ChangeOutcome.APPLIED]
+    assert outcomes(patched) == [ChangeOutcome.APPLIED]
     assert _writes(endpoint) == [("PATCH", new_id, 204)]
-    after_patch = await _files(graph)
+    after_patch = await backup_files(graph, WORKFLOWS)
     assert json.loads(after_patch[file])["displayName"] == "Onboard summer interns"
 
     more_tasks = {
@@ -150,12 +101,12 @@ async def test_a_workflow_is_created_patched_and_its_tasks_changed_through_a_new
         "tasks": [*made["tasks"], _task("Send Welcome Email", "70b29d51-b59a-4773-9280-8841dfd3f2ea")],
     }
     _writes(endpoint)
-    versioned = await _deploy(graph, after_patch, {**after_patch, file: serialise(more_tasks)})
+    versioned = await deploy(graph, [WORKFLOWS], after_patch, {**after_patch, file: serialise(more_tasks)})
 
-    assert _outcomes(versioned) == [ChangeOutcome.APPLIED]
+    assert outcomes(versioned) == [ChangeOutcome.APPLIED]
     # The tasks changed through a new version alone: no PATCH (Graph would refuse one carrying them).
     assert _writes(endpoint) == [("POST", "createNewVersion", 201)]
-    after_version = await _files(graph)
+    after_version = await backup_files(graph, WORKFLOWS)
     kept = json.loads(after_version[file])
     assert [t["displayName"] for t in kept["tasks"]] == ["Enable User Account", "Send Welcome Email"]
     assert kept["displayName"] == "Onboard summer interns"  # the new version keeps the top-level fields
@@ -163,9 +114,9 @@ async def test_a_workflow_is_created_patched_and_its_tasks_changed_through_a_new
     assert served["version"] == 2
 
     without = {f: c for f, c in after_version.items() if f != file}
-    removed = await _deploy(graph, after_version, without)
-    assert _outcomes(removed) == [ChangeOutcome.APPLIED]
-    assert await _files(graph) == live
+    removed = await deploy(graph, [WORKFLOWS], after_version, without)
+    assert outcomes(removed) == [ChangeOutcome.APPLIED]
+    assert await backup_files(graph, WORKFLOWS) == live
 
 
 async def test_the_simulator_refuses_a_patch_that_carries_tasks(graph: GraphClient) -> None:

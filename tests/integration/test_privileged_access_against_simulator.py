@@ -5,20 +5,16 @@ write, and what is only reported (policy assignments, Teams apps) is backed up a
 
 from __future__ import annotations
 
-import asyncio
 import json
-from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
 
-from tenantsync.api import ChangeAction, ChangeOutcome, ResourceType, SyncRunStatus
+from tenantsync.api import ChangeAction, ChangeOutcome, ResourceType
 from tenantsync.catalog import catalog, normalise, serialise
 from tenantsync.graph import GraphClient
-from tenantsync.sync.diff import object_files, plan_changes, plan_digest
+from tenantsync.sync.diff import object_files, plan_changes
 from tenantsync.sync.references import missing_references
-from tenantsync.sync.snapshot import take_snapshot
-from tenantsync.sync.steps.deploy import Deploy
 from tenantsync_sim.client import SimulatorClient
 from tenantsync_sim.pim_seeds import (
     EXCHANGE_ADMINISTRATOR,
@@ -27,14 +23,8 @@ from tenantsync_sim.pim_seeds import (
     USER_ADMINISTRATOR,
 )
 from tenantsync_sim.state import stable_id
-from tests.integration.sim.simtest_support import SimEndpoint, running_simulator
-from tests.integration.test_every_type_against_simulator import PATH, SimulatorSession
-from tests.integration.test_snapshot_against_simulator import (
-    TENANT_ID,
-    _client,
-    _service_principal_token,
-)
-from tests.unit.sync.fakes import MemoryFolders, context, spec
+from tests.integration.sim.simtest_support import SimEndpoint
+from tests.integration.simulator_support import TENANT_ID, backup_files, deploy, outcomes
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 
@@ -45,54 +35,14 @@ ACTIVE = ResourceType.ROLE_ASSIGNMENT_SCHEDULES
 POLICIES = ResourceType.ROLE_MANAGEMENT_POLICIES
 
 
-@pytest.fixture(scope="module")
-def endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimEndpoint]:
-    with running_simulator(tmp_path_factory.mktemp("pim-sim"), "demo") as endpoint:
-        yield endpoint
-
-
-@pytest.fixture
-async def graph(endpoint: SimEndpoint) -> AsyncIterator[GraphClient]:
-    token = await asyncio.to_thread(_service_principal_token, endpoint)
-    async with _client(endpoint, token) as client:
-        yield client
-
-
-async def _files(graph: GraphClient, kind: ResourceType) -> dict[str, bytes]:
-    return (await take_snapshot(graph, [catalog()[kind]])).files()
-
-
 def _docs(files: dict[str, bytes]) -> list[dict[str, Any]]:
     return [json.loads(content) for content in files.values()]
-
-
-async def _deploy(
-    graph: GraphClient, kind: ResourceType, live: dict[str, bytes], desired: dict[str, bytes]
-) -> SyncRunStatus:
-    """Plan ``desired`` against ``live`` and run the real Deploy step."""
-    folders = MemoryFolders()
-    folders.put("main", PATH, dict(desired))
-    folders.put("tenantsync/backup", PATH, dict(live))
-    joined = object_files(desired, {kind}, where="test")
-    changes = plan_changes(joined, object_files(live, {kind}, where="test"), where="test")
-    assert changes
-    status = SyncRunStatus.model_validate(
-        {"plan": {"digest": plan_digest(changes, joined), "changeCount": len(changes), "changes": changes}}
-    )
-    ctx = context(spec(resources=[kind]), status=status)
-    await Deploy()(ctx, SimulatorSession(graph, folders, kind))
-    return ctx.status
-
-
-def _outcomes(status: SyncRunStatus) -> list[ChangeOutcome]:
-    assert status.deploy is not None
-    return [r.result for r in status.deploy.results]
 
 
 async def test_a_policy_rule_change_is_patched_alone_and_no_policy_is_ever_deleted(
     graph: GraphClient, endpoint: SimEndpoint
 ) -> None:
-    live = await _files(graph, POLICIES)
+    live = await backup_files(graph, POLICIES)
     assert len(live) == 4  # one per seeded directory role, filtered to scope '/' and DirectoryRole
     file = next(f for f, c in live.items() if b'"PT8H"' in c and USER_ADMINISTRATOR.encode() not in c)
     policy = json.loads(live[file])
@@ -101,10 +51,10 @@ async def test_a_policy_rule_change_is_patched_alone_and_no_policy_is_ever_delet
     desired = {**live, file: serialise(policy)}
     del desired[next(f for f in live if f != file)]  # left out of Git: Entra's policy stays
 
-    status = await _deploy(graph, POLICIES, live, desired)
+    status = await deploy(graph, [POLICIES], live, desired)
 
-    assert _outcomes(status) == [ChangeOutcome.APPLIED]  # the update only: no deletion was planned
-    after = await _files(graph, POLICIES)
+    assert outcomes(status) == [ChangeOutcome.APPLIED]  # the update only: no deletion was planned
+    after = await backup_files(graph, POLICIES)
     assert set(after) == set(live)
     assert after[file] == serialise(normalise(catalog()[POLICIES], policy))
     with SimulatorClient(endpoint.url, endpoint.ca) as sim:
@@ -116,24 +66,24 @@ async def test_a_policy_rule_change_is_patched_alone_and_no_policy_is_ever_delet
 
 
 async def test_a_policy_in_git_that_entra_does_not_have_fails_by_name(graph: GraphClient) -> None:
-    live = await _files(graph, POLICIES)
+    live = await backup_files(graph, POLICIES)
     made_up = {**json.loads(next(iter(live.values()))), "id": "DirectoryRole_made_up"}
     desired = {**live, f"{POLICIES}/DirectoryRole_made_up.json": serialise(made_up)}
 
-    status = await _deploy(graph, POLICIES, live, desired)
+    status = await deploy(graph, [POLICIES], live, desired)
 
     assert status.deploy is not None
     [result] = status.deploy.results
     assert (result.action, result.result) == (ChangeAction.CREATE, ChangeOutcome.FAILED)
     assert "takes no create" in (result.message or "")
-    assert set(await _files(graph, POLICIES)) == set(live)
+    assert set(await backup_files(graph, POLICIES)) == set(live)
 
 
 @pytest.mark.parametrize("kind", [ELIGIBLE, ACTIVE])
 async def test_a_role_assignment_is_assigned_updated_and_removed_through_schedule_requests(
     graph: GraphClient, kind: ResourceType
 ) -> None:
-    live = await _files(graph, kind)
+    live = await backup_files(graph, kind)
     wanted = {
         "principalId": MFA_USER,
         "roleDefinitionId": EXCHANGE_ADMINISTRATOR,
@@ -143,38 +93,38 @@ async def test_a_role_assignment_is_assigned_updated_and_removed_through_schedul
             "expiration": {"type": "afterDateTime", "endDateTime": "2027-01-01T00:00:00Z"},
         },
     }
-    created = await _deploy(graph, kind, live, {**live, f"{kind}/new-assignment.json": serialise(wanted)})
+    created = await deploy(graph, [kind], live, {**live, f"{kind}/new-assignment.json": serialise(wanted)})
 
-    assert _outcomes(created) == [ChangeOutcome.APPLIED]
+    assert outcomes(created) == [ChangeOutcome.APPLIED]
     assert created.deploy is not None
     new_id = created.deploy.results[0].createdId
     assert new_id and new_id != "new-assignment"  # the request's targetScheduleId
-    after_create = await _files(graph, kind)
+    after_create = await backup_files(graph, kind)
     made = json.loads(after_create[f"{kind}/{new_id}.json"])
     assert (made["principalId"], made["roleDefinitionId"]) == (MFA_USER, EXCHANGE_ADMINISTRATOR)
 
     extended = {**made, "scheduleInfo": {**made["scheduleInfo"], "expiration": {"type": "noExpiration"}}}
-    updated = await _deploy(
-        graph, kind, after_create, {**after_create, f"{kind}/{new_id}.json": serialise(extended)}
+    updated = await deploy(
+        graph, [kind], after_create, {**after_create, f"{kind}/{new_id}.json": serialise(extended)}
     )
-    assert _outcomes(updated) == [ChangeOutcome.APPLIED]
-    after_update = await _files(graph, kind)
+    assert outcomes(updated) == [ChangeOutcome.APPLIED]
+    after_update = await backup_files(graph, kind)
     assert (
         json.loads(after_update[f"{kind}/{new_id}.json"])["scheduleInfo"]["expiration"]["type"]
         == "noExpiration"
     )
 
     without = {f: c for f, c in after_update.items() if f != f"{kind}/{new_id}.json"}
-    removed = await _deploy(graph, kind, after_update, without)
-    assert _outcomes(removed) == [ChangeOutcome.APPLIED]
-    assert await _files(graph, kind) == live
+    removed = await deploy(graph, [kind], after_update, without)
+    assert outcomes(removed) == [ChangeOutcome.APPLIED]
+    assert await backup_files(graph, kind) == live
 
 
 async def test_only_assignments_an_admin_made_are_kept_not_activations(graph: GraphClient) -> None:
-    kept = _docs(await _files(graph, ACTIVE))
+    kept = _docs(await backup_files(graph, ACTIVE))
     # The seeded activation of Security Administrator is left out: only Global Administrator, assigned.
     assert [(d["principalId"], d["roleDefinitionId"]) for d in kept] == [(ADMIN, GLOBAL_ADMINISTRATOR)]
-    eligible = _docs(await _files(graph, ELIGIBLE))
+    eligible = _docs(await backup_files(graph, ELIGIBLE))
     assert {(d["principalId"], d["roleDefinitionId"]) for d in eligible} == {
         (ADMIN, SECURITY_ADMINISTRATOR),
         (MFA_USER, USER_ADMINISTRATOR),
@@ -182,7 +132,7 @@ async def test_only_assignments_an_admin_made_are_kept_not_activations(graph: Gr
 
 
 async def test_a_missing_principal_or_role_stops_the_plan_before_any_write(graph: GraphClient) -> None:
-    live = await _files(graph, ELIGIBLE)
+    live = await backup_files(graph, ELIGIBLE)
     ghost, no_role = "00000000-0000-0000-0000-00000000dead", "11111111-2222-3333-4444-555555555555"
     desired = {
         **live,
@@ -205,9 +155,9 @@ async def test_a_missing_principal_or_role_stops_the_plan_before_any_write(graph
 
 
 async def test_policy_assignments_and_teams_apps_are_backed_up_and_never_planned(graph: GraphClient) -> None:
-    assignments = _docs(await _files(graph, ResourceType.ROLE_MANAGEMENT_POLICY_ASSIGNMENTS))
+    assignments = _docs(await backup_files(graph, ResourceType.ROLE_MANAGEMENT_POLICY_ASSIGNMENTS))
     assert {d["roleDefinitionId"] for d in assignments} >= {USER_ADMINISTRATOR, SECURITY_ADMINISTRATOR}
-    apps = await _files(graph, ResourceType.TEAMS_APPS)
+    apps = await backup_files(graph, ResourceType.TEAMS_APPS)
     kept = _docs(apps)
     assert sorted(d["displayName"] for d in kept) == [
         "Contoso Expenses",

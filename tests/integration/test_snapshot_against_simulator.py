@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import ssl
-from collections.abc import AsyncIterator, Iterator
 
 import msal
 import pytest
@@ -14,16 +12,10 @@ from tenantsync.catalog import ADMIN_API_SCOPE, Service, catalog
 from tenantsync.graph import GraphClient
 from tenantsync.sync.snapshot import BackupSnapshot, take_snapshot
 from tenantsync_sim.client import SimulatorClient
-from tests.integration.sim.simtest_support import SimEndpoint, running_simulator
+from tests.integration.sim.simtest_support import SimEndpoint
+from tests.integration.simulator_support import ADMIN_UPN, PUBLIC_CLIENT_ID, TENANT_ID, graph_client
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
-
-# The demo seed's fixed identifiers (docs/simulator.md).
-TENANT_ID = "3f2b9c4e-5a6d-4e7f-8a9b-0c1d2e3f4a5b"
-CLIENT_ID = "5b7c9d1e-2f3a-4b4c-8d5e-6f7a8b9c0d1e"
-CLIENT_SECRET = "Sim8Q~tenantsync-demo-secret-not-for-production"
-PUBLIC_CLIENT_ID = "8a1b2c3d-4e5f-4a6b-9c7d-8e9f0a1b2c3d"
-ADMIN_UPN = "admin@contoso.onmicrosoft.com"
 
 SEEDED_COUNTS = {
     ResourceType.CONDITIONAL_ACCESS_POLICIES: 40,
@@ -125,31 +117,6 @@ USER_GRAPH = [ResourceType.FEATURE_ROLLOUT_POLICIES, ResourceType.TEAMS_APP_SETT
 """Graph types Microsoft grants to no application: skipped without the user's Graph token."""
 
 
-@pytest.fixture(scope="module")
-def endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimEndpoint]:
-    with running_simulator(tmp_path_factory.mktemp("snapshot-sim"), "demo") as endpoint:
-        yield endpoint
-
-
-@pytest.fixture(scope="module")
-def sim(endpoint: SimEndpoint) -> Iterator[SimulatorClient]:
-    with SimulatorClient(endpoint.url, endpoint.ca) as client:
-        yield client
-
-
-def _service_principal_token(endpoint: SimEndpoint) -> str:
-    app = msal.ConfidentialClientApplication(
-        CLIENT_ID,
-        client_credential=CLIENT_SECRET,
-        authority=f"{endpoint.url}/{TENANT_ID}",
-        instance_discovery=False,
-        verify=endpoint.ca,
-    )
-    result = app.acquire_token_for_client(scopes=["https://graph.microsoft.com/.default"])
-    assert "access_token" in result, result
-    return str(result["access_token"])
-
-
 def _admin_user_token(endpoint: SimEndpoint, sim: SimulatorClient) -> str:
     """A delegated admin API token through the device code flow, signed in via the control API."""
     app = msal.PublicClientApplication(
@@ -164,22 +131,6 @@ def _admin_user_token(endpoint: SimEndpoint, sim: SimulatorClient) -> str:
     result = app.acquire_token_by_device_flow(flow)
     assert "access_token" in result, result
     return str(result["access_token"])
-
-
-def _client(endpoint: SimEndpoint, token: str) -> GraphClient:
-    async def provide() -> str:
-        return token
-
-    return GraphClient(
-        endpoint.url, provide, verify=ssl.create_default_context(cafile=endpoint.ca), directory_id=TENANT_ID
-    )
-
-
-@pytest.fixture
-async def graph(endpoint: SimEndpoint) -> AsyncIterator[GraphClient]:
-    token = await asyncio.to_thread(_service_principal_token, endpoint)
-    async with _client(endpoint, token) as client:
-        yield client
 
 
 async def _snapshot(graph: GraphClient, admin_api: GraphClient | None = None) -> BackupSnapshot:
@@ -259,7 +210,7 @@ async def test_user_only_types_are_read_through_the_admin_api(
     endpoint: SimEndpoint, sim: SimulatorClient, graph: GraphClient
 ) -> None:
     token = await asyncio.to_thread(_admin_user_token, endpoint, sim)
-    async with _client(endpoint, token) as admin_api:
+    async with graph_client(endpoint, token) as admin_api:
         snapshot = await take_snapshot(graph, [catalog()[kind] for kind in USER_ONLY], admin_api=admin_api)
 
     assert snapshot.skipped == []

@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
-from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -21,9 +20,8 @@ from tenantsync.sync.steps.backup import Backup
 from tenantsync.sync.steps.plan import Plan
 from tenantsync.sync.teams_snapshot import MARKER
 from tenantsync_sim.client import SimulatorClient
-from tests.integration.sim.simtest_support import SimEndpoint, running_simulator
-from tests.integration.test_snapshot_against_simulator import TENANT_ID, _client, _service_principal_token
-from tests.unit.sync.fakes import FakeSession, MemoryFolders, context, spec
+from tests.integration.simulator_support import PATH, TENANT_ID, SimulatorSession
+from tests.unit.sync.fakes import MemoryFolders, context, spec
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 
@@ -38,37 +36,14 @@ TEAMS = [
     ResourceType.TEAMS_CLIENT_CONFIGURATION,
 ]
 MEETING = "microsoft.teams.meetingpolicy"
-PATH = "tenants/contoso"
 BACKUP = "tenantsync/backup"
 
 
-@pytest.fixture(scope="module")
-def endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimEndpoint]:
-    with running_simulator(tmp_path_factory.mktemp("teams-sim"), "demo") as endpoint:
-        yield endpoint
-
-
 @pytest.fixture
-def sim(endpoint: SimEndpoint) -> Iterator[SimulatorClient]:
-    with SimulatorClient(endpoint.url, endpoint.ca) as client:
-        client.set_tcm(TENANT_ID, delaySeconds=0, outcome="succeeded", errorDetails=[])
-        yield client
-
-
-@pytest.fixture
-async def graph(endpoint: SimEndpoint) -> AsyncIterator[GraphClient]:
-    token = await asyncio.to_thread(_service_principal_token, endpoint)
-    async with _client(endpoint, token) as client:
-        yield client
-
-
-class TeamsSession(FakeSession):
-    def __init__(self, graph: GraphClient, folders: MemoryFolders) -> None:
-        super().__init__(spec(resources=TEAMS), folders=folders)
-        self._graph = graph
-
-    async def graph(self) -> GraphClient:
-        return self._graph
+def sim(sim: SimulatorClient) -> SimulatorClient:
+    """The module's simulator, its snapshot jobs succeeding at once again (a test may change that)."""
+    sim.set_tcm(TENANT_ID, delaySeconds=0, outcome="succeeded", errorDetails=[])
+    return sim
 
 
 def _run(now: datetime, status: SyncRunStatus | None = None, **overrides: object) -> RunContext:
@@ -76,7 +51,7 @@ def _run(now: datetime, status: SyncRunStatus | None = None, **overrides: object
     return dataclasses.replace(ctx, now=now, clock=lambda: now)
 
 
-async def _backup(ctx: RunContext, session: TeamsSession) -> tuple[list[Transition], Transition]:
+async def _backup(ctx: RunContext, session: SimulatorSession) -> tuple[list[Transition], Transition]:
     """The Backup step, tried again while it waits for the snapshot job, as the pipeline would."""
     waits: list[Transition] = []
     for _ in range(40):
@@ -99,7 +74,7 @@ async def test_a_snapshot_is_waited_for_backed_up_and_its_job_deleted(
     folders = MemoryFolders()
     ctx = _run(datetime.now(UTC))
 
-    waits, done = await _backup(ctx, TeamsSession(graph, folders))
+    waits, done = await _backup(ctx, SimulatorSession(graph, folders, TEAMS))
 
     assert waits and all("Waiting for the Teams snapshot" in w.message for w in waits)
     assert isinstance(done, Advance), done
@@ -128,7 +103,7 @@ async def test_an_admin_centre_change_is_planned_as_one_a_person_makes_there(
     sim: SimulatorClient, graph: GraphClient
 ) -> None:
     folders = MemoryFolders()
-    session = TeamsSession(graph, folders)
+    session = SimulatorSession(graph, folders, TEAMS)
     first = datetime.now(UTC)
     _, done = await _backup(_run(first), session)
     assert isinstance(done, Advance)
@@ -166,7 +141,7 @@ async def test_an_admin_centre_change_is_planned_as_one_a_person_makes_there(
 
 async def test_a_quota_refusal_keeps_the_backup_and_says_so(sim: SimulatorClient, graph: GraphClient) -> None:
     folders = MemoryFolders()
-    session = TeamsSession(graph, folders)
+    session = SimulatorSession(graph, folders, TEAMS)
     first = datetime.now(UTC)
     _, done = await _backup(_run(first), session)
     assert isinstance(done, Advance)
@@ -196,7 +171,7 @@ async def test_a_failed_job_keeps_the_backup_and_names_the_services_details(
     sim: SimulatorClient, graph: GraphClient
 ) -> None:
     folders = MemoryFolders()
-    session = TeamsSession(graph, folders)
+    session = SimulatorSession(graph, folders, TEAMS)
     first = datetime.now(UTC)
     _, done = await _backup(_run(first), session)
     assert isinstance(done, Advance)

@@ -9,34 +9,33 @@ from __future__ import annotations
 import asyncio
 import json
 import ssl
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from tenantsync.api import ChangeOutcome, ResourceType, SyncRunStatus, TenantSpec
+from tenantsync.api import ChangeOutcome, ResourceType, TenantSpec
 from tenantsync.auth import DelegatedUser
 from tenantsync.graph import GraphClient
-from tenantsync.sync.diff import object_files, plan_changes, plan_digest
 from tenantsync.sync.pipeline import RunContext, Wait
 from tenantsync.sync.session import TenantCache, TenantSession
 from tenantsync.sync.steps.backup import Backup
 from tenantsync.sync.steps.deploy import NO_USER, Deploy
 from tenantsync.sync.steps.user_signin import UserSignInStep
 from tenantsync_sim.client import SimulatorClient
-from tenantsync_sim.seed import (
-    DEMO_ADMIN_UPN,
-    DEMO_CLIENT_ID,
-    DEMO_CLIENT_SECRET,
-    DEMO_PUBLIC_CLIENT_ID,
-    DEMO_TENANT_ID,
-)
 from tenantsync_sim.state import stable_id
-from tests.integration.sim.simtest_support import SimEndpoint, running_simulator
-from tests.integration.test_every_type_against_simulator import PATH
-from tests.integration.test_snapshot_against_simulator import _service_principal_token
+from tests.integration.sim.simtest_support import SimEndpoint
+from tests.integration.simulator_support import (
+    ADMIN_UPN,
+    CLIENT_ID,
+    CLIENT_SECRET,
+    PATH,
+    PUBLIC_CLIENT_ID,
+    TENANT_ID,
+    planned_run,
+    service_principal_token,
+)
 from tests.unit.sync.fakes import FakeSession, MemoryFolders, Secrets, context
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
@@ -47,28 +46,22 @@ KINDS = [ROLLOUT, TEAMS]
 BACKUP = "tenantsync/backup"
 
 
-@pytest.fixture(scope="module")
-def endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimEndpoint]:
-    with running_simulator(tmp_path_factory.mktemp("user-graph-sim"), "demo") as endpoint:
-        yield endpoint
-
-
 def _spec(endpoint: SimEndpoint, *, user: bool) -> TenantSpec:
     return TenantSpec.model_validate(
         {
-            "tenantId": DEMO_TENANT_ID,
+            "tenantId": TENANT_ID,
             "endpoints": {
                 "authority": endpoint.url,
                 "graph": endpoint.url,
                 "caBundleSecretRef": {"name": "sim-ca"},
             },
-            "servicePrincipal": {"clientId": DEMO_CLIENT_ID, "credentialsSecretRef": {"name": "sp"}},
+            "servicePrincipal": {"clientId": CLIENT_ID, "credentialsSecretRef": {"name": "sp"}},
             "repository": {"url": "/unused"},
             "resources": [str(kind) for kind in KINDS],
             **(
                 {
                     "userAuthentication": {
-                        "clientId": DEMO_PUBLIC_CLIENT_ID,
+                        "clientId": PUBLIC_CLIENT_ID,
                         "tokenSecretRef": {"name": "user"},
                     }
                 }
@@ -82,7 +75,7 @@ def _spec(endpoint: SimEndpoint, *, user: bool) -> TenantSpec:
 def _secrets(endpoint: SimEndpoint) -> Secrets:
     return Secrets(
         {
-            "sp": {"clientSecret": DEMO_CLIENT_SECRET.encode()},
+            "sp": {"clientSecret": CLIENT_SECRET.encode()},
             "sim-ca": {"ca.crt": Path(endpoint.ca).read_bytes()},
         }
     )
@@ -118,7 +111,7 @@ async def _sign_in(ctx: RunContext, session: _Session, sim: SimulatorClient) -> 
     assert ctx.status.authentication and ctx.status.authentication.user
     code = ctx.status.authentication.user.userCode
     assert code
-    await asyncio.to_thread(sim.sign_in, code, DEMO_ADMIN_UPN)
+    await asyncio.to_thread(sim.sign_in, code, ADMIN_UPN)
     await UserSignInStep()(ctx, session)
     assert ctx.status.authentication.user.state and ctx.status.authentication.user.state.signed_in
 
@@ -166,14 +159,8 @@ async def test_a_signed_in_user_backs_up_and_deploys_both_types(
         for index in (3, 5)
     ]
     desired[path] = json.dumps({**pilot, "appliesTo": widened, "isEnabled": False}).encode()
-    joined = object_files(desired, set(KINDS), where="test")
-    changes = plan_changes(joined, object_files(live, set(KINDS), where="test"), where="test")
+    deploy_ctx, folders, changes = planned_run(KINDS, live, desired, tenant=tenant, secrets=secrets)
     assert len(changes) == 2
-    status = SyncRunStatus.model_validate(
-        {"plan": {"digest": plan_digest(changes, joined), "changeCount": len(changes), "changes": changes}}
-    )
-    folders.put("main", PATH, dict(desired))
-    deploy_ctx = context(tenant, status=status, secrets=secrets)
     deploy_ctx.status.authentication = ctx.status.authentication
     async with cache.session(deploy_ctx) as real:
         await Deploy()(deploy_ctx, _Session(real, tenant, folders))
@@ -205,7 +192,7 @@ async def test_without_a_user_both_types_are_skipped_not_failed(
 
 @pytest.mark.parametrize("path", ["policies/featureRolloutPolicies", "teamwork/teamsAppSettings"])
 def test_an_app_only_token_is_refused_as_graph_refuses_it(endpoint: SimEndpoint, path: str) -> None:
-    token = _service_principal_token(endpoint)
+    token = service_principal_token(endpoint)
     with httpx.Client(verify=ssl.create_default_context(cafile=endpoint.ca)) as http:
         answer = http.get(f"{endpoint.url}/v1.0/{path}", headers={"Authorization": f"Bearer {token}"})
     assert answer.status_code == 403
@@ -219,15 +206,7 @@ async def test_a_change_planned_without_a_signed_in_user_fails_saying_so(
     secrets = _secrets(endpoint)
     live = {"teamsAppSettings/teamsAppSettings.json": b'{"allowUserRequestsForAppAccess": true}'}
     desired = {"teamsAppSettings/teamsAppSettings.json": b'{"allowUserRequestsForAppAccess": false}'}
-    folders = MemoryFolders()
-    folders.put("main", PATH, dict(desired))
-    folders.put(BACKUP, PATH, dict(live))
-    joined = object_files(desired, set(KINDS), where="test")
-    changes = plan_changes(joined, object_files(live, set(KINDS), where="test"), where="test")
-    status = SyncRunStatus.model_validate(
-        {"plan": {"digest": plan_digest(changes, joined), "changeCount": len(changes), "changes": changes}}
-    )
-    ctx = context(tenant, status=status, secrets=secrets)
+    ctx, folders, _ = planned_run(KINDS, live, desired, tenant=tenant, secrets=secrets)
     async with TenantCache(tmp_path).session(ctx) as real:
         await Deploy()(ctx, _Session(real, tenant, folders))
     assert ctx.status.deploy is not None

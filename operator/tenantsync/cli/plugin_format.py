@@ -214,9 +214,12 @@ def plan_lines(run: Body) -> list[Line]:
         lines.append(Line(f'{mark} {action} {change.get("type", "?")} "{title}"', f"bold {style}".strip()))
         lines.append(Line(f"    id: {change.get('id', '?')}"))
         if change.get("adminCentre"):
+            where = "    make this change in: "
             lines.append(
                 Line(
-                    f"    make this change in: {change['adminCentre']} (no API can; never deployed)", "yellow"
+                    f"{where}{change['adminCentre']} (no API can; never deployed)",
+                    "yellow",
+                    indent=len(where),
                 )
             )
         values: Sequence[Mapping[str, Any]] = change.get("values") or []

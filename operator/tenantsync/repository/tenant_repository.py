@@ -224,29 +224,22 @@ class TenantRepository:
         folder = _folder(path)
         await self._prepare()
         await self._fetch()
-        head = await self._tracking_head(branch)
-        if head is None:
-            return None
-        pathspec = ["--", folder] if folder else []
-        log = await self._git.run("log", "-1", "--format=%H", head, *pathspec)
-        commit = log.stdout.decode().strip()
-        if not commit:
+        commit = await self._newest_commit(await self._tracking_head(branch), folder, "%H")
+        if commit is None:
             return None
         tree = await self._git.run("rev-parse", f"{commit}:{folder}" if folder else f"{commit}^{{tree}}")
         return FolderRevision(commit=commit, tree=tree.stdout.decode().strip())
 
-    async def folder_time(self, branch: str, path: str) -> datetime | None:
-        """When the newest commit of the remote branch touching `path` was made (None: never)."""
+    async def folder_time_at(self, commit: str, path: str) -> datetime | None:
+        """When the newest commit touching `path`, as of `commit`, was made (None: never).
+
+        `commit` is a head `read_folder_at_head` returned: the time belongs to the files read with it,
+        and nothing is fetched again.
+        """
         folder = _folder(path)
         await self._prepare()
-        await self._fetch()
-        head = await self._tracking_head(branch)
-        if head is None:
-            return None
-        pathspec = ["--", folder] if folder else []
-        log = await self._git.run("log", "-1", "--format=%cI", head, *pathspec)
-        stamp = log.stdout.decode().strip()
-        return datetime.fromisoformat(stamp) if stamp else None
+        stamp = await self._newest_commit(commit, folder, "%cI")
+        return datetime.fromisoformat(stamp) if stamp is not None else None
 
     async def holds(self, branch: str, commit: str) -> bool:
         """Whether the remote branch, as last fetched, still has `commit` in its history: a force push
@@ -288,11 +281,15 @@ class TenantRepository:
         *,
         protected_branches: Collection[str] = (),
         author: GitAuthor | None = None,
+        read_at: str | None = None,
     ) -> str | None:
         """Make `path` on the remote branch hold exactly `files` in one commit; the new commit's sha.
 
         None when the folder already holds exactly these files: no empty commit, and a missing branch is
-        not created for nothing. A missing branch starts from the remote's default branch, or as a root
+        not created for nothing. `read_at`, the head `read_folder_at_head` returned for this folder,
+        spares the fetch that compares before queueing (a backup reads its folder once): files that
+        differ from what the folder held there go to the push, which compares with the head it fetches;
+        the same files are "unchanged" when the branch still points there (asked of the remote). A missing branch starts from the remote's default branch, or as a root
         commit in an empty repository. When someone else pushed meanwhile, the folder is written again on
         top of their commit, so their work stays; the rest of the branch is never touched. A branch in
         `protected_branches` is refused before anything is fetched: a backup names the desired state's
@@ -312,12 +309,16 @@ class TenantRepository:
         for relative in files:
             _file_path(relative)
         await self._prepare()
-        await self._fetch()
-        parent = await self._tracking_head(branch) or await self._default_head(branch)
-        if parent is None and not files:
+        unchanged = None if read_at is None else await self._unchanged_since(branch, folder, files, read_at)
+        if unchanged:
             return None
-        if parent is not None and (await self._folder_trees(parent, [folder]))[0] == tree_id(files):
-            return None  # an unchanged folder never waits for a push
+        if unchanged is None:  # nothing to compare with yet: the branch as it is now
+            await self._fetch()
+            parent = await self._tracking_head(branch) or await self._default_head(branch)
+            if parent is None and not files:
+                return None
+            if parent is not None and (await self._folder_trees(parent, [folder]))[0] == tree_id(files):
+                return None  # an unchanged folder never waits for a push
         landed = asyncio.get_running_loop().create_future()
         write = _FolderWrite(folder, files, message, landed, author, decided=is_decided())
         self._queued_writes.setdefault(branch, []).append(write)
@@ -330,6 +331,19 @@ class TenantRepository:
             if write in queued:
                 queued.remove(write)  # not taken yet: it never reaches the remote (taken, it still may)
             raise
+
+    async def _unchanged_since(
+        self, branch: str, folder: str, files: dict[str, bytes], commit: str
+    ) -> bool | None:
+        """Whether the folder holds `files` on the remote branch, from a read at `commit`: False when
+        the files differ from what it held there (the push compares with the head it fetches anyway),
+        True when they match and the branch still points at `commit` (asked of the remote, no fetch);
+        None when the branch moved since, or `commit` is not in the clone."""
+        if not await self._has_commit(commit):
+            return None
+        if (await self._folder_trees(commit, [folder]))[0] != tree_id(files):
+            return False
+        return True if await self.head(branch) == commit else None
 
     async def _folder_trees(self, commit: str, folders: list[str]) -> list[str]:
         """The tree id of each folder at `commit`, in one read; git keeps no empty folder, so a missing
@@ -505,6 +519,15 @@ class TenantRepository:
                 default = target.removeprefix("ref: refs/heads/")
                 return None if default == branch else await self._tracking_head(default)
         return None
+
+    async def _newest_commit(self, head: str | None, folder: str, format: str) -> str | None:
+        """`git log` of the newest commit reachable from `head` that touches the folder, in `format`;
+        None without a head or without such a commit."""
+        if head is None:
+            return None
+        pathspec = ["--", folder] if folder else []
+        log = await self._git.run("log", "-1", f"--format={format}", head, *pathspec)
+        return log.stdout.decode().strip() or None
 
     async def _files(self, commit: str, folder: str) -> dict[str, bytes]:
         pathspec = ["--", f"{folder}/"] if folder else []

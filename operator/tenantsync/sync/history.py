@@ -61,7 +61,21 @@ async def record_backup(
     spec = ctx.tenant
     every = [as_read(catalog()[name], spec.groupMembers) for name in (spec.resources or list(ResourceType))]
     teams_types = [entry for entry in every if entry.service == Service.TCM]
-    teams = await read_teams(ctx, session, teams_types, may_snapshot=may_snapshot) if teams_types else None
+    repository = await session.repository()
+    # The last backup, read once when the Teams files it keeps or the changes attribution explains need
+    # it; the write then compares with this read. Without either, the write's own compare is cheaper
+    # than a read: it looks at the folder's tree id alone.
+    last = (
+        await repository.read_folder_at_head(spec.repository.backupBranch, ctx.repository_path)
+        if teams_types or attribute is not None
+        else None
+    )
+    previous = last[1] if last is not None else {}
+    teams = (
+        await read_teams(ctx, session, teams_types, previous, may_snapshot=may_snapshot)
+        if teams_types
+        else None
+    )
     types = [entry for entry in every if entry.service != Service.TCM]
     user = ctx.status.authentication.user if ctx.status.authentication else None
     signed_in = bool(user and user.state and user.state.signed_in)
@@ -78,16 +92,16 @@ async def record_backup(
     if teams is not None:  # files named by the snapshot's own rule; the objects count with the others
         files |= teams.files
         snapshot.objects.update(teams.objects)
-    repository = await session.repository()
     message = f"Backup of Tenant {ctx.namespace}/{ctx.tenant_name}\n\nSyncRun: {ctx.run_name}"
-    if attribute is not None:
-        message = await _attributed(ctx, session, attribute, files, message)
+    if attribute is not None and last is not None:
+        message = await _attributed(ctx, session, attribute, files, message, last)
     commit = await repository.write_folder(
         spec.repository.backupBranch,
         ctx.repository_path,
         files,
         message,
         protected_branches={spec.repository.branch},  # a backup never writes the desired state
+        read_at=last[0] if last is not None else None,
     )
     by_type = {str(name): len(objects) for name, objects in snapshot.objects.items()}
     expiries = _earliest_per_watch(snapshot.objects)
@@ -175,18 +189,21 @@ def _earliest_per_watch(objects: dict[ResourceType, list[dict[str, Any]]]) -> di
 
 
 async def _attributed(
-    ctx: RunContext, session: Session, attribute: Attributor, files: dict[str, bytes], message: str
+    ctx: RunContext,
+    session: Session,
+    attribute: Attributor,
+    files: dict[str, bytes],
+    message: str,
+    last: tuple[str, dict[str, bytes]],
 ) -> str:
-    """The message naming who made the changes since the last backup; unchanged when there is none."""
+    """The message naming who made the changes since the last backup (`last`: its head and files as
+    read); unchanged when there is none."""
     repository = await session.repository()
-    branch = ctx.tenant.repository.backupBranch
-    previous = await repository.read_folder(branch, ctx.repository_path)
-    if previous is None:
-        return message
+    head, previous = last
     changed = changed_objects(previous, files)
     if not changed:
         return message
-    since = await repository.folder_time(branch, ctx.repository_path) or ctx.now - ATTRIBUTION_FALLBACK
+    since = await repository.folder_time_at(head, ctx.repository_path) or ctx.now - ATTRIBUTION_FALLBACK
     try:
         explanations = await attribute(ctx, session, sorted({t for t, _ in changed}), since)
     except (CodedError, GraphError):

@@ -66,7 +66,7 @@ class Folders(Protocol):
 
     async def read_folder_at_head(self, branch: str, path: str) -> tuple[str, dict[str, bytes]] | None: ...
 
-    async def folder_time(self, branch: str, path: str) -> datetime | None: ...
+    async def folder_time_at(self, commit: str, path: str) -> datetime | None: ...
 
     async def write_folder(
         self,
@@ -77,6 +77,7 @@ class Folders(Protocol):
         *,
         protected_branches: Collection[str] = (),
         author: GitAuthor | None = None,
+        read_at: str | None = None,
     ) -> str | None: ...
 
 
@@ -108,8 +109,8 @@ class TenantFolders:
     async def read_folder(self, branch: str, path: str) -> dict[str, bytes] | None:
         return await self._folders.read_folder(branch, path)
 
-    async def folder_time(self, branch: str, path: str) -> datetime | None:
-        return await self._folders.folder_time(branch, path)
+    async def folder_time_at(self, commit: str, path: str) -> datetime | None:
+        return await self._folders.folder_time_at(commit, path)
 
     async def read_folder_at_head(self, branch: str, path: str) -> tuple[str, dict[str, bytes]] | None:
         return await self._folders.read_folder_at_head(branch, path)
@@ -123,6 +124,7 @@ class TenantFolders:
         *,
         protected_branches: Collection[str] = (),
         author: GitAuthor | None = None,
+        read_at: str | None = None,
     ) -> str | None:
         folder = path.rstrip("/")
         if not is_within(folder, self._root):
@@ -133,7 +135,13 @@ class TenantFolders:
                 " written.",
             )
         return await self._folders.write_folder(
-            branch, folder, files, message, protected_branches=protected_branches, author=author
+            branch,
+            folder,
+            files,
+            message,
+            protected_branches=protected_branches,
+            author=author,
+            read_at=read_at,
         )
 
 

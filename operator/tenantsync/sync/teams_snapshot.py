@@ -65,13 +65,17 @@ class TeamsBackup:
 
 
 async def read_teams(
-    ctx: RunContext, session: Session, types: Sequence[ConfigurationType], *, may_snapshot: bool = True
+    ctx: RunContext,
+    session: Session,
+    types: Sequence[ConfigurationType],
+    previous: dict[str, bytes],
+    *,
+    may_snapshot: bool = True,
 ) -> TeamsBackup:
     """The Teams types as the backup records them this run: a new snapshot when one is due (and
-    ``may_snapshot``; the verifying backup after a deploy never starts one), else the last one kept."""
+    ``may_snapshot``; the verifying backup after a deploy never starts one), else the last one kept,
+    byte for byte, from ``previous`` (the backup folder as the backup read it)."""
     spec = ctx.tenant
-    repository = await session.repository()
-    previous = await repository.read_folder(spec.repository.backupBranch, ctx.repository_path) or {}
     kept = _kept(previous, types)
     marker = _marker(previous.get(MARKER))
     last = marker.get("takenAt")

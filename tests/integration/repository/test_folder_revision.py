@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -22,6 +23,21 @@ async def test_revision_is_the_newest_commit_touching_the_folder(repository: Ten
 
     assert revision is not None
     assert revision.commit == first
+
+
+async def test_folder_time_is_the_newest_commit_touching_the_folder_as_of_the_head_read(
+    repository: TenantRepository, remote: Path
+) -> None:
+    await repository.write_folder("main", BASELINE, {"groups/staff.json": b"{}\n"}, "baseline v1")
+    touched = git("--git-dir", str(remote), "log", "-1", "--format=%cI", "main")
+    read = await repository.read_folder_at_head("main", BASELINE)
+    await repository.write_folder("main", BASELINE, {"groups/staff.json": b"[]\n"}, "baseline v2")
+    untouched = await repository.read_folder_at_head("main", "tenants/contoso")
+
+    assert read is not None and untouched is not None
+    assert await repository.folder_time_at(read[0], BASELINE) == datetime.fromisoformat(touched)
+    assert await repository.folder_time_at(read[0], "tenants/contoso") is None
+    assert await repository.folder_time_at(untouched[0], "tenants/contoso") is None
 
 
 async def test_tree_changes_only_with_the_content(repository: TenantRepository) -> None:

@@ -518,3 +518,29 @@ async def test_reads_and_writes_through_one_clone_at_once_never_trip_over_each_o
     assert min(reads) > 0
     assert tree(remote, "main")["tenants/t7/a.json"] == "11"
     assert tree(remote, "backup")["tenants/t0/b.json"] == "11"
+
+
+async def test_a_write_after_a_read_compares_with_that_read_and_fetches_only_when_the_branch_moved(
+    repository: TenantRepository, remote: Path, tmp_path: Path
+) -> None:
+    """A backup reads its folder once: the write compares with that read (no fetch while the branch
+    still points there), and a branch moved since is compared again, so a stale read hides nothing."""
+    workdir = tmp_path / "workdir"
+    await repository.write_folder("main", FOLDER, FILES, "first")
+    read = await repository.read_folder_at_head("main", FOLDER)
+    assert read is not None
+    push_from_another_clone(remote, "elsewhere", {"x.json": "1"}, tmp_path)
+
+    assert await repository.write_folder("main", FOLDER, FILES, "unchanged", read_at=read[0]) is None
+    not_fetched = git("--git-dir", str(workdir), "for-each-ref", "refs/remotes/origin/elsewhere")
+
+    moved = push_from_another_clone(
+        remote, "main", {f"{FOLDER}/namedLocations/office.json": "edited"}, tmp_path
+    )
+    restored = await repository.write_folder("main", FOLDER, FILES, "restore", read_at=read[0])
+    changed = await repository.write_folder("main", FOLDER, {"only.json": b"1"}, "changed", read_at=read[0])
+
+    assert not_fetched == ""
+    assert restored is not None and restored != moved
+    assert changed is not None
+    assert await repository.read_folder("main", FOLDER) == {"only.json": b"1"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -25,6 +26,7 @@ from tenantsync.cli.plugin_format import (
     tenant_sync_status,
     timeline,
 )
+from tenantsync.cli.plugin_output import Terminal
 
 NOW = datetime(2026, 11, 23, 6, 0, 0, tzinfo=UTC)
 
@@ -193,6 +195,32 @@ def test_wrapped_values_continue_under_the_value() -> None:
     state = next(line for line in lines if line.text.startswith("      ~ state: "))
     assert state.indent == len("      ~ state: ")
     assert lines[-1].command and not any(line.command for line in lines[:-1])
+
+
+ADMIN_CENTRE_PLAN = {
+    "digest": DIGEST,
+    "changeCount": 1,
+    "adminCentreChangeCount": 1,
+    "changes": [
+        {"action": "update", "type": "teamsMeetingPolicy", "id": "Global", "displayName": "Global",
+         "adminCentre": "Teams admin centre > Meetings > Meeting policies",
+         "changedFields": ["AllowCloudRecording"],
+         "values": [{"path": "AllowCloudRecording", "old": "true", "new": "false"}]},
+    ],
+}  # fmt: skip
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def test_an_admin_centre_change_wraps_under_its_page_at_80_columns(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for name, value in {"COLUMNS": "80", "TTY_COMPATIBLE": "1", "NO_COLOR": "1"}.items():
+        monkeypatch.setenv(name, value)  # a terminal 80 columns wide, as rich finds one
+    Terminal().lines(plan_lines(_run(phase="PendingApproval", plan=ADMIN_CENTRE_PLAN)))
+    out = ANSI.sub("", capsys.readouterr().out).splitlines()
+    where = next(n for n, line in enumerate(out) if line.startswith("    make this change in: Teams admin"))
+    assert [line for line in out if len(line) > 80] == []
+    assert out[where + 1] == " " * len("    make this change in: ") + "API can; never deployed)"
 
 
 def test_only_a_plan_waiting_for_approval_says_how_to_approve_it() -> None:

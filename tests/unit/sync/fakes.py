@@ -181,8 +181,11 @@ class MemoryFolders:
         self.commits = 0
         self.heads: dict[str, str] = {}
         """Each branch's last commit: a branch's head moves only when that branch is written."""
+        self.remote_reads: list[str] = []
+        """The branches whose folder was read from the remote, one entry a read: a read, and a write
+        that compares with the branch itself (without `read_at`, or after the branch moved)."""
 
-    async def folder_time(self, branch: str, path: str) -> datetime | None:
+    async def folder_time_at(self, commit: str, path: str) -> datetime | None:
         """Commits are not kept: never known."""
         return None
 
@@ -198,6 +201,7 @@ class MemoryFolders:
         return (head, files or {}) if head is not None else None
 
     async def read_folder(self, branch: str, path: str) -> dict[str, bytes] | None:
+        self.remote_reads.append(branch)
         prefix = f"{path}/"
         files = {
             k.removeprefix(prefix): v
@@ -215,13 +219,17 @@ class MemoryFolders:
         *,
         protected_branches: Collection[str] = (),
         author: GitAuthor | None = None,
+        read_at: str | None = None,
     ) -> str | None:
         if branch in protected_branches:
             raise RepositoryError(ErrorCode.REPOSITORY_UNREACHABLE, f"Refusing to write to branch {branch}.")
+        moved = read_at != await self.head(branch)
         prefix = f"{path}/"
         current = self.branches.setdefault(branch, {})
         kept = {k: v for k, v in current.items() if not k.startswith(prefix)}
         new = {**kept, **{prefix + k: v for k, v in files.items()}}
+        if read_at is None or (new == current and moved):
+            self.remote_reads.append(branch)  # compared with the branch as it is now, as the real one does
         if new == current:
             return None
         self.branches[branch] = new

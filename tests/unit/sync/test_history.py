@@ -3,14 +3,20 @@ branch, and its sentence says what was skipped; expiries the service reports are
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Sequence
+from datetime import datetime, timedelta
 
 import pytest
 
 from tenantsync.api import ErrorCode, ResourceType
+from tenantsync.catalog import catalog, serialise
 from tenantsync.repository import RepositoryError
+from tenantsync.sync import RunContext
+from tenantsync.sync.attribution import Explanation
 from tenantsync.sync.history import record_backup
-from tests.unit.sync.fakes import FakeGraph, FakeSession, context, spec
+from tenantsync.sync.session import Session
+from tenantsync.sync.teams_snapshot import MARKER, _marker_bytes
+from tests.unit.sync.fakes import NOW, FakeGraph, FakeSession, context, spec
 
 LOCATIONS = "identity/conditionalAccess/namedLocations"
 LOCATION = {"id": "11111111-1111-4111-8111-111111111111", "displayName": "HQ"}
@@ -69,3 +75,38 @@ async def test_a_backup_never_writes_the_desired_branch() -> None:
         await record_backup(context(tenant_spec), session)
     assert refused.value.code == ErrorCode.REPOSITORY_UNREACHABLE
     assert session.folders.branches == {}
+
+
+async def test_a_backup_reads_its_folder_once_for_the_kept_teams_snapshot_attribution_and_the_write() -> None:
+    meeting = catalog()[ResourceType.TEAMS_MEETING_POLICY]
+    teams = {
+        "teamsMeetingPolicy/Global.json": b'{\n  "Identity": "Global"\n}\n',
+        MARKER: _marker_bytes(NOW - timedelta(hours=1), [str(meeting.snapshot_resource)]),
+    }
+    session = FakeSession(graph=tenant())
+    session.folders.put(
+        "tenantsync/backup",
+        "tenants/contoso",
+        {**teams, f"namedLocations/{LOCATION['id']}.json": {**LOCATION, "displayName": "Old HQ"}},
+    )
+    asked: list[list[ResourceType]] = []
+
+    async def attribute(
+        ctx: RunContext, _: Session, types: Sequence[ResourceType], since: datetime
+    ) -> list[Explanation] | None:
+        asked.append(list(types))
+        return []
+
+    ctx = context(spec(resources=[ResourceType.NAMED_LOCATIONS, ResourceType.TEAMS_MEETING_POLICY]))
+    changed = await record_backup(ctx, session, attribute)
+    reads_changed = list(session.folders.remote_reads)
+    unchanged = await record_backup(ctx, session, attribute)
+
+    assert asked == [[ResourceType.NAMED_LOCATIONS]]
+    assert changed.message.startswith("Backed up 2 objects (committed ")
+    assert unchanged.message.startswith("Backed up 2 objects (unchanged since the last backup)")
+    assert reads_changed == ["tenantsync/backup"]
+    assert session.folders.remote_reads == ["tenantsync/backup"] * 2
+    backup = await session.folders.read_folder("tenantsync/backup", "tenants/contoso")
+    assert backup is not None and {name: backup[name] for name in teams} == teams
+    assert serialise(LOCATION) == backup[f"namedLocations/{LOCATION['id']}.json"]
