@@ -10,8 +10,8 @@ Tenant = growth / N), the identity requests of the rounds after the first (token
 tracemalloc's largest live allocations grouped by traceback. With ``--operator`` it measures the whole
 operator instead: N Tenants that never sync (a yearly schedule) are created at once on the local control
 plane (hack/local-cluster, with its LOCAL_CLUSTER_* ports), one ``tenantsync run`` takes them on, and its
-RSS is printed every few seconds (the burst of creations, then what stays). Figures are printed, not
-asserted.
+RSS is printed every few seconds (the burst of creations, then what stays), and its CPU share over the
+second half of the time (the idle cost of N Tenants). Figures are printed, not asserted.
 """
 
 from __future__ import annotations
@@ -167,7 +167,7 @@ def free_port() -> int:
 
 
 def idle_tenants(namespace: str, indexes: range) -> str:
-    """Tenants (and their Secrets) that never sync in a benchmark's time: the operator's own cost."""
+    """Tenants (and their Secrets) that never sync in a benchmark's time, their audit watch off: the operator's own cost."""
     documents = []
     for index in indexes:
         name = f"t{index:04d}"
@@ -176,6 +176,7 @@ def idle_tenants(namespace: str, indexes: range) -> str:
              "stringData": {"clientSecret": "unused"}},
             {"apiVersion": "tenantsync.io/v1alpha1", "kind": "Tenant", "metadata": {"name": name, "namespace": namespace},
              "spec": {"tenantId": str(uuid.uuid4()), "schedule": "0 0 1 1 *", "resources": ["namedLocations"],
+                      "drift": {"enabled": False},
                       "servicePrincipal": {"clientId": str(uuid.uuid4()), "credentialsSecretRef": {"name": f"{name}-sp"}},
                       "repository": {"url": "/nonexistent.git", "path": f"tenants/{name}"}}},
         ]  # fmt: skip
@@ -203,6 +204,7 @@ def measure_operator(tenants: int, seconds: float) -> None:
         operator = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT,
                                     env={**os.environ, "KUBECONFIG": str(KUBECONFIG)})  # fmt: skip
     samples: list[float] = []
+    cpu: list[tuple[float, float]] = []
     try:
         started = time.monotonic()
         while time.monotonic() - started < seconds and operator.poll() is None:
@@ -210,12 +212,24 @@ def measure_operator(tenants: int, seconds: float) -> None:
             status = Path(f"/proc/{operator.pid}/status").read_text()
             samples.append(int(re.search(r"VmRSS:\s+(\d+)", status)[1]) / 1024)  # type: ignore[index]
             threads = re.search(r"Threads:\s+(\d+)", status)[1]  # type: ignore[index]
+            cpu.append((time.monotonic(), cpu_seconds(operator.pid)))
             log(f"{time.monotonic() - started:3.0f} s: RSS {samples[-1]:.1f} MiB, {threads} threads")
     finally:
         operator.terminate()
         operator.wait(60)
     print(f"\noperator with {tenants} new Tenants (namespace {namespace}, log {work / 'operator.log'}):")
     print(f"RSS MiB: peak {max(samples, default=0):.1f}, last {samples[-1] if samples else 0:.1f}")
+    if len(cpu) >= 4:
+        (begun, used_then), (ended, used_now) = cpu[len(cpu) // 2], cpu[-1]
+        print(
+            f"CPU over the second half (after start-up): {(used_now - used_then) / (ended - begun):.1%} of a core"
+        )
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (/proc/PID/stat fields 14 and 15, in clock ticks)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def main() -> None:

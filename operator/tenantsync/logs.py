@@ -73,8 +73,8 @@ class ObjectContext(logging.Filter):
 class Demoted(logging.Filter):
     """Lowers the records of one level from a logger, or any logger below it, that match a pattern.
 
-    httpx logs every Graph request at INFO (a quarter of a sync's lines); kopf logs every tick of the
-    schedule timer (`Timer 'schedule' succeeded.`, every 10 s per Tenant) and its liveness endpoint every
+    httpx logs every Graph request at INFO (a quarter of a sync's lines); kopf logs every tick of a
+    timer (a Baseline's `Timer 'poll' succeeded.`, every 10 s per Baseline) and its liveness endpoint every
     probe (`aiohttp.access`) at INFO: routine, shown with `--verbose` only. kopf logs each API request it
     is about to retry at ERROR: a thousand Tenants arriving at once can cost a thousand such lines,
     which the retries then resolve; only the request it gives up on is an error. kopf's request function

@@ -163,22 +163,19 @@ def test_liveness_probes_are_debug(configure: Configure) -> None:
     assert quiet.getvalue() == ""
 
 
-def test_schedule_ticks_are_debug_but_their_failures_are_not(configure: Configure) -> None:
+def test_timer_ticks_are_debug_but_their_failures_are_not(configure: Configure) -> None:
     quiet = configure(LogFormat.PLAIN)
-    tenant = _kopf_logger("Tenant", "contoso")
-    tenant.info("Timer 'schedule' succeeded.")
-    tenant.info("Handler 'reconcile' succeeded.")
-    tenant.error("Timer 'schedule' failed with an exception.")
+    baseline = _kopf_logger("Baseline", "contoso")
+    baseline.info("Timer 'poll' succeeded.")
+    baseline.info("Handler 'reconcile' succeeded.")
+    baseline.error("Timer 'poll' failed with an exception.")
     assert quiet.getvalue().splitlines() == [
-        "INFO    kopf.objects [namespace=m365 tenant=contoso] Handler 'reconcile' succeeded.",
-        "ERROR   kopf.objects [namespace=m365 tenant=contoso] Timer 'schedule' failed with an exception.",
+        "INFO    kopf.objects [namespace=m365] Handler 'reconcile' succeeded.",
+        "ERROR   kopf.objects [namespace=m365] Timer 'poll' failed with an exception.",
     ]
     verbose = configure(LogFormat.PLAIN, True)
-    _kopf_logger("Tenant", "contoso").info("Timer 'schedule' succeeded.")
-    assert (
-        verbose.getvalue()
-        == "DEBUG   kopf.objects [namespace=m365 tenant=contoso] Timer 'schedule' succeeded.\n"
-    )
+    _kopf_logger("Baseline", "contoso").info("Timer 'poll' succeeded.")
+    assert verbose.getvalue() == "DEBUG   kopf.objects [namespace=m365] Timer 'poll' succeeded.\n"
 
 
 def test_a_request_kopf_retries_is_a_warning_and_one_it_gives_up_on_an_error(configure: Configure) -> None:

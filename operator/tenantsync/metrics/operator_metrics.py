@@ -210,6 +210,10 @@ class OperatorMetrics:
         )
         with self._tenants.edit(namespace, tenant) as series:
             series.snapshot = snapshot
+        self.observe_idle_pass()
+
+    def observe_idle_pass(self) -> None:
+        """A Tenant was looked at and nothing had changed: the operator is idle, not stuck."""
         self._last_reconcile.set(self._clock().timestamp())
 
     def observe_schedule_interval(self, namespace: str, tenant: str, interval: timedelta | None) -> None:

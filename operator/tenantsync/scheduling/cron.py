@@ -39,6 +39,13 @@ class Schedule:
 
     def latest_tick(self, now: datetime) -> datetime:
         """The newest tick before `now` (a tick at exactly `now` is seen on the next poll)."""
+        return self._window(now)[0]
+
+    def next_tick(self, now: datetime) -> datetime:
+        """The first tick at or after `now`: until it has passed, `due_tick` stays what it is now."""
+        return self._window(now)[1]
+
+    def _window(self, now: datetime) -> tuple[datetime, datetime]:
         window = _windows.get(self.expression)
         if window is None or not window[0] < now <= window[1]:
             seconds = len(self.expression.split()) == 6
@@ -51,7 +58,7 @@ class Schedule:
             if len(_windows) >= _KEPT_WINDOWS:
                 _windows.clear()
             window = _windows[self.expression] = (previous, following)
-        return window[0]
+        return window
 
     def due_tick(self, last_handled: datetime, now: datetime) -> datetime | None:
         """The tick to act on now, if one passed since `last_handled`.

@@ -26,6 +26,7 @@ from tenantsync.controllers.status import StatusWriter
 from tenantsync.controllers.tenants import TenantController
 from tenantsync.kube import ConflictError, KubeClient
 from tenantsync.metrics import OperatorMetrics
+from tenantsync.scheduling import RunRecord
 from tenantsync.settings import OperatorSettings
 from tenantsync.sync import TenantCache
 
@@ -216,3 +217,52 @@ async def test_a_schedule_that_does_not_parse_is_the_tenants_error_warned_once_a
         "Never synced.",
         None,
     )
+
+
+async def test_a_periodic_look_skips_the_pass_until_the_tenant_its_runs_or_the_next_tick_change(
+    tmp_path: Path, events: list[tuple[str, str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    api = ApiServer()
+    clock = [datetime(2026, 11, 28, 9, 10, tzinfo=UTC)]
+    settings = OperatorSettings(docs_base_url=DOCS, clock=lambda: clock[0], workdir=tmp_path)
+    ctl = TenantController(
+        settings,
+        cast(KubeClient, api),
+        StatusWriter(cast(KubeClient, api)),
+        OperatorMetrics(CollectorRegistry()),
+        TenantCache(tmp_path),
+    )
+    passes: list[datetime] = []
+    full_pass = ctl._reconcile
+
+    async def counted(body: kopf.Body, memo: kopf.Memo, runs: list[RunRecord]) -> None:
+        passes.append(clock[0])
+        await full_pass(body, memo, runs)
+
+    monkeypatch.setattr(ctl, "_reconcile", counted)
+    status = TenantStatus(
+        phase=TenantPhase.IDLE, observedGeneration=2, lastScheduleTime=datetime(2026, 11, 28, 9, tzinfo=UTC)
+    )
+    body, memo = tenant(status, schedule="0 * * * *"), kopf.Memo()
+    finished = [RunRecord("contoso-1", datetime(2026, 11, 28, 9, tzinfo=UTC), finished=True, failed=False)]
+
+    await ctl.look(body, memo, finished)  # the first look passes: nothing seen yet
+    clock[0] = datetime(2026, 11, 28, 9, 40, tzinfo=UTC)
+    await ctl.look(body, memo, finished)  # same Tenant, same runs, before the 10:00 tick: skipped
+    assert len(passes) == 1 and api.created == []
+
+    await ctl.look(body, memo, [*finished, RunRecord("contoso-2", clock[0], finished=False, failed=False)])
+    assert len(passes) == 2, "a run that appeared or changed is a reason to pass"
+    moved = tenant(status, {SYNC_REQUESTED_AT: "2026-11-28T09:40:00Z"}, schedule="0 * * * *")
+    moved["metadata"]["resourceVersion"] = "42"
+    await ctl.look(moved, memo, finished)
+    assert len(passes) == 3 and len(api.created) == 1, "a changed Tenant passes (here: a sync request)"
+
+    requested = RunRecord(api.created[0]["metadata"]["name"], clock[0], finished=True, failed=False)
+    await ctl.look(body, memo, [*finished, requested])
+    await ctl.look(body, memo, [*finished, requested])
+    assert len(passes) == 4, "once the requested run has finished, the Tenant is quiet again"
+    clock[0] = datetime(2026, 11, 28, 10, 0, 30, tzinfo=UTC)
+    await ctl.look(body, memo, [*finished, requested])
+    assert len(passes) == 5 and len(api.created) == 2, "the next tick passed: the scheduled run starts"
+    assert api.created[-1]["spec"]["trigger"] == Trigger.SCHEDULE.value

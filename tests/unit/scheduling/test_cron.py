@@ -96,3 +96,12 @@ def test_the_latest_tick_kept_between_looks_is_croniter_s_at_every_moment_forwar
     ]:
         expected = croniter(expression, now, second_at_beginning=seconds).get_prev(datetime)
         assert schedule.latest_tick(now) == expected, now
+
+
+def test_the_next_tick_is_the_first_at_or_after_now_and_due_only_once_it_has_passed() -> None:
+    schedule = Schedule.parse("0 */6 * * *")
+    now = datetime(2026, 11, 28, 7, 30, tzinfo=UTC)
+    assert schedule.next_tick(now) == datetime(2026, 11, 28, 12, tzinfo=UTC)
+    assert schedule.due_tick(datetime(2026, 11, 28, 6, tzinfo=UTC), schedule.next_tick(now)) is None
+    after = datetime(2026, 11, 28, 12, 0, 1, tzinfo=UTC)
+    assert schedule.due_tick(datetime(2026, 11, 28, 6, tzinfo=UTC), after) == schedule.next_tick(now)
