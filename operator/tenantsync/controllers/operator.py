@@ -53,6 +53,10 @@ def build_registry(
         settings.posting.reporting_component = "tenantsync"
         settings.watching.server_timeout = 300
 
+    @kopf.on.cleanup(registry=registry)
+    async def close_connections(**_: Any) -> None:
+        await cache.aclose()
+
     @kopf.on.login(registry=registry)
     def login(**kwargs: Any) -> kopf.ConnectionInfo | None:
         return kopf.login_with_service_account(**kwargs) or kopf.login_with_kubeconfig(**kwargs)
