@@ -53,10 +53,6 @@ def build_registry(
         settings.posting.reporting_component = "tenantsync"
         settings.watching.server_timeout = 300
 
-    @kopf.on.cleanup(registry=registry)
-    async def close_connections(**_: Any) -> None:
-        await cache.aclose()
-
     @kopf.on.login(registry=registry)
     def login(**kwargs: Any) -> kopf.ConnectionInfo | None:
         return kopf.login_with_service_account(**kwargs) or kopf.login_with_kubeconfig(**kwargs)
@@ -76,6 +72,12 @@ def build_registry(
     syncruns.register(registry, executor, kube, settings.shard)
     baselines.register(registry, settings, baselines.BaselineController(settings, kube, metrics, cache))
     drift.register(registry, settings, drift.DriftController(settings, kube, writer, metrics, cache))
+
+    @kopf.on.cleanup(registry=registry)
+    async def close_connections(**_: Any) -> None:
+        """The Tenants' shared HTTPS connections to Graph and the Exchange admin API close with kopf."""
+        await cache.aclose()
+
     return registry
 
 
