@@ -21,6 +21,9 @@ class LoggedRequest(SimModel):
     """A sub-request of a ``$batch``; its path is the one the batch named."""
     cmdlet: str | None = None
     """The cmdlet an Exchange admin API request ran (its path is the same for every cmdlet)."""
+    connection: str | None = None
+    """The client's address and port, which name the TCP connection that carried the request while it is
+    open: two requests with the same one came over one kept-alive connection, one TLS handshake."""
 
 
 @dataclass

@@ -149,11 +149,17 @@ async def faults_and_log(request: web.Request, handler: control.Handler) -> web.
                 duration_ms=round((time.perf_counter() - started) * 1000, 3),
                 lost=lose,
                 cmdlet=cmdlet,
+                connection=_connection(request),
             ),
         )
     if isinstance(response, web.HTTPException):
         raise response
     return response
+
+
+def _connection(request: web.Request) -> str | None:
+    peer = request.transport.get_extra_info("peername") if request.transport is not None else None
+    return f"{peer[0]}:{peer[1]}" if peer else None
 
 
 def create_app(sim: Simulator) -> web.Application:

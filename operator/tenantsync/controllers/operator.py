@@ -75,6 +75,12 @@ def build_registry(
     syncruns.register(registry, executor, kube, settings.shard)
     baselines.register(registry, settings, baselines.BaselineController(settings, kube, metrics, cache))
     drift.register(registry, settings, drift.DriftController(settings, kube, writer, metrics, cache))
+
+    @kopf.on.cleanup(registry=registry)
+    async def close_connections(**_: Any) -> None:
+        """The Tenants' shared HTTPS connections to Graph and the Exchange admin API close with kopf."""
+        await cache.aclose()
+
     return registry
 
 

@@ -1,4 +1,5 @@
-"""Microsoft Graph over HTTP: one async client with paging, batching, throttling and typed errors."""
+"""Microsoft Graph over HTTP: one async client with paging, batching, throttling and typed errors, over
+the operator's shared HTTPS connections."""
 
 from tenantsync.graph.client import (
     BatchRequest,
@@ -8,6 +9,7 @@ from tenantsync.graph.client import (
     StreamContent,
     TokenProvider,
 )
+from tenantsync.graph.connections import ConnectionPools, PoolLease
 from tenantsync.graph.errors import (
     GraphError,
     GraphNotFound,
@@ -31,6 +33,7 @@ from tenantsync.graph.snapshots import (
 __all__ = [
     "BatchRequest",
     "BatchResponse",
+    "ConnectionPools",
     "GraphClient",
     "GraphError",
     "GraphNotFound",
@@ -41,6 +44,7 @@ __all__ = [
     "GraphUnauthorized",
     "GraphUnavailable",
     "GraphValidationError",
+    "PoolLease",
     "SnapshotJob",
     "SnapshotQuotaExceeded",
     "StreamContent",

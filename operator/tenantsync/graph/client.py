@@ -105,7 +105,12 @@ def retry_after(value: str | None, now: float) -> float | None:
 
 
 class GraphClient:
-    """Async Graph client for one tenant (or one service, such as the portal's admin API)."""
+    """Async Graph client for one tenant (or one service, such as the portal's admin API).
+
+    It sends through ``transport`` when given one: the operator gives a lease on its shared connections
+    (``ConnectionPools``), which closing the client gives back without closing them. Without one it
+    opens its own, kept for the client's life.
+    """
 
     def __init__(
         self,

@@ -1,11 +1,12 @@
 """What one step of a run talks to, built from the Tenant's spec and Secrets: sign-in, Graph and Git.
 
-A `TenantSession` lives for one step: the endpoints and TLS context are worked out once, and the Graph
-clients it opens are closed when the step ends. Secrets come from the run's reader, which answers each
+A `TenantSession` lives for one step: the endpoints and CA bundle are worked out once, and the Graph
+clients it opens are closed when the step ends; their HTTPS connections are not, but stay open for the
+next step, look or Tenant (`tenantsync.graph.connections`). Secrets come from the run's reader, which answers each
 from its first read until the run next waits (`SecretsUntilWait`): one lifetime for every Secret. What is worth keeping
 between steps and runs lives in the `TenantCache`: per Tenant, the MSAL applications (and so their
 tokens, reused until they near expiry); per repository, one Git clone shared by the Tenants that reach it
-with the same Secret. A new credential version (a rotated secret or Git token) replaces what was built
+with the same Secret; for the operator, the HTTPS connections. A new credential version (a rotated secret or Git token) replaces what was built
 from the old one; deleting the Tenant forgets its applications.
 """
 
@@ -13,8 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import ssl
-from collections import OrderedDict
 from collections.abc import AsyncIterator, Collection
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -37,7 +36,7 @@ from tenantsync.auth import (
 )
 from tenantsync.catalog import ADMIN_API_SCOPE, ADMIN_API_URL, GRAPH_SCOPE_PREFIX, Service
 from tenantsync.exchange import ExchangeClient
-from tenantsync.graph import GraphClient, TokenProvider
+from tenantsync.graph import ConnectionPools, GraphClient, PoolLease, TokenProvider
 from tenantsync.kube import NotFoundError
 from tenantsync.precedence import PriorityGate
 from tenantsync.repository import (
@@ -188,17 +187,13 @@ class _Kept:
     """Service -> requests and throttled responses not yet taken by the metrics."""
 
 
-SSL_CONTEXTS_KEPT = 16
-"""TLS contexts kept (one per CA bundle content): Tenants use the public roots or a few private CAs."""
-
-
 class TenantCache:
     """Per-Tenant state that outlives a step; one instance per operator."""
 
     def __init__(self, workdir: Path) -> None:
         self._workdir = workdir
         self._tenants: dict[TenantKey, _Kept] = {}
-        self._ssl_contexts: OrderedDict[str, ssl.SSLContext] = OrderedDict()
+        self._connections = ConnectionPools()
         self._write_locks: dict[str, PriorityGate] = {}
         self._repositories: dict[str, tuple[str, TenantRepository]] = {}
 
@@ -235,17 +230,13 @@ class TenantCache:
         kept.request_counts = {}
         return counts
 
-    def ssl_context(self, bundle: str | bool) -> ssl.SSLContext | bool:
-        """One TLS context per CA bundle: building one costs milliseconds of CPU, each time. At most
-        SSL_CONTEXTS_KEPT are kept, the least recently used going first: each holds the public roots
-        (about a MiB), and a bundle is one per CA content, so every CA rotation would add one for good."""
-        if not isinstance(bundle, str):
-            return bundle
-        context = self._ssl_contexts.pop(bundle, None) or ssl.create_default_context(cafile=bundle)
-        self._ssl_contexts[bundle] = context
-        while len(self._ssl_contexts) > SSL_CONTEXTS_KEPT:
-            self._ssl_contexts.popitem(last=False)
-        return context
+    async def connections(self, bundle: str | bool) -> PoolLease:
+        """A client's share of the operator's HTTPS connections that trust ``bundle``."""
+        return await self._connections.lease(bundle)
+
+    async def aclose(self) -> None:
+        """Close the HTTPS connections the Tenants' clients share: the operator stops."""
+        await self._connections.aclose()
 
     @property
     def ca_directory(self) -> Path:
@@ -385,12 +376,12 @@ class TenantSession:
 
             tenant_id = self._ctx.tenant.tenantId
             directory_id = tenant_id if _GUID.match(tenant_id) else (await principal.acquire()).directory_id
-            self._graph = self._open(
+            self._graph = await self._open(
                 Service.GRAPH, self.endpoints.graph_url, token, await self.ca_bundle(), directory_id
             )
         return self._graph
 
-    def _open(
+    async def _open(
         self,
         service: Service,
         base_url: str,
@@ -399,7 +390,7 @@ class TenantSession:
         directory_id: str | None = None,
     ) -> GraphClient:
         client = GraphClient(
-            base_url, token, verify=self._cache.ssl_context(bundle), directory_id=directory_id
+            base_url, token, transport=await self._cache.connections(bundle), directory_id=directory_id
         )
         self._clients.append((service, client))
         return client
@@ -423,7 +414,7 @@ class TenantSession:
                 base,
                 self._ctx.tenant.tenantId,
                 token,
-                verify=self._cache.ssl_context(await self.ca_bundle()),
+                transport=await self._cache.connections(await self.ca_bundle()),
             )
             self._clients.append((service, client))
             self._exchange[service] = client
@@ -473,7 +464,7 @@ class TenantSession:
 
             endpoints = self.endpoints
             base = endpoints.graph_url if endpoints.graph_url != endpoints.graph_resource else ADMIN_API_URL
-            self._admin_api = self._open(Service.PORTAL, base, delegated_token, await self.ca_bundle())
+            self._admin_api = await self._open(Service.PORTAL, base, delegated_token, await self.ca_bundle())
         return self._admin_api
 
     async def user_graph(self, scopes: list[str]) -> GraphClient | None:
@@ -499,7 +490,7 @@ class TenantSession:
             async def delegated_token() -> str:
                 return await user.silent_token(wanted) or first
 
-            self._user_graph = self._open(
+            self._user_graph = await self._open(
                 Service.GRAPH, self.endpoints.graph_url, delegated_token, await self.ca_bundle()
             )
         return self._user_graph

@@ -4,15 +4,11 @@ rotated Git credentials taken on without a new clone, one clone per repository a
 from __future__ import annotations
 
 import dataclasses
-import shutil
 from pathlib import Path
 from typing import Any, cast
 
-import certifi
-
 from tenantsync.auth import DelegatedUser
 from tenantsync.sync import SecretsUntilWait, TenantCache
-from tenantsync.sync.session import SSL_CONTEXTS_KEPT
 from tests.unit.sync.fakes import Secrets, context, spec
 
 USER = {"clientId": "04b07795-8ddb-461a-bbee-02f9e1bf7b46", "tokenSecretRef": {"name": "user-cache"}}
@@ -108,21 +104,3 @@ async def test_tenants_share_a_clone_only_through_the_same_secret_in_the_same_na
     assert await repository("contoso", "git", namespace="msp-b") is not contoso
     cache.forget("m365", "contoso")
     assert await repository("fabrikam", "git") is contoso, "the other Tenants keep using it"
-
-
-def test_tls_contexts_are_kept_per_ca_bundle_up_to_a_bound_the_least_recently_used_going_first(
-    tmp_path: Path,
-) -> None:
-    cache = TenantCache(tmp_path)
-    bundles = []
-    for i in range(SSL_CONTEXTS_KEPT + 1):  # a CA rotated as many times: each content is a new bundle
-        bundle = tmp_path / f"tenantsync-ca-{i}.pem"
-        shutil.copyfile(certifi.where(), bundle)
-        bundles.append(str(bundle))
-    first, second = cache.ssl_context(bundles[0]), cache.ssl_context(bundles[1])
-    assert cache.ssl_context(bundles[0]) is first, "kept, and now the most recently used"
-    for other in bundles[2:]:
-        cache.ssl_context(other)
-    assert cache.ssl_context(bundles[0]) is first
-    assert cache.ssl_context(bundles[1]) is not second, "the least recently used went first"
-    assert cache.ssl_context(True) is True
