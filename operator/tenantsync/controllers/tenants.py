@@ -114,7 +114,7 @@ class TenantController(TenantServices):
         for stale in decision.prune:
             await self._kube.delete("syncruns", namespace, stale)
         if await self._write_status(
-            body, before, status, SCHEDULE_FIELDS | recovered, started=decision.start is not None
+            body, before, status, SCHEDULE_FIELDS | recovered, started=decision.start == Trigger.SCHEDULE
         ):
             self._observe(body, spec, status)
 
@@ -213,7 +213,10 @@ class TenantController(TenantServices):
     ) -> bool:
         """The pass's status: whole on the first pass (unless a run reported first), else the fields this
         controller owns when they changed. False when the pass must leave the Tenant to the next one.
-        When the pass `started` a run, the Tenant as written is handed over to the run's first mirror."""
+
+        When the pass `started` a scheduled run, the Tenant as written is handed over to the run's first
+        mirror. A requested run's is not: kopf notes the request's annotation as handled with a PATCH of
+        the Tenant after this pass, so the version handed over would always be refused (a wasted write)."""
         namespace, name = body.metadata.namespace or "", body.metadata.name or ""
         written = None
         if before is None:

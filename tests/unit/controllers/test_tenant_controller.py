@@ -163,7 +163,8 @@ async def test_a_sync_request_starts_one_owned_run_and_is_recorded_as_handled(
     api.taken_names = {"contoso-20261128-090000"}  # a run of the same second exists: the next name is taken
     body = tenant(TenantStatus(phase=TenantPhase.IDLE), {SYNC_REQUESTED_AT: "2026-11-28T08:59:59Z"})
     memo = kopf.Memo()
-    await controller(api, tmp_path).reconcile(body, memo, [])
+    writer = StatusWriter(cast(KubeClient, api))
+    await controller(api, tmp_path, writer).reconcile(body, memo, [])
     [run] = api.created
     assert run["metadata"]["name"] == "contoso-20261128-090000-1"
     assert run["metadata"]["labels"]["tenantsync.io/tenant"] == "contoso"
@@ -180,6 +181,7 @@ async def test_a_sync_request_starts_one_owned_run_and_is_recorded_as_handled(
     }
     assert (status["lastHandledSyncRequest"], status["observedGeneration"]) == ("2026-11-28T08:59:59Z", 2)
     assert memo["created_runs"] == {"contoso-20261128-090000-1"}
+    assert writer.take_over("m365", "contoso") is None, "kopf's note of the annotation moves the Tenant on"
 
     events.clear()
     handled = tenant(
