@@ -74,7 +74,8 @@ class Demoted(logging.Filter):
     """Lowers the records of one level from a logger, or any logger below it, that match a pattern.
 
     httpx logs every Graph request at INFO (a quarter of a sync's lines); kopf logs every tick of a
-    timer (a Baseline's `Timer 'poll' succeeded.`, every 10 s per Baseline) and its liveness endpoint every
+    timer (a Baseline's `Timer 'poll' succeeded.`, every 10 s per Baseline), every SyncRun watch event
+    the runs' handler sees (`Handler 'run-events' succeeded.`) and its liveness endpoint every
     probe (`aiohttp.access`) at INFO: routine, shown with `--verbose` only. kopf logs each API request it
     is about to retry at ERROR: a thousand Tenants arriving at once can cost a thousand such lines,
     which the retries then resolve; only the request it gives up on is an error. kopf's request function
@@ -102,7 +103,12 @@ _RETRIED = re.compile(r"Request attempt \S+ failed; will retry: .*", re.DOTALL)
 _DEMOTED = [
     Demoted("httpx", logging.INFO, logging.DEBUG, re.compile(r".*", re.DOTALL)),
     Demoted("aiohttp.access", logging.INFO, logging.DEBUG, re.compile(r".*", re.DOTALL)),
-    Demoted("kopf.objects", logging.INFO, logging.DEBUG, re.compile(r"Timer '[^']*' succeeded\.")),
+    Demoted(
+        "kopf.objects",
+        logging.INFO,
+        logging.DEBUG,
+        re.compile(r"(Timer '[^']*'|Handler 'run-events') succeeded\."),
+    ),
     Demoted("kopf", logging.ERROR, logging.WARNING, _RETRIED),
 ]
 """Per logger (and the loggers below it), the records that are routine (only their failures are news)

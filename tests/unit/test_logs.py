@@ -178,6 +178,17 @@ def test_timer_ticks_are_debug_but_their_failures_are_not(configure: Configure) 
     assert verbose.getvalue() == "DEBUG   kopf.objects [namespace=m365] Timer 'poll' succeeded.\n"
 
 
+def test_each_syncrun_watch_event_handled_is_debug_but_its_failures_are_not(configure: Configure) -> None:
+    quiet = configure(LogFormat.PLAIN)
+    run = _kopf_logger("SyncRun", "contoso-20261128-060000")
+    run.info("Handler 'run-events' succeeded.")
+    run.error("Handler 'run-events' failed with an exception. Will ignore.")
+    assert quiet.getvalue().splitlines() == [
+        "ERROR   kopf.objects [namespace=m365 syncrun=contoso-20261128-060000] Handler 'run-events' failed"
+        " with an exception. Will ignore.",
+    ]
+
+
 def test_a_request_kopf_retries_is_a_warning_and_one_it_gives_up_on_an_error(configure: Configure) -> None:
     stream = configure(LogFormat.PLAIN)
     tenant = _kopf_logger("Tenant", "contoso")

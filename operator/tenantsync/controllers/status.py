@@ -173,6 +173,21 @@ def tenant_status_for_run(
 class StatusWriter:
     def __init__(self, kube: KubeClient) -> None:
         self._kube = kube
+        self._handed_over: dict[tuple[str, str], dict[str, Any]] = {}
+
+    def hand_over(self, namespace: str, name: str, tenant: dict[str, Any]) -> None:
+        """The Tenant as the pass that started a run has just written it: the run's first mirror starts
+        from it rather than reading the Tenant (a GET per sync). Only its status and the version the
+        mirror's write is conditional on are kept, until the run takes them."""
+        metadata = tenant.get("metadata") or {}
+        self._handed_over[(namespace, name)] = {
+            "metadata": {key: metadata.get(key) for key in ("resourceVersion", "generation")},
+            "status": tenant.get("status") or {},
+        }
+
+    def take_over(self, namespace: str, name: str) -> dict[str, Any] | None:
+        """What `hand_over` left for a run of the Tenant, once; None when nothing was."""
+        return self._handed_over.pop((namespace, name), None)
 
     async def tenant(
         self,
@@ -201,10 +216,12 @@ class TenantMirror:
     """One run's status shown on its Tenant, unless a newer run has started since (the Tenant shows its
     newest run).
 
-    The update is computed from the Tenant as this run's last write left it and applies only to that
-    version, so a run reads its Tenant once instead of before every step; when another writer (the
-    schedule, a newer run, a spec change) came between, the API server refuses the write and the Tenant
-    is read afresh. Nothing another writer put there is overwritten, as with a read before every write.
+    The update is computed from the Tenant as this run's last write left it (its first, from the Tenant
+    as the pass that started the run wrote it, when that pass handed it over) and applies only to that
+    version, so a run reads its Tenant at most once instead of before every step; when another writer
+    (the schedule, a newer run, a spec change, the audit watch) came between, the API server refuses the
+    write and the Tenant is read afresh. Nothing another writer put there is overwritten, as with a read
+    before every write.
     """
 
     def __init__(self, kube: KubeClient, writer: StatusWriter, namespace: str, tenant: str, run: str) -> None:
@@ -214,12 +231,16 @@ class TenantMirror:
         self.tenant = tenant
         self.run = run
         self._known: dict[str, Any] | None = None
+        self._taken_over = False
 
     async def show(
         self, run: SyncRunStatus, observations: TenantObservations, now: datetime, *, advancing: bool = False
     ) -> None:
         """`advancing`: the run went on to its next step; what changed only in its progress message is
         then not written (see `progress_only`), while a wait, a retry or an ending always is."""
+        if not self._taken_over:
+            self._taken_over = True
+            self._known = self._writer.take_over(self.namespace, self.tenant)
         if self._known is not None:
             try:
                 self._known = await self._write(

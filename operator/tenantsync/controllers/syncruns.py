@@ -61,10 +61,16 @@ from tenantsync.sync import (
 )
 
 QUEUE_POLL_SECONDS = 2.0
-WRITTEN_WITH_THE_NEXT_STEP = frozenset({RunStep.PREFLIGHT})
-"""Steps whose status, when they are done, is written with the next step's rather than on its own:
-Preflight only checks (the Secret, the repository), so a restart that finds the run before it checks
-again, and each write saved is two API requests (the run and its Tenant) for every sync."""
+EVENTS_HANDLER = "run-events"
+SEEN_APPROVAL = "seen_approval"
+"""The key of a run's memo that holds its approval annotation as the operator last saw it."""
+WRITTEN_WITH_THE_NEXT_STEP = frozenset({RunStep.PREFLIGHT, RunStep.BACKUP})
+"""Steps whose status, when they are done, is written with the next step's rather than on its own, an
+API request (or two: the run and its Tenant) saved for every sync. Preflight only checks (the Secret,
+the repository), so a restart that finds the run before it checks again. The Plan that follows a Backup
+reads the backup just written to Git and takes a moment, so the run shows its Backup step until the plan
+is made; a restart in that moment backs up again, which writes nothing new to Git. A step that waits
+(a retry, a person) is always written at once."""
 
 log = logging.getLogger(__name__)
 
@@ -508,18 +514,23 @@ def merged(earlier: TenantObservations | None, later: TenantObservations) -> Ten
     return TenantObservations(**values)
 
 
-async def adopt_run(body: kopf.Body, patch: kopf.Patch, kube: KubeClient, shard: str | None) -> None:
+async def adopt_run(
+    body: kopf.Body, patch: kopf.Patch, kube: KubeClient, shard: str | None, watched: TenantView | None
+) -> None:
     """Runs made by hand get the labels and owner a scheduled run has, so they are pruned, collected
-    and handled by their Tenant's shard."""
+    and handled by their Tenant's shard. `watched` is the Tenant as the watch shows it; it is read
+    only when the watch has not shown it yet."""
     tenant_name = body.spec["tenantRef"]["name"]
     if body.metadata.labels.get(TENANT_LABEL) != tenant_name:
         patch.metadata.setdefault("labels", {})[TENANT_LABEL] = tenant_name
     if body.metadata.get("ownerReferences") and shard is None:
         return
-    try:
-        tenant = await kube.get("tenants", body.metadata.namespace or "", tenant_name)
-    except NotFoundError:
-        return
+    tenant = watched
+    if tenant is None:
+        try:
+            tenant = await kube.get("tenants", body.metadata.namespace or "", tenant_name)
+        except NotFoundError:
+            return
     if not body.metadata.get("ownerReferences"):
         patch.metadata["ownerReferences"] = [owner_reference(tenant)]
     tenant_shard = shard_of(tenant["metadata"].get("labels"))
@@ -558,6 +569,44 @@ def act_on_decision(body: kopf.Body, old: Any, new: Any, patch: kopf.Patch, exec
         executor.wake(body.metadata.namespace or "", name or "")
 
 
+async def on_run_event(
+    kind: str | None,
+    body: kopf.Body,
+    patch: kopf.Patch,
+    memo: kopf.Memo,
+    kube: KubeClient,
+    shard: str | None,
+    executor: RunExecutor,
+    watched_tenant: Callable[[], TenantView | None],
+) -> None:
+    """A run's watch event: adopt it when it is new, act on a decision when its annotation changed.
+
+    A watch handler, not kopf's on-create and on-field handlers: those keep the last handled state in an
+    annotation of every run, a PATCH per sync for the decision that a few runs in ten ever get. The
+    annotation as last seen is kept in the run's memo instead (kopf drops it with the run). A run this
+    process has not seen before and that is not new (listed at start, or come over from another shard)
+    is adopted only if it still lacks its labels or owner, and its annotation counts as a new decision
+    only while the run has neither finished nor recorded a decision: a decision made while no operator
+    watched is then refused or acted on, and one acted on before is not refused again."""
+    new = body.metadata.annotations.get(APPROVAL)
+    if SEEN_APPROVAL in memo:
+        old = memo[SEEN_APPROVAL]
+    else:
+        if kind == "ADDED" or not adopted(body):
+            await adopt_run(body, patch, kube, shard, watched_tenant())
+        phase = run_phase(body.status)
+        undecided = not (phase and phase.finished) and not body.status.get("approval")
+        old = None if kind == "ADDED" or undecided else new
+    memo[SEEN_APPROVAL] = new
+    act_on_decision(body, old, new, patch, executor)
+
+
+def adopted(body: kopf.Body) -> bool:
+    """The run has its Tenant's label and an owner: made by the operator, or adopted before."""
+    tenant = body.spec["tenantRef"]["name"]
+    return body.metadata.labels.get(TENANT_LABEL) == tenant and bool(body.metadata.get("ownerReferences"))
+
+
 def unfinished(status: kopf.Status, **_: Any) -> bool:
     """The daemon runs while the run has not finished."""
     phase = run_phase(status)
@@ -570,21 +619,28 @@ def register(
     """The SyncRun handlers: adopt a new run, act on a decision, and the daemon that steps each run."""
     mine = shard_filter(shard)
 
-    @kopf.on.create(GROUP, VERSION, "syncruns", registry=registry, id="adopt", labels=mine)
-    async def adopt(body: kopf.Body, patch: kopf.Patch, **_: Any) -> None:
-        await adopt_run(body, patch, kube, shard)
-
-    @kopf.on.field(
-        GROUP,
-        VERSION,
-        "syncruns",
-        registry=registry,
-        id="decision",
-        field=("metadata", "annotations", APPROVAL),
-        labels=mine,
-    )
-    async def decision(body: kopf.Body, old: Any, new: Any, patch: kopf.Patch, **_: Any) -> None:
-        act_on_decision(body, old, new, patch, executor)
+    @kopf.on.event(GROUP, VERSION, "syncruns", registry=registry, id=EVENTS_HANDLER, labels=mine)
+    async def run_event(
+        event: kopf.RawEvent,
+        body: kopf.Body,
+        patch: kopf.Patch,
+        memo: kopf.Memo,
+        namespace: str | None,
+        **kwargs: Any,
+    ) -> None:
+        if event["type"] == "DELETED":
+            return
+        tenant = body.spec["tenantRef"]["name"]
+        await on_run_event(
+            event["type"],
+            body,
+            patch,
+            memo,
+            kube,
+            shard,
+            executor,
+            lambda: tenant_of(kwargs, namespace, tenant),
+        )
 
     @kopf.daemon(
         GROUP,

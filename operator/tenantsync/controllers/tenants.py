@@ -32,7 +32,7 @@ from tenantsync.controllers.constants import API_FAILURE_RETRY_SECONDS, TENANT_L
 from tenantsync.controllers.ownership import owner_reference
 from tenantsync.controllers.reconcile import TenantDecision, TenantPass, decide
 from tenantsync.controllers.runs_index import runs_of
-from tenantsync.controllers.sharding import shard_filter, shard_labels
+from tenantsync.controllers.sharding import shard_filter, shard_finalizer, shard_labels
 from tenantsync.controllers.status import (
     RUN_MIRROR_FIELDS,
     SCHEDULE_FIELDS,
@@ -47,8 +47,14 @@ from tenantsync.settings import OperatorSettings
 from tenantsync.sync import TenantObservations
 
 
-def run_manifest(tenant: kopf.Body, trigger: Trigger, now: datetime, suffix: str = "") -> dict[str, Any]:
-    """A SyncRun owned by its Tenant, so deleting the Tenant garbage-collects its runs, and in its shard."""
+def run_manifest(
+    tenant: kopf.Body, trigger: Trigger, now: datetime, finalizer: str, suffix: str = ""
+) -> dict[str, Any]:
+    """A SyncRun owned by its Tenant, so deleting the Tenant garbage-collects its runs, and in its shard.
+
+    It is created with the finalizer kopf puts on a run while its daemon works (`finalizer`, this shard's):
+    kopf would otherwise add it with a PATCH of its own, one API request for every sync. kopf still takes
+    it off once the run has finished."""
     name = f"{tenant.metadata.name}-{now:%Y%m%d-%H%M%S}{suffix}"
     return {
         "apiVersion": f"{GROUP}/{VERSION}",
@@ -62,6 +68,7 @@ def run_manifest(tenant: kopf.Body, trigger: Trigger, now: datetime, suffix: str
                 **shard_labels(tenant.metadata.labels),
             },
             "ownerReferences": [owner_reference(tenant)],
+            "finalizers": [finalizer],
         },
         "spec": {"tenantRef": {"name": tenant.metadata.name}, "trigger": trigger.value},
     }
@@ -138,7 +145,9 @@ class TenantController(TenantServices):
         )
         for stale in decision.prune:
             await self._kube.delete("syncruns", namespace, stale)
-        if await self._write_status(body, before, status, SCHEDULE_FIELDS | recovered):
+        if await self._write_status(
+            body, before, status, SCHEDULE_FIELDS | recovered, started=decision.start == Trigger.SCHEDULE
+        ):
             self._observe(body, spec, status)
         if decision.start is None and not decision.prune and not created:
             # A status write above changes the resourceVersion, so the next look passes once more.
@@ -195,10 +204,12 @@ class TenantController(TenantServices):
     async def _start_decided_run(
         self, body: kopf.Body, decision: TenantDecision, now: datetime, created: set[str], active: list[str]
     ) -> None:
-        """Create the run the pass decided on, if any, and say why it started."""
+        """Create the run the pass decided on, if any; a run a person asked for is answered with an event.
+
+        A scheduled run is not announced: the run itself, `status.lastScheduleTime` and the Tenant's
+        `lastSyncRun` show it, and an event for each was an API request per sync that nobody read."""
         if decision.start is None:
             return
-        name = body.metadata.name
         run_name = await self._start_run(body, decision.start, now)
         created.add(run_name)
         active.append(run_name)
@@ -207,14 +218,8 @@ class TenantController(TenantServices):
                 body,
                 type="Normal",
                 reason="SyncRequested",
-                message=f"Tenant {name}: sync requested ({decision.handled_request}); started SyncRun {run_name}.",
-            )
-        else:
-            kopf.event(
-                body,
-                type="Normal",
-                reason="SyncScheduled",
-                message=f"Tenant {name}: started scheduled SyncRun {run_name}.",
+                message=f"Tenant {body.metadata.name}: sync requested ({decision.handled_request});"
+                f" started SyncRun {run_name}.",
             )
 
     @staticmethod
@@ -237,20 +242,33 @@ class TenantController(TenantServices):
             )
 
     async def _write_status(
-        self, body: kopf.Body, before: TenantStatus | None, status: TenantStatus, fields: frozenset[str]
+        self,
+        body: kopf.Body,
+        before: TenantStatus | None,
+        status: TenantStatus,
+        fields: frozenset[str],
+        *,
+        started: bool,
     ) -> bool:
         """The pass's status: whole on the first pass (unless a run reported first), else the fields this
-        controller owns when they changed. False when the pass must leave the Tenant to the next one."""
+        controller owns when they changed. False when the pass must leave the Tenant to the next one.
+
+        When the pass `started` a scheduled run, the Tenant as written is handed over to the run's first
+        mirror. A requested run's is not: kopf notes the request's annotation as handled with a PATCH of
+        the Tenant after this pass, so the version handed over would always be refused (a wasted write)."""
         namespace, name = body.metadata.namespace or "", body.metadata.name or ""
+        written = None
         if before is None:
             try:
-                await self._writer.tenant(
+                written = await self._writer.tenant(
                     namespace, name, status, resource_version=body.metadata.get("resourceVersion")
                 )
             except ConflictError:
                 return False  # a run reported first; the next pass starts from the Tenant as it is now
         elif status != before:
-            await self._writer.tenant(namespace, name, status, fields)
+            written = await self._writer.tenant(namespace, name, status, fields)
+        if started and written:
+            self._writer.hand_over(namespace, name, written)
         return True
 
     def _observe(self, body: kopf.Body, spec: TenantSpec, status: TenantStatus) -> None:
@@ -275,12 +293,13 @@ class TenantController(TenantServices):
         """A deleted Tenant's series disappear from /metrics, and its sign-ins and clone are dropped."""
         self._metrics.forget_tenant(namespace, name)
         self._cache.forget(namespace, name)
+        self._writer.take_over(namespace, name)
 
     async def _start_run(self, body: kopf.Body, trigger: Trigger, now: datetime) -> str:
         namespace = body.metadata.namespace
         assert namespace is not None
         for suffix in ("", "-1", "-2", "-3"):
-            manifest = run_manifest(body, trigger, now, suffix)
+            manifest = run_manifest(body, trigger, now, shard_finalizer(self._settings.shard), suffix)
             try:
                 await self._kube.create("syncruns", namespace, manifest)
             except ConflictError:

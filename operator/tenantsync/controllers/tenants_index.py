@@ -13,8 +13,9 @@ from tenantsync.controllers.constants import KOPF_ANNOTATION_PREFIX
 INDEX_ID = "tenants_by_name"
 
 TenantView = dict[str, Any]
-"""{"spec": ..., "metadata": {"labels": ..., "annotations": ..., "uid": ...}}: what a run needs of its
-Tenant between steps (baselines' variables may name labels and annotations)."""
+"""{"spec": ..., "metadata": {"name": ..., "labels": ..., "annotations": ..., "uid": ...}}: what a run
+needs of its Tenant between steps (baselines' variables may name labels and annotations), and what a run
+made by hand needs to be owned by it."""
 BOOKKEEPING = (f"{KOPF_ANNOTATION_PREFIX}/", "kubectl.kubernetes.io/")
 """Annotations that are tools' records, large and never a baseline's variable: not kept."""
 
@@ -37,5 +38,5 @@ def register(registry: kopf.OperatorRegistry) -> None:
         name: str, namespace: str | None, spec: kopf.Spec, meta: kopf.Meta, **_: Any
     ) -> dict[tuple[str, str], TenantView]:
         annotations = {k: v for k, v in meta.annotations.items() if not k.startswith(BOOKKEEPING)}
-        metadata = {"labels": dict(meta.labels), "annotations": annotations, "uid": meta.uid}
+        metadata = {"name": name, "labels": dict(meta.labels), "annotations": annotations, "uid": meta.uid}
         return {(namespace or "", name): {"spec": dict(spec), "metadata": metadata}}

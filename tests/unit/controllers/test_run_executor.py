@@ -21,7 +21,7 @@ from tenantsync.api import ConditionReason, RunPhase, RunStep
 from tenantsync.controllers.concurrency import Priority
 from tenantsync.controllers.status import StatusWriter
 from tenantsync.controllers.syncruns import RunExecutor
-from tenantsync.kube import KubeClient
+from tenantsync.kube import ConflictError, KubeClient
 from tenantsync.metrics import OperatorMetrics
 from tenantsync.precedence import is_decided
 from tenantsync.settings import OperatorSettings
@@ -75,6 +75,8 @@ class ApiServer:
         resource_version: str | None = None,
     ) -> dict[str, Any]:
         self.requests.append(("PATCH", f"{plural}/status"))
+        if plural == "tenants" and resource_version not in (None, self.tenant["metadata"]["resourceVersion"]):
+            raise ConflictError("the Tenant changed")
         if plural == "syncruns":
             self.run_status = patch
             if (patch.get("message") or "").startswith("Waiting for a free slot"):
@@ -126,15 +128,23 @@ def checked_credentials(ctx: RunContext) -> Transition:
 
 
 async def run_daemon(
-    tmp_path: Path, script: Script, api: ApiServer | None = None, executor: RunExecutor | None = None
+    tmp_path: Path,
+    script: Script,
+    api: ApiServer | None = None,
+    executor: RunExecutor | None = None,
+    handed_over: dict[str, Any] | None = None,
 ) -> tuple[ApiServer, RunExecutor]:
+    """The run's daemon until it ends; `handed_over` is the Tenant as the pass that started it wrote it."""
     api = api or ApiServer()
     kube = cast(KubeClient, api)
     settings = OperatorSettings(max_concurrent_syncs=1, workdir=tmp_path, clock=lambda: NOW)
+    writer = StatusWriter(kube)
+    if handed_over is not None:
+        writer.hand_over("m365", "contoso", handed_over)
     executor = executor or RunExecutor(
         settings,
         kube,
-        StatusWriter(kube),
+        writer,
         cast(Any, script),
         TenantCache(tmp_path),
         OperatorMetrics(CollectorRegistry(), version="1"),
@@ -155,12 +165,8 @@ async def run_daemon(
     return api, executor
 
 
-async def test_a_sync_with_nothing_to_change_costs_three_run_and_two_tenant_writes(
-    tmp_path: Path, events: list[str]
-) -> None:
-    """Preflight is written with Authenticate's step, Backup's progress only on the run; the Tenant is
-    read once and shows the run working, then its end."""
-    script = Script(
+def unchanged_sync() -> Script:
+    return Script(
         [
             checked_credentials,
             advance("Signed in; backing up the tenant."),
@@ -168,11 +174,17 @@ async def test_a_sync_with_nothing_to_change_costs_three_run_and_two_tenant_writ
             lambda _ctx: Finish(RunPhase.SUCCEEDED, "Nothing to deploy."),
         ]
     )
-    api, _ = await run_daemon(tmp_path, script)
+
+
+async def test_a_sync_with_nothing_to_change_costs_two_run_and_two_tenant_writes(
+    tmp_path: Path, events: list[str]
+) -> None:
+    """Preflight is written with Authenticate's step and Backup with Plan's; the Tenant, handed over by
+    the pass that started the run, is not read: it shows the run working, then its end."""
+    api = ApiServer()
+    api, _ = await run_daemon(tmp_path, unchanged_sync(), api, handed_over=copy.deepcopy(api.tenant))
     assert api.requests == [
-        ("GET", "tenants"),
         ("PATCH", "tenants/status"),
-        ("PATCH", "syncruns/status"),
         ("PATCH", "syncruns/status"),
         ("PATCH", "tenants/status"),
         ("PATCH", "syncruns/status"),
@@ -181,7 +193,26 @@ async def test_a_sync_with_nothing_to_change_costs_three_run_and_two_tenant_writ
     valid = next(c for c in api.tenant["status"]["conditions"] if c["type"] == "CredentialsValid")
     assert valid["reason"] == "Valid", "what Preflight observed reached the Tenant with the next write"
     assert api.run_status["queuedSeconds"] >= 0
+    assert api.run_status["step"] == "Done"
     assert events == ["Succeeded"]
+
+
+async def test_a_run_reads_its_tenant_once_when_nothing_or_an_older_version_was_handed_over(
+    tmp_path: Path,
+) -> None:
+    """Without a hand-over the Tenant is read before the first write; a hand-over that another writer has
+    overtaken is refused by the API server (its version moved), and the Tenant is read then."""
+    api, _ = await run_daemon(tmp_path / "none", unchanged_sync())
+    assert api.requests[:2] == [("GET", "tenants"), ("PATCH", "tenants/status")]
+    assert api.requests.count(("GET", "tenants")) == 1
+
+    api = ApiServer()
+    older = copy.deepcopy(api.tenant)
+    api.tenant["metadata"]["resourceVersion"] = "2"  # the audit watch wrote after the pass
+    api, _ = await run_daemon(tmp_path / "older", unchanged_sync(), api, handed_over=older)
+    assert api.requests[:3] == [("PATCH", "tenants/status"), ("GET", "tenants"), ("PATCH", "tenants/status")]
+    assert api.requests.count(("GET", "tenants")) == 1
+    assert api.tenant["status"]["phase"] == "Idle"
 
 
 async def test_a_decided_runs_steps_run_as_decided_work_and_background_steps_do_not(tmp_path: Path) -> None:

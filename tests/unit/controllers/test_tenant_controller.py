@@ -75,7 +75,7 @@ class ApiServer:
         if self.conflict_on_status:
             raise ConflictError("the Tenant changed")
         self.status_patches.append((status, resource_version))
-        return {}
+        return {"metadata": {"name": name, "resourceVersion": "42", "generation": 2}, "status": status}
 
 
 @pytest.fixture
@@ -94,12 +94,14 @@ def events(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
     return posted
 
 
-def controller(api: ApiServer, tmp_path: Path) -> TenantController:
-    settings = OperatorSettings(docs_base_url=DOCS, clock=lambda: NOW, workdir=tmp_path)
+def controller(
+    api: ApiServer, tmp_path: Path, writer: StatusWriter | None = None, shard: str | None = None
+) -> TenantController:
+    settings = OperatorSettings(docs_base_url=DOCS, clock=lambda: NOW, workdir=tmp_path, shard=shard)
     return TenantController(
         settings,
         cast(KubeClient, api),
-        StatusWriter(cast(KubeClient, api)),
+        writer or StatusWriter(cast(KubeClient, api)),
         OperatorMetrics(CollectorRegistry()),
         TenantCache(tmp_path),
     )
@@ -162,7 +164,8 @@ async def test_a_sync_request_starts_one_owned_run_and_is_recorded_as_handled(
     api.taken_names = {"contoso-20261128-090000"}  # a run of the same second exists: the next name is taken
     body = tenant(TenantStatus(phase=TenantPhase.IDLE), {SYNC_REQUESTED_AT: "2026-11-28T08:59:59Z"})
     memo = kopf.Memo()
-    await controller(api, tmp_path).reconcile(body, memo, [])
+    writer = StatusWriter(cast(KubeClient, api))
+    await controller(api, tmp_path, writer).reconcile(body, memo, [])
     [run] = api.created
     assert run["metadata"]["name"] == "contoso-20261128-090000-1"
     assert run["metadata"]["labels"]["tenantsync.io/tenant"] == "contoso"
@@ -179,6 +182,7 @@ async def test_a_sync_request_starts_one_owned_run_and_is_recorded_as_handled(
     }
     assert (status["lastHandledSyncRequest"], status["observedGeneration"]) == ("2026-11-28T08:59:59Z", 2)
     assert memo["created_runs"] == {"contoso-20261128-090000-1"}
+    assert writer.take_over("m365", "contoso") is None, "kopf's note of the annotation moves the Tenant on"
 
     events.clear()
     handled = tenant(
@@ -187,6 +191,26 @@ async def test_a_sync_request_starts_one_owned_run_and_is_recorded_as_handled(
     )
     await controller(api, tmp_path).reconcile(handled, memo, [])
     assert len(api.created) == 1 and events == [], "a handled request starts nothing"
+
+
+async def test_a_scheduled_run_is_created_with_its_finalizer_unannounced_and_handed_the_tenant(
+    tmp_path: Path, events: list[tuple[str, str]]
+) -> None:
+    """The finalizer kopf would add with a PATCH of its own is in the manifest (this shard's); the run
+    posts no event, and the Tenant the pass wrote waits for the run's first mirror, once."""
+    api = ApiServer()
+    writer = StatusWriter(cast(KubeClient, api))
+    body = tenant(TenantStatus(phase=TenantPhase.IDLE), schedule="0 * * * *")
+    await controller(api, tmp_path, writer, shard="blue").reconcile(body, kopf.Memo(), [])
+    [run] = api.created
+    assert run["spec"]["trigger"] == Trigger.SCHEDULE.value
+    assert run["metadata"]["finalizers"] == ["tenantsync.io/finalizer-blue"]
+    assert events == []
+    [(status, _)] = api.status_patches
+    assert status["lastScheduleTime"] is not None
+    handed = writer.take_over("m365", "contoso")
+    assert handed == {"metadata": {"resourceVersion": "42", "generation": 2}, "status": status}
+    assert writer.take_over("m365", "contoso") is None, "taken once"
 
 
 async def test_a_schedule_that_does_not_parse_is_the_tenants_error_warned_once_and_recovered_from(
