@@ -75,7 +75,8 @@ class Demoted(logging.Filter):
 
     httpx logs every Graph request at INFO (a quarter of a sync's lines); kopf logs every tick of a
     timer (a Baseline's `Timer 'poll' succeeded.`, every 10 s per Baseline), every SyncRun watch event
-    the runs' handler sees (`Handler 'run-events' succeeded.`) and its liveness endpoint every
+    the runs' handler and each index see (`Handler 'run-events' succeeded.`, `Indexer 'runs_by_tenant'
+    succeeded.`) and its liveness endpoint every
     probe (`aiohttp.access`) at INFO: routine, shown with `--verbose` only. kopf logs each API request it
     is about to retry at ERROR: a thousand Tenants arriving at once can cost a thousand such lines,
     which the retries then resolve; only the request it gives up on is an error. kopf's request function
@@ -107,7 +108,7 @@ _DEMOTED = [
         "kopf.objects",
         logging.INFO,
         logging.DEBUG,
-        re.compile(r"(Timer '[^']*'|Handler 'run-events') succeeded\."),
+        re.compile(r"(Timer '[^']*'|Indexer '[^']*'|Handler 'run-events') succeeded\."),
     ),
     Demoted("kopf", logging.ERROR, logging.WARNING, _RETRIED),
 ]

@@ -182,6 +182,7 @@ def test_each_syncrun_watch_event_handled_is_debug_but_its_failures_are_not(conf
     quiet = configure(LogFormat.PLAIN)
     run = _kopf_logger("SyncRun", "contoso-20261128-060000")
     run.info("Handler 'run-events' succeeded.")
+    run.info("Indexer 'runs_by_tenant' succeeded.")
     run.error("Handler 'run-events' failed with an exception. Will ignore.")
     assert quiet.getvalue().splitlines() == [
         "ERROR   kopf.objects [namespace=m365 syncrun=contoso-20261128-060000] Handler 'run-events' failed"
