@@ -38,9 +38,10 @@ from tenantsync.sync import SecretsUntilWait
 logger = logging.getLogger(__name__)
 
 FIRST_STATUS_POLL_SECONDS = 1.0
-SECRETS_REREAD_LOOKS = 10
-"""A look reuses the Secrets it read for this many looks (a rotated secret is taken on within ten
-intervals, or at once when a look fails), so a fleet's watches do not read every Secret every minute."""
+SECRETS_KEPT_FOR = timedelta(hours=1)
+"""A watch reuses the Secrets it read for this long (a rotated secret is taken on within the hour, or at
+the next look after one fails), so a fleet's watches do not read every Secret every few minutes: two
+GETs per Tenant an hour, half a request per sync at a 15-minute schedule."""
 LAST_CHECK_WRITTEN_EVERY = timedelta(minutes=10)
 """A look that changes nothing but the time of the check writes it at most this often: a fleet's idle
 watches would otherwise patch every Tenant's status every interval (1,000 PATCHes a minute at N = 1,000)."""
@@ -89,7 +90,7 @@ class DriftController(TenantServices):
         namespace, name = body.metadata.namespace or "", body.metadata.name or ""
         secrets = SecretsUntilWait(self._kube)
         written = _drift_status(body)
-        looks = 0
+        secrets_read: datetime | None = None
         specs = KeptSpec()
         while not stopped:
             if not (body.status and body.status.get("phase")):
@@ -99,9 +100,10 @@ class DriftController(TenantServices):
                 continue
             spec = specs.of(body)
             if spec.drift.enabled:
-                if looks % SECRETS_REREAD_LOOKS == 0:
+                now = self._settings.clock()
+                if secrets_read is None or now - secrets_read >= SECRETS_KEPT_FOR:
                     secrets.forget()
-                looks += 1
+                    secrets_read = now
                 written = await self._look(body, spec, written, secrets)
             elif written is None or written.watch != DriftWatch.DISABLED:
                 written = (written or DriftStatus()).model_copy(update={"watch": DriftWatch.DISABLED})
