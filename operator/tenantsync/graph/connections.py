@@ -28,11 +28,11 @@ import httpx
 POOLS_KEPT = 16
 """Pools kept, one per CA bundle content: Tenants use the public roots or a few private CAs, and a
 rotated CA is a new bundle. Each holds a TLS context with the public roots (about a MiB)."""
-KEEPALIVE_CONNECTIONS = 8
-"""Idle connections kept per pool, over all its hosts: an idle fleet's looks need a few; a burst of
-syncs opens more, and closes what is above this bound as its requests end. Kept small because httpcore
-checks every pooled connection for expiry at each request: with 32 kept, that check was an eighth of
-the event loop's time in 1,000 Tenants' idle looks (py-spy)."""
+KEEPALIVE_CONNECTIONS = 32
+"""Idle connections kept per pool, over all its hosts: an idle fleet's looks need a few, but watches
+started together look in the same second, and a burst of syncs opens more; what is above this bound is
+closed as its requests end. httpcore checks every kept connection for expiry at each request, so more
+is not free either, but 8 measured worse than 32 at 1,000 watches (docs/drift.md)."""
 KEEPALIVE_SECONDS = 90.0
 """How long an unused connection is kept: longer than the default 1-minute look interval, so even a
 single Tenant's next look finds its connection. A connection the server closed first is noticed before
