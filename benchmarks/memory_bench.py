@@ -42,6 +42,8 @@ def rss_mib() -> float:
 
 START_RSS_MIB = rss_mib()
 
+from drift_bench import cpu_seconds  # noqa: E402
+
 from tenantsync.api import SyncRunStatus, TenantSpec  # noqa: E402
 from tenantsync.controllers.operator import build_registry  # noqa: E402, F401  (the operator's imports)
 from tenantsync.sync import TenantCache  # noqa: E402
@@ -224,12 +226,6 @@ def measure_operator(tenants: int, seconds: float) -> None:
         print(
             f"CPU over the second half (after start-up): {(used_now - used_then) / (ended - begun):.1%} of a core"
         )
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far (/proc/PID/stat fields 14 and 15, in clock ticks)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def main() -> None:

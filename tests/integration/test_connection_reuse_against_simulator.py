@@ -6,7 +6,6 @@ the first look opened instead of connecting and shaking hands again."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -16,19 +15,13 @@ from tenantsync.api import DriftWatch, TenantSpec
 from tenantsync.drift.check import DriftChecker
 from tenantsync.sync.session import TenantCache
 from tenantsync_sim.client import SimulatorClient
-from tests.integration.sim.simtest_support import SimEndpoint, running_simulator
+from tests.integration.sim.simtest_support import SimEndpoint
 from tests.unit.sync.fakes import Secrets
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 
 PERMISSIONS = ["Policy.Read.All", "AuditLog.Read.All"]
 AUDIT_PATHS = ("auditLogs", "InvokeCommand")
-
-
-@pytest.fixture(scope="module")
-def endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimEndpoint]:
-    with running_simulator(tmp_path_factory.mktemp("reuse-sim"), "empty") as endpoint:
-        yield endpoint
 
 
 def _tenant(sim: SimulatorClient, endpoint: SimEndpoint) -> tuple[TenantSpec, Secrets]:
