@@ -1,4 +1,5 @@
-"""The audit watcher of each Tenant: a kopf daemon that looks at the audit logs every `spec.drift.interval`.
+"""The audit watcher of each Tenant: a kopf daemon that looks at the audit logs every `spec.drift.interval`,
+at the Tenant's own offset into it (`spread_wait`), so a fleet's watches do not all look in one second.
 
 Each look's result goes to the Tenant's `status.drift`; each change made behind tenantsync's back
 becomes a Warning event and counts in the drift metrics. With `action: Revert` on a Managed Tenant the
@@ -32,6 +33,7 @@ from tenantsync.controllers.constants import API_FAILURE_RETRY_SECONDS
 from tenantsync.controllers.sharding import shard_filter
 from tenantsync.controllers.tenant_services import TenantServices
 from tenantsync.drift import DriftChecker, DriftLook, who
+from tenantsync.scheduling import spread_wait
 from tenantsync.settings import OperatorSettings
 from tenantsync.sync import SecretsUntilWait
 
@@ -92,6 +94,7 @@ class DriftController(TenantServices):
         written = _drift_status(body)
         secrets_read: datetime | None = None
         specs = KeptSpec()
+        key = body.metadata.uid or f"{namespace}/{name}"
         while not stopped:
             if not (body.status and body.status.get("phase")):
                 # The Tenant controller writes a new Tenant's first status whole, and only onto a Tenant
@@ -109,7 +112,8 @@ class DriftController(TenantServices):
                 written = (written or DriftStatus()).model_copy(update={"watch": DriftWatch.DISABLED})
                 written.message = "Drift is not watched: spec.drift.enabled is false."
                 await self._write(namespace, name, written)
-            await stopped.wait(parse_duration(spec.drift.interval).total_seconds())
+            interval = parse_duration(spec.drift.interval).total_seconds()
+            await stopped.wait(spread_wait(key, interval, self._settings.clock().timestamp()))
         self._checker.forget(namespace, name)
 
     async def _look(

@@ -42,7 +42,7 @@ from tenantsync.controllers.status import (
 )
 from tenantsync.controllers.tenant_services import TenantServices
 from tenantsync.kube import ConflictError
-from tenantsync.scheduling import InvalidScheduleError, RunRecord, Schedule
+from tenantsync.scheduling import InvalidScheduleError, RunRecord, Schedule, spread_wait
 from tenantsync.settings import OperatorSettings
 from tenantsync.sync import TenantObservations
 
@@ -362,6 +362,8 @@ def register(
         stopped: kopf.DaemonStopped,
         **kwargs: Any,
     ) -> None:
+        key = body.metadata.uid or f"{namespace}/{name}"
         while not stopped:
             await controller.look(body, memo, runs_of(kwargs, namespace, name))
-            await stopped.wait(settings.scheduler_interval_seconds)
+            now = settings.clock().timestamp()
+            await stopped.wait(spread_wait(key, settings.scheduler_interval_seconds, now))

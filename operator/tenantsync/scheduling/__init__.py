@@ -2,5 +2,6 @@
 
 from tenantsync.scheduling.cron import InvalidScheduleError, Schedule
 from tenantsync.scheduling.history import RunRecord, runs_to_prune
+from tenantsync.scheduling.spread import spread_wait
 
-__all__ = ["InvalidScheduleError", "RunRecord", "Schedule", "runs_to_prune"]
+__all__ = ["InvalidScheduleError", "RunRecord", "Schedule", "runs_to_prune", "spread_wait"]

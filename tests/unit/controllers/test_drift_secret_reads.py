@@ -48,15 +48,15 @@ class Checker:
     """Reads the credentials as a real look does; fails the looks it is told to."""
 
     def __init__(self, failing: set[int]) -> None:
-        self.looks = 0
+        self.looks: list[datetime] = []
         self.failing = failing
 
     async def look(
         self, namespace: str, name: str, uid: str, spec: TenantSpec, before: Any, secrets: SecretsUntilWait
     ) -> DriftLook:
-        self.looks += 1
+        self.looks.append(clock[0])
         await secrets.read_secret(namespace, "sp")
-        if self.looks in self.failing:
+        if len(self.looks) in self.failing:
             raise ConnectionError("the identity platform did not answer")
         return DriftLook(DriftStatus(watch=DriftWatch.WATCHING, message="Watching.", lastCheckTime=clock[0]))
 
@@ -81,7 +81,7 @@ class Stopped:
 clock = [T0]
 
 
-async def watch(tmp_path: Path, looks: int, failing: set[int]) -> Secrets:
+async def watch(tmp_path: Path, looks: int, failing: set[int]) -> tuple[Secrets, list[datetime]]:
     clock[0] = T0
     secrets = Secrets()
     controller = DriftController(
@@ -91,23 +91,26 @@ async def watch(tmp_path: Path, looks: int, failing: set[int]) -> Secrets:
         OperatorMetrics(CollectorRegistry()),
         TenantCache(tmp_path),
     )
-    controller.__dict__["_checker"] = Checker(failing)
+    checker = Checker(failing)
+    controller.__dict__["_checker"] = checker
     raw: Any = {
         "metadata": {"name": "contoso", "namespace": "m365", "uid": "u1", "generation": 1},
         "spec": SPEC,
         "status": {"phase": "Idle"},
     }
     await controller.watch(kopf.Body(raw), cast(kopf.DaemonStopped, Stopped(looks)))
-    return secrets
+    return secrets, checker.looks
 
 
 async def test_an_idle_watch_reads_its_secrets_once_an_hour(tmp_path: Path, monkeypatch: Any) -> None:
     monkeypatch.setattr(kopf, "warn", lambda *_, **__: None)
-    secrets = await watch(tmp_path, looks=150, failing=set())
-    assert secrets.reads == [T0, T0 + SECRETS_KEPT_FOR, T0 + 2 * SECRETS_KEPT_FOR]
+    secrets, looks = await watch(tmp_path, looks=150, failing=set())
+    first_after = [min(t for t in looks if t >= T0 + n * SECRETS_KEPT_FOR) for n in (1, 2)]
+    assert secrets.reads == [T0, *first_after]
+    assert first_after[0] < T0 + SECRETS_KEPT_FOR + timedelta(minutes=1)
 
 
 async def test_a_failed_look_reads_the_secrets_again_at_the_next(tmp_path: Path, monkeypatch: Any) -> None:
     monkeypatch.setattr(kopf, "warn", lambda *_, **__: None)
-    secrets = await watch(tmp_path, looks=10, failing={5})
-    assert secrets.reads == [T0, T0 + timedelta(minutes=5)]
+    secrets, looks = await watch(tmp_path, looks=10, failing={5})
+    assert secrets.reads == [T0, looks[5]]
