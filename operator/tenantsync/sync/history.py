@@ -30,6 +30,7 @@ from tenantsync.catalog import (
 )
 from tenantsync.graph import GraphError
 from tenantsync.sync.attribution import Attributor, attributed_message, changed_objects
+from tenantsync.sync.off_loop import off_loop
 from tenantsync.sync.pipeline import RunContext
 from tenantsync.sync.session import Session
 from tenantsync.sync.snapshot import take_snapshot
@@ -88,7 +89,7 @@ async def record_backup(
         await session.graph(), types, admin_api=admin_api, user_graph=user_graph, exchange=exchange
     )
     over_cap = keep_within_cap(snapshot.objects.get(ResourceType.GROUPS, []), spec.groupMembers)
-    files = snapshot.files()
+    files = await off_loop(snapshot.files)
     if teams is not None:  # files named by the snapshot's own rule; the objects count with the others
         files |= teams.files
         snapshot.objects.update(teams.objects)
@@ -104,8 +105,7 @@ async def record_backup(
         read_at=last[0] if last is not None else None,
     )
     by_type = {str(name): len(objects) for name, objects in snapshot.objects.items()}
-    expiries = _earliest_per_watch(snapshot.objects)
-    unencrypted = _unencrypted_secrets(snapshot.objects)
+    expiries, unencrypted = await off_loop(_findings, snapshot.objects)
     status = BackupStatus(
         commit=commit or await repository.head(spec.repository.backupBranch),
         objects=sum(by_type.values()),
@@ -154,6 +154,12 @@ def unencrypted_secrets_warning(status: BackupStatus, docs_base_url: str) -> str
         " encrypted setting or a profile that withholds it, and change the secret; see"
         f" {troubleshooting_page(docs_base_url, UNENCRYPTED_SECRETS)}."
     )
+
+
+def _findings(
+    objects: dict[ResourceType, list[dict[str, Any]]],
+) -> tuple[dict[str, datetime], list[UnencryptedSecretFound]]:
+    return _earliest_per_watch(objects), _unencrypted_secrets(objects)
 
 
 def _unencrypted_secrets(objects: dict[ResourceType, list[dict[str, Any]]]) -> list[UnencryptedSecretFound]:

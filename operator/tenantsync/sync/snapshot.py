@@ -36,6 +36,7 @@ from tenantsync.catalog import (
 from tenantsync.exchange import ExchangeClient
 from tenantsync.graph import BatchRequest, BatchResponse, GraphClient, GraphError
 from tenantsync.sync.layout import file_for, split_companions
+from tenantsync.sync.off_loop import off_loop
 from tenantsync.sync.streams import read_streams
 
 JsonObject = dict[str, Any]
@@ -100,15 +101,25 @@ async def take_snapshot(
             ]
     except BaseExceptionGroup as failure:
         raise failure.exceptions[0] from None
-    for entry, task in tasks:
-        found = task.result()
-        if found is None:
+    read = [(entry, task.result()) for entry, task in tasks]
+    for entry, objects in await off_loop(_normalised, read):
+        if objects is None:
             snapshot.unavailable.append(entry.name)
-            continue
-        key = entry.identity_field or "id"
-        items = [normalise(entry, obj) for obj in found]
-        snapshot.objects[entry.name] = sorted(items, key=lambda obj: str(obj.get(key, "")))
+        else:
+            snapshot.objects[entry.name] = objects
     return snapshot
+
+
+def _normalised(
+    read: list[tuple[ConfigurationType, list[JsonObject] | None]],
+) -> list[tuple[ConfigurationType, list[JsonObject] | None]]:
+    """Each type's objects normalised, in identity order (None: the type is not licensed)."""
+    done: list[tuple[ConfigurationType, list[JsonObject] | None]] = []
+    for entry, found in read:
+        key = entry.identity_field or "id"
+        items = None if found is None else [normalise(entry, obj) for obj in found]
+        done.append((entry, None if items is None else sorted(items, key=lambda obj: str(obj.get(key, "")))))
+    return done
 
 
 NOT_LICENSED = re.compile(
