@@ -83,6 +83,7 @@ def test_a_runs_lines_carry_its_names(logged_operator: OperatorProcess, workspac
     assert probes
     assert {r["level"] for r in requests + probes} == {"DEBUG"}
     text = logged_operator.log_path.read_text()
+    assert "Will escalate" not in text, "a daemon stopped (run finished, Tenant deleted) ends by itself"
     assert workspace.secret not in text
     assert "eyJ" not in text  # the start of every JWT
 

@@ -29,7 +29,11 @@ from tenantsync.api import (
     TenantStatus,
     parse_duration,
 )
-from tenantsync.controllers.constants import API_FAILURE_RETRY_SECONDS
+from tenantsync.controllers.constants import (
+    API_FAILURE_RETRY_SECONDS,
+    DAEMON_STOP_GRACE_SECONDS,
+    DAEMON_STOP_TIMEOUT_SECONDS,
+)
 from tenantsync.controllers.sharding import shard_filter
 from tenantsync.controllers.tenant_services import TenantServices
 from tenantsync.drift import DriftChecker, DriftLook, who
@@ -195,7 +199,8 @@ def register(
         registry=registry,
         id="drift",
         labels=shard_filter(settings.shard),
-        cancellation_timeout=10.0,
+        cancellation_backoff=DAEMON_STOP_GRACE_SECONDS,
+        cancellation_timeout=DAEMON_STOP_TIMEOUT_SECONDS,
         backoff=API_FAILURE_RETRY_SECONDS,
     )
     async def watch_drift(body: kopf.Body, stopped: kopf.DaemonStopped, **_: Any) -> None:

@@ -32,7 +32,13 @@ from tenantsync.api import (
 )
 from tenantsync.controllers.baselines_index import BaselineView, adopted_baselines, baseline_of
 from tenantsync.controllers.concurrency import Priority, StepSlots, priority_of
-from tenantsync.controllers.constants import API_FAILURE_RETRY_SECONDS, SHARD_LABEL, TENANT_LABEL
+from tenantsync.controllers.constants import (
+    API_FAILURE_RETRY_SECONDS,
+    DAEMON_STOP_GRACE_SECONDS,
+    DAEMON_STOP_TIMEOUT_SECONDS,
+    SHARD_LABEL,
+    TENANT_LABEL,
+)
 from tenantsync.controllers.ownership import owner_reference
 from tenantsync.controllers.runs_index import run_phase, runs_of
 from tenantsync.controllers.sharding import shard_filter, shard_of
@@ -650,7 +656,8 @@ def register(
         id="execute",
         when=unfinished,
         labels=mine,
-        cancellation_timeout=10.0,
+        cancellation_backoff=DAEMON_STOP_GRACE_SECONDS,
+        cancellation_timeout=DAEMON_STOP_TIMEOUT_SECONDS,
         backoff=API_FAILURE_RETRY_SECONDS,
     )
     async def execute(

@@ -28,7 +28,13 @@ from tenantsync.api import (
     Trigger,
     run_error,
 )
-from tenantsync.controllers.constants import API_FAILURE_RETRY_SECONDS, TENANT_LABEL, TRIGGER_LABEL
+from tenantsync.controllers.constants import (
+    API_FAILURE_RETRY_SECONDS,
+    DAEMON_STOP_GRACE_SECONDS,
+    DAEMON_STOP_TIMEOUT_SECONDS,
+    TENANT_LABEL,
+    TRIGGER_LABEL,
+)
 from tenantsync.controllers.ownership import owner_reference
 from tenantsync.controllers.reconcile import TenantDecision, TenantPass, decide
 from tenantsync.controllers.runs_index import runs_of
@@ -350,7 +356,8 @@ def register(
         registry=registry,
         id="schedule",
         initial_delay=settings.scheduler_interval_seconds,
-        cancellation_timeout=10.0,
+        cancellation_backoff=DAEMON_STOP_GRACE_SECONDS,
+        cancellation_timeout=DAEMON_STOP_TIMEOUT_SECONDS,
         labels=mine,
         backoff=retry,
     )
