@@ -12,6 +12,17 @@ from tenantsync.logs import LogFormat
 from tenantsync.settings import OperatorSettings
 
 
+def _seconds(text: str) -> float:
+    """A positive number of seconds: an interval of 0 would look at every Tenant without pause."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number of seconds")
+    return value
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tenantsync", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -60,8 +71,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument(
         "--scheduler-interval",
-        type=float,
-        default=float(os.environ.get("TENANTSYNC_SCHEDULER_INTERVAL", "10")),
+        type=_seconds,
+        default=os.environ.get("TENANTSYNC_SCHEDULER_INTERVAL", "10"),
         help="seconds between reconciliations of each Tenant's schedule and history",
     )
     run.add_argument(
