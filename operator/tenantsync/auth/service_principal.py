@@ -4,9 +4,9 @@ MSAL is synchronous, so calls run in a worker thread. One instance lives per Ten
 version: its tokens are reused across steps and runs until they near expiry, and concurrent first
 requests wait for one sign-in instead of each asking the identity platform. The MSAL application is
 built for each sign-in and let go of after it (about once an hour per resource): kept, with its HTTP
-session and caches, it cost ~20 KB for each of a fleet's Tenants between sign-ins. What MSAL must
+session and caches, it cost ~16 KB for each of a fleet's Tenants between sign-ins. What MSAL must
 remember from one sign-in to the next, its HTTP cache (the tenant's OpenID configuration, read once a
-day, and the throttling the identity platform asked for), is kept.
+day, and the throttling the identity platform asked for), is kept, with the last answer it stands for.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import asyncio
 import base64
 import json
 import logging
+import threading
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -136,6 +137,11 @@ class ServicePrincipal:
         self._secret_name = secret_name
         self._verify = verify
         self._http_cache: dict[Any, Any] = {}
+        self._last_answer = Answer()
+        """The identity platform's last answer: while MSAL's HTTP cache gives a refusal back without
+        asking again, the next sign-in's session must know what it was (see `retries`)."""
+        self._signing_in = threading.Lock()
+        """A sign-in whose caller was cancelled goes on in its thread: the next waits for it."""
         self._tokens: dict[str, AccessToken] = {}
         self._lock = asyncio.Lock()
 
@@ -206,11 +212,14 @@ class ServicePrincipal:
 
     def _acquire(self, resource: str) -> AccessToken:
         """Sign in, then let go of the application and its connection until the token nears expiry."""
-        http = VerifyingSession(self._verify)
-        try:
-            return self._acquire_with_retries(http, resource)
-        finally:
-            http.close()
+        with self._signing_in:
+            http = VerifyingSession(self._verify)
+            http.last_answer = self._last_answer
+            try:
+                return self._acquire_with_retries(http, resource)
+            finally:
+                self._last_answer = http.last_answer
+                http.close()
 
     def _acquire_with_retries(self, http: VerifyingSession, resource: str) -> AccessToken:
         """Try again while the identity platform fails transiently, each try reaching it (see `retries`)."""

@@ -16,10 +16,11 @@ SHARD_LABEL = "tenantsync.io/shard"
 API_FAILURE_RETRY_SECONDS = 5.0
 
 # How kopf stops a daemon (its object deleted or finished, the operator exiting): the stop flag first,
-# then, if the daemon has not ended after the grace, cancellation; abandoned after the timeout. Each
-# daemon checks the flag between requests, so it ends by itself, its last write answered. Cancelled at
-# once instead, a run's daemon was cut while awaiting its final status write's response (the watch had
-# already shown the write), logging "Daemon 'execute' is cancelled. Will escalate." (4 of 1,000 runs
-# in a burst).
+# then, if the daemon has not ended after the grace, cancellation; abandoned after the timeout. A run's
+# daemon checks the flag between steps, a Tenant's schedule and audit watch between looks, so most end by
+# themselves, their last write answered; a step or look still going after the grace is cancelled. Cancelled
+# at once instead, a run's daemon was cut while awaiting its final status write's response (the watch had
+# already shown the write), logging "Daemon 'execute' is cancelled. Will escalate." (4 of 1,000 runs in a
+# burst). kopf looks again only after the grace, so a deleted object keeps its finalizer that long.
 DAEMON_STOP_GRACE_SECONDS = 5.0
 DAEMON_STOP_TIMEOUT_SECONDS = 10.0

@@ -125,7 +125,9 @@ def run_operator(
 def _reap_git_by_pidfd() -> None:
     """Git runs as a child process, tens a second in a burst of syncs. Python 3.11's asyncio starts a
     thread to wait for each child, and the event loop waits for that thread to start; a pidfd on the
-    loop needs no thread (Linux 5.3 or later; Python 3.12 chooses it by itself)."""
+    loop needs no thread (Linux 5.3 or later; Python 3.12 chooses it by itself). Python 3.11's watcher
+    serves the main thread's loop, the one kopf runs: a subprocess started from another thread's loop
+    would not be reaped, and the operator starts none."""
     if sys.version_info >= (3, 12) or not hasattr(os, "pidfd_open"):
         return
     try:

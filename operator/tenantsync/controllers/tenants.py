@@ -355,7 +355,6 @@ def register(
         "tenants",
         registry=registry,
         id="schedule",
-        initial_delay=settings.scheduler_interval_seconds,
         cancellation_backoff=DAEMON_STOP_GRACE_SECONDS,
         cancellation_timeout=DAEMON_STOP_TIMEOUT_SECONDS,
         labels=mine,
@@ -371,6 +370,7 @@ def register(
     ) -> None:
         key = body.metadata.uid or f"{namespace}/{name}"
         while not stopped:
-            await controller.look(body, memo, runs_of(kwargs, namespace, name))
             now = settings.clock().timestamp()
             await stopped.wait(spread_wait(key, settings.scheduler_interval_seconds, now))
+            if not stopped:
+                await controller.look(body, memo, runs_of(kwargs, namespace, name))

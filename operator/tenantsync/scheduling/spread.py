@@ -18,8 +18,13 @@ def offset_of(key: str, interval: float) -> float:
     return int.from_bytes(digest) / 2**64 * interval
 
 
+SHORTEST_INTERVAL = 1.0
+"""Seconds: a shorter interval (none is valid; a Tenant stored before a rule) is taken as this."""
+
+
 def spread_wait(key: str, interval: float, now: float) -> float:
     """Seconds from `now` (a POSIX time) to the key's next look, never less than half an interval: a
     look that ran late or a first look at a chance moment is not followed by another straight away."""
+    interval = max(interval, SHORTEST_INTERVAL)
     wait = (offset_of(key, interval) - now) % interval
     return wait if wait >= interval / 2 else wait + interval

@@ -10,6 +10,7 @@ import gc
 import math
 import os
 import re
+import weakref
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -27,6 +28,7 @@ from tenantsync.auth import (
     endpoints_for,
 )
 from tenantsync.auth.retries import MSAL_THROTTLE_SECONDS, TRANSIENT_ATTEMPTS
+from tenantsync.auth.service_principal import VerifyingSession
 from tenantsync_sim.client import SimulatorClient
 from tests.integration.sim.simtest_support import SimTenant
 
@@ -96,15 +98,25 @@ async def test_concurrent_first_requests_share_one_discovery_and_one_token(
 
 
 async def test_between_sign_ins_a_principal_keeps_its_tokens_not_an_msal_application(
-    sim: SimulatorClient, tenant: SimTenant
+    sim: SimulatorClient, tenant: SimTenant, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A fleet's Tenants each keep a principal: an MSAL application, its session and caches kept
     between hourly sign-ins cost ~20 KB a Tenant. MSAL's HTTP cache is kept: no second discovery."""
     sp = principal(tenant)
+    built: list[weakref.ref[msal.ConfidentialClientApplication]] = []
+    application = sp._application
+
+    def recorded(http: VerifyingSession) -> msal.ConfidentialClientApplication:
+        app = application(http)
+        built.append(weakref.ref(app))
+        return app
+
+    monkeypatch.setattr(sp, "_application", recorded)
     sim.clear_requests(tenant.id)
     first = await sp.acquire()
     gc.collect()
-    assert not [o for o in gc.get_objects() if isinstance(o, msal.ClientApplication)]
+    assert len(built) == 1
+    assert built[0]() is None, "the application is let go of after the sign-in"
     again = await sp.acquire(fresh=True)
     assert again.value.get_secret_value() != first.value.get_secret_value()
     assert [p.rsplit("/", 1)[-1] for p in identity_paths(sim, tenant)] == [
@@ -205,6 +217,26 @@ async def test_a_retry_after_longer_than_a_sync_waits_ends_the_sign_in_at_once(
         sim.clear_faults()
     assert [status for _, status in token_answers(sim, tenant)] == [503]
     assert "1 try over 0 s, it got HTTP 503; another try could not reach it for 120 s" in failed.value.message
+
+
+async def test_a_sign_in_while_msal_keeps_the_last_refusal_says_so_without_asking_again(
+    sim: SimulatorClient, tenant: SimTenant
+) -> None:
+    """MSAL gives a refused token request back from its HTTP cache for the Retry-After it was told, and
+    the cache outlives each sign-in's MSAL application: the next sign-in must still say why."""
+    sp = principal(tenant)
+    sim.clear_requests(tenant.id)
+    sim.add_fault(f"/{tenant.id}/oauth2/v2.0/token", status=503, count=1, retry_after_seconds=120)
+    try:
+        with pytest.raises(SignInError):
+            await sp.acquire()
+        with pytest.raises(SignInError) as again:
+            await sp.acquire()
+    finally:
+        sim.clear_faults()
+    assert [status for _, status in token_answers(sim, tenant)] == [503], "MSAL answered the second itself"
+    assert again.value.code == ErrorCode.AUTHENTICATION_FAILED
+    assert "it got HTTP 503; another try could not reach it for 120 s" in again.value.message
 
 
 async def test_a_tenant_named_by_its_domain_learns_its_directory_id_from_the_token(tenant: SimTenant) -> None:

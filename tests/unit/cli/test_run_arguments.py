@@ -7,7 +7,7 @@ import pytest
 from tenantsync.cli.main import _parser
 
 
-@pytest.mark.parametrize("interval", ["0", "-5", "ten"])
+@pytest.mark.parametrize("interval", ["0", "-5", "ten", "inf", "nan"])
 def test_a_scheduler_interval_that_is_not_positive_is_refused(
     interval: str, capsys: pytest.CaptureFixture[str]
 ) -> None:

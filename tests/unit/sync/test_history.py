@@ -3,15 +3,18 @@ branch, and its sentence says what was skipped; expiries the service reports are
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 
 from tenantsync.api import ErrorCode, ResourceType
 from tenantsync.catalog import catalog, serialise
+from tenantsync.catalog import normalise as catalog_normalise
 from tenantsync.repository import RepositoryError
-from tenantsync.sync import RunContext
+from tenantsync.sync import RunContext, history, snapshot
 from tenantsync.sync.attribution import Explanation
 from tenantsync.sync.history import record_backup
 from tenantsync.sync.session import Session
@@ -110,3 +113,26 @@ async def test_a_backup_reads_its_folder_once_for_the_kept_teams_snapshot_attrib
     backup = await session.folders.read_folder("tenantsync/backup", "tenants/contoso")
     assert backup is not None and {name: backup[name] for name in teams} == teams
     assert serialise(LOCATION) == backup[f"namedLocations/{LOCATION['id']}.json"]
+
+
+async def test_a_backup_normalises_and_serialises_off_the_event_loop(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CPU work of a backup runs in the off-loop worker (sync/off_loop.py), not on the event loop."""
+    threads: dict[str, set[str]] = {"normalise": set(), "serialise": set(), "scan": set()}
+
+    def recorded(name: str, work: Any) -> Any:
+        def run(*args: Any, **kwargs: Any) -> Any:
+            threads[name].add(threading.current_thread().name)
+            return work(*args, **kwargs)
+
+        return run
+
+    monkeypatch.setattr(snapshot, "normalise", recorded("normalise", catalog_normalise))
+    monkeypatch.setattr(snapshot, "serialise", recorded("serialise", serialise))
+    monkeypatch.setattr(history, "_unencrypted_secrets", recorded("scan", history._unencrypted_secrets))
+    ctx = context(spec(resources=[ResourceType.NAMED_LOCATIONS]))
+    await record_backup(ctx, FakeSession(graph=tenant()))
+    assert {name: {thread.split("_")[0] for thread in seen} for name, seen in threads.items()} == {
+        "normalise": {"tenantsync-cpu"},
+        "serialise": {"tenantsync-cpu"},
+        "scan": {"tenantsync-cpu"},
+    }
