@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from tenantsync.api import ResourceType
 from tenantsync.catalog import CMDLET_SERVICES, as_read, catalog, keep_within_cap
 from tenantsync.repository import GitAuthor
+from tenantsync.sync.off_loop import off_loop
 from tenantsync.sync.pipeline import RunContext
 from tenantsync.sync.session import Session
 from tenantsync.sync.snapshot import take_snapshot
@@ -90,7 +91,7 @@ async def commit_touched(
         exchange={service: await session.exchange(service) for service in services},
     )
     keep_within_cap(snapshot.objects.get(ResourceType.GROUPS, []), spec.groupMembers)
-    current = snapshot.files()
+    current = await off_loop(snapshot.files)
     recorded: list[Recorded] = []
     for change in touched:
         object_id = backup_key(change.type, change.object_id, current, previous)
