@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from tests.e2e.conftest import Workspace
-from tests.support.cluster import wait_for
+from tests.support.cluster import kubectl_json, wait_for
 from tests.support.metrics_budget import (
     TENANT_SERIES_LIMIT,
     documented_budget,
@@ -116,6 +116,13 @@ def test_first_sync_backs_up_and_initialises_the_desired_state(
     assert desired == backup
     assert len(desired) == 5
     assert "tenants/contoso/authorizationPolicy/authorizationPolicy.json" in desired
+    # The API server names the operator as the writer of the statuses (kubectl --show-managed-fields).
+    for kind, name in (("syncrun", run["metadata"]["name"]), ("tenant", "contoso")):
+        shown = kubectl_json("get", kind, name, "-n", workspace.namespace, "--show-managed-fields")
+        writers = {
+            f["manager"] for f in shown["metadata"]["managedFields"] if f.get("subresource") == "status"
+        }
+        assert writers == {"tenantsync"}, (kind, writers)
 
 
 def tenant_series_once(

@@ -34,6 +34,9 @@ behind everyone else's for seconds. Calls beyond these wait at the client's gate
 go first (`tenantsync.precedence`), rather than in the pool's first-come queue."""
 
 
+USER_AGENT = "tenantsync"
+
+
 class NotFoundError(LookupError):
     """The named object does not exist."""
 
@@ -52,6 +55,9 @@ def _translate(error: ApiException) -> Exception:
 
 class KubeClient:
     def __init__(self, api_client: client.ApiClient) -> None:
+        # The API server names the writer of each field (managedFields) and logs each request by this;
+        # the generated client's own is "OpenAPI-Generator".
+        api_client.user_agent = USER_AGENT
         self._api_client = api_client
         self._custom = client.CustomObjectsApi(api_client)
         self._threads = ThreadPoolExecutor(REQUESTS_AT_ONCE, thread_name_prefix="kube-api")
