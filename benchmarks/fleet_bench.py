@@ -253,11 +253,14 @@ class Soak(threading.Thread):
 
 class Approver(threading.Thread):
     """Approves each run that waits for approval, as a person would, and notes when (just before the
-    annotation is written). It watches the SyncRuns, so it sees a run within moments of its wait."""
+    annotation is written). It watches the SyncRuns, so it sees a run within moments of its wait, and
+    keeps what each failed run said before the Tenant's history limit deletes it."""
 
     def __init__(self, api: client.CustomObjectsApi) -> None:
         super().__init__(daemon=True)
         self.api, self.approved = api, dict[str, tuple[str, float]]()
+        self.failed = dict[str, str]()
+        """Run name -> its phase, error code and message, for each run that finished other than Succeeded."""
         self.done = threading.Event()
 
     def run(self) -> None:
@@ -273,6 +276,12 @@ class Approver(threading.Thread):
             for event in stream:
                 run = event["object"]
                 name = run["metadata"]["name"]
+                status = run.get("status") or {}
+                if status.get("phase") in FINISHED - {"Succeeded"} and name not in self.failed:
+                    error = status.get("error") or {}
+                    self.failed[name] = (
+                        f"{status['phase']} {error.get('code', '')}: {status.get('message', '')}"
+                    )
                 if (run.get("status") or {}).get("phase") == "PendingApproval" and name not in self.approved:
                     self.approved[name] = (run["spec"]["tenantRef"]["name"], time.time())
                     patch = {"metadata": {"annotations": {"tenantsync.io/approval": "approve"}}}
@@ -737,6 +746,8 @@ def report(
     print(
         f"failures: {sum(v for k, v in phases.items() if k != 'Succeeded')}; overlapping runs of one tenant: {overlaps}"
     )
+    for name, what in sorted(approver.failed.items()):
+        print(f"  failed {name}: {what}")
     print(f"(wall-clock start {datetime.fromtimestamp(wall_start):%H:%M:%S}; operator log {operator_log})")
 
 
