@@ -3,8 +3,8 @@
 The watch needs its own application permissions (one per audit log, docs/drift.md); the admin audit
 needs ``Exchange.ManageAsApp`` in the Exchange endpoint's token and an Entra role that reaches
 ``Search-UnifiedAuditLog``. When the token lacks one, the watch waits in PendingAdminConsent, says which
-and where to grant them, and looks again next interval (with a new token every `CONSENT_RECHECK_LOOKS`
-looks); a sync is never held up or failed by it. Any other failure (credentials, Graph, Git)
+and where to grant them, and looks again next interval (with a new token at waits doubling from `FIRST_CONSENT_RECHECK` to
+`LAST_CONSENT_RECHECK` looks); a sync is never held up or failed by it. Any other failure (credentials, Graph, Git)
 leaves the watch Failing with the error's message until a look succeeds.
 """
 
@@ -29,6 +29,7 @@ from tenantsync.drift.needs import WatchNeeds, watch_needs
 from tenantsync.drift.watcher import AuditWatch
 from tenantsync.graph import GraphError
 from tenantsync.repository import GitAuthor
+from tenantsync.scheduling import offset_of
 from tenantsync.sync import (
     Recorded,
     RunContext,
@@ -41,11 +42,15 @@ from tenantsync.sync import (
 
 TenantKey = tuple[str, str]
 
-CONSENT_RECHECK_LOOKS = 3
-"""While a watch waits for consent, every this many looks asks the identity platform for a new token (a
-grant shows only in a new one); the other looks reuse the cached token. At the default 1-minute interval
-that is one token request per waiting Tenant every 3 minutes, not every minute (1,000 a minute at
-N = 1,000); with 10-second looks a grant is seen within 30 seconds."""
+FIRST_CONSENT_RECHECK = 3
+"""While a watch waits for consent, its first new token comes 3 to 5 looks after the wait began (each
+Tenant at its own count, its uid hashed, so a fleet that started waiting together does not sign in
+together); the other looks reuse the cached token. A grant shows only in a new token."""
+LAST_CONSENT_RECHECK = 30
+"""The wait between new tokens doubles from the first up to this many looks: a Tenant left waiting for
+days asks once every 30 minutes at the default 1-minute interval, not every 3 (a thousand such Tenants
+sign in ~33 times a minute instead of ~333). A grant is therefore seen within 30 looks; sooner when the
+operator restarts (its first look signs in afresh) or the Tenant's cached token expires."""
 
 
 @dataclass(frozen=True)
@@ -108,21 +113,27 @@ class ConsentRechecks:
     """Which looks of the watches waiting for consent ask for a new token."""
 
     def __init__(self) -> None:
-        self._waited: dict[TenantKey, int] = {}
-        """Looks made while waiting since the last that asked for a new token."""
+        self._waits: dict[TenantKey, tuple[int, int]] = {}
+        """Per waiting Tenant: looks made since the last that asked for a new token, and the looks
+        between the last two that asked (the next wait is twice that, up to `LAST_CONSENT_RECHECK`)."""
 
-    def fresh(self, key: TenantKey, before: DriftStatus | None) -> bool:
-        """Whether this look asks for a new token: every `CONSENT_RECHECK_LOOKS`-th look while waiting."""
+    def fresh(self, key: TenantKey, uid: str | None, before: DriftStatus | None) -> bool:
+        """Whether this look asks for a new token: after `FIRST_CONSENT_RECHECK` (+0..2, by `uid`) looks
+        of waiting, then after twice as many each time, up to `LAST_CONSENT_RECHECK`."""
         if before is None or before.watch != DriftWatch.PENDING_ADMIN_CONSENT:
-            self._waited.pop(key, None)
+            self._waits.pop(key, None)
             return False
-        waited = self._waited.get(key, 0) + 1
-        fresh = waited >= CONSENT_RECHECK_LOOKS
-        self._waited[key] = 0 if fresh else waited
-        return fresh
+        first = FIRST_CONSENT_RECHECK + int(offset_of(uid or "/".join(key), 3))
+        waited, gap = self._waits.get(key, (0, first))
+        waited += 1
+        if waited < gap:
+            self._waits[key] = (waited, gap)
+            return False
+        self._waits[key] = (0, min(2 * gap, LAST_CONSENT_RECHECK))
+        return True
 
     def forget(self, key: TenantKey) -> None:
-        self._waited.pop(key, None)
+        self._waits.pop(key, None)
 
 
 class DriftChecker:
@@ -178,7 +189,7 @@ class DriftChecker:
         needs = watch_needs(types)
         try:
             async with self._cache.session(ctx) as session:
-                fresh = self._rechecks.fresh((namespace, name), before)
+                fresh = self._rechecks.fresh((namespace, name), uid, before)
                 token = await (await session.service_principal()).acquire(fresh=fresh)
                 missing = _missing(needs.graph_permissions, token.roles) + await _admin_audit_missing(
                     session, needs, fresh=fresh

@@ -2,6 +2,6 @@
 
 from tenantsync.scheduling.cron import InvalidScheduleError, Schedule
 from tenantsync.scheduling.history import RunRecord, runs_to_prune
-from tenantsync.scheduling.spread import spread_wait
+from tenantsync.scheduling.spread import offset_of, spread_wait
 
-__all__ = ["InvalidScheduleError", "RunRecord", "Schedule", "runs_to_prune", "spread_wait"]
+__all__ = ["InvalidScheduleError", "RunRecord", "Schedule", "offset_of", "runs_to_prune", "spread_wait"]

@@ -1,13 +1,15 @@
 """What an idle look no longer repeats (issue 23's fleet cost): the catalogue's answer for a list of
-types, and a new token at every look while waiting for consent."""
+types, and a new token at every look while waiting for consent (now ever rarer, and not all at once)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+from collections import Counter
 
 from tenantsync.api import DriftStatus, DriftWatch, ResourceType
 from tenantsync.catalog import AUDIT_LOG_ROLE_NEED, EXCHANGE_PERMISSION, audit_sources, drift_permission_needs
-from tenantsync.drift.check import CONSENT_RECHECK_LOOKS, ConsentRechecks
+from tenantsync.drift.check import FIRST_CONSENT_RECHECK, LAST_CONSENT_RECHECK, ConsentRechecks
 from tenantsync.drift.needs import watch_needs
 
 TYPES = [
@@ -41,23 +43,38 @@ def _status(watch: DriftWatch) -> DriftStatus:
     return DriftStatus(watch=watch, lastCheckTime=AT)
 
 
-def test_a_watch_waiting_for_consent_asks_for_a_new_token_every_few_looks_only() -> None:
-    rechecks = ConsentRechecks()
+def _asking_looks(rechecks: ConsentRechecks, uid: str, looks: int) -> list[int]:
     waiting = _status(DriftWatch.PENDING_ADMIN_CONSENT)
-    asked = [rechecks.fresh(KEY, waiting) for _ in range(2 * CONSENT_RECHECK_LOOKS)]
-    assert CONSENT_RECHECK_LOOKS > 1
-    assert asked == ([False] * (CONSENT_RECHECK_LOOKS - 1) + [True]) * 2
-    # Another Tenant waits on its own count.
-    assert not rechecks.fresh(("team-a", "fabrikam"), waiting)
+    return [look for look in range(1, looks + 1) if rechecks.fresh(KEY, uid, waiting)]
 
 
-def test_a_watch_not_waiting_never_asks_and_starts_counting_again_when_it_waits() -> None:
+def test_a_watch_waiting_for_consent_asks_for_a_new_token_ever_less_often() -> None:
+    asking = _asking_looks(ConsentRechecks(), "uid-1", 200)
+    waits = [b - a for a, b in zip([0, *asking], asking, strict=False)]
+    assert FIRST_CONSENT_RECHECK <= waits[0] < FIRST_CONSENT_RECHECK + 3
+    assert waits[1] == 2 * waits[0]
+    assert waits[-1] == LAST_CONSENT_RECHECK
+    assert all(b == min(2 * a, LAST_CONSENT_RECHECK) for a, b in itertools.pairwise(waits))
+    # Two hundred looks (over three hours at the default interval) ask a few times, not every third look.
+    assert len(asking) < 200 // FIRST_CONSENT_RECHECK // 4
+
+
+def test_a_fleet_waiting_together_does_not_ask_together() -> None:
+    firsts = Counter(_asking_looks(ConsentRechecks(), f"uid-{n}", 6)[0] for n in range(300))
+    assert set(firsts) == {FIRST_CONSENT_RECHECK, FIRST_CONSENT_RECHECK + 1, FIRST_CONSENT_RECHECK + 2}
+    assert max(firsts.values()) < 150
+    # Each Tenant waits on its own count.
+    rechecks = ConsentRechecks()
+    _asking_looks(rechecks, "uid-1", FIRST_CONSENT_RECHECK - 1)
+    assert not rechecks.fresh(("team-a", "fabrikam"), "uid-2", _status(DriftWatch.PENDING_ADMIN_CONSENT))
+
+
+def test_a_watch_not_waiting_never_asks_and_starts_again_from_the_first_wait() -> None:
     rechecks = ConsentRechecks()
     waiting = _status(DriftWatch.PENDING_ADMIN_CONSENT)
-    assert not rechecks.fresh(KEY, None)
-    for _ in range(CONSENT_RECHECK_LOOKS - 1):
-        rechecks.fresh(KEY, waiting)
-    assert not rechecks.fresh(KEY, _status(DriftWatch.WATCHING))
-    assert not rechecks.fresh(KEY, waiting)  # the count started again
+    assert not rechecks.fresh(KEY, "uid-1", None)
+    first = _asking_looks(rechecks, "uid-1", LAST_CONSENT_RECHECK * 3)[0]
+    assert not rechecks.fresh(KEY, "uid-1", _status(DriftWatch.WATCHING))
+    assert _asking_looks(rechecks, "uid-1", first)[-1] == first  # the waits start again from the first
     rechecks.forget(KEY)
-    assert [rechecks.fresh(KEY, waiting) for _ in range(CONSENT_RECHECK_LOOKS)][-1]
+    assert [rechecks.fresh(KEY, "uid-1", waiting) for _ in range(first)][-1]
