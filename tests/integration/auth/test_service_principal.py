@@ -10,11 +10,13 @@ import gc
 import math
 import os
 import re
+import ssl
 import weakref
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import certifi
 import msal
 import pytest
 from pydantic import SecretStr
@@ -28,7 +30,7 @@ from tenantsync.auth import (
     endpoints_for,
 )
 from tenantsync.auth.retries import MSAL_THROTTLE_SECONDS, TRANSIENT_ATTEMPTS
-from tenantsync.auth.service_principal import VerifyingSession
+from tenantsync.auth.service_principal import VerifyingSession, _context
 from tenantsync_sim.client import SimulatorClient
 from tests.integration.sim.simtest_support import SimTenant
 
@@ -247,7 +249,8 @@ async def test_a_tenant_named_by_its_domain_learns_its_directory_id_from_the_tok
 async def test_a_signed_in_principal_keeps_no_connection_open_between_sign_ins(
     sim: SimulatorClient, tenant: SimTenant
 ) -> None:
-    """A kept-alive connection would hold a TLS context with every trusted CA per Tenant (~0.7 MiB)."""
+    """A connection kept alive per Tenant, for a token asked for again an hour later, would hold a socket
+    on both sides for nothing."""
     sp = principal(tenant)
     sim.clear_requests(tenant.id)
     before = connections_to(tenant.url)
@@ -258,3 +261,46 @@ async def test_a_signed_in_principal_keeps_no_connection_open_between_sign_ins(
     assert identity_paths(sim, tenant)[-1] == f"/{tenant.id}/oauth2/v2.0/token", (
         "signs in again after closing"
     )
+
+
+async def test_sign_ins_load_a_ca_bundle_into_one_tls_context_not_one_per_connection(
+    sim: SimulatorClient, tenant: SimTenant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Loading every trusted root into a new context was most of a sign-in's CPU (~40 ms): a fleet
+    waiting for consent signs in hundreds of times a minute (benchmarks/look_bench.py --waiting)."""
+    loads: list[object] = []
+    load = ssl.SSLContext.load_verify_locations
+
+    def counted(context: ssl.SSLContext, *args: object, **kwargs: object) -> None:
+        loads.append(args or kwargs)
+        load(context, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ssl.SSLContext, "load_verify_locations", counted)
+    _context.cache_clear()
+    sim.clear_requests(tenant.id)
+    for sp in (principal(tenant), principal(tenant)):
+        await sp.acquire()
+        await sp.acquire(fresh=True)
+    assert [p.rsplit("/", 1)[-1] for p in identity_paths(sim, tenant)].count("token") == 4
+    assert len(loads) == 1
+
+
+async def test_a_principal_trusting_only_the_public_roots_refuses_a_privately_signed_identity_platform(
+    tenant: SimTenant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The shared contexts still verify: the simulator's private CA is trusted only through a bundle (or,
+    as requests does, REQUESTS_CA_BUNDLE for the public roots' place), and a bundle wins over that."""
+    discovery = f"{tenant.url}/{tenant.id}/v2.0/.well-known/openid-configuration"
+    monkeypatch.setattr("tenantsync.auth.service_principal.wait_before_retry", lambda *_: 0.0)
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", tenant.ca)
+    assert VerifyingSession(True).get(discovery, timeout=30).ok
+    with pytest.raises(OSError, match="CERTIFICATE_VERIFY_FAILED"):
+        VerifyingSession(certifi.where()).get(discovery, timeout=30)
+    monkeypatch.delenv("REQUESTS_CA_BUNDLE")
+    monkeypatch.delenv("CURL_CA_BUNDLE", raising=False)
+    sp = principal(tenant)
+    sp._verify = True
+    with pytest.raises(SignInError) as refused:
+        await sp.acquire()
+    assert "each got SSLError" in str(refused.value)
+    assert "caBundleSecretRef" in str(refused.value)
