@@ -50,12 +50,12 @@ def drift_status(ws: Workspace) -> dict[str, Any]:
     return status
 
 
-def watching(ws: Workspace) -> dict[str, Any]:
+def watching(ws: Workspace, timeout: float = 60.0) -> dict[str, Any]:
     def started() -> dict[str, Any] | None:
         status = drift_status(ws)
         return status if status.get("watch") == "Watching" else None
 
-    status: dict[str, Any] = wait_for(started, "the audit watch to start")
+    status: dict[str, Any] = wait_for(started, "the audit watch to start", timeout)
     return status
 
 
@@ -226,7 +226,8 @@ def test_an_app_without_an_audit_role_syncs_exchange_and_its_watch_waits_for_the
     assert "Security Reader" in status["message"]
 
     ws.sim.add_role(ws.tenant_id, ws.client_id, ROLE_TEMPLATE_IDS["Security Reader"])
-    watching(ws)
+    # The first new token comes 3 to 5 looks (of 10 s) into the wait, each looking at its Tenant's offset.
+    watching(ws, timeout=90.0)
 
 
 def test_a_sync_after_a_portal_change_names_its_actor_as_co_author_of_the_backup(
