@@ -16,6 +16,9 @@ and one `tenantsync run` process, and prints the figures of issue 13. Figures ar
 all their tenants), so each round starts every sync at once; the RSS after each round is printed.
 `--soak-hours H` runs for H hours instead of `--minutes` and samples the operator's RSS, CPU and open
 files each minute: a table in the output and `soak.png` (matplotlib) in the benchmark's folder (issue 25).
+`--audit` starts the control plane with an audit log of the writes to Tenants, SyncRuns and Events and
+prints each kind of write (resource, writer, the status fields it sets, refused or not) per sync; the
+control plane must not be running already.
 """
 
 from __future__ import annotations
@@ -47,6 +50,19 @@ from tenantsync_sim.client import SimulatorClient
 ROOT = Path(__file__).resolve().parents[1]
 CLUSTER = ROOT / "hack" / "local-cluster"
 KUBECONFIG = ROOT / ".cache" / "local-cluster" / "kubeconfig"
+AUDIT_LOG = ROOT / ".cache" / "local-cluster" / "logs" / "audit.log"
+AUDIT_POLICY = """\
+apiVersion: audit.k8s.io/v1
+kind: Policy
+omitStages: [RequestReceived]
+rules:
+  - level: Request
+    verbs: [create, update, patch, delete]
+    resources:
+      - {group: tenantsync.io, resources: [tenants, tenants/status, syncruns, syncruns/status]}
+      - {group: "", resources: [events]}
+  - level: None
+"""
 KUBECTL = ROOT / ".cache" / "local-cluster" / "bin" / "kubectl"
 GROUP, VERSION = "tenantsync.io", "v1alpha1"
 NAMESPACE = f"fleet-{uuid.uuid4().hex[:6]}"
@@ -357,6 +373,33 @@ def growth(folder: Path, top: int = 15) -> None:
         )
 
 
+def audited_writes(syncs: int, top: int = 30) -> None:
+    """Each kind of write but the benchmark's kubectl, per sync: its resource, writer (user agent: the
+    operator's own client, kopf, or the benchmark's approvals), the top-level status fields it set (or
+    the event's reason), and whether the API server refused it (409)."""
+    kinds: Counter[str] = Counter()
+    for line in AUDIT_LOG.read_text().splitlines():
+        event = json.loads(line)
+        if event.get("stage") != "ResponseComplete" or event.get("userAgent", "").startswith("kubectl"):
+            continue
+        ref, body = event.get("objectRef", {}), event.get("requestObject") or {}
+        resource = ref.get("resource", "?") + (f"/{ref['subresource']}" if ref.get("subresource") else "")
+        if resource == "events":
+            what = body.get("reason", "?")
+        elif ref.get("subresource") == "status":
+            what = ",".join(sorted((body.get("status") or {}).keys()))
+        else:
+            what = ",".join(sorted(body.get("metadata", {}).keys() | (body.keys() - {"metadata"})))
+        code = event.get("responseStatus", {}).get("code", 0)
+        agent = event.get("userAgent", "").split("/")[0]
+        kinds[
+            f"{event['verb']} {resource} by {agent} [{what}]{' refused ' + str(code) if code >= 400 else ''}"
+        ] += 1
+    print(f"API-server writes by kind, per sync ({sum(kinds.values())} in the audit log):")
+    for kind, n in kinds.most_common(top):
+        print(f"  {n / max(1, syncs):7.2f}  {kind}")
+
+
 def list_runs(api: client.CustomObjectsApi) -> list[dict[str, Any]]:
     OWN_REQUESTS[("LIST", "syncruns")] += 1
     found = cast(dict[str, Any], api.list_namespaced_custom_object(GROUP, VERSION, NAMESPACE, "syncruns"))
@@ -480,6 +523,9 @@ def main() -> None:
         "--tracemalloc", action="store_true", help="a tracemalloc snapshot of the operator after each round"
     )
     parser.add_argument(
+        "--audit", action="store_true", help="count each kind of write from the API server's audit log"
+    )
+    parser.add_argument(
         "--soak-hours",
         type=float,
         default=0.0,
@@ -489,7 +535,14 @@ def main() -> None:
     if args.soak_hours:
         args.minutes = args.soak_hours * 60
     work = Path(tempfile.mkdtemp(prefix="fleet-bench-"))
-    subprocess.run([str(CLUSTER), "up"], check=True)
+    cluster_env = dict(os.environ)
+    if args.audit:
+        (work / "audit-policy.yaml").write_text(AUDIT_POLICY)
+        cluster_env["LOCAL_CLUSTER_AUDIT_POLICY"] = str(work / "audit-policy.yaml")
+        AUDIT_LOG.unlink(missing_ok=True)
+    subprocess.run([str(CLUSTER), "up"], check=True, env=cluster_env)
+    if args.audit and not AUDIT_LOG.exists():
+        raise SystemExit("--audit needs a control plane started by this run: stop the running one first")
     kubectl(
         "apply", "--server-side", "--force-conflicts", "-f", str(ROOT / "crds" / "tenantsync.io_crds.yaml")
     )
@@ -746,6 +799,8 @@ def report(
     print(
         f"failures: {sum(v for k, v in phases.items() if k != 'Succeeded')}; overlapping runs of one tenant: {overlaps}"
     )
+    if args.audit:
+        audited_writes(count)
     for name, what in sorted(approver.failed.items()):
         print(f"  failed {name}: {what}")
     print(f"(wall-clock start {datetime.fromtimestamp(wall_start):%H:%M:%S}; operator log {operator_log})")
