@@ -384,7 +384,9 @@ def audited_writes(syncs: int, top: int = 30) -> None:
             continue
         ref, body = event.get("objectRef", {}), event.get("requestObject") or {}
         resource = ref.get("resource", "?") + (f"/{ref['subresource']}" if ref.get("subresource") else "")
-        if resource == "events":
+        if isinstance(body, list):  # a JSON patch (kopf's)
+            what = ",".join(sorted({op.get("path", "?") for op in body}))
+        elif resource == "events":
             what = body.get("reason", "?")
         elif ref.get("subresource") == "status":
             what = ",".join(sorted((body.get("status") or {}).keys()))
