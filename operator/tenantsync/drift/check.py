@@ -3,9 +3,10 @@
 The watch needs its own application permissions (one per audit log, docs/drift.md); the admin audit
 needs ``Exchange.ManageAsApp`` in the Exchange endpoint's token and an Entra role that reaches
 ``Search-UnifiedAuditLog``. When the token lacks one, the watch waits in PendingAdminConsent, says which
-and where to grant them, and looks again next interval (with a new token at waits doubling from `FIRST_CONSENT_RECHECK` to
-`LAST_CONSENT_RECHECK` looks); a sync is never held up or failed by it. Any other failure (credentials, Graph, Git)
-leaves the watch Failing with the error's message until a look succeeds.
+and where to grant them, and looks again next interval (with a new token at waits doubling from
+`FIRST_CONSENT_RECHECK` to `LAST_CONSENT_RECHECK` looks); a sync is never held up or failed by it. Any
+other failure (credentials, Graph, Git) leaves the watch Failing with the error's message until a look
+succeeds.
 """
 
 from __future__ import annotations
