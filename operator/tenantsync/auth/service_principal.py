@@ -13,21 +13,16 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import functools
 import json
 import logging
-import os
-import ssl
 import threading
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import certifi
 import msal
 import requests
 from pydantic import BaseModel, ConfigDict, SecretStr
-from requests.adapters import HTTPAdapter
 
 from tenantsync.api import CodedError, ErrorCode
 from tenantsync.auth.credentials import CertificateCredential, ClientSecretCredential, Credential
@@ -41,6 +36,7 @@ from tenantsync.auth.retries import (
     unavailable_message,
     wait_before_retry,
 )
+from tenantsync.auth.tls import TrustAdapter
 
 log = logging.getLogger(__name__)
 
@@ -69,58 +65,20 @@ _AADSTS: dict[int, tuple[ErrorCode, str]] = {
 }
 
 
-def _trust(bundle: str | bool) -> ssl.SSLContext:
-    """The TLS context of a CA bundle: a file named by its content, or True for the public roots (or,
-    as requests would, REQUESTS_CA_BUNDLE's or CURL_CA_BUNDLE's)."""
-    if not isinstance(bundle, str):
-        bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or certifi.where()
-    return _context(bundle)
-
-
-@functools.lru_cache(maxsize=16)
-def _context(bundle: str) -> ssl.SSLContext:
-    """Built once per bundle: left to requests, each new connection built a context and loaded every
-    trusted root into it, ~40 ms of CPU, most of a sign-in's cost."""
-    if os.path.isdir(bundle):
-        return ssl.create_default_context(capath=bundle)
-    return ssl.create_default_context(cafile=bundle)
-
-
-class _TrustAdapter(HTTPAdapter):
-    """Connections verified with the bundle's one TLS context, which OpenSSL lets threads share."""
-
-    def __init__(self, bundle: str | bool) -> None:
-        self._context = _trust(bundle)
-        super().__init__()
-
-    def build_connection_pool_key_attributes(
-        self, request: requests.PreparedRequest, verify: Any, cert: Any = None
-    ) -> tuple[dict[str, Any], dict[str, Any]]:
-        host, pool = super().build_connection_pool_key_attributes(request, verify, cert)
-        pool.pop("ca_certs", None)
-        pool.pop("ca_cert_dir", None)
-        pool.update(ssl_context=self._context, cert_reqs="CERT_REQUIRED")
-        return host, pool
-
-    def cert_verify(self, conn: Any, url: str, verify: Any, cert: Any) -> None:
-        super().cert_verify(conn, url, verify, cert)
-        conn.ca_certs = conn.ca_cert_dir = None  # the context has them: loaded again, they cost as much
-
-
 class VerifyingSession(requests.Session):
     """A session whose CA bundle wins over REQUESTS_CA_BUNDLE, and that remembers its last answer.
 
     requests lets that variable override a session's `verify` (psf/requests#3829), which would make the
-    configured caBundleSecretRef silently ineffective; a per-request `verify` does take precedence, and
-    HTTPS goes through the bundle's TLS context, built once per process. Callers `close()` it after each
-    sign-in: a token is asked for again only when it nears expiry.
+    configured caBundleSecretRef silently ineffective; a per-request `verify` does take precedence. HTTPS
+    goes through the bundle's one TLS context (`tls.TrustAdapter`). Callers `close()` the session after
+    each sign-in: a token is asked for again only when it nears expiry.
     """
 
     def __init__(self, verify: str | bool) -> None:
         super().__init__()
         self._tenantsync_verify = verify
         if verify is not False:
-            self.mount("https://", _TrustAdapter(verify))
+            self.mount("https://", TrustAdapter(verify))
         self.last_answer = Answer()
         """MSAL turns a failed token request into an error dict: its status and Retry-After are here."""
 

@@ -30,8 +30,10 @@ from tenantsync.auth import (
     endpoints_for,
 )
 from tenantsync.auth.retries import MSAL_THROTTLE_SECONDS, TRANSIENT_ATTEMPTS
-from tenantsync.auth.service_principal import VerifyingSession, _context
+from tenantsync.auth.service_principal import VerifyingSession
+from tenantsync.auth.tls import _context
 from tenantsync_sim.client import SimulatorClient
+from tests.integration.sim.connect_proxy import connect_proxy
 from tests.integration.sim.simtest_support import SimTenant
 
 pytestmark = pytest.mark.integration
@@ -303,4 +305,34 @@ async def test_a_principal_trusting_only_the_public_roots_refuses_a_privately_si
     with pytest.raises(SignInError) as refused:
         await sp.acquire()
     assert "each got SSLError" in str(refused.value)
+    assert "caBundleSecretRef" in str(refused.value)
+
+
+async def test_a_sign_in_through_a_proxy_tunnel_verifies_the_identity_platform_with_the_bundle(
+    sim: SimulatorClient, tenant: SimTenant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """HTTPS_PROXY, as a corporate network sets it: the tunnel's TLS is the shared context's."""
+    authority = urlsplit(tenant.url)
+    assert authority.hostname is not None and authority.port is not None
+    upstream = (authority.hostname, authority.port)
+    with connect_proxy(upstream, {authority.hostname}, authority.port) as proxy:
+        monkeypatch.setenv("HTTPS_PROXY", f"http://127.0.0.1:{proxy.server_address[1]}")
+        monkeypatch.delenv("NO_PROXY", raising=False)
+        monkeypatch.delenv("no_proxy", raising=False)
+        sim.clear_requests(tenant.id)
+        token = await principal(tenant).acquire()
+        assert proxy.tunnelled and not proxy.refused
+    assert token.directory_id == tenant.id
+
+
+async def test_a_ca_bundle_that_does_not_parse_ends_the_sign_in_naming_the_bundle(
+    tenant: SimTenant, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("tenantsync.auth.service_principal.wait_before_retry", lambda *_: 0.0)
+    broken = tmp_path / "broken.pem"
+    broken.write_text("-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n")
+    sp = principal(tenant)
+    sp._verify = str(broken)
+    with pytest.raises(SignInError) as refused:
+        await sp.acquire()
     assert "caBundleSecretRef" in str(refused.value)

@@ -33,10 +33,11 @@ class _Tunnel(socketserver.BaseRequestHandler):
             head += chunk
         method, target, *_ = head.split(b"\r\n", 1)[0].decode("latin-1").split(" ")
         host, _, port = target.rpartition(":")
-        if method.upper() != "CONNECT" or port != "443" or host.lower() not in self.server.hosts:
+        if method.upper() != "CONNECT" or port != self.server.port or host.lower() not in self.server.hosts:
             self.server.refused.append(f"{method} {target}")
             self.request.sendall(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n")
             return
+        self.server.tunnelled.append(target)
         with socket.create_connection(self.server.upstream, timeout=30) as upstream:
             self.request.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
             _relay(self.request, upstream)
@@ -59,17 +60,20 @@ class _ProxyServer(socketserver.ThreadingTCPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, upstream: tuple[str, int], hosts: set[str]) -> None:
+    def __init__(self, upstream: tuple[str, int], hosts: set[str], port: int) -> None:
         super().__init__(("127.0.0.1", 0), _Tunnel)
         self.upstream = upstream
         self.hosts = {h.lower() for h in hosts}
+        self.port = str(port)
         self.refused: list[str] = []
+        self.tunnelled: list[str] = []
 
 
 @contextmanager
-def connect_proxy(upstream: tuple[str, int], hosts: set[str]) -> Iterator[_ProxyServer]:
-    """A running proxy on 127.0.0.1 (its URL: ``http://127.0.0.1:{server_address[1]}``)."""
-    server = _ProxyServer(upstream, hosts)
+def connect_proxy(upstream: tuple[str, int], hosts: set[str], port: int = 443) -> Iterator[_ProxyServer]:
+    """A running proxy on 127.0.0.1 (its URL: ``http://127.0.0.1:{server_address[1]}``) that tunnels
+    CONNECTs to `hosts` at `port`."""
+    server = _ProxyServer(upstream, hosts, port)
     thread = threading.Thread(target=server.serve_forever, name="connect-proxy", daemon=True)
     thread.start()
     try:

@@ -63,18 +63,28 @@ def test_a_fleet_waiting_together_does_not_ask_together() -> None:
     firsts = Counter(_asking_looks(ConsentRechecks(), f"uid-{n}", 6)[0] for n in range(300))
     assert set(firsts) == {FIRST_CONSENT_RECHECK, FIRST_CONSENT_RECHECK + 1, FIRST_CONSENT_RECHECK + 2}
     assert max(firsts.values()) < 150
-    # Each Tenant waits on its own count.
-    rechecks = ConsentRechecks()
-    _asking_looks(rechecks, "uid-1", FIRST_CONSENT_RECHECK - 1)
-    assert not rechecks.fresh(("team-a", "fabrikam"), "uid-2", _status(DriftWatch.PENDING_ADMIN_CONSENT))
+
+
+def test_each_tenant_waits_on_its_own_count() -> None:
+    alone = {uid: _asking_looks(ConsentRechecks(), uid, 60) for uid in ("uid-1", "uid-4")}
+    assert alone["uid-1"] != alone["uid-4"]  # their first waits differ (5 and 3 looks)
+    rechecks, waiting = ConsentRechecks(), _status(DriftWatch.PENDING_ADMIN_CONSENT)
+    together: dict[str, list[int]] = {"uid-1": [], "uid-4": []}
+    for look in range(1, 61):
+        for uid, key in (("uid-1", KEY), ("uid-4", ("team-a", "fabrikam"))):
+            if rechecks.fresh(key, uid, waiting):
+                together[uid].append(look)
+    assert together == alone
 
 
 def test_a_watch_not_waiting_never_asks_and_starts_again_from_the_first_wait() -> None:
-    rechecks = ConsentRechecks()
-    waiting = _status(DriftWatch.PENDING_ADMIN_CONSENT)
+    rechecks, waiting = ConsentRechecks(), _status(DriftWatch.PENDING_ADMIN_CONSENT)
     assert not rechecks.fresh(KEY, "uid-1", None)
-    first = _asking_looks(rechecks, "uid-1", LAST_CONSENT_RECHECK * 3)[0]
+    first = _asking_looks(ConsentRechecks(), "uid-1", 10)[0]
+    asked = 0
+    while asked < 4:  # by the fourth new token the wait is the longest: the next would be 30 looks on
+        asked += rechecks.fresh(KEY, "uid-1", waiting)
     assert not rechecks.fresh(KEY, "uid-1", _status(DriftWatch.WATCHING))
-    assert _asking_looks(rechecks, "uid-1", first)[-1] == first  # the waits start again from the first
+    assert _asking_looks(rechecks, "uid-1", LAST_CONSENT_RECHECK)[0] == first  # from the first wait again
     rechecks.forget(KEY)
-    assert [rechecks.fresh(KEY, "uid-1", waiting) for _ in range(first)][-1]
+    assert _asking_looks(rechecks, "uid-1", LAST_CONSENT_RECHECK)[0] == first
