@@ -84,7 +84,9 @@ async def look_all(
     for name, spec, secrets in fleet:
         look = await checker.look("bench", name, name, spec, before.get(name), secrets)
         if look.status.watch != expect:
-            raise SystemExit(f"the look of {name} did not watch: {look.status.message}")
+            raise SystemExit(
+                f"the look of {name} is {look.status.watch}, not {expect}: {look.status.message}"
+            )
         before[name] = look.status
 
 
